@@ -1,0 +1,97 @@
+//! The employee directory as staffsync keeps it: one [`DirectoryEmployee`] per person who
+//! is in, with the groups they belong to.
+//!
+//! The planner produces these from [`crate::SourceEmployee`]s; the store persists them
+//! as they are. Group membership is part of the record, so "which groups exist" is always
+//! derivable from the employees (an empty group cannot exist).
+
+use crate::ids::PersonioId;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use time::Date;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupKind {
+    Department,
+    Office,
+    Team,
+    Position,
+    Subcompany,
+    CostCenter,
+    Custom,
+}
+
+impl GroupKind {
+    pub const ALL: [GroupKind; 7] = [
+        GroupKind::Department,
+        GroupKind::Office,
+        GroupKind::Team,
+        GroupKind::Position,
+        GroupKind::Subcompany,
+        GroupKind::CostCenter,
+        GroupKind::Custom,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GroupKind::Department => "department",
+            GroupKind::Office => "office",
+            GroupKind::Team => "team",
+            GroupKind::Position => "position",
+            GroupKind::Subcompany => "subcompany",
+            GroupKind::CostCenter => "cost_center",
+            GroupKind::Custom => "custom",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+impl fmt::Display for GroupKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A group's identity: its kind and name. Custom groups are named `"<label>: <value>"`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct GroupKey {
+    pub kind: GroupKind,
+    pub name: String,
+}
+
+impl GroupKey {
+    pub fn new(kind: GroupKind, name: impl Into<String>) -> Self {
+        GroupKey {
+            kind,
+            name: name.into(),
+        }
+    }
+}
+
+/// One person in the directory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectoryEmployee {
+    pub personio_id: PersonioId,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub department: Option<String>,
+    pub office: Option<String>,
+    pub team: Option<String>,
+    pub position: Option<String>,
+    pub status: Option<String>,
+    #[serde(with = "crate::dates::opt_ymd", default)]
+    pub hire_date: Option<Date>,
+    #[serde(with = "crate::dates::opt_ymd", default)]
+    pub termination_date: Option<Date>,
+    /// Set only when the supervisor is in the directory too ("reports to").
+    pub supervisor_personio_id: Option<PersonioId>,
+    /// The other imported attributes: standard ones by key, custom ones by their label.
+    pub attributes: BTreeMap<String, String>,
+    pub groups: BTreeSet<GroupKey>,
+}

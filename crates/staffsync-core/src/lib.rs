@@ -1,0 +1,23 @@
+//! staffsync-core: the domain types shared by every part of staffsync, and the pure planner.
+//!
+//! Data flows one way: Personio → `personio` client → [`SourceEmployee`] (normalized) →
+//! [`planner::plan`] → [`Plan`] → store. This crate owns the types in the middle of that
+//! flow and the decision itself.
+//!
+//! This crate must never do I/O: no network, no files, no clock. "Today" is a parameter,
+//! so every decision can be property-tested and replayed.
+
+pub mod dates;
+pub mod directory;
+pub mod employee;
+pub mod ids;
+pub mod plan;
+pub mod planner;
+
+pub use directory::{DirectoryEmployee, GroupKey, GroupKind};
+pub use employee::{CostCenter, EmploymentStatus, ExtraAttribute, OrgUnit, SourceEmployee};
+pub use ids::{AccountSlug, Email, ParseError, PersonioId};
+pub use plan::{
+    DeletionGuard, FieldChange, Hold, MalformedEmployee, Plan, Policy, Removal, RemovalReason,
+    Skip, SkipReason, Snapshot, Update, Warning,
+};

@@ -1,0 +1,185 @@
+//! The planner's input ([`Snapshot`], [`Policy`]) and output ([`Plan`]).
+//!
+//! A plan is a complete, explainable decision: every person Personio listed or the
+//! directory holds appears in exactly one of creates, updates, removals, skips or the
+//! unchanged count, with a reason where they are not simply mirrored.
+
+use crate::directory::DirectoryEmployee;
+use crate::employee::SourceEmployee;
+use crate::ids::PersonioId;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use time::Date;
+
+/// An employee record Personio sent that could not be parsed. Its id, when known, protects
+/// the person from removal: we cannot tell whether they are still employed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MalformedEmployee {
+    pub id: Option<PersonioId>,
+    pub reason: String,
+}
+
+/// What Personio said, as far as the client could read it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub employees: Vec<SourceEmployee>,
+    pub malformed: Vec<MalformedEmployee>,
+    /// Attribute keys the credential may read (from `/attributes`). Decides whether an
+    /// absent hire or termination date means "none" or "we cannot know".
+    pub readable_attributes: BTreeSet<String>,
+    /// False when the listing was not read to the end or was inconsistent. The planner
+    /// never removes anyone from an incomplete snapshot.
+    pub complete: bool,
+}
+
+/// When a run would remove too many people, it is held for a human to confirm.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct DeletionGuard {
+    /// Hold when removals exceed this share of the directory (0.2 = 20%)…
+    pub max_fraction: f64,
+    /// …and are at least this many people.
+    pub min_people: usize,
+}
+
+impl Default for DeletionGuard {
+    fn default() -> Self {
+        DeletionGuard {
+            max_fraction: 0.2,
+            min_people: 5,
+        }
+    }
+}
+
+/// Per-account choices that shape the plan.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Policy {
+    /// Keep people with status `leave` in the directory (default: they are out).
+    pub keep_on_leave: bool,
+    /// Custom attributes (by key such as `dynamic_33400`, or by label) that form groups.
+    pub custom_group_attributes: Vec<String>,
+    pub deletion_guard: DeletionGuard,
+    /// The admin confirmed the removals of this run (`--accept-deletions`).
+    pub accept_deletions: bool,
+}
+
+/// Why someone listed by Personio is not (or no longer) in the directory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum SkipReason {
+    /// Hire date is after today.
+    NotStarted {
+        #[serde(with = "crate::dates::ymd")]
+        hire_date: Date,
+    },
+    /// Termination date is before today.
+    Terminated {
+        #[serde(with = "crate::dates::ymd")]
+        termination_date: Date,
+    },
+    /// Status other than `active` (or `leave` when the account keeps those).
+    Status {
+        status: String,
+    },
+    /// First name, last name or e-mail missing.
+    MissingField {
+        field: String,
+    },
+    InvalidEmail,
+    /// Another person in the directory already has this e-mail.
+    DuplicateEmail {
+        other: PersonioId,
+    },
+    /// Personio sent a record we could not read.
+    Malformed {
+        detail: String,
+    },
+}
+
+impl SkipReason {
+    /// A short stable code, for counts and metrics.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SkipReason::NotStarted { .. } => "not_started",
+            SkipReason::Terminated { .. } => "terminated",
+            SkipReason::Status { .. } => "status",
+            SkipReason::MissingField { .. } => "missing_field",
+            SkipReason::InvalidEmail => "invalid_email",
+            SkipReason::DuplicateEmail { .. } => "duplicate_email",
+            SkipReason::Malformed { .. } => "malformed",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Skip {
+    pub personio_id: Option<PersonioId>,
+    #[serde(flatten)]
+    pub reason: SkipReason,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum RemovalReason {
+    /// Personio no longer lists them.
+    NotListed,
+    /// Listed, but no longer eligible.
+    NoLongerEligible { because: SkipReason },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Removal {
+    pub personio_id: PersonioId,
+    #[serde(flatten)]
+    pub reason: RemovalReason,
+}
+
+/// One field of a person that changes; values as text, `None` for empty.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldChange {
+    pub field: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Update {
+    pub after: DirectoryEmployee,
+    pub changes: Vec<FieldChange>,
+}
+
+/// Something the admin should know that does not stop the run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "warning", rename_all = "snake_case")]
+pub enum Warning {
+    /// The credential cannot read this attribute, so a rule depending on it cannot be applied.
+    AttributeNotReadable { attribute: String },
+    /// The listing was incomplete, so nobody was removed.
+    IncompleteListing,
+}
+
+/// The deletion guard stopped this plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hold {
+    pub removing: usize,
+    pub directory_size: usize,
+}
+
+/// The planner's decision.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub creates: Vec<DirectoryEmployee>,
+    pub updates: Vec<Update>,
+    pub removals: Vec<Removal>,
+    pub skips: Vec<Skip>,
+    pub unchanged: usize,
+    pub warnings: Vec<Warning>,
+    /// `Some` when the deletion guard holds the plan: nothing may be applied.
+    pub held: Option<Hold>,
+}
+
+impl Plan {
+    /// True when applying this plan changes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.creates.is_empty() && self.updates.is_empty() && self.removals.is_empty()
+    }
+}
