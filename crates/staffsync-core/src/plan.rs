@@ -1,8 +1,9 @@
 //! The planner's input ([`Snapshot`], [`Policy`]) and output ([`Plan`]).
 //!
 //! A plan is a complete, explainable decision: every person Personio listed or the
-//! directory holds appears in exactly one of creates, updates, removals, skips or the
-//! unchanged count, with a reason where they are not simply mirrored.
+//! directory holds appears in exactly one of creates, updates, removals, skips,
+//! `kept_unlisted` or the unchanged count, with a reason where they are not simply mirrored.
+//! A skip of someone in the directory means they stay exactly as they are.
 
 use crate::directory::DirectoryEmployee;
 use crate::employee::SourceEmployee;
@@ -66,17 +67,18 @@ pub struct Policy {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum SkipReason {
-    /// Hire date is after today.
+    /// Hire date (a calendar date) is after today.
     NotStarted {
         #[serde(with = "crate::dates::ymd")]
         hire_date: Date,
     },
-    /// Termination date is before today.
+    /// Termination date is before today (the termination day itself is still in).
     Terminated {
         #[serde(with = "crate::dates::ymd")]
         termination_date: Date,
     },
-    /// Status other than `active` (or `leave` when the account keeps those).
+    /// Status other than `active` (or `leave` when the account keeps those). `""` when the
+    /// status is readable but empty.
     Status {
         status: String,
     },
@@ -85,7 +87,9 @@ pub enum SkipReason {
         field: String,
     },
     InvalidEmail,
-    /// Another person in the directory already has this e-mail.
+    /// Another person has this e-mail (compared ignoring case): `other` is the one who keeps
+    /// it (the claimant already in the directory, or a directory person kept as they are),
+    /// or, when nobody may keep it, another claimant (all of them are skipped).
     DuplicateEmail {
         other: PersonioId,
     },
@@ -170,8 +174,16 @@ pub struct Plan {
     pub creates: Vec<DirectoryEmployee>,
     pub updates: Vec<Update>,
     pub removals: Vec<Removal>,
+    /// Listed records not mirrored, and why. Someone in the directory with a skip (a
+    /// malformed record, an e-mail conflict, or ineligible in an incomplete listing) stays
+    /// exactly as they are.
     pub skips: Vec<Skip>,
+    /// Eligible people whose directory record is already right.
     pub unchanged: usize,
+    /// Directory people the (incomplete) listing did not include: kept as they are, since
+    /// an incomplete listing removes nobody.
+    #[serde(default)]
+    pub kept_unlisted: Vec<PersonioId>,
     pub warnings: Vec<Warning>,
     /// `Some` when the deletion guard holds the plan: nothing may be applied.
     pub held: Option<Hold>,
@@ -181,5 +193,28 @@ impl Plan {
     /// True when applying this plan changes nothing.
     pub fn is_empty(&self) -> bool {
         self.creates.is_empty() && self.updates.is_empty() && self.removals.is_empty()
+    }
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Warning::AttributeNotReadable { attribute } => {
+                let rule = match attribute.as_str() {
+                    "hire_date" => "people who have not started yet cannot be told apart",
+                    "termination_date" => "people who have left cannot be recognised by date",
+                    "status" => "people on leave or inactive cannot be recognised by status",
+                    _ => "a rule that depends on it cannot be applied",
+                };
+                write!(
+                    f,
+                    "the Personio credential cannot read {attribute:?}, so {rule} \
+                     (tick it under Settings → API credentials → Employees: read)"
+                )
+            }
+            Warning::IncompleteListing => {
+                f.write_str("Personio's listing was incomplete, so nobody was removed")
+            }
+        }
     }
 }

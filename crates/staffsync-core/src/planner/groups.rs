@@ -1,0 +1,72 @@
+//! The groups an employee belongs to.
+//!
+//! One group per non-empty department, office, team, position and subcompany; one per cost
+//! center (kind `cost_center`); and one `custom` group `"<label>: <value>"` for every
+//! attribute named in [`Policy::custom_group_attributes`] that has a value. An entry of that
+//! list matches an attribute by its key (exactly) or its label (trimmed, ignoring case).
+//! A custom attribute without a label is named by its key.
+
+use super::normalize::{owned_groups, sort_groups, trimmed};
+use crate::directory::{GroupKey, GroupKind};
+use crate::employee::{ExtraAttribute, SourceEmployee};
+use crate::plan::Policy;
+use std::borrow::Cow;
+use std::collections::BTreeSet;
+
+/// The groups of `employee` under `policy` (see the module docs).
+pub fn groups(employee: &SourceEmployee, policy: &Policy) -> BTreeSet<GroupKey> {
+    owned_groups(group_view(employee, policy))
+}
+
+/// The groups, borrowed where possible, sorted as `GroupKey`s sort and without duplicates.
+pub(crate) fn group_view<'a>(
+    employee: &'a SourceEmployee,
+    policy: &Policy,
+) -> Vec<(GroupKind, Cow<'a, str>)> {
+    let mut out = Vec::new();
+    let unit = |u: Option<&'a crate::OrgUnit>| trimmed(u.map(|u| u.name.as_str()));
+    let named = [
+        (GroupKind::Department, unit(employee.department.as_ref())),
+        (GroupKind::Office, unit(employee.office.as_ref())),
+        (GroupKind::Team, unit(employee.team.as_ref())),
+        (GroupKind::Position, trimmed(employee.position.as_deref())),
+        (GroupKind::Subcompany, unit(employee.subcompany.as_ref())),
+    ];
+    for (kind, name) in named {
+        if let Some(name) = name {
+            out.push((kind, Cow::Borrowed(name)));
+        }
+    }
+    for cc in &employee.cost_centers {
+        if let Some(name) = trimmed(Some(cc.name.as_str())) {
+            out.push((GroupKind::CostCenter, Cow::Borrowed(name)));
+        }
+    }
+    for wanted in &policy.custom_group_attributes {
+        let wanted = wanted.trim();
+        if wanted.is_empty() {
+            continue;
+        }
+        for extra in employee.attributes.iter().filter(|a| matches(a, wanted)) {
+            if let Some(value) = trimmed(extra.value.as_deref()) {
+                let label = match extra.label.trim() {
+                    "" => extra.key.trim(),
+                    label => label,
+                };
+                out.push((GroupKind::Custom, Cow::Owned(format!("{label}: {value}"))));
+            }
+        }
+    }
+    sort_groups(&mut out);
+    out
+}
+
+fn matches(attribute: &ExtraAttribute, wanted: &str) -> bool {
+    attribute.key == wanted || eq_ignore_case(attribute.label.trim(), wanted)
+}
+
+fn eq_ignore_case(a: &str, b: &str) -> bool {
+    a.chars()
+        .flat_map(char::to_lowercase)
+        .eq(b.chars().flat_map(char::to_lowercase))
+}

@@ -1,0 +1,692 @@
+//! Example tests for the planner, one or more per rule.
+
+use staffsync_core::planner::{apply, plan, preview};
+use staffsync_core::{
+    CostCenter, DirectoryEmployee, EmploymentStatus, ExtraAttribute, FieldChange, GroupKey,
+    GroupKind, Hold, MalformedEmployee, OrgUnit, PersonioId, Plan, Policy, RemovalReason, Skip,
+    SkipReason, Snapshot, SourceEmployee, Warning,
+};
+use time::Date;
+use time::macros::date;
+
+const TODAY: Date = date!(2026 - 03 - 15);
+
+fn id(n: i64) -> PersonioId {
+    PersonioId(n)
+}
+
+fn unit(name: &str) -> Option<OrgUnit> {
+    Some(OrgUnit {
+        id: None,
+        name: name.to_owned(),
+    })
+}
+
+fn person(n: i64, email: &str) -> SourceEmployee {
+    let mut e = SourceEmployee::new(id(n));
+    e.first_name = Some(format!("First{n}"));
+    e.last_name = Some(format!("Last{n}"));
+    e.email = Some(email.to_owned());
+    e.status = Some(EmploymentStatus::Active);
+    e.hire_date = Some(date!(2020 - 01 - 01));
+    e
+}
+
+fn readable_all() -> std::collections::BTreeSet<String> {
+    [
+        "id",
+        "first_name",
+        "last_name",
+        "email",
+        "status",
+        "hire_date",
+        "termination_date",
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .collect()
+}
+
+fn snap(employees: Vec<SourceEmployee>) -> Snapshot {
+    Snapshot {
+        employees,
+        malformed: Vec::new(),
+        readable_attributes: readable_all(),
+        complete: true,
+    }
+}
+
+fn run(directory: &[DirectoryEmployee], snapshot: &Snapshot) -> Plan {
+    plan(directory, snapshot, &Policy::default(), TODAY)
+}
+
+/// The directory a previous sync of `employees` produced.
+fn directory_of(employees: Vec<SourceEmployee>) -> Vec<DirectoryEmployee> {
+    let p = run(&[], &snap(employees));
+    assert!(p.updates.is_empty() && p.removals.is_empty());
+    apply(&[], &p)
+}
+
+fn skip(n: i64, reason: SkipReason) -> Skip {
+    Skip {
+        personio_id: Some(id(n)),
+        reason,
+    }
+}
+
+fn ids(v: &[DirectoryEmployee]) -> Vec<i64> {
+    v.iter().map(|d| d.personio_id.0).collect()
+}
+
+fn change(field: &str, before: Option<&str>, after: Option<&str>) -> FieldChange {
+    FieldChange {
+        field: field.to_owned(),
+        before: before.map(str::to_owned),
+        after: after.map(str::to_owned),
+    }
+}
+
+#[test]
+fn empty_inputs_make_an_empty_plan() {
+    let p = run(&[], &snap(vec![]));
+    assert!(p.is_empty());
+    assert_eq!(p, Plan::default());
+}
+
+#[test]
+fn normalizes_names_attributes_and_groups() {
+    let mut e = person(1, "  Ada@Example.com ");
+    e.first_name = Some("  Ada ".into());
+    e.last_name = Some("Lovelace\t".into());
+    e.preferred_name = Some("".into());
+    e.gender = Some("female".into());
+    e.employment_type = Some("internal".into());
+    e.position = Some(" Engineer ".into());
+    e.department = unit("Research");
+    e.office = unit("Hamburg");
+    e.team = unit("");
+    e.subcompany = unit("Acme GmbH");
+    e.cost_centers = vec![
+        CostCenter {
+            id: Some(1),
+            name: "CC 1".into(),
+            percentage: Some(50.0),
+        },
+        CostCenter {
+            id: Some(2),
+            name: "CC 2".into(),
+            percentage: Some(50.0),
+        },
+    ];
+    let extra = |key: &str, label: &str, value: Option<&str>| ExtraAttribute {
+        key: key.into(),
+        label: label.into(),
+        kind: "standard".into(),
+        universal_id: None,
+        value: value.map(str::to_owned),
+    };
+    e.attributes = vec![
+        extra("dynamic_1", "Standort", Some("Hamburg")),
+        extra("dynamic_2", "Shirt size", Some("")),
+        extra("weekly_working_hours", "Weekly hours", Some("40")),
+        extra("dynamic_3", "Level", Some("Senior")),
+        extra("dynamic_4", "", Some("x")),
+    ];
+    let policy = Policy {
+        custom_group_attributes: vec!["dynamic_1".into(), "level".into(), "dynamic_2".into()],
+        ..Policy::default()
+    };
+    let p = plan(&[], &snap(vec![e]), &policy, TODAY);
+    assert_eq!(p.creates.len(), 1);
+    let d = &p.creates[0];
+    assert_eq!(d.email, "Ada@Example.com");
+    assert_eq!(d.first_name, "Ada");
+    assert_eq!(d.last_name, "Lovelace");
+    assert_eq!(d.position.as_deref(), Some("Engineer"));
+    assert_eq!(d.team, None);
+    assert_eq!(d.status.as_deref(), Some("active"));
+    let attrs: Vec<(&str, &str)> = d
+        .attributes
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(
+        attrs,
+        vec![
+            ("Level", "Senior"),
+            ("Standort", "Hamburg"),
+            ("cost_centers", "CC 1, CC 2"),
+            ("dynamic_4", "x"),
+            ("employment_type", "internal"),
+            ("gender", "female"),
+            ("subcompany", "Acme GmbH"),
+            ("weekly_working_hours", "40"),
+        ]
+    );
+    let groups: Vec<GroupKey> = d.groups.iter().cloned().collect();
+    assert_eq!(
+        groups,
+        vec![
+            GroupKey::new(GroupKind::Department, "Research"),
+            GroupKey::new(GroupKind::Office, "Hamburg"),
+            GroupKey::new(GroupKind::Position, "Engineer"),
+            GroupKey::new(GroupKind::Subcompany, "Acme GmbH"),
+            GroupKey::new(GroupKind::CostCenter, "CC 1"),
+            GroupKey::new(GroupKind::CostCenter, "CC 2"),
+            GroupKey::new(GroupKind::Custom, "Level: Senior"),
+            GroupKey::new(GroupKind::Custom, "Standort: Hamburg"),
+        ]
+    );
+}
+
+#[test]
+fn future_hire_is_skipped_then_created_on_the_hire_date() {
+    let mut e = person(1, "new@x.de");
+    e.hire_date = Some(date!(2026 - 03 - 16));
+    let s = snap(vec![e]);
+    let p = run(&[], &s);
+    assert!(p.creates.is_empty());
+    assert_eq!(
+        p.skips,
+        vec![skip(
+            1,
+            SkipReason::NotStarted {
+                hire_date: date!(2026 - 03 - 16)
+            }
+        )]
+    );
+    let p = plan(&[], &s, &Policy::default(), date!(2026 - 03 - 16));
+    assert_eq!(ids(&p.creates), vec![1]);
+    assert!(p.skips.is_empty());
+}
+
+#[test]
+fn termination_day_is_still_in() {
+    let mut e = person(1, "leaver@x.de");
+    e.termination_date = Some(TODAY);
+    let s = snap(vec![e]);
+    let dir = directory_of(s.employees.clone());
+    assert_eq!(ids(&dir), vec![1]);
+    let p = run(&dir, &s);
+    assert!(p.is_empty());
+    assert_eq!(p.unchanged, 1);
+
+    let tomorrow = date!(2026 - 03 - 16);
+    let p = plan(&dir, &s, &Policy::default(), tomorrow);
+    assert_eq!(p.removals.len(), 1);
+    assert_eq!(
+        p.removals[0].reason,
+        RemovalReason::NoLongerEligible {
+            because: SkipReason::Terminated {
+                termination_date: TODAY
+            }
+        }
+    );
+}
+
+#[test]
+fn leave_is_out_unless_the_policy_keeps_it() {
+    let mut e = person(1, "away@x.de");
+    e.status = Some(EmploymentStatus::Leave);
+    let s = snap(vec![e]);
+    let p = run(&[], &s);
+    assert_eq!(
+        p.skips,
+        vec![skip(
+            1,
+            SkipReason::Status {
+                status: "leave".into()
+            }
+        )]
+    );
+    let keep = Policy {
+        keep_on_leave: true,
+        ..Policy::default()
+    };
+    let p = plan(&[], &s, &keep, TODAY);
+    assert_eq!(ids(&p.creates), vec![1]);
+    assert_eq!(p.creates[0].status.as_deref(), Some("leave"));
+}
+
+#[test]
+fn onboarding_inactive_and_unknown_statuses_are_out() {
+    let mut a = person(1, "a@x.de");
+    a.status = Some(EmploymentStatus::Onboarding);
+    let mut b = person(2, "b@x.de");
+    b.status = Some(EmploymentStatus::Inactive);
+    let mut c = person(3, "c@x.de");
+    c.status = Some(EmploymentStatus::parse("sabbatical"));
+    let mut d = person(4, "d@x.de");
+    d.status = None;
+    let p = run(&[], &snap(vec![d, c, b, a]));
+    let st = |s: &str| SkipReason::Status { status: s.into() };
+    assert_eq!(
+        p.skips,
+        vec![
+            skip(1, st("onboarding")),
+            skip(2, st("inactive")),
+            skip(3, st("sabbatical")),
+            skip(4, st("")),
+        ]
+    );
+}
+
+#[test]
+fn department_position_and_supervisor_changes_are_updates() {
+    let boss = person(1, "boss@x.de");
+    let mut e = person(2, "e@x.de");
+    e.department = unit("Research");
+    e.position = Some("Engineer".into());
+    let dir = directory_of(vec![boss.clone(), e.clone()]);
+
+    e.department = unit("Sales");
+    e.position = None;
+    e.supervisor_id = Some(id(1));
+    let p = run(&dir, &snap(vec![boss, e]));
+    assert_eq!(p.unchanged, 1);
+    assert_eq!(p.updates.len(), 1);
+    let u = &p.updates[0];
+    assert_eq!(u.after.personio_id, id(2));
+    assert_eq!(u.after.supervisor_personio_id, Some(id(1)));
+    assert_eq!(
+        u.changes,
+        vec![
+            change("department", Some("Research"), Some("Sales")),
+            change("position", Some("Engineer"), None),
+            change("supervisor_personio_id", None, Some("1")),
+            change(
+                "groups",
+                Some("department: Research; position: Engineer"),
+                Some("department: Sales")
+            ),
+        ]
+    );
+}
+
+#[test]
+fn supervisor_is_linked_only_when_in_the_directory() {
+    let mut boss = person(1, "boss@x.de");
+    boss.status = Some(EmploymentStatus::Inactive);
+    let mut e = person(2, "e@x.de");
+    e.supervisor_id = Some(id(1));
+    let mut f = person(3, "f@x.de");
+    f.supervisor_id = Some(id(99));
+    let p = run(&[], &snap(vec![boss, e, f]));
+    assert_eq!(ids(&p.creates), vec![2, 3]);
+    assert!(p.creates.iter().all(|d| d.supervisor_personio_id.is_none()));
+}
+
+#[test]
+fn email_change_is_an_update_and_attributes_are_diffed() {
+    let mut e = person(1, "old@x.de");
+    e.gender = Some("female".into());
+    let dir = directory_of(vec![e.clone()]);
+    e.email = Some("New@x.de".into());
+    e.gender = None;
+    e.hire_date = Some(date!(2021 - 02 - 03));
+    let p = run(&dir, &snap(vec![e]));
+    assert!(p.creates.is_empty() && p.removals.is_empty());
+    assert_eq!(
+        p.updates[0].changes,
+        vec![
+            change("email", Some("old@x.de"), Some("New@x.de")),
+            change("hire_date", Some("2020-01-01"), Some("2021-02-03")),
+            change("attributes.gender", Some("female"), None),
+        ]
+    );
+}
+
+#[test]
+fn leaver_is_removed_and_unlisted_people_too() {
+    let dir = directory_of(vec![
+        person(1, "a@x.de"),
+        person(2, "b@x.de"),
+        person(3, "c@x.de"),
+    ]);
+    let mut leaver = person(2, "b@x.de");
+    leaver.status = Some(EmploymentStatus::Inactive);
+    leaver.termination_date = Some(date!(2026 - 02 - 28));
+    let p = run(&dir, &snap(vec![person(1, "a@x.de"), leaver]));
+    let reasons: Vec<(i64, RemovalReason)> = p
+        .removals
+        .iter()
+        .map(|r| (r.personio_id.0, r.reason.clone()))
+        .collect();
+    assert_eq!(
+        reasons,
+        vec![
+            (
+                2,
+                RemovalReason::NoLongerEligible {
+                    because: SkipReason::Status {
+                        status: "inactive".into()
+                    }
+                }
+            ),
+            (3, RemovalReason::NotListed),
+        ]
+    );
+    assert_eq!(p.unchanged, 1);
+    assert!(p.skips.is_empty());
+    assert_eq!(ids(&apply(&dir, &p)), vec![1]);
+}
+
+#[test]
+fn a_rehire_is_one_leaver_and_one_new_hire() {
+    let dir = directory_of(vec![person(1, "ada@x.de")]);
+    let mut old = person(1, "ada_old_1@x.de");
+    old.status = Some(EmploymentStatus::Inactive);
+    old.termination_date = Some(date!(2025 - 12 - 31));
+    let new = person(7, "ada@x.de");
+    let p = run(&dir, &snap(vec![new, old]));
+    assert_eq!(ids(&p.creates), vec![7]);
+    assert_eq!(p.removals.len(), 1);
+    assert_eq!(p.removals[0].personio_id, id(1));
+    assert!(p.skips.is_empty() && p.updates.is_empty());
+    let after = apply(&dir, &p);
+    assert_eq!(ids(&after), vec![7]);
+    assert_eq!(after[0].email, "ada@x.de");
+}
+
+#[test]
+fn a_leavers_email_does_not_block_an_eligible_record() {
+    let dir = directory_of(vec![person(1, "shared@x.de")]);
+    let mut leaver = person(1, "shared@x.de");
+    leaver.termination_date = Some(date!(2026 - 01 - 31));
+    let p = run(&dir, &snap(vec![leaver, person(2, "SHARED@x.de")]));
+    assert_eq!(ids(&p.creates), vec![2]);
+    assert_eq!(p.removals.len(), 1);
+    assert!(p.skips.is_empty());
+}
+
+#[test]
+fn duplicate_email_the_one_in_the_directory_keeps_it() {
+    let dir = directory_of(vec![person(1, "dup@x.de")]);
+    let p = run(
+        &dir,
+        &snap(vec![
+            person(3, "Dup@X.de"),
+            person(1, "dup@x.de"),
+            person(2, "dup@x.de"),
+        ]),
+    );
+    assert_eq!(p.unchanged, 1);
+    assert!(p.creates.is_empty() && p.removals.is_empty());
+    let dup = SkipReason::DuplicateEmail { other: id(1) };
+    assert_eq!(p.skips, vec![skip(2, dup.clone()), skip(3, dup)]);
+}
+
+#[test]
+fn duplicate_email_none_in_the_directory_all_are_skipped() {
+    let p = run(
+        &[],
+        &snap(vec![
+            person(5, "dup@x.de"),
+            person(4, "DUP@x.de"),
+            person(6, "dup@X.DE"),
+            person(7, "other@x.de"),
+        ]),
+    );
+    assert_eq!(ids(&p.creates), vec![7]);
+    let dup = |n| SkipReason::DuplicateEmail { other: id(n) };
+    assert_eq!(
+        p.skips,
+        vec![skip(4, dup(5)), skip(5, dup(4)), skip(6, dup(4))]
+    );
+}
+
+#[test]
+fn duplicate_email_a_directory_person_taking_anothers_address_keeps_their_own() {
+    // 1 keeps "a"; 2 (in the directory) claims "a" too: 2 is skipped and stays as they are.
+    let dir = directory_of(vec![person(1, "a@x.de"), person(2, "b@x.de")]);
+    let p = run(&dir, &snap(vec![person(1, "a@x.de"), person(2, "A@x.de")]));
+    assert_eq!(p.unchanged, 1);
+    assert!(p.updates.is_empty() && p.removals.is_empty());
+    assert_eq!(
+        p.skips,
+        vec![skip(2, SkipReason::DuplicateEmail { other: id(1) })]
+    );
+    assert_eq!(apply(&dir, &p), dir);
+
+    // Swapping addresses is fine: no two eligible records claim the same one.
+    let p = run(&dir, &snap(vec![person(1, "b@x.de"), person(2, "a@x.de")]));
+    assert_eq!(p.updates.len(), 2);
+    assert!(p.skips.is_empty());
+}
+
+#[test]
+fn missing_fields_are_named_in_order() {
+    let mut a = person(1, "a@x.de");
+    a.first_name = Some("  ".into());
+    a.last_name = None;
+    a.email = None;
+    let mut b = person(2, "b@x.de");
+    b.last_name = None;
+    b.email = Some("broken".into());
+    let mut c = person(3, "");
+    c.status = Some(EmploymentStatus::Inactive);
+    let mut d = person(4, "not an email@x.de");
+    d.status = Some(EmploymentStatus::Inactive);
+    let p = run(&[], &snap(vec![a, b, c, d]));
+    let missing = |f: &str| SkipReason::MissingField { field: f.into() };
+    assert_eq!(
+        p.skips,
+        vec![
+            skip(1, missing("first_name")),
+            skip(2, missing("last_name")),
+            skip(3, missing("email")),
+            skip(4, SkipReason::InvalidEmail),
+        ]
+    );
+}
+
+#[test]
+fn invalid_email_is_skipped_and_removes_from_the_directory() {
+    let dir = directory_of(vec![person(1, "a@x.de")]);
+    let p = run(&dir, &snap(vec![person(1, "a@x")]));
+    assert_eq!(
+        p.removals[0].reason,
+        RemovalReason::NoLongerEligible {
+            because: SkipReason::InvalidEmail
+        }
+    );
+}
+
+#[test]
+fn unreadable_attributes_warn_and_do_not_exclude() {
+    let mut s = snap(vec![]);
+    s.readable_attributes.remove("hire_date");
+    let mut e = person(1, "a@x.de");
+    e.hire_date = None;
+    s.employees.push(e);
+    let p = run(&[], &s);
+    assert_eq!(ids(&p.creates), vec![1]);
+    assert_eq!(
+        p.warnings,
+        vec![Warning::AttributeNotReadable {
+            attribute: "hire_date".into()
+        }]
+    );
+
+    // Nothing readable: all three warnings, in order, and a missing status counts as active.
+    let mut e = person(2, "b@x.de");
+    e.status = None;
+    e.hire_date = None;
+    let s = Snapshot {
+        employees: vec![e],
+        complete: true,
+        ..Snapshot::default()
+    };
+    let p = run(&[], &s);
+    assert_eq!(ids(&p.creates), vec![2]);
+    assert_eq!(p.creates[0].status, None);
+    let w = |a: &str| Warning::AttributeNotReadable {
+        attribute: a.into(),
+    };
+    assert_eq!(
+        p.warnings,
+        vec![w("hire_date"), w("termination_date"), w("status")]
+    );
+    // Even an empty plan carries them.
+    let p = run(&[], &Snapshot::default());
+    assert_eq!(p.warnings.len(), 4);
+    assert_eq!(p.warnings[3], Warning::IncompleteListing);
+}
+
+#[test]
+fn malformed_records_protect_people_in_the_directory() {
+    let dir = directory_of(vec![person(1, "a@x.de"), person(2, "b@x.de")]);
+    let mut s = snap(vec![]);
+    s.malformed = vec![
+        MalformedEmployee {
+            id: Some(id(1)),
+            reason: "hire_date: not a date".into(),
+        },
+        MalformedEmployee {
+            id: None,
+            reason: "no id".into(),
+        },
+        MalformedEmployee {
+            id: Some(id(3)),
+            reason: "bad".into(),
+        },
+    ];
+    // 2 is listed twice: malformed as well.
+    s.employees = vec![person(2, "b@x.de"), person(2, "b2@x.de")];
+    let p = run(&dir, &s);
+    assert!(p.is_empty());
+    assert_eq!(p.unchanged, 0);
+    let malformed = |d: &str| SkipReason::Malformed { detail: d.into() };
+    assert_eq!(
+        p.skips,
+        vec![
+            Skip {
+                personio_id: None,
+                reason: malformed("no id")
+            },
+            skip(1, malformed("hire_date: not a date")),
+            skip(2, malformed("listed more than once")),
+            skip(3, malformed("bad")),
+        ]
+    );
+    assert_eq!(apply(&dir, &p), dir);
+
+    // A protected person keeps their address: a new record cannot take it.
+    s.employees = vec![person(2, "b@x.de"), person(4, "A@x.de")];
+    let p = run(&dir, &s);
+    assert!(p.creates.is_empty());
+    assert!(
+        p.skips
+            .contains(&skip(4, SkipReason::DuplicateEmail { other: id(1) }))
+    );
+}
+
+#[test]
+fn incomplete_listing_removes_nobody() {
+    let dir = directory_of(vec![
+        person(1, "a@x.de"),
+        person(2, "b@x.de"),
+        person(3, "c@x.de"),
+    ]);
+    let mut leaver = person(2, "b@x.de");
+    leaver.status = Some(EmploymentStatus::Inactive);
+    let mut changed = person(1, "a@x.de");
+    changed.position = Some("Boss".into());
+    let mut s = snap(vec![changed, leaver, person(4, "d@x.de")]);
+    s.complete = false;
+    let p = run(&dir, &s);
+    assert!(p.removals.is_empty());
+    assert_eq!(ids(&p.creates), vec![4]);
+    assert_eq!(p.updates.len(), 1);
+    assert_eq!(p.kept_unlisted, vec![id(3)]);
+    assert_eq!(
+        p.skips,
+        vec![skip(
+            2,
+            SkipReason::Status {
+                status: "inactive".into()
+            }
+        )]
+    );
+    assert_eq!(p.warnings, vec![Warning::IncompleteListing]);
+    assert_eq!(ids(&apply(&dir, &p)), vec![1, 2, 3, 4]);
+}
+
+fn guard_case(directory_size: i64, removing: i64, policy: &Policy) -> Plan {
+    let all: Vec<SourceEmployee> = (1..=directory_size)
+        .map(|n| person(n, &format!("p{n}@x.de")))
+        .collect();
+    let dir = directory_of(all.clone());
+    let kept: Vec<SourceEmployee> = all.into_iter().skip(removing as usize).collect();
+    plan(&dir, &snap(kept), policy, TODAY)
+}
+
+#[test]
+fn deletion_guard_holds_above_the_fraction_and_minimum() {
+    let policy = Policy::default();
+    let p = guard_case(100, 21, &policy);
+    assert_eq!(
+        p.held,
+        Some(Hold {
+            removing: 21,
+            directory_size: 100
+        })
+    );
+    assert_eq!(p.removals.len(), 21, "a held plan still lists everything");
+    assert_eq!(guard_case(100, 20, &policy).held, None);
+    assert_eq!(guard_case(10, 4, &policy).held, None, "4 < min_people");
+    assert!(guard_case(10, 5, &policy).held.is_some());
+    assert!(guard_case(24, 5, &policy).held.is_some(), "5 > 4.8");
+    assert_eq!(guard_case(25, 5, &policy).held, None, "5 = 20% of 25");
+}
+
+#[test]
+fn accepted_deletions_are_not_held_and_held_plans_apply_nothing() {
+    let accept = Policy {
+        accept_deletions: true,
+        ..Policy::default()
+    };
+    let p = guard_case(10, 10, &accept);
+    assert_eq!(p.held, None);
+    assert_eq!(p.removals.len(), 10);
+
+    let all: Vec<SourceEmployee> = (1..=10).map(|n| person(n, &format!("p{n}@x.de"))).collect();
+    let dir = directory_of(all);
+    let p = run(&dir, &snap(vec![person(11, "new@x.de")]));
+    assert!(p.held.is_some());
+    assert_eq!(apply(&dir, &p), dir);
+    assert_eq!(ids(&preview(&dir, &p)), vec![11]);
+}
+
+#[test]
+fn output_does_not_depend_on_input_order() {
+    let mut employees: Vec<SourceEmployee> = (1..=30)
+        .map(|n| {
+            let mut e = person(n, &format!("p{}@x.de", n % 7));
+            if n % 5 == 0 {
+                e.status = Some(EmploymentStatus::Inactive);
+            }
+            e.supervisor_id = Some(id((n * 3) % 31));
+            e
+        })
+        .collect();
+    let dir = directory_of(vec![person(3, "p3@x.de"), person(40, "gone@x.de")]);
+    let mut rev_dir = dir.clone();
+    rev_dir.reverse();
+    let a = run(&dir, &snap(employees.clone()));
+    employees.reverse();
+    let b = run(&rev_dir, &snap(employees));
+    assert_eq!(a, b);
+}
+
+#[test]
+fn plans_serialize() {
+    let p = run(&[], &snap(vec![person(1, "a@x.de")]));
+    let json = serde_json_roundtrip(&p);
+    assert_eq!(json, p);
+}
+
+fn serde_json_roundtrip(p: &Plan) -> Plan {
+    let text = serde_json::to_string(p).expect("serializes");
+    serde_json::from_str(&text).expect("deserializes")
+}

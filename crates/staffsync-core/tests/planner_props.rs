@@ -1,0 +1,438 @@
+//! Property tests: the planner against a simple reference model written independently.
+
+use proptest::prelude::*;
+use staffsync_core::planner::{apply, plan};
+use staffsync_core::{
+    DirectoryEmployee, EmploymentStatus, GroupKey, GroupKind, MalformedEmployee, OrgUnit,
+    PersonioId, Plan, Policy, Snapshot, SourceEmployee,
+};
+use std::collections::{BTreeMap, BTreeSet};
+use time::macros::date;
+use time::{Date, Duration};
+
+const BASE: Date = date!(2026 - 03 - 15);
+
+fn day(offset: i64) -> Date {
+    BASE + Duration::days(offset)
+}
+
+// ---------------------------------------------------------------- generators
+
+fn text(pool: &'static [&'static str]) -> impl Strategy<Value = Option<String>> {
+    prop_oneof![
+        1 => Just(None),
+        6 => prop::sample::select(pool).prop_map(|s| Some(s.to_owned())),
+    ]
+}
+
+const EMAILS: &[&str] = &[
+    "a@x.de",
+    "A@x.de",
+    " a@X.DE ",
+    "b@x.de",
+    "B@x.de",
+    "c@x.de",
+    "d@x.de",
+    "e@x.de",
+    "f@x.de",
+    "g@x.de",
+    "a_old@x.de",
+    "bad",
+    "x@y",
+    "",
+];
+
+fn status() -> impl Strategy<Value = Option<EmploymentStatus>> {
+    prop_oneof![
+        8 => Just(Some(EmploymentStatus::Active)),
+        2 => Just(Some(EmploymentStatus::Leave)),
+        1 => Just(Some(EmploymentStatus::Onboarding)),
+        2 => Just(Some(EmploymentStatus::Inactive)),
+        1 => Just(Some(EmploymentStatus::Other("Sabbatical".into()))),
+        1 => Just(None),
+    ]
+}
+
+fn opt_day() -> impl Strategy<Value = Option<Date>> {
+    prop_oneof![1 => Just(None), 3 => (-4i64..=4).prop_map(|d| Some(day(d)))]
+}
+
+fn source(id: i64) -> impl Strategy<Value = SourceEmployee> {
+    (
+        (
+            text(&["Ada", " Bob ", "", "Cy"]),
+            text(&["Lovelace", "Ross ", "  "]),
+            text(EMAILS),
+            status(),
+        ),
+        (
+            prop_oneof![1 => Just(None), 3 => (-4i64..=0).prop_map(|d| Some(day(d)))],
+            prop_oneof![3 => Just(None), 1 => opt_day()],
+            text(&["Research", "Sales ", ""]),
+            text(&["Engineer", "Boss", " "]),
+            text(&["female", "male", ""]),
+            prop::option::of(1i64..=20),
+        ),
+    )
+        .prop_map(
+            move |((first, last, email, status), (hire, term, dept, pos, gender, sup))| {
+                let mut e = SourceEmployee::new(PersonioId(id));
+                e.first_name = first;
+                e.last_name = last;
+                e.email = email;
+                e.status = status;
+                // Mostly started; sometimes a future hire.
+                e.hire_date = hire.map(|d| {
+                    if id % 4 == 0 {
+                        d + Duration::days(6)
+                    } else {
+                        d
+                    }
+                });
+                e.termination_date = term;
+                e.department = dept.map(|name| OrgUnit { id: None, name });
+                e.position = pos;
+                e.gender = gender;
+                e.supervisor_id = sup.map(PersonioId);
+                e
+            },
+        )
+}
+
+fn sources(ids: BTreeSet<i64>) -> impl Strategy<Value = Vec<SourceEmployee>> {
+    ids.into_iter().map(source).collect::<Vec<_>>()
+}
+
+#[derive(Debug, Clone)]
+struct Case {
+    directory: Vec<DirectoryEmployee>,
+    snapshot: Snapshot,
+    policy: Policy,
+    today: Date,
+}
+
+fn case() -> impl Strategy<Value = Case> {
+    let previous = prop::collection::btree_set(1i64..=20, 0..12).prop_flat_map(sources);
+    let current = prop::collection::btree_set(1i64..=20, 0..14).prop_flat_map(sources);
+    (
+        previous,
+        current,
+        prop::collection::vec(any::<prop::sample::Index>(), 0..3), // reuse previous records
+        prop::collection::vec(any::<prop::sample::Index>(), 0..2), // listed twice
+        prop::collection::vec(prop::option::of(1i64..=22), 0..3),  // malformed
+        (any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>()),
+        (any::<bool>(), any::<bool>(), -3i64..=3),
+    )
+        .prop_map(
+            |(previous, mut current, reuse, twice, malformed, flags, (keep, accept, today))| {
+                let (complete, r_status, r_hire, r_term) = flags;
+                // Some current records equal the previous ones, so "unchanged" happens.
+                if !previous.is_empty() {
+                    for i in reuse {
+                        let p = i.get(&previous).clone();
+                        current.retain(|c| c.id != p.id);
+                        current.push(p);
+                    }
+                }
+                if !current.is_empty() {
+                    for i in twice {
+                        let d = i.get(&current).clone();
+                        current.push(d);
+                    }
+                }
+                // The directory: what an earlier sync made of the previous records (any of
+                // them, even ones that would not be eligible now), supervisor kept as is.
+                let directory = previous
+                    .iter()
+                    .map(|p| {
+                        let mut d = reference_normalize(p);
+                        d.supervisor_personio_id = p.supervisor_id;
+                        d
+                    })
+                    .collect();
+                let mut readable: BTreeSet<String> = ["first_name", "last_name", "email"]
+                    .into_iter()
+                    .map(str::to_owned)
+                    .collect();
+                for (on, key) in [
+                    (r_status, "status"),
+                    (r_hire, "hire_date"),
+                    (r_term, "termination_date"),
+                ] {
+                    if on {
+                        readable.insert(key.to_owned());
+                    }
+                }
+                Case {
+                    directory,
+                    snapshot: Snapshot {
+                        employees: current,
+                        malformed: malformed
+                            .into_iter()
+                            .map(|id| MalformedEmployee {
+                                id: id.map(PersonioId),
+                                reason: "bad".into(),
+                            })
+                            .collect(),
+                        readable_attributes: readable,
+                        complete,
+                    },
+                    policy: Policy {
+                        keep_on_leave: keep,
+                        accept_deletions: accept,
+                        ..Policy::default()
+                    },
+                    today: day(today),
+                }
+            },
+        )
+}
+
+// ---------------------------------------------------------------- reference model
+
+fn trimmed(s: &Option<String>) -> Option<String> {
+    s.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+/// Normalization for the fields the generator fills.
+fn reference_normalize(e: &SourceEmployee) -> DirectoryEmployee {
+    let department = e
+        .department
+        .as_ref()
+        .and_then(|u| trimmed(&Some(u.name.clone())));
+    let position = trimmed(&e.position);
+    let mut groups = BTreeSet::new();
+    if let Some(d) = &department {
+        groups.insert(GroupKey::new(GroupKind::Department, d.clone()));
+    }
+    if let Some(p) = &position {
+        groups.insert(GroupKey::new(GroupKind::Position, p.clone()));
+    }
+    let mut attributes = BTreeMap::new();
+    if let Some(g) = trimmed(&e.gender) {
+        attributes.insert("gender".to_owned(), g);
+    }
+    DirectoryEmployee {
+        personio_id: e.id,
+        email: trimmed(&e.email).unwrap_or_default(),
+        first_name: trimmed(&e.first_name).unwrap_or_default(),
+        last_name: trimmed(&e.last_name).unwrap_or_default(),
+        department,
+        office: None,
+        team: None,
+        position,
+        status: e.status.as_ref().map(|s| s.as_str().to_owned()),
+        hire_date: e.hire_date,
+        termination_date: e.termination_date,
+        supervisor_personio_id: None,
+        attributes,
+        groups,
+    }
+}
+
+fn reference_eligible(e: &SourceEmployee, c: &Case) -> bool {
+    let readable = |k: &str| c.snapshot.readable_attributes.contains(k);
+    let status_ok = match &e.status {
+        None => !readable("status"),
+        Some(EmploymentStatus::Active) => true,
+        Some(EmploymentStatus::Leave) => c.policy.keep_on_leave,
+        Some(_) => false,
+    };
+    let email_ok = trimmed(&e.email).is_some_and(|m| {
+        let parts: Vec<&str> = m.split('@').collect();
+        parts.len() == 2
+            && !parts[0].is_empty()
+            && parts[1].contains('.')
+            && parts[1].split('.').all(|l| !l.is_empty())
+    });
+    trimmed(&e.first_name).is_some()
+        && trimmed(&e.last_name).is_some()
+        && email_ok
+        && status_ok
+        && e.hire_date.is_none_or(|h| h <= c.today)
+        && e.termination_date.is_none_or(|t| t >= c.today)
+}
+
+fn key(s: &str) -> String {
+    s.trim().to_lowercase()
+}
+
+/// The directory the plan must produce: eligible records that win their address, plus the
+/// directory people kept as they are. Conflicts are decided by plain iteration to a fixed
+/// point.
+fn reference_result(c: &Case) -> BTreeMap<PersonioId, DirectoryEmployee> {
+    let dir: BTreeMap<PersonioId, &DirectoryEmployee> =
+        c.directory.iter().map(|d| (d.personio_id, d)).collect();
+    let mut count: BTreeMap<PersonioId, usize> = BTreeMap::new();
+    for e in &c.snapshot.employees {
+        *count.entry(e.id).or_default() += 1;
+    }
+    let malformed: BTreeSet<PersonioId> = c
+        .snapshot
+        .malformed
+        .iter()
+        .filter_map(|m| m.id)
+        .chain(count.iter().filter(|(_, n)| **n > 1).map(|(id, _)| *id))
+        .collect();
+    let eligible: BTreeMap<PersonioId, &SourceEmployee> = c
+        .snapshot
+        .employees
+        .iter()
+        .filter(|e| !malformed.contains(&e.id) && reference_eligible(e, c))
+        .map(|e| (e.id, e))
+        .collect();
+    let base_retained: BTreeSet<PersonioId> = dir
+        .keys()
+        .copied()
+        .filter(|id| malformed.contains(id) || (!c.snapshot.complete && !eligible.contains_key(id)))
+        .collect();
+    let claim = |id: &PersonioId| key(eligible[id].email.as_deref().unwrap_or(""));
+    let mut retained = base_retained.clone();
+    let winners = loop {
+        let held: BTreeSet<String> = retained.iter().map(|r| key(&dir[r].email)).collect();
+        let mut winners = BTreeSet::new();
+        for id in eligible.keys() {
+            let k = claim(id);
+            if held.contains(&k) {
+                continue;
+            }
+            let rivals: Vec<PersonioId> =
+                eligible.keys().copied().filter(|o| claim(o) == k).collect();
+            let incumbents: Vec<PersonioId> = rivals
+                .iter()
+                .copied()
+                .filter(|o| dir.contains_key(o))
+                .collect();
+            let same: Vec<PersonioId> = incumbents
+                .iter()
+                .copied()
+                .filter(|o| key(&dir[o].email) == k)
+                .collect();
+            let keeper = if rivals.len() == 1 {
+                Some(rivals[0])
+            } else if incumbents.len() == 1 {
+                Some(incumbents[0])
+            } else if incumbents.len() > 1 && same.len() == 1 {
+                Some(same[0])
+            } else {
+                None
+            };
+            if keeper == Some(*id) {
+                winners.insert(*id);
+            }
+        }
+        let next: BTreeSet<PersonioId> = base_retained
+            .iter()
+            .copied()
+            .chain(
+                eligible
+                    .keys()
+                    .copied()
+                    .filter(|id| !winners.contains(id) && dir.contains_key(id)),
+            )
+            .collect();
+        if next == retained {
+            break winners;
+        }
+        retained = next;
+    };
+    let present: BTreeSet<PersonioId> = winners.union(&retained).copied().collect();
+    let mut out = BTreeMap::new();
+    for id in &retained {
+        out.insert(*id, dir[id].clone());
+    }
+    for id in &winners {
+        let e = eligible[id];
+        let mut d = reference_normalize(e);
+        d.supervisor_personio_id = e.supervisor_id.filter(|s| present.contains(s));
+        out.insert(*id, d);
+    }
+    out
+}
+
+// ---------------------------------------------------------------- properties
+
+fn run(c: &Case) -> Plan {
+    plan(&c.directory, &c.snapshot, &c.policy, c.today)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+
+    /// (a) Applying the plan gives exactly the reference directory; (b) planning again
+    /// against it changes nothing.
+    #[test]
+    fn apply_reaches_the_reference_and_is_a_fixed_point(c in case()) {
+        let p = run(&c);
+        prop_assume!(p.held.is_none());
+        let applied = apply(&c.directory, &p);
+        let expected: Vec<DirectoryEmployee> = reference_result(&c).into_values().collect();
+        prop_assert_eq!(&applied, &expected);
+
+        let again = plan(&applied, &c.snapshot, &c.policy, c.today);
+        prop_assert!(again.is_empty(), "second plan not empty: {:?}", again);
+        prop_assert_eq!(again.unchanged, p.creates.len() + p.updates.len() + p.unchanged);
+    }
+
+    /// (c) An incomplete snapshot never removes anyone.
+    #[test]
+    fn incomplete_snapshots_remove_nobody(mut c in case()) {
+        c.snapshot.complete = false;
+        let p = run(&c);
+        prop_assert!(p.removals.is_empty());
+        prop_assert!(p.held.is_none());
+    }
+
+    /// (d) Every directory id and every listed id is in exactly one bucket; lists are
+    /// sorted; the guard holds exactly when its condition is met.
+    #[test]
+    fn every_id_is_in_exactly_one_bucket(c in case()) {
+        let p = run(&c);
+        let mut seen: BTreeMap<PersonioId, &str> = BTreeMap::new();
+        let mut put = |id: PersonioId, bucket: &'static str| -> Result<(), TestCaseError> {
+            if let Some(prev) = seen.insert(id, bucket) {
+                return Err(TestCaseError::fail(format!("{id} in {prev} and {bucket}")));
+            }
+            Ok(())
+        };
+        for d in &p.creates { put(d.personio_id, "creates")?; }
+        for u in &p.updates { put(u.after.personio_id, "updates")?; }
+        for r in &p.removals { put(r.personio_id, "removals")?; }
+        for s in &p.skips { if let Some(id) = s.personio_id { put(id, "skips")?; } }
+        for id in &p.kept_unlisted { put(*id, "kept_unlisted")?; }
+        let all: BTreeSet<PersonioId> = c.directory.iter().map(|d| d.personio_id)
+            .chain(c.snapshot.employees.iter().map(|e| e.id))
+            .chain(c.snapshot.malformed.iter().filter_map(|m| m.id))
+            .collect();
+        let bucketed: BTreeSet<PersonioId> = seen.keys().copied().collect();
+        prop_assert!(bucketed.is_subset(&all));
+        prop_assert_eq!(all.len() - bucketed.len(), p.unchanged);
+        let anonymous = c.snapshot.malformed.iter().filter(|m| m.id.is_none()).count();
+        prop_assert_eq!(p.skips.iter().filter(|s| s.personio_id.is_none()).count(), anonymous);
+
+        prop_assert!(p.creates.windows(2).all(|w| w[0].personio_id < w[1].personio_id));
+        prop_assert!(p.updates.windows(2).all(|w| w[0].after.personio_id < w[1].after.personio_id));
+        prop_assert!(p.removals.windows(2).all(|w| w[0].personio_id < w[1].personio_id));
+        prop_assert!(p.skips.windows(2).all(|w| w[0].personio_id <= w[1].personio_id));
+        prop_assert!(p.updates.iter().all(|u| !u.changes.is_empty()));
+
+        let g = c.policy.deletion_guard;
+        let should_hold = !c.policy.accept_deletions
+            && p.removals.len() >= g.min_people
+            && p.removals.len() as f64 > g.max_fraction * c.directory.len() as f64;
+        prop_assert_eq!(p.held.is_some(), should_hold);
+    }
+
+    /// The plan does not depend on the order of the inputs.
+    #[test]
+    fn order_does_not_matter(c in case()) {
+        let p = run(&c);
+        let mut r = c.clone();
+        r.directory.reverse();
+        r.snapshot.employees.reverse();
+        prop_assert_eq!(run(&r), p);
+    }
+}
