@@ -1,0 +1,345 @@
+//! The Personio v1 endpoints: the gate every request passes (counting, latency, rate
+//! limits), `GET /v1/company/employees` (paging, filters, projection, faults),
+//! `GET /v1/company/employees/{id}` and `GET /v1/company/employees/attributes`.
+//!
+//! Must never hold the state lock across an `.await`, and must never show an attribute the
+//! credential may not read.
+
+use crate::attributes::{self, Visible};
+use crate::auth::check_bearer;
+use crate::company::Employee;
+use crate::config::{OversizeLimit, UpdatedSinceZone};
+use crate::dates::{berlin_offset_hours, parse_wall_clock};
+use crate::render::{self, error_body, validation_error};
+use crate::state::{SimState, World};
+use crate::stats::Endpoint;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Path, RawQuery, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::Duration;
+use time::{OffsetDateTime, UtcOffset};
+
+/// An early answer (boxed: a `Response` is large).
+pub(crate) type Rejection = Box<Response>;
+
+/// A JSON response.
+pub(crate) fn reply(status: StatusCode, body: Value) -> Response {
+    raw_reply(status, body.to_string().into_bytes())
+}
+
+fn raw_reply(status: StatusCode, body: Vec<u8>) -> Response {
+    let mut resp = Response::new(Body::from(body));
+    *resp.status_mut() = status;
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp
+}
+
+fn too_many(retry_after: Option<u64>) -> Response {
+    let mut resp = reply(
+        StatusCode::TOO_MANY_REQUESTS,
+        error_body(429, "Too Many Requests"),
+    );
+    if let Some(s) = retry_after {
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(s));
+    }
+    resp
+}
+
+fn with_token(mut resp: Response, token: &str) -> Response {
+    if let Ok(v) = HeaderValue::from_str(&format!("Bearer {token}")) {
+        resp.headers_mut().insert(header::AUTHORIZATION, v);
+    }
+    resp
+}
+
+/// Middleware for `/v1/…`: counts the request, adds latency, applies rate limits.
+pub(crate) async fn gate(State(state): State<SimState>, req: Request, next: Next) -> Response {
+    let endpoint = Endpoint::classify(req.method(), req.uri().path());
+    state.counters().request(endpoint);
+    let latency = state.config().latency_ms;
+    if latency > 0 {
+        tokio::time::sleep(Duration::from_millis(latency)).await;
+    }
+    let ip = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::LOCALHOST), |c| c.0.ip());
+    if let Some(limits) = state.limits()
+        && !limits.allow(endpoint, ip)
+    {
+        state.counters().rate_limited();
+        // Personio's own 429s may come without Retry-After; clients must cope.
+        return too_many(None);
+    }
+    next.run(req).await
+}
+
+/// Parsed query of the list endpoint.
+#[derive(Debug)]
+struct ListQuery {
+    limit: u64,
+    offset: u64,
+    email: Option<String>,
+    updated_since: Option<OffsetDateTime>,
+    projection: Option<BTreeSet<String>>,
+}
+
+fn parse_list_query(query: Option<&str>, w: &World) -> Result<ListQuery, Rejection> {
+    let invalid = |param: &str, msg: &str| {
+        Box::new(reply(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            validation_error(param, msg),
+        ))
+    };
+    let mut q = ListQuery {
+        limit: 50,
+        offset: 0,
+        email: None,
+        updated_since: None,
+        projection: None,
+    };
+    for (k, v) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+        let key = k.as_ref();
+        if key == "limit" {
+            q.limit = v
+                .trim()
+                .parse()
+                .map_err(|_| invalid("limit", "The limit must be an integer."))?;
+        } else if key == "offset" {
+            q.offset = v
+                .trim()
+                .parse()
+                .map_err(|_| invalid("offset", "The offset must be an integer."))?;
+        } else if key == "email" {
+            q.email = Some(v.trim().to_string());
+        } else if key == "updated_since" {
+            let wall = parse_wall_clock(&v).ok_or_else(|| {
+                invalid(
+                    "updated_since",
+                    "The updated since does not match the format Y-m-d\\TH:i:s.",
+                )
+            })?;
+            let hours = match w.quirks.updated_since_zone {
+                UpdatedSinceZone::Utc => 0,
+                UpdatedSinceZone::EuropeBerlin => berlin_offset_hours(wall.date()),
+            };
+            let offset = UtcOffset::from_hms(hours, 0, 0).unwrap_or(UtcOffset::UTC);
+            q.updated_since = Some(wall.assume_offset(offset));
+        } else if key == "attributes" || key.starts_with("attributes[") {
+            q.projection
+                .get_or_insert_with(BTreeSet::new)
+                .insert(v.trim().to_string());
+        }
+    }
+    if q.limit == 0 {
+        return Err(invalid("limit", "The limit must be at least 1."));
+    }
+    if q.limit > 100 {
+        match w.quirks.oversize_limit {
+            OversizeLimit::Reject => {
+                return Err(invalid("limit", "The limit may not be greater than 100."));
+            }
+            OversizeLimit::Clamp => q.limit = 100,
+        }
+    }
+    Ok(q)
+}
+
+fn matches(e: &Employee, q: &ListQuery) -> bool {
+    if let Some(email) = &q.email
+        && !e.email.eq_ignore_ascii_case(email)
+    {
+        return false;
+    }
+    if let Some(since) = q.updated_since {
+        let changed = match &q.projection {
+            // With a projection: only employees whose listed attributes changed.
+            Some(keys) => keys.iter().any(|k| e.attr_modified(k) >= since),
+            None => e.last_modified() >= since,
+        };
+        if !changed {
+            return false;
+        }
+    }
+    true
+}
+
+/// Cuts a body in the middle (on a character boundary).
+fn truncate_body(mut body: Vec<u8>) -> Vec<u8> {
+    let mut cut = body.len() / 2;
+    while cut > 0 && std::str::from_utf8(&body[..cut]).is_err() {
+        cut -= 1;
+    }
+    body.truncate(cut);
+    body
+}
+
+/// `GET /v1/company/employees`.
+pub(crate) async fn list_employees(
+    State(state): State<SimState>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let mut delay = None;
+    let resp = {
+        let mut w = state.world();
+        list_locked(&state, &mut w, query.as_deref(), &headers, &mut delay)
+    };
+    if let Some(ms) = delay {
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+    }
+    resp
+}
+
+fn list_locked(
+    state: &SimState,
+    w: &mut World,
+    query: Option<&str>,
+    headers: &HeaderMap,
+    delay: &mut Option<u64>,
+) -> Response {
+    let token = match check_bearer(state, w.token_generation, headers) {
+        Ok(t) => t,
+        Err(resp) => return *resp,
+    };
+    let q = match parse_list_query(query, w) {
+        Ok(q) => q,
+        Err(resp) => return *resp,
+    };
+    let effect = w.faults.on_list_request(q.offset);
+    if let Some(retry_after) = effect.storm {
+        state.counters().error_injected();
+        state.counters().rate_limited();
+        return too_many(retry_after);
+    }
+    if let Some(status) = effect.fail_status {
+        state.counters().error_injected();
+        let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let message = if status == 500 {
+            "Something went wrong"
+        } else {
+            code.canonical_reason().unwrap_or("Error")
+        };
+        return reply(code, error_body(status, message));
+    }
+    if effect.delay_ms.is_some() {
+        state.counters().error_injected();
+        *delay = effect.delay_ms;
+    }
+
+    let visible = Visible::new(w.readable.as_ref(), q.projection.as_ref());
+    let company = &w.company;
+    let offset = usize::try_from(q.offset).unwrap_or(usize::MAX);
+    let limit = usize::try_from(q.limit).unwrap_or(100);
+    let (total, page): (usize, Vec<&Employee>) = if q.email.is_none() && q.updated_since.is_none() {
+        let all = &company.employees;
+        (all.len(), all.iter().skip(offset).take(limit).collect())
+    } else {
+        let selected: Vec<&Employee> = company
+            .employees
+            .iter()
+            .filter(|e| matches(e, &q))
+            .collect();
+        let total = selected.len();
+        (
+            total,
+            selected.into_iter().skip(offset).take(limit).collect(),
+        )
+    };
+    let mut data = Vec::with_capacity(page.len());
+    let mut malformed_any = false;
+    for e in page {
+        let malformed = w.faults.is_malformed_employee(e.id);
+        malformed_any |= malformed;
+        data.push(render::employee(company, e, &visible, malformed));
+    }
+    if malformed_any {
+        state.counters().error_injected();
+    }
+    let body = json!({
+        "success": true,
+        "metadata": {
+            "total_elements": total,
+            "current_page": q.offset / q.limit,
+            "total_pages": (total as u64).div_ceil(q.limit),
+        },
+        "offset": q.offset,
+        "limit": q.limit,
+        "data": data,
+    });
+    let mut bytes = body.to_string().into_bytes();
+    if effect.malformed_json {
+        state.counters().error_injected();
+        bytes = truncate_body(bytes);
+    }
+    // The listing shifts after this request has been answered.
+    let due = w.faults.count_for_shift();
+    for _ in 0..due {
+        let now = OffsetDateTime::now_utc();
+        let e = w.company.random_new_hire(state.today(), now);
+        w.company.insert_front(e);
+    }
+    with_token(raw_reply(StatusCode::OK, bytes), &token)
+}
+
+/// `GET /v1/company/employees/{id}`.
+pub(crate) async fn get_employee(
+    State(state): State<SimState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let w = state.world();
+    let token = match check_bearer(&state, w.token_generation, &headers) {
+        Ok(t) => t,
+        Err(resp) => return *resp,
+    };
+    let found = id
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .and_then(|id| w.company.get(id));
+    let Some(e) = found else {
+        return reply(
+            StatusCode::NOT_FOUND,
+            error_body(404, "The employee was not found."),
+        );
+    };
+    let visible = Visible::new(w.readable.as_ref(), None);
+    let malformed = w.faults.is_malformed_employee(e.id);
+    if malformed {
+        state.counters().error_injected();
+    }
+    let data = render::employee(&w.company, e, &visible, malformed);
+    with_token(
+        reply(StatusCode::OK, json!({"success": true, "data": data})),
+        &token,
+    )
+}
+
+/// `GET /v1/company/employees/attributes`.
+pub(crate) async fn list_attributes(State(state): State<SimState>, headers: HeaderMap) -> Response {
+    let w = state.world();
+    let token = match check_bearer(&state, w.token_generation, &headers) {
+        Ok(t) => t,
+        Err(resp) => return *resp,
+    };
+    let visible = Visible::new(w.readable.as_ref(), None);
+    let data: Vec<Value> = attributes::CATALOG
+        .iter()
+        .filter(|d| visible.shows(d.key))
+        .map(attributes::listing_entry)
+        .collect();
+    with_token(
+        reply(StatusCode::OK, json!({"success": true, "data": data})),
+        &token,
+    )
+}
