@@ -1,1 +1,32 @@
-//! placeholder
+//! `personio`: a typed client for Personio's v1 API — authentication, rate limits, retries,
+//! paging with completeness checks, and parsing into [`staffsync_core::SourceEmployee`]s.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), personio::Error> {
+//! use personio::{Client, ClientConfig};
+//! let config = ClientConfig::new("client-id", "client-secret".to_owned().into());
+//! let client = Client::new(config)?;
+//! let readable = client.attributes().await?;
+//! let warnings = personio::check_mandatory(&readable)?;
+//! let listing = client.fetch_all(|p| eprintln!("{}/{}", p.pages_done, p.pages_total)).await?;
+//! # let _ = (warnings, listing); Ok(()) }
+//! ```
+//!
+//! This crate never touches a database or the file system, never logs or returns a secret
+//! or token, and never returns a partial listing as complete.
+
+pub mod client;
+pub mod config;
+pub mod credential;
+pub mod error;
+pub mod listing;
+pub mod model;
+pub mod parse;
+
+pub use client::Client;
+pub use config::{ClientConfig, DEFAULT_BASE_URL, RateLimit};
+pub use credential::{MANDATORY_ATTRIBUTES, RECOMMENDED_ATTRIBUTES, check_mandatory};
+pub use error::Error;
+pub use listing::{Listing, Progress};
+pub use parse::AttributeInfo;
+pub use url::Url;
