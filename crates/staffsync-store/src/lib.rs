@@ -1,1 +1,60 @@
-//! placeholder
+//! staffsync-store: everything staffsync keeps, in SQLite (the embedded default) or
+//! PostgreSQL, behind one [`Store`].
+//!
+//! Both backends run the same SQL text through `sqlx::Any` (`$n` placeholders,
+//! `ON CONFLICT`, `RETURNING`); only the DDL differs (`migrations/sqlite`,
+//! `migrations/postgres`). Values are stored in types both understand: dates as TEXT
+//! `YYYY-MM-DD`, timestamps as TEXT RFC 3339 UTC, JSON as TEXT, bytes as BLOB/BYTEA.
+//! One conformance suite (`tests/conformance.rs`) runs against both.
+//!
+//! Rules every module here keeps:
+//! - every query is scoped by `account_id`: an account can never see another's data;
+//! - secrets never appear in `Debug`, errors or logs (see [`crypto`](crate::crypto));
+//! - the directory changes only through [`Store::apply_plan`], in one transaction, and
+//!   never for a held plan;
+//! - removing a person erases them: their row, memberships and the personal details of
+//!   their history go, and on SQLite the WAL is checkpointed so the bytes leave disk.
+
+mod accounts;
+mod connections;
+mod crypto;
+mod directory;
+mod error;
+mod feedback;
+mod fs;
+mod open;
+mod runs;
+mod sql;
+
+pub use accounts::Account;
+pub use connections::{Connection, NewConnection};
+pub use directory::GroupSummary;
+pub use error::{Result, StoreError};
+pub use feedback::Feedback;
+pub use open::{Backend, Store, StoreConfig};
+pub use runs::{RunChange, RunKind, RunStatus, RunSummary};
+
+use serde::Serialize;
+use std::fmt;
+
+/// A customer account's row id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct AccountId(pub i64);
+
+/// A sync run's row id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct RunId(pub i64);
+
+impl fmt::Display for AccountId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl fmt::Display for RunId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}

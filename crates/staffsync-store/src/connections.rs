@@ -1,0 +1,105 @@
+//! The Personio credential of an account: one connection per account.
+//!
+//! The client secret is stored only sealed (AES-256-GCM, see `crypto`), is held in memory
+//! as a `SecretString`, and never appears in `Debug` output, errors or logs.
+
+use crate::error::{Result, StoreError, is_foreign_key_violation};
+use crate::sql::{from_json, now, parse_ts, to_json, ts};
+use crate::{AccountId, Store};
+use secrecy::{ExposeSecret as _, SecretString};
+use sqlx::Row as _;
+use time::OffsetDateTime;
+
+/// A credential to store. `Debug` redacts the secret.
+#[derive(Debug, Clone)]
+pub struct NewConnection {
+    pub client_id: String,
+    pub client_secret: SecretString,
+    pub base_url: String,
+    /// `"v1"` or `"v2"`.
+    pub api_version: String,
+    pub readable_attributes: Vec<String>,
+}
+
+/// A stored credential, decrypted. `Debug` redacts the secret.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    pub client_id: String,
+    pub client_secret: SecretString,
+    pub base_url: String,
+    pub api_version: String,
+    pub readable_attributes: Vec<String>,
+    pub connected_at: OffsetDateTime,
+}
+
+impl Store {
+    /// Stores (or replaces) the account's connection, sealing the secret.
+    pub async fn save_connection(&self, account: AccountId, c: &NewConnection) -> Result<()> {
+        let sealed = self
+            .key
+            .seal(account, c.client_secret.expose_secret().as_bytes())?;
+        sqlx::query(
+            "INSERT INTO connections \
+               (account_id, client_id, secret_ciphertext, base_url, api_version, \
+                readable_attributes, connected_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) \
+             ON CONFLICT (account_id) DO UPDATE SET \
+               client_id = excluded.client_id, \
+               secret_ciphertext = excluded.secret_ciphertext, \
+               base_url = excluded.base_url, \
+               api_version = excluded.api_version, \
+               readable_attributes = excluded.readable_attributes, \
+               connected_at = excluded.connected_at",
+        )
+        .bind(account.0)
+        .bind(&c.client_id)
+        .bind(sealed)
+        .bind(&c.base_url)
+        .bind(&c.api_version)
+        .bind(to_json(&c.readable_attributes)?)
+        .bind(ts(now()))
+        .execute(&self.pool)
+        .await
+        .map_err(|e| {
+            if is_foreign_key_violation(&e) {
+                StoreError::not_found(format!("account {account}"))
+            } else {
+                e.into()
+            }
+        })?;
+        Ok(())
+    }
+
+    /// The account's connection with the secret decrypted; `Crypto` with the wrong key.
+    pub async fn connection(&self, account: AccountId) -> Result<Option<Connection>> {
+        let row = sqlx::query(
+            "SELECT client_id, secret_ciphertext, base_url, api_version, readable_attributes, \
+                    connected_at \
+             FROM connections WHERE account_id = $1",
+        )
+        .bind(account.0)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let sealed: Vec<u8> = row.try_get("secret_ciphertext")?;
+        let attrs: String = row.try_get("readable_attributes")?;
+        let connected_at: String = row.try_get("connected_at")?;
+        Ok(Some(Connection {
+            client_id: row.try_get("client_id")?,
+            client_secret: self.key.open_string(account, &sealed)?,
+            base_url: row.try_get("base_url")?,
+            api_version: row.try_get("api_version")?,
+            readable_attributes: from_json(&attrs, "readable attributes")?,
+            connected_at: parse_ts(&connected_at)?,
+        }))
+    }
+
+    /// Deletes the account's connection; `false` when there was none.
+    pub async fn remove_connection(&self, account: AccountId) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM connections WHERE account_id = $1")
+            .bind(account.0)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+}

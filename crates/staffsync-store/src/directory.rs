@@ -1,0 +1,415 @@
+//! The employee directory: reading it, its groups, and changing it by applying a plan.
+//!
+//! `apply_plan` is the only code that writes employees, groups and memberships. It runs
+//! in one transaction, refuses a held plan, and erases removed people: their row and
+//! memberships are deleted, their feedback loses its author (keeping its group
+//! snapshot), and the personal details of their earlier run changes are set to NULL.
+//!
+//! On SQLite `secure_delete=ON` overwrites deleted content in the database file, and a
+//! `wal_checkpoint(TRUNCATE)` after the commit moves the zeroed pages into the file and
+//! empties the WAL, so the erased bytes leave the disk. On PostgreSQL deleted rows stay
+//! as dead tuples until (auto)vacuum reclaims them, and remain in WAL archives and backups
+//! for as long as the operator keeps those; the store deliberately does not run `VACUUM`
+//! (it cannot run inside the transaction, needs table ownership, can be slow on large
+//! tables, and still would not overwrite WAL or backups).
+
+use crate::error::{Result, StoreError, is_unique_violation};
+use crate::runs::{Outcome, RunKind, RunStatus, finish_row, insert_changes};
+use crate::sql::{BATCH_ROWS, from_json, param, placeholders, to_json, values_list};
+use crate::{AccountId, Backend, RunId, Store};
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row as _};
+use staffsync_core::dates::{format_date, parse_calendar_date};
+use staffsync_core::{DirectoryEmployee, GroupKey, GroupKind, PersonioId, Plan};
+use std::collections::{BTreeSet, HashMap};
+
+/// A group of the directory and how many people are in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GroupSummary {
+    pub id: i64,
+    pub kind: GroupKind,
+    pub name: String,
+    pub member_count: i64,
+}
+
+/// The employee columns a plan writes, in bind order (after `account_id`).
+const EMPLOYEE_COLUMNS: &str = "personio_id, email, first_name, last_name, department, office, \
+    team, position, status, hire_date, termination_date, supervisor_personio_id, attributes";
+const EMPLOYEE_COLUMN_COUNT: usize = 13;
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+fn bind_employee<'q>(q: AnyQuery<'q>, e: &'q DirectoryEmployee) -> Result<AnyQuery<'q>> {
+    Ok(q.bind(e.personio_id.0)
+        .bind(e.email.as_str())
+        .bind(e.first_name.as_str())
+        .bind(e.last_name.as_str())
+        .bind(e.department.as_deref())
+        .bind(e.office.as_deref())
+        .bind(e.team.as_deref())
+        .bind(e.position.as_deref())
+        .bind(e.status.as_deref())
+        .bind(e.hire_date.map(format_date))
+        .bind(e.termination_date.map(format_date))
+        .bind(e.supervisor_personio_id.map(|p| p.0))
+        .bind(to_json(&e.attributes)?))
+}
+
+fn parse_opt_date(s: Option<String>, field: &str) -> Result<Option<time::Date>> {
+    s.map(|s| parse_calendar_date(&s).ok_or_else(|| StoreError::corrupt(format!("{field} {s:?}"))))
+        .transpose()
+}
+
+fn employee_from_row(row: &AnyRow) -> Result<(i64, DirectoryEmployee)> {
+    let attributes: String = row.try_get("attributes")?;
+    let supervisor: Option<i64> = row.try_get("supervisor_personio_id")?;
+    Ok((
+        row.try_get("id")?,
+        DirectoryEmployee {
+            personio_id: PersonioId(row.try_get("personio_id")?),
+            email: row.try_get("email")?,
+            first_name: row.try_get("first_name")?,
+            last_name: row.try_get("last_name")?,
+            department: row.try_get("department")?,
+            office: row.try_get("office")?,
+            team: row.try_get("team")?,
+            position: row.try_get("position")?,
+            status: row.try_get("status")?,
+            hire_date: parse_opt_date(row.try_get("hire_date")?, "hire_date")?,
+            termination_date: parse_opt_date(row.try_get("termination_date")?, "termination_date")?,
+            supervisor_personio_id: supervisor.map(PersonioId),
+            attributes: from_json(&attributes, "employee attributes")?,
+            groups: BTreeSet::new(),
+        },
+    ))
+}
+
+pub(crate) fn group_key_from_row(row: &AnyRow) -> Result<GroupKey> {
+    let kind: String = row.try_get("kind")?;
+    Ok(GroupKey {
+        kind: GroupKind::parse(&kind)
+            .ok_or_else(|| StoreError::corrupt(format!("group kind {kind:?}")))?,
+        name: row.try_get("name")?,
+    })
+}
+
+/// Creates the groups in `keys` that do not exist yet; returns every group id of the
+/// account by key.
+async fn ensure_groups(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    account: AccountId,
+    keys: &BTreeSet<&GroupKey>,
+) -> Result<HashMap<GroupKey, i64>> {
+    let keys: Vec<&GroupKey> = keys.iter().copied().collect();
+    for chunk in keys.chunks(BATCH_ROWS) {
+        let sql = format!(
+            "INSERT INTO groups (account_id, kind, name) VALUES {} \
+             ON CONFLICT (account_id, kind, name) DO NOTHING",
+            values_list(backend, chunk.len(), 3, 1)
+        );
+        let mut q = sqlx::query(&sql);
+        for k in chunk {
+            q = q
+                .bind(account.0)
+                .bind(k.kind.as_str())
+                .bind(k.name.as_str());
+        }
+        q.execute(&mut *conn).await?;
+    }
+    let rows = sqlx::query("SELECT id, kind, name FROM groups WHERE account_id = $1")
+        .bind(account.0)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|row| Ok((group_key_from_row(row)?, row.try_get("id")?)))
+        .collect()
+}
+
+/// Runs `sql` for `ids` in chunks, with `{account}` replaced by the first parameter (the
+/// account) and `{ids}` by the chunk's parameters; returns the rows affected.
+async fn execute_for_ids(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    sql: &str,
+    account: AccountId,
+    ids: &[i64],
+) -> Result<u64> {
+    let mut affected = 0;
+    for chunk in ids.chunks(BATCH_ROWS) {
+        let sql = sql
+            .replace("{account}", &param(backend, 1))
+            .replace("{ids}", &placeholders(backend, chunk.len(), 2));
+        let mut q = sqlx::query(&sql).bind(account.0);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        affected += q.execute(&mut *conn).await?.rows_affected();
+    }
+    Ok(affected)
+}
+
+impl Store {
+    /// The account's directory, sorted by Personio id, with each person's groups.
+    pub async fn directory(&self, account: AccountId) -> Result<Vec<DirectoryEmployee>> {
+        let mut conn = self.pool.acquire().await?;
+        let sql = format!(
+            "SELECT id, {EMPLOYEE_COLUMNS} FROM employees WHERE account_id = $1 \
+             ORDER BY personio_id"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(account.0)
+            .fetch_all(&mut *conn)
+            .await?;
+        let mut employees = rows
+            .iter()
+            .map(employee_from_row)
+            .collect::<Result<Vec<_>>>()?;
+        let index: HashMap<i64, usize> = employees
+            .iter()
+            .enumerate()
+            .map(|(i, (id, _))| (*id, i))
+            .collect();
+        let rows = sqlx::query(
+            "SELECT m.employee_id, g.kind, g.name FROM memberships m \
+             JOIN groups g ON g.id = m.group_id WHERE g.account_id = $1",
+        )
+        .bind(account.0)
+        .fetch_all(&mut *conn)
+        .await?;
+        for row in &rows {
+            let employee_id: i64 = row.try_get("employee_id")?;
+            if let Some(&i) = index.get(&employee_id) {
+                employees[i].1.groups.insert(group_key_from_row(row)?);
+            }
+        }
+        Ok(employees.into_iter().map(|(_, e)| e).collect())
+    }
+
+    /// The account's groups with their member counts, sorted by kind, then name.
+    pub async fn groups(&self, account: AccountId) -> Result<Vec<GroupSummary>> {
+        let rows = sqlx::query(
+            "SELECT g.id, g.kind, g.name, COUNT(m.employee_id) AS member_count \
+             FROM groups g LEFT JOIN memberships m ON m.group_id = g.id \
+             WHERE g.account_id = $1 GROUP BY g.id, g.kind, g.name",
+        )
+        .bind(account.0)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut groups = rows
+            .iter()
+            .map(|row| {
+                let key = group_key_from_row(row)?;
+                Ok(GroupSummary {
+                    id: row.try_get("id")?,
+                    kind: key.kind,
+                    name: key.name,
+                    member_count: row.try_get("member_count")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        // Sorted here, not in SQL: collations differ between the backends.
+        groups.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
+        Ok(groups)
+    }
+
+    /// Applies `plan` to the account's directory as run `run`, in one transaction, and
+    /// marks the run `applied`. Refuses a held plan (`PlanHeld`), a run that is not a
+    /// running full run of this account (`NotFound` / `Conflict`), and a plan that does
+    /// not fit the directory (`Conflict`: creating someone present, updating or removing
+    /// someone absent); nothing is changed then.
+    pub async fn apply_plan(&self, account: AccountId, run: RunId, plan: &Plan) -> Result<()> {
+        if let Some(h) = plan.held {
+            return Err(StoreError::PlanHeld {
+                removing: h.removing,
+                directory_size: h.directory_size,
+            });
+        }
+        let mut tx = self.pool.begin().await?;
+        // First statement is the run's own update: it takes the write lock (SQLite) or
+        // the run's row lock (PostgreSQL) so a concurrent start_run cannot interrupt a
+        // run half-applied.
+        let outcome = Outcome::of(Some(plan));
+        let (_, kind) = finish_row(
+            &mut tx,
+            run,
+            Some(account),
+            RunStatus::Applied,
+            &outcome,
+            None,
+        )
+        .await?;
+        if kind != RunKind::Full {
+            return Err(StoreError::conflict(format!(
+                "run {run} is a {kind} run and cannot apply a plan"
+            )));
+        }
+
+        // Removals: memberships go by cascade, feedback keeps its snapshot but loses its
+        // author (ON DELETE SET NULL).
+        let removed: Vec<i64> = plan.removals.iter().map(|r| r.personio_id.0).collect();
+        let deleted = execute_for_ids(
+            &mut tx,
+            self.backend,
+            "DELETE FROM employees WHERE account_id = {account} AND personio_id IN ({ids})",
+            account,
+            &removed,
+        )
+        .await?;
+        if deleted != removed.len() as u64 {
+            return Err(StoreError::conflict(
+                "the plan removes someone who is not in the directory",
+            ));
+        }
+
+        let needed: BTreeSet<&GroupKey> = plan
+            .creates
+            .iter()
+            .chain(plan.updates.iter().map(|u| &u.after))
+            .flat_map(|e| e.groups.iter())
+            .collect();
+        let group_ids = ensure_groups(&mut tx, self.backend, account, &needed).await?;
+        let mut memberships: Vec<(i64, i64)> = Vec::new();
+        let mut push_memberships = |employee_id: i64, e: &DirectoryEmployee| -> Result<()> {
+            for g in &e.groups {
+                let group_id = group_ids.get(g).ok_or_else(|| {
+                    StoreError::corrupt(format!("group {}/{} vanished", g.kind, g.name))
+                })?;
+                memberships.push((*group_id, employee_id));
+            }
+            Ok(())
+        };
+
+        // Updates: rewrite the row, then replace the memberships.
+        let set_list = EMPLOYEE_COLUMNS
+            .split(", ")
+            .skip(1)
+            .enumerate()
+            .map(|(i, c)| format!("{c} = ${}", i + 3))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let update_sql = format!(
+            "UPDATE employees SET {set_list} WHERE account_id = $1 AND personio_id = $2 \
+             RETURNING id"
+        );
+        let mut updated_ids = Vec::with_capacity(plan.updates.len());
+        for u in &plan.updates {
+            let e = &u.after;
+            let q = sqlx::query(&update_sql).bind(account.0);
+            let q = bind_employee(q, e)?;
+            let row = q.fetch_optional(&mut *tx).await?.ok_or_else(|| {
+                StoreError::conflict(format!(
+                    "the plan updates {}, who is not in the directory",
+                    e.personio_id
+                ))
+            })?;
+            let id: i64 = row.try_get("id")?;
+            updated_ids.push(id);
+            push_memberships(id, e)?;
+        }
+        for chunk in updated_ids.chunks(BATCH_ROWS) {
+            let sql = format!(
+                "DELETE FROM memberships WHERE employee_id IN ({})",
+                placeholders(self.backend, chunk.len(), 1)
+            );
+            let mut q = sqlx::query(&sql);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q.execute(&mut *tx).await?;
+        }
+
+        // Creates, in multi-row batches.
+        for chunk in plan.creates.chunks(BATCH_ROWS) {
+            let sql = format!(
+                "INSERT INTO employees (account_id, {EMPLOYEE_COLUMNS}) VALUES {} \
+                 RETURNING id, personio_id",
+                values_list(self.backend, chunk.len(), EMPLOYEE_COLUMN_COUNT + 1, 1)
+            );
+            let mut q = sqlx::query(&sql);
+            for e in chunk {
+                q = bind_employee(q.bind(account.0), e)?;
+            }
+            let rows = q.fetch_all(&mut *tx).await.map_err(|e| {
+                if is_unique_violation(&e) {
+                    StoreError::conflict("the plan creates someone who is already in the directory")
+                } else {
+                    e.into()
+                }
+            })?;
+            let ids = rows
+                .iter()
+                .map(|r| Ok((r.try_get::<i64, _>("personio_id")?, r.try_get("id")?)))
+                .collect::<Result<HashMap<i64, i64>>>()?;
+            for e in chunk {
+                let id = ids.get(&e.personio_id.0).ok_or_else(|| {
+                    StoreError::corrupt(format!("no row id returned for {}", e.personio_id))
+                })?;
+                push_memberships(*id, e)?;
+            }
+        }
+
+        for chunk in memberships.chunks(BATCH_ROWS * 2) {
+            let sql = format!(
+                "INSERT INTO memberships (group_id, employee_id) VALUES {}",
+                values_list(self.backend, chunk.len(), 2, 1)
+            );
+            let mut q = sqlx::query(&sql);
+            for (g, e) in chunk {
+                q = q.bind(*g).bind(*e);
+            }
+            q.execute(&mut *tx).await?;
+        }
+
+        sqlx::query(
+            "DELETE FROM groups WHERE account_id = $1 \
+             AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.group_id = groups.id)",
+        )
+        .bind(account.0)
+        .execute(&mut *tx)
+        .await?;
+
+        insert_changes(&mut tx, self.backend, account, run, plan).await?;
+        // Erase the removed people's personal details from every earlier run.
+        execute_for_ids(
+            &mut tx,
+            self.backend,
+            "UPDATE run_changes SET detail = NULL \
+             WHERE account_id = {account} AND personio_id IN ({ids})",
+            account,
+            &removed,
+        )
+        .await?;
+        tx.commit().await?;
+
+        if !removed.is_empty() {
+            self.flush_erased().await;
+        }
+        Ok(())
+    }
+
+    /// After an erasure: on SQLite, checkpoint and truncate the WAL so the old page
+    /// images holding erased data are gone. The commit has happened, so a failure here
+    /// is logged, not returned (the next erasure or SQLite's own checkpoints retry it).
+    async fn flush_erased(&self) {
+        if self.backend != Backend::Sqlite {
+            return;
+        }
+        match sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .fetch_one(&self.pool)
+            .await
+        {
+            Ok(row) => {
+                let busy: i64 = row.try_get(0).unwrap_or(1);
+                if busy != 0 {
+                    tracing::warn!(
+                        "WAL checkpoint after erasure could not complete (database busy); \
+                         erased data may remain in the WAL until the next checkpoint"
+                    );
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "WAL checkpoint after erasure failed"),
+        }
+    }
+}

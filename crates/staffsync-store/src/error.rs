@@ -1,0 +1,80 @@
+//! The store's error type.
+//!
+//! Messages are shown to admins and written to logs, so they must never contain a secret:
+//! no client secret, no encryption key, no database password (URLs are reduced to their
+//! scheme), and no decrypted bytes. Crypto failures carry only a fixed reason.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The thing asked for does not exist (in this account).
+    #[error("not found: {what}")]
+    NotFound { what: String },
+    /// The write contradicts what is stored (duplicate slug, run no longer running, …).
+    #[error("conflict: {what}")]
+    Conflict { what: String },
+    /// A plan held by the deletion guard was passed to `apply_plan`.
+    #[error(
+        "the plan is held by the deletion guard ({removing} of {directory_size} would be removed); nothing was applied"
+    )]
+    PlanHeld {
+        removing: usize,
+        directory_size: usize,
+    },
+    /// An argument the store cannot act on (e.g. finishing a run as `running`).
+    #[error("invalid request: {what}")]
+    Invalid { what: String },
+    /// Stored data could not be read back (bad JSON, unknown enum value, bad timestamp).
+    #[error("stored data is corrupt: {what}")]
+    Corrupt { what: String },
+    /// The database failed. sqlx's messages carry no bound values or passwords.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// Encrypting or decrypting failed: wrong key, tampered data, or a malformed key.
+    #[error("encryption error: {reason}")]
+    Crypto { reason: &'static str },
+    /// Running the schema migrations failed.
+    #[error("database migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    /// `database_url` has a scheme the store does not speak. Only the scheme is kept.
+    #[error("unsupported database URL scheme {scheme:?}: use postgres:// or postgresql://")]
+    InvalidUrl { scheme: String },
+    /// The data directory or the key file could not be read or written.
+    #[error("could not access {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// The store's result type.
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+impl StoreError {
+    pub(crate) fn not_found(what: impl Into<String>) -> Self {
+        StoreError::NotFound { what: what.into() }
+    }
+
+    pub(crate) fn conflict(what: impl Into<String>) -> Self {
+        StoreError::Conflict { what: what.into() }
+    }
+
+    pub(crate) fn corrupt(what: impl Into<String>) -> Self {
+        StoreError::Corrupt { what: what.into() }
+    }
+}
+
+/// True when `e` is a unique-constraint violation.
+pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .is_some_and(|d| d.is_unique_violation())
+}
+
+/// True when `e` is a foreign-key violation.
+pub(crate) fn is_foreign_key_violation(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .is_some_and(|d| d.is_foreign_key_violation())
+}

@@ -1,0 +1,195 @@
+//! Configuration and opening of the [`Store`]: choosing the backend, connection pragmas,
+//! the encryption key and the migrations.
+//!
+//! SQLite (the default) lives in `<data_dir>/staffsync.db` with WAL, `secure_delete=ON`
+//! (deleted content is overwritten with zeros), `foreign_keys=ON` and a busy timeout.
+//! PostgreSQL is used when `database_url` is `postgres://…` or `postgresql://…`.
+//!
+//! This module must never print or return the database URL (it may hold a password):
+//! errors name only its scheme, and `StoreConfig`'s `Debug` redacts it.
+
+use crate::crypto::SecretKey;
+use crate::error::{Result, StoreError};
+use secrecy::SecretString;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{AnyConnection, AnyPool, ConnectOptions, Connection as _, Executor as _};
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Where and how to open the store.
+#[derive(Clone)]
+pub struct StoreConfig {
+    /// Holds `staffsync.db` (SQLite) and `secret.key` (when no key is configured).
+    pub data_dir: PathBuf,
+    /// `postgres://…` to use PostgreSQL; `None` (or empty) for SQLite in `data_dir`.
+    pub database_url: Option<String>,
+    /// Base64 of 32 bytes (`STAFFSYNC_SECRET_KEY`); `None` ⇒ `<data_dir>/secret.key`.
+    pub secret_key: Option<SecretString>,
+}
+
+impl fmt::Debug for StoreConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoreConfig")
+            .field("data_dir", &self.data_dir)
+            .field(
+                "database_url",
+                &self
+                    .database_url
+                    .as_deref()
+                    .map(|u| format!("{}://[REDACTED]", scheme(u))),
+            )
+            .field("secret_key", &self.secret_key)
+            .finish()
+    }
+}
+
+/// Which database the store is using.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The store: a connection pool and the key for stored secrets. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pub(crate) pool: AnyPool,
+    pub(crate) backend: Backend,
+    pub(crate) key: Arc<SecretKey>,
+}
+
+/// The SQLite database's file name inside the data directory.
+pub const SQLITE_FILE: &str = "staffsync.db";
+
+fn scheme(url: &str) -> &str {
+    url.split_once(':').map_or("", |(s, _)| s)
+}
+
+impl Store {
+    /// Opens (and migrates) the store described by `cfg`.
+    pub async fn open(cfg: &StoreConfig) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let url = cfg
+            .database_url
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty());
+        let backend = match url.map(scheme) {
+            None => Backend::Sqlite,
+            Some("postgres" | "postgresql") => Backend::Postgres,
+            Some(other) => {
+                return Err(StoreError::InvalidUrl {
+                    scheme: other.chars().take(32).collect(),
+                });
+            }
+        };
+        let needs_dir = backend == Backend::Sqlite || cfg.secret_key.is_none();
+        if needs_dir {
+            crate::fs::create_private_dir(&cfg.data_dir).map_err(|source| StoreError::Io {
+                path: cfg.data_dir.clone(),
+                source,
+            })?;
+        }
+        let key = Arc::new(SecretKey::load(cfg.secret_key.as_ref(), &cfg.data_dir)?);
+        let pool = match (backend, url) {
+            (Backend::Postgres, Some(url)) => open_postgres(url).await?,
+            _ => open_sqlite(cfg).await?,
+        };
+        let store = Store { pool, backend, key };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Which database this store uses.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Closes the pool, waiting for connections in use to be returned.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        match self.backend {
+            Backend::Sqlite => {
+                sqlx::migrate!("./migrations/sqlite")
+                    .run(&self.pool)
+                    .await?
+            }
+            Backend::Postgres => {
+                sqlx::migrate!("./migrations/postgres")
+                    .run(&self.pool)
+                    .await?
+            }
+        }
+        Ok(())
+    }
+}
+
+async fn open_sqlite(cfg: &StoreConfig) -> Result<AnyPool> {
+    let path = cfg.data_dir.join(SQLITE_FILE);
+    // Create the file ourselves so it (and the -wal/-shm files SQLite derives from it)
+    // are private from the start.
+    crate::fs::touch_private_file(&path).map_err(|source| StoreError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    crate::fs::warn_if_not_private(&path);
+    let url = SqliteConnectOptions::new()
+        .filename(&path)
+        .create_if_missing(true)
+        .to_url_lossy();
+    let opts = AnyConnectOptions::from_url(&url)?;
+
+    // WAL is a property of the file; switching needs an exclusive lock that the busy
+    // timeout does not wait for, so do it once here rather than per pooled connection.
+    let mut conn = AnyConnection::connect_with(&opts).await?;
+    conn.execute("PRAGMA busy_timeout = 5000").await?;
+    conn.execute("PRAGMA journal_mode = WAL").await?;
+    conn.close().await?;
+
+    let pool = AnyPoolOptions::new()
+        .max_connections(4)
+        .acquire_timeout(Duration::from_secs(30))
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                conn.execute("PRAGMA foreign_keys = ON").await?;
+                conn.execute("PRAGMA secure_delete = ON").await?;
+                conn.execute("PRAGMA busy_timeout = 5000").await?;
+                Ok(())
+            })
+        })
+        .connect_with(opts)
+        .await?;
+    Ok(pool)
+}
+
+async fn open_postgres(url: &str) -> Result<AnyPool> {
+    let opts = AnyConnectOptions::from_str(url)?;
+    let pool = AnyPoolOptions::new()
+        .max_connections(8)
+        .acquire_timeout(Duration::from_secs(30))
+        .connect_with(opts)
+        .await?;
+    Ok(pool)
+}

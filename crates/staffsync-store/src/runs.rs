@@ -1,0 +1,442 @@
+//! Sync runs: their lifecycle (`start_run` → `apply_plan` or `finish_run`), their
+//! summaries and their per-employee changes.
+//!
+//! A run finishes exactly once: finishing or applying a run that is no longer `running`
+//! (for instance marked `interrupted` by a newer run) is a `Conflict`. This module never
+//! touches the directory; only `directory::apply_plan` does.
+//!
+//! Changes of skipped records without a Personio id are not stored (they are counted):
+//! their free-text detail could hold personal data that could never be erased, because
+//! nothing links it to a person.
+
+use crate::error::{Result, StoreError};
+use crate::sql::{BATCH_ROWS, from_json, now, parse_opt_ts, parse_ts, to_json, ts, values_list};
+use crate::{AccountId, Backend, RunId, Store};
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row as _};
+use staffsync_core::{Hold, PersonioId, Plan, Warning};
+use std::collections::BTreeMap;
+use std::fmt;
+use time::OffsetDateTime;
+
+/// What a run was started for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunKind {
+    Full,
+    DryRun,
+}
+
+impl RunKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunKind::Full => "full",
+            RunKind::DryRun => "dry_run",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [RunKind::Full, RunKind::DryRun]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
+impl fmt::Display for RunKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a run stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    Running,
+    Applied,
+    Failed,
+    Held,
+    DryRun,
+    Interrupted,
+}
+
+impl RunStatus {
+    pub const ALL: [RunStatus; 6] = [
+        RunStatus::Running,
+        RunStatus::Applied,
+        RunStatus::Failed,
+        RunStatus::Held,
+        RunStatus::DryRun,
+        RunStatus::Interrupted,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Running => "running",
+            RunStatus::Applied => "applied",
+            RunStatus::Failed => "failed",
+            RunStatus::Held => "held",
+            RunStatus::DryRun => "dry_run",
+            RunStatus::Interrupted => "interrupted",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+impl fmt::Display for RunStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A run as listed: what it did (or would have done) in numbers.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunSummary {
+    pub id: RunId,
+    pub kind: RunKind,
+    pub status: RunStatus,
+    #[serde(with = "time::serde::rfc3339")]
+    pub started_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub finished_at: Option<OffsetDateTime>,
+    pub created: i64,
+    pub updated: i64,
+    pub removed: i64,
+    pub skipped: i64,
+    pub unchanged: i64,
+    pub skipped_by_reason: BTreeMap<String, i64>,
+    pub warnings: Vec<String>,
+    pub error: Option<String>,
+    pub held: Option<Hold>,
+}
+
+/// One person's part in a run. `detail` is `None` for removals and once the person has
+/// been erased.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunChange {
+    pub personio_id: PersonioId,
+    /// `create`, `update`, `remove` or `skip`.
+    pub action: String,
+    pub detail: Option<serde_json::Value>,
+}
+
+/// The numbers a finished run records.
+#[derive(Debug, Default)]
+pub(crate) struct Outcome {
+    created: i64,
+    updated: i64,
+    removed: i64,
+    skipped: i64,
+    unchanged: i64,
+    skipped_by_reason: BTreeMap<String, i64>,
+    warnings: Vec<String>,
+    held: Option<Hold>,
+}
+
+fn count(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+impl Outcome {
+    pub(crate) fn of(plan: Option<&Plan>) -> Outcome {
+        let Some(plan) = plan else {
+            return Outcome::default();
+        };
+        let mut skipped_by_reason = BTreeMap::new();
+        for s in &plan.skips {
+            *skipped_by_reason
+                .entry(s.reason.code().to_owned())
+                .or_insert(0) += 1;
+        }
+        Outcome {
+            created: count(plan.creates.len()),
+            updated: count(plan.updates.len()),
+            removed: count(plan.removals.len()),
+            skipped: count(plan.skips.len()),
+            unchanged: count(plan.unchanged),
+            skipped_by_reason,
+            warnings: plan.warnings.iter().map(warning_text).collect(),
+            held: plan.held,
+        }
+    }
+}
+
+/// `incomplete_listing`, `attribute_not_readable (attribute: hire_date)`: readable, and
+/// independent of which warnings the planner grows.
+fn warning_text(w: &Warning) -> String {
+    let Ok(serde_json::Value::Object(mut map)) = serde_json::to_value(w) else {
+        return format!("{w:?}");
+    };
+    let tag = match map.remove("warning") {
+        Some(serde_json::Value::String(s)) => s,
+        _ => "warning".to_owned(),
+    };
+    if map.is_empty() {
+        return tag;
+    }
+    let fields = map
+        .iter()
+        .map(|(k, v)| match v {
+            serde_json::Value::String(s) => format!("{k}: {s}"),
+            other => format!("{k}: {other}"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!("{tag} ({fields})")
+}
+
+/// Marks `run` finished with `status`, if it is still running (and belongs to `account`
+/// when given). Returns the run's account and kind.
+pub(crate) async fn finish_row(
+    conn: &mut AnyConnection,
+    run: RunId,
+    account: Option<AccountId>,
+    status: RunStatus,
+    outcome: &Outcome,
+    error: Option<&str>,
+) -> Result<(AccountId, RunKind)> {
+    let row = sqlx::query(
+        "UPDATE sync_runs SET status = $1, finished_at = $2, created = $3, updated = $4, \
+           removed = $5, skipped = $6, unchanged = $7, skipped_by_reason = $8, warnings = $9, \
+           error = $10, held = $11 \
+         WHERE id = $12 AND status = 'running' AND ($13 IS NULL OR account_id = $13) \
+         RETURNING account_id, kind",
+    )
+    .bind(status.as_str())
+    .bind(ts(now()))
+    .bind(outcome.created)
+    .bind(outcome.updated)
+    .bind(outcome.removed)
+    .bind(outcome.skipped)
+    .bind(outcome.unchanged)
+    .bind(to_json(&outcome.skipped_by_reason)?)
+    .bind(to_json(&outcome.warnings)?)
+    .bind(error)
+    .bind(outcome.held.as_ref().map(to_json).transpose()?)
+    .bind(run.0)
+    .bind(account.map(|a| a.0))
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some(row) = row {
+        let kind: String = row.try_get("kind")?;
+        let kind = RunKind::parse(&kind)
+            .ok_or_else(|| StoreError::corrupt(format!("run kind {kind:?}")))?;
+        return Ok((AccountId(row.try_get("account_id")?), kind));
+    }
+    // Why not: unknown (in this account), or already finished.
+    let row = sqlx::query(
+        "SELECT status FROM sync_runs WHERE id = $1 AND ($2 IS NULL OR account_id = $2)",
+    )
+    .bind(run.0)
+    .bind(account.map(|a| a.0))
+    .fetch_optional(&mut *conn)
+    .await?;
+    match row {
+        None => Err(StoreError::not_found(format!("run {run}"))),
+        Some(row) => {
+            let status: String = row.try_get("status")?;
+            Err(StoreError::conflict(format!(
+                "run {run} is no longer running (status: {status})"
+            )))
+        }
+    }
+}
+
+/// Records every identified person of `plan` as a change of `run`.
+pub(crate) async fn insert_changes(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    account: AccountId,
+    run: RunId,
+    plan: &Plan,
+) -> Result<()> {
+    let mut rows: Vec<(i64, &'static str, Option<String>)> = Vec::with_capacity(
+        plan.creates.len() + plan.updates.len() + plan.removals.len() + plan.skips.len(),
+    );
+    for e in &plan.creates {
+        let detail = serde_json::json!({
+            "name": format!("{} {}", e.first_name, e.last_name),
+            "email": e.email,
+            "groups": e.groups,
+        });
+        rows.push((e.personio_id.0, "create", Some(to_json(&detail)?)));
+    }
+    for u in &plan.updates {
+        let detail = serde_json::json!({
+            "name": format!("{} {}", u.after.first_name, u.after.last_name),
+            "changes": u.changes,
+        });
+        rows.push((u.after.personio_id.0, "update", Some(to_json(&detail)?)));
+    }
+    for r in &plan.removals {
+        rows.push((r.personio_id.0, "remove", None));
+    }
+    for s in &plan.skips {
+        if let Some(id) = s.personio_id {
+            rows.push((id.0, "skip", Some(to_json(&s.reason)?)));
+        }
+    }
+    for chunk in rows.chunks(BATCH_ROWS) {
+        let sql = format!(
+            "INSERT INTO run_changes (run_id, account_id, personio_id, action, detail) VALUES {}",
+            values_list(backend, chunk.len(), 5, 1)
+        );
+        let mut q = sqlx::query(&sql);
+        for (personio_id, action, detail) in chunk {
+            q = q
+                .bind(run.0)
+                .bind(account.0)
+                .bind(*personio_id)
+                .bind(*action)
+                .bind(detail.as_deref());
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+const SUMMARY_COLUMNS: &str = "id, kind, status, started_at, finished_at, created, updated, \
+    removed, skipped, unchanged, skipped_by_reason, warnings, error, held";
+
+fn summary_from_row(row: &AnyRow) -> Result<RunSummary> {
+    let kind: String = row.try_get("kind")?;
+    let status: String = row.try_get("status")?;
+    let started_at: String = row.try_get("started_at")?;
+    let by_reason: String = row.try_get("skipped_by_reason")?;
+    let warnings: String = row.try_get("warnings")?;
+    let held: Option<String> = row.try_get("held")?;
+    Ok(RunSummary {
+        id: RunId(row.try_get("id")?),
+        kind: RunKind::parse(&kind)
+            .ok_or_else(|| StoreError::corrupt(format!("run kind {kind:?}")))?,
+        status: RunStatus::parse(&status)
+            .ok_or_else(|| StoreError::corrupt(format!("run status {status:?}")))?,
+        started_at: parse_ts(&started_at)?,
+        finished_at: parse_opt_ts(row.try_get("finished_at")?)?,
+        created: row.try_get("created")?,
+        updated: row.try_get("updated")?,
+        removed: row.try_get("removed")?,
+        skipped: row.try_get("skipped")?,
+        unchanged: row.try_get("unchanged")?,
+        skipped_by_reason: from_json(&by_reason, "skipped_by_reason")?,
+        warnings: from_json(&warnings, "warnings")?,
+        error: row.try_get("error")?,
+        held: held.as_deref().map(|h| from_json(h, "held")).transpose()?,
+    })
+}
+
+impl Store {
+    /// Starts a run (`running`). The account's older runs still `running` are marked
+    /// `interrupted` first: they can no longer finish or apply.
+    pub async fn start_run(&self, account: AccountId, kind: RunKind) -> Result<RunId> {
+        let mut tx = self.pool.begin().await?;
+        let at = ts(now());
+        let exists = sqlx::query("SELECT id FROM accounts WHERE id = $1")
+            .bind(account.0)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if exists.is_none() {
+            return Err(StoreError::not_found(format!("account {account}")));
+        }
+        sqlx::query(
+            "UPDATE sync_runs SET status = 'interrupted', finished_at = $1 \
+             WHERE account_id = $2 AND status = 'running'",
+        )
+        .bind(&at)
+        .bind(account.0)
+        .execute(&mut *tx)
+        .await?;
+        let row = sqlx::query(
+            "INSERT INTO sync_runs (account_id, kind, status, started_at) \
+             VALUES ($1, $2, 'running', $3) RETURNING id",
+        )
+        .bind(account.0)
+        .bind(kind.as_str())
+        .bind(&at)
+        .fetch_one(&mut *tx)
+        .await?;
+        let id = RunId(row.try_get("id")?);
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Finishes a run without touching the directory: `failed`, `held`, `dry_run` or
+    /// `interrupted`. Counts and per-employee changes come from `plan`, when given.
+    pub async fn finish_run(
+        &self,
+        run: RunId,
+        status: RunStatus,
+        plan: Option<&Plan>,
+        error: Option<&str>,
+    ) -> Result<()> {
+        if matches!(status, RunStatus::Running | RunStatus::Applied) {
+            return Err(StoreError::Invalid {
+                what: format!(
+                    "a run cannot be finished as {status}; applied runs finish in apply_plan"
+                ),
+            });
+        }
+        let mut tx = self.pool.begin().await?;
+        let outcome = Outcome::of(plan);
+        let (account, _kind) = finish_row(&mut tx, run, None, status, &outcome, error).await?;
+        if let Some(plan) = plan {
+            insert_changes(&mut tx, self.backend, account, run, plan).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The account's runs, newest first.
+    pub async fn runs(&self, account: AccountId) -> Result<Vec<RunSummary>> {
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS} FROM sync_runs WHERE account_id = $1 ORDER BY id DESC"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(account.0)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(summary_from_row).collect()
+    }
+
+    /// One run of the account.
+    pub async fn run(&self, account: AccountId, run: RunId) -> Result<Option<RunSummary>> {
+        let sql =
+            format!("SELECT {SUMMARY_COLUMNS} FROM sync_runs WHERE account_id = $1 AND id = $2");
+        let row = sqlx::query(&sql)
+            .bind(account.0)
+            .bind(run.0)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(summary_from_row).transpose()
+    }
+
+    /// The run's per-employee changes, in the order recorded (creates, updates, removals,
+    /// skips). Empty for an unknown run or another account's run.
+    pub async fn run_changes(&self, account: AccountId, run: RunId) -> Result<Vec<RunChange>> {
+        let rows = sqlx::query(
+            "SELECT personio_id, action, detail FROM run_changes \
+             WHERE account_id = $1 AND run_id = $2 ORDER BY id",
+        )
+        .bind(account.0)
+        .bind(run.0)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let detail: Option<String> = row.try_get("detail")?;
+                Ok(RunChange {
+                    personio_id: PersonioId(row.try_get("personio_id")?),
+                    action: row.try_get("action")?,
+                    detail: detail
+                        .as_deref()
+                        .map(|d| from_json(d, "run change detail"))
+                        .transpose()?,
+                })
+            })
+            .collect()
+    }
+}

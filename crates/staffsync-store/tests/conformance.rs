@@ -1,0 +1,1046 @@
+//! The store's conformance suite: every test is written once, as an async fn taking a
+//! fresh `Store` (and its `Env`), and runs on SQLite and on PostgreSQL (when
+//! `STAFFSYNC_TEST_DATABASE_URL` names an admin database; each test gets its own
+//! database). Plans are built by hand: the suite does not depend on the planner.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{Env, random_key};
+use secrecy::{ExposeSecret as _, SecretString};
+use staffsync_core::{
+    AccountSlug, DeletionGuard, DirectoryEmployee, FieldChange, GroupKey, GroupKind, Hold,
+    PersonioId, Plan, Policy, Removal, RemovalReason, Skip, SkipReason, Update, Warning,
+};
+use staffsync_store::{AccountId, Backend, NewConnection, RunKind, RunStatus, Store, StoreError};
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+macro_rules! conformance {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    crate::common::run_sqlite(super::$name).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    crate::common::run_postgres(super::$name).await
+                }
+            )*
+        }
+    };
+}
+
+conformance!(
+    accounts_create_conflict_get,
+    policy_roundtrip_never_keeps_accept_deletions,
+    connection_is_encrypted_and_roundtrips,
+    apply_creates_updates_removes_with_groups,
+    held_plan_is_refused,
+    runs_are_listed_newest_first_with_counts,
+    finish_run_leaves_directory_alone,
+    feedback_survives_author_removal,
+    erasure_nulls_run_change_details,
+    accounts_are_isolated,
+    ten_thousand_creates_in_one_call,
+    start_run_interrupts_stale_runs,
+    erased_bytes_leave_the_disk,
+);
+
+// ---------------------------------------------------------------- helpers
+
+fn slug(s: &str) -> AccountSlug {
+    AccountSlug::parse(s).expect("slug")
+}
+
+fn emp(id: i64, first: &str, last: &str, groups: &[(GroupKind, &str)]) -> DirectoryEmployee {
+    DirectoryEmployee {
+        personio_id: PersonioId(id),
+        email: format!(
+            "{}.{}@example.com",
+            first.to_lowercase(),
+            last.to_lowercase()
+        ),
+        first_name: first.to_owned(),
+        last_name: last.to_owned(),
+        department: groups
+            .iter()
+            .find(|(k, _)| *k == GroupKind::Department)
+            .map(|(_, n)| (*n).to_owned()),
+        office: None,
+        team: None,
+        position: Some("Engineer".to_owned()),
+        status: Some("active".to_owned()),
+        hire_date: Some(time::macros::date!(2024 - 03 - 01)),
+        termination_date: None,
+        supervisor_personio_id: None,
+        attributes: BTreeMap::from([("weekly_hours".to_owned(), "40".to_owned())]),
+        groups: groups.iter().map(|(k, n)| GroupKey::new(*k, *n)).collect(),
+    }
+}
+
+fn creates(employees: Vec<DirectoryEmployee>) -> Plan {
+    Plan {
+        creates: employees,
+        ..Plan::default()
+    }
+}
+
+fn removal(id: i64) -> Removal {
+    Removal {
+        personio_id: PersonioId(id),
+        reason: RemovalReason::NotListed,
+    }
+}
+
+async fn account(store: &Store, s: &str) -> AccountId {
+    store
+        .create_account(&slug(s), &format!("{s} GmbH"), "Europe/Berlin")
+        .await
+        .expect("create account")
+        .id
+}
+
+async fn apply(store: &Store, account: AccountId, plan: &Plan) -> staffsync_store::RunId {
+    let run = store
+        .start_run(account, RunKind::Full)
+        .await
+        .expect("start");
+    store.apply_plan(account, run, plan).await.expect("apply");
+    run
+}
+
+fn group_counts(groups: &[staffsync_store::GroupSummary]) -> Vec<(GroupKind, String, i64)> {
+    groups
+        .iter()
+        .map(|g| (g.kind, g.name.clone(), g.member_count))
+        .collect()
+}
+
+// ---------------------------------------------------------------- tests
+
+async fn accounts_create_conflict_get(store: Store, _env: Env) {
+    let a = store
+        .create_account(&slug("zeta"), "Zeta AG", "Europe/Vienna")
+        .await
+        .unwrap();
+    assert_eq!(a.slug.as_str(), "zeta");
+    assert_eq!(a.name, "Zeta AG");
+    assert_eq!(a.time_zone, "Europe/Vienna");
+    assert_eq!(a.policy, Policy::default());
+    let err = store
+        .create_account(&slug("zeta"), "Other", "Europe/Berlin")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
+    let b = store
+        .create_account(&slug("acme"), "Acme", "Europe/Berlin")
+        .await
+        .unwrap();
+    assert_eq!(store.account(&slug("zeta")).await.unwrap(), Some(a.clone()));
+    assert_eq!(store.account(&slug("nope")).await.unwrap(), None);
+    let all = store.accounts().await.unwrap();
+    assert_eq!(all, vec![b, a]);
+}
+
+async fn policy_roundtrip_never_keeps_accept_deletions(store: Store, _env: Env) {
+    let id = account(&store, "acme").await;
+    let policy = Policy {
+        keep_on_leave: true,
+        custom_group_attributes: vec!["dynamic_33400".into(), "Standort".into()],
+        deletion_guard: DeletionGuard {
+            max_fraction: 0.35,
+            min_people: 12,
+        },
+        accept_deletions: true,
+    };
+    store.set_policy(id, &policy).await.unwrap();
+    let got = store.account(&slug("acme")).await.unwrap().unwrap().policy;
+    assert_eq!(
+        got,
+        Policy {
+            accept_deletions: false,
+            ..policy.clone()
+        }
+    );
+    let err = store
+        .set_policy(AccountId(9999), &policy)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
+}
+
+async fn connection_is_encrypted_and_roundtrips(store: Store, env: Env) {
+    let id = account(&store, "acme").await;
+    let other = account(&store, "other").await;
+    assert!(store.connection(id).await.unwrap().is_none());
+    let secret = "papi-s3cr3t-Zq9xV7-do-not-leak";
+    let conn = NewConnection {
+        client_id: "papi-client-1".into(),
+        client_secret: SecretString::from(secret),
+        base_url: "https://api.personio.de".into(),
+        api_version: "v1".into(),
+        readable_attributes: vec!["hire_date".into(), "dynamic_1".into()],
+    };
+    assert!(!format!("{conn:?}").contains(secret));
+    store.save_connection(id, &conn).await.unwrap();
+    let got = store.connection(id).await.unwrap().unwrap();
+    assert_eq!(got.client_id, "papi-client-1");
+    assert_eq!(got.client_secret.expose_secret(), secret);
+    assert_eq!(got.base_url, "https://api.personio.de");
+    assert_eq!(got.api_version, "v1");
+    assert_eq!(got.readable_attributes, vec!["hire_date", "dynamic_1"]);
+    assert!(!format!("{got:?}").contains(secret));
+    assert!(store.connection(other).await.unwrap().is_none());
+
+    // Upsert replaces.
+    let conn2 = NewConnection {
+        client_id: "papi-client-2".into(),
+        client_secret: SecretString::from(format!("{secret}-2")),
+        api_version: "v2".into(),
+        ..conn.clone()
+    };
+    store.save_connection(id, &conn2).await.unwrap();
+    let got = store.connection(id).await.unwrap().unwrap();
+    assert_eq!(got.client_id, "papi-client-2");
+    assert_eq!(got.api_version, "v2");
+    assert_eq!(got.client_secret.expose_secret(), format!("{secret}-2"));
+
+    // The secret is nowhere in the raw database, but the client id is (the scan works).
+    assert!(!env.raw_contains(store.backend(), secret.as_bytes()).await);
+    assert!(env.raw_contains(store.backend(), b"papi-client-2").await);
+
+    // Another key cannot decrypt, and says so without the secret.
+    let wrong = env.reopen(Some(random_key())).await;
+    let err = wrong.connection(id).await.unwrap_err();
+    assert!(matches!(err, StoreError::Crypto { .. }), "{err:?}");
+    assert!(!err.to_string().contains(secret));
+    wrong.close().await;
+
+    // The same key (configured or key file) still can.
+    let again = env.reopen(None).await;
+    assert_eq!(
+        again
+            .connection(id)
+            .await
+            .unwrap()
+            .unwrap()
+            .client_secret
+            .expose_secret(),
+        format!("{secret}-2")
+    );
+    again.close().await;
+
+    let err = store
+        .save_connection(AccountId(9999), &conn)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
+    assert!(store.remove_connection(id).await.unwrap());
+    assert!(!store.remove_connection(id).await.unwrap());
+    assert!(store.connection(id).await.unwrap().is_none());
+}
+
+async fn apply_creates_updates_removes_with_groups(store: Store, _env: Env) {
+    use GroupKind::*;
+    let id = account(&store, "acme").await;
+    let ada = emp(
+        1,
+        "Ada",
+        "Lovelace",
+        &[(Department, "R&D"), (Team, "Engines")],
+    );
+    let bob = emp(
+        2,
+        "Bob",
+        "Builder",
+        &[(Department, "R&D"), (Team, "Bridges")],
+    );
+    let cyd = emp(
+        3,
+        "Cyd",
+        "Charisse",
+        &[(Department, "Sales"), (Office, "Munich")],
+    );
+    let run1 = apply(
+        &store,
+        id,
+        &creates(vec![cyd.clone(), ada.clone(), bob.clone()]),
+    )
+    .await;
+    assert_eq!(
+        store.directory(id).await.unwrap(),
+        vec![ada.clone(), bob.clone(), cyd.clone()]
+    );
+    assert_eq!(
+        group_counts(&store.groups(id).await.unwrap()),
+        vec![
+            (Department, "R&D".into(), 2),
+            (Department, "Sales".into(), 1),
+            (Office, "Munich".into(), 1),
+            (Team, "Bridges".into(), 1),
+            (Team, "Engines".into(), 1),
+        ]
+    );
+
+    // Bob moves to Engines (Bridges empties), Cyd leaves (Sales and Munich empty),
+    // Dee joins a new custom group.
+    let mut bob2 = emp(
+        2,
+        "Bob",
+        "Builder",
+        &[(Department, "R&D"), (Team, "Engines")],
+    );
+    bob2.email = "bob@example.org".into();
+    bob2.supervisor_personio_id = Some(PersonioId(1));
+    bob2.termination_date = Some(time::macros::date!(2027 - 01 - 31));
+    let dee = emp(4, "Dee", "Dee", &[(Custom, "Standort: Köln")]);
+    let plan2 = Plan {
+        creates: vec![dee.clone()],
+        updates: vec![Update {
+            after: bob2.clone(),
+            changes: vec![FieldChange {
+                field: "email".into(),
+                before: Some(bob.email.clone()),
+                after: Some(bob2.email.clone()),
+            }],
+        }],
+        removals: vec![removal(3)],
+        unchanged: 1,
+        ..Plan::default()
+    };
+    let run2 = apply(&store, id, &plan2).await;
+    assert_eq!(
+        store.directory(id).await.unwrap(),
+        vec![ada.clone(), bob2.clone(), dee.clone()]
+    );
+    assert_eq!(
+        group_counts(&store.groups(id).await.unwrap()),
+        vec![
+            (Department, "R&D".into(), 2),
+            (Team, "Engines".into(), 2),
+            (Custom, "Standort: Köln".into(), 1),
+        ]
+    );
+
+    let r2 = store.run(id, run2).await.unwrap().unwrap();
+    assert_eq!(r2.status, RunStatus::Applied);
+    assert_eq!(r2.kind, RunKind::Full);
+    assert!(r2.finished_at.is_some());
+    assert_eq!(
+        (r2.created, r2.updated, r2.removed, r2.skipped, r2.unchanged),
+        (1, 1, 1, 0, 1)
+    );
+    let changes = store.run_changes(id, run2).await.unwrap();
+    let actions: Vec<(i64, &str)> = changes
+        .iter()
+        .map(|c| (c.personio_id.0, c.action.as_str()))
+        .collect();
+    assert_eq!(actions, vec![(4, "create"), (2, "update"), (3, "remove")]);
+    let upd = changes[1].detail.as_ref().unwrap();
+    assert_eq!(upd["changes"][0]["field"], "email");
+    assert_eq!(upd["changes"][0]["after"], "bob@example.org");
+    assert!(changes[2].detail.is_none());
+    // Cyd's earlier create stays listed, without its personal details.
+    let r1c = store.run_changes(id, run1).await.unwrap();
+    assert_eq!(r1c.len(), 3);
+    assert_eq!(r1c[0].personio_id, PersonioId(3));
+    assert!(r1c[0].detail.is_none());
+    assert!(r1c[1].detail.is_some());
+
+    // Plans that do not fit the directory change nothing.
+    let before = store.directory(id).await.unwrap();
+    for bad in [
+        creates(vec![ada.clone()]),
+        Plan {
+            removals: vec![removal(99)],
+            ..Plan::default()
+        },
+        Plan {
+            creates: vec![emp(5, "Eve", "E", &[(Team, "New")])],
+            updates: vec![Update {
+                after: emp(98, "No", "One", &[]),
+                changes: vec![],
+            }],
+            ..Plan::default()
+        },
+    ] {
+        let run = store.start_run(id, RunKind::Full).await.unwrap();
+        let err = store.apply_plan(id, run, &bad).await.unwrap_err();
+        assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
+        assert_eq!(
+            store.run(id, run).await.unwrap().unwrap().status,
+            RunStatus::Running
+        );
+        store
+            .finish_run(run, RunStatus::Failed, None, Some(&err.to_string()))
+            .await
+            .unwrap();
+    }
+    assert_eq!(store.directory(id).await.unwrap(), before);
+    assert_eq!(store.groups(id).await.unwrap().len(), 3);
+}
+
+async fn held_plan_is_refused(store: Store, _env: Env) {
+    let id = account(&store, "acme").await;
+    let people: Vec<_> = (1..=10)
+        .map(|i| emp(i, "P", &format!("N{i}"), &[]))
+        .collect();
+    apply(&store, id, &creates(people.clone())).await;
+    let hold = Hold {
+        removing: 6,
+        directory_size: 10,
+    };
+    let plan = Plan {
+        removals: (1..=6).map(removal).collect(),
+        unchanged: 4,
+        held: Some(hold),
+        ..Plan::default()
+    };
+    let run = store.start_run(id, RunKind::Full).await.unwrap();
+    let err = store.apply_plan(id, run, &plan).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::PlanHeld {
+                removing: 6,
+                directory_size: 10
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(store.directory(id).await.unwrap(), people);
+    store
+        .finish_run(run, RunStatus::Held, Some(&plan), None)
+        .await
+        .unwrap();
+    let r = store.run(id, run).await.unwrap().unwrap();
+    assert_eq!(r.status, RunStatus::Held);
+    assert_eq!(r.held, Some(hold));
+    assert_eq!(r.removed, 6);
+    assert_eq!(store.directory(id).await.unwrap(), people);
+    assert_eq!(store.run_changes(id, run).await.unwrap().len(), 6);
+}
+
+async fn runs_are_listed_newest_first_with_counts(store: Store, _env: Env) {
+    let id = account(&store, "acme").await;
+    let r1 = apply(
+        &store,
+        id,
+        &creates(vec![emp(1, "A", "A", &[]), emp(2, "B", "B", &[])]),
+    )
+    .await;
+    let plan = Plan {
+        creates: vec![emp(3, "C", "C", &[])],
+        skips: vec![
+            Skip {
+                personio_id: Some(PersonioId(7)),
+                reason: SkipReason::InvalidEmail,
+            },
+            Skip {
+                personio_id: Some(PersonioId(8)),
+                reason: SkipReason::MissingField {
+                    field: "email".into(),
+                },
+            },
+            Skip {
+                personio_id: None,
+                reason: SkipReason::Malformed {
+                    detail: "bad".into(),
+                },
+            },
+            Skip {
+                personio_id: Some(PersonioId(9)),
+                reason: SkipReason::MissingField {
+                    field: "last_name".into(),
+                },
+            },
+        ],
+        unchanged: 2,
+        warnings: vec![
+            Warning::IncompleteListing,
+            Warning::AttributeNotReadable {
+                attribute: "hire_date".into(),
+            },
+        ],
+        ..Plan::default()
+    };
+    let r2 = apply(&store, id, &plan).await;
+    let r3 = store.start_run(id, RunKind::DryRun).await.unwrap();
+    store
+        .finish_run(r3, RunStatus::DryRun, Some(&Plan::default()), None)
+        .await
+        .unwrap();
+
+    let runs = store.runs(id).await.unwrap();
+    assert_eq!(
+        runs.iter().map(|r| r.id).collect::<Vec<_>>(),
+        vec![r3, r2, r1]
+    );
+    assert_eq!(runs[2].created, 2);
+    let r = &runs[1];
+    assert_eq!(
+        (r.created, r.updated, r.removed, r.skipped, r.unchanged),
+        (1, 0, 0, 4, 2)
+    );
+    assert_eq!(
+        r.skipped_by_reason,
+        BTreeMap::from([
+            ("invalid_email".to_owned(), 1),
+            ("malformed".to_owned(), 1),
+            ("missing_field".to_owned(), 2),
+        ])
+    );
+    assert_eq!(
+        r.warnings,
+        vec![
+            "incomplete_listing",
+            "attribute_not_readable (attribute: hire_date)"
+        ]
+    );
+    assert!(r.started_at <= r.finished_at.unwrap());
+    assert_eq!(runs[0].kind, RunKind::DryRun);
+    assert_eq!(runs[0].status, RunStatus::DryRun);
+    // The id-less skip is counted but not listed.
+    let changes = store.run_changes(id, r2).await.unwrap();
+    assert_eq!(changes.len(), 4);
+    assert_eq!(changes[1].action, "skip");
+    assert_eq!(
+        changes[1].detail.as_ref().unwrap()["reason"],
+        "invalid_email"
+    );
+    // Serializes for the CLI's JSON output.
+    let json = serde_json::to_value(r).unwrap();
+    assert_eq!(json["status"], "applied");
+    assert_eq!(serde_json::to_value(RunStatus::DryRun).unwrap(), "dry_run");
+    assert_eq!(
+        RunStatus::parse("interrupted"),
+        Some(RunStatus::Interrupted)
+    );
+    assert_eq!(
+        RunKind::parse(RunKind::DryRun.as_str()),
+        Some(RunKind::DryRun)
+    );
+}
+
+async fn finish_run_leaves_directory_alone(store: Store, _env: Env) {
+    let id = account(&store, "acme").await;
+    let people = vec![
+        emp(1, "A", "A", &[(GroupKind::Team, "T")]),
+        emp(2, "B", "B", &[]),
+    ];
+    apply(&store, id, &creates(people.clone())).await;
+    let groups = store.groups(id).await.unwrap();
+    let plan = Plan {
+        creates: vec![emp(3, "C", "C", &[(GroupKind::Team, "U")])],
+        removals: vec![removal(1)],
+        unchanged: 1,
+        ..Plan::default()
+    };
+
+    let failed = store.start_run(id, RunKind::Full).await.unwrap();
+    store
+        .finish_run(failed, RunStatus::Failed, None, Some("Personio said 503"))
+        .await
+        .unwrap();
+    let r = store.run(id, failed).await.unwrap().unwrap();
+    assert_eq!(r.status, RunStatus::Failed);
+    assert_eq!(r.error.as_deref(), Some("Personio said 503"));
+    assert_eq!((r.created, r.removed), (0, 0));
+
+    let dry = store.start_run(id, RunKind::DryRun).await.unwrap();
+    let err = store.apply_plan(id, dry, &plan).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
+    store
+        .finish_run(dry, RunStatus::DryRun, Some(&plan), None)
+        .await
+        .unwrap();
+    let r = store.run(id, dry).await.unwrap().unwrap();
+    assert_eq!(
+        (r.status, r.created, r.removed, r.unchanged),
+        (RunStatus::DryRun, 1, 1, 1)
+    );
+    assert_eq!(store.run_changes(id, dry).await.unwrap().len(), 2);
+
+    let held = Plan {
+        held: Some(Hold {
+            removing: 1,
+            directory_size: 2,
+        }),
+        ..plan.clone()
+    };
+    let h = store.start_run(id, RunKind::Full).await.unwrap();
+    store
+        .finish_run(h, RunStatus::Held, Some(&held), None)
+        .await
+        .unwrap();
+
+    assert_eq!(store.directory(id).await.unwrap(), people);
+    assert_eq!(store.groups(id).await.unwrap(), groups);
+
+    // A run finishes once; applied and running are not finishing states.
+    let err = store
+        .finish_run(h, RunStatus::Failed, None, None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
+    let err = store.apply_plan(id, h, &Plan::default()).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
+    let r = store.start_run(id, RunKind::Full).await.unwrap();
+    let err = store
+        .finish_run(r, RunStatus::Applied, None, None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid { .. }), "{err:?}");
+    let err = store
+        .finish_run(
+            staffsync_store::RunId(99_999),
+            RunStatus::Failed,
+            None,
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
+}
+
+async fn feedback_survives_author_removal(store: Store, _env: Env) {
+    use GroupKind::*;
+    let id = account(&store, "acme").await;
+    let ada = emp(
+        1,
+        "Ada",
+        "Lovelace",
+        &[(Department, "R&D"), (Team, "Engines")],
+    );
+    let bob = emp(2, "Bob", "Builder", &[(Department, "R&D")]);
+    apply(&store, id, &creates(vec![ada, bob])).await;
+
+    let err = store
+        .add_feedback(id, PersonioId(42), "who am I")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
+    let f1 = store
+        .add_feedback(id, PersonioId(1), "More coffee, please.")
+        .await
+        .unwrap();
+    let f2 = store
+        .add_feedback(id, PersonioId(2), "Fine.")
+        .await
+        .unwrap();
+    let snapshot = vec![
+        GroupKey::new(Department, "R&D"),
+        GroupKey::new(Team, "Engines"),
+    ];
+    assert_eq!(f1.groups, snapshot);
+    assert_eq!(f1.author, Some(PersonioId(1)));
+    assert_eq!(
+        store.feedback(id).await.unwrap(),
+        vec![f2.clone(), f1.clone()]
+    );
+
+    apply(
+        &store,
+        id,
+        &Plan {
+            removals: vec![removal(1)],
+            ..Plan::default()
+        },
+    )
+    .await;
+    let all = store.feedback(id).await.unwrap();
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[1].author, None);
+    assert_eq!(all[1].groups, snapshot);
+    assert_eq!(all[1].body, "More coffee, please.");
+    assert_eq!(all[1].created_at, f1.created_at);
+    assert_eq!(all[0], f2);
+    // Engines is gone from the directory but stays in the snapshot.
+    assert!(
+        store
+            .groups(id)
+            .await
+            .unwrap()
+            .iter()
+            .all(|g| g.name != "Engines")
+    );
+
+    // A new person who reuses the id is not the author of the old feedback.
+    apply(&store, id, &creates(vec![emp(1, "New", "Person", &[])])).await;
+    assert_eq!(store.feedback(id).await.unwrap()[1].author, None);
+}
+
+async fn erasure_nulls_run_change_details(store: Store, _env: Env) {
+    let id = account(&store, "acme").await;
+    let x = emp(1, "Xavier", "Erasedson", &[(GroupKind::Team, "T")]);
+    let y = emp(2, "Yolanda", "Keptsdottir", &[(GroupKind::Team, "T")]);
+    let r1 = apply(&store, id, &creates(vec![x.clone(), y.clone()])).await;
+    let mut x2 = x.clone();
+    x2.last_name = "Erasedson-Smith".into();
+    let r2 = apply(
+        &store,
+        id,
+        &Plan {
+            updates: vec![Update {
+                after: x2,
+                changes: vec![FieldChange {
+                    field: "last_name".into(),
+                    before: Some("Erasedson".into()),
+                    after: Some("Erasedson-Smith".into()),
+                }],
+            }],
+            ..Plan::default()
+        },
+    )
+    .await;
+    let dry = store.start_run(id, RunKind::DryRun).await.unwrap();
+    store
+        .finish_run(
+            dry,
+            RunStatus::DryRun,
+            Some(&Plan {
+                skips: vec![Skip {
+                    personio_id: Some(PersonioId(1)),
+                    reason: SkipReason::Status {
+                        status: "inactive".into(),
+                    },
+                }],
+                ..Plan::default()
+            }),
+            None,
+        )
+        .await
+        .unwrap();
+    assert!(store.run_changes(id, r1).await.unwrap()[0].detail.is_some());
+
+    let r3 = apply(
+        &store,
+        id,
+        &Plan {
+            removals: vec![removal(1)],
+            unchanged: 1,
+            ..Plan::default()
+        },
+    )
+    .await;
+    for run in [r1, r2, dry, r3] {
+        for c in store.run_changes(id, run).await.unwrap() {
+            if c.personio_id == PersonioId(1) {
+                assert_eq!(c.detail, None, "run {run:?}: {c:?}");
+            } else {
+                assert!(c.detail.is_some());
+            }
+        }
+    }
+    let r1c = store.run_changes(id, r1).await.unwrap();
+    assert_eq!(r1c.len(), 2, "the change rows stay, only the details go");
+    assert_eq!(
+        r1c[1].detail.as_ref().unwrap()["name"],
+        "Yolanda Keptsdottir"
+    );
+    assert_eq!(store.directory(id).await.unwrap(), vec![y]);
+}
+
+async fn accounts_are_isolated(store: Store, _env: Env) {
+    let a = account(&store, "alpha").await;
+    let b = account(&store, "beta").await;
+    let team = |n: &str| vec![(GroupKind::Team, n.to_owned())];
+    let mk = |id, first: &str, t: &str| {
+        let g = team(t);
+        emp(
+            id,
+            first,
+            "X",
+            &g.iter().map(|(k, n)| (*k, n.as_str())).collect::<Vec<_>>(),
+        )
+    };
+    let ra = apply(
+        &store,
+        a,
+        &creates(vec![mk(1, "Anna", "Shared"), mk(2, "Arne", "OnlyA")]),
+    )
+    .await;
+    let rb = apply(
+        &store,
+        b,
+        &creates(vec![mk(1, "Berta", "Shared"), mk(2, "Bodo", "OnlyB")]),
+    )
+    .await;
+
+    // Removing 2 in A leaves B's 2 alone, and deletes only A's empty group.
+    apply(
+        &store,
+        a,
+        &Plan {
+            removals: vec![removal(2)],
+            ..Plan::default()
+        },
+    )
+    .await;
+    let da = store.directory(a).await.unwrap();
+    let db = store.directory(b).await.unwrap();
+    assert_eq!(
+        da.iter().map(|e| e.first_name.as_str()).collect::<Vec<_>>(),
+        vec!["Anna"]
+    );
+    assert_eq!(
+        db.iter().map(|e| e.first_name.as_str()).collect::<Vec<_>>(),
+        vec!["Berta", "Bodo"]
+    );
+    assert_eq!(
+        group_counts(&store.groups(a).await.unwrap()),
+        vec![(GroupKind::Team, "Shared".into(), 1)]
+    );
+    assert_eq!(
+        group_counts(&store.groups(b).await.unwrap()),
+        vec![
+            (GroupKind::Team, "OnlyB".into(), 1),
+            (GroupKind::Team, "Shared".into(), 1)
+        ]
+    );
+    // B's history of person 2 keeps its details.
+    assert!(
+        store
+            .run_changes(b, rb)
+            .await
+            .unwrap()
+            .iter()
+            .all(|c| c.detail.is_some())
+    );
+
+    // Runs are per account.
+    assert!(store.run(b, ra).await.unwrap().is_none());
+    assert!(store.run_changes(b, ra).await.unwrap().is_empty());
+    assert_eq!(store.runs(b).await.unwrap().len(), 1);
+    let run_a = store.start_run(a, RunKind::Full).await.unwrap();
+    let err = store
+        .apply_plan(b, run_a, &Plan::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
+    // Starting a run in B does not interrupt A's.
+    store.start_run(b, RunKind::Full).await.unwrap();
+    assert_eq!(
+        store.run(a, run_a).await.unwrap().unwrap().status,
+        RunStatus::Running
+    );
+
+    // Feedback is per account too.
+    store
+        .add_feedback(b, PersonioId(2), "from Bodo")
+        .await
+        .unwrap();
+    let err = store
+        .add_feedback(a, PersonioId(2), "from nobody")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
+    assert!(store.feedback(a).await.unwrap().is_empty());
+    assert_eq!(
+        store.feedback(b).await.unwrap()[0].author,
+        Some(PersonioId(2))
+    );
+}
+
+async fn ten_thousand_creates_in_one_call(store: Store, _env: Env) {
+    use GroupKind::*;
+    let id = account(&store, "big").await;
+    let people: Vec<DirectoryEmployee> = (1..=10_000)
+        .map(|i| {
+            let dept = format!("Dept {}", i % 20);
+            let team = format!("Team {}", i % 150);
+            emp(
+                i,
+                &format!("First{i}"),
+                &format!("Last{i}"),
+                &[(Department, &dept), (Team, &team)],
+            )
+        })
+        .collect();
+    let plan = creates(people);
+    let run = store.start_run(id, RunKind::Full).await.unwrap();
+    let started = Instant::now();
+    store.apply_plan(id, run, &plan).await.unwrap();
+    let took = started.elapsed();
+    println!("{:?}: 10,000 creates applied in {took:?}", store.backend());
+    assert!(took.as_secs() < 60, "10,000 creates took {took:?}");
+    let dir = store.directory(id).await.unwrap();
+    assert_eq!(dir.len(), 10_000);
+    assert_eq!(dir, plan.creates);
+    let groups = store.groups(id).await.unwrap();
+    assert_eq!(groups.len(), 170);
+    assert_eq!(groups.iter().map(|g| g.member_count).sum::<i64>(), 20_000);
+    assert_eq!(store.run(id, run).await.unwrap().unwrap().created, 10_000);
+}
+
+async fn start_run_interrupts_stale_runs(store: Store, _env: Env) {
+    let a = account(&store, "acme").await;
+    let b = account(&store, "other").await;
+    let r1 = store.start_run(a, RunKind::Full).await.unwrap();
+    let rb = store.start_run(b, RunKind::Full).await.unwrap();
+    let r2 = store.start_run(a, RunKind::DryRun).await.unwrap();
+    let s1 = store.run(a, r1).await.unwrap().unwrap();
+    assert_eq!(s1.status, RunStatus::Interrupted);
+    assert!(s1.finished_at.is_some());
+    assert_eq!(
+        store.run(a, r2).await.unwrap().unwrap().status,
+        RunStatus::Running
+    );
+    assert_eq!(
+        store.run(b, rb).await.unwrap().unwrap().status,
+        RunStatus::Running
+    );
+    // An interrupted run can no longer apply.
+    let err = store
+        .apply_plan(a, r1, &creates(vec![emp(1, "A", "A", &[])]))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
+    assert!(store.directory(a).await.unwrap().is_empty());
+    let err = store
+        .start_run(AccountId(9999), RunKind::Full)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
+}
+
+/// SQLite only: after an erasure, no file of the data directory holds the person's
+/// name or e-mail (secure_delete + WAL truncation). PostgreSQL keeps dead tuples until
+/// vacuum; see the `directory` module docs.
+async fn erased_bytes_leave_the_disk(store: Store, env: Env) {
+    if store.backend() != Backend::Sqlite {
+        return;
+    }
+    let id = account(&store, "acme").await;
+    let mut people: Vec<DirectoryEmployee> = (1..=400)
+        .map(|i| {
+            emp(
+                i,
+                &format!("Keeper{i:04}"),
+                &format!("Remains{i:04}"),
+                &[(GroupKind::Team, "T")],
+            )
+        })
+        .collect();
+    let mut victim = emp(
+        401,
+        "Zebediah",
+        "Quuxworthington",
+        &[(GroupKind::Team, "Solo Team")],
+    );
+    victim.email = "zeb.quux@private-mail.example".into();
+    victim
+        .attributes
+        .insert("nickname".into(), "Zebbo-the-unique".into());
+    people.push(victim.clone());
+    apply(&store, id, &creates(people)).await;
+    // Some history and updates to move pages around.
+    let mut v2 = victim.clone();
+    v2.office = Some("Quuxworthington Hall".into());
+    apply(
+        &store,
+        id,
+        &Plan {
+            updates: vec![Update {
+                after: v2,
+                changes: vec![FieldChange {
+                    field: "office".into(),
+                    before: None,
+                    after: Some("Quuxworthington Hall".into()),
+                }],
+            }],
+            ..Plan::default()
+        },
+    )
+    .await;
+    store
+        .add_feedback(id, PersonioId(401), "anonymous words")
+        .await
+        .unwrap();
+    let dir = &env.cfg.data_dir;
+    assert!(
+        common::files_contain(dir, b"Quuxworthington"),
+        "scan sanity"
+    );
+
+    apply(
+        &store,
+        id,
+        &Plan {
+            removals: vec![removal(401)],
+            unchanged: 400,
+            ..Plan::default()
+        },
+    )
+    .await;
+    for needle in [
+        &b"Zebediah"[..],
+        b"Quuxworthington",
+        b"zeb.quux@private-mail.example",
+        b"Zebbo-the-unique",
+    ] {
+        common::locate(dir, needle);
+        assert!(
+            !common::files_contain(dir, needle),
+            "{} still on disk",
+            String::from_utf8_lossy(needle)
+        );
+    }
+    assert!(
+        common::files_contain(dir, b"Remains0400"),
+        "others are kept"
+    );
+    assert_eq!(store.feedback(id).await.unwrap()[0].body, "anonymous words");
+}
+
+// ---------------------------------------------------------------- SQLite-only extras
+
+#[cfg(unix)]
+#[tokio::test]
+async fn sqlite_files_are_private() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = staffsync_store::StoreConfig {
+        data_dir: tmp.path().join("nested").join("data"),
+        database_url: None,
+        secret_key: None,
+    };
+    let store = Store::open(&cfg).await.unwrap();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&cfg.data_dir), 0o700);
+    assert_eq!(mode(&cfg.data_dir.join("secret.key")), 0o600);
+    assert_eq!(mode(&cfg.data_dir.join("staffsync.db")), 0o600);
+    let key = std::fs::read_to_string(cfg.data_dir.join("secret.key")).unwrap();
+    assert!(!format!("{store:?}").contains(key.trim()));
+    assert!(!format!("{cfg:?}").contains(key.trim()));
+    store.close().await;
+}
+
+#[tokio::test]
+async fn bad_urls_and_keys_are_refused_without_leaking() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = staffsync_store::StoreConfig {
+        data_dir: tmp.path().to_path_buf(),
+        database_url: Some("mysql://root:hunter2@db/x".into()),
+        secret_key: None,
+    };
+    let err = Store::open(&cfg).await.unwrap_err();
+    assert!(matches!(err, StoreError::InvalidUrl { .. }), "{err:?}");
+    assert!(!err.to_string().contains("hunter2"));
+    assert!(!format!("{cfg:?}").contains("hunter2"));
+    let cfg = staffsync_store::StoreConfig {
+        data_dir: tmp.path().to_path_buf(),
+        database_url: None,
+        secret_key: Some(SecretString::from("c2hvcnQ=")),
+    };
+    let err = Store::open(&cfg).await.unwrap_err();
+    assert!(matches!(err, StoreError::Crypto { .. }), "{err:?}");
+}
