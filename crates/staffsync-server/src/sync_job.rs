@@ -1,0 +1,198 @@
+//! One sync run for one account: fetch from Personio → plan → apply (or hold, or preview).
+//!
+//! Every run is recorded in the store, whatever its outcome. This module must never change
+//! the directory except through `Store::apply_plan` with a plan that is not held, and must
+//! never remove anyone on the strength of an incomplete or failed fetch: a fetch error ends
+//! the run as failed before the planner is even asked.
+
+use crate::clock;
+use personio::{Client, ClientConfig};
+use serde::Serialize;
+use staffsync_core::{Plan, Policy, Snapshot, planner};
+use staffsync_store::{Account, RunId, RunKind, RunStatus, Store, StoreError};
+use std::collections::BTreeSet;
+use time::{Date, OffsetDateTime};
+
+/// How to run a sync.
+#[derive(Debug, Clone, Default)]
+pub struct SyncOptions {
+    /// Plan and record the plan, change nothing.
+    pub dry_run: bool,
+    /// The admin confirmed that this run may remove more people than the deletion guard allows.
+    pub accept_deletions: bool,
+    /// Overrides "today" (tests, and replaying a day). Default: today in the account's zone.
+    pub today: Option<Date>,
+    /// Overrides the client's pacing (benchmarks against a simulator without limits).
+    pub unlimited_rate: bool,
+}
+
+/// What a finished run did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncResult {
+    Applied,
+    DryRun,
+    /// The deletion guard stopped it; nothing changed.
+    Held,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SyncReport {
+    pub run_id: RunId,
+    pub result: SyncResult,
+    pub fetched: usize,
+    pub today: String,
+    pub plan: Plan,
+}
+
+/// Why a run failed. In every case the directory is unchanged.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("account {0} is not connected to Personio (run `staffsync connect` first)")]
+    NotConnected(String),
+    #[error(transparent)]
+    Personio(#[from] personio::Error),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    TimeZone(#[from] clock::UnknownTimeZone),
+    #[error("invalid Personio URL stored for this account: {0}")]
+    BadUrl(String),
+}
+
+/// Progress of the fetch, for a progress bar: (employees read so far, total when known).
+pub type ProgressFn<'a> = &'a (dyn Fn(usize, Option<usize>) + Send + Sync);
+
+/// Runs one sync for `account`, recording it as a run in the store.
+#[tracing::instrument(skip_all, fields(account = %account.slug, run_id = tracing::field::Empty))]
+pub async fn run_sync(
+    store: &Store,
+    account: &Account,
+    options: &SyncOptions,
+    progress: ProgressFn<'_>,
+) -> Result<SyncReport, SyncError> {
+    let connection = store
+        .connection(account.id)
+        .await?
+        .ok_or_else(|| SyncError::NotConnected(account.slug.to_string()))?;
+    let kind = if options.dry_run {
+        RunKind::DryRun
+    } else {
+        RunKind::Full
+    };
+    let run_id = store.start_run(account.id, kind).await?;
+    tracing::Span::current().record("run_id", run_id.0);
+
+    let outcome = fetch_and_plan(store, account, &connection, options, progress).await;
+    let (snapshot_len, today, plan) = match outcome {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::warn!(error = %e, "sync failed; nothing changed");
+            store
+                .finish_run(run_id, RunStatus::Failed, None, Some(&e.to_string()))
+                .await?;
+            return Err(e);
+        }
+    };
+
+    let result = if options.dry_run {
+        store
+            .finish_run(run_id, RunStatus::DryRun, Some(&plan), None)
+            .await?;
+        SyncResult::DryRun
+    } else if plan.held.is_some() {
+        store
+            .finish_run(run_id, RunStatus::Held, Some(&plan), None)
+            .await?;
+        SyncResult::Held
+    } else {
+        tracing::info!(
+            creates = plan.creates.len(),
+            updates = plan.updates.len(),
+            removals = plan.removals.len(),
+            "applying plan"
+        );
+        if let Err(e) = store.apply_plan(account.id, run_id, &plan).await {
+            store
+                .finish_run(run_id, RunStatus::Failed, None, Some(&e.to_string()))
+                .await?;
+            return Err(e.into());
+        }
+        SyncResult::Applied
+    };
+    tracing::info!(
+        result = ?result,
+        created = plan.creates.len(),
+        updated = plan.updates.len(),
+        removed = plan.removals.len(),
+        skipped = plan.skips.len(),
+        "sync finished"
+    );
+    Ok(SyncReport {
+        run_id,
+        result,
+        fetched: snapshot_len,
+        today: staffsync_core::dates::format_date(today),
+        plan,
+    })
+}
+
+/// Builds a Personio client for a stored connection.
+pub fn client_for(
+    connection: &staffsync_store::Connection,
+    unlimited_rate: bool,
+) -> Result<Client, SyncError> {
+    let base_url = url::Url::parse(&connection.base_url)
+        .map_err(|e| SyncError::BadUrl(format!("{}: {e}", connection.base_url)))?;
+    let mut config = ClientConfig::new(
+        connection.client_id.clone(),
+        connection.client_secret.clone(),
+    )
+    .with_base_url(base_url);
+    if unlimited_rate {
+        config.rate = personio::RateLimit::Unlimited;
+    }
+    Ok(Client::new(config)?)
+}
+
+async fn fetch_and_plan(
+    store: &Store,
+    account: &Account,
+    connection: &staffsync_store::Connection,
+    options: &SyncOptions,
+    progress: ProgressFn<'_>,
+) -> Result<(usize, Date, Plan), SyncError> {
+    let client = client_for(connection, options.unlimited_rate)?;
+    let readable: BTreeSet<String> = client
+        .attributes()
+        .await?
+        .into_iter()
+        .map(|a| a.key)
+        .collect();
+    let listing = client
+        .fetch_all(|p| progress(p.employees_done, Some(p.employees_total)))
+        .await?;
+    let fetched = listing.employees.len();
+    let snapshot = Snapshot {
+        employees: listing.employees,
+        malformed: listing.malformed,
+        readable_attributes: readable,
+        // fetch_all returns Ok only for a complete, consistent listing.
+        complete: true,
+    };
+    let today = match options.today {
+        Some(d) => d,
+        None => clock::date_in(&account.time_zone, OffsetDateTime::now_utc())?,
+    };
+    let policy = Policy {
+        accept_deletions: options.accept_deletions,
+        ..account.policy.clone()
+    };
+    // The directory is read after the fetch so a slow fetch plans against fresh state.
+    let directory = store.directory(account.id).await?;
+    Ok((
+        fetched,
+        today,
+        planner::plan(&directory, &snapshot, &policy, today),
+    ))
+}

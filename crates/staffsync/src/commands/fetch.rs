@@ -1,0 +1,89 @@
+//! `staffsync personio fetch`: reads every employee Personio lists and prints them.
+//!
+//! With `--json`, stdout holds one JSON object per employee per line and nothing else.
+
+use crate::cli::{Credential, FetchArgs, OnOff};
+use crate::exit::{self, Code};
+use crate::output;
+use anyhow::Context;
+use personio::{Client, ClientConfig};
+use secrecy::SecretString;
+use std::io::Write;
+
+/// A client for a credential given on the command line.
+pub fn client(credential: &Credential, rate_limit: OnOff) -> anyhow::Result<Client> {
+    let mut config = ClientConfig::new(
+        credential.client_id.clone(),
+        SecretString::from(credential.client_secret.clone()),
+    )
+    .with_base_url(credential.personio_url.clone());
+    if rate_limit == OnOff::Off {
+        config.rate = personio::RateLimit::Unlimited;
+    }
+    Client::new(config).context("cannot set up the Personio client")
+}
+
+pub async fn run(args: FetchArgs) -> anyhow::Result<Code> {
+    let client = client(&args.credential, args.rate_limit)?;
+    let bar = output::fetch_progress();
+    let started = std::time::Instant::now();
+    let listing = client
+        .fetch_all(|p| {
+            bar.set_length(p.employees_total as u64);
+            bar.set_position(p.employees_done as u64);
+        })
+        .await
+        .context("cannot read employees from Personio")?;
+    bar.finish_and_clear();
+    let elapsed = started.elapsed();
+
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    if args.json {
+        for e in &listing.employees {
+            serde_json::to_writer(&mut out, e)?;
+            out.write_all(b"\n")?;
+        }
+    } else {
+        for e in &listing.employees {
+            writeln!(
+                out,
+                "{}\t{} {}\t{}\t{}\t{}",
+                e.id,
+                e.first_name.as_deref().unwrap_or(""),
+                e.last_name.as_deref().unwrap_or(""),
+                e.email.as_deref().unwrap_or(""),
+                e.status.as_ref().map(|s| s.as_str()).unwrap_or(""),
+                e.department.as_ref().map(|d| d.name.as_str()).unwrap_or(""),
+            )?;
+        }
+    }
+    out.flush()?;
+    let mut by_status = std::collections::BTreeMap::<String, usize>::new();
+    for e in &listing.employees {
+        let s = e
+            .status
+            .as_ref()
+            .map(|s| s.as_str().to_owned())
+            .unwrap_or_else(|| "unknown".into());
+        *by_status.entry(s).or_default() += 1;
+    }
+    let statuses: Vec<String> = by_status.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    eprintln!(
+        "read {} employees ({}) in {:.2} s with {} requests{}",
+        listing.employees.len(),
+        statuses.join(", "),
+        elapsed.as_secs_f64(),
+        listing.requests,
+        if listing.malformed.is_empty() {
+            String::new()
+        } else {
+            format!("; {} records could not be read:", listing.malformed.len())
+        }
+    );
+    for m in &listing.malformed {
+        let id = m.id.map(|i| i.to_string()).unwrap_or_else(|| "?".into());
+        eprintln!("  employee {id}: {}", m.reason);
+    }
+    Ok(exit::OK)
+}

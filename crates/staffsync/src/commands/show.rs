@@ -1,0 +1,114 @@
+//! `staffsync employees|groups|runs`: read-only views of an account.
+
+use crate::cli::{Global, ListArgs};
+use crate::exit::{self, Code};
+use crate::output;
+use serde_json::json;
+use staffsync_core::dates::format_date;
+
+pub async fn employees(global: &Global, args: ListArgs) -> anyhow::Result<Code> {
+    let store = super::open_store(global).await?;
+    let account = super::find_account(&store, &args.slug).await?;
+    let directory = store.directory(account.id).await?;
+    if args.json.json {
+        let items: Vec<serde_json::Value> = directory
+            .iter()
+            .map(|e| {
+                json!({
+                    "personio_id": e.personio_id,
+                    "email": e.email,
+                    "first_name": e.first_name,
+                    "last_name": e.last_name,
+                    "department": e.department,
+                    "office": e.office,
+                    "team": e.team,
+                    "position": e.position,
+                    "status": e.status,
+                    "hire_date": e.hire_date.map(format_date),
+                    "termination_date": e.termination_date.map(format_date),
+                    "supervisor_personio_id": e.supervisor_personio_id,
+                    "attributes": e.attributes,
+                    "groups": e.groups,
+                })
+            })
+            .collect();
+        output::print_json(&items)?;
+    } else {
+        let rows: Vec<Vec<String>> = directory
+            .iter()
+            .map(|e| {
+                vec![
+                    e.personio_id.to_string(),
+                    format!("{} {}", e.first_name, e.last_name),
+                    e.email.clone(),
+                    e.department.clone().unwrap_or_default(),
+                    e.office.clone().unwrap_or_default(),
+                    e.position.clone().unwrap_or_default(),
+                ]
+            })
+            .collect();
+        output::print_table(
+            &["ID", "NAME", "E-MAIL", "DEPARTMENT", "OFFICE", "POSITION"],
+            &rows,
+        );
+        eprintln!("{} employees", directory.len());
+    }
+    Ok(exit::OK)
+}
+
+pub async fn groups(global: &Global, args: ListArgs) -> anyhow::Result<Code> {
+    let store = super::open_store(global).await?;
+    let account = super::find_account(&store, &args.slug).await?;
+    let groups = store.groups(account.id).await?;
+    if args.json.json {
+        output::print_json(&groups)?;
+    } else {
+        let rows: Vec<Vec<String>> = groups
+            .iter()
+            .map(|g| {
+                vec![
+                    g.kind.to_string(),
+                    g.name.clone(),
+                    g.member_count.to_string(),
+                ]
+            })
+            .collect();
+        output::print_table(&["KIND", "NAME", "MEMBERS"], &rows);
+    }
+    Ok(exit::OK)
+}
+
+pub async fn runs(global: &Global, args: ListArgs) -> anyhow::Result<Code> {
+    let store = super::open_store(global).await?;
+    let account = super::find_account(&store, &args.slug).await?;
+    let runs = store.runs(account.id).await?;
+    if args.json.json {
+        output::print_json(&runs)?;
+    } else {
+        let rows: Vec<Vec<String>> = runs
+            .iter()
+            .map(|r| {
+                vec![
+                    r.id.0.to_string(),
+                    r.started_at.to_string(),
+                    serde_json::to_value(r.status)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default(),
+                    r.created.to_string(),
+                    r.updated.to_string(),
+                    r.removed.to_string(),
+                    r.skipped.to_string(),
+                    r.error.clone().unwrap_or_default(),
+                ]
+            })
+            .collect();
+        output::print_table(
+            &[
+                "RUN", "STARTED", "STATUS", "CREATED", "UPDATED", "REMOVED", "SKIPPED", "ERROR",
+            ],
+            &rows,
+        );
+    }
+    Ok(exit::OK)
+}

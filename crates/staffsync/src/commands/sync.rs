@@ -1,0 +1,140 @@
+//! `staffsync sync`: fetch, plan, apply — or preview with `--dry-run`.
+//!
+//! Exit 0 when done, 1 when the run failed (nothing changed), 3 when the deletion guard
+//! held it (nothing changed; re-run with `--accept-deletions` to apply).
+
+use crate::cli::{Global, OnOff, SyncArgs};
+use crate::exit::{self, Code};
+use crate::output;
+use staffsync_core::{DirectoryEmployee, PersonioId, Plan};
+use staffsync_server::{SyncOptions, SyncReport, SyncResult, run_sync};
+use std::collections::{BTreeMap, HashMap};
+
+pub async fn run(global: &Global, args: SyncArgs) -> anyhow::Result<Code> {
+    let store = super::open_store(global).await?;
+    let account = super::find_account(&store, &args.slug).await?;
+    let options = SyncOptions {
+        dry_run: args.dry_run,
+        accept_deletions: args.accept_deletions,
+        today: args.today,
+        unlimited_rate: args.rate_limit == OnOff::Off,
+    };
+    let before = store.directory(account.id).await?;
+    let bar = output::fetch_progress();
+    let progress = |done: usize, total: Option<usize>| {
+        if let Some(t) = total {
+            bar.set_length(t as u64);
+        }
+        bar.set_position(done as u64);
+    };
+    let report = run_sync(&store, &account, &options, &progress).await;
+    bar.finish_and_clear();
+    let report = report.map_err(|e| {
+        anyhow::anyhow!(e).context(format!("sync of {} failed; nothing changed", account.slug))
+    })?;
+    if args.json.json {
+        output::print_json(&report)?;
+    } else {
+        print_summary(account.slug.as_str(), &report, &before);
+    }
+    Ok(match report.result {
+        SyncResult::Held => exit::HELD,
+        SyncResult::Applied | SyncResult::DryRun => exit::OK,
+    })
+}
+
+/// Prints what a sync did (or would do) for a person at a terminal.
+pub fn print_summary(slug: &str, report: &SyncReport, before: &[DirectoryEmployee]) {
+    let plan = &report.plan;
+    let names: HashMap<PersonioId, String> = before
+        .iter()
+        .map(|e| {
+            (
+                e.personio_id,
+                format!("{} {} <{}>", e.first_name, e.last_name, e.email),
+            )
+        })
+        .collect();
+    let name_of = |id: PersonioId| names.get(&id).cloned().unwrap_or_default();
+    let what = match report.result {
+        SyncResult::Applied => "applied",
+        SyncResult::DryRun => "dry run, nothing changed",
+        SyncResult::Held => "HELD by the deletion guard, nothing changed",
+    };
+    println!(
+        "sync of {slug}: {what} (run {}, today {})",
+        report.run_id.0, report.today
+    );
+    println!("  read {} employees from Personio", report.fetched);
+    let verb = if report.result == SyncResult::Applied {
+        ""
+    } else {
+        "would be "
+    };
+    println!(
+        "  {verb}created {}, {verb}updated {}, {verb}removed {}, unchanged {}",
+        plan.creates.len(),
+        plan.updates.len(),
+        plan.removals.len(),
+        plan.unchanged
+    );
+    let mut skipped: BTreeMap<&str, usize> = BTreeMap::new();
+    for s in &plan.skips {
+        *skipped.entry(s.reason.code()).or_default() += 1;
+    }
+    if !skipped.is_empty() {
+        let parts: Vec<String> = skipped.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        println!("  skipped {}: {}", plan.skips.len(), parts.join(", "));
+    }
+    for w in &plan.warnings {
+        println!("  warning: {w}");
+    }
+    if report.result != SyncResult::Applied {
+        print_details(plan, &name_of);
+    }
+    if let Some(hold) = plan.held {
+        println!(
+            "  {} of {} people would be removed, more than the deletion guard allows.",
+            hold.removing, hold.directory_size
+        );
+        println!("  Check the list above, then run `staffsync sync {slug} --accept-deletions`.");
+    }
+}
+
+fn print_details(plan: &Plan, name_of: &dyn Fn(PersonioId) -> String) {
+    for c in &plan.creates {
+        println!(
+            "  + {} {} {} <{}>",
+            c.personio_id, c.first_name, c.last_name, c.email
+        );
+    }
+    for u in &plan.updates {
+        let fields: Vec<String> = u
+            .changes
+            .iter()
+            .map(|c| {
+                format!(
+                    "{}: {} → {}",
+                    c.field,
+                    c.before.as_deref().unwrap_or("–"),
+                    c.after.as_deref().unwrap_or("–")
+                )
+            })
+            .collect();
+        println!(
+            "  ~ {} {} {}: {}",
+            u.after.personio_id,
+            u.after.first_name,
+            u.after.last_name,
+            fields.join("; ")
+        );
+    }
+    for r in &plan.removals {
+        println!(
+            "  - {} {} ({})",
+            r.personio_id,
+            name_of(r.personio_id),
+            serde_json::to_string(&r.reason).unwrap_or_default()
+        );
+    }
+}

@@ -1,0 +1,22 @@
+//! Exit codes, part of the command line's contract with scripts and operators.
+
+use std::process::ExitCode;
+
+/// Done.
+pub const OK: Code = Code(0);
+/// Failed; nothing was changed.
+pub const FAILED: Code = Code(1);
+/// Bad usage (clap uses 2 too).
+#[allow(dead_code)]
+pub const USAGE: Code = Code(2);
+/// Held by the deletion guard; nothing was changed.
+pub const HELD: Code = Code(3);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Code(pub u8);
+
+impl From<Code> for ExitCode {
+    fn from(c: Code) -> Self {
+        ExitCode::from(c.0)
+    }
+}

@@ -1,0 +1,310 @@
+//! End-to-end: the real `staffsync` binary syncing from the real simulator into SQLite.
+
+mod common;
+
+use common::*;
+use serde_json::json;
+use time::Duration;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_import_mirrors_everyone_who_has_started_and_not_left() {
+    let w = World::connected(300).await;
+    let report = w.sync();
+    assert_eq!(report["result"], "applied");
+    let employees = w.employees();
+    assert_eq!(ids(&employees), w.expected_ids(TODAY).await);
+    assert!(
+        employees.len() > 200,
+        "most of the company is in: {}",
+        employees.len()
+    );
+    let skipped = report["plan"]["skips"].as_array().expect("skips").len();
+    assert!(
+        skipped > 0,
+        "onboarding and inactive people are skipped with reasons"
+    );
+
+    let groups = w.json(&["groups", "acme"]);
+    let kinds: std::collections::BTreeSet<&str> = groups
+        .as_array()
+        .expect("groups")
+        .iter()
+        .filter_map(|g| g["kind"].as_str())
+        .collect();
+    for kind in ["department", "office", "position"] {
+        assert!(kinds.contains(kind), "{kind} groups exist: {kinds:?}");
+    }
+    for g in groups.as_array().expect("groups") {
+        assert!(
+            g["member_count"].as_i64().unwrap_or(0) > 0,
+            "no empty group: {g}"
+        );
+    }
+    // A second sync of the same data changes nothing.
+    let again = w.sync();
+    assert_eq!(again["plan"]["creates"].as_array().map(Vec::len), Some(0));
+    assert_eq!(again["plan"]["updates"].as_array().map(Vec::len), Some(0));
+    assert_eq!(again["plan"]["removals"].as_array().map(Vec::len), Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn department_position_and_supervisor_changes_are_followed() {
+    let w = World::connected(120).await;
+    w.sync();
+    let people = w.employees();
+    let a = people[0]["personio_id"].as_i64().expect("id");
+    let b = people[1]["personio_id"].as_i64().expect("id");
+    w.sim_patch(a, json!({"department": "Forschung & Entwicklung", "position": "Chief Tea Officer", "supervisor_id": b}))
+        .await;
+    let report = w.sync();
+    assert_eq!(
+        report["plan"]["updates"].as_array().map(Vec::len),
+        Some(1),
+        "{report}"
+    );
+    let fields: Vec<&str> = report["plan"]["updates"][0]["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .filter_map(|c| c["field"].as_str())
+        .collect();
+    for f in ["department", "position", "supervisor_personio_id"] {
+        assert!(fields.contains(&f), "{f} in {fields:?}");
+    }
+    let e = w.employee(a).expect("still there");
+    assert_eq!(e["department"], "Forschung & Entwicklung");
+    assert_eq!(e["position"], "Chief Tea Officer");
+    assert_eq!(e["supervisor_personio_id"], b);
+    let groups = e["groups"].as_array().expect("groups");
+    assert!(groups.contains(&json!({"kind": "department", "name": "Forschung & Entwicklung"})));
+    assert!(groups.contains(&json!({"kind": "position", "name": "Chief Tea Officer"})));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn leavers_are_removed_whether_terminated_or_deleted() {
+    let w = World::connected(120).await;
+    w.sync();
+    let people = w.employees();
+    let terminated = people[2]["personio_id"].as_i64().expect("id");
+    let deleted = people[3]["personio_id"].as_i64().expect("id");
+    let yesterday = TODAY - Duration::days(1);
+    w.sim_post(
+        &format!("/_sim/employees/{terminated}/terminate"),
+        json!({"termination_date": staffsync_core::dates::format_date(yesterday)}),
+    )
+    .await;
+    w.sim_delete(deleted).await;
+    let report = w.sync();
+    assert_eq!(
+        report["plan"]["removals"].as_array().map(Vec::len),
+        Some(2),
+        "{report}"
+    );
+    assert!(w.employee(terminated).is_none());
+    assert!(w.employee(deleted).is_none());
+    assert_eq!(ids(&w.employees()), w.expected_ids(TODAY).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_future_hire_is_imported_on_the_day_their_hire_date_arrives() {
+    let w = World::connected(60).await;
+    let start = TODAY + Duration::days(3);
+    let hired = w
+        .sim_post(
+            "/_sim/employees",
+            json!({"first_name": "Zoë", "last_name": "Öztürk", "email": "zoe.oeztuerk@example.com",
+                   "status": "active", "hire_date": staffsync_core::dates::format_date(start), "department": "Vertrieb"}),
+        )
+        .await;
+    let id = hired["id"].as_i64().expect("new id");
+    let report = w.sync();
+    let skip = report["plan"]["skips"]
+        .as_array()
+        .expect("skips")
+        .iter()
+        .find(|s| s["personio_id"] == id)
+        .cloned();
+    assert_eq!(
+        skip.map(|s| s["reason"].clone()),
+        Some(json!("not_started"))
+    );
+    assert!(w.employee(id).is_none());
+    // The day before: still out. On the day: in.
+    let out = w.run_on(start - Duration::days(1), &["sync", "acme"]);
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    assert!(w.employee(id).is_none());
+    let out = w.run_on(start, &["sync", "acme"]);
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    let e = w.employee(id).expect("imported on the hire date");
+    assert_eq!(e["first_name"], "Zoë");
+    assert_eq!(e["hire_date"], staffsync_core::dates::format_date(start));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rehire_replaces_the_old_profile_without_a_conflict() {
+    let w = World::connected(60).await;
+    w.sync();
+    let person = w.employees()[0].clone();
+    let old = person["personio_id"].as_i64().expect("id");
+    let email = person["email"].as_str().expect("email").to_owned();
+    w.sim_post(
+        &format!("/_sim/employees/{old}/terminate"),
+        json!({"termination_date": staffsync_core::dates::format_date(TODAY - Duration::days(30))}),
+    )
+    .await;
+    let rehired = w
+        .sim_post(
+            &format!("/_sim/employees/{old}/rehire"),
+            json!({"hire_date": staffsync_core::dates::format_date(TODAY)}),
+        )
+        .await;
+    let new = rehired["id"].as_i64().expect("new id");
+    assert_ne!(new, old);
+    let report = w.sync();
+    assert_eq!(
+        report["plan"]["skips"]
+            .as_array()
+            .expect("skips")
+            .iter()
+            .filter(|s| s["reason"] == "duplicate_email")
+            .count(),
+        0
+    );
+    assert!(w.employee(old).is_none(), "old profile removed");
+    let e = w.employee(new).expect("new profile imported");
+    assert_eq!(e["email"], email.as_str());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn duplicate_emails_are_skipped_with_a_reason_naming_the_other() {
+    let w = World::connected(60).await;
+    w.sync();
+    let keeper = w.employees()[0].clone();
+    let keeper_id = keeper["personio_id"].as_i64().expect("id");
+    let taken = keeper["email"].as_str().expect("email").to_uppercase();
+    let hire = |first: &str, email: &str| {
+        json!({"first_name": first, "last_name": "Doppel", "email": email, "status": "active",
+               "hire_date": "2020-01-01", "department": "Vertrieb"})
+    };
+    let copycat = w.sim_post("/_sim/employees", hire("Copy", &taken)).await["id"]
+        .as_i64()
+        .expect("id");
+    let twin_a = w
+        .sim_post("/_sim/employees", hire("Twin A", "twins@example.com"))
+        .await["id"]
+        .as_i64()
+        .expect("id");
+    let twin_b = w
+        .sim_post("/_sim/employees", hire("Twin B", "Twins@Example.com"))
+        .await["id"]
+        .as_i64()
+        .expect("id");
+    let report = w.sync();
+    let skips = report["plan"]["skips"].as_array().expect("skips");
+    let skip_of = |id: i64| {
+        skips
+            .iter()
+            .find(|s| s["personio_id"] == id)
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(skip_of(copycat)["reason"], "duplicate_email");
+    assert_eq!(skip_of(copycat)["other"], keeper_id);
+    assert_eq!(skip_of(twin_a)["reason"], "duplicate_email");
+    assert_eq!(skip_of(twin_b)["reason"], "duplicate_email");
+    assert!(w.employee(keeper_id).is_some());
+    for id in [copycat, twin_a, twin_b] {
+        assert!(w.employee(id).is_none());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_personio_outage_mid_listing_fails_the_run_and_changes_nothing() {
+    let w = World::connected(350).await;
+    w.sync();
+    let before = w.employees();
+    let victim = before[0]["personio_id"].as_i64().expect("id");
+    w.sim_delete(victim).await;
+    w.sim_post(
+        "/_sim/faults",
+        json!({"fail_page": {"offset": 200, "status": 500}}),
+    )
+    .await;
+    let out = w.run(&["sync", "acme"]);
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("nothing changed"),
+        "{}",
+        describe(&out)
+    );
+    assert_eq!(w.employees(), before, "directory untouched");
+    let runs = w.json(&["runs", "acme"]);
+    assert_eq!(runs[0]["status"], "failed");
+    assert!(runs[0]["error"].as_str().is_some_and(|e| !e.is_empty()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mass_removal_is_held_until_accepted() {
+    let w = World::connected(100).await;
+    w.sync();
+    let before = w.employees();
+    let leaving: Vec<i64> = before
+        .iter()
+        .take(before.len() / 3)
+        .filter_map(|e| e["personio_id"].as_i64())
+        .collect();
+    for id in &leaving {
+        w.sim_delete(*id).await;
+    }
+    let out = w.run(&["sync", "acme"]);
+    assert_eq!(out.status.code(), Some(3), "{}", describe(&out));
+    assert_eq!(w.employees(), before, "nothing changed while held");
+    let runs = w.json(&["runs", "acme"]);
+    assert_eq!(runs[0]["status"], "held");
+    let out = w.run(&["sync", "acme", "--accept-deletions"]);
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    let after = ids(&w.employees());
+    assert!(leaving.iter().all(|id| !after.contains(id)));
+    assert_eq!(after, w.expected_ids(TODAY).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn removing_a_person_erases_them_from_every_file_and_keeps_their_feedback() {
+    let w = World::connected(80).await;
+    w.sync();
+    let id = w.employees()[5]["personio_id"].as_i64().expect("id");
+    // Unique values, so finding them anywhere on disk can only mean they were not erased.
+    let email = "brunhilde.quetzal@example.com";
+    let last_name = "Quetzalcoatl-Brünnhilde";
+    w.sim_patch(id, json!({"last_name": last_name, "email": email}))
+        .await;
+    w.sync();
+    let groups = w.employee(id).expect("present")["groups"].clone();
+    w.ok(&[
+        "feedback",
+        "add",
+        "acme",
+        "--author-personio-id",
+        &id.to_string(),
+        "--body",
+        "Mehr Kaffee bitte",
+    ]);
+    // Their name also lands in the history of a change, which must be scrubbed too.
+    w.sim_patch(id, json!({"position": "Head of Kaffee"})).await;
+    w.sync();
+    w.sim_delete(id).await;
+    w.sync();
+    assert!(w.employee(id).is_none());
+    for needle in [email, last_name, CLIENT_SECRET] {
+        assert_eq!(
+            found_in_files(w.data_dir(), needle),
+            None,
+            "{needle:?} must not remain on disk"
+        );
+    }
+    let feedback = w.json(&["feedback", "list", "acme"]);
+    let item = &feedback[0];
+    assert_eq!(item["body"], "Mehr Kaffee bitte");
+    assert_eq!(item["author"], serde_json::Value::Null);
+    assert_eq!(item["groups"], groups, "the group snapshot survives");
+}
