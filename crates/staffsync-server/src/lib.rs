@@ -1,10 +1,26 @@
-//! staffsync-server: the parts of staffsync that run jobs against Personio and the store.
+//! staffsync-server: the staffsync service.
 //!
-//! Today this is the sync job ([`sync_job`]) that the command line runs; the HTTP API,
-//! the admin web app and the scheduler build on it. Nothing here decides *what* changes:
-//! that is the planner's job in `staffsync-core`. This crate fetches, hands over, stores.
+//! - [`sync_job`]: one sync run (fetch → plan → apply / hold / preview), also used by the CLI;
+//! - [`connect`]: checking and storing a Personio credential;
+//! - [`http`]: `app(state) -> Router` and `serve(listener, state, shutdown)`;
+//! - [`web`] (admin web app), [`api`] (REST API), [`ops`] (health, metrics);
+//! - [`scheduler`]: the 12-hour cycle, retries, leases across processes.
+//!
+//! Nothing here decides *what* changes in a directory: that is the planner's job in
+//! `staffsync-core`. This crate fetches, hands over, stores and shows.
 
+pub mod api;
 pub mod clock;
+pub mod config;
+pub mod connect;
+pub mod http;
+pub mod ops;
+pub mod scheduler;
+pub mod state;
 pub mod sync_job;
+pub mod web;
 
+pub use config::ServerConfig;
+pub use http::{app, serve};
+pub use state::AppState;
 pub use sync_job::{SyncError, SyncOptions, SyncReport, SyncResult, run_sync};

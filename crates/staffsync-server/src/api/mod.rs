@@ -1,0 +1,8 @@
+//! REST API under `/api/v1` for the survey app. (Being written.)
+
+use crate::state::AppState;
+use axum::Router;
+
+pub fn routes(_state: AppState) -> Router {
+    Router::new()
+}

@@ -1,0 +1,60 @@
+//! Typed configuration of `staffsync serve`, validated at start-up.
+//!
+//! The binary fills it from flags and `STAFFSYNC_…` environment variables (clap); tests
+//! build it directly. Nothing here reads the environment itself.
+
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Full syncs per connected account happen this often (default 12 h).
+    pub sync_interval: Duration,
+    /// Start times are spread by up to this much, so accounts do not all sync at once.
+    pub sync_jitter: Duration,
+    /// Waits after the 1st, 2nd, 3rd… consecutive failure (default 5 min, 30 min, 2 h).
+    pub retry_backoff: Vec<Duration>,
+    /// After this many consecutive failures an account shows as failing.
+    pub failing_after: u32,
+    /// How often the scheduler looks for due accounts.
+    pub scheduler_poll: Duration,
+    /// How long a claimed sync may run before another worker may take it over.
+    pub lease: Duration,
+    /// Syncs this process runs at once.
+    pub max_concurrent_syncs: usize,
+    /// Name of this process in leases (unique per process).
+    pub instance_id: String,
+    /// Groups smaller than this cannot show survey results (anonymity).
+    pub anonymity_threshold: usize,
+    /// Mark cookies `Secure` (set when served over TLS, directly or behind a proxy).
+    pub secure_cookies: bool,
+    /// Public base URL of this deployment (for Personio webhooks), if it has one.
+    pub public_base_url: Option<String>,
+    /// Run the scheduler in this process (off for a web-only instance).
+    pub run_scheduler: bool,
+    /// Pace Personio requests under its limits (off only against a simulator).
+    pub personio_rate_limit: bool,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            sync_interval: Duration::from_secs(12 * 3600),
+            sync_jitter: Duration::from_secs(30 * 60),
+            retry_backoff: vec![
+                Duration::from_secs(5 * 60),
+                Duration::from_secs(30 * 60),
+                Duration::from_secs(2 * 3600),
+            ],
+            failing_after: 3,
+            scheduler_poll: Duration::from_secs(5),
+            lease: Duration::from_secs(15 * 60),
+            max_concurrent_syncs: 4,
+            instance_id: format!("staffsync-{}", uuid::Uuid::new_v4()),
+            anonymity_threshold: 5,
+            secure_cookies: false,
+            public_base_url: None,
+            run_scheduler: true,
+            personio_rate_limit: true,
+        }
+    }
+}
