@@ -87,6 +87,16 @@ impl Store {
         row.as_ref().map(account_from_row).transpose()
     }
 
+    /// The account with this id, if any.
+    pub async fn account_by_id(&self, id: AccountId) -> Result<Option<Account>> {
+        let sql = format!("SELECT {COLUMNS} FROM accounts WHERE id = $1");
+        let row = sqlx::query(&sql)
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(account_from_row).transpose()
+    }
+
     /// All accounts, ordered by slug.
     pub async fn accounts(&self) -> Result<Vec<Account>> {
         let sql = format!("SELECT {COLUMNS} FROM accounts");

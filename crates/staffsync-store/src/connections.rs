@@ -33,7 +33,8 @@ pub struct Connection {
 }
 
 impl Store {
-    /// Stores (or replaces) the account's connection, sealing the secret.
+    /// Stores (or replaces) the account's connection, sealing the secret, and gives the
+    /// account a schedule due now if it has none (its first sync runs right away).
     pub async fn save_connection(&self, account: AccountId, c: &NewConnection) -> Result<()> {
         let sealed = self
             .key
@@ -67,6 +68,7 @@ impl Store {
                 e.into()
             }
         })?;
+        self.ensure_schedule(account, now()).await?;
         Ok(())
     }
 
@@ -94,12 +96,19 @@ impl Store {
         }))
     }
 
-    /// Deletes the account's connection; `false` when there was none.
+    /// Deletes the account's connection and its schedule; `false` when there was no
+    /// connection.
     pub async fn remove_connection(&self, account: AccountId) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query("DELETE FROM connections WHERE account_id = $1")
             .bind(account.0)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        sqlx::query("DELETE FROM schedules WHERE account_id = $1")
+            .bind(account.0)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
         Ok(done.rows_affected() > 0)
     }
 }

@@ -4,6 +4,9 @@
 //! in one transaction, refuses a held plan, and erases removed people: their row and
 //! memberships are deleted, their feedback loses its author (keeping its group
 //! snapshot), and the personal details of their earlier run changes are set to NULL.
+//! Applying also clears the details of the account's earlier runs that applied nothing
+//! (`dry_run`, `held`, `rejected`, `failed`): their previews may name people who were
+//! never imported.
 //!
 //! On SQLite `secure_delete=ON` overwrites deleted content in the database file, and a
 //! `wal_checkpoint(TRUNCATE)` after the commit moves the zeroed pages into the file and
@@ -187,6 +190,111 @@ impl Store {
         Ok(employees.into_iter().map(|(_, e)| e).collect())
     }
 
+    /// One employee of the account's directory, with their groups.
+    pub async fn employee(
+        &self,
+        account: AccountId,
+        id: PersonioId,
+    ) -> Result<Option<DirectoryEmployee>> {
+        let mut conn = self.pool.acquire().await?;
+        let sql = format!(
+            "SELECT id, {EMPLOYEE_COLUMNS} FROM employees WHERE account_id = $1 AND personio_id = $2"
+        );
+        let row = sqlx::query(&sql)
+            .bind(account.0)
+            .bind(id.0)
+            .fetch_optional(&mut *conn)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let (row_id, mut employee) = employee_from_row(&row)?;
+        let rows = sqlx::query(
+            "SELECT g.kind, g.name FROM memberships m JOIN groups g ON g.id = m.group_id \
+             WHERE m.employee_id = $1 AND g.account_id = $2",
+        )
+        .bind(row_id)
+        .bind(account.0)
+        .fetch_all(&mut *conn)
+        .await?;
+        for row in &rows {
+            employee.groups.insert(group_key_from_row(row)?);
+        }
+        Ok(Some(employee))
+    }
+
+    /// One group of the account, with its member count.
+    pub async fn group(&self, account: AccountId, group_id: i64) -> Result<Option<GroupSummary>> {
+        let row = sqlx::query(
+            "SELECT g.id, g.kind, g.name, COUNT(m.employee_id) AS member_count \
+             FROM groups g LEFT JOIN memberships m ON m.group_id = g.id \
+             WHERE g.account_id = $1 AND g.id = $2 GROUP BY g.id, g.kind, g.name",
+        )
+        .bind(account.0)
+        .bind(group_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let key = group_key_from_row(&row)?;
+        Ok(Some(GroupSummary {
+            id: row.try_get("id")?,
+            kind: key.kind,
+            name: key.name,
+            member_count: row.try_get("member_count")?,
+        }))
+    }
+
+    /// The members of one group of the account (each with all their groups), sorted by
+    /// Personio id. Empty for an unknown group or another account's group.
+    pub async fn group_members(
+        &self,
+        account: AccountId,
+        group_id: i64,
+    ) -> Result<Vec<DirectoryEmployee>> {
+        let mut conn = self.pool.acquire().await?;
+        let columns = EMPLOYEE_COLUMNS
+            .split(", ")
+            .map(|c| format!("e.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT e.id, {columns} FROM employees e \
+             JOIN memberships m ON m.employee_id = e.id \
+             JOIN groups g ON g.id = m.group_id \
+             WHERE g.account_id = $1 AND g.id = $2 AND e.account_id = $1 \
+             ORDER BY e.personio_id"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(account.0)
+            .bind(group_id)
+            .fetch_all(&mut *conn)
+            .await?;
+        let mut employees = rows
+            .iter()
+            .map(employee_from_row)
+            .collect::<Result<Vec<_>>>()?;
+        let index: HashMap<i64, usize> = employees
+            .iter()
+            .enumerate()
+            .map(|(i, (id, _))| (*id, i))
+            .collect();
+        let rows = sqlx::query(
+            "SELECT m2.employee_id, g2.kind, g2.name FROM memberships m \
+             JOIN memberships m2 ON m2.employee_id = m.employee_id \
+             JOIN groups g2 ON g2.id = m2.group_id \
+             WHERE m.group_id = $1 AND g2.account_id = $2",
+        )
+        .bind(group_id)
+        .bind(account.0)
+        .fetch_all(&mut *conn)
+        .await?;
+        for row in &rows {
+            let employee_id: i64 = row.try_get("employee_id")?;
+            if let Some(&i) = index.get(&employee_id) {
+                employees[i].1.groups.insert(group_key_from_row(row)?);
+            }
+        }
+        Ok(employees.into_iter().map(|(_, e)| e).collect())
+    }
+
     /// The account's groups with their member counts, sorted by kind, then name.
     pub async fn groups(&self, account: AccountId) -> Result<Vec<GroupSummary>> {
         let rows = sqlx::query(
@@ -226,7 +334,7 @@ impl Store {
                 directory_size: h.directory_size,
             });
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         // First statement is the run's own update: it takes the write lock (SQLite) or
         // the run's row lock (PostgreSQL) so a concurrent start_run cannot interrupt a
         // run half-applied.
@@ -380,6 +488,18 @@ impl Store {
             account,
             &removed,
         )
+        .await?;
+        // An applied run supersedes the previews of earlier runs that applied nothing:
+        // their details may name people who were never imported, so they go.
+        sqlx::query(
+            "UPDATE run_changes SET detail = NULL \
+             WHERE account_id = $1 AND detail IS NOT NULL AND run_id IN \
+               (SELECT id FROM sync_runs WHERE account_id = $1 AND id < $2 \
+                AND status IN ('dry_run', 'held', 'rejected', 'failed'))",
+        )
+        .bind(account.0)
+        .bind(run.0)
+        .execute(&mut *tx)
         .await?;
         tx.commit().await?;
 

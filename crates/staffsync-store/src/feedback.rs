@@ -34,7 +34,7 @@ impl Store {
         author: PersonioId,
         body: &str,
     ) -> Result<Feedback> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let row =
             sqlx::query("SELECT id FROM employees WHERE account_id = $1 AND personio_id = $2")
                 .bind(account.0)
@@ -79,6 +79,29 @@ impl Store {
             author: Some(author),
             groups,
         })
+    }
+
+    /// Stores feedback by the account's employee with this e-mail (compared
+    /// case-insensitively); `NotFound` if there is none. See [`Store::add_feedback`].
+    pub async fn add_feedback_by_email(
+        &self,
+        account: AccountId,
+        email: &str,
+        body: &str,
+    ) -> Result<Feedback> {
+        let row = sqlx::query(
+            "SELECT personio_id FROM employees \
+             WHERE account_id = $1 AND LOWER(email) = LOWER($2) ORDER BY personio_id LIMIT 1",
+        )
+        .bind(account.0)
+        .bind(email.trim())
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(|| {
+            StoreError::not_found(format!("employee with this e-mail in account {account}"))
+        })?;
+        let author = PersonioId(row.try_get("personio_id")?);
+        self.add_feedback(account, author, body).await
     }
 
     /// The account's feedback, newest first.

@@ -7,6 +7,10 @@
 //! `YYYY-MM-DD`, timestamps as TEXT RFC 3339 UTC, JSON as TEXT, bytes as BLOB/BYTEA.
 //! One conformance suite (`tests/conformance.rs`) runs against both.
 //!
+//! Besides the directory and its runs, the store keeps the service's state: admins,
+//! web sessions and API token digests (`admins`), and the per-account sync schedule with
+//! its cross-process leases (`schedule`).
+//!
 //! Rules every module here keeps:
 //! - every query is scoped by `account_id`: an account can never see another's data;
 //! - secrets never appear in `Debug`, errors or logs (see [`crypto`](crate::crypto));
@@ -16,6 +20,7 @@
 //!   their history go, and on SQLite the WAL is checkpointed so the bytes leave disk.
 
 mod accounts;
+mod admins;
 mod connections;
 mod crypto;
 mod directory;
@@ -24,15 +29,18 @@ mod feedback;
 mod fs;
 mod open;
 mod runs;
+mod schedule;
 mod sql;
 
 pub use accounts::Account;
+pub use admins::{Admin, AdminId, ApiToken};
 pub use connections::{Connection, NewConnection};
 pub use directory::GroupSummary;
 pub use error::{Result, StoreError};
 pub use feedback::Feedback;
 pub use open::{Backend, Store, StoreConfig};
 pub use runs::{RunChange, RunKind, RunStatus, RunSummary};
+pub use schedule::{Schedule, ScheduleOutcome};
 
 use serde::Serialize;
 use std::fmt;

@@ -124,6 +124,12 @@ impl Store {
         self.backend
     }
 
+    /// A trivial query: `Ok` when the database answers (readiness checks).
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
     /// Closes the pool, waiting for connections in use to be returned.
     pub async fn close(&self) {
         self.pool.close().await;
@@ -192,4 +198,18 @@ async fn open_postgres(url: &str) -> Result<AnyPool> {
         .connect_with(opts)
         .await?;
     Ok(pool)
+}
+
+impl Store {
+    /// Starts a transaction that will write. On SQLite it takes the write lock up front
+    /// (`BEGIN IMMEDIATE`): a deferred transaction that reads first and writes later fails
+    /// at once with "database is locked" when another connection wrote in between, while
+    /// an immediate one waits for the busy timeout like any other writer.
+    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        Ok(tx)
+    }
 }

@@ -59,16 +59,19 @@ pub enum RunStatus {
     Held,
     DryRun,
     Interrupted,
+    /// A held run that an admin rejected (it will never be applied).
+    Rejected,
 }
 
 impl RunStatus {
-    pub const ALL: [RunStatus; 6] = [
+    pub const ALL: [RunStatus; 7] = [
         RunStatus::Running,
         RunStatus::Applied,
         RunStatus::Failed,
         RunStatus::Held,
         RunStatus::DryRun,
         RunStatus::Interrupted,
+        RunStatus::Rejected,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -79,6 +82,7 @@ impl RunStatus {
             RunStatus::Held => "held",
             RunStatus::DryRun => "dry_run",
             RunStatus::Interrupted => "interrupted",
+            RunStatus::Rejected => "rejected",
         }
     }
 
@@ -333,15 +337,11 @@ impl Store {
     /// Starts a run (`running`). The account's older runs still `running` are marked
     /// `interrupted` first: they can no longer finish or apply.
     pub async fn start_run(&self, account: AccountId, kind: RunKind) -> Result<RunId> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let at = ts(now());
-        let exists = sqlx::query("SELECT id FROM accounts WHERE id = $1")
-            .bind(account.0)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if exists.is_none() {
-            return Err(StoreError::not_found(format!("account {account}")));
-        }
+        // The write comes first: on SQLite it takes the write lock (waiting out the busy
+        // timeout) instead of upgrading a read snapshot, which fails at once when another
+        // connection wrote meanwhile ("database is locked").
         sqlx::query(
             "UPDATE sync_runs SET status = 'interrupted', finished_at = $1 \
              WHERE account_id = $2 AND status = 'running'",
@@ -350,6 +350,13 @@ impl Store {
         .bind(account.0)
         .execute(&mut *tx)
         .await?;
+        let exists = sqlx::query("SELECT id FROM accounts WHERE id = $1")
+            .bind(account.0)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if exists.is_none() {
+            return Err(StoreError::not_found(format!("account {account}")));
+        }
         let row = sqlx::query(
             "INSERT INTO sync_runs (account_id, kind, status, started_at) \
              VALUES ($1, $2, 'running', $3) RETURNING id",
@@ -380,7 +387,7 @@ impl Store {
                 ),
             });
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let outcome = Outcome::of(plan);
         let (account, _kind) = finish_row(&mut tx, run, None, status, &outcome, error).await?;
         if let Some(plan) = plan {
@@ -388,6 +395,34 @@ impl Store {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Moves the account's run from status `from` to `to` (e.g. `Held` → `Rejected`);
+    /// `false` if the run is unknown in this account or not in status `from`. A run can
+    /// never be set `running` or `applied` this way (`Invalid`): only `start_run` and
+    /// `apply_plan` do that.
+    pub async fn set_run_status(
+        &self,
+        account: AccountId,
+        run: RunId,
+        from: RunStatus,
+        to: RunStatus,
+    ) -> Result<bool> {
+        if matches!(to, RunStatus::Running | RunStatus::Applied) {
+            return Err(StoreError::Invalid {
+                what: format!("a run cannot be set {to} by a status change"),
+            });
+        }
+        let done = sqlx::query(
+            "UPDATE sync_runs SET status = $1 WHERE account_id = $2 AND id = $3 AND status = $4",
+        )
+        .bind(to.as_str())
+        .bind(account.0)
+        .bind(run.0)
+        .bind(from.as_str())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
     }
 
     /// The account's runs, newest first.

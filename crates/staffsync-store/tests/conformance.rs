@@ -13,7 +13,9 @@ use staffsync_core::{
     AccountSlug, DeletionGuard, DirectoryEmployee, FieldChange, GroupKey, GroupKind, Hold,
     PersonioId, Plan, Policy, Removal, RemovalReason, Skip, SkipReason, Update, Warning,
 };
-use staffsync_store::{AccountId, Backend, NewConnection, RunKind, RunStatus, Store, StoreError};
+use staffsync_store::{
+    AccountId, Backend, NewConnection, RunKind, RunStatus, ScheduleOutcome, Store, StoreError,
+};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
@@ -52,6 +54,17 @@ conformance!(
     ten_thousand_creates_in_one_call,
     start_run_interrupts_stale_runs,
     erased_bytes_leave_the_disk,
+    admins_email_unique_case_insensitive_and_hash_hidden,
+    sessions_upsert_load_expire_delete,
+    api_tokens_lookup_list_revoke,
+    scoped_reads_employee_group_members,
+    feedback_by_email,
+    run_status_held_to_rejected,
+    apply_clears_previews_of_unapplied_runs,
+    schedule_follows_connection,
+    concurrent_claimers_never_share_an_account,
+    expired_lease_can_be_reclaimed,
+    release_records_outcome_and_keeps_requests,
 );
 
 // ---------------------------------------------------------------- helpers
@@ -1043,4 +1056,598 @@ async fn bad_urls_and_keys_are_refused_without_leaking() {
     };
     let err = Store::open(&cfg).await.unwrap_err();
     assert!(matches!(err, StoreError::Crypto { .. }), "{err:?}");
+}
+
+// ---------------------------------------------------------------- service additions
+
+fn new_connection() -> NewConnection {
+    NewConnection {
+        client_id: "papi-client".into(),
+        client_secret: SecretString::from("papi-secret-value".to_owned()),
+        base_url: "https://api.personio.de".into(),
+        api_version: "v1".into(),
+        readable_attributes: vec![],
+    }
+}
+
+async fn connected(store: &Store, s: &str) -> AccountId {
+    let id = account(store, s).await;
+    store.save_connection(id, &new_connection()).await.unwrap();
+    id
+}
+
+/// Now, truncated to the microseconds the store keeps.
+fn now_us() -> time::OffsetDateTime {
+    let t = time::OffsetDateTime::now_utc();
+    t.replace_nanosecond(t.nanosecond() / 1000 * 1000).unwrap()
+}
+
+fn secs(n: i64) -> time::Duration {
+    time::Duration::seconds(n)
+}
+
+async fn admins_email_unique_case_insensitive_and_hash_hidden(store: Store, _env: Env) {
+    let a = account(&store, "acme").await;
+    let b = account(&store, "beta").await;
+    let admin = store
+        .create_admin(a, "Anna.Admin@Example.com", "$argon2id$secret-hash")
+        .await
+        .unwrap();
+    assert_eq!(admin.account_id, a);
+    assert_eq!(admin.email, "Anna.Admin@Example.com");
+    assert!(!format!("{admin:?}").contains("secret-hash"));
+    for (acct, email) in [
+        (a, "anna.admin@example.com"),
+        (b, "ANNA.ADMIN@EXAMPLE.COM "),
+    ] {
+        let err = store.create_admin(acct, email, "h").await.unwrap_err();
+        assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
+    }
+    let err = store
+        .create_admin(AccountId(9999), "x@example.com", "h")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
+    let found = store
+        .admin_by_email("ANNA.admin@example.COM")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found, admin);
+    assert_eq!(store.admin(admin.id).await.unwrap().unwrap(), admin);
+    assert!(
+        store
+            .admin_by_email("nobody@example.com")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        store.account_by_id(a).await.unwrap().unwrap().slug.as_str(),
+        "acme"
+    );
+    assert!(
+        store
+            .account_by_id(AccountId(9999))
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+async fn sessions_upsert_load_expire_delete(store: Store, _env: Env) {
+    let now = now_us();
+    store
+        .save_session("s1", "{\"a\":1}", now + secs(60))
+        .await
+        .unwrap();
+    store
+        .save_session("s2", "two", now - secs(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.load_session("s1", now).await.unwrap().as_deref(),
+        Some("{\"a\":1}")
+    );
+    assert_eq!(
+        store.load_session("s2", now).await.unwrap(),
+        None,
+        "expired"
+    );
+    assert_eq!(store.load_session("nope", now).await.unwrap(), None);
+    store
+        .save_session("s1", "changed", now + secs(120))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .load_session("s1", now + secs(90))
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("changed")
+    );
+    assert_eq!(store.delete_expired_sessions(now).await.unwrap(), 1);
+    store.delete_session("s1").await.unwrap();
+    store.delete_session("s1").await.unwrap();
+    assert_eq!(store.load_session("s1", now).await.unwrap(), None);
+}
+
+async fn api_tokens_lookup_list_revoke(store: Store, _env: Env) {
+    let a = account(&store, "acme").await;
+    let b = account(&store, "beta").await;
+    let digest = "ab".repeat(32);
+    let t = store
+        .create_api_token(a, &digest, "survey app")
+        .await
+        .unwrap();
+    assert_eq!(t.account_id, a);
+    assert_eq!(t.label, "survey app");
+    assert_eq!(t.revoked_at, None);
+    let t2 = store
+        .create_api_token(a, &"cd".repeat(32), "second")
+        .await
+        .unwrap();
+    let err = store.create_api_token(b, &digest, "dup").await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
+    assert_eq!(store.account_for_token(&digest).await.unwrap(), Some(a));
+    assert_eq!(
+        store.account_for_token(&"ef".repeat(32)).await.unwrap(),
+        None
+    );
+    let listed = store.api_tokens(a).await.unwrap();
+    assert_eq!(
+        listed.iter().map(|t| t.id).collect::<Vec<_>>(),
+        vec![t.id, t2.id]
+    );
+    assert!(store.api_tokens(b).await.unwrap().is_empty());
+    assert!(
+        !store.revoke_api_token(b, t.id).await.unwrap(),
+        "other account"
+    );
+    assert!(store.revoke_api_token(a, t.id).await.unwrap());
+    assert!(
+        !store.revoke_api_token(a, t.id).await.unwrap(),
+        "already revoked"
+    );
+    assert_eq!(store.account_for_token(&digest).await.unwrap(), None);
+    let listed = store.api_tokens(a).await.unwrap();
+    assert!(listed[0].revoked_at.is_some());
+    assert_eq!(
+        store.account_for_token(&"cd".repeat(32)).await.unwrap(),
+        Some(a)
+    );
+}
+
+async fn scoped_reads_employee_group_members(store: Store, _env: Env) {
+    let a = account(&store, "acme").await;
+    let b = account(&store, "beta").await;
+    let x = emp(
+        1,
+        "Xena",
+        "One",
+        &[(GroupKind::Department, "Sales"), (GroupKind::Team, "T1")],
+    );
+    let y = emp(2, "Yann", "Two", &[(GroupKind::Department, "Sales")]);
+    let z = emp(3, "Zoe", "Three", &[(GroupKind::Department, "Ops")]);
+    apply(&store, a, &creates(vec![x.clone(), y.clone(), z])).await;
+    apply(
+        &store,
+        b,
+        &creates(vec![emp(
+            1,
+            "Other",
+            "Person",
+            &[(GroupKind::Department, "Sales")],
+        )]),
+    )
+    .await;
+
+    assert_eq!(store.employee(a, PersonioId(1)).await.unwrap().unwrap(), x);
+    assert_eq!(
+        store
+            .employee(b, PersonioId(1))
+            .await
+            .unwrap()
+            .unwrap()
+            .first_name,
+        "Other"
+    );
+    assert!(store.employee(b, PersonioId(2)).await.unwrap().is_none());
+
+    let groups = store.groups(a).await.unwrap();
+    let sales = groups.iter().find(|g| g.name == "Sales").unwrap();
+    let got = store.group(a, sales.id).await.unwrap().unwrap();
+    assert_eq!(&got, sales);
+    assert_eq!(got.member_count, 2);
+    assert!(
+        store.group(b, sales.id).await.unwrap().is_none(),
+        "other account's group"
+    );
+    let members = store.group_members(a, sales.id).await.unwrap();
+    assert_eq!(members, vec![x, y]);
+    assert!(store.group_members(b, sales.id).await.unwrap().is_empty());
+    assert!(store.group_members(a, 999_999).await.unwrap().is_empty());
+}
+
+async fn feedback_by_email(store: Store, _env: Env) {
+    let a = account(&store, "acme").await;
+    let b = account(&store, "beta").await;
+    let x = emp(1, "Xena", "One", &[(GroupKind::Team, "T1")]);
+    apply(&store, a, &creates(vec![x])).await;
+    let f = store
+        .add_feedback_by_email(a, "XENA.one@example.com", "Great team")
+        .await
+        .unwrap();
+    assert_eq!(f.author, Some(PersonioId(1)));
+    assert_eq!(f.groups, vec![GroupKey::new(GroupKind::Team, "T1")]);
+    let err = store
+        .add_feedback_by_email(b, "xena.one@example.com", "wrong account")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
+    let err = store
+        .add_feedback_by_email(a, "nobody@example.com", "x")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
+    assert_eq!(store.feedback(a).await.unwrap().len(), 1);
+    assert!(store.feedback(b).await.unwrap().is_empty());
+}
+
+fn held_plan() -> Plan {
+    Plan {
+        removals: vec![removal(1)],
+        held: Some(Hold {
+            removing: 1,
+            directory_size: 1,
+        }),
+        ..Plan::default()
+    }
+}
+
+async fn run_status_held_to_rejected(store: Store, _env: Env) {
+    let a = account(&store, "acme").await;
+    let b = account(&store, "beta").await;
+    let run = store.start_run(a, RunKind::Full).await.unwrap();
+    store
+        .finish_run(run, RunStatus::Held, Some(&held_plan()), None)
+        .await
+        .unwrap();
+    assert!(
+        !store
+            .set_run_status(b, run, RunStatus::Held, RunStatus::Rejected)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .set_run_status(a, run, RunStatus::Failed, RunStatus::Rejected)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .set_run_status(a, run, RunStatus::Held, RunStatus::Rejected)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .set_run_status(a, run, RunStatus::Held, RunStatus::Rejected)
+            .await
+            .unwrap()
+    );
+    let s = store.run(a, run).await.unwrap().unwrap();
+    assert_eq!(s.status, RunStatus::Rejected);
+    assert!(s.held.is_some());
+    assert_eq!(RunStatus::parse("rejected"), Some(RunStatus::Rejected));
+    let err = store
+        .set_run_status(a, run, RunStatus::Rejected, RunStatus::Applied)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid { .. }), "{err:?}");
+}
+
+async fn apply_clears_previews_of_unapplied_runs(store: Store, _env: Env) {
+    let a = account(&store, "acme").await;
+    let b = account(&store, "beta").await;
+    let applied = apply(&store, a, &creates(vec![emp(1, "Kept", "Person", &[])])).await;
+    let preview = Plan {
+        creates: vec![emp(7, "Never", "Imported", &[])],
+        ..Plan::default()
+    };
+    let mut previews = Vec::new();
+    for status in [
+        RunStatus::DryRun,
+        RunStatus::Held,
+        RunStatus::Failed,
+        RunStatus::Held,
+    ] {
+        let kind = if status == RunStatus::DryRun {
+            RunKind::DryRun
+        } else {
+            RunKind::Full
+        };
+        let run = store.start_run(a, kind).await.unwrap();
+        store
+            .finish_run(run, status, Some(&preview), None)
+            .await
+            .unwrap();
+        previews.push(run);
+    }
+    let rejected = previews[3];
+    assert!(
+        store
+            .set_run_status(a, rejected, RunStatus::Held, RunStatus::Rejected)
+            .await
+            .unwrap()
+    );
+    // Another account's preview is not touched.
+    let other = store.start_run(b, RunKind::DryRun).await.unwrap();
+    store
+        .finish_run(other, RunStatus::DryRun, Some(&preview), None)
+        .await
+        .unwrap();
+    for run in &previews {
+        assert!(
+            store.run_changes(a, *run).await.unwrap()[0]
+                .detail
+                .is_some()
+        );
+    }
+
+    apply(&store, a, &creates(vec![emp(2, "New", "Hire", &[])])).await;
+    for run in &previews {
+        let changes = store.run_changes(a, *run).await.unwrap();
+        assert_eq!(changes.len(), 1);
+        assert_eq!(changes[0].personio_id, PersonioId(7), "the id stays");
+        assert_eq!(changes[0].detail, None, "run {run:?}");
+    }
+    assert!(
+        store.run_changes(a, applied).await.unwrap()[0]
+            .detail
+            .is_some()
+    );
+    assert!(
+        store.run_changes(b, other).await.unwrap()[0]
+            .detail
+            .is_some()
+    );
+}
+
+async fn schedule_follows_connection(store: Store, _env: Env) {
+    let a = account(&store, "acme").await;
+    assert!(store.schedule(a).await.unwrap().is_none());
+    let err = store.request_sync(a, false).await.unwrap_err();
+    assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
+    let before = now_us() - secs(1);
+    store.save_connection(a, &new_connection()).await.unwrap();
+    let s = store.schedule(a).await.unwrap().unwrap();
+    assert_eq!(s.account_id, a);
+    assert!(s.next_run_at >= before && s.next_run_at <= now_us());
+    assert_eq!(s.consecutive_failures, 0);
+    assert_eq!(s.lease_owner, None);
+    assert!(!s.accept_deletions);
+    // Reconnecting keeps the schedule as it is.
+    let later = now_us() + secs(3600);
+    let claimed = store.claim_due("w", now_us(), later, 10).await.unwrap();
+    assert_eq!(claimed, vec![a]);
+    store
+        .release(a, "w", later, &ScheduleOutcome::Succeeded)
+        .await
+        .unwrap();
+    store.save_connection(a, &new_connection()).await.unwrap();
+    let s2 = store.schedule(a).await.unwrap().unwrap();
+    assert_eq!(s2.next_run_at, s.next_run_at.max(s2.next_run_at));
+    assert!(s2.next_run_at > now_us());
+    store.ensure_schedule(a, before).await.unwrap();
+    assert_eq!(
+        store.schedule(a).await.unwrap().unwrap(),
+        s2,
+        "ensure keeps an existing row"
+    );
+    let err = store
+        .ensure_schedule(AccountId(9999), before)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
+
+    assert!(store.remove_connection(a).await.unwrap());
+    assert!(store.schedule(a).await.unwrap().is_none());
+    // A schedule without a connection is never claimed.
+    store.ensure_schedule(a, before).await.unwrap();
+    let now = now_us();
+    assert!(
+        store
+            .claim_due("w", now, now + secs(60), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn concurrent_claimers_never_share_an_account(store: Store, env: Env) {
+    let mut ids = Vec::new();
+    for i in 0..30 {
+        ids.push(connected(&store, &format!("acct-{i:02}")).await);
+    }
+    // A second, independent pool stands for a second process.
+    let other = env.reopen(None).await;
+    let now = now_us();
+    let until = now + secs(600);
+    let mut tasks = Vec::new();
+    for w in 0..6 {
+        let s = if w % 2 == 0 {
+            store.clone()
+        } else {
+            other.clone()
+        };
+        tasks.push(tokio::spawn(async move {
+            let owner = format!("worker-{w}");
+            let mut got = Vec::new();
+            loop {
+                let batch = s.claim_due(&owner, now, until, 3).await.unwrap();
+                if batch.is_empty() {
+                    break;
+                }
+                got.extend(batch.into_iter().map(|a| (a, owner.clone())));
+            }
+            got
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    let mut claimed: Vec<AccountId> = all.iter().map(|(a, _)| *a).collect();
+    claimed.sort();
+    assert_eq!(claimed, ids, "every due account claimed exactly once");
+    for (a, owner) in &all {
+        let s = store.schedule(*a).await.unwrap().unwrap();
+        assert_eq!(s.lease_owner.as_deref(), Some(owner.as_str()));
+        assert_eq!(s.lease_expires_at, Some(until));
+    }
+    assert!(
+        store
+            .claim_due("late", now, until, 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    other.close().await;
+}
+
+async fn expired_lease_can_be_reclaimed(store: Store, _env: Env) {
+    let a = connected(&store, "acme").await;
+    let now = now_us();
+    assert_eq!(
+        store
+            .claim_due("dead", now, now + secs(30), 10)
+            .await
+            .unwrap(),
+        vec![a]
+    );
+    assert!(
+        store
+            .claim_due("live", now + secs(10), now + secs(60), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Renewing extends only the owner's lease.
+    assert!(!store.renew_lease(a, "live", now + secs(90)).await.unwrap());
+    assert!(store.renew_lease(a, "dead", now + secs(40)).await.unwrap());
+    assert!(
+        store
+            .claim_due("live", now + secs(35), now + secs(60), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // After the lease expires another worker takes it; the old owner lost it.
+    assert_eq!(
+        store
+            .claim_due("live", now + secs(41), now + secs(100), 10)
+            .await
+            .unwrap(),
+        vec![a]
+    );
+    assert!(!store.renew_lease(a, "dead", now + secs(200)).await.unwrap());
+    let err = store
+        .release(a, "dead", now + secs(3600), &ScheduleOutcome::Succeeded)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
+    assert_eq!(
+        store
+            .schedule(a)
+            .await
+            .unwrap()
+            .unwrap()
+            .lease_owner
+            .as_deref(),
+        Some("live")
+    );
+    // Not due yet: nothing to claim, even without a lease.
+    store
+        .release(a, "live", now + secs(3600), &ScheduleOutcome::Succeeded)
+        .await
+        .unwrap();
+    assert!(
+        store
+            .claim_due("x", now + secs(3599), now + secs(4000), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .claim_due("x", now + secs(3600), now + secs(4000), 10)
+            .await
+            .unwrap(),
+        vec![a]
+    );
+}
+
+async fn release_records_outcome_and_keeps_requests(store: Store, _env: Env) {
+    let a = connected(&store, "acme").await;
+    let now = now_us();
+    let claim = |at: time::OffsetDateTime| {
+        let store = store.clone();
+        async move { store.claim_due("w", at, at + secs(60), 10).await.unwrap() }
+    };
+    assert_eq!(claim(now).await, vec![a]);
+    for n in 1..=2 {
+        store
+            .release(
+                a,
+                "w",
+                now,
+                &ScheduleOutcome::Failed {
+                    error: format!("boom {n}"),
+                },
+            )
+            .await
+            .unwrap();
+        let s = store.schedule(a).await.unwrap().unwrap();
+        assert_eq!(s.consecutive_failures, n);
+        assert_eq!(s.last_error.as_deref(), Some(format!("boom {n}").as_str()));
+        assert_eq!(s.lease_owner, None);
+        assert_eq!(s.lease_expires_at, None);
+        assert!(s.last_run_at.is_some());
+        assert_eq!(claim(now).await, vec![a]);
+    }
+    store
+        .release(a, "w", now, &ScheduleOutcome::Held)
+        .await
+        .unwrap();
+    let s = store.schedule(a).await.unwrap().unwrap();
+    assert_eq!((s.consecutive_failures, s.last_error), (0, None));
+
+    // A request while a sync runs survives that sync's release, accept flag included.
+    store.request_sync(a, true).await.unwrap();
+    let s = store.schedule(a).await.unwrap().unwrap();
+    assert!(s.accept_deletions);
+    let t = now_us();
+    assert_eq!(claim(t).await, vec![a]);
+    store.request_sync(a, true).await.unwrap();
+    store
+        .release(a, "w", t + secs(3600), &ScheduleOutcome::Succeeded)
+        .await
+        .unwrap();
+    let s = store.schedule(a).await.unwrap().unwrap();
+    assert!(s.accept_deletions, "requested during the run: kept");
+    assert!(s.next_run_at <= now_us(), "still due");
+    // The run that uses the request clears it.
+    let t = now_us();
+    assert_eq!(claim(t).await, vec![a]);
+    store
+        .release(a, "w", t + secs(3600), &ScheduleOutcome::Succeeded)
+        .await
+        .unwrap();
+    let s = store.schedule(a).await.unwrap().unwrap();
+    assert!(!s.accept_deletions);
+    assert_eq!(s.next_run_at, t + secs(3600));
+    assert_eq!(s.consecutive_failures, 0);
 }

@@ -1,0 +1,258 @@
+//! Admins of an account's web app, their web sessions, and the account's API tokens.
+//!
+//! This module stores only what it is given: a password *hash* (argon2, made by the
+//! server), opaque session data, and the SHA-256 hex digest of an API token. It must
+//! never see or store a password or a token in clear, and `Admin`'s `Debug` never shows
+//! the hash. E-mails are unique across all accounts, compared trimmed and lower-cased.
+
+use crate::error::{Result, StoreError, is_foreign_key_violation, is_unique_violation};
+use crate::sql::{now, parse_opt_ts, parse_ts, ts};
+use crate::{AccountId, Store};
+use serde::Serialize;
+use sqlx::Row as _;
+use sqlx::any::AnyRow;
+use std::fmt;
+use time::OffsetDateTime;
+
+/// An admin's row id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct AdminId(pub i64);
+
+impl fmt::Display for AdminId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// An admin of one account. `Debug` hides the password hash.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Admin {
+    pub id: AdminId,
+    pub account_id: AccountId,
+    pub email: String,
+    pub password_hash: String,
+}
+
+impl fmt::Debug for Admin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Admin")
+            .field("id", &self.id)
+            .field("account_id", &self.account_id)
+            .field("email", &self.email)
+            .field("password_hash", &"[REDACTED]")
+            .finish()
+    }
+}
+
+/// An API token as listed (the token itself is never stored).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiToken {
+    pub id: i64,
+    pub account_id: AccountId,
+    pub label: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub revoked_at: Option<OffsetDateTime>,
+}
+
+/// The form in which e-mails are compared: trimmed and lower-cased.
+fn email_key(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+const ADMIN_COLUMNS: &str = "id, account_id, email, password_hash";
+
+fn admin_from_row(row: &AnyRow) -> Result<Admin> {
+    Ok(Admin {
+        id: AdminId(row.try_get("id")?),
+        account_id: AccountId(row.try_get("account_id")?),
+        email: row.try_get("email")?,
+        password_hash: row.try_get("password_hash")?,
+    })
+}
+
+const TOKEN_COLUMNS: &str = "id, account_id, label, created_at, revoked_at";
+
+fn token_from_row(row: &AnyRow) -> Result<ApiToken> {
+    let created_at: String = row.try_get("created_at")?;
+    Ok(ApiToken {
+        id: row.try_get("id")?,
+        account_id: AccountId(row.try_get("account_id")?),
+        label: row.try_get("label")?,
+        created_at: parse_ts(&created_at)?,
+        revoked_at: parse_opt_ts(row.try_get("revoked_at")?)?,
+    })
+}
+
+impl Store {
+    /// Creates an admin of `account`. `Conflict` if the e-mail (case-insensitively) is
+    /// already an admin's anywhere; `NotFound` for an unknown account.
+    pub async fn create_admin(
+        &self,
+        account: AccountId,
+        email: &str,
+        password_hash: &str,
+    ) -> Result<Admin> {
+        let sql = format!(
+            "INSERT INTO admins (account_id, email, email_key, password_hash, created_at) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING {ADMIN_COLUMNS}"
+        );
+        let row = sqlx::query(&sql)
+            .bind(account.0)
+            .bind(email.trim())
+            .bind(email_key(email))
+            .bind(password_hash)
+            .bind(ts(now()))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(|e| {
+                if is_unique_violation(&e) {
+                    StoreError::conflict(format!("an admin with e-mail {} exists", email.trim()))
+                } else if is_foreign_key_violation(&e) {
+                    StoreError::not_found(format!("account {account}"))
+                } else {
+                    e.into()
+                }
+            })?;
+        admin_from_row(&row)
+    }
+
+    /// The admin with this e-mail (compared case-insensitively), in any account.
+    pub async fn admin_by_email(&self, email: &str) -> Result<Option<Admin>> {
+        let sql = format!("SELECT {ADMIN_COLUMNS} FROM admins WHERE email_key = $1");
+        let row = sqlx::query(&sql)
+            .bind(email_key(email))
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(admin_from_row).transpose()
+    }
+
+    /// The admin with this id.
+    pub async fn admin(&self, id: AdminId) -> Result<Option<Admin>> {
+        let sql = format!("SELECT {ADMIN_COLUMNS} FROM admins WHERE id = $1");
+        let row = sqlx::query(&sql)
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(admin_from_row).transpose()
+    }
+
+    /// Stores (or replaces) a web session's data.
+    pub async fn save_session(
+        &self,
+        id: &str,
+        data: &str,
+        expires_at: OffsetDateTime,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at",
+        )
+        .bind(id)
+        .bind(data)
+        .bind(ts(expires_at))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// A session's data; `None` if unknown or expired at `now`.
+    pub async fn load_session(&self, id: &str, now: OffsetDateTime) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT data FROM sessions WHERE id = $1 AND expires_at > $2")
+            .bind(id)
+            .bind(ts(now))
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.try_get("data")).transpose()?)
+    }
+
+    /// Deletes a session (no error if it does not exist).
+    pub async fn delete_session(&self, id: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Deletes every session expired at `now`; returns how many.
+    pub async fn delete_expired_sessions(&self, now: OffsetDateTime) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+            .bind(ts(now))
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Stores a new API token of `account` by its SHA-256 hex digest.
+    pub async fn create_api_token(
+        &self,
+        account: AccountId,
+        token_sha256_hex: &str,
+        label: &str,
+    ) -> Result<ApiToken> {
+        let sql = format!(
+            "INSERT INTO api_tokens (account_id, token_sha256, label, created_at) \
+             VALUES ($1, $2, $3, $4) RETURNING {TOKEN_COLUMNS}"
+        );
+        let row = sqlx::query(&sql)
+            .bind(account.0)
+            .bind(token_sha256_hex.to_ascii_lowercase())
+            .bind(label)
+            .bind(ts(now()))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(|e| {
+                if is_unique_violation(&e) {
+                    StoreError::conflict("this API token exists")
+                } else if is_foreign_key_violation(&e) {
+                    StoreError::not_found(format!("account {account}"))
+                } else {
+                    e.into()
+                }
+            })?;
+        token_from_row(&row)
+    }
+
+    /// The account an API token (by digest) belongs to; `None` if unknown or revoked.
+    pub async fn account_for_token(&self, token_sha256_hex: &str) -> Result<Option<AccountId>> {
+        let row = sqlx::query(
+            "SELECT account_id FROM api_tokens WHERE token_sha256 = $1 AND revoked_at IS NULL",
+        )
+        .bind(token_sha256_hex.to_ascii_lowercase())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row
+            .map(|r| r.try_get::<i64, _>("account_id"))
+            .transpose()?
+            .map(AccountId))
+    }
+
+    /// The account's API tokens (revoked ones included), oldest first.
+    pub async fn api_tokens(&self, account: AccountId) -> Result<Vec<ApiToken>> {
+        let sql =
+            format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE account_id = $1 ORDER BY id");
+        let rows = sqlx::query(&sql)
+            .bind(account.0)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(token_from_row).collect()
+    }
+
+    /// Revokes the account's token `id`; `false` if unknown (in this account) or already
+    /// revoked.
+    pub async fn revoke_api_token(&self, account: AccountId, id: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 \
+             WHERE account_id = $2 AND id = $3 AND revoked_at IS NULL",
+        )
+        .bind(ts(now()))
+        .bind(account.0)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+}
