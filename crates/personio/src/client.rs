@@ -46,6 +46,8 @@ pub struct Client {
     token: Mutex<TokenState>,
     auth_lock: tokio::sync::Mutex<()>,
     auth_calls: AtomicUsize,
+    /// 429 responses received (auth and data requests), over the client's lifetime.
+    rate_limited: AtomicUsize,
 }
 
 impl fmt::Debug for Client {
@@ -106,6 +108,7 @@ impl Client {
             token: Mutex::new(TokenState::default()),
             auth_lock: tokio::sync::Mutex::new(()),
             auth_calls: AtomicUsize::new(0),
+            rate_limited: AtomicUsize::new(0),
         })
     }
 
@@ -137,7 +140,7 @@ impl Client {
     }
 
     /// Every employee, paged concurrently; `progress` is called after each page.
-    pub async fn fetch_all(&self, progress: impl Fn(Progress)) -> Result<Listing, Error> {
+    pub async fn fetch_all(&self, progress: impl Fn(Progress) + Sync) -> Result<Listing, Error> {
         self.fetch_listing("", &progress).await
     }
 
@@ -146,7 +149,7 @@ impl Client {
     pub async fn fetch_updated_since(
         &self,
         since: time::Date,
-        progress: impl Fn(Progress),
+        progress: impl Fn(Progress) + Sync,
     ) -> Result<Listing, Error> {
         let filter = format!(
             "&updated_since={}",
@@ -177,11 +180,13 @@ impl Client {
     async fn fetch_listing(
         &self,
         filter: &str,
-        progress: &dyn Fn(Progress),
+        // Sync, so the listing future is Send (the scheduler runs syncs on spawned tasks).
+        progress: &(dyn Fn(Progress) + Sync),
     ) -> Result<Listing, Error> {
         let started = Instant::now();
         let requests = AtomicUsize::new(0);
         let requests = &requests;
+        let rate_limited_before = self.rate_limited.load(Ordering::Relaxed);
         let page_size = u64::from(self.config.page_size);
         let first = self.fetch_page(0, page_size, filter, requests).await?;
         let plan = PagePlan::from_first(&first, page_size)?;
@@ -208,7 +213,11 @@ impl Client {
             progress(acc.progress());
         }
         drop(pages);
-        let listing = acc.finish(requests.load(Ordering::Relaxed))?;
+        let mut listing = acc.finish(requests.load(Ordering::Relaxed))?;
+        listing.rate_limited = self
+            .rate_limited
+            .load(Ordering::Relaxed)
+            .saturating_sub(rate_limited_before);
         info!(
             employees = listing.employees.len(),
             malformed = listing.malformed.len(),
@@ -352,12 +361,15 @@ impl Client {
                         "personio request"
                     );
                     if status == StatusCode::TOO_MANY_REQUESTS {
+                        self.rate_limited.fetch_add(1, Ordering::Relaxed);
                         Retryable::RateLimited(retry_after(resp.headers()))
                     } else if status.is_server_error() {
                         Retryable::Server(status, error_message(resp).await)
                     } else if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN
                     {
-                        debug!(message = %error_message(resp).await, "authentication refused");
+                        // Awaited outside the macro: its arguments are not Send.
+                        let message = error_message(resp).await;
+                        debug!(%message, "authentication refused");
                         return Err(Error::WrongCredentials);
                     } else {
                         let ok = status.is_success();
@@ -484,6 +496,7 @@ impl Client {
                         self.reauthenticate(generation).await?;
                         continue;
                     } else if status == StatusCode::TOO_MANY_REQUESTS {
+                        self.rate_limited.fetch_add(1, Ordering::Relaxed);
                         Retryable::RateLimited(retry_after(resp.headers()))
                     } else if status.is_server_error() {
                         Retryable::Server(status, error_message(resp).await)

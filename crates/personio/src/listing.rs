@@ -33,6 +33,8 @@ pub struct Listing {
     pub total_elements: usize,
     /// HTTP requests sent for this listing, retries included (authentication excluded).
     pub requests: usize,
+    /// 429 responses received while listing (each was waited out and retried).
+    pub rate_limited: usize,
 }
 
 /// The paging plan learned from the first page.
@@ -200,6 +202,7 @@ impl Accumulator {
             malformed,
             total_elements: total,
             requests,
+            rate_limited: 0,
         })
     }
 }

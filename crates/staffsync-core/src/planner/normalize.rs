@@ -142,6 +142,9 @@ pub fn attributes(employee: &SourceEmployee) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// Personio attributes that are kept by the client but not imported into the directory.
+pub const NOT_IMPORTED: &[&str] = &["last_modified_at"];
+
 fn attribute_view(employee: &SourceEmployee) -> BTreeMap<&str, Cow<'_, str>> {
     let mut map: BTreeMap<&str, Cow<'_, str>> = BTreeMap::new();
     let standard = [
@@ -165,6 +168,11 @@ fn attribute_view(employee: &SourceEmployee) -> BTreeMap<&str, Cow<'_, str>> {
         map.insert("cost_centers", cost_centers);
     }
     for extra in &employee.attributes {
+        // Bookkeeping, not a fact about the person: importing it would turn every edit in
+        // Personio into an update of this field.
+        if NOT_IMPORTED.contains(&extra.key.as_str()) {
+            continue;
+        }
         let Some(value) = trimmed(extra.value.as_deref()) else {
             continue;
         };
