@@ -1,8 +1,125 @@
-//! Operations endpoints: `/healthz`, `/readyz`, `/metrics`. (Being written.)
+//! Operations endpoints and metrics: `GET /healthz` (the process is up), `GET /readyz`
+//! (the store answers a trivial query), `GET /metrics` (Prometheus text).
+//!
+//! The Prometheus recorder is installed once per process ([`metrics_handle`], a
+//! `OnceLock`); building several apps (tests) shares it. Metric names live here as
+//! constants so the sync job and the scheduler record the same series. These endpoints
+//! must never reveal account data or secrets: they carry no labels beyond a run's result
+//! and a change's action, and need no authentication for that reason.
 
 use crate::state::AppState;
 use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use std::sync::OnceLock;
+use std::time::Duration;
 
-pub fn routes(_state: AppState) -> Router {
+/// Finished syncs, labelled `result` = `applied` | `held` | `dry_run` | `failed`.
+pub const SYNCS_TOTAL: &str = "staffsync_syncs_total";
+/// Wall time of a sync run (fetch, plan and apply), seconds.
+pub const SYNC_DURATION_SECONDS: &str = "staffsync_sync_duration_seconds";
+/// Employees changed by applied runs, labelled `action` = `create` | `update` | `remove`.
+pub const EMPLOYEES_CHANGED_TOTAL: &str = "staffsync_employees_changed_total";
+/// HTTP requests sent to Personio for listings (retries included).
+pub const PERSONIO_REQUESTS_TOTAL: &str = "staffsync_personio_requests_total";
+/// 429 responses received from Personio.
+pub const PERSONIO_RATE_LIMITED_TOTAL: &str = "staffsync_personio_rate_limited_total";
+
+const DURATION_BUCKETS: &[f64] = &[
+    0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0,
+];
+
+static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+
+/// The process's Prometheus handle; installs the global recorder on first use. If
+/// another recorder is already installed (an embedding program's), metrics go there and
+/// `/metrics` shows only what this recorder sees.
+pub fn metrics_handle() -> &'static PrometheusHandle {
+    HANDLE.get_or_init(|| {
+        let builder = PrometheusBuilder::new();
+        let builder = match builder.set_buckets_for_metric(
+            Matcher::Full(SYNC_DURATION_SECONDS.into()),
+            DURATION_BUCKETS,
+        ) {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::warn!(error = %e, "histogram buckets rejected; using summaries");
+                PrometheusBuilder::new()
+            }
+        };
+        let recorder = builder.build_recorder();
+        let handle = recorder.handle();
+        if metrics::set_global_recorder(recorder).is_err() {
+            tracing::warn!("a metrics recorder was already installed; /metrics may be empty");
+        }
+        describe();
+        handle
+    })
+}
+
+fn describe() {
+    metrics::describe_counter!(SYNCS_TOTAL, "Finished sync runs by result");
+    metrics::describe_histogram!(
+        SYNC_DURATION_SECONDS,
+        metrics::Unit::Seconds,
+        "Duration of sync runs"
+    );
+    metrics::describe_counter!(
+        EMPLOYEES_CHANGED_TOTAL,
+        "Employees created, updated or removed by applied runs"
+    );
+    metrics::describe_counter!(
+        PERSONIO_REQUESTS_TOTAL,
+        "HTTP requests sent to Personio for listings"
+    );
+    metrics::describe_counter!(
+        PERSONIO_RATE_LIMITED_TOTAL,
+        "429 responses received from Personio"
+    );
+    // Register the series so they show (as 0) before the first sync.
+    for result in ["applied", "held", "dry_run", "failed"] {
+        metrics::counter!(SYNCS_TOTAL, "result" => result).increment(0);
+    }
+    for action in ["create", "update", "remove"] {
+        metrics::counter!(EMPLOYEES_CHANGED_TOTAL, "action" => action).increment(0);
+    }
+    metrics::counter!(PERSONIO_REQUESTS_TOTAL).increment(0);
+    metrics::counter!(PERSONIO_RATE_LIMITED_TOTAL).increment(0);
+}
+
+/// `/healthz`, `/readyz` and `/metrics`.
+pub fn routes(state: AppState) -> Router {
+    metrics_handle();
     Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics_text))
+        .with_state(state)
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    match tokio::time::timeout(Duration::from_secs(5), state.store.ping()).await {
+        Ok(Ok(())) => (StatusCode::OK, "ready"),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        }
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database timed out"),
+    }
+}
+
+async fn metrics_text() -> impl IntoResponse {
+    let handle = metrics_handle();
+    handle.run_upkeep();
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        handle.render(),
+    )
 }

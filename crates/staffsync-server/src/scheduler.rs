@@ -1,9 +1,273 @@
-//! The scheduler: claims due accounts and runs their syncs. (Being written.)
+//! The scheduler: every `scheduler_poll` it claims due accounts (leases in the store) and
+//! runs their syncs, at most `max_concurrent_syncs` at once; each sync renews its lease
+//! while it runs and releases it with the next due time (the sync interval with jitter
+//! after success or hold; the retry backoff after a failure).
+//!
+//! Several processes may run a scheduler on one database: the lease is what makes a sync
+//! exclusive. A process that dies leaves its lease to expire, and then another claims the
+//! account; the run it left `running` is marked `interrupted` by the next `start_run`.
+//! On stop the scheduler claims nothing new, waits for its running syncs, and returns.
+//!
+//! This module must never run a sync without holding its lease, never release a lease it
+//! does not hold (the store refuses), and never change a directory itself: it calls
+//! [`run_sync`](crate::sync_job::run_sync), which applies only through the store.
 
 use crate::state::AppState;
-use tokio::sync::watch;
+use crate::sync_job::{SyncError, SyncOptions, SyncReport, SyncResult, run_sync};
+use rand::Rng as _;
+use staffsync_store::{AccountId, ScheduleOutcome, StoreError};
+use std::sync::Arc;
+use std::time::Duration;
+use time::OffsetDateTime;
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinSet;
+use tracing::Instrument as _;
 
-/// Runs until `stop` turns true; then waits for running syncs and returns.
-pub async fn run(_state: AppState, mut stop: watch::Receiver<bool>) {
-    let _ = stop.wait_for(|s| *s).await;
+/// Runs until `stop` turns true (or its sender is dropped); then waits for running syncs
+/// and returns.
+pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
+    let config = state.config.clone();
+    let slots = Arc::new(Semaphore::new(config.max_concurrent_syncs.max(1)));
+    let mut running: JoinSet<()> = JoinSet::new();
+    let mut tick = tokio::time::interval(config.scheduler_poll.max(Duration::from_millis(10)));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tracing::info!(
+        instance = %config.instance_id,
+        max_concurrent_syncs = config.max_concurrent_syncs,
+        "scheduler started"
+    );
+    loop {
+        tokio::select! {
+            stopped = stop.wait_for(|s| *s) => {
+                let _ = stopped;
+                break;
+            }
+            _ = tick.tick() => {}
+            // A sync finished: its slot is free, look for work at once.
+            Some(done) = running.join_next(), if !running.is_empty() => log_join(done),
+        }
+        if *stop.borrow() {
+            break;
+        }
+        while let Some(done) = running.try_join_next() {
+            log_join(done);
+        }
+        let free = slots.available_permits();
+        if free == 0 {
+            continue;
+        }
+        let now = OffsetDateTime::now_utc();
+        let claimed = match state
+            .store
+            .claim_due(&config.instance_id, now, now + config.lease, free)
+            .await
+        {
+            Ok(ids) => ids,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not claim due accounts");
+                continue;
+            }
+        };
+        for account in claimed {
+            let Ok(permit) = slots.clone().try_acquire_owned() else {
+                // Cannot happen (only this loop takes permits); give the lease back.
+                tracing::warn!(%account, "no free slot for a claimed account");
+                release_unrun(&state, account).await;
+                continue;
+            };
+            let state = state.clone();
+            let span = tracing::info_span!(
+                "scheduled_sync",
+                account_id = account.0,
+                instance = %config.instance_id
+            );
+            running.spawn(
+                async move {
+                    let _permit = permit;
+                    let _ = run_account_sync(&state, account).await;
+                }
+                .instrument(span),
+            );
+        }
+    }
+    tracing::info!(
+        running = running.len(),
+        "scheduler stopping; waiting for running syncs"
+    );
+    while let Some(done) = running.join_next().await {
+        log_join(done);
+    }
+    tracing::info!("scheduler stopped");
+}
+
+fn log_join(done: Result<(), tokio::task::JoinError>) {
+    if let Err(e) = done {
+        tracing::error!(error = %e, "a sync task panicked or was cancelled");
+    }
+}
+
+/// Gives back a lease without running (due again at once).
+async fn release_unrun(state: &AppState, account: AccountId) {
+    let owner = &state.config.instance_id;
+    let now = OffsetDateTime::now_utc();
+    if let Err(e) = state
+        .store
+        .release(account, owner, now, &ScheduleOutcome::Succeeded)
+        .await
+    {
+        tracing::warn!(%account, error = %e, "could not give back a lease");
+    }
+}
+
+/// Runs one scheduled sync of `account`, whose lease this process
+/// (`state.config.instance_id`) holds: loads the account, runs [`run_sync`] (accepting
+/// deletions when the schedule says so), renews the lease while it runs, then releases it
+/// with the next due time. Store errors around the run are logged; the sync's own
+/// outcome is returned.
+pub async fn run_account_sync(
+    state: &AppState,
+    account: AccountId,
+) -> Result<SyncReport, SyncError> {
+    let config = &state.config;
+    let owner = config.instance_id.as_str();
+    let schedule = match state.store.schedule(account).await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read the schedule");
+            None
+        }
+    };
+    let failures_before = schedule.as_ref().map_or(0, |s| s.consecutive_failures);
+    let accept_deletions = schedule.as_ref().is_some_and(|s| s.accept_deletions);
+
+    let synced = async {
+        let Some(acct) = state.store.account_by_id(account).await? else {
+            return Err(SyncError::Store(StoreError::NotFound {
+                what: format!("account {account}"),
+            }));
+        };
+        let options = SyncOptions {
+            accept_deletions,
+            unlimited_rate: !config.personio_rate_limit,
+            ..SyncOptions::default()
+        };
+        run_sync(&state.store, &acct, &options, &|_, _| {}).await
+    };
+    let outcome = with_lease_renewal(state, account, synced).await;
+
+    let now = OffsetDateTime::now_utc();
+    let (next_run_at, schedule_outcome) = match &outcome {
+        Ok(report) => {
+            let next = now + jittered(config.sync_interval, config.sync_jitter);
+            let o = if report.result == SyncResult::Held {
+                ScheduleOutcome::Held
+            } else {
+                ScheduleOutcome::Succeeded
+            };
+            tracing::info!(result = ?report.result, run_id = report.run_id.0, next_run_at = %next, "scheduled sync finished");
+            (next, o)
+        }
+        Err(e) => {
+            let wait = backoff(&config.retry_backoff, failures_before, config.sync_interval);
+            let next = now + wait;
+            tracing::warn!(error = %e, consecutive_failures = failures_before + 1, next_run_at = %next, "scheduled sync failed");
+            (
+                next,
+                ScheduleOutcome::Failed {
+                    error: e.to_string(),
+                },
+            )
+        }
+    };
+    if let Err(e) = state
+        .store
+        .release(account, owner, next_run_at, &schedule_outcome)
+        .await
+    {
+        tracing::warn!(error = %e, "could not release the lease");
+    }
+    outcome
+}
+
+/// Drives `work` while renewing `account`'s lease every third of the lease time.
+async fn with_lease_renewal<T>(
+    state: &AppState,
+    account: AccountId,
+    work: impl std::future::Future<Output = T>,
+) -> T {
+    let lease = state.config.lease;
+    let every = (lease / 3).max(Duration::from_millis(50));
+    let renew = async {
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        loop {
+            tick.tick().await;
+            let until = OffsetDateTime::now_utc() + lease;
+            match state
+                .store
+                .renew_lease(account, &state.config.instance_id, until)
+                .await
+            {
+                Ok(true) => tracing::debug!("lease renewed"),
+                // Another process took the account over. Its start_run interrupts this
+                // run, so this run can no longer apply; let it end on its own.
+                Ok(false) => tracing::warn!("lease lost while syncing"),
+                Err(e) => tracing::warn!(error = %e, "could not renew the lease"),
+            }
+        }
+    };
+    tokio::pin!(work);
+    tokio::select! {
+        out = &mut work => out,
+        never = renew => match never {},
+    }
+}
+
+/// `interval` shifted by a uniformly random amount within ±`jitter` (never below zero).
+pub fn jittered(interval: Duration, jitter: Duration) -> time::Duration {
+    let base = i128::try_from(interval.as_millis()).unwrap_or(i128::MAX / 4);
+    let j = i128::try_from(jitter.as_millis()).unwrap_or(0);
+    let shift = if j > 0 {
+        rand::rng().random_range(-j..=j)
+    } else {
+        0
+    };
+    let millis = (base + shift).max(0);
+    time::Duration::milliseconds(i64::try_from(millis).unwrap_or(i64::MAX))
+}
+
+/// The wait after a failure, `failures_before` being the consecutive failures before
+/// this one: `backoff[min(failures_before, len - 1)]`, or `fallback` without a backoff.
+pub fn backoff(backoff: &[Duration], failures_before: i64, fallback: Duration) -> time::Duration {
+    let i = usize::try_from(failures_before.max(0)).unwrap_or(usize::MAX);
+    let wait = backoff
+        .get(i.min(backoff.len().saturating_sub(1)))
+        .copied()
+        .unwrap_or(fallback);
+    time::Duration::try_from(wait).unwrap_or(time::Duration::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jitter_stays_within_bounds() {
+        let i = Duration::from_secs(100);
+        for _ in 0..200 {
+            let d = jittered(i, Duration::from_secs(10));
+            assert!(d >= time::Duration::seconds(90) && d <= time::Duration::seconds(110));
+        }
+        assert_eq!(jittered(i, Duration::ZERO), time::Duration::seconds(100));
+        assert!(jittered(Duration::from_secs(1), Duration::from_secs(10)) >= time::Duration::ZERO);
+    }
+
+    #[test]
+    fn backoff_steps_then_stays_at_the_last() {
+        let b = [Duration::from_secs(1), Duration::from_secs(5)];
+        let f = Duration::from_secs(99);
+        assert_eq!(backoff(&b, 0, f), time::Duration::seconds(1));
+        assert_eq!(backoff(&b, 1, f), time::Duration::seconds(5));
+        assert_eq!(backoff(&b, 7, f), time::Duration::seconds(5));
+        assert_eq!(backoff(&[], 0, f), time::Duration::seconds(99));
+    }
 }

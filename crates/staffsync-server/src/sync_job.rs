@@ -3,9 +3,10 @@
 //! Every run is recorded in the store, whatever its outcome. This module must never change
 //! the directory except through `Store::apply_plan` with a plan that is not held, and must
 //! never remove anyone on the strength of an incomplete or failed fetch: a fetch error ends
-//! the run as failed before the planner is even asked.
+//! the run as failed before the planner is even asked. Each run is counted in the metrics
+//! of [`ops`](crate::ops) (result, duration, changes, Personio requests and 429s).
 
-use crate::clock;
+use crate::{clock, ops};
 use personio::{Client, ClientConfig};
 use serde::Serialize;
 use staffsync_core::{Plan, Policy, Snapshot, planner};
@@ -66,6 +67,43 @@ pub type ProgressFn<'a> = &'a (dyn Fn(usize, Option<usize>) + Send + Sync);
 /// Runs one sync for `account`, recording it as a run in the store.
 #[tracing::instrument(skip_all, fields(account = %account.slug, run_id = tracing::field::Empty))]
 pub async fn run_sync(
+    store: &Store,
+    account: &Account,
+    options: &SyncOptions,
+    progress: ProgressFn<'_>,
+) -> Result<SyncReport, SyncError> {
+    let started = std::time::Instant::now();
+    let outcome = run_recorded(store, account, options, progress).await;
+    record_metrics(&outcome, started.elapsed());
+    outcome
+}
+
+/// Counts the run in the process's metrics (no-ops when no recorder is installed).
+fn record_metrics(outcome: &Result<SyncReport, SyncError>, elapsed: std::time::Duration) {
+    let result = match outcome {
+        Ok(r) => match r.result {
+            SyncResult::Applied => "applied",
+            SyncResult::DryRun => "dry_run",
+            SyncResult::Held => "held",
+        },
+        Err(_) => "failed",
+    };
+    metrics::counter!(ops::SYNCS_TOTAL, "result" => result).increment(1);
+    metrics::histogram!(ops::SYNC_DURATION_SECONDS).record(elapsed.as_secs_f64());
+    if let Ok(r) = outcome
+        && r.result == SyncResult::Applied
+    {
+        for (action, n) in [
+            ("create", r.plan.creates.len()),
+            ("update", r.plan.updates.len()),
+            ("remove", r.plan.removals.len()),
+        ] {
+            metrics::counter!(ops::EMPLOYEES_CHANGED_TOTAL, "action" => action).increment(n as u64);
+        }
+    }
+}
+
+async fn run_recorded(
     store: &Store,
     account: &Account,
     options: &SyncOptions,
@@ -172,6 +210,8 @@ async fn fetch_and_plan(
     let listing = client
         .fetch_all(|p| progress(p.employees_done, Some(p.employees_total)))
         .await?;
+    metrics::counter!(ops::PERSONIO_REQUESTS_TOTAL).increment(listing.requests as u64);
+    metrics::counter!(ops::PERSONIO_RATE_LIMITED_TOTAL).increment(listing.rate_limited as u64);
     let fetched = listing.employees.len();
     let snapshot = Snapshot {
         employees: listing.employees,
