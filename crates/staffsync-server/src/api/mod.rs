@@ -1,8 +1,128 @@
-//! REST API under `/api/v1` for the survey app. (Being written.)
+//! The REST API for the survey app, nested under `/api/v1` by [`crate::http::app`].
+//!
+//! Every endpoint except `GET /openapi.json` needs `Authorization: Bearer <token>` (see
+//! [`tokens`]); the token decides the account and every query is scoped by it. Errors
+//! follow the policy in [`error`]. The OpenAPI document is generated from the handlers
+//! (`#[utoipa::path]`), so routes and documentation cannot drift apart.
+//!
+//! | method | path | what |
+//! |---|---|---|
+//! | GET | `/employees` | the directory (`q`, `group_id`, `kind` + `name`) |
+//! | GET | `/employees/{personio_id}` | one employee |
+//! | GET | `/groups` | groups with member counts and the anonymity flag |
+//! | GET | `/groups/{id}/members` | a group's members |
+//! | POST | `/audiences/preview` | who an AND/OR filter over groups selects |
+//! | POST | `/feedback` | store feedback by an employee |
+//! | GET | `/feedback` | feedback with author (or `null`) and group snapshot |
+//! | POST | `/sync` | queue a sync now |
+//! | GET | `/sync-runs` | sync history |
+//! | GET | `/sync-runs/{id}` | one run with its per-employee changes |
+//!
+//! This module must never serve data without an account from a token, and never change
+//! the directory (syncs are only queued).
+
+pub mod audience;
+pub mod directory;
+pub mod error;
+pub mod extract;
+pub mod feedback;
+pub mod sync;
+pub mod tokens;
+pub mod views;
 
 use crate::state::AppState;
 use axum::Router;
+use axum::routing::get;
+use std::sync::Arc;
+use utoipa::openapi::OpenApi as OpenApiDoc;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes(_state: AppState) -> Router {
-    Router::new()
+/// Where [`routes`] is mounted; the OpenAPI document's paths include it.
+pub const PREFIX: &str = "/api/v1";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "staffsync API",
+        description = "The employee directory synced from Personio, for the survey app. \
+                       Authenticate with `Authorization: Bearer <token>` \
+                       (create one with `staffsync token create <account>`).",
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "directory", description = "Employees, groups and audiences"),
+        (name = "feedback", description = "Feedback by employees"),
+        (name = "sync", description = "Sync runs"),
+    ),
+    components(schemas(error::ErrorCode))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut OpenApiDoc) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("ss_<43 url-safe base64 characters>")
+                    .build(),
+            ),
+        );
+        openapi.security = Some(vec![utoipa::openapi::security::SecurityRequirement::new(
+            "bearer",
+            Vec::<String>::new(),
+        )]);
+    }
+}
+
+fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(directory::list_employees))
+        .routes(routes!(directory::get_employee))
+        .routes(routes!(directory::list_groups))
+        .routes(routes!(directory::group_members))
+        .routes(routes!(directory::preview_audience))
+        .routes(routes!(feedback::create_feedback, feedback::list_feedback))
+        .routes(routes!(sync::request_sync))
+        .routes(routes!(sync::list_runs))
+        .routes(routes!(sync::get_run))
+}
+
+/// The OpenAPI document of the API, with paths as served (under `/api/v1`).
+pub fn openapi() -> OpenApiDoc {
+    let (_, doc) = api_router().split_for_parts();
+    with_prefix(doc)
+}
+
+fn with_prefix(mut doc: OpenApiDoc) -> OpenApiDoc {
+    let paths = std::mem::take(&mut doc.paths.paths);
+    doc.paths.paths = paths
+        .into_iter()
+        .map(|(path, item)| (format!("{PREFIX}{path}"), item))
+        .collect();
+    doc
+}
+
+/// The API's routes (relative to `/api/v1`), with JSON errors for unknown paths and methods.
+pub fn routes(state: AppState) -> Router {
+    let (router, doc) = api_router().split_for_parts();
+    let doc = Arc::new(with_prefix(doc));
+    router
+        .route(
+            "/openapi.json",
+            get(move || {
+                let doc = Arc::clone(&doc);
+                async move { axum::Json(doc.as_ref().clone()) }
+            }),
+        )
+        .fallback(error::unknown_path)
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .with_state(state)
 }

@@ -1,0 +1,224 @@
+//! Directory endpoints: employees, groups, group members and audience previews.
+//!
+//! Read-only. Every query is scoped by the caller's [`ApiAccount`]: ids from another account
+//! are answered exactly like ids that do not exist (404). These handlers must never change
+//! anything, and never read a directory other than the caller's.
+
+use crate::api::audience::{AudienceFilter, Filter};
+use crate::api::error::{ApiError, ErrorBody};
+use crate::api::extract::{ApiJson, QueryPairs, RawPath, excerpt, parse_id};
+use crate::api::tokens::ApiAccount;
+use crate::api::views::{EmployeeList, EmployeeView, GroupList, GroupMembers, GroupView};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use serde::Deserialize;
+use staffsync_core::{DirectoryEmployee, GroupKey, GroupKind, PersonioId};
+use utoipa::ToSchema;
+
+/// `GET /employees`: the directory, optionally narrowed.
+#[utoipa::path(
+    get,
+    path = "/employees",
+    tag = "directory",
+    params(
+        ("q" = Option<String>, Query, description = "Case-insensitive text in the name or e-mail"),
+        ("group_id" = Option<i64>, Query, description = "Only members of this group"),
+        ("kind" = Option<String>, Query, description = "With `name`: only members of the group of this kind (department, office, team, position, subcompany, cost_center, custom)"),
+        ("name" = Option<String>, Query, description = "With `kind`: the group's name"),
+    ),
+    responses(
+        (status = 200, description = "Employees sorted by Personio id", body = EmployeeList),
+        (status = 400, description = "Bad query parameter", body = ErrorBody),
+        (status = 401, description = "Missing or invalid token", body = ErrorBody),
+        (status = 404, description = "`group_id` is not a group of this account", body = ErrorBody),
+        (status = 422, description = "Unknown kind, or kind without name", body = ErrorBody),
+    )
+)]
+pub async fn list_employees(
+    State(state): State<AppState>,
+    ApiAccount(account): ApiAccount,
+    query: QueryPairs,
+) -> Result<Json<EmployeeList>, ApiError> {
+    query.check(&["q", "group_id", "kind", "name"])?;
+    let group = match (query.get("group_id"), query.get("kind"), query.get("name")) {
+        (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
+            return Err(
+                ApiError::unprocessable("give either group_id or kind and name, not both")
+                    .with_field("group_id"),
+            );
+        }
+        (Some(raw), None, None) => {
+            let id = parse_id(raw, "group_id")?;
+            let group = state.store.group(account, id).await?.ok_or_else(|| {
+                ApiError::not_found(format!("no group {id} in this account")).with_field("group_id")
+            })?;
+            Some(GroupKey::new(group.kind, group.name))
+        }
+        (None, Some(kind), Some(name)) => Some(GroupKey::new(
+            parse_kind(kind, "kind")?,
+            name.trim().to_owned(),
+        )),
+        (None, Some(_), None) => {
+            return Err(ApiError::unprocessable("kind needs name").with_field("name"));
+        }
+        (None, None, Some(_)) => {
+            return Err(ApiError::unprocessable("name needs kind").with_field("kind"));
+        }
+        (None, None, None) => None,
+    };
+    let needle = query
+        .get("q")
+        .map(|q| q.trim().to_lowercase())
+        .filter(|q| !q.is_empty());
+    let directory = state.store.directory(account).await?;
+    let employees = directory
+        .iter()
+        .filter(|e| group.as_ref().is_none_or(|g| e.groups.contains(g)))
+        .filter(|e| needle.as_deref().is_none_or(|n| text_matches(e, n)))
+        .map(EmployeeView::from)
+        .collect();
+    Ok(Json(EmployeeList::new(employees)))
+}
+
+fn text_matches(e: &DirectoryEmployee, needle: &str) -> bool {
+    let name = format!("{} {}", e.first_name, e.last_name).to_lowercase();
+    name.contains(needle) || e.email.to_lowercase().contains(needle)
+}
+
+fn parse_kind(raw: &str, field: &str) -> Result<GroupKind, ApiError> {
+    GroupKind::parse(raw.trim()).ok_or_else(|| {
+        ApiError::unprocessable(format!(
+            "unknown group kind {:?} (expected one of: {})",
+            excerpt(raw),
+            GroupKind::ALL.map(GroupKind::as_str).join(", ")
+        ))
+        .with_field(field)
+    })
+}
+
+/// `GET /employees/{personio_id}`: one employee.
+#[utoipa::path(
+    get,
+    path = "/employees/{personio_id}",
+    tag = "directory",
+    params(("personio_id" = i64, Path, description = "The employee's Personio id")),
+    responses(
+        (status = 200, description = "The employee", body = EmployeeView),
+        (status = 400, description = "Not a positive integer", body = ErrorBody),
+        (status = 401, description = "Missing or invalid token", body = ErrorBody),
+        (status = 404, description = "No such employee in this account", body = ErrorBody),
+    )
+)]
+pub async fn get_employee(
+    State(state): State<AppState>,
+    ApiAccount(account): ApiAccount,
+    RawPath(raw): RawPath,
+) -> Result<Json<EmployeeView>, ApiError> {
+    let id = parse_id(&raw, "personio_id")?;
+    let employee = state
+        .store
+        .employee(account, PersonioId(id))
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no employee {id} in this account")))?;
+    Ok(Json(EmployeeView::from(&employee)))
+}
+
+/// `GET /groups`: the account's groups with member counts.
+#[utoipa::path(
+    get,
+    path = "/groups",
+    tag = "directory",
+    responses(
+        (status = 200, description = "Groups sorted by kind, then name", body = GroupList),
+        (status = 401, description = "Missing or invalid token", body = ErrorBody),
+    )
+)]
+pub async fn list_groups(
+    State(state): State<AppState>,
+    ApiAccount(account): ApiAccount,
+) -> Result<Json<GroupList>, ApiError> {
+    let threshold = state.config.anonymity_threshold;
+    let groups = state
+        .store
+        .groups(account)
+        .await?
+        .iter()
+        .map(|g| GroupView::new(g, threshold))
+        .collect();
+    Ok(Json(GroupList { groups }))
+}
+
+/// `GET /groups/{id}/members`: a group and its members.
+#[utoipa::path(
+    get,
+    path = "/groups/{id}/members",
+    tag = "directory",
+    params(("id" = i64, Path, description = "The group's id (from `GET /groups`)")),
+    responses(
+        (status = 200, description = "The group and its members, sorted by Personio id", body = GroupMembers),
+        (status = 400, description = "Not a positive integer", body = ErrorBody),
+        (status = 401, description = "Missing or invalid token", body = ErrorBody),
+        (status = 404, description = "No such group in this account", body = ErrorBody),
+    )
+)]
+pub async fn group_members(
+    State(state): State<AppState>,
+    ApiAccount(account): ApiAccount,
+    RawPath(raw): RawPath,
+) -> Result<Json<GroupMembers>, ApiError> {
+    let id = parse_id(&raw, "id")?;
+    let group = state
+        .store
+        .group(account, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no group {id} in this account")))?;
+    let mut members = state.store.group_members(account, id).await?;
+    members.sort_by_key(|e| e.personio_id);
+    let employees: Vec<EmployeeView> = members.iter().map(EmployeeView::from).collect();
+    Ok(Json(GroupMembers {
+        group: GroupView::new(&group, state.config.anonymity_threshold),
+        count: employees.len(),
+        employees,
+    }))
+}
+
+/// Body of `POST /audiences/preview`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AudiencePreviewRequest {
+    /// `all` = AND, `any` = OR (non-empty, nesting up to 8 levels); a leaf is
+    /// `{"kind", "name"}` or `{"group_id"}`.
+    #[schema(value_type = AudienceFilter)]
+    pub filter: serde_json::Value,
+}
+
+/// `POST /audiences/preview`: who a filter over groups selects.
+#[utoipa::path(
+    post,
+    path = "/audiences/preview",
+    tag = "directory",
+    request_body = AudiencePreviewRequest,
+    responses(
+        (status = 200, description = "The matching employees, sorted by Personio id", body = EmployeeList),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 401, description = "Missing or invalid token", body = ErrorBody),
+        (status = 404, description = "A `group_id` is not a group of this account", body = ErrorBody),
+        (status = 422, description = "The filter does not fit (the field is named)", body = ErrorBody),
+    )
+)]
+pub async fn preview_audience(
+    State(state): State<AppState>,
+    ApiAccount(account): ApiAccount,
+    ApiJson(request): ApiJson<AudiencePreviewRequest>,
+) -> Result<Json<EmployeeList>, ApiError> {
+    let filter = Filter::parse(&request.filter, "filter")?;
+    let groups = state.store.groups(account).await?;
+    let directory = state.store.directory(account).await?;
+    let employees = filter
+        .select(&directory, &groups)?
+        .into_iter()
+        .map(EmployeeView::from)
+        .collect();
+    Ok(Json(EmployeeList::new(employees)))
+}

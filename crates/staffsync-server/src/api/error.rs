@@ -1,0 +1,191 @@
+//! The REST API's error type and its JSON shape.
+//!
+//! # Error policy
+//!
+//! Every error the API returns is JSON of one shape:
+//!
+//! ```json
+//! {"error": {"code": "invalid_request", "message": "limit: expected an integer", "field": "limit"}}
+//! ```
+//!
+//! | code | status | when |
+//! |---|---|---|
+//! | `invalid_request` | 400 (413, 415, 405 where HTTP says so) | the request cannot be read: malformed JSON, an empty body, a path id that is not a positive integer, an unknown query parameter, a body too large, a wrong `Content-Type`, a method the path does not have |
+//! | `unprocessable` | 422 | well-formed JSON that does not fit: a missing field, a wrong type, an unknown field, an unknown group kind, an empty feedback body |
+//! | `unauthorized` | 401 | no `Authorization: Bearer …` header, or a token that is unknown or revoked |
+//! | `not_found` | 404 | an id (in the path, the query or the body) that is not in the caller's account; ids of *other* accounts get exactly the same answer, so nothing leaks |
+//! | `conflict` | 409 | the request contradicts the account's state (e.g. `POST /sync` without a Personio connection) |
+//! | `internal` | 500 | anything else: the full error is logged (`tracing::error!`), the client sees only `internal error` |
+//!
+//! `field` names the offending input (a JSON path such as `filter.all[1].kind`, a query
+//! parameter or a path parameter) whenever there is one; the message names it too.
+//!
+//! Rules this module keeps:
+//! - bad input is never a 500: extractors in [`crate::api::extract`] turn every rejection into
+//!   400/422 with the field named;
+//! - an internal error never reaches the client: no database message, no secret, no path;
+//! - there is no 403: another account's resource is indistinguishable from a missing one.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use staffsync_store::StoreError;
+use utoipa::ToSchema;
+
+/// The machine-readable kind of an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    NotFound,
+    Unauthorized,
+    InvalidRequest,
+    Unprocessable,
+    Conflict,
+    Internal,
+}
+
+/// The body of every error response.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// What went wrong.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    pub code: ErrorCode,
+    /// A human-readable explanation that names the offending input.
+    pub message: String,
+    /// The offending input (JSON path, query or path parameter), when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// An error a handler or extractor returns; rendered as [`ErrorBody`].
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: ErrorCode,
+    message: String,
+    field: Option<String>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    /// 404: the thing does not exist in the caller's account.
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, message)
+    }
+
+    /// 401: no valid API token.
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized, message)
+    }
+
+    /// 400: the request cannot be read.
+    pub fn invalid_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidRequest, message)
+    }
+
+    /// 422: the request was read but does not fit.
+    pub fn unprocessable(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::Unprocessable,
+            message,
+        )
+    }
+
+    /// 409: the request contradicts the account's state.
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, ErrorCode::Conflict, message)
+    }
+
+    /// 500: logs `error` in full; the client sees only "internal error".
+    pub fn internal(error: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %error, "API request failed");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::Internal,
+            "internal error",
+        )
+    }
+
+    /// The same error with a different status (e.g. 413, 415, 405 for `invalid_request`).
+    pub fn with_status(mut self, status: StatusCode) -> Self {
+        self.status = status;
+        self
+    }
+
+    /// Names the offending input; the message is prefixed with it.
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        let field = field.into();
+        if !field.is_empty() {
+            self.message = format!("{field}: {}", self.message);
+            self.field = Some(field);
+        }
+        self
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    pub fn code(&self) -> ErrorCode {
+        self.code
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let unauthorized = self.code == ErrorCode::Unauthorized;
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code,
+                message: self.message,
+                field: self.field,
+            },
+        };
+        let mut response = (self.status, Json(body)).into_response();
+        if unauthorized {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"staffsync\""),
+            );
+        }
+        response
+    }
+}
+
+/// Store errors a handler did not handle itself. `NotFound` and `Conflict` keep their
+/// meaning (with a generic message: the store's may name internal row ids); everything
+/// else is internal.
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound { .. } => ApiError::not_found("not found"),
+            StoreError::Conflict { what } => ApiError::conflict(what),
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+/// JSON 404 for paths under `/api/v1` that do not exist.
+pub async fn unknown_path() -> ApiError {
+    ApiError::not_found("no such API endpoint (see /api/v1/openapi.json)")
+}
+
+/// JSON 405 for a method a path does not have.
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::invalid_request("method not allowed on this path")
+        .with_status(StatusCode::METHOD_NOT_ALLOWED)
+}

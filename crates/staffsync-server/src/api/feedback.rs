@@ -1,0 +1,149 @@
+//! Feedback endpoints: the survey app stores feedback by an employee of the directory and
+//! reads it back with the author's group snapshot.
+//!
+//! The author must be in the caller's account's directory (404 otherwise, also for another
+//! account's people). Once an author is removed from the directory their feedback stays,
+//! with `author: null` and the groups they belonged to. These handlers must never attach
+//! feedback to another account's employee, and never show who wrote feedback after the
+//! author was erased.
+
+use crate::api::error::{ApiError, ErrorBody};
+use crate::api::extract::ApiJson;
+use crate::api::tokens::ApiAccount;
+use crate::api::views::{FeedbackList, FeedbackView};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+use staffsync_core::{Email, PersonioId};
+use staffsync_store::StoreError;
+use std::collections::HashMap;
+use utoipa::ToSchema;
+
+/// Longest feedback body accepted, in characters.
+pub const MAX_BODY_CHARS: usize = 10_000;
+
+/// Body of `POST /feedback`: the author by Personio id **or** by e-mail, and the text.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewFeedback {
+    /// The author's Personio id (give this or `author_email`).
+    pub author_personio_id: Option<i64>,
+    /// The author's e-mail, matched case-insensitively (give this or `author_personio_id`).
+    pub author_email: Option<String>,
+    /// The feedback, 1 to 10,000 characters.
+    pub body: String,
+}
+
+/// `POST /feedback`: stores feedback by an employee of the directory.
+#[utoipa::path(
+    post,
+    path = "/feedback",
+    tag = "feedback",
+    request_body = NewFeedback,
+    responses(
+        (status = 201, description = "Stored", body = FeedbackView),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 401, description = "Missing or invalid token", body = ErrorBody),
+        (status = 404, description = "The author is not in this account's directory", body = ErrorBody),
+        (status = 422, description = "Missing or conflicting author, empty or too long body (the field is named)", body = ErrorBody),
+    )
+)]
+pub async fn create_feedback(
+    State(state): State<AppState>,
+    ApiAccount(account): ApiAccount,
+    ApiJson(request): ApiJson<NewFeedback>,
+) -> Result<(StatusCode, Json<FeedbackView>), ApiError> {
+    let body = request.body.trim();
+    if body.is_empty() {
+        return Err(ApiError::unprocessable("must not be empty").with_field("body"));
+    }
+    let chars = body.chars().count();
+    if chars > MAX_BODY_CHARS {
+        return Err(ApiError::unprocessable(format!(
+            "at most {MAX_BODY_CHARS} characters (got {chars})"
+        ))
+        .with_field("body"));
+    }
+    let stored = match (request.author_personio_id, request.author_email.as_deref()) {
+        (Some(id), None) => {
+            if id <= 0 {
+                return Err(ApiError::unprocessable("expected a positive integer")
+                    .with_field("author_personio_id"));
+            }
+            state
+                .store
+                .add_feedback(account, PersonioId(id), body)
+                .await
+                .map_err(|e| author_error(e, "author_personio_id", &id.to_string()))?
+        }
+        (None, Some(email)) => {
+            let email = Email::parse(email).map_err(|_| {
+                ApiError::unprocessable("not a valid e-mail address").with_field("author_email")
+            })?;
+            state
+                .store
+                .add_feedback_by_email(account, email.as_str(), body)
+                .await
+                .map_err(|e| author_error(e, "author_email", email.as_str()))?
+        }
+        (Some(_), Some(_)) => {
+            return Err(ApiError::unprocessable(
+                "give author_personio_id or author_email, not both",
+            )
+            .with_field("author_email"));
+        }
+        (None, None) => {
+            return Err(
+                ApiError::unprocessable("missing field (or give author_email)")
+                    .with_field("author_personio_id"),
+            );
+        }
+    };
+    let author = match stored.author {
+        Some(id) => state.store.employee(account, id).await?,
+        None => None,
+    };
+    Ok((
+        StatusCode::CREATED,
+        Json(FeedbackView::new(&stored, author.as_ref())),
+    ))
+}
+
+fn author_error(e: StoreError, field: &str, value: &str) -> ApiError {
+    match e {
+        StoreError::NotFound { .. } => {
+            ApiError::not_found(format!("no employee {value} in this account")).with_field(field)
+        }
+        other => other.into(),
+    }
+}
+
+/// `GET /feedback`: the account's feedback, newest first.
+#[utoipa::path(
+    get,
+    path = "/feedback",
+    tag = "feedback",
+    responses(
+        (status = 200, description = "Feedback, newest first", body = FeedbackList),
+        (status = 401, description = "Missing or invalid token", body = ErrorBody),
+    )
+)]
+pub async fn list_feedback(
+    State(state): State<AppState>,
+    ApiAccount(account): ApiAccount,
+) -> Result<Json<FeedbackList>, ApiError> {
+    let items = state.store.feedback(account).await?;
+    let directory = if items.iter().any(|f| f.author.is_some()) {
+        state.store.directory(account).await?
+    } else {
+        Vec::new()
+    };
+    let by_id: HashMap<PersonioId, _> = directory.iter().map(|e| (e.personio_id, e)).collect();
+    let feedback = items
+        .iter()
+        .map(|f| FeedbackView::new(f, f.author.and_then(|a| by_id.get(&a).copied())))
+        .collect();
+    Ok(Json(FeedbackList { feedback }))
+}

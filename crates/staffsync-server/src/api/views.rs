@@ -1,0 +1,299 @@
+//! The JSON the API (and the CLI's `--json`) shows: serializable, documented view types
+//! built from the store's types.
+//!
+//! [`EmployeeView`] has the shape of `staffsync employees --json`, so the CLI can print
+//! `EmployeeView::from(&employee)` and both stay the same. Views only reshape what they are
+//! given; they must never query anything or add data from another account.
+
+use serde::{Deserialize, Serialize};
+use staffsync_core::dates::format_date;
+use staffsync_core::{DirectoryEmployee, GroupKey, GroupKind};
+use staffsync_store::{Feedback, GroupSummary, RunChange, RunSummary};
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+
+/// A group's kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupKindView {
+    Department,
+    Office,
+    Team,
+    Position,
+    Subcompany,
+    CostCenter,
+    Custom,
+}
+
+impl From<GroupKind> for GroupKindView {
+    fn from(k: GroupKind) -> Self {
+        match k {
+            GroupKind::Department => GroupKindView::Department,
+            GroupKind::Office => GroupKindView::Office,
+            GroupKind::Team => GroupKindView::Team,
+            GroupKind::Position => GroupKindView::Position,
+            GroupKind::Subcompany => GroupKindView::Subcompany,
+            GroupKind::CostCenter => GroupKindView::CostCenter,
+            GroupKind::Custom => GroupKindView::Custom,
+        }
+    }
+}
+
+/// A group by its identity: kind and name (custom groups are named `"<label>: <value>"`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct GroupKeyView {
+    pub kind: GroupKindView,
+    pub name: String,
+}
+
+impl From<&GroupKey> for GroupKeyView {
+    fn from(g: &GroupKey) -> Self {
+        GroupKeyView {
+            kind: g.kind.into(),
+            name: g.name.clone(),
+        }
+    }
+}
+
+/// One person in the directory (same shape as `staffsync employees --json`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct EmployeeView {
+    pub personio_id: i64,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub department: Option<String>,
+    pub office: Option<String>,
+    pub team: Option<String>,
+    pub position: Option<String>,
+    pub status: Option<String>,
+    /// `YYYY-MM-DD`.
+    #[schema(example = "2024-04-01")]
+    pub hire_date: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub termination_date: Option<String>,
+    /// Set only when the supervisor is in the directory too.
+    pub supervisor_personio_id: Option<i64>,
+    /// Other imported attributes: standard ones by key, custom ones by their label.
+    pub attributes: BTreeMap<String, String>,
+    pub groups: Vec<GroupKeyView>,
+}
+
+impl From<&DirectoryEmployee> for EmployeeView {
+    fn from(e: &DirectoryEmployee) -> Self {
+        EmployeeView {
+            personio_id: e.personio_id.0,
+            email: e.email.clone(),
+            first_name: e.first_name.clone(),
+            last_name: e.last_name.clone(),
+            department: e.department.clone(),
+            office: e.office.clone(),
+            team: e.team.clone(),
+            position: e.position.clone(),
+            status: e.status.clone(),
+            hire_date: e.hire_date.map(format_date),
+            termination_date: e.termination_date.map(format_date),
+            supervisor_personio_id: e.supervisor_personio_id.map(|p| p.0),
+            attributes: e.attributes.clone(),
+            groups: e.groups.iter().map(GroupKeyView::from).collect(),
+        }
+    }
+}
+
+/// A list of employees.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EmployeeList {
+    pub count: usize,
+    pub employees: Vec<EmployeeView>,
+}
+
+impl EmployeeList {
+    pub fn new(employees: Vec<EmployeeView>) -> Self {
+        EmployeeList {
+            count: employees.len(),
+            employees,
+        }
+    }
+}
+
+/// A group with its member count.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct GroupView {
+    pub id: i64,
+    pub kind: GroupKindView,
+    pub name: String,
+    pub member_count: i64,
+    /// Fewer members than the anonymity threshold: survey results cannot be shown for it.
+    pub below_anonymity_threshold: bool,
+}
+
+impl GroupView {
+    pub fn new(g: &GroupSummary, anonymity_threshold: usize) -> Self {
+        GroupView {
+            id: g.id,
+            kind: g.kind.into(),
+            name: g.name.clone(),
+            member_count: g.member_count,
+            below_anonymity_threshold: usize::try_from(g.member_count)
+                .map_or(true, |n| n < anonymity_threshold),
+        }
+    }
+}
+
+/// The account's groups.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GroupList {
+    pub groups: Vec<GroupView>,
+}
+
+/// A group and its members.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GroupMembers {
+    pub group: GroupView,
+    pub count: usize,
+    pub employees: Vec<EmployeeView>,
+}
+
+/// Who wrote a piece of feedback (while they are in the directory).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FeedbackAuthor {
+    pub personio_id: i64,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+}
+
+impl From<&DirectoryEmployee> for FeedbackAuthor {
+    fn from(e: &DirectoryEmployee) -> Self {
+        FeedbackAuthor {
+            personio_id: e.personio_id.0,
+            email: e.email.clone(),
+            first_name: e.first_name.clone(),
+            last_name: e.last_name.clone(),
+        }
+    }
+}
+
+/// One piece of feedback.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FeedbackView {
+    pub id: i64,
+    pub body: String,
+    /// RFC 3339.
+    #[schema(example = "2026-06-15T09:30:00Z")]
+    pub created_at: String,
+    /// `null` once the author has been removed from the directory (erased).
+    pub author: Option<FeedbackAuthor>,
+    /// The author's groups when the feedback was written (kept after erasure).
+    pub groups: Vec<GroupKeyView>,
+}
+
+impl FeedbackView {
+    /// `author` is the author's directory entry, if they are still in the directory.
+    pub fn new(f: &Feedback, author: Option<&DirectoryEmployee>) -> Self {
+        FeedbackView {
+            id: f.id,
+            body: f.body.clone(),
+            created_at: rfc3339(f.created_at),
+            author: f.author.and(author).map(FeedbackAuthor::from),
+            groups: f.groups.iter().map(GroupKeyView::from).collect(),
+        }
+    }
+}
+
+/// The account's feedback, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeedbackList {
+    pub feedback: Vec<FeedbackView>,
+}
+
+/// A sync run in numbers.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RunView {
+    pub id: i64,
+    /// `full` or `dry_run`.
+    pub kind: String,
+    /// `running`, `applied`, `failed`, `held`, `dry_run`, `interrupted`, `rejected`.
+    pub status: String,
+    /// RFC 3339.
+    pub started_at: String,
+    /// RFC 3339; `null` while running.
+    pub finished_at: Option<String>,
+    pub created: i64,
+    pub updated: i64,
+    pub removed: i64,
+    pub skipped: i64,
+    pub unchanged: i64,
+    pub skipped_by_reason: BTreeMap<String, i64>,
+    pub warnings: Vec<String>,
+    pub error: Option<String>,
+    /// Set when the deletion guard held the run: who would have been removed.
+    #[schema(value_type = Option<Object>)]
+    pub held: Option<serde_json::Value>,
+}
+
+impl From<&RunSummary> for RunView {
+    fn from(r: &RunSummary) -> Self {
+        RunView {
+            id: r.id.0,
+            kind: r.kind.as_str().to_owned(),
+            status: r.status.as_str().to_owned(),
+            started_at: rfc3339(r.started_at),
+            finished_at: r.finished_at.map(rfc3339),
+            created: r.created,
+            updated: r.updated,
+            removed: r.removed,
+            skipped: r.skipped,
+            unchanged: r.unchanged,
+            skipped_by_reason: r.skipped_by_reason.clone(),
+            warnings: r.warnings.clone(),
+            error: r.error.clone(),
+            held: r.held.as_ref().and_then(|h| serde_json::to_value(h).ok()),
+        }
+    }
+}
+
+/// The account's runs, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RunList {
+    pub runs: Vec<RunView>,
+}
+
+/// One person's part in a run.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RunChangeView {
+    pub personio_id: i64,
+    /// `create`, `update`, `remove` or `skip`.
+    pub action: String,
+    /// What changed; `null` for removals and once the person has been erased.
+    #[schema(value_type = Option<Object>)]
+    pub detail: Option<serde_json::Value>,
+}
+
+impl From<&RunChange> for RunChangeView {
+    fn from(c: &RunChange) -> Self {
+        RunChangeView {
+            personio_id: c.personio_id.0,
+            action: c.action.clone(),
+            detail: c.detail.clone(),
+        }
+    }
+}
+
+/// A run with its per-employee changes.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RunDetail {
+    pub run: RunView,
+    pub changes: Vec<RunChangeView>,
+}
+
+/// Answer to `POST /sync`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SyncQueued {
+    pub queued: bool,
+}
+
+fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| t.to_string())
+}

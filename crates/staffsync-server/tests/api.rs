@@ -1,0 +1,1293 @@
+//! The REST API end to end: the real router served on a port, a fresh SQLite store, data
+//! synced from simulated Personio companies, and reqwest as the client.
+//!
+//! Two accounts (`acme`, `globex`) each sync their own simulator; every test checks that
+//! one account's token can never read or change the other's data.
+
+use personio_sim::{SimConfig, SimHandle};
+use reqwest::{Method, StatusCode};
+use secrecy::SecretString;
+use serde_json::{Value, json};
+use staffsync_core::AccountSlug;
+use staffsync_server::api::tokens::{generate_token, hash_token};
+use staffsync_server::{AppState, ServerConfig, SyncOptions};
+use staffsync_store::{Account, Store, StoreConfig};
+use std::collections::{BTreeMap, BTreeSet};
+use tempfile::TempDir;
+use time::Date;
+
+const CLIENT_ID: &str = "api-test";
+const CLIENT_SECRET: &str = "api-test-Secret-4711";
+const TODAY: Date = time::macros::date!(2026 - 06 - 15);
+
+struct Tenant {
+    sim: SimHandle,
+    account: Account,
+    token: String,
+}
+
+struct World {
+    _dir: TempDir,
+    store: Store,
+    base: String,
+    http: reqwest::Client,
+    a: Tenant,
+    b: Tenant,
+}
+
+async fn tenant(store: &Store, slug: &str, employees: usize, seed: u64) -> Tenant {
+    let sim = personio_sim::spawn(SimConfig {
+        employees,
+        seed,
+        client_id: CLIENT_ID.into(),
+        client_secret: CLIENT_SECRET.into(),
+        rate_limit: false,
+        today: Some(TODAY),
+        ..Default::default()
+    })
+    .await
+    .expect("simulator starts");
+    let account = store
+        .create_account(
+            &AccountSlug::parse(slug).expect("slug"),
+            slug,
+            "Europe/Berlin",
+        )
+        .await
+        .expect("account");
+    staffsync_server::connect::connect(
+        store,
+        account.id,
+        &sim.base_url(),
+        CLIENT_ID,
+        SecretString::from(CLIENT_SECRET),
+    )
+    .await
+    .expect("connects");
+    let token = generate_token();
+    store
+        .create_api_token(account.id, &hash_token(&token), "tests")
+        .await
+        .expect("token");
+    let tenant = Tenant {
+        sim,
+        account,
+        token,
+    };
+    sync(store, &tenant).await;
+    tenant
+}
+
+async fn sync(store: &Store, t: &Tenant) {
+    let options = SyncOptions {
+        today: Some(TODAY),
+        unlimited_rate: true,
+        ..Default::default()
+    };
+    staffsync_server::run_sync(store, &t.account, &options, &|_, _| {})
+        .await
+        .expect("sync runs");
+}
+
+impl World {
+    async fn new() -> World {
+        let dir = TempDir::new().expect("tempdir");
+        let store = Store::open(&StoreConfig {
+            data_dir: dir.path().to_owned(),
+            database_url: None,
+            secret_key: None,
+        })
+        .await
+        .expect("store opens");
+        let a = tenant(&store, "acme", 60, 11).await;
+        let b = tenant(&store, "globex", 25, 23).await;
+        let config = ServerConfig {
+            run_scheduler: false,
+            ..Default::default()
+        };
+        let state = AppState::new(store.clone(), config);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(staffsync_server::serve(
+            listener,
+            state,
+            std::future::pending(),
+        ));
+        World {
+            _dir: dir,
+            store,
+            base: format!("http://{addr}/api/v1"),
+            http: reqwest::Client::new(),
+            a,
+            b,
+        }
+    }
+
+    /// Sends a request; `body` is JSON (a `Value`) or, as a `String`, a raw body without a
+    /// content type. Returns the status and the parsed JSON body (`Null` when empty).
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Body>,
+    ) -> (StatusCode, Value) {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        req = match body {
+            Some(Body::Json(v)) => req.json(&v),
+            Some(Body::Raw(s, content_type)) => {
+                let req = req.body(s);
+                match content_type {
+                    Some(ct) => req.header("content-type", ct),
+                    None => req,
+                }
+            }
+            None => req,
+        };
+        let response = req.send().await.expect("request");
+        let status = response.status();
+        let text = response.text().await.expect("body");
+        let value = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: not JSON ({e}): {text}"))
+        };
+        if status.is_server_error() {
+            panic!("{path}: server error {status}: {value}");
+        }
+        (status, value)
+    }
+
+    async fn get(&self, t: &Tenant, path: &str) -> (StatusCode, Value) {
+        self.send(Method::GET, path, Some(&t.token), None).await
+    }
+
+    async fn post(&self, t: &Tenant, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(Method::POST, path, Some(&t.token), Some(Body::Json(body)))
+            .await
+    }
+
+    async fn ok(&self, t: &Tenant, path: &str) -> Value {
+        let (status, v) = self.get(t, path).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {v}");
+        v
+    }
+
+    async fn employees(&self, t: &Tenant) -> Vec<Value> {
+        self.ok(t, "/employees").await["employees"]
+            .as_array()
+            .expect("employees")
+            .clone()
+    }
+}
+
+/// method, path, body, expected status, expected code, text the message must contain.
+type Case = (
+    Method,
+    &'static str,
+    Option<Body>,
+    StatusCode,
+    &'static str,
+    &'static str,
+);
+
+enum Body {
+    Json(Value),
+    Raw(String, Option<&'static str>),
+}
+
+fn ids(list: &Value) -> BTreeSet<i64> {
+    list.as_array()
+        .expect("array")
+        .iter()
+        .map(|e| e["personio_id"].as_i64().expect("personio_id"))
+        .collect()
+}
+
+fn in_group(e: &Value, kind: &str, name: &str) -> bool {
+    e["groups"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .any(|g| g["kind"] == kind && g["name"] == name)
+}
+
+fn assert_error(status: StatusCode, body: &Value, want: StatusCode, code: &str, mention: &str) {
+    assert_eq!(status, want, "{body}");
+    assert_eq!(body["error"]["code"], code, "{body}");
+    let message = body["error"]["message"].as_str().expect("message");
+    assert!(
+        message.contains(mention),
+        "message {message:?} should mention {mention:?}"
+    );
+}
+
+/// The groups of `kind` with the most members in `employees`, biggest first.
+fn biggest(employees: &[Value], kind: &str) -> Vec<String> {
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for e in employees {
+        for g in e["groups"].as_array().expect("groups") {
+            if g["kind"] == kind {
+                *counts
+                    .entry(g["name"].as_str().expect("name").to_owned())
+                    .or_default() += 1;
+            }
+        }
+    }
+    let mut v: Vec<(String, usize)> = counts.into_iter().collect();
+    v.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
+    v.into_iter().map(|(name, _)| name).collect()
+}
+
+/// Every `$ref` in `v`.
+fn refs(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(map) => {
+            for (k, v) in map {
+                match (k.as_str(), v) {
+                    ("$ref", Value::String(r)) => out.push(r.clone()),
+                    _ => refs(v, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+        _ => {}
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openapi_document_lists_every_path() {
+    let w = World::new().await;
+    let (status, doc) = w.send(Method::GET, "/openapi.json", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        doc,
+        serde_json::to_value(staffsync_server::api::openapi()).expect("doc")
+    );
+    assert!(doc["openapi"].as_str().expect("version").starts_with("3."));
+    let paths = doc["paths"].as_object().expect("paths");
+    let expected = [
+        ("/api/v1/employees", "get"),
+        ("/api/v1/employees/{personio_id}", "get"),
+        ("/api/v1/groups", "get"),
+        ("/api/v1/groups/{id}/members", "get"),
+        ("/api/v1/audiences/preview", "post"),
+        ("/api/v1/feedback", "post"),
+        ("/api/v1/feedback", "get"),
+        ("/api/v1/sync", "post"),
+        ("/api/v1/sync-runs", "get"),
+        ("/api/v1/sync-runs/{id}", "get"),
+    ];
+    for (path, method) in expected {
+        assert!(
+            paths.get(path).and_then(|p| p.get(method)).is_some(),
+            "{method} {path} missing from {:?}",
+            paths.keys().collect::<Vec<_>>()
+        );
+    }
+    let distinct: BTreeSet<&str> = expected.iter().map(|(p, _)| *p).collect();
+    assert_eq!(paths.len(), distinct.len(), "{:?}", paths.keys());
+    // Every reference resolves.
+    let mut all = Vec::new();
+    refs(&doc, &mut all);
+    assert!(!all.is_empty());
+    for r in all {
+        let name = r
+            .strip_prefix("#/components/schemas/")
+            .unwrap_or_else(|| panic!("unexpected $ref {r}"));
+        assert!(
+            doc["components"]["schemas"].get(name).is_some(),
+            "dangling $ref {r}"
+        );
+    }
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+    for schema in [
+        "EmployeeView",
+        "ErrorBody",
+        "AudienceFilter",
+        "FeedbackView",
+        "RunDetail",
+    ] {
+        assert!(
+            doc["components"]["schemas"].get(schema).is_some(),
+            "schema {schema} missing"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_endpoint_needs_a_valid_token() {
+    let w = World::new().await;
+    let endpoints: [(Method, &str); 10] = [
+        (Method::GET, "/employees"),
+        (Method::GET, "/employees/1"),
+        (Method::GET, "/groups"),
+        (Method::GET, "/groups/1/members"),
+        (Method::POST, "/audiences/preview"),
+        (Method::POST, "/feedback"),
+        (Method::GET, "/feedback"),
+        (Method::POST, "/sync"),
+        (Method::GET, "/sync-runs"),
+        (Method::GET, "/sync-runs/1"),
+    ];
+    let unknown = generate_token();
+    let revoked = generate_token();
+    let created = w
+        .store
+        .create_api_token(w.a.account.id, &hash_token(&revoked), "revoked")
+        .await
+        .expect("token");
+    assert!(
+        w.store
+            .revoke_api_token(w.a.account.id, created.id)
+            .await
+            .expect("revoke")
+    );
+    for (method, path) in &endpoints {
+        for token in [
+            None,
+            Some("garbage"),
+            Some(unknown.as_str()),
+            Some(revoked.as_str()),
+        ] {
+            let (status, body) = w.send(method.clone(), path, token, None).await;
+            assert_error(status, &body, StatusCode::UNAUTHORIZED, "unauthorized", "");
+        }
+        // A Basic header is not a bearer token.
+        let response = w
+            .http
+            .request(method.clone(), format!("{}{path}", w.base))
+            .basic_auth("acme", Some(&w.a.token))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert!(response.headers().contains_key("www-authenticate"));
+    }
+    // Revoking one token of an account leaves its other tokens working.
+    w.ok(&w.a, "/employees").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn employees_groups_and_members() {
+    let w = World::new().await;
+    let directory = w.store.directory(w.a.account.id).await.expect("directory");
+    let list = w.ok(&w.a, "/employees").await;
+    assert_eq!(list["count"], directory.len());
+    let employees = list["employees"].as_array().expect("employees").clone();
+    assert_eq!(employees.len(), directory.len());
+    assert!(directory.len() > 20);
+
+    // Same shape as `staffsync employees --json`.
+    let first = &employees[0];
+    let keys: BTreeSet<&str> = first
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let expected_keys: BTreeSet<&str> = [
+        "personio_id",
+        "email",
+        "first_name",
+        "last_name",
+        "department",
+        "office",
+        "team",
+        "position",
+        "status",
+        "hire_date",
+        "termination_date",
+        "supervisor_personio_id",
+        "attributes",
+        "groups",
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(keys, expected_keys);
+    assert_eq!(first["personio_id"], directory[0].personio_id.0);
+    assert_eq!(first["email"], directory[0].email.as_str());
+
+    // One employee.
+    let id = first["personio_id"].as_i64().expect("id");
+    let one = w.ok(&w.a, &format!("/employees/{id}")).await;
+    assert_eq!(&one, first);
+    let (status, body) = w.get(&w.a, "/employees/9223372036854775807").await;
+    assert_error(status, &body, StatusCode::NOT_FOUND, "not_found", "");
+
+    // Search by name and e-mail, case-insensitively.
+    let last = first["last_name"].as_str().expect("last name").to_owned();
+    let needle = last.to_uppercase();
+    let found = w
+        .ok(&w.a, &format!("/employees?q={}", urlencode(&needle)))
+        .await;
+    let want: BTreeSet<i64> = employees
+        .iter()
+        .filter(|e| {
+            let name = format!(
+                "{} {}",
+                e["first_name"].as_str().unwrap_or(""),
+                e["last_name"].as_str().unwrap_or("")
+            );
+            name.to_lowercase().contains(&last.to_lowercase())
+                || e["email"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_lowercase()
+                    .contains(&last.to_lowercase())
+        })
+        .map(|e| e["personio_id"].as_i64().expect("id"))
+        .collect();
+    assert!(!want.is_empty());
+    assert_eq!(ids(&found["employees"]), want);
+    let email = first["email"].as_str().expect("email");
+    let by_mail = w
+        .ok(&w.a, &format!("/employees?q={}", urlencode(email)))
+        .await;
+    assert!(ids(&by_mail["employees"]).contains(&id));
+    let none = w.ok(&w.a, "/employees?q=zzzz-nobody-zzzz").await;
+    assert_eq!(none["count"], 0);
+
+    // Groups: member counts agree with the employees' groups; the anonymity flag with the threshold.
+    let groups = w.ok(&w.a, "/groups").await["groups"]
+        .as_array()
+        .expect("groups")
+        .clone();
+    assert!(!groups.is_empty());
+    let mut small = 0;
+    for g in &groups {
+        let kind = g["kind"].as_str().expect("kind");
+        let name = g["name"].as_str().expect("name");
+        let counted = employees.iter().filter(|e| in_group(e, kind, name)).count();
+        assert_eq!(g["member_count"], counted, "{g}");
+        assert_eq!(g["below_anonymity_threshold"], counted < 5, "{g}");
+        if counted < 5 {
+            small += 1;
+        }
+    }
+    assert!(
+        small > 0 && small < groups.len(),
+        "want both kinds of groups"
+    );
+
+    // Members of a group, by id and by kind + name.
+    let g = groups
+        .iter()
+        .find(|g| g["kind"] == "department")
+        .expect("a department");
+    let gid = g["id"].as_i64().expect("id");
+    let (kind, name) = (
+        g["kind"].as_str().expect("k"),
+        g["name"].as_str().expect("n"),
+    );
+    let members = w.ok(&w.a, &format!("/groups/{gid}/members")).await;
+    assert_eq!(members["group"], *g);
+    assert_eq!(members["count"], g["member_count"]);
+    let want: BTreeSet<i64> = employees
+        .iter()
+        .filter(|e| in_group(e, kind, name))
+        .map(|e| e["personio_id"].as_i64().expect("id"))
+        .collect();
+    assert_eq!(ids(&members["employees"]), want);
+    let by_id = w.ok(&w.a, &format!("/employees?group_id={gid}")).await;
+    assert_eq!(ids(&by_id["employees"]), want);
+    let by_name = w
+        .ok(
+            &w.a,
+            &format!("/employees?kind={kind}&name={}", urlencode(name)),
+        )
+        .await;
+    assert_eq!(ids(&by_name["employees"]), want);
+    let both = w
+        .ok(
+            &w.a,
+            &format!("/employees?group_id={gid}&q={}", urlencode(&last)),
+        )
+        .await;
+    assert!(ids(&both["employees"]).is_subset(&want));
+    let (status, body) = w.get(&w.a, "/groups/9223372036854775807/members").await;
+    assert_error(status, &body, StatusCode::NOT_FOUND, "not_found", "");
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audience_preview_follows_and_or_semantics() {
+    let w = World::new().await;
+    let employees = w.employees(&w.a).await;
+    let departments = biggest(&employees, "department");
+    let offices = biggest(&employees, "office");
+    assert!(departments.len() >= 2 && offices.len() >= 2);
+    let (d0, d1, o0, o1) = (&departments[0], &departments[1], &offices[0], &offices[1]);
+    let pick = |f: &dyn Fn(&Value) -> bool| -> BTreeSet<i64> {
+        employees
+            .iter()
+            .filter(|e| f(e))
+            .map(|e| e["personio_id"].as_i64().expect("id"))
+            .collect()
+    };
+    let preview = |filter: Value| {
+        let w = &w;
+        async move {
+            let (status, v) = w
+                .post(&w.a, "/audiences/preview", json!({ "filter": filter }))
+                .await;
+            assert_eq!(status, StatusCode::OK, "{v}");
+            assert_eq!(
+                v["count"].as_u64().expect("count") as usize,
+                v["employees"].as_array().expect("employees").len()
+            );
+            ids(&v["employees"])
+        }
+    };
+
+    // The example from the contract: a department AND (one office OR another).
+    let got = preview(json!({"all": [
+        {"kind": "department", "name": d0},
+        {"any": [{"kind": "office", "name": o0}, {"kind": "office", "name": o1}]}
+    ]}))
+    .await;
+    let want = pick(&|e: &Value| {
+        in_group(e, "department", d0) && (in_group(e, "office", o0) || in_group(e, "office", o1))
+    });
+    assert_eq!(got, want);
+    assert!(!want.is_empty(), "pick a filter that selects someone");
+
+    // OR of two departments is their union; AND of two departments is empty.
+    let got = preview(
+        json!({"any": [{"kind": "department", "name": d0}, {"kind": "department", "name": d1}]}),
+    )
+    .await;
+    assert_eq!(
+        got,
+        pick(&|e: &Value| in_group(e, "department", d0) || in_group(e, "department", d1))
+    );
+    let got = preview(
+        json!({"all": [{"kind": "department", "name": d0}, {"kind": "department", "name": d1}]}),
+    )
+    .await;
+    assert!(got.is_empty());
+
+    // A single leaf, by name and by id, gives the group's members.
+    let groups = w.ok(&w.a, "/groups").await;
+    let g = groups["groups"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .find(|g| g["kind"] == "office" && g["name"] == o0.as_str())
+        .expect("office group")
+        .clone();
+    let by_id = preview(json!({"group_id": g["id"]})).await;
+    assert_eq!(by_id, pick(&|e: &Value| in_group(e, "office", o0)));
+    assert_eq!(
+        by_id.len() as i64,
+        g["member_count"].as_i64().expect("count")
+    );
+    let nested = preview(json!({"any": [{"all": [{"group_id": g["id"]}, {"kind": "department", "name": d1}]},
+                                        {"all": [{"kind": "office", "name": o1}, {"kind": "department", "name": d0}]}]}))
+    .await;
+    assert_eq!(
+        nested,
+        pick(
+            &|e: &Value| (in_group(e, "office", o0) && in_group(e, "department", d1))
+                || (in_group(e, "office", o1) && in_group(e, "department", d0))
+        )
+    );
+
+    // A name that is no current group matches nobody.
+    assert!(
+        preview(json!({"kind": "office", "name": "Atlantis"}))
+            .await
+            .is_empty()
+    );
+
+    // Bad filters name the failing path.
+    let cases = [
+        (
+            json!({"filter": {"all": [{"kind": "planet", "name": "x"}]}}),
+            "filter.all[0].kind",
+        ),
+        (json!({"filter": {"all": []}}), "filter.all"),
+        (
+            json!({"filter": {"any": [{"kind": "office"}]}}),
+            "filter.any[0].name",
+        ),
+        (
+            json!({"filter": {"all": [{"group_id": "7"}]}}),
+            "filter.all[0].group_id",
+        ),
+        (
+            json!({"filter": {"all": [{"kind": "office", "name": "B", "extra": 1}]}}),
+            "filter.all[0].extra",
+        ),
+        (json!({"filter": 5}), "filter"),
+        (json!({}), "filter"),
+        (
+            json!({"filter": {"kind": "office", "name": "B"}, "limit": 3}),
+            "limit",
+        ),
+    ];
+    for (body, field) in cases {
+        let (status, v) = w.post(&w.a, "/audiences/preview", body.clone()).await;
+        assert_error(
+            status,
+            &v,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unprocessable",
+            field,
+        );
+        assert_eq!(v["error"]["field"], field, "{body}: {v}");
+    }
+    let mut deep = json!({"kind": "office", "name": o0});
+    for _ in 0..20 {
+        deep = json!({"all": [deep]});
+    }
+    let (status, v) = w
+        .post(&w.a, "/audiences/preview", json!({ "filter": deep }))
+        .await;
+    assert_error(
+        status,
+        &v,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "unprocessable",
+        "nest at most",
+    );
+    let (status, v) = w
+        .post(
+            &w.a,
+            "/audiences/preview",
+            json!({"filter": {"group_id": 9_000_000_000_i64}}),
+        )
+        .await;
+    assert_error(
+        status,
+        &v,
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "filter.group_id",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_is_400_or_422_naming_the_field_never_500() {
+    let w = World::new().await;
+    let token = Some(w.a.token.as_str());
+    let raw = |s: &str, ct: Option<&'static str>| Some(Body::Raw(s.to_owned(), ct));
+    let json_ct = Some("application/json");
+    let cases: Vec<Case> = vec![
+        // Path ids.
+        (
+            Method::GET,
+            "/employees/abc",
+            None,
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "personio_id",
+        ),
+        (
+            Method::GET,
+            "/employees/-3",
+            None,
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "personio_id",
+        ),
+        (
+            Method::GET,
+            "/employees/0",
+            None,
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "personio_id",
+        ),
+        (
+            Method::GET,
+            "/employees/99999999999999999999999",
+            None,
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "personio_id",
+        ),
+        (
+            Method::GET,
+            "/groups/x/members",
+            None,
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "id",
+        ),
+        (
+            Method::GET,
+            "/groups/1e3/members",
+            None,
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "id",
+        ),
+        (
+            Method::GET,
+            "/sync-runs/1.5",
+            None,
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "id",
+        ),
+        (
+            Method::GET,
+            "/sync-runs/99999999999999999999",
+            None,
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "id",
+        ),
+        // Query parameters.
+        (
+            Method::GET,
+            "/employees?group_id=abc",
+            None,
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "group_id",
+        ),
+        (
+            Method::GET,
+            "/employees?group_id=99999999999999999999",
+            None,
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "group_id",
+        ),
+        (
+            Method::GET,
+            "/employees?kind=planet&name=x",
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unprocessable",
+            "kind",
+        ),
+        (
+            Method::GET,
+            "/employees?kind=office",
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unprocessable",
+            "name",
+        ),
+        (
+            Method::GET,
+            "/employees?name=Berlin",
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unprocessable",
+            "kind",
+        ),
+        (
+            Method::GET,
+            "/employees?search=x",
+            None,
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "search",
+        ),
+        (
+            Method::GET,
+            "/employees?q=a&q=b",
+            None,
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "q",
+        ),
+        // Feedback bodies.
+        (
+            Method::POST,
+            "/feedback",
+            raw("{\"body\": ", json_ct),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "malformed JSON",
+        ),
+        (
+            Method::POST,
+            "/feedback",
+            raw("", json_ct),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "empty",
+        ),
+        (
+            Method::POST,
+            "/feedback",
+            raw("", None),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "empty",
+        ),
+        (
+            Method::POST,
+            "/feedback",
+            raw("{} trailing", json_ct),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "malformed JSON",
+        ),
+        (
+            Method::POST,
+            "/feedback",
+            raw(
+                "author_personio_id=1",
+                Some("application/x-www-form-urlencoded"),
+            ),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "invalid_request",
+            "JSON",
+        ),
+        (
+            Method::POST,
+            "/feedback",
+            Some(Body::Json(json!([1, 2]))),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unprocessable",
+            "invalid type",
+        ),
+        (
+            Method::POST,
+            "/feedback",
+            Some(Body::Json(
+                json!({"author_personio_id": "12", "body": "hi"}),
+            )),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unprocessable",
+            "author_personio_id",
+        ),
+        (
+            Method::POST,
+            "/feedback",
+            Some(Body::Json(
+                json!({"author_personio_id": 1e30, "body": "hi"}),
+            )),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unprocessable",
+            "author_personio_id",
+        ),
+        (
+            Method::POST,
+            "/feedback",
+            raw(
+                "{\"author_personio_id\": 99999999999999999999, \"body\": \"hi\"}",
+                json_ct,
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unprocessable",
+            "author_personio_id",
+        ),
+        (
+            Method::POST,
+            "/feedback",
+            Some(Body::Json(json!({"author_personio_id": -1, "body": "hi"}))),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unprocessable",
+            "author_personio_id",
+        ),
+        (
+            Method::POST,
+            "/feedback",
+            Some(Body::Json(json!({"author_personio_id": 1, "body": 5}))),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unprocessable",
+            "body",
+        ),
+        (
+            Method::POST,
+            "/feedback",
+            Some(Body::Json(json!({"author_personio_id": 1}))),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unprocessable",
+            "body",
+        ),
+        (
+            Method::POST,
+            "/feedback",
+            Some(Body::Json(json!({"body": "hi"}))),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unprocessable",
+            "author_personio_id",
+        ),
+        (
+            Method::POST,
+            "/feedback",
+            Some(Body::Json(
+                json!({"author_personio_id": 1, "author_email": "a@b.de", "body": "hi"}),
+            )),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unprocessable",
+            "author_email",
+        ),
+        (
+            Method::POST,
+            "/feedback",
+            Some(Body::Json(
+                json!({"author_personio_id": 1, "body": "hi", "rating": 5}),
+            )),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unprocessable",
+            "rating",
+        ),
+        (
+            Method::POST,
+            "/feedback",
+            Some(Body::Json(json!({"author_personio_id": 1, "body": "   "}))),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unprocessable",
+            "body",
+        ),
+        (
+            Method::POST,
+            "/feedback",
+            Some(Body::Json(
+                json!({"author_personio_id": 1, "body": "x".repeat(10_001)}),
+            )),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unprocessable",
+            "body",
+        ),
+        (
+            Method::POST,
+            "/feedback",
+            Some(Body::Json(
+                json!({"author_email": "not-an-address", "body": "hi"}),
+            )),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unprocessable",
+            "author_email",
+        ),
+        (
+            Method::POST,
+            "/audiences/preview",
+            raw("{\"filter\": {\"all\": [", json_ct),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "malformed JSON",
+        ),
+        (
+            Method::POST,
+            "/audiences/preview",
+            raw("   ", None),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "empty",
+        ),
+        // Unknown paths and methods are JSON too.
+        (
+            Method::GET,
+            "/nope",
+            None,
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "no such API endpoint",
+        ),
+        (
+            Method::DELETE,
+            "/employees",
+            None,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "invalid_request",
+            "method",
+        ),
+    ];
+    for (method, path, body, want, code, mention) in cases {
+        let label = format!("{method} {path}");
+        let (status, v) = w.send(method, path, token, body).await;
+        assert_eq!(status, want, "{label}: {v}");
+        assert_eq!(v["error"]["code"], code, "{label}: {v}");
+        let message = v["error"]["message"].as_str().expect("message");
+        assert!(
+            message.contains(mention),
+            "{label}: {message:?} should mention {mention:?}"
+        );
+    }
+    // Nothing was stored by any of that.
+    assert!(
+        w.store
+            .feedback(w.a.account.id)
+            .await
+            .expect("feedback")
+            .is_empty()
+    );
+    // A body of exactly 10,000 characters is fine.
+    let author = w.employees(&w.a).await[0]["personio_id"].clone();
+    let (status, v) = w
+        .post(
+            &w.a,
+            "/feedback",
+            json!({"author_personio_id": author, "body": "é".repeat(10_000)}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_accounts_ids_are_404_and_change_nothing() {
+    let w = World::new().await;
+    let a_employees = w.employees(&w.a).await;
+    let b_ids = ids(&Value::Array(w.employees(&w.b).await));
+    let only_a: Vec<&Value> = a_employees
+        .iter()
+        .filter(|e| !b_ids.contains(&e["personio_id"].as_i64().expect("id")))
+        .collect();
+    assert!(!only_a.is_empty(), "the two companies must differ");
+    let a_person = only_a[0];
+    let a_id = a_person["personio_id"].as_i64().expect("id");
+    let a_email = a_person["email"].as_str().expect("email").to_owned();
+
+    let a_groups = w.ok(&w.a, "/groups").await["groups"].clone();
+    let a_gid = a_groups[0]["id"].as_i64().expect("gid");
+    let a_runs = w.ok(&w.a, "/sync-runs").await["runs"].clone();
+    let a_run = a_runs[0]["id"].as_i64().expect("run");
+    let (status, _) = w
+        .post(
+            &w.a,
+            "/feedback",
+            json!({"author_personio_id": a_id, "body": "only for acme"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let a_feedback_before = w.ok(&w.a, "/feedback").await;
+
+    // B asks for A's things: all 404, with the same answer as for ids that do not exist.
+    for path in [
+        format!("/employees/{a_id}"),
+        format!("/groups/{a_gid}/members"),
+        format!("/employees?group_id={a_gid}"),
+        format!("/sync-runs/{a_run}"),
+    ] {
+        let (status, v) = w.get(&w.b, &path).await;
+        assert_error(status, &v, StatusCode::NOT_FOUND, "not_found", "");
+        assert!(!v.to_string().contains(&a_email), "{path} leaked {v}");
+    }
+    let (status, v) = w
+        .post(
+            &w.b,
+            "/audiences/preview",
+            json!({"filter": {"group_id": a_gid}}),
+        )
+        .await;
+    assert_error(status, &v, StatusCode::NOT_FOUND, "not_found", "");
+    for body in [
+        json!({"author_personio_id": a_id, "body": "planted"}),
+        json!({"author_email": a_email, "body": "planted"}),
+        json!({"author_email": a_email.to_uppercase(), "body": "planted"}),
+    ] {
+        let (status, v) = w.post(&w.b, "/feedback", body).await;
+        assert_error(
+            status,
+            &v,
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "no employee",
+        );
+    }
+    // B's lists hold only B's data.
+    let b_feedback = w.ok(&w.b, "/feedback").await;
+    assert_eq!(b_feedback["feedback"], json!([]));
+    assert!(
+        !w.ok(&w.b, "/feedback")
+            .await
+            .to_string()
+            .contains("only for acme")
+    );
+    let b_runs = w.ok(&w.b, "/sync-runs").await["runs"].clone();
+    assert!(b_runs.as_array().expect("runs").iter().all(|r| {
+        !a_runs
+            .as_array()
+            .expect("runs")
+            .iter()
+            .any(|ar| ar["id"] == r["id"])
+    }));
+
+    // Nothing of A's changed.
+    assert_eq!(w.ok(&w.a, "/feedback").await, a_feedback_before);
+    assert_eq!(w.employees(&w.a).await, a_employees);
+    assert_eq!(w.ok(&w.a, "/groups").await["groups"], a_groups);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn feedback_keeps_its_groups_after_the_author_is_removed() {
+    let w = World::new().await;
+    let employees = w.employees(&w.a).await;
+    let author = &employees[3];
+    let id = author["personio_id"].as_i64().expect("id");
+    let email = author["email"].as_str().expect("email");
+
+    let (status, by_id) = w
+        .post(
+            &w.a,
+            "/feedback",
+            json!({"author_personio_id": id, "body": "  The coffee machine is broken.  "}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{by_id}");
+    assert_eq!(by_id["body"], "The coffee machine is broken.");
+    assert_eq!(by_id["author"]["personio_id"], id);
+    assert_eq!(by_id["author"]["email"], email);
+    assert_eq!(by_id["groups"], author["groups"]);
+    assert!(
+        by_id["created_at"]
+            .as_str()
+            .expect("created_at")
+            .contains('T')
+    );
+
+    let (status, by_mail) = w
+        .post(
+            &w.a,
+            "/feedback",
+            json!({"author_email": email.to_uppercase(), "body": "Second."}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{by_mail}");
+    assert_eq!(by_mail["author"]["personio_id"], id);
+
+    let list = w.ok(&w.a, "/feedback").await["feedback"].clone();
+    assert_eq!(list.as_array().expect("list").len(), 2);
+    assert_eq!(list[0], by_mail, "newest first");
+    assert_eq!(list[1], by_id);
+
+    // The author leaves Personio; the next sync erases them.
+    let response = w
+        .http
+        .delete(format!("{}/_sim/employees/{id}", w.a.sim.base_url()))
+        .send()
+        .await
+        .expect("sim");
+    assert!(response.status().is_success());
+    sync(&w.store, &w.a).await;
+
+    let (status, _) = w.get(&w.a, &format!("/employees/{id}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let list = w.ok(&w.a, "/feedback").await["feedback"].clone();
+    assert_eq!(list.as_array().expect("list").len(), 2);
+    for item in list.as_array().expect("list") {
+        assert_eq!(item["author"], Value::Null, "{item}");
+        assert_eq!(item["groups"], author["groups"], "{item}");
+        assert!(!item.to_string().contains(email), "{item}");
+    }
+    assert_eq!(list[1]["id"], by_id["id"]);
+    assert_eq!(list[1]["body"], by_id["body"]);
+    // New feedback by the removed author is refused.
+    let (status, v) = w
+        .post(
+            &w.a,
+            "/feedback",
+            json!({"author_personio_id": id, "body": "ghost"}),
+        )
+        .await;
+    assert_error(
+        status,
+        &v,
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "author_personio_id",
+    );
+
+    // The run history shows the removal.
+    let runs = w.ok(&w.a, "/sync-runs").await["runs"].clone();
+    assert_eq!(runs.as_array().expect("runs").len(), 2);
+    assert_eq!(runs[0]["status"], "applied");
+    assert_eq!(runs[0]["removed"], 1);
+    let run = w.ok(&w.a, &format!("/sync-runs/{}", runs[0]["id"])).await;
+    assert_eq!(run["run"], runs[0]);
+    let changes = run["changes"].as_array().expect("changes");
+    assert!(
+        changes
+            .iter()
+            .any(|c| c["personio_id"] == id && c["action"] == "remove"),
+        "{run}"
+    );
+    // The first run created everyone.
+    let first = w.ok(&w.a, &format!("/sync-runs/{}", runs[1]["id"])).await;
+    let created = first["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .filter(|c| c["action"] == "create")
+        .count();
+    assert_eq!(
+        created as i64,
+        runs[1]["created"].as_i64().expect("created")
+    );
+    let (status, v) = w.get(&w.a, "/sync-runs/9223372036854775807").await;
+    assert_error(status, &v, StatusCode::NOT_FOUND, "not_found", "");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn post_sync_queues_a_run_now() {
+    let w = World::new().await;
+    let b_before = w.store.schedule(w.b.account.id).await.expect("schedule");
+    let before = time::OffsetDateTime::now_utc();
+    let (status, v) = w.send(Method::POST, "/sync", Some(&w.a.token), None).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{v}");
+    assert_eq!(v, json!({"queued": true}));
+    let schedule = w
+        .store
+        .schedule(w.a.account.id)
+        .await
+        .expect("schedule")
+        .expect("a connected account has a schedule");
+    assert!(schedule.next_run_at <= time::OffsetDateTime::now_utc());
+    assert!(schedule.next_run_at >= before - time::Duration::seconds(1));
+    assert!(
+        !schedule.accept_deletions,
+        "the API never accepts deletions"
+    );
+    // B's schedule is not touched by A's request.
+    let b_after = w.store.schedule(w.b.account.id).await.expect("schedule");
+    assert_eq!(
+        b_before.map(|s| s.next_run_at),
+        b_after.map(|s| s.next_run_at)
+    );
+
+    // An account without a Personio connection: 409.
+    let lone = w
+        .store
+        .create_account(
+            &AccountSlug::parse("initech").expect("slug"),
+            "Initech",
+            "Europe/Berlin",
+        )
+        .await
+        .expect("account");
+    let token = generate_token();
+    w.store
+        .create_api_token(lone.id, &hash_token(&token), "t")
+        .await
+        .expect("token");
+    let (status, v) = w.send(Method::POST, "/sync", Some(&token), None).await;
+    assert_error(
+        status,
+        &v,
+        StatusCode::CONFLICT,
+        "conflict",
+        "not connected",
+    );
+    let (status, v) = w.send(Method::GET, "/employees", Some(&token), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(v["count"], 0);
+}
