@@ -10,6 +10,7 @@
 //! `staffsync-core`. This crate fetches, hands over, stores and shows.
 
 pub mod api;
+pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod connect;

@@ -85,6 +85,37 @@ pub enum Command {
     /// Feedback given by employees (the part of the survey app the sync must respect).
     #[command(subcommand)]
     Feedback(FeedbackCommand),
+    /// Run the service: web app, REST API, scheduler and operations endpoints.
+    Serve(ServeArgs),
+    /// Manage an account's REST API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token; it is printed once and only its hash is stored.
+    Create(TokenCreateArgs),
+    /// List an account's API tokens (never the tokens themselves).
+    List(ListArgs),
+    /// Revoke an API token by its id (from `token list`).
+    Revoke(TokenRevokeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TokenCreateArgs {
+    pub slug: String,
+    /// What the token is for, e.g. "survey app production".
+    #[arg(long, default_value = "")]
+    pub label: String,
+    #[command(flatten)]
+    pub json: JsonFlag,
+}
+
+#[derive(Debug, Args)]
+pub struct TokenRevokeArgs {
+    pub slug: String,
+    pub id: i64,
 }
 
 #[derive(Debug, Args)]
@@ -95,6 +126,16 @@ pub struct DemoArgs {
     /// Seed of the simulated company.
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
+    /// Where the web app listens.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Where the simulated Personio listens (port 0: any free port).
+    #[arg(long, default_value = "127.0.0.1:9100")]
+    pub sim_listen: SocketAddr,
+    /// Instead of serving the web app: sync once on the terminal, show the directory and
+    /// groups, change a few people in "Personio", sync again, and exit.
+    #[arg(long)]
+    pub walkthrough: bool,
 }
 
 #[derive(Debug, Args)]
@@ -161,6 +202,37 @@ pub enum AccountCommand {
     Create(AccountCreateArgs),
     /// List accounts.
     List(JsonFlag),
+    /// Show or change an account's sync policy.
+    Policy(AccountPolicyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AccountPolicyArgs {
+    pub slug: String,
+    /// Custom attribute (key such as dynamic_33400, or its label) that forms groups; repeatable.
+    #[arg(long = "group-attribute")]
+    pub group_attributes: Vec<String>,
+    /// Forget the custom attributes chosen before.
+    #[arg(long)]
+    pub clear_group_attributes: bool,
+    /// Keep people with status `leave` in the directory.
+    #[arg(long)]
+    pub keep_on_leave: Option<bool>,
+    /// Hold a run that would remove more than this share of the directory (0–1).
+    #[arg(long, value_parser = parse_share)]
+    pub max_removal_share: Option<f64>,
+    /// …and at least this many people.
+    #[arg(long)]
+    pub min_removals: Option<usize>,
+    #[command(flatten)]
+    pub json: JsonFlag,
+}
+
+fn parse_share(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
+        _ => Err(format!("not a share between 0 and 1: {s:?}")),
+    }
 }
 
 #[derive(Debug, Args)]
@@ -172,6 +244,10 @@ pub struct AccountCreateArgs {
     /// IANA time zone that decides "today" for hire and termination dates.
     #[arg(long, default_value = "Europe/Berlin")]
     pub time_zone: String,
+    /// Also create an admin of the web app with this e-mail; the password comes from
+    /// STAFFSYNC_ADMIN_PASSWORD or is asked for (at least 10 characters).
+    #[arg(long)]
+    pub admin_email: Option<String>,
     #[command(flatten)]
     pub json: JsonFlag,
 }
@@ -235,6 +311,44 @@ pub struct FeedbackAddArgs {
     pub body: String,
     #[command(flatten)]
     pub json: JsonFlag,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "STAFFSYNC_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// How often each connected account syncs (e.g. 12h, 30m, 45s).
+    #[arg(long, env = "STAFFSYNC_SYNC_INTERVAL", default_value = "12h", value_parser = crate::commands::serve::parse_duration)]
+    pub sync_interval: std::time::Duration,
+    /// Start times are spread by up to this much either way (default: min(30m, interval/10)).
+    #[arg(long, env = "STAFFSYNC_SYNC_JITTER", value_parser = crate::commands::serve::parse_duration)]
+    pub sync_jitter: Option<std::time::Duration>,
+    /// How often the scheduler looks for due accounts.
+    #[arg(long, env = "STAFFSYNC_SCHEDULER_POLL", default_value = "5s", value_parser = crate::commands::serve::parse_duration)]
+    pub scheduler_poll: std::time::Duration,
+    /// Serve HTTP only; another process runs the syncs.
+    #[arg(long, env = "STAFFSYNC_NO_SCHEDULER")]
+    pub no_scheduler: bool,
+    /// Mark cookies Secure (when served over TLS, directly or behind a proxy).
+    #[arg(long, env = "STAFFSYNC_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+    /// Public base URL of this deployment (https://staffsync.example.com).
+    #[arg(long, env = "STAFFSYNC_PUBLIC_BASE_URL")]
+    pub public_base_url: Option<url::Url>,
+    /// Name of this process in sync leases (default: staffsync-<host>-<pid>-<random>).
+    #[arg(long, env = "STAFFSYNC_INSTANCE_ID")]
+    pub instance_id: Option<String>,
+    /// Pace Personio requests under its limits (turn off only against a simulator).
+    #[arg(long, env = "STAFFSYNC_PERSONIO_RATE_LIMIT", default_value = "on")]
+    pub personio_rate_limit: OnOff,
+    /// Syncs this process runs at once.
+    #[arg(long, env = "STAFFSYNC_MAX_CONCURRENT_SYNCS", default_value_t = 4)]
+    pub max_concurrent_syncs: usize,
+    /// How long a claimed sync may go without renewal before another process may take
+    /// it over (renewed every third of this while the sync runs).
+    #[arg(long, env = "STAFFSYNC_LEASE", default_value = "15m", value_parser = crate::commands::serve::parse_duration)]
+    pub lease: std::time::Duration,
 }
 
 fn parse_date(s: &str) -> Result<time::Date, String> {

@@ -308,3 +308,51 @@ async fn removing_a_person_erases_them_from_every_file_and_keeps_their_feedback(
     assert_eq!(item["author"], serde_json::Value::Null);
     assert_eq!(item["groups"], groups, "the group snapshot survives");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn custom_attributes_chosen_by_the_admin_become_groups_and_leave_can_be_kept() {
+    let w = World::connected(150).await;
+    w.ok(&[
+        "account",
+        "policy",
+        "acme",
+        "--group-attribute",
+        "Standort",
+        "--keep-on-leave",
+        "true",
+    ]);
+    w.sync();
+    let groups = w.json(&["groups", "acme"]);
+    let custom: Vec<&str> = groups
+        .as_array()
+        .expect("groups")
+        .iter()
+        .filter(|g| g["kind"] == "custom")
+        .filter_map(|g| g["name"].as_str())
+        .collect();
+    assert!(!custom.is_empty(), "custom groups exist");
+    assert!(
+        custom.iter().all(|n| n.starts_with("Standort: ")),
+        "{custom:?}"
+    );
+    let on_leave = w
+        .sim_employees()
+        .await
+        .into_iter()
+        .filter(|e| e["status"] == "leave")
+        .count();
+    let kept = w
+        .employees()
+        .into_iter()
+        .filter(|e| e["status"] == "leave")
+        .count();
+    assert!(
+        on_leave > 0 && kept > 0,
+        "people on leave are kept ({kept} of {on_leave})"
+    );
+
+    // Bad policy input is refused with a clear message and changes nothing.
+    let out = w.run(&["account", "policy", "acme", "--max-removal-share", "1.5"]);
+    assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("between 0 and 1"));
+}

@@ -1,8 +1,415 @@
-//! The admin web app. (Being written.)
+//! The admin web app: server-rendered pages (askama, autoescaped) for the admins of an
+//! account — Integration (connect Personio, sync, preview, review held runs), employees,
+//! groups and sync history. German first, English too ([`i18n`]).
+//!
+//! Request pipeline (outermost first): session layer (cookie → session in the store),
+//! [`language`] (picks the language, sets security headers), [`csrf_guard`] (every POST
+//! must carry the session's CSRF token), then the handlers. Pages that need a login take
+//! a [`Ctx`], which redirects to `/login` without one and scopes everything to the
+//! admin's account.
+//!
+//! Rules: no page ever shows a Personio secret; every store query passes the logged-in
+//! admin's account; every value from Personio is rendered escaped.
 
+mod directory;
+mod history;
+pub mod i18n;
+mod integration;
+mod login;
+mod view;
+
+use crate::auth::{self, LoginLimiter};
 use crate::state::AppState;
+use askama::Template;
 use axum::Router;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use i18n::Lang;
+use serde::{Deserialize, Serialize};
+use staffsync_store::{Account, Admin, AdminId};
+use std::net::SocketAddr;
+use tower_sessions::Session;
 
-pub fn routes(_state: AppState) -> Router {
+/// State of the web routes: the app state plus the login limiter.
+#[derive(Debug, Clone)]
+pub(crate) struct WebState {
+    pub app: AppState,
+    pub limiter: LoginLimiter,
+}
+
+/// The admin web app's routes (mounted at `/` by [`crate::http::app`]).
+pub fn routes(state: AppState) -> Router {
+    let secure = state.config.secure_cookies;
+    let web = WebState {
+        app: state.clone(),
+        limiter: LoginLimiter::default(),
+    };
     Router::new()
+        .route("/", get(|| async { Redirect::to("/integration") }))
+        .route("/login", get(login::form).post(login::submit))
+        .route("/logout", post(login::logout))
+        .route("/integration", get(integration::page))
+        .route("/integration/connect", post(integration::connect))
+        .route("/integration/sync", post(integration::sync_now))
+        .route("/integration/preview", post(integration::preview))
+        .route(
+            "/integration/held/{run}/accept",
+            post(integration::accept_held),
+        )
+        .route(
+            "/integration/held/{run}/reject",
+            post(integration::reject_held),
+        )
+        .route("/integration/disconnect", post(integration::disconnect))
+        .route("/employees", get(directory::employees))
+        .route("/groups", get(directory::groups))
+        .route("/history", get(history::list))
+        .route("/history/{run}", get(history::detail))
+        .layer(middleware::from_fn(csrf_guard))
+        .layer(middleware::from_fn_with_state(secure, language))
+        .layer(auth::session_layer(state.store.clone(), secure))
+        .with_state(web)
+}
+
+/// Session keys.
+const ADMIN_KEY: &str = "admin_id";
+const CSRF_KEY: &str = "csrf";
+const FLASH_KEY: &str = "flash";
+
+/// A one-time message shown on the next page.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Flash {
+    /// `ok` or `error` (a CSS class).
+    pub kind: String,
+    pub text: String,
+}
+
+/// What the layout needs on every page.
+#[derive(Debug, Clone)]
+pub(crate) struct Page {
+    pub lang: Lang,
+    pub csrf: String,
+    /// The active menu entry (`integration`, `employees`, `groups`, `history`, or empty).
+    pub nav: &'static str,
+    pub logged_in: bool,
+    pub admin_email: String,
+    pub account_name: String,
+    pub flash: Option<Flash>,
+    /// The current path, for the language switch.
+    pub path: String,
+}
+
+impl Page {
+    /// The text for `key` in the page's language.
+    pub fn t(&self, key: &str) -> &'static str {
+        i18n::t(self.lang, key)
+    }
+
+    /// Page for someone not logged in (login, error pages).
+    pub fn anonymous(lang: Lang, csrf: String, path: &str) -> Page {
+        Page {
+            lang,
+            csrf,
+            nav: "",
+            logged_in: false,
+            admin_email: String::new(),
+            account_name: String::new(),
+            flash: None,
+            path: path.to_owned(),
+        }
+    }
+}
+
+/// The logged-in admin, their account and the page context. Extracting it redirects to
+/// `/login` when there is no valid login.
+#[derive(Debug)]
+pub(crate) struct Ctx {
+    pub admin: Admin,
+    pub account: Account,
+    pub session: Session,
+    pub page: Page,
+}
+
+impl Ctx {
+    pub fn lang(&self) -> Lang {
+        self.page.lang
+    }
+
+    pub fn t(&self, key: &str) -> &'static str {
+        self.page.t(key)
+    }
+
+    /// The page context with `nav` as the active menu entry.
+    pub fn page(&self, nav: &'static str) -> Page {
+        Page {
+            nav,
+            ..self.page.clone()
+        }
+    }
+
+    /// Stores a message for the next page.
+    pub async fn flash(&self, kind: &str, text: impl Into<String>) {
+        let flash = Flash {
+            kind: kind.to_owned(),
+            text: text.into(),
+        };
+        if let Err(e) = self.session.insert(FLASH_KEY, flash).await {
+            tracing::warn!(error = %e, "could not store a flash message");
+        }
+    }
+}
+
+impl FromRequestParts<WebState> for Ctx {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &WebState,
+    ) -> Result<Self, Self::Rejection> {
+        let to_login = || Redirect::to("/login").into_response();
+        let session = Session::from_request_parts(parts, state)
+            .await
+            .map_err(|_| to_login())?;
+        let Some(admin_id) = session
+            .get::<i64>(ADMIN_KEY)
+            .await
+            .map_err(|e| WebError::from(e).into_response())?
+        else {
+            return Err(to_login());
+        };
+        let store = &state.app.store;
+        let admin = store
+            .admin(AdminId(admin_id))
+            .await
+            .map_err(|e| WebError::from(e).into_response())?;
+        let account = match &admin {
+            Some(a) => store
+                .account_by_id(a.account_id)
+                .await
+                .map_err(|e| WebError::from(e).into_response())?,
+            None => None,
+        };
+        let (Some(admin), Some(account)) = (admin, account) else {
+            // The admin or account was deleted: end the session.
+            let _ = session.flush().await;
+            return Err(to_login());
+        };
+        let lang = parts.extensions.get::<Lang>().copied().unwrap_or_default();
+        let csrf = csrf_token(&session).await.map_err(|e| e.into_response())?;
+        let flash = session.remove::<Flash>(FLASH_KEY).await.unwrap_or(None);
+        let page = Page {
+            lang,
+            csrf,
+            nav: "",
+            logged_in: true,
+            admin_email: admin.email.clone(),
+            account_name: account.name.clone(),
+            flash,
+            path: parts.uri.path().to_owned(),
+        };
+        Ok(Ctx {
+            admin,
+            account,
+            session,
+            page,
+        })
+    }
+}
+
+impl FromRequestParts<WebState> for Lang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &WebState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(parts.extensions.get::<Lang>().copied().unwrap_or_default())
+    }
+}
+
+/// The client's IP address (the TCP peer; forwarded headers are not trusted), or
+/// `unknown` when the server runs without connection info.
+#[derive(Debug, Clone)]
+pub(crate) struct ClientIp(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip().to_string())
+                .unwrap_or_else(|| "unknown".to_owned()),
+        ))
+    }
+}
+
+/// The session's CSRF token, created on first use.
+pub(crate) async fn csrf_token(session: &Session) -> Result<String, WebError> {
+    if let Some(token) = session.get::<String>(CSRF_KEY).await? {
+        return Ok(token);
+    }
+    let token = auth::new_csrf_token();
+    session.insert(CSRF_KEY, &token).await?;
+    Ok(token)
+}
+
+/// A failure while serving a page: logged, shown as a plain 500 page.
+#[derive(Debug)]
+pub(crate) struct WebError(String);
+
+impl<E: std::fmt::Display> From<E> for WebError {
+    fn from(e: E) -> Self {
+        WebError(e.to_string())
+    }
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        tracing::error!(error = %self.0, "web request failed");
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Html(
+                "<!doctype html><meta charset=utf-8><title>Fehler / Error</title>\
+                 <p>Ein interner Fehler ist aufgetreten. Bitte versuchen Sie es später erneut.</p>\
+                 <p>An internal error occurred. Please try again later.</p>\
+                 <p><a href=\"/integration\">Integration</a></p>",
+            ),
+        )
+            .into_response()
+    }
+}
+
+/// Result of a page handler.
+pub(crate) type WebResult = Result<Response, WebError>;
+
+/// Renders a template into a response with `status`.
+pub(crate) fn render(status: StatusCode, template: &impl Template) -> WebResult {
+    let html = template.render()?;
+    Ok((status, Html(html)).into_response())
+}
+
+/// A short page with a title and a message (403, 404, …).
+#[derive(Template)]
+#[template(path = "message.html")]
+pub(crate) struct MessageTemplate {
+    pub page: Page,
+    pub title: &'static str,
+    pub text: &'static str,
+}
+
+/// Renders a message page; falls back to plain text if rendering fails.
+pub(crate) fn message(status: StatusCode, page: Page, title: &str, text: &str) -> Response {
+    let t = MessageTemplate {
+        title: page.t(title),
+        text: page.t(text),
+        page,
+    };
+    render(status, &t).unwrap_or_else(IntoResponse::into_response)
+}
+
+/// Picks the language (`?lang=` → cookie `lang` → Accept-Language → German), remembers
+/// an explicit choice in a cookie, and adds security headers to every response.
+async fn language(State(secure): State<bool>, mut req: Request, next: Next) -> Response {
+    let chosen = req.uri().query().and_then(|q| {
+        url::form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k == "lang")
+            .and_then(|(_, v)| Lang::parse(&v))
+    });
+    let lang = chosen
+        .or_else(|| cookie_lang(req.headers()))
+        .or_else(|| {
+            req.headers()
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(i18n::from_accept_language)
+        })
+        .unwrap_or_default();
+    req.extensions_mut().insert(lang);
+    let mut resp = next.run(req).await;
+    let headers = resp.headers_mut();
+    if let Some(l) = chosen {
+        let cookie = format!(
+            "lang={}; Path=/; Max-Age=31536000; SameSite=Lax{}",
+            l.code(),
+            if secure { "; Secure" } else { "" }
+        );
+        if let Ok(v) = HeaderValue::from_str(&cookie) {
+            headers.append(header::SET_COOKIE, v);
+        }
+    }
+    for (name, value) in [
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; \
+             form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "same-origin"),
+        (header::CACHE_CONTROL, "no-store"),
+    ] {
+        headers
+            .entry(name)
+            .or_insert(HeaderValue::from_static(value));
+    }
+    resp
+}
+
+fn cookie_lang(headers: &HeaderMap) -> Option<Lang> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().strip_prefix("lang="))
+        .find_map(Lang::parse)
+}
+
+/// Largest form body accepted.
+const MAX_FORM_BYTES: usize = 64 * 1024;
+
+/// Rejects every POST whose form field `csrf` is not the session's token (403).
+async fn csrf_guard(req: Request, next: Next) -> Response {
+    if req.method() != Method::POST {
+        return next.run(req).await;
+    }
+    let lang = req.extensions().get::<Lang>().copied().unwrap_or_default();
+    let path = req.uri().path().to_owned();
+    let session = req.extensions().get::<Session>().cloned();
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM_BYTES).await else {
+        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    };
+    let given = url::form_urlencoded::parse(&bytes)
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    let expected = match &session {
+        Some(s) => s.get::<String>(CSRF_KEY).await.ok().flatten(),
+        None => None,
+    }
+    .unwrap_or_default();
+    if !auth::csrf_matches(&expected, &given) {
+        tracing::warn!(path = %path, "POST refused: missing or wrong CSRF token");
+        let csrf = match &session {
+            Some(s) => csrf_token(s).await.unwrap_or_default(),
+            None => String::new(),
+        };
+        return message(
+            StatusCode::FORBIDDEN,
+            Page::anonymous(lang, csrf, &path),
+            "csrf.title",
+            "csrf.text",
+        );
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
 }

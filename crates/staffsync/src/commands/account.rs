@@ -1,4 +1,8 @@
 //! `staffsync account create|list`.
+//!
+//! `create --admin-email` also creates the web app's first admin. The password comes from
+//! `STAFFSYNC_ADMIN_PASSWORD`, else a prompt without echo (a terminal) or one line of
+//! stdin (a pipe); it is never printed, and only its argon2 hash is stored.
 
 use crate::cli::{AccountCommand, Global};
 use crate::exit::{self, Code};
@@ -14,16 +18,69 @@ pub async fn run(global: &Global, cmd: AccountCommand) -> anyhow::Result<Code> {
             clock::validate_time_zone(&args.time_zone)?;
             let name = args.name.unwrap_or_else(|| slug.to_string());
             let store = super::open_store(global).await?;
+            // The admin is checked and hashed before anything is created.
+            let admin = match &args.admin_email {
+                Some(email) => Some(admin_credentials(&store, email).await?),
+                None => None,
+            };
             let account = store
                 .create_account(&slug, &name, &args.time_zone)
                 .await
                 .with_context(|| format!("cannot create account {slug}"))?;
+            if let Some((email, hash)) = &admin {
+                store
+                    .create_admin(account.id, email, hash)
+                    .await
+                    .with_context(|| format!("cannot create the admin {email}"))?;
+            }
             if args.json.json {
-                output::print_json(&account_json(&account))?;
+                let mut json = account_json(&account);
+                json["admin_email"] = serde_json::json!(admin.as_ref().map(|(e, _)| e));
+                output::print_json(&json)?;
             } else {
                 println!(
                     "created account {} ({}, time zone {})",
                     slug, account.name, account.time_zone
+                );
+                if let Some((email, _)) = &admin {
+                    println!("created admin {email}: log in to the web app with this e-mail");
+                }
+            }
+        }
+        AccountCommand::Policy(args) => {
+            let store = super::open_store(global).await?;
+            let account = super::find_account(&store, &args.slug).await?;
+            let mut policy = account.policy.clone();
+            if args.clear_group_attributes {
+                policy.custom_group_attributes.clear();
+            }
+            for attribute in args.group_attributes {
+                if !policy.custom_group_attributes.contains(&attribute) {
+                    policy.custom_group_attributes.push(attribute);
+                }
+            }
+            if let Some(keep) = args.keep_on_leave {
+                policy.keep_on_leave = keep;
+            }
+            if let Some(share) = args.max_removal_share {
+                policy.deletion_guard.max_fraction = share;
+            }
+            if let Some(min) = args.min_removals {
+                policy.deletion_guard.min_people = min;
+            }
+            if policy != account.policy {
+                store.set_policy(account.id, &policy).await?;
+            }
+            if args.json.json {
+                output::print_json(&policy)?;
+            } else {
+                println!(
+                    "{}: group attributes [{}], keep on leave {}, hold removals above {:.0}% and at least {} people",
+                    account.slug,
+                    policy.custom_group_attributes.join(", "),
+                    policy.keep_on_leave,
+                    policy.deletion_guard.max_fraction * 100.0,
+                    policy.deletion_guard.min_people
                 );
             }
         }
@@ -48,4 +105,57 @@ fn account_json(a: &staffsync_store::Account) -> serde_json::Value {
     serde_json::json!({
         "slug": a.slug, "name": a.name, "time_zone": a.time_zone, "policy": a.policy,
     })
+}
+
+/// Least length of an admin password.
+const MIN_PASSWORD_CHARS: usize = 10;
+
+/// The admin's e-mail and password hash, after checking that the e-mail is free.
+async fn admin_credentials(
+    store: &staffsync_store::Store,
+    email: &str,
+) -> anyhow::Result<(String, String)> {
+    let email = email.trim().to_owned();
+    let valid = email
+        .split_once('@')
+        .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'));
+    if !valid {
+        anyhow::bail!("not an e-mail address: {email:?}");
+    }
+    if store.admin_by_email(&email).await?.is_some() {
+        anyhow::bail!("an admin with the e-mail {email} already exists");
+    }
+    let password = admin_password(&email)?;
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        anyhow::bail!("the admin password must have at least {MIN_PASSWORD_CHARS} characters");
+    }
+    let hash =
+        tokio::task::spawn_blocking(move || staffsync_server::auth::hash_password(&password))
+            .await
+            .context("hashing the password")??;
+    Ok((email, hash))
+}
+
+/// `STAFFSYNC_ADMIN_PASSWORD`, else asked for.
+fn admin_password(email: &str) -> anyhow::Result<String> {
+    if let Ok(password) = std::env::var("STAFFSYNC_ADMIN_PASSWORD") {
+        return Ok(password);
+    }
+    use std::io::IsTerminal as _;
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password(format!("Password for {email}: "))
+            .context("reading the password")?;
+        let again =
+            rpassword::prompt_password("Repeat the password: ").context("reading the password")?;
+        if first != again {
+            anyhow::bail!("the passwords do not match");
+        }
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .context("reading the password from stdin")?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+    }
 }

@@ -1,8 +1,10 @@
-//! `staffsync demo`: the main job, end to end, on the embedded default.
+//! `staffsync demo`: everything a newcomer needs to see staffsync work, on the embedded
+//! default (SQLite in the data directory) and a simulated Personio company.
 //!
-//! Starts a simulated Personio company in-process, creates (or reuses) the account `demo`
-//! in the data directory, connects it, syncs, shows the directory and its groups, then
-//! makes a few changes in "Personio" (a hire, a move, a leaver) and syncs again.
+//! By default it serves the web app and prints the URL, the login and the Client ID and
+//! Secret to paste under Menü → Integration; the scheduler syncs as soon as the admin
+//! connects. With `--walkthrough` it runs the main job on the terminal instead: sync, show
+//! the directory and groups, change a few people in "Personio", sync again.
 
 use crate::cli::{DemoArgs, Global};
 use crate::exit::{self, Code};
@@ -11,29 +13,47 @@ use anyhow::Context;
 use secrecy::SecretString;
 use serde_json::json;
 use staffsync_core::{AccountSlug, GroupKind};
-use staffsync_server::{SyncOptions, run_sync};
-use staffsync_store::NewConnection;
+use staffsync_server::{AppState, ServerConfig, SyncOptions, run_sync};
+use staffsync_store::{Account, Store};
+use std::time::Duration;
 
 const CLIENT_ID: &str = "demo";
 const CLIENT_SECRET: &str = "demo-secret";
+const ADMIN_EMAIL: &str = "admin@demo.example";
+const ADMIN_PASSWORD: &str = "demo-passwort-2026";
 
 pub async fn run(global: &Global, args: DemoArgs) -> anyhow::Result<Code> {
-    let sim = personio_sim::spawn(personio_sim::SimConfig {
+    let store = super::open_store(global).await?;
+    let account = demo_account(&store).await?;
+    let sim_config = personio_sim::SimConfig {
         employees: args.employees,
         seed: args.seed,
         client_id: CLIENT_ID.into(),
         client_secret: CLIENT_SECRET.into(),
         ..Default::default()
-    })
-    .await
-    .context("cannot start the Personio simulator")?;
-    println!(
-        "Simulated Personio at {} ({} employees)",
-        sim.base_url(),
-        args.employees
-    );
+    };
+    // The configured port when it is free, any free port otherwise.
+    let sim_listener = match tokio::net::TcpListener::bind(args.sim_listen).await {
+        Ok(l) => l,
+        Err(_) => tokio::net::TcpListener::bind("127.0.0.1:0").await?,
+    };
+    let sim_url = format!("http://{}", sim_listener.local_addr()?);
+    let (stop_sim, sim_stopped) = tokio::sync::oneshot::channel::<()>();
+    let sim = tokio::spawn(personio_sim::serve(sim_listener, sim_config, async {
+        let _ = sim_stopped.await;
+    }));
+    let result = if args.walkthrough {
+        walkthrough(&store, &account, &sim_url, args.employees).await
+    } else {
+        serve(global, &store, &sim_url, &args).await
+    };
+    let _ = stop_sim.send(());
+    let _ = sim.await;
+    result
+}
 
-    let store = super::open_store(global).await?;
+/// The account `demo` with its admin, created on first use.
+async fn demo_account(store: &Store) -> anyhow::Result<Account> {
     let slug = AccountSlug::parse("demo")?;
     let account = match store.account(&slug).await? {
         Some(a) => a,
@@ -43,40 +63,87 @@ pub async fn run(global: &Global, args: DemoArgs) -> anyhow::Result<Code> {
                 .await?
         }
     };
-    let client = personio::Client::new(
-        personio::ClientConfig::new(CLIENT_ID, SecretString::from(CLIENT_SECRET))
-            .with_base_url(url::Url::parse(&sim.base_url())?),
-    )?;
-    let attributes = client.attributes().await?;
-    personio::check_mandatory(&attributes)?;
-    store
-        .save_connection(
-            account.id,
-            &NewConnection {
-                client_id: CLIENT_ID.into(),
-                client_secret: SecretString::from(CLIENT_SECRET),
-                base_url: sim.base_url(),
-                api_version: "v1".into(),
-                readable_attributes: attributes.iter().map(|a| a.key.clone()).collect(),
-            },
-        )
-        .await?;
+    if store.admin_by_email(ADMIN_EMAIL).await?.is_none() {
+        let hash =
+            tokio::task::spawn_blocking(|| staffsync_server::auth::hash_password(ADMIN_PASSWORD))
+                .await?
+                .map_err(|e| anyhow::anyhow!("cannot hash the demo password: {e}"))?;
+        store.create_admin(account.id, ADMIN_EMAIL, &hash).await?;
+    }
+    Ok(account)
+}
+
+async fn serve(
+    global: &Global,
+    store: &Store,
+    sim_url: &str,
+    args: &DemoArgs,
+) -> anyhow::Result<Code> {
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot listen on {} (try --listen 127.0.0.1:0)",
+                args.listen
+            )
+        })?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let config = ServerConfig {
+        scheduler_poll: Duration::from_secs(1),
+        ..ServerConfig::default()
+    };
+    println!(
+        "staffsync demo is running (data in {}).\n",
+        global.data_dir.display()
+    );
+    println!("  Web app        {url}   → Menü → Integration");
+    println!("  Login          {ADMIN_EMAIL} / {ADMIN_PASSWORD}");
+    println!("  Client-ID      {CLIENT_ID}");
+    println!("  Secret         {CLIENT_SECRET}");
+    println!("  Personio-URL   {sim_url}   (under \"Erweitert\")\n");
+    println!(
+        "  Change people in the simulated Personio through {sim_url}/_sim/ (docs/simulator.md),"
+    );
+    println!(
+        "  the REST API after `staffsync token create demo` under {url}/api/v1 (openapi.json)."
+    );
+    println!("\nPress Ctrl-C to stop.");
+    let state = AppState::new(store.clone(), config);
+    staffsync_server::serve(listener, state, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .context("the demo server failed")?;
+    Ok(exit::OK)
+}
+
+async fn walkthrough(
+    store: &Store,
+    account: &Account,
+    sim_url: &str,
+    employees: usize,
+) -> anyhow::Result<Code> {
+    println!("Simulated Personio at {sim_url} ({employees} employees)");
+    let connected = staffsync_server::connect::connect(
+        store,
+        account.id,
+        sim_url,
+        CLIENT_ID,
+        SecretString::from(CLIENT_SECRET),
+    )
+    .await
+    .context("cannot connect the demo account to the simulator")?;
     println!(
         "Account demo connected ({} readable attributes)\n",
-        attributes.len()
+        connected.readable.len()
     );
 
-    let sync = |title: &'static str| {
-        let store = store.clone();
-        let account = account.clone();
-        async move {
-            println!("== {title}");
-            let before = store.directory(account.id).await?;
-            let report = run_sync(&store, &account, &SyncOptions::default(), &|_, _| {}).await?;
-            super::sync::print_summary("demo", &report, &before);
-            println!();
-            anyhow::Ok(())
-        }
+    let sync = |title: &'static str| async move {
+        println!("== {title}");
+        let report = run_sync(store, account, &SyncOptions::default(), &|_, _| {}).await?;
+        super::sync::print_summary("demo", &report, &[]);
+        println!();
+        anyhow::Ok(())
     };
     sync("First sync").await?;
 
@@ -125,24 +192,23 @@ pub async fn run(global: &Global, args: DemoArgs) -> anyhow::Result<Code> {
 
     // Changes in "Personio": a hire, a department move, a leaver.
     let http = reqwest::Client::new();
-    let base = sim.base_url();
     let mover = directory.first().map(|e| e.personio_id.0);
     let leaver = directory.get(1).map(|e| e.personio_id.0);
-    http.post(format!("{base}/_sim/employees"))
-        .json(&json!({"first_name": "Zoë", "last_name": "Çelik-Ørsted", "email": format!("zoe.celik.{}@demo.example", directory.len()),
+    http.post(format!("{sim_url}/_sim/employees"))
+        .json(&json!({"first_name": "Zoë", "last_name": "Çelik-Ørsted", "email": "zoe.celik-oersted@demo.example",
                       "status": "active", "hire_date": "2020-01-01", "department": "Marketing"}))
         .send()
         .await?
         .error_for_status()?;
     if let Some(id) = mover {
-        http.patch(format!("{base}/_sim/employees/{id}"))
+        http.patch(format!("{sim_url}/_sim/employees/{id}"))
             .json(&json!({"department": "Forschung & Entwicklung"}))
             .send()
             .await?
             .error_for_status()?;
     }
     if let Some(id) = leaver {
-        http.delete(format!("{base}/_sim/employees/{id}"))
+        http.delete(format!("{sim_url}/_sim/employees/{id}"))
             .send()
             .await?
             .error_for_status()?;
@@ -150,6 +216,5 @@ pub async fn run(global: &Global, args: DemoArgs) -> anyhow::Result<Code> {
     println!("(In Personio: one hire, one department move, one leaver.)\n");
     sync("Second sync").await?;
     println!("Try: staffsync employees demo | staffsync groups demo | staffsync runs demo");
-    sim.shutdown().await;
     Ok(exit::OK)
 }

@@ -10,9 +10,11 @@ mod connect;
 mod demo;
 mod feedback;
 mod fetch;
+pub mod serve;
 mod show;
 mod sim;
 mod sync;
+mod token;
 
 use crate::cli::{Cli, Command, Global};
 use crate::exit::{self, Code};
@@ -34,6 +36,8 @@ pub async fn run(cli: Cli) -> Code {
         Command::Groups(args) => show::groups(global, args).await,
         Command::Runs(args) => show::runs(global, args).await,
         Command::Feedback(cmd) => feedback::run(global, cmd).await,
+        Command::Serve(args) => serve::run(global, args).await,
+        Command::Token(cmd) => token::run(global, cmd).await,
     };
     match result {
         Ok(code) => code,

@@ -3,35 +3,14 @@
 use crate::cli::{Global, ListArgs};
 use crate::exit::{self, Code};
 use crate::output;
-use serde_json::json;
-use staffsync_core::dates::format_date;
+use staffsync_server::api::views::EmployeeView;
 
 pub async fn employees(global: &Global, args: ListArgs) -> anyhow::Result<Code> {
     let store = super::open_store(global).await?;
     let account = super::find_account(&store, &args.slug).await?;
     let directory = store.directory(account.id).await?;
     if args.json.json {
-        let items: Vec<serde_json::Value> = directory
-            .iter()
-            .map(|e| {
-                json!({
-                    "personio_id": e.personio_id,
-                    "email": e.email,
-                    "first_name": e.first_name,
-                    "last_name": e.last_name,
-                    "department": e.department,
-                    "office": e.office,
-                    "team": e.team,
-                    "position": e.position,
-                    "status": e.status,
-                    "hire_date": e.hire_date.map(format_date),
-                    "termination_date": e.termination_date.map(format_date),
-                    "supervisor_personio_id": e.supervisor_personio_id,
-                    "attributes": e.attributes,
-                    "groups": e.groups,
-                })
-            })
-            .collect();
+        let items: Vec<EmployeeView> = directory.iter().map(EmployeeView::from).collect();
         output::print_json(&items)?;
     } else {
         let rows: Vec<Vec<String>> = directory

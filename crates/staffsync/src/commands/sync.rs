@@ -19,7 +19,6 @@ pub async fn run(global: &Global, args: SyncArgs) -> anyhow::Result<Code> {
         today: args.today,
         unlimited_rate: args.rate_limit == OnOff::Off,
     };
-    let before = store.directory(account.id).await?;
     let bar = output::fetch_progress();
     let progress = |done: usize, total: Option<usize>| {
         if let Some(t) = total {
@@ -35,7 +34,15 @@ pub async fn run(global: &Global, args: SyncArgs) -> anyhow::Result<Code> {
     if args.json.json {
         output::print_json(&report)?;
     } else {
-        print_summary(account.slug.as_str(), &report, &before);
+        // Name the people a preview or a held run would remove (they are still in the
+        // directory); after an applied run they are erased, and only their ids remain.
+        let directory = if report.result != SyncResult::Applied && !report.plan.removals.is_empty()
+        {
+            store.directory(account.id).await?
+        } else {
+            Vec::new()
+        };
+        print_summary(account.slug.as_str(), &report, &directory);
     }
     Ok(match report.result {
         SyncResult::Held => exit::HELD,
@@ -44,9 +51,9 @@ pub async fn run(global: &Global, args: SyncArgs) -> anyhow::Result<Code> {
 }
 
 /// Prints what a sync did (or would do) for a person at a terminal.
-pub fn print_summary(slug: &str, report: &SyncReport, before: &[DirectoryEmployee]) {
+pub fn print_summary(slug: &str, report: &SyncReport, directory: &[DirectoryEmployee]) {
     let plan = &report.plan;
-    let names: HashMap<PersonioId, String> = before
+    let names: HashMap<PersonioId, String> = directory
         .iter()
         .map(|e| {
             (

@@ -1,0 +1,198 @@
+//! `/employees` (search by name or e-mail, filter by group, 50 per page) and `/groups`
+//! (by kind, with member counts and the anonymity threshold).
+
+use super::view::{self, kind_label};
+use super::{Ctx, Page, WebResult, WebState, render};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use staffsync_core::{GroupKey, GroupKind};
+
+/// Employees per page.
+const PER_PAGE: usize = 50;
+
+pub(crate) struct EmployeeRow {
+    name: String,
+    email: String,
+    department: String,
+    position: String,
+    office: String,
+    team: String,
+    hire_date: String,
+}
+
+pub(crate) struct GroupOption {
+    id: i64,
+    label: String,
+    selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "employees.html")]
+pub(crate) struct EmployeesTemplate {
+    page: Page,
+    q: String,
+    groups: Vec<GroupOption>,
+    rows: Vec<EmployeeRow>,
+    total: usize,
+    page_no: usize,
+    pages: usize,
+    prev_link: Option<String>,
+    next_link: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct EmployeesQuery {
+    #[serde(default)]
+    q: String,
+    /// A group id; empty for all.
+    #[serde(default)]
+    group: String,
+    #[serde(default)]
+    page: Option<usize>,
+}
+
+fn link(q: &str, group: Option<i64>, page: usize) -> String {
+    let mut s = url::form_urlencoded::Serializer::new(String::new());
+    if !q.is_empty() {
+        s.append_pair("q", q);
+    }
+    if let Some(g) = group {
+        s.append_pair("group", &g.to_string());
+    }
+    s.append_pair("page", &page.to_string());
+    format!("/employees?{}", s.finish())
+}
+
+/// `GET /employees`.
+pub(crate) async fn employees(
+    State(state): State<WebState>,
+    ctx: Ctx,
+    Query(query): Query<EmployeesQuery>,
+) -> WebResult {
+    let store = &state.app.store;
+    let lang = ctx.lang();
+    let groups = store.groups(ctx.account.id).await?;
+    let group_id = query.group.trim().parse::<i64>().ok();
+    let group: Option<GroupKey> = group_id.and_then(|id| {
+        groups
+            .iter()
+            .find(|g| g.id == id)
+            .map(|g| GroupKey::new(g.kind, g.name.clone()))
+    });
+    let needle = query.q.trim().to_lowercase();
+    let mut people: Vec<_> = store
+        .directory(ctx.account.id)
+        .await?
+        .into_iter()
+        .filter(|e| group.as_ref().is_none_or(|g| e.groups.contains(g)))
+        .filter(|e| {
+            needle.is_empty()
+                || view::full_name(e).to_lowercase().contains(&needle)
+                || e.email.to_lowercase().contains(&needle)
+        })
+        .collect();
+    people.sort_by(|a, b| {
+        (a.last_name.to_lowercase(), a.first_name.to_lowercase())
+            .cmp(&(b.last_name.to_lowercase(), b.first_name.to_lowercase()))
+    });
+    let total = people.len();
+    let pages = total.div_ceil(PER_PAGE).max(1);
+    let page_no = query.page.unwrap_or(1).clamp(1, pages);
+    let q = query.q.trim().to_owned();
+    let gid = group.as_ref().and(group_id);
+    let rows = people
+        .iter()
+        .skip((page_no - 1) * PER_PAGE)
+        .take(PER_PAGE)
+        .map(|e| EmployeeRow {
+            name: view::full_name(e),
+            email: e.email.clone(),
+            department: e.department.clone().unwrap_or_default(),
+            position: e.position.clone().unwrap_or_default(),
+            office: e.office.clone().unwrap_or_default(),
+            team: e.team.clone().unwrap_or_default(),
+            hire_date: e.hire_date.map(|d| view::date(d, lang)).unwrap_or_default(),
+        })
+        .collect();
+    render(
+        StatusCode::OK,
+        &EmployeesTemplate {
+            page: ctx.page("employees"),
+            groups: groups
+                .iter()
+                .map(|g| GroupOption {
+                    id: g.id,
+                    label: format!(
+                        "{}: {} ({})",
+                        view::kind_singular(g.kind, lang),
+                        g.name,
+                        g.member_count
+                    ),
+                    selected: Some(g.id) == gid,
+                })
+                .collect(),
+            prev_link: (page_no > 1).then(|| link(&q, gid, page_no - 1)),
+            next_link: (page_no < pages).then(|| link(&q, gid, page_no + 1)),
+            q,
+            rows,
+            total,
+            page_no,
+            pages,
+        },
+    )
+}
+
+pub(crate) struct GroupRow {
+    id: i64,
+    name: String,
+    members: i64,
+    below_threshold: bool,
+}
+
+pub(crate) struct KindSection {
+    label: &'static str,
+    groups: Vec<GroupRow>,
+}
+
+#[derive(Template)]
+#[template(path = "groups.html")]
+pub(crate) struct GroupsTemplate {
+    page: Page,
+    sections: Vec<KindSection>,
+    threshold: usize,
+}
+
+/// `GET /groups`.
+pub(crate) async fn groups(State(state): State<WebState>, ctx: Ctx) -> WebResult {
+    let threshold = state.app.config.anonymity_threshold;
+    let groups = state.app.store.groups(ctx.account.id).await?;
+    let sections = GroupKind::ALL
+        .into_iter()
+        .filter_map(|kind| {
+            let rows: Vec<GroupRow> = groups
+                .iter()
+                .filter(|g| g.kind == kind)
+                .map(|g| GroupRow {
+                    id: g.id,
+                    name: g.name.clone(),
+                    members: g.member_count,
+                    below_threshold: usize::try_from(g.member_count).unwrap_or(0) < threshold,
+                })
+                .collect();
+            (!rows.is_empty()).then(|| KindSection {
+                label: kind_label(kind, ctx.lang()),
+                groups: rows,
+            })
+        })
+        .collect();
+    render(
+        StatusCode::OK,
+        &GroupsTemplate {
+            page: ctx.page("groups"),
+            sections,
+            threshold,
+        },
+    )
+}

@@ -1,0 +1,119 @@
+//! `/history` (every run of the account: time, kind, result, counts, error) and
+//! `/history/{run}` (the run's per-employee changes).
+//!
+//! Details of removed people are erased by the store; such rows show only the Personio
+//! id.
+
+use super::integration::not_found;
+use super::view::{self, ChangeView, PersonView, RunView};
+use super::{Ctx, Page, WebResult, WebState, render};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use staffsync_core::{FieldChange, GroupKey, SkipReason};
+use staffsync_store::RunId;
+
+#[derive(Template)]
+#[template(path = "history.html")]
+pub(crate) struct HistoryTemplate {
+    page: Page,
+    runs: Vec<RunView>,
+}
+
+/// `GET /history`.
+pub(crate) async fn list(State(state): State<WebState>, ctx: Ctx) -> WebResult {
+    let runs = state.app.store.runs(ctx.account.id).await?;
+    let tz = ctx.account.time_zone.clone();
+    render(
+        StatusCode::OK,
+        &HistoryTemplate {
+            runs: runs
+                .iter()
+                .map(|r| RunView::of(r, &tz, ctx.lang()))
+                .collect(),
+            page: ctx.page("history"),
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "run.html")]
+pub(crate) struct RunTemplate {
+    page: Page,
+    run: RunView,
+    creates: Vec<PersonView>,
+    updates: Vec<PersonView>,
+    removals: Vec<PersonView>,
+    skips: Vec<PersonView>,
+    past: bool,
+}
+
+/// The stored detail of a create or an update.
+#[derive(Deserialize, Default)]
+struct Detail {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    groups: Vec<GroupKey>,
+    #[serde(default)]
+    changes: Vec<FieldChange>,
+}
+
+/// `GET /history/{run}`.
+pub(crate) async fn detail(
+    State(state): State<WebState>,
+    ctx: Ctx,
+    Path(run): Path<i64>,
+) -> WebResult {
+    let store = &state.app.store;
+    let lang = ctx.lang();
+    let Some(summary) = store.run(ctx.account.id, RunId(run)).await? else {
+        return Ok(not_found(ctx.page("history")));
+    };
+    let mut t = RunTemplate {
+        run: RunView::of(&summary, &ctx.account.time_zone, lang),
+        page: ctx.page("history"),
+        creates: Vec::new(),
+        updates: Vec::new(),
+        removals: Vec::new(),
+        skips: Vec::new(),
+        past: true,
+    };
+    for change in store.run_changes(ctx.account.id, RunId(run)).await? {
+        let mut p = PersonView {
+            personio_id: change.personio_id.0,
+            ..PersonView::default()
+        };
+        match change.action.as_str() {
+            "skip" => {
+                if let Some(reason) = change
+                    .detail
+                    .and_then(|d| serde_json::from_value::<SkipReason>(d).ok())
+                {
+                    p.note = view::skip_reason(&reason, lang);
+                }
+                t.skips.push(p);
+            }
+            "remove" => t.removals.push(p),
+            action => {
+                let d: Detail = change
+                    .detail
+                    .and_then(|d| serde_json::from_value(d).ok())
+                    .unwrap_or_default();
+                p.name = d.name;
+                p.email = d.email;
+                p.note = view::groups_text(&d.groups, lang);
+                p.changes = d.changes.iter().map(|c| ChangeView::of(c, lang)).collect();
+                if action == "create" {
+                    t.creates.push(p);
+                } else {
+                    t.updates.push(p);
+                }
+            }
+        }
+    }
+    render(StatusCode::OK, &t)
+}

@@ -1,0 +1,572 @@
+//! The web app's texts in German (first) and English, and how the language is chosen.
+//!
+//! Every visible string goes through [`t`]. German wording follows the Honestly help page
+//! ("Menü" → "Integration", "Verbinden", Client-ID, Secret) and Personio's own menu names
+//! (Einstellungen → API-Zugangsdaten). A unit test checks that every key a template uses
+//! exists here.
+
+/// A language of the web app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    De,
+    En,
+}
+
+impl Lang {
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "de" => Some(Lang::De),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// `de` or `en` (also the HTML `lang` attribute).
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::De => "de",
+            Lang::En => "en",
+        }
+    }
+}
+
+impl std::fmt::Display for Lang {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// The preferred supported language of an `Accept-Language` header, if any.
+pub fn from_accept_language(header: &str) -> Option<Lang> {
+    let mut best: Option<(f32, Lang)> = None;
+    for item in header.split(',') {
+        let mut parts = item.split(';');
+        let tag = parts.next().unwrap_or("").trim();
+        let primary = tag.split('-').next().unwrap_or("");
+        let Some(lang) = Lang::parse(primary) else {
+            continue;
+        };
+        let q = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        if q > 0.0 && best.is_none_or(|(bq, _)| q > bq) {
+            best = Some((q, lang));
+        }
+    }
+    best.map(|(_, l)| l)
+}
+
+/// The text for `key` in `lang`; the key itself (marked) if it is unknown, so a missing
+/// text is visible but never breaks a page.
+pub fn t(lang: Lang, key: &str) -> &'static str {
+    match TEXTS.binary_search_by(|(k, _, _)| (*k).cmp(key)) {
+        Ok(i) => {
+            let (_, de, en) = TEXTS[i];
+            match lang {
+                Lang::De => de,
+                Lang::En => en,
+            }
+        }
+        Err(_) => {
+            tracing::warn!(key, "missing translation");
+            "⟨?⟩"
+        }
+    }
+}
+
+/// True when `key` has a text.
+pub fn has(key: &str) -> bool {
+    TEXTS.binary_search_by(|(k, _, _)| (*k).cmp(key)).is_ok()
+}
+
+/// (key, German, English), sorted by key (a test checks).
+static TEXTS: &[(&str, &str, &str)] = &[
+    ("attr.cost_centers", "Kostenstellen", "Cost centers"),
+    ("attr.department", "Abteilung", "Department"),
+    ("attr.email", "E-Mail", "E-mail"),
+    ("attr.first_name", "Vorname", "First name"),
+    ("attr.gender", "Geschlecht", "Gender"),
+    ("attr.hire_date", "Eintrittsdatum", "Hire date"),
+    ("attr.last_name", "Nachname", "Last name"),
+    ("attr.office", "Arbeitsort (Office)", "Office"),
+    ("attr.position", "Position", "Position"),
+    ("attr.status", "Status", "Status"),
+    ("attr.subcompany", "Firma (Subcompany)", "Subcompany"),
+    ("attr.supervisor", "Vorgesetzte:r", "Supervisor"),
+    ("attr.team", "Team", "Team"),
+    (
+        "attr.termination_date",
+        "Austrittsdatum",
+        "Termination date",
+    ),
+    (
+        "attrnote.hire_date",
+        "Ohne Eintrittsdatum kann staffsync nicht erkennen, wer noch nicht angefangen hat: solche Personen würden sofort übernommen.",
+        "Without the hire date staffsync cannot tell who has not started yet: such people would be imported at once.",
+    ),
+    (
+        "attrnote.optional",
+        "Freiwillig: bildet Gruppen, an die Umfragen verteilt werden können.",
+        "Optional: forms groups that surveys can be sent to.",
+    ),
+    (
+        "attrnote.status",
+        "Ohne Status kann staffsync Personen in Elternzeit oder inaktive Personen nicht erkennen.",
+        "Without the status staffsync cannot recognise people on leave or inactive people.",
+    ),
+    (
+        "attrnote.termination_date",
+        "Ohne Austrittsdatum kann staffsync ausgeschiedene Personen nicht am Datum erkennen.",
+        "Without the termination date staffsync cannot recognise people who have left by date.",
+    ),
+    ("common.back", "Zurück", "Back"),
+    ("common.next", "Weiter", "Next"),
+    ("common.none", "—", "—"),
+    ("common.of", "von", "of"),
+    ("common.page", "Seite", "Page"),
+    ("connect.advanced", "Erweitert", "Advanced"),
+    ("connect.button", "Verbinden", "Connect"),
+    ("connect.client_id", "Client-ID", "Client ID"),
+    (
+        "connect.error.attribute",
+        "Die API-Zugangsdaten dürfen das Pflichtattribut „{attr}“ nicht lesen. Setzen Sie in Personio unter Einstellungen → API-Zugangsdaten → Mitarbeiterdaten lesen → Attribute den Haken bei „{attr}“ und klicken Sie dann erneut auf „Verbinden“.",
+        "The API credential may not read the mandatory attribute “{attr}”. In Personio, go to Settings → API credentials → Read employee data → Attributes, tick “{attr}” and click “Connect” again.",
+    ),
+    (
+        "connect.error.missing",
+        "Bitte geben Sie Client-ID und Secret ein.",
+        "Please enter the client ID and the secret.",
+    ),
+    (
+        "connect.error.other",
+        "Die Verbindung ist fehlgeschlagen:",
+        "Connecting failed:",
+    ),
+    (
+        "connect.error.unavailable",
+        "Personio ist gerade nicht erreichbar. Bitte versuchen Sie es in ein paar Minuten erneut.",
+        "Personio cannot be reached right now. Please try again in a few minutes.",
+    ),
+    (
+        "connect.error.url",
+        "Das ist keine gültige Personio-URL (unter „Erweitert“).",
+        "That is not a valid Personio URL (under “Advanced”).",
+    ),
+    (
+        "connect.error.wrong",
+        "Personio hat die Zugangsdaten abgelehnt. Bitte prüfen Sie Client-ID und Secret: Sie finden beide in Personio unter Einstellungen → API-Zugangsdaten.",
+        "Personio rejected the credentials. Please check the client ID and the secret: both are in Personio under Settings → API credentials.",
+    ),
+    (
+        "connect.intro",
+        "Um Ihre Mitarbeiterdaten zu synchronisieren, braucht Honestly Lesezugriff über die Employee Data API von Personio.",
+        "To sync your employee data, Honestly needs read access through Personio's Employee Data API.",
+    ),
+    (
+        "connect.ok",
+        "Verbunden. Die erste Synchronisation startet jetzt.",
+        "Connected. The first sync starts now.",
+    ),
+    ("connect.secret", "Secret", "Secret"),
+    (
+        "connect.step1",
+        "Öffnen Sie in Personio Einstellungen → API-Zugangsdaten und erstellen Sie neue Zugangsdaten.",
+        "In Personio, open Settings → API credentials and create a new credential.",
+    ),
+    (
+        "connect.step2",
+        "Geben Sie unter „Mitarbeiterdaten lesen“ → Attribute Leserechte: Pflicht sind Vorname, Nachname, E-Mail und Abteilung; empfohlen sind Eintrittsdatum, Austrittsdatum und Status.",
+        "Under “Read employee data” → Attributes grant read access: first name, last name, e-mail and department are mandatory; hire date, termination date and status are recommended.",
+    ),
+    (
+        "connect.step3",
+        "Kopieren Sie die generierte Client-ID und das Secret hierher und klicken Sie auf „Verbinden“.",
+        "Copy the generated client ID and secret here and click “Connect”.",
+    ),
+    (
+        "connect.title",
+        "Mit Personio verbinden",
+        "Connect to Personio",
+    ),
+    ("connect.url", "Personio-URL", "Personio URL"),
+    (
+        "connect.url_hint",
+        "Nur ändern, wenn Ihr Personio-Support es Ihnen sagt.",
+        "Only change this if Personio support tells you to.",
+    ),
+    (
+        "csrf.text",
+        "Das Formular ist veraltet oder Ihre Sitzung ist abgelaufen. Bitte laden Sie die Seite neu und versuchen Sie es erneut.",
+        "The form is out of date or your session has expired. Please reload the page and try again.",
+    ),
+    ("csrf.title", "Anfrage abgelehnt", "Request refused"),
+    ("emp.all_groups", "Alle Gruppen", "All groups"),
+    ("emp.count", "Mitarbeiter", "employees"),
+    (
+        "emp.empty",
+        "Keine Mitarbeiter gefunden.",
+        "No employees found.",
+    ),
+    ("emp.filter", "Filtern", "Filter"),
+    ("emp.group", "Gruppe", "Group"),
+    ("emp.search", "Name oder E-Mail", "Name or e-mail"),
+    ("emp.title", "Mitarbeiter", "Employees"),
+    (
+        "field.attributes.last_modified_at",
+        "Zuletzt geändert in Personio",
+        "Last changed in Personio",
+    ),
+    ("field.department", "Abteilung", "Department"),
+    ("field.email", "E-Mail", "E-mail"),
+    ("field.first_name", "Vorname", "First name"),
+    ("field.groups", "Gruppen", "Groups"),
+    ("field.hire_date", "Eintrittsdatum", "Hire date"),
+    ("field.last_name", "Nachname", "Last name"),
+    ("field.name", "Name", "Name"),
+    ("field.office", "Arbeitsort", "Office"),
+    ("field.personio_id", "Personio-ID", "Personio ID"),
+    ("field.position", "Position", "Position"),
+    ("field.status", "Status", "Status"),
+    (
+        "field.supervisor_personio_id",
+        "Vorgesetzte:r (Personio-ID)",
+        "Supervisor (Personio ID)",
+    ),
+    ("field.team", "Team", "Team"),
+    (
+        "field.termination_date",
+        "Austrittsdatum",
+        "Termination date",
+    ),
+    ("gk.cost_center", "Kostenstelle", "Cost center"),
+    ("gk.custom", "Attribut", "Attribute"),
+    ("gk.department", "Abteilung", "Department"),
+    ("gk.office", "Arbeitsort", "Office"),
+    ("gk.position", "Position", "Position"),
+    ("gk.subcompany", "Firma", "Subcompany"),
+    ("gk.team", "Team", "Team"),
+    (
+        "groups.anonymity",
+        "Unter der Anonymitätsgrenze",
+        "Below the anonymity threshold",
+    ),
+    (
+        "groups.anonymity_text",
+        "Gruppen mit weniger Mitgliedern als die Anonymitätsgrenze können Umfragen erhalten, aber ihre Ergebnisse werden nicht angezeigt. Grenze:",
+        "Groups with fewer members than the anonymity threshold can receive surveys, but their results are not shown. Threshold:",
+    ),
+    ("groups.empty", "Noch keine Gruppen.", "No groups yet."),
+    ("groups.members", "Mitglieder", "Members"),
+    ("groups.title", "Gruppen", "Groups"),
+    ("held.accept", "Übernehmen", "Accept"),
+    (
+        "held.accepted",
+        "Übernommen. Die Synchronisation entfernt diese Personen jetzt.",
+        "Accepted. The sync now removes these people.",
+    ),
+    (
+        "held.accepting",
+        "Übernommen: die Synchronisation läuft gleich mit diesen Löschungen.",
+        "Accepted: the sync runs with these removals shortly.",
+    ),
+    ("held.reject", "Ablehnen", "Reject"),
+    (
+        "held.rejected",
+        "Abgelehnt. Niemand wurde entfernt.",
+        "Rejected. Nobody was removed.",
+    ),
+    (
+        "held.text",
+        "Die letzte Synchronisation würde mehr als 20 % des Verzeichnisses entfernen. Zur Sicherheit wurde nichts geändert. Bitte prüfen Sie, ob diese Personen wirklich nicht mehr in Personio sind.",
+        "The last sync would remove more than 20% of the directory. To be safe, nothing was changed. Please check that these people really are no longer in Personio.",
+    ),
+    (
+        "held.title",
+        "Synchronisation angehalten: Löschungen prüfen",
+        "Sync held: review removals",
+    ),
+    (
+        "held.would_remove",
+        "{n} von {total} Personen im Verzeichnis würden entfernt.",
+        "{n} of {total} people in the directory would be removed.",
+    ),
+    ("hist.changes", "Änderungen", "Changes"),
+    ("hist.created", "Neu", "Created"),
+    ("hist.details", "Details", "Details"),
+    ("hist.empty", "Noch keine Synchronisation.", "No sync yet."),
+    ("hist.erased", "(gelöscht)", "(erased)"),
+    ("hist.error", "Fehler", "Error"),
+    ("hist.kind", "Art", "Kind"),
+    (
+        "hist.no_changes",
+        "Keine Änderungen an einzelnen Mitarbeitern.",
+        "No changes to individual employees.",
+    ),
+    ("hist.removed", "Entfernt", "Removed"),
+    ("hist.skipped", "Übersprungen", "Skipped"),
+    ("hist.started", "Gestartet", "Started"),
+    ("hist.status", "Ergebnis", "Result"),
+    ("hist.title", "Synchronisationsverlauf", "Sync history"),
+    ("hist.unchanged", "Unverändert", "Unchanged"),
+    ("hist.updated", "Geändert", "Updated"),
+    ("hist.warnings", "Hinweise", "Warnings"),
+    ("int.attr_level.mandatory", "Pflicht", "Mandatory"),
+    ("int.attr_level.optional", "Freiwillig", "Optional"),
+    ("int.attr_level.recommended", "Empfohlen", "Recommended"),
+    ("int.attr_missing", "nicht freigegeben", "not readable"),
+    ("int.attr_ok", "freigegeben", "readable"),
+    (
+        "int.attr_where",
+        "Attribute geben Sie in Personio unter Einstellungen → API-Zugangsdaten → Mitarbeiterdaten lesen → Attribute frei.",
+        "Grant attributes in Personio under Settings → API credentials → Read employee data → Attributes.",
+    ),
+    (
+        "int.attributes",
+        "Freigegebene Attribute",
+        "Readable attributes",
+    ),
+    ("int.client_id", "Client-ID", "Client ID"),
+    (
+        "int.connected",
+        "Verbunden mit Personio",
+        "Connected to Personio",
+    ),
+    ("int.connected_since", "verbunden seit", "connected since"),
+    ("int.disconnect", "Trennen", "Disconnect"),
+    (
+        "int.disconnect_confirm",
+        "Wirklich trennen? Die Synchronisation stoppt; das Mitarbeiterverzeichnis bleibt erhalten.",
+        "Really disconnect? Syncing stops; the employee directory is kept.",
+    ),
+    (
+        "int.disconnected",
+        "Die Verbindung zu Personio wurde getrennt. Das Mitarbeiterverzeichnis bleibt erhalten.",
+        "Disconnected from Personio. The employee directory is kept.",
+    ),
+    (
+        "int.employees_now",
+        "Mitarbeiter im Verzeichnis",
+        "employees in the directory",
+    ),
+    (
+        "int.failing",
+        "Die Synchronisation schlägt wiederholt fehl. Fehlversuche in Folge:",
+        "Syncing keeps failing. Consecutive failures:",
+    ),
+    ("int.last_error", "Letzter Fehler:", "Last error:"),
+    ("int.last_sync", "Letzte Synchronisation", "Last sync"),
+    ("int.never", "noch nie", "never"),
+    ("int.next_sync", "Nächste Synchronisation", "Next sync"),
+    ("int.not_scheduled", "nicht geplant", "not scheduled"),
+    ("int.preview", "Änderungen anzeigen", "Show changes"),
+    (
+        "int.preview_busy",
+        "Gerade läuft eine Synchronisation. Bitte versuchen Sie es gleich noch einmal.",
+        "A sync is running right now. Please try again in a moment.",
+    ),
+    ("int.running", "läuft gerade", "running now"),
+    (
+        "int.schedule_text",
+        "Die Synchronisation läuft alle 12 Stunden und aktualisiert alle Mitarbeiter- und Gruppeninformationen, die Personio über die API freigibt.",
+        "The sync runs every 12 hours and updates all employee and group information that Personio shares through the API.",
+    ),
+    ("int.sync_now", "Jetzt synchronisieren", "Sync now"),
+    (
+        "int.sync_requested",
+        "Synchronisation angefordert. Sie startet in wenigen Sekunden.",
+        "Sync requested. It starts in a few seconds.",
+    ),
+    ("int.title", "Integration", "Integration"),
+    ("kind.cost_center", "Kostenstellen", "Cost centers"),
+    ("kind.custom", "Weitere Attribute", "Custom attributes"),
+    ("kind.department", "Abteilungen", "Departments"),
+    ("kind.office", "Arbeitsorte", "Offices"),
+    ("kind.position", "Positionen", "Positions"),
+    ("kind.subcompany", "Firmen", "Subcompanies"),
+    ("kind.team", "Teams", "Teams"),
+    ("login.button", "Anmelden", "Log in"),
+    ("login.email", "E-Mail", "E-mail"),
+    (
+        "login.failed",
+        "E-Mail oder Passwort ist falsch.",
+        "Wrong e-mail or password.",
+    ),
+    ("login.password", "Passwort", "Password"),
+    ("login.title", "Anmelden", "Log in"),
+    (
+        "login.too_many",
+        "Zu viele Anmeldeversuche. Bitte warten Sie eine Minute und versuchen Sie es dann erneut.",
+        "Too many login attempts. Please wait a minute and try again.",
+    ),
+    ("nav.employees", "Mitarbeiter", "Employees"),
+    ("nav.groups", "Gruppen", "Groups"),
+    ("nav.history", "Synchronisationsverlauf", "Sync history"),
+    ("nav.integration", "Integration", "Integration"),
+    ("nav.logout", "Abmelden", "Log out"),
+    ("nav.menu", "Menü", "Menu"),
+    (
+        "notfound.text",
+        "Diese Seite gibt es nicht.",
+        "This page does not exist.",
+    ),
+    ("notfound.title", "Nicht gefunden", "Not found"),
+    ("prev.create", "Wird neu angelegt", "Will be created"),
+    (
+        "prev.held",
+        "Diese Synchronisation würde angehalten:",
+        "This sync would be held:",
+    ),
+    (
+        "prev.intro",
+        "Vorschau: so würde die nächste Synchronisation das Verzeichnis ändern. Es wurde nichts geändert.",
+        "Preview: this is how the next sync would change the directory. Nothing was changed.",
+    ),
+    (
+        "prev.nothing",
+        "Keine Änderungen: das Verzeichnis entspricht Personio.",
+        "No changes: the directory matches Personio.",
+    ),
+    ("prev.remove", "Wird entfernt", "Will be removed"),
+    ("prev.skip", "Wird übersprungen", "Will be skipped"),
+    ("prev.title", "Änderungen anzeigen", "Show changes"),
+    ("prev.update", "Wird geändert", "Will be updated"),
+    ("prev.why", "Grund", "Reason"),
+    (
+        "run.failed_text",
+        "Synchronisation fehlgeschlagen:",
+        "Sync failed:",
+    ),
+    ("runkind.dry_run", "Vorschau", "Preview"),
+    ("runkind.full", "Synchronisation", "Sync"),
+    ("status.applied", "Übernommen", "Applied"),
+    ("status.dry_run", "Vorschau", "Preview"),
+    ("status.failed", "Fehlgeschlagen", "Failed"),
+    ("status.held", "Angehalten (prüfen)", "Held (review)"),
+    ("status.interrupted", "Abgebrochen", "Interrupted"),
+    ("status.rejected", "Abgelehnt", "Rejected"),
+    ("status.running", "Läuft", "Running"),
+    (
+        "warn.attribute",
+        "Die API-Zugangsdaten dürfen ein empfohlenes Attribut nicht lesen:",
+        "The API credential cannot read a recommended attribute:",
+    ),
+    (
+        "warn.incomplete",
+        "Die Liste von Personio war unvollständig, deshalb wurde niemand entfernt.",
+        "Personio's listing was incomplete, so nobody was removed.",
+    ),
+    (
+        "why.duplicate_email",
+        "E-Mail-Adresse wird auch verwendet von Personio-ID",
+        "E-mail address is also used by Personio ID",
+    ),
+    (
+        "why.invalid_email",
+        "Ungültige E-Mail-Adresse",
+        "Invalid e-mail address",
+    ),
+    (
+        "why.malformed",
+        "Datensatz von Personio nicht lesbar:",
+        "Personio record unreadable:",
+    ),
+    (
+        "why.missing_field",
+        "Pflichtangabe fehlt:",
+        "Mandatory field missing:",
+    ),
+    (
+        "why.no_longer_eligible",
+        "Nicht mehr übernommen:",
+        "No longer eligible:",
+    ),
+    (
+        "why.not_listed",
+        "Nicht mehr in Personio gelistet",
+        "No longer listed by Personio",
+    ),
+    (
+        "why.not_started",
+        "Hat noch nicht angefangen, Eintrittsdatum",
+        "Has not started yet, hire date",
+    ),
+    (
+        "why.status",
+        "Status (nur aktive Mitarbeiter werden übernommen):",
+        "Status (only active employees are imported):",
+    ),
+    (
+        "why.terminated",
+        "Ausgeschieden, Austrittsdatum",
+        "Has left, termination date",
+    ),
+];
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn texts_are_sorted_and_unique() {
+        for w in TEXTS.windows(2) {
+            assert!(
+                w[0].0 < w[1].0,
+                "{:?} must come before {:?}",
+                w[1].0,
+                w[0].0
+            );
+        }
+    }
+
+    #[test]
+    fn every_key_used_in_a_template_or_the_code_exists() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        for dir in ["templates", "src/web"] {
+            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+                files.push(entry.unwrap().path());
+            }
+        }
+        let mut missing = Vec::new();
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            for (i, _) in text.match_indices("t(\"") {
+                // `page.t(KEY)` and `ctx.t(KEY)`, but not `split(…)`.
+                let before = text[..i].chars().next_back().unwrap_or(' ');
+                if before.is_alphanumeric() || before == '_' {
+                    continue;
+                }
+                let rest = &text[i + 3..];
+                let key = &rest[..rest.find('"').unwrap()];
+                if !key.contains('{') && !has(key) {
+                    missing.push(format!("{}: {key}", file.display()));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "missing texts: {missing:#?}");
+    }
+
+    #[test]
+    fn accept_language_picks_the_best_supported() {
+        assert_eq!(
+            from_accept_language("en-US,en;q=0.9,de;q=0.8"),
+            Some(Lang::En)
+        );
+        assert_eq!(
+            from_accept_language("fr,de-DE;q=0.7,en;q=0.5"),
+            Some(Lang::De)
+        );
+        assert_eq!(from_accept_language("fr"), None);
+        assert_eq!(from_accept_language("en;q=0, de;q=0.1"), Some(Lang::De));
+    }
+
+    #[test]
+    fn unknown_keys_are_marked() {
+        assert_eq!(t(Lang::De, "nav.integration"), "Integration");
+        assert_eq!(t(Lang::En, "nav.history"), "Sync history");
+        assert_eq!(t(Lang::En, "no.such.key"), "⟨?⟩");
+    }
+}

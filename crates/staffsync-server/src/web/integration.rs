@@ -1,0 +1,463 @@
+//! `/integration`: the Personio card.
+//!
+//! Not connected: Client-ID and Secret ("Verbinden"); the secret is never rendered back.
+//! Connected: which attributes the credential can read, last and next sync, a failing
+//! banner, "Jetzt synchronisieren" (asks the scheduler), "Änderungen anzeigen" (a dry
+//! run, rendered at once), the review of a held run ("Übernehmen" / "Ablehnen"), and
+//! "Trennen" (the directory stays).
+
+use super::view::{self, ChangeView, PersonView, RunView};
+use super::{Ctx, Page, WebResult, WebState, message, render};
+use crate::connect::{self, ConnectError};
+use crate::sync_job::{SyncError, SyncOptions};
+use askama::Template;
+use axum::extract::{Form, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use secrecy::SecretString;
+use serde::Deserialize;
+use staffsync_core::{DirectoryEmployee, PersonioId};
+use staffsync_store::{RunId, RunKind, RunStatus, Schedule};
+use std::collections::HashMap;
+use time::OffsetDateTime;
+
+/// Personio's API, the default under "Erweitert".
+const DEFAULT_PERSONIO_URL: &str = "https://api.personio.de";
+
+/// One attribute row of the connected card.
+pub(crate) struct AttrRow {
+    label: &'static str,
+    key: &'static str,
+    level: &'static str,
+    level_label: &'static str,
+    readable: bool,
+    /// What goes wrong without it (shown when it is not readable).
+    note: &'static str,
+}
+
+/// The review of a held run.
+pub(crate) struct HeldView {
+    run_id: i64,
+    /// "17 von 55 Personen im Verzeichnis würden entfernt."
+    summary: String,
+    people: Vec<PersonView>,
+    /// The admin already accepted; the scheduler has not run it yet.
+    accepting: bool,
+}
+
+pub(crate) struct ConnectedView {
+    client_id: String,
+    base_url: String,
+    connected_at: String,
+    attrs: Vec<AttrRow>,
+    last_run: Option<RunView>,
+    next_sync: Option<String>,
+    running: bool,
+    failing: Option<(i64, String)>,
+    held: Option<HeldView>,
+    employees: usize,
+}
+
+#[derive(Template)]
+#[template(path = "integration.html")]
+pub(crate) struct IntegrationTemplate {
+    page: Page,
+    connected: Option<ConnectedView>,
+    client_id: String,
+    personio_url: String,
+    error: Option<String>,
+}
+
+/// Attributes shown on the card: (key, level).
+const ATTRIBUTES: &[(&str, &str)] = &[
+    ("first_name", "mandatory"),
+    ("last_name", "mandatory"),
+    ("email", "mandatory"),
+    ("department", "mandatory"),
+    ("hire_date", "recommended"),
+    ("termination_date", "recommended"),
+    ("status", "recommended"),
+    ("position", "optional"),
+    ("office", "optional"),
+    ("team", "optional"),
+    ("supervisor", "optional"),
+    ("subcompany", "optional"),
+    ("cost_centers", "optional"),
+];
+
+fn attr_rows(readable: &[String], ctx: &Ctx) -> Vec<AttrRow> {
+    ATTRIBUTES
+        .iter()
+        .map(|(key, level)| {
+            let note_key = match *level {
+                "recommended" => format!("attrnote.{key}"),
+                "optional" => "attrnote.optional".to_owned(),
+                _ => "int.attr_where".to_owned(),
+            };
+            AttrRow {
+                label: ctx.t(&format!("attr.{key}")),
+                key,
+                level,
+                level_label: ctx.t(&format!("int.attr_level.{level}")),
+                readable: readable.iter().any(|r| r == key),
+                note: ctx.t(&note_key),
+            }
+        })
+        .collect()
+}
+
+fn lease_live(s: &Schedule, now: OffsetDateTime) -> bool {
+    s.lease_owner.is_some() && s.lease_expires_at.is_some_and(|t| t > now)
+}
+
+/// `GET /integration`.
+pub(crate) async fn page(State(state): State<WebState>, ctx: Ctx) -> WebResult {
+    let connected = connected_view(&state, &ctx).await?;
+    render(
+        StatusCode::OK,
+        &IntegrationTemplate {
+            page: ctx.page("integration"),
+            connected,
+            client_id: String::new(),
+            personio_url: DEFAULT_PERSONIO_URL.to_owned(),
+            error: None,
+        },
+    )
+}
+
+async fn connected_view(
+    state: &WebState,
+    ctx: &Ctx,
+) -> Result<Option<ConnectedView>, super::WebError> {
+    let store = &state.app.store;
+    let account = &ctx.account;
+    let Some(conn) = store.connection(account.id).await? else {
+        return Ok(None);
+    };
+    let tz = account.time_zone.as_str();
+    let lang = ctx.lang();
+    let now = OffsetDateTime::now_utc();
+    let runs = store.runs(account.id).await?;
+    let last = runs.iter().find(|r| r.kind == RunKind::Full);
+    let schedule = store.schedule(account.id).await?;
+    let directory = store.directory(account.id).await?;
+    let held = match last {
+        Some(run) if run.status == RunStatus::Held => {
+            let by_id: HashMap<PersonioId, &DirectoryEmployee> =
+                directory.iter().map(|e| (e.personio_id, e)).collect();
+            let changes = store.run_changes(account.id, run.id).await?;
+            let people = changes
+                .iter()
+                .filter(|c| c.action == "remove")
+                .map(|c| person(c.personio_id, by_id.get(&c.personio_id).copied()))
+                .collect();
+            Some(HeldView {
+                run_id: run.id.0,
+                summary: held_summary(
+                    ctx,
+                    run.held.map_or(0, |h| h.removing),
+                    run.held.map_or(0, |h| h.directory_size),
+                ),
+                people,
+                accepting: schedule.as_ref().is_some_and(|s| s.accept_deletions),
+            })
+        }
+        _ => None,
+    };
+    let failing = schedule.as_ref().and_then(|s| {
+        (s.consecutive_failures >= i64::from(state.app.config.failing_after)).then(|| {
+            (
+                s.consecutive_failures,
+                s.last_error.clone().unwrap_or_default(),
+            )
+        })
+    });
+    Ok(Some(ConnectedView {
+        client_id: conn.client_id.clone(),
+        base_url: conn.base_url.clone(),
+        connected_at: view::when(conn.connected_at, tz, lang),
+        attrs: attr_rows(&conn.readable_attributes, ctx),
+        last_run: last.map(|r| RunView::of(r, tz, lang)),
+        next_sync: schedule
+            .as_ref()
+            .map(|s| view::when(s.next_run_at, tz, lang)),
+        running: schedule.as_ref().is_some_and(|s| lease_live(s, now))
+            || runs.first().is_some_and(|r| r.status == RunStatus::Running),
+        failing,
+        held,
+        employees: directory.len(),
+    }))
+}
+
+/// "17 von 55 Personen im Verzeichnis würden entfernt."
+fn held_summary(ctx: &Ctx, removing: usize, size: usize) -> String {
+    ctx.t("held.would_remove")
+        .replace("{n}", &removing.to_string())
+        .replace("{total}", &size.to_string())
+}
+
+fn person(id: PersonioId, e: Option<&DirectoryEmployee>) -> PersonView {
+    match e {
+        Some(e) => PersonView {
+            personio_id: id.0,
+            name: view::full_name(e),
+            email: e.email.clone(),
+            department: e.department.clone().unwrap_or_default(),
+            ..PersonView::default()
+        },
+        None => PersonView {
+            personio_id: id.0,
+            ..PersonView::default()
+        },
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ConnectForm {
+    #[serde(default)]
+    client_id: String,
+    #[serde(default)]
+    client_secret: String,
+    #[serde(default)]
+    personio_url: String,
+}
+
+/// `POST /integration/connect`: check the credential with Personio and store it.
+pub(crate) async fn connect(
+    State(state): State<WebState>,
+    ctx: Ctx,
+    Form(form): Form<ConnectForm>,
+) -> WebResult {
+    let client_id = form.client_id.trim().to_owned();
+    let url = match form.personio_url.trim() {
+        "" => DEFAULT_PERSONIO_URL.to_owned(),
+        u => u.to_owned(),
+    };
+    let error = if client_id.is_empty() || form.client_secret.trim().is_empty() {
+        Some(ctx.t("connect.error.missing").to_owned())
+    } else {
+        let secret = SecretString::from(form.client_secret.trim().to_owned());
+        match connect::connect(&state.app.store, ctx.account.id, &url, &client_id, secret).await {
+            Ok(_) => {
+                tracing::info!(account = %ctx.account.slug, admin = %ctx.admin.id, "connected to Personio from the web app");
+                // A reconnect keeps an existing schedule: make it due now as well.
+                let _ = state.app.store.request_sync(ctx.account.id, false).await;
+                ctx.flash("ok", ctx.t("connect.ok")).await;
+                return Ok(Redirect::to("/integration").into_response());
+            }
+            Err(e) => Some(connect_error(&e, &ctx)),
+        }
+    };
+    render(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &IntegrationTemplate {
+            page: ctx.page("integration"),
+            connected: None,
+            client_id,
+            personio_url: url,
+            error,
+        },
+    )
+}
+
+/// A connect failure in plain words, with where to fix it.
+fn connect_error(e: &ConnectError, ctx: &Ctx) -> String {
+    match e {
+        ConnectError::BadUrl(_) => ctx.t("connect.error.url").to_owned(),
+        ConnectError::Personio(personio::Error::WrongCredentials) => {
+            ctx.t("connect.error.wrong").to_owned()
+        }
+        ConnectError::Personio(personio::Error::AttributeNotReadable { attribute }) => {
+            let label = ctx.t(&format!("attr.{attribute}"));
+            let label = if label == "⟨?⟩" {
+                attribute.as_str()
+            } else {
+                label
+            };
+            ctx.t("connect.error.attribute").replace("{attr}", label)
+        }
+        ConnectError::Personio(
+            personio::Error::Unavailable { .. } | personio::Error::RateLimited { .. },
+        ) => ctx.t("connect.error.unavailable").to_owned(),
+        other => format!("{} {other}", ctx.t("connect.error.other")),
+    }
+}
+
+/// `POST /integration/sync`: ask the scheduler for a sync now.
+pub(crate) async fn sync_now(State(state): State<WebState>, ctx: Ctx) -> WebResult {
+    state.app.store.request_sync(ctx.account.id, false).await?;
+    ctx.flash("ok", ctx.t("int.sync_requested")).await;
+    Ok(Redirect::to("/integration").into_response())
+}
+
+#[derive(Template)]
+#[template(path = "preview.html")]
+pub(crate) struct PreviewTemplate {
+    page: Page,
+    creates: Vec<PersonView>,
+    updates: Vec<PersonView>,
+    removals: Vec<PersonView>,
+    skips: Vec<PersonView>,
+    unchanged: usize,
+    held: Option<String>,
+    past: bool,
+    warnings: Vec<String>,
+    error: Option<String>,
+}
+
+/// `POST /integration/preview`: a dry run, rendered at once.
+pub(crate) async fn preview(State(state): State<WebState>, ctx: Ctx) -> WebResult {
+    let store = &state.app.store;
+    let lang = ctx.lang();
+    let now = OffsetDateTime::now_utc();
+    // A dry run would interrupt a running sync (one running run per account).
+    if store
+        .schedule(ctx.account.id)
+        .await?
+        .is_some_and(|s| lease_live(&s, now))
+    {
+        ctx.flash("error", ctx.t("int.preview_busy")).await;
+        return Ok(Redirect::to("/integration").into_response());
+    }
+    let options = SyncOptions {
+        dry_run: true,
+        unlimited_rate: !state.app.config.personio_rate_limit,
+        ..SyncOptions::default()
+    };
+    let mut template = PreviewTemplate {
+        page: ctx.page("integration"),
+        creates: Vec::new(),
+        updates: Vec::new(),
+        removals: Vec::new(),
+        skips: Vec::new(),
+        unchanged: 0,
+        held: None,
+        past: false,
+        warnings: Vec::new(),
+        error: None,
+    };
+    let report = match crate::run_sync(store, &ctx.account, &options, &|_, _| {}).await {
+        Ok(report) => report,
+        Err(e @ (SyncError::Store(_) | SyncError::TimeZone(_))) => return Err(e.into()),
+        Err(e) => {
+            template.error = Some(e.to_string());
+            return render(StatusCode::OK, &template);
+        }
+    };
+    let plan = report.plan;
+    let directory = store.directory(ctx.account.id).await?;
+    let by_id: HashMap<PersonioId, &DirectoryEmployee> =
+        directory.iter().map(|e| (e.personio_id, e)).collect();
+    template.creates = plan
+        .creates
+        .iter()
+        .map(|e| PersonView {
+            note: view::groups_text(&e.groups, lang),
+            ..person(e.personio_id, Some(e))
+        })
+        .collect();
+    template.updates = plan
+        .updates
+        .iter()
+        .map(|u| PersonView {
+            changes: u.changes.iter().map(|c| ChangeView::of(c, lang)).collect(),
+            ..person(u.after.personio_id, Some(&u.after))
+        })
+        .collect();
+    template.removals = plan
+        .removals
+        .iter()
+        .map(|r| PersonView {
+            note: view::removal_reason(&r.reason, lang),
+            ..person(r.personio_id, by_id.get(&r.personio_id).copied())
+        })
+        .collect();
+    template.skips = plan
+        .skips
+        .iter()
+        .map(|s| PersonView {
+            note: view::skip_reason(&s.reason, lang),
+            ..match s.personio_id {
+                Some(id) => person(id, by_id.get(&id).copied()),
+                None => PersonView::default(),
+            }
+        })
+        .collect();
+    template.unchanged = plan.unchanged;
+    template.held = plan
+        .held
+        .map(|h| held_summary(&ctx, h.removing, h.directory_size));
+    template.warnings = plan
+        .warnings
+        .iter()
+        .map(|w| match w {
+            staffsync_core::Warning::AttributeNotReadable { attribute } => format!(
+                "{} {}",
+                ctx.t("warn.attribute"),
+                view::field_label(attribute, lang)
+            ),
+            staffsync_core::Warning::IncompleteListing => ctx.t("warn.incomplete").to_owned(),
+        })
+        .collect();
+    render(StatusCode::OK, &template)
+}
+
+/// `POST /integration/held/{run}/accept`: the next sync may remove them.
+pub(crate) async fn accept_held(
+    State(state): State<WebState>,
+    ctx: Ctx,
+    Path(run): Path<i64>,
+) -> WebResult {
+    let store = &state.app.store;
+    match store.run(ctx.account.id, RunId(run)).await? {
+        Some(r) if r.status == RunStatus::Held => {
+            store.request_sync(ctx.account.id, true).await?;
+            tracing::info!(account = %ctx.account.slug, admin = %ctx.admin.id, run, "admin accepted a held run");
+            ctx.flash("ok", ctx.t("held.accepted")).await;
+            Ok(Redirect::to("/integration").into_response())
+        }
+        _ => Ok(not_found(ctx.page("integration"))),
+    }
+}
+
+/// `POST /integration/held/{run}/reject`: nobody is removed; the run is marked rejected.
+pub(crate) async fn reject_held(
+    State(state): State<WebState>,
+    ctx: Ctx,
+    Path(run): Path<i64>,
+) -> WebResult {
+    let changed = state
+        .app
+        .store
+        .set_run_status(
+            ctx.account.id,
+            RunId(run),
+            RunStatus::Held,
+            RunStatus::Rejected,
+        )
+        .await?;
+    if !changed {
+        return Ok(not_found(ctx.page("integration")));
+    }
+    tracing::info!(account = %ctx.account.slug, admin = %ctx.admin.id, run, "admin rejected a held run");
+    ctx.flash("ok", ctx.t("held.rejected")).await;
+    Ok(Redirect::to("/integration").into_response())
+}
+
+/// `POST /integration/disconnect`: forget the credential and the schedule; keep the
+/// directory.
+pub(crate) async fn disconnect(State(state): State<WebState>, ctx: Ctx) -> WebResult {
+    state.app.store.remove_connection(ctx.account.id).await?;
+    tracing::info!(account = %ctx.account.slug, admin = %ctx.admin.id, "disconnected from Personio");
+    ctx.flash("ok", ctx.t("int.disconnected")).await;
+    Ok(Redirect::to("/integration").into_response())
+}
+
+pub(crate) fn not_found(page: Page) -> axum::response::Response {
+    message(
+        StatusCode::NOT_FOUND,
+        page,
+        "notfound.title",
+        "notfound.text",
+    )
+}

@@ -1,0 +1,252 @@
+//! View models and formatting shared by the pages: times in the account's zone, run
+//! summaries, and plain-language reasons for skips and removals.
+//!
+//! Everything here produces plain text; templates escape it.
+
+use super::i18n::{Lang, t};
+use staffsync_core::{RemovalReason, SkipReason};
+use staffsync_store::RunSummary;
+use time::OffsetDateTime;
+use time::macros::format_description;
+use time_tz::{OffsetDateTimeExt as _, timezones};
+
+/// `dd.mm.yyyy, HH:MM` (German) or `yyyy-mm-dd HH:MM` (English) in time zone `tz`
+/// (UTC when the zone is unknown).
+pub fn when(at: OffsetDateTime, tz: &str, lang: Lang) -> String {
+    let local = match timezones::get_by_name(tz) {
+        Some(zone) => at.to_timezone(zone),
+        None => at,
+    };
+    let formatted = match lang {
+        Lang::De => local.format(format_description!(
+            "[day].[month].[year], [hour]:[minute] Uhr"
+        )),
+        Lang::En => local.format(format_description!("[year]-[month]-[day] [hour]:[minute]")),
+    };
+    formatted.unwrap_or_else(|_| at.to_string())
+}
+
+/// A calendar date as the language writes it.
+pub fn date(d: time::Date, lang: Lang) -> String {
+    let formatted = match lang {
+        Lang::De => d.format(format_description!("[day].[month].[year]")),
+        Lang::En => d.format(format_description!("[year]-[month]-[day]")),
+    };
+    formatted.unwrap_or_else(|_| d.to_string())
+}
+
+/// A run as listed.
+#[derive(Debug, Clone)]
+pub struct RunView {
+    pub id: i64,
+    pub when: String,
+    pub kind: &'static str,
+    /// The status code (a CSS class): `applied`, `held`, ….
+    pub status: String,
+    pub status_label: &'static str,
+    pub created: i64,
+    pub updated: i64,
+    pub removed: i64,
+    pub skipped: i64,
+    pub unchanged: i64,
+    pub error: Option<String>,
+    pub warnings: Vec<String>,
+}
+
+impl RunView {
+    pub fn of(run: &RunSummary, tz: &str, lang: Lang) -> RunView {
+        let status = run.status.as_str().to_owned();
+        RunView {
+            id: run.id.0,
+            when: when(run.started_at, tz, lang),
+            kind: t(lang, &format!("runkind.{}", run.kind.as_str())),
+            status_label: t(lang, &format!("status.{status}")),
+            status,
+            created: run.created,
+            updated: run.updated,
+            removed: run.removed,
+            skipped: run.skipped,
+            unchanged: run.unchanged,
+            error: run.error.clone(),
+            warnings: run.warnings.clone(),
+        }
+    }
+}
+
+/// Why someone is not (or no longer) imported, in plain words.
+pub fn skip_reason(reason: &SkipReason, lang: Lang) -> String {
+    let tr = |k: &str| t(lang, k);
+    match reason {
+        SkipReason::NotStarted { hire_date } => {
+            format!("{} {}", tr("why.not_started"), date(*hire_date, lang))
+        }
+        SkipReason::Terminated { termination_date } => {
+            format!("{} {}", tr("why.terminated"), date(*termination_date, lang))
+        }
+        SkipReason::Status { status } => format!("{} „{status}“", tr("why.status")),
+        SkipReason::MissingField { field } => {
+            format!("{} {}", tr("why.missing_field"), field_label(field, lang))
+        }
+        SkipReason::InvalidEmail => tr("why.invalid_email").to_owned(),
+        SkipReason::DuplicateEmail { other } => format!("{} {other}", tr("why.duplicate_email")),
+        SkipReason::Malformed { detail } => format!("{} {detail}", tr("why.malformed")),
+    }
+}
+
+/// Why someone is removed, in plain words.
+pub fn removal_reason(reason: &RemovalReason, lang: Lang) -> String {
+    match reason {
+        RemovalReason::NotListed => t(lang, "why.not_listed").to_owned(),
+        RemovalReason::NoLongerEligible { because } => format!(
+            "{} {}",
+            t(lang, "why.no_longer_eligible"),
+            skip_reason(because, lang)
+        ),
+    }
+}
+
+/// The label of a directory field (`department` → "Abteilung"); custom attributes and
+/// unknown fields keep their key.
+pub fn field_label(field: &str, lang: Lang) -> String {
+    let key = format!("field.{field}");
+    if super::i18n::has(&key) {
+        t(lang, &key).to_owned()
+    } else {
+        field.to_owned()
+    }
+}
+
+/// One field change, before → after.
+#[derive(Debug, Clone)]
+pub struct ChangeView {
+    pub field: String,
+    pub before: String,
+    pub after: String,
+}
+
+impl ChangeView {
+    pub fn of(c: &staffsync_core::FieldChange, lang: Lang) -> ChangeView {
+        let none = t(lang, "common.none");
+        if c.field == "groups" {
+            // Only the groups that change: left / joined.
+            let split = |v: &Option<String>| -> Vec<String> {
+                v.as_deref()
+                    .map(|s| s.split("; ").map(str::to_owned).collect())
+                    .unwrap_or_default()
+            };
+            let (before, after) = (split(&c.before), split(&c.after));
+            let show = |items: Vec<&String>| {
+                let text = items
+                    .iter()
+                    .map(|g| group_label(g, lang))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                if text.is_empty() {
+                    none.to_owned()
+                } else {
+                    text
+                }
+            };
+            return ChangeView {
+                field: field_label(&c.field, lang),
+                before: show(before.iter().filter(|g| !after.contains(g)).collect()),
+                after: show(after.iter().filter(|g| !before.contains(g)).collect()),
+            };
+        }
+        ChangeView {
+            field: field_label(&c.field, lang),
+            before: c.before.clone().unwrap_or_else(|| none.to_owned()),
+            after: c.after.clone().unwrap_or_else(|| none.to_owned()),
+        }
+    }
+}
+
+/// A person in a list of changes. `name` is empty when unknown (erased).
+#[derive(Debug, Clone, Default)]
+pub struct PersonView {
+    pub personio_id: i64,
+    pub name: String,
+    pub email: String,
+    pub department: String,
+    /// Groups, reasons or field changes, depending on the list.
+    pub note: String,
+    pub changes: Vec<ChangeView>,
+}
+
+/// `Vorname Nachname` of a directory employee.
+pub fn full_name(e: &staffsync_core::DirectoryEmployee) -> String {
+    format!("{} {}", e.first_name, e.last_name)
+}
+
+/// Groups as `Abteilung: Sales, Arbeitsort: Berlin`.
+pub fn groups_text<'a>(
+    groups: impl IntoIterator<Item = &'a staffsync_core::GroupKey>,
+    lang: Lang,
+) -> String {
+    groups
+        .into_iter()
+        .map(|g| {
+            format!(
+                "{}: {}",
+                t(lang, &format!("gk.{}", g.kind.as_str())),
+                g.name
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `department: Sales` → `Abteilung: Sales` (unknown kinds stay as they are).
+fn group_label(text: &str, lang: Lang) -> String {
+    match text.split_once(": ") {
+        Some((kind, name)) => match staffsync_core::GroupKind::parse(kind) {
+            Some(k) => format!("{}: {name}", t(lang, &format!("gk.{}", k.as_str()))),
+            None => text.to_owned(),
+        },
+        None => text.to_owned(),
+    }
+}
+
+/// The singular label of a group kind ("Abteilung").
+pub fn kind_singular(kind: staffsync_core::GroupKind, lang: Lang) -> &'static str {
+    t(lang, &format!("gk.{}", kind.as_str()))
+}
+
+/// The plural label of a group kind.
+pub fn kind_label(kind: staffsync_core::GroupKind, lang: Lang) -> &'static str {
+    t(lang, &format!("kind.{}", kind.as_str()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::{date, datetime};
+
+    #[test]
+    fn times_show_in_the_account_zone() {
+        let at = datetime!(2026-01-15 23:30 UTC);
+        assert_eq!(when(at, "Europe/Berlin", Lang::De), "16.01.2026, 00:30 Uhr");
+        assert_eq!(when(at, "Europe/Berlin", Lang::En), "2026-01-16 00:30");
+        assert_eq!(when(at, "Nowhere/Else", Lang::En), "2026-01-15 23:30");
+    }
+
+    #[test]
+    fn reasons_are_plain_words() {
+        let r = SkipReason::NotStarted {
+            hire_date: date!(2026 - 07 - 01),
+        };
+        assert_eq!(
+            skip_reason(&r, Lang::De),
+            "Hat noch nicht angefangen, Eintrittsdatum 01.07.2026"
+        );
+        assert_eq!(
+            removal_reason(&RemovalReason::NotListed, Lang::En),
+            "No longer listed by Personio"
+        );
+        assert_eq!(field_label("department", Lang::De), "Abteilung");
+        assert_eq!(
+            field_label("attributes.dynamic_1", Lang::De),
+            "attributes.dynamic_1"
+        );
+    }
+}

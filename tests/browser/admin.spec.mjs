@@ -1,0 +1,292 @@
+// Walks the staffsync admin web app in real headless Chromium, as an admin would:
+// log in (a wrong password first), connect Personio (the simulator), watch the first sync
+// fill the directory, change someone in "Personio", preview the change, sync it, delete
+// more than 20% of the company, review the held run, accept it, read the sync history,
+// switch to English, and check that a Personio name with HTML shows as text.
+//
+// Plain node (no test runner): exits 0 when every step passed, 1 otherwise. Driven by
+// crates/staffsync/tests/browser.rs, which starts the simulator and `staffsync serve`.
+// Env: BASE_URL, SIM_URL, ADMIN_EMAIL, ADMIN_PASSWORD, CLIENT_ID, CLIENT_SECRET,
+// SCREENSHOT_DIR, optional CHROMIUM (default /usr/bin/chromium).
+// Waiting is always for a selector, a text or a server-side state with a deadline; a
+// fixed sleep is never an assertion.
+
+import { chromium } from 'playwright-core';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const need = (name) => {
+  const v = process.env[name];
+  if (!v) throw new Error(`environment variable ${name} is not set`);
+  return v;
+};
+const BASE = need('BASE_URL').replace(/\/$/, '');
+const SIM = need('SIM_URL').replace(/\/$/, '');
+const ADMIN_EMAIL = need('ADMIN_EMAIL');
+const ADMIN_PASSWORD = need('ADMIN_PASSWORD');
+const CLIENT_ID = need('CLIENT_ID');
+const CLIENT_SECRET = need('CLIENT_SECRET');
+const SHOTS = need('SCREENSHOT_DIR');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const TIMEOUT = 60_000;
+
+mkdirSync(SHOTS, { recursive: true });
+const profile = mkdtempSync(join(tmpdir(), 'staffsync-chromium-'));
+
+let shotNo = 0;
+let page;
+const step = (text) => console.log(`• ${text}`);
+const shot = async (name) => {
+  shotNo += 1;
+  const path = join(SHOTS, `${String(shotNo).padStart(2, '0')}-${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  console.log(`  screenshot ${path}`);
+};
+const assert = (cond, msg) => {
+  if (!cond) throw new Error(`assertion failed: ${msg}`);
+};
+
+/** Polls `check` (reloading state each time) until it returns true, or fails after `ms`. */
+async function until(what, check, ms = TIMEOUT) {
+  const deadline = Date.now() + ms;
+  let last;
+  while (Date.now() < deadline) {
+    try {
+      if (await check()) return;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${last.message}` : ''}`);
+}
+
+async function sim(method, path, body) {
+  const res = await fetch(`${SIM}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+/** Employees the sync imports: active, started, not leaving, no HTML in the name. */
+function eligible(employees, today) {
+  return employees.filter(
+    (e) =>
+      e.status === 'active' &&
+      (!e.hire_date || e.hire_date <= today) &&
+      !e.termination_date &&
+      !/[<>&]/.test(`${e.first_name}${e.last_name}`) &&
+      e.email && e.department,
+  );
+}
+
+const go = (path) => page.goto(`${BASE}${path}`);
+const rowsOf = (selector) => page.locator(selector).count();
+
+async function main() {
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    locale: 'de-DE',
+    viewport: { width: 1280, height: 860 },
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  context.setDefaultTimeout(TIMEOUT);
+  page = context.pages()[0] ?? (await context.newPage());
+  try {
+    await walk();
+  } finally {
+    await context.close();
+  }
+}
+
+async function walk() {
+  step('unauthenticated → login page');
+  await go('/');
+  await page.waitForURL(/\/login$/);
+  await page.getByRole('heading', { name: 'Anmelden' }).waitFor();
+  await shot('login');
+
+  step('wrong password → error shown');
+  await page.getByLabel('E-Mail').fill(ADMIN_EMAIL);
+  await page.getByLabel('Passwort').fill('definitely-not-the-password');
+  await page.getByRole('button', { name: 'Anmelden' }).click();
+  await page.locator('#login-error', { hasText: 'E-Mail oder Passwort ist falsch' }).waitFor();
+  await shot('login-wrong-password');
+
+  step('right password → Integration');
+  await page.getByLabel('Passwort').fill(ADMIN_PASSWORD);
+  await page.getByRole('button', { name: 'Anmelden' }).click();
+  await page.waitForURL(/\/integration$/);
+  await page.getByRole('heading', { name: 'Mit Personio verbinden' }).waitFor();
+  for (const item of ['Integration', 'Mitarbeiter', 'Gruppen', 'Synchronisationsverlauf']) {
+    await page.locator('nav.menu').getByRole('link', { name: item, exact: true }).waitFor();
+  }
+  await shot('integration-not-connected');
+
+  step('connect with the simulator credentials');
+  await page.getByLabel('Client-ID').fill(CLIENT_ID);
+  await page.getByLabel('Secret').fill(CLIENT_SECRET);
+  await page.locator('summary', { hasText: 'Erweitert' }).click();
+  await page.getByLabel('Personio-URL').fill(SIM);
+  await page.getByRole('button', { name: 'Verbinden' }).click();
+  await page.locator('.flash.ok', { hasText: 'Verbunden' }).waitFor();
+  assert(!(await page.content()).includes(CLIENT_SECRET), 'the secret is never rendered');
+  await page.locator('#attributes tr[data-attr="department"]', { hasText: 'freigegeben' }).waitFor();
+  await shot('integration-connected');
+
+  step('the first sync fills the directory');
+  await until('the first applied sync', async () => {
+    await go('/integration');
+    return (await page.locator('#last-sync .badge.applied').count()) > 0;
+  });
+  await shot('integration-after-first-sync');
+  await go('/employees');
+  await page.locator('#employees tbody tr').first().waitFor();
+  const firstTotal = Number((await page.locator('#employee-total').innerText()).replace(/\D/g, ''));
+  assert(firstTotal > 30, `directory has people (${firstTotal})`);
+  await shot('employees');
+
+  step('change someone in Personio (simulator)');
+  const company = await sim('GET', '/_sim/company');
+  const all = await sim('GET', '/_sim/employees');
+  const candidates = eligible(all, company.today);
+  assert(candidates.length > 30, `enough eligible simulated employees (${candidates.length})`);
+  const mover = candidates[0];
+  const renamed = candidates[1];
+  await sim('PATCH', `/_sim/employees/${mover.id}`, { department: 'Qualitätssicherung' });
+  await sim('PATCH', `/_sim/employees/${renamed.id}`, { first_name: '<b>Ana</b>' });
+
+  step('"Änderungen anzeigen" previews the change');
+  await go('/integration');
+  await page.getByRole('button', { name: 'Änderungen anzeigen' }).click();
+  await page.getByRole('heading', { name: 'Änderungen anzeigen' }).waitFor();
+  const moverRow = page.locator('#updates tr.update', { hasText: `${mover.first_name} ${mover.last_name}` });
+  await moverRow.waitFor();
+  assert((await moverRow.innerText()).includes('Qualitätssicherung'), 'preview shows the new department');
+  assert((await moverRow.innerText()).includes(mover.department), 'preview shows the old department');
+  const renamedRow = page.locator('#updates tr.update', { hasText: '<b>Ana</b>' });
+  await renamedRow.waitFor();
+  assert((await renamedRow.locator('b', { hasText: /^Ana$/ }).count()) === 0, 'HTML in a name is not markup in the preview');
+  await shot('preview');
+
+  step('"Jetzt synchronisieren" applies it');
+  await go('/integration');
+  await page.getByRole('button', { name: 'Jetzt synchronisieren' }).click();
+  await page.locator('.flash.ok', { hasText: 'Synchronisation angefordert' }).waitFor();
+  await shot('sync-requested');
+  await until('the department change in the directory', async () => {
+    await go(`/employees?q=${encodeURIComponent(mover.email)}`);
+    const row = page.locator('#employees tbody tr').first();
+    return (await row.count()) > 0 && (await row.innerText()).includes('Qualitätssicherung');
+  });
+  await shot('employee-moved');
+
+  step('a name with HTML shows as text');
+  await go(`/employees?q=${encodeURIComponent('<b>Ana</b>')}`);
+  const cell = page.locator('#employees td.name', { hasText: '<b>Ana</b>' });
+  await cell.waitFor();
+  assert((await cell.locator('b').count()) === 0, 'no <b> element inside the name cell');
+  assert((await cell.innerText()).startsWith('<b>Ana</b>'), 'the literal text is shown');
+  await shot('html-name-escaped');
+
+  step('groups with the anonymity threshold');
+  await go('/groups');
+  await page.getByRole('heading', { name: 'Abteilungen' }).waitFor();
+  await page.getByRole('link', { name: 'Qualitätssicherung' }).waitFor();
+  await page.locator('.badge.warn', { hasText: 'Anonymitätsgrenze' }).first().waitFor();
+  await shot('groups');
+
+  step('delete more than 20% of the company in Personio');
+  const gone = candidates.slice(2, 2 + Math.ceil(firstTotal * 0.3));
+  for (const e of gone) await sim('DELETE', `/_sim/employees/${e.id}`);
+  await go('/integration');
+  await page.getByRole('button', { name: 'Jetzt synchronisieren' }).click();
+  await page.locator('.flash.ok', { hasText: 'Synchronisation angefordert' }).waitFor();
+
+  step('the sync is held; the review lists who would go');
+  await until('the held review', async () => {
+    await go('/integration');
+    return (await page.locator('#held-review').count()) > 0;
+  });
+  const listed = await rowsOf('#held-review tr.held-person');
+  assert(listed === gone.length, `held review lists ${gone.length} people (lists ${listed})`);
+  for (const e of gone.slice(0, 3)) {
+    await page.locator('#held-review tr.held-person', { hasText: `${e.first_name} ${e.last_name}` }).waitFor();
+  }
+  await shot('held-review');
+
+  step('"Übernehmen" removes them');
+  await page.getByRole('button', { name: 'Übernehmen' }).click();
+  await page.locator('.flash.ok', { hasText: 'Übernommen' }).waitFor();
+  await until('the accepted sync to be applied', async () => {
+    await go('/integration');
+    return (
+      (await page.locator('#held-review').count()) === 0 &&
+      (await page.locator('#last-sync .badge.applied').count()) > 0
+    );
+  });
+  await shot('accepted');
+  await go(`/employees?q=${encodeURIComponent(gone[0].email)}`);
+  await page.getByText('Keine Mitarbeiter gefunden.').waitFor();
+  await go('/employees');
+  const afterTotal = Number((await page.locator('#employee-total').innerText()).replace(/\D/g, ''));
+  assert(afterTotal === firstTotal - gone.length, `directory shrank by ${gone.length} (${firstTotal} → ${afterTotal})`);
+
+  step('sync history shows the runs');
+  await go('/history');
+  await page.getByRole('heading', { name: 'Synchronisationsverlauf' }).waitFor();
+  assert((await rowsOf('#runs tr.run-applied')) >= 3, 'three applied runs');
+  assert((await rowsOf('#runs tr.run-held')) === 1, 'one held run');
+  assert((await rowsOf('#runs tr.run-dry_run')) === 1, 'one preview');
+  await shot('history');
+  await page.locator('#runs tr.run-applied a').first().click();
+  await page.locator('#removals').waitFor();
+  await shot('run-detail');
+
+  step('switch to English');
+  await page.getByRole('link', { name: 'EN', exact: true }).click();
+  await page.getByRole('link', { name: '← Sync history' }).waitFor();
+  await go('/history');
+  await page.getByRole('heading', { name: 'Sync history' }).waitFor();
+  await go('/integration');
+  await page.getByRole('button', { name: 'Sync now' }).waitFor();
+  await shot('english');
+
+  step('log out');
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.waitForURL(/\/login$/);
+  await go('/employees');
+  await page.waitForURL(/\/login$/);
+}
+
+try {
+  await main();
+  console.log('browser walk: all steps passed');
+} catch (e) {
+  console.error(`browser walk FAILED: ${e.stack || e}`);
+  if (page) {
+    try {
+      await page.screenshot({ path: join(SHOTS, 'failure.png'), fullPage: true });
+      console.error(`  screenshot ${join(SHOTS, 'failure.png')} (at ${page.url()})`);
+    } catch {
+      // the page may be gone
+    }
+  }
+  process.exitCode = 1;
+} finally {
+  rmSync(profile, { recursive: true, force: true });
+}
