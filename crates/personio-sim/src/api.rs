@@ -1,5 +1,5 @@
-//! The Personio v1 endpoints: the gate every request passes (counting, latency, rate
-//! limits), `GET /v1/company/employees` (paging, filters, projection, faults),
+//! The Personio v1 endpoints: the gate every Personio request (v1 and v2) passes
+//! (counting, latency, rate limits), `GET /v1/company/employees` (paging, filters, projection, faults),
 //! `GET /v1/company/employees/{id}` and `GET /v1/company/employees/attributes`.
 //!
 //! Must never hold the state lock across an `.await`, and must never show an attribute the
@@ -78,6 +78,13 @@ pub(crate) async fn gate(State(state): State<SimState>, req: Request, next: Next
     {
         state.counters().rate_limited();
         // Personio's own 429s may come without Retry-After; clients must cope.
+        if req.uri().path().starts_with("/v2/") {
+            return crate::v2::error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too Many Requests",
+                "Rate limit exceeded.",
+            );
+        }
         return too_many(None);
     }
     next.run(req).await
@@ -174,7 +181,7 @@ fn matches(e: &Employee, q: &ListQuery) -> bool {
 }
 
 /// Cuts a body in the middle (on a character boundary).
-fn truncate_body(mut body: Vec<u8>) -> Vec<u8> {
+pub(crate) fn truncate_body(mut body: Vec<u8>) -> Vec<u8> {
     let mut cut = body.len() / 2;
     while cut > 0 && std::str::from_utf8(&body[..cut]).is_err() {
         cut -= 1;

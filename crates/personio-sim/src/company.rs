@@ -141,6 +141,8 @@ pub(crate) struct Company {
     /// In listing order.
     pub employees: Vec<Employee>,
     index: HashMap<u64, usize>,
+    /// Bumped whenever the listing gains or loses an employee (v2 cursors carry it).
+    pub generation: u64,
     next_id: u64,
     next_org_id: u64,
     rng: Rng,
@@ -267,6 +269,7 @@ impl Company {
             cost_centers,
             employees: Vec::with_capacity(employees),
             index: HashMap::with_capacity(employees),
+            generation: 0,
             next_id: 0,
             next_org_id: next_org_id + 1,
             rng: Rng::new(0),
@@ -489,12 +492,14 @@ impl Company {
 
     /// Appends to the end of the listing.
     pub(crate) fn push(&mut self, e: Employee) {
+        self.generation += 1;
         self.index.insert(e.id, self.employees.len());
         self.employees.push(e);
     }
 
     /// Inserts at the front of the listing (everything else shifts by one).
     pub(crate) fn insert_front(&mut self, e: Employee) {
+        self.generation += 1;
         self.employees.insert(0, e);
         self.reindex();
     }
@@ -503,6 +508,7 @@ impl Company {
     pub(crate) fn remove(&mut self, id: u64) -> bool {
         match self.position_of(id) {
             Some(i) => {
+                self.generation += 1;
                 self.employees.remove(i);
                 self.reindex();
                 true

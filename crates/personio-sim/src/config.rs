@@ -1,5 +1,5 @@
 //! How a simulator is configured: [`SimConfig`] (company size, seed, credential, limits,
-//! "today") and [`Quirks`] (switches for Personio behaviour the spec marks UNCONFIRMED).
+//! "today", webhook retry pacing) and [`Quirks`] (switches for Personio behaviour the spec marks UNCONFIRMED).
 //!
 //! Plain data with defaults. Must never start anything or read the clock.
 
@@ -28,6 +28,9 @@ pub struct SimConfig {
     pub per_ip_limit: Option<u32>,
     /// Switchable behaviours where Personio's is unconfirmed.
     pub quirks: Quirks,
+    /// Pause between webhook delivery attempts (a failed delivery is retried up to 6
+    /// times). Default 200.
+    pub retry_delay_ms: u64,
 }
 
 impl Default for SimConfig {
@@ -43,6 +46,7 @@ impl Default for SimConfig {
             readable: None,
             per_ip_limit: None,
             quirks: Quirks::default(),
+            retry_delay_ms: 200,
         }
     }
 }
@@ -78,6 +82,9 @@ pub struct Quirks {
     /// Status for wrong credentials on `POST /v1/auth`: 401 (default) or 403.
     pub wrong_credentials_status: u16,
     pub updated_since_zone: UpdatedSinceZone,
+    /// v2 `_meta.links.next.href` as an absolute URL (`http://host/v2/…`) instead of the
+    /// default relative `/v2/…`.
+    pub v2_absolute_next: bool,
 }
 
 impl Default for Quirks {
@@ -86,6 +93,7 @@ impl Default for Quirks {
             oversize_limit: OversizeLimit::Reject,
             wrong_credentials_status: 401,
             updated_since_zone: UpdatedSinceZone::Utc,
+            v2_absolute_next: false,
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The `/_sim/` control surface (no auth, JSON in and out): stats, employee mutations
-//! (hire, patch, terminate, delete, rehire), the credential's readable attributes, faults
-//! and quirks.
+//! (hire, patch, terminate, delete, rehire, each firing its webhook events), the clock, the
+//! webhook delivery mode and log, the credential's readable attributes, faults and quirks.
 //!
 //! Real Personio has none of this. Must never be counted in stats, rate-limited or delayed,
 //! and must never hold the state lock across an `.await`.
@@ -14,6 +14,7 @@ use crate::edit::{apply, rehire_suffix, sim_json};
 use crate::faults::Fault;
 use crate::render::error_body;
 use crate::state::SimState;
+use crate::webhooks::WebhookMode;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -41,6 +42,49 @@ pub(crate) fn routes() -> Router<SimState> {
             get(list_faults).post(add_fault).delete(clear_faults),
         )
         .route("/_sim/quirks", get(get_quirks).put(put_quirks))
+        .route("/_sim/clock", get(get_clock).post(set_clock))
+        .route(
+            "/_sim/webhooks/mode",
+            get(get_webhook_mode).put(put_webhook_mode),
+        )
+        .route(
+            "/_sim/webhooks/deliveries",
+            get(list_deliveries).delete(clear_deliveries),
+        )
+}
+
+/// Keys of the sim JSON whose change is a change of the person (`person.updated`);
+/// `position` fires nothing; every other key is a change of the employment.
+const PERSON_KEYS: &[&str] = &[
+    "first_name",
+    "last_name",
+    "preferred_name",
+    "email",
+    "gender",
+    crate::attributes::STANDORT,
+    crate::attributes::SENIORITY,
+    crate::attributes::LANGUAGES,
+];
+
+/// Which events a PATCH fires: `(person.updated, employment.updated)`, from the keys whose
+/// sim JSON value actually changed.
+fn patch_events(fields: &Map<String, Value>, before: &Value, after: &Value) -> (bool, bool) {
+    let (mut person, mut employment) = (false, false);
+    for key in fields.keys() {
+        if key == "position" || before.get(key) == after.get(key) {
+            continue;
+        }
+        if PERSON_KEYS.contains(&key.as_str()) {
+            person = true;
+        } else if before.get(key).is_some() {
+            employment = true;
+            // Leaving or re-entering `inactive` changes the person's status too.
+            if key == "status" && (before[key] == "inactive") != (after[key] == "inactive") {
+                person = true;
+            }
+        }
+    }
+    (person, employment)
 }
 
 fn bad(message: impl AsRef<str>) -> Response {
@@ -177,7 +221,10 @@ async fn hire(State(state): State<SimState>, body: Bytes) -> Response {
     e.changed.clear();
     e.base_modified = now;
     let json = sim_json(&w.company, &e);
+    let id = e.id;
     w.company.push(e);
+    state.fire(&mut w, "person.created", id, false);
+    state.fire(&mut w, "employment.created", id, true);
     ok(json)
 }
 
@@ -195,12 +242,20 @@ async fn update(State(state): State<SimState>, Path(id): Path<String>, body: Byt
     let Some(mut e) = w.company.get(id).cloned() else {
         return not_found(id);
     };
+    let before = sim_json(&w.company, &e);
     if let Err(msg) = apply(&mut w.company, &mut e, &fields, now) {
         return bad(msg);
     }
     let json = sim_json(&w.company, &e);
     if let Some(slot) = w.company.get_mut(id) {
         *slot = e;
+    }
+    let (person, employment) = patch_events(&fields, &before, &json);
+    if person {
+        state.fire(&mut w, "person.updated", id, false);
+    }
+    if employment {
+        state.fire(&mut w, "employment.updated", id, true);
     }
     ok(json)
 }
@@ -233,6 +288,10 @@ async fn terminate(State(state): State<SimState>, Path(id): Path<String>, body: 
         e.touch("status", now);
     }
     let e = e.clone();
+    state.fire(&mut w, "employment.updated", id, true);
+    if date <= today {
+        state.fire(&mut w, "employment.terminated", id, true);
+    }
     ok(sim_json(&w.company, &e))
 }
 
@@ -241,7 +300,9 @@ async fn remove(State(state): State<SimState>, Path(id): Path<String>) -> Respon
         Ok(id) => id,
         Err(r) => return *r,
     };
-    if state.world().company.remove(id) {
+    let mut w = state.world();
+    if w.company.remove(id) {
+        state.fire(&mut w, "person.deleted", id, false);
         ok(json!({"deleted": id}))
     } else {
         not_found(id)
@@ -307,6 +368,9 @@ async fn rehire(State(state): State<SimState>, Path(id): Path<String>, body: Byt
     }
     let json = sim_json(&w.company, &new);
     w.company.push(new);
+    state.fire(&mut w, "person.created", new_id, false);
+    // ADDED to the contract: the old profile's e-mail and status changed.
+    state.fire(&mut w, "person.updated", id, false);
     ok(json)
 }
 
@@ -373,4 +437,47 @@ async fn put_quirks(State(state): State<SimState>, body: Bytes) -> Response {
         Ok(()) => ok(json!(state.quirks())),
         Err(e) => bad(e.to_string()),
     }
+}
+
+async fn get_clock(State(state): State<SimState>) -> Response {
+    ok(json!({"today": ymd(state.today())}))
+}
+
+async fn set_clock(State(state): State<SimState>, body: Bytes) -> Response {
+    let fields = match object(&body) {
+        Ok(m) => m,
+        Err(r) => return *r,
+    };
+    let today = match fields.get("today").and_then(Value::as_str).map(parse_ymd) {
+        Some(Some(d)) => d,
+        _ => return bad("today: expected YYYY-MM-DD"),
+    };
+    state.set_today(today);
+    ok(json!({"today": ymd(state.today())}))
+}
+
+async fn get_webhook_mode(State(state): State<SimState>) -> Response {
+    ok(json!(state.webhook_mode()))
+}
+
+async fn put_webhook_mode(State(state): State<SimState>, body: Bytes) -> Response {
+    let mode: WebhookMode = if body.iter().all(u8::is_ascii_whitespace) {
+        WebhookMode::default()
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(m) => m,
+            Err(e) => return bad(format!("not a webhook mode: {e}")),
+        }
+    };
+    state.set_webhook_mode(mode);
+    ok(json!(state.webhook_mode()))
+}
+
+async fn list_deliveries(State(state): State<SimState>) -> Response {
+    ok(json!({"deliveries": state.deliveries()}))
+}
+
+async fn clear_deliveries(State(state): State<SimState>) -> Response {
+    state.clear_deliveries();
+    ok(json!({"deliveries": []}))
 }

@@ -1,6 +1,7 @@
 //! `personio-sim`: a faithful fake of Personio's v1 API (auth, employees, attributes,
-//! whitelisting, rate limits) with a `/_sim/` control surface for mutations and fault
-//! injection. The contract is `docs/simulator.md`.
+//! whitelisting, rate limits) and v2 API (token, persons, employments, lookups, webhooks
+//! with background delivery) with a `/_sim/` control surface for mutations, the clock and
+//! fault injection. The contracts are `docs/simulator.md` and `docs/realtime-contract.md`.
 //!
 //! The simulator has its own model and renders Personio JSON itself, so it is an
 //! independent check on the client: it must never depend on `personio` or
@@ -21,13 +22,19 @@ mod render;
 mod rng;
 mod state;
 mod stats;
+mod v2;
+mod v2_render;
+mod webhooks;
 
 pub use config::{OversizeLimit, Quirks, SimConfig, UpdatedSinceZone};
 pub use faults::Fault;
 pub use state::SimState;
 pub use stats::{RequestCounts, Stats};
+pub use webhooks::{Delivery, DeliveryOutcome, WebhookMode};
 
 use axum::Router;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use std::future::Future;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -35,6 +42,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+use v2::Lookup;
 
 /// What can go wrong starting or driving a simulator.
 #[derive(Debug, thiserror::Error)]
@@ -49,8 +57,8 @@ pub enum SimError {
 
 pub type Result<T, E = SimError> = std::result::Result<T, E>;
 
-/// The axum app for a state: Personio's v1 endpoints (behind counting, latency and rate
-/// limits) plus `/_sim/`. Serve it with connect info (`into_make_service_with_connect_info::
+/// The axum app for a state: Personio's v1 and v2 endpoints (behind counting, latency and
+/// rate limits) plus `/_sim/`. Serve it with connect info (`into_make_service_with_connect_info::
 /// <SocketAddr>()`) for per-IP limits; without it every client counts as 127.0.0.1.
 pub fn router(state: SimState) -> Router {
     let v1 = Router::new()
@@ -61,10 +69,49 @@ pub fn router(state: SimState) -> Router {
             get(api::list_attributes),
         )
         .route("/v1/company/employees/{id}", get(api::get_employee))
-        .route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            api::gate,
-        ));
+        .route("/v2/auth/token", post(v2::post_token))
+        .route("/v2/persons", get(v2::list_persons))
+        .route("/v2/persons/{id}/employments", get(v2::person_employments))
+        .route(
+            "/v2/webhooks",
+            get(v2::list_webhooks).post(v2::create_webhook),
+        )
+        .route(
+            "/v2/webhooks/{id}",
+            get(v2::get_webhook)
+                .patch(v2::patch_webhook)
+                .delete(v2::delete_webhook),
+        );
+    let v1 = [
+        Lookup::OrgUnits,
+        Lookup::Offices,
+        Lookup::Subcompanies,
+        Lookup::CostCenters,
+    ]
+    .into_iter()
+    .fold(v1, |r, lookup| {
+        let path = lookup.path();
+        r.route(
+            path,
+            get(
+                move |State(s): State<SimState>, RawQuery(q): RawQuery, h: HeaderMap| {
+                    v2::lookup_list(s, lookup, q, h)
+                },
+            ),
+        )
+        .route(
+            &format!("{path}/{{id}}"),
+            get(
+                move |State(s): State<SimState>, Path(id): Path<String>, h: HeaderMap| {
+                    v2::lookup_one(s, lookup, id, h)
+                },
+            ),
+        )
+    })
+    .route_layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        api::gate,
+    ));
     v1.merge(control::routes())
         .fallback(|| async {
             api::reply(
@@ -181,6 +228,22 @@ impl SimHandle {
     /// The company's today.
     pub fn today(&self) -> time::Date {
         self.state.today()
+    }
+
+    /// Same as `POST /_sim/clock`: moves today, firing `employment.started` /
+    /// `employment.terminated` (and the status changes) for dates reached.
+    pub fn set_today(&self, today: time::Date) {
+        self.state.set_today(today);
+    }
+
+    /// Same as `GET /_sim/webhooks/deliveries`: every delivery attempt, oldest first.
+    pub fn deliveries(&self) -> Vec<Delivery> {
+        self.state.deliveries()
+    }
+
+    /// Same as `PUT /_sim/webhooks/mode`.
+    pub fn set_webhook_mode(&self, mode: WebhookMode) {
+        self.state.set_webhook_mode(mode);
     }
 
     /// Stops serving and waits (up to 5 s, then aborts) for the server task to end.

@@ -1,5 +1,6 @@
 //! Personio's rate limits, enforced with `governor`: GET employees 300/min with bursts of
-//! 15, auth 60/min, and a per-client-IP budget across all v1 endpoints.
+//! 15 (shared with the v2 GETs: persons, employments, lookups), auth 60/min, v2 token
+//! 150/min, and a per-client-IP budget across all Personio endpoints.
 //!
 //! Decides only "allowed or not"; the 429 body is built by the caller. Must never sleep or
 //! queue a request (Personio rejects, it does not wait).
@@ -22,6 +23,7 @@ pub(crate) const DEFAULT_PER_IP: u32 = 2000;
 pub(crate) struct Limits {
     employees: DefaultDirectRateLimiter,
     auth: DefaultDirectRateLimiter,
+    v2_token: DefaultDirectRateLimiter,
     per_ip: DefaultKeyedRateLimiter<IpAddr>,
 }
 
@@ -37,6 +39,7 @@ impl Limits {
         enabled.then(|| Limits {
             employees: RateLimiter::direct(Quota::per_minute(nz(300)).allow_burst(nz(15))),
             auth: RateLimiter::direct(Quota::per_minute(nz(60))),
+            v2_token: RateLimiter::direct(Quota::per_minute(nz(150))),
             per_ip: RateLimiter::keyed(Quota::per_minute(nz(per_ip.unwrap_or(DEFAULT_PER_IP)))),
         })
     }
@@ -48,9 +51,13 @@ impl Limits {
         }
         match endpoint {
             Endpoint::Auth => self.auth.check().is_ok(),
-            Endpoint::Employees | Endpoint::Employee | Endpoint::Attributes => {
-                self.employees.check().is_ok()
-            }
+            Endpoint::V2Token => self.v2_token.check().is_ok(),
+            Endpoint::Employees
+            | Endpoint::Employee
+            | Endpoint::Attributes
+            | Endpoint::V2Persons
+            | Endpoint::V2Employments
+            | Endpoint::V2Lookups => self.employees.check().is_ok(),
             Endpoint::Other => true,
         }
     }

@@ -1,9 +1,11 @@
 //! The shared state of one simulator: configuration, the company and everything mutable
-//! about the account (faults, readable attributes, token generation, quirks) behind one
-//! `std::sync::Mutex`, plus limits and counters.
+//! about the account (faults, readable attributes, token generation, quirks, webhook
+//! subscriptions) behind one `std::sync::Mutex`, plus limits, counters, the movable
+//! "today" and the webhook delivery log (each behind its own small lock).
 //!
 //! The mutex must never be held across an `.await`: every handler locks, computes its
-//! answer, and drops the guard before sleeping or writing.
+//! answer, and drops the guard before sleeping or writing. Lock order: world first, then
+//! `today` or `deliveries`; never the other way round.
 
 use crate::attributes;
 use crate::company::Company;
@@ -13,10 +15,15 @@ use crate::faults::{ActiveFaults, Fault};
 use crate::limits::Limits;
 use crate::rng::fnv1a;
 use crate::stats::{Counters, Stats};
+use crate::webhooks::{self, Book, Delivery, Event, WebhookMode};
 use crate::{Result, SimError};
 use std::collections::BTreeSet;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use time::{Date, OffsetDateTime};
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 /// Everything mutable about the simulated account.
 #[derive(Debug)]
@@ -27,6 +34,7 @@ pub(crate) struct World {
     pub readable: Option<BTreeSet<String>>,
     pub token_generation: u64,
     pub quirks: Quirks,
+    pub webhooks: Book,
 }
 
 #[derive(Debug)]
@@ -35,6 +43,10 @@ struct Inner {
     world: Mutex<World>,
     limits: Option<Limits>,
     counters: Counters,
+    /// Set by `POST /_sim/clock`; `None` = the configured (or real) date.
+    today: Mutex<Option<Date>>,
+    deliveries: Mutex<Vec<Delivery>>,
+    http: OnceLock<reqwest::Client>,
 }
 
 /// A running simulator's state; cheap to clone. Build one with [`SimState::new`] and serve
@@ -83,6 +95,7 @@ impl SimState {
             readable,
             token_generation: 0,
             quirks: config.quirks.clone(),
+            webhooks: Book::new(config.seed),
         };
         Ok(SimState {
             inner: Arc::new(Inner {
@@ -90,6 +103,9 @@ impl SimState {
                 config,
                 world: Mutex::new(world),
                 counters: Counters::default(),
+                today: Mutex::new(None),
+                deliveries: Mutex::new(Vec::new()),
+                http: OnceLock::new(),
             }),
         })
     }
@@ -100,10 +116,7 @@ impl SimState {
 
     /// Locks the mutable state. Never hold the guard across an `.await`.
     pub(crate) fn world(&self) -> MutexGuard<'_, World> {
-        self.inner
-            .world
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.inner.world)
     }
 
     pub(crate) fn limits(&self) -> Option<&Limits> {
@@ -114,9 +127,139 @@ impl SimState {
         &self.inner.counters
     }
 
-    /// The company's today: the configured date, or the real UTC date.
+    /// The company's today: the date `POST /_sim/clock` set, else the configured date,
+    /// else the real UTC date.
     pub fn today(&self) -> Date {
-        self.inner.config.today.unwrap_or_else(real_today)
+        (*lock(&self.inner.today))
+            .or(self.inner.config.today)
+            .unwrap_or_else(real_today)
+    }
+
+    /// Moves the company's today (as `POST /_sim/clock` does). Moving forward, for everyone
+    /// whose date is now reached: an onboarding person whose hire date is reached becomes
+    /// `active` and `employment.started` fires (for anyone whose hire date falls in the
+    /// skipped days); anyone whose termination date is reached becomes `inactive` and
+    /// `employment.terminated` fires. Moving backward only changes the date.
+    pub fn set_today(&self, today: Date) {
+        let now = OffsetDateTime::now_utc();
+        let mut w = self.world();
+        let old = self.today();
+        *lock(&self.inner.today) = Some(today);
+        if today <= old {
+            return;
+        }
+        let seed = self.inner.config.seed;
+        let reached = |d: Option<Date>| d.is_some_and(|d| d > old && d <= today);
+        let mut events = Vec::new();
+        for e in &mut w.company.employees {
+            let employment_id = Some(crate::v2_render::employment_id(seed, e.id));
+            if reached(e.hire_date) {
+                if e.status == crate::company::Status::Onboarding {
+                    e.status = crate::company::Status::Active;
+                    e.touch("status", now);
+                }
+                events.push(Event {
+                    name: "employment.started",
+                    person_id: e.id,
+                    employment_id: employment_id.clone(),
+                    occurred_at: now,
+                });
+            }
+            if reached(e.termination_date) {
+                if e.status != crate::company::Status::Inactive {
+                    e.status = crate::company::Status::Inactive;
+                    e.touch("status", now);
+                }
+                events.push(Event {
+                    name: "employment.terminated",
+                    person_id: e.id,
+                    employment_id,
+                    occurred_at: now,
+                });
+            }
+        }
+        for event in events {
+            self.emit(&mut w, event);
+        }
+    }
+
+    /// Fires `event` to every subscription that asked for it (deliveries run in the
+    /// background; nothing here waits).
+    pub(crate) fn emit(&self, w: &mut World, event: Event) {
+        let company_id = crate::v2_render::company_id(self.inner.config.seed);
+        let (jobs, dropped) = w.webhooks.fan_out(&company_id, &event);
+        if !dropped.is_empty() {
+            lock(&self.inner.deliveries).extend(dropped);
+        }
+        for job in jobs {
+            match tokio::runtime::Handle::try_current() {
+                Ok(rt) => {
+                    rt.spawn(webhooks::deliver(self.clone(), job));
+                }
+                Err(_) => {
+                    self.counters().webhook_failed();
+                    self.record_delivery(job.record(
+                        1,
+                        None,
+                        webhooks::DeliveryOutcome::Failed,
+                        false,
+                        Some("no tokio runtime to deliver from".into()),
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Shorthand for [`SimState::emit`] of an event happening now.
+    pub(crate) fn fire(&self, w: &mut World, name: &'static str, person_id: u64, employment: bool) {
+        let employment_id =
+            employment.then(|| crate::v2_render::employment_id(self.inner.config.seed, person_id));
+        self.emit(
+            w,
+            Event {
+                name,
+                person_id,
+                employment_id,
+                occurred_at: OffsetDateTime::now_utc(),
+            },
+        );
+    }
+
+    pub(crate) fn record_delivery(&self, d: Delivery) {
+        lock(&self.inner.deliveries).push(d);
+    }
+
+    /// The client deliveries are sent with (3 s timeout, no proxy).
+    pub(crate) fn http_client(&self) -> std::result::Result<reqwest::Client, reqwest::Error> {
+        if let Some(c) = self.inner.http.get() {
+            return Ok(c.clone());
+        }
+        let c = reqwest::Client::builder()
+            .timeout(webhooks::DELIVERY_TIMEOUT)
+            .no_proxy()
+            .build()?;
+        Ok(self.inner.http.get_or_init(|| c).clone())
+    }
+
+    /// Every webhook delivery attempt so far, oldest first (same as
+    /// `GET /_sim/webhooks/deliveries`).
+    pub fn deliveries(&self) -> Vec<Delivery> {
+        lock(&self.inner.deliveries).clone()
+    }
+
+    /// Forgets the recorded deliveries.
+    pub fn clear_deliveries(&self) {
+        lock(&self.inner.deliveries).clear();
+    }
+
+    /// Replaces the delivery mode (as `PUT /_sim/webhooks/mode` does).
+    pub fn set_webhook_mode(&self, mode: WebhookMode) {
+        self.world().webhooks.mode = mode;
+    }
+
+    /// The delivery mode, with `drop_next` counted down so far.
+    pub fn webhook_mode(&self) -> WebhookMode {
+        self.world().webhooks.mode
     }
 
     /// A snapshot of the counters (same as `GET /_sim/stats`).
@@ -214,14 +357,30 @@ impl SimState {
     }
 }
 
-/// The token for a credential and generation: stable until revoked.
+/// The v1 token for a credential and generation: stable until revoked.
 pub(crate) fn token_for(config: &SimConfig, generation: u64) -> String {
-    let mut h = fnv1a(&[
+    token_with_salt(config, generation, b"")
+}
+
+/// The v2 token (`POST /v2/auth/token`): differs from the v1 token, revoked with it.
+pub(crate) fn v2_token_for(config: &SimConfig, generation: u64) -> String {
+    token_with_salt(config, generation, b"v2")
+}
+
+fn token_with_salt(config: &SimConfig, generation: u64, salt: &[u8]) -> String {
+    let mut parts: Vec<&[u8]> = Vec::with_capacity(5);
+    let seed = config.seed.to_le_bytes();
+    let generation = generation.to_le_bytes();
+    parts.extend([
         config.client_id.as_bytes(),
         config.client_secret.as_bytes(),
-        &config.seed.to_le_bytes(),
-        &generation.to_le_bytes(),
+        &seed[..],
+        &generation[..],
     ]);
+    if !salt.is_empty() {
+        parts.push(salt);
+    }
+    let mut h = fnv1a(&parts);
     let mut rng = crate::rng::Rng::new(h);
     let mut out = String::from("papi-");
     for _ in 0..4 {

@@ -138,3 +138,8 @@ pub fn val<'a>(employee: &'a Value, key: &str) -> &'a Value {
 pub fn id_of(employee: &Value) -> u64 {
     val(employee, "id").as_u64().unwrap()
 }
+
+/// `YYYY-MM-DD`.
+pub fn ymd(d: time::Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
