@@ -1,44 +1,63 @@
-//! The Personio v1 HTTP client: authentication, rate limiting, retries and paging.
+//! The Personio HTTP client: authentication, rate limiting, retries and v1 paging.
 //!
-//! One [`Client`] authenticates once (`POST /v1/auth`, credentials in the JSON body only),
-//! caches the token, adopts the token Personio echoes in the `authorization` response
-//! header, and re-authenticates at most once per request after a 401 (concurrent requests
-//! share one re-authentication). Every GET passes a client-side rate limiter set just under
-//! Personio's limit; 429, 5xx, timeouts and connection errors are retried with bounded,
-//! jittered exponential backoff, honouring `Retry-After`.
+//! One [`Client`] authenticates once (v1: `POST /v1/auth`, credentials in the JSON body
+//! only; v2: `POST /v2/auth/token`, OAuth2 client credentials in a form body), caches the
+//! token (v2: until 60 s before it expires), adopts the token Personio v1 echoes in the
+//! `authorization` response header, and re-authenticates at most once per request after a
+//! 401 (concurrent requests share one re-authentication). Every request passes a
+//! client-side rate limiter set just under Personio's limit; 429, 5xx, timeouts and
+//! connection errors are retried with bounded, jittered exponential backoff, honouring
+//! `Retry-After` (requests that are not idempotent only after 429 or a failed connect).
+//! The v2 listing lives in [`crate::v2`], targeted fetches in [`crate::targeted`], webhook
+//! management in [`crate::webhooks`]; all of them send through [`Client::send`].
 //!
 //! This module must never log, format or return the client secret or a token, never send
 //! credentials in a URL, and never return a listing it could not prove complete.
 
-use crate::config::{ClientConfig, RateLimit};
+use crate::config::{ApiVersion, ClientConfig, RateLimit};
 use crate::error::Error;
+use crate::error_body::{parse_error_body, truncate};
 use crate::listing::{Accumulator, Listing, PagePlan, Progress};
 use crate::parse::{self, AttributeInfo, BodyError, ParsedPage};
 use futures::StreamExt;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use rand::Rng;
-use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
+use reqwest::{Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use staffsync_core::{PersonioId, SourceEmployee};
+use std::collections::HashMap;
 use std::fmt;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use time::OffsetDateTime;
 use tracing::{debug, info, warn};
 
 /// Longest `Retry-After` honoured; anything longer is treated as this.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(300);
 
+/// A v2 token is used until this long before Personio says it expires.
+const TOKEN_EXPIRY_MARGIN: Duration = Duration::from_secs(60);
+
 /// The cached access token and a generation number that changes whenever it does.
 #[derive(Default)]
 struct TokenState {
     token: Option<Arc<SecretString>>,
+    /// After this instant the token is not used any more (v2; v1 tokens are used until
+    /// refused).
+    usable_until: Option<Instant>,
     generation: u64,
 }
 
-/// A Personio v1 API client. Cheap to share by reference across tasks.
+/// Names of v2 org units and offices by (kind, id), each looked up once per client.
+pub(crate) type NameCache =
+    Mutex<HashMap<(crate::v2::LookupKind, String), Arc<tokio::sync::OnceCell<String>>>>;
+
+/// A Personio API client (v1 or v2, per [`ClientConfig::api_version`]). Cheap to share by
+/// reference across tasks. Create one per sync run: v2 names of departments and offices
+/// are cached for the client's life.
 pub struct Client {
     config: ClientConfig,
     http: reqwest::Client,
@@ -48,6 +67,34 @@ pub struct Client {
     auth_calls: AtomicUsize,
     /// 429 responses received (auth and data requests), over the client's lifetime.
     rate_limited: AtomicUsize,
+    pub(crate) names: NameCache,
+}
+
+/// One HTTP request for [`Client::send`].
+#[derive(Debug)]
+pub(crate) struct Call {
+    pub method: Method,
+    pub url: String,
+    /// What logs and errors call the request (a path; never holds a credential).
+    pub label: String,
+    pub json: Option<serde_json::Value>,
+}
+
+impl Call {
+    pub(crate) fn get(url: impl Into<String>, label: impl Into<String>) -> Self {
+        Call {
+            method: Method::GET,
+            url: url.into(),
+            label: label.into(),
+            json: None,
+        }
+    }
+
+    /// GET, PUT and DELETE may be repeated after a 5xx or a dropped connection; POST and
+    /// PATCH only when the request provably did not arrive (429, connect failure).
+    fn idempotent(&self) -> bool {
+        matches!(self.method, Method::GET | Method::PUT | Method::DELETE)
+    }
 }
 
 impl fmt::Debug for Client {
@@ -109,6 +156,7 @@ impl Client {
             auth_lock: tokio::sync::Mutex::new(()),
             auth_calls: AtomicUsize::new(0),
             rate_limited: AtomicUsize::new(0),
+            names: Mutex::new(HashMap::new()),
         })
     }
 
@@ -116,7 +164,13 @@ impl Client {
         &self.config
     }
 
-    /// `POST /v1/auth` calls made so far by this client.
+    /// 429 answers received over the client's life.
+    pub(crate) fn rate_limited_total(&self) -> usize {
+        self.rate_limited.load(Ordering::Relaxed)
+    }
+
+    /// Authentication calls (`POST /v1/auth` or `POST /v2/auth/token`) made so far by this
+    /// client, retries included.
     pub fn auth_calls(&self) -> usize {
         self.auth_calls.load(Ordering::Relaxed)
     }
@@ -128,25 +182,72 @@ impl Client {
         self.authenticate_locked().await
     }
 
-    /// The attributes this credential may read (`GET /v1/company/employees/attributes`).
+    /// The attributes this credential may read. v1: `GET /v1/company/employees/attributes`.
+    /// v2 has no such endpoint: the client authenticates (which checks the credential) and
+    /// returns the fixed set of attributes it reads from v2 ([`crate::v2::V2_ATTRIBUTES`]),
+    /// so [`crate::check_mandatory`] works the same for both.
     pub async fn attributes(&self) -> Result<Vec<AttributeInfo>, Error> {
-        let counter = AtomicUsize::new(0);
-        self.get(
-            "/v1/company/employees/attributes",
-            &counter,
-            parse::parse_attributes,
-        )
-        .await
+        match self.config.api_version {
+            ApiVersion::V1 => {
+                let counter = AtomicUsize::new(0);
+                self.get(
+                    "/v1/company/employees/attributes",
+                    &counter,
+                    parse::parse_attributes,
+                )
+                .await
+            }
+            ApiVersion::V2 => {
+                self.current_token().await?;
+                Ok(crate::v2::v2_attributes())
+            }
+        }
     }
 
-    /// Every employee, paged concurrently; `progress` is called after each page.
+    /// Every employee; `progress` is called after each page (v1) or person (v2). Returns
+    /// only a complete, consistent listing.
     pub async fn fetch_all(&self, progress: impl Fn(Progress) + Sync) -> Result<Listing, Error> {
-        self.fetch_listing("", &progress).await
+        match self.config.api_version {
+            ApiVersion::V1 => self.fetch_listing("", &progress).await,
+            ApiVersion::V2 => self.v2_listing(&[], &progress).await,
+        }
     }
 
-    /// Employees changed since `since` (Personio's `updated_since` filter), paged like
-    /// [`Client::fetch_all`]. Not a basis for removals: it lists changed people only.
-    pub async fn fetch_updated_since(
+    /// Everyone changed after `since` (v1 `updated_since=YYYY-MM-DDTHH:MM:SS` in UTC, whole
+    /// seconds rounded down; v2 `updated_at.gt=` RFC 3339 in UTC, whole seconds rounded
+    /// down), with full records. Nothing changed ⇒ one request (plus authentication once
+    /// per token). Not a basis for removals: it lists changed people only.
+    pub async fn fetch_updated_since(&self, since: OffsetDateTime) -> Result<Listing, Error> {
+        let since = since
+            .to_offset(time::UtcOffset::UTC)
+            .replace_nanosecond(0)
+            .map_err(|e| Error::Config(format!("invalid timestamp: {e}")))?;
+        match self.config.api_version {
+            ApiVersion::V1 => {
+                let d = since.date();
+                let t = since.time();
+                let filter = format!(
+                    "&updated_since={}T{:02}:{:02}:{:02}",
+                    staffsync_core::dates::format_date(d),
+                    t.hour(),
+                    t.minute(),
+                    t.second()
+                );
+                self.fetch_listing(&filter, &|_| {}).await
+            }
+            ApiVersion::V2 => {
+                let stamp = since
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .map_err(|e| Error::Config(format!("invalid timestamp: {e}")))?;
+                self.v2_listing(&[("updated_at.gt", stamp)], &|_| {}).await
+            }
+        }
+    }
+
+    /// v1 only: employees changed since the start of `since` (`updated_since=YYYY-MM-DD`),
+    /// paged like [`Client::fetch_all`]. Kept for compatibility; prefer
+    /// [`Client::fetch_updated_since`].
+    pub async fn fetch_updated_since_date(
         &self,
         since: time::Date,
         progress: impl Fn(Progress) + Sync,
@@ -239,7 +340,7 @@ impl Client {
         self.get(&path, counter, parse::parse_employee_page).await
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!(
             "{}{path}",
             self.config.base_url.as_str().trim_end_matches('/')
@@ -285,12 +386,25 @@ impl Client {
 
     fn token_snapshot(&self) -> Option<(Arc<SecretString>, u64)> {
         let state = self.token.lock().unwrap_or_else(|p| p.into_inner());
+        if state.usable_until.is_some_and(|u| Instant::now() >= u) {
+            return None;
+        }
         state.token.clone().map(|t| (t, state.generation))
     }
 
-    fn set_token(&self, token: SecretString) {
+    /// Caches `token`; with `expires_in` (v2) it is used until 60 s before it expires (half
+    /// its life when that is shorter than two minutes).
+    fn set_token(&self, token: SecretString, expires_in: Option<Duration>) {
         let mut state = self.token.lock().unwrap_or_else(|p| p.into_inner());
         state.token = Some(Arc::new(token));
+        state.usable_until = expires_in.map(|life| {
+            let keep = if life > TOKEN_EXPIRY_MARGIN * 2 {
+                life - TOKEN_EXPIRY_MARGIN
+            } else {
+                life / 2
+            };
+            Instant::now() + keep
+        });
         state.generation += 1;
     }
 
@@ -329,8 +443,16 @@ impl Client {
         self.authenticate_locked().await
     }
 
-    /// `POST /v1/auth`; the caller holds `auth_lock`.
+    /// Authenticates with the configured API version; the caller holds `auth_lock`.
     async fn authenticate_locked(&self) -> Result<(), Error> {
+        match self.config.api_version {
+            ApiVersion::V1 => self.authenticate_v1_locked().await,
+            ApiVersion::V2 => self.authenticate_v2_locked().await,
+        }
+    }
+
+    /// `POST /v1/auth`; the caller holds `auth_lock`.
+    async fn authenticate_v1_locked(&self) -> Result<(), Error> {
         #[derive(serde::Serialize)]
         struct Credentials<'a> {
             client_id: &'a str,
@@ -384,7 +506,7 @@ impl Client {
                         };
                         return match auth_token(&body) {
                             Ok(token) if ok => {
-                                self.set_token(token);
+                                self.set_token(token, None);
                                 Ok(())
                             }
                             Ok(_) => Err(Error::Api {
@@ -423,14 +545,116 @@ impl Client {
         }
     }
 
-    /// GET `path` with rate limiting, authentication, retries and body parsing.
-    async fn get<T>(
+    /// `POST /v2/auth/token` (OAuth2 client credentials, form body); the caller holds
+    /// `auth_lock`. `invalid_client` (or any 401) is [`Error::WrongCredentials`].
+    async fn authenticate_v2_locked(&self) -> Result<(), Error> {
+        const PATH: &str = "/v2/auth/token";
+        let url = self.url(PATH);
+        let mut retries = 0u32;
+        loop {
+            self.auth_calls.fetch_add(1, Ordering::Relaxed);
+            let started = Instant::now();
+            let sent = self
+                .http
+                .post(&url)
+                .form(&[
+                    ("grant_type", "client_credentials"),
+                    ("client_id", self.config.client_id.as_str()),
+                    ("client_secret", self.config.client_secret.expose_secret()),
+                ])
+                .send()
+                .await;
+            let failure = match sent {
+                Err(e) => Retryable::Transport(describe(&e)),
+                Ok(resp) => {
+                    let status = resp.status();
+                    debug!(
+                        path = PATH,
+                        status = status.as_u16(),
+                        elapsed_ms = started.elapsed().as_millis() as u64,
+                        "personio request"
+                    );
+                    if status == StatusCode::TOO_MANY_REQUESTS {
+                        self.rate_limited.fetch_add(1, Ordering::Relaxed);
+                        Retryable::RateLimited(retry_after(resp.headers()))
+                    } else if status.is_server_error() {
+                        Retryable::Server(status, error_message(resp).await)
+                    } else {
+                        let body = match resp.bytes().await {
+                            Ok(b) => b,
+                            Err(e) => {
+                                return Err(Error::Unavailable {
+                                    status: Some(status.as_u16()),
+                                    detail: describe(&e),
+                                });
+                            }
+                        };
+                        if status.is_success() {
+                            let (token, expires_in) = crate::v2::parse::parse_token(&body)
+                                .map_err(|detail| Error::Malformed {
+                                    path: PATH.into(),
+                                    detail,
+                                })?;
+                            self.set_token(token, expires_in);
+                            return Ok(());
+                        }
+                        let parsed = parse_error_body(&body);
+                        let invalid_client = parsed
+                            .as_ref()
+                            .and_then(|m| m.oauth_error.as_deref())
+                            .is_some_and(|c| c == "invalid_client");
+                        if invalid_client || status == StatusCode::UNAUTHORIZED {
+                            return Err(Error::WrongCredentials);
+                        }
+                        return Err(Error::Api {
+                            status: status.as_u16(),
+                            path: PATH.into(),
+                            message: parsed.map(|m| m.message).unwrap_or_else(|| {
+                                status.canonical_reason().unwrap_or("no message").to_owned()
+                            }),
+                        });
+                    }
+                }
+            };
+            if retries >= self.config.max_retries {
+                return Err(give_up(failure, retries));
+            }
+            retries += 1;
+            let delay = self.retry_delay(&failure, retries);
+            warn!(
+                path = PATH,
+                retry = retries,
+                delay_ms = delay.as_millis() as u64,
+                "retrying authentication"
+            );
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// GET `path` (below the base URL) with rate limiting, authentication, retries and body
+    /// parsing.
+    pub(crate) async fn get<T>(
         &self,
         path: &str,
         counter: &AtomicUsize,
         parse: impl Fn(&[u8]) -> Result<T, BodyError>,
     ) -> Result<T, Error> {
-        let url = self.url(path);
+        self.send(Call::get(self.url(path), path), counter, parse)
+            .await
+    }
+
+    /// Sends `call` with rate limiting, authentication (one re-authentication after 401;
+    /// v1 also after 403), retries and body parsing. Any other 4xx is [`Error::Api`] with
+    /// Personio's message (v1, v2 and OAuth2 bodies understood).
+    pub(crate) async fn send<T>(
+        &self,
+        call: Call,
+        counter: &AtomicUsize,
+        parse: impl Fn(&[u8]) -> Result<T, BodyError>,
+    ) -> Result<T, Error> {
+        let path = call.label.as_str();
+        let v1 = self.config.api_version == ApiVersion::V1;
+        let idempotent = call.idempotent();
         let mut retries = 0u32;
         let mut malformed = 0u32;
         let mut reauthenticated = false;
@@ -441,15 +665,26 @@ impl Client {
             let (token, generation) = self.current_token().await?;
             let mut auth = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret()))
                 .map_err(|_| Error::Malformed {
-                    path: "/v1/auth".into(),
+                    path: "auth".into(),
                     detail: "the token is not a valid header value".into(),
                 })?;
             auth.set_sensitive(true);
             counter.fetch_add(1, Ordering::Relaxed);
             let started = Instant::now();
-            let sent = self.http.get(&url).header(AUTHORIZATION, auth).send().await;
+            let mut request = self
+                .http
+                .request(call.method.clone(), &call.url)
+                .header(AUTHORIZATION, auth);
+            if let Some(json) = &call.json {
+                request = request.json(json);
+            }
+            let sent = request.send().await;
+            let mut may_retry = idempotent;
             let failure = match sent {
-                Err(e) => Retryable::Transport(describe(&e)),
+                Err(e) => {
+                    may_retry |= e.is_connect();
+                    Retryable::Transport(describe(&e))
+                }
                 Ok(resp) => {
                     let status = resp.status();
                     debug!(
@@ -464,11 +699,14 @@ impl Client {
                         match resp.bytes().await {
                             Err(e) => Retryable::Transport(describe(&e)),
                             Ok(body) => {
-                                self.adopt_echoed(echoed, generation);
+                                if v1 {
+                                    self.adopt_echoed(echoed, generation);
+                                }
                                 match parse(&body) {
                                     Ok(v) => return Ok(v),
                                     Err(BodyError::Syntax(e))
-                                        if malformed < self.config.malformed_retries =>
+                                        if idempotent
+                                            && malformed < self.config.malformed_retries =>
                                     {
                                         malformed += 1;
                                         warn!(path, error = %e, "response was not valid JSON; retrying");
@@ -484,7 +722,8 @@ impl Client {
                                 }
                             }
                         }
-                    } else if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN
+                    } else if status == StatusCode::UNAUTHORIZED
+                        || (v1 && status == StatusCode::FORBIDDEN)
                     {
                         let message = error_message(resp).await;
                         if reauthenticated {
@@ -497,6 +736,7 @@ impl Client {
                         continue;
                     } else if status == StatusCode::TOO_MANY_REQUESTS {
                         self.rate_limited.fetch_add(1, Ordering::Relaxed);
+                        may_retry = true;
                         Retryable::RateLimited(retry_after(resp.headers()))
                     } else if status.is_server_error() {
                         Retryable::Server(status, error_message(resp).await)
@@ -509,7 +749,7 @@ impl Client {
                     }
                 }
             };
-            if retries >= self.config.max_retries {
+            if !may_retry || retries >= self.config.max_retries {
                 return Err(give_up(failure, retries));
             }
             retries += 1;
@@ -576,14 +816,13 @@ fn echoed_token(headers: &HeaderMap) -> Option<SecretString> {
     (!token.is_empty()).then(|| SecretString::from(token.to_owned()))
 }
 
-/// Personio's error message from an error body, or the start of the body.
+/// Personio's error message from an error body (v1, v2, OAuth2 or problem+json), or the
+/// start of the body.
 async fn error_message(resp: reqwest::Response) -> String {
     let status = resp.status();
     let body = resp.bytes().await.unwrap_or_default();
-    if let Ok(b) = serde_json::from_slice::<crate::model::ErrorBody>(&body)
-        && let Some(m) = b.error.message
-    {
-        return truncate(&m);
+    if let Some(m) = parse_error_body(&body) {
+        return m.message;
     }
     let text = String::from_utf8_lossy(&body);
     let text = text.trim();
@@ -591,14 +830,6 @@ async fn error_message(resp: reqwest::Response) -> String {
         status.canonical_reason().unwrap_or("no message").to_owned()
     } else {
         truncate(text)
-    }
-}
-
-fn truncate(s: &str) -> String {
-    const MAX: usize = 200;
-    match s.char_indices().nth(MAX) {
-        Some((i, _)) => format!("{}…", &s[..i]),
-        None => s.to_owned(),
     }
 }
 
@@ -659,6 +890,53 @@ mod tests {
         assert_eq!(echoed_token(&h).unwrap().expose_secret(), "papi-abc");
         assert_eq!(retry_after(&h), Some(Duration::from_secs(3)));
         assert_eq!(retry_after(&HeaderMap::new()), None);
+    }
+
+    /// The server runs fetches on spawned tasks: every public future must be `Send`.
+    #[allow(dead_code)]
+    fn public_futures_are_send(c: &Client) {
+        fn send<T: Send>(_: T) {}
+        send(c.fetch_all(|_| {}));
+        send(c.attributes());
+        send(c.fetch_people(&[]));
+        send(c.fetch_updated_since(OffsetDateTime::UNIX_EPOCH));
+        send(c.fetch_updated_since_date(time::Date::MIN, |_| {}));
+        send(c.create_webhook("https://x.example", &["person.created"]));
+        send(c.list_webhooks());
+        send(c.delete_webhook("1"));
+    }
+
+    #[test]
+    fn token_expiry_margin() {
+        let cfg = ClientConfig::new("id", SecretString::from("x".to_owned()));
+        let client = Client::new(cfg).unwrap();
+        client.set_token(
+            SecretString::from("t".to_owned()),
+            Some(Duration::from_secs(86400)),
+        );
+        assert!(client.token_snapshot().is_some());
+        client.set_token(SecretString::from("t".to_owned()), Some(Duration::ZERO));
+        assert!(
+            client.token_snapshot().is_none(),
+            "an expired token is not used"
+        );
+        client.set_token(SecretString::from("t".to_owned()), None);
+        assert!(
+            client.token_snapshot().is_some(),
+            "v1 tokens have no expiry"
+        );
+    }
+
+    #[test]
+    fn api_versions() {
+        assert_eq!("v2".parse::<ApiVersion>().unwrap(), ApiVersion::V2);
+        assert_eq!(" V1 ".parse::<ApiVersion>().unwrap(), ApiVersion::V1);
+        assert!("v3".parse::<ApiVersion>().is_err());
+        assert_eq!(ApiVersion::default(), ApiVersion::V1);
+        assert_eq!(ApiVersion::V2.to_string(), "v2");
+        let cfg = ClientConfig::new("id", SecretString::from("x".to_owned()))
+            .with_api_version(ApiVersion::V2);
+        assert_eq!(cfg.api_version, ApiVersion::V2);
     }
 
     #[test]

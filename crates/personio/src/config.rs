@@ -12,6 +12,52 @@ use url::Url;
 /// Personio's production API.
 pub const DEFAULT_BASE_URL: &str = "https://api.personio.de";
 
+/// Which Personio API generation the client speaks.
+///
+/// `V1`: `/v1/auth` and `/v1/company/employees` (names of departments and offices inline).
+/// `V2`: OAuth2 `/v2/auth/token`, `/v2/persons` with one `/v2/persons/{id}/employments`
+/// request per person and cached name look-ups; needed for webhooks.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum ApiVersion {
+    #[default]
+    V1,
+    V2,
+}
+
+impl ApiVersion {
+    /// `"v1"` or `"v2"` (as stored and typed on the command line).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApiVersion::V1 => "v1",
+            ApiVersion::V2 => "v2",
+        }
+    }
+}
+
+impl std::fmt::Display for ApiVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for ApiVersion {
+    type Err = Error;
+
+    /// `v1`/`1` or `v2`/`2`, any case.
+    fn from_str(s: &str) -> Result<Self, Error> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "v1" | "1" => Ok(ApiVersion::V1),
+            "v2" | "2" => Ok(ApiVersion::V2),
+            other => Err(Error::Config(format!(
+                "unknown Personio API version {other:?} (expected v1 or v2)"
+            ))),
+        }
+    }
+}
+
 /// How fast list requests may be sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RateLimit {
@@ -50,9 +96,13 @@ pub struct ClientConfig {
     pub app_id: Option<String>,
     pub client_id: String,
     pub client_secret: SecretString,
-    /// Employees per page, 1..=100 (default 100).
+    /// Which API to use (default [`ApiVersion::V1`]).
+    pub api_version: ApiVersion,
+    /// Employees per page, 1..=100 (default 100). API v2 pages hold at most 50 persons, so
+    /// v2 uses `min(page_size, 50)`.
     pub page_size: u32,
-    /// List pages in flight at once (default 4).
+    /// Requests in flight at once (default 4): v1 list pages, v2 employments and name
+    /// look-ups, targeted fetches. All of them pass the one rate limiter.
     pub concurrency: usize,
     pub rate: RateLimit,
     /// Retries of one request after 429, 5xx, timeouts or connection errors (default 6).
@@ -78,6 +128,7 @@ impl ClientConfig {
             app_id: None,
             client_id: client_id.into(),
             client_secret,
+            api_version: ApiVersion::V1,
             page_size: 100,
             concurrency: 4,
             rate: RateLimit::default(),
@@ -92,6 +143,12 @@ impl ClientConfig {
     /// Same configuration with another base URL (e.g. a simulator).
     pub fn with_base_url(mut self, base_url: Url) -> Self {
         self.base_url = base_url;
+        self
+    }
+
+    /// Same configuration speaking another API version.
+    pub fn with_api_version(mut self, api_version: ApiVersion) -> Self {
+        self.api_version = api_version;
         self
     }
 

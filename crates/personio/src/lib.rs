@@ -1,5 +1,7 @@
-//! `personio`: a typed client for Personio's v1 API — authentication, rate limits, retries,
-//! paging with completeness checks, and parsing into [`staffsync_core::SourceEmployee`]s.
+//! `personio`: a typed client for Personio's API v1 and v2 — authentication, rate limits,
+//! retries, paging with completeness checks, and parsing into
+//! [`staffsync_core::SourceEmployee`]s; targeted and incremental fetches; v2 webhook
+//! management. [`ClientConfig::api_version`] chooses the API; the results are the same types.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), personio::Error> {
@@ -19,14 +21,20 @@ pub mod client;
 pub mod config;
 pub mod credential;
 pub mod error;
+pub mod error_body;
 pub mod listing;
 pub mod model;
 pub mod parse;
+pub mod targeted;
+pub mod v2;
+pub mod webhooks;
 
 pub use client::Client;
-pub use config::{ClientConfig, DEFAULT_BASE_URL, RateLimit};
+pub use config::{ApiVersion, ClientConfig, DEFAULT_BASE_URL, RateLimit};
 pub use credential::{MANDATORY_ATTRIBUTES, RECOMMENDED_ATTRIBUTES, check_mandatory};
 pub use error::Error;
 pub use listing::{Listing, Progress};
 pub use parse::AttributeInfo;
+pub use targeted::TargetedListing;
 pub use url::Url;
+pub use webhooks::{WEBHOOK_EVENTS, Webhook, WebhookInfo};

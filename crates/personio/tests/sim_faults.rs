@@ -283,7 +283,12 @@ async fn updated_since_long_ago_lists_everyone() {
     let base = sim.base_url().to_string();
     let since = time::macros::date!(2000 - 01 - 01);
     let l = client(&base)
-        .fetch_updated_since(since, |_| {})
+        .fetch_updated_since_date(since, |_| {})
+        .await
+        .unwrap();
+    assert_complete(&l, N);
+    let l = client(&base)
+        .fetch_updated_since(time::macros::datetime!(2000-01-01 00:00 UTC))
         .await
         .unwrap();
     assert_complete(&l, N);
