@@ -31,6 +31,18 @@ pub struct Snapshot {
     /// False when the listing was not read to the end or was inconsistent. The planner
     /// never removes anyone from an incomplete snapshot.
     pub complete: bool,
+    /// `Some(ids)` for a targeted run: only directory people and records with these ids
+    /// are planned; everyone else in the directory stays as they are (they still hold
+    /// their e-mail addresses and can be supervisors). `None`: everyone (a full run).
+    #[serde(default)]
+    pub scope: Option<BTreeSet<PersonioId>>,
+}
+
+impl Snapshot {
+    /// Whether `id` is planned by this snapshot (always, without a scope).
+    pub fn in_scope(&self, id: PersonioId) -> bool {
+        self.scope.as_ref().is_none_or(|s| s.contains(&id))
+    }
 }
 
 /// When a run would remove too many people, it is held for a human to confirm.

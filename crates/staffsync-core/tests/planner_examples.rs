@@ -53,6 +53,7 @@ fn snap(employees: Vec<SourceEmployee>) -> Snapshot {
         malformed: Vec::new(),
         readable_attributes: readable_all(),
         complete: true,
+        scope: None,
     }
 }
 
@@ -689,4 +690,92 @@ fn plans_serialize() {
 fn serde_json_roundtrip(p: &Plan) -> Plan {
     let text = serde_json::to_string(p).expect("serializes");
     serde_json::from_str(&text).expect("deserializes")
+}
+
+fn scoped(employees: Vec<SourceEmployee>, scope: &[i64]) -> Snapshot {
+    let mut s = snap(employees);
+    s.scope = Some(scope.iter().copied().map(id).collect());
+    s
+}
+
+#[test]
+fn scope_plans_only_its_ids_and_keeps_everyone_else() {
+    let mut boss = person(1, "boss@x.de");
+    boss.position = Some("Boss".into());
+    let mut report = person(2, "r@x.de");
+    report.supervisor_id = Some(id(1));
+    let dir = directory_of(vec![boss, report, person(3, "c@x.de")]);
+
+    // A new hire reporting to someone outside the scope: created, with the link.
+    let mut hire = person(4, "d@x.de");
+    hire.supervisor_id = Some(id(1));
+    let p = run(&dir, &scoped(vec![hire], &[4]));
+    assert_eq!(ids(&p.creates), vec![4]);
+    assert_eq!(p.creates[0].supervisor_personio_id, Some(id(1)));
+    assert!(p.updates.is_empty() && p.removals.is_empty() && p.skips.is_empty());
+    assert_eq!(p.unchanged, 0);
+
+    // Records outside the scope are ignored, even when they would change someone.
+    let mut moved = person(3, "c@x.de");
+    moved.department = unit("Sales");
+    let p = run(&dir, &scoped(vec![moved, person(5, "e@x.de")], &[]));
+    assert!(p.is_empty() && p.skips.is_empty() && p.unchanged == 0);
+
+    // An in-scope person not listed is removed (complete snapshot), and the out-of-scope
+    // report's link to them is cleared.
+    let p = run(&dir, &scoped(vec![], &[1]));
+    assert_eq!(p.removals.len(), 1);
+    assert_eq!(p.removals[0].reason, RemovalReason::NotListed);
+    assert_eq!(p.updates.len(), 1);
+    assert_eq!(p.updates[0].after.personio_id, id(2));
+    assert_eq!(p.updates[0].after.supervisor_personio_id, None);
+    assert_eq!(
+        p.updates[0].changes,
+        vec![FieldChange {
+            field: "supervisor_personio_id".into(),
+            before: Some("1".into()),
+            after: None,
+        }]
+    );
+    assert_eq!(ids(&apply(&dir, &p)), vec![2, 3]);
+
+    // …but not from an incomplete snapshot.
+    let mut s = scoped(vec![], &[1]);
+    s.complete = false;
+    let p = run(&dir, &s);
+    assert!(p.removals.is_empty() && p.updates.is_empty());
+    assert_eq!(p.kept_unlisted, vec![id(1)]);
+}
+
+#[test]
+fn scope_respects_addresses_held_outside_it() {
+    let dir = directory_of(vec![person(1, "a@x.de"), person(2, "b@x.de")]);
+    // A new hire claiming the address of someone outside the scope loses to them.
+    let p = run(&dir, &scoped(vec![person(3, "A@x.de")], &[3]));
+    assert!(p.creates.is_empty());
+    assert_eq!(
+        p.skips,
+        vec![skip(3, SkipReason::DuplicateEmail { other: id(1) })]
+    );
+    // A terminated in-scope person is removed as no longer eligible.
+    let mut leaver = person(2, "b@x.de");
+    leaver.termination_date = Some(date!(2026 - 03 - 01));
+    let p = run(&dir, &scoped(vec![leaver], &[2]));
+    assert_eq!(p.removals.len(), 1);
+    assert!(matches!(
+        p.removals[0].reason,
+        RemovalReason::NoLongerEligible {
+            because: SkipReason::Terminated { .. }
+        }
+    ));
+    // The snapshot's scope survives a JSON round trip and defaults to None.
+    let s = scoped(vec![], &[2, 7]);
+    let back: Snapshot =
+        serde_json::from_str(&serde_json::to_string(&s).expect("encodes")).expect("decodes");
+    assert_eq!(back, s);
+    let legacy: Snapshot = serde_json::from_str(
+        r#"{"employees":[],"malformed":[],"readable_attributes":[],"complete":true}"#,
+    )
+    .expect("decodes");
+    assert_eq!(legacy.scope, None);
 }

@@ -176,6 +176,7 @@ fn case() -> impl Strategy<Value = Case> {
                             .collect(),
                         readable_attributes: readable,
                         complete,
+                        scope: None,
                     },
                     policy: Policy {
                         keep_on_leave: keep,
@@ -434,5 +435,77 @@ proptest! {
         r.directory.reverse();
         r.snapshot.employees.reverse();
         prop_assert_eq!(run(&r), p);
+    }
+
+    /// Targeted runs: from a settled directory (a full sync of `c`'s snapshot applied),
+    /// replace the records of a random scope by other records. Planning only the scope
+    /// gives the same directory as planning everything, whenever the full plan leaves
+    /// everyone outside the scope as they are (apart from clearing a supervisor link to
+    /// someone it removes, which the scoped plan does too).
+    #[test]
+    fn a_scoped_plan_equals_the_full_plan_on_its_scope(
+        c in case(),
+        other in case(),
+        scope in prop::collection::btree_set(1i64..=22, 0..8),
+    ) {
+        let first = run(&c);
+        prop_assume!(first.held.is_none());
+        let settled = apply(&c.directory, &first);
+        let scope: BTreeSet<PersonioId> = scope.into_iter().map(PersonioId).collect();
+        let inside = |id: &PersonioId| scope.contains(id);
+
+        // The full snapshot: c's records outside the scope, other's inside it.
+        let mut full = c.snapshot.clone();
+        full.employees.retain(|e| !inside(&e.id));
+        full.employees.extend(other.snapshot.employees.iter().filter(|e| inside(&e.id)).cloned());
+        full.malformed.retain(|m| m.id.is_none_or(|id| !inside(&id)));
+        full.malformed.extend(other.snapshot.malformed.iter().filter(|m| m.id.is_some_and(|id| inside(&id))).cloned());
+        let mut targeted = full.clone();
+        targeted.employees.retain(|e| inside(&e.id));
+        targeted.malformed.retain(|m| m.id.is_some_and(|id| inside(&id)));
+        targeted.scope = Some(scope.clone());
+
+        let whole = plan(&settled, &full, &c.policy, c.today);
+        let link_cleared = |u: &staffsync_core::Update| {
+            u.changes.len() == 1
+                && u.changes[0].field == "supervisor_personio_id"
+                && u.changes[0].after.is_none()
+        };
+        let settled_ids: BTreeSet<PersonioId> = settled.iter().map(|d| d.personio_id).collect();
+        let outside_untouched = whole.creates.iter().all(|d| inside(&d.personio_id))
+            && whole.removals.iter().all(|r| inside(&r.personio_id))
+            && whole.updates.iter().all(|u| inside(&u.after.personio_id) || link_cleared(u))
+            // Nobody outside the scope and outside the directory plays a part in an
+            // e-mail conflict (the scoped plan cannot see them).
+            && whole.skips.iter().all(|s| {
+                s.personio_id.is_none_or(|id| inside(&id) || settled_ids.contains(&id))
+                    || !matches!(s.reason, staffsync_core::SkipReason::DuplicateEmail { .. })
+            });
+        prop_assume!(outside_untouched);
+
+        let part = plan(&settled, &targeted, &c.policy, c.today);
+        prop_assert_eq!(part.held.is_some(), whole.held.is_some());
+        prop_assume!(whole.held.is_none());
+        prop_assert_eq!(apply(&settled, &part), apply(&settled, &whole));
+        // Outside the scope, the scoped plan only clears supervisor links.
+        for u in &part.updates {
+            prop_assert!(inside(&u.after.personio_id) || link_cleared(u));
+        }
+        prop_assert!(part.creates.iter().all(|d| inside(&d.personio_id)));
+        prop_assert!(part.removals.iter().all(|r| inside(&r.personio_id)));
+        prop_assert!(part.skips.iter().all(|s| s.personio_id.is_none_or(|id| inside(&id))));
+        prop_assert!(part.kept_unlisted.iter().all(inside));
+    }
+
+    /// A scope holding every id plans exactly like no scope.
+    #[test]
+    fn a_scope_of_everyone_is_a_full_plan(c in case()) {
+        let mut s = c.snapshot.clone();
+        let all: BTreeSet<PersonioId> = c.directory.iter().map(|d| d.personio_id)
+            .chain(s.employees.iter().map(|e| e.id))
+            .chain(s.malformed.iter().filter_map(|m| m.id))
+            .collect();
+        s.scope = Some(all);
+        prop_assert_eq!(plan(&c.directory, &s, &c.policy, c.today), run(&c));
     }
 }

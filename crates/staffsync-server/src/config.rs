@@ -33,6 +33,15 @@ pub struct ServerConfig {
     pub run_scheduler: bool,
     /// Pace Personio requests under its limits (off only against a simulator).
     pub personio_rate_limit: bool,
+    /// Incremental polls (`updated_since`) of connections without a webhook happen this
+    /// often (default 15 min); zero turns polling off.
+    pub poll_interval: Duration,
+    /// Webhook events of one account are collected this long into one targeted run
+    /// (default 2 s).
+    pub webhook_debounce: Duration,
+    /// "Today" for every account instead of the date in its time zone (tests, replays).
+    /// Tests can change it while running: [`AppState::set_today`](crate::AppState::set_today).
+    pub today: Option<time::Date>,
 }
 
 impl Default for ServerConfig {
@@ -55,6 +64,9 @@ impl Default for ServerConfig {
             public_base_url: None,
             run_scheduler: true,
             personio_rate_limit: true,
+            poll_interval: Duration::from_secs(15 * 60),
+            webhook_debounce: Duration::from_secs(2),
+            today: None,
         }
     }
 }

@@ -1,12 +1,16 @@
-//! Connecting an account to Personio: check the credential, then store it encrypted.
+//! Connecting an account to Personio: check the credential, then store it encrypted;
+//! with API v2 and a public base URL, also register a Personio webhook for the account
+//! and store its id and token. Disconnecting deletes that webhook in Personio (best
+//! effort) and forgets the connection.
 //!
 //! Shared by `staffsync connect` and the web app's Integration page, so both refuse and
 //! warn alike. Nothing is stored unless Personio accepted the credential and it can read
-//! every mandatory attribute.
+//! every mandatory attribute. A webhook that cannot be registered is a warning, not a
+//! failure: the account then stays current through the date check and full syncs.
 
-use personio::{AttributeInfo, Client, ClientConfig};
+use personio::{ApiVersion, AttributeInfo, Client, ClientConfig};
 use secrecy::SecretString;
-use staffsync_core::Warning;
+use staffsync_core::{AccountSlug, Warning};
 use staffsync_store::{AccountId, NewConnection, Store, StoreError};
 
 /// What a successful connect learned.
@@ -15,6 +19,22 @@ pub struct Connected {
     pub readable: Vec<AttributeInfo>,
     /// Optional attributes the credential cannot read, each weakening a rule.
     pub warnings: Vec<Warning>,
+    /// The webhook registered in Personio (v2 with a public base URL), if any.
+    pub webhook_id: Option<String>,
+    /// Why no webhook was registered although one was wanted (v2 with a public base URL).
+    pub webhook_error: Option<String>,
+}
+
+/// How to connect (beyond the credential).
+#[derive(Debug, Clone, Default)]
+pub struct ConnectOptions {
+    /// Which Personio API to use (default v1).
+    pub api_version: ApiVersion,
+    /// This deployment's public base URL (`ServerConfig::public_base_url`): with v2 a
+    /// webhook to `{public_base_url}/webhooks/personio/{slug}` is registered.
+    pub public_base_url: Option<String>,
+    /// Do not pace requests (only against a simulator).
+    pub unlimited_rate: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -28,7 +48,7 @@ pub enum ConnectError {
     Store(#[from] StoreError),
 }
 
-/// Checks the credential against Personio and stores it for `account`.
+/// Checks the credential against Personio (API v1) and stores it for `account`.
 pub async fn connect(
     store: &Store,
     account: AccountId,
@@ -36,12 +56,51 @@ pub async fn connect(
     client_id: &str,
     client_secret: SecretString,
 ) -> Result<Connected, ConnectError> {
+    connect_with(
+        store,
+        account,
+        None,
+        base_url,
+        client_id,
+        client_secret,
+        &ConnectOptions::default(),
+    )
+    .await
+}
+
+/// The webhook URL of an account under a public base URL.
+pub fn webhook_url(public_base_url: &str, slug: &AccountSlug) -> String {
+    format!(
+        "{}/webhooks/personio/{slug}",
+        public_base_url.trim().trim_end_matches('/')
+    )
+}
+
+/// Checks the credential against Personio with `options.api_version`, stores it for
+/// `account` (replacing an earlier connection, whose webhook is deleted in Personio),
+/// and registers a webhook when the version is v2 and a public base URL and the
+/// account's `slug` are given.
+pub async fn connect_with(
+    store: &Store,
+    account: AccountId,
+    slug: Option<&AccountSlug>,
+    base_url: &str,
+    client_id: &str,
+    client_secret: SecretString,
+    options: &ConnectOptions,
+) -> Result<Connected, ConnectError> {
     let url = personio::Url::parse(base_url.trim())
         .map_err(|_| ConnectError::BadUrl(base_url.to_owned()))?;
-    let client =
-        Client::new(ClientConfig::new(client_id.trim(), client_secret.clone()).with_base_url(url))?;
+    let mut config = ClientConfig::new(client_id.trim(), client_secret.clone()).with_base_url(url);
+    config.api_version = options.api_version;
+    if options.unlimited_rate {
+        config.rate = personio::RateLimit::Unlimited;
+    }
+    let client = Client::new(config)?;
     let readable = client.attributes().await?;
     let warnings = personio::check_mandatory(&readable)?;
+    // The old connection's webhook would keep firing: delete it while we still can.
+    delete_webhook(store, account, options.unlimited_rate).await;
     store
         .save_connection(
             account,
@@ -49,10 +108,79 @@ pub async fn connect(
                 client_id: client_id.trim().to_owned(),
                 client_secret,
                 base_url: base_url.trim().to_owned(),
-                api_version: "v1".into(),
+                api_version: options.api_version.as_str().to_owned(),
                 readable_attributes: readable.iter().map(|a| a.key.clone()).collect(),
             },
         )
         .await?;
-    Ok(Connected { readable, warnings })
+    let mut connected = Connected {
+        readable,
+        warnings,
+        webhook_id: None,
+        webhook_error: None,
+    };
+    if let (ApiVersion::V2, Some(base), Some(slug)) = (
+        options.api_version,
+        options.public_base_url.as_deref(),
+        slug,
+    ) {
+        let target = webhook_url(base, slug);
+        match client
+            .create_webhook(&target, personio::WEBHOOK_EVENTS)
+            .await
+        {
+            Ok(hook) => {
+                store.set_webhook(account, &hook.id, &hook.token).await?;
+                tracing::info!(account = %slug, webhook = %hook.id, url = %target, "Personio webhook registered");
+                connected.webhook_id = Some(hook.id);
+            }
+            Err(e) => {
+                tracing::warn!(account = %slug, error = %e, "could not register the Personio webhook; changes arrive with the date check and full syncs");
+                connected.webhook_error = Some(e.to_string());
+            }
+        }
+    }
+    Ok(connected)
+}
+
+/// Deletes the account's webhook in Personio and forgets it; best effort (logged).
+async fn delete_webhook(store: &Store, account: AccountId, unlimited_rate: bool) {
+    let (connection, hook) = match (
+        store.connection(account).await,
+        store.webhook(account).await,
+    ) {
+        (Ok(Some(c)), Ok(Some(h))) => (c, h),
+        (Ok(_), Ok(None)) | (Ok(None), _) => return,
+        (Err(e), _) | (_, Err(e)) => {
+            tracing::warn!(%account, error = %e, "cannot read the stored webhook; not deleted in Personio");
+            return;
+        }
+    };
+    let deleted = match crate::sync_job::client_for(&connection, unlimited_rate) {
+        Ok(client) => client
+            .delete_webhook(&hook.id)
+            .await
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    match deleted {
+        Ok(_) => tracing::info!(%account, webhook = %hook.id, "Personio webhook deleted"),
+        Err(e) => {
+            tracing::warn!(%account, webhook = %hook.id, error = %e, "could not delete the Personio webhook; delete it under Settings → Webhooks")
+        }
+    }
+    if let Err(e) = store.clear_webhook(account).await {
+        tracing::warn!(%account, error = %e, "could not forget the webhook");
+    }
+}
+
+/// Disconnects `account`: deletes its webhook in Personio (best effort, logged), then
+/// the connection and its schedule. `false` when it was not connected.
+pub async fn disconnect(
+    store: &Store,
+    account: AccountId,
+    unlimited_rate: bool,
+) -> Result<bool, StoreError> {
+    delete_webhook(store, account, unlimited_rate).await;
+    store.remove_connection(account).await
 }

@@ -1,18 +1,20 @@
-//! The seams: [`app`] builds the whole router from state (tests call it directly or serve
+//! The seams: [`app`] builds the whole router (web app, REST API, webhook receiver,
+//! operations endpoints) from state (tests call it directly or serve
 //! it on port 0), [`serve`] runs the router and the scheduler until `shutdown` resolves.
 
 use crate::state::AppState;
-use crate::{api, ops, scheduler, web};
+use crate::{api, ops, scheduler, web, webhooks};
 use axum::Router;
 use std::future::Future;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
-/// The whole HTTP surface: web app, REST API, operations endpoints.
+/// The whole HTTP surface: web app, REST API, Personio webhooks, operations endpoints.
 pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(web::routes(state.clone()))
         .nest("/api/v1", api::routes(state.clone()))
+        .merge(webhooks::routes(state.clone()))
         .merge(ops::routes(state))
         .layer(TraceLayer::new_for_http())
 }

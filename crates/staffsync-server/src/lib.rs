@@ -4,7 +4,9 @@
 //! - [`connect`]: checking and storing a Personio credential;
 //! - [`http`]: `app(state) -> Router` and `serve(listener, state, shutdown)`;
 //! - [`web`] (admin web app), [`api`] (REST API), [`ops`] (health, metrics);
-//! - [`scheduler`]: the 12-hour cycle, retries, leases across processes.
+//! - [`scheduler`]: the 12-hour cycle, retries, leases across processes;
+//! - [`realtime`] (date check, incremental polls) and [`webhooks`] (Personio's pushes):
+//!   targeted runs between full syncs.
 //!
 //! Nothing here decides *what* changes in a directory: that is the planner's job in
 //! `staffsync-core`. This crate fetches, hands over, stores and shows.
@@ -16,12 +18,16 @@ pub mod config;
 pub mod connect;
 pub mod http;
 pub mod ops;
+pub mod realtime;
 pub mod scheduler;
 pub mod state;
 pub mod sync_job;
 pub mod web;
+pub mod webhooks;
 
 pub use config::ServerConfig;
 pub use http::{app, serve};
 pub use state::AppState;
-pub use sync_job::{SyncError, SyncOptions, SyncReport, SyncResult, run_sync};
+pub use sync_job::{
+    SyncError, SyncOptions, SyncReport, SyncResult, TargetSource, run_sync, run_targeted,
+};

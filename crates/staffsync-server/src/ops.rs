@@ -27,6 +27,12 @@ pub const EMPLOYEES_CHANGED_TOTAL: &str = "staffsync_employees_changed_total";
 pub const PERSONIO_REQUESTS_TOTAL: &str = "staffsync_personio_requests_total";
 /// 429 responses received from Personio.
 pub const PERSONIO_RATE_LIMITED_TOTAL: &str = "staffsync_personio_rate_limited_total";
+/// Changes a scheduled full reconciliation made for an account kept current by webhooks
+/// or polls (what those missed), labelled `action` = `create` | `update` | `remove`.
+pub const RECONCILIATION_DRIFT_TOTAL: &str = "staffsync_reconciliation_drift_total";
+/// Webhook deliveries received, labelled `outcome` = `queued` | `duplicate` |
+/// `unauthorized` | `unknown` | `bad_request`.
+pub const WEBHOOKS_TOTAL: &str = "staffsync_webhooks_total";
 
 const DURATION_BUCKETS: &[f64] = &[
     0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0,
@@ -88,6 +94,14 @@ fn describe() {
     }
     metrics::counter!(PERSONIO_REQUESTS_TOTAL).increment(0);
     metrics::counter!(PERSONIO_RATE_LIMITED_TOTAL).increment(0);
+    metrics::describe_counter!(
+        RECONCILIATION_DRIFT_TOTAL,
+        "Changes full reconciliations made that webhooks and polls had missed"
+    );
+    metrics::describe_counter!(WEBHOOKS_TOTAL, "Webhook deliveries received by outcome");
+    for action in ["create", "update", "remove"] {
+        metrics::counter!(RECONCILIATION_DRIFT_TOTAL, "action" => action).increment(0);
+    }
 }
 
 /// `/healthz`, `/readyz` and `/metrics`.

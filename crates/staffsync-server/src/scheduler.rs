@@ -8,6 +8,12 @@
 //! account; the run it left `running` is marked `interrupted` by the next `start_run`.
 //! On stop the scheduler claims nothing new, waits for its running syncs, and returns.
 //!
+//! Each tick also starts the real-time step ([`realtime::step`](crate::realtime::step):
+//! the date check and incremental polls) unless the previous one is still running. A
+//! scheduled full sync of an account kept current by webhooks or polls counts its
+//! changes as drift (`staffsync_reconciliation_drift_total`): what the real-time path
+//! missed.
+//!
 //! This module must never run a sync without holding its lease, never release a lease it
 //! does not hold (the store refuses), and never change a directory itself: it calls
 //! [`run_sync`](crate::sync_job::run_sync), which applies only through the store.
@@ -29,6 +35,7 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
     let config = state.config.clone();
     let slots = Arc::new(Semaphore::new(config.max_concurrent_syncs.max(1)));
     let mut running: JoinSet<()> = JoinSet::new();
+    let mut realtime: Option<tokio::task::JoinHandle<()>> = None;
     let mut tick = tokio::time::interval(config.scheduler_poll.max(Duration::from_millis(10)));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tracing::info!(
@@ -51,6 +58,13 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
         }
         while let Some(done) = running.try_join_next() {
             log_join(done);
+        }
+        if realtime.as_ref().is_none_or(|h| h.is_finished()) {
+            let state = state.clone();
+            realtime = Some(tokio::spawn(
+                async move { crate::realtime::step(&state).await }
+                    .instrument(tracing::info_span!("realtime_step")),
+            ));
         }
         let free = slots.available_permits();
         if free == 0 {
@@ -96,6 +110,9 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
     );
     while let Some(done) = running.join_next().await {
         log_join(done);
+    }
+    if let Some(handle) = realtime {
+        log_join(handle.await);
     }
     tracing::info!("scheduler stopped");
 }
@@ -149,9 +166,15 @@ pub async fn run_account_sync(
         let options = SyncOptions {
             accept_deletions,
             unlimited_rate: !config.personio_rate_limit,
+            today: state.today_override(),
             ..SyncOptions::default()
         };
-        run_sync(&state.store, &acct, &options, &|_, _| {}).await
+        let realtime_before = realtime_mode(state, account).await;
+        let report = run_sync(&state.store, &acct, &options, &|_, _| {}).await?;
+        if realtime_before && report.result == SyncResult::Applied {
+            count_drift(state, account, &report).await;
+        }
+        Ok(report)
     };
     let outcome = with_lease_renewal(state, account, synced).await;
 
@@ -187,6 +210,46 @@ pub async fn run_account_sync(
         tracing::warn!(error = %e, "could not release the lease");
     }
     outcome
+}
+
+/// Whether `account` is kept current between full syncs (a webhook, or polling on) and
+/// has been synced before (so a full sync's changes are what the real-time path missed).
+async fn realtime_mode(state: &AppState, account: AccountId) -> bool {
+    match state.store.realtime_accounts().await {
+        Ok(all) => all.iter().any(|ra| {
+            ra.account_id == account
+                && ra.state.last_incremental_at.is_some()
+                && (ra.has_webhook || !state.config.poll_interval.is_zero())
+        }),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read the real-time state");
+            false
+        }
+    }
+}
+
+/// Counts a full reconciliation's changes as drift, and logs them.
+async fn count_drift(state: &AppState, account: AccountId, report: &SyncReport) {
+    let plan = &report.plan;
+    for (action, n) in [
+        ("create", plan.creates.len()),
+        ("update", plan.updates.len()),
+        ("remove", plan.removals.len()),
+    ] {
+        metrics::counter!(crate::ops::RECONCILIATION_DRIFT_TOTAL, "action" => action)
+            .increment(n as u64);
+    }
+    let partial = state
+        .store
+        .partial_runs_before(account, report.run_id)
+        .await
+        .unwrap_or(0);
+    let drift = plan.creates.len() + plan.updates.len() + plan.removals.len();
+    if drift > 0 {
+        tracing::warn!(%account, drift, partial_runs = partial, "full reconciliation found changes the real-time path missed");
+    } else {
+        tracing::info!(%account, partial_runs = partial, "full reconciliation found no drift");
+    }
 }
 
 /// Drives `work` while renewing `account`'s lease every third of the lease time.

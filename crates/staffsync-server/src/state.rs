@@ -1,20 +1,86 @@
-//! The state every HTTP handler and background task shares.
+//! The state every HTTP handler and background task shares: the store, the
+//! configuration, the clock that says "today", cached Personio clients, and the webhook
+//! inbox (de-duplication and debouncing, in memory per process).
 
 use crate::config::ServerConfig;
-use staffsync_store::Store;
-use std::sync::Arc;
+use crate::webhooks::Inbox;
+use personio::Client;
+use staffsync_store::{AccountId, Store};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+use time::{Date, OffsetDateTime};
+
+/// Per account: the connection's `connected_at` and its client.
+type ClientCache = HashMap<AccountId, (OffsetDateTime, Arc<Client>)>;
 
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub store: Store,
     pub config: Arc<ServerConfig>,
+    /// "Today" when overridden (starts as `config.today`; tests move it).
+    today: Arc<RwLock<Option<Date>>>,
+    /// One Personio client per account (its token survives between polls), replaced when
+    /// the connection changes (keyed by `connected_at`).
+    clients: Arc<Mutex<ClientCache>>,
+    /// Webhook events waiting for their targeted run.
+    pub(crate) inbox: Arc<Inbox>,
 }
 
 impl AppState {
     pub fn new(store: Store, config: ServerConfig) -> Self {
         AppState {
             store,
+            today: Arc::new(RwLock::new(config.today)),
             config: Arc::new(config),
+            clients: Arc::default(),
+            inbox: Arc::default(),
         }
+    }
+
+    /// Overrides "today" for every account from now on (`None`: the real date).
+    pub fn set_today(&self, today: Option<Date>) {
+        match self.today.write() {
+            Ok(mut t) => *t = today,
+            Err(poisoned) => *poisoned.into_inner() = today,
+        }
+    }
+
+    /// The overridden "today", if any.
+    pub fn today_override(&self) -> Option<Date> {
+        match self.today.read() {
+            Ok(t) => *t,
+            Err(poisoned) => *poisoned.into_inner(),
+        }
+    }
+
+    /// "Today" for an account in time zone `zone`: the override, else the local date.
+    pub fn today_in(&self, zone: &str) -> Result<Date, crate::clock::UnknownTimeZone> {
+        match self.today_override() {
+            Some(d) => Ok(d),
+            None => crate::clock::date_in(zone, OffsetDateTime::now_utc()),
+        }
+    }
+
+    /// The cached client for `account`'s connection, built on first use.
+    pub(crate) fn client(
+        &self,
+        account: AccountId,
+        connection: &staffsync_store::Connection,
+    ) -> Result<Arc<Client>, crate::SyncError> {
+        let mut clients = match self.clients.lock() {
+            Ok(c) => c,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if let Some((at, client)) = clients.get(&account)
+            && *at == connection.connected_at
+        {
+            return Ok(client.clone());
+        }
+        let client = Arc::new(crate::sync_job::client_for(
+            connection,
+            !self.config.personio_rate_limit,
+        )?);
+        clients.insert(account, (connection.connected_at, client.clone()));
+        Ok(client)
     }
 }

@@ -5,11 +5,19 @@
 //! never remove anyone on the strength of an incomplete or failed fetch: a fetch error ends
 //! the run as failed before the planner is even asked. Each run is counted in the metrics
 //! of [`ops`](crate::ops) (result, duration, changes, Personio requests and 429s).
+//!
+//! Besides full runs ([`run_sync`]) there are targeted runs ([`run_targeted`]) for a few
+//! people: the planner gets a snapshot with [`Snapshot::scope`] set, so everyone else
+//! stays as they are. They are fed either by asking Personio for those people
+//! ([`TargetSource::Fetch`], webhooks and the date check) or by records already fetched
+//! ([`TargetSource::Records`], incremental polls).
 
 use crate::{clock, ops};
-use personio::{Client, ClientConfig};
+use personio::{ApiVersion, Client, ClientConfig};
 use serde::Serialize;
-use staffsync_core::{Plan, Policy, Snapshot, planner};
+use staffsync_core::{
+    MalformedEmployee, PersonioId, Plan, Policy, Snapshot, SourceEmployee, planner,
+};
 use staffsync_store::{Account, RunId, RunKind, RunStatus, Store, StoreError};
 use std::collections::BTreeSet;
 use time::{Date, OffsetDateTime};
@@ -59,6 +67,8 @@ pub enum SyncError {
     TimeZone(#[from] clock::UnknownTimeZone),
     #[error("invalid Personio URL stored for this account: {0}")]
     BadUrl(String),
+    #[error("unknown Personio API version stored for this account: {0:?}")]
+    BadApiVersion(String),
 }
 
 /// Progress of the fetch, for a progress bar: (employees read so far, total when known).
@@ -118,6 +128,7 @@ async fn run_recorded(
     } else {
         RunKind::Full
     };
+    let fetch_started = OffsetDateTime::now_utc();
     let run_id = store.start_run(account.id, kind).await?;
     tracing::Span::current().record("run_id", run_id.0);
 
@@ -156,6 +167,11 @@ async fn run_recorded(
                 .await?;
             return Err(e.into());
         }
+        // Everything Personio changed before the fetch started is now reflected: the
+        // incremental poller continues from here.
+        store
+            .set_last_incremental_at(account.id, fetch_started)
+            .await?;
         SyncResult::Applied
     };
     tracing::info!(
@@ -187,6 +203,10 @@ pub fn client_for(
         connection.client_secret.clone(),
     )
     .with_base_url(base_url);
+    config.api_version = connection
+        .api_version
+        .parse::<ApiVersion>()
+        .map_err(|_| SyncError::BadApiVersion(connection.api_version.clone()))?;
     if unlimited_rate {
         config.rate = personio::RateLimit::Unlimited;
     }
@@ -207,9 +227,8 @@ async fn fetch_and_plan(
         .into_iter()
         .map(|a| a.key)
         .collect();
-    let listing = client
-        .fetch_all(|p| progress(p.employees_done, Some(p.employees_total)))
-        .await?;
+    let listing =
+        sendable(client.fetch_all(|p| progress(p.employees_done, Some(p.employees_total)))).await?;
     metrics::counter!(ops::PERSONIO_REQUESTS_TOTAL).increment(listing.requests as u64);
     metrics::counter!(ops::PERSONIO_RATE_LIMITED_TOTAL).increment(listing.rate_limited as u64);
     let fetched = listing.employees.len();
@@ -219,6 +238,7 @@ async fn fetch_and_plan(
         readable_attributes: readable,
         // fetch_all returns Ok only for a complete, consistent listing.
         complete: true,
+        scope: None,
     };
     let today = match options.today {
         Some(d) => d,
@@ -235,4 +255,188 @@ async fn fetch_and_plan(
         today,
         planner::plan(&directory, &snapshot, &policy, today),
     ))
+}
+
+/// Where the records of a targeted run come from.
+#[derive(Debug, Clone)]
+pub enum TargetSource {
+    /// Ask Personio for exactly these people (`Client::fetch_people`); recorded as a
+    /// [`RunKind::Targeted`] run. People Personio no longer has are removed.
+    Fetch,
+    /// Records already fetched (an incremental poll's `updated_since` listing): no more
+    /// requests; recorded as a [`RunKind::Incremental`] run, and only when it changes
+    /// something (polls that find nothing new leave no trace in the history).
+    Records {
+        employees: Vec<SourceEmployee>,
+        malformed: Vec<MalformedEmployee>,
+    },
+}
+
+/// Runs a targeted sync of `ids` for `account` (see [`TargetSource`]), recording it as a
+/// run: the planner sees only these people ([`Snapshot::scope`]); everyone else stays as
+/// they are. The deletion guard applies as in a full run (a held targeted run changes
+/// nothing). `client` is the account's (cached) Personio client; `options.today`
+/// overrides today, `options.dry_run` is not supported (ignored).
+#[tracing::instrument(skip_all, fields(account = %account.slug, people = ids.len(), run_id = tracing::field::Empty))]
+pub async fn run_targeted(
+    store: &Store,
+    account: &Account,
+    client: &Client,
+    ids: &BTreeSet<PersonioId>,
+    source: TargetSource,
+    options: &SyncOptions,
+) -> Result<Option<SyncReport>, SyncError> {
+    let started = std::time::Instant::now();
+    let outcome = targeted_recorded(store, account, client, ids, source, options).await;
+    match &outcome {
+        Ok(Some(report)) => record_metrics(&Ok(report.clone()), started.elapsed()),
+        Ok(None) => {}
+        Err(e) => {
+            tracing::warn!(error = %e, "targeted sync failed; nothing changed");
+            metrics::counter!(ops::SYNCS_TOTAL, "result" => "failed").increment(1);
+        }
+    }
+    outcome
+}
+
+async fn targeted_recorded(
+    store: &Store,
+    account: &Account,
+    client: &Client,
+    ids: &BTreeSet<PersonioId>,
+    source: TargetSource,
+    options: &SyncOptions,
+) -> Result<Option<SyncReport>, SyncError> {
+    let connection = store
+        .connection(account.id)
+        .await?
+        .ok_or_else(|| SyncError::NotConnected(account.slug.to_string()))?;
+    let today = match options.today {
+        Some(d) => d,
+        None => clock::date_in(&account.time_zone, OffsetDateTime::now_utc())?,
+    };
+    let policy = Policy {
+        accept_deletions: options.accept_deletions,
+        ..account.policy.clone()
+    };
+    let readable: BTreeSet<String> = connection.readable_attributes.iter().cloned().collect();
+    let (kind, run_id, snapshot) = match source {
+        TargetSource::Records {
+            employees,
+            malformed,
+        } => {
+            let scope: BTreeSet<PersonioId> = employees
+                .iter()
+                .map(|e| e.id)
+                .chain(malformed.iter().filter_map(|m| m.id))
+                .filter(|id| ids.contains(id))
+                .collect();
+            let snapshot = Snapshot {
+                employees,
+                malformed,
+                readable_attributes: readable,
+                // The listing holds complete records of everyone in the scope.
+                complete: true,
+                scope: Some(scope),
+            };
+            (RunKind::Incremental, None, snapshot)
+        }
+        TargetSource::Fetch => {
+            let run_id = store.start_run(account.id, RunKind::Targeted).await?;
+            tracing::Span::current().record("run_id", run_id.0);
+            let wanted: Vec<PersonioId> = ids.iter().copied().collect();
+            let fetched = match sendable(client.fetch_people(&wanted)).await {
+                Ok(f) => f,
+                Err(e) => {
+                    let e = SyncError::from(e);
+                    store
+                        .finish_run(run_id, RunStatus::Failed, None, Some(&e.to_string()))
+                        .await?;
+                    return Err(e);
+                }
+            };
+            metrics::counter!(ops::PERSONIO_REQUESTS_TOTAL).increment(fetched.requests as u64);
+            // Only the people Personio accounted for are planned: found, gone (removed)
+            // or malformed (kept as they are).
+            let scope: BTreeSet<PersonioId> = fetched
+                .found
+                .iter()
+                .map(|e| e.id)
+                .chain(fetched.gone.iter().copied())
+                .chain(fetched.malformed.iter().filter_map(|m| m.id))
+                .filter(|id| ids.contains(id))
+                .collect();
+            let snapshot = Snapshot {
+                employees: fetched.found,
+                malformed: fetched.malformed,
+                readable_attributes: readable,
+                complete: true,
+                scope: Some(scope),
+            };
+            (RunKind::Targeted, Some(run_id), snapshot)
+        }
+    };
+    let directory = store.directory(account.id).await?;
+    let plan = planner::plan(&directory, &snapshot, &policy, today);
+    let fetched = snapshot.employees.len();
+    let run_id = match run_id {
+        Some(r) => r,
+        None if plan.is_empty() && plan.held.is_none() && !has_pending_change(&plan) => {
+            tracing::debug!("incremental poll: nothing to change");
+            return Ok(None);
+        }
+        None => {
+            let r = store.start_run(account.id, kind).await?;
+            tracing::Span::current().record("run_id", r.0);
+            r
+        }
+    };
+    let result = if plan.held.is_some() {
+        store
+            .finish_run(run_id, RunStatus::Held, Some(&plan), None)
+            .await?;
+        SyncResult::Held
+    } else {
+        if let Err(e) = store.apply_plan(account.id, run_id, &plan).await {
+            store
+                .finish_run(run_id, RunStatus::Failed, None, Some(&e.to_string()))
+                .await?;
+            return Err(e.into());
+        }
+        SyncResult::Applied
+    };
+    tracing::info!(
+        kind = %kind,
+        result = ?result,
+        created = plan.creates.len(),
+        updated = plan.updates.len(),
+        removed = plan.removals.len(),
+        skipped = plan.skips.len(),
+        "targeted sync finished"
+    );
+    Ok(Some(SyncReport {
+        run_id,
+        result,
+        fetched,
+        today: staffsync_core::dates::format_date(today),
+        plan,
+    }))
+}
+
+/// A plan that changes nobody but learns of a future hire (or a new hire date) still
+/// needs applying: the date check depends on the known future hires.
+fn has_pending_change(plan: &Plan) -> bool {
+    plan.skips
+        .iter()
+        .any(|s| matches!(s.reason, staffsync_core::SkipReason::NotStarted { .. }))
+}
+
+/// Boxes a Personio client future as `Send`, proven here at the call site: the v2
+/// listing futures are `Send`, but rustc cannot prove it through further layers of
+/// `async fn` (higher-ranked lifetimes, rust-lang/rust#102211), which the scheduler's
+/// spawned tasks need.
+pub(crate) fn sendable<'a, T>(
+    f: impl std::future::Future<Output = T> + Send + 'a,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>> {
+    Box::pin(f)
 }

@@ -30,11 +30,14 @@ pub struct Connection {
     pub api_version: String,
     pub readable_attributes: Vec<String>,
     pub connected_at: OffsetDateTime,
+    /// The id of the Personio webhook registered for it (its token: `Store::webhook`).
+    pub webhook_id: Option<String>,
 }
 
 impl Store {
     /// Stores (or replaces) the account's connection, sealing the secret, and gives the
     /// account a schedule due now if it has none (its first sync runs right away).
+    /// Replacing a connection forgets its webhook (read it first to delete it in Personio).
     pub async fn save_connection(&self, account: AccountId, c: &NewConnection) -> Result<()> {
         let sealed = self
             .key
@@ -50,7 +53,9 @@ impl Store {
                base_url = excluded.base_url, \
                api_version = excluded.api_version, \
                readable_attributes = excluded.readable_attributes, \
-               connected_at = excluded.connected_at",
+               connected_at = excluded.connected_at, \
+               webhook_id = NULL, \
+               webhook_token_ciphertext = NULL",
         )
         .bind(account.0)
         .bind(&c.client_id)
@@ -76,7 +81,7 @@ impl Store {
     pub async fn connection(&self, account: AccountId) -> Result<Option<Connection>> {
         let row = sqlx::query(
             "SELECT client_id, secret_ciphertext, base_url, api_version, readable_attributes, \
-                    connected_at \
+                    connected_at, webhook_id \
              FROM connections WHERE account_id = $1",
         )
         .bind(account.0)
@@ -93,21 +98,24 @@ impl Store {
             api_version: row.try_get("api_version")?,
             readable_attributes: from_json(&attrs, "readable attributes")?,
             connected_at: parse_ts(&connected_at)?,
+            webhook_id: row.try_get("webhook_id")?,
         }))
     }
 
-    /// Deletes the account's connection and its schedule; `false` when there was no
-    /// connection.
+    /// Deletes the account's connection, its schedule, its real-time watermarks and known
+    /// future hires; `false` when there was no connection.
     pub async fn remove_connection(&self, account: AccountId) -> Result<bool> {
         let mut tx = self.begin_write().await?;
         let done = sqlx::query("DELETE FROM connections WHERE account_id = $1")
             .bind(account.0)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM schedules WHERE account_id = $1")
-            .bind(account.0)
-            .execute(&mut *tx)
-            .await?;
+        for table in ["schedules", "sync_state", "pending_hires"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE account_id = $1"))
+                .bind(account.0)
+                .execute(&mut *tx)
+                .await?;
+        }
         tx.commit().await?;
         Ok(done.rows_affected() > 0)
     }

@@ -323,8 +323,10 @@ impl Store {
     }
 
     /// Applies `plan` to the account's directory as run `run`, in one transaction, and
-    /// marks the run `applied`. Refuses a held plan (`PlanHeld`), a run that is not a
-    /// running full run of this account (`NotFound` / `Conflict`), and a plan that does
+    /// marks the run `applied`; keeps the known future hires up to date (a full run
+    /// replaces them by its `not_started` skips, a targeted or incremental run updates
+    /// the people it planned). Refuses a held plan (`PlanHeld`), a run that is not a
+    /// running full, targeted or incremental run of this account (`NotFound` / `Conflict`), and a plan that does
     /// not fit the directory (`Conflict`: creating someone present, updating or removing
     /// someone absent); nothing is changed then.
     pub async fn apply_plan(&self, account: AccountId, run: RunId, plan: &Plan) -> Result<()> {
@@ -348,7 +350,7 @@ impl Store {
             None,
         )
         .await?;
-        if kind != RunKind::Full {
+        if !kind.applies() {
             return Err(StoreError::conflict(format!(
                 "run {run} is a {kind} run and cannot apply a plan"
             )));
@@ -479,6 +481,7 @@ impl Store {
         .await?;
 
         insert_changes(&mut tx, self.backend, account, run, plan).await?;
+        update_pending_hires(&mut tx, self.backend, account, kind, plan).await?;
         // Erase the removed people's personal details from every earlier run.
         execute_for_ids(
             &mut tx,
@@ -532,4 +535,59 @@ impl Store {
             Err(e) => tracing::warn!(error = %e, "WAL checkpoint after erasure failed"),
         }
     }
+}
+
+/// Known future hires after applying `plan` (see [`Store::apply_plan`]).
+async fn update_pending_hires(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    account: AccountId,
+    kind: RunKind,
+    plan: &Plan,
+) -> Result<()> {
+    if kind == RunKind::Full {
+        sqlx::query("DELETE FROM pending_hires WHERE account_id = $1")
+            .bind(account.0)
+            .execute(&mut *conn)
+            .await?;
+    } else {
+        let planned: Vec<i64> = plan
+            .creates
+            .iter()
+            .map(|c| c.personio_id.0)
+            .chain(plan.updates.iter().map(|u| u.after.personio_id.0))
+            .chain(plan.removals.iter().map(|r| r.personio_id.0))
+            .chain(plan.skips.iter().filter_map(|s| s.personio_id.map(|p| p.0)))
+            .collect();
+        execute_for_ids(
+            conn,
+            backend,
+            "DELETE FROM pending_hires WHERE account_id = {account} AND personio_id IN ({ids})",
+            account,
+            &planned,
+        )
+        .await?;
+    }
+    let hires: Vec<(i64, String)> = plan
+        .skips
+        .iter()
+        .filter_map(|s| match (s.personio_id, &s.reason) {
+            (Some(id), staffsync_core::SkipReason::NotStarted { hire_date }) => {
+                Some((id.0, staffsync_core::dates::format_date(*hire_date)))
+            }
+            _ => None,
+        })
+        .collect();
+    for chunk in hires.chunks(BATCH_ROWS) {
+        let sql = format!(
+            "INSERT INTO pending_hires (account_id, personio_id, hire_date) VALUES {}",
+            values_list(backend, chunk.len(), 3, 1)
+        );
+        let mut q = sqlx::query(&sql);
+        for (id, day) in chunk {
+            q = q.bind(account.0).bind(*id).bind(day.as_str());
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
 }

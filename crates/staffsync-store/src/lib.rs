@@ -9,7 +9,8 @@
 //!
 //! Besides the directory and its runs, the store keeps the service's state: admins,
 //! web sessions and API token digests (`admins`), and the per-account sync schedule with
-//! its cross-process leases (`schedule`).
+//! its cross-process leases (`schedule`), and the state of near-real-time sync: webhooks,
+//! watermarks, known future hires and side leases for targeted runs (`realtime`).
 //!
 //! Rules every module here keeps:
 //! - every query is scoped by `account_id`: an account can never see another's data;
@@ -28,6 +29,7 @@ mod error;
 mod feedback;
 mod fs;
 mod open;
+mod realtime;
 mod runs;
 mod schedule;
 mod sql;
@@ -39,6 +41,7 @@ pub use directory::GroupSummary;
 pub use error::{Result, StoreError};
 pub use feedback::Feedback;
 pub use open::{Backend, Store, StoreConfig};
+pub use realtime::{RealtimeAccount, SyncState, Webhook};
 pub use runs::{RunChange, RunKind, RunStatus, RunSummary};
 pub use schedule::{Schedule, ScheduleOutcome};
 

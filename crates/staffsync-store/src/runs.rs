@@ -26,20 +26,36 @@ use time::OffsetDateTime;
 pub enum RunKind {
     Full,
     DryRun,
+    /// Only some people (a webhook, or the date check): `Snapshot::scope` set.
+    Targeted,
+    /// The people Personio reported changed since the last poll (`updated_since`).
+    Incremental,
 }
 
 impl RunKind {
+    pub const ALL: [RunKind; 4] = [
+        RunKind::Full,
+        RunKind::DryRun,
+        RunKind::Targeted,
+        RunKind::Incremental,
+    ];
+
+    /// Whether runs of this kind may apply a plan (all but dry runs).
+    pub fn applies(self) -> bool {
+        self != RunKind::DryRun
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             RunKind::Full => "full",
             RunKind::DryRun => "dry_run",
+            RunKind::Targeted => "targeted",
+            RunKind::Incremental => "incremental",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [RunKind::Full, RunKind::DryRun]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
 }
 

@@ -65,6 +65,10 @@ conformance!(
     concurrent_claimers_never_share_an_account,
     expired_lease_can_be_reclaimed,
     release_records_outcome_and_keeps_requests,
+    webhook_is_sealed_and_cleared,
+    sync_state_watermarks,
+    targeted_runs_apply_and_keep_pending_hires,
+    side_leases_exclude_claims,
 );
 
 // ---------------------------------------------------------------- helpers
@@ -1650,4 +1654,217 @@ async fn release_records_outcome_and_keeps_requests(store: Store, _env: Env) {
     assert!(!s.accept_deletions);
     assert_eq!(s.next_run_at, t + secs(3600));
     assert_eq!(s.consecutive_failures, 0);
+}
+
+// ---------------------------------------------------------------- real-time (issue 5)
+
+async fn webhook_is_sealed_and_cleared(store: Store, env: Env) {
+    let a = connected(&store, "acme").await;
+    let b = account(&store, "other").await;
+    let token = "whtok-Qx81-do-not-leak";
+    assert!(store.webhook(a).await.unwrap().is_none());
+    assert_eq!(store.connection(a).await.unwrap().unwrap().webhook_id, None);
+    store
+        .set_webhook(a, "wh-1", &SecretString::from(token))
+        .await
+        .unwrap();
+    let got = store.webhook(a).await.unwrap().unwrap();
+    assert_eq!(got.id, "wh-1");
+    assert_eq!(got.token.expose_secret(), token);
+    assert!(!format!("{got:?}").contains(token));
+    assert_eq!(
+        store
+            .connection(a)
+            .await
+            .unwrap()
+            .unwrap()
+            .webhook_id
+            .as_deref(),
+        Some("wh-1")
+    );
+    assert!(!env.raw_contains(store.backend(), token.as_bytes()).await);
+    // Not connected: NotFound; another account sees nothing.
+    let err = store
+        .set_webhook(b, "wh-2", &SecretString::from(token))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
+    assert!(store.webhook(b).await.unwrap().is_none());
+    let listed = store.realtime_accounts().await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert!(listed[0].has_webhook && listed[0].api_version == "v1");
+
+    assert!(store.clear_webhook(a).await.unwrap());
+    assert!(!store.clear_webhook(a).await.unwrap());
+    assert!(store.webhook(a).await.unwrap().is_none());
+    // Reconnecting forgets the webhook.
+    store
+        .set_webhook(a, "wh-3", &SecretString::from(token))
+        .await
+        .unwrap();
+    store.save_connection(a, &new_connection()).await.unwrap();
+    assert!(store.webhook(a).await.unwrap().is_none());
+}
+
+async fn sync_state_watermarks(store: Store, _env: Env) {
+    let a = connected(&store, "acme").await;
+    let b = connected(&store, "other").await;
+    assert_eq!(
+        store.sync_state(a).await.unwrap(),
+        staffsync_store::SyncState::default()
+    );
+    let t = now_us();
+    store.set_last_incremental_at(a, t).await.unwrap();
+    // Never moves back.
+    store
+        .set_last_incremental_at(a, t - secs(60))
+        .await
+        .unwrap();
+    store
+        .set_last_date_check(a, time::macros::date!(2026 - 03 - 15))
+        .await
+        .unwrap();
+    let st = store.sync_state(a).await.unwrap();
+    assert_eq!(st.last_incremental_at, Some(t));
+    assert_eq!(
+        st.last_date_check,
+        Some(time::macros::date!(2026 - 03 - 15))
+    );
+    store.set_last_incremental_at(a, t + secs(5)).await.unwrap();
+    assert_eq!(
+        store.sync_state(a).await.unwrap().last_incremental_at,
+        Some(t + secs(5))
+    );
+    assert_eq!(
+        store.sync_state(b).await.unwrap(),
+        staffsync_store::SyncState::default()
+    );
+    let all = store.realtime_accounts().await.unwrap();
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[0].account_id, a);
+    assert_eq!(
+        all[0].state.last_date_check,
+        Some(time::macros::date!(2026 - 03 - 15))
+    );
+    assert!(!all[1].has_webhook && all[1].state.last_incremental_at.is_none());
+    let err = store
+        .set_last_date_check(AccountId(9999), time::macros::date!(2026 - 03 - 15))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
+    // Disconnecting forgets the state.
+    assert!(store.remove_connection(a).await.unwrap());
+    assert_eq!(
+        store.sync_state(a).await.unwrap(),
+        staffsync_store::SyncState::default()
+    );
+}
+
+fn not_started(id: i64, day: time::Date) -> Skip {
+    Skip {
+        personio_id: Some(PersonioId(id)),
+        reason: SkipReason::NotStarted { hire_date: day },
+    }
+}
+
+async fn targeted_runs_apply_and_keep_pending_hires(store: Store, _env: Env) {
+    use time::macros::date;
+    let a = connected(&store, "acme").await;
+    let other = connected(&store, "other").await;
+    let mut full = creates(vec![emp(1, "Ada", "L", &[]), emp(2, "Bob", "R", &[])]);
+    full.skips = vec![
+        not_started(10, date!(2026 - 04 - 01)),
+        not_started(11, date!(2026 - 05 - 01)),
+    ];
+    apply(&store, a, &full).await;
+    assert_eq!(
+        store.pending_hires(a).await.unwrap(),
+        vec![
+            (PersonioId(10), date!(2026 - 04 - 01)),
+            (PersonioId(11), date!(2026 - 05 - 01))
+        ]
+    );
+    assert!(store.pending_hires(other).await.unwrap().is_empty());
+
+    // A targeted run creates 10 and removes 2: 10 is no longer pending, 11 still is.
+    let run = store.start_run(a, RunKind::Targeted).await.unwrap();
+    let mut plan = creates(vec![emp(10, "Cy", "N", &[])]);
+    plan.removals = vec![removal(2)];
+    store.apply_plan(a, run, &plan).await.unwrap();
+    assert_eq!(
+        store.pending_hires(a).await.unwrap(),
+        vec![(PersonioId(11), date!(2026 - 05 - 01))]
+    );
+    let ids: Vec<i64> = store
+        .directory(a)
+        .await
+        .unwrap()
+        .iter()
+        .map(|d| d.personio_id.0)
+        .collect();
+    assert_eq!(ids, vec![1, 10]);
+    let runs = store.runs(a).await.unwrap();
+    assert_eq!(runs[0].kind, RunKind::Targeted);
+    assert_eq!(runs[0].status, RunStatus::Applied);
+    assert_eq!((runs[0].created, runs[0].removed), (1, 1));
+
+    // An incremental run moves 11's date; a dry run may still not apply.
+    let run = store.start_run(a, RunKind::Incremental).await.unwrap();
+    let plan = Plan {
+        skips: vec![not_started(11, date!(2026 - 06 - 01))],
+        ..Plan::default()
+    };
+    store.apply_plan(a, run, &plan).await.unwrap();
+    assert_eq!(
+        store.pending_hires(a).await.unwrap(),
+        vec![(PersonioId(11), date!(2026 - 06 - 01))]
+    );
+    let run = store.start_run(a, RunKind::DryRun).await.unwrap();
+    let err = store
+        .apply_plan(a, run, &Plan::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
+
+    // Partial runs since the last applied full run, as a full run sees them.
+    let full_run = store.start_run(a, RunKind::Full).await.unwrap();
+    assert_eq!(store.partial_runs_before(a, full_run).await.unwrap(), 2);
+    store
+        .apply_plan(a, full_run, &Plan::default())
+        .await
+        .unwrap();
+    // A full run replaces the pending hires with its own (none here).
+    assert!(store.pending_hires(a).await.unwrap().is_empty());
+    let next = store.start_run(a, RunKind::Full).await.unwrap();
+    assert_eq!(store.partial_runs_before(a, next).await.unwrap(), 0);
+    assert_eq!(store.partial_runs_before(other, next).await.unwrap(), 0);
+    assert_eq!(RunKind::parse("targeted"), Some(RunKind::Targeted));
+    assert_eq!(RunKind::parse("incremental"), Some(RunKind::Incremental));
+}
+
+async fn side_leases_exclude_claims(store: Store, _env: Env) {
+    let a = connected(&store, "acme").await;
+    let now = now_us();
+    // Not due yet for claim_due's purposes does not matter to try_lease.
+    assert!(store.try_lease(a, "w1", now + secs(60)).await.unwrap());
+    assert!(!store.try_lease(a, "w2", now + secs(60)).await.unwrap());
+    // The scheduler cannot claim it while it is leased, even though it is due.
+    assert!(
+        store
+            .claim_due("w2", now, now + secs(60), 5)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(!store.release_lease(a, "w2").await.unwrap());
+    assert!(store.release_lease(a, "w1").await.unwrap());
+    // The schedule itself is untouched: still due, claimable.
+    assert_eq!(
+        store.claim_due("w2", now, now + secs(60), 5).await.unwrap(),
+        vec![a]
+    );
+    assert!(!store.try_lease(a, "w1", now + secs(60)).await.unwrap());
+    // An expired lease can be taken; an unconnected account has no schedule.
+    let b = account(&store, "other").await;
+    assert!(!store.try_lease(b, "w1", now + secs(60)).await.unwrap());
 }

@@ -264,6 +264,13 @@ pub struct ConnectArgs {
     pub slug: String,
     #[command(flatten)]
     pub credential: Credential,
+    /// Personio API: v1 (changes arrive by polling) or v2 (by webhook, when the server
+    /// has a public base URL: --public-base-url / STAFFSYNC_PUBLIC_BASE_URL).
+    #[arg(long = "api", default_value = "v1", value_parser = parse_api_version)]
+    pub api_version: personio::ApiVersion,
+    /// Public base URL of the server that receives Personio's webhooks (v2 only).
+    #[arg(long, env = "STAFFSYNC_PUBLIC_BASE_URL")]
+    pub public_base_url: Option<url::Url>,
     #[command(flatten)]
     pub json: JsonFlag,
 }
@@ -349,6 +356,19 @@ pub struct ServeArgs {
     /// it over (renewed every third of this while the sync runs).
     #[arg(long, env = "STAFFSYNC_LEASE", default_value = "15m", value_parser = crate::commands::serve::parse_duration)]
     pub lease: std::time::Duration,
+    /// How often connections without a webhook ask Personio what changed (0 = never).
+    #[arg(long, env = "STAFFSYNC_POLL_INTERVAL", default_value = "15m", value_parser = crate::commands::serve::parse_duration)]
+    pub poll_interval: std::time::Duration,
+    /// Webhook events of one account within this window become one targeted sync.
+    #[arg(long, env = "STAFFSYNC_WEBHOOK_DEBOUNCE", default_value = "2s", value_parser = crate::commands::serve::parse_duration)]
+    pub webhook_debounce: std::time::Duration,
+    /// Pretend today is this date (YYYY-MM-DD), for tests and replays.
+    #[arg(long, env = "STAFFSYNC_TODAY", hide = true, value_parser = parse_date)]
+    pub today: Option<time::Date>,
+}
+
+fn parse_api_version(s: &str) -> Result<personio::ApiVersion, String> {
+    s.parse().map_err(|e: personio::Error| e.to_string())
 }
 
 fn parse_date(s: &str) -> Result<time::Date, String> {

@@ -33,13 +33,24 @@
 //!   directory and are at least [`DeletionGuard::min_people`], and the admin did not
 //!   accept deletions, [`Plan::held`] is set. The plan still lists everything.
 //!
-//! Every directory id and every listed id is in exactly one of: creates, updates,
-//! removals, skips, `kept_unlisted`, or the `unchanged` count.
+//! * **Scope** ([`Snapshot::scope`], targeted runs): only directory people and records
+//!   (and malformed ids) in the scope are planned; the rules above apply to them as to a
+//!   full run (an in-scope directory person not listed is removed only when the snapshot
+//!   is complete). Everyone else in the directory is kept as they are: they hold their
+//!   e-mail addresses in conflicts and count as present for supervisor links. The one
+//!   exception keeps the directory consistent: an out-of-scope person whose
+//!   `supervisor_personio_id` names someone this plan removes gets an update clearing
+//!   that link (a full run would clear it too).
+//!
+//! Every directory id and every listed id (within the scope, plus the out-of-scope
+//! supervisor-link updates) is in exactly one of: creates, updates, removals, skips,
+//! `kept_unlisted`, or the `unchanged` count.
 //!
 //! [`DeletionGuard::max_fraction`]: crate::DeletionGuard::max_fraction
 //! [`DeletionGuard::min_people`]: crate::DeletionGuard::min_people
 //! [`Snapshot::malformed`]: crate::Snapshot::malformed
 //! [`Snapshot::complete`]: crate::Snapshot::complete
+//! [`Snapshot::scope`]: crate::Snapshot::scope
 //! [`SkipReason::Malformed`]: crate::SkipReason::Malformed
 //! [`SkipReason::DuplicateEmail`]: crate::SkipReason::DuplicateEmail
 //! [`RemovalReason::NoLongerEligible`]: crate::RemovalReason::NoLongerEligible
@@ -98,9 +109,11 @@ pub fn plan(
         directory.iter().map(|d| (d.personio_id, d)).collect();
 
     // Malformed ids: reported as such, and ids listed more than once.
+    let in_scope = |id: &PersonioId| snapshot.in_scope(*id);
     let mut malformed: BTreeMap<PersonioId, String> = BTreeMap::new();
     for m in &snapshot.malformed {
         match m.id {
+            Some(id) if !in_scope(&id) => {}
             Some(id) => {
                 malformed.entry(id).or_insert_with(|| m.reason.clone());
             }
@@ -112,7 +125,11 @@ pub fn plan(
             }),
         }
     }
-    let mut listed: Vec<&SourceEmployee> = snapshot.employees.iter().collect();
+    let mut listed: Vec<&SourceEmployee> = snapshot
+        .employees
+        .iter()
+        .filter(|e| in_scope(&e.id))
+        .collect();
     listed.sort_by_key(|e| e.id);
     for pair in listed.windows(2) {
         if pair[0].id == pair[1].id {
@@ -143,14 +160,15 @@ pub fn plan(
             .map(|i| &verdicts[i].1)
     };
 
-    // Directory people kept as they are whatever the conflicts.
+    // Directory people kept as they are whatever the conflicts (out-of-scope people too).
     let mut retained: BTreeSet<PersonioId> = malformed
         .keys()
         .copied()
         .filter(|id| dir.contains_key(id))
+        .chain(dir.keys().copied().filter(|id| !in_scope(id)))
         .collect();
     if !snapshot.complete {
-        for id in dir.keys() {
+        for id in dir.keys().filter(|id| in_scope(id)) {
             let stays = match verdict_of(id) {
                 None => !malformed.contains_key(id),
                 Some(Verdict::Ineligible(_)) => true,
@@ -216,7 +234,7 @@ pub fn plan(
     let mut unlisted: Vec<PersonioId> = dir
         .keys()
         .copied()
-        .filter(|id| !is_listed(id) && !malformed.contains_key(id))
+        .filter(|id| in_scope(id) && !is_listed(id) && !malformed.contains_key(id))
         .collect();
     unlisted.sort_unstable();
     for (id, detail) in malformed {
@@ -238,6 +256,9 @@ pub fn plan(
 
     out.skips.sort_by_key(|s| s.personio_id);
     out.removals.sort_by_key(|r| r.personio_id);
+    if snapshot.scope.is_some() && !out.removals.is_empty() {
+        clear_links_to_removed(directory, &mut out, in_scope);
+    }
 
     let guard = policy.deletion_guard;
     let removing = out.removals.len();
@@ -251,6 +272,30 @@ pub fn plan(
         });
     }
     out
+}
+
+/// Out-of-scope directory people whose supervisor this (scoped) plan removes: an update
+/// clearing that link, so the directory never names a supervisor who is not in it.
+fn clear_links_to_removed(
+    directory: &[DirectoryEmployee],
+    out: &mut Plan,
+    in_scope: impl Fn(&PersonioId) -> bool,
+) {
+    let removed: BTreeSet<PersonioId> = out.removals.iter().map(|r| r.personio_id).collect();
+    for d in directory {
+        if in_scope(&d.personio_id) {
+            continue;
+        }
+        if d.supervisor_personio_id
+            .is_some_and(|s| removed.contains(&s))
+        {
+            let mut after = d.clone();
+            after.supervisor_personio_id = None;
+            let changes = changes(d, &after);
+            out.updates.push(Update { after, changes });
+        }
+    }
+    out.updates.sort_by_key(|u| u.after.personio_id);
 }
 
 /// The directory after applying `plan`, sorted by id. A held plan applies nothing (the

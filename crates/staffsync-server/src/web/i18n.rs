@@ -127,6 +127,17 @@ static TEXTS: &[(&str, &str, &str)] = &[
     ("common.of", "von", "of"),
     ("common.page", "Seite", "Page"),
     ("connect.advanced", "Erweitert", "Advanced"),
+    ("connect.api", "Personio-API", "Personio API"),
+    (
+        "connect.api.v1",
+        "v1: bewährt; Änderungen kommen mit der regelmäßigen Abfrage (alle 15 Minuten) und dem vollständigen Abgleich.",
+        "v1: proven; changes arrive with the regular poll (every 15 minutes) and the full sync.",
+    ),
+    (
+        "connect.api.v2",
+        "v2: Personio meldet Änderungen per Webhook, sie erscheinen nach Sekunden (braucht eine öffentliche Adresse dieses Dienstes).",
+        "v2: Personio reports changes by webhook and they appear within seconds (needs a public address for this service).",
+    ),
     ("connect.button", "Verbinden", "Connect"),
     ("connect.client_id", "Client-ID", "Client ID"),
     (

@@ -65,6 +65,8 @@ pub(crate) struct IntegrationTemplate {
     connected: Option<ConnectedView>,
     client_id: String,
     personio_url: String,
+    /// `v1` or `v2`: the API version chosen in the form.
+    api_version: String,
     error: Option<String>,
 }
 
@@ -120,6 +122,7 @@ pub(crate) async fn page(State(state): State<WebState>, ctx: Ctx) -> WebResult {
             connected,
             client_id: String::new(),
             personio_url: DEFAULT_PERSONIO_URL.to_owned(),
+            api_version: "v1".to_owned(),
             error: None,
         },
     )
@@ -220,6 +223,8 @@ pub(crate) struct ConnectForm {
     client_secret: String,
     #[serde(default)]
     personio_url: String,
+    #[serde(default)]
+    api_version: String,
 }
 
 /// `POST /integration/connect`: check the credential with Personio and store it.
@@ -237,7 +242,22 @@ pub(crate) async fn connect(
         Some(ctx.t("connect.error.missing").to_owned())
     } else {
         let secret = SecretString::from(form.client_secret.trim().to_owned());
-        match connect::connect(&state.app.store, ctx.account.id, &url, &client_id, secret).await {
+        let options = connect::ConnectOptions {
+            api_version: form.api_version.parse().unwrap_or_default(),
+            public_base_url: state.app.config.public_base_url.clone(),
+            unlimited_rate: !state.app.config.personio_rate_limit,
+        };
+        match connect::connect_with(
+            &state.app.store,
+            ctx.account.id,
+            Some(&ctx.account.slug),
+            &url,
+            &client_id,
+            secret,
+            &options,
+        )
+        .await
+        {
             Ok(_) => {
                 tracing::info!(account = %ctx.account.slug, admin = %ctx.admin.id, "connected to Personio from the web app");
                 // A reconnect keeps an existing schedule: make it due now as well.
@@ -255,6 +275,7 @@ pub(crate) async fn connect(
             connected: None,
             client_id,
             personio_url: url,
+            api_version: form.api_version,
             error,
         },
     )
@@ -447,7 +468,12 @@ pub(crate) async fn reject_held(
 /// `POST /integration/disconnect`: forget the credential and the schedule; keep the
 /// directory.
 pub(crate) async fn disconnect(State(state): State<WebState>, ctx: Ctx) -> WebResult {
-    state.app.store.remove_connection(ctx.account.id).await?;
+    connect::disconnect(
+        &state.app.store,
+        ctx.account.id,
+        !state.app.config.personio_rate_limit,
+    )
+    .await?;
     tracing::info!(account = %ctx.account.slug, admin = %ctx.admin.id, "disconnected from Personio");
     ctx.flash("ok", ctx.t("int.disconnected")).await;
     Ok(Redirect::to("/integration").into_response())

@@ -12,21 +12,37 @@ use secrecy::SecretString;
 pub async fn run(global: &Global, args: ConnectArgs) -> anyhow::Result<Code> {
     let store = super::open_store(global).await?;
     let account = super::find_account(&store, &args.slug).await?;
-    let connected = staffsync_server::connect::connect(
+    let options = staffsync_server::connect::ConnectOptions {
+        api_version: args.api_version,
+        public_base_url: args
+            .public_base_url
+            .as_ref()
+            .map(|u| u.as_str().trim_end_matches('/').to_owned()),
+        unlimited_rate: false,
+    };
+    let connected = staffsync_server::connect::connect_with(
         &store,
         account.id,
+        Some(&account.slug),
         args.credential.personio_url.as_str(),
         &args.credential.client_id,
         SecretString::from(args.credential.client_secret.clone()),
+        &options,
     )
     .await
     .context("the credential cannot be used; nothing was stored")?;
+    if let Some(e) = &connected.webhook_error {
+        eprintln!(
+            "warning: no Personio webhook registered ({e}); changes arrive with the daily date check and full syncs"
+        );
+    }
     let readable: Vec<String> = connected.readable.iter().map(|a| a.key.clone()).collect();
     let warnings = connected.warnings;
     let warnings: Vec<String> = warnings.iter().map(ToString::to_string).collect();
     if args.json.json {
         output::print_json(&serde_json::json!({
             "account": account.slug, "connected": true,
+            "api_version": args.api_version.as_str(), "webhook_id": connected.webhook_id,
             "readable_attributes": readable, "warnings": warnings,
         }))?;
     } else {

@@ -73,6 +73,9 @@ fn server_config(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
             .map(|u| u.as_str().trim_end_matches('/').to_owned()),
         run_scheduler: !args.no_scheduler,
         personio_rate_limit: args.personio_rate_limit == OnOff::On,
+        poll_interval: args.poll_interval,
+        webhook_debounce: args.webhook_debounce,
+        today: args.today,
         ..defaults
     })
 }

@@ -1,0 +1,210 @@
+//! Near-real-time steps the scheduler runs on every tick, besides the 12-hour full
+//! reconciliation:
+//!
+//! - the **date check**, once per account per local day: directory people whose
+//!   termination date has passed and known future hires whose hire date has come get a
+//!   targeted run (`fetch_people`), so leavers go the day after their last day and new
+//!   hires arrive on their first, without waiting for the full sync;
+//! - the **incremental poll** of connections without a webhook, every `poll_interval`
+//!   (off with 0): `fetch_updated_since(watermark − 1 min)` and a run over exactly the
+//!   records it returned (no further requests). Nothing changed ⇒ one request and no run
+//!   in the history.
+//!
+//! Every targeted run holds the account's lease (a "side lease", `Store::try_lease`) so
+//! it never overlaps a full sync or another targeted run, in this process or another;
+//! when the account is busy the step is skipped and tried again on a later tick. This
+//! module never changes a directory itself: it calls
+//! [`run_targeted`](crate::sync_job::run_targeted), which applies through the store.
+
+use crate::state::AppState;
+use crate::sync_job::{SyncError, SyncOptions, SyncReport, TargetSource, run_targeted};
+use staffsync_core::PersonioId;
+use staffsync_store::{AccountId, RealtimeAccount, StoreError};
+use std::collections::BTreeSet;
+use std::future::Future;
+use time::OffsetDateTime;
+
+/// How far back an incremental poll looks before its watermark (clock skew, and
+/// Personio's whole-second timestamps).
+pub const POLL_OVERLAP: time::Duration = time::Duration::minutes(1);
+
+/// The result of work that needs the account's lease.
+#[derive(Debug)]
+pub enum Leased<T> {
+    Ran(T),
+    /// Someone else (a full sync, another targeted run) holds the account.
+    Busy,
+}
+
+/// Runs `work` while holding `account`'s side lease; [`Leased::Busy`] without running it
+/// when the account is leased. The lease is given back afterwards, whatever happened.
+pub async fn with_side_lease<T>(
+    state: &AppState,
+    account: AccountId,
+    work: impl Future<Output = Result<T, SyncError>>,
+) -> Result<Leased<T>, SyncError> {
+    let owner = format!("{}:targeted", state.config.instance_id);
+    let until = OffsetDateTime::now_utc() + state.config.lease;
+    if !state.store.try_lease(account, &owner, until).await? {
+        return Ok(Leased::Busy);
+    }
+    let out = work.await;
+    if let Err(e) = state.store.release_lease(account, &owner).await {
+        tracing::warn!(%account, error = %e, "could not give back a side lease");
+    }
+    out.map(Leased::Ran)
+}
+
+/// A targeted run of `ids` for `account` under its side lease, with the account's cached
+/// client and "today" from the state's clock.
+pub async fn run_targeted_now(
+    state: &AppState,
+    account: AccountId,
+    ids: &BTreeSet<PersonioId>,
+    source: TargetSource,
+) -> Result<Leased<Option<SyncReport>>, SyncError> {
+    with_side_lease(state, account, targeted(state, account, ids, source)).await
+}
+
+async fn targeted(
+    state: &AppState,
+    account: AccountId,
+    ids: &BTreeSet<PersonioId>,
+    source: TargetSource,
+) -> Result<Option<SyncReport>, SyncError> {
+    let (acct, client) = account_and_client(state, account).await?;
+    let options = SyncOptions {
+        today: Some(state.today_in(&acct.time_zone)?),
+        unlimited_rate: !state.config.personio_rate_limit,
+        ..SyncOptions::default()
+    };
+    run_targeted(&state.store, &acct, &client, ids, source, &options).await
+}
+
+async fn account_and_client(
+    state: &AppState,
+    account: AccountId,
+) -> Result<(staffsync_store::Account, std::sync::Arc<personio::Client>), SyncError> {
+    let acct = state.store.account_by_id(account).await?.ok_or_else(|| {
+        SyncError::Store(StoreError::NotFound {
+            what: format!("account {account}"),
+        })
+    })?;
+    let connection = state
+        .store
+        .connection(account)
+        .await?
+        .ok_or_else(|| SyncError::NotConnected(acct.slug.to_string()))?;
+    let client = state.client(account, &connection)?;
+    Ok((acct, client))
+}
+
+/// One pass over every connected account: the date check, then the incremental poll.
+/// Errors are logged per account; one account's failure does not stop the others.
+pub async fn step(state: &AppState) {
+    let accounts = match state.store.realtime_accounts().await {
+        Ok(a) => a,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not list accounts for real-time sync");
+            return;
+        }
+    };
+    for ra in accounts {
+        let account = ra.account_id;
+        if let Err(e) = date_check(state, &ra).await {
+            tracing::warn!(%account, error = %e, "date check failed; retried on a later tick");
+        }
+        if let Err(e) = poll(state, &ra).await {
+            tracing::warn!(%account, error = %e, "incremental poll failed; retried on a later tick");
+        }
+    }
+}
+
+/// The date check of one account (see the module docs). Returns whether it ran.
+pub async fn date_check(state: &AppState, ra: &RealtimeAccount) -> Result<bool, SyncError> {
+    let account = ra.account_id;
+    let Some(acct) = state.store.account_by_id(account).await? else {
+        return Ok(false);
+    };
+    let today = state.today_in(&acct.time_zone)?;
+    if ra.state.last_date_check == Some(today) {
+        return Ok(false);
+    }
+    let mut ids: BTreeSet<PersonioId> = state
+        .store
+        .directory(account)
+        .await?
+        .iter()
+        .filter(|d| d.termination_date.is_some_and(|t| t < today))
+        .map(|d| d.personio_id)
+        .collect();
+    ids.extend(
+        state
+            .store
+            .pending_hires(account)
+            .await?
+            .into_iter()
+            .filter(|(_, hire)| *hire <= today)
+            .map(|(id, _)| id),
+    );
+    if !ids.is_empty() {
+        tracing::info!(%account, people = ids.len(), %today, "date check: hires starting and leavers gone");
+        if let Leased::Busy = run_targeted_now(state, account, &ids, TargetSource::Fetch).await? {
+            return Ok(false);
+        }
+    }
+    state.store.set_last_date_check(account, today).await?;
+    Ok(true)
+}
+
+/// The incremental poll of one account, when due (see the module docs). Returns whether
+/// it ran.
+pub async fn poll(state: &AppState, ra: &RealtimeAccount) -> Result<bool, SyncError> {
+    let interval = state.config.poll_interval;
+    if interval.is_zero() || ra.has_webhook {
+        return Ok(false);
+    }
+    // Before the first full sync there is nothing to be incremental to.
+    let Some(mark) = ra.state.last_incremental_at else {
+        return Ok(false);
+    };
+    let now = OffsetDateTime::now_utc();
+    if now < mark + interval {
+        return Ok(false);
+    }
+    let account = ra.account_id;
+    let work = async {
+        let (acct, client) = account_and_client(state, account).await?;
+        let started = OffsetDateTime::now_utc();
+        let listing =
+            crate::sync_job::sendable(client.fetch_updated_since(mark - POLL_OVERLAP)).await?;
+        metrics::counter!(crate::ops::PERSONIO_REQUESTS_TOTAL).increment(listing.requests as u64);
+        let ids: BTreeSet<PersonioId> = listing
+            .employees
+            .iter()
+            .map(|e| e.id)
+            .chain(listing.malformed.iter().filter_map(|m| m.id))
+            .collect();
+        if !ids.is_empty() {
+            let options = SyncOptions {
+                today: Some(state.today_in(&acct.time_zone)?),
+                unlimited_rate: !state.config.personio_rate_limit,
+                ..SyncOptions::default()
+            };
+            let source = TargetSource::Records {
+                employees: listing.employees,
+                malformed: listing.malformed,
+            };
+            run_targeted(&state.store, &acct, &client, &ids, source, &options).await?;
+        }
+        state
+            .store
+            .set_last_incremental_at(account, started)
+            .await?;
+        Ok(())
+    };
+    Ok(matches!(
+        with_side_lease(state, account, work).await?,
+        Leased::Ran(())
+    ))
+}

@@ -1,0 +1,308 @@
+//! The Personio webhook receiver: `POST /webhooks/personio/{slug}` (slug = the account).
+//!
+//! A delivery is accepted only with the token Personio was given when staffsync
+//! registered the webhook, sent verbatim in `Authorization` and compared in constant time
+//! (`subtle`) with the stored one: a wrong or missing token is 401, an unknown account
+//! 404, and nothing is queued. A body that is not the JSON envelope
+//! `{"company_id","event_name","occurred_at","payload":{"person_id"?,"employment_id"?}}`
+//! is 400. Otherwise the answer is 202 at once and the work is queued:
+//!
+//! - **de-duplicated**: the same account, event name, payload and `occurred_at` seen in
+//!   the last 10 minutes is dropped (Personio retries, and may deliver twice);
+//! - **debounced** per account (`webhook_debounce`, default 2 s): the person ids of every
+//!   event in that window go into one targeted run
+//!   ([`run_targeted_now`](crate::realtime::run_targeted_now)), which waits while a
+//!   full sync holds the account;
+//! - events naming no person (employment events without `person_id`) request a full
+//!   sync instead (`Store::request_sync`).
+//!
+//! The de-duplication memory and the queue live in this process only: with several
+//! instances behind a load balancer a duplicate reaching another instance costs one
+//! targeted run that changes nothing, and work queued in a process that stops before its
+//! debounce ends is caught by the next full reconciliation. This module never changes a
+//! directory itself and never logs a token.
+
+use crate::ops;
+use crate::realtime::{Leased, run_targeted_now};
+use crate::state::AppState;
+use crate::sync_job::TargetSource;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::routing::post;
+use secrecy::ExposeSecret as _;
+use serde::Deserialize;
+use staffsync_core::{AccountSlug, PersonioId};
+use staffsync_store::AccountId;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use subtle::ConstantTimeEq as _;
+
+/// How long a delivery is remembered for de-duplication.
+pub const DEDUP_WINDOW: Duration = Duration::from_secs(10 * 60);
+/// Attempts of a targeted run that failed (Personio unreachable, …) before the work is
+/// left to the next full reconciliation.
+const ATTEMPTS: u32 = 3;
+
+/// The delivery envelope Personio sends.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Envelope {
+    #[serde(default)]
+    pub company_id: Option<serde_json::Value>,
+    pub event_name: String,
+    #[serde(default)]
+    pub occurred_at: Option<String>,
+    #[serde(default)]
+    pub payload: serde_json::Map<String, serde_json::Value>,
+}
+
+/// What a delivery asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A targeted run of this person.
+    Person(PersonioId),
+    /// A full sync (the event names no person).
+    Full,
+    /// Not an event staffsync follows.
+    Ignore,
+}
+
+impl Envelope {
+    /// The person a `person.*` or `employment.*` event is about (see the module docs).
+    pub fn target(&self) -> Target {
+        let person = self.payload.get("person_id").and_then(id_of);
+        let family = self.event_name.split('.').next().unwrap_or_default();
+        match (family, person) {
+            ("person" | "employment", Some(id)) => Target::Person(id),
+            ("employment", None) => Target::Full,
+            _ => Target::Ignore,
+        }
+    }
+
+    /// The de-duplication key: event name, payload and `occurred_at`.
+    fn key(&self, account: AccountId) -> String {
+        format!(
+            "{account}|{}|{}|{}",
+            self.event_name,
+            serde_json::Value::Object(self.payload.clone()),
+            self.occurred_at.as_deref().unwrap_or_default()
+        )
+    }
+}
+
+/// Personio ids arrive as strings in v2 (`"3003"`) and may be numbers.
+fn id_of(v: &serde_json::Value) -> Option<PersonioId> {
+    match v {
+        serde_json::Value::Number(n) => n.as_i64().map(PersonioId),
+        serde_json::Value::String(s) => s.trim().parse().ok().map(PersonioId),
+        _ => None,
+    }
+}
+
+#[derive(Debug, Default)]
+struct Pending {
+    ids: BTreeSet<PersonioId>,
+    full: bool,
+}
+
+/// Webhook work waiting for its targeted run, and the recently seen deliveries. In
+/// memory, per process.
+#[derive(Debug, Default)]
+pub struct Inbox {
+    seen: Mutex<HashMap<String, Instant>>,
+    pending: Mutex<HashMap<AccountId, Pending>>,
+}
+
+impl Inbox {
+    /// Remembers `key`; `false` when it was seen within [`DEDUP_WINDOW`].
+    fn first_time(&self, key: String) -> bool {
+        let mut seen = match self.seen.lock() {
+            Ok(s) => s,
+            Err(p) => p.into_inner(),
+        };
+        let now = Instant::now();
+        seen.retain(|_, at| now.duration_since(*at) < DEDUP_WINDOW);
+        match seen.entry(key) {
+            std::collections::hash_map::Entry::Occupied(_) => false,
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(now);
+                true
+            }
+        }
+    }
+
+    /// Queues `target`; `true` when the account had nothing queued (the caller starts
+    /// the debounce).
+    fn push(&self, account: AccountId, target: &Target) -> bool {
+        let mut pending = match self.pending.lock() {
+            Ok(p) => p,
+            Err(p) => p.into_inner(),
+        };
+        let fresh = !pending.contains_key(&account);
+        let entry = pending.entry(account).or_default();
+        match target {
+            Target::Person(id) => {
+                entry.ids.insert(*id);
+            }
+            Target::Full => entry.full = true,
+            Target::Ignore => {}
+        }
+        fresh
+    }
+
+    fn take(&self, account: AccountId) -> Pending {
+        let mut pending = match self.pending.lock() {
+            Ok(p) => p,
+            Err(p) => p.into_inner(),
+        };
+        pending.remove(&account).unwrap_or_default()
+    }
+}
+
+/// `POST /webhooks/personio/{slug}`.
+pub fn routes(state: AppState) -> Router {
+    Router::new()
+        .route("/webhooks/personio/{slug}", post(receive))
+        .with_state(state)
+}
+
+fn outcome(status: StatusCode, label: &'static str) -> (StatusCode, &'static str) {
+    metrics::counter!(ops::WEBHOOKS_TOTAL, "outcome" => label).increment(1);
+    (status, label)
+}
+
+async fn receive(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> (StatusCode, &'static str) {
+    let Ok(slug) = AccountSlug::parse(&slug) else {
+        return outcome(StatusCode::NOT_FOUND, "unknown");
+    };
+    let account = match state.store.account(&slug).await {
+        Ok(Some(a)) => a,
+        Ok(None) => return outcome(StatusCode::NOT_FOUND, "unknown"),
+        Err(e) => {
+            tracing::warn!(error = %e, "webhook: store unavailable");
+            return (StatusCode::SERVICE_UNAVAILABLE, "unavailable");
+        }
+    };
+    let webhook = match state.store.webhook(account.id).await {
+        Ok(w) => w,
+        Err(e) => {
+            tracing::warn!(error = %e, "webhook: cannot read the stored token");
+            return (StatusCode::SERVICE_UNAVAILABLE, "unavailable");
+        }
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .map(|v| v.as_bytes())
+        .unwrap_or_default();
+    let authorized = webhook.is_some_and(|w| {
+        let expected = w.token.expose_secret().as_bytes();
+        !expected.is_empty() && bool::from(expected.ct_eq(given))
+    });
+    if !authorized {
+        tracing::warn!(account = %account.slug, "webhook delivery with a wrong token refused");
+        return outcome(StatusCode::UNAUTHORIZED, "unauthorized");
+    }
+    let envelope: Envelope = match serde_json::from_slice(&body) {
+        Ok(e) => e,
+        Err(_) => return outcome(StatusCode::BAD_REQUEST, "bad_request"),
+    };
+    let target = envelope.target();
+    if target == Target::Ignore {
+        return outcome(StatusCode::ACCEPTED, "ignored");
+    }
+    if !state.inbox.first_time(envelope.key(account.id)) {
+        return outcome(StatusCode::ACCEPTED, "duplicate");
+    }
+    tracing::info!(account = %account.slug, event = %envelope.event_name, ?target, "webhook queued");
+    if state.inbox.push(account.id, &target) {
+        tokio::spawn(drain(state.clone(), account.id));
+    }
+    outcome(StatusCode::ACCEPTED, "queued")
+}
+
+/// Waits out the debounce, then runs the account's queued work.
+async fn drain(state: AppState, account: AccountId) {
+    let debounce = state.config.webhook_debounce;
+    tokio::time::sleep(debounce).await;
+    let work = state.inbox.take(account);
+    if work.full
+        && let Err(e) = state.store.request_sync(account, false).await
+    {
+        tracing::warn!(%account, error = %e, "webhook: could not request a full sync");
+    }
+    if work.ids.is_empty() {
+        return;
+    }
+    let wait = debounce.max(Duration::from_millis(500));
+    let mut failures = 0;
+    loop {
+        match run_targeted_now(&state, account, &work.ids, TargetSource::Fetch).await {
+            Ok(Leased::Ran(_)) => return,
+            // A full sync (or another targeted run) holds the account: wait for it.
+            Ok(Leased::Busy) => tokio::time::sleep(wait).await,
+            Err(e) => {
+                failures += 1;
+                if failures >= ATTEMPTS {
+                    tracing::warn!(%account, error = %e, "webhook: targeted sync failed; the next full sync catches up");
+                    return;
+                }
+                tokio::time::sleep(wait * failures).await;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(name: &str, payload: serde_json::Value) -> Envelope {
+        serde_json::from_value(serde_json::json!({
+            "company_id": 1, "event_name": name, "occurred_at": "2026-03-15T10:00:00Z",
+            "payload": payload,
+        }))
+        .expect("envelope")
+    }
+
+    #[test]
+    fn targets() {
+        let p = env("person.updated", serde_json::json!({"person_id": "3003"}));
+        assert_eq!(p.target(), Target::Person(PersonioId(3003)));
+        let e = env(
+            "employment.updated",
+            serde_json::json!({"employment_id": "u-1"}),
+        );
+        assert_eq!(e.target(), Target::Full);
+        let e = env(
+            "employment.terminated",
+            serde_json::json!({"employment_id": "u-1", "person_id": 7}),
+        );
+        assert_eq!(e.target(), Target::Person(PersonioId(7)));
+        assert_eq!(
+            env("absence.created", serde_json::json!({})).target(),
+            Target::Ignore
+        );
+    }
+
+    #[test]
+    fn dedup_and_queue() {
+        let inbox = Inbox::default();
+        let p = env("person.updated", serde_json::json!({"person_id": "1"}));
+        assert!(inbox.first_time(p.key(AccountId(1))));
+        assert!(!inbox.first_time(p.key(AccountId(1))));
+        assert!(inbox.first_time(p.key(AccountId(2))));
+        assert!(inbox.push(AccountId(1), &Target::Person(PersonioId(1))));
+        assert!(!inbox.push(AccountId(1), &Target::Person(PersonioId(2))));
+        let work = inbox.take(AccountId(1));
+        assert_eq!(work.ids.len(), 2);
+        assert!(!work.full);
+        assert!(inbox.push(AccountId(1), &Target::Full));
+    }
+}
