@@ -490,8 +490,11 @@ async fn v1_polls_bring_the_same_changes_within_an_interval() {
             c.requests,
             c.wall.as_secs_f64()
         );
-        // Within one interval (plus the poll's own time and the scheduler's tick).
-        assert!(c.wall < interval * 3, "{what} took {:?}", c.wall);
+        // Within one interval, shown by counting rather than timing: the first poll that
+        // reaches Personio after the change picks it up. At most one more poll can fall
+        // between the baseline and the change, so more than 2 requests would mean a poll
+        // saw the change and missed it.
+        assert!(c.requests <= 2, "{what} needed {} polls", c.requests);
         assert!(
             c.requests * 5 < full_requests,
             "{what}: {} requests",
