@@ -32,7 +32,7 @@ async fn ten_thousand_employees_rate_limited_and_unlimited() {
         assert_eq!(n(&s, &["rate_limited"]), 0, "{s}");
         assert_eq!(n(&s, &["auth_calls"]), 1, "{s}");
         assert_eq!(l.requests, 100);
-        // How close this comes to the 17 s bound is measured by scripts/measure-sync, not
+        // How close this comes to the 17 s bound is measured by scripts/bench, not
         // asserted here: a timed assertion would fail on a loaded machine, not on a bug.
     }
     {
