@@ -227,8 +227,15 @@ async fn fetch_and_plan(
         .into_iter()
         .map(|a| a.key)
         .collect();
-    let listing =
-        sendable(client.fetch_all(|p| progress(p.employees_done, Some(p.employees_total)))).await?;
+    // The stored directory loads while Personio pages download: the two are independent,
+    // and a stale directory cannot be applied against, because a newer run interrupts this
+    // one (`Store::start_run`) and an interrupted run's plan is refused by `apply_plan`.
+    let (listing, directory) = tokio::join!(
+        sendable(client.fetch_all(|p| progress(p.employees_done, Some(p.employees_total)))),
+        store.directory(account.id)
+    );
+    let listing = listing?;
+    let directory = directory?;
     metrics::counter!(ops::PERSONIO_REQUESTS_TOTAL).increment(listing.requests as u64);
     metrics::counter!(ops::PERSONIO_RATE_LIMITED_TOTAL).increment(listing.rate_limited as u64);
     let fetched = listing.employees.len();
@@ -248,8 +255,6 @@ async fn fetch_and_plan(
         accept_deletions: options.accept_deletions,
         ..account.policy.clone()
     };
-    // The directory is read after the fetch so a slow fetch plans against fresh state.
-    let directory = store.directory(account.id).await?;
     Ok((
         fetched,
         today,
