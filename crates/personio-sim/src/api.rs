@@ -196,10 +196,23 @@ pub(crate) async fn list_employees(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
+    locked_then_delayed(&state, |state, w, delay| {
+        list_locked(state, w, query.as_deref(), &headers, delay)
+    })
+    .await
+}
+
+/// Answers a list request: `respond` runs under the world lock and may ask for an injected
+/// delay (the `slow` fault), which is waited out after the lock is released so a slow
+/// answer never blocks other requests.
+pub(crate) async fn locked_then_delayed(
+    state: &SimState,
+    respond: impl FnOnce(&SimState, &mut World, &mut Option<u64>) -> Response,
+) -> Response {
     let mut delay = None;
     let resp = {
         let mut w = state.world();
-        list_locked(&state, &mut w, query.as_deref(), &headers, &mut delay)
+        respond(state, &mut w, &mut delay)
     };
     if let Some(ms) = delay {
         tokio::time::sleep(Duration::from_millis(ms)).await;

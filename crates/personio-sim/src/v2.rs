@@ -7,7 +7,7 @@
 //! endpoint OAuth2's `application/problem+json`. Must never hold the state lock across an
 //! `.await`.
 
-use crate::api::{reply, truncate_body};
+use crate::api::{locked_then_delayed, reply, truncate_body};
 use crate::company::{Employee, OrgKind};
 use crate::state::{SimState, World, v2_token_for};
 use crate::v2_render::{self, decode_cursor, encode_cursor};
@@ -18,7 +18,6 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -295,15 +294,10 @@ pub(crate) async fn list_persons(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    let mut delay = None;
-    let resp = {
-        let mut w = state.world();
-        persons_locked(&state, &mut w, query.as_deref(), &headers, &mut delay)
-    };
-    if let Some(ms) = delay {
-        tokio::time::sleep(Duration::from_millis(ms)).await;
-    }
-    resp
+    locked_then_delayed(&state, |state, w, delay| {
+        persons_locked(state, w, query.as_deref(), &headers, delay)
+    })
+    .await
 }
 
 fn persons_locked(

@@ -245,36 +245,12 @@ pub fn parse_employee(prefix: &str, rec: &Val<'_>) -> Result<SourceEmployee, Mal
         let key: &str = key;
         let a = split_attr(prefix, key, raw);
         let v = a.value;
+        if let Some(slot) = text_slot(&mut emp, key) {
+            *slot = to_text(v);
+            continue;
+        }
         let r: Result<(), String> = match key {
             "id" => Ok(()),
-            "first_name" => {
-                emp.first_name = to_text(v);
-                Ok(())
-            }
-            "last_name" => {
-                emp.last_name = to_text(v);
-                Ok(())
-            }
-            "preferred_name" => {
-                emp.preferred_name = to_text(v);
-                Ok(())
-            }
-            "email" => {
-                emp.email = to_text(v);
-                Ok(())
-            }
-            "gender" => {
-                emp.gender = to_text(v);
-                Ok(())
-            }
-            "position" => {
-                emp.position = to_text(v);
-                Ok(())
-            }
-            "employment_type" => {
-                emp.employment_type = to_text(v);
-                Ok(())
-            }
             "status" => {
                 emp.status = to_text(v).map(|s| EmploymentStatus::parse(&s));
                 Ok(())
@@ -304,6 +280,20 @@ pub fn parse_employee(prefix: &str, rec: &Val<'_>) -> Result<SourceEmployee, Mal
             reason: errors.join("; "),
         }),
     }
+}
+
+/// The field of a plain text attribute, for the attributes that are stored as text as sent.
+fn text_slot<'e>(emp: &'e mut SourceEmployee, key: &str) -> Option<&'e mut Option<String>> {
+    Some(match key {
+        "first_name" => &mut emp.first_name,
+        "last_name" => &mut emp.last_name,
+        "preferred_name" => &mut emp.preferred_name,
+        "email" => &mut emp.email,
+        "gender" => &mut emp.gender,
+        "position" => &mut emp.position,
+        "employment_type" => &mut emp.employment_type,
+        _ => return None,
+    })
 }
 
 fn parse_id(v: &Val<'_>) -> Result<PersonioId, String> {
