@@ -20,6 +20,7 @@ use staffsync_core::{
     SourceEmployee,
 };
 use std::fmt;
+use std::sync::Arc;
 
 /// The attribute keys that have their own field in [`SourceEmployee`]; all others become
 /// [`ExtraAttribute`]s.
@@ -111,10 +112,11 @@ pub fn parse_employee_page(body: &[u8]) -> Result<ParsedPage, BodyError> {
         path: "data".into(),
         detail: "missing".into(),
     })?;
+    let mut interner = Interner::default();
     let records = data
         .iter()
         .enumerate()
-        .map(|(i, rec)| parse_employee(&format!("data[{i}]"), rec))
+        .map(|(i, rec)| parse_employee_with(&format!("data[{i}]"), rec, &mut interner))
         .collect();
     Ok(ParsedPage {
         total_elements: meta.total_elements,
@@ -184,18 +186,63 @@ pub fn parse_attributes(body: &[u8]) -> Result<Vec<AttributeInfo>, BodyError> {
 
 /// An attribute split into its parts; bare values (not wrapped in `{"value":…}`) are
 /// accepted too.
-struct Attr<'v, 'a> {
+struct Attr<'v, 'a, 'p> {
     value: &'v Val<'a>,
-    /// The JSON path of `value`.
-    path: String,
-    label: Option<String>,
-    kind: Option<String>,
-    universal_id: Option<String>,
+    /// The JSON path of `value`, formatted only when an error names it.
+    path: FieldPath<'p>,
+    label: Option<&'v Val<'a>>,
+    kind: Option<&'v Val<'a>>,
+    universal_id: Option<&'v Val<'a>>,
+}
+
+/// `<prefix>.attributes.<key>[.value]`: built per attribute of every record, so it is kept
+/// as parts and only formatted into a reason (a `String` per attribute cost a tenth of the
+/// parse time).
+#[derive(Clone, Copy)]
+struct FieldPath<'p> {
+    prefix: &'p str,
+    key: &'p str,
+    wrapped: bool,
+}
+
+impl fmt::Display for FieldPath<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.attributes.{}", self.prefix, self.key)?;
+        if self.wrapped {
+            f.write_str(".value")?;
+        }
+        Ok(())
+    }
+}
+
+/// Shares the attribute keys, labels and types of one page among its records (see
+/// [`ExtraAttribute`]): a page repeats the same few dozen strings for every person.
+#[derive(Debug, Default)]
+pub struct Interner(std::collections::HashSet<Arc<str>>);
+
+impl Interner {
+    /// The shared copy of `s`.
+    pub fn get(&mut self, s: &str) -> Arc<str> {
+        if let Some(shared) = self.0.get(s) {
+            return Arc::clone(shared);
+        }
+        let shared: Arc<str> = Arc::from(s);
+        self.0.insert(Arc::clone(&shared));
+        shared
+    }
+
+    /// The shared text of a value (see [`to_text`]).
+    fn text(&mut self, v: &Val<'_>) -> Option<Arc<str>> {
+        match v {
+            Val::Str(s) if !s.is_empty() => Some(self.get(s)),
+            other => to_text(other).map(|t| self.get(&t)),
+        }
+    }
 }
 
 const NULL: Val<'static> = Val::Null;
 
-fn split_attr<'v, 'a>(prefix: &str, key: &str, attr: &'v Val<'a>) -> Attr<'v, 'a> {
+fn split_attr<'v, 'a, 'p>(prefix: &'p str, key: &'p str, attr: &'v Val<'a>) -> Attr<'v, 'a, 'p> {
     let wrapped = matches!(attr, Val::Obj(_))
         && (attr.get("value").is_some()
             || attr.get("label").is_some()
@@ -203,15 +250,23 @@ fn split_attr<'v, 'a>(prefix: &str, key: &str, attr: &'v Val<'a>) -> Attr<'v, 'a
     if wrapped {
         Attr {
             value: attr.get("value").unwrap_or(&NULL),
-            path: format!("{prefix}.attributes.{key}.value"),
-            label: attr.get("label").and_then(to_text),
-            kind: attr.get("type").and_then(to_text),
-            universal_id: attr.get("universal_id").and_then(to_text),
+            path: FieldPath {
+                prefix,
+                key,
+                wrapped: true,
+            },
+            label: attr.get("label"),
+            kind: attr.get("type"),
+            universal_id: attr.get("universal_id"),
         }
     } else {
         Attr {
             value: attr,
-            path: format!("{prefix}.attributes.{key}"),
+            path: FieldPath {
+                prefix,
+                key,
+                wrapped: false,
+            },
             label: None,
             kind: None,
             universal_id: None,
@@ -222,6 +277,15 @@ fn split_attr<'v, 'a>(prefix: &str, key: &str, attr: &'v Val<'a>) -> Attr<'v, 'a
 /// Parses one employee record (`{"type":"Employee","attributes":{…}}`); `prefix` is its
 /// JSON path, used in error reasons.
 pub fn parse_employee(prefix: &str, rec: &Val<'_>) -> Result<SourceEmployee, MalformedEmployee> {
+    parse_employee_with(prefix, rec, &mut Interner::default())
+}
+
+/// [`parse_employee`], sharing attribute strings through `interner`.
+pub fn parse_employee_with(
+    prefix: &str,
+    rec: &Val<'_>,
+    interner: &mut Interner,
+) -> Result<SourceEmployee, MalformedEmployee> {
     let Some(attrs @ Val::Obj(members)) = rec.get("attributes") else {
         return Err(MalformedEmployee {
             id: None,
@@ -264,7 +328,7 @@ pub fn parse_employee(prefix: &str, rec: &Val<'_>) -> Result<SourceEmployee, Mal
             "supervisor" => supervisor(v, &a.path).map(|s| emp.supervisor_id = s),
             "cost_centers" => cost_centers(v, &a.path).map(|c| emp.cost_centers = c),
             _ => {
-                emp.attributes.push(extra(key, &a));
+                emp.attributes.push(extra(key, &a, interner));
                 Ok(())
             }
         };
@@ -273,6 +337,8 @@ pub fn parse_employee(prefix: &str, rec: &Val<'_>) -> Result<SourceEmployee, Mal
         }
     }
 
+    // Pushed one by one, the list would keep up to twice the room it needs for the whole run.
+    emp.attributes.shrink_to_fit();
     match (id, errors.is_empty()) {
         (Ok(_), true) => Ok(emp),
         (id, _) => Err(MalformedEmployee {
@@ -345,7 +411,7 @@ fn object_name(v: &Val<'_>) -> Option<String> {
         .or_else(|| v.get("value").and_then(to_text))
 }
 
-fn date_field(v: &Val<'_>, path: &str) -> Result<Option<time::Date>, String> {
+fn date_field(v: &Val<'_>, path: &dyn fmt::Display) -> Result<Option<time::Date>, String> {
     match v {
         v if v.is_empty_value() => Ok(None),
         Val::Str(s) => parse_calendar_date(s)
@@ -359,7 +425,7 @@ fn date_field(v: &Val<'_>, path: &str) -> Result<Option<time::Date>, String> {
     }
 }
 
-fn org_unit(v: &Val<'_>, path: &str) -> Result<Option<OrgUnit>, String> {
+fn org_unit(v: &Val<'_>, path: &dyn fmt::Display) -> Result<Option<OrgUnit>, String> {
     match v {
         v if v.is_empty_value() => Ok(None),
         Val::Str(s) => Ok(Some(OrgUnit {
@@ -396,14 +462,14 @@ fn org_unit(v: &Val<'_>, path: &str) -> Result<Option<OrgUnit>, String> {
     }
 }
 
-fn supervisor(v: &Val<'_>, path: &str) -> Result<Option<PersonioId>, String> {
+fn supervisor(v: &Val<'_>, path: &dyn fmt::Display) -> Result<Option<PersonioId>, String> {
     match v {
         v if v.is_empty_value() => Ok(None),
         Val::Int(_) | Val::Str(_) => parse_id(v).map(Some).map_err(|e| format!("{path}: {e}")),
         Val::Obj(_) => {
             let (inner, inner_path) = match v.get("attributes") {
                 Some(a @ Val::Obj(_)) => (a, format!("{path}.attributes")),
-                _ => (v, path.to_owned()),
+                _ => (v, path.to_string()),
             };
             match inner.get("id") {
                 None => Err(format!("{inner_path}.id: missing")),
@@ -423,7 +489,7 @@ fn supervisor(v: &Val<'_>, path: &str) -> Result<Option<PersonioId>, String> {
     }
 }
 
-fn cost_centers(v: &Val<'_>, path: &str) -> Result<Vec<CostCenter>, String> {
+fn cost_centers(v: &Val<'_>, path: &dyn fmt::Display) -> Result<Vec<CostCenter>, String> {
     let items: &[Val<'_>] = match v {
         v if v.is_empty_value() => return Ok(Vec::new()),
         Val::List(items) => items,
@@ -497,11 +563,15 @@ fn tags_text(v: &Val<'_>) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join(", "))
 }
 
-fn extra(key: &str, a: &Attr<'_, '_>) -> ExtraAttribute {
-    let kind = a.kind.clone().unwrap_or_else(|| "standard".into());
-    let value = if kind == "tags" || key == "tags" {
+fn extra(key: &str, a: &Attr<'_, '_, '_>, interner: &mut Interner) -> ExtraAttribute {
+    let kind = a
+        .kind
+        .and_then(|k| interner.text(k))
+        .unwrap_or_else(|| interner.get("standard"));
+    let kind_str: &str = &kind;
+    let value = if kind_str == "tags" || key == "tags" {
         tags_text(a.value)
-    } else if kind == "date" || DATE_KEYS.contains(&key) {
+    } else if kind_str == "date" || DATE_KEYS.contains(&key) {
         match a.value {
             Val::Str(s) => match parse_calendar_date(s) {
                 Some(d) => Some(format_date(d)),
@@ -512,11 +582,15 @@ fn extra(key: &str, a: &Attr<'_, '_>) -> ExtraAttribute {
     } else {
         to_text(a.value)
     };
+    let key = interner.get(key);
     ExtraAttribute {
-        key: key.to_owned(),
-        label: a.label.clone().unwrap_or_else(|| key.to_owned()),
+        label: a
+            .label
+            .and_then(|l| interner.text(l))
+            .unwrap_or_else(|| Arc::clone(&key)),
+        key,
         kind,
-        universal_id: a.universal_id.clone(),
+        universal_id: a.universal_id.and_then(|u| interner.text(u)),
         value,
     }
 }
@@ -701,7 +775,7 @@ mod tests {
         );
         assert_eq!(e.team.map(|t| t.name), Some("Blue".into()));
         assert_eq!(e.subcompany.map(|t| t.id), Some(Some(9)));
-        assert_eq!(e.attributes[0].key, "holiday_calendar");
+        assert_eq!(&*e.attributes[0].key, "holiday_calendar");
         assert_eq!(e.attributes[0].value.as_deref(), Some("DE Hamburg"));
     }
 
@@ -725,7 +799,7 @@ mod tests {
         let vals: Vec<(&str, Option<&str>)> = e
             .attributes
             .iter()
-            .map(|a| (a.key.as_str(), a.value.as_deref()))
+            .map(|a| (&*a.key, a.value.as_deref()))
             .collect();
         assert_eq!(
             vals,
@@ -743,8 +817,8 @@ mod tests {
                 ("dynamic_8", Some("Opt")),
             ]
         );
-        assert_eq!(e.attributes[1].kind, "integer");
-        assert_eq!(e.attributes[1].label, "L dynamic_2");
+        assert_eq!(&*e.attributes[1].kind, "integer");
+        assert_eq!(&*e.attributes[1].label, "L dynamic_2");
     }
 
     #[test]

@@ -326,10 +326,14 @@ fn render(g: &mut Generated) -> String {
             jstr(label, &mut c)
         ));
         e.attributes.push(ExtraAttribute {
-            key: key.clone(),
-            label: if label.is_empty() { key } else { label.clone() },
-            kind: kind.to_owned(),
-            universal_id: uid.clone(),
+            key: key.as_str().into(),
+            label: if label.is_empty() {
+                key.into()
+            } else {
+                label.as_str().into()
+            },
+            kind: kind.into(),
+            universal_id: uid.as_deref().map(Into::into),
             value: text,
         });
     }

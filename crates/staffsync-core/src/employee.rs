@@ -7,6 +7,7 @@
 
 use crate::ids::PersonioId;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use time::Date;
 
 /// Personio's employment status. Unknown values are kept verbatim.
@@ -69,17 +70,21 @@ pub struct CostCenter {
 
 /// Any attribute beyond the ones with their own field: custom `dynamic_NNN` attributes and
 /// standard ones staffsync has no special use for. Kept so nothing Personio sends is lost.
+///
+/// Key, label, type and universal id are the same for every employee of a listing, so
+/// they are shared (`Arc<str>`, interned by the parsers): a listing of 100,000 people
+/// with a dozen attributes each would otherwise hold millions of copies of "standard".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExtraAttribute {
     /// Personio's key, e.g. `dynamic_33400` or `weekly_working_hours`.
-    pub key: String,
+    pub key: Arc<str>,
     /// The label the customer gave it, e.g. "Standort".
-    pub label: String,
+    pub label: Arc<str>,
     /// Personio's `type`: standard, date, integer, decimal, list, link, tags, multiline, ….
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: Arc<str>,
     /// Personio's `universal_id`, when it has one.
-    pub universal_id: Option<String>,
+    pub universal_id: Option<Arc<str>>,
     /// The value as text (dates as `YYYY-MM-DD`, lists joined with ", "); `None` when empty.
     pub value: Option<String>,
 }

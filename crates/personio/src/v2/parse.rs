@@ -239,11 +239,15 @@ fn custom_attribute(path: &str, item: &Val<'_>) -> Result<ExtraAttribute, String
             .or_else(|| to_text(raw)),
         other => to_text(other),
     };
+    // v2 lists at most 50 persons a page, each with its own request for employments:
+    // not worth interning (v1 does, see `crate::parse::Interner`).
+    let key: std::sync::Arc<str> = key.into();
+    let universal_id: Option<std::sync::Arc<str>> = global_id.map(Into::into);
     Ok(ExtraAttribute {
-        label: global_id.clone().unwrap_or_else(|| key.clone()),
+        label: universal_id.clone().unwrap_or_else(|| key.clone()),
         key,
-        kind,
-        universal_id: global_id,
+        kind: kind.into(),
+        universal_id,
         value,
     })
 }

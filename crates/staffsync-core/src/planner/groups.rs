@@ -62,7 +62,7 @@ pub(crate) fn group_view<'a>(
 }
 
 fn matches(attribute: &ExtraAttribute, wanted: &str) -> bool {
-    attribute.key == wanted || eq_ignore_case(attribute.label.trim(), wanted)
+    &*attribute.key == wanted || eq_ignore_case(attribute.label.trim(), wanted)
 }
 
 fn eq_ignore_case(a: &str, b: &str) -> bool {

@@ -170,7 +170,7 @@ fn attribute_view(employee: &SourceEmployee) -> BTreeMap<&str, Cow<'_, str>> {
     for extra in &employee.attributes {
         // Bookkeeping, not a fact about the person: importing it would turn every edit in
         // Personio into an update of this field.
-        if NOT_IMPORTED.contains(&extra.key.as_str()) {
+        if NOT_IMPORTED.contains(&&*extra.key) {
             continue;
         }
         let Some(value) = trimmed(extra.value.as_deref()) else {
