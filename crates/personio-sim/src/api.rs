@@ -1,18 +1,21 @@
 //! The Personio v1 endpoints: the gate every Personio request (v1 and v2) passes
-//! (counting, latency, rate limits), `GET /v1/company/employees` (paging, filters, projection, faults),
-//! `GET /v1/company/employees/{id}` and `GET /v1/company/employees/attributes`.
+//! (counting, latency, the per-IP limit, and the per-credential limit of the tenant the
+//! bearer token belongs to), `GET /v1/company/employees` (paging, filters, projection,
+//! faults), `GET /v1/company/employees/{id}` and `GET /v1/company/employees/attributes`.
 //!
 //! Must never hold the state lock across an `.await`, and must never show an attribute the
 //! credential may not read.
 
 use crate::attributes::{self, Visible};
-use crate::auth::check_bearer;
+use crate::auth::{check_bearer, presented_token};
 use crate::company::Employee;
 use crate::config::{OversizeLimit, UpdatedSinceZone};
 use crate::dates::{berlin_offset_hours, parse_wall_clock};
+use crate::limits::Limits;
 use crate::render::{self, error_body, validation_error};
 use crate::state::{SimState, World};
 use crate::stats::Endpoint;
+use crate::tenant::{self, Api, Tenant};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Path, RawQuery, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -61,7 +64,8 @@ fn with_token(mut resp: Response, token: &str) -> Response {
     resp
 }
 
-/// Middleware for `/v1/…`: counts the request, adds latency, applies rate limits.
+/// Middleware for every Personio path (v1 and v2): counts the request, adds latency,
+/// applies rate limits.
 pub(crate) async fn gate(State(state): State<SimState>, req: Request, next: Next) -> Response {
     let endpoint = Endpoint::classify(req.method(), req.uri().path());
     state.counters().request(endpoint);
@@ -74,20 +78,66 @@ pub(crate) async fn gate(State(state): State<SimState>, req: Request, next: Next
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(IpAddr::V4(Ipv4Addr::LOCALHOST), |c| c.0.ip());
     if let Some(limits) = state.limits()
-        && !limits.allow(endpoint, ip)
+        && !gate_allows(&state, limits, endpoint, ip, req.headers())
     {
-        state.counters().rate_limited();
-        // Personio's own 429s may come without Retry-After; clients must cope.
-        if req.uri().path().starts_with("/v2/") {
-            return crate::v2::error(
-                StatusCode::TOO_MANY_REQUESTS,
-                "Too Many Requests",
-                "Rate limit exceeded.",
-            );
-        }
-        return too_many(None);
+        return rate_limited(&state, req.uri().path().starts_with("/v2/"));
     }
     next.run(req).await
+}
+
+/// The per-IP budget first (every request), then the per-credential limit of the tenant the
+/// bearer token belongs to. The auth endpoints pass here on the per-IP budget alone: their
+/// tenant is in the body, so their handlers apply the auth limits once the credentials are
+/// known to be right.
+fn gate_allows(
+    state: &SimState,
+    limits: &Limits,
+    endpoint: Endpoint,
+    ip: IpAddr,
+    headers: &HeaderMap,
+) -> bool {
+    if !limits.allow_ip(ip) {
+        return false;
+    }
+    match bearer_tenant(state, endpoint, headers) {
+        Some(tenant) => limits.allow_tenant(endpoint, tenant),
+        // No valid token: the handler answers 401, and no tenant's budget pays for it.
+        None => true,
+    }
+}
+
+/// The tenant whose current token a data request carries (v1 token for v1 endpoints, v2
+/// token for v2 ones); `None` for the auth and webhook endpoints and for invalid tokens.
+fn bearer_tenant(state: &SimState, endpoint: Endpoint, headers: &HeaderMap) -> Option<Tenant> {
+    let api = match endpoint {
+        Endpoint::Employees | Endpoint::Employee | Endpoint::Attributes => Api::V1,
+        Endpoint::V2Persons | Endpoint::V2Employments | Endpoint::V2Lookups => Api::V2,
+        Endpoint::Auth | Endpoint::V2Token | Endpoint::Other => return None,
+    };
+    let presented = presented_token(headers)?;
+    tenant::tenant_of_token(state.config(), api, state.token_generation(), presented)
+}
+
+/// True when `tenant`'s own limit for `endpoint` allows the request (always, limits off).
+pub(crate) fn credential_allows(state: &SimState, endpoint: Endpoint, tenant: Tenant) -> bool {
+    state
+        .limits()
+        .is_none_or(|limits| limits.allow_tenant(endpoint, tenant))
+}
+
+/// A limiter's 429, counted, in the v1 or the v2 error shape. Personio's own 429s may come
+/// without Retry-After, so these never carry one; clients must cope.
+pub(crate) fn rate_limited(state: &SimState, v2: bool) -> Response {
+    state.counters().rate_limited();
+    if v2 {
+        crate::v2::error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too Many Requests",
+            "Rate limit exceeded.",
+        )
+    } else {
+        too_many(None)
+    }
 }
 
 /// Parsed query of the list endpoint.

@@ -1,13 +1,16 @@
 //! `POST /v1/auth` and the bearer-token check every employee endpoint runs.
 //!
 //! Credentials are accepted from a JSON or form body only; in the query string they get
-//! 403 (Personio deprecated that). Tokens are `papi-…`, stable for the credential until a
-//! `revoke_token` fault. Must never accept a token from an earlier generation and must never
-//! log secrets.
+//! 403 (Personio deprecated that). Any tenant's client id is accepted (see `tenant`); the
+//! tenant's auth limit is applied once the credentials are known to be right. Tokens are
+//! `papi-…`, per tenant, stable until a `revoke_token` fault. Must never accept a token from
+//! an earlier generation or as another tenant's, and must never log secrets.
 
-use crate::api::{Rejection, reply};
+use crate::api::{Rejection, credential_allows, rate_limited, reply};
 use crate::render::error_body;
-use crate::state::{SimState, token_for};
+use crate::state::SimState;
+use crate::stats::Endpoint;
+use crate::tenant::{self, Api};
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -87,48 +90,52 @@ pub(crate) async fn post_auth(
         let w = state.world();
         (w.token_generation, w.quirks.wrong_credentials_status)
     };
-    if id != config.client_id || secret != config.client_secret {
+    let Some(tenant) = tenant::tenant_of_credentials(config, &id, &secret) else {
         let status = StatusCode::from_u16(wrong_status).unwrap_or(StatusCode::UNAUTHORIZED);
         return reply(status, error_body(wrong_status, "Wrong credentials"));
+    };
+    if !credential_allows(&state, Endpoint::Auth, tenant) {
+        return rate_limited(&state, false);
     }
-    state.counters().auth_call();
+    state.counters().auth_call(tenant);
     reply(
         StatusCode::OK,
         json!({"success": true, "data": {
-            "token": token_for(config, generation),
+            "token": tenant::token(config, Api::V1, tenant, generation),
             "expires_in": 86400,
             "scope": "employees:read",
         }}),
     )
 }
 
-/// Checks `Authorization: Bearer <token>` against the current token. On success returns the
-/// token (to echo); on failure the 401 response.
+/// The token in `Authorization` (`Bearer <token>`, or a bare token); `None` without a
+/// readable header.
+pub(crate) fn presented_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+    Some(match value.split_once(' ') {
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => rest.trim(),
+        _ => value,
+    })
+}
+
+/// Checks `Authorization: Bearer <token>` against the current v1 token of the tenant the
+/// token names. On success returns the token (to echo); on failure the 401 response.
 pub(crate) fn check_bearer(
     state: &SimState,
     generation: u64,
     headers: &HeaderMap,
 ) -> Result<String, Rejection> {
-    let Some(value) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-    else {
+    let Some(presented) = presented_token(headers) else {
         return Err(Box::new(reply(
             StatusCode::UNAUTHORIZED,
             error_body(401, "Authorization is not provided"),
         )));
     };
-    let value = value.trim();
-    let presented = match value.split_once(' ') {
-        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => rest.trim(),
-        _ => value,
-    };
-    let current = token_for(state.config(), generation);
-    if presented.is_empty() || presented != current {
+    if tenant::tenant_of_token(state.config(), Api::V1, generation, presented).is_none() {
         return Err(Box::new(reply(
             StatusCode::UNAUTHORIZED,
             error_body(401, "Provided authorization is not valid"),
         )));
     }
-    Ok(current)
+    Ok(presented.to_string())
 }

@@ -1,5 +1,6 @@
-//! How a simulator is configured: [`SimConfig`] (company size, seed, credential, limits,
-//! "today", webhook retry pacing) and [`Quirks`] (switches for Personio behaviour the spec marks UNCONFIRMED).
+//! How a simulator is configured: [`SimConfig`] (company size, seed, credential and its
+//! tenants, limits, "today", webhook retry pacing) and [`Quirks`] (switches for Personio
+//! behaviour the spec marks UNCONFIRMED).
 //!
 //! Plain data with defaults. Must never start anything or read the clock.
 
@@ -14,8 +15,14 @@ pub struct SimConfig {
     pub seed: u64,
     pub client_id: String,
     pub client_secret: String,
-    /// Enforce Personio's limits (employees 300/min with bursts of 15, auth 60/min,
-    /// per-IP budget). `false` turns every limit off, including `per_ip_limit`.
+    /// Extra credentials ("tenants") for fleet runs: with N > 0 the client ids
+    /// `<client_id>-1` … `<client_id>-N` are accepted too, with the same secret, each with
+    /// its own tokens and per-credential limits, all on the same company. Tenant 0 is the
+    /// plain `client_id`. Default 0.
+    pub tenants: u32,
+    /// Enforce Personio's limits (per credential: employees 300/min with bursts of 15,
+    /// auth 60/min, v2 token 150/min; per client IP: `per_ip_limit`). `false` turns every
+    /// limit off, including the per-IP budget.
     pub rate_limit: bool,
     /// Extra latency per Personio request (not for `/_sim/`).
     pub latency_ms: u64,
@@ -26,6 +33,9 @@ pub struct SimConfig {
     /// Requests per minute per client IP across all Personio endpoints; `None` = 2000.
     /// Only enforced when `rate_limit` is on.
     pub per_ip_limit: Option<u32>,
+    /// How many requests one client IP may send at once; `None` = one second's worth of
+    /// `per_ip_limit` (rounded up), since Personio documents no burst for it.
+    pub per_ip_burst: Option<u32>,
     /// Switchable behaviours where Personio's is unconfirmed.
     pub quirks: Quirks,
     /// Pause between webhook delivery attempts (a failed delivery is retried up to 6
@@ -40,11 +50,13 @@ impl Default for SimConfig {
             seed: 7,
             client_id: "demo".into(),
             client_secret: "demo".into(),
+            tenants: 0,
             rate_limit: true,
             latency_ms: 0,
             today: None,
             readable: None,
             per_ip_limit: None,
+            per_ip_burst: None,
             quirks: Quirks::default(),
             retry_delay_ms: 200,
         }

@@ -1,7 +1,8 @@
 //! `personio-sim`: a faithful fake of Personio's v1 API (auth, employees, attributes,
 //! whitelisting, rate limits) and v2 API (token, persons, employments, lookups, webhooks
 //! with background delivery) with a `/_sim/` control surface for mutations, the clock and
-//! fault injection. The contracts are `docs/simulator.md` and `docs/realtime-contract.md`.
+//! fault injection. One simulator can serve many credentials ("tenants") on one company.
+//! The contracts are `docs/simulator.md` and `docs/realtime-contract.md`.
 //!
 //! The simulator has its own model and renders Personio JSON itself, so it is an
 //! independent check on the client: it must never depend on `personio` or
@@ -22,6 +23,7 @@ mod render;
 mod rng;
 mod state;
 mod stats;
+mod tenant;
 mod v2;
 mod v2_render;
 mod webhooks;

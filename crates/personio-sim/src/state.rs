@@ -1,7 +1,8 @@
 //! The shared state of one simulator: configuration, the company and everything mutable
-//! about the account (faults, readable attributes, token generation, quirks, webhook
-//! subscriptions) behind one `std::sync::Mutex`, plus limits, counters, the movable
-//! "today" and the webhook delivery log (each behind its own small lock).
+//! about the account, shared by every tenant (faults, readable attributes, token
+//! generation, quirks, webhook subscriptions) behind one `std::sync::Mutex`, plus limits,
+//! counters, the movable "today" and the webhook delivery log (each behind its own small
+//! lock).
 //!
 //! The mutex must never be held across an `.await`: every handler locks, computes its
 //! answer, and drops the guard before sleeping or writing. Lock order: world first, then
@@ -13,8 +14,8 @@ use crate::config::{Quirks, SimConfig};
 use crate::dates::real_today;
 use crate::faults::{ActiveFaults, Fault};
 use crate::limits::Limits;
-use crate::rng::fnv1a;
 use crate::stats::{Counters, Stats};
+use crate::tenant::{self, Api};
 use crate::webhooks::{self, Book, Delivery, Event, WebhookMode};
 use crate::{Result, SimError};
 use std::collections::BTreeSet;
@@ -70,6 +71,17 @@ pub(crate) fn validate_readable(keys: &[String]) -> std::result::Result<BTreeSet
     }
 }
 
+/// Rejects a tenant count or per-IP burst the simulator cannot honour.
+fn check_tenants_and_burst(config: &SimConfig) -> std::result::Result<(), String> {
+    if config.tenants > tenant::MAX_TENANTS {
+        return Err(format!("tenants must be at most {}", tenant::MAX_TENANTS));
+    }
+    if config.per_ip_burst == Some(0) {
+        return Err("per_ip_burst must be at least 1".into());
+    }
+    Ok(())
+}
+
 impl SimState {
     /// Generates the company and sets up limits. Fails on an invalid configuration.
     pub fn new(config: SimConfig) -> Result<SimState> {
@@ -82,6 +94,7 @@ impl SimState {
                 "quirks.wrong_credentials_status must be 401 or 403".into(),
             ));
         }
+        check_tenants_and_burst(&config).map_err(SimError::InvalidConfig)?;
         let today = config.today.unwrap_or_else(real_today);
         let company = Company::generate(
             config.employees,
@@ -99,10 +112,10 @@ impl SimState {
         };
         Ok(SimState {
             inner: Arc::new(Inner {
-                limits: Limits::new(config.rate_limit, config.per_ip_limit),
+                limits: Limits::new(&config),
+                counters: Counters::new(config.tenants),
                 config,
                 world: Mutex::new(world),
-                counters: Counters::default(),
                 today: Mutex::new(None),
                 deliveries: Mutex::new(Vec::new()),
                 http: OnceLock::new(),
@@ -272,10 +285,15 @@ impl SimState {
         self.inner.counters.reset();
     }
 
-    /// The token `POST /v1/auth` currently hands out for the configured credential.
+    /// The token `POST /v1/auth` currently hands out for the configured credential
+    /// (tenant 0).
     pub fn current_token(&self) -> String {
-        let generation = self.world().token_generation;
-        token_for(&self.inner.config, generation)
+        tenant::token(&self.inner.config, Api::V1, 0, self.token_generation())
+    }
+
+    /// How often tokens were revoked; every tenant's tokens derive from it.
+    pub(crate) fn token_generation(&self) -> u64 {
+        self.world().token_generation
     }
 
     /// Adds a fault (as `POST /_sim/faults` does).
@@ -355,37 +373,4 @@ impl SimState {
     pub fn quirks(&self) -> Quirks {
         self.world().quirks.clone()
     }
-}
-
-/// The v1 token for a credential and generation: stable until revoked.
-pub(crate) fn token_for(config: &SimConfig, generation: u64) -> String {
-    token_with_salt(config, generation, b"")
-}
-
-/// The v2 token (`POST /v2/auth/token`): differs from the v1 token, revoked with it.
-pub(crate) fn v2_token_for(config: &SimConfig, generation: u64) -> String {
-    token_with_salt(config, generation, b"v2")
-}
-
-fn token_with_salt(config: &SimConfig, generation: u64, salt: &[u8]) -> String {
-    let mut parts: Vec<&[u8]> = Vec::with_capacity(5);
-    let seed = config.seed.to_le_bytes();
-    let generation = generation.to_le_bytes();
-    parts.extend([
-        config.client_id.as_bytes(),
-        config.client_secret.as_bytes(),
-        &seed[..],
-        &generation[..],
-    ]);
-    if !salt.is_empty() {
-        parts.push(salt);
-    }
-    let mut h = fnv1a(&parts);
-    let mut rng = crate::rng::Rng::new(h);
-    let mut out = String::from("papi-");
-    for _ in 0..4 {
-        h = rng.next_u64();
-        out.push_str(&format!("{h:016x}"));
-    }
-    out
 }

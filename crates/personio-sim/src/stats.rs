@@ -1,9 +1,10 @@
-//! Request counters: per endpoint (v1 and v2), auth calls, rate-limited and injected
-//! errors, webhook deliveries; the
-//! [`Stats`] snapshot is the JSON of `GET /_sim/stats`.
+//! Request counters: per endpoint (v1 and v2), auth calls, distinct tenants authenticated,
+//! rate-limited and injected errors, webhook deliveries; the [`Stats`] snapshot is the JSON
+//! of `GET /_sim/stats`.
 //!
 //! Lock-free atomics only. Must never block a request or hold any other state.
 
+use crate::tenant::Tenant;
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -43,6 +44,10 @@ pub struct Stats {
     pub rate_limited: u64,
     /// Successful token issues.
     pub auth_calls: u64,
+    /// How many distinct tenants (the plain credential included) got a token, v1 or v2.
+    /// Counted only when the simulator serves tenants (`SimConfig::tenants` > 0).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub tenants_authenticated: u64,
     /// Every response a fault changed.
     pub errors_injected: u64,
     /// Webhook deliveries acknowledged with a 2xx (one per delivery, not per attempt).
@@ -53,8 +58,9 @@ pub struct Stats {
     pub webhooks_failed: u64,
 }
 
-/// v2 and webhook counters are left out of the JSON while zero, so a v1-only run serves
-/// exactly the v1 JSON (absent = 0; `Deserialize` fills them in).
+/// v2, webhook and tenant counters are left out of the JSON while zero, so a v1-only,
+/// single-credential run serves exactly the v1 JSON (absent = 0; `Deserialize` fills them
+/// in).
 fn is_zero(n: &u64) -> bool {
     *n == 0
 }
@@ -106,6 +112,46 @@ impl Endpoint {
     }
 }
 
+/// Which tenants got a token: one bit per tenant 0..=N, so counting distinct tenants stays
+/// lock-free and takes N/8 bytes. Empty (marks nothing) without tenants.
+#[derive(Debug, Default)]
+struct SeenTenants {
+    words: Box<[AtomicU64]>,
+    distinct: AtomicU64,
+}
+
+impl SeenTenants {
+    fn new(tenants: u32) -> SeenTenants {
+        let words = if tenants == 0 {
+            0
+        } else {
+            (tenants as usize + 1).div_ceil(64)
+        };
+        SeenTenants {
+            words: (0..words).map(|_| AtomicU64::new(0)).collect(),
+            distinct: AtomicU64::new(0),
+        }
+    }
+
+    fn mark(&self, tenant: Tenant) {
+        let Some(word) = self.words.get((tenant / 64) as usize) else {
+            return;
+        };
+        let bit = 1u64 << (tenant % 64);
+        // Only the call that flips the bit counts, however many race for it.
+        if word.fetch_or(bit, Ordering::Relaxed) & bit == 0 {
+            self.distinct.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn reset(&self) {
+        for w in &self.words {
+            w.store(0, Ordering::Relaxed);
+        }
+        self.distinct.store(0, Ordering::Relaxed);
+    }
+}
+
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
     auth: AtomicU64,
@@ -121,9 +167,18 @@ pub(crate) struct Counters {
     errors_injected: AtomicU64,
     webhooks_delivered: AtomicU64,
     webhooks_failed: AtomicU64,
+    tenants: SeenTenants,
 }
 
 impl Counters {
+    /// Counters for a simulator serving tenants 0..=`tenants`.
+    pub(crate) fn new(tenants: u32) -> Counters {
+        Counters {
+            tenants: SeenTenants::new(tenants),
+            ..Counters::default()
+        }
+    }
+
     pub(crate) fn request(&self, endpoint: Endpoint) {
         let c = match endpoint {
             Endpoint::Auth => &self.auth,
@@ -143,8 +198,10 @@ impl Counters {
         self.rate_limited.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub(crate) fn auth_call(&self) {
+    /// A token was issued to `tenant`.
+    pub(crate) fn auth_call(&self, tenant: Tenant) {
         self.auth_calls.fetch_add(1, Ordering::Relaxed);
+        self.tenants.mark(tenant);
     }
 
     pub(crate) fn error_injected(&self) {
@@ -174,6 +231,7 @@ impl Counters {
             },
             rate_limited: g(&self.rate_limited),
             auth_calls: g(&self.auth_calls),
+            tenants_authenticated: g(&self.tenants.distinct),
             errors_injected: g(&self.errors_injected),
             webhooks_delivered: g(&self.webhooks_delivered),
             webhooks_failed: g(&self.webhooks_failed),
@@ -198,5 +256,28 @@ impl Counters {
         ] {
             c.store(0, Ordering::Relaxed);
         }
+        self.tenants.reset();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tenants_authenticated_counts_each_tenant_once() {
+        let c = Counters::new(130);
+        for t in [0, 1, 1, 64, 130, 130] {
+            c.auth_call(t);
+        }
+        let s = c.snapshot();
+        assert_eq!((s.auth_calls, s.tenants_authenticated), (6, 4));
+        c.reset();
+        c.auth_call(1);
+        assert_eq!(c.snapshot().tenants_authenticated, 1);
+
+        let single = Counters::new(0);
+        single.auth_call(0);
+        assert_eq!(single.snapshot().tenants_authenticated, 0);
     }
 }

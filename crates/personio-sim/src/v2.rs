@@ -2,14 +2,17 @@
 //! filters, faults), `GET /v2/persons/{id}/employments`, the name lookups (org units,
 //! offices, subcompanies, cost centers) and webhook subscriptions (`/v2/webhooks`).
 //!
-//! Served from the same company as v1. Only v2 tokens open v2 endpoints (and v1 tokens
-//! only v1 ones). Errors use the v2 shape (`{"personio_trace_id","errors":[…]}`), the token
-//! endpoint OAuth2's `application/problem+json`. Must never hold the state lock across an
-//! `.await`.
+//! Served from the same company as v1, to every tenant. Only v2 tokens open v2 endpoints
+//! (and v1 tokens only v1 ones); like v1 tokens they are per tenant. Errors use the v2
+//! shape (`{"personio_trace_id","errors":[…]}`), the token endpoint OAuth2's
+//! `application/problem+json`. Must never hold the state lock across an `.await`.
 
-use crate::api::{locked_then_delayed, reply, truncate_body};
+use crate::api::{credential_allows, locked_then_delayed, rate_limited, reply, truncate_body};
+use crate::auth::presented_token;
 use crate::company::{Employee, OrgKind};
-use crate::state::{SimState, World, v2_token_for};
+use crate::state::{SimState, World};
+use crate::stats::Endpoint;
+use crate::tenant::{self, Api};
 use crate::v2_render::{self, decode_cursor, encode_cursor};
 use crate::webhooks::{EVENT_NAMES, valid_url};
 use axum::body::{Body, Bytes};
@@ -106,19 +109,22 @@ pub(crate) async fn post_token(
         );
     };
     let config = state.config();
-    if id != config.client_id || secret != config.client_secret {
+    let Some(tenant) = tenant::tenant_of_credentials(config, &id, &secret) else {
         return problem(
             StatusCode::UNAUTHORIZED,
             "invalid_client",
             "Client authentication failed",
         );
+    };
+    if !credential_allows(&state, Endpoint::V2Token, tenant) {
+        return rate_limited(&state, true);
     }
-    let generation = state.world().token_generation;
-    state.counters().auth_call();
+    let generation = state.token_generation();
+    state.counters().auth_call(tenant);
     reply(
         StatusCode::OK,
         json!({
-            "access_token": v2_token_for(config, generation),
+            "access_token": tenant::token(config, Api::V2, tenant, generation),
             "token_type": "Bearer",
             "expires_in": 86400,
             "scope": "personio:persons:read personio:employments:read personio:org_units:read personio:webhooks:write",
@@ -126,21 +132,14 @@ pub(crate) async fn post_token(
     )
 }
 
-/// Checks `Authorization: Bearer <v2 token>`.
+/// Checks `Authorization: Bearer <v2 token>` against the current v2 token of the tenant
+/// the token names.
 fn check_v2(state: &SimState, w: &World, headers: &HeaderMap) -> Result<(), Rejection> {
     let unauthorized = |detail: &str| reject(StatusCode::UNAUTHORIZED, "Unauthorized", detail);
-    let Some(value) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-    else {
+    let Some(presented) = presented_token(headers) else {
         return Err(unauthorized("The Authorization header is missing."));
     };
-    let value = value.trim();
-    let presented = match value.split_once(' ') {
-        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => rest.trim(),
-        _ => value,
-    };
-    if presented.is_empty() || presented != v2_token_for(state.config(), w.token_generation) {
+    if tenant::tenant_of_token(state.config(), Api::V2, w.token_generation, presented).is_none() {
         return Err(unauthorized("The access token is invalid or expired."));
     }
     Ok(())

@@ -466,6 +466,8 @@ async fn whitelisting_hides_attributes() {
 async fn rate_limits_answer_429() {
     let sim = start(SimConfig {
         rate_limit: true,
+        // Room for the 70 auths below, so the auth limit answers, not the per-IP budget.
+        per_ip_burst: Some(2000),
         ..config(20)
     })
     .await;
@@ -507,6 +509,8 @@ async fn per_ip_budget_covers_all_endpoints() {
     let sim = start(SimConfig {
         rate_limit: true,
         per_ip_limit: Some(5),
+        // The whole minute's budget at once (the default burst would be 1).
+        per_ip_burst: Some(5),
         ..config(20)
     })
     .await;

@@ -155,9 +155,18 @@ pub struct SimArgs {
         hide_env_values = true
     )]
     pub client_secret: String,
-    /// Enforce Personio's rate limits (300/min with bursts of 15 on employees, 60/min on auth).
+    /// Also accept the client ids <client-id>-1 … <client-id>-N (same secret, same company),
+    /// each with its own tokens and per-credential rate limits.
+    #[arg(long, default_value_t = 0)]
+    pub tenants: u32,
+    /// Enforce Personio's rate limits (per credential: 300/min with bursts of 15 on
+    /// employees, 60/min on auth; 2000/min per client IP).
     #[arg(long, default_value = "on")]
     pub rate_limit: OnOff,
+    /// Requests one client IP may send at once; default: one second's worth of the
+    /// per-IP budget (34 for 2000/min).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub per_ip_burst: Option<u32>,
     /// Extra latency per request.
     #[arg(long, default_value_t = 0)]
     pub latency_ms: u64,

@@ -10,7 +10,9 @@ pub async fn run(args: SimArgs) -> anyhow::Result<Code> {
         seed: args.seed,
         client_id: args.client_id,
         client_secret: args.client_secret,
+        tenants: args.tenants,
         rate_limit: args.rate_limit == OnOff::On,
+        per_ip_burst: args.per_ip_burst,
         latency_ms: args.latency_ms,
         today: args.today,
         ..Default::default()
@@ -25,6 +27,13 @@ pub async fn run(args: SimArgs) -> anyhow::Result<Code> {
         config.seed,
         if config.rate_limit { "on" } else { "off" }
     );
+    if config.tenants > 0 {
+        eprintln!(
+            "Also accepting client ids {id}-1 … {id}-{} (same secret, same company)",
+            config.tenants,
+            id = config.client_id
+        );
+    }
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
