@@ -5,7 +5,8 @@
 //! token (v2: until 60 s before it expires), adopts the token Personio v1 echoes in the
 //! `authorization` response header, and re-authenticates at most once per request after a
 //! 401 (concurrent requests share one re-authentication). Every request passes a
-//! client-side rate limiter set just under Personio's limit; 429, 5xx, timeouts and
+//! client-side rate limiter set just under Personio's limit, and, when the configuration
+//! has one, the per-IP budget it shares with other clients ([`crate::IpBudget`]); 429, 5xx, timeouts and
 //! connection errors are retried with bounded, jittered exponential backoff, honouring
 //! `Retry-After` (requests that are not idempotent only after 429 or a failed connect).
 //! The v2 listing lives in [`crate::v2`], targeted fetches in [`crate::targeted`], webhook
@@ -443,6 +444,13 @@ impl Client {
         self.authenticate_locked().await
     }
 
+    /// Waits for the shared per-IP budget, when the client has one.
+    async fn wait_for_ip_budget(&self) {
+        if let Some(budget) = &self.config.ip_budget {
+            budget.wait().await;
+        }
+    }
+
     /// Authenticates with the configured API version; the caller holds `auth_lock`.
     async fn authenticate_locked(&self) -> Result<(), Error> {
         match self.config.api_version {
@@ -461,6 +469,7 @@ impl Client {
         let url = self.url("/v1/auth");
         let mut retries = 0u32;
         loop {
+            self.wait_for_ip_budget().await;
             self.auth_calls.fetch_add(1, Ordering::Relaxed);
             let started = Instant::now();
             let sent = self
@@ -552,6 +561,7 @@ impl Client {
         let url = self.url(PATH);
         let mut retries = 0u32;
         loop {
+            self.wait_for_ip_budget().await;
             self.auth_calls.fetch_add(1, Ordering::Relaxed);
             let started = Instant::now();
             let sent = self
@@ -663,6 +673,8 @@ impl Client {
                 limiter.until_ready().await;
             }
             let (token, generation) = self.current_token().await?;
+            // After the token: a re-authentication above has waited for its own share.
+            self.wait_for_ip_budget().await;
             let mut auth = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret()))
                 .map_err(|_| Error::Malformed {
                     path: "auth".into(),

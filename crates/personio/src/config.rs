@@ -105,6 +105,9 @@ pub struct ClientConfig {
     /// look-ups, targeted fetches. All of them pass the one rate limiter.
     pub concurrency: usize,
     pub rate: RateLimit,
+    /// The per-IP budget this client shares with the process's other clients; every request
+    /// (authentication included) waits for it. `None`: no shared budget.
+    pub ip_budget: Option<crate::IpBudget>,
     /// Retries of one request after 429, 5xx, timeouts or connection errors (default 6).
     pub max_retries: u32,
     /// Retries of one request whose body was not valid JSON (default 2).
@@ -132,6 +135,7 @@ impl ClientConfig {
             page_size: 100,
             concurrency: 4,
             rate: RateLimit::default(),
+            ip_budget: None,
             max_retries: 6,
             malformed_retries: 2,
             request_timeout: Duration::from_secs(30),

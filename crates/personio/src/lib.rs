@@ -17,6 +17,7 @@
 //! This crate never touches a database or the file system, never logs or returns a secret
 //! or token, and never returns a partial listing as complete.
 
+pub mod budget;
 pub mod client;
 pub mod config;
 pub mod credential;
@@ -29,6 +30,8 @@ pub mod targeted;
 pub mod v2;
 pub mod webhooks;
 
+pub use budget::DEFAULT_PER_MINUTE as DEFAULT_IP_BUDGET_PER_MINUTE;
+pub use budget::{IpBudget, PERSONIO_PER_IP_PER_MINUTE};
 pub use client::Client;
 pub use config::{ApiVersion, ClientConfig, DEFAULT_BASE_URL, RateLimit};
 pub use credential::{MANDATORY_ATTRIBUTES, RECOMMENDED_ATTRIBUTES, check_mandatory};

@@ -33,6 +33,11 @@ pub struct ServerConfig {
     pub run_scheduler: bool,
     /// Pace Personio requests under its limits (off only against a simulator).
     pub personio_rate_limit: bool,
+    /// Personio requests a minute this process may send over all accounts: its share of
+    /// the per-IP budget Personio sets for the egress address (2,000/min). With N processes
+    /// behind one address give each 1/N of it. 0 = no shared budget (each account is still
+    /// paced by its own per-credential limit). Only applies with `personio_rate_limit`.
+    pub personio_ip_budget: u32,
     /// Incremental polls (`updated_since`) of connections without a webhook happen this
     /// often (default 15 min); zero turns polling off.
     pub poll_interval: Duration,
@@ -64,6 +69,7 @@ impl Default for ServerConfig {
             public_base_url: None,
             run_scheduler: true,
             personio_rate_limit: true,
+            personio_ip_budget: personio::DEFAULT_IP_BUDGET_PER_MINUTE,
             poll_interval: Duration::from_secs(15 * 60),
             webhook_debounce: Duration::from_secs(2),
             today: None,

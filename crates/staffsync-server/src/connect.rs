@@ -156,7 +156,7 @@ async fn delete_webhook(store: &Store, account: AccountId, unlimited_rate: bool)
             return;
         }
     };
-    let deleted = match crate::sync_job::client_for(&connection, unlimited_rate) {
+    let deleted = match crate::sync_job::client_for(&connection, unlimited_rate, None) {
         Ok(client) => client
             .delete_webhook(&hook.id)
             .await

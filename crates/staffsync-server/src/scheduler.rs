@@ -166,6 +166,7 @@ pub async fn run_account_sync(
         let options = SyncOptions {
             accept_deletions,
             unlimited_rate: !config.personio_rate_limit,
+            ip_budget: state.ip_budget(),
             today: state.today_override(),
             ..SyncOptions::default()
         };

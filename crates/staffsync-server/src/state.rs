@@ -4,7 +4,7 @@
 
 use crate::config::ServerConfig;
 use crate::webhooks::Inbox;
-use personio::Client;
+use personio::{Client, IpBudget};
 use staffsync_store::{AccountId, Store};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
@@ -24,17 +24,31 @@ pub struct AppState {
     clients: Arc<Mutex<ClientCache>>,
     /// Webhook events waiting for their targeted run.
     pub(crate) inbox: Arc<Inbox>,
+    /// The per-IP budget every Personio client of this process shares (see
+    /// [`ServerConfig::personio_ip_budget`]).
+    ip_budget: Option<IpBudget>,
 }
 
 impl AppState {
     pub fn new(store: Store, config: ServerConfig) -> Self {
+        let ip_budget = if config.personio_rate_limit {
+            IpBudget::per_minute(config.personio_ip_budget)
+        } else {
+            None
+        };
         AppState {
             store,
+            ip_budget,
             today: Arc::new(RwLock::new(config.today)),
             config: Arc::new(config),
             clients: Arc::default(),
             inbox: Arc::default(),
         }
+    }
+
+    /// The per-IP budget this process's Personio clients share, if any.
+    pub fn ip_budget(&self) -> Option<IpBudget> {
+        self.ip_budget.clone()
     }
 
     /// Overrides "today" for every account from now on (`None`: the real date).
@@ -79,6 +93,7 @@ impl AppState {
         let client = Arc::new(crate::sync_job::client_for(
             connection,
             !self.config.personio_rate_limit,
+            self.ip_budget.as_ref(),
         )?);
         clients.insert(account, (connection.connected_at, client.clone()));
         Ok(client)

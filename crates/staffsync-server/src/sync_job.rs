@@ -33,6 +33,8 @@ pub struct SyncOptions {
     pub today: Option<Date>,
     /// Overrides the client's pacing (benchmarks against a simulator without limits).
     pub unlimited_rate: bool,
+    /// The per-IP budget shared with the process's other syncs (`serve`), if any.
+    pub ip_budget: Option<personio::IpBudget>,
 }
 
 /// What a finished run did.
@@ -195,6 +197,7 @@ async fn run_recorded(
 pub fn client_for(
     connection: &staffsync_store::Connection,
     unlimited_rate: bool,
+    ip_budget: Option<&personio::IpBudget>,
 ) -> Result<Client, SyncError> {
     let base_url = url::Url::parse(&connection.base_url)
         .map_err(|e| SyncError::BadUrl(format!("{}: {e}", connection.base_url)))?;
@@ -210,6 +213,7 @@ pub fn client_for(
     if unlimited_rate {
         config.rate = personio::RateLimit::Unlimited;
     }
+    config.ip_budget = ip_budget.cloned();
     Ok(Client::new(config)?)
 }
 
@@ -220,7 +224,11 @@ async fn fetch_and_plan(
     options: &SyncOptions,
     progress: ProgressFn<'_>,
 ) -> Result<(usize, Date, Plan), SyncError> {
-    let client = client_for(connection, options.unlimited_rate)?;
+    let client = client_for(
+        connection,
+        options.unlimited_rate,
+        options.ip_budget.as_ref(),
+    )?;
     let readable: BTreeSet<String> = client
         .attributes()
         .await?

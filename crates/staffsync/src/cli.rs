@@ -358,6 +358,11 @@ pub struct ServeArgs {
     /// Pace Personio requests under its limits (turn off only against a simulator).
     #[arg(long, env = "STAFFSYNC_PERSONIO_RATE_LIMIT", default_value = "on")]
     pub personio_rate_limit: OnOff,
+    /// Personio requests a minute this process sends over all accounts: its share of
+    /// Personio's 2,000/min per client IP. With N processes behind one egress address,
+    /// give each 1/N (e.g. 975 for two). 0 = no shared budget.
+    #[arg(long, env = "STAFFSYNC_PERSONIO_IP_BUDGET", default_value_t = personio::DEFAULT_IP_BUDGET_PER_MINUTE)]
+    pub personio_ip_budget: u32,
     /// Syncs this process runs at once.
     #[arg(long, env = "STAFFSYNC_MAX_CONCURRENT_SYNCS", default_value_t = 4)]
     pub max_concurrent_syncs: usize,

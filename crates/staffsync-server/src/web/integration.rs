@@ -343,6 +343,7 @@ pub(crate) async fn preview(State(state): State<WebState>, ctx: Ctx) -> WebResul
     let options = SyncOptions {
         dry_run: true,
         unlimited_rate: !state.app.config.personio_rate_limit,
+        ip_budget: state.app.ip_budget(),
         ..SyncOptions::default()
     };
     let mut template = PreviewTemplate {

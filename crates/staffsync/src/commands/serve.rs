@@ -73,6 +73,7 @@ fn server_config(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
             .map(|u| u.as_str().trim_end_matches('/').to_owned()),
         run_scheduler: !args.no_scheduler,
         personio_rate_limit: args.personio_rate_limit == OnOff::On,
+        personio_ip_budget: args.personio_ip_budget,
         poll_interval: args.poll_interval,
         webhook_debounce: args.webhook_debounce,
         today: args.today,

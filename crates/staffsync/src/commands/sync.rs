@@ -18,6 +18,9 @@ pub async fn run(global: &Global, args: SyncArgs) -> anyhow::Result<Code> {
         accept_deletions: args.accept_deletions,
         today: args.today,
         unlimited_rate: args.rate_limit == OnOff::Off,
+        // One account, one run: its per-credential pacing keeps it far under the per-IP
+        // budget, which only a fleet (`serve`) can exhaust.
+        ip_budget: None,
     };
     let bar = output::fetch_progress();
     let progress = |done: usize, total: Option<usize>| {
