@@ -10,6 +10,10 @@ use staffsync_core::{
 };
 use std::collections::BTreeSet;
 use std::hint::black_box;
+
+// The allocator the `staffsync` binary runs the planner with.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use time::macros::date;
 
 const DEPARTMENTS: [&str; 8] = [
