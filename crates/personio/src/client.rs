@@ -214,6 +214,19 @@ impl Client {
         }
     }
 
+    /// [`Client::fetch_all`], keeping each record as `map(record)`: v1 maps each page as it
+    /// arrives, so a full listing is never held raw (v2 maps at the end).
+    pub async fn fetch_all_with<T: Send>(
+        &self,
+        progress: impl Fn(Progress) + Sync,
+        map: impl Fn(SourceEmployee) -> T + Sync,
+    ) -> Result<Listing<T>, Error> {
+        match self.config.api_version {
+            ApiVersion::V1 => self.fetch_listing_with("", &progress, &map).await,
+            ApiVersion::V2 => Ok(self.v2_listing(&[], &progress).await?.map(map)),
+        }
+    }
+
     /// Everyone changed after `since` (v1 `updated_since=YYYY-MM-DDTHH:MM:SS` in UTC, whole
     /// seconds rounded down; v2 `updated_at.gt=` RFC 3339 in UTC, whole seconds rounded
     /// down), with full records. Nothing changed ⇒ one request (plus authentication once
@@ -282,9 +295,18 @@ impl Client {
     async fn fetch_listing(
         &self,
         filter: &str,
-        // Sync, so the listing future is Send (the scheduler runs syncs on spawned tasks).
         progress: &(dyn Fn(Progress) + Sync),
     ) -> Result<Listing, Error> {
+        self.fetch_listing_with(filter, progress, &|e| e).await
+    }
+
+    async fn fetch_listing_with<T: Send>(
+        &self,
+        filter: &str,
+        // Sync, so the listing future is Send (the scheduler runs syncs on spawned tasks).
+        progress: &(dyn Fn(Progress) + Sync),
+        map: &(dyn Fn(SourceEmployee) -> T + Sync),
+    ) -> Result<Listing<T>, Error> {
         let started = Instant::now();
         let requests = AtomicUsize::new(0);
         let requests = &requests;
@@ -299,7 +321,7 @@ impl Client {
             "personio listing"
         );
         let mut acc = Accumulator::new(plan);
-        acc.add(0, first)?;
+        acc.add_with(0, first, map)?;
         progress(acc.progress());
         let mut pages = futures::stream::iter(1..plan.pages)
             .map(|k| async move {
@@ -311,7 +333,7 @@ impl Client {
             })
             .buffer_unordered(self.config.concurrency);
         while let Some((k, page)) = pages.next().await {
-            acc.add(k, page?)?;
+            acc.add_with(k, page?, map)?;
             progress(acc.progress());
         }
         drop(pages);

@@ -22,11 +22,12 @@ pub struct Progress {
     pub employees_total: usize,
 }
 
-/// A complete, consistent employee listing.
+/// A complete, consistent employee listing. `T` is what each record became as its page
+/// arrived ([`crate::Client::fetch_all_with`]); by default the record itself.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Listing {
+pub struct Listing<T = SourceEmployee> {
     /// In Personio's order.
-    pub employees: Vec<SourceEmployee>,
+    pub employees: Vec<T>,
     /// Records that could not be read, each with its id when known and the field at fault.
     pub malformed: Vec<MalformedEmployee>,
     /// `total_elements` as Personio reported it; equals `employees.len() + malformed.len()`.
@@ -35,6 +36,19 @@ pub struct Listing {
     pub requests: usize,
     /// 429 responses received while listing (each was waited out and retried).
     pub rate_limited: usize,
+}
+
+impl<T> Listing<T> {
+    /// The same listing with every record turned into `f(record)`, one at a time.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Listing<U> {
+        Listing {
+            employees: self.employees.into_iter().map(f).collect(),
+            malformed: self.malformed,
+            total_elements: self.total_elements,
+            requests: self.requests,
+            rate_limited: self.rate_limited,
+        }
+    }
 }
 
 /// The paging plan learned from the first page.
@@ -76,13 +90,14 @@ impl PagePlan {
     }
 }
 
-type Records = Vec<Result<SourceEmployee, MalformedEmployee>>;
+type Records<T> = Vec<Result<T, MalformedEmployee>>;
 
-/// Collects pages, checking each as it arrives.
+/// Collects pages, checking each as it arrives; keeps each record as `T` (see
+/// [`Accumulator::add_with`]).
 #[derive(Debug)]
-pub(crate) struct Accumulator {
+pub(crate) struct Accumulator<T = SourceEmployee> {
     plan: PagePlan,
-    pages: Vec<Option<Records>>,
+    pages: Vec<Option<Records<T>>>,
     seen: HashSet<PersonioId>,
     pages_done: usize,
     records_done: usize,
@@ -92,22 +107,36 @@ fn incomplete(detail: String) -> Error {
     Error::IncompleteListing { detail }
 }
 
-impl Accumulator {
+impl Accumulator<SourceEmployee> {
+    /// Adds page `k` (0-based), or explains why the listing cannot be trusted.
+    #[cfg(test)]
+    pub(crate) fn add(&mut self, k: u64, page: ParsedPage) -> Result<(), Error> {
+        self.add_with(k, page, |e| e)
+    }
+}
+
+impl<T> Accumulator<T> {
     pub(crate) fn new(plan: PagePlan) -> Self {
         let n = usize::try_from(plan.pages)
             .unwrap_or(usize::MAX)
             .min(1 << 20);
         Accumulator {
             plan,
-            pages: vec![None; n],
+            pages: std::iter::repeat_with(|| None).take(n).collect(),
             seen: HashSet::with_capacity(usize::try_from(plan.total).unwrap_or(0).min(1 << 20)),
             pages_done: 0,
             records_done: 0,
         }
     }
 
-    /// Adds page `k` (0-based), or explains why the listing cannot be trusted.
-    pub(crate) fn add(&mut self, k: u64, page: ParsedPage) -> Result<(), Error> {
+    /// Adds page `k` (0-based), or explains why the listing cannot be trusted; each record
+    /// is kept as `map(record)`, so the raw records of a page can go as soon as it is in.
+    pub(crate) fn add_with(
+        &mut self,
+        k: u64,
+        page: ParsedPage,
+        map: impl Fn(SourceEmployee) -> T,
+    ) -> Result<(), Error> {
         let plan = self.plan;
         let offset = k * plan.limit;
         if page.total_elements != plan.total {
@@ -162,7 +191,7 @@ impl Accumulator {
         }
         self.records_done += page.records.len();
         self.pages_done += 1;
-        *slot = Some(page.records);
+        *slot = Some(page.records.into_iter().map(|r| r.map(&map)).collect());
         Ok(())
     }
 
@@ -176,7 +205,7 @@ impl Accumulator {
     }
 
     /// The listing, if every page arrived and the counts add up.
-    pub(crate) fn finish(self, requests: usize) -> Result<Listing, Error> {
+    pub(crate) fn finish(self, requests: usize) -> Result<Listing<T>, Error> {
         let total = usize::try_from(self.plan.total).unwrap_or(usize::MAX);
         let mut employees = Vec::with_capacity(total);
         let mut malformed = Vec::new();

@@ -5,9 +5,10 @@
 //! as they are. Group membership is part of the record, so "which groups exist" is always
 //! derivable from the employees (an empty group cannot exist).
 
+use crate::attributes::Attributes;
 use crate::ids::PersonioId;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fmt;
 use time::Date;
 
@@ -92,6 +93,6 @@ pub struct DirectoryEmployee {
     /// Set only when the supervisor is in the directory too ("reports to").
     pub supervisor_personio_id: Option<PersonioId>,
     /// The other imported attributes: standard ones by key, custom ones by their label.
-    pub attributes: BTreeMap<String, String>,
+    pub attributes: Attributes,
     pub groups: BTreeSet<GroupKey>,
 }

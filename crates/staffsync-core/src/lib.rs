@@ -7,6 +7,7 @@
 //! This crate must never do I/O: no network, no files, no clock. "Today" is a parameter,
 //! so every decision can be property-tested and replayed.
 
+pub mod attributes;
 pub mod dates;
 pub mod directory;
 pub mod employee;
@@ -14,6 +15,7 @@ pub mod ids;
 pub mod plan;
 pub mod planner;
 
+pub use attributes::Attributes;
 pub use directory::{DirectoryEmployee, GroupKey, GroupKind};
 pub use employee::{CostCenter, EmploymentStatus, ExtraAttribute, OrgUnit, SourceEmployee};
 pub use ids::{AccountSlug, Email, ParseError, PersonioId};

@@ -146,11 +146,7 @@ fn normalizes_names_attributes_and_groups() {
     assert_eq!(d.position.as_deref(), Some("Engineer"));
     assert_eq!(d.team, None);
     assert_eq!(d.status.as_deref(), Some("active"));
-    let attrs: Vec<(&str, &str)> = d
-        .attributes
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
+    let attrs: Vec<(&str, &str)> = d.attributes.iter().collect();
     assert_eq!(
         attrs,
         vec![

@@ -229,7 +229,7 @@ fn reference_normalize(e: &SourceEmployee) -> DirectoryEmployee {
         hire_date: e.hire_date,
         termination_date: e.termination_date,
         supervisor_personio_id: None,
-        attributes,
+        attributes: attributes.into_iter().collect(),
         groups,
     }
 }

@@ -235,26 +235,6 @@ async fn fetch_and_plan(
         .into_iter()
         .map(|a| a.key)
         .collect();
-    // The stored directory loads while Personio pages download: the two are independent,
-    // and a stale directory cannot be applied against, because a newer run interrupts this
-    // one (`Store::start_run`) and an interrupted run's plan is refused by `apply_plan`.
-    let (listing, directory) = tokio::join!(
-        sendable(client.fetch_all(|p| progress(p.employees_done, Some(p.employees_total)))),
-        store.directory(account.id)
-    );
-    let listing = listing?;
-    let directory = directory?;
-    metrics::counter!(ops::PERSONIO_REQUESTS_TOTAL).increment(listing.requests as u64);
-    metrics::counter!(ops::PERSONIO_RATE_LIMITED_TOTAL).increment(listing.rate_limited as u64);
-    let fetched = listing.employees.len();
-    let snapshot = Snapshot {
-        employees: listing.employees,
-        malformed: listing.malformed,
-        readable_attributes: readable,
-        // fetch_all returns Ok only for a complete, consistent listing.
-        complete: true,
-        scope: None,
-    };
     let today = match options.today {
         Some(d) => d,
         None => clock::date_in(&account.time_zone, OffsetDateTime::now_utc())?,
@@ -263,11 +243,34 @@ async fn fetch_and_plan(
         accept_deletions: options.accept_deletions,
         ..account.policy.clone()
     };
-    Ok((
-        fetched,
-        today,
-        planner::plan(&directory, &snapshot, &policy, today),
-    ))
+    // Each record is prepared for the planner as its page arrives and the raw record is
+    // dropped, so the listing is never held twice (raw and normalized).
+    let rules = planner::Rules::new(&readable, &policy, today);
+    let prepare = |e: SourceEmployee| planner::prepare(&e, &rules);
+    // The stored directory loads while Personio pages download: the two are independent,
+    // and a stale directory cannot be applied against, because a newer run interrupts this
+    // one (`Store::start_run`) and an interrupted run's plan is refused by `apply_plan`.
+    let (listing, directory) = tokio::join!(
+        sendable(client.fetch_all_with(
+            |p| progress(p.employees_done, Some(p.employees_total)),
+            prepare
+        )),
+        store.directory(account.id)
+    );
+    let listing = listing?;
+    let directory = directory?;
+    metrics::counter!(ops::PERSONIO_REQUESTS_TOTAL).increment(listing.requests as u64);
+    metrics::counter!(ops::PERSONIO_RATE_LIMITED_TOTAL).increment(listing.rate_limited as u64);
+    let fetched = listing.employees.len();
+    let snapshot = planner::PreparedSnapshot {
+        records: listing.employees,
+        malformed: listing.malformed,
+        // fetch_all returns Ok only for a complete, consistent listing.
+        complete: true,
+        scope: None,
+        rules,
+    };
+    Ok((fetched, today, planner::plan_prepared(&directory, snapshot)))
 }
 
 /// Where the records of a targeted run come from.

@@ -267,6 +267,44 @@ pub(crate) async fn finish_row(
 }
 
 /// Records every identified person of `plan` as a change of `run`.
+/// One `run_changes` row: Personio id, action, detail (JSON).
+type Row = (i64, &'static str, Option<String>);
+
+/// The `i`-th change of `plan` (creates, updates, removals, then skips) as a row; `None`
+/// for a skip without an id (nothing to show per person).
+fn change_row(plan: &Plan, i: usize) -> Result<Option<Row>> {
+    let (c, u, r) = (plan.creates.len(), plan.updates.len(), plan.removals.len());
+    if let Some(e) = plan.creates.get(i) {
+        let detail = serde_json::json!({
+            "name": format!("{} {}", e.first_name, e.last_name),
+            "email": e.email,
+            "groups": e.groups,
+        });
+        return Ok(Some((e.personio_id.0, "create", Some(to_json(&detail)?))));
+    }
+    if let Some(u) = plan.updates.get(i - c) {
+        let detail = serde_json::json!({
+            "name": format!("{} {}", u.after.first_name, u.after.last_name),
+            "changes": u.changes,
+        });
+        return Ok(Some((
+            u.after.personio_id.0,
+            "update",
+            Some(to_json(&detail)?),
+        )));
+    }
+    if let Some(removal) = plan.removals.get(i - c - u) {
+        return Ok(Some((removal.personio_id.0, "remove", None)));
+    }
+    match plan.skips.get(i - c - u - r) {
+        Some(s) => match s.personio_id {
+            Some(id) => Ok(Some((id.0, "skip", Some(to_json(&s.reason)?)))),
+            None => Ok(None),
+        },
+        None => Ok(None),
+    }
+}
+
 pub(crate) async fn insert_changes(
     conn: &mut AnyConnection,
     backend: Backend,
@@ -274,39 +312,25 @@ pub(crate) async fn insert_changes(
     run: RunId,
     plan: &Plan,
 ) -> Result<()> {
-    let mut rows: Vec<(i64, &'static str, Option<String>)> = Vec::with_capacity(
-        plan.creates.len() + plan.updates.len() + plan.removals.len() + plan.skips.len(),
-    );
-    for e in &plan.creates {
-        let detail = serde_json::json!({
-            "name": format!("{} {}", e.first_name, e.last_name),
-            "email": e.email,
-            "groups": e.groups,
-        });
-        rows.push((e.personio_id.0, "create", Some(to_json(&detail)?)));
-    }
-    for u in &plan.updates {
-        let detail = serde_json::json!({
-            "name": format!("{} {}", u.after.first_name, u.after.last_name),
-            "changes": u.changes,
-        });
-        rows.push((u.after.personio_id.0, "update", Some(to_json(&detail)?)));
-    }
-    for r in &plan.removals {
-        rows.push((r.personio_id.0, "remove", None));
-    }
-    for s in &plan.skips {
-        if let Some(id) = s.personio_id {
-            rows.push((id.0, "skip", Some(to_json(&s.reason)?)));
+    // The rows are built a batch at a time: a first sync of 100,000 people would
+    // otherwise hold every row's JSON at once (tens of MB at the run's peak).
+    let total = plan.creates.len() + plan.updates.len() + plan.removals.len() + plan.skips.len();
+    let mut next = 0;
+    while next < total {
+        let end = (next + BATCH_ROWS).min(total);
+        let chunk: Vec<Row> = (next..end)
+            .filter_map(|i| change_row(plan, i).transpose())
+            .collect::<Result<_>>()?;
+        next = end;
+        if chunk.is_empty() {
+            continue;
         }
-    }
-    for chunk in rows.chunks(BATCH_ROWS) {
         let sql = format!(
             "INSERT INTO run_changes (run_id, account_id, personio_id, action, detail) VALUES {}",
             values_list(backend, chunk.len(), 5, 1)
         );
         let mut q = sqlx::query(&sql);
-        for (personio_id, action, detail) in chunk {
+        for (personio_id, action, detail) in &chunk {
             q = q
                 .bind(run.0)
                 .bind(account.0)

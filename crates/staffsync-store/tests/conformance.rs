@@ -98,7 +98,7 @@ fn emp(id: i64, first: &str, last: &str, groups: &[(GroupKind, &str)]) -> Direct
         hire_date: Some(time::macros::date!(2024 - 03 - 01)),
         termination_date: None,
         supervisor_personio_id: None,
-        attributes: BTreeMap::from([("weekly_hours".to_owned(), "40".to_owned())]),
+        attributes: staffsync_core::Attributes::from([("weekly_hours", "40")]),
         groups: groups.iter().map(|(k, n)| GroupKey::new(*k, *n)).collect(),
     }
 }
@@ -953,9 +953,7 @@ async fn erased_bytes_leave_the_disk(store: Store, env: Env) {
         &[(GroupKind::Team, "Solo Team")],
     );
     victim.email = "zeb.quux@private-mail.example".into();
-    victim
-        .attributes
-        .insert("nickname".into(), "Zebbo-the-unique".into());
+    victim.attributes.insert("nickname", "Zebbo-the-unique");
     people.push(victim.clone());
     apply(&store, id, &creates(people)).await;
     // Some history and updates to move pages around.

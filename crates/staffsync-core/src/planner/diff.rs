@@ -65,7 +65,7 @@ pub fn changes(before: &DirectoryEmployee, after: &DirectoryEmployee) -> Vec<Fie
         id(after.supervisor_personio_id).as_deref(),
     );
     if before.attributes != after.attributes {
-        let keys: BTreeSet<&String> = before
+        let keys: BTreeSet<&str> = before
             .attributes
             .keys()
             .chain(after.attributes.keys())
@@ -73,8 +73,8 @@ pub fn changes(before: &DirectoryEmployee, after: &DirectoryEmployee) -> Vec<Fie
         for key in keys {
             text(
                 &format!("attributes.{key}"),
-                before.attributes.get(key).map(String::as_str),
-                after.attributes.get(key).map(String::as_str),
+                before.attributes.get(key),
+                after.attributes.get(key),
             );
         }
     }

@@ -66,42 +66,71 @@ pub mod duplicates;
 pub mod eligibility;
 pub mod groups;
 pub mod normalize;
+pub mod prepare;
 
 pub use diff::{changes, groups_text};
 pub use eligibility::{Readable, eligibility, is_eligible};
 pub use groups::groups;
 pub use normalize::{attributes, normalize};
+pub use prepare::{Prepared, PreparedSnapshot, Rules, prepare};
 
 use crate::directory::DirectoryEmployee;
-use crate::employee::SourceEmployee;
 use crate::ids::PersonioId;
 use crate::plan::{
     Hold, Plan, Policy, Removal, RemovalReason, Skip, SkipReason, Snapshot, Update, Warning,
 };
+use prepare::Verdict;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use time::Date;
 
-/// Why a listed, readable record is not mirrored.
-enum Verdict {
-    Eligible(String),
-    Ineligible(SkipReason),
-}
-
 /// Decides what a sync does (see the module docs for the rules).
+///
+/// Prepares every in-scope record ([`prepare()`]) and hands over to [`plan_prepared`]; a
+/// full sync prepares records as their pages arrive and calls [`plan_prepared`] itself.
 pub fn plan(
     directory: &[DirectoryEmployee],
     snapshot: &Snapshot,
     policy: &Policy,
     today: Date,
 ) -> Plan {
+    let rules = Rules::new(&snapshot.readable_attributes, policy, today);
+    let records = snapshot
+        .employees
+        .iter()
+        .filter(|e| snapshot.in_scope(e.id))
+        .map(|e| prepare(e, &rules))
+        .collect();
+    plan_prepared(
+        directory,
+        PreparedSnapshot {
+            records,
+            malformed: snapshot.malformed.clone(),
+            complete: snapshot.complete,
+            scope: snapshot.scope.clone(),
+            rules,
+        },
+    )
+}
+
+/// Decides what a sync does from records prepared one by one (see the module docs for the
+/// rules, and [`prepare`](mod@prepare) for the split): the same plan as [`plan`] for the
+/// same records. Takes the snapshot by value: creates and updates move their prepared
+/// record into the plan instead of copying it.
+pub fn plan_prepared(directory: &[DirectoryEmployee], snapshot: PreparedSnapshot) -> Plan {
+    let PreparedSnapshot {
+        records,
+        malformed: reported_malformed,
+        complete,
+        scope,
+        rules,
+    } = snapshot;
     let mut out = Plan::default();
-    let readable = Readable::from_keys(&snapshot.readable_attributes);
-    for attribute in readable.missing() {
+    for attribute in rules.readable.missing() {
         out.warnings.push(Warning::AttributeNotReadable {
             attribute: attribute.to_owned(),
         });
     }
-    if !snapshot.complete {
+    if !complete {
         out.warnings.push(Warning::IncompleteListing);
     }
 
@@ -109,9 +138,9 @@ pub fn plan(
         directory.iter().map(|d| (d.personio_id, d)).collect();
 
     // Malformed ids: reported as such, and ids listed more than once.
-    let in_scope = |id: &PersonioId| snapshot.in_scope(*id);
+    let in_scope = |id: &PersonioId| scope.as_ref().is_none_or(|s| s.contains(id));
     let mut malformed: BTreeMap<PersonioId, String> = BTreeMap::new();
-    for m in &snapshot.malformed {
+    for m in &reported_malformed {
         match m.id {
             Some(id) if !in_scope(&id) => {}
             Some(id) => {
@@ -125,12 +154,10 @@ pub fn plan(
             }),
         }
     }
-    let mut listed: Vec<&SourceEmployee> = snapshot
-        .employees
-        .iter()
-        .filter(|e| in_scope(&e.id))
-        .collect();
-    listed.sort_by_key(|e| e.id);
+    let policy = &rules.policy;
+    let mut listed: Vec<Prepared> = records;
+    listed.retain(|r| in_scope(&r.id));
+    listed.sort_by_key(|r| r.id);
     for pair in listed.windows(2) {
         if pair[0].id == pair[1].id {
             malformed
@@ -138,26 +165,18 @@ pub fn plan(
                 .or_insert_with(|| "listed more than once".to_owned());
         }
     }
-    listed.dedup_by_key(|e| e.id);
-    let is_listed = |id: &PersonioId| listed.binary_search_by_key(id, |e| e.id).is_ok();
+    listed.dedup_by_key(|r| r.id);
+    let listed_ids: Vec<PersonioId> = listed.iter().map(|r| r.id).collect();
+    let is_listed = |id: &PersonioId| listed_ids.binary_search(id).is_ok();
 
-    // Per-record eligibility, in id order.
-    let verdicts: Vec<(&SourceEmployee, Verdict)> = listed
-        .iter()
-        .filter(|e| !malformed.contains_key(&e.id))
-        .map(|e| {
-            let verdict = match eligibility(e, readable, policy, today) {
-                Ok(email) => Verdict::Eligible(email.key()),
-                Err(reason) => Verdict::Ineligible(reason),
-            };
-            (*e, verdict)
-        })
-        .collect();
+    // Per-record verdicts, in id order (malformed ids have none).
+    listed.retain(|r| !malformed.contains_key(&r.id));
+    let verdicts = listed;
     let verdict_of = |id: &PersonioId| {
         verdicts
-            .binary_search_by_key(id, |(e, _)| e.id)
+            .binary_search_by_key(id, |r| r.id)
             .ok()
-            .map(|i| &verdicts[i].1)
+            .map(|i| &verdicts[i].verdict)
     };
 
     // Directory people kept as they are whatever the conflicts (out-of-scope people too).
@@ -167,12 +186,11 @@ pub fn plan(
         .filter(|id| dir.contains_key(id))
         .chain(dir.keys().copied().filter(|id| !in_scope(id)))
         .collect();
-    if !snapshot.complete {
+    if !complete {
         for id in dir.keys().filter(|id| in_scope(id)) {
             let stays = match verdict_of(id) {
                 None => !malformed.contains_key(id),
-                Some(Verdict::Ineligible(_)) => true,
-                Some(Verdict::Eligible(_)) => false,
+                Some(v) => !v.is_eligible(),
             };
             if stays {
                 retained.insert(*id);
@@ -182,44 +200,59 @@ pub fn plan(
 
     let claims: Vec<(PersonioId, &str)> = verdicts
         .iter()
-        .filter_map(|(e, v)| match v {
-            Verdict::Eligible(key) => Some((e.id, key.as_str())),
-            Verdict::Ineligible(_) => None,
-        })
+        .filter_map(|r| r.verdict.key().map(|key| (r.id, key)))
         .collect();
     let losers = duplicates::resolve(&claims, &dir, &retained);
+    drop(claims);
 
     // Who is in the resulting directory: winners, and retained people (including losers in
-    // the directory).
+    // the directory). Computed before the records move into the plan.
+    let winners: Vec<bool> = verdicts
+        .iter()
+        .map(|r| {
+            r.verdict.is_eligible() && (!losers.contains_key(&r.id) || dir.contains_key(&r.id))
+        })
+        .collect();
+    let verdict_ids: Vec<PersonioId> = verdicts.iter().map(|r| r.id).collect();
+    // Room for every create at once: grown by doubling, the list would reach up to twice
+    // the size it needs at the run's peak.
+    out.creates.reserve(
+        verdicts
+            .iter()
+            .filter(|r| r.verdict.is_eligible() && !dir.contains_key(&r.id))
+            .count(),
+    );
     let in_result = |id: &PersonioId| {
-        retained.contains(id)
-            || (matches!(verdict_of(id), Some(Verdict::Eligible(_)))
-                && (!losers.contains_key(id) || dir.contains_key(id)))
+        retained.contains(id) || verdict_ids.binary_search(id).is_ok_and(|i| winners[i])
     };
 
-    for (source, verdict) in &verdicts {
-        let id = source.id;
+    for Prepared { id, verdict } in verdicts {
         let reason = match verdict {
-            Verdict::Eligible(_) => match losers.get(&id) {
+            Verdict::Eligible {
+                mut record,
+                supervisor,
+                ..
+            } => match losers.get(&id) {
                 Some(other) => SkipReason::DuplicateEmail { other: *other },
                 None => {
-                    let view = normalize::View::new(source, policy);
-                    let supervisor = source.supervisor_id.filter(in_result);
+                    record.supervisor_personio_id = supervisor.filter(in_result);
                     match dir.get(&id) {
-                        None => out.creates.push(view.to_record(supervisor)),
-                        Some(before) if view.matches(before, supervisor) => out.unchanged += 1,
+                        None => out.creates.push(record),
+                        Some(before) if **before == record => out.unchanged += 1,
                         Some(before) => {
-                            let after = view.to_record(supervisor);
-                            let changes = changes(before, &after);
-                            out.updates.push(Update { after, changes });
+                            let changes = changes(before, &record);
+                            out.updates.push(Update {
+                                after: record,
+                                changes,
+                            });
                         }
                     }
                     continue;
                 }
             },
-            Verdict::Ineligible(reason) => reason.clone(),
+            Verdict::Ineligible(reason) => reason,
         };
-        if dir.contains_key(&id) && snapshot.complete && !losers.contains_key(&id) {
+        if dir.contains_key(&id) && complete && !losers.contains_key(&id) {
             out.removals.push(Removal {
                 personio_id: id,
                 reason: RemovalReason::NoLongerEligible { because: reason },
@@ -244,7 +277,7 @@ pub fn plan(
         });
     }
     for id in unlisted {
-        if snapshot.complete {
+        if complete {
             out.removals.push(Removal {
                 personio_id: id,
                 reason: RemovalReason::NotListed,
@@ -256,7 +289,7 @@ pub fn plan(
 
     out.skips.sort_by_key(|s| s.personio_id);
     out.removals.sort_by_key(|r| r.personio_id);
-    if snapshot.scope.is_some() && !out.removals.is_empty() {
+    if scope.is_some() && !out.removals.is_empty() {
         clear_links_to_removed(directory, &mut out, in_scope);
     }
 

@@ -94,7 +94,11 @@ impl From<&DirectoryEmployee> for EmployeeView {
             hire_date: e.hire_date.map(format_date),
             termination_date: e.termination_date.map(format_date),
             supervisor_personio_id: e.supervisor_personio_id.map(|p| p.0),
-            attributes: e.attributes.clone(),
+            attributes: e
+                .attributes
+                .iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
             groups: e.groups.iter().map(GroupKeyView::from).collect(),
         }
     }

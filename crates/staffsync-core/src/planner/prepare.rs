@@ -1,0 +1,111 @@
+//! Preparing listed records one at a time, so a full sync never holds a listing twice.
+//!
+//! Everything the planner decides about one record on its own (its eligibility, its
+//! e-mail key, its normalized directory record) depends only on the record and on
+//! [`Rules`] known before the fetch starts: the readable attributes, the policy and today.
+//! [`prepare`] does that work, so a sync can prepare each page as it arrives and drop the
+//! raw records at once; [`super::plan_prepared`] then decides what needs the whole
+//! listing (malformed and duplicate ids, e-mail conflicts, supervisor links, removals).
+//!
+//! This module must never look at more than one record at a time: anything that depends
+//! on other records belongs to the planner proper.
+
+use super::eligibility::{Readable, eligibility};
+use super::normalize::View;
+use crate::directory::DirectoryEmployee;
+use crate::employee::SourceEmployee;
+use crate::ids::PersonioId;
+use crate::plan::{MalformedEmployee, Policy, SkipReason};
+use std::collections::BTreeSet;
+use time::Date;
+
+/// What a plan is made under: the credential's readable attributes, the account's policy
+/// and today.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rules {
+    pub readable: Readable,
+    pub policy: Policy,
+    pub today: Date,
+}
+
+impl Rules {
+    pub fn new(readable_attributes: &BTreeSet<String>, policy: &Policy, today: Date) -> Self {
+        Rules {
+            readable: Readable::from_keys(readable_attributes),
+            policy: policy.clone(),
+            today,
+        }
+    }
+}
+
+/// One listed record, prepared by [`prepare`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prepared {
+    pub id: PersonioId,
+    pub(crate) verdict: Verdict,
+}
+
+// Nearly every record is eligible: boxing the large variant would cost an allocation per
+// record to save room on the few that are not.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Verdict {
+    Eligible {
+        /// The directory record, without a supervisor (the planner sets it once it knows
+        /// who is in the directory).
+        record: DirectoryEmployee,
+        supervisor: Option<PersonioId>,
+        /// The e-mail key when it differs from `record.email` (upper case in the address).
+        key: Option<Box<str>>,
+    },
+    Ineligible(SkipReason),
+}
+
+impl Verdict {
+    /// The address key of an eligible record (compared ignoring case).
+    pub(crate) fn key(&self) -> Option<&str> {
+        match self {
+            Verdict::Eligible { record, key, .. } => Some(key.as_deref().unwrap_or(&record.email)),
+            Verdict::Ineligible(_) => None,
+        }
+    }
+
+    pub(crate) fn is_eligible(&self) -> bool {
+        matches!(self, Verdict::Eligible { .. })
+    }
+}
+
+/// Prepares one listed record under `rules` (see the module docs).
+pub fn prepare(employee: &SourceEmployee, rules: &Rules) -> Prepared {
+    let verdict = match eligibility(employee, rules.readable, &rules.policy, rules.today) {
+        Ok(email) => {
+            let record = View::new(employee, &rules.policy).to_record(None);
+            let key = email.key();
+            Verdict::Eligible {
+                key: (key != record.email).then(|| key.into_boxed_str()),
+                record,
+                supervisor: employee.supervisor_id,
+            }
+        }
+        Err(reason) => Verdict::Ineligible(reason),
+    };
+    Prepared {
+        id: employee.id,
+        verdict,
+    }
+}
+
+/// A listing prepared record by record: the input of [`super::plan_prepared`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreparedSnapshot {
+    /// The listed records, each prepared under `rules`, in any order.
+    pub records: Vec<Prepared>,
+    /// As [`crate::Snapshot::malformed`].
+    pub malformed: Vec<MalformedEmployee>,
+    /// As [`crate::Snapshot::complete`].
+    pub complete: bool,
+    /// As [`crate::Snapshot::scope`].
+    pub scope: Option<BTreeSet<PersonioId>>,
+    /// What the records were prepared under; the plan is made under the same rules.
+    pub rules: Rules,
+}
