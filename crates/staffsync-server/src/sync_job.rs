@@ -235,14 +235,7 @@ async fn fetch_and_plan(
         .into_iter()
         .map(|a| a.key)
         .collect();
-    let today = match options.today {
-        Some(d) => d,
-        None => clock::date_in(&account.time_zone, OffsetDateTime::now_utc())?,
-    };
-    let policy = Policy {
-        accept_deletions: options.accept_deletions,
-        ..account.policy.clone()
-    };
+    let (today, policy) = today_and_policy(account, options)?;
     // Each record is prepared for the planner as its page arrives and the raw record is
     // dropped, so the listing is never held twice (raw and normalized).
     let rules = planner::Rules::new(&readable, &policy, today);
@@ -271,6 +264,20 @@ async fn fetch_and_plan(
         rules,
     };
     Ok((fetched, today, planner::plan_prepared(&directory, snapshot)))
+}
+
+/// The run's "today" (the override, else the date in the account's zone) and policy (the
+/// account's, with this run's acceptance of deletions).
+fn today_and_policy(account: &Account, options: &SyncOptions) -> Result<(Date, Policy), SyncError> {
+    let today = match options.today {
+        Some(d) => d,
+        None => clock::date_in(&account.time_zone, OffsetDateTime::now_utc())?,
+    };
+    let policy = Policy {
+        accept_deletions: options.accept_deletions,
+        ..account.policy.clone()
+    };
+    Ok((today, policy))
 }
 
 /// Where the records of a targeted run come from.
@@ -327,14 +334,7 @@ async fn targeted_recorded(
         .connection(account.id)
         .await?
         .ok_or_else(|| SyncError::NotConnected(account.slug.to_string()))?;
-    let today = match options.today {
-        Some(d) => d,
-        None => clock::date_in(&account.time_zone, OffsetDateTime::now_utc())?,
-    };
-    let policy = Policy {
-        accept_deletions: options.accept_deletions,
-        ..account.policy.clone()
-    };
+    let (today, policy) = today_and_policy(account, options)?;
     let readable: BTreeSet<String> = connection.readable_attributes.iter().cloned().collect();
     let (kind, run_id, snapshot) = match source {
         TargetSource::Records {
