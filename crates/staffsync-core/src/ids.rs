@@ -48,6 +48,11 @@ impl Email {
     /// empty labels. Deliberately simple: Personio already validated it; we only refuse
     /// what cannot be delivered to.
     pub fn parse(s: &str) -> Result<Self, ParseError> {
+        Email::check(s).map(|t| Email(t.to_owned()))
+    }
+
+    /// What [`Email::parse`] accepts, without keeping it: the trimmed address.
+    pub fn check(s: &str) -> Result<&str, ParseError> {
         let t = s.trim();
         let err = || ParseError::Email(s.to_owned());
         if t.len() > 254 || t.chars().any(|c| c.is_whitespace() || c.is_control()) {
@@ -60,7 +65,7 @@ impl Email {
         if domain.split('.').any(str::is_empty) {
             return Err(err());
         }
-        Ok(Email(t.to_owned()))
+        Ok(t)
     }
 
     pub fn as_str(&self) -> &str {
@@ -69,7 +74,25 @@ impl Email {
 
     /// The key two addresses are compared by.
     pub fn key(&self) -> String {
-        self.0.to_lowercase()
+        Email::key_of(&self.0).into_owned()
+    }
+
+    /// The key of a (checked) address, borrowed when it is already its own key.
+    pub fn key_of(address: &str) -> std::borrow::Cow<'_, str> {
+        let changes = |c: char| {
+            let mut lower = c.to_lowercase();
+            lower.next() != Some(c) || lower.next().is_some()
+        };
+        let already_key = if address.is_ascii() {
+            !address.bytes().any(|b| b.is_ascii_uppercase())
+        } else {
+            !address.chars().any(changes)
+        };
+        if !already_key {
+            std::borrow::Cow::Owned(address.to_lowercase())
+        } else {
+            std::borrow::Cow::Borrowed(address)
+        }
     }
 }
 
@@ -112,6 +135,18 @@ impl fmt::Display for AccountSlug {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The key is the lower-cased address, borrowed exactly when lower-casing changes
+        /// nothing (titlecase letters such as "ǅ" included).
+        #[test]
+        fn key_of_is_lowercase(address in "[a-zA-Z0-9ǅǄÄäİß@.]{0,12}") {
+            let key = Email::key_of(&address);
+            prop_assert_eq!(&*key, address.to_lowercase());
+            prop_assert_eq!(matches!(key, std::borrow::Cow::Borrowed(_)), address.to_lowercase() == address);
+        }
+    }
 
     #[test]
     fn emails() {

@@ -56,6 +56,17 @@ pub fn eligibility(
     policy: &Policy,
     today: Date,
 ) -> Result<Email, SkipReason> {
+    let email = check(employee, readable, policy, today)?;
+    Email::parse(email).map_err(|_| SkipReason::InvalidEmail)
+}
+
+/// [`eligibility`] without copying the address: the trimmed, checked e-mail.
+pub(crate) fn check<'e>(
+    employee: &'e SourceEmployee,
+    readable: Readable,
+    policy: &Policy,
+    today: Date,
+) -> Result<&'e str, SkipReason> {
     let missing = |field: &str| SkipReason::MissingField {
         field: field.to_owned(),
     };
@@ -68,7 +79,7 @@ pub fn eligibility(
     let Some(email) = present(employee.email.as_deref()) else {
         return Err(missing("email"));
     };
-    let email = Email::parse(email).map_err(|_| SkipReason::InvalidEmail)?;
+    let email = Email::check(email).map_err(|_| SkipReason::InvalidEmail)?;
     match &employee.status {
         None if !readable.status => {}
         Some(EmploymentStatus::Active) => {}

@@ -80,7 +80,8 @@ use crate::plan::{
     Hold, Plan, Policy, Removal, RemovalReason, Skip, SkipReason, Snapshot, Update, Warning,
 };
 use prepare::Verdict;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use foldhash::HashMap;
+use std::collections::{BTreeMap, BTreeSet};
 use time::Date;
 
 /// Decides what a sync does (see the module docs for the rules).

@@ -10,11 +10,12 @@
 //! This module must never look at more than one record at a time: anything that depends
 //! on other records belongs to the planner proper.
 
-use super::eligibility::{Readable, eligibility};
+use super::eligibility::{Readable, check};
 use super::normalize::View;
 use crate::directory::DirectoryEmployee;
 use crate::employee::SourceEmployee;
-use crate::ids::PersonioId;
+use crate::ids::{Email, PersonioId};
+use std::borrow::Cow;
 use crate::plan::{MalformedEmployee, Policy, SkipReason};
 use std::collections::BTreeSet;
 use time::Date;
@@ -77,12 +78,15 @@ impl Verdict {
 
 /// Prepares one listed record under `rules` (see the module docs).
 pub fn prepare(employee: &SourceEmployee, rules: &Rules) -> Prepared {
-    let verdict = match eligibility(employee, rules.readable, &rules.policy, rules.today) {
+    let verdict = match check(employee, rules.readable, &rules.policy, rules.today) {
         Ok(email) => {
+            let key = match Email::key_of(email) {
+                Cow::Borrowed(_) => None,
+                Cow::Owned(key) => Some(key.into_boxed_str()),
+            };
             let record = View::new(employee, &rules.policy).to_record(None);
-            let key = email.key();
             Verdict::Eligible {
-                key: (key != record.email).then(|| key.into_boxed_str()),
+                key,
                 record,
                 supervisor: employee.supervisor_id,
             }
