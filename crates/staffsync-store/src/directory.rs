@@ -20,6 +20,7 @@ use crate::error::{Result, StoreError, is_unique_violation};
 use crate::runs::{Outcome, RunKind, RunStatus, finish_row, insert_changes};
 use crate::sql::{BATCH_ROWS, from_json, param, placeholders, to_json, values_list};
 use crate::{AccountId, Backend, RunId, Store};
+use futures::TryStreamExt as _;
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row as _};
@@ -155,39 +156,51 @@ async fn execute_for_ids(
 
 impl Store {
     /// The account's directory, sorted by Personio id, with each person's groups.
+    ///
+    /// Rows are decoded as they stream in rather than collected first, and memberships
+    /// come as id pairs against the account's groups read once: for 100,000 people the
+    /// buffered rows (and a kind and name decoded per membership) cost more than the
+    /// directory itself.
     pub async fn directory(&self, account: AccountId) -> Result<Vec<DirectoryEmployee>> {
         let mut conn = self.pool.acquire().await?;
+        let groups = sqlx::query("SELECT id, kind, name FROM groups WHERE account_id = $1")
+            .bind(account.0)
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|row| Ok((row.try_get::<i64, _>("id")?, group_key_from_row(row)?)))
+            .collect::<Result<HashMap<i64, GroupKey>>>()?;
         let sql = format!(
             "SELECT id, {EMPLOYEE_COLUMNS} FROM employees WHERE account_id = $1 \
              ORDER BY personio_id"
         );
-        let rows = sqlx::query(&sql)
-            .bind(account.0)
-            .fetch_all(&mut *conn)
-            .await?;
-        let mut employees = rows
-            .iter()
-            .map(employee_from_row)
-            .collect::<Result<Vec<_>>>()?;
-        let index: HashMap<i64, usize> = employees
-            .iter()
-            .enumerate()
-            .map(|(i, (id, _))| (*id, i))
-            .collect();
-        let rows = sqlx::query(
-            "SELECT m.employee_id, g.kind, g.name FROM memberships m \
+        let mut employees = Vec::new();
+        let mut index: HashMap<i64, usize> = HashMap::new();
+        {
+            let mut rows = sqlx::query(&sql).bind(account.0).fetch(&mut *conn);
+            while let Some(row) = rows.try_next().await? {
+                let (id, employee) = employee_from_row(&row)?;
+                index.insert(id, employees.len());
+                employees.push(employee);
+            }
+        }
+        let mut rows = sqlx::query(
+            "SELECT m.employee_id, m.group_id FROM memberships m \
              JOIN groups g ON g.id = m.group_id WHERE g.account_id = $1",
         )
         .bind(account.0)
-        .fetch_all(&mut *conn)
-        .await?;
-        for row in &rows {
+        .fetch(&mut *conn);
+        while let Some(row) = rows.try_next().await? {
             let employee_id: i64 = row.try_get("employee_id")?;
+            let group_id: i64 = row.try_get("group_id")?;
+            let group = groups.get(&group_id).ok_or_else(|| {
+                StoreError::corrupt(format!("membership in unknown group {group_id}"))
+            })?;
             if let Some(&i) = index.get(&employee_id) {
-                employees[i].1.groups.insert(group_key_from_row(row)?);
+                employees[i].groups.insert(group.clone());
             }
         }
-        Ok(employees.into_iter().map(|(_, e)| e).collect())
+        Ok(employees)
     }
 
     /// One employee of the account's directory, with their groups.

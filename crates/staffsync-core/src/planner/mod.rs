@@ -79,8 +79,8 @@ use crate::ids::PersonioId;
 use crate::plan::{
     Hold, Plan, Policy, Removal, RemovalReason, Skip, SkipReason, Snapshot, Update, Warning,
 };
-use prepare::Verdict;
 use foldhash::HashMap;
+use prepare::Verdict;
 use std::collections::{BTreeMap, BTreeSet};
 use time::Date;
 

@@ -15,8 +15,8 @@ use super::normalize::View;
 use crate::directory::DirectoryEmployee;
 use crate::employee::SourceEmployee;
 use crate::ids::{Email, PersonioId};
-use std::borrow::Cow;
 use crate::plan::{MalformedEmployee, Policy, SkipReason};
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use time::Date;
 
