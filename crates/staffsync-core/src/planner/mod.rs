@@ -1,7 +1,9 @@
 //! The planner: a pure function from (directory, snapshot, policy, today) to a [`Plan`].
 //!
 //! It does no I/O: no network, no files, no clock ("today" is a parameter). The same input
-//! always gives the same plan, every list in it sorted by Personio id.
+//! always gives the same plan, every list in it sorted by Personio id. [`plan`] is
+//! [`prepare()`] on each record followed by [`plan_prepared`]; a full sync calls the two
+//! itself, preparing records as their pages arrive ([`prepare`](mod@prepare)).
 //!
 //! # Rules
 //!
