@@ -2,7 +2,8 @@
 //! the encryption key and the migrations.
 //!
 //! SQLite (the default) lives in `<data_dir>/staffsync.db` with WAL, `secure_delete=ON`
-//! (deleted content is overwritten with zeros), `foreign_keys=ON` and a busy timeout.
+//! (deleted content is overwritten with zeros), `foreign_keys=ON`, `synchronous=NORMAL`
+//! (durable at checkpoints; erasures checkpoint at once) and a busy timeout.
 //! PostgreSQL is used when `database_url` is `postgres://…` or `postgresql://…`.
 //!
 //! This module must never print or return the database URL (it may hold a password):
@@ -182,6 +183,11 @@ async fn open_sqlite(cfg: &StoreConfig) -> Result<AnyPool> {
                 conn.execute("PRAGMA foreign_keys = ON").await?;
                 conn.execute("PRAGMA secure_delete = ON").await?;
                 conn.execute("PRAGMA busy_timeout = 5000").await?;
+                // In WAL mode NORMAL syncs at checkpoints, not at every commit: a power cut
+                // may lose the last committed run (the next sync redoes it) but never
+                // corrupts the database. FULL cost a first sync of 10,000 people ~20 ms of
+                // its ~0.2 s apply.
+                conn.execute("PRAGMA synchronous = NORMAL").await?;
                 Ok(())
             })
         })
