@@ -275,11 +275,19 @@ type Row = (i64, &'static str, Option<String>);
 fn change_row(plan: &Plan, i: usize) -> Result<Option<Row>> {
     let (c, u, r) = (plan.creates.len(), plan.updates.len(), plan.removals.len());
     if let Some(e) = plan.creates.get(i) {
-        let detail = serde_json::json!({
-            "name": format!("{} {}", e.first_name, e.last_name),
-            "email": e.email,
-            "groups": e.groups,
-        });
+        // Serialized straight from the record (no `serde_json::Value` per person), keys in
+        // the order `json!` would sort them, so the stored text is as before.
+        #[derive(serde::Serialize)]
+        struct CreateDetail<'a> {
+            email: &'a str,
+            groups: &'a std::collections::BTreeSet<staffsync_core::GroupKey>,
+            name: String,
+        }
+        let detail = CreateDetail {
+            email: &e.email,
+            groups: &e.groups,
+            name: format!("{} {}", e.first_name, e.last_name),
+        };
         return Ok(Some((e.personio_id.0, "create", Some(to_json(&detail)?))));
     }
     if let Some(u) = plan.updates.get(i - c) {
