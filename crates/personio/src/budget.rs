@@ -49,11 +49,6 @@ impl IpBudget {
         })
     }
 
-    /// Requests a minute this budget allows.
-    pub fn rate(&self) -> u32 {
-        self.per_minute
-    }
-
     /// Waits until one more request fits the budget.
     pub(crate) async fn wait(&self) {
         self.limiter.until_ready().await;

@@ -48,7 +48,12 @@ impl Email {
     /// empty labels. Deliberately simple: Personio already validated it; we only refuse
     /// what cannot be delivered to.
     pub fn parse(s: &str) -> Result<Self, ParseError> {
-        Email::check(s).map(|t| Email(t.to_owned()))
+        Email::check(s).map(Email::from_checked)
+    }
+
+    /// An address [`Email::check`] has accepted (and trimmed).
+    pub(crate) fn from_checked(checked: &str) -> Self {
+        Email(checked.to_owned())
     }
 
     /// What [`Email::parse`] accepts, without keeping it: the trimmed address.

@@ -56,8 +56,7 @@ pub fn eligibility(
     policy: &Policy,
     today: Date,
 ) -> Result<Email, SkipReason> {
-    let email = check(employee, readable, policy, today)?;
-    Email::parse(email).map_err(|_| SkipReason::InvalidEmail)
+    check(employee, readable, policy, today).map(Email::from_checked)
 }
 
 /// [`eligibility`] without copying the address: the trimmed, checked e-mail.
