@@ -24,6 +24,7 @@ use axum::response::Response;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 use time::{OffsetDateTime, UtcOffset};
 
@@ -252,22 +253,41 @@ pub(crate) async fn list_employees(
     .await
 }
 
+/// What a list handler decided under the world lock.
+pub(crate) enum Answer {
+    /// A finished response (an error, a fault).
+    Now(Response),
+    /// A page to render once the lock is released, from a snapshot of the company (an
+    /// `Arc`, copied on write), so concurrent list requests render in parallel as
+    /// Personio's would, instead of one at a time behind the lock.
+    Render(Box<dyn FnOnce() -> Response + Send>),
+}
+
+impl From<Response> for Answer {
+    fn from(resp: Response) -> Self {
+        Answer::Now(resp)
+    }
+}
+
 /// Answers a list request: `respond` runs under the world lock and may ask for an injected
 /// delay (the `slow` fault), which is waited out after the lock is released so a slow
-/// answer never blocks other requests.
+/// answer never blocks other requests; a page is rendered after that, outside the lock.
 pub(crate) async fn locked_then_delayed(
     state: &SimState,
-    respond: impl FnOnce(&SimState, &mut World, &mut Option<u64>) -> Response,
+    respond: impl FnOnce(&SimState, &mut World, &mut Option<u64>) -> Answer,
 ) -> Response {
     let mut delay = None;
-    let resp = {
+    let answer = {
         let mut w = state.world();
         respond(state, &mut w, &mut delay)
     };
     if let Some(ms) = delay {
         tokio::time::sleep(Duration::from_millis(ms)).await;
     }
-    resp
+    match answer {
+        Answer::Now(resp) => resp,
+        Answer::Render(render) => render(),
+    }
 }
 
 fn list_locked(
@@ -276,20 +296,20 @@ fn list_locked(
     query: Option<&str>,
     headers: &HeaderMap,
     delay: &mut Option<u64>,
-) -> Response {
+) -> Answer {
     let token = match check_bearer(state, w.token_generation, headers) {
         Ok(t) => t,
-        Err(resp) => return *resp,
+        Err(resp) => return (*resp).into(),
     };
     let q = match parse_list_query(query, w) {
         Ok(q) => q,
-        Err(resp) => return *resp,
+        Err(resp) => return (*resp).into(),
     };
     let effect = w.faults.on_list_request(q.offset);
     if let Some(retry_after) = effect.storm {
         state.counters().error_injected();
         state.counters().rate_limited();
-        return too_many(retry_after);
+        return too_many(retry_after).into();
     }
     if let Some(status) = effect.fail_status {
         state.counters().error_injected();
@@ -299,7 +319,7 @@ fn list_locked(
         } else {
             code.canonical_reason().unwrap_or("Error")
         };
-        return reply(code, error_body(status, message));
+        return reply(code, error_body(status, message)).into();
     }
     if effect.delay_ms.is_some() {
         state.counters().error_injected();
@@ -307,17 +327,19 @@ fn list_locked(
     }
 
     let visible = Visible::new(w.readable.as_ref(), q.projection.as_ref());
-    let company = &w.company;
     let offset = usize::try_from(q.offset).unwrap_or(usize::MAX);
     let limit = usize::try_from(q.limit).unwrap_or(100);
-    let (total, page): (usize, Vec<&Employee>) = if q.email.is_none() && q.updated_since.is_none() {
-        let all = &company.employees;
-        (all.len(), all.iter().skip(offset).take(limit).collect())
+    // Under the lock: which employees (by index), which of them malformed; rendering
+    // waits for the lock to be released.
+    let (total, page): (usize, Vec<usize>) = if q.email.is_none() && q.updated_since.is_none() {
+        let n = w.company.employees.len();
+        (
+            n,
+            (offset.min(n)..offset.saturating_add(limit).min(n)).collect(),
+        )
     } else {
-        let selected: Vec<&Employee> = company
-            .employees
-            .iter()
-            .filter(|e| matches(e, &q))
+        let selected: Vec<usize> = (0..w.company.employees.len())
+            .filter(|&i| matches(&w.company.employees[i], &q))
             .collect();
         let total = selected.len();
         (
@@ -325,40 +347,52 @@ fn list_locked(
             selected.into_iter().skip(offset).take(limit).collect(),
         )
     };
-    let mut data = Vec::with_capacity(page.len());
-    let mut malformed_any = false;
-    for e in page {
-        let malformed = w.faults.is_malformed_employee(e.id);
-        malformed_any |= malformed;
-        data.push(render::employee(company, e, &visible, malformed));
-    }
-    if malformed_any {
+    let page: Vec<(usize, bool)> = page
+        .into_iter()
+        .map(|i| (i, w.faults.is_malformed_employee(w.company.employees[i].id)))
+        .collect();
+    if page.iter().any(|(_, malformed)| *malformed) {
         state.counters().error_injected();
     }
-    let body = json!({
-        "success": true,
-        "metadata": {
-            "total_elements": total,
-            "current_page": q.offset / q.limit,
-            "total_pages": (total as u64).div_ceil(q.limit),
-        },
-        "offset": q.offset,
-        "limit": q.limit,
-        "data": data,
-    });
-    let mut bytes = body.to_string().into_bytes();
-    if effect.malformed_json {
+    let truncate = effect.malformed_json;
+    if truncate {
         state.counters().error_injected();
-        bytes = truncate_body(bytes);
     }
-    // The listing shifts after this request has been answered.
+    let company = Arc::clone(&w.company);
+    // The listing shifts after this request has been answered (copying the company
+    // while this page still renders from the snapshot).
     let due = w.faults.count_for_shift();
     for _ in 0..due {
         let now = OffsetDateTime::now_utc();
-        let e = w.company.random_new_hire(state.today(), now);
-        w.company.insert_front(e);
+        let today = state.today();
+        let company = w.company_mut();
+        let e = company.random_new_hire(today, now);
+        company.insert_front(e);
     }
-    with_token(raw_reply(StatusCode::OK, bytes), &token)
+    Answer::Render(Box::new(move || {
+        let data: Vec<Value> = page
+            .iter()
+            .map(|&(i, malformed)| {
+                render::employee(&company, &company.employees[i], &visible, malformed)
+            })
+            .collect();
+        let body = json!({
+            "success": true,
+            "metadata": {
+                "total_elements": total,
+                "current_page": q.offset / q.limit,
+                "total_pages": (total as u64).div_ceil(q.limit),
+            },
+            "offset": q.offset,
+            "limit": q.limit,
+            "data": data,
+        });
+        let mut bytes = body.to_string().into_bytes();
+        if truncate {
+            bytes = truncate_body(bytes);
+        }
+        with_token(raw_reply(StatusCode::OK, bytes), &token)
+    }))
 }
 
 /// `GET /v1/company/employees/{id}`.
@@ -412,4 +446,39 @@ pub(crate) async fn list_attributes(State(state): State<SimState>, headers: Head
         reply(StatusCode::OK, json!({"success": true, "data": data})),
         &token,
     )
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::config::SimConfig;
+
+    #[tokio::test]
+    async fn a_page_renders_after_the_world_lock_is_released_from_its_snapshot() {
+        let state = SimState::new(SimConfig {
+            employees: 3,
+            ..SimConfig::default()
+        })
+        .unwrap();
+        let probe = state.clone();
+        let resp = locked_then_delayed(&state, move |_, w, _| {
+            let snapshot = Arc::clone(&w.company);
+            // A change after the decision copies the company; the page keeps its snapshot.
+            let e = w.company_mut().blank_employee(OffsetDateTime::now_utc());
+            w.company_mut().push(e);
+            Answer::Render(Box::new(move || {
+                let free = probe.world_is_free();
+                let shown = snapshot.employees.len();
+                reply(StatusCode::OK, json!({"free": free, "shown": shown}))
+            }))
+        })
+        .await;
+        let body = axum::body::to_bytes(resp.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        let v: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v, json!({"free": true, "shown": 3}));
+        assert_eq!(state.world().company.employees.len(), 4);
+    }
 }

@@ -129,7 +129,7 @@ impl Employee {
 }
 
 /// The whole simulated account.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Company {
     pub name: String,
     pub domain: String,

@@ -204,8 +204,8 @@ async fn hire(State(state): State<SimState>, body: Bytes) -> Response {
     let today = state.today();
     let now = OffsetDateTime::now_utc();
     let mut w = state.world();
-    let mut e = w.company.blank_employee(now);
-    if let Err(msg) = apply(&mut w.company, &mut e, &fields, now) {
+    let mut e = w.company_mut().blank_employee(now);
+    if let Err(msg) = apply(w.company_mut(), &mut e, &fields, now) {
         return bad(msg);
     }
     // Fields the body did not set get a hire's defaults.
@@ -222,7 +222,7 @@ async fn hire(State(state): State<SimState>, body: Bytes) -> Response {
     e.base_modified = now;
     let json = sim_json(&w.company, &e);
     let id = e.id;
-    w.company.push(e);
+    w.company_mut().push(e);
     state.fire(&mut w, "person.created", id, false);
     state.fire(&mut w, "employment.created", id, true);
     ok(json)
@@ -243,11 +243,11 @@ async fn update(State(state): State<SimState>, Path(id): Path<String>, body: Byt
         return not_found(id);
     };
     let before = sim_json(&w.company, &e);
-    if let Err(msg) = apply(&mut w.company, &mut e, &fields, now) {
+    if let Err(msg) = apply(w.company_mut(), &mut e, &fields, now) {
         return bad(msg);
     }
     let json = sim_json(&w.company, &e);
-    if let Some(slot) = w.company.get_mut(id) {
+    if let Some(slot) = w.company_mut().get_mut(id) {
         *slot = e;
     }
     let (person, employment) = patch_events(&fields, &before, &json);
@@ -276,7 +276,7 @@ async fn terminate(State(state): State<SimState>, Path(id): Path<String>, body: 
     };
     let now = OffsetDateTime::now_utc();
     let mut w = state.world();
-    let Some(e) = w.company.get_mut(id) else {
+    let Some(e) = w.company_mut().get_mut(id) else {
         return not_found(id);
     };
     e.termination_date = Some(date);
@@ -301,7 +301,7 @@ async fn remove(State(state): State<SimState>, Path(id): Path<String>) -> Respon
         Err(r) => return *r,
     };
     let mut w = state.world();
-    if w.company.remove(id) {
+    if w.company_mut().remove(id) {
         state.fire(&mut w, "person.deleted", id, false);
         ok(json!({"deleted": id}))
     } else {
@@ -328,7 +328,7 @@ async fn rehire(State(state): State<SimState>, Path(id): Path<String>, body: Byt
     let Some(old) = w.company.get(id).cloned() else {
         return not_found(id);
     };
-    let mut new = w.company.blank_employee(now);
+    let mut new = w.company_mut().blank_employee(now);
     let new_id = new.id;
     let style = new.style;
     new = Employee {
@@ -351,7 +351,7 @@ async fn rehire(State(state): State<SimState>, Path(id): Path<String>, body: Byt
         changed: Vec::new(),
         ..old.clone()
     };
-    if let Some(e) = w.company.get_mut(id) {
+    if let Some(e) = w.company_mut().get_mut(id) {
         e.email = rehire_suffix(&old.email, id);
         e.touch("email", now);
         if e.status != Status::Inactive {
@@ -367,7 +367,7 @@ async fn rehire(State(state): State<SimState>, Path(id): Path<String>, body: Byt
         }
     }
     let json = sim_json(&w.company, &new);
-    w.company.push(new);
+    w.company_mut().push(new);
     state.fire(&mut w, "person.created", new_id, false);
     // ADDED to the contract: the old profile's e-mail and status changed.
     state.fire(&mut w, "person.updated", id, false);

@@ -29,13 +29,22 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// Everything mutable about the simulated account.
 #[derive(Debug)]
 pub(crate) struct World {
-    pub company: Company,
+    /// Shared with pages still rendering outside the lock; changed through
+    /// [`World::company_mut`] (copy on write).
+    pub company: Arc<Company>,
     pub faults: ActiveFaults,
     /// `None` = every attribute.
     pub readable: Option<BTreeSet<String>>,
     pub token_generation: u64,
     pub quirks: Quirks,
     pub webhooks: Book,
+}
+
+impl World {
+    /// The company, to change: copied first if a page is still rendering from it.
+    pub(crate) fn company_mut(&mut self) -> &mut Company {
+        Arc::make_mut(&mut self.company)
+    }
 }
 
 #[derive(Debug)]
@@ -103,7 +112,7 @@ impl SimState {
             OffsetDateTime::now_utc(),
         );
         let world = World {
-            company,
+            company: Arc::new(company),
             faults: ActiveFaults::default(),
             readable,
             token_generation: 0,
@@ -125,6 +134,12 @@ impl SimState {
 
     pub(crate) fn config(&self) -> &SimConfig {
         &self.inner.config
+    }
+
+    /// Whether the world lock is free right now (tests of what runs outside it).
+    #[cfg(test)]
+    pub(crate) fn world_is_free(&self) -> bool {
+        self.inner.world.try_lock().is_ok()
     }
 
     /// Locks the mutable state. Never hold the guard across an `.await`.
@@ -164,7 +179,7 @@ impl SimState {
         let seed = self.inner.config.seed;
         let reached = |d: Option<Date>| d.is_some_and(|d| d > old && d <= today);
         let mut events = Vec::new();
-        for e in &mut w.company.employees {
+        for e in &mut w.company_mut().employees {
             let employment_id = Some(crate::v2_render::employment_id(seed, e.id));
             if reached(e.hire_date) {
                 if e.status == crate::company::Status::Onboarding {
@@ -318,8 +333,9 @@ impl SimState {
                 w.readable = Some(set);
             }
             Fault::ShiftListing { after_requests: 0 } => {
-                let e = w.company.random_new_hire(today, OffsetDateTime::now_utc());
-                w.company.insert_front(e);
+                let company = w.company_mut();
+                let e = company.random_new_hire(today, OffsetDateTime::now_utc());
+                company.insert_front(e);
             }
             Fault::FailPage { status, .. } if !(100..=599).contains(&status) => {
                 return Err(SimError::InvalidRequest(format!(

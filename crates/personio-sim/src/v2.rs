@@ -7,7 +7,9 @@
 //! shape (`{"personio_trace_id","errors":[…]}`), the token endpoint OAuth2's
 //! `application/problem+json`. Must never hold the state lock across an `.await`.
 
-use crate::api::{credential_allows, locked_then_delayed, rate_limited, reply, truncate_body};
+use crate::api::{
+    Answer, credential_allows, locked_then_delayed, rate_limited, reply, truncate_body,
+};
 use crate::auth::presented_token;
 use crate::company::{Employee, OrgKind};
 use crate::state::{SimState, World};
@@ -20,6 +22,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use serde_json::{Map, Value, json};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -305,9 +308,9 @@ fn persons_locked(
     query: Option<&str>,
     headers: &HeaderMap,
     delay: &mut Option<u64>,
-) -> Response {
+) -> Answer {
     if let Err(r) = check_v2(state, w, headers) {
-        return *r;
+        return (*r).into();
     }
     let pairs = query_pairs(query);
     let (paging, filter) =
@@ -315,62 +318,66 @@ fn persons_locked(
             .and_then(|p| Ok((p, parse_person_filter(&pairs)?)))
         {
             Ok(x) => x,
-            Err(r) => return *r,
+            Err(r) => return (*r).into(),
         };
     // The v1 list faults act on v2 pages too, by the cursor's offset.
     let effect = w.faults.on_list_request(paging.offset);
     if let Some(retry_after) = effect.storm {
         state.counters().error_injected();
         state.counters().rate_limited();
-        return too_many(retry_after);
+        return too_many(retry_after).into();
     }
     if let Some(status) = effect.fail_status {
         state.counters().error_injected();
         let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let title = code.canonical_reason().unwrap_or("Error");
-        return error(code, title, "Something went wrong");
+        return error(code, title, "Something went wrong").into();
     }
     if effect.delay_ms.is_some() {
         state.counters().error_injected();
         *delay = effect.delay_ms;
     }
     let seed = state.config().seed;
-    let selected: Vec<&Employee> = w
-        .company
-        .employees
-        .iter()
-        .filter(|e| person_matches(e, &filter))
+    // Under the lock: which employees (by index); rendering waits for the lock to be
+    // released (see `Answer::Render`).
+    let selected: Vec<usize> = (0..w.company.employees.len())
+        .filter(|&i| person_matches(&w.company.employees[i], &filter))
         .collect();
     let total = selected.len();
     let offset = usize::try_from(paging.offset).unwrap_or(usize::MAX);
     let limit = usize::try_from(paging.limit).unwrap_or(50);
-    let data: Vec<Value> = selected
-        .into_iter()
-        .skip(offset)
-        .take(limit)
-        .map(|e| v2_render::person(seed, e))
-        .collect();
-    let meta = meta(w, headers, "/v2/persons", &paging, data.len(), total);
-    let mut bytes = json!({"_data": data, "_meta": meta})
-        .to_string()
-        .into_bytes();
-    if effect.malformed_json {
+    let page: Vec<usize> = selected.into_iter().skip(offset).take(limit).collect();
+    let meta = meta(w, headers, "/v2/persons", &paging, page.len(), total);
+    let truncate = effect.malformed_json;
+    if truncate {
         state.counters().error_injected();
-        bytes = truncate_body(bytes);
     }
+    let company = Arc::clone(&w.company);
     let due = w.faults.count_for_shift();
     for _ in 0..due {
-        let e = w
-            .company
-            .random_new_hire(state.today(), OffsetDateTime::now_utc());
-        w.company.insert_front(e);
+        let today = state.today();
+        let company = w.company_mut();
+        let e = company.random_new_hire(today, OffsetDateTime::now_utc());
+        company.insert_front(e);
     }
-    let mut resp = Response::new(Body::from(bytes));
-    resp.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    resp
+    Answer::Render(Box::new(move || {
+        let data: Vec<Value> = page
+            .iter()
+            .map(|&i| v2_render::person(seed, &company.employees[i]))
+            .collect();
+        let mut bytes = json!({"_data": data, "_meta": meta})
+            .to_string()
+            .into_bytes();
+        if truncate {
+            bytes = truncate_body(bytes);
+        }
+        let mut resp = Response::new(Body::from(bytes));
+        resp.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        resp
+    }))
 }
 
 /// `GET /v2/persons/{id}/employments`.
