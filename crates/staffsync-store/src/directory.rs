@@ -1,7 +1,8 @@
 //! The employee directory: reading it, its groups, and changing it by applying a plan.
 //!
-//! `apply_plan` is the only code that writes employees, groups and memberships. It runs
-//! in one transaction, refuses a held plan, and erases removed people: their row and
+//! `apply_plan` is the only code that writes employees, groups and memberships (which
+//! have no foreign keys: it keeps them linked, see migration 0004). It runs in one
+//! transaction, refuses a held plan, and erases removed people: their row and
 //! memberships are deleted, their feedback loses its author (keeping its group
 //! snapshot), and the personal details of their earlier run changes are set to NULL.
 //! Applying also clears the details of the account's earlier runs that applied nothing
@@ -371,9 +372,19 @@ impl Store {
             )));
         }
 
-        // Removals: memberships go by cascade, feedback keeps its snapshot but loses its
-        // author (ON DELETE SET NULL).
+        // Removals: their memberships first (no foreign key cascades them, see migration
+        // 0004), then the people; feedback keeps its snapshot but loses its author
+        // (ON DELETE SET NULL).
         let removed: Vec<i64> = plan.removals.iter().map(|r| r.personio_id.0).collect();
+        execute_for_ids(
+            &mut tx,
+            self.backend,
+            "DELETE FROM memberships WHERE employee_id IN (SELECT id FROM employees \
+             WHERE account_id = {account} AND personio_id IN ({ids}))",
+            account,
+            &removed,
+        )
+        .await?;
         let deleted = execute_for_ids(
             &mut tx,
             self.backend,
@@ -475,6 +486,9 @@ impl Store {
             }
         }
 
+        // In primary-key order: each batch then extends the index instead of landing all
+        // over it.
+        memberships.sort_unstable();
         for chunk in memberships.chunks(BATCH_ROWS * 2) {
             let sql = format!(
                 "INSERT INTO memberships (group_id, employee_id) VALUES {}",

@@ -40,7 +40,7 @@ pub use connections::{Connection, NewConnection};
 pub use directory::GroupSummary;
 pub use error::{Result, StoreError};
 pub use feedback::Feedback;
-pub use open::{Backend, Store, StoreConfig};
+pub use open::{Backend, SQLITE_FILE, Store, StoreConfig};
 pub use realtime::{RealtimeAccount, SyncState, Webhook};
 pub use runs::{RunChange, RunKind, RunStatus, RunSummary};
 pub use schedule::{Schedule, ScheduleOutcome};

@@ -265,7 +265,7 @@ async fn connection_is_encrypted_and_roundtrips(store: Store, env: Env) {
     assert!(store.connection(id).await.unwrap().is_none());
 }
 
-async fn apply_creates_updates_removes_with_groups(store: Store, _env: Env) {
+async fn apply_creates_updates_removes_with_groups(store: Store, env: Env) {
     use GroupKind::*;
     let id = account(&store, "acme").await;
     let ada = emp(
@@ -403,6 +403,8 @@ async fn apply_creates_updates_removes_with_groups(store: Store, _env: Env) {
     }
     assert_eq!(store.directory(id).await.unwrap(), before);
     assert_eq!(store.groups(id).await.unwrap().len(), 3);
+    // Removals and updates took their memberships with them.
+    assert_eq!(env.orphan_memberships(store.backend()).await, 0);
 }
 
 async fn held_plan_is_refused(store: Store, _env: Env) {
