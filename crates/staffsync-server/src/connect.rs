@@ -8,7 +8,7 @@
 //! every mandatory attribute. A webhook that cannot be registered is a warning, not a
 //! failure: the account then stays current through the date check and full syncs.
 
-use personio::{ApiVersion, AttributeInfo, Client, ClientConfig};
+use personio::{ApiVersion, AttributeInfo, Client, ClientConfig, IpBudget};
 use secrecy::SecretString;
 use staffsync_core::{AccountSlug, Warning};
 use staffsync_store::{AccountId, NewConnection, Store, StoreError};
@@ -35,6 +35,10 @@ pub struct ConnectOptions {
     pub public_base_url: Option<String>,
     /// Do not pace requests (only against a simulator).
     pub unlimited_rate: bool,
+    /// The process's per-IP budget (`AppState::ip_budget`): a connect's few requests
+    /// draw from it like a sync's, so an admin's click cannot push a busy fleet over
+    /// Personio's per-IP limit.
+    pub ip_budget: Option<IpBudget>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -96,11 +100,18 @@ pub async fn connect_with(
     if options.unlimited_rate {
         config.rate = personio::RateLimit::Unlimited;
     }
+    config.ip_budget = options.ip_budget.clone();
     let client = Client::new(config)?;
     let readable = client.attributes().await?;
     let warnings = personio::check_mandatory(&readable)?;
     // The old connection's webhook would keep firing: delete it while we still can.
-    delete_webhook(store, account, options.unlimited_rate).await;
+    delete_webhook(
+        store,
+        account,
+        options.unlimited_rate,
+        options.ip_budget.as_ref(),
+    )
+    .await;
     store
         .save_connection(
             account,
@@ -144,7 +155,12 @@ pub async fn connect_with(
 }
 
 /// Deletes the account's webhook in Personio and forgets it; best effort (logged).
-async fn delete_webhook(store: &Store, account: AccountId, unlimited_rate: bool) {
+async fn delete_webhook(
+    store: &Store,
+    account: AccountId,
+    unlimited_rate: bool,
+    ip_budget: Option<&IpBudget>,
+) {
     let (connection, hook) = match (
         store.connection(account).await,
         store.webhook(account).await,
@@ -156,7 +172,7 @@ async fn delete_webhook(store: &Store, account: AccountId, unlimited_rate: bool)
             return;
         }
     };
-    let deleted = match crate::sync_job::client_for(&connection, unlimited_rate, None) {
+    let deleted = match crate::sync_job::client_for(&connection, unlimited_rate, ip_budget) {
         Ok(client) => client
             .delete_webhook(&hook.id)
             .await
@@ -175,12 +191,14 @@ async fn delete_webhook(store: &Store, account: AccountId, unlimited_rate: bool)
 }
 
 /// Disconnects `account`: deletes its webhook in Personio (best effort, logged), then
-/// the connection and its schedule. `false` when it was not connected.
+/// the connection and its schedule. `false` when it was not connected. `ip_budget` as in
+/// [`ConnectOptions::ip_budget`].
 pub async fn disconnect(
     store: &Store,
     account: AccountId,
     unlimited_rate: bool,
+    ip_budget: Option<&IpBudget>,
 ) -> Result<bool, StoreError> {
-    delete_webhook(store, account, unlimited_rate).await;
+    delete_webhook(store, account, unlimited_rate, ip_budget).await;
     store.remove_connection(account).await
 }

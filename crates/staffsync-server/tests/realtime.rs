@@ -103,6 +103,7 @@ async fn world(api: personio::ApiVersion, tune: impl FnOnce(&mut ServerConfig)) 
             api_version: api,
             public_base_url: public,
             unlimited_rate: true,
+            ip_budget: None,
         },
     )
     .await

@@ -246,6 +246,7 @@ pub(crate) async fn connect(
             api_version: form.api_version.parse().unwrap_or_default(),
             public_base_url: state.app.config.public_base_url.clone(),
             unlimited_rate: !state.app.config.personio_rate_limit,
+            ip_budget: state.app.ip_budget(),
         };
         match connect::connect_with(
             &state.app.store,
@@ -473,6 +474,7 @@ pub(crate) async fn disconnect(State(state): State<WebState>, ctx: Ctx) -> WebRe
         &state.app.store,
         ctx.account.id,
         !state.app.config.personio_rate_limit,
+        state.app.ip_budget().as_ref(),
     )
     .await?;
     tracing::info!(account = %ctx.account.slug, admin = %ctx.admin.id, "disconnected from Personio");

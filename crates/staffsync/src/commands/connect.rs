@@ -19,6 +19,9 @@ pub async fn run(global: &Global, args: ConnectArgs) -> anyhow::Result<Code> {
             .as_ref()
             .map(|u| u.as_str().trim_end_matches('/').to_owned()),
         unlimited_rate: false,
+        // A one-off process: its few requests are paced per credential; the per-IP
+        // budget is shared only among the clients of one `serve` process.
+        ip_budget: None,
     };
     let connected = staffsync_server::connect::connect_with(
         &store,
