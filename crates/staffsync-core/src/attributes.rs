@@ -72,6 +72,10 @@ impl<K: Into<Arc<str>>, V: Into<Box<str>>> FromIterator<(K, V)> for Attributes {
             .into_iter()
             .map(|(k, v)| (k.into(), v.into()))
             .collect();
+        // Already sorted with unique keys (as the planner builds them): kept as they are.
+        if entries.windows(2).all(|w| w[0].0 < w[1].0) {
+            return Attributes(entries);
+        }
         // Stable: equal keys stay in input order, and the last of them is kept below.
         entries.sort_by(|a, b| a.0.cmp(&b.0));
         let mut out: Vec<(Arc<str>, Box<str>)> = Vec::with_capacity(entries.len());

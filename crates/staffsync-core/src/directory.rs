@@ -6,9 +6,9 @@
 //! derivable from the employees (an empty group cannot exist).
 
 use crate::attributes::Attributes;
+use crate::group_set::GroupSet;
 use crate::ids::PersonioId;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
 use std::fmt;
 use time::Date;
 
@@ -94,5 +94,5 @@ pub struct DirectoryEmployee {
     pub supervisor_personio_id: Option<PersonioId>,
     /// The other imported attributes: standard ones by key, custom ones by their label.
     pub attributes: Attributes,
-    pub groups: BTreeSet<GroupKey>,
+    pub groups: GroupSet,
 }

@@ -58,9 +58,9 @@ impl Email {
 
     /// What [`Email::parse`] accepts, without keeping it: the trimmed address.
     pub fn check(s: &str) -> Result<&str, ParseError> {
-        let t = s.trim();
+        let t = crate::text::trim(s);
         let err = || ParseError::Email(s.to_owned());
-        if t.len() > 254 || t.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        if t.len() > 254 || crate::text::has_space_or_control(t) {
             return Err(err());
         }
         let (local, domain) = t.split_once('@').ok_or_else(err)?;

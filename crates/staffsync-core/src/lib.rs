@@ -11,13 +11,16 @@ pub mod attributes;
 pub mod dates;
 pub mod directory;
 pub mod employee;
+pub mod group_set;
 pub mod ids;
 pub mod plan;
 pub mod planner;
+mod text;
 
 pub use attributes::Attributes;
 pub use directory::{DirectoryEmployee, GroupKey, GroupKind};
 pub use employee::{CostCenter, EmploymentStatus, ExtraAttribute, OrgUnit, SourceEmployee};
+pub use group_set::GroupSet;
 pub use ids::{AccountSlug, Email, ParseError, PersonioId};
 pub use plan::{
     DeletionGuard, FieldChange, Hold, MalformedEmployee, Plan, Policy, Removal, RemovalReason,

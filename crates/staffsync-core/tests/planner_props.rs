@@ -1,7 +1,9 @@
 //! Property tests: the planner against a simple reference model written independently.
 
 use proptest::prelude::*;
-use staffsync_core::planner::{apply, plan};
+use staffsync_core::planner::{
+    PreparedSnapshot, Rules, apply, plan, plan_prepared, prepare, preview,
+};
 use staffsync_core::{
     DirectoryEmployee, EmploymentStatus, GroupKey, GroupKind, MalformedEmployee, OrgUnit,
     PersonioId, Plan, Policy, Snapshot, SourceEmployee,
@@ -99,6 +101,27 @@ fn source(id: i64) -> impl Strategy<Value = SourceEmployee> {
         )
 }
 
+/// Changes one field of `e` (chosen by `field`), whatever it was.
+fn edit(e: &mut SourceEmployee, field: u8) {
+    let edited = |v: &Option<String>| match v.as_deref() {
+        Some("Edited") => None,
+        _ => Some("Edited".to_owned()),
+    };
+    match field {
+        0 => e.first_name = edited(&e.first_name),
+        1 => e.last_name = edited(&e.last_name),
+        2 => {
+            let name = edited(&e.department.as_ref().map(|d| d.name.clone()));
+            e.department = name.map(|name| OrgUnit { id: None, name });
+        }
+        3 => e.position = edited(&e.position),
+        4 => e.gender = edited(&e.gender),
+        5 => e.hire_date = Some(e.hire_date.map_or(day(-1), |d| d - Duration::days(1))),
+        6 => e.termination_date = e.termination_date.map_or(Some(day(3)), |_| None),
+        _ => e.supervisor_id = e.supervisor_id.map_or(Some(PersonioId(1)), |_| None),
+    }
+}
+
 fn sources(ids: BTreeSet<i64>) -> impl Strategy<Value = Vec<SourceEmployee>> {
     ids.into_iter().map(source).collect::<Vec<_>>()
 }
@@ -122,9 +145,19 @@ fn case() -> impl Strategy<Value = Case> {
         prop::collection::vec(prop::option::of(1i64..=22), 0..3),  // malformed
         (any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>()),
         (any::<bool>(), any::<bool>(), -3i64..=3),
+        prop::collection::vec((any::<prop::sample::Index>(), 0u8..8), 0..3), // one-field edits
     )
         .prop_map(
-            |(previous, mut current, reuse, twice, malformed, flags, (keep, accept, today))| {
+            |(
+                previous,
+                mut current,
+                reuse,
+                twice,
+                malformed,
+                flags,
+                (keep, accept, today),
+                edits,
+            )| {
                 let (complete, r_status, r_hire, r_term) = flags;
                 // Some current records equal the previous ones, so "unchanged" happens.
                 if !previous.is_empty() {
@@ -132,6 +165,13 @@ fn case() -> impl Strategy<Value = Case> {
                         let p = i.get(&previous).clone();
                         current.retain(|c| c.id != p.id);
                         current.push(p);
+                    }
+                }
+                // Some differ from what they were in exactly one field.
+                if !current.is_empty() {
+                    for (i, field) in edits {
+                        let n = i.index(current.len());
+                        edit(&mut current[n], field);
                     }
                 }
                 if !current.is_empty() {
@@ -230,7 +270,7 @@ fn reference_normalize(e: &SourceEmployee) -> DirectoryEmployee {
         termination_date: e.termination_date,
         supervisor_personio_id: None,
         attributes: attributes.into_iter().collect(),
-        groups,
+        groups: groups.into_iter().collect(),
     }
 }
 
@@ -538,5 +578,31 @@ proptest! {
             .collect();
         s.scope = Some(all);
         prop_assert_eq!(plan(&c.directory, &s, &c.policy, c.today), run(&c));
+    }
+
+    /// The two routes agree: `plan` (which compares each record with the directory as it
+    /// prepares it, building none for the unchanged) and a sync's `prepare` per record
+    /// then `plan_prepared`; also against the directory the plan produces, where nearly
+    /// everyone is unchanged.
+    #[test]
+    fn planning_in_two_steps_is_plan(c in case()) {
+        let two_steps = |directory: &[DirectoryEmployee]| {
+            let rules = Rules::new(&c.snapshot.readable_attributes, &c.policy, c.today);
+            let records = c.snapshot.employees.iter().map(|e| prepare(e, &rules)).collect();
+            plan_prepared(directory, PreparedSnapshot {
+                records,
+                malformed: c.snapshot.malformed.clone(),
+                complete: c.snapshot.complete,
+                scope: None,
+                rules,
+            })
+        };
+        let p = run(&c);
+        prop_assert_eq!(&two_steps(&c.directory), &p);
+        let applied = preview(&c.directory, &p);
+        prop_assert_eq!(
+            two_steps(&applied),
+            plan(&applied, &c.snapshot, &c.policy, c.today)
+        );
     }
 }

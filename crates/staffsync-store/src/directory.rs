@@ -26,7 +26,7 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row as _};
 use staffsync_core::dates::{format_date, parse_calendar_date};
-use staffsync_core::{DirectoryEmployee, GroupKey, GroupKind, PersonioId, Plan};
+use staffsync_core::{DirectoryEmployee, GroupKey, GroupKind, GroupSet, PersonioId, Plan};
 use std::collections::{BTreeSet, HashMap};
 
 /// A group of the directory and how many people are in it.
@@ -85,7 +85,7 @@ fn employee_from_row(row: &AnyRow) -> Result<(i64, DirectoryEmployee)> {
             termination_date: parse_opt_date(row.try_get("termination_date")?, "termination_date")?,
             supervisor_personio_id: supervisor.map(PersonioId),
             attributes: from_json(&attributes, "employee attributes")?,
-            groups: BTreeSet::new(),
+            groups: GroupSet::new(),
         },
     ))
 }

@@ -280,7 +280,7 @@ fn change_row(plan: &Plan, i: usize) -> Result<Option<Row>> {
         #[derive(serde::Serialize)]
         struct CreateDetail<'a> {
             email: &'a str,
-            groups: &'a std::collections::BTreeSet<staffsync_core::GroupKey>,
+            groups: &'a staffsync_core::GroupSet,
             name: String,
         }
         let detail = CreateDetail {

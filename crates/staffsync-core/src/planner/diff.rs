@@ -8,7 +8,8 @@
 //! `kind: name`, joined with `"; "`.
 
 use crate::dates::format_date;
-use crate::directory::{DirectoryEmployee, GroupKey};
+use crate::directory::DirectoryEmployee;
+use crate::group_set::GroupSet;
 use crate::plan::FieldChange;
 use std::collections::BTreeSet;
 use time::Date;
@@ -89,7 +90,7 @@ pub fn changes(before: &DirectoryEmployee, after: &DirectoryEmployee) -> Vec<Fie
 }
 
 /// The groups as one text (see the module docs); `None` when there are none.
-pub fn groups_text(groups: &BTreeSet<GroupKey>) -> Option<String> {
+pub fn groups_text(groups: &GroupSet) -> Option<String> {
     if groups.is_empty() {
         return None;
     }

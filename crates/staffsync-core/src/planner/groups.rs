@@ -7,14 +7,14 @@
 //! A custom attribute without a label is named by its key.
 
 use super::normalize::{owned_groups, sort_groups, trimmed};
-use crate::directory::{GroupKey, GroupKind};
+use crate::directory::GroupKind;
 use crate::employee::{ExtraAttribute, SourceEmployee};
+use crate::group_set::GroupSet;
 use crate::plan::Policy;
 use std::borrow::Cow;
-use std::collections::BTreeSet;
 
 /// The groups of `employee` under `policy` (see the module docs).
-pub fn groups(employee: &SourceEmployee, policy: &Policy) -> BTreeSet<GroupKey> {
+pub fn groups(employee: &SourceEmployee, policy: &Policy) -> GroupSet {
     owned_groups(group_view(employee, policy))
 }
 
@@ -43,14 +43,14 @@ pub(crate) fn group_view<'a>(
         }
     }
     for wanted in &policy.custom_group_attributes {
-        let wanted = wanted.trim();
+        let wanted = crate::text::trim(wanted);
         if wanted.is_empty() {
             continue;
         }
         for extra in employee.attributes.iter().filter(|a| matches(a, wanted)) {
             if let Some(value) = trimmed(extra.value.as_deref()) {
-                let label = match extra.label.trim() {
-                    "" => extra.key.trim(),
+                let label = match crate::text::trim(&extra.label) {
+                    "" => crate::text::trim(&extra.key),
                     label => label,
                 };
                 out.push((GroupKind::Custom, Cow::Owned(format!("{label}: {value}"))));
@@ -62,7 +62,7 @@ pub(crate) fn group_view<'a>(
 }
 
 fn matches(attribute: &ExtraAttribute, wanted: &str) -> bool {
-    &*attribute.key == wanted || eq_ignore_case(attribute.label.trim(), wanted)
+    &*attribute.key == wanted || eq_ignore_case(crate::text::trim(&attribute.label), wanted)
 }
 
 fn eq_ignore_case(a: &str, b: &str) -> bool {

@@ -10,20 +10,20 @@
 //!   When two attributes land on the same key, the first one (in Personio's order) wins.
 //!
 //! Internally the record is first built as a borrowed [`View`] (attributes and groups
-//! decided without copying), then copied out once by [`View::to_record`].
+//! decided without copying), then copied out once by [`View::into_record`].
 
 use crate::attributes::Attributes;
 use crate::directory::{DirectoryEmployee, GroupKey, GroupKind};
 use crate::employee::{OrgUnit, SourceEmployee};
+use crate::group_set::GroupSet;
 use crate::ids::PersonioId;
 use crate::plan::Policy;
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, OnceLock};
 
 /// Trimmed text, `None` when empty.
 pub(crate) fn trimmed(s: Option<&str>) -> Option<&str> {
-    s.map(str::trim).filter(|s| !s.is_empty())
+    s.map(crate::text::trim).filter(|s| !s.is_empty())
 }
 
 fn unit_name(u: Option<&OrgUnit>) -> Option<&str> {
@@ -43,7 +43,7 @@ pub(crate) struct View<'a> {
     position: Option<&'a str>,
     status: Option<&'a str>,
     source: &'a SourceEmployee,
-    attributes: BTreeMap<&'a str, (Key<'a>, Cow<'a, str>)>,
+    attributes: AttributeView<'a>,
     /// Sorted as [`GroupKey`] sorts, without duplicates.
     groups: Vec<(GroupKind, Cow<'a, str>)>,
 }
@@ -66,7 +66,38 @@ impl<'a> View<'a> {
         }
     }
 
-    pub(crate) fn to_record(&self, supervisor: Option<PersonioId>) -> DirectoryEmployee {
+    /// Whether [`View::into_record`] would equal `d` apart from `supervisor_personio_id`,
+    /// found without building the record.
+    pub(crate) fn same_as(&self, d: &DirectoryEmployee) -> bool {
+        let opt = |a: Option<&str>, b: &Option<String>| a == b.as_deref();
+        self.id == d.personio_id
+            && self.email == d.email
+            && self.first_name == d.first_name
+            && self.last_name == d.last_name
+            && opt(self.department, &d.department)
+            && opt(self.office, &d.office)
+            && opt(self.team, &d.team)
+            && opt(self.position, &d.position)
+            && opt(self.status, &d.status)
+            && self.source.hire_date == d.hire_date
+            && self.source.termination_date == d.termination_date
+            // Both sorted by key (`str` order), keys unique.
+            && self.attributes.len() == d.attributes.len()
+            && self
+                .attributes
+                .iter()
+                .zip(d.attributes.iter())
+                .all(|((k, _, v), (dk, dv))| *k == dk && **v == *dv)
+            // Both sorted by (kind, name), without repeats.
+            && self.groups.len() == d.groups.len()
+            && self
+                .groups
+                .iter()
+                .zip(&d.groups)
+                .all(|((kind, name), g)| *kind == g.kind && **name == *g.name)
+    }
+
+    pub(crate) fn into_record(self, supervisor: Option<PersonioId>) -> DirectoryEmployee {
         let owned = |s: Option<&str>| s.map(str::to_owned);
         DirectoryEmployee {
             personio_id: self.id,
@@ -83,14 +114,16 @@ impl<'a> View<'a> {
             supervisor_personio_id: supervisor,
             attributes: self
                 .attributes
-                .values()
-                .map(|(k, v)| (k.shared(), Box::<str>::from(&**v)))
+                .into_iter()
+                .map(|(_, k, v)| (k.shared(), Box::<str>::from(v)))
                 .collect(),
-            groups: self
-                .groups
-                .iter()
-                .map(|(kind, name)| GroupKey::new(*kind, name.clone().into_owned()))
-                .collect(),
+            // Already sorted, without repeats: one list of exactly their number.
+            groups: GroupSet::from_sorted(
+                self.groups
+                    .into_iter()
+                    .map(|(kind, name)| GroupKey::new(kind, name.into_owned()))
+                    .collect(),
+            ),
         }
     }
 }
@@ -101,14 +134,14 @@ impl<'a> View<'a> {
 /// Does not validate: call it for records [`super::eligibility`] accepted. Missing names
 /// and e-mail become empty strings.
 pub fn normalize(employee: &SourceEmployee, policy: &Policy) -> DirectoryEmployee {
-    View::new(employee, policy).to_record(None)
+    View::new(employee, policy).into_record(None)
 }
 
 /// The `attributes` of a directory record (see the module docs).
 pub fn attributes(employee: &SourceEmployee) -> Attributes {
     attribute_view(employee)
-        .into_values()
-        .map(|(k, v)| (k.shared(), v.into_owned()))
+        .into_iter()
+        .map(|(_, k, v)| (k.shared(), v.into_owned()))
         .collect()
 }
 
@@ -147,7 +180,7 @@ impl Key<'_> {
 
     /// `text` trimmed, shared when trimming changed nothing.
     fn of(text: &Arc<str>) -> (Key<'_>, &str) {
-        let trimmed = text.trim();
+        let trimmed = crate::text::trim(text);
         if trimmed.len() == text.len() {
             (Key::Shared(text), trimmed)
         } else {
@@ -159,10 +192,14 @@ impl Key<'_> {
 /// Personio attributes that are kept by the client but not imported into the directory.
 pub const NOT_IMPORTED: &[&str] = &["last_modified_at"];
 
-type AttributeView<'a> = BTreeMap<&'a str, (Key<'a>, Cow<'a, str>)>;
+/// (name, key, value), sorted by name, names unique. A short list rather than a map:
+/// a person has a dozen attributes at most, and a map's nodes cost more to build and drop
+/// than scanning a few names.
+type AttributeView<'a> = Vec<(&'a str, Key<'a>, Cow<'a, str>)>;
 
 fn attribute_view(employee: &SourceEmployee) -> AttributeView<'_> {
-    let mut map: AttributeView<'_> = BTreeMap::new();
+    let mut map: AttributeView<'_> = Vec::with_capacity(5 + employee.attributes.len());
+    let taken = |map: &AttributeView<'_>, name: &str| map.iter().any(|(n, ..)| *n == name);
     let standard = [
         trimmed(employee.preferred_name.as_deref()).map(Cow::Borrowed),
         trimmed(employee.gender.as_deref()).map(Cow::Borrowed),
@@ -172,7 +209,7 @@ fn attribute_view(employee: &SourceEmployee) -> AttributeView<'_> {
     ];
     for (i, value) in standard.into_iter().enumerate() {
         if let Some(value) = value {
-            map.insert(STANDARD_KEYS[i], (Key::Standard(i), value));
+            map.push((STANDARD_KEYS[i], Key::Standard(i), value));
         }
     }
     for extra in &employee.attributes {
@@ -186,7 +223,7 @@ fn attribute_view(employee: &SourceEmployee) -> AttributeView<'_> {
         };
         let (label_key, label) = Key::of(&extra.label);
         let (key, name) =
-            if extra.key.starts_with("dynamic_") && !label.is_empty() && !map.contains_key(label) {
+            if extra.key.starts_with("dynamic_") && !label.is_empty() && !taken(&map, label) {
                 (label_key, label)
             } else {
                 Key::of(&extra.key)
@@ -194,8 +231,12 @@ fn attribute_view(employee: &SourceEmployee) -> AttributeView<'_> {
         if name.is_empty() {
             continue;
         }
-        map.entry(name).or_insert((key, Cow::Borrowed(value)));
+        // The first attribute with a name wins.
+        if !taken(&map, name) {
+            map.push((name, key, Cow::Borrowed(value)));
+        }
     }
+    map.sort_unstable_by(|a, b| a.0.cmp(b.0));
     map
 }
 
@@ -218,14 +259,14 @@ fn cost_centers(employee: &SourceEmployee) -> Option<Cow<'_, str>> {
     }
 }
 
-/// Used by [`super::groups`]: sorts and dedups a group list as a `BTreeSet<GroupKey>` would.
+/// Used by [`super::groups`]: sorts and dedups a group list as a [`GroupSet`] would.
 pub(crate) fn sort_groups(groups: &mut Vec<(GroupKind, Cow<'_, str>)>) {
     groups.sort_unstable_by(|a, b| (a.0, &*a.1).cmp(&(b.0, &*b.1)));
     groups.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
 }
 
 /// Owned groups from a view's groups.
-pub(crate) fn owned_groups(groups: Vec<(GroupKind, Cow<'_, str>)>) -> BTreeSet<GroupKey> {
+pub(crate) fn owned_groups(groups: Vec<(GroupKind, Cow<'_, str>)>) -> GroupSet {
     groups
         .into_iter()
         .map(|(kind, name)| GroupKey::new(kind, name.into_owned()))
@@ -301,7 +342,7 @@ mod tests {
         #[test]
         fn records_agree_with_groups_and_attributes(a in employee()) {
             let p = policy();
-            let mine = View::new(&a, &p).to_record(None);
+            let mine = View::new(&a, &p).into_record(None);
             prop_assert_eq!(&mine.groups, &super::super::groups(&a, &p));
             prop_assert_eq!(&mine.attributes, &attributes(&a));
         }

@@ -59,36 +59,66 @@ pub(crate) enum Verdict {
         /// The e-mail key when it differs from `record.email` (upper case in the address).
         key: Option<Box<str>>,
     },
+    /// Eligible, and the record it makes equals the directory's record for this id apart
+    /// from `supervisor_personio_id` (set later, from the whole plan): only
+    /// [`prepare_against`] decides this, for [`super::plan`], which plans against the
+    /// same directory. No record is built: at 100,000 people, most unchanged, building
+    /// and dropping them was most of a re-sync's plan.
+    Same {
+        supervisor: Option<PersonioId>,
+        /// As for `Eligible`; `None`: the directory record's e-mail is its own key.
+        key: Option<Box<str>>,
+    },
     Ineligible(SkipReason),
 }
 
 impl Verdict {
     /// The address key of an eligible record (compared ignoring case).
-    pub(crate) fn key(&self) -> Option<&str> {
+    /// The e-mail key of an eligible record; `known` is the directory's record for the
+    /// id (needed for `Same`).
+    pub(crate) fn key<'a>(&'a self, known: Option<&'a DirectoryEmployee>) -> Option<&'a str> {
         match self {
             Verdict::Eligible { record, key, .. } => Some(key.as_deref().unwrap_or(&record.email)),
+            Verdict::Same { key, .. } => key.as_deref().or(known.map(|d| d.email.as_str())),
             Verdict::Ineligible(_) => None,
         }
     }
 
     pub(crate) fn is_eligible(&self) -> bool {
-        matches!(self, Verdict::Eligible { .. })
+        matches!(self, Verdict::Eligible { .. } | Verdict::Same { .. })
     }
 }
 
 /// Prepares one listed record under `rules` (see the module docs).
 pub fn prepare(employee: &SourceEmployee, rules: &Rules) -> Prepared {
+    prepare_against(employee, rules, None)
+}
+
+/// [`prepare`], compared with `known`, the directory's record for the same id: when the
+/// record would equal it (apart from the supervisor link) the verdict is `Same` and no
+/// record is built. Only for planning against the directory `known` comes from.
+pub(crate) fn prepare_against(
+    employee: &SourceEmployee,
+    rules: &Rules,
+    known: Option<&DirectoryEmployee>,
+) -> Prepared {
     let verdict = match check(employee, rules.readable, &rules.policy, rules.today) {
         Ok(email) => {
             let key = match Email::key_of(email) {
                 Cow::Borrowed(_) => None,
                 Cow::Owned(key) => Some(key.into_boxed_str()),
             };
-            let record = View::new(employee, &rules.policy).to_record(None);
-            Verdict::Eligible {
-                key,
-                record,
-                supervisor: employee.supervisor_id,
+            let view = View::new(employee, &rules.policy);
+            match known {
+                Some(d) if d.personio_id == employee.id && view.same_as(d) => Verdict::Same {
+                    key,
+                    supervisor: employee.supervisor_id,
+                },
+                _ => Verdict::Eligible {
+                    key,
+                    record: view.into_record(None),
+                    supervisor: employee.supervisor_id,
+                },
             }
         }
         Err(reason) => Verdict::Ineligible(reason),
