@@ -2,7 +2,8 @@
 
 use proptest::prelude::*;
 use staffsync_core::planner::{
-    PreparedSnapshot, Rules, apply, plan, plan_prepared, prepare, preview,
+    KnownDirectory, PreparedSnapshot, Rules, apply, plan, plan_prepared, prepare, prepare_against,
+    preview,
 };
 use staffsync_core::{
     DirectoryEmployee, EmploymentStatus, GroupKey, GroupKind, MalformedEmployee, OrgUnit,
@@ -580,16 +581,24 @@ proptest! {
         prop_assert_eq!(plan(&c.directory, &s, &c.policy, c.today), run(&c));
     }
 
-    /// The two routes agree: `plan` (which compares each record with the directory as it
-    /// prepares it, building none for the unchanged) and a sync's `prepare` per record
-    /// then `plan_prepared`; also against the directory the plan produces, where nearly
-    /// everyone is unchanged.
+    /// The routes agree: `plan` (which compares each record with the directory as it
+    /// prepares it, building none for the unchanged), `prepare` per record then
+    /// `plan_prepared`, and a sync's mix of the two (records compared with the directory
+    /// only once it has loaded: here every other one); also against the directory the
+    /// plan produces, where nearly everyone is unchanged.
     #[test]
-    fn planning_in_two_steps_is_plan(c in case()) {
+    fn planning_in_two_steps_is_plan(c in case(), compare_from in 0usize..4) {
         let two_steps = |directory: &[DirectoryEmployee]| {
             let rules = Rules::new(&c.snapshot.readable_attributes, &c.policy, c.today);
-            let records = c.snapshot.employees.iter().map(|e| prepare(e, &rules)).collect();
-            plan_prepared(directory, PreparedSnapshot {
+            let known = KnownDirectory::new(directory.to_vec());
+            let records = c.snapshot.employees.iter().enumerate().map(|(i, e)| {
+                if compare_from > 0 && i % compare_from == 0 {
+                    prepare_against(e, &rules, known.get(e.id))
+                } else {
+                    prepare(e, &rules)
+                }
+            }).collect();
+            plan_prepared(known.people(), PreparedSnapshot {
                 records,
                 malformed: c.snapshot.malformed.clone(),
                 complete: c.snapshot.complete,

@@ -20,6 +20,7 @@ use staffsync_core::{
 };
 use staffsync_store::{Account, RunId, RunKind, RunStatus, Store, StoreError};
 use std::collections::BTreeSet;
+use std::sync::OnceLock;
 use time::{Date, OffsetDateTime};
 
 /// How to run a sync.
@@ -237,21 +238,38 @@ async fn fetch_and_plan(
         .collect();
     let (today, policy) = today_and_policy(account, options)?;
     // Each record is prepared for the planner as its page arrives and the raw record is
-    // dropped, so the listing is never held twice (raw and normalized).
+    // dropped, so the listing is never held twice (raw and normalized). Once the stored
+    // directory is in, each record is also compared with it: an unchanged person's record
+    // is not built at all (most of a re-sync's planning work and memory). Records that
+    // arrive earlier are prepared in full; the plan is the same either way.
     let rules = planner::Rules::new(&readable, &policy, today);
-    let prepare = |e: SourceEmployee| planner::prepare(&e, &rules);
+    let known: OnceLock<planner::KnownDirectory> = OnceLock::new();
+    let prepare = |e: SourceEmployee| {
+        planner::prepare_against(&e, &rules, known.get().and_then(|k| k.get(e.id)))
+    };
     // The stored directory loads while Personio pages download: the two are independent,
     // and a stale directory cannot be applied against, because a newer run interrupts this
     // one (`Store::start_run`) and an interrupted run's plan is refused by `apply_plan`.
-    let (listing, directory) = tokio::join!(
+    let load = async {
+        let directory = store.directory(account.id).await?;
+        // Set once, here only: `get` above sees it from then on.
+        let _ = known.set(planner::KnownDirectory::new(directory));
+        Ok::<(), StoreError>(())
+    };
+    let (listing, loaded) = tokio::join!(
         sendable(client.fetch_all_with(
             |p| progress(p.employees_done, Some(p.employees_total)),
             prepare
         )),
-        store.directory(account.id)
+        load
     );
     let listing = listing?;
-    let directory = directory?;
+    loaded?;
+    // Planned against the very records the listing was compared with (set when `load`
+    // succeeded, which it has by now).
+    let directory = known.into_inner().ok_or_else(|| StoreError::Corrupt {
+        what: "the directory was loaded but not kept".into(),
+    })?;
     metrics::counter!(ops::PERSONIO_REQUESTS_TOTAL).increment(listing.requests as u64);
     metrics::counter!(ops::PERSONIO_RATE_LIMITED_TOTAL).increment(listing.rate_limited as u64);
     let fetched = listing.employees.len();
@@ -263,7 +281,11 @@ async fn fetch_and_plan(
         scope: None,
         rules,
     };
-    Ok((fetched, today, planner::plan_prepared(&directory, snapshot)))
+    Ok((
+        fetched,
+        today,
+        planner::plan_prepared(directory.people(), snapshot),
+    ))
 }
 
 /// The run's "today" (the override, else the date in the account's zone) and policy (the

@@ -74,7 +74,7 @@ pub use diff::{changes, groups_text};
 pub use eligibility::{Readable, eligibility, is_eligible};
 pub use groups::groups;
 pub use normalize::{attributes, normalize};
-pub use prepare::{Prepared, PreparedSnapshot, Rules, prepare};
+pub use prepare::{KnownDirectory, Prepared, PreparedSnapshot, Rules, prepare, prepare_against};
 
 use crate::directory::DirectoryEmployee;
 use crate::ids::PersonioId;
@@ -295,9 +295,9 @@ fn plan_indexed<'d>(
                     }
                     continue;
                 }
-                // Cannot happen: `Same` is only prepared against this directory (see
-                // `plan`). Should it, the record is skipped (nothing is written) rather
-                // than the run failing.
+                // Cannot happen when `prepare_against` was given this directory's
+                // records, as it must be. Should it, the record is skipped (nothing is
+                // written) rather than the run failing.
                 (None, None) => {
                     debug_assert!(
                         false,

@@ -61,9 +61,9 @@ pub(crate) enum Verdict {
     },
     /// Eligible, and the record it makes equals the directory's record for this id apart
     /// from `supervisor_personio_id` (set later, from the whole plan): only
-    /// [`prepare_against`] decides this, for [`super::plan`], which plans against the
-    /// same directory. No record is built: at 100,000 people, most unchanged, building
-    /// and dropping them was most of a re-sync's plan.
+    /// [`prepare_against`] decides this, and the plan is made against the same
+    /// directory. No record is built: at 100,000 people, most unchanged, building and
+    /// dropping them was most of a re-sync's plan (and of its memory).
     Same {
         supervisor: Option<PersonioId>,
         /// As for `Eligible`; `None`: the directory record's e-mail is its own key.
@@ -95,9 +95,11 @@ pub fn prepare(employee: &SourceEmployee, rules: &Rules) -> Prepared {
 }
 
 /// [`prepare`], compared with `known`, the directory's record for the same id: when the
-/// record would equal it (apart from the supervisor link) the verdict is `Same` and no
-/// record is built. Only for planning against the directory `known` comes from.
-pub(crate) fn prepare_against(
+/// record would equal it (apart from the supervisor link) no record is built, only the
+/// note that it is unchanged. Plan the result with [`super::plan_prepared`] against the
+/// directory `known` comes from (such as a [`KnownDirectory`]'s), and no other: the plan
+/// takes the record from there.
+pub fn prepare_against(
     employee: &SourceEmployee,
     rules: &Rules,
     known: Option<&DirectoryEmployee>,
@@ -142,4 +144,32 @@ pub struct PreparedSnapshot {
     pub scope: Option<BTreeSet<PersonioId>>,
     /// What the records were prepared under; the plan is made under the same rules.
     pub rules: Rules,
+}
+
+/// A directory loaded for planning, indexed by Personio id, for [`prepare_against`] while
+/// a listing is still arriving; plan with [`KnownDirectory::people`].
+#[derive(Debug, Default)]
+pub struct KnownDirectory {
+    people: Vec<DirectoryEmployee>,
+    by_id: foldhash::HashMap<PersonioId, usize>,
+}
+
+impl KnownDirectory {
+    pub fn new(people: Vec<DirectoryEmployee>) -> Self {
+        let by_id = people
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.personio_id, i))
+            .collect();
+        KnownDirectory { people, by_id }
+    }
+
+    /// The directory's record for `id`.
+    pub fn get(&self, id: PersonioId) -> Option<&DirectoryEmployee> {
+        self.by_id.get(&id).and_then(|&i| self.people.get(i))
+    }
+
+    pub fn people(&self) -> &[DirectoryEmployee] {
+        &self.people
+    }
 }
