@@ -29,6 +29,12 @@ impl Attributes {
         self.0.is_empty()
     }
 
+    /// Entries there is room for (tests of memory use).
+    #[cfg(test)]
+    pub(crate) fn capacity(&self) -> usize {
+        self.0.capacity()
+    }
+
     /// The value of `key`.
     pub fn get(&self, key: &str) -> Option<&str> {
         self.0
@@ -72,8 +78,11 @@ impl<K: Into<Arc<str>>, V: Into<Box<str>>> FromIterator<(K, V)> for Attributes {
             .into_iter()
             .map(|(k, v)| (k.into(), v.into()))
             .collect();
-        // Already sorted with unique keys (as the planner builds them): kept as they are.
+        // Already sorted with unique keys (as the planner builds them): kept as they are,
+        // in a list of exactly their number (collected in place from a list of wider
+        // items, it would keep that list's whole allocation: 50 MB at 100,000 people).
         if entries.windows(2).all(|w| w[0].0 < w[1].0) {
+            entries.shrink_to_fit();
             return Attributes(entries);
         }
         // Stable: equal keys stay in input order, and the last of them is kept below.

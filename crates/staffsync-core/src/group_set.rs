@@ -27,6 +27,12 @@ impl GroupSet {
         self.0.is_empty()
     }
 
+    /// Entries there is room for (tests of memory use).
+    #[cfg(test)]
+    pub(crate) fn capacity(&self) -> usize {
+        self.0.capacity()
+    }
+
     /// The groups, sorted.
     pub fn iter(&self) -> std::slice::Iter<'_, GroupKey> {
         self.0.iter()
@@ -48,8 +54,9 @@ impl GroupSet {
     }
 
     /// From groups already sorted without repeats (checked; sorted here if they are not).
-    pub(crate) fn from_sorted(groups: Vec<GroupKey>) -> Self {
+    pub(crate) fn from_sorted(mut groups: Vec<GroupKey>) -> Self {
         if groups.windows(2).all(|w| w[0] < w[1]) {
+            groups.shrink_to_fit();
             GroupSet(groups)
         } else {
             groups.into_iter().collect()
@@ -62,6 +69,8 @@ impl FromIterator<GroupKey> for GroupSet {
         let mut groups: Vec<GroupKey> = iter.into_iter().collect();
         groups.sort_unstable();
         groups.dedup();
+        // Exactly their number: one per person for a whole directory.
+        groups.shrink_to_fit();
         GroupSet(groups)
     }
 }
