@@ -2,8 +2,10 @@
 //!
 //! It does no I/O: no network, no files, no clock ("today" is a parameter). The same input
 //! always gives the same plan, every list in it sorted by Personio id. [`plan`] is
-//! [`prepare()`] on each record followed by [`plan_prepared`]; a full sync calls the two
-//! itself, preparing records as their pages arrive ([`prepare`](mod@prepare)).
+//! [`prepare_against`] on each record (compared with the directory's record for its id,
+//! so an unchanged person is not rebuilt) followed by [`plan_prepared`]; a full sync calls
+//! the two itself, preparing records as their pages arrive ([`prepare`](mod@prepare)) and
+//! comparing them once the directory has loaded. Either way gives the same plan.
 //!
 //! # Rules
 //!

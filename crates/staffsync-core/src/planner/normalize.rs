@@ -9,8 +9,8 @@
 //!   (falling back to the key when the label is empty or already taken), others by key.
 //!   When two attributes land on the same key, the first one (in Personio's order) wins.
 //!
-//! Internally the record is first built as a borrowed [`View`] (attributes and groups
-//! decided without copying), then copied out once by [`View::into_record`].
+//! Internally the record is first built as a borrowed `View` (attributes and groups
+//! decided without copying), then copied out once by `View::into_record`.
 
 use crate::attributes::Attributes;
 use crate::directory::{DirectoryEmployee, GroupKey, GroupKind};
@@ -140,7 +140,7 @@ impl<'a> View<'a> {
 /// The directory record for `employee`, without a supervisor (the planner sets it once it
 /// knows who is in the directory).
 ///
-/// Does not validate: call it for records [`super::eligibility`] accepted. Missing names
+/// Does not validate: call it for records [`super::eligibility()`] accepted. Missing names
 /// and e-mail become empty strings.
 pub fn normalize(employee: &SourceEmployee, policy: &Policy) -> DirectoryEmployee {
     View::new(employee, policy).into_record(None)

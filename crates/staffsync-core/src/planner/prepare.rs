@@ -6,9 +6,12 @@
 //! [`prepare`] does that work, so a sync can prepare each page as it arrives and drop the
 //! raw records at once; [`super::plan_prepared`] then decides what needs the whole
 //! listing (malformed and duplicate ids, e-mail conflicts, supervisor links, removals).
+//! [`prepare_against`] also compares the record with the directory's record for the same
+//! id, when it is known by then, and builds no record for someone unchanged.
 //!
-//! This module must never look at more than one record at a time: anything that depends
-//! on other records belongs to the planner proper.
+//! This module must never look at more than one listed record at a time (and at most the
+//! one stored record with its id): anything that depends on other records belongs to the
+//! planner proper.
 
 use super::eligibility::{Readable, check};
 use super::normalize::View;
@@ -73,9 +76,8 @@ pub(crate) enum Verdict {
 }
 
 impl Verdict {
-    /// The address key of an eligible record (compared ignoring case).
-    /// The e-mail key of an eligible record; `known` is the directory's record for the
-    /// id (needed for `Same`).
+    /// The address key of an eligible record (compared ignoring case); `known` is the
+    /// directory's record for the id (needed for `Same`).
     pub(crate) fn key<'a>(&'a self, known: Option<&'a DirectoryEmployee>) -> Option<&'a str> {
         match self {
             Verdict::Eligible { record, key, .. } => Some(key.as_deref().unwrap_or(&record.email)),
