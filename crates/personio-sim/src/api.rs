@@ -269,6 +269,69 @@ impl From<Response> for Answer {
     }
 }
 
+/// How one API answers the list faults.
+pub(crate) struct FaultReplies {
+    /// A 429, with `Retry-After` when given.
+    pub too_many: fn(Option<u64>) -> Response,
+    /// A failing page: the status, and the number the fault asked for.
+    pub failed: fn(StatusCode, u16) -> Response,
+}
+
+const V1_FAULT_REPLIES: FaultReplies = FaultReplies {
+    too_many,
+    failed: |code, status| {
+        let message = if status == 500 {
+            "Something went wrong"
+        } else {
+            code.canonical_reason().unwrap_or("Error")
+        };
+        reply(code, error_body(status, message))
+    },
+};
+
+/// Applies the list faults (v1 and v2 alike) to a request for the page at `offset`: a
+/// rate-limit storm or a failing page is the answer (`Err`); a slow page sets `delay`;
+/// `Ok(true)` asks for the body to be cut short (malformed JSON). Counts what it injects.
+pub(crate) fn list_faults(
+    state: &SimState,
+    w: &mut World,
+    offset: u64,
+    delay: &mut Option<u64>,
+    replies: &FaultReplies,
+) -> Result<bool, Rejection> {
+    let effect = w.faults.on_list_request(offset);
+    if let Some(retry_after) = effect.storm {
+        state.counters().error_injected();
+        state.counters().rate_limited();
+        return Err(Box::new((replies.too_many)(retry_after)));
+    }
+    if let Some(status) = effect.fail_status {
+        state.counters().error_injected();
+        let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        return Err(Box::new((replies.failed)(code, status)));
+    }
+    if effect.delay_ms.is_some() {
+        state.counters().error_injected();
+        *delay = effect.delay_ms;
+    }
+    if effect.malformed_json {
+        state.counters().error_injected();
+    }
+    Ok(effect.malformed_json)
+}
+
+/// The `shift_listing` fault: after a list request has been answered, new hires appear at
+/// the front (copying the company first while that page still renders from it).
+pub(crate) fn shift_after_answer(state: &SimState, w: &mut World) {
+    for _ in 0..w.faults.count_for_shift() {
+        let now = OffsetDateTime::now_utc();
+        let today = state.today();
+        let company = w.company_mut();
+        let e = company.random_new_hire(today, now);
+        company.insert_front(e);
+    }
+}
+
 /// Answers a list request: `respond` runs under the world lock and may ask for an injected
 /// delay (the `slow` fault), which is waited out after the lock is released so a slow
 /// answer never blocks other requests; a page is rendered after that, outside the lock.
@@ -305,26 +368,10 @@ fn list_locked(
         Ok(q) => q,
         Err(resp) => return (*resp).into(),
     };
-    let effect = w.faults.on_list_request(q.offset);
-    if let Some(retry_after) = effect.storm {
-        state.counters().error_injected();
-        state.counters().rate_limited();
-        return too_many(retry_after).into();
-    }
-    if let Some(status) = effect.fail_status {
-        state.counters().error_injected();
-        let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let message = if status == 500 {
-            "Something went wrong"
-        } else {
-            code.canonical_reason().unwrap_or("Error")
-        };
-        return reply(code, error_body(status, message)).into();
-    }
-    if effect.delay_ms.is_some() {
-        state.counters().error_injected();
-        *delay = effect.delay_ms;
-    }
+    let truncate = match list_faults(state, w, q.offset, delay, &V1_FAULT_REPLIES) {
+        Ok(truncate) => truncate,
+        Err(resp) => return (*resp).into(),
+    };
 
     let visible = Visible::new(w.readable.as_ref(), q.projection.as_ref());
     let offset = usize::try_from(q.offset).unwrap_or(usize::MAX);
@@ -354,21 +401,8 @@ fn list_locked(
     if page.iter().any(|(_, malformed)| *malformed) {
         state.counters().error_injected();
     }
-    let truncate = effect.malformed_json;
-    if truncate {
-        state.counters().error_injected();
-    }
     let company = Arc::clone(&w.company);
-    // The listing shifts after this request has been answered (copying the company
-    // while this page still renders from the snapshot).
-    let due = w.faults.count_for_shift();
-    for _ in 0..due {
-        let now = OffsetDateTime::now_utc();
-        let today = state.today();
-        let company = w.company_mut();
-        let e = company.random_new_hire(today, now);
-        company.insert_front(e);
-    }
+    shift_after_answer(state, w);
     Answer::Render(Box::new(move || {
         let data: Vec<Value> = page
             .iter()

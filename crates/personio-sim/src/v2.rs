@@ -8,7 +8,8 @@
 //! `application/problem+json`. Must never hold the state lock across an `.await`.
 
 use crate::api::{
-    Answer, credential_allows, locked_then_delayed, rate_limited, reply, truncate_body,
+    Answer, FaultReplies, credential_allows, list_faults, locked_then_delayed, rate_limited, reply,
+    shift_after_answer, truncate_body,
 };
 use crate::auth::presented_token;
 use crate::company::{Employee, OrgKind};
@@ -290,6 +291,14 @@ fn too_many(retry_after: Option<u64>) -> Response {
     resp
 }
 
+const V2_FAULT_REPLIES: FaultReplies = FaultReplies {
+    too_many,
+    failed: |code, _| {
+        let title = code.canonical_reason().unwrap_or("Error");
+        error(code, title, "Something went wrong")
+    },
+};
+
 /// `GET /v2/persons`.
 pub(crate) async fn list_persons(
     State(state): State<SimState>,
@@ -321,22 +330,10 @@ fn persons_locked(
             Err(r) => return (*r).into(),
         };
     // The v1 list faults act on v2 pages too, by the cursor's offset.
-    let effect = w.faults.on_list_request(paging.offset);
-    if let Some(retry_after) = effect.storm {
-        state.counters().error_injected();
-        state.counters().rate_limited();
-        return too_many(retry_after).into();
-    }
-    if let Some(status) = effect.fail_status {
-        state.counters().error_injected();
-        let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let title = code.canonical_reason().unwrap_or("Error");
-        return error(code, title, "Something went wrong").into();
-    }
-    if effect.delay_ms.is_some() {
-        state.counters().error_injected();
-        *delay = effect.delay_ms;
-    }
+    let truncate = match list_faults(state, w, paging.offset, delay, &V2_FAULT_REPLIES) {
+        Ok(truncate) => truncate,
+        Err(resp) => return (*resp).into(),
+    };
     let seed = state.config().seed;
     // Under the lock: which employees (by index); rendering waits for the lock to be
     // released (see `Answer::Render`).
@@ -348,18 +345,8 @@ fn persons_locked(
     let limit = usize::try_from(paging.limit).unwrap_or(50);
     let page: Vec<usize> = selected.into_iter().skip(offset).take(limit).collect();
     let meta = meta(w, headers, "/v2/persons", &paging, page.len(), total);
-    let truncate = effect.malformed_json;
-    if truncate {
-        state.counters().error_injected();
-    }
     let company = Arc::clone(&w.company);
-    let due = w.faults.count_for_shift();
-    for _ in 0..due {
-        let today = state.today();
-        let company = w.company_mut();
-        let e = company.random_new_hire(today, OffsetDateTime::now_utc());
-        company.insert_front(e);
-    }
+    shift_after_answer(state, w);
     Answer::Render(Box::new(move || {
         let data: Vec<Value> = page
             .iter()
