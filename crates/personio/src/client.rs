@@ -481,34 +481,29 @@ impl Client {
         }
     }
 
-    /// `POST /v1/auth`; the caller holds `auth_lock`.
-    async fn authenticate_v1_locked(&self) -> Result<(), Error> {
-        #[derive(serde::Serialize)]
-        struct Credentials<'a> {
-            client_id: &'a str,
-            client_secret: &'a str,
-        }
-        let url = self.url("/v1/auth");
+    /// One authentication exchange at `path`: `request` builds it; transport errors, 429
+    /// and 5xx are retried as for every request (paced by the per-IP budget); any other
+    /// answer, success or refusal, is read by `finish`.
+    async fn authenticate_with<Fut>(
+        &self,
+        path: &str,
+        request: impl Fn() -> reqwest::RequestBuilder,
+        finish: impl Fn(reqwest::Response) -> Fut,
+    ) -> Result<(), Error>
+    where
+        Fut: std::future::Future<Output = Result<(), Error>>,
+    {
         let mut retries = 0u32;
         loop {
             self.wait_for_ip_budget().await;
             self.auth_calls.fetch_add(1, Ordering::Relaxed);
             let started = Instant::now();
-            let sent = self
-                .http
-                .post(&url)
-                .json(&Credentials {
-                    client_id: &self.config.client_id,
-                    client_secret: self.config.client_secret.expose_secret(),
-                })
-                .send()
-                .await;
-            let failure = match sent {
+            let failure = match request().send().await {
                 Err(e) => Retryable::Transport(describe(&e)),
                 Ok(resp) => {
                     let status = resp.status();
                     debug!(
-                        path = "/v1/auth",
+                        path,
                         status = status.as_u16(),
                         elapsed_ms = started.elapsed().as_millis() as u64,
                         "personio request"
@@ -518,46 +513,8 @@ impl Client {
                         Retryable::RateLimited(retry_after(resp.headers()))
                     } else if status.is_server_error() {
                         Retryable::Server(status, error_message(resp).await)
-                    } else if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN
-                    {
-                        // Awaited outside the macro: its arguments are not Send.
-                        let message = error_message(resp).await;
-                        debug!(%message, "authentication refused");
-                        return Err(Error::WrongCredentials);
                     } else {
-                        let ok = status.is_success();
-                        let body = match resp.bytes().await {
-                            Ok(b) => b,
-                            Err(e) => {
-                                return Err(Error::Unavailable {
-                                    status: Some(status.as_u16()),
-                                    detail: describe(&e),
-                                });
-                            }
-                        };
-                        return match auth_token(&body) {
-                            Ok(token) if ok => {
-                                self.set_token(token, None);
-                                Ok(())
-                            }
-                            Ok(_) => Err(Error::Api {
-                                status: status.as_u16(),
-                                path: "/v1/auth".into(),
-                                message: "unexpected status with a token".into(),
-                            }),
-                            Err(message) if message.to_lowercase().contains("credential") => {
-                                Err(Error::WrongCredentials)
-                            }
-                            Err(message) if ok => Err(Error::Malformed {
-                                path: "/v1/auth".into(),
-                                detail: message,
-                            }),
-                            Err(message) => Err(Error::Api {
-                                status: status.as_u16(),
-                                path: "/v1/auth".into(),
-                                message,
-                            }),
-                        };
+                        return finish(resp).await;
                     }
                 }
             };
@@ -567,7 +524,7 @@ impl Client {
             retries += 1;
             let delay = self.retry_delay(&failure, retries);
             warn!(
-                path = "/v1/auth",
+                path,
                 retry = retries,
                 delay_ms = delay.as_millis() as u64,
                 "retrying authentication"
@@ -576,91 +533,105 @@ impl Client {
         }
     }
 
+    /// `POST /v1/auth`; the caller holds `auth_lock`.
+    async fn authenticate_v1_locked(&self) -> Result<(), Error> {
+        #[derive(serde::Serialize)]
+        struct Credentials<'a> {
+            client_id: &'a str,
+            client_secret: &'a str,
+        }
+        const PATH: &str = "/v1/auth";
+        let url = self.url(PATH);
+        let request = || {
+            self.http.post(&url).json(&Credentials {
+                client_id: &self.config.client_id,
+                client_secret: self.config.client_secret.expose_secret(),
+            })
+        };
+        let finish = |resp: reqwest::Response| async move {
+            let status = resp.status();
+            if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
+                // Awaited outside the macro: its arguments are not Send.
+                let message = error_message(resp).await;
+                debug!(%message, "authentication refused");
+                return Err(Error::WrongCredentials);
+            }
+            let ok = status.is_success();
+            let body = resp.bytes().await.map_err(|e| Error::Unavailable {
+                status: Some(status.as_u16()),
+                detail: describe(&e),
+            })?;
+            match auth_token(&body) {
+                Ok(token) if ok => {
+                    self.set_token(token, None);
+                    Ok(())
+                }
+                Ok(_) => Err(Error::Api {
+                    status: status.as_u16(),
+                    path: PATH.into(),
+                    message: "unexpected status with a token".into(),
+                }),
+                Err(message) if message.to_lowercase().contains("credential") => {
+                    Err(Error::WrongCredentials)
+                }
+                Err(message) if ok => Err(Error::Malformed {
+                    path: PATH.into(),
+                    detail: message,
+                }),
+                Err(message) => Err(Error::Api {
+                    status: status.as_u16(),
+                    path: PATH.into(),
+                    message,
+                }),
+            }
+        };
+        self.authenticate_with(PATH, request, finish).await
+    }
+
     /// `POST /v2/auth/token` (OAuth2 client credentials, form body); the caller holds
     /// `auth_lock`. `invalid_client` (or any 401) is [`Error::WrongCredentials`].
     async fn authenticate_v2_locked(&self) -> Result<(), Error> {
         const PATH: &str = "/v2/auth/token";
         let url = self.url(PATH);
-        let mut retries = 0u32;
-        loop {
-            self.wait_for_ip_budget().await;
-            self.auth_calls.fetch_add(1, Ordering::Relaxed);
-            let started = Instant::now();
-            let sent = self
-                .http
-                .post(&url)
-                .form(&[
-                    ("grant_type", "client_credentials"),
-                    ("client_id", self.config.client_id.as_str()),
-                    ("client_secret", self.config.client_secret.expose_secret()),
-                ])
-                .send()
-                .await;
-            let failure = match sent {
-                Err(e) => Retryable::Transport(describe(&e)),
-                Ok(resp) => {
-                    let status = resp.status();
-                    debug!(
-                        path = PATH,
-                        status = status.as_u16(),
-                        elapsed_ms = started.elapsed().as_millis() as u64,
-                        "personio request"
-                    );
-                    if status == StatusCode::TOO_MANY_REQUESTS {
-                        self.rate_limited.fetch_add(1, Ordering::Relaxed);
-                        Retryable::RateLimited(retry_after(resp.headers()))
-                    } else if status.is_server_error() {
-                        Retryable::Server(status, error_message(resp).await)
-                    } else {
-                        let body = match resp.bytes().await {
-                            Ok(b) => b,
-                            Err(e) => {
-                                return Err(Error::Unavailable {
-                                    status: Some(status.as_u16()),
-                                    detail: describe(&e),
-                                });
-                            }
-                        };
-                        if status.is_success() {
-                            let (token, expires_in) = crate::v2::parse::parse_token(&body)
-                                .map_err(|detail| Error::Malformed {
-                                    path: PATH.into(),
-                                    detail,
-                                })?;
-                            self.set_token(token, expires_in);
-                            return Ok(());
-                        }
-                        let parsed = parse_error_body(&body);
-                        let invalid_client = parsed
-                            .as_ref()
-                            .and_then(|m| m.oauth_error.as_deref())
-                            .is_some_and(|c| c == "invalid_client");
-                        if invalid_client || status == StatusCode::UNAUTHORIZED {
-                            return Err(Error::WrongCredentials);
-                        }
-                        return Err(Error::Api {
-                            status: status.as_u16(),
-                            path: PATH.into(),
-                            message: parsed.map(|m| m.message).unwrap_or_else(|| {
-                                status.canonical_reason().unwrap_or("no message").to_owned()
-                            }),
-                        });
-                    }
-                }
-            };
-            if retries >= self.config.max_retries {
-                return Err(give_up(failure, retries));
+        let request = || {
+            self.http.post(&url).form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", self.config.client_id.as_str()),
+                ("client_secret", self.config.client_secret.expose_secret()),
+            ])
+        };
+        let finish = |resp: reqwest::Response| async move {
+            let status = resp.status();
+            let body = resp.bytes().await.map_err(|e| Error::Unavailable {
+                status: Some(status.as_u16()),
+                detail: describe(&e),
+            })?;
+            if status.is_success() {
+                let (token, expires_in) =
+                    crate::v2::parse::parse_token(&body).map_err(|detail| Error::Malformed {
+                        path: PATH.into(),
+                        detail,
+                    })?;
+                self.set_token(token, expires_in);
+                return Ok(());
             }
-            retries += 1;
-            let delay = self.retry_delay(&failure, retries);
-            warn!(
-                path = PATH,
-                retry = retries,
-                delay_ms = delay.as_millis() as u64,
-                "retrying authentication"
-            );
-            tokio::time::sleep(delay).await;
-        }
+            let parsed = parse_error_body(&body);
+            let invalid_client = parsed
+                .as_ref()
+                .and_then(|m| m.oauth_error.as_deref())
+                .is_some_and(|c| c == "invalid_client");
+            if invalid_client || status == StatusCode::UNAUTHORIZED {
+                return Err(Error::WrongCredentials);
+            }
+            Err(Error::Api {
+                status: status.as_u16(),
+                path: PATH.into(),
+                message: parsed.map(|m| m.message).unwrap_or_else(|| {
+                    status.canonical_reason().unwrap_or("no message").to_owned()
+                }),
+            })
+        };
+        self.authenticate_with(PATH, request, finish).await
     }
 
     /// GET `path` (below the base URL) with rate limiting, authentication, retries and body
