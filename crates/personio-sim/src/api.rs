@@ -324,11 +324,7 @@ pub(crate) fn list_faults(
 /// the front (copying the company first while that page still renders from it).
 pub(crate) fn shift_after_answer(state: &SimState, w: &mut World) {
     for _ in 0..w.faults.count_for_shift() {
-        let now = OffsetDateTime::now_utc();
-        let today = state.today();
-        let company = w.company_mut();
-        let e = company.random_new_hire(today, now);
-        company.insert_front(e);
+        w.hire_at_front(state.today());
     }
 }
 

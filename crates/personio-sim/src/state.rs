@@ -45,6 +45,13 @@ impl World {
     pub(crate) fn company_mut(&mut self) -> &mut Company {
         Arc::make_mut(&mut self.company)
     }
+
+    /// The `shift_listing` fault's step: a random new hire at the front of the listing.
+    pub(crate) fn hire_at_front(&mut self, today: Date) {
+        let company = self.company_mut();
+        let e = company.random_new_hire(today, OffsetDateTime::now_utc());
+        company.insert_front(e);
+    }
 }
 
 #[derive(Debug)]
@@ -333,9 +340,7 @@ impl SimState {
                 w.readable = Some(set);
             }
             Fault::ShiftListing { after_requests: 0 } => {
-                let company = w.company_mut();
-                let e = company.random_new_hire(today, OffsetDateTime::now_utc());
-                company.insert_front(e);
+                w.hire_at_front(today);
             }
             Fault::FailPage { status, .. } if !(100..=599).contains(&status) => {
                 return Err(SimError::InvalidRequest(format!(

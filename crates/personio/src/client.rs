@@ -208,10 +208,7 @@ impl Client {
     /// Every employee; `progress` is called after each page (v1) or person (v2). Returns
     /// only a complete, consistent listing.
     pub async fn fetch_all(&self, progress: impl Fn(Progress) + Sync) -> Result<Listing, Error> {
-        match self.config.api_version {
-            ApiVersion::V1 => self.fetch_listing("", &progress).await,
-            ApiVersion::V2 => self.v2_listing(&[], &progress).await,
-        }
+        self.fetch_all_with(progress, |e| e).await
     }
 
     /// [`Client::fetch_all`], keeping each record as `map(record)`: v1 maps each page as it
