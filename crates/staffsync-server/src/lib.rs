@@ -5,6 +5,7 @@
 //! - [`http`]: `app(state) -> Router` and `serve(listener, state, shutdown)`;
 //! - [`web`] (admin web app), [`api`] (REST API), [`ops`] (health, metrics);
 //! - [`scheduler`]: the 12-hour cycle, retries, leases across processes;
+//! - [`lease`]: taking an account's lease outside the scheduler (no run without it);
 //! - [`realtime`] (date check, incremental polls) and [`webhooks`] (Personio's pushes):
 //!   targeted runs between full syncs.
 //!
@@ -17,6 +18,7 @@ pub mod clock;
 pub mod config;
 pub mod connect;
 pub mod http;
+pub mod lease;
 pub mod ops;
 pub mod realtime;
 pub mod scheduler;
