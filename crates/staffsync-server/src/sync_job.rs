@@ -297,7 +297,14 @@ async fn fetch_and_plan(
         options.unlimited_rate,
         options.ip_budget.as_ref(),
     )?;
-    let readable = readable_mandatory(&client).await?;
+    let attributes = client.attributes().await?;
+    let keys: Vec<String> = attributes.iter().map(|a| a.key.clone()).collect();
+    if keys != connection.readable_attributes {
+        // Shown on the Integration page: the admin sees which tick went missing.
+        store.set_readable_attributes(account.id, &keys).await?;
+    }
+    personio::check_mandatory(&attributes)?;
+    let readable: BTreeSet<String> = keys.into_iter().collect();
     let accepted = accepted_removals(store, account, options).await?;
     let (today, policy) = today_and_policy(account, options, accepted)?;
     // Each record is prepared for the planner as its page arrives and the raw record is

@@ -503,13 +503,20 @@ async fn a_mandatory_attribute_that_is_no_longer_readable_fails_the_run() {
     );
     assert_eq!(w.store.directory(w.account).await.unwrap(), before);
     assert_eq!(w.store.groups(w.account).await.unwrap(), groups_before);
-    let schedule = w.store.schedule(w.account).await.unwrap().unwrap();
+    // The schedule records the failure when the lease is released, just after the run.
+    wait_for("the failure on the schedule", limit, || async {
+        let s = w.store.schedule(w.account).await.unwrap().unwrap();
+        s.last_error.filter(|e| e.contains("department"))
+    })
+    .await;
+    // The Integration page's attribute table shows the missing tick.
+    let connection = w.store.connection(w.account).await.unwrap().unwrap();
     assert!(
-        schedule
-            .last_error
-            .unwrap_or_default()
-            .contains("department")
+        !connection
+            .readable_attributes
+            .contains(&"department".to_owned())
     );
+    assert!(connection.readable_attributes.contains(&"email".to_owned()));
 
     // A targeted run (a webhook's, the date check's) is refused the same way.
     server.stop().await;
