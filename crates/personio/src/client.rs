@@ -27,7 +27,6 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderName, HeaderValue,
 use reqwest::{Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use staffsync_core::{PersonioId, SourceEmployee};
-use std::collections::HashMap;
 use std::fmt;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -52,13 +51,9 @@ struct TokenState {
     generation: u64,
 }
 
-/// Names of v2 org units and offices by (kind, id), each looked up once per client.
-pub(crate) type NameCache =
-    Mutex<HashMap<(crate::v2::LookupKind, String), Arc<tokio::sync::OnceCell<String>>>>;
-
 /// A Personio API client (v1 or v2, per [`ClientConfig::api_version`]). Cheap to share by
-/// reference across tasks. Create one per sync run: v2 names of departments and offices
-/// are cached for the client's life.
+/// reference across tasks, and may live as long as the connection: it keeps only the
+/// token between calls (v2 names of departments and offices are looked up per fetch call).
 pub struct Client {
     config: ClientConfig,
     http: reqwest::Client,
@@ -68,7 +63,6 @@ pub struct Client {
     auth_calls: AtomicUsize,
     /// 429 responses received (auth and data requests), over the client's lifetime.
     rate_limited: AtomicUsize,
-    pub(crate) names: NameCache,
 }
 
 /// One HTTP request for [`Client::send`].
@@ -157,7 +151,6 @@ impl Client {
             auth_lock: tokio::sync::Mutex::new(()),
             auth_calls: AtomicUsize::new(0),
             rate_limited: AtomicUsize::new(0),
-            names: Mutex::new(HashMap::new()),
         })
     }
 

@@ -16,7 +16,7 @@ pub const DEFAULT_BASE_URL: &str = "https://api.personio.de";
 ///
 /// `V1`: `/v1/auth` and `/v1/company/employees` (names of departments and offices inline).
 /// `V2`: OAuth2 `/v2/auth/token`, `/v2/persons` with one `/v2/persons/{id}/employments`
-/// request per person and cached name look-ups; needed for webhooks.
+/// request per person and name look-ups (once per id per fetch); needed for webhooks.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
 )]

@@ -178,7 +178,7 @@ async fn v1_and_v2_produce_the_same_directory() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn token_and_names_are_fetched_once() {
+async fn token_is_fetched_once_and_names_once_per_fetch() {
     let sim = sim!(N, false);
     let base = sim.base_url();
     let client = v2(&base);
@@ -209,11 +209,32 @@ async fn token_and_names_are_fetched_once() {
         5 + N as u64 + lookups,
         "requests counted by the client"
     );
-    // A second fetch on the same client: no new token, no new look-ups.
-    client.fetch_all(|_| {}).await.unwrap();
+    // A second fetch on the same client: no new token; names are looked up again (once
+    // per id), as a unit may have been renamed since.
+    let dept = l
+        .employees
+        .iter()
+        .find_map(|e| e.department.clone())
+        .unwrap();
+    let id = dept.id.unwrap();
+    let renamed = reqwest::Client::new()
+        .patch(format!("{base}/_sim/units/{id}"))
+        .json(&json!({"name": "Renamed department"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(renamed.status().is_success());
+    let l2 = client.fetch_all(|_| {}).await.unwrap();
     let s = stats(&base).await;
     assert_eq!(count(&s, &["requests", "v2_token"]), 1, "{s}");
-    assert_eq!(count(&s, &["requests", "v2_lookups"]), lookups, "{s}");
+    assert_eq!(count(&s, &["requests", "v2_lookups"]), 2 * lookups, "{s}");
+    assert!(
+        l2.employees
+            .iter()
+            .filter_map(|e| e.department.as_ref())
+            .any(|d| d.id == dept.id && d.name == "Renamed department"),
+        "the second fetch shows the new name"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
