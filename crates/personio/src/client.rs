@@ -12,6 +12,10 @@
 //! The v2 listing lives in [`crate::v2`], targeted fetches in [`crate::targeted`], webhook
 //! management in [`crate::webhooks`]; all of them send through [`Client::send`].
 //!
+//! Redirects are never followed (a 3xx is [`Error::Redirected`]), so nothing is ever sent
+//! to a host other than the configured one; timeouts and connection errors are retried at
+//! most [`ClientConfig::transport_retries`] times (a credential check uses 0).
+//!
 //! This module must never log, format or return the client secret or a token, never send
 //! credentials in a URL, and never return a listing it could not prove complete.
 
@@ -127,7 +131,10 @@ impl Client {
         let http = reqwest::Client::builder()
             .default_headers(headers)
             .timeout(config.request_timeout)
-            .connect_timeout(config.request_timeout.min(Duration::from_secs(10)))
+            .connect_timeout(config.connect_timeout.min(config.request_timeout))
+            // A redirect could lead anywhere, with the credential (307/308 repeat the
+            // body) or the token: never followed, a 3xx is an error naming the URL.
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("staffsync-personio/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
@@ -367,6 +374,15 @@ impl Client {
         Duration::from_secs_f64(d * rand::rng().random_range(0.5..=1.0))
     }
 
+    /// How many retries `failure` allows in all: timeouts and connection errors only
+    /// [`ClientConfig::transport_retries`].
+    fn retry_limit(&self, failure: &Retryable) -> u32 {
+        match failure {
+            Retryable::Transport(_) => self.config.max_retries.min(self.config.transport_retries),
+            _ => self.config.max_retries,
+        }
+    }
+
     /// The delay before retrying after `failure` (the `attempt`-th retry).
     fn retry_delay(&self, failure: &Retryable, attempt: u32) -> Duration {
         match failure {
@@ -503,12 +519,14 @@ impl Client {
                         Retryable::RateLimited(retry_after(resp.headers()))
                     } else if status.is_server_error() {
                         Retryable::Server(status, error_message(resp).await)
+                    } else if status.is_redirection() {
+                        return Err(redirected(status, self.url(path)));
                     } else {
                         return finish(resp).await;
                     }
                 }
             };
-            if retries >= self.config.max_retries {
+            if retries >= self.retry_limit(&failure) {
                 return Err(give_up(failure, retries));
             }
             retries += 1;
@@ -735,6 +753,8 @@ impl Client {
                         Retryable::RateLimited(retry_after(resp.headers()))
                     } else if status.is_server_error() {
                         Retryable::Server(status, error_message(resp).await)
+                    } else if status.is_redirection() {
+                        return Err(redirected(status, call.url.clone()));
                     } else {
                         return Err(Error::Api {
                             status: status.as_u16(),
@@ -744,7 +764,7 @@ impl Client {
                     }
                 }
             };
-            if !may_retry || retries >= self.config.max_retries {
+            if !may_retry || retries >= self.retry_limit(&failure) {
                 return Err(give_up(failure, retries));
             }
             retries += 1;
@@ -771,6 +791,15 @@ fn give_up(failure: Retryable, retries: u32) -> Error {
             status: None,
             detail,
         },
+    }
+}
+
+/// A redirect answer for `url` (which never holds a credential). Where it pointed is
+/// left out: that is the foreign server's word.
+fn redirected(status: StatusCode, url: String) -> Error {
+    Error::Redirected {
+        status: status.as_u16(),
+        url,
     }
 }
 

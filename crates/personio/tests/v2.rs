@@ -598,3 +598,60 @@ async fn request_counts_full_fetch_vs_one_person() {
     );
     assert_eq!(one_v1.requests, 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redirect_is_an_error_naming_the_url_and_is_never_followed() {
+    // A listener that counts who arrives: the redirect's target.
+    let target = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .await
+        .unwrap();
+    let target_url = format!("http://{}", target.local_addr().unwrap());
+    let arrived = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let a = arrived.clone();
+    tokio::spawn(async move {
+        while let Ok((s, _)) = target.accept().await {
+            a.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            drop(s);
+        }
+    });
+    let to = target_url.clone();
+    let (base, _state) = sim_behind(move |path| {
+        (path == "/v2/persons").then(|| {
+            (
+                axum::http::StatusCode::TEMPORARY_REDIRECT,
+                [("location", format!("{to}/v2/persons"))],
+            )
+                .into_response()
+        })
+    })
+    .await;
+    let err = v2(&base).fetch_all(|_| {}).await.unwrap_err();
+    match &err {
+        Error::Redirected { status, url } => {
+            assert_eq!(*status, 307);
+            assert!(url.starts_with(&format!("{base}/v2/persons")), "{url}");
+        }
+        other => panic!("expected a redirect error, got {other:?}"),
+    }
+    assert!(err.to_string().contains(&base), "{err}");
+    assert_eq!(arrived.load(std::sync::atomic::Ordering::SeqCst), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_transport_retries_an_unreachable_host_fails_after_one_attempt() {
+    let closed = {
+        let l = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .await
+            .unwrap();
+        format!("http://{}", l.local_addr().unwrap())
+    };
+    let mut config = config(&closed, RateLimit::Unlimited);
+    config.transport_retries = 0;
+    let client = Client::new(config).unwrap();
+    let err = client.attributes().await.unwrap_err();
+    assert!(
+        matches!(err, Error::Unavailable { status: None, .. }),
+        "{err:?}"
+    );
+    assert_eq!(client.auth_calls(), 1, "no retry");
+}

@@ -104,6 +104,7 @@ async fn world(api: personio::ApiVersion, tune: impl FnOnce(&mut ServerConfig)) 
             public_base_url: public,
             unlimited_rate: true,
             ip_budget: None,
+            ..ConnectOptions::default()
         },
     )
     .await
