@@ -118,17 +118,18 @@ pub async fn connect_with(
     client_secret: SecretString,
     options: &ConnectOptions,
 ) -> Result<Connected, ConnectError> {
+    // What errors and logs may repeat of the URL: never a password typed into it.
+    let shown_url = outbound::without_credentials(base_url);
     let url = personio::Url::parse(base_url.trim())
-        .map_err(|_| ConnectError::BadUrl(base_url.to_owned()))?;
+        .map_err(|_| ConnectError::BadUrl(shown_url.clone()))?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(ConnectError::BadUrl(base_url.to_owned()));
+        return Err(ConnectError::BadUrl(shown_url));
     }
     if let Some(allowed) = &options.allowed_urls
         && !outbound::is_allowed(allowed, &url)
     {
-        return Err(ConnectError::NotAllowed(base_url.trim().to_owned()));
+        return Err(ConnectError::NotAllowed(shown_url));
     }
-    let shown_url = base_url.trim().to_owned();
     let mut config = ClientConfig::new(client_id.trim(), client_secret.clone()).with_base_url(url);
     config.api_version = options.api_version;
     if options.unlimited_rate {

@@ -83,6 +83,20 @@ impl fmt::Display for AllowedUrl {
     }
 }
 
+/// `raw` as it may be logged or shown in an error: a user name and password in it (which
+/// an admin might type) are left out. Text that is not a URL is returned trimmed.
+pub fn without_credentials(raw: &str) -> String {
+    match Url::parse(raw.trim()) {
+        Ok(mut url) if !url.username().is_empty() || url.password().is_some() => {
+            // Only fails for URLs that cannot have credentials, which these just had.
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+            url.to_string()
+        }
+        _ => raw.trim().to_owned(),
+    }
+}
+
 /// Whether any of `allowed` allows `candidate`.
 pub fn is_allowed(allowed: &[AllowedUrl], candidate: &Url) -> bool {
     allowed.iter().any(|a| a.allows(candidate))
@@ -126,6 +140,19 @@ mod tests {
         assert!(!allows(p, "https://proxy.example/personio-old"));
         assert!(!allows(p, "https://proxy.example/"));
         assert!(!allows(p, "https://proxy.example/other/personio"));
+    }
+
+    #[test]
+    fn credentials_in_a_url_are_never_repeated() {
+        assert_eq!(
+            without_credentials(" https://user:pa55@api.personio.de/v1 "),
+            "https://api.personio.de/v1"
+        );
+        assert_eq!(
+            without_credentials("http://127.0.0.1:8080/api/v1/"),
+            "http://127.0.0.1:8080/api/v1/"
+        );
+        assert_eq!(without_credentials("not a url"), "not a url");
     }
 
     #[test]

@@ -270,8 +270,9 @@ pub(crate) async fn connect(
             }
             Err(e) => {
                 // The detail (what the server answered) is for the operator's log only.
-                tracing::warn!(account = %ctx.account.slug, url = %url, error = %e, "connecting to Personio from the web app failed");
-                Some(connect_error(&e, &url, &ctx))
+                let shown = crate::outbound::without_credentials(&url);
+                tracing::warn!(account = %ctx.account.slug, url = %shown, error = %e, "connecting to Personio from the web app failed");
+                Some(connect_error(&e, &shown, &ctx))
             }
         }
     };
