@@ -52,6 +52,13 @@ pub(crate) struct Org {
     pub name: String,
 }
 
+/// Why [`Company::rename_org`] refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum RenameError {
+    NotFound,
+    Invalid(String),
+}
+
 /// Which kind of organisational unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum OrgKind {
@@ -529,6 +536,44 @@ impl Company {
 
     pub(crate) fn org(&self, kind: OrgKind, id: u64) -> Option<&Org> {
         self.orgs(kind).iter().find(|o| o.id == id)
+    }
+
+    /// Renames the unit with this id (ids are unique over all kinds), keeping its id and
+    /// every employee in it: what renaming a department or office in Personio does.
+    /// Returns the unit's kind; `Err` says why not (unknown id; or an empty name or the
+    /// name of another unit of the same kind, which would make units by name ambiguous).
+    pub(crate) fn rename_org(&mut self, id: u64, name: &str) -> Result<OrgKind, RenameError> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(RenameError::Invalid("name: must not be empty".into()));
+        }
+        let kinds = [
+            OrgKind::Department,
+            OrgKind::Office,
+            OrgKind::Team,
+            OrgKind::Subcompany,
+            OrgKind::CostCenter,
+        ];
+        let kind = kinds
+            .into_iter()
+            .find(|k| self.org(*k, id).is_some())
+            .ok_or(RenameError::NotFound)?;
+        if self.orgs(kind).iter().any(|o| o.id != id && o.name == name) {
+            return Err(RenameError::Invalid(format!(
+                "name: another unit is already called {name:?}"
+            )));
+        }
+        let list = match kind {
+            OrgKind::Department => &mut self.departments,
+            OrgKind::Office => &mut self.offices,
+            OrgKind::Team => &mut self.teams,
+            OrgKind::Subcompany => &mut self.subcompanies,
+            OrgKind::CostCenter => &mut self.cost_centers,
+        };
+        if let Some(org) = list.iter_mut().find(|o| o.id == id) {
+            org.name = name.to_owned();
+        }
+        Ok(kind)
     }
 
     /// The id of the unit called `name`, created if it does not exist yet.

@@ -1,5 +1,6 @@
 //! The `/_sim/` control surface (no auth, JSON in and out): stats, employee mutations
-//! (hire, patch, terminate, delete, rehire, each firing its webhook events), the clock, the
+//! (hire, patch, terminate, delete, rehire, each firing its webhook events), renaming an
+//! org unit, the clock, the
 //! webhook delivery mode and log, the credential's readable attributes, faults and quirks.
 //!
 //! Real Personio has none of this. Must never be counted in stats, rate-limited or delayed,
@@ -7,7 +8,7 @@
 
 use crate::SimError;
 use crate::api::{Rejection, reply};
-use crate::company::{Employee, OrgKind, Status};
+use crate::company::{Employee, OrgKind, RenameError, Status};
 use crate::config::Quirks;
 use crate::dates::{parse_ymd, ymd};
 use crate::edit::{apply, rehire_suffix, sim_json};
@@ -36,6 +37,7 @@ pub(crate) fn routes() -> Router<SimState> {
         )
         .route("/_sim/employees/{id}/terminate", post(terminate))
         .route("/_sim/employees/{id}/rehire", post(rehire))
+        .route("/_sim/units/{id}", patch(rename_unit))
         .route("/_sim/credential", get(get_credential).put(put_credential))
         .route(
             "/_sim/faults",
@@ -372,6 +374,46 @@ async fn rehire(State(state): State<SimState>, Path(id): Path<String>, body: Byt
     // ADDED to the contract: the old profile's e-mail and status changed.
     state.fire(&mut w, "person.updated", id, false);
     ok(json)
+}
+
+/// `PATCH /_sim/units/{id}` `{"name"}`: renames a department, office, team, subcompany
+/// or cost center in place (same id, same members). Fires no webhook and stamps no
+/// employee's `last_modified`: the people did not change, only what their unit is called
+/// (whether real Personio fires or stamps anything here is not documented).
+async fn rename_unit(
+    State(state): State<SimState>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let fields = match object(&body) {
+        Ok(m) => m,
+        Err(r) => return *r,
+    };
+    let Ok(id) = id.trim().parse::<u64>() else {
+        return bad(format!("not a unit id: {id}"));
+    };
+    let Some(name) = fields.get("name").and_then(Value::as_str) else {
+        return bad("name: expected a string");
+    };
+    let mut w = state.world();
+    match w.company_mut().rename_org(id, name) {
+        Ok(kind) => ok(json!({"id": id, "name": name.trim(), "kind": unit_kind(kind)})),
+        Err(RenameError::NotFound) => reply(
+            StatusCode::NOT_FOUND,
+            error_body(404, &format!("no unit {id}")),
+        ),
+        Err(RenameError::Invalid(msg)) => bad(msg),
+    }
+}
+
+fn unit_kind(kind: OrgKind) -> &'static str {
+    match kind {
+        OrgKind::Department => "department",
+        OrgKind::Office => "office",
+        OrgKind::Team => "team",
+        OrgKind::Subcompany => "subcompany",
+        OrgKind::CostCenter => "cost_center",
+    }
 }
 
 async fn get_credential(State(state): State<SimState>) -> Response {

@@ -849,3 +849,64 @@ async fn clock_fires_started_and_terminated() {
     assert_eq!(sim.handle.today(), TODAY);
     assert_eq!(one(leave_id).await.json()["status"], "inactive");
 }
+
+#[tokio::test]
+async fn renaming_a_unit_keeps_its_id_and_members_and_fires_nothing() {
+    let sim = start(config(40)).await;
+    let token = v2_token(&sim).await;
+    let company = sim.control(Method::GET, "/_sim/company", None).await.json();
+    let dept = &company["departments"][0];
+    let (id, old) = (dept["id"].as_u64().unwrap(), dept["name"].as_str().unwrap());
+    let members_before: Vec<u64> = sim
+        .sim_employees()
+        .await
+        .iter()
+        .filter(|e| e["department"] == old)
+        .map(|e| e["id"].as_u64().unwrap())
+        .collect();
+    assert!(!members_before.is_empty());
+    let deliveries_before = sim.handle.deliveries().len();
+
+    let r = sim
+        .control(
+            Method::PATCH,
+            &format!("/_sim/units/{id}"),
+            Some(json!({"name": "Umbenannt & Co"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        r.json(),
+        json!({"id": id, "name": "Umbenannt & Co", "kind": "department"})
+    );
+    let looked = sim.get_ok(&format!("/v2/org-units/{id}"), &token).await;
+    assert_eq!(looked["name"], "Umbenannt & Co");
+    let members_after: Vec<u64> = sim
+        .sim_employees()
+        .await
+        .iter()
+        .filter(|e| e["department"] == "Umbenannt & Co")
+        .map(|e| e["id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(members_after, members_before);
+    assert_eq!(sim.handle.deliveries().len(), deliveries_before);
+
+    // Unknown id → 404; an empty name or another department's name → 422.
+    let other = company["departments"][1]["name"].as_str().unwrap();
+    for (path, body, status) in [
+        ("/_sim/units/1", json!({"name": "X"}), StatusCode::NOT_FOUND),
+        (
+            &*format!("/_sim/units/{id}"),
+            json!({"name": " "}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            &*format!("/_sim/units/{id}"),
+            json!({"name": other}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    ] {
+        let r = sim.control(Method::PATCH, path, Some(body)).await;
+        assert_eq!(r.status, status, "{path}: {}", r.text);
+    }
+}

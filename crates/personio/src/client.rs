@@ -12,6 +12,10 @@
 //! The v2 listing lives in [`crate::v2`], targeted fetches in [`crate::targeted`], webhook
 //! management in [`crate::webhooks`]; all of them send through [`Client::send`].
 //!
+//! Redirects are never followed (a 3xx is [`Error::Redirected`]), so nothing is ever sent
+//! to a host other than the configured one; timeouts and connection errors are retried at
+//! most [`ClientConfig::transport_retries`] times (a credential check uses 0).
+//!
 //! This module must never log, format or return the client secret or a token, never send
 //! credentials in a URL, and never return a listing it could not prove complete.
 
@@ -27,7 +31,6 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderName, HeaderValue,
 use reqwest::{Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use staffsync_core::{PersonioId, SourceEmployee};
-use std::collections::HashMap;
 use std::fmt;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -52,13 +55,9 @@ struct TokenState {
     generation: u64,
 }
 
-/// Names of v2 org units and offices by (kind, id), each looked up once per client.
-pub(crate) type NameCache =
-    Mutex<HashMap<(crate::v2::LookupKind, String), Arc<tokio::sync::OnceCell<String>>>>;
-
 /// A Personio API client (v1 or v2, per [`ClientConfig::api_version`]). Cheap to share by
-/// reference across tasks. Create one per sync run: v2 names of departments and offices
-/// are cached for the client's life.
+/// reference across tasks, and may live as long as the connection: it keeps only the
+/// token between calls (v2 names of departments and offices are looked up per fetch call).
 pub struct Client {
     config: ClientConfig,
     http: reqwest::Client,
@@ -68,7 +67,6 @@ pub struct Client {
     auth_calls: AtomicUsize,
     /// 429 responses received (auth and data requests), over the client's lifetime.
     rate_limited: AtomicUsize,
-    pub(crate) names: NameCache,
 }
 
 /// One HTTP request for [`Client::send`].
@@ -133,7 +131,10 @@ impl Client {
         let http = reqwest::Client::builder()
             .default_headers(headers)
             .timeout(config.request_timeout)
-            .connect_timeout(config.request_timeout.min(Duration::from_secs(10)))
+            .connect_timeout(config.connect_timeout.min(config.request_timeout))
+            // A redirect could lead anywhere, with the credential (307/308 repeat the
+            // body) or the token: never followed, a 3xx is an error naming the URL.
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("staffsync-personio/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
@@ -157,7 +158,6 @@ impl Client {
             auth_lock: tokio::sync::Mutex::new(()),
             auth_calls: AtomicUsize::new(0),
             rate_limited: AtomicUsize::new(0),
-            names: Mutex::new(HashMap::new()),
         })
     }
 
@@ -374,6 +374,15 @@ impl Client {
         Duration::from_secs_f64(d * rand::rng().random_range(0.5..=1.0))
     }
 
+    /// How many retries `failure` allows in all: timeouts and connection errors only
+    /// [`ClientConfig::transport_retries`].
+    fn retry_limit(&self, failure: &Retryable) -> u32 {
+        match failure {
+            Retryable::Transport(_) => self.config.max_retries.min(self.config.transport_retries),
+            _ => self.config.max_retries,
+        }
+    }
+
     /// The delay before retrying after `failure` (the `attempt`-th retry).
     fn retry_delay(&self, failure: &Retryable, attempt: u32) -> Duration {
         match failure {
@@ -510,12 +519,14 @@ impl Client {
                         Retryable::RateLimited(retry_after(resp.headers()))
                     } else if status.is_server_error() {
                         Retryable::Server(status, error_message(resp).await)
+                    } else if status.is_redirection() {
+                        return Err(redirected(status, self.url(path)));
                     } else {
                         return finish(resp).await;
                     }
                 }
             };
-            if retries >= self.config.max_retries {
+            if retries >= self.retry_limit(&failure) {
                 return Err(give_up(failure, retries));
             }
             retries += 1;
@@ -742,6 +753,8 @@ impl Client {
                         Retryable::RateLimited(retry_after(resp.headers()))
                     } else if status.is_server_error() {
                         Retryable::Server(status, error_message(resp).await)
+                    } else if status.is_redirection() {
+                        return Err(redirected(status, call.url.clone()));
                     } else {
                         return Err(Error::Api {
                             status: status.as_u16(),
@@ -751,7 +764,7 @@ impl Client {
                     }
                 }
             };
-            if !may_retry || retries >= self.config.max_retries {
+            if !may_retry || retries >= self.retry_limit(&failure) {
                 return Err(give_up(failure, retries));
             }
             retries += 1;
@@ -778,6 +791,15 @@ fn give_up(failure: Retryable, retries: u32) -> Error {
             status: None,
             detail,
         },
+    }
+}
+
+/// A redirect answer for `url` (which never holds a credential). Where it pointed is
+/// left out: that is the foreign server's word.
+fn redirected(status: StatusCode, url: String) -> Error {
+    Error::Redirected {
+        status: status.as_u16(),
+        url,
     }
 }
 

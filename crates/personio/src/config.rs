@@ -16,7 +16,7 @@ pub const DEFAULT_BASE_URL: &str = "https://api.personio.de";
 ///
 /// `V1`: `/v1/auth` and `/v1/company/employees` (names of departments and offices inline).
 /// `V2`: OAuth2 `/v2/auth/token`, `/v2/persons` with one `/v2/persons/{id}/employments`
-/// request per person and cached name look-ups; needed for webhooks.
+/// request per person and name look-ups (once per id per fetch); needed for webhooks.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
 )]
@@ -85,7 +85,9 @@ impl Default for RateLimit {
     }
 }
 
-/// Everything [`crate::Client::new`] needs.
+/// Everything [`crate::Client::new`] needs. The client never follows a redirect: an
+/// answer 3xx is [`Error::Redirected`] (following one could carry the credential or the
+/// token to another host).
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
     /// Default `https://api.personio.de`; a path prefix is kept.
@@ -110,10 +112,18 @@ pub struct ClientConfig {
     pub ip_budget: Option<crate::IpBudget>,
     /// Retries of one request after 429, 5xx, timeouts or connection errors (default 6).
     pub max_retries: u32,
+    /// Of those, at most this many after a timeout or connection error (default 6, all of
+    /// them). A credential check uses 0: an unreachable URL should say so at once, not
+    /// after a minute of backoff.
+    pub transport_retries: u32,
     /// Retries of one request whose body was not valid JSON (default 2).
     pub malformed_retries: u32,
     /// Whole-request timeout, body included (default 30 s).
     pub request_timeout: Duration,
+    /// Longest wait for a TCP (and TLS) connection (default 5 s, at most
+    /// `request_timeout`): Personio answers within milliseconds, a host that does not is
+    /// unreachable.
+    pub connect_timeout: Duration,
     /// First backoff delay; doubles per retry, with jitter (default 1 s: Personio asks for
     /// at least 1 s after a 429).
     pub backoff_base: Duration,
@@ -137,8 +147,10 @@ impl ClientConfig {
             rate: RateLimit::default(),
             ip_budget: None,
             max_retries: 6,
+            transport_retries: 6,
             malformed_retries: 2,
             request_timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(5),
             backoff_base: Duration::from_secs(1),
             backoff_cap: Duration::from_secs(30),
         }
@@ -175,8 +187,8 @@ impl ClientConfig {
         {
             return bad("rate per_minute and burst must be at least 1");
         }
-        if self.request_timeout.is_zero() {
-            return bad("request_timeout must be positive");
+        if self.request_timeout.is_zero() || self.connect_timeout.is_zero() {
+            return bad("request_timeout and connect_timeout must be positive");
         }
         Ok(())
     }

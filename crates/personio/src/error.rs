@@ -39,6 +39,13 @@ pub enum Error {
     #[error("Personio refused the access token even after re-authenticating: {detail}")]
     Unauthorized { detail: String },
 
+    /// The server answered with a redirect (3xx), which the client never follows: it
+    /// could lead to another host, with the credential or the token.
+    #[error(
+        "{url} answered HTTP {status} (a redirect), which is not followed: check the Personio URL"
+    )]
+    Redirected { status: u16, url: String },
+
     /// Any other error answer (4xx) from Personio.
     #[error("Personio answered HTTP {status} for {path}: {message}")]
     Api {

@@ -178,7 +178,7 @@ async fn v1_and_v2_produce_the_same_directory() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn token_and_names_are_fetched_once() {
+async fn token_is_fetched_once_and_names_once_per_fetch() {
     let sim = sim!(N, false);
     let base = sim.base_url();
     let client = v2(&base);
@@ -209,11 +209,32 @@ async fn token_and_names_are_fetched_once() {
         5 + N as u64 + lookups,
         "requests counted by the client"
     );
-    // A second fetch on the same client: no new token, no new look-ups.
-    client.fetch_all(|_| {}).await.unwrap();
+    // A second fetch on the same client: no new token; names are looked up again (once
+    // per id), as a unit may have been renamed since.
+    let dept = l
+        .employees
+        .iter()
+        .find_map(|e| e.department.clone())
+        .unwrap();
+    let id = dept.id.unwrap();
+    let renamed = reqwest::Client::new()
+        .patch(format!("{base}/_sim/units/{id}"))
+        .json(&json!({"name": "Renamed department"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(renamed.status().is_success());
+    let l2 = client.fetch_all(|_| {}).await.unwrap();
     let s = stats(&base).await;
     assert_eq!(count(&s, &["requests", "v2_token"]), 1, "{s}");
-    assert_eq!(count(&s, &["requests", "v2_lookups"]), lookups, "{s}");
+    assert_eq!(count(&s, &["requests", "v2_lookups"]), 2 * lookups, "{s}");
+    assert!(
+        l2.employees
+            .iter()
+            .filter_map(|e| e.department.as_ref())
+            .any(|d| d.id == dept.id && d.name == "Renamed department"),
+        "the second fetch shows the new name"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -576,4 +597,61 @@ async fn request_counts_full_fetch_vs_one_person() {
         "persons?id + employments + at most 3 look-ups"
     );
     assert_eq!(one_v1.requests, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redirect_is_an_error_naming_the_url_and_is_never_followed() {
+    // A listener that counts who arrives: the redirect's target.
+    let target = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .await
+        .unwrap();
+    let target_url = format!("http://{}", target.local_addr().unwrap());
+    let arrived = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let a = arrived.clone();
+    tokio::spawn(async move {
+        while let Ok((s, _)) = target.accept().await {
+            a.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            drop(s);
+        }
+    });
+    let to = target_url.clone();
+    let (base, _state) = sim_behind(move |path| {
+        (path == "/v2/persons").then(|| {
+            (
+                axum::http::StatusCode::TEMPORARY_REDIRECT,
+                [("location", format!("{to}/v2/persons"))],
+            )
+                .into_response()
+        })
+    })
+    .await;
+    let err = v2(&base).fetch_all(|_| {}).await.unwrap_err();
+    match &err {
+        Error::Redirected { status, url } => {
+            assert_eq!(*status, 307);
+            assert!(url.starts_with(&format!("{base}/v2/persons")), "{url}");
+        }
+        other => panic!("expected a redirect error, got {other:?}"),
+    }
+    assert!(err.to_string().contains(&base), "{err}");
+    assert_eq!(arrived.load(std::sync::atomic::Ordering::SeqCst), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_transport_retries_an_unreachable_host_fails_after_one_attempt() {
+    let closed = {
+        let l = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .await
+            .unwrap();
+        format!("http://{}", l.local_addr().unwrap())
+    };
+    let mut config = config(&closed, RateLimit::Unlimited);
+    config.transport_retries = 0;
+    let client = Client::new(config).unwrap();
+    let err = client.attributes().await.unwrap_err();
+    assert!(
+        matches!(err, Error::Unavailable { status: None, .. }),
+        "{err:?}"
+    );
+    assert_eq!(client.auth_calls(), 1, "no retry");
 }

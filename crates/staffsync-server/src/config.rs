@@ -3,6 +3,7 @@
 //! The binary fills it from flags and `STAFFSYNC_…` environment variables (clap); tests
 //! build it directly. Nothing here reads the environment itself.
 
+use crate::outbound::AllowedUrl;
 use std::time::Duration;
 
 #[derive(Debug, Clone)]
@@ -47,6 +48,13 @@ pub struct ServerConfig {
     /// Webhook events of one account are collected this long into one targeted run
     /// (default 2 s).
     pub webhook_debounce: Duration,
+    /// The Personio URLs an admin may connect to from the web app (default: only
+    /// `https://api.personio.de`); any other URL is refused before a request is sent
+    /// ([`crate::outbound`]). `staffsync connect` on the command line is not limited.
+    pub allowed_personio_urls: Vec<AllowedUrl>,
+    /// How long a web request waits for Personio (the connect check, the preview's dry
+    /// run) before it answers "Personio did not answer in time" (default 20 s).
+    pub personio_answer_timeout: Duration,
     /// "Today" for every account instead of the date in its time zone (tests, replays).
     /// Tests can change it while running: [`AppState::set_today`](crate::AppState::set_today).
     pub today: Option<time::Date>,
@@ -76,6 +84,8 @@ impl Default for ServerConfig {
             personio_ip_budget: personio::DEFAULT_IP_BUDGET_PER_MINUTE,
             poll_interval: Duration::from_secs(15 * 60),
             webhook_debounce: Duration::from_secs(2),
+            allowed_personio_urls: vec![AllowedUrl::personio()],
+            personio_answer_timeout: Duration::from_secs(20),
             today: None,
         }
     }

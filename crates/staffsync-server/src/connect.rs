@@ -7,11 +7,21 @@
 //! warn alike. Nothing is stored unless Personio accepted the credential and it can read
 //! every mandatory attribute. A webhook that cannot be registered is a warning, not a
 //! failure: the account then stays current through the date check and full syncs.
+//!
+//! The web app passes the operator's allowed URLs ([`ConnectOptions::allowed_urls`]): a
+//! URL outside them is refused before any request. The check never retries a host it
+//! cannot reach (a few seconds at most, not a minute of backoff) and, with
+//! [`ConnectOptions::answer_timeout`], gives up waiting after that long; either way the
+//! error names the URL. What a foreign server answered is for the log, never for the page
+//! (the web app shows a fixed message per [`ConnectError`] kind).
 
+use crate::outbound::{self, AllowedUrl};
 use personio::{ApiVersion, AttributeInfo, Client, ClientConfig, IpBudget};
 use secrecy::SecretString;
 use staffsync_core::{AccountSlug, Warning};
 use staffsync_store::{AccountId, NewConnection, Store, StoreError};
+use std::future::Future;
+use std::time::Duration;
 
 /// What a successful connect learned.
 #[derive(Debug, Clone)]
@@ -39,12 +49,27 @@ pub struct ConnectOptions {
     /// draw from it like a sync's, so an admin's click cannot push a busy fleet over
     /// Personio's per-IP limit.
     pub ip_budget: Option<IpBudget>,
+    /// The URLs this connect may use (`ServerConfig::allowed_personio_urls`, the web app);
+    /// `None`: any (`staffsync connect`, the operator's own command).
+    pub allowed_urls: Option<Vec<AllowedUrl>>,
+    /// The longest this connect waits for Personio: for the credential check, and apart
+    /// from it for deleting the old webhook and registering a new one. `None`: only the
+    /// client's own timeouts.
+    pub answer_timeout: Option<Duration>,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
     #[error("not a valid Personio URL: {0:?}")]
     BadUrl(String),
+    /// The URL is not one the operator allows (nothing was sent to it).
+    #[error(
+        "the Personio URL {0} is not allowed on this server (the operator allows URLs with `staffsync serve --allow-personio-url`)"
+    )]
+    NotAllowed(String),
+    /// Personio did not answer within [`ConnectOptions::answer_timeout`].
+    #[error("Personio at {url} did not answer within {} s", .after.as_secs())]
+    TimedOut { url: String, after: Duration },
     /// Wrong credentials, a missing mandatory attribute, Personio unreachable, ….
     #[error(transparent)]
     Personio(#[from] personio::Error),
@@ -93,16 +118,30 @@ pub async fn connect_with(
     client_secret: SecretString,
     options: &ConnectOptions,
 ) -> Result<Connected, ConnectError> {
+    // What errors and logs may repeat of the URL: never a password typed into it.
+    let shown_url = outbound::without_credentials(base_url);
     let url = personio::Url::parse(base_url.trim())
-        .map_err(|_| ConnectError::BadUrl(base_url.to_owned()))?;
+        .map_err(|_| ConnectError::BadUrl(shown_url.clone()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(ConnectError::BadUrl(shown_url));
+    }
+    if let Some(allowed) = &options.allowed_urls
+        && !outbound::is_allowed(allowed, &url)
+    {
+        return Err(ConnectError::NotAllowed(shown_url));
+    }
     let mut config = ClientConfig::new(client_id.trim(), client_secret.clone()).with_base_url(url);
     config.api_version = options.api_version;
     if options.unlimited_rate {
         config.rate = personio::RateLimit::Unlimited;
     }
     config.ip_budget = options.ip_budget.clone();
+    // An admin waits for the answer: a host that cannot be reached is reported at once.
+    config.transport_retries = 0;
     let client = Client::new(config)?;
-    let readable = client.attributes().await?;
+    let readable = within(options.answer_timeout, &shown_url, client.attributes())
+        .await?
+        .map_err(|e| unreachable_names_url(e, &shown_url))?;
     let warnings = personio::check_mandatory(&readable)?;
     // The old connection's webhook would keep firing: delete it while we still can.
     delete_webhook(
@@ -110,6 +149,7 @@ pub async fn connect_with(
         account,
         options.unlimited_rate,
         options.ip_budget.as_ref(),
+        options.answer_timeout,
     )
     .await;
     store
@@ -136,10 +176,15 @@ pub async fn connect_with(
         slug,
     ) {
         let target = webhook_url(base, slug);
-        match client
-            .create_webhook(&target, personio::WEBHOOK_EVENTS)
-            .await
-        {
+        let created = within(
+            options.answer_timeout,
+            &shown_url,
+            client.create_webhook(&target, personio::WEBHOOK_EVENTS),
+        )
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|r| r.map_err(|e| e.to_string()));
+        match created {
             Ok(hook) => {
                 store.set_webhook(account, &hook.id, &hook.token).await?;
                 tracing::info!(account = %slug, webhook = %hook.id, url = %target, "Personio webhook registered");
@@ -147,19 +192,55 @@ pub async fn connect_with(
             }
             Err(e) => {
                 tracing::warn!(account = %slug, error = %e, "could not register the Personio webhook; changes arrive with the date check and full syncs");
-                connected.webhook_error = Some(e.to_string());
+                connected.webhook_error = Some(e);
             }
         }
     }
     Ok(connected)
 }
 
-/// Deletes the account's webhook in Personio and forgets it; best effort (logged).
+/// `work`, given up after `limit` (when there is one) as [`ConnectError::TimedOut`].
+async fn within<T>(
+    limit: Option<Duration>,
+    url: &str,
+    work: impl Future<Output = T>,
+) -> Result<T, ConnectError> {
+    match limit {
+        None => Ok(work.await),
+        Some(after) => {
+            tokio::time::timeout(after, work)
+                .await
+                .map_err(|_| ConnectError::TimedOut {
+                    url: url.to_owned(),
+                    after,
+                })
+        }
+    }
+}
+
+/// A connection that failed names the URL it could not reach (the client's own message
+/// names only the cause).
+fn unreachable_names_url(e: personio::Error, url: &str) -> personio::Error {
+    match e {
+        personio::Error::Unavailable {
+            status: None,
+            detail,
+        } => personio::Error::Unavailable {
+            status: None,
+            detail: format!("{url} cannot be reached: {detail}"),
+        },
+        other => other,
+    }
+}
+
+/// Deletes the account's webhook in Personio (waiting at most `limit` for it) and forgets
+/// it; best effort (logged).
 async fn delete_webhook(
     store: &Store,
     account: AccountId,
     unlimited_rate: bool,
     ip_budget: Option<&IpBudget>,
+    limit: Option<Duration>,
 ) {
     let (connection, hook) = match (
         store.connection(account).await,
@@ -173,10 +254,10 @@ async fn delete_webhook(
         }
     };
     let deleted = match crate::sync_job::client_for(&connection, unlimited_rate, ip_budget) {
-        Ok(client) => client
-            .delete_webhook(&hook.id)
+        Ok(client) => within(limit, &connection.base_url, client.delete_webhook(&hook.id))
             .await
-            .map_err(|e| e.to_string()),
+            .map_err(|e| e.to_string())
+            .and_then(|r| r.map_err(|e| e.to_string())),
         Err(e) => Err(e.to_string()),
     };
     match deleted {
@@ -199,6 +280,6 @@ pub async fn disconnect(
     unlimited_rate: bool,
     ip_budget: Option<&IpBudget>,
 ) -> Result<bool, StoreError> {
-    delete_webhook(store, account, unlimited_rate, ip_budget).await;
+    delete_webhook(store, account, unlimited_rate, ip_budget, None).await;
     store.remove_connection(account).await
 }

@@ -1,7 +1,8 @@
 //! staffsync-server: the staffsync service.
 //!
 //! - [`sync_job`]: one sync run (fetch → plan → apply / hold / preview), also used by the CLI;
-//! - [`connect`]: checking and storing a Personio credential;
+//! - [`connect`]: checking and storing a Personio credential; [`outbound`]: which
+//!   Personio URLs the web app may send requests to;
 //! - [`http`]: `app(state) -> Router` and `serve(listener, state, shutdown)`;
 //! - [`web`] (admin web app), [`api`] (REST API), [`ops`] (health, metrics);
 //! - [`scheduler`]: the 12-hour cycle, retries, leases across processes;
@@ -20,6 +21,7 @@ pub mod connect;
 pub mod http;
 pub mod lease;
 pub mod ops;
+pub mod outbound;
 pub mod realtime;
 pub mod scheduler;
 pub mod state;

@@ -104,6 +104,7 @@ async fn world(api: personio::ApiVersion, tune: impl FnOnce(&mut ServerConfig)) 
             public_base_url: public,
             unlimited_rate: true,
             ip_budget: None,
+            ..ConnectOptions::default()
         },
     )
     .await
@@ -728,4 +729,82 @@ async fn date_check_brings_future_hires_and_removes_leavers_on_the_day() {
             .all(|(id, _)| *id != hire)
     );
     assert_eq!(w.runs_of(RunKind::Full).await.len(), 2);
+}
+
+impl World {
+    /// A targeted run of `id` now, through the account's cached client (the client a
+    /// webhook's run uses), waiting while another run holds the account.
+    async fn targeted_now(&self, id: PersonioId) -> RunSummary {
+        let ids = std::collections::BTreeSet::from([id]);
+        let report = wait_for("the account's lease", WAIT, || async {
+            match staffsync_server::realtime::run_targeted_now(
+                &self.state,
+                self.account.id,
+                &ids,
+                staffsync_server::sync_job::TargetSource::Fetch,
+            )
+            .await
+            .unwrap()
+            {
+                staffsync_server::realtime::Leased::Ran(r) => Some(r),
+                staffsync_server::realtime::Leased::Busy => None,
+            }
+        })
+        .await
+        .expect("a targeted Fetch run is always recorded");
+        let runs = self.runs().await;
+        runs.into_iter().find(|r| r.id == report.run_id).unwrap()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn v2_targeted_runs_write_a_renamed_department_not_the_cached_old_name() {
+    let w = world(personio::ApiVersion::V2, |_| {}).await;
+    w.applied(RunKind::Full, 1).await;
+    let dir = w.store.directory(w.account.id).await.unwrap();
+    let person = dir
+        .iter()
+        .find(|d| d.department.is_some() && d.termination_date.is_none())
+        .unwrap();
+    let (id, old) = (person.personio_id, person.department.clone().unwrap());
+    // A webhook-triggered run for this person reads the department's name once.
+    let first = w.targeted_now(id).await;
+    assert_eq!(first.status, RunStatus::Applied, "{first:?}");
+    assert_eq!(w.employee(id).await.unwrap().department, Some(old.clone()));
+
+    // The department is renamed in Personio (same id, same members).
+    let company = w
+        .sim(reqwest::Method::GET, "/_sim/company", Value::Null)
+        .await;
+    let unit = company["departments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == old.as_str())
+        .unwrap()["id"]
+        .as_u64()
+        .unwrap();
+    let renamed = format!("{old} (umbenannt)");
+    w.sim(
+        reqwest::Method::PATCH,
+        &format!("/_sim/units/{unit}"),
+        json!({"name": renamed}),
+    )
+    .await;
+
+    // The full sync writes the new name…
+    w.store.request_sync(w.account.id, None).await.unwrap();
+    w.applied(RunKind::Full, 2).await;
+    assert_eq!(
+        w.employee(id).await.unwrap().department.as_deref(),
+        Some(renamed.as_str())
+    );
+    // …and the next targeted run through the same cached client keeps it.
+    let second = w.targeted_now(id).await;
+    assert_eq!(second.status, RunStatus::Applied, "{second:?}");
+    assert_eq!(
+        w.employee(id).await.unwrap().department.as_deref(),
+        Some(renamed.as_str()),
+        "a targeted run wrote the department's old name back"
+    );
 }

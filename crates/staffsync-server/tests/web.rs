@@ -7,9 +7,14 @@ use personio_sim::SimConfig;
 use reqwest::StatusCode;
 use reqwest::redirect::Policy;
 use staffsync_core::AccountSlug;
+use staffsync_server::outbound::AllowedUrl;
 use staffsync_server::{AppState, ServerConfig, auth};
 use staffsync_store::{Store, StoreConfig};
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const PASSWORD: &str = "a-long-enough-password";
 const SECRET: &str = "sim-Secret-Walnut-2024";
@@ -21,6 +26,11 @@ struct App {
 }
 
 async fn app() -> App {
+    app_with(|_| {}).await
+}
+
+/// The app with its configuration changed by `tune` (e.g. the Personio URLs it allows).
+async fn app_with(tune: impl FnOnce(&mut ServerConfig)) -> App {
     let dir = tempfile::TempDir::new().unwrap();
     let store = Store::open(&StoreConfig {
         data_dir: dir.path().to_owned(),
@@ -40,10 +50,11 @@ async fn app() -> App {
         let hash = auth::hash_password(PASSWORD).unwrap();
         store.create_admin(account.id, email, &hash).await.unwrap();
     }
-    let config = ServerConfig {
+    let mut config = ServerConfig {
         run_scheduler: false,
         ..ServerConfig::default()
     };
+    tune(&mut config);
     let state = AppState::new(store.clone(), config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -246,7 +257,6 @@ async fn connect(c: &reqwest::Client, base: &str, url: &str, secret: &str) -> (S
 
 #[tokio::test(flavor = "multi_thread")]
 async fn connect_errors_are_plain_words_and_secrets_stay_hidden() {
-    let app = app().await;
     let sim = personio_sim::spawn(SimConfig {
         employees: 10,
         client_id: "demo".into(),
@@ -256,6 +266,7 @@ async fn connect_errors_are_plain_words_and_secrets_stay_hidden() {
     })
     .await
     .unwrap();
+    let app = app_with(|c| c.allowed_personio_urls.push(allow(&sim.base_url()))).await;
     let c = client();
     assert_eq!(
         login(&c, &app.base, "admin@acme.example", PASSWORD)
@@ -337,4 +348,291 @@ async fn connect_errors_are_plain_words_and_secrets_stay_hidden() {
         "runs are per account"
     );
     sim.shutdown().await;
+}
+
+fn allow(url: &str) -> AllowedUrl {
+    AllowedUrl::parse(url).unwrap()
+}
+
+/// How a [`Fake`] server treats each connection.
+#[derive(Clone)]
+enum Answer {
+    /// Reads the request, then sends these bytes (a whole HTTP response) and closes.
+    With(String),
+    /// Closes the connection at once, before any answer.
+    Close,
+    /// Reads the request and never answers (the connection stays open).
+    Hang,
+}
+
+/// A tiny HTTP server on 127.0.0.1 that counts the connections it accepts: whether a
+/// request reached it, and how often the client tried.
+struct Fake {
+    url: String,
+    connections: Arc<AtomicUsize>,
+}
+
+impl Fake {
+    async fn start(answer: Answer) -> Fake {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let connections = Arc::new(AtomicUsize::new(0));
+        let count = connections.clone();
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((mut stream, _)) = listener.accept().await {
+                count.fetch_add(1, Ordering::SeqCst);
+                match &answer {
+                    Answer::Close => drop(stream),
+                    Answer::Hang => held.push(stream),
+                    Answer::With(bytes) => {
+                        let bytes = bytes.clone();
+                        tokio::spawn(async move {
+                            read_request(&mut stream).await;
+                            let _ = stream.write_all(bytes.as_bytes()).await;
+                            let _ = stream.shutdown().await;
+                        });
+                    }
+                }
+            }
+        });
+        Fake { url, connections }
+    }
+
+    fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
+    }
+}
+
+/// Reads one request's head and body (by `Content-Length`), so closing afterwards does
+/// not reset the connection under the client's feet.
+async fn read_request(stream: &mut tokio::net::TcpStream) {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let Ok(n) = stream.read(&mut chunk).await else {
+            return;
+        };
+        if n == 0 {
+            return;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        let text = String::from_utf8_lossy(&buf).to_string();
+        if let Some(end) = text.find("\r\n\r\n") {
+            let length = text[..end]
+                .lines()
+                .find_map(|l| {
+                    let (k, v) = l.split_once(':')?;
+                    k.eq_ignore_ascii_case("content-length")
+                        .then(|| v.trim().parse::<usize>().ok())?
+                })
+                .unwrap_or(0);
+            if buf.len() >= end + 4 + length {
+                return;
+            }
+        }
+    }
+}
+
+/// A logged-in client of `app`'s acme admin.
+async fn logged_in(app: &App) -> reqwest::Client {
+    let c = client();
+    assert_eq!(
+        login(&c, &app.base, "admin@acme.example", PASSWORD)
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    c
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn connect_refuses_a_url_the_operator_did_not_allow_before_any_request() {
+    let internal = Fake::start(Answer::With(
+        "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}".into(),
+    ))
+    .await;
+    let app = app().await;
+    let c = logged_in(&app).await;
+    for url in [
+        internal.url.clone(),
+        format!("{}/api/v1/", internal.url),
+        "http://127.0.0.1:8080/api/v1/".to_owned(),
+        "http://api.personio.de".to_owned(),
+    ] {
+        let (status, html) = connect(&c, &app.base, &url, SECRET).await;
+        assert_eq!(internal.connections(), 0, "a request reached {url}");
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{url}");
+        assert!(
+            html.contains("ist auf diesem Server nicht freigegeben") && html.contains(&url),
+            "{url}: {html}"
+        );
+    }
+    // In English too.
+    get(&c, format!("{}/integration?lang=en", app.base)).await;
+    let (_, html) = connect(&c, &app.base, &internal.url, SECRET).await;
+    assert!(
+        html.contains("is not allowed on this server") && html.contains(&internal.url),
+        "{html}"
+    );
+    assert_eq!(internal.connections(), 0, "no request reached the URL");
+    assert!(
+        app.store
+            .connection(staffsync_store::AccountId(1))
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn connect_does_not_follow_a_redirect_to_another_host() {
+    let elsewhere = Fake::start(Answer::With(
+        "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}".into(),
+    ))
+    .await;
+    // 307 keeps the method and the body: followed, it would carry the secret along.
+    let redirecting = Fake::start(Answer::With(format!(
+        "HTTP/1.1 307 Temporary Redirect\r\nlocation: {}/v1/auth\r\ncontent-length: 0\r\n\r\n",
+        elsewhere.url
+    )))
+    .await;
+    let app = app_with(|c| c.allowed_personio_urls.push(allow(&redirecting.url))).await;
+    let c = logged_in(&app).await;
+    let (status, html) = connect(&c, &app.base, &redirecting.url, SECRET).await;
+    assert!(redirecting.connections() >= 1);
+    assert_eq!(elsewhere.connections(), 0, "the redirect was followed");
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("antwortet keine Personio-API"), "{html}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn connect_to_an_unreachable_url_fails_at_once_without_retrying() {
+    // Accepts and closes: the client sees a failed connection and could only retry.
+    let closing = Fake::start(Answer::Close).await;
+    // Nothing listens here any more.
+    let closed = {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        format!("http://{}", l.local_addr().unwrap())
+    };
+    let app = app_with(|c| {
+        c.allowed_personio_urls.push(allow(&closing.url));
+        c.allowed_personio_urls.push(allow(&closed));
+    })
+    .await;
+    let c = logged_in(&app).await;
+    for url in [&closing.url, &closed] {
+        let (status, html) = connect(&c, &app.base, url, SECRET).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{url}");
+        assert!(
+            html.contains("nicht erreichbar") && html.contains(url.as_str()),
+            "{url}: {html}"
+        );
+    }
+    assert_eq!(closing.connections(), 1, "one attempt, no retries");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn connect_never_shows_what_a_foreign_server_answered() {
+    const MARKER: &str = "MARKER-7f3a-internal-admin-panel";
+    let json = format!(r#"{{"success":false,"error":{{"code":404,"message":"{MARKER}"}}}}"#);
+    let answers = [
+        format!(
+            "HTTP/1.1 404 {MARKER}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{json}",
+            json.len()
+        ),
+        format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: {}\r\n\r\n<h1>{MARKER}</h1>",
+            MARKER.len() + 9
+        ),
+    ];
+    for answer in answers {
+        let foreign = Fake::start(Answer::With(answer)).await;
+        let app = app_with(|c| c.allowed_personio_urls.push(allow(&foreign.url))).await;
+        let c = logged_in(&app).await;
+        let (status, html) = connect(&c, &app.base, &foreign.url, SECRET).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(foreign.connections() >= 1);
+        assert!(
+            !html.contains(MARKER),
+            "the remote answer was echoed: {html}"
+        );
+        assert!(html.contains("antwortet keine Personio-API"), "{html}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn connect_and_preview_answer_in_bounded_time_when_personio_hangs() {
+    let hanging = Fake::start(Answer::Hang).await;
+    let sim = personio_sim::spawn(SimConfig {
+        employees: 10,
+        client_id: "demo".into(),
+        client_secret: SECRET.into(),
+        rate_limit: false,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let app = app_with(|c| {
+        c.allowed_personio_urls.push(allow(&hanging.url));
+        c.allowed_personio_urls.push(allow(&sim.base_url()));
+        c.personio_answer_timeout = Duration::from_secs(1);
+    })
+    .await;
+    // Far above the configured second: without a bound the request fails here.
+    let c = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap();
+    login(&c, &app.base, "admin@acme.example", PASSWORD).await;
+
+    let (status, html) = connect(&c, &app.base, &hanging.url, SECRET).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("Personio antwortet nicht rechtzeitig"),
+        "{html}"
+    );
+    assert!(
+        app.store
+            .connection(staffsync_store::AccountId(1))
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // Connected, then every employee listing hangs: the preview gives up and says so.
+    let (status, _) = connect(&c, &app.base, &sim.base_url(), SECRET).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    sim.add_fault(personio_sim::Fault::Slow {
+        delay_ms: 120_000,
+        requests: None,
+    })
+    .unwrap();
+    let (_, page) = get(&c, format!("{}/integration", app.base)).await;
+    let r = c
+        .post(format!("{}/integration/preview", app.base))
+        .form(&[("csrf", csrf_of(&page).as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("Personio antwortet nicht rechtzeitig"),
+        "{html}"
+    );
+    // The dry run that gave up is recorded as failed, not left running.
+    let runs = app.store.runs(staffsync_store::AccountId(1)).await.unwrap();
+    assert_eq!(runs[0].kind, staffsync_store::RunKind::DryRun);
+    assert_eq!(
+        runs[0].status,
+        staffsync_store::RunStatus::Failed,
+        "{runs:?}"
+    );
+    assert!(
+        runs.iter()
+            .all(|r| r.status != staffsync_store::RunStatus::Running)
+    );
 }

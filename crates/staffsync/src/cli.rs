@@ -382,6 +382,21 @@ pub struct ServeArgs {
     /// Webhook events of one account within this window become one targeted sync.
     #[arg(long, env = "STAFFSYNC_WEBHOOK_DEBOUNCE", default_value = "2s", value_parser = crate::commands::serve::parse_duration)]
     pub webhook_debounce: std::time::Duration,
+    /// A Personio URL admins may connect to from the web app (repeatable; the
+    /// environment variable takes a comma-separated list). Matches scheme, host and port,
+    /// and the path as a prefix when it has one. Naming any replaces the default.
+    #[arg(
+        long = "allow-personio-url",
+        value_name = "URL",
+        env = "STAFFSYNC_ALLOW_PERSONIO_URL",
+        value_delimiter = ',',
+        default_value = personio::DEFAULT_BASE_URL
+    )]
+    pub allow_personio_url: Vec<staffsync_server::outbound::AllowedUrl>,
+    /// How long a web request waits for Personio (connect, preview) before it says
+    /// Personio did not answer in time.
+    #[arg(long, env = "STAFFSYNC_PERSONIO_ANSWER_TIMEOUT", default_value = "20s", value_parser = crate::commands::serve::parse_duration)]
+    pub personio_answer_timeout: std::time::Duration,
     /// Pretend today is this date (YYYY-MM-DD), for tests and replays.
     #[arg(long, env = "STAFFSYNC_TODAY", hide = true, value_parser = parse_date)]
     pub today: Option<time::Date>,
@@ -405,5 +420,42 @@ mod tests {
     #[test]
     fn the_cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    fn allowed(args: &[&str]) -> Vec<String> {
+        let cli = Cli::try_parse_from(args).unwrap_or_else(|e| panic!("{e}"));
+        match cli.command {
+            Command::Serve(s) => s.allow_personio_url.iter().map(|u| u.to_string()).collect(),
+            _ => panic!("not serve"),
+        }
+    }
+
+    #[test]
+    fn personio_urls_are_allowed_by_flag_and_personio_by_default() {
+        if std::env::var_os("STAFFSYNC_ALLOW_PERSONIO_URL").is_some() {
+            return; // the environment would decide the default
+        }
+        assert_eq!(
+            allowed(&["staffsync", "serve"]),
+            vec!["https://api.personio.de/"]
+        );
+        assert_eq!(
+            allowed(&[
+                "staffsync",
+                "serve",
+                "--allow-personio-url",
+                "http://127.0.0.1:9100",
+                "--allow-personio-url",
+                "https://proxy.example/personio,https://api.personio.de",
+            ]),
+            vec![
+                "http://127.0.0.1:9100/",
+                "https://proxy.example/personio",
+                "https://api.personio.de/"
+            ]
+        );
+        assert!(
+            Cli::try_parse_from(["staffsync", "serve", "--allow-personio-url", "ftp://x"]).is_err()
+        );
     }
 }

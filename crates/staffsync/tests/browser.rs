@@ -106,12 +106,16 @@ async fn admin_web_app_in_headless_chromium() {
         String::from_utf8_lossy(&created.stderr)
     );
 
+    let sim_url = sim.base_url();
     let mut server = staffsync(&[
         "serve",
         "--listen",
         "127.0.0.1:0",
         "--scheduler-poll",
         "200ms",
+        // The admin connects to the simulator through the web form.
+        "--allow-personio-url",
+        &sim_url,
     ])
     .env("STAFFSYNC_LOG", "info")
     .stdout(Stdio::null())

@@ -1,6 +1,11 @@
 //! Driving the v2 requests: `/v2/persons` pages by cursor, one employments request per
 //! person (concurrent, through the rate limiter, overlapping with the paging), and name
-//! look-ups once per org unit or office id for the client's life.
+//! look-ups once per org unit or office id per fetch call.
+//!
+//! Names are kept only for the one call ([`FetchScope`]), never on the client: the server
+//! keeps one client per account for as long as the connection lives, so a name kept
+//! there would outlive a rename in Personio, and every targeted run would write the old
+//! name back after the full sync wrote the new one.
 //!
 //! Must never return a partial listing: a person listed twice, a repeated cursor, a
 //! failing page, employments request or look-up, or a person whose employments vanish
@@ -18,8 +23,9 @@ use futures::future::{BoxFuture, OptionFuture};
 use futures::stream::FuturesOrdered;
 use futures::{FutureExt, StreamExt};
 use staffsync_core::{MalformedEmployee, PersonioId, SourceEmployee};
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use tracing::{debug, info};
 use url::Url;
 
@@ -30,6 +36,26 @@ const MAX_PAGES: usize = 100_000;
 
 fn incomplete(detail: String) -> Error {
     Error::IncompleteListing { detail }
+}
+
+/// What the requests of one fetch call share: their count, and the names of org units and
+/// offices looked up so far (each id once per call; concurrent callers share the one
+/// request). Dropped when the call ends, so the next call asks Personio again.
+struct FetchScope<'a> {
+    requests: &'a AtomicUsize,
+    names: Mutex<HashMap<(LookupKind, String), NameCell>>,
+}
+
+/// One name look-up, shared by everyone who needs that id in the same call.
+type NameCell = Arc<tokio::sync::OnceCell<String>>;
+
+impl<'a> FetchScope<'a> {
+    fn new(requests: &'a AtomicUsize) -> Self {
+        FetchScope {
+            requests,
+            names: Mutex::default(),
+        }
+    }
 }
 
 /// The cursor walk's state: what was seen, to prove the walk consistent.
@@ -110,6 +136,8 @@ impl Client {
         let started = std::time::Instant::now();
         let rate_limited_before = self.rate_limited_total();
         let requests = AtomicUsize::new(0);
+        let scope = FetchScope::new(&requests);
+        let scope = &scope;
         let requests = &requests;
         let concurrency = self.config().concurrency;
         let limit = self.v2_limit();
@@ -131,7 +159,7 @@ impl Client {
             while in_flight.len() < concurrency
                 && let Some(person) = queue.pop_front()
             {
-                in_flight.push_back(self.v2_listed_person(person, requests).boxed());
+                in_flight.push_back(self.v2_listed_person(person, scope).boxed());
             }
             if page.is_none() && in_flight.is_empty() {
                 break;
@@ -207,10 +235,10 @@ impl Client {
     async fn v2_listed_person(
         &self,
         person: SourceEmployee,
-        requests: &AtomicUsize,
+        scope: &FetchScope<'_>,
     ) -> Result<Result<SourceEmployee, MalformedEmployee>, Error> {
         let id = person.id;
-        self.v2_complete(person, requests).await?.ok_or_else(|| {
+        self.v2_complete(person, scope).await?.ok_or_else(|| {
             incomplete(format!(
                 "person {id} disappeared while the listing was read (employments answered 404)"
             ))
@@ -223,8 +251,9 @@ impl Client {
     async fn v2_complete(
         &self,
         person: SourceEmployee,
-        requests: &AtomicUsize,
+        scope: &FetchScope<'_>,
     ) -> Result<Option<Result<SourceEmployee, MalformedEmployee>>, Error> {
+        let requests = scope.requests;
         let id = person.id.to_string();
         let label = format!("/v2/persons/{id}/employments");
         let mut url = self.v2_endpoint(&["v2", "persons", &id, "employments"], &[])?;
@@ -271,36 +300,28 @@ impl Client {
         };
         let mut names = Names::default();
         if let Some(d) = &current.department_id {
-            names.department = Some(named(
-                d,
-                self.v2_name(LookupKind::OrgUnit, d, requests).await?,
-            ));
+            names.department = Some(named(d, self.v2_name(LookupKind::OrgUnit, d, scope).await?));
         }
         if let Some(t) = &current.team_id {
-            names.team = Some(named(
-                t,
-                self.v2_name(LookupKind::OrgUnit, t, requests).await?,
-            ));
+            names.team = Some(named(t, self.v2_name(LookupKind::OrgUnit, t, scope).await?));
         }
         if let Some(o) = &current.office_id {
-            names.office = Some(named(
-                o,
-                self.v2_name(LookupKind::Office, o, requests).await?,
-            ));
+            names.office = Some(named(o, self.v2_name(LookupKind::Office, o, scope).await?));
         }
         Ok(Some(Ok(with_employment(person, Some(current), names))))
     }
 
-    /// The name of an org unit or office, looked up once per id for the client's life
-    /// (concurrent callers share the one request). A failed look-up is an error.
+    /// The name of an org unit or office, looked up once per id within `scope` (concurrent
+    /// callers share the one request). A failed look-up is an error.
     async fn v2_name(
         &self,
         kind: LookupKind,
         id: &str,
-        requests: &AtomicUsize,
+        scope: &FetchScope<'_>,
     ) -> Result<String, Error> {
+        let requests = scope.requests;
         let cell = {
-            let mut names = self.names.lock().unwrap_or_else(|p| p.into_inner());
+            let mut names = scope.names.lock().unwrap_or_else(|p| p.into_inner());
             names.entry((kind, id.to_owned())).or_default().clone()
         };
         let name = cell
@@ -318,9 +339,10 @@ impl Client {
     /// v2 targeted fetch: `/v2/persons?id=…` and the employments of each found person.
     pub(crate) async fn v2_people(&self, ids: &[PersonioId]) -> Result<TargetedListing, Error> {
         let requests = AtomicUsize::new(0);
-        let requests = &requests;
+        let scope = FetchScope::new(&requests);
+        let scope = &scope;
         let mut answers = futures::stream::iter(crate::targeted::unique(ids))
-            .map(|id| self.v2_one(id, requests))
+            .map(|id| self.v2_one(id, scope))
             .buffered(self.config().concurrency);
         let mut out = TargetedListing::default();
         while let Some(answer) = answers.next().await {
@@ -331,7 +353,8 @@ impl Client {
         Ok(out)
     }
 
-    async fn v2_one(&self, id: PersonioId, requests: &AtomicUsize) -> Result<Outcome, Error> {
+    async fn v2_one(&self, id: PersonioId, scope: &FetchScope<'_>) -> Result<Outcome, Error> {
+        let requests = scope.requests;
         let id_text = id.to_string();
         let limit = self.v2_limit();
         let url = self.v2_endpoint(
@@ -350,7 +373,7 @@ impl Client {
         for rec in page.persons {
             match rec {
                 Ok(p) if p.id == id => {
-                    return Ok(match self.v2_complete(p, requests).await? {
+                    return Ok(match self.v2_complete(p, scope).await? {
                         Some(Ok(e)) => Outcome::Found(Box::new(e)),
                         Some(Err(m)) => Outcome::Malformed(m),
                         None => Outcome::Gone(id),

@@ -1,5 +1,6 @@
 //! Personio API v2: persons paged by cursor, one employments request per person, names of
-//! org units and offices looked up by id (cached per client), mapped to the same
+//! org units and offices looked up by id (once per id per fetch call, never kept longer:
+//! units get renamed), mapped to the same
 //! [`staffsync_core::SourceEmployee`] the v1 client produces.
 //!
 //! [`parse`] reads and maps v2 bodies (no I/O); [`fetch`] drives the requests through the

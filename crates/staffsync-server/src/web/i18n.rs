@@ -151,14 +151,34 @@ static TEXTS: &[(&str, &str, &str)] = &[
         "Please enter the client ID and the secret.",
     ),
     (
+        "connect.error.not_allowed",
+        "Die Personio-URL {url} ist auf diesem Server nicht freigegeben. Lassen Sie das Feld unter „Erweitert“ leer, um Personio (https://api.personio.de) zu verwenden, oder bitten Sie den Betreiber dieses Dienstes, die URL freizugeben.",
+        "The Personio URL {url} is not allowed on this server. Leave the field under “Advanced” empty to use Personio (https://api.personio.de), or ask the operator of this service to allow the URL.",
+    ),
+    (
+        "connect.error.not_personio",
+        "Unter {url} antwortet keine Personio-API. Bitte prüfen Sie die Personio-URL unter „Erweitert“.",
+        "At {url} no Personio API answers. Please check the Personio URL under “Advanced”.",
+    ),
+    (
         "connect.error.other",
-        "Die Verbindung ist fehlgeschlagen:",
-        "Connecting failed:",
+        "Die Verbindung ist fehlgeschlagen. Bitte versuchen Sie es in ein paar Minuten erneut.",
+        "Connecting failed. Please try again in a few minutes.",
+    ),
+    (
+        "connect.error.timeout",
+        "Personio antwortet nicht rechtzeitig. Bitte versuchen Sie es in ein paar Minuten erneut.",
+        "Personio did not answer in time. Please try again in a few minutes.",
     ),
     (
         "connect.error.unavailable",
         "Personio ist gerade nicht erreichbar. Bitte versuchen Sie es in ein paar Minuten erneut.",
         "Personio cannot be reached right now. Please try again in a few minutes.",
+    ),
+    (
+        "connect.error.unreachable",
+        "Personio ist unter {url} nicht erreichbar. Bitte prüfen Sie die Personio-URL unter „Erweitert“ oder versuchen Sie es in ein paar Minuten erneut.",
+        "Personio cannot be reached at {url}. Please check the Personio URL under “Advanced” or try again in a few minutes.",
     ),
     (
         "connect.error.url",

@@ -256,6 +256,8 @@ pub(crate) async fn connect(
             public_base_url: state.app.config.public_base_url.clone(),
             unlimited_rate: !state.app.config.personio_rate_limit,
             ip_budget: state.app.ip_budget(),
+            allowed_urls: Some(state.app.config.allowed_personio_urls.clone()),
+            answer_timeout: Some(state.app.config.personio_answer_timeout),
         };
         match connect::connect_with(
             &state.app.store,
@@ -275,7 +277,12 @@ pub(crate) async fn connect(
                 ctx.flash("ok", ctx.t("connect.ok")).await;
                 return Ok(Redirect::to("/integration").into_response());
             }
-            Err(e) => Some(connect_error(&e, &ctx)),
+            Err(e) => {
+                // The detail (what the server answered) is for the operator's log only.
+                let shown = crate::outbound::without_credentials(&url);
+                tracing::warn!(account = %ctx.account.slug, url = %shown, error = %e, "connecting to Personio from the web app failed");
+                Some(connect_error(&e, &shown, &ctx))
+            }
         }
     };
     render(
@@ -291,14 +298,19 @@ pub(crate) async fn connect(
     )
 }
 
-/// A connect failure in plain words, with where to fix it.
-fn connect_error(e: &ConnectError, ctx: &Ctx) -> String {
+/// A connect failure in plain words, with where to fix it: a fixed text per kind of
+/// failure. Never the remote server's answer (its body, message or status text): the URL
+/// may point at a server that is not Personio, and the page must not become a window
+/// onto it. The log has the detail.
+fn connect_error(e: &ConnectError, url: &str, ctx: &Ctx) -> String {
+    use personio::Error as P;
+    let with_url = |key: &str| ctx.t(key).replace("{url}", url);
     match e {
         ConnectError::BadUrl(_) => ctx.t("connect.error.url").to_owned(),
-        ConnectError::Personio(personio::Error::WrongCredentials) => {
-            ctx.t("connect.error.wrong").to_owned()
-        }
-        ConnectError::Personio(personio::Error::AttributeNotReadable { attribute }) => {
+        ConnectError::NotAllowed(_) => with_url("connect.error.not_allowed"),
+        ConnectError::TimedOut { .. } => ctx.t("connect.error.timeout").to_owned(),
+        ConnectError::Personio(P::WrongCredentials) => ctx.t("connect.error.wrong").to_owned(),
+        ConnectError::Personio(P::AttributeNotReadable { attribute }) => {
             let label = ctx.t(&format!("attr.{attribute}"));
             let label = if label == "⟨?⟩" {
                 attribute.as_str()
@@ -307,10 +319,17 @@ fn connect_error(e: &ConnectError, ctx: &Ctx) -> String {
             };
             ctx.t("connect.error.attribute").replace("{attr}", label)
         }
-        ConnectError::Personio(
-            personio::Error::Unavailable { .. } | personio::Error::RateLimited { .. },
-        ) => ctx.t("connect.error.unavailable").to_owned(),
-        other => format!("{} {other}", ctx.t("connect.error.other")),
+        ConnectError::Personio(P::Unavailable { status: None, .. }) => {
+            with_url("connect.error.unreachable")
+        }
+        ConnectError::Personio(P::Unavailable { .. } | P::RateLimited { .. }) => {
+            ctx.t("connect.error.unavailable").to_owned()
+        }
+        ConnectError::Personio(P::Config(_)) | ConnectError::Store(_) => {
+            ctx.t("connect.error.other").to_owned()
+        }
+        // Redirects, other error answers, bodies that are not Personio's.
+        ConnectError::Personio(_) => with_url("connect.error.not_personio"),
     }
 }
 
@@ -362,29 +381,40 @@ pub(crate) async fn preview(State(state): State<WebState>, ctx: Ctx) -> WebResul
     // interrupt a running sync. A busy account is refused at once, not waited for.
     let holder = format!("{}:preview", state.app.config.instance_id);
     let lease_len = state.app.config.lease;
-    let synced =
+    let lease =
         match lease::acquire(store, ctx.account.id, &holder, lease_len, Duration::ZERO).await {
-            Ok(lease) => {
-                let synced = crate::run_sync(store, &lease, &ctx.account, &options, &|_, _| {});
-                let out = lease::with_lease_renewal(store, &lease, lease_len, synced).await;
-                lease::give_back(store, lease).await;
-                Ok(out)
+            Ok(lease) => lease,
+            Err(LeaseError::Busy { .. }) => {
+                ctx.flash("error", ctx.t("int.preview_busy")).await;
+                return Ok(Redirect::to("/integration").into_response());
             }
-            Err(e) => Err(e),
+            Err(LeaseError::Store(e)) => return Err(e.into()),
+            Err(e @ LeaseError::NotConnected) => {
+                template.error = Some(e.to_string());
+                return render(StatusCode::OK, &template);
+            }
         };
-    let report = match synced {
-        Ok(Ok(report)) => report,
-        Err(LeaseError::Busy { .. }) => {
-            ctx.flash("error", ctx.t("int.preview_busy")).await;
-            return Ok(Redirect::to("/integration").into_response());
-        }
-        Err(LeaseError::Store(e)) => return Err(e.into()),
-        Ok(Err(e @ (SyncError::Store(_) | SyncError::TimeZone(_)))) => return Err(e.into()),
-        Err(e @ LeaseError::NotConnected) => {
-            template.error = Some(e.to_string());
-            return render(StatusCode::OK, &template);
-        }
-        Ok(Err(e)) => {
+    let limit = state.app.config.personio_answer_timeout;
+    // Whole microseconds, as the store keeps run times.
+    let asked = OffsetDateTime::now_utc();
+    let asked = asked
+        .replace_microsecond(asked.microsecond())
+        .unwrap_or(asked);
+    let dry_run = crate::run_sync(store, &lease, &ctx.account, &options, &|_, _| {});
+    let bounded = tokio::time::timeout(limit, dry_run);
+    let outcome = lease::with_lease_renewal(store, &lease, lease_len, bounded).await;
+    let Ok(outcome) = outcome else {
+        // Finished as failed while the lease is still held: nobody else can start a run.
+        give_up_dry_run(&state, &ctx, asked, limit).await;
+        lease::give_back(store, lease).await;
+        template.error = Some(ctx.t("connect.error.timeout").to_owned());
+        return render(StatusCode::OK, &template);
+    };
+    lease::give_back(store, lease).await;
+    let report = match outcome {
+        Ok(report) => report,
+        Err(e @ (SyncError::Store(_) | SyncError::TimeZone(_))) => return Err(e.into()),
+        Err(e) => {
             template.error = Some(e.to_string());
             return render(StatusCode::OK, &template);
         }
@@ -445,6 +475,40 @@ pub(crate) async fn preview(State(state): State<WebState>, ctx: Ctx) -> WebResul
         })
         .collect();
     render(StatusCode::OK, &template)
+}
+
+/// Records the dry run a preview stopped waiting for (started at or after `asked`) as
+/// failed, so it does not show as running until the next run interrupts it.
+async fn give_up_dry_run(
+    state: &WebState,
+    ctx: &Ctx,
+    asked: OffsetDateTime,
+    limit: std::time::Duration,
+) {
+    let store = &state.app.store;
+    let message = format!(
+        "Personio did not answer within {} s; the preview gave up",
+        limit.as_secs()
+    );
+    let runs = match store.runs(ctx.account.id).await {
+        Ok(runs) => runs,
+        Err(e) => {
+            tracing::warn!(account = %ctx.account.slug, error = %e, "cannot find the dry run that timed out");
+            return;
+        }
+    };
+    let mine = runs.iter().filter(|r| {
+        r.kind == RunKind::DryRun && r.status == RunStatus::Running && r.started_at >= asked
+    });
+    for run in mine {
+        if let Err(e) = store
+            .finish_run(run.id, RunStatus::Failed, None, Some(&message))
+            .await
+        {
+            tracing::warn!(account = %ctx.account.slug, run = run.id.0, error = %e, "cannot finish the dry run that timed out");
+        }
+    }
+    tracing::warn!(account = %ctx.account.slug, timeout_s = limit.as_secs(), "preview gave up waiting for Personio");
 }
 
 /// `POST /integration/held/{run}/accept`: the next sync may remove exactly the people

@@ -22,6 +22,10 @@ pub async fn run(global: &Global, args: ConnectArgs) -> anyhow::Result<Code> {
         // A one-off process: its few requests are paced per credential; the per-IP
         // budget is shared only among the clients of one `serve` process.
         ip_budget: None,
+        // The operator's own command: any URL (a simulator, a proxy), and as long as the
+        // client's own timeouts allow.
+        allowed_urls: None,
+        answer_timeout: None,
     };
     let connected = staffsync_server::connect::connect_with(
         &store,

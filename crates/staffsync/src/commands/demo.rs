@@ -13,6 +13,7 @@ use anyhow::Context;
 use secrecy::SecretString;
 use serde_json::json;
 use staffsync_core::{AccountSlug, GroupKind};
+use staffsync_server::outbound::AllowedUrl;
 use staffsync_server::{AppState, ServerConfig, SyncOptions, lease, run_sync};
 use staffsync_store::{Account, Store};
 use std::time::Duration;
@@ -88,10 +89,7 @@ async fn serve(
             )
         })?;
     let url = format!("http://{}", listener.local_addr()?);
-    let config = ServerConfig {
-        scheduler_poll: Duration::from_secs(1),
-        ..ServerConfig::default()
-    };
+    let config = demo_config(sim_url)?;
     println!(
         "staffsync demo is running (data in {}).\n",
         global.data_dir.display()
@@ -115,6 +113,18 @@ async fn serve(
     .await
     .context("the demo server failed")?;
     Ok(exit::OK)
+}
+
+/// The demo server's configuration: a fast scheduler, and the simulator's URL allowed
+/// besides Personio's own (the admin pastes it under "Erweitert").
+fn demo_config(sim_url: &str) -> anyhow::Result<ServerConfig> {
+    let sim_allowed = AllowedUrl::parse(sim_url)
+        .map_err(|e| anyhow::anyhow!("the simulator's URL cannot be allowed: {e}"))?;
+    Ok(ServerConfig {
+        scheduler_poll: Duration::from_secs(1),
+        allowed_personio_urls: vec![AllowedUrl::personio(), sim_allowed],
+        ..ServerConfig::default()
+    })
 }
 
 async fn walkthrough(
@@ -223,4 +233,24 @@ async fn walkthrough(
     sync("Second sync").await?;
     println!("Try: staffsync employees demo | staffsync groups demo | staffsync runs demo");
     Ok(exit::OK)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_lets_the_web_app_connect_to_its_simulator_and_personio_only() {
+        let config = demo_config("http://127.0.0.1:9100").unwrap();
+        let allowed = |u: &str| {
+            staffsync_server::outbound::is_allowed(
+                &config.allowed_personio_urls,
+                &url::Url::parse(u).unwrap(),
+            )
+        };
+        assert!(allowed("http://127.0.0.1:9100/"));
+        assert!(allowed("https://api.personio.de"));
+        assert!(!allowed("http://127.0.0.1:8080/"));
+    }
 }

@@ -51,6 +51,9 @@ fn server_config(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
     if args.max_concurrent_syncs == 0 {
         anyhow::bail!("--max-concurrent-syncs must be at least 1");
     }
+    if args.personio_answer_timeout.is_zero() {
+        anyhow::bail!("--personio-answer-timeout must be longer than 0");
+    }
     let defaults = ServerConfig::default();
     let jitter = args
         .sync_jitter
@@ -76,6 +79,8 @@ fn server_config(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
         personio_ip_budget: args.personio_ip_budget,
         poll_interval: args.poll_interval,
         webhook_debounce: args.webhook_debounce,
+        allowed_personio_urls: args.allow_personio_url.clone(),
+        personio_answer_timeout: args.personio_answer_timeout,
         today: args.today,
         ..defaults
     })
