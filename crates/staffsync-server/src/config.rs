@@ -3,6 +3,7 @@
 //! The binary fills it from flags and `STAFFSYNC_…` environment variables (clap); tests
 //! build it directly. Nothing here reads the environment itself.
 
+use ipnet::IpNet;
 use std::time::Duration;
 
 #[derive(Debug, Clone)]
@@ -44,6 +45,13 @@ pub struct ServerConfig {
     /// Webhook events of one account are collected this long into one targeted run
     /// (default 2 s).
     pub webhook_debounce: Duration,
+    /// Proxies whose `X-Forwarded-For` is believed (`--trusted-proxy`): only when the TCP
+    /// peer is in one of these networks is the client's address taken from that header
+    /// (the right-most entry not in them; see [`crate::client_ip`]). Empty: the header is
+    /// ignored and the peer is the client.
+    pub trusted_proxies: Vec<IpNet>,
+    /// Expired web sessions are deleted this often (and once at start-up).
+    pub session_sweep_interval: Duration,
     /// "Today" for every account instead of the date in its time zone (tests, replays).
     /// Tests can change it while running: [`AppState::set_today`](crate::AppState::set_today).
     pub today: Option<time::Date>,
@@ -72,6 +80,8 @@ impl Default for ServerConfig {
             personio_ip_budget: personio::DEFAULT_IP_BUDGET_PER_MINUTE,
             poll_interval: Duration::from_secs(15 * 60),
             webhook_debounce: Duration::from_secs(2),
+            trusted_proxies: Vec::new(),
+            session_sweep_interval: crate::auth::SESSION_SWEEP_INTERVAL,
             today: None,
         }
     }

@@ -25,6 +25,7 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<Code> {
         %addr,
         instance = %config.instance_id,
         scheduler = config.run_scheduler,
+        trusted_proxies = ?config.trusted_proxies,
         backend = %store.backend(),
         "staffsync serve starting"
     );
@@ -76,6 +77,7 @@ fn server_config(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
         personio_ip_budget: args.personio_ip_budget,
         poll_interval: args.poll_interval,
         webhook_debounce: args.webhook_debounce,
+        trusted_proxies: args.trusted_proxies.clone(),
         today: args.today,
         ..defaults
     })
