@@ -151,3 +151,60 @@ pub async fn serve(
     let _ = sweep.await;
     served
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use axum::routing::get;
+
+    async fn stuck() -> StatusCode {
+        std::future::pending::<()>().await;
+        StatusCode::OK
+    }
+
+    #[tokio::test]
+    async fn timeouts_and_bodiless_errors_get_json_under_the_api_and_html_elsewhere() {
+        let stop = || {
+            TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_millis(50))
+        };
+        let router = Router::new()
+            .route("/api/v1/stuck", get(stuck).layer(stop()))
+            .route("/stuck", get(stuck).layer(stop()))
+            .route(
+                "/readyz",
+                get(|| async { (StatusCode::SERVICE_UNAVAILABLE, "database unavailable") }),
+            )
+            .layer(middleware::from_fn(error_bodies));
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        let http = reqwest::Client::new();
+
+        let r = http
+            .get(format!("{base}/api/v1/stuck"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::REQUEST_TIMEOUT);
+        let v: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(v["error"]["code"], "timeout", "{v}");
+
+        let r = http.get(format!("{base}/stuck")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::REQUEST_TIMEOUT);
+        let ct = r.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(ct.starts_with("text/html"), "{ct}");
+        assert!(r.text().await.unwrap().contains("Zeitüberschreitung"));
+
+        let r = http.get(format!("{base}/readyz")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            r.text().await.unwrap(),
+            "database unavailable",
+            "probes keep their text"
+        );
+    }
+}
