@@ -250,7 +250,8 @@ async function walk() {
   await go('/history');
   await page.getByRole('heading', { name: 'Synchronisationsverlauf' }).waitFor();
   assert((await rowsOf('#runs tr.run-applied')) >= 3, 'three applied runs');
-  assert((await rowsOf('#runs tr.run-held')) === 1, 'one held run');
+  assert((await rowsOf('#runs tr.run-accepted')) === 1, 'one held run, reviewed and accepted');
+  assert((await rowsOf('#runs tr.run-held')) === 0, 'no held run left to review');
   assert((await rowsOf('#runs tr.run-dry_run')) === 1, 'one preview');
   await shot('history');
   await page.locator('#runs tr.run-applied a').first().click();

@@ -71,8 +71,21 @@ pub struct Policy {
     /// Custom attributes (by key such as `dynamic_33400`, or by label) that form groups.
     pub custom_group_attributes: Vec<String>,
     pub deletion_guard: DeletionGuard,
-    /// The admin confirmed the removals of this run (`--accept-deletions`).
-    pub accept_deletions: bool,
+    /// The removals an admin reviewed and accepted for this run (those of the held run
+    /// they looked at). The guard lets a plan through only when every one of its removals
+    /// is among them: accepting never approves a removal nobody saw. Per run, never
+    /// stored with the account.
+    #[serde(skip)]
+    pub accepted_removals: Option<BTreeSet<PersonioId>>,
+}
+
+impl Policy {
+    /// Whether every removal of `removals` was reviewed and accepted.
+    pub fn accepts<'a>(&self, mut removals: impl Iterator<Item = &'a PersonioId>) -> bool {
+        self.accepted_removals
+            .as_ref()
+            .is_some_and(|accepted| removals.all(|id| accepted.contains(id)))
+    }
 }
 
 /// Why someone listed by Personio is not (or no longer) in the directory.

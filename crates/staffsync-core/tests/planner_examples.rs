@@ -639,8 +639,10 @@ fn deletion_guard_holds_above_the_fraction_and_minimum() {
 
 #[test]
 fn accepted_deletions_are_not_held_and_held_plans_apply_nothing() {
+    let reviewed = guard_case(10, 10, &Policy::default());
+    assert!(reviewed.held.is_some());
     let accept = Policy {
-        accept_deletions: true,
+        accepted_removals: Some(reviewed.removals.iter().map(|r| r.personio_id).collect()),
         ..Policy::default()
     };
     let p = guard_case(10, 10, &accept);
@@ -653,6 +655,32 @@ fn accepted_deletions_are_not_held_and_held_plans_apply_nothing() {
     assert!(p.held.is_some());
     assert_eq!(apply(&dir, &p), dir);
     assert_eq!(ids(&preview(&dir, &p)), vec![11]);
+}
+
+#[test]
+fn accepting_binds_to_the_reviewed_removals() {
+    // The admin reviewed a plan removing 6 of 10; by the time it runs, a 7th is gone too.
+    let reviewed = guard_case(10, 6, &Policy::default());
+    assert!(reviewed.held.is_some());
+    let accept = Policy {
+        accepted_removals: Some(reviewed.removals.iter().map(|r| r.personio_id).collect()),
+        ..Policy::default()
+    };
+    let more = guard_case(10, 7, &accept);
+    assert_eq!(more.removals.len(), 7);
+    assert!(
+        more.held.is_some(),
+        "a removal nobody reviewed is held again"
+    );
+    // Fewer than reviewed (someone came back): a subset, so it goes through.
+    let fewer = guard_case(10, 5, &accept);
+    assert_eq!((fewer.held, fewer.removals.len()), (None, 5));
+    // Nothing reviewed at all: held as before.
+    let empty = Policy {
+        accepted_removals: Some(Default::default()),
+        ..Policy::default()
+    };
+    assert!(guard_case(10, 6, &empty).held.is_some());
 }
 
 #[test]

@@ -145,7 +145,11 @@ fn case() -> impl Strategy<Value = Case> {
         prop::collection::vec(any::<prop::sample::Index>(), 0..2), // listed twice
         prop::collection::vec(prop::option::of(1i64..=22), 0..3),  // malformed
         (any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>()),
-        (any::<bool>(), any::<bool>(), -3i64..=3),
+        (
+            any::<bool>(),
+            prop::option::of(prop::collection::btree_set(1i64..=22, 0..22)),
+            -3i64..=3,
+        ),
         prop::collection::vec((any::<prop::sample::Index>(), 0u8..8), 0..3), // one-field edits
     )
         .prop_map(
@@ -221,7 +225,8 @@ fn case() -> impl Strategy<Value = Case> {
                     },
                     policy: Policy {
                         keep_on_leave: keep,
-                        accept_deletions: accept,
+                        accepted_removals: accept
+                            .map(|ids| ids.into_iter().map(PersonioId).collect()),
                         ..Policy::default()
                     },
                     today: day(today),
@@ -462,7 +467,11 @@ proptest! {
         prop_assert!(p.updates.iter().all(|u| !u.changes.is_empty()));
 
         let g = c.policy.deletion_guard;
-        let should_hold = !c.policy.accept_deletions
+        // Accepted: every removal is among those an admin reviewed.
+        let accepted = c.policy.accepted_removals.as_ref().is_some_and(|a| {
+            p.removals.iter().all(|r| a.contains(&r.personio_id))
+        });
+        let should_hold = !accepted
             && p.removals.len() >= g.min_people
             && p.removals.len() as f64 > g.max_fraction * c.directory.len() as f64;
         prop_assert_eq!(p.held.is_some(), should_hold);

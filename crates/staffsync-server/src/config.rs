@@ -20,6 +20,9 @@ pub struct ServerConfig {
     pub scheduler_poll: Duration,
     /// How long a claimed sync may run before another worker may take it over.
     pub lease: Duration,
+    /// `POST /api/v1/sync` within this time after the account's last full sync answers
+    /// 429 (each full sync authenticates with Personio, which allows few of those).
+    pub sync_request_cooldown: Duration,
     /// Syncs this process runs at once.
     pub max_concurrent_syncs: usize,
     /// Name of this process in leases (unique per process).
@@ -70,6 +73,7 @@ impl Default for ServerConfig {
             failing_after: 3,
             scheduler_poll: Duration::from_secs(5),
             lease: Duration::from_secs(15 * 60),
+            sync_request_cooldown: Duration::from_secs(60),
             max_concurrent_syncs: 4,
             instance_id: format!("staffsync-{}", uuid::Uuid::new_v4()),
             anonymity_threshold: 5,

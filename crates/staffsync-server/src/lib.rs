@@ -8,6 +8,7 @@
 //!   is behind trusted proxies);
 //! - [`web`] (admin web app), [`api`] (REST API), [`ops`] (health, metrics);
 //! - [`scheduler`]: the 12-hour cycle, retries, leases across processes;
+//! - [`lease`]: taking an account's lease outside the scheduler (no run without it);
 //! - [`realtime`] (date check, incremental polls) and [`webhooks`] (Personio's pushes):
 //!   targeted runs between full syncs.
 //!
@@ -21,6 +22,7 @@ pub mod clock;
 pub mod config;
 pub mod connect;
 pub mod http;
+pub mod lease;
 pub mod ops;
 pub mod realtime;
 pub mod scheduler;

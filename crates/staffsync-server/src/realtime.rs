@@ -10,18 +10,19 @@
 //!   records it returned (no further requests). Nothing changed ⇒ one request and no run
 //!   in the history.
 //!
-//! Every targeted run holds the account's lease (a "side lease", `Store::try_lease`) so
-//! it never overlaps a full sync or another targeted run, in this process or another;
-//! when the account is busy the step is skipped and tried again on a later tick. This
+//! Every targeted run holds the account's lease (a "side lease", `Store::try_lease`; the
+//! store starts no run without it) so it never overlaps a full sync or another targeted
+//! run, in this process or another; when the account is busy the step is skipped and
+//! tried again on a later tick. This
 //! module never changes a directory itself: it calls
 //! [`run_targeted`](crate::sync_job::run_targeted), which applies through the store.
 
+use crate::lease::{give_back, with_lease_renewal};
 use crate::state::AppState;
 use crate::sync_job::{SyncError, SyncOptions, SyncReport, TargetSource, run_targeted};
 use staffsync_core::PersonioId;
-use staffsync_store::{AccountId, RealtimeAccount, StoreError};
+use staffsync_store::{AccountId, Lease, RealtimeAccount, StoreError};
 use std::collections::BTreeSet;
-use std::future::Future;
 use time::OffsetDateTime;
 
 /// How far back an incremental poll looks before its watermark (clock skew, and
@@ -36,23 +37,14 @@ pub enum Leased<T> {
     Busy,
 }
 
-/// Runs `work` while holding `account`'s side lease; [`Leased::Busy`] without running it
-/// when the account is leased. The lease is given back afterwards, whatever happened.
-pub async fn with_side_lease<T>(
+/// Takes `account`'s side lease for a targeted run; `None` when someone holds it.
+pub async fn take_side_lease(
     state: &AppState,
     account: AccountId,
-    work: impl Future<Output = Result<T, SyncError>>,
-) -> Result<Leased<T>, SyncError> {
-    let owner = format!("{}:targeted", state.config.instance_id);
+) -> Result<Option<Lease>, SyncError> {
+    let holder = format!("{}:targeted", state.config.instance_id);
     let until = OffsetDateTime::now_utc() + state.config.lease;
-    if !state.store.try_lease(account, &owner, until).await? {
-        return Ok(Leased::Busy);
-    }
-    let out = work.await;
-    if let Err(e) = state.store.release_lease(account, &owner).await {
-        tracing::warn!(%account, error = %e, "could not give back a side lease");
-    }
-    out.map(Leased::Ran)
+    Ok(state.store.try_lease(account, &holder, until).await?)
 }
 
 /// A targeted run of `ids` for `account` under its side lease, with the account's cached
@@ -63,22 +55,33 @@ pub async fn run_targeted_now(
     ids: &BTreeSet<PersonioId>,
     source: TargetSource,
 ) -> Result<Leased<Option<SyncReport>>, SyncError> {
-    with_side_lease(state, account, targeted(state, account, ids, source)).await
+    let Some(lease) = take_side_lease(state, account).await? else {
+        return Ok(Leased::Busy);
+    };
+    let out = with_lease_renewal(
+        &state.store,
+        &lease,
+        state.config.lease,
+        targeted(state, &lease, ids, source),
+    )
+    .await;
+    give_back(&state.store, lease).await;
+    out.map(Leased::Ran)
 }
 
 async fn targeted(
     state: &AppState,
-    account: AccountId,
+    lease: &Lease,
     ids: &BTreeSet<PersonioId>,
     source: TargetSource,
 ) -> Result<Option<SyncReport>, SyncError> {
-    let (acct, client) = account_and_client(state, account).await?;
+    let (acct, client) = account_and_client(state, lease.account()).await?;
     let options = SyncOptions {
         today: Some(state.today_in(&acct.time_zone)?),
         unlimited_rate: !state.config.personio_rate_limit,
         ..SyncOptions::default()
     };
-    run_targeted(&state.store, &acct, &client, ids, source, &options).await
+    run_targeted(&state.store, lease, &acct, &client, ids, source, &options).await
 }
 
 async fn account_and_client(
@@ -173,6 +176,9 @@ pub async fn poll(state: &AppState, ra: &RealtimeAccount) -> Result<bool, SyncEr
         return Ok(false);
     }
     let account = ra.account_id;
+    let Some(lease) = take_side_lease(state, account).await? else {
+        return Ok(false);
+    };
     let work = async {
         let (acct, client) = account_and_client(state, account).await?;
         let started = OffsetDateTime::now_utc();
@@ -195,7 +201,7 @@ pub async fn poll(state: &AppState, ra: &RealtimeAccount) -> Result<bool, SyncEr
                 employees: listing.employees,
                 malformed: listing.malformed,
             };
-            run_targeted(&state.store, &acct, &client, &ids, source, &options).await?;
+            run_targeted(&state.store, &lease, &acct, &client, &ids, source, &options).await?;
         }
         state
             .store
@@ -203,8 +209,7 @@ pub async fn poll(state: &AppState, ra: &RealtimeAccount) -> Result<bool, SyncEr
             .await?;
         Ok(())
     };
-    Ok(matches!(
-        with_side_lease(state, account, work).await?,
-        Leased::Ran(())
-    ))
+    let out = with_lease_renewal(&state.store, &lease, state.config.lease, work).await;
+    give_back(&state.store, lease).await;
+    out.map(|()| true)
 }

@@ -18,10 +18,11 @@
 //! does not hold (the store refuses), and never change a directory itself: it calls
 //! [`run_sync`](crate::sync_job::run_sync), which applies only through the store.
 
+use crate::lease::with_lease_renewal;
 use crate::state::AppState;
 use crate::sync_job::{SyncError, SyncOptions, SyncReport, SyncResult, run_sync};
 use rand::Rng as _;
-use staffsync_store::{AccountId, ScheduleOutcome, StoreError};
+use staffsync_store::{AccountId, Lease, ScheduleOutcome, StoreError};
 use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -82,11 +83,12 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
                 continue;
             }
         };
-        for account in claimed {
+        for lease in claimed {
+            let account = lease.account();
             let Ok(permit) = slots.clone().try_acquire_owned() else {
                 // Cannot happen (only this loop takes permits); give the lease back.
                 tracing::warn!(%account, "no free slot for a claimed account");
-                release_unrun(&state, account).await;
+                release_unrun(&state, lease).await;
                 continue;
             };
             let state = state.clone();
@@ -98,7 +100,7 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
             running.spawn(
                 async move {
                     let _permit = permit;
-                    let _ = run_account_sync(&state, account).await;
+                    let _ = run_account_sync(&state, lease).await;
                 }
                 .instrument(span),
             );
@@ -124,29 +126,25 @@ fn log_join(done: Result<(), tokio::task::JoinError>) {
 }
 
 /// Gives back a lease without running (due again at once).
-async fn release_unrun(state: &AppState, account: AccountId) {
-    let owner = &state.config.instance_id;
+async fn release_unrun(state: &AppState, lease: Lease) {
+    let account = lease.account();
     let now = OffsetDateTime::now_utc();
     if let Err(e) = state
         .store
-        .release(account, owner, now, &ScheduleOutcome::Succeeded)
+        .release(lease, now, &ScheduleOutcome::Succeeded)
         .await
     {
         tracing::warn!(%account, error = %e, "could not give back a lease");
     }
 }
 
-/// Runs one scheduled sync of `account`, whose lease this process
-/// (`state.config.instance_id`) holds: loads the account, runs [`run_sync`] (accepting
-/// deletions when the schedule says so), renews the lease while it runs, then releases it
-/// with the next due time. Store errors around the run are logged; the sync's own
-/// outcome is returned.
-pub async fn run_account_sync(
-    state: &AppState,
-    account: AccountId,
-) -> Result<SyncReport, SyncError> {
+/// Runs one scheduled sync of the account whose `lease` this process holds: loads the
+/// account, runs [`run_sync`] (with the held run an admin accepted, when the schedule
+/// names one), renews the lease while it runs, then releases it with the next due time.
+/// Store errors around the run are logged; the sync's own outcome is returned.
+pub async fn run_account_sync(state: &AppState, lease: Lease) -> Result<SyncReport, SyncError> {
     let config = &state.config;
-    let owner = config.instance_id.as_str();
+    let account = lease.account();
     let schedule = match state.store.schedule(account).await {
         Ok(s) => s,
         Err(e) => {
@@ -155,7 +153,7 @@ pub async fn run_account_sync(
         }
     };
     let failures_before = schedule.as_ref().map_or(0, |s| s.consecutive_failures);
-    let accept_deletions = schedule.as_ref().is_some_and(|s| s.accept_deletions);
+    let accept_held = schedule.as_ref().and_then(|s| s.accept_run);
 
     let synced = async {
         let Some(acct) = state.store.account_by_id(account).await? else {
@@ -164,20 +162,20 @@ pub async fn run_account_sync(
             }));
         };
         let options = SyncOptions {
-            accept_deletions,
+            accept_held,
             unlimited_rate: !config.personio_rate_limit,
             ip_budget: state.ip_budget(),
             today: state.today_override(),
             ..SyncOptions::default()
         };
         let realtime_before = realtime_mode(state, account).await;
-        let report = run_sync(&state.store, &acct, &options, &|_, _| {}).await?;
+        let report = run_sync(&state.store, &lease, &acct, &options, &|_, _| {}).await?;
         if realtime_before && report.result == SyncResult::Applied {
             count_drift(state, account, &report).await;
         }
         Ok(report)
     };
-    let outcome = with_lease_renewal(state, account, synced).await;
+    let outcome = with_lease_renewal(&state.store, &lease, config.lease, synced).await;
 
     let now = OffsetDateTime::now_utc();
     let (next_run_at, schedule_outcome) = match &outcome {
@@ -205,7 +203,7 @@ pub async fn run_account_sync(
     };
     if let Err(e) = state
         .store
-        .release(account, owner, next_run_at, &schedule_outcome)
+        .release(lease, next_run_at, &schedule_outcome)
         .await
     {
         tracing::warn!(error = %e, "could not release the lease");
@@ -250,39 +248,6 @@ async fn count_drift(state: &AppState, account: AccountId, report: &SyncReport) 
         tracing::warn!(%account, drift, partial_runs = partial, "full reconciliation found changes the real-time path missed");
     } else {
         tracing::info!(%account, partial_runs = partial, "full reconciliation found no drift");
-    }
-}
-
-/// Drives `work` while renewing `account`'s lease every third of the lease time.
-async fn with_lease_renewal<T>(
-    state: &AppState,
-    account: AccountId,
-    work: impl std::future::Future<Output = T>,
-) -> T {
-    let lease = state.config.lease;
-    let every = (lease / 3).max(Duration::from_millis(50));
-    let renew = async {
-        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
-        loop {
-            tick.tick().await;
-            let until = OffsetDateTime::now_utc() + lease;
-            match state
-                .store
-                .renew_lease(account, &state.config.instance_id, until)
-                .await
-            {
-                Ok(true) => tracing::debug!("lease renewed"),
-                // Another process took the account over. Its start_run interrupts this
-                // run, so this run can no longer apply; let it end on its own.
-                Ok(false) => tracing::warn!("lease lost while syncing"),
-                Err(e) => tracing::warn!(error = %e, "could not renew the lease"),
-            }
-        }
-    };
-    tokio::pin!(work);
-    tokio::select! {
-        out = &mut work => out,
-        never = renew => match never {},
     }
 }
 

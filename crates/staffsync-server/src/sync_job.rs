@@ -1,9 +1,16 @@
 //! One sync run for one account: fetch from Personio → plan → apply (or hold, or preview).
 //!
-//! Every run is recorded in the store, whatever its outcome. This module must never change
-//! the directory except through `Store::apply_plan` with a plan that is not held, and must
-//! never remove anyone on the strength of an incomplete or failed fetch: a fetch error ends
-//! the run as failed before the planner is even asked. Each run is counted in the metrics
+//! Every run is recorded in the store, whatever its outcome, and runs only with the
+//! account's [`Lease`] in hand (the store will not start a run without it). This module
+//! must never change the directory except through `Store::apply_plan` with a plan that is
+//! not held, and must never remove anyone on the strength of an incomplete or failed
+//! fetch: a fetch error ends the run as failed before the planner is even asked, and so
+//! does a credential that can no longer read a mandatory attribute (applying what it
+//! lists would blank that field for everybody).
+//!
+//! Removals beyond the deletion guard go through only when an admin accepted a held run
+//! ([`SyncOptions::accept_held`]) and every removal of the new plan is among the ones
+//! that held run showed; otherwise the run is held again, for a new review. Each run is counted in the metrics
 //! of [`ops`](crate::ops) (result, duration, changes, Personio requests and 429s).
 //!
 //! Besides full runs ([`run_sync`]) there are targeted runs ([`run_targeted`]) for a few
@@ -18,7 +25,7 @@ use serde::Serialize;
 use staffsync_core::{
     MalformedEmployee, PersonioId, Plan, Policy, Snapshot, SourceEmployee, planner,
 };
-use staffsync_store::{Account, RunId, RunKind, RunStatus, Store, StoreError};
+use staffsync_store::{Account, Lease, RunId, RunKind, RunStatus, Store, StoreError};
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 use time::{Date, OffsetDateTime};
@@ -28,8 +35,10 @@ use time::{Date, OffsetDateTime};
 pub struct SyncOptions {
     /// Plan and record the plan, change nothing.
     pub dry_run: bool,
-    /// The admin confirmed that this run may remove more people than the deletion guard allows.
-    pub accept_deletions: bool,
+    /// The held run whose removals an admin reviewed and accepted: this run may remove
+    /// those people (and no one else) beyond the deletion guard. Void when that run is no
+    /// longer `held` (a newer run superseded it, or it was rejected).
+    pub accept_held: Option<RunId>,
     /// Overrides "today" (tests, and replaying a day). Default: today in the account's zone.
     pub today: Option<Date>,
     /// Overrides the client's pacing (benchmarks against a simulator without limits).
@@ -72,21 +81,28 @@ pub enum SyncError {
     BadUrl(String),
     #[error("unknown Personio API version stored for this account: {0:?}")]
     BadApiVersion(String),
+    #[error("the lease passed in is for account {lease}, not for account {account}")]
+    WrongLease { lease: String, account: String },
 }
 
 /// Progress of the fetch, for a progress bar: (employees read so far, total when known).
 pub type ProgressFn<'a> = &'a (dyn Fn(usize, Option<usize>) + Send + Sync);
 
-/// Runs one sync for `account`, recording it as a run in the store.
+/// Runs one sync for `account`, whose `lease` the caller holds, recording it as a run in
+/// the store.
 #[tracing::instrument(skip_all, fields(account = %account.slug, run_id = tracing::field::Empty))]
 pub async fn run_sync(
     store: &Store,
+    lease: &Lease,
     account: &Account,
     options: &SyncOptions,
     progress: ProgressFn<'_>,
 ) -> Result<SyncReport, SyncError> {
     let started = std::time::Instant::now();
-    let outcome = run_recorded(store, account, options, progress).await;
+    let outcome = match check_lease(lease, account) {
+        Ok(()) => run_recorded(store, lease, account, options, progress).await,
+        Err(e) => Err(e),
+    };
     record_metrics(&outcome, started.elapsed());
     outcome
 }
@@ -116,8 +132,58 @@ fn record_metrics(outcome: &Result<SyncReport, SyncError>, elapsed: std::time::D
     }
 }
 
+fn check_lease(lease: &Lease, account: &Account) -> Result<(), SyncError> {
+    if lease.account() == account.id {
+        return Ok(());
+    }
+    Err(SyncError::WrongLease {
+        lease: lease.account().to_string(),
+        account: account.slug.to_string(),
+    })
+}
+
+/// The removals an admin accepted with `options.accept_held`, if that run is still held.
+async fn accepted_removals(
+    store: &Store,
+    account: &Account,
+    options: &SyncOptions,
+) -> Result<Option<BTreeSet<PersonioId>>, SyncError> {
+    let Some(run) = options.accept_held else {
+        return Ok(None);
+    };
+    let removals = store.held_removals(account.id, run).await?;
+    if removals.is_none() {
+        tracing::warn!(
+            held_run = run.0,
+            "the accepted run is no longer held (superseded or rejected): its acceptance does not apply"
+        );
+    }
+    Ok(removals)
+}
+
+/// After a run that applied with an acceptance: the held run it accepted is `accepted`.
+async fn mark_accepted(store: &Store, account: &Account, options: &SyncOptions) {
+    let Some(held) = options.accept_held else {
+        return;
+    };
+    for from in [RunStatus::Superseded, RunStatus::Held] {
+        match store
+            .set_run_status(account.id, held, from, RunStatus::Accepted)
+            .await
+        {
+            Ok(true) => return,
+            Ok(false) => {}
+            Err(e) => {
+                tracing::warn!(held_run = held.0, error = %e, "could not mark the held run accepted");
+                return;
+            }
+        }
+    }
+}
+
 async fn run_recorded(
     store: &Store,
+    lease: &Lease,
     account: &Account,
     options: &SyncOptions,
     progress: ProgressFn<'_>,
@@ -132,7 +198,7 @@ async fn run_recorded(
         RunKind::Full
     };
     let fetch_started = OffsetDateTime::now_utc();
-    let run_id = store.start_run(account.id, kind).await?;
+    let run_id = store.start_run(lease, kind).await?;
     tracing::Span::current().record("run_id", run_id.0);
 
     let outcome = fetch_and_plan(store, account, &connection, options, progress).await;
@@ -175,6 +241,7 @@ async fn run_recorded(
         store
             .set_last_incremental_at(account.id, fetch_started)
             .await?;
+        mark_accepted(store, account, options).await;
         SyncResult::Applied
     };
     tracing::info!(
@@ -230,13 +297,16 @@ async fn fetch_and_plan(
         options.unlimited_rate,
         options.ip_budget.as_ref(),
     )?;
-    let readable: BTreeSet<String> = client
-        .attributes()
-        .await?
-        .into_iter()
-        .map(|a| a.key)
-        .collect();
-    let (today, policy) = today_and_policy(account, options)?;
+    let attributes = client.attributes().await?;
+    let keys: Vec<String> = attributes.iter().map(|a| a.key.clone()).collect();
+    if keys != connection.readable_attributes {
+        // Shown on the Integration page: the admin sees which tick went missing.
+        store.set_readable_attributes(account.id, &keys).await?;
+    }
+    personio::check_mandatory(&attributes)?;
+    let readable: BTreeSet<String> = keys.into_iter().collect();
+    let accepted = accepted_removals(store, account, options).await?;
+    let (today, policy) = today_and_policy(account, options, accepted)?;
     // Each record is prepared for the planner as its page arrives and the raw record is
     // dropped, so the listing is never held twice (raw and normalized). Once the stored
     // directory is in, each record is also compared with it: an unchanged person's record
@@ -288,15 +358,29 @@ async fn fetch_and_plan(
     ))
 }
 
+/// The attributes the credential may read now, checked: a mandatory attribute that is
+/// no longer readable (un-ticked in Personio) fails the run before anything is planned,
+/// naming the attribute and where to tick it. Recommended ones only warn (the planner
+/// says which rules they weaken).
+async fn readable_mandatory(client: &Client) -> Result<BTreeSet<String>, SyncError> {
+    let attributes = client.attributes().await?;
+    personio::check_mandatory(&attributes)?;
+    Ok(attributes.into_iter().map(|a| a.key).collect())
+}
+
 /// The run's "today" (the override, else the date in the account's zone) and policy (the
-/// account's, with this run's acceptance of deletions).
-fn today_and_policy(account: &Account, options: &SyncOptions) -> Result<(Date, Policy), SyncError> {
+/// account's, with the removals an admin accepted for this run).
+fn today_and_policy(
+    account: &Account,
+    options: &SyncOptions,
+    accepted_removals: Option<BTreeSet<PersonioId>>,
+) -> Result<(Date, Policy), SyncError> {
     let today = match options.today {
         Some(d) => d,
         None => clock::date_in(&account.time_zone, OffsetDateTime::now_utc())?,
     };
     let policy = Policy {
-        accept_deletions: options.accept_deletions,
+        accepted_removals,
         ..account.policy.clone()
     };
     Ok((today, policy))
@@ -317,14 +401,17 @@ pub enum TargetSource {
     },
 }
 
-/// Runs a targeted sync of `ids` for `account` (see [`TargetSource`]), recording it as a
-/// run: the planner sees only these people ([`Snapshot::scope`]); everyone else stays as
-/// they are. The deletion guard applies as in a full run (a held targeted run changes
-/// nothing). `client` is the account's (cached) Personio client; `options.today`
-/// overrides today, `options.dry_run` is not supported (ignored).
+/// Runs a targeted sync of `ids` for `account`, whose `lease` the caller holds (see
+/// [`TargetSource`]), recording it as a run: the planner sees only these people
+/// ([`Snapshot::scope`]); everyone else stays as they are. The mandatory attributes are
+/// checked first, as in a full run. The deletion guard applies as in a full run (a held
+/// targeted run changes nothing). `client` is the account's (cached) Personio client;
+/// `options.today` overrides today, `options.dry_run` and `options.accept_held` are not
+/// supported (ignored).
 #[tracing::instrument(skip_all, fields(account = %account.slug, people = ids.len(), run_id = tracing::field::Empty))]
 pub async fn run_targeted(
     store: &Store,
+    lease: &Lease,
     account: &Account,
     client: &Client,
     ids: &BTreeSet<PersonioId>,
@@ -332,7 +419,10 @@ pub async fn run_targeted(
     options: &SyncOptions,
 ) -> Result<Option<SyncReport>, SyncError> {
     let started = std::time::Instant::now();
-    let outcome = targeted_recorded(store, account, client, ids, source, options).await;
+    let outcome = match check_lease(lease, account) {
+        Ok(()) => targeted_recorded(store, lease, account, client, ids, source, options).await,
+        Err(e) => Err(e),
+    };
     match &outcome {
         Ok(Some(report)) => record_metrics(&Ok(report.clone()), started.elapsed()),
         Ok(None) => {}
@@ -346,23 +436,25 @@ pub async fn run_targeted(
 
 async fn targeted_recorded(
     store: &Store,
+    lease: &Lease,
     account: &Account,
     client: &Client,
     ids: &BTreeSet<PersonioId>,
     source: TargetSource,
     options: &SyncOptions,
 ) -> Result<Option<SyncReport>, SyncError> {
-    let connection = store
-        .connection(account.id)
-        .await?
-        .ok_or_else(|| SyncError::NotConnected(account.slug.to_string()))?;
-    let (today, policy) = today_and_policy(account, options)?;
-    let readable: BTreeSet<String> = connection.readable_attributes.iter().cloned().collect();
+    if store.connection(account.id).await?.is_none() {
+        return Err(SyncError::NotConnected(account.slug.to_string()));
+    }
+    let (today, policy) = today_and_policy(account, options, None)?;
     let (kind, run_id, snapshot) = match source {
         TargetSource::Records {
             employees,
             malformed,
         } => {
+            // Unrecorded if this fails: polls leave no trace unless they change something
+            // (the failure is logged and the poll retried on a later tick).
+            let readable = readable_mandatory(client).await?;
             let scope: BTreeSet<PersonioId> = employees
                 .iter()
                 .map(|e| e.id)
@@ -380,13 +472,17 @@ async fn targeted_recorded(
             (RunKind::Incremental, None, snapshot)
         }
         TargetSource::Fetch => {
-            let run_id = store.start_run(account.id, RunKind::Targeted).await?;
+            let run_id = store.start_run(lease, RunKind::Targeted).await?;
             tracing::Span::current().record("run_id", run_id.0);
             let wanted: Vec<PersonioId> = ids.iter().copied().collect();
-            let fetched = match sendable(client.fetch_people(&wanted)).await {
+            let fetched = async {
+                let readable = readable_mandatory(client).await?;
+                let fetched = sendable(client.fetch_people(&wanted)).await?;
+                Ok::<_, SyncError>((readable, fetched))
+            };
+            let (readable, fetched) = match fetched.await {
                 Ok(f) => f,
                 Err(e) => {
-                    let e = SyncError::from(e);
                     store
                         .finish_run(run_id, RunStatus::Failed, None, Some(&e.to_string()))
                         .await?;
@@ -424,7 +520,7 @@ async fn targeted_recorded(
             return Ok(None);
         }
         None => {
-            let r = store.start_run(account.id, kind).await?;
+            let r = store.start_run(lease, kind).await?;
             tracing::Span::current().record("run_id", r.0);
             r
         }

@@ -283,7 +283,7 @@ async fn drain(state: AppState, account: AccountId) {
     tokio::time::sleep(debounce).await;
     let work = state.inbox.take(account);
     if work.full
-        && let Err(e) = state.store.request_sync(account, false).await
+        && let Err(e) = state.store.request_sync(account, None).await
     {
         tracing::warn!(%account, error = %e, "webhook: could not request a full sync");
     }

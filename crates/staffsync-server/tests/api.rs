@@ -84,9 +84,14 @@ async fn sync(store: &Store, t: &Tenant) {
         unlimited_rate: true,
         ..Default::default()
     };
-    staffsync_server::run_sync(store, &t.account, &options, &|_, _| {})
+    let wait = std::time::Duration::from_secs(60);
+    let lease = staffsync_server::lease::acquire(store, t.account.id, "test", wait, wait)
+        .await
+        .expect("lease");
+    staffsync_server::run_sync(store, &lease, &t.account, &options, &|_, _| {})
         .await
         .expect("sync runs");
+    staffsync_server::lease::give_back(store, lease).await;
 }
 
 impl World {
@@ -1245,6 +1250,10 @@ async fn post_sync_queues_a_run_now() {
     let (status, v) = w.send(Method::POST, "/sync", Some(&w.a.token), None).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{v}");
     assert_eq!(v, json!({"queued": true}));
+    // Asked again while it is queued: the same one, not a second.
+    let (status, again) = w.send(Method::POST, "/sync", Some(&w.a.token), None).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{again}");
+    assert_eq!(again, json!({"queued": true, "already_queued": true}));
     let schedule = w
         .store
         .schedule(w.a.account.id)
@@ -1253,15 +1262,55 @@ async fn post_sync_queues_a_run_now() {
         .expect("a connected account has a schedule");
     assert!(schedule.next_run_at <= time::OffsetDateTime::now_utc());
     assert!(schedule.next_run_at >= before - time::Duration::seconds(1));
-    assert!(
-        !schedule.accept_deletions,
-        "the API never accepts deletions"
-    );
+    assert_eq!(schedule.accept_run, None, "the API never accepts deletions");
+
     // B's schedule is not touched by A's request.
     let b_after = w.store.schedule(w.b.account.id).await.expect("schedule");
     assert_eq!(
         b_before.map(|s| s.next_run_at),
         b_after.map(|s| s.next_run_at)
+    );
+
+    // Once that sync has run, asking again within a minute is refused (429, Retry-After):
+    // each full sync costs a Personio authentication, of which Personio allows few.
+    let now = time::OffsetDateTime::now_utc();
+    let claimed = w
+        .store
+        .claim_due("test", now, now + time::Duration::seconds(60), 10)
+        .await
+        .expect("claim");
+    assert!(claimed.iter().any(|l| l.account() == w.a.account.id));
+    for lease in claimed {
+        w.store
+            .release(
+                lease,
+                now + time::Duration::hours(1),
+                &staffsync_store::ScheduleOutcome::Succeeded,
+            )
+            .await
+            .expect("release");
+    }
+    let r = w
+        .http
+        .post(format!("{}/sync", w.base))
+        .bearer_auth(&w.a.token)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = r.headers()["retry-after"]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("seconds");
+    assert!((1..=60).contains(&wait), "{wait}");
+    let v: Value = r.json().await.expect("json");
+    assert_eq!(v["error"]["code"], "too_many_requests", "{v}");
+    let schedule = w.store.schedule(w.a.account.id).await.expect("schedule");
+    assert_eq!(
+        schedule.and_then(|s| s.requested_at),
+        None,
+        "nothing queued"
     );
 
     // An account without a Personio connection: 409.

@@ -9,7 +9,7 @@ use personio_sim::{Fault, SimConfig, SimHandle};
 use secrecy::SecretString;
 use staffsync_core::AccountSlug;
 use staffsync_server::{AppState, ServerConfig};
-use staffsync_store::{AccountId, RunStatus, RunSummary, Store, StoreConfig};
+use staffsync_store::{AccountId, RunKind, RunStatus, RunSummary, Store, StoreConfig};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -209,14 +209,7 @@ async fn a_connected_account_syncs_once_by_itself_and_ops_endpoints_answer() {
         run.created
     );
 
-    let metrics = http
-        .get(server.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = page_of(&http, &server, "/metrics").await;
     for name in [
         "staffsync_syncs_total{result=\"applied\"}",
         "staffsync_sync_duration_seconds_bucket",
@@ -316,4 +309,311 @@ async fn stopping_waits_for_the_running_sync() {
     );
     let s = w.store.schedule(w.account).await.unwrap().unwrap();
     assert_eq!(s.lease_owner, None, "the lease was released");
+}
+
+// ---------------------------------------------------------------- issue 14: safety
+
+/// The last run of the account after `after` that is no longer running.
+async fn finished_after(w: &World, after: Option<staffsync_store::RunId>) -> Option<RunSummary> {
+    w.runs()
+        .await
+        .into_iter()
+        .find(|r| Some(r.id) > after && r.status != RunStatus::Running && r.kind == RunKind::Full)
+}
+
+async fn remove_in_personio(w: &World, http: &reqwest::Client, ids: &[i64]) {
+    for id in ids {
+        let r = http
+            .delete(format!("{}/_sim/employees/{id}", w.sim.base_url()))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{}", r.status());
+    }
+}
+
+/// Logs in as the account's admin (created here) and returns a client with the session.
+async fn admin_session(w: &World, server: &Server) -> reqwest::Client {
+    let hash = staffsync_server::auth::hash_password(ADMIN_PASSWORD).unwrap();
+    w.store
+        .create_admin(w.account, "admin@acme.example", &hash)
+        .await
+        .unwrap();
+    let c = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let html = page_of(&c, server, "/login").await;
+    let r = c
+        .post(server.url("/login"))
+        .form(&[
+            ("csrf", csrf_of(&html).as_str()),
+            ("email", "admin@acme.example"),
+            ("password", ADMIN_PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "login");
+    c
+}
+
+const ADMIN_PASSWORD: &str = "a-long-enough-password";
+
+/// The HTML of `path` as `c` sees it.
+async fn page_of(c: &reqwest::Client, server: &Server, path: &str) -> String {
+    let r = c.get(server.url(path)).send().await.unwrap();
+    r.text().await.unwrap()
+}
+
+fn csrf_of(html: &str) -> String {
+    let start = html.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
+    let len = html[start..].find('"').expect("end of the csrf value");
+    html[start..start + len].to_owned()
+}
+
+/// Posts the Integration page's "accept" for `run` as the admin.
+async fn accept_in_web(c: &reqwest::Client, server: &Server, run: staffsync_store::RunId) {
+    let html = page_of(c, server, "/integration").await;
+    let r = c
+        .post(server.url(&format!("/integration/held/{}/accept", run.0)))
+        .form(&[("csrf", csrf_of(&html).as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "accept answers with a redirect");
+}
+
+/// Issue 14, finding 1: accepting a held run binds to what was shown. 15 of about 45
+/// people disappear and the run is held; 5 more disappear before the admin accepts; the run
+/// after the acceptance removes nobody and is held again (20 ≠ the 15 reviewed); the
+/// superseded review can no longer be accepted; accepting the new review removes the 20.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accepting_a_held_run_removes_only_what_was_reviewed() {
+    let w = world(50, 0).await;
+    w.connect().await;
+    let server = start(&w.store, config("review")).await;
+    let http = reqwest::Client::new();
+    let limit = Duration::from_secs(60);
+    let first = wait_for("the first sync", limit, || finished_after(&w, None)).await;
+    assert_eq!(first.status, RunStatus::Applied);
+    let size = usize::try_from(first.created).unwrap();
+    assert!(size > 30, "{size}");
+    let ids: Vec<i64> = w
+        .store
+        .directory(w.account)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.personio_id.0)
+        .collect();
+
+    remove_in_personio(&w, &http, &ids[..15]).await;
+    w.store.request_sync(w.account, None).await.unwrap();
+    let held = wait_for("the held run", limit, || finished_after(&w, Some(first.id))).await;
+    assert_eq!((held.status, held.removed), (RunStatus::Held, 15));
+
+    // Before the admin clicks "accept", 5 more people disappear from Personio.
+    remove_in_personio(&w, &http, &ids[15..20]).await;
+    let admin = admin_session(&w, &server).await;
+    accept_in_web(&admin, &server, held.id).await;
+    let again = wait_for("the run after the acceptance", limit, || {
+        finished_after(&w, Some(held.id))
+    })
+    .await;
+    assert_eq!(
+        (again.status, again.removed),
+        (RunStatus::Held, 20),
+        "20 removals were not all reviewed: held again for a new review"
+    );
+    assert_eq!(w.store.directory(w.account).await.unwrap().len(), size);
+    let old = w.store.run(w.account, held.id).await.unwrap().unwrap();
+    assert_eq!(old.status, RunStatus::Superseded);
+
+    // The superseded review can no longer be accepted.
+    accept_in_web(&admin, &server, held.id).await;
+    let schedule = w.store.schedule(w.account).await.unwrap().unwrap();
+    assert_eq!(schedule.accept_run, None, "no acceptance recorded");
+    assert_eq!(schedule.requested_at, None, "no sync requested");
+
+    // Accepting the current review removes exactly the 20 it showed.
+    accept_in_web(&admin, &server, again.id).await;
+    let applied = wait_for("the accepted run", limit, || {
+        finished_after(&w, Some(again.id))
+    })
+    .await;
+    assert_eq!((applied.status, applied.removed), (RunStatus::Applied, 20));
+    assert_eq!(w.store.directory(w.account).await.unwrap().len(), size - 20);
+    // Marked right after the apply, in the same sync.
+    wait_for("the review marked accepted", limit, || async {
+        let run = w.store.run(w.account, again.id).await.unwrap().unwrap();
+        (run.status == RunStatus::Accepted).then_some(())
+    })
+    .await;
+    server.stop().await;
+}
+
+/// Issue 14, finding 2: a mandatory attribute that is no longer readable fails the run
+/// (full and targeted), names the attribute and where to tick it, and changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mandatory_attribute_that_is_no_longer_readable_fails_the_run() {
+    let w = world(40, 0).await;
+    w.connect().await;
+    let server = start(&w.store, config("mandatory")).await;
+    let limit = Duration::from_secs(60);
+    let first = wait_for("the first sync", limit, || finished_after(&w, None)).await;
+    assert_eq!(first.status, RunStatus::Applied);
+    let before = w.store.directory(w.account).await.unwrap();
+    let groups_before = w.store.groups(w.account).await.unwrap();
+    assert!(before.iter().filter(|e| e.department.is_some()).count() > 30);
+
+    // Someone un-ticks "department" for the credential in Personio.
+    let all: Vec<String> = [
+        "first_name",
+        "last_name",
+        "email",
+        "gender",
+        "status",
+        "position",
+        "employment_type",
+        "hire_date",
+        "termination_date",
+        "office",
+        "team",
+        "subcompany",
+        "supervisor",
+        "cost_centers",
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .collect();
+    w.sim.set_readable(Some(all)).unwrap();
+    w.store.request_sync(w.account, None).await.unwrap();
+    let failed = wait_for("the failed run", limit, || {
+        finished_after(&w, Some(first.id))
+    })
+    .await;
+    assert_eq!(failed.status, RunStatus::Failed);
+    let error = failed.error.unwrap_or_default();
+    assert!(error.contains("department"), "{error}");
+    assert!(
+        error.contains("API credentials"),
+        "says where to tick it: {error}"
+    );
+    assert_eq!(w.store.directory(w.account).await.unwrap(), before);
+    assert_eq!(w.store.groups(w.account).await.unwrap(), groups_before);
+    // The schedule records the failure when the lease is released, just after the run.
+    wait_for("the failure on the schedule", limit, || async {
+        let s = w.store.schedule(w.account).await.unwrap().unwrap();
+        s.last_error.filter(|e| e.contains("department"))
+    })
+    .await;
+    // The Integration page's attribute table shows the missing tick.
+    let connection = w.store.connection(w.account).await.unwrap().unwrap();
+    assert!(
+        !connection
+            .readable_attributes
+            .contains(&"department".to_owned())
+    );
+    assert!(connection.readable_attributes.contains(&"email".to_owned()));
+
+    // A targeted run (a webhook's, the date check's) is refused the same way.
+    server.stop().await;
+    let state = AppState::new(w.store.clone(), config("mandatory-2"));
+    let one = [before[0].personio_id].into_iter().collect();
+    let err = staffsync_server::realtime::run_targeted_now(
+        &state,
+        w.account,
+        &one,
+        staffsync_server::TargetSource::Fetch,
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("department"), "{err}");
+    assert_eq!(w.store.directory(w.account).await.unwrap(), before);
+}
+
+/// Issue 14, finding 6: a run needs the account's lease. While one worker holds it (a
+/// sync in progress), another cannot take it, waits only as long as it was told, and
+/// the running run is not interrupted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_writer_waits_or_refuses_and_never_interrupts() {
+    let w = world(10, 0).await;
+    w.connect().await;
+    let lease_len = Duration::from_secs(60);
+    let first =
+        staffsync_server::lease::acquire(&w.store, w.account, "server", lease_len, lease_len)
+            .await
+            .unwrap();
+    let running = w.store.start_run(&first, RunKind::Full).await.unwrap();
+
+    let err = staffsync_server::lease::acquire(
+        &w.store,
+        w.account,
+        "cli",
+        lease_len,
+        Duration::from_millis(600),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, staffsync_server::lease::LeaseError::Busy { .. }),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string()
+            .contains("another sync of this account is running"),
+        "{err}"
+    );
+    let run = w.store.run(w.account, running).await.unwrap().unwrap();
+    assert_eq!(run.status, RunStatus::Running, "not interrupted");
+
+    // The web app's preview ("Änderungen anzeigen") is a run too: refused while busy.
+    let server = start(
+        &w.store,
+        ServerConfig {
+            run_scheduler: false,
+            ..config("writer")
+        },
+    )
+    .await;
+    let admin = admin_session(&w, &server).await;
+    let html = page_of(&admin, &server, "/integration").await;
+    let r = admin
+        .post(server.url("/integration/preview"))
+        .form(&[("csrf", csrf_of(&html).as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        303,
+        "back to the Integration page with a message"
+    );
+    let page = page_of(&admin, &server, "/integration").await;
+    assert!(page.contains("Gerade läuft eine Synchronisation"), "{page}");
+    let run = w.store.run(w.account, running).await.unwrap().unwrap();
+    assert_eq!(
+        run.status,
+        RunStatus::Running,
+        "not interrupted by the preview"
+    );
+    assert_eq!(w.runs().await.len(), 1, "the preview started no run");
+    server.stop().await;
+
+    // Once the first worker is done, the second gets the lease (it was waiting).
+    let store = w.store.clone();
+    let account = w.account;
+    let waiter = tokio::spawn(async move {
+        staffsync_server::lease::acquire(&store, account, "cli", lease_len, lease_len).await
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !waiter.is_finished(),
+        "still waiting while the lease is held"
+    );
+    assert!(w.store.release_lease(first).await.unwrap());
+    let second = waiter.await.unwrap().unwrap();
+    assert!(second.owner().starts_with("cli/"));
 }

@@ -1,7 +1,7 @@
 //! Customer accounts and their sync policy.
 //!
-//! The policy is stored as JSON. `accept_deletions` is a per-run confirmation, never a
-//! standing setting: it is always stored as `false`, whatever the caller passes.
+//! The policy is stored as JSON. `accepted_removals` is a per-run confirmation, never a
+//! standing setting: it is never stored (`#[serde(skip)]`), whatever the caller passes.
 
 use crate::error::{Result, StoreError, is_unique_violation};
 use crate::sql::{from_json, now, parse_ts, to_json, ts};
@@ -27,9 +27,7 @@ pub struct Account {
 const COLUMNS: &str = "id, slug, name, time_zone, policy, created_at";
 
 fn stored_policy(policy: &Policy) -> Result<String> {
-    let mut p = policy.clone();
-    p.accept_deletions = false;
-    to_json(&p)
+    to_json(policy)
 }
 
 fn account_from_row(row: &AnyRow) -> Result<Account> {
@@ -110,7 +108,7 @@ impl Store {
         Ok(accounts)
     }
 
-    /// Replaces the account's policy (with `accept_deletions` forced to `false`).
+    /// Replaces the account's policy (never with its `accepted_removals`).
     pub async fn set_policy(&self, account: AccountId, policy: &Policy) -> Result<()> {
         let done = sqlx::query("UPDATE accounts SET policy = $1 WHERE id = $2")
             .bind(stored_policy(policy)?)

@@ -77,6 +77,24 @@ impl Store {
         Ok(())
     }
 
+    /// Records what the credential may read now (a full run reads `/attributes` every
+    /// time), so the Integration page shows an attribute someone un-ticked in Personio.
+    /// `false` when the account has no connection. Leaves `connected_at` (the client
+    /// cache's key) alone.
+    pub async fn set_readable_attributes(
+        &self,
+        account: AccountId,
+        readable: &[String],
+    ) -> Result<bool> {
+        let done =
+            sqlx::query("UPDATE connections SET readable_attributes = $1 WHERE account_id = $2")
+                .bind(to_json(&readable)?)
+                .bind(account.0)
+                .execute(&self.pool)
+                .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
     /// The account's connection with the secret decrypted; `Crypto` with the wrong key.
     pub async fn connection(&self, account: AccountId) -> Result<Option<Connection>> {
         let row = sqlx::query(

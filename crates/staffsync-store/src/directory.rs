@@ -371,6 +371,10 @@ impl Store {
                 "run {run} is a {kind} run and cannot apply a plan"
             )));
         }
+        if kind == RunKind::Full {
+            // A full run applied: what older held runs showed is out of date.
+            crate::runs::supersede_held_before(&mut tx, account, run).await?;
+        }
 
         // Removals: their memberships first (no foreign key cascades them, see migration
         // 0004), then the people; feedback keeps its snapshot but loses its author
@@ -527,7 +531,7 @@ impl Store {
             "UPDATE run_changes SET detail = NULL \
              WHERE account_id = $1 AND detail IS NOT NULL AND run_id IN \
                (SELECT id FROM sync_runs WHERE account_id = $1 AND id < $2 \
-                AND status IN ('dry_run', 'held', 'rejected', 'failed'))",
+                AND status IN ('dry_run', 'held', 'rejected', 'failed', 'superseded', 'accepted'))",
         )
         .bind(account.0)
         .bind(run.0)

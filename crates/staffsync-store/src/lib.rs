@@ -9,8 +9,9 @@
 //!
 //! Besides the directory and its runs, the store keeps the service's state: admins,
 //! web sessions and API token digests (`admins`), and the per-account sync schedule with
-//! its cross-process leases (`schedule`), and the state of near-real-time sync: webhooks,
-//! watermarks, known future hires and side leases for targeted runs (`realtime`).
+//! its cross-process leases (`schedule`, `lease`: no run starts without the account's
+//! [`Lease`]), and the state of near-real-time sync: webhooks, watermarks and known
+//! future hires (`realtime`).
 //!
 //! Rules every module here keeps:
 //! - every query is scoped by `account_id`: an account can never see another's data;
@@ -28,6 +29,7 @@ mod directory;
 mod error;
 mod feedback;
 mod fs;
+mod lease;
 mod open;
 mod realtime;
 mod runs;
@@ -40,6 +42,7 @@ pub use connections::{Connection, NewConnection};
 pub use directory::GroupSummary;
 pub use error::{Result, StoreError};
 pub use feedback::Feedback;
+pub use lease::{Lease, LeaseHolder};
 pub use open::{Backend, SQLITE_FILE, Store, StoreConfig};
 pub use realtime::{RealtimeAccount, SyncState, Webhook};
 pub use runs::{RunChange, RunKind, RunStatus, RunSummary};

@@ -10,7 +10,7 @@
 //! webhook deliveries is not stored here: the server keeps it in memory per process.
 
 use crate::error::{Result, StoreError};
-use crate::sql::{now, parse_opt_ts, ts};
+use crate::sql::{parse_opt_ts, ts};
 use crate::{AccountId, Store};
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::Serialize;
@@ -208,44 +208,6 @@ impl Store {
                 Ok((PersonioId(row.try_get("personio_id")?), day))
             })
             .collect()
-    }
-
-    /// Takes the account's lease for a short job outside the schedule (a targeted run),
-    /// if nobody holds it (or it expired). Unlike `claim_due` it ignores the due time and
-    /// leaves the schedule as it is. `false` when someone else holds it.
-    pub async fn try_lease(
-        &self,
-        account: AccountId,
-        owner: &str,
-        lease_until: OffsetDateTime,
-    ) -> Result<bool> {
-        let at = ts(now());
-        let done = sqlx::query(
-            "UPDATE schedules SET lease_owner = $1, lease_expires_at = $2 \
-             WHERE account_id = $3 AND (lease_owner IS NULL OR lease_expires_at IS NULL \
-               OR lease_expires_at <= $4)",
-        )
-        .bind(owner)
-        .bind(ts(lease_until))
-        .bind(account.0)
-        .bind(at)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() > 0)
-    }
-
-    /// Gives back a lease taken with [`Store::try_lease`] without touching the schedule;
-    /// `false` when `owner` does not hold it.
-    pub async fn release_lease(&self, account: AccountId, owner: &str) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE schedules SET lease_owner = NULL, lease_expires_at = NULL \
-             WHERE account_id = $1 AND lease_owner = $2",
-        )
-        .bind(account.0)
-        .bind(owner)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() > 0)
     }
 
     /// Applied targeted or incremental runs of the account after its last applied full

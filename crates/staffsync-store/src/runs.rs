@@ -11,12 +11,12 @@
 
 use crate::error::{Result, StoreError};
 use crate::sql::{BATCH_ROWS, from_json, now, parse_opt_ts, parse_ts, to_json, ts, values_list};
-use crate::{AccountId, Backend, RunId, Store};
+use crate::{AccountId, Backend, Lease, RunId, Store};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row as _};
 use staffsync_core::{Hold, PersonioId, Plan, Warning};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use time::OffsetDateTime;
 
@@ -77,10 +77,15 @@ pub enum RunStatus {
     Interrupted,
     /// A held run that an admin rejected (it will never be applied).
     Rejected,
+    /// A held run replaced by a newer held run or an applied full run: what it showed is
+    /// out of date, so it can no longer be accepted.
+    Superseded,
+    /// A held run whose removals an admin accepted and a later run applied.
+    Accepted,
 }
 
 impl RunStatus {
-    pub const ALL: [RunStatus; 7] = [
+    pub const ALL: [RunStatus; 9] = [
         RunStatus::Running,
         RunStatus::Applied,
         RunStatus::Failed,
@@ -88,6 +93,8 @@ impl RunStatus {
         RunStatus::DryRun,
         RunStatus::Interrupted,
         RunStatus::Rejected,
+        RunStatus::Superseded,
+        RunStatus::Accepted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -99,6 +106,8 @@ impl RunStatus {
             RunStatus::DryRun => "dry_run",
             RunStatus::Interrupted => "interrupted",
             RunStatus::Rejected => "rejected",
+            RunStatus::Superseded => "superseded",
+            RunStatus::Accepted => "accepted",
         }
     }
 
@@ -266,6 +275,24 @@ pub(crate) async fn finish_row(
     }
 }
 
+/// Marks the account's runs still `held` before `run` as `superseded`: they can no
+/// longer be accepted.
+pub(crate) async fn supersede_held_before(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    run: RunId,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE sync_runs SET status = 'superseded' \
+         WHERE account_id = $1 AND status = 'held' AND id < $2",
+    )
+    .bind(account.0)
+    .bind(run.0)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 /// Records every identified person of `plan` as a change of `run`.
 /// One `run_changes` row: Personio id, action, detail (JSON).
 type Row = (i64, &'static str, Option<String>);
@@ -382,9 +409,13 @@ fn summary_from_row(row: &AnyRow) -> Result<RunSummary> {
 }
 
 impl Store {
-    /// Starts a run (`running`). The account's older runs still `running` are marked
-    /// `interrupted` first: they can no longer finish or apply.
-    pub async fn start_run(&self, account: AccountId, kind: RunKind) -> Result<RunId> {
+    /// Starts a run (`running`) for the lease's account; only the lease's holder can.
+    /// The account's older runs still `running` are marked `interrupted` first: they can
+    /// no longer finish or apply. `Conflict` when the lease is no longer held (it expired
+    /// and another worker took the account, or the account was disconnected): nothing
+    /// changes then.
+    pub async fn start_run(&self, lease: &Lease, kind: RunKind) -> Result<RunId> {
+        let account = lease.account();
         let mut tx = self.begin_write().await?;
         let at = ts(now());
         // The write comes first: on SQLite it takes the write lock (waiting out the busy
@@ -404,6 +435,20 @@ impl Store {
             .await?;
         if exists.is_none() {
             return Err(StoreError::not_found(format!("account {account}")));
+        }
+        // Checked inside the transaction that writes: a lease lost meanwhile cannot start
+        // a run (the dropped transaction undoes the interruption above).
+        let held = sqlx::query(
+            "SELECT account_id FROM schedules WHERE account_id = $1 AND lease_owner = $2",
+        )
+        .bind(account.0)
+        .bind(lease.owner())
+        .fetch_optional(&mut *tx)
+        .await?;
+        if held.is_none() {
+            return Err(StoreError::conflict(format!(
+                "the lease of account {account} is no longer held; no run was started"
+            )));
         }
         let row = sqlx::query(
             "INSERT INTO sync_runs (account_id, kind, status, started_at) \
@@ -441,8 +486,50 @@ impl Store {
         if let Some(plan) = plan {
             insert_changes(&mut tx, self.backend, account, run, plan).await?;
         }
+        if status == RunStatus::Held {
+            // What older held runs showed is out of date: only this one can be accepted.
+            supersede_held_before(&mut tx, account, run).await?;
+        }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// The removals a held run showed, if it is still `held` in this account (not
+    /// superseded, rejected or already accepted): what an admin's acceptance of it may
+    /// remove, and nothing more.
+    pub async fn held_removals(
+        &self,
+        account: AccountId,
+        run: RunId,
+    ) -> Result<Option<BTreeSet<PersonioId>>> {
+        match self.run(account, run).await? {
+            Some(r) if r.status == RunStatus::Held => {}
+            _ => return Ok(None),
+        }
+        let rows = sqlx::query(
+            "SELECT personio_id FROM run_changes \
+             WHERE account_id = $1 AND run_id = $2 AND action = 'remove'",
+        )
+        .bind(account.0)
+        .bind(run.0)
+        .fetch_all(&self.pool)
+        .await?;
+        let ids = rows
+            .iter()
+            .map(|row| Ok(PersonioId(row.try_get("personio_id")?)))
+            .collect::<Result<BTreeSet<_>>>()?;
+        Ok(Some(ids))
+    }
+
+    /// The account's newest run still `held` (older ones are superseded), if any.
+    pub async fn latest_held_run(&self, account: AccountId) -> Result<Option<RunId>> {
+        let row = sqlx::query(
+            "SELECT MAX(id) AS id FROM sync_runs WHERE account_id = $1 AND status = 'held'",
+        )
+        .bind(account.0)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.try_get::<Option<i64>, _>("id")?.map(RunId))
     }
 
     /// Moves the account's run from status `from` to `to` (e.g. `Held` → `Rejected`);

@@ -1,8 +1,8 @@
 //! The sync schedule: one row per connected account saying when it syncs next, and
 //! which process (if any) holds the lease to sync it now.
 //!
-//! Leases make syncs exclusive across processes sharing one database: `claim_due` hands
-//! each due account to exactly one claimer (PostgreSQL: `FOR UPDATE SKIP LOCKED` in a
+//! Leases make syncs exclusive across processes sharing one database (see
+//! [`lease`](crate::lease)): `claim_due` hands each due account to exactly one claimer (PostgreSQL: `FOR UPDATE SKIP LOCKED` in a
 //! transaction; SQLite: one conditional `UPDATE … RETURNING`, which holds the database's
 //! write lock), and a lease that expires (its holder died) can be claimed again. This
 //! module must never hand one account to two live leases, and never clear or extend a
@@ -10,7 +10,7 @@
 
 use crate::error::{Result, StoreError, is_foreign_key_violation};
 use crate::sql::{now, parse_opt_ts, parse_ts, placeholders, ts};
-use crate::{AccountId, Backend, Store};
+use crate::{AccountId, Backend, Lease, RunId, Store};
 use serde::Serialize;
 use sqlx::Row as _;
 use sqlx::any::AnyRow;
@@ -29,9 +29,13 @@ pub struct Schedule {
     pub lease_owner: Option<String>,
     #[serde(with = "time::serde::rfc3339::option")]
     pub lease_expires_at: Option<OffsetDateTime>,
-    /// The next run may remove more people than the deletion guard allows (requested by
-    /// an admin for one run; cleared when that run is released).
-    pub accept_deletions: bool,
+    /// The held run whose removals an admin reviewed and accepted: the next run may
+    /// remove those people (and no one else) beyond the deletion guard. Cleared when
+    /// that run is released.
+    pub accept_run: Option<RunId>,
+    /// When a sync was asked for ("sync now", the API) and not yet claimed.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub requested_at: Option<OffsetDateTime>,
 }
 
 /// How a leased sync ended, for [`Store::release`].
@@ -46,11 +50,11 @@ pub enum ScheduleOutcome {
 }
 
 const COLUMNS: &str = "account_id, next_run_at, last_run_at, consecutive_failures, last_error, \
-    lease_owner, lease_expires_at, accept_deletions";
+    lease_owner, lease_expires_at, accept_run_id, requested_at";
 
 fn schedule_from_row(row: &AnyRow) -> Result<Schedule> {
     let next_run_at: String = row.try_get("next_run_at")?;
-    let accept: i64 = row.try_get("accept_deletions")?;
+    let accept: Option<i64> = row.try_get("accept_run_id")?;
     Ok(Schedule {
         account_id: AccountId(row.try_get("account_id")?),
         next_run_at: parse_ts(&next_run_at)?,
@@ -59,7 +63,8 @@ fn schedule_from_row(row: &AnyRow) -> Result<Schedule> {
         last_error: row.try_get("last_error")?,
         lease_owner: row.try_get("lease_owner")?,
         lease_expires_at: parse_opt_ts(row.try_get("lease_expires_at")?)?,
-        accept_deletions: accept != 0,
+        accept_run: accept.map(RunId),
+        requested_at: parse_opt_ts(row.try_get("requested_at")?)?,
     })
 }
 
@@ -103,17 +108,18 @@ impl Store {
         Ok(())
     }
 
-    /// Makes the account due now (an admin's "sync now"), optionally accepting deletions
-    /// for that one run. A request made while a sync runs is kept for after it.
-    /// `NotFound` when the account has no schedule (it is not connected).
-    pub async fn request_sync(&self, account: AccountId, accept_deletions: bool) -> Result<()> {
+    /// Makes the account due now (an admin's "sync now"), optionally accepting the
+    /// removals of one held run for that one run. A request made while a sync runs is
+    /// kept for after it. `NotFound` when the account has no schedule (it is not
+    /// connected).
+    pub async fn request_sync(&self, account: AccountId, accept: Option<RunId>) -> Result<()> {
         let at = ts(now());
         let done = sqlx::query(
-            "UPDATE schedules SET next_run_at = $1, requested_at = $1, accept_deletions = $2 \
+            "UPDATE schedules SET next_run_at = $1, requested_at = $1, accept_run_id = $2 \
              WHERE account_id = $3",
         )
         .bind(&at)
-        .bind(i64::from(accept_deletions))
+        .bind(accept.map(|r| r.0))
         .bind(account.0)
         .execute(&self.pool)
         .await?;
@@ -125,19 +131,23 @@ impl Store {
         Ok(())
     }
 
-    /// Leases up to `limit` due schedules of connected accounts to `owner` until
-    /// `lease_until`, earliest due first; returns their accounts. Atomic: concurrent
+    /// Leases up to `limit` due schedules of connected accounts to `holder` until
+    /// `lease_until`, earliest due first; returns the leases. Atomic: concurrent
     /// claimers never get the same account while its lease is live.
     pub async fn claim_due(
         &self,
-        owner: &str,
+        holder: &str,
         now: OffsetDateTime,
         lease_until: OffsetDateTime,
         limit: usize,
-    ) -> Result<Vec<AccountId>> {
+    ) -> Result<Vec<Lease>> {
         if limit == 0 {
             return Ok(Vec::new());
         }
+        // One token for the batch: each account appears in it once, so (account, token)
+        // is unique.
+        let owner = Lease::token(holder);
+        let owner = owner.as_str();
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let now = ts(now);
         let until = ts(lease_until);
@@ -173,7 +183,10 @@ impl Store {
                 }
                 q.execute(&mut *tx).await?;
                 tx.commit().await?;
-                Ok(ids.into_iter().map(AccountId).collect())
+                Ok(ids
+                    .into_iter()
+                    .map(|id| Lease::taken(AccountId(id), owner.to_owned()))
+                    .collect())
             }
             Backend::Sqlite => {
                 // One statement: it takes SQLite's write lock before reading, so the
@@ -199,38 +212,21 @@ impl Store {
                     .map(|r| Ok(AccountId(r.try_get("account_id")?)))
                     .collect::<Result<Vec<_>>>()?;
                 ids.sort();
-                Ok(ids)
+                Ok(ids
+                    .into_iter()
+                    .map(|id| Lease::taken(id, owner.to_owned()))
+                    .collect())
             }
         }
     }
 
-    /// Extends `owner`'s lease on the account; `false` if `owner` no longer holds it.
-    pub async fn renew_lease(
-        &self,
-        account: AccountId,
-        owner: &str,
-        lease_until: OffsetDateTime,
-    ) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE schedules SET lease_expires_at = $1 \
-             WHERE account_id = $2 AND lease_owner = $3",
-        )
-        .bind(ts(lease_until))
-        .bind(account.0)
-        .bind(owner)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() > 0)
-    }
-
-    /// Ends `owner`'s lease: records the outcome (failures reset on success or hold, +1
-    /// on failure), schedules the next run at `next_run_at` and clears the accept flag
-    /// — unless a sync was requested while this one ran, which then stays due.
-    /// `Conflict` if `owner` does not hold the lease (nothing is changed then).
+    /// Ends a scheduled sync's lease: records the outcome (failures reset on success or
+    /// hold, +1 on failure), schedules the next run at `next_run_at` and clears the
+    /// accepted run — unless a sync was requested while this one ran, which then stays
+    /// due. `Conflict` if the lease is no longer held (nothing is changed then).
     pub async fn release(
         &self,
-        account: AccountId,
-        owner: &str,
+        lease: Lease,
         next_run_at: OffsetDateTime,
         outcome: &ScheduleOutcome,
     ) -> Result<()> {
@@ -244,20 +240,22 @@ impl Store {
                consecutive_failures = CASE WHEN $2 = 1 THEN consecutive_failures + 1 ELSE 0 END, \
                last_error = $3, \
                next_run_at = CASE WHEN requested_at IS NULL THEN $4 ELSE next_run_at END, \
-               accept_deletions = CASE WHEN requested_at IS NULL THEN 0 ELSE accept_deletions END \
+               accept_run_id = CASE WHEN requested_at IS NULL THEN NULL ELSE accept_run_id END \
              WHERE account_id = $5 AND lease_owner = $6",
         )
         .bind(ts(now()))
         .bind(failed)
         .bind(error)
         .bind(ts(next_run_at))
-        .bind(account.0)
-        .bind(owner)
+        .bind(lease.account().0)
+        .bind(lease.owner())
         .execute(&self.pool)
         .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::conflict(format!(
-                "{owner} does not hold the lease of account {account}"
+                "{} no longer holds the lease of account {}",
+                lease.owner(),
+                lease.account()
             )));
         }
         Ok(())

@@ -69,6 +69,7 @@ conformance!(
     sync_state_watermarks,
     targeted_runs_apply_and_keep_pending_hires,
     side_leases_exclude_claims,
+    newer_held_runs_supersede_older_ones,
 );
 
 // ---------------------------------------------------------------- helpers
@@ -125,11 +126,26 @@ async fn account(store: &Store, s: &str) -> AccountId {
         .id
 }
 
-async fn apply(store: &Store, account: AccountId, plan: &Plan) -> staffsync_store::RunId {
-    let run = store
-        .start_run(account, RunKind::Full)
+/// Starts a run of `kind` under the account's lease, taken for it and given back at once
+/// (the run stays `running`, as when its worker is still at it or died).
+async fn start(store: &Store, account: AccountId, kind: RunKind) -> staffsync_store::RunId {
+    let now = time::OffsetDateTime::now_utc();
+    store
+        .ensure_schedule(account, now + time::Duration::days(365))
         .await
-        .expect("start");
+        .expect("schedule");
+    let lease = store
+        .try_lease(account, "test", now + time::Duration::seconds(60))
+        .await
+        .expect("try_lease")
+        .expect("the account's lease is free");
+    let run = store.start_run(&lease, kind).await.expect("start");
+    assert!(store.release_lease(lease).await.expect("release"));
+    run
+}
+
+async fn apply(store: &Store, account: AccountId, plan: &Plan) -> staffsync_store::RunId {
+    let run = start(store, account, RunKind::Full).await;
     store.apply_plan(account, run, plan).await.expect("apply");
     run
 }
@@ -176,14 +192,14 @@ async fn policy_roundtrip_never_keeps_accept_deletions(store: Store, _env: Env) 
             max_fraction: 0.35,
             min_people: 12,
         },
-        accept_deletions: true,
+        accepted_removals: Some([PersonioId(1), PersonioId(2)].into()),
     };
     store.set_policy(id, &policy).await.unwrap();
     let got = store.account(&slug("acme")).await.unwrap().unwrap().policy;
     assert_eq!(
         got,
         Policy {
-            accept_deletions: false,
+            accepted_removals: None,
             ..policy.clone()
         }
     );
@@ -389,7 +405,7 @@ async fn apply_creates_updates_removes_with_groups(store: Store, env: Env) {
             ..Plan::default()
         },
     ] {
-        let run = store.start_run(id, RunKind::Full).await.unwrap();
+        let run = start(&store, id, RunKind::Full).await;
         let err = store.apply_plan(id, run, &bad).await.unwrap_err();
         assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
         assert_eq!(
@@ -423,7 +439,7 @@ async fn held_plan_is_refused(store: Store, _env: Env) {
         held: Some(hold),
         ..Plan::default()
     };
-    let run = store.start_run(id, RunKind::Full).await.unwrap();
+    let run = start(&store, id, RunKind::Full).await;
     let err = store.apply_plan(id, run, &plan).await.unwrap_err();
     assert!(
         matches!(
@@ -492,7 +508,7 @@ async fn runs_are_listed_newest_first_with_counts(store: Store, _env: Env) {
         ..Plan::default()
     };
     let r2 = apply(&store, id, &plan).await;
-    let r3 = store.start_run(id, RunKind::DryRun).await.unwrap();
+    let r3 = start(&store, id, RunKind::DryRun).await;
     store
         .finish_run(r3, RunStatus::DryRun, Some(&Plan::default()), None)
         .await
@@ -564,7 +580,7 @@ async fn finish_run_leaves_directory_alone(store: Store, _env: Env) {
         ..Plan::default()
     };
 
-    let failed = store.start_run(id, RunKind::Full).await.unwrap();
+    let failed = start(&store, id, RunKind::Full).await;
     store
         .finish_run(failed, RunStatus::Failed, None, Some("Personio said 503"))
         .await
@@ -574,7 +590,7 @@ async fn finish_run_leaves_directory_alone(store: Store, _env: Env) {
     assert_eq!(r.error.as_deref(), Some("Personio said 503"));
     assert_eq!((r.created, r.removed), (0, 0));
 
-    let dry = store.start_run(id, RunKind::DryRun).await.unwrap();
+    let dry = start(&store, id, RunKind::DryRun).await;
     let err = store.apply_plan(id, dry, &plan).await.unwrap_err();
     assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
     store
@@ -595,7 +611,7 @@ async fn finish_run_leaves_directory_alone(store: Store, _env: Env) {
         }),
         ..plan.clone()
     };
-    let h = store.start_run(id, RunKind::Full).await.unwrap();
+    let h = start(&store, id, RunKind::Full).await;
     store
         .finish_run(h, RunStatus::Held, Some(&held), None)
         .await
@@ -612,7 +628,7 @@ async fn finish_run_leaves_directory_alone(store: Store, _env: Env) {
     assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
     let err = store.apply_plan(id, h, &Plan::default()).await.unwrap_err();
     assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
-    let r = store.start_run(id, RunKind::Full).await.unwrap();
+    let r = start(&store, id, RunKind::Full).await;
     let err = store
         .finish_run(r, RunStatus::Applied, None, None)
         .await
@@ -720,7 +736,7 @@ async fn erasure_nulls_run_change_details(store: Store, _env: Env) {
         },
     )
     .await;
-    let dry = store.start_run(id, RunKind::DryRun).await.unwrap();
+    let dry = start(&store, id, RunKind::DryRun).await;
     store
         .finish_run(
             dry,
@@ -839,14 +855,14 @@ async fn accounts_are_isolated(store: Store, _env: Env) {
     assert!(store.run(b, ra).await.unwrap().is_none());
     assert!(store.run_changes(b, ra).await.unwrap().is_empty());
     assert_eq!(store.runs(b).await.unwrap().len(), 1);
-    let run_a = store.start_run(a, RunKind::Full).await.unwrap();
+    let run_a = start(&store, a, RunKind::Full).await;
     let err = store
         .apply_plan(b, run_a, &Plan::default())
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
     // Starting a run in B does not interrupt A's.
-    store.start_run(b, RunKind::Full).await.unwrap();
+    start(&store, b, RunKind::Full).await;
     assert_eq!(
         store.run(a, run_a).await.unwrap().unwrap().status,
         RunStatus::Running
@@ -885,7 +901,7 @@ async fn ten_thousand_creates_in_one_call(store: Store, _env: Env) {
         })
         .collect();
     let plan = creates(people);
-    let run = store.start_run(id, RunKind::Full).await.unwrap();
+    let run = start(&store, id, RunKind::Full).await;
     let started = Instant::now();
     store.apply_plan(id, run, &plan).await.unwrap();
     let took = started.elapsed();
@@ -902,9 +918,9 @@ async fn ten_thousand_creates_in_one_call(store: Store, _env: Env) {
 async fn start_run_interrupts_stale_runs(store: Store, _env: Env) {
     let a = account(&store, "acme").await;
     let b = account(&store, "other").await;
-    let r1 = store.start_run(a, RunKind::Full).await.unwrap();
-    let rb = store.start_run(b, RunKind::Full).await.unwrap();
-    let r2 = store.start_run(a, RunKind::DryRun).await.unwrap();
+    let r1 = start(&store, a, RunKind::Full).await;
+    let rb = start(&store, b, RunKind::Full).await;
+    let r2 = start(&store, a, RunKind::DryRun).await;
     let s1 = store.run(a, r1).await.unwrap().unwrap();
     assert_eq!(s1.status, RunStatus::Interrupted);
     assert!(s1.finished_at.is_some());
@@ -923,11 +939,20 @@ async fn start_run_interrupts_stale_runs(store: Store, _env: Env) {
         .unwrap_err();
     assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
     assert!(store.directory(a).await.unwrap().is_empty());
+    // An unknown account has no schedule, so no lease and no run.
     let err = store
-        .start_run(AccountId(9999), RunKind::Full)
+        .ensure_schedule(AccountId(9999), time::OffsetDateTime::now_utc())
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
+    let until = time::OffsetDateTime::now_utc() + secs(60);
+    assert!(
+        store
+            .try_lease(AccountId(9999), "w", until)
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 /// SQLite only: after an erasure, no file of the data directory holds the person's
@@ -1312,7 +1337,7 @@ fn held_plan() -> Plan {
 async fn run_status_held_to_rejected(store: Store, _env: Env) {
     let a = account(&store, "acme").await;
     let b = account(&store, "beta").await;
-    let run = store.start_run(a, RunKind::Full).await.unwrap();
+    let run = start(&store, a, RunKind::Full).await;
     store
         .finish_run(run, RunStatus::Held, Some(&held_plan()), None)
         .await
@@ -1372,7 +1397,7 @@ async fn apply_clears_previews_of_unapplied_runs(store: Store, _env: Env) {
         } else {
             RunKind::Full
         };
-        let run = store.start_run(a, kind).await.unwrap();
+        let run = start(&store, a, kind).await;
         store
             .finish_run(run, status, Some(&preview), None)
             .await
@@ -1387,7 +1412,7 @@ async fn apply_clears_previews_of_unapplied_runs(store: Store, _env: Env) {
             .unwrap()
     );
     // Another account's preview is not touched.
-    let other = store.start_run(b, RunKind::DryRun).await.unwrap();
+    let other = start(&store, b, RunKind::DryRun).await;
     store
         .finish_run(other, RunStatus::DryRun, Some(&preview), None)
         .await
@@ -1422,7 +1447,7 @@ async fn apply_clears_previews_of_unapplied_runs(store: Store, _env: Env) {
 async fn schedule_follows_connection(store: Store, _env: Env) {
     let a = account(&store, "acme").await;
     assert!(store.schedule(a).await.unwrap().is_none());
-    let err = store.request_sync(a, false).await.unwrap_err();
+    let err = store.request_sync(a, None).await.unwrap_err();
     assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
     let before = now_us() - secs(1);
     store.save_connection(a, &new_connection()).await.unwrap();
@@ -1431,13 +1456,13 @@ async fn schedule_follows_connection(store: Store, _env: Env) {
     assert!(s.next_run_at >= before && s.next_run_at <= now_us());
     assert_eq!(s.consecutive_failures, 0);
     assert_eq!(s.lease_owner, None);
-    assert!(!s.accept_deletions);
+    assert_eq!(s.accept_run, None);
     // Reconnecting keeps the schedule as it is.
     let later = now_us() + secs(3600);
-    let claimed = store.claim_due("w", now_us(), later, 10).await.unwrap();
-    assert_eq!(claimed, vec![a]);
+    let mut claimed = store.claim_due("w", now_us(), later, 10).await.unwrap();
+    assert_eq!(leased(&claimed), vec![a]);
     store
-        .release(a, "w", later, &ScheduleOutcome::Succeeded)
+        .release(claimed.remove(0), later, &ScheduleOutcome::Succeeded)
         .await
         .unwrap();
     store.save_connection(a, &new_connection()).await.unwrap();
@@ -1494,7 +1519,11 @@ async fn concurrent_claimers_never_share_an_account(store: Store, env: Env) {
                 if batch.is_empty() {
                     break;
                 }
-                got.extend(batch.into_iter().map(|a| (a, owner.clone())));
+                got.extend(
+                    batch
+                        .into_iter()
+                        .map(|l| (l.account(), l.owner().to_owned())),
+                );
             }
             got
         }));
@@ -1524,13 +1553,12 @@ async fn concurrent_claimers_never_share_an_account(store: Store, env: Env) {
 async fn expired_lease_can_be_reclaimed(store: Store, _env: Env) {
     let a = connected(&store, "acme").await;
     let now = now_us();
-    assert_eq!(
-        store
-            .claim_due("dead", now, now + secs(30), 10)
-            .await
-            .unwrap(),
-        vec![a]
-    );
+    let mut dead = store
+        .claim_due("dead", now, now + secs(30), 10)
+        .await
+        .unwrap();
+    assert_eq!(leased(&dead), vec![a]);
+    let dead = dead.remove(0);
     assert!(
         store
             .claim_due("live", now + secs(10), now + secs(60), 10)
@@ -1538,9 +1566,8 @@ async fn expired_lease_can_be_reclaimed(store: Store, _env: Env) {
             .unwrap()
             .is_empty()
     );
-    // Renewing extends only the owner's lease.
-    assert!(!store.renew_lease(a, "live", now + secs(90)).await.unwrap());
-    assert!(store.renew_lease(a, "dead", now + secs(40)).await.unwrap());
+    // Renewing extends the holder's lease.
+    assert!(store.renew_lease(&dead, now + secs(40)).await.unwrap());
     assert!(
         store
             .claim_due("live", now + secs(35), now + secs(60), 10)
@@ -1548,33 +1575,32 @@ async fn expired_lease_can_be_reclaimed(store: Store, _env: Env) {
             .unwrap()
             .is_empty()
     );
-    // After the lease expires another worker takes it; the old owner lost it.
-    assert_eq!(
-        store
-            .claim_due("live", now + secs(41), now + secs(100), 10)
-            .await
-            .unwrap(),
-        vec![a]
+    // After the lease expires another worker takes it; the old holder lost it: it can
+    // neither renew nor release it, nor start a run with it.
+    let mut live = store
+        .claim_due("live", now + secs(41), now + secs(100), 10)
+        .await
+        .unwrap();
+    assert_eq!(leased(&live), vec![a]);
+    let live = live.remove(0);
+    assert!(!store.renew_lease(&dead, now + secs(200)).await.unwrap());
+    let err = store.start_run(&dead, RunKind::Full).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
+    assert!(
+        store.runs(a).await.unwrap().is_empty(),
+        "no run was started"
     );
-    assert!(!store.renew_lease(a, "dead", now + secs(200)).await.unwrap());
     let err = store
-        .release(a, "dead", now + secs(3600), &ScheduleOutcome::Succeeded)
+        .release(dead, now + secs(3600), &ScheduleOutcome::Succeeded)
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
-    assert_eq!(
-        store
-            .schedule(a)
-            .await
-            .unwrap()
-            .unwrap()
-            .lease_owner
-            .as_deref(),
-        Some("live")
-    );
+    let owner = store.schedule(a).await.unwrap().unwrap().lease_owner;
+    assert_eq!(owner.as_deref(), Some(live.owner()));
+    assert!(live.owner().starts_with("live/"), "{}", live.owner());
     // Not due yet: nothing to claim, even without a lease.
     store
-        .release(a, "live", now + secs(3600), &ScheduleOutcome::Succeeded)
+        .release(live, now + secs(3600), &ScheduleOutcome::Succeeded)
         .await
         .unwrap();
     assert!(
@@ -1585,12 +1611,18 @@ async fn expired_lease_can_be_reclaimed(store: Store, _env: Env) {
             .is_empty()
     );
     assert_eq!(
-        store
-            .claim_due("x", now + secs(3600), now + secs(4000), 10)
-            .await
-            .unwrap(),
+        leased(
+            &store
+                .claim_due("x", now + secs(3600), now + secs(4000), 10)
+                .await
+                .unwrap()
+        ),
         vec![a]
     );
+}
+
+fn leased(leases: &[staffsync_store::Lease]) -> Vec<AccountId> {
+    leases.iter().map(staffsync_store::Lease::account).collect()
 }
 
 async fn release_records_outcome_and_keeps_requests(store: Store, _env: Env) {
@@ -1598,14 +1630,17 @@ async fn release_records_outcome_and_keeps_requests(store: Store, _env: Env) {
     let now = now_us();
     let claim = |at: time::OffsetDateTime| {
         let store = store.clone();
-        async move { store.claim_due("w", at, at + secs(60), 10).await.unwrap() }
+        async move {
+            let mut got = store.claim_due("w", at, at + secs(60), 10).await.unwrap();
+            assert_eq!(leased(&got), vec![a]);
+            got.remove(0)
+        }
     };
-    assert_eq!(claim(now).await, vec![a]);
+    let mut lease = claim(now).await;
     for n in 1..=2 {
         store
             .release(
-                a,
-                "w",
+                lease,
                 now,
                 &ScheduleOutcome::Failed {
                     error: format!("boom {n}"),
@@ -1619,38 +1654,41 @@ async fn release_records_outcome_and_keeps_requests(store: Store, _env: Env) {
         assert_eq!(s.lease_owner, None);
         assert_eq!(s.lease_expires_at, None);
         assert!(s.last_run_at.is_some());
-        assert_eq!(claim(now).await, vec![a]);
+        lease = claim(now).await;
     }
     store
-        .release(a, "w", now, &ScheduleOutcome::Held)
+        .release(lease, now, &ScheduleOutcome::Held)
         .await
         .unwrap();
     let s = store.schedule(a).await.unwrap().unwrap();
     assert_eq!((s.consecutive_failures, s.last_error), (0, None));
 
-    // A request while a sync runs survives that sync's release, accept flag included.
-    store.request_sync(a, true).await.unwrap();
+    // A request while a sync runs survives that sync's release, accepted run included.
+    let held = staffsync_store::RunId(77);
+    store.request_sync(a, Some(held)).await.unwrap();
     let s = store.schedule(a).await.unwrap().unwrap();
-    assert!(s.accept_deletions);
+    assert_eq!(s.accept_run, Some(held));
+    assert!(s.requested_at.is_some());
     let t = now_us();
-    assert_eq!(claim(t).await, vec![a]);
-    store.request_sync(a, true).await.unwrap();
+    let lease = claim(t).await;
+    assert_eq!(store.schedule(a).await.unwrap().unwrap().requested_at, None);
+    store.request_sync(a, Some(held)).await.unwrap();
     store
-        .release(a, "w", t + secs(3600), &ScheduleOutcome::Succeeded)
+        .release(lease, t + secs(3600), &ScheduleOutcome::Succeeded)
         .await
         .unwrap();
     let s = store.schedule(a).await.unwrap().unwrap();
-    assert!(s.accept_deletions, "requested during the run: kept");
+    assert_eq!(s.accept_run, Some(held), "requested during the run: kept");
     assert!(s.next_run_at <= now_us(), "still due");
     // The run that uses the request clears it.
     let t = now_us();
-    assert_eq!(claim(t).await, vec![a]);
+    let lease = claim(t).await;
     store
-        .release(a, "w", t + secs(3600), &ScheduleOutcome::Succeeded)
+        .release(lease, t + secs(3600), &ScheduleOutcome::Succeeded)
         .await
         .unwrap();
     let s = store.schedule(a).await.unwrap().unwrap();
-    assert!(!s.accept_deletions);
+    assert_eq!(s.accept_run, None);
     assert_eq!(s.next_run_at, t + secs(3600));
     assert_eq!(s.consecutive_failures, 0);
 }
@@ -1786,7 +1824,7 @@ async fn targeted_runs_apply_and_keep_pending_hires(store: Store, _env: Env) {
     assert!(store.pending_hires(other).await.unwrap().is_empty());
 
     // A targeted run creates 10 and removes 2: 10 is no longer pending, 11 still is.
-    let run = store.start_run(a, RunKind::Targeted).await.unwrap();
+    let run = start(&store, a, RunKind::Targeted).await;
     let mut plan = creates(vec![emp(10, "Cy", "N", &[])]);
     plan.removals = vec![removal(2)];
     store.apply_plan(a, run, &plan).await.unwrap();
@@ -1808,7 +1846,7 @@ async fn targeted_runs_apply_and_keep_pending_hires(store: Store, _env: Env) {
     assert_eq!((runs[0].created, runs[0].removed), (1, 1));
 
     // An incremental run moves 11's date; a dry run may still not apply.
-    let run = store.start_run(a, RunKind::Incremental).await.unwrap();
+    let run = start(&store, a, RunKind::Incremental).await;
     let plan = Plan {
         skips: vec![not_started(11, date!(2026 - 06 - 01))],
         ..Plan::default()
@@ -1818,7 +1856,7 @@ async fn targeted_runs_apply_and_keep_pending_hires(store: Store, _env: Env) {
         store.pending_hires(a).await.unwrap(),
         vec![(PersonioId(11), date!(2026 - 06 - 01))]
     );
-    let run = store.start_run(a, RunKind::DryRun).await.unwrap();
+    let run = start(&store, a, RunKind::DryRun).await;
     let err = store
         .apply_plan(a, run, &Plan::default())
         .await
@@ -1826,7 +1864,7 @@ async fn targeted_runs_apply_and_keep_pending_hires(store: Store, _env: Env) {
     assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
 
     // Partial runs since the last applied full run, as a full run sees them.
-    let full_run = store.start_run(a, RunKind::Full).await.unwrap();
+    let full_run = start(&store, a, RunKind::Full).await;
     assert_eq!(store.partial_runs_before(a, full_run).await.unwrap(), 2);
     store
         .apply_plan(a, full_run, &Plan::default())
@@ -1834,7 +1872,7 @@ async fn targeted_runs_apply_and_keep_pending_hires(store: Store, _env: Env) {
         .unwrap();
     // A full run replaces the pending hires with its own (none here).
     assert!(store.pending_hires(a).await.unwrap().is_empty());
-    let next = store.start_run(a, RunKind::Full).await.unwrap();
+    let next = start(&store, a, RunKind::Full).await;
     assert_eq!(store.partial_runs_before(a, next).await.unwrap(), 0);
     assert_eq!(store.partial_runs_before(other, next).await.unwrap(), 0);
     assert_eq!(RunKind::parse("targeted"), Some(RunKind::Targeted));
@@ -1845,8 +1883,18 @@ async fn side_leases_exclude_claims(store: Store, _env: Env) {
     let a = connected(&store, "acme").await;
     let now = now_us();
     // Not due yet for claim_due's purposes does not matter to try_lease.
-    assert!(store.try_lease(a, "w1", now + secs(60)).await.unwrap());
-    assert!(!store.try_lease(a, "w2", now + secs(60)).await.unwrap());
+    let w1 = store.try_lease(a, "w1", now + secs(60)).await.unwrap();
+    let w1 = w1.expect("free");
+    assert_eq!(w1.account(), a);
+    assert!(
+        store
+            .try_lease(a, "w2", now + secs(60))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let holder = store.lease_holder(a).await.unwrap().expect("held");
+    assert_eq!(holder.owner, w1.owner());
     // The scheduler cannot claim it while it is leased, even though it is due.
     assert!(
         store
@@ -1855,15 +1903,100 @@ async fn side_leases_exclude_claims(store: Store, _env: Env) {
             .unwrap()
             .is_empty()
     );
-    assert!(!store.release_lease(a, "w2").await.unwrap());
-    assert!(store.release_lease(a, "w1").await.unwrap());
+    // Two leases of one holder name are still two owners: neither can stand for the other.
+    assert!(store.release_lease(w1).await.unwrap());
+    assert_eq!(store.lease_holder(a).await.unwrap(), None);
     // The schedule itself is untouched: still due, claimable.
-    assert_eq!(
-        store.claim_due("w2", now, now + secs(60), 5).await.unwrap(),
-        vec![a]
+    let claimed = store.claim_due("w2", now, now + secs(60), 5).await.unwrap();
+    assert_eq!(leased(&claimed), vec![a]);
+    assert!(
+        store
+            .try_lease(a, "w1", now + secs(60))
+            .await
+            .unwrap()
+            .is_none()
     );
-    assert!(!store.try_lease(a, "w1", now + secs(60)).await.unwrap());
-    // An expired lease can be taken; an unconnected account has no schedule.
+    // An unconnected account has no schedule, so no lease.
     let b = account(&store, "other").await;
-    assert!(!store.try_lease(b, "w1", now + secs(60)).await.unwrap());
+    assert!(
+        store
+            .try_lease(b, "w1", now + secs(60))
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+// ---------------------------------------------------------------- reviewed acceptance (issue 14)
+
+fn held_removing(ids: std::ops::RangeInclusive<i64>, size: usize) -> Plan {
+    let removals: Vec<Removal> = ids
+        .map(|id| Removal {
+            personio_id: PersonioId(id),
+            reason: RemovalReason::NotListed,
+        })
+        .collect();
+    Plan {
+        held: Some(staffsync_core::Hold {
+            removing: removals.len(),
+            directory_size: size,
+        }),
+        removals,
+        ..Plan::default()
+    }
+}
+
+async fn newer_held_runs_supersede_older_ones(store: Store, _env: Env) {
+    let a = account(&store, "acme").await;
+    let b = account(&store, "other").await;
+    let r1 = start(&store, a, RunKind::Full).await;
+    store
+        .finish_run(r1, RunStatus::Held, Some(&held_removing(1..=6, 10)), None)
+        .await
+        .unwrap();
+    let shown: std::collections::BTreeSet<PersonioId> = (1..=6).map(PersonioId).collect();
+    assert_eq!(store.held_removals(a, r1).await.unwrap(), Some(shown));
+    assert_eq!(store.latest_held_run(a).await.unwrap(), Some(r1));
+    // Another account sees neither the run nor its removals.
+    assert_eq!(store.held_removals(b, r1).await.unwrap(), None);
+    assert_eq!(store.latest_held_run(b).await.unwrap(), None);
+
+    // A newer held run replaces it: the older one can no longer be accepted.
+    let r2 = start(&store, a, RunKind::Full).await;
+    store
+        .finish_run(r2, RunStatus::Held, Some(&held_removing(1..=7, 10)), None)
+        .await
+        .unwrap();
+    let s1 = store.run(a, r1).await.unwrap().unwrap();
+    assert_eq!(s1.status, RunStatus::Superseded);
+    assert_eq!(store.held_removals(a, r1).await.unwrap(), None);
+    assert_eq!(store.latest_held_run(a).await.unwrap(), Some(r2));
+    assert_eq!(
+        store.held_removals(a, r2).await.unwrap().map(|s| s.len()),
+        Some(7)
+    );
+
+    // A targeted run applied meanwhile leaves the held full run as it is.
+    let t = start(&store, a, RunKind::Targeted).await;
+    store.apply_plan(a, t, &Plan::default()).await.unwrap();
+    assert_eq!(store.latest_held_run(a).await.unwrap(), Some(r2));
+
+    // An applied full run supersedes it too; marking it accepted afterwards works.
+    let r3 = start(&store, a, RunKind::Full).await;
+    store.apply_plan(a, r3, &Plan::default()).await.unwrap();
+    assert_eq!(
+        store.run(a, r2).await.unwrap().unwrap().status,
+        RunStatus::Superseded
+    );
+    assert_eq!(store.latest_held_run(a).await.unwrap(), None);
+    assert!(
+        store
+            .set_run_status(a, r2, RunStatus::Superseded, RunStatus::Accepted)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.run(a, r2).await.unwrap().unwrap().status,
+        RunStatus::Accepted
+    );
 }

@@ -290,9 +290,15 @@ pub struct SyncArgs {
     /// Show the plan; change nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Confirm removals beyond the deletion guard's limit.
+    /// Accept the removals of the account's latest held run (the list a held sync
+    /// printed): exactly those people, or fewer, may be removed beyond the deletion
+    /// guard; if more are missing by now, the run is held again for a new review.
     #[arg(long)]
     pub accept_deletions: bool,
+    /// How long to wait while another sync of the account runs (e.g. the server's),
+    /// before giving up without interrupting it.
+    #[arg(long, default_value = "30s", value_parser = crate::commands::serve::parse_duration)]
+    pub wait: std::time::Duration,
     #[command(flatten)]
     pub json: JsonFlag,
     /// Pace requests under Personio's limits (turn off only against a simulator).

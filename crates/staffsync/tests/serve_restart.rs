@@ -165,7 +165,7 @@ async fn a_sync_stopped_or_killed_mid_way_ends_complete_after_restart() {
         .await
         .unwrap();
     assert!(resp.status().is_success());
-    store.request_sync(account, false).await.unwrap();
+    store.request_sync(account, None).await.unwrap();
 
     let mut second = serve(&data, "restart-2");
     let killed = wait_for("the second sync to run", Duration::from_secs(60), || {

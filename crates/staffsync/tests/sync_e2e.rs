@@ -356,3 +356,97 @@ async fn custom_attributes_chosen_by_the_admin_become_groups_and_leave_can_be_ke
     assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
     assert!(String::from_utf8_lossy(&out.stderr).contains("between 0 and 1"));
 }
+
+/// Issue 14, finding 1 (command line): `--accept-deletions` accepts what the held run
+/// listed. People who disappeared after it are not removed on its strength: the run is
+/// held again, with the new list, and the next `--accept-deletions` accepts that one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accept_deletions_applies_only_what_the_held_run_listed() {
+    let w = World::connected(100).await;
+    w.sync();
+    let before = w.employees();
+    let people: Vec<i64> = before
+        .iter()
+        .filter_map(|e| e["personio_id"].as_i64())
+        .collect();
+    for id in &people[..30] {
+        w.sim_delete(*id).await;
+    }
+    let out = w.run(&["sync", "acme"]);
+    assert_eq!(out.status.code(), Some(3), "{}", describe(&out));
+    // Five more leave Personio before the admin accepts the 30 they reviewed.
+    for id in &people[30..35] {
+        w.sim_delete(*id).await;
+    }
+    let out = w.run(&["sync", "acme", "--accept-deletions"]);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "held again, not applied: {}",
+        describe(&out)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains(&format!("- {}", people[34])), "{stdout}");
+    assert_eq!(w.employees(), before, "nobody removed");
+    let runs = w.json(&["runs", "acme"]);
+    assert_eq!(runs[0]["status"], "held");
+    assert_eq!(runs[0]["removed"], 35);
+    assert_eq!(runs[1]["status"], "superseded");
+
+    let out = w.run(&["sync", "acme", "--accept-deletions"]);
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    let after = ids(&w.employees());
+    assert!(people[..35].iter().all(|id| !after.contains(id)));
+    assert_eq!(after.len(), before.len() - 35);
+    let runs = w.json(&["runs", "acme"]);
+    assert_eq!(runs[0]["status"], "applied");
+    assert_eq!(runs[1]["status"], "accepted");
+}
+
+/// Issue 14, finding 6 (command line): a sync while another one holds the account waits
+/// for `--wait`, then gives up with a clear message, and the other run is not
+/// interrupted: it finishes and applies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_sync_never_interrupts_the_running_one() {
+    let w = World::connected(60).await;
+    let slow = w
+        .http
+        .post(w.sim_url("/_sim/faults"))
+        .json(&json!({"slow": {"delay_ms": 4000, "requests": 10}}))
+        .send()
+        .await
+        .expect("fault");
+    assert!(slow.status().is_success());
+    let first = w
+        .command(&["sync", "acme", "--json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("first sync starts");
+    // Wait (bounded) until the first sync's run is recorded as running.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let runs = w.json(&["runs", "acme"]);
+        if runs[0]["status"] == "running" {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first sync never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let second = w.run(&["sync", "acme", "--wait", "1s"]);
+    assert_eq!(second.status.code(), Some(1), "{}", describe(&second));
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        stderr.contains("another sync of this account is running"),
+        "{stderr}"
+    );
+    let first = first.wait_with_output().expect("first sync ends");
+    assert_eq!(first.status.code(), Some(0), "{}", describe(&first));
+    let report: serde_json::Value = serde_json::from_slice(&first.stdout).expect("json");
+    assert_eq!(report["result"], "applied");
+    let runs = w.json(&["runs", "acme"]);
+    assert_eq!(runs.as_array().map(Vec::len), Some(1), "{runs}");
+}

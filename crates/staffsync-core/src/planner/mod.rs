@@ -355,8 +355,8 @@ fn plan_indexed<'d>(
 
     let guard = policy.deletion_guard;
     let removing = out.removals.len();
-    if !policy.accept_deletions
-        && removing >= guard.min_people
+    if removing >= guard.min_people
+        && !policy.accepts(out.removals.iter().map(|r| &r.personio_id))
         && removing as f64 > guard.max_fraction * directory.len() as f64
     {
         out.held = Some(Hold {

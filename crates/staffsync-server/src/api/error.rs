@@ -15,6 +15,7 @@
 //! | `unauthorized` | 401 | no `Authorization: Bearer …` header, or a token that is unknown or revoked |
 //! | `not_found` | 404 | an id (in the path, the query or the body) that is not in the caller's account; ids of *other* accounts get exactly the same answer, so nothing leaks |
 //! | `conflict` | 409 | the request contradicts the account's state (e.g. `POST /sync` without a Personio connection) |
+//! | `too_many_requests` | 429 | `POST /sync` within a minute of the account's last full sync (`Retry-After` says when) |
 //! | `timeout` | 408 | the request took longer than [`crate::http::REQUEST_TIMEOUT`] and was stopped |
 //! | `internal` | 500 | anything else: the full error is logged (`tracing::error!`), the client sees only `internal error` |
 //!
@@ -43,6 +44,7 @@ pub enum ErrorCode {
     InvalidRequest,
     Unprocessable,
     Conflict,
+    TooManyRequests,
     Timeout,
     Internal,
 }
@@ -71,6 +73,8 @@ pub struct ApiError {
     code: ErrorCode,
     message: String,
     field: Option<String>,
+    /// Seconds for a `Retry-After` header (429).
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -80,6 +84,7 @@ impl ApiError {
             code,
             message: message.into(),
             field: None,
+            retry_after: None,
         }
     }
 
@@ -110,6 +115,17 @@ impl ApiError {
     /// 409: the request contradicts the account's state.
     pub fn conflict(message: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, ErrorCode::Conflict, message)
+    }
+
+    /// 429: asked again too soon; `Retry-After` says in how many seconds.
+    pub fn too_many_requests(message: impl Into<String>, retry_after_secs: u64) -> Self {
+        let mut e = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::TooManyRequests,
+            message,
+        );
+        e.retry_after = Some(retry_after_secs.max(1));
+        e
     }
 
     /// 500: logs `error` in full; the client sees only "internal error".
@@ -150,6 +166,7 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let unauthorized = self.code == ErrorCode::Unauthorized;
+        let retry_after = self.retry_after;
         let body = ErrorBody {
             error: ErrorDetail {
                 code: self.code,
@@ -163,6 +180,11 @@ impl IntoResponse for ApiError {
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static("Bearer realm=\"staffsync\""),
             );
+        }
+        if let Some(secs) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         response
     }

@@ -3,7 +3,13 @@
 //! `POST /sync` only asks the scheduler to run the account's sync now
 //! (`Store::request_sync`); it never runs a sync in the request and never accepts
 //! deletions held by the deletion guard (that stays an admin decision in the web app or
-//! CLI). Runs of other accounts are answered like runs that do not exist (404).
+//! CLI). At most one sync per account is queued: asking while one is queued or running
+//! answers 202 with that one, and asking within [`ServerConfig::sync_request_cooldown`]
+//! of the last full sync answers 429 (each full sync authenticates with Personio, which
+//! allows few of those). Runs of other accounts are answered like runs that do not exist
+//! (404).
+//!
+//! [`ServerConfig::sync_request_cooldown`]: crate::ServerConfig::sync_request_cooldown
 
 use crate::api::error::{ApiError, ErrorBody};
 use crate::api::extract::{RawPath, parse_id};
@@ -22,16 +28,57 @@ use time::OffsetDateTime;
     path = "/sync",
     tag = "sync",
     responses(
-        (status = 202, description = "Queued; the scheduler runs it shortly", body = SyncQueued),
+        (status = 202, description = "Queued (or already queued or running: then `already_queued` and, while running, `run_id`); the scheduler runs it shortly", body = SyncQueued),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
         (status = 409, description = "The account is not connected to Personio", body = ErrorBody),
+        (status = 429, description = "The last full sync was less than a minute ago; `Retry-After` says when to ask again", body = ErrorBody),
     )
 )]
 pub async fn request_sync(
     State(state): State<AppState>,
     ApiAccount(account): ApiAccount,
 ) -> Result<(StatusCode, Json<SyncQueued>), ApiError> {
-    match state.store.request_sync(account, false).await {
+    if let Some(schedule) = state.store.schedule(account).await? {
+        let now = OffsetDateTime::now_utc();
+        let running =
+            schedule.lease_owner.is_some() && schedule.lease_expires_at.is_some_and(|t| t > now);
+        if running || schedule.requested_at.is_some() {
+            let run_id = if running {
+                state
+                    .store
+                    .runs(account)
+                    .await?
+                    .into_iter()
+                    .find(|r| r.status == staffsync_store::RunStatus::Running)
+                    .map(|r| r.id.0)
+            } else {
+                None
+            };
+            return Ok((
+                StatusCode::ACCEPTED,
+                Json(SyncQueued {
+                    queued: true,
+                    already_queued: true,
+                    run_id,
+                }),
+            ));
+        }
+        let cooldown = time::Duration::try_from(state.config.sync_request_cooldown)
+            .unwrap_or(time::Duration::ZERO);
+        if let Some(last) = schedule.last_run_at
+            && now < last + cooldown
+        {
+            let wait = (last + cooldown - now).whole_seconds().max(1);
+            return Err(ApiError::too_many_requests(
+                format!(
+                    "the last full sync of this account finished {} s ago; ask again in {wait} s",
+                    (now - last).whole_seconds().max(0)
+                ),
+                u64::try_from(wait).unwrap_or(1),
+            ));
+        }
+    }
+    match state.store.request_sync(account, None).await {
         Ok(()) => {}
         Err(StoreError::NotFound { .. }) => {
             // No schedule: not connected, or connected before schedules existed.
@@ -44,11 +91,18 @@ pub async fn request_sync(
                 .store
                 .ensure_schedule(account, OffsetDateTime::now_utc())
                 .await?;
-            state.store.request_sync(account, false).await?;
+            state.store.request_sync(account, None).await?;
         }
         Err(e) => return Err(e.into()),
     }
-    Ok((StatusCode::ACCEPTED, Json(SyncQueued { queued: true })))
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(SyncQueued {
+            queued: true,
+            already_queued: false,
+            run_id: None,
+        }),
+    ))
 }
 
 /// `GET /sync-runs`: the account's sync runs, newest first.

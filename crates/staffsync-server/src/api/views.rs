@@ -291,10 +291,18 @@ pub struct RunDetail {
     pub changes: Vec<RunChangeView>,
 }
 
-/// Answer to `POST /sync`.
+/// Answer to `POST /sync`: `{"queued": true}`, or, when a sync of the account was
+/// already queued or running, `{"queued": true, "already_queued": true, "run_id": N}`
+/// (`run_id` only when it is running).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SyncQueued {
     pub queued: bool,
+    /// A sync was already queued or running: no second one was queued.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub already_queued: bool,
+    /// The run already running, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run_id: Option<i64>,
 }
 
 fn rfc3339(t: time::OffsetDateTime) -> String {

@@ -316,11 +316,21 @@ static TEXTS: &[(&str, &str, &str)] = &[
         "Übernommen: die Synchronisation läuft gleich mit diesen Löschungen.",
         "Accepted: the sync runs with these removals shortly.",
     ),
+    (
+        "held.bound",
+        "Übernommen werden genau die hier gezeigten Löschungen. Fehlen bis dahin weitere Personen in Personio, wird die Synchronisation erneut zur Prüfung angehalten.",
+        "Accepting applies exactly the removals shown here. If more people are missing from Personio by then, the sync is held again for review.",
+    ),
     ("held.reject", "Ablehnen", "Reject"),
     (
         "held.rejected",
         "Abgelehnt. Niemand wurde entfernt.",
         "Rejected. Nobody was removed.",
+    ),
+    (
+        "held.superseded",
+        "Diese Prüfung ist veraltet: eine neuere Synchronisation hat sie ersetzt. Bitte prüfen Sie die aktuelle Liste.",
+        "This review is out of date: a newer sync replaced it. Please review the current list.",
     ),
     (
         "held.text",
@@ -485,6 +495,11 @@ static TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("runkind.dry_run", "Vorschau", "Preview"),
     ("runkind.full", "Synchronisation", "Sync"),
+    (
+        "status.accepted",
+        "Geprüft und übernommen",
+        "Reviewed and accepted",
+    ),
     ("status.applied", "Übernommen", "Applied"),
     ("status.dry_run", "Vorschau", "Preview"),
     ("status.failed", "Fehlgeschlagen", "Failed"),
@@ -492,6 +507,7 @@ static TEXTS: &[(&str, &str, &str)] = &[
     ("status.interrupted", "Abgebrochen", "Interrupted"),
     ("status.rejected", "Abgelehnt", "Rejected"),
     ("status.running", "Läuft", "Running"),
+    ("status.superseded", "Ersetzt (veraltet)", "Superseded"),
     (
         "warn.attribute",
         "Die API-Zugangsdaten dürfen ein empfohlenes Attribut nicht lesen:",

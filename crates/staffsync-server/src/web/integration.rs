@@ -9,6 +9,7 @@
 use super::view::{self, ChangeView, PersonView, RunView};
 use super::{Ctx, Page, WebResult, WebState, message, render};
 use crate::connect::{self, ConnectError};
+use crate::lease::{self, LeaseError};
 use crate::sync_job::{SyncError, SyncOptions};
 use askama::Template;
 use axum::extract::{Form, Path, State};
@@ -19,6 +20,7 @@ use serde::Deserialize;
 use staffsync_core::{DirectoryEmployee, PersonioId};
 use staffsync_store::{RunId, RunKind, RunStatus, Schedule};
 use std::collections::HashMap;
+use std::time::Duration;
 use time::OffsetDateTime;
 
 /// Personio's API, the default under "Erweitert".
@@ -144,8 +146,13 @@ async fn connected_view(
     let last = runs.iter().find(|r| r.kind == RunKind::Full);
     let schedule = store.schedule(account.id).await?;
     let directory = store.directory(account.id).await?;
-    let held = match last {
-        Some(run) if run.status == RunStatus::Held => {
+    // The one held run that can still be accepted: older ones are superseded.
+    let held_run = match store.latest_held_run(account.id).await? {
+        Some(id) => store.run(account.id, id).await?,
+        None => None,
+    };
+    let held = match held_run.as_ref() {
+        Some(run) => {
             let by_id: HashMap<PersonioId, &DirectoryEmployee> =
                 directory.iter().map(|e| (e.personio_id, e)).collect();
             let changes = store.run_changes(account.id, run.id).await?;
@@ -162,10 +169,12 @@ async fn connected_view(
                     run.held.map_or(0, |h| h.directory_size),
                 ),
                 people,
-                accepting: schedule.as_ref().is_some_and(|s| s.accept_deletions),
+                accepting: schedule
+                    .as_ref()
+                    .is_some_and(|s| s.accept_run == Some(run.id)),
             })
         }
-        _ => None,
+        None => None,
     };
     let failing = schedule.as_ref().and_then(|s| {
         (s.consecutive_failures >= i64::from(state.app.config.failing_after)).then(|| {
@@ -262,7 +271,7 @@ pub(crate) async fn connect(
             Ok(_) => {
                 tracing::info!(account = %ctx.account.slug, admin = %ctx.admin.id, "connected to Personio from the web app");
                 // A reconnect keeps an existing schedule: make it due now as well.
-                let _ = state.app.store.request_sync(ctx.account.id, false).await;
+                let _ = state.app.store.request_sync(ctx.account.id, None).await;
                 ctx.flash("ok", ctx.t("connect.ok")).await;
                 return Ok(Redirect::to("/integration").into_response());
             }
@@ -307,7 +316,7 @@ fn connect_error(e: &ConnectError, ctx: &Ctx) -> String {
 
 /// `POST /integration/sync`: ask the scheduler for a sync now.
 pub(crate) async fn sync_now(State(state): State<WebState>, ctx: Ctx) -> WebResult {
-    state.app.store.request_sync(ctx.account.id, false).await?;
+    state.app.store.request_sync(ctx.account.id, None).await?;
     ctx.flash("ok", ctx.t("int.sync_requested")).await;
     Ok(Redirect::to("/integration").into_response())
 }
@@ -331,16 +340,6 @@ pub(crate) struct PreviewTemplate {
 pub(crate) async fn preview(State(state): State<WebState>, ctx: Ctx) -> WebResult {
     let store = &state.app.store;
     let lang = ctx.lang();
-    let now = OffsetDateTime::now_utc();
-    // A dry run would interrupt a running sync (one running run per account).
-    if store
-        .schedule(ctx.account.id)
-        .await?
-        .is_some_and(|s| lease_live(&s, now))
-    {
-        ctx.flash("error", ctx.t("int.preview_busy")).await;
-        return Ok(Redirect::to("/integration").into_response());
-    }
     let options = SyncOptions {
         dry_run: true,
         unlimited_rate: !state.app.config.personio_rate_limit,
@@ -359,10 +358,33 @@ pub(crate) async fn preview(State(state): State<WebState>, ctx: Ctx) -> WebResul
         warnings: Vec::new(),
         error: None,
     };
-    let report = match crate::run_sync(store, &ctx.account, &options, &|_, _| {}).await {
-        Ok(report) => report,
-        Err(e @ (SyncError::Store(_) | SyncError::TimeZone(_))) => return Err(e.into()),
-        Err(e) => {
+    // A dry run is a run: it needs the account's lease like any other, so it can never
+    // interrupt a running sync. A busy account is refused at once, not waited for.
+    let holder = format!("{}:preview", state.app.config.instance_id);
+    let lease_len = state.app.config.lease;
+    let synced =
+        match lease::acquire(store, ctx.account.id, &holder, lease_len, Duration::ZERO).await {
+            Ok(lease) => {
+                let synced = crate::run_sync(store, &lease, &ctx.account, &options, &|_, _| {});
+                let out = lease::with_lease_renewal(store, &lease, lease_len, synced).await;
+                lease::give_back(store, lease).await;
+                Ok(out)
+            }
+            Err(e) => Err(e),
+        };
+    let report = match synced {
+        Ok(Ok(report)) => report,
+        Err(LeaseError::Busy { .. }) => {
+            ctx.flash("error", ctx.t("int.preview_busy")).await;
+            return Ok(Redirect::to("/integration").into_response());
+        }
+        Err(LeaseError::Store(e)) => return Err(e.into()),
+        Ok(Err(e @ (SyncError::Store(_) | SyncError::TimeZone(_)))) => return Err(e.into()),
+        Err(e @ LeaseError::NotConnected) => {
+            template.error = Some(e.to_string());
+            return render(StatusCode::OK, &template);
+        }
+        Ok(Err(e)) => {
             template.error = Some(e.to_string());
             return render(StatusCode::OK, &template);
         }
@@ -425,7 +447,9 @@ pub(crate) async fn preview(State(state): State<WebState>, ctx: Ctx) -> WebResul
     render(StatusCode::OK, &template)
 }
 
-/// `POST /integration/held/{run}/accept`: the next sync may remove them.
+/// `POST /integration/held/{run}/accept`: the next sync may remove exactly the people
+/// this held run showed (or fewer); anyone more is held again for a new review. A run
+/// that a newer one superseded can no longer be accepted.
 pub(crate) async fn accept_held(
     State(state): State<WebState>,
     ctx: Ctx,
@@ -434,9 +458,13 @@ pub(crate) async fn accept_held(
     let store = &state.app.store;
     match store.run(ctx.account.id, RunId(run)).await? {
         Some(r) if r.status == RunStatus::Held => {
-            store.request_sync(ctx.account.id, true).await?;
+            store.request_sync(ctx.account.id, Some(RunId(run))).await?;
             tracing::info!(account = %ctx.account.slug, admin = %ctx.admin.id, run, "admin accepted a held run");
             ctx.flash("ok", ctx.t("held.accepted")).await;
+            Ok(Redirect::to("/integration").into_response())
+        }
+        Some(r) if r.status == RunStatus::Superseded => {
+            ctx.flash("error", ctx.t("held.superseded")).await;
             Ok(Redirect::to("/integration").into_response())
         }
         _ => Ok(not_found(ctx.page("integration"))),

@@ -13,7 +13,7 @@ use anyhow::Context;
 use secrecy::SecretString;
 use serde_json::json;
 use staffsync_core::{AccountSlug, GroupKind};
-use staffsync_server::{AppState, ServerConfig, SyncOptions, run_sync};
+use staffsync_server::{AppState, ServerConfig, SyncOptions, lease, run_sync};
 use staffsync_store::{Account, Store};
 use std::time::Duration;
 
@@ -140,7 +140,13 @@ async fn walkthrough(
 
     let sync = |title: &'static str| async move {
         println!("== {title}");
-        let report = run_sync(store, account, &SyncOptions::default(), &|_, _| {}).await?;
+        let lease_len = Duration::from_secs(300);
+        let lease = lease::acquire(store, account.id, "demo", lease_len, lease_len).await?;
+        let options = SyncOptions::default();
+        let synced = run_sync(store, &lease, account, &options, &|_, _| {});
+        let report = lease::with_lease_renewal(store, &lease, lease_len, synced).await;
+        lease::give_back(store, lease).await;
+        let report = report?;
         super::sync::print_summary("demo", &report, &[]);
         println!();
         anyhow::Ok(())

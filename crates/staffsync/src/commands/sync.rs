@@ -1,21 +1,49 @@
 //! `staffsync sync`: fetch, plan, apply — or preview with `--dry-run`.
 //!
 //! Exit 0 when done, 1 when the run failed (nothing changed), 3 when the deletion guard
-//! held it (nothing changed; re-run with `--accept-deletions` to apply).
+//! held it (nothing changed; re-run with `--accept-deletions` to apply exactly the
+//! removals it listed).
+//!
+//! Like every sync, it runs only with the account's lease: while the server (or another
+//! command) syncs the account, it waits up to `--wait` and then gives up with a clear
+//! message, never interrupting the other run.
 
 use crate::cli::{Global, OnOff, SyncArgs};
 use crate::exit::{self, Code};
 use crate::output;
 use staffsync_core::{DirectoryEmployee, PersonioId, Plan};
+use staffsync_server::lease;
 use staffsync_server::{SyncOptions, SyncReport, SyncResult, run_sync};
 use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+/// The lease a command-line sync takes; renewed while it runs.
+const LEASE: Duration = Duration::from_secs(5 * 60);
 
 pub async fn run(global: &Global, args: SyncArgs) -> anyhow::Result<Code> {
     let store = super::open_store(global).await?;
     let account = super::find_account(&store, &args.slug).await?;
+    // `--accept-deletions` accepts what was shown: the removals of the latest held run.
+    let accept_held = if args.accept_deletions {
+        let held = store.latest_held_run(account.id).await?;
+        match held {
+            Some(run) => eprintln!(
+                "accepting the removals listed by held run {} (and no others)",
+                run.0
+            ),
+            None => eprintln!(
+                "no held run of {} to accept: this run is planned as usual, and held if it \
+                 removes more than the deletion guard allows",
+                account.slug
+            ),
+        }
+        held
+    } else {
+        None
+    };
     let options = SyncOptions {
         dry_run: args.dry_run,
-        accept_deletions: args.accept_deletions,
+        accept_held,
         today: args.today,
         unlimited_rate: args.rate_limit == OnOff::Off,
         // One account, one run: its per-credential pacing keeps it far under the per-IP
@@ -29,11 +57,16 @@ pub async fn run(global: &Global, args: SyncArgs) -> anyhow::Result<Code> {
         }
         bar.set_position(done as u64);
     };
-    let report = run_sync(&store, &account, &options, &progress).await;
+    let holder = format!("cli:{}", std::process::id());
+    let failed = || format!("sync of {} failed; nothing changed", account.slug);
+    let lease = lease::acquire(&store, account.id, &holder, LEASE, args.wait)
+        .await
+        .map_err(|e| anyhow::anyhow!(e).context(failed()))?;
+    let synced = run_sync(&store, &lease, &account, &options, &progress);
+    let report = lease::with_lease_renewal(&store, &lease, LEASE, synced).await;
+    lease::give_back(&store, lease).await;
     bar.finish_and_clear();
-    let report = report.map_err(|e| {
-        anyhow::anyhow!(e).context(format!("sync of {} failed; nothing changed", account.slug))
-    })?;
+    let report = report.map_err(|e| anyhow::anyhow!(e).context(failed()))?;
     if args.json.json {
         output::print_json(&report)?;
     } else {
@@ -107,7 +140,12 @@ pub fn print_summary(slug: &str, report: &SyncReport, directory: &[DirectoryEmpl
             "  {} of {} people would be removed, more than the deletion guard allows.",
             hold.removing, hold.directory_size
         );
-        println!("  Check the list above, then run `staffsync sync {slug} --accept-deletions`.");
+        if report.result == SyncResult::Held {
+            println!(
+                "  Check the list above, then run `staffsync sync {slug} --accept-deletions`: it \
+                 removes exactly these people (or fewer), never anyone not listed here."
+            );
+        }
     }
 }
 
