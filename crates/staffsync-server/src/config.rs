@@ -4,6 +4,7 @@
 //! build it directly. Nothing here reads the environment itself.
 
 use crate::outbound::AllowedUrl;
+use ipnet::IpNet;
 use std::time::Duration;
 
 #[derive(Debug, Clone)]
@@ -55,6 +56,13 @@ pub struct ServerConfig {
     /// How long a web request waits for Personio (the connect check, the preview's dry
     /// run) before it answers "Personio did not answer in time" (default 20 s).
     pub personio_answer_timeout: Duration,
+    /// Proxies whose `X-Forwarded-For` is believed (`--trusted-proxy`): only when the TCP
+    /// peer is in one of these networks is the client's address taken from that header
+    /// (the right-most entry not in them; see [`crate::client_ip`]). Empty: the header is
+    /// ignored and the peer is the client.
+    pub trusted_proxies: Vec<IpNet>,
+    /// Expired web sessions are deleted this often (and once at start-up).
+    pub session_sweep_interval: Duration,
     /// "Today" for every account instead of the date in its time zone (tests, replays).
     /// Tests can change it while running: [`AppState::set_today`](crate::AppState::set_today).
     pub today: Option<time::Date>,
@@ -86,6 +94,8 @@ impl Default for ServerConfig {
             webhook_debounce: Duration::from_secs(2),
             allowed_personio_urls: vec![AllowedUrl::personio()],
             personio_answer_timeout: Duration::from_secs(20),
+            trusted_proxies: Vec::new(),
+            session_sweep_interval: crate::auth::SESSION_SWEEP_INTERVAL,
             today: None,
         }
     }

@@ -1,26 +1,119 @@
 //! The seams: [`app`] builds the whole router (web app, REST API, webhook receiver,
 //! operations endpoints) from state (tests call it directly or serve
-//! it on port 0), [`serve`] runs the router and the scheduler until `shutdown` resolves.
+//! it on port 0), [`serve`] runs the router, the scheduler and the session sweep until
+//! `shutdown` resolves.
+//!
+//! Every response passes the same outer layers (outermost first):
+//!
+//! 1. the security headers ([`SECURITY_HEADERS`], unless a handler set its own);
+//! 2. [`error_bodies`]: an error answer without a body of its own (axum's 404 and 405,
+//!    an extractor's plain-text rejection, a timeout) gets the body its caller reads:
+//!    the API's JSON error under `/api/`, an HTML page elsewhere (the webhook receiver
+//!    and the probes keep their short plain-text answers);
+//! 3. a request timeout ([`REQUEST_TIMEOUT`], 408) for everything but the web app's
+//!    preview, a dry-run sync that may take as long as the listing does;
+//! 4. tracing, and the client's address ([`crate::client_ip`]).
+//!
+//! No layer here may turn an error into a success or reveal what a handler logged.
 
+use crate::api::error::ApiError;
 use crate::state::AppState;
-use crate::{api, ops, scheduler, web, webhooks};
+use crate::{api, auth, client_ip, ops, scheduler, web, webhooks};
 use axum::Router;
+use axum::extract::Request;
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
+
+/// Requests taking longer are answered 408 (the handler is dropped).
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Headers on every response: no framing, no sniffing, no caching of account data, and a
+/// content security policy that allows only the pages' inline styles.
+pub const SECURITY_HEADERS: [(HeaderName, &str); 5] = [
+    (
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; \
+         form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    ),
+    (header::X_FRAME_OPTIONS, "DENY"),
+    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    (header::REFERRER_POLICY, "same-origin"),
+    (header::CACHE_CONTROL, "no-store"),
+];
+
+/// The request timeout layer (408 on expiry; [`error_bodies`] adds the body).
+pub(crate) fn timeout() -> TimeoutLayer {
+    TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT)
+}
 
 /// The whole HTTP surface: web app, REST API, Personio webhooks, operations endpoints.
 pub fn app(state: AppState) -> Router {
-    Router::new()
+    let trusted = Arc::new(state.config.trusted_proxies.clone());
+    let mut router = Router::new()
         .merge(web::routes(state.clone()))
-        .nest("/api/v1", api::routes(state.clone()))
-        .merge(webhooks::routes(state.clone()))
-        .merge(ops::routes(state))
+        .nest("/api/v1", api::routes(state.clone()).layer(timeout()))
+        .merge(webhooks::routes(state.clone()).layer(timeout()))
+        .merge(ops::routes(state).layer(timeout()))
+        .layer(middleware::from_fn_with_state(trusted, client_ip::layer))
         .layer(TraceLayer::new_for_http())
+        .layer(middleware::from_fn(error_bodies));
+    for (name, value) in SECURITY_HEADERS {
+        router = router.layer(SetResponseHeaderLayer::if_not_present(
+            name,
+            HeaderValue::from_static(value),
+        ));
+    }
+    router
 }
 
-/// Serves `app(state)` on `listener` and runs the scheduler (when configured) until
-/// `shutdown` resolves; then stops taking work, lets running syncs finish, and returns.
+/// Gives an error answer that has no body of its own (no content type, or axum's plain
+/// text) the body its caller reads: JSON under `/api/`, an HTML page elsewhere except
+/// the webhook receiver. Headers such as `Allow` stay.
+async fn error_bodies(req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_owned();
+    let lang = web::request_lang(&req);
+    let response = next.run(req).await;
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let bodiless = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_none_or(|ct| ct.as_bytes().starts_with(b"text/plain"));
+    if !bodiless || keeps_plain_text(&path) {
+        return response;
+    }
+    let mut replaced = if path == api::PREFIX || path.starts_with("/api/") {
+        ApiError::for_status(status).into_response()
+    } else {
+        web::error_page(status, lang, &path)
+    };
+    for (name, value) in response.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            replaced.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    replaced
+}
+
+/// Machine endpoints whose short plain-text answers are their contract: the webhook
+/// receiver (read by Personio) and the probes (`/readyz` says why it is not ready).
+fn keeps_plain_text(path: &str) -> bool {
+    path.starts_with("/webhooks/") || matches!(path, "/healthz" | "/readyz" | "/metrics")
+}
+
+/// Serves `app(state)` on `listener`, runs the scheduler (when configured) and the sweep
+/// of expired sessions until `shutdown` resolves; then stops taking work, lets running
+/// syncs finish, and returns.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
@@ -32,6 +125,12 @@ pub async fn serve(
     } else {
         None
     };
+    // Every instance sweeps (a web-only one too); deleting expired rows twice is harmless.
+    let sweep = tokio::spawn(auth::sweep_expired_sessions(
+        state.store.clone(),
+        state.config.session_sweep_interval,
+        stop_rx.clone(),
+    ));
     let mut http_stop = stop_rx;
     let server = axum::serve(
         listener,
@@ -49,5 +148,63 @@ pub async fn serve(
         // The scheduler returns once its running syncs have finished.
         let _ = handle.await;
     }
+    let _ = sweep.await;
     served
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use axum::routing::get;
+
+    async fn stuck() -> StatusCode {
+        std::future::pending::<()>().await;
+        StatusCode::OK
+    }
+
+    #[tokio::test]
+    async fn timeouts_and_bodiless_errors_get_json_under_the_api_and_html_elsewhere() {
+        let stop = || {
+            TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_millis(50))
+        };
+        let router = Router::new()
+            .route("/api/v1/stuck", get(stuck).layer(stop()))
+            .route("/stuck", get(stuck).layer(stop()))
+            .route(
+                "/readyz",
+                get(|| async { (StatusCode::SERVICE_UNAVAILABLE, "database unavailable") }),
+            )
+            .layer(middleware::from_fn(error_bodies));
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        let http = reqwest::Client::new();
+
+        let r = http
+            .get(format!("{base}/api/v1/stuck"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::REQUEST_TIMEOUT);
+        let v: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(v["error"]["code"], "timeout", "{v}");
+
+        let r = http.get(format!("{base}/stuck")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::REQUEST_TIMEOUT);
+        let ct = r.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(ct.starts_with("text/html"), "{ct}");
+        assert!(r.text().await.unwrap().contains("Zeitüberschreitung"));
+
+        let r = http.get(format!("{base}/readyz")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            r.text().await.unwrap(),
+            "database unavailable",
+            "probes keep their text"
+        );
+    }
 }

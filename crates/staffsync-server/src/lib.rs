@@ -3,7 +3,10 @@
 //! - [`sync_job`]: one sync run (fetch → plan → apply / hold / preview), also used by the CLI;
 //! - [`connect`]: checking and storing a Personio credential; [`outbound`]: which
 //!   Personio URLs the web app may send requests to;
-//! - [`http`]: `app(state) -> Router` and `serve(listener, state, shutdown)`;
+//! - [`http`]: `app(state) -> Router` and `serve(listener, state, shutdown)`, with the
+//!   layers every response passes (security headers, error bodies, request timeout);
+//! - [`auth`] (passwords, sessions, CSRF, login limits) and [`client_ip`] (who the client
+//!   is behind trusted proxies);
 //! - [`web`] (admin web app), [`api`] (REST API), [`ops`] (health, metrics);
 //! - [`scheduler`]: the 12-hour cycle, retries, leases across processes;
 //! - [`lease`]: taking an account's lease outside the scheduler (no run without it);
@@ -15,6 +18,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod client_ip;
 pub mod clock;
 pub mod config;
 pub mod connect;

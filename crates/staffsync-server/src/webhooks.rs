@@ -1,6 +1,7 @@
 //! The Personio webhook receiver: `POST /webhooks/personio/{slug}` (slug = the account).
 //!
-//! A delivery is accepted only with the token Personio was given when staffsync
+//! A body over [`MAX_BODY_BYTES`] (64 KB) is 413 before anything is read into memory or
+//! parsed. A delivery is accepted only with the token Personio was given when staffsync
 //! registered the webhook, sent verbatim in `Authorization` and compared in constant time
 //! (`subtle`) with the stored one: a wrong or missing token is 401, an unknown account
 //! 404, and nothing is queued. A body that is not the JSON envelope
@@ -8,7 +9,9 @@
 //! is 400. Otherwise the answer is 202 at once and the work is queued:
 //!
 //! - **de-duplicated**: the same account, event name, payload and `occurred_at` seen in
-//!   the last 10 minutes is dropped (Personio retries, and may deliver twice);
+//!   the last 10 minutes is dropped (Personio retries, and may deliver twice). Only a
+//!   32-byte digest of those is remembered, and at most [`SEEN_MAX`] of them (the oldest
+//!   forgotten first), so a flood of large deliveries cannot grow the process;
 //! - **debounced** per account (`webhook_debounce`, default 2 s): the person ids of every
 //!   event in that window go into one targeted run
 //!   ([`run_targeted_now`](crate::realtime::run_targeted_now)), which waits while a
@@ -28,20 +31,27 @@ use crate::state::AppState;
 use crate::sync_job::TargetSource;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::post;
 use secrecy::ExposeSecret as _;
 use serde::Deserialize;
+use sha2::{Digest as _, Sha256};
 use staffsync_core::{AccountSlug, PersonioId};
 use staffsync_store::AccountId;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use subtle::ConstantTimeEq as _;
 
 /// How long a delivery is remembered for de-duplication.
 pub const DEDUP_WINDOW: Duration = Duration::from_secs(10 * 60);
+/// Deliveries remembered for de-duplication at most (32 bytes each plus bookkeeping);
+/// beyond it the oldest is forgotten, which at worst costs a targeted run that changes
+/// nothing.
+pub const SEEN_MAX: usize = 10_000;
+/// Largest delivery body accepted; Personio's events are well under 1 KB.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// Attempts of a targeted run that failed (Personio unreachable, …) before the work is
 /// left to the next full reconciliation.
 const ATTEMPTS: u32 = 3;
@@ -81,14 +91,21 @@ impl Envelope {
         }
     }
 
-    /// The de-duplication key: event name, payload and `occurred_at`.
-    fn key(&self, account: AccountId) -> String {
-        format!(
-            "{account}|{}|{}|{}",
-            self.event_name,
-            serde_json::Value::Object(self.payload.clone()),
-            self.occurred_at.as_deref().unwrap_or_default()
-        )
+    /// The de-duplication key: SHA-256 over the account, event name, payload and
+    /// `occurred_at`, each length-prefixed so no two different deliveries share an input.
+    fn key(&self, account: AccountId) -> EventKey {
+        let payload = serde_json::to_vec(&self.payload).unwrap_or_default();
+        let mut hash = Sha256::new();
+        for part in [
+            account.0.to_be_bytes().as_slice(),
+            self.event_name.as_bytes(),
+            &payload,
+            self.occurred_at.as_deref().unwrap_or_default().as_bytes(),
+        ] {
+            hash.update((part.len() as u64).to_be_bytes());
+            hash.update(part);
+        }
+        hash.finalize().into()
     }
 }
 
@@ -107,30 +124,62 @@ struct Pending {
     full: bool,
 }
 
+/// A delivery's de-duplication key ([`Envelope::key`]): fixed size whatever the payload.
+type EventKey = [u8; 32];
+
+/// The recently seen deliveries: their keys, and the same keys oldest first with when
+/// they were seen. Never more than [`SEEN_MAX`].
+#[derive(Debug, Default)]
+struct Seen {
+    keys: HashSet<EventKey>,
+    order: VecDeque<(EventKey, Instant)>,
+}
+
+impl Seen {
+    /// Remembers `key` seen at `now`; `false` when it was seen within [`DEDUP_WINDOW`].
+    fn first_time(&mut self, key: EventKey, now: Instant) -> bool {
+        while let Some(&(old, at)) = self.order.front() {
+            if now.duration_since(at) < DEDUP_WINDOW {
+                break;
+            }
+            self.order.pop_front();
+            self.keys.remove(&old);
+        }
+        if self.keys.contains(&key) {
+            return false;
+        }
+        while self.order.len() >= SEEN_MAX {
+            if let Some((old, _)) = self.order.pop_front() {
+                self.keys.remove(&old);
+            }
+        }
+        self.order.push_back((key, now));
+        self.keys.insert(key);
+        true
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.keys.len()
+    }
+}
+
 /// Webhook work waiting for its targeted run, and the recently seen deliveries. In
 /// memory, per process.
 #[derive(Debug, Default)]
 pub struct Inbox {
-    seen: Mutex<HashMap<String, Instant>>,
+    seen: Mutex<Seen>,
     pending: Mutex<HashMap<AccountId, Pending>>,
 }
 
 impl Inbox {
     /// Remembers `key`; `false` when it was seen within [`DEDUP_WINDOW`].
-    fn first_time(&self, key: String) -> bool {
+    fn first_time(&self, key: EventKey) -> bool {
         let mut seen = match self.seen.lock() {
             Ok(s) => s,
             Err(p) => p.into_inner(),
         };
-        let now = Instant::now();
-        seen.retain(|_, at| now.duration_since(*at) < DEDUP_WINDOW);
-        match seen.entry(key) {
-            std::collections::hash_map::Entry::Occupied(_) => false,
-            std::collections::hash_map::Entry::Vacant(slot) => {
-                slot.insert(now);
-                true
-            }
-        }
+        seen.first_time(key, Instant::now())
     }
 
     /// Queues `target`; `true` when the account had nothing queued (the caller starts
@@ -161,10 +210,11 @@ impl Inbox {
     }
 }
 
-/// `POST /webhooks/personio/{slug}`.
+/// `POST /webhooks/personio/{slug}`, with bodies limited to [`MAX_BODY_BYTES`].
 pub fn routes(state: AppState) -> Router {
     Router::new()
         .route("/webhooks/personio/{slug}", post(receive))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }
 
@@ -304,5 +354,40 @@ mod tests {
         assert_eq!(work.ids.len(), 2);
         assert!(!work.full);
         assert!(inbox.push(AccountId(1), &Target::Full));
+    }
+
+    #[test]
+    fn the_seen_memory_is_bounded_and_holds_no_payload() {
+        // A remembered delivery is a 32-byte digest, whatever its payload.
+        assert_eq!(std::mem::size_of::<EventKey>(), 32);
+        let big = "x".repeat(1024);
+        let inbox = Inbox::default();
+        let delivery = |i: usize| {
+            env(
+                "person.updated",
+                serde_json::json!({"person_id": i.to_string(), "note": big}),
+            )
+            .key(AccountId(1))
+        };
+        for i in 0..(SEEN_MAX + 500) {
+            assert!(inbox.first_time(delivery(i)));
+            let seen = inbox.seen.lock().expect("lock");
+            assert!(seen.len() <= SEEN_MAX, "{} keys remembered", seen.len());
+            assert_eq!(seen.order.len(), seen.len());
+        }
+        // The newest are still de-duplicated; the oldest were forgotten first.
+        assert!(!inbox.first_time(delivery(SEEN_MAX + 499)));
+        assert!(!inbox.first_time(delivery(500)));
+        assert!(inbox.first_time(delivery(0)));
+    }
+
+    #[test]
+    fn keys_expire_after_the_window() {
+        let mut seen = Seen::default();
+        let t0 = Instant::now();
+        assert!(seen.first_time([1; 32], t0));
+        assert!(!seen.first_time([1; 32], t0 + DEDUP_WINDOW / 2));
+        assert!(seen.first_time([1; 32], t0 + DEDUP_WINDOW));
+        assert_eq!(seen.len(), 1);
     }
 }

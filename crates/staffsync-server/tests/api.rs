@@ -1340,3 +1340,106 @@ async fn post_sync_queues_a_run_now() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(v["count"], 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn duplicate_json_keys_are_400_naming_the_key() {
+    let w = World::new().await;
+    let token = Some(w.a.token.as_str());
+    let json_ct = Some("application/json");
+    let author = w.employees(&w.a).await[0]["personio_id"].clone();
+    for (path, body, field) in [
+        (
+            "/feedback",
+            format!(r#"{{"author_personio_id": {author}, "body": "a", "body": "b"}}"#),
+            "body",
+        ),
+        (
+            "/audiences/preview",
+            r#"{"filter": {"kind": "department", "kind": "office", "name": "x"}}"#.to_owned(),
+            "filter.kind",
+        ),
+    ] {
+        let (status, v) = w
+            .send(Method::POST, path, token, Some(Body::Raw(body, json_ct)))
+            .await;
+        assert_error(
+            status,
+            &v,
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "duplicate",
+        );
+        assert_eq!(v["error"]["field"], field, "{path}: {v}");
+    }
+    assert!(
+        w.store
+            .feedback(w.a.account.id)
+            .await
+            .expect("feedback")
+            .is_empty(),
+        "nothing stored"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_api_error_is_json_with_the_security_headers() {
+    let w = World::new().await;
+    for (method, path, token, want) in [
+        (Method::GET, "/api/v1", true, StatusCode::NOT_FOUND),
+        (Method::GET, "/api/v1/", true, StatusCode::NOT_FOUND),
+        (
+            Method::GET,
+            "/api/v1/no/such/thing",
+            true,
+            StatusCode::NOT_FOUND,
+        ),
+        (Method::GET, "/api/v1/no-such", false, StatusCode::NOT_FOUND),
+        (
+            Method::PUT,
+            "/api/v1/openapi.json",
+            false,
+            StatusCode::METHOD_NOT_ALLOWED,
+        ),
+        (
+            Method::PATCH,
+            "/api/v1/sync",
+            true,
+            StatusCode::METHOD_NOT_ALLOWED,
+        ),
+        (
+            Method::GET,
+            "/api/v1/employees/abc",
+            true,
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            Method::GET,
+            "/api/v1/employees?limit=%FF%FE",
+            true,
+            StatusCode::BAD_REQUEST,
+        ),
+    ] {
+        let origin = w.base.trim_end_matches("/api/v1");
+        let mut req = w.http.request(method.clone(), format!("{origin}{path}"));
+        if token {
+            req = req.bearer_auth(&w.a.token);
+        }
+        let r = req.send().await.expect("request");
+        let label = format!("{method} {path}");
+        assert_eq!(r.status(), want, "{label}");
+        let headers = r.headers().clone();
+        assert!(
+            headers["content-type"]
+                .to_str()
+                .unwrap_or_default()
+                .starts_with("application/json"),
+            "{label}: {headers:?}"
+        );
+        for name in ["x-content-type-options", "cache-control", "x-frame-options"] {
+            assert!(headers.contains_key(name), "{label}: no {name}");
+        }
+        let v: Value = r.json().await.expect("JSON body");
+        assert!(v["error"]["code"].is_string(), "{label}: {v}");
+        assert!(v["error"]["message"].is_string(), "{label}: {v}");
+    }
+}

@@ -122,10 +122,10 @@ async fn pages_need_a_login_and_posts_need_the_csrf_token() {
         let to = r.headers()["location"].to_str().unwrap();
         assert!(to == "/login" || to == "/integration", "{path} → {to}");
     }
-    // Session cookie attributes.
+    // The form sets only its CSRF cookie; the session cookie comes with the login.
     let r = c.get(format!("{}/login", app.base)).send().await.unwrap();
-    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
-    assert!(cookie.starts_with("staffsync_session="), "{cookie}");
+    assert!(set_cookie(&r, auth::SESSION_COOKIE).is_none());
+    let cookie = set_cookie(&r, auth::LOGIN_CSRF_COOKIE).unwrap();
     assert!(
         cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
         "{cookie}"
@@ -170,6 +170,11 @@ async fn pages_need_a_login_and_posts_need_the_csrf_token() {
     );
     let r = login(&c, &app.base, "ADMIN@acme.example", PASSWORD).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let cookie = set_cookie(&r, auth::SESSION_COOKIE).unwrap();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"),
+        "{cookie}"
+    );
     let (status, html) = get(&c, format!("{}/integration", app.base)).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Verbinden") && html.contains("admin@acme.example"));
@@ -635,4 +640,338 @@ async fn connect_and_preview_answer_in_bounded_time_when_personio_hangs() {
         runs.iter()
             .all(|r| r.status != staffsync_store::RunStatus::Running)
     );
+}
+/// How many session rows the store holds (deletes them: "expired" one day from now).
+async fn session_rows(store: &Store) -> u64 {
+    store
+        .delete_expired_sessions(time::OffsetDateTime::now_utc() + time::Duration::days(1))
+        .await
+        .unwrap()
+}
+
+/// The value of cookie `name` set by `r`, if any.
+fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with(&format!("{name}=")))
+        .map(str::to_owned)
+}
+
+fn cookie_value(set_cookie: &str) -> String {
+    let first = set_cookie.split(';').next().unwrap();
+    first.split_once('=').unwrap().1.to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn anonymous_login_forms_write_no_session_rows() {
+    let app = app().await;
+    for _ in 0..50 {
+        let r = client()
+            .get(format!("{}/login", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert!(
+            set_cookie(&r, auth::SESSION_COOKIE).is_none(),
+            "no session cookie before a login"
+        );
+    }
+    // A refused login (wrong password, wrong token) writes none either.
+    let c = client();
+    let r = login(&c, &app.base, "admin@acme.example", "wrong-password-1").await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let r = c
+        .post(format!("{}/login", app.base))
+        .form(&[("csrf", "x"), ("email", "a@b.c"), ("password", "p")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(session_rows(&app.store).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_login_form_token_is_a_signed_cookie_and_forgeries_are_refused() {
+    let app = app().await;
+    let plain = || {
+        reqwest::Client::builder()
+            .redirect(Policy::none())
+            .build()
+            .unwrap()
+    };
+    let r = plain()
+        .get(format!("{}/login", app.base))
+        .send()
+        .await
+        .unwrap();
+    let cookie = set_cookie(&r, auth::LOGIN_CSRF_COOKIE).expect("a login CSRF cookie");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    let token = cookie_value(&cookie);
+    assert_eq!(csrf_of(&r.text().await.unwrap()), token, "double submit");
+    let post = |cookie: Option<String>, form_token: String| {
+        let mut req = plain().post(format!("{}/login", app.base)).form(&[
+            ("csrf", form_token.as_str()),
+            ("email", "admin@acme.example"),
+            ("password", PASSWORD),
+        ]);
+        if let Some(c) = cookie {
+            req = req.header("cookie", format!("{}={c}", auth::LOGIN_CSRF_COOKIE));
+        }
+        req.send()
+    };
+    // Missing cookie, a forged token in both places, a token that is not the cookie's.
+    let mut forged = token.clone().into_bytes();
+    forged[0] = if forged[0] == b'0' { b'1' } else { b'0' };
+    let forged = String::from_utf8(forged).unwrap();
+    for (cookie, form) in [
+        (None, token.clone()),
+        (Some(forged.clone()), forged.clone()),
+        (Some(token.clone()), "0".repeat(64)),
+        (Some(token.clone()), String::new()),
+    ] {
+        let r = post(cookie.clone(), form.clone()).await.unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{cookie:?} / {form}");
+    }
+    assert_eq!(session_rows(&app.store).await, 0);
+    // The real pair logs in: a session starts only now.
+    let r = post(Some(token.clone()), token).await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(set_cookie(&r, auth::SESSION_COOKIE).is_some());
+    assert_eq!(session_rows(&app.store).await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_stored_session_id_is_not_the_cookie_value() {
+    use sha2::Digest as _;
+    let app = app().await;
+    let c = client();
+    let r = login(&c, &app.base, "admin@acme.example", PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let id = cookie_value(&set_cookie(&r, auth::SESSION_COOKIE).unwrap());
+    let now = time::OffsetDateTime::now_utc();
+    assert!(app.store.load_session(&id, now).await.unwrap().is_none());
+    let digest = hex::encode(sha2::Sha256::digest(id.as_bytes()));
+    assert!(
+        app.store
+            .load_session(&digest, now)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // And the session still works.
+    let (status, _) = get(&c, format!("{}/integration", app.base)).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn expired_sessions_are_swept_without_a_login() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let store = Store::open(&StoreConfig {
+        data_dir: dir.path().to_owned(),
+        database_url: None,
+        secret_key: None,
+    })
+    .await
+    .unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    store
+        .save_session("gone", "{}", now - time::Duration::minutes(1))
+        .await
+        .unwrap();
+    store
+        .save_session("live", "{}", now + time::Duration::hours(1))
+        .await
+        .unwrap();
+    let state = AppState::new(
+        store.clone(),
+        ServerConfig {
+            run_scheduler: false,
+            ..ServerConfig::default()
+        },
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(staffsync_server::serve(listener, state, async move {
+        let _ = stopped.await;
+    }));
+    // Nobody logs in; the sweep runs on its own (at start, then periodically).
+    let swept = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        loop {
+            let left = store
+                .delete_expired_sessions(now - time::Duration::hours(1))
+                .await
+                .unwrap();
+            assert_eq!(left, 0);
+            if store
+                .load_session("gone", now - time::Duration::hours(1))
+                .await
+                .unwrap()
+                .is_none()
+            {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    assert!(swept.is_ok(), "the expired session was not swept");
+    assert!(store.load_session("live", now).await.unwrap().is_some());
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn oversized_webhook_bodies_are_413_before_parsing() {
+    let app = app().await;
+    let body = format!(
+        "{{\"event_name\":\"person.updated\",\"x\":\"{}\"}}",
+        "a".repeat(100 * 1024)
+    );
+    let r = client()
+        .post(format!("{}/webhooks/personio/acme", app.base))
+        .header("authorization", "whatever")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn web_errors_are_html_pages_with_the_security_headers() {
+    let app = app().await;
+    let c = client();
+    login(&c, &app.base, "admin@acme.example", PASSWORD).await;
+    for (method, path, status) in [
+        (reqwest::Method::GET, "/no-such-page", StatusCode::NOT_FOUND),
+        (
+            reqwest::Method::GET,
+            "/history/abc",
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            reqwest::Method::GET,
+            "/employees?page=abc",
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            reqwest::Method::PUT,
+            "/login",
+            StatusCode::METHOD_NOT_ALLOWED,
+        ),
+        (
+            reqwest::Method::GET,
+            "/integration/sync",
+            StatusCode::METHOD_NOT_ALLOWED,
+        ),
+    ] {
+        let r = c
+            .request(method.clone(), format!("{}{path}", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), status, "{method} {path}");
+        let headers = r.headers().clone();
+        for name in [
+            "content-security-policy",
+            "x-frame-options",
+            "x-content-type-options",
+            "referrer-policy",
+            "cache-control",
+        ] {
+            assert!(headers.contains_key(name), "{method} {path}: no {name}");
+        }
+        let ct = headers["content-type"].to_str().unwrap().to_owned();
+        assert!(ct.starts_with("text/html"), "{method} {path}: {ct}");
+        let html = r.text().await.unwrap();
+        assert!(
+            html.contains("<html") || html.contains("<!doctype"),
+            "{method} {path}: {html}"
+        );
+        assert!(!html.contains("Cannot parse"), "{method} {path}: {html}");
+    }
+    // Operations endpoints carry them too.
+    let r = c.get(format!("{}/healthz", app.base)).send().await.unwrap();
+    assert!(r.headers().contains_key("x-content-type-options"));
+}
+
+/// A login as `client_ip` behind a proxy (on 127.0.0.1) that says so in X-Forwarded-For.
+async fn login_via_proxy(
+    base: &str,
+    client_ip: &str,
+    email: &str,
+    password: &str,
+) -> reqwest::Response {
+    let c = client();
+    let forwarded = format!("{client_ip}, 127.0.0.1");
+    let html = c
+        .get(format!("{base}/login"))
+        .header("x-forwarded-for", &forwarded)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    c.post(format!("{base}/login"))
+        .header("x-forwarded-for", &forwarded)
+        .form(&[
+            ("csrf", csrf_of(&html).as_str()),
+            ("email", email),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lockout_from_one_address_does_not_lock_the_admin_out_from_another() {
+    let app = app_with(|c| {
+        c.trusted_proxies =
+            vec![staffsync_server::client_ip::parse_trusted_proxy("127.0.0.0/8").unwrap()]
+    })
+    .await;
+    let email = "admin@acme.example";
+    for _ in 0..auth::LOGIN_ATTEMPTS_PER_MINUTE {
+        let r = login_via_proxy(&app.base, "203.0.113.9", email, "guess-guess-guess").await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    let r = login_via_proxy(&app.base, "203.0.113.9", email, PASSWORD).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "the attacker's address is locked"
+    );
+    let r = login_via_proxy(&app.base, "198.51.100.7", email, PASSWORD).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "the admin's address is not"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn forwarded_for_is_ignored_without_a_trusted_proxy() {
+    let app = app().await;
+    let email = "admin@acme.example";
+    for i in 0..auth::LOGIN_ATTEMPTS_PER_MINUTE {
+        // A different claimed address each time: all count for the one real peer.
+        let r = login_via_proxy(
+            &app.base,
+            &format!("203.0.113.{i}"),
+            email,
+            "guess-guess-guess",
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    let r = login_via_proxy(&app.base, "198.51.100.7", email, PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
 }

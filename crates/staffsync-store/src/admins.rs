@@ -1,8 +1,9 @@
 //! Admins of an account's web app, their web sessions, and the account's API tokens.
 //!
 //! This module stores only what it is given: a password *hash* (argon2, made by the
-//! server), opaque session data, and the SHA-256 hex digest of an API token. It must
-//! never see or store a password or a token in clear, and `Admin`'s `Debug` never shows
+//! server), opaque session data under the SHA-256 hex digest of the session id (the
+//! server hashes the id its cookie carries), and the SHA-256 hex digest of an API token.
+//! It must never see or store a password, a session id or a token in clear, and `Admin`'s `Debug` never shows
 //! the hash. E-mails are unique across all accounts, compared trimmed and lower-cased.
 
 use crate::error::{Result, StoreError, is_foreign_key_violation, is_unique_violation};
@@ -139,10 +140,11 @@ impl Store {
         row.as_ref().map(admin_from_row).transpose()
     }
 
-    /// Stores (or replaces) a web session's data.
+    /// Stores (or replaces) a web session's data under `id_sha256_hex`, the digest of the
+    /// session id.
     pub async fn save_session(
         &self,
-        id: &str,
+        id_sha256_hex: &str,
         data: &str,
         expires_at: OffsetDateTime,
     ) -> Result<()> {
@@ -150,7 +152,7 @@ impl Store {
             "INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) \
              ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at",
         )
-        .bind(id)
+        .bind(id_sha256_hex)
         .bind(data)
         .bind(ts(expires_at))
         .execute(&self.pool)
@@ -158,20 +160,24 @@ impl Store {
         Ok(())
     }
 
-    /// A session's data; `None` if unknown or expired at `now`.
-    pub async fn load_session(&self, id: &str, now: OffsetDateTime) -> Result<Option<String>> {
+    /// A session's data by the digest of its id; `None` if unknown or expired at `now`.
+    pub async fn load_session(
+        &self,
+        id_sha256_hex: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<String>> {
         let row = sqlx::query("SELECT data FROM sessions WHERE id = $1 AND expires_at > $2")
-            .bind(id)
+            .bind(id_sha256_hex)
             .bind(ts(now))
             .fetch_optional(&self.pool)
             .await?;
         Ok(row.map(|r| r.try_get("data")).transpose()?)
     }
 
-    /// Deletes a session (no error if it does not exist).
-    pub async fn delete_session(&self, id: &str) -> Result<()> {
+    /// Deletes a session by the digest of its id (no error if it does not exist).
+    pub async fn delete_session(&self, id_sha256_hex: &str) -> Result<()> {
         sqlx::query("DELETE FROM sessions WHERE id = $1")
-            .bind(id)
+            .bind(id_sha256_hex)
             .execute(&self.pool)
             .await?;
         Ok(())

@@ -8,15 +8,21 @@
 //! fresh random nonce for every encryption and the account id (8 bytes, big-endian) as
 //! associated data, so a ciphertext copied to another account does not decrypt.
 //!
+//! Other keys the service needs from the same secret (the web app's CSRF signing key) are
+//! derived from it with HMAC-SHA256 over a purpose label ([`Store::derive_key`]), so every
+//! instance sharing `STAFFSYNC_SECRET_KEY` derives the same ones and none of them reveals
+//! this key.
+//!
 //! This module must never log, print or put into an error the key, the plaintext or any
 //! part of them; errors carry fixed reasons only. Key material lives in zeroizing memory.
 
-use crate::AccountId;
 use crate::error::{Result, StoreError};
+use crate::{AccountId, Store};
 use aes_gcm::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
 use aes_gcm::{Aes256Gcm, Key, Nonce};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use hmac::{Hmac, Mac};
 use secrecy::zeroize::Zeroizing;
 use secrecy::{ExposeSecret, SecretBox, SecretString};
 use std::io::Write as _;
@@ -81,9 +87,25 @@ impl SecretKey {
             let _ = std::fs::remove_file(&tmp);
             linked.map_err(io)?;
         }
-        crate::fs::warn_if_not_private(&path);
+        crate::fs::make_private(&path)?;
         let text = Zeroizing::new(std::fs::read_to_string(&path).map_err(io)?);
         Self::from_base64(&text, "the key file does not hold base64 of 32 bytes")
+    }
+
+    /// A 256-bit key for `purpose`: HMAC-SHA256 under this key of a fixed prefix and the
+    /// purpose label. Different labels give unrelated keys.
+    pub(crate) fn derive(&self, purpose: &str) -> Result<SecretBox<[u8; 32]>> {
+        let mut mac =
+            <Hmac<sha2::Sha256> as Mac>::new_from_slice(self.0.expose_secret()).map_err(|_| {
+                StoreError::Crypto {
+                    reason: "key derivation failed",
+                }
+            })?;
+        mac.update(b"staffsync derived key\0");
+        mac.update(purpose.as_bytes());
+        let mut key = Box::new([0u8; 32]);
+        key.copy_from_slice(&mac.finalize().into_bytes());
+        Ok(SecretBox::new(key))
     }
 
     fn cipher(&self) -> Aes256Gcm {
@@ -139,6 +161,15 @@ impl SecretKey {
     }
 }
 
+impl Store {
+    /// A key for `purpose` (e.g. `"web login csrf v1"`) derived from the store's secret
+    /// key: the same on every instance that shares that key, unrelated to it and to the
+    /// keys of other purposes.
+    pub fn derive_key(&self, purpose: &str) -> Result<SecretBox<[u8; 32]>> {
+        self.key.derive(purpose)
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -165,6 +196,25 @@ mod tests {
         let other = SecretKey::from_base64(&STANDARD.encode([8u8; 32]), "bad").unwrap();
         assert!(other.open_string(AccountId(1), &a).is_err());
         assert!(!format!("{k:?}").contains('7'));
+    }
+
+    #[test]
+    fn derived_keys_differ_by_purpose_and_key() {
+        let a = key().derive("one").unwrap();
+        assert_eq!(
+            a.expose_secret(),
+            key().derive("one").unwrap().expose_secret()
+        );
+        assert_ne!(
+            a.expose_secret(),
+            key().derive("two").unwrap().expose_secret()
+        );
+        let other = SecretKey::from_base64(&STANDARD.encode([8u8; 32]), "bad").unwrap();
+        assert_ne!(
+            a.expose_secret(),
+            other.derive("one").unwrap().expose_secret()
+        );
+        assert_ne!(a.expose_secret(), &[7u8; 32]);
     }
 
     #[test]

@@ -41,6 +41,18 @@ pub enum StoreError {
     /// `database_url` has a scheme the store does not speak. Only the scheme is kept.
     #[error("unsupported database URL scheme {scheme:?}: use postgres:// or postgresql://")]
     InvalidUrl { scheme: String },
+    /// The data directory, the database or the key file is open to group or others and
+    /// could not be restricted to its owner.
+    #[error(
+        "{} is accessible by group or others and could not be restricted to its owner \
+         (make it mode 0700 for a directory, 0600 for a file)",
+        path.display()
+    )]
+    NotPrivate {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     /// The data directory or the key file could not be read or written.
     #[error("could not access {}: {source}", path.display())]
     Io {

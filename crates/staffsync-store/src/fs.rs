@@ -1,8 +1,10 @@
 //! File-system helpers for the data directory: private directories and files.
 //!
 //! The data directory holds the SQLite database and the key file, so it is created with
-//! mode 0700 and files in it with 0600. This module must never loosen permissions of
-//! existing files; it only warns when they are too open.
+//! mode 0700 and files in it with 0600. One that already exists with access for group or
+//! others (a directory pre-created 0777, a key file copied in 0644) is restricted to its
+//! owner, with a warning in the log saying what was changed; when that fails, opening the
+//! store fails with an error naming the path. This module must never loosen permissions.
 
 use std::fs::{File, OpenOptions};
 use std::io;
@@ -41,18 +43,31 @@ pub(crate) fn touch_private_file(path: &Path) -> io::Result<()> {
     }
 }
 
-/// Logs a warning when group or others may read `path`.
-pub(crate) fn warn_if_not_private(path: &Path) {
+/// Restricts `path` to its owner (0700 for a directory, 0600 for a file) when group or
+/// others have any access to it, and logs that it did. `Ok` when nothing had to change.
+pub(crate) fn make_private(path: &Path) -> Result<(), crate::StoreError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        if let Ok(meta) = std::fs::metadata(path) {
-            let mode = meta.permissions().mode() & 0o777;
-            if mode & 0o077 != 0 {
-                tracing::warn!(path = %path.display(), mode = format!("{mode:o}"), "file is readable by others; expected mode 0600");
-            }
+        let failed = |source| crate::StoreError::NotPrivate {
+            path: path.to_owned(),
+            source,
+        };
+        let meta = std::fs::metadata(path).map_err(failed)?;
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            let private = if meta.is_dir() { 0o700 } else { 0o600 };
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(private))
+                .map_err(failed)?;
+            tracing::warn!(
+                path = %path.display(),
+                was = format!("{mode:o}"),
+                now = format!("{private:o}"),
+                "group or others had access: restricted to the owner"
+            );
         }
     }
     #[cfg(not(unix))]
     let _ = path;
+    Ok(())
 }

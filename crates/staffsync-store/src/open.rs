@@ -109,6 +109,7 @@ impl Store {
                 path: cfg.data_dir.clone(),
                 source,
             })?;
+            crate::fs::make_private(&cfg.data_dir)?;
         }
         let key = Arc::new(SecretKey::load(cfg.secret_key.as_ref(), &cfg.data_dir)?);
         let pool = match (backend, url) {
@@ -161,7 +162,17 @@ async fn open_sqlite(cfg: &StoreConfig) -> Result<AnyPool> {
         path: path.clone(),
         source,
     })?;
-    crate::fs::warn_if_not_private(&path);
+    crate::fs::make_private(&path)?;
+    // SQLite creates these with the database's mode; ones left by an earlier run may
+    // predate a fix of it.
+    for suffix in ["-wal", "-shm"] {
+        let mut derived = path.clone().into_os_string();
+        derived.push(suffix);
+        let derived = PathBuf::from(derived);
+        if derived.exists() {
+            crate::fs::make_private(&derived)?;
+        }
+    }
     let url = SqliteConnectOptions::new()
         .filename(&path)
         .create_if_missing(true)
@@ -217,5 +228,61 @@ impl Store {
             Backend::Postgres => self.pool.begin().await?,
         };
         Ok(tx)
+    }
+}
+
+#[cfg(all(test, unix))]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt as _;
+
+    fn mode(path: &std::path::Path) -> u32 {
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    fn chmod(path: &std::path::Path, mode: u32) {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_new_data_dir_and_key_file_are_private() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let data = dir.path().join("new");
+        let store = Store::open(&StoreConfig {
+            data_dir: data.clone(),
+            database_url: None,
+            secret_key: None,
+        })
+        .await
+        .unwrap();
+        store.close().await;
+        assert_eq!(mode(&data), 0o700);
+        assert_eq!(mode(&data.join("secret.key")), 0o600);
+        assert_eq!(mode(&data.join(SQLITE_FILE)), 0o600);
+    }
+
+    #[tokio::test]
+    async fn an_open_data_dir_and_key_file_are_made_private() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let data = dir.path().join("open");
+        std::fs::create_dir(&data).unwrap();
+        chmod(&data, 0o777);
+        let key = data.join("secret.key");
+        std::fs::write(&key, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n").unwrap();
+        chmod(&key, 0o644);
+        std::fs::write(data.join(SQLITE_FILE), "").unwrap();
+        chmod(&data.join(SQLITE_FILE), 0o666);
+        let store = Store::open(&StoreConfig {
+            data_dir: data.clone(),
+            database_url: None,
+            secret_key: None,
+        })
+        .await
+        .unwrap();
+        store.close().await;
+        assert_eq!(mode(&data), 0o700, "data dir");
+        assert_eq!(mode(&key), 0o600, "key file");
+        assert_eq!(mode(&data.join(SQLITE_FILE)), 0o600, "database file");
     }
 }

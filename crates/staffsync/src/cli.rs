@@ -397,6 +397,12 @@ pub struct ServeArgs {
     /// Personio did not answer in time.
     #[arg(long, env = "STAFFSYNC_PERSONIO_ANSWER_TIMEOUT", default_value = "20s", value_parser = crate::commands::serve::parse_duration)]
     pub personio_answer_timeout: std::time::Duration,
+    /// A reverse proxy whose X-Forwarded-For is believed, as a network (10.0.0.0/8) or
+    /// an address; repeat the flag or separate with commas. Only requests whose TCP peer
+    /// is in one of them take the client's address (for the login limits) from that
+    /// header; without any, the header is ignored.
+    #[arg(long = "trusted-proxy", env = "STAFFSYNC_TRUSTED_PROXY", value_delimiter = ',', value_parser = staffsync_server::client_ip::parse_trusted_proxy)]
+    pub trusted_proxies: Vec<staffsync_server::client_ip::IpNet>,
     /// Pretend today is this date (YYYY-MM-DD), for tests and replays.
     #[arg(long, env = "STAFFSYNC_TODAY", hide = true, value_parser = parse_date)]
     pub today: Option<time::Date>,
@@ -457,5 +463,27 @@ mod tests {
         assert!(
             Cli::try_parse_from(["staffsync", "serve", "--allow-personio-url", "ftp://x"]).is_err()
         );
+    }
+
+    #[test]
+    fn trusted_proxies_repeat_and_split_on_commas() {
+        let cli = Cli::try_parse_from([
+            "staffsync",
+            "serve",
+            "--trusted-proxy",
+            "10.0.0.0/8,192.0.2.10",
+            "--trusted-proxy",
+            "fd00::/8",
+        ])
+        .expect("parses");
+        let Command::Serve(args) = cli.command else {
+            panic!("not serve");
+        };
+        let nets: Vec<String> = args.trusted_proxies.iter().map(|n| n.to_string()).collect();
+        assert_eq!(nets, ["10.0.0.0/8", "192.0.2.10/32", "fd00::/8"]);
+        let err = Cli::try_parse_from(["staffsync", "serve", "--trusted-proxy", "proxy.lan"])
+            .map(|_| ())
+            .expect_err("not a network");
+        assert!(err.to_string().contains("proxy.lan"), "{err}");
     }
 }

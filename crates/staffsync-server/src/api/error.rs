@@ -10,12 +10,13 @@
 //!
 //! | code | status | when |
 //! |---|---|---|
-//! | `invalid_request` | 400 (413, 415, 405 where HTTP says so) | the request cannot be read: malformed JSON, an empty body, a path id that is not a positive integer, an unknown query parameter, a body too large, a wrong `Content-Type`, a method the path does not have |
+//! | `invalid_request` | 400 (413, 415, 405 where HTTP says so) | the request cannot be read: malformed JSON, an empty body, a JSON object naming a key twice, a path id that is not a positive integer, an unknown query parameter, a body too large, a wrong `Content-Type`, a method the path does not have |
 //! | `unprocessable` | 422 | well-formed JSON that does not fit: a missing field, a wrong type, an unknown field, an unknown group kind, an empty feedback body |
 //! | `unauthorized` | 401 | no `Authorization: Bearer …` header, or a token that is unknown or revoked |
 //! | `not_found` | 404 | an id (in the path, the query or the body) that is not in the caller's account; ids of *other* accounts get exactly the same answer, so nothing leaks |
 //! | `conflict` | 409 | the request contradicts the account's state (e.g. `POST /sync` without a Personio connection) |
 //! | `too_many_requests` | 429 | `POST /sync` within a minute of the account's last full sync (`Retry-After` says when) |
+//! | `timeout` | 408 | the request took longer than [`crate::http::REQUEST_TIMEOUT`] and was stopped |
 //! | `internal` | 500 | anything else: the full error is logged (`tracing::error!`), the client sees only `internal error` |
 //!
 //! `field` names the offending input (a JSON path such as `filter.all[1].kind`, a query
@@ -44,6 +45,7 @@ pub enum ErrorCode {
     Unprocessable,
     Conflict,
     TooManyRequests,
+    Timeout,
     Internal,
 }
 
@@ -197,6 +199,38 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound { .. } => ApiError::not_found("not found"),
             StoreError::Conflict { what } => ApiError::conflict(what),
             other => ApiError::internal(other),
+        }
+    }
+}
+
+impl ApiError {
+    /// The error for an answer that came without a body of its own (an axum rejection or
+    /// fallback, the request timeout): see [`crate::http`].
+    pub fn for_status(status: StatusCode) -> ApiError {
+        match status {
+            StatusCode::NOT_FOUND => {
+                ApiError::not_found("no such API endpoint (see /api/v1/openapi.json)")
+            }
+            StatusCode::METHOD_NOT_ALLOWED => {
+                ApiError::invalid_request("method not allowed on this path").with_status(status)
+            }
+            StatusCode::PAYLOAD_TOO_LARGE => {
+                ApiError::invalid_request("request body too large").with_status(status)
+            }
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+                ApiError::invalid_request("unsupported Content-Type").with_status(status)
+            }
+            StatusCode::UNAUTHORIZED => ApiError::unauthorized("missing or invalid API token"),
+            StatusCode::REQUEST_TIMEOUT => ApiError::new(
+                status,
+                ErrorCode::Timeout,
+                format!(
+                    "the request took longer than {} s and was stopped",
+                    crate::http::REQUEST_TIMEOUT.as_secs()
+                ),
+            ),
+            s if s.is_server_error() => ApiError::new(s, ErrorCode::Internal, "internal error"),
+            s => ApiError::invalid_request("the request could not be read").with_status(s),
         }
     }
 }

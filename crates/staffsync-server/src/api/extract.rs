@@ -11,11 +11,16 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
-use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde::de::{self, DeserializeOwned, MapAccess, SeqAccess, Visitor};
+use std::collections::HashSet;
+use std::fmt;
 
 /// A JSON request body, deserialized with the failing field's path named in the error.
 ///
-/// Syntax errors and empty bodies are 400; well-formed JSON of the wrong shape (missing or
+/// Syntax errors, empty bodies and objects that name a key twice are 400 (serde_json
+/// would silently keep the last value, so `{"body":"a","body":"b"}` is refused with the
+/// key's path as `field`); well-formed JSON of the wrong shape (missing or
 /// unknown field, wrong type) is 422. A `Content-Type` other than JSON is 415; a missing one
 /// is accepted.
 #[derive(Debug)]
@@ -69,12 +74,98 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     // when its first value would not fit.
     let json: serde_json::Value = serde_json::from_slice(bytes)
         .map_err(|e| ApiError::invalid_request(format!("malformed JSON: {e}")))?;
+    reject_duplicate_keys(bytes)?;
     let value: T = serde_path_to_error::deserialize(json).map_err(|e| {
         let path = e.path().to_string();
         let message = without_position(&e.into_inner().to_string());
         ApiError::unprocessable(&message).with_field(field_of(&path, &message))
     })?;
     Ok(value)
+}
+
+/// The message a repeated key fails with; [`reject_duplicate_keys`] reads the key back.
+const DUPLICATE_KEY: &str = "duplicate key `";
+
+/// 400 naming the first key an object of `bytes` (well-formed JSON) names twice, as a
+/// path (`filter.all[0].kind`).
+fn reject_duplicate_keys(bytes: &[u8]) -> Result<(), ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let Err(e) = serde_path_to_error::deserialize::<_, NoDuplicateKeys>(&mut de) else {
+        return Ok(());
+    };
+    // The path is the object's; the message names the key.
+    let path = e.path().to_string();
+    let message = without_position(&e.into_inner().to_string());
+    let key = message
+        .strip_prefix(DUPLICATE_KEY)
+        .and_then(|rest| rest.strip_suffix('`'))
+        .unwrap_or_default();
+    let field = match (path.as_str(), key) {
+        (_, "") => String::new(),
+        ("." | "", key) => key.to_owned(),
+        (parent, key) => format!("{parent}.{key}"),
+    };
+    Err(ApiError::invalid_request(format!("{message} in a JSON object")).with_field(field))
+}
+
+/// Walks any JSON value and fails on the first object that names a key twice.
+struct NoDuplicateKeys;
+
+impl<'de> Deserialize<'de> for NoDuplicateKeys {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(NoDuplicateKeys)
+    }
+}
+
+impl<'de> Visitor<'de> for NoDuplicateKeys {
+    type Value = NoDuplicateKeys;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Self, E> {
+        Ok(self)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Self, E> {
+        Ok(self)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Self, E> {
+        Ok(self)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Self, E> {
+        Ok(self)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Self, E> {
+        Ok(self)
+    }
+
+    fn visit_unit<E>(self) -> Result<Self, E> {
+        Ok(self)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self, A::Error> {
+        while seq.next_element::<NoDuplicateKeys>()?.is_some() {}
+        Ok(self)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self, A::Error> {
+        let mut keys = HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if !keys.insert(key.clone()) {
+                return Err(de::Error::custom(format!(
+                    "{DUPLICATE_KEY}{}`",
+                    excerpt(&key)
+                )));
+            }
+            map.next_value::<NoDuplicateKeys>()?;
+        }
+        Ok(self)
+    }
 }
 
 /// The failing field: serde's path, plus the field a "missing field `x`" message names

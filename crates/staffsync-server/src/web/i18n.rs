@@ -245,6 +245,40 @@ static TEXTS: &[(&str, &str, &str)] = &[
     ("emp.search", "Name oder E-Mail", "Name or e-mail"),
     ("emp.title", "Mitarbeiter", "Employees"),
     (
+        "error.bad_request.text",
+        "Diese Anfrage ist ungültig. Bitte prüfen Sie die Adresse.",
+        "This request is not valid. Please check the address.",
+    ),
+    (
+        "error.bad_request.title",
+        "Ungültige Anfrage",
+        "Bad request",
+    ),
+    (
+        "error.internal.text",
+        "Ein interner Fehler ist aufgetreten. Bitte versuchen Sie es später erneut.",
+        "An internal error occurred. Please try again later.",
+    ),
+    ("error.internal.title", "Fehler", "Error"),
+    (
+        "error.method.text",
+        "Diese Seite kann so nicht aufgerufen werden.",
+        "This page cannot be requested this way.",
+    ),
+    ("error.method.title", "Nicht erlaubt", "Not allowed"),
+    (
+        "error.timeout.text",
+        "Die Anfrage hat zu lange gedauert und wurde abgebrochen. Bitte versuchen Sie es erneut.",
+        "The request took too long and was stopped. Please try again.",
+    ),
+    ("error.timeout.title", "Zeitüberschreitung", "Timed out"),
+    (
+        "error.too_large.text",
+        "Die gesendeten Daten sind zu groß.",
+        "The data sent is too large.",
+    ),
+    ("error.too_large.title", "Zu groß", "Too large"),
+    (
         "field.attributes.last_modified_at",
         "Zuletzt geändert in Personio",
         "Last changed in Personio",

@@ -1,16 +1,18 @@
 //! `/login` and `/logout`.
 //!
-//! A login checks the rate limits (per client IP and per e-mail) first, then the password
-//! on a blocking thread (against a dummy hash when the e-mail is unknown, so both take
-//! as long), and on success starts a fresh session id (no session fixation) with a new
-//! CSRF token. The error never says whether the e-mail exists.
+//! The form writes nothing to the database: its CSRF token is the signed double-submit
+//! token of [`auth::LoginCsrf`], in a cookie and in the form. A login checks the rate
+//! limits (per e-mail and client IP, and per client IP) first, then the password on a
+//! blocking thread (against a dummy hash when the e-mail is unknown, so both take as
+//! long), and only on success starts a session, with a fresh id (no session fixation)
+//! and a new per-session CSRF token. The error never says whether the e-mail exists.
 
 use super::i18n::Lang;
-use super::{ADMIN_KEY, CSRF_KEY, ClientIp, Page, WebResult, WebState, csrf_token, render};
+use super::{ADMIN_KEY, CSRF_KEY, ClientIp, Page, WebResult, WebState, render};
 use crate::auth;
 use askama::Template;
 use axum::extract::{Form, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -24,20 +26,33 @@ pub(crate) struct LoginTemplate {
     error: Option<&'static str>,
 }
 
-/// `GET /login`: the form (or straight to the app when already logged in).
-pub(crate) async fn form(lang: Lang, session: Session) -> WebResult {
+/// `GET /login`: the form (or straight to the app when already logged in). Reuses the
+/// visitor's login CSRF cookie while it is young, so several tabs share one token.
+pub(crate) async fn form(
+    State(state): State<WebState>,
+    lang: Lang,
+    headers: HeaderMap,
+    session: Session,
+) -> WebResult {
     if session.get::<i64>(ADMIN_KEY).await?.is_some() {
         return Ok(Redirect::to("/integration").into_response());
     }
-    let csrf = csrf_token(&session).await?;
-    render(
+    let now = OffsetDateTime::now_utc();
+    let token = super::login_csrf_cookie(&headers)
+        .filter(|t| state.login_csrf.reusable(t, now))
+        .unwrap_or_else(|| state.login_csrf.issue(now));
+    let mut response = render(
         StatusCode::OK,
         &LoginTemplate {
-            page: Page::anonymous(lang, csrf, "/login"),
+            page: Page::anonymous(lang, token.clone(), "/login"),
             email: String::new(),
             error: None,
         },
-    )
+    )?;
+    if let Some(cookie) = super::login_csrf_set_cookie(&token, state.app.config.secure_cookies) {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    Ok(response)
 }
 
 #[derive(Deserialize)]
@@ -46,6 +61,9 @@ pub(crate) struct LoginForm {
     email: String,
     #[serde(default)]
     password: String,
+    /// Already checked by the CSRF guard; rendered again into a refused form.
+    #[serde(default)]
+    csrf: String,
 }
 
 /// `POST /login`.
@@ -57,6 +75,8 @@ pub(crate) async fn submit(
     Form(form): Form<LoginForm>,
 ) -> WebResult {
     let email = form.email.trim().to_owned();
+    // The guard let the form's token through, so it is still good for another try.
+    let csrf = form.csrf;
     let fail = |status: StatusCode, error: &'static str, csrf: String, email: String| {
         render(
             status,
@@ -67,9 +87,8 @@ pub(crate) async fn submit(
             },
         )
     };
-    if !state.limiter.check(&ip, &email) {
+    if !state.limiter.check(ip, &email) {
         tracing::warn!(ip = %ip, "login rate limit reached");
-        let csrf = csrf_token(&session).await?;
         return fail(StatusCode::TOO_MANY_REQUESTS, "login.too_many", csrf, email);
     }
     let admin = state.app.store.admin_by_email(&email).await?;
@@ -81,22 +100,12 @@ pub(crate) async fn submit(
         tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash)).await?;
     let Some(admin) = admin.filter(|_| matches) else {
         tracing::info!(ip = %ip, "login failed");
-        let csrf = csrf_token(&session).await?;
         return fail(StatusCode::UNAUTHORIZED, "login.failed", csrf, email);
     };
     session.cycle_id().await?;
     session.insert(ADMIN_KEY, admin.id.0).await?;
     session.insert(CSRF_KEY, auth::new_csrf_token()).await?;
     tracing::info!(admin = %admin.id, account = %admin.account_id, "admin logged in");
-    // Housekeeping: expired sessions go now and then (logins are rare enough).
-    if let Err(e) = state
-        .app
-        .store
-        .delete_expired_sessions(OffsetDateTime::now_utc())
-        .await
-    {
-        tracing::warn!(error = %e, "could not delete expired sessions");
-    }
     Ok(Redirect::to("/integration").into_response())
 }
 

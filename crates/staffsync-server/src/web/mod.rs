@@ -2,14 +2,16 @@
 //! account — Integration (connect Personio, sync, preview, review held runs), employees,
 //! groups and sync history. German first, English too ([`i18n`]).
 //!
-//! Request pipeline (outermost first): session layer (cookie → session in the store),
-//! [`language`] (picks the language, sets security headers), [`csrf_guard`] (every POST
-//! must carry the session's CSRF token), then the handlers. Pages that need a login take
-//! a [`Ctx`], which redirects to `/login` without one and scopes everything to the
-//! admin's account.
+//! Request pipeline (outermost first): the app-wide layers of [`crate::http`] (security
+//! headers, HTML error pages, timeout, client address), the session layer (cookie →
+//! session in the store), [`language`] (picks the language), [`csrf_guard`] (every POST
+//! must carry the session's CSRF token, or at `/login` the signed login token of
+//! [`auth::LoginCsrf`]), then the handlers. Pages that need a login take a [`Ctx`],
+//! which redirects to `/login` without one and scopes everything to the admin's account.
 //!
 //! Rules: no page ever shows a Personio secret; every store query passes the logged-in
-//! admin's account; every value from Personio is rendered escaped.
+//! admin's account; every value from Personio is rendered escaped; nothing before a
+//! successful login writes a session (an anonymous visitor must cost no database row).
 
 mod directory;
 mod history;
@@ -18,12 +20,13 @@ mod integration;
 mod login;
 mod view;
 
-use crate::auth::{self, LoginLimiter};
+use crate::auth::{self, LoginCsrf, LoginLimiter};
+pub(crate) use crate::client_ip::ClientIp;
 use crate::state::AppState;
 use askama::Template;
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -32,22 +35,32 @@ use axum::routing::{get, post};
 use i18n::Lang;
 use serde::{Deserialize, Serialize};
 use staffsync_store::{Account, Admin, AdminId};
-use std::net::SocketAddr;
+use std::sync::Arc;
+use time::OffsetDateTime;
 use tower_sessions::Session;
 
-/// State of the web routes: the app state plus the login limiter.
+/// State of the web routes: the app state, the login limiter and the login form's CSRF
+/// signer.
 #[derive(Debug, Clone)]
 pub(crate) struct WebState {
     pub app: AppState,
     pub limiter: LoginLimiter,
+    pub login_csrf: Arc<LoginCsrf>,
 }
 
 /// The admin web app's routes (mounted at `/` by [`crate::http::app`]).
 pub fn routes(state: AppState) -> Router {
     let secure = state.config.secure_cookies;
+    let login_csrf = Arc::new(LoginCsrf::from_store(&state.store).unwrap_or_else(|e| {
+        // HMAC takes keys of any length, so this does not happen; if it did, login forms
+        // would still work, only not across instances.
+        tracing::error!(error = %e, "cannot derive the login CSRF key; using a per-process key");
+        LoginCsrf::per_process()
+    }));
     let web = WebState {
         app: state.clone(),
         limiter: LoginLimiter::default(),
+        login_csrf: login_csrf.clone(),
     };
     Router::new()
         .route("/", get(|| async { Redirect::to("/integration") }))
@@ -56,7 +69,6 @@ pub fn routes(state: AppState) -> Router {
         .route("/integration", get(integration::page))
         .route("/integration/connect", post(integration::connect))
         .route("/integration/sync", post(integration::sync_now))
-        .route("/integration/preview", post(integration::preview))
         .route(
             "/integration/held/{run}/accept",
             post(integration::accept_held),
@@ -70,7 +82,10 @@ pub fn routes(state: AppState) -> Router {
         .route("/groups", get(directory::groups))
         .route("/history", get(history::list))
         .route("/history/{run}", get(history::detail))
-        .layer(middleware::from_fn(csrf_guard))
+        // The preview is a dry-run sync, as long as fetching the listing takes: exempt.
+        .route_layer(crate::http::timeout())
+        .route("/integration/preview", post(integration::preview))
+        .layer(middleware::from_fn_with_state(login_csrf, csrf_guard))
         .layer(middleware::from_fn_with_state(secure, language))
         .layer(auth::session_layer(state.store.clone(), secure))
         .with_state(web)
@@ -232,25 +247,6 @@ impl FromRequestParts<WebState> for Lang {
     }
 }
 
-/// The client's IP address (the TCP peer; forwarded headers are not trusted), or
-/// `unknown` when the server runs without connection info.
-#[derive(Debug, Clone)]
-pub(crate) struct ClientIp(pub String);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip().to_string())
-                .unwrap_or_else(|| "unknown".to_owned()),
-        ))
-    }
-}
-
 /// The session's CSRF token, created on first use.
 pub(crate) async fn csrf_token(session: &Session) -> Result<String, WebError> {
     if let Some(token) = session.get::<String>(CSRF_KEY).await? {
@@ -315,15 +311,18 @@ pub(crate) fn message(status: StatusCode, page: Page, title: &str, text: &str) -
     render(status, &t).unwrap_or_else(IntoResponse::into_response)
 }
 
-/// Picks the language (`?lang=` → cookie `lang` → Accept-Language → German), remembers
-/// an explicit choice in a cookie, and adds security headers to every response.
-async fn language(State(secure): State<bool>, mut req: Request, next: Next) -> Response {
-    let chosen = req.uri().query().and_then(|q| {
+/// The language a request asks for explicitly with `?lang=`, if any.
+fn chosen_lang(req: &Request) -> Option<Lang> {
+    req.uri().query().and_then(|q| {
         url::form_urlencoded::parse(q.as_bytes())
             .find(|(k, _)| k == "lang")
             .and_then(|(_, v)| Lang::parse(&v))
-    });
-    let lang = chosen
+    })
+}
+
+/// The language of a request: `?lang=` → cookie `lang` → Accept-Language → German.
+pub(crate) fn request_lang(req: &Request) -> Lang {
+    chosen_lang(req)
         .or_else(|| cookie_lang(req.headers()))
         .or_else(|| {
             req.headers()
@@ -331,10 +330,16 @@ async fn language(State(secure): State<bool>, mut req: Request, next: Next) -> R
                 .and_then(|v| v.to_str().ok())
                 .and_then(i18n::from_accept_language)
         })
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// Picks the language ([`request_lang`]) and remembers an explicit choice in a cookie.
+/// (The security headers are added to every response by [`crate::http::app`].)
+async fn language(State(secure): State<bool>, mut req: Request, next: Next) -> Response {
+    let chosen = chosen_lang(&req);
+    let lang = request_lang(&req);
     req.extensions_mut().insert(lang);
     let mut resp = next.run(req).await;
-    let headers = resp.headers_mut();
     if let Some(l) = chosen {
         let cookie = format!(
             "lang={}; Path=/; Max-Age=31536000; SameSite=Lax{}",
@@ -342,25 +347,29 @@ async fn language(State(secure): State<bool>, mut req: Request, next: Next) -> R
             if secure { "; Secure" } else { "" }
         );
         if let Ok(v) = HeaderValue::from_str(&cookie) {
-            headers.append(header::SET_COOKIE, v);
+            resp.headers_mut().append(header::SET_COOKIE, v);
         }
     }
-    for (name, value) in [
-        (
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; \
-             form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-        ),
-        (header::X_FRAME_OPTIONS, "DENY"),
-        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        (header::REFERRER_POLICY, "same-origin"),
-        (header::CACHE_CONTROL, "no-store"),
-    ] {
-        headers
-            .entry(name)
-            .or_insert(HeaderValue::from_static(value));
-    }
     resp
+}
+
+/// The HTML page for an error answer that came without a body (unknown path, wrong
+/// method, a malformed path or query, a timeout): see [`crate::http`].
+pub(crate) fn error_page(status: StatusCode, lang: Lang, path: &str) -> Response {
+    let (title, text) = match status {
+        StatusCode::NOT_FOUND => ("notfound.title", "notfound.text"),
+        StatusCode::METHOD_NOT_ALLOWED => ("error.method.title", "error.method.text"),
+        StatusCode::REQUEST_TIMEOUT => ("error.timeout.title", "error.timeout.text"),
+        StatusCode::PAYLOAD_TOO_LARGE => ("error.too_large.title", "error.too_large.text"),
+        s if s.is_server_error() => ("error.internal.title", "error.internal.text"),
+        _ => ("error.bad_request.title", "error.bad_request.text"),
+    };
+    message(
+        status,
+        Page::anonymous(lang, String::new(), path),
+        title,
+        text,
+    )
 }
 
 fn cookie_lang(headers: &HeaderMap) -> Option<Lang> {
@@ -376,14 +385,43 @@ fn cookie_lang(headers: &HeaderMap) -> Option<Lang> {
 /// Largest form body accepted.
 const MAX_FORM_BYTES: usize = 64 * 1024;
 
-/// Rejects every POST whose form field `csrf` is not the session's token (403).
-async fn csrf_guard(req: Request, next: Next) -> Response {
+/// The login form's CSRF token from the request's cookie, if any.
+pub(crate) fn login_csrf_cookie(headers: &HeaderMap) -> Option<String> {
+    let prefix = format!("{}=", auth::LOGIN_CSRF_COOKIE);
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| c.trim().strip_prefix(prefix.as_str()).map(str::to_owned))
+}
+
+/// The `Set-Cookie` value carrying the login form's CSRF token (HttpOnly, only sent to
+/// `/login`, gone when the token expires).
+pub(crate) fn login_csrf_set_cookie(token: &str, secure: bool) -> Option<HeaderValue> {
+    HeaderValue::from_str(&format!(
+        "{}={token}; Path=/login; Max-Age={}; HttpOnly; SameSite=Lax{}",
+        auth::LOGIN_CSRF_COOKIE,
+        auth::LOGIN_CSRF_TTL.whole_seconds(),
+        if secure { "; Secure" } else { "" }
+    ))
+    .ok()
+}
+
+/// Rejects every POST whose form field `csrf` is neither the session's token nor, at
+/// `/login`, the signed login token its cookie carries (403). Writes no session.
+async fn csrf_guard(
+    State(login_csrf): State<Arc<LoginCsrf>>,
+    req: Request,
+    next: Next,
+) -> Response {
     if req.method() != Method::POST {
         return next.run(req).await;
     }
     let lang = req.extensions().get::<Lang>().copied().unwrap_or_default();
     let path = req.uri().path().to_owned();
     let session = req.extensions().get::<Session>().cloned();
+    let cookie = login_csrf_cookie(req.headers());
     let (parts, body) = req.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM_BYTES).await else {
         return StatusCode::PAYLOAD_TOO_LARGE.into_response();
@@ -397,15 +435,14 @@ async fn csrf_guard(req: Request, next: Next) -> Response {
         None => None,
     }
     .unwrap_or_default();
-    if !auth::csrf_matches(&expected, &given) {
+    let by_session = auth::csrf_matches(&expected, &given);
+    let by_login_cookie = path == "/login"
+        && cookie.is_some_and(|c| login_csrf.matches(&c, &given, OffsetDateTime::now_utc()));
+    if !(by_session || by_login_cookie) {
         tracing::warn!(path = %path, "POST refused: missing or wrong CSRF token");
-        let csrf = match &session {
-            Some(s) => csrf_token(s).await.unwrap_or_default(),
-            None => String::new(),
-        };
         return message(
             StatusCode::FORBIDDEN,
-            Page::anonymous(lang, csrf, &path),
+            Page::anonymous(lang, String::new(), &path),
             "csrf.title",
             "csrf.text",
         );

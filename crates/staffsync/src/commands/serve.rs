@@ -25,6 +25,7 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<Code> {
         %addr,
         instance = %config.instance_id,
         scheduler = config.run_scheduler,
+        trusted_proxies = ?config.trusted_proxies,
         backend = %store.backend(),
         "staffsync serve starting"
     );
@@ -81,6 +82,7 @@ fn server_config(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
         webhook_debounce: args.webhook_debounce,
         allowed_personio_urls: args.allow_personio_url.clone(),
         personio_answer_timeout: args.personio_answer_timeout,
+        trusted_proxies: args.trusted_proxies.clone(),
         today: args.today,
         ..defaults
     })
