@@ -297,7 +297,9 @@ pub struct SyncArgs {
     pub accept_deletions: bool,
     /// How long to wait while another sync of the account runs (e.g. the server's),
     /// before giving up without interrupting it.
-    #[arg(long, default_value = "30s", value_parser = crate::commands::serve::parse_duration)]
+    /// A sync that died holds the account until its lease runs out (30 s for this
+    /// command, `--lease` for the server).
+    #[arg(long, default_value = "60s", value_parser = crate::commands::serve::parse_duration)]
     pub wait: std::time::Duration,
     #[command(flatten)]
     pub json: JsonFlag,

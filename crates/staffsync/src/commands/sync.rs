@@ -17,8 +17,10 @@ use staffsync_server::{SyncOptions, SyncReport, SyncResult, run_sync};
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
-/// The lease a command-line sync takes; renewed while it runs.
-const LEASE: Duration = Duration::from_secs(5 * 60);
+/// The lease a command-line sync takes, renewed every third of it while the sync runs.
+/// Short, so that a sync killed mid-run (Ctrl-C, SIGKILL) holds the account up for at
+/// most this long: the next sync, here or in the server, takes over after it.
+const LEASE: Duration = Duration::from_secs(30);
 
 pub async fn run(global: &Global, args: SyncArgs) -> anyhow::Result<Code> {
     let store = super::open_store(global).await?;
@@ -59,9 +61,18 @@ pub async fn run(global: &Global, args: SyncArgs) -> anyhow::Result<Code> {
     };
     let holder = format!("cli:{}", std::process::id());
     let failed = || format!("sync of {} failed; nothing changed", account.slug);
-    let lease = lease::acquire(&store, account.id, &holder, LEASE, args.wait)
-        .await
-        .map_err(|e| anyhow::anyhow!(e).context(failed()))?;
+    let lease = match lease::acquire(&store, account.id, &holder, LEASE, Duration::ZERO).await {
+        Err(lease::LeaseError::Busy { .. }) if !args.wait.is_zero() => {
+            eprintln!(
+                "another sync of {} is running; waiting up to {} s for it to finish",
+                account.slug,
+                args.wait.as_secs()
+            );
+            lease::acquire(&store, account.id, &holder, LEASE, args.wait).await
+        }
+        other => other,
+    }
+    .map_err(|e| anyhow::anyhow!(e).context(failed()))?;
     let synced = run_sync(&store, &lease, &account, &options, &progress);
     let report = lease::with_lease_renewal(&store, &lease, LEASE, synced).await;
     lease::give_back(&store, lease).await;
