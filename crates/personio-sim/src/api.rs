@@ -479,7 +479,6 @@ pub(crate) async fn list_attributes(State(state): State<SimState>, headers: Head
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::config::SimConfig;

@@ -356,7 +356,6 @@ pub fn csrf_matches(expected: &str, given: &str) -> bool {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

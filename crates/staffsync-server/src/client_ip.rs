@@ -109,7 +109,6 @@ pub fn parse_trusted_proxy(s: &str) -> Result<IpNet, String> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use axum::http::HeaderValue;

@@ -153,7 +153,6 @@ pub async fn serve(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use axum::routing::get;

@@ -103,7 +103,6 @@ pub fn is_allowed(allowed: &[AllowedUrl], candidate: &Url) -> bool {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

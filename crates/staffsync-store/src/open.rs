@@ -232,7 +232,7 @@ impl Store {
 }
 
 #[cfg(all(test, unix))]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used)] // helpers below are not #[test] functions, which clippy.toml covers
 mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt as _;

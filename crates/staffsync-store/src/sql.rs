@@ -92,7 +92,6 @@ pub(crate) fn placeholders(backend: Backend, count: usize, first: usize) -> Stri
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

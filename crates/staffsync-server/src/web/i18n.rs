@@ -586,7 +586,6 @@ static TEXTS: &[(&str, &str, &str)] = &[
 ];
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -236,7 +236,6 @@ async fn walkthrough(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

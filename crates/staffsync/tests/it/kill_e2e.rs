@@ -1,7 +1,7 @@
 //! A sync killed with SIGKILL while it applies a large plan leaves the directory as it was
 //! before, and the next run converges.
 
-mod common;
+use crate::common;
 
 use common::*;
 use std::io::{BufRead, BufReader};

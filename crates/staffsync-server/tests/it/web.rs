@@ -1,8 +1,6 @@
 //! The admin web app over HTTP without a browser: login redirects, CSRF, rate limits,
 //! cookie attributes, connect errors in plain words, secrets never echoed, and account
 //! scoping. (The full walk in Chromium is `crates/staffsync/tests/browser.rs`.)
-#![allow(clippy::unwrap_used)]
-
 use personio_sim::SimConfig;
 use reqwest::StatusCode;
 use reqwest::redirect::Policy;

@@ -2,9 +2,7 @@
 //! one [`IpBudget`], so together they stay under the per-IP limit Personio sets for the
 //! address, while each client alone is well within its own per-credential limit.
 
-#![allow(clippy::unwrap_used)]
-
-mod common;
+use crate::common;
 
 use common::*;
 use personio::{Client, IpBudget, RateLimit};

@@ -1,7 +1,5 @@
 //! The `/_sim/` surface: every fault and every mutation, seen through the v1 API.
-#![allow(clippy::unwrap_used)]
-
-mod common;
+use crate::common;
 
 use common::{config, id_of, start, val};
 use personio_sim::Fault;

@@ -3,10 +3,8 @@
 //! restarted process takes the account over, the killed run is marked interrupted, and
 //! the directory ends complete and consistent.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-mod serve_common;
+use crate::common;
+use crate::serve_common;
 
 use personio_sim::SimConfig;
 use secrecy::SecretString;

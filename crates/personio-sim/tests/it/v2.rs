@@ -1,9 +1,7 @@
 //! Personio v2 and webhooks in the simulator: token, persons paging and filters,
 //! employments, lookups, v1/v2 agreement, webhook subscriptions and deliveries (to a tiny
 //! axum receiver), the delivery mode and the clock.
-#![allow(clippy::unwrap_used)]
-
-mod common;
+use crate::common;
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode as AxumStatus};

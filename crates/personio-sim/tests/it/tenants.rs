@@ -1,9 +1,7 @@
 //! One simulator serving many credentials ("tenants"): tenant client ids, per-tenant
 //! tokens, per-tenant limits, the per-IP budget over all tenants, and the stats that prove
 //! every tenant authenticated.
-#![allow(clippy::unwrap_used)]
-
-mod common;
+use crate::common;
 
 use common::{Sim, config, start};
 use personio_sim::{Fault, SimConfig};

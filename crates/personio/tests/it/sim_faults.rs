@@ -1,9 +1,7 @@
 //! The client against the Personio simulator, one test per documented fault: it either
 //! returns a complete listing or a typed error, never a partial list.
 
-#![allow(clippy::unwrap_used)]
-
-mod common;
+use crate::common;
 
 use common::*;
 use personio::{Client, ClientConfig, Error, RateLimit, Url, check_mandatory};

@@ -1,6 +1,6 @@
 //! The README's main command: `staffsync demo`, in both its modes.
 
-mod common;
+use crate::common;
 
 use common::describe;
 use std::io::{BufRead, BufReader};

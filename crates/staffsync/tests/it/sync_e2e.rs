@@ -1,6 +1,6 @@
 //! End-to-end: the real `staffsync` binary syncing from the real simulator into SQLite.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::json;

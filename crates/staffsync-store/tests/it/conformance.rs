@@ -3,9 +3,7 @@
 //! `STAFFSYNC_TEST_DATABASE_URL` names an admin database; each test gets its own
 //! database). Plans are built by hand: the suite does not depend on the planner.
 
-#![allow(clippy::unwrap_used)]
-
-mod common;
+use crate::common;
 
 use common::{Env, random_key};
 use secrecy::{ExposeSecret as _, SecretString};

@@ -1,8 +1,6 @@
 //! The Personio side of the simulator: generated company, auth, paging, filters,
 //! whitelisting, rate limits and stats.
-#![allow(clippy::unwrap_used)]
-
-mod common;
+use crate::common;
 
 use common::{TODAY, config, id_of, start, val};
 use personio_sim::{SimConfig, SimState};

@@ -8,8 +8,6 @@
 //! Pacing is off on both sides: a paced v2 full sync of 2,000 people takes minutes,
 //! and what is measured here is the number of requests, which pacing does not change.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use personio_sim::{SimConfig, SimHandle};
 use secrecy::SecretString;
 use serde_json::{Value, json};

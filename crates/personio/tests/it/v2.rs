@@ -4,9 +4,7 @@
 //! Faults the simulator has no switch for (a failing employments call or look-up) are
 //! injected by a middleware in front of the simulator's real router.
 
-#![allow(clippy::unwrap_used)]
-
-mod common;
+use crate::common;
 
 use axum::extract::Request;
 use axum::middleware::Next;

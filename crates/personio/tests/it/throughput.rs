@@ -3,9 +3,7 @@
 //! 17 s; then the same fetch with rate limiting off on both sides, for raw speed.
 //! Both run in one test so they never compete for the CPU.
 
-#![allow(clippy::unwrap_used)]
-
-mod common;
+use crate::common;
 
 use common::*;
 use personio::{Client, RateLimit};

@@ -3,8 +3,6 @@
 //! `null`/`""`/`[]`/absent; dates with `+01:00`, `+0100` or none; custom attributes of every
 //! type) parse back to exactly the employee they were rendered from.
 
-#![allow(clippy::unwrap_used)]
-
 use personio::parse::parse_employee_page;
 use proptest::prelude::*;
 use staffsync_core::dates::format_date;

@@ -1,18 +1,18 @@
 //! The main job on PostgreSQL: the real binary with `STAFFSYNC_DATABASE_URL`, against the
 //! simulator. Skipped (with a printed reason) when no PostgreSQL is configured.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::json;
 use sqlx::Connection;
 
 /// A fresh database on the server named by STAFFSYNC_TEST_DATABASE_URL; dropped by `drop_db`.
-async fn fresh_database() -> Option<(String, String)> {
-    let Ok(admin_url) = std::env::var("STAFFSYNC_TEST_DATABASE_URL") else {
-        eprintln!("skipping PostgreSQL end-to-end test: STAFFSYNC_TEST_DATABASE_URL not set");
-        return None;
-    };
+async fn fresh_database() -> (String, String) {
+    let admin_url = std::env::var("STAFFSYNC_TEST_DATABASE_URL").expect(
+        "needs PostgreSQL: set STAFFSYNC_TEST_DATABASE_URL (scripts/test skips this test \
+         visibly when no server answers)",
+    );
     let name = format!("ss_e2e_{}", uuid::Uuid::new_v4().simple());
     let mut conn = sqlx::PgConnection::connect(&admin_url)
         .await
@@ -22,7 +22,7 @@ async fn fresh_database() -> Option<(String, String)> {
         .await
         .expect("create db");
     let (base, _) = admin_url.rsplit_once('/').expect("URL with a database");
-    Some((admin_url.clone(), format!("{base}/{name}")))
+    (admin_url.clone(), format!("{base}/{name}"))
 }
 
 async fn drop_db(admin_url: &str, url: &str) {
@@ -36,9 +36,7 @@ async fn drop_db(admin_url: &str, url: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_main_job_runs_on_postgresql() {
-    let Some((admin_url, url)) = fresh_database().await else {
-        return;
-    };
+    let (admin_url, url) = fresh_database().await;
     let mut w = World {
         sim: sim(150, false).await,
         dir: tempfile::TempDir::new().expect("tempdir"),

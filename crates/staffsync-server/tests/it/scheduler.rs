@@ -3,8 +3,6 @@
 //!
 //! Waits poll the store with a deadline; no fixed sleep is an assertion.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use personio_sim::{Fault, SimConfig, SimHandle};
 use secrecy::SecretString;
 use staffsync_core::AccountSlug;

@@ -1,7 +1,7 @@
 //! `staffsync token create|list|revoke` with the real binary: the token is printed once,
 //! only its SHA-256 digest reaches the disk, and revoking is scoped to the account.
 
-mod common;
+use crate::common;
 
 use common::World;
 use staffsync_server::api::tokens::hash_token;

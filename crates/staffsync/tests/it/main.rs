@@ -1,0 +1,16 @@
+//! The `staffsync` binary end to end: every integration test of this crate, in one test binary (one link
+//! instead of one per file; a 2-core machine links slowly). Each module is one former
+//! `tests/*.rs` file.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod browser;
+mod common;
+mod demo_e2e;
+mod kill_e2e;
+mod postgres_e2e;
+mod serve_common;
+mod serve_fleet;
+mod serve_restart;
+mod sync_e2e;
+mod token_e2e;
