@@ -176,16 +176,10 @@ async fn a_sync_stopped_or_killed_mid_way_ends_complete_after_restart() {
         RunStatus::Running,
         "the killed run was left running"
     );
-    assert_eq!(
-        store
-            .schedule(account)
-            .await
-            .unwrap()
-            .unwrap()
-            .lease_owner
-            .as_deref(),
-        Some("restart-2"),
-        "the dead process's lease is still there"
+    let owner = store.schedule(account).await.unwrap().unwrap().lease_owner;
+    assert!(
+        owner.as_deref().is_some_and(|o| o.starts_with("restart-2/")),
+        "the dead process's lease is still there: {owner:?}"
     );
 
     // 3. Restart: once the lease expires the new process takes over.
