@@ -3,7 +3,7 @@
 //! The binary fills it from flags and `STAFFSYNC_…` environment variables (clap); tests
 //! build it directly. Nothing here reads the environment itself.
 
-use crate::outbound::AllowedUrl;
+use crate::engine::outbound::AllowedUrl;
 use ipnet::IpNet;
 use std::time::Duration;
 
@@ -51,14 +51,14 @@ pub struct ServerConfig {
     pub webhook_debounce: Duration,
     /// The Personio URLs an admin may connect to from the web app (default: only
     /// `https://api.personio.de`); any other URL is refused before a request is sent
-    /// ([`crate::outbound`]). `staffsync connect` on the command line is not limited.
+    /// ([`crate::engine::outbound`]). `staffsync connect` on the command line is not limited.
     pub allowed_personio_urls: Vec<AllowedUrl>,
     /// How long a web request waits for Personio (the connect check, the preview's dry
     /// run) before it answers "Personio did not answer in time" (default 20 s).
     pub personio_answer_timeout: Duration,
     /// Proxies whose `X-Forwarded-For` is believed (`--trusted-proxy`): only when the TCP
     /// peer is in one of these networks is the client's address taken from that header
-    /// (the right-most entry not in them; see [`crate::client_ip`]). Empty: the header is
+    /// (the right-most entry not in them; see [`crate::http::client_ip`]). Empty: the header is
     /// ignored and the peer is the client.
     pub trusted_proxies: Vec<IpNet>,
     /// Expired web sessions are deleted this often (and once at start-up).
@@ -95,7 +95,7 @@ impl Default for ServerConfig {
             allowed_personio_urls: vec![AllowedUrl::personio()],
             personio_answer_timeout: Duration::from_secs(20),
             trusted_proxies: Vec::new(),
-            session_sweep_interval: crate::auth::SESSION_SWEEP_INTERVAL,
+            session_sweep_interval: crate::http::auth::SESSION_SWEEP_INTERVAL,
             today: None,
         }
     }

@@ -1,37 +1,23 @@
-//! staffsync-server: the staffsync service.
+//! staffsync-server: the staffsync service, in two halves whose folders say which is which:
 //!
-//! - [`sync_job`]: one sync run (fetch → plan → apply / hold / preview), also used by the CLI;
-//! - [`connect`]: checking and storing a Personio credential; [`outbound`]: which
-//!   Personio URLs the web app may send requests to;
-//! - [`http`]: `app(state) -> Router` and `serve(listener, state, shutdown)`, with the
-//!   layers every response passes (security headers, error bodies, request timeout);
-//! - [`auth`] (passwords, sessions, CSRF, login limits) and [`client_ip`] (who the client
-//!   is behind trusted proxies);
-//! - [`web`] (admin web app), [`api`] (REST API), [`ops`] (health, metrics);
-//! - [`scheduler`]: the 12-hour cycle, retries, leases across processes;
-//! - [`lease`]: taking an account's lease outside the scheduler (no run without it);
-//! - [`realtime`] (date check, incremental polls) and [`webhooks`] (Personio's pushes):
-//!   targeted runs between full syncs.
+//! - [`engine`]: sync runs, leases, the scheduler, real-time sync (date check, polls,
+//!   webhook intake), connecting a credential;
+//! - [`http`]: `app(state) -> Router` and `serve(listener, state, shutdown)`: the admin web
+//!   app, the REST API, the operations endpoints, authentication;
+//! - shared by both: [`config`] and [`state`] (the store, the configuration, cached
+//!   clients and the webhook inbox).
 //!
 //! Nothing here decides *what* changes in a directory: that is the planner's job in
 //! `staffsync-core`. This crate fetches, hands over, stores and shows.
 
-pub mod api;
-pub mod auth;
-pub mod client_ip;
-pub mod clock;
 pub mod config;
-pub mod connect;
+pub mod engine;
 pub mod http;
-pub mod lease;
-pub mod ops;
-pub mod outbound;
-pub mod realtime;
-pub mod scheduler;
 pub mod state;
-pub mod sync_job;
-pub mod web;
-pub mod webhooks;
+
+// The paths other crates use (the binary, tests): stable across the engine/http split.
+pub use engine::{clock, connect, lease, outbound, realtime, scheduler, sync_job, webhooks};
+pub use http::{api, auth, client_ip, ops, web};
 
 pub use config::ServerConfig;
 pub use http::{app, serve};

@@ -3,7 +3,7 @@
 //! inbox (de-duplication and debouncing, in memory per process).
 
 use crate::config::ServerConfig;
-use crate::webhooks::Inbox;
+use crate::engine::webhooks::Inbox;
 use personio::{Client, IpBudget};
 use staffsync_store::{AccountId, Store};
 use std::collections::HashMap;
@@ -68,10 +68,10 @@ impl AppState {
     }
 
     /// "Today" for an account in time zone `zone`: the override, else the local date.
-    pub fn today_in(&self, zone: &str) -> Result<Date, crate::clock::UnknownTimeZone> {
+    pub fn today_in(&self, zone: &str) -> Result<Date, crate::engine::clock::UnknownTimeZone> {
         match self.today_override() {
             Some(d) => Ok(d),
-            None => crate::clock::date_in(zone, OffsetDateTime::now_utc()),
+            None => crate::engine::clock::date_in(zone, OffsetDateTime::now_utc()),
         }
     }
 
@@ -90,7 +90,7 @@ impl AppState {
         {
             return Ok(client.clone());
         }
-        let client = Arc::new(crate::sync_job::client_for(
+        let client = Arc::new(crate::engine::sync_job::client_for(
             connection,
             !self.config.personio_rate_limit,
             self.ip_budget.as_ref(),

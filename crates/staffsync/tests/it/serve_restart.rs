@@ -178,7 +178,9 @@ async fn a_sync_stopped_or_killed_mid_way_ends_complete_after_restart() {
     );
     let owner = store.schedule(account).await.unwrap().unwrap().lease_owner;
     assert!(
-        owner.as_deref().is_some_and(|o| o.starts_with("restart-2/")),
+        owner
+            .as_deref()
+            .is_some_and(|o| o.starts_with("restart-2/")),
         "the dead process's lease is still there: {owner:?}"
     );
 

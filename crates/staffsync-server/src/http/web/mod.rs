@@ -20,8 +20,8 @@ mod integration;
 mod login;
 mod view;
 
-use crate::auth::{self, LoginCsrf, LoginLimiter};
-pub(crate) use crate::client_ip::ClientIp;
+use crate::http::auth::{self, LoginCsrf, LoginLimiter};
+pub(crate) use crate::http::client_ip::ClientIp;
 use crate::state::AppState;
 use askama::Template;
 use axum::Router;

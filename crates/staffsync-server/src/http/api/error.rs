@@ -23,7 +23,7 @@
 //! parameter or a path parameter) whenever there is one; the message names it too.
 //!
 //! Rules this module keeps:
-//! - bad input is never a 500: extractors in [`crate::api::extract`] turn every rejection into
+//! - bad input is never a 500: extractors in [`crate::http::api::extract`] turn every rejection into
 //!   400/422 with the field named;
 //! - an internal error never reaches the client: no database message, no secret, no path;
 //! - there is no 403: another account's resource is indistinguishable from a missing one.

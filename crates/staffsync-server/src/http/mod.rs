@@ -12,13 +12,24 @@
 //!    and the probes keep their short plain-text answers);
 //! 3. a request timeout ([`REQUEST_TIMEOUT`], 408) for everything but the web app's
 //!    preview, a dry-run sync that may take as long as the listing does;
-//! 4. tracing, and the client's address ([`crate::client_ip`]).
+//! 4. tracing, and the client's address ([`crate::http::client_ip`]).
 //!
 //! No layer here may turn an error into a success or reveal what a handler logged.
+//!
+//! The HTTP side, below this module: [`web`] (admin web app), [`api`] (REST API), [`ops`]
+//! (health, metrics), [`auth`] (passwords, sessions, CSRF, login limits) and
+//! [`client_ip`] (who the client is behind trusted proxies). It shows and asks; it never
+//! changes a directory except by asking the engine ([`crate::engine`]).
 
-use crate::api::error::ApiError;
+pub mod api;
+pub mod auth;
+pub mod client_ip;
+pub mod ops;
+pub mod web;
+
+use crate::engine::{scheduler, webhooks};
 use crate::state::AppState;
-use crate::{api, auth, client_ip, ops, scheduler, web, webhooks};
+use api::error::ApiError;
 use axum::Router;
 use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};

@@ -6,7 +6,7 @@
 //! never log, store or echo a token, and must never let a request through without an
 //! account (there is no "admin" or "all accounts" token).
 
-use crate::api::error::ApiError;
+use crate::http::api::error::ApiError;
 use crate::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::header;

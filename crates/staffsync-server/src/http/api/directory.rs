@@ -4,11 +4,11 @@
 //! are answered exactly like ids that do not exist (404). These handlers must never change
 //! anything, and never read a directory other than the caller's.
 
-use crate::api::audience::{AudienceFilter, Filter};
-use crate::api::error::{ApiError, ErrorBody};
-use crate::api::extract::{ApiJson, QueryPairs, RawPath, excerpt, parse_id};
-use crate::api::tokens::ApiAccount;
-use crate::api::views::{EmployeeList, EmployeeView, GroupList, GroupMembers, GroupView};
+use crate::http::api::audience::{AudienceFilter, Filter};
+use crate::http::api::error::{ApiError, ErrorBody};
+use crate::http::api::extract::{ApiJson, QueryPairs, RawPath, excerpt, parse_id};
+use crate::http::api::tokens::ApiAccount;
+use crate::http::api::views::{EmployeeList, EmployeeView, GroupList, GroupMembers, GroupView};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;

@@ -15,11 +15,11 @@
 //! run, in this process or another; when the account is busy the step is skipped and
 //! tried again on a later tick. This
 //! module never changes a directory itself: it calls
-//! [`run_targeted`](crate::sync_job::run_targeted), which applies through the store.
+//! [`run_targeted`](crate::engine::sync_job::run_targeted), which applies through the store.
 
-use crate::lease::{give_back, with_lease_renewal};
+use crate::engine::lease::{give_back, with_lease_renewal};
+use crate::engine::sync_job::{SyncError, SyncOptions, SyncReport, TargetSource, run_targeted};
 use crate::state::AppState;
-use crate::sync_job::{SyncError, SyncOptions, SyncReport, TargetSource, run_targeted};
 use staffsync_core::PersonioId;
 use staffsync_store::{AccountId, Lease, RealtimeAccount, StoreError};
 use std::collections::BTreeSet;
@@ -183,8 +183,10 @@ pub async fn poll(state: &AppState, ra: &RealtimeAccount) -> Result<bool, SyncEr
         let (acct, client) = account_and_client(state, account).await?;
         let started = OffsetDateTime::now_utc();
         let listing =
-            crate::sync_job::sendable(client.fetch_updated_since(mark - POLL_OVERLAP)).await?;
-        metrics::counter!(crate::ops::PERSONIO_REQUESTS_TOTAL).increment(listing.requests as u64);
+            crate::engine::sync_job::sendable(client.fetch_updated_since(mark - POLL_OVERLAP))
+                .await?;
+        metrics::counter!(crate::http::ops::PERSONIO_REQUESTS_TOTAL)
+            .increment(listing.requests as u64);
         let ids: BTreeSet<PersonioId> = listing
             .employees
             .iter()

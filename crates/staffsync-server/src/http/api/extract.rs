@@ -5,7 +5,7 @@
 //! them directly. This module must never let bad input become a 500, and never echo more
 //! than a short excerpt of what the client sent.
 
-use crate::api::error::ApiError;
+use crate::http::api::error::ApiError;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};

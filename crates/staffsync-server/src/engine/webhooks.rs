@@ -14,7 +14,7 @@
 //!   forgotten first), so a flood of large deliveries cannot grow the process;
 //! - **debounced** per account (`webhook_debounce`, default 2 s): the person ids of every
 //!   event in that window go into one targeted run
-//!   ([`run_targeted_now`](crate::realtime::run_targeted_now)), which waits while a
+//!   ([`run_targeted_now`](crate::engine::realtime::run_targeted_now)), which waits while a
 //!   full sync holds the account;
 //! - events naming no person (employment events without `person_id`) request a full
 //!   sync instead (`Store::request_sync`).
@@ -25,10 +25,10 @@
 //! debounce ends is caught by the next full reconciliation. This module never changes a
 //! directory itself and never logs a token.
 
-use crate::ops;
-use crate::realtime::{Leased, run_targeted_now};
+use crate::engine::realtime::{Leased, run_targeted_now};
+use crate::engine::sync_job::TargetSource;
+use crate::http::ops;
 use crate::state::AppState;
-use crate::sync_job::TargetSource;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};

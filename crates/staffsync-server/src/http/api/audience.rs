@@ -13,9 +13,9 @@
 //! no current group matches nobody (groups exist only while they have members).
 //! This module must never see more than one account's data.
 
-use crate::api::error::ApiError;
-use crate::api::extract::excerpt;
-use crate::api::views::GroupKindView;
+use crate::http::api::error::ApiError;
+use crate::http::api::extract::excerpt;
+use crate::http::api::views::GroupKindView;
 use serde_json::Value;
 use staffsync_core::{DirectoryEmployee, GroupKey, GroupKind};
 use staffsync_store::GroupSummary;

@@ -8,9 +8,9 @@
 
 use super::view::{self, ChangeView, PersonView, RunView};
 use super::{Ctx, Page, WebResult, WebState, message, render};
-use crate::connect::{self, ConnectError};
-use crate::lease::{self, LeaseError};
-use crate::sync_job::{SyncError, SyncOptions};
+use crate::engine::connect::{self, ConnectError};
+use crate::engine::lease::{self, LeaseError};
+use crate::engine::sync_job::{SyncError, SyncOptions};
 use askama::Template;
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
@@ -279,7 +279,7 @@ pub(crate) async fn connect(
             }
             Err(e) => {
                 // The detail (what the server answered) is for the operator's log only.
-                let shown = crate::outbound::without_credentials(&url);
+                let shown = crate::engine::outbound::without_credentials(&url);
                 tracing::warn!(account = %ctx.account.slug, url = %shown, error = %e, "connecting to Personio from the web app failed");
                 Some(connect_error(&e, &shown, &ctx))
             }

@@ -9,7 +9,7 @@
 
 use super::i18n::Lang;
 use super::{ADMIN_KEY, CSRF_KEY, ClientIp, Page, WebResult, WebState, render};
-use crate::auth;
+use crate::http::auth;
 use askama::Template;
 use axum::extract::{Form, State};
 use axum::http::{HeaderMap, StatusCode, header};

@@ -11,10 +11,10 @@
 //!
 //! [`ServerConfig::sync_request_cooldown`]: crate::ServerConfig::sync_request_cooldown
 
-use crate::api::error::{ApiError, ErrorBody};
-use crate::api::extract::{RawPath, parse_id};
-use crate::api::tokens::ApiAccount;
-use crate::api::views::{RunChangeView, RunDetail, RunList, RunView, SyncQueued};
+use crate::http::api::error::{ApiError, ErrorBody};
+use crate::http::api::extract::{RawPath, parse_id};
+use crate::http::api::tokens::ApiAccount;
+use crate::http::api::views::{RunChangeView, RunDetail, RunList, RunView, SyncQueued};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;

@@ -11,7 +11,7 @@
 //! Removals beyond the deletion guard go through only when an admin accepted a held run
 //! ([`SyncOptions::accept_held`]) and every removal of the new plan is among the ones
 //! that held run showed; otherwise the run is held again, for a new review. Each run is counted in the metrics
-//! of [`ops`](crate::ops) (result, duration, changes, Personio requests and 429s).
+//! of [`ops`](crate::http::ops) (result, duration, changes, Personio requests and 429s).
 //!
 //! Besides full runs ([`run_sync`]) there are targeted runs ([`run_targeted`]) for a few
 //! people: the planner gets a snapshot with [`Snapshot::scope`] set, so everyone else

@@ -7,10 +7,10 @@
 //! feedback to another account's employee, and never show who wrote feedback after the
 //! author was erased.
 
-use crate::api::error::{ApiError, ErrorBody};
-use crate::api::extract::ApiJson;
-use crate::api::tokens::ApiAccount;
-use crate::api::views::{FeedbackList, FeedbackView};
+use crate::http::api::error::{ApiError, ErrorBody};
+use crate::http::api::extract::ApiJson;
+use crate::http::api::tokens::ApiAccount;
+use crate::http::api::views::{FeedbackList, FeedbackView};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;

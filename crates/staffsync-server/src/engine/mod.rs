@@ -1,0 +1,23 @@
+//! The engine: everything that moves data from Personio into the store, with no HTTP in
+//! it except the webhook receiver's one route (its intake — de-duplication and the
+//! debounced queue — is engine work):
+//!
+//! - [`sync_job`]: one sync run (fetch → plan → apply / hold / preview), also used by the CLI;
+//! - [`lease`]: taking an account's lease outside the scheduler (no run without it);
+//! - [`scheduler`]: the 12-hour cycle, retries, leases across processes;
+//! - [`realtime`] (date check, incremental polls) and [`webhooks`] (Personio's pushes):
+//!   targeted runs between full syncs;
+//! - [`connect`]: checking and storing a Personio credential; [`outbound`]: which
+//!   Personio URLs the web app may send requests to; [`clock`]: "today" per time zone.
+//!
+//! The engine must never decide what changes in a directory (the planner does) and never
+//! render a page or an API answer (the [`http`](crate::http) side does).
+
+pub mod clock;
+pub mod connect;
+pub mod lease;
+pub mod outbound;
+pub mod realtime;
+pub mod scheduler;
+pub mod sync_job;
+pub mod webhooks;
