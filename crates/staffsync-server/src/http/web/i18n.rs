@@ -605,7 +605,7 @@ mod tests {
     fn every_key_used_in_a_template_or_the_code_exists() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut files = Vec::new();
-        for dir in ["templates", "src/web"] {
+        for dir in ["templates", "src/http/web"] {
             for entry in std::fs::read_dir(root.join(dir)).unwrap() {
                 files.push(entry.unwrap().path());
             }
