@@ -597,6 +597,49 @@ mod tests {
         Cli::command().debug_assert();
     }
 
+    /// Every flag and argument a user can see says what it is for.
+    #[test]
+    fn every_visible_argument_has_a_description() {
+        fn check(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if arg.is_hide_set() || id == "help" || id == "version" {
+                    continue;
+                }
+                if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("{path} {id}"));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                check(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut cmd = Cli::command();
+        cmd.build();
+        let mut missing = Vec::new();
+        check(&cmd, "staffsync", &mut missing);
+        assert!(missing.is_empty(), "no description: {missing:?}");
+    }
+
+    #[test]
+    fn store_flags_are_not_offered_where_no_database_is_used() {
+        let mut cmd = Cli::command();
+        cmd.build();
+        let personio = cmd.find_subcommand("personio").expect("personio");
+        let fetch = personio.find_subcommand("fetch").expect("fetch");
+        let sim = cmd.find_subcommand("personio-sim").expect("personio-sim");
+        for c in [fetch, sim] {
+            assert!(
+                c.get_arguments()
+                    .all(|a| a.get_id() != "data_dir" && a.get_id() != "database_url"),
+                "{}",
+                c.get_name()
+            );
+        }
+        let employees = cmd.find_subcommand("employees").expect("employees");
+        assert!(employees.get_arguments().any(|a| a.get_id() == "data_dir"));
+    }
+
     fn allowed(args: &[&str]) -> Vec<String> {
         let cli = Cli::try_parse_from(args).unwrap_or_else(|e| panic!("{e}"));
         match cli.command {
