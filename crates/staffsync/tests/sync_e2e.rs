@@ -483,6 +483,22 @@ async fn listings_end_quietly_when_the_reader_of_stdout_has_gone() {
             "{args:?} ends quietly: {stderr}"
         );
     }
+    let url = w.sim.base_url();
+    let out = run_into_closed_pipe(
+        &w,
+        &[
+            "personio",
+            "fetch",
+            "--client-id",
+            CLIENT_ID,
+            "--personio-url",
+            &url,
+            "--rate-limit",
+            "off",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    assert!(out.stderr.is_empty(), "{}", describe(&out));
     // A sync's exit code is its result's, whether or not anyone reads the summary.
     let out = run_into_closed_pipe(&w, &["sync", "acme"]);
     assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
