@@ -597,6 +597,23 @@ mod tests {
         Cli::command().debug_assert();
     }
 
+    #[test]
+    fn the_client_secret_stays_out_of_debug_output() {
+        let cli = Cli::try_parse_from([
+            "staffsync",
+            "connect",
+            "acme",
+            "--client-id",
+            "id",
+            "--client-secret",
+            "Secret-Quokka-4711",
+        ])
+        .expect("parses");
+        let shown = format!("{cli:?}");
+        assert!(!shown.contains("Secret-Quokka-4711"), "{shown}");
+        assert!(shown.contains("[REDACTED]"), "{shown}");
+    }
+
     /// Every flag and argument a user can see says what it is for.
     #[test]
     fn every_visible_argument_has_a_description() {
