@@ -1,4 +1,5 @@
-//! The `/_sim/` control surface (no auth, JSON in and out): stats, employee mutations
+//! The `/_sim/` control surface (no auth, JSON in and out): an index of itself at `/_sim/`,
+//! stats, employee mutations
 //! (hire, patch, terminate, delete, rehire, each firing its webhook events), renaming an
 //! org unit, the clock, the
 //! webhook delivery mode and log, the credential's readable attributes, faults and quirks.
@@ -27,6 +28,8 @@ use time::OffsetDateTime;
 
 pub(crate) fn routes() -> Router<SimState> {
     Router::new()
+        .route("/_sim", get(index))
+        .route("/_sim/", get(index))
         .route("/_sim/company", get(company))
         .route("/_sim/stats", get(stats))
         .route("/_sim/stats/reset", post(reset_stats))
@@ -53,6 +56,88 @@ pub(crate) fn routes() -> Router<SimState> {
             "/_sim/webhooks/deliveries",
             get(list_deliveries).delete(clear_deliveries),
         )
+}
+
+/// Every control endpoint as (methods, path, what it does), for `GET /_sim/`: the page a
+/// newcomer opens first (the demo prints its URL). Keep it in step with [`routes`] and
+/// docs/simulator.md; `tests/control.rs` checks that every listed `GET` answers.
+const ENDPOINTS: &[(&str, &str, &str)] = &[
+    ("GET", "/_sim/", "this list"),
+    (
+        "GET",
+        "/_sim/company",
+        "the company: name, today, departments, offices, teams, …",
+    ),
+    ("GET", "/_sim/stats", "request counters"),
+    ("POST", "/_sim/stats/reset", "zero the counters"),
+    (
+        "GET",
+        "/_sim/employees",
+        "every employee, the simulator's own JSON",
+    ),
+    (
+        "POST",
+        "/_sim/employees",
+        "hire: first_name, last_name, email, …",
+    ),
+    (
+        "GET PATCH DELETE",
+        "/_sim/employees/{id}",
+        "one employee: read, change fields, remove from Personio",
+    ),
+    (
+        "POST",
+        "/_sim/employees/{id}/terminate",
+        "{\"termination_date\":\"YYYY-MM-DD\"} (default today)",
+    ),
+    (
+        "POST",
+        "/_sim/employees/{id}/rehire",
+        "{\"hire_date\":\"YYYY-MM-DD\"}: a new id, the same e-mail",
+    ),
+    (
+        "PATCH",
+        "/_sim/units/{id}",
+        "rename a department, office, team, subcompany or cost center",
+    ),
+    (
+        "GET PUT",
+        "/_sim/credential",
+        "the attributes the credential may read",
+    ),
+    (
+        "GET POST DELETE",
+        "/_sim/faults",
+        "armed faults: list, add one, clear all",
+    ),
+    ("GET PUT", "/_sim/quirks", "behaviour the spec leaves open"),
+    ("GET POST", "/_sim/clock", "the simulated today"),
+    (
+        "GET PUT",
+        "/_sim/webhooks/mode",
+        "drop or duplicate webhook deliveries",
+    ),
+    (
+        "GET DELETE",
+        "/_sim/webhooks/deliveries",
+        "webhook deliveries sent so far",
+    ),
+];
+
+/// `GET /_sim/`: the control endpoints, so the URL the demo prints answers something useful.
+async fn index() -> Response {
+    let endpoints: Vec<Value> = ENDPOINTS
+        .iter()
+        .map(|(methods, path, what)| json!({"methods": methods, "path": path, "what": what}))
+        .collect();
+    reply(
+        StatusCode::OK,
+        json!({
+            "simulator": "personio-sim",
+            "docs": "docs/simulator.md",
+            "endpoints": endpoints,
+        }),
+    )
 }
 
 /// Keys of the sim JSON whose change is a change of the person (`person.updated`);

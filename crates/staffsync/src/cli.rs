@@ -4,6 +4,7 @@
 //! (`PERSONIO_CLIENT_SECRET`, `STAFFSYNC_SECRET_KEY`) so they stay out of shell history.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use staffsync_core::AccountSlug;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -20,23 +21,17 @@ pub struct Cli {
     pub command: Command,
 }
 
-#[derive(Debug, Args)]
+/// The top-level flags. `--data-dir` and `--database-url` are not `global`: a global flag
+/// shows in the help of every command, also of those that never open the database
+/// (`personio fetch`, `personio-sim`). They are accepted here, before the command, and
+/// again after it by each command that uses the database ([`StoreFlags`], which wins).
+#[derive(Debug, Clone, Args)]
 pub struct Global {
     /// Where the embedded SQLite database and the secret key file live.
-    #[arg(
-        long,
-        global = true,
-        env = "STAFFSYNC_DATA_DIR",
-        default_value = "./staffsync-data"
-    )]
+    #[arg(long, env = "STAFFSYNC_DATA_DIR", default_value = DEFAULT_DATA_DIR)]
     pub data_dir: PathBuf,
     /// Use PostgreSQL instead of the embedded SQLite (postgres://user@host/db).
-    #[arg(
-        long,
-        global = true,
-        env = "STAFFSYNC_DATABASE_URL",
-        hide_env_values = true
-    )]
+    #[arg(long, env = "STAFFSYNC_DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
     /// Log format on stderr.
     #[arg(
@@ -46,6 +41,38 @@ pub struct Global {
         default_value = "text"
     )]
     pub log_format: LogFormat,
+}
+
+/// Where the data lives when neither `--data-dir` nor `STAFFSYNC_DATA_DIR` says.
+pub const DEFAULT_DATA_DIR: &str = "./staffsync-data";
+
+impl Global {
+    /// These flags with a command's own store flags applied over them.
+    pub fn with(mut self, store: Option<&StoreFlags>) -> Global {
+        if let Some(store) = store {
+            if let Some(dir) = &store.data_dir {
+                self.data_dir = dir.clone();
+            }
+            if let Some(url) = &store.database_url {
+                self.database_url = Some(url.clone());
+            }
+        }
+        self
+    }
+}
+
+/// `--data-dir` and `--database-url` after a command that uses the database; they win over
+/// the same flags before the command, which carry the environment variables and defaults.
+#[derive(Debug, Clone, Default, Args)]
+pub struct StoreFlags {
+    /// Where the embedded SQLite database and the secret key file live
+    /// [env: STAFFSYNC_DATA_DIR] [default: ./staffsync-data].
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Use PostgreSQL instead of the embedded SQLite (postgres://user@host/db)
+    /// [env: STAFFSYNC_DATABASE_URL].
+    #[arg(long)]
+    pub database_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -92,6 +119,29 @@ pub enum Command {
     Token(TokenCommand),
 }
 
+impl Command {
+    /// The command's own `--data-dir` / `--database-url`; `None` for the commands that do
+    /// not use the database.
+    pub fn store_flags(&self) -> Option<&StoreFlags> {
+        match self {
+            Command::PersonioSim(_) | Command::Personio(_) => None,
+            Command::Demo(a) => Some(&a.store),
+            Command::Account(AccountCommand::Create(a)) => Some(&a.store),
+            Command::Account(AccountCommand::List(a)) => Some(&a.store),
+            Command::Account(AccountCommand::Policy(a)) => Some(&a.store),
+            Command::Connect(a) => Some(&a.store),
+            Command::Sync(a) => Some(&a.store),
+            Command::Employees(a) | Command::Groups(a) | Command::Runs(a) => Some(&a.store),
+            Command::Feedback(FeedbackCommand::Add(a)) => Some(&a.store),
+            Command::Feedback(FeedbackCommand::List(a)) => Some(&a.store),
+            Command::Serve(a) => Some(&a.store),
+            Command::Token(TokenCommand::Create(a)) => Some(&a.store),
+            Command::Token(TokenCommand::List(a)) => Some(&a.store),
+            Command::Token(TokenCommand::Revoke(a)) => Some(&a.store),
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
     /// Create an API token; it is printed once and only its hash is stored.
@@ -104,18 +154,27 @@ pub enum TokenCommand {
 
 #[derive(Debug, Args)]
 pub struct TokenCreateArgs {
-    pub slug: String,
+    /// The account's slug (its short name, e.g. acme).
+    #[arg(value_parser = parse_slug)]
+    pub slug: AccountSlug,
     /// What the token is for, e.g. "survey app production".
     #[arg(long, default_value = "")]
     pub label: String,
     #[command(flatten)]
     pub json: JsonFlag,
+    #[command(flatten)]
+    pub store: StoreFlags,
 }
 
 #[derive(Debug, Args)]
 pub struct TokenRevokeArgs {
-    pub slug: String,
+    /// The account's slug (its short name, e.g. acme).
+    #[arg(value_parser = parse_slug)]
+    pub slug: AccountSlug,
+    /// The token's id, as `token list` shows it.
     pub id: i64,
+    #[command(flatten)]
+    pub store: StoreFlags,
 }
 
 #[derive(Debug, Args)]
@@ -136,18 +195,25 @@ pub struct DemoArgs {
     /// groups, change a few people in "Personio", sync again, and exit.
     #[arg(long)]
     pub walkthrough: bool,
+    #[command(flatten)]
+    pub store: StoreFlags,
 }
 
 #[derive(Debug, Args)]
 pub struct SimArgs {
+    /// Where the simulated Personio listens.
     #[arg(long, default_value = "127.0.0.1:9100")]
     pub listen: SocketAddr,
+    /// Employees in the simulated company.
     #[arg(long, default_value_t = 250)]
     pub employees: usize,
+    /// Seed of the simulated company (the same seed gives the same people).
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
+    /// The client id the simulator accepts.
     #[arg(long, default_value = "demo")]
     pub client_id: String,
+    /// The client secret the simulator accepts.
     #[arg(
         long,
         default_value = "demo",
@@ -181,16 +247,46 @@ pub enum PersonioCommand {
     Fetch(FetchArgs),
 }
 
-#[derive(Debug, Args)]
+/// A Personio API credential. Its Debug never shows the secret.
+#[derive(Args)]
 pub struct Credential {
     /// Personio API base URL.
     #[arg(long, env = "PERSONIO_URL", default_value = "https://api.personio.de")]
     pub personio_url: url::Url,
+    /// The API credential's Client ID (Personio: Settings → API credentials).
     #[arg(long, env = "PERSONIO_CLIENT_ID")]
     pub client_id: String,
-    /// Better given as PERSONIO_CLIENT_SECRET, to keep it out of shell history.
+    /// The API credential's secret; better given as PERSONIO_CLIENT_SECRET, to keep it out
+    /// of shell history.
     #[arg(long, env = "PERSONIO_CLIENT_SECRET", hide_env_values = true)]
-    pub client_secret: String,
+    pub client_secret: Option<String>,
+}
+
+impl Credential {
+    /// The secret, or a usage error saying how to give it. Not required by clap, whose
+    /// message would name only the flag and not the environment variable.
+    pub fn secret(&self) -> Result<secrecy::SecretString, crate::exit::UsageError> {
+        match &self.client_secret {
+            Some(s) if !s.is_empty() => Ok(secrecy::SecretString::from(s.clone())),
+            _ => Err(crate::exit::UsageError(
+                "no Personio client secret: set PERSONIO_CLIENT_SECRET or pass --client-secret"
+                    .into(),
+            )),
+        }
+    }
+}
+
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credential")
+            .field("personio_url", &self.personio_url.as_str())
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "[REDACTED]"),
+            )
+            .finish()
+    }
 }
 
 #[derive(Debug, Args)]
@@ -210,14 +306,24 @@ pub enum AccountCommand {
     /// Create a customer account.
     Create(AccountCreateArgs),
     /// List accounts.
-    List(JsonFlag),
+    List(AccountListArgs),
     /// Show or change an account's sync policy.
     Policy(AccountPolicyArgs),
 }
 
 #[derive(Debug, Args)]
+pub struct AccountListArgs {
+    #[command(flatten)]
+    pub json: JsonFlag,
+    #[command(flatten)]
+    pub store: StoreFlags,
+}
+
+#[derive(Debug, Args)]
 pub struct AccountPolicyArgs {
-    pub slug: String,
+    /// The account's slug (its short name, e.g. acme).
+    #[arg(value_parser = parse_slug)]
+    pub slug: AccountSlug,
     /// Custom attribute (key such as dynamic_33400, or its label) that forms groups; repeatable.
     #[arg(long = "group-attribute")]
     pub group_attributes: Vec<String>,
@@ -235,6 +341,8 @@ pub struct AccountPolicyArgs {
     pub min_removals: Option<usize>,
     #[command(flatten)]
     pub json: JsonFlag,
+    #[command(flatten)]
+    pub store: StoreFlags,
 }
 
 fn parse_share(s: &str) -> Result<f64, String> {
@@ -246,12 +354,14 @@ fn parse_share(s: &str) -> Result<f64, String> {
 
 #[derive(Debug, Args)]
 pub struct AccountCreateArgs {
-    pub slug: String,
+    /// The account's slug (its short name, e.g. acme).
+    #[arg(value_parser = parse_slug)]
+    pub slug: AccountSlug,
     /// The company's display name (default: the slug).
     #[arg(long)]
     pub name: Option<String>,
     /// IANA time zone that decides "today" for hire and termination dates.
-    #[arg(long, default_value = "Europe/Berlin")]
+    #[arg(long, default_value = "Europe/Berlin", value_parser = parse_time_zone)]
     pub time_zone: String,
     /// Also create an admin of the web app with this e-mail; the password comes from
     /// STAFFSYNC_ADMIN_PASSWORD or is asked for (at least 10 characters).
@@ -259,6 +369,8 @@ pub struct AccountCreateArgs {
     pub admin_email: Option<String>,
     #[command(flatten)]
     pub json: JsonFlag,
+    #[command(flatten)]
+    pub store: StoreFlags,
 }
 
 #[derive(Debug, Args)]
@@ -270,7 +382,9 @@ pub struct JsonFlag {
 
 #[derive(Debug, Args)]
 pub struct ConnectArgs {
-    pub slug: String,
+    /// The account's slug (its short name, e.g. acme).
+    #[arg(value_parser = parse_slug)]
+    pub slug: AccountSlug,
     #[command(flatten)]
     pub credential: Credential,
     /// Personio API: v1 (changes arrive by polling) or v2 (by webhook, when the server
@@ -282,11 +396,15 @@ pub struct ConnectArgs {
     pub public_base_url: Option<url::Url>,
     #[command(flatten)]
     pub json: JsonFlag,
+    #[command(flatten)]
+    pub store: StoreFlags,
 }
 
 #[derive(Debug, Args)]
 pub struct SyncArgs {
-    pub slug: String,
+    /// The account's slug (its short name, e.g. acme).
+    #[arg(value_parser = parse_slug)]
+    pub slug: AccountSlug,
     /// Show the plan; change nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -309,13 +427,19 @@ pub struct SyncArgs {
     /// Pretend today is this date (YYYY-MM-DD), for tests and replays.
     #[arg(long, env = "STAFFSYNC_TODAY", value_parser = parse_date, hide = true)]
     pub today: Option<time::Date>,
+    #[command(flatten)]
+    pub store: StoreFlags,
 }
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
-    pub slug: String,
+    /// The account's slug (its short name, e.g. acme).
+    #[arg(value_parser = parse_slug)]
+    pub slug: AccountSlug,
     #[command(flatten)]
     pub json: JsonFlag,
+    #[command(flatten)]
+    pub store: StoreFlags,
 }
 
 #[derive(Debug, Subcommand)]
@@ -328,13 +452,19 @@ pub enum FeedbackCommand {
 
 #[derive(Debug, Args)]
 pub struct FeedbackAddArgs {
-    pub slug: String,
+    /// The account's slug (its short name, e.g. acme).
+    #[arg(value_parser = parse_slug)]
+    pub slug: AccountSlug,
+    /// The author's Personio id (someone in the account's directory).
     #[arg(long)]
     pub author_personio_id: i64,
+    /// The feedback's text.
     #[arg(long)]
     pub body: String,
     #[command(flatten)]
     pub json: JsonFlag,
+    #[command(flatten)]
+    pub store: StoreFlags,
 }
 
 #[derive(Debug, Args)]
@@ -343,13 +473,13 @@ pub struct ServeArgs {
     #[arg(long, env = "STAFFSYNC_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
     /// How often each connected account syncs (e.g. 12h, 30m, 45s).
-    #[arg(long, env = "STAFFSYNC_SYNC_INTERVAL", default_value = "12h", value_parser = crate::commands::serve::parse_duration)]
+    #[arg(long, env = "STAFFSYNC_SYNC_INTERVAL", default_value = "12h", value_parser = parse_positive_duration)]
     pub sync_interval: std::time::Duration,
     /// Start times are spread by up to this much either way (default: min(30m, interval/10)).
     #[arg(long, env = "STAFFSYNC_SYNC_JITTER", value_parser = crate::commands::serve::parse_duration)]
     pub sync_jitter: Option<std::time::Duration>,
     /// How often the scheduler looks for due accounts.
-    #[arg(long, env = "STAFFSYNC_SCHEDULER_POLL", default_value = "5s", value_parser = crate::commands::serve::parse_duration)]
+    #[arg(long, env = "STAFFSYNC_SCHEDULER_POLL", default_value = "5s", value_parser = parse_positive_duration)]
     pub scheduler_poll: std::time::Duration,
     /// Serve HTTP only; another process runs the syncs.
     #[arg(long, env = "STAFFSYNC_NO_SCHEDULER")]
@@ -372,11 +502,11 @@ pub struct ServeArgs {
     #[arg(long, env = "STAFFSYNC_PERSONIO_IP_BUDGET", default_value_t = personio::DEFAULT_IP_BUDGET_PER_MINUTE)]
     pub personio_ip_budget: u32,
     /// Syncs this process runs at once.
-    #[arg(long, env = "STAFFSYNC_MAX_CONCURRENT_SYNCS", default_value_t = 4)]
+    #[arg(long, env = "STAFFSYNC_MAX_CONCURRENT_SYNCS", default_value_t = 4, value_parser = parse_at_least_one)]
     pub max_concurrent_syncs: usize,
     /// How long a claimed sync may go without renewal before another process may take
     /// it over (renewed every third of this while the sync runs).
-    #[arg(long, env = "STAFFSYNC_LEASE", default_value = "15m", value_parser = crate::commands::serve::parse_duration)]
+    #[arg(long, env = "STAFFSYNC_LEASE", default_value = "15m", value_parser = parse_lease)]
     pub lease: std::time::Duration,
     /// How often connections without a webhook ask Personio what changed (0 = never).
     #[arg(long, env = "STAFFSYNC_POLL_INTERVAL", default_value = "15m", value_parser = crate::commands::serve::parse_duration)]
@@ -397,7 +527,7 @@ pub struct ServeArgs {
     pub allow_personio_url: Vec<staffsync_server::outbound::AllowedUrl>,
     /// How long a web request waits for Personio (connect, preview) before it says
     /// Personio did not answer in time.
-    #[arg(long, env = "STAFFSYNC_PERSONIO_ANSWER_TIMEOUT", default_value = "20s", value_parser = crate::commands::serve::parse_duration)]
+    #[arg(long, env = "STAFFSYNC_PERSONIO_ANSWER_TIMEOUT", default_value = "20s", value_parser = parse_positive_duration)]
     pub personio_answer_timeout: std::time::Duration,
     /// A reverse proxy whose X-Forwarded-For is believed, as a network (10.0.0.0/8) or
     /// an address; repeat the flag or separate with commas. Only requests whose TCP peer
@@ -408,6 +538,45 @@ pub struct ServeArgs {
     /// Pretend today is this date (YYYY-MM-DD), for tests and replays.
     #[arg(long, env = "STAFFSYNC_TODAY", hide = true, value_parser = parse_date)]
     pub today: Option<time::Date>,
+    #[command(flatten)]
+    pub store: StoreFlags,
+}
+
+/// Usage errors clap reports (exit 2) rather than the command (exit 1): the value parsers
+/// below check what can be checked without the database.
+fn parse_slug(s: &str) -> Result<AccountSlug, String> {
+    AccountSlug::parse(s).map_err(|e| e.to_string())
+}
+
+fn parse_time_zone(s: &str) -> Result<String, String> {
+    staffsync_server::clock::validate_time_zone(s)
+        .map(|()| s.to_owned())
+        .map_err(|e| e.to_string())
+}
+
+fn parse_positive_duration(s: &str) -> Result<std::time::Duration, String> {
+    let d = crate::commands::serve::parse_duration(s)?;
+    if d.is_zero() {
+        return Err(format!(
+            "{s:?} is no time at all: give a duration longer than 0"
+        ));
+    }
+    Ok(d)
+}
+
+fn parse_lease(s: &str) -> Result<std::time::Duration, String> {
+    let d = crate::commands::serve::parse_duration(s)?;
+    if d < std::time::Duration::from_secs(1) {
+        return Err(format!("{s:?} is too short: a lease lasts at least 1s"));
+    }
+    Ok(d)
+}
+
+fn parse_at_least_one(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("not a number of at least 1: {s:?}")),
+    }
 }
 
 fn parse_api_version(s: &str) -> Result<personio::ApiVersion, String> {
@@ -428,6 +597,66 @@ mod tests {
     #[test]
     fn the_cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn the_client_secret_stays_out_of_debug_output() {
+        let cli = Cli::try_parse_from([
+            "staffsync",
+            "connect",
+            "acme",
+            "--client-id",
+            "id",
+            "--client-secret",
+            "Secret-Quokka-4711",
+        ])
+        .expect("parses");
+        let shown = format!("{cli:?}");
+        assert!(!shown.contains("Secret-Quokka-4711"), "{shown}");
+        assert!(shown.contains("[REDACTED]"), "{shown}");
+    }
+
+    /// Every flag and argument a user can see says what it is for.
+    #[test]
+    fn every_visible_argument_has_a_description() {
+        fn check(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if arg.is_hide_set() || id == "help" || id == "version" {
+                    continue;
+                }
+                if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("{path} {id}"));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                check(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut cmd = Cli::command();
+        cmd.build();
+        let mut missing = Vec::new();
+        check(&cmd, "staffsync", &mut missing);
+        assert!(missing.is_empty(), "no description: {missing:?}");
+    }
+
+    #[test]
+    fn store_flags_are_not_offered_where_no_database_is_used() {
+        let mut cmd = Cli::command();
+        cmd.build();
+        let personio = cmd.find_subcommand("personio").expect("personio");
+        let fetch = personio.find_subcommand("fetch").expect("fetch");
+        let sim = cmd.find_subcommand("personio-sim").expect("personio-sim");
+        for c in [fetch, sim] {
+            assert!(
+                c.get_arguments()
+                    .all(|a| a.get_id() != "data_dir" && a.get_id() != "database_url"),
+                "{}",
+                c.get_name()
+            );
+        }
+        let employees = cmd.find_subcommand("employees").expect("employees");
+        assert!(employees.get_arguments().any(|a| a.get_id() == "data_dir"));
     }
 
     fn allowed(args: &[&str]) -> Vec<String> {

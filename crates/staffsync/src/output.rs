@@ -2,17 +2,67 @@
 //!
 //! Progress and logs go to stderr, so stdout carries only results (and only JSON with
 //! `--json`). Never print a secret from here.
+//!
+//! Results are written with [`outln!`](crate::outln), never `println!`: `println!` panics
+//! when stdout is a closed pipe (`staffsync employees acme | head -2`). A write error
+//! travels up as an error instead, and [`is_closed_pipe`] lets the command end quietly,
+//! like other Unix tools. (Resetting SIGPIPE to its default would do the same for stdout,
+//! but would also let a closed pipe kill `serve` or a sync half-way, without a word.)
 
 use crate::cli::{Global, LogFormat};
 use indicatif::{ProgressBar, ProgressStyle};
+use std::io::{IsTerminal as _, Write};
 use tracing_subscriber::EnvFilter;
+
+/// `println!` that returns the write's `io::Result` instead of panicking.
+#[macro_export]
+macro_rules! outln {
+    () => {
+        $crate::output::write_line(format_args!(""))
+    };
+    ($($arg:tt)*) => {
+        $crate::output::write_line(format_args!($($arg)*))
+    };
+}
+
+/// Writes one line to stdout (see [`outln!`](crate::outln)).
+pub fn write_line(args: std::fmt::Arguments<'_>) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_fmt(args)?;
+    out.write_all(b"\n")
+}
+
+/// Whether `error` is, at its root, a write to a closed pipe: the reader has gone (`| head`),
+/// and there is nobody left to tell.
+pub fn is_closed_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            || cause
+                .downcast_ref::<serde_json::Error>()
+                .and_then(|e| e.io_error_kind())
+                .is_some_and(|k| k == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Colours only for a person at a terminal: never in a file or a pipe, and never when
+/// `NO_COLOR` is set to anything but the empty string (no-color.org).
+fn use_colour(stderr_is_terminal: bool, no_color: Option<std::ffi::OsString>) -> bool {
+    stderr_is_terminal && no_color.is_none_or(|v| v.is_empty())
+}
 
 pub fn init_logging(global: &Global) {
     let filter = EnvFilter::try_from_env("STAFFSYNC_LOG")
         .or_else(|_| EnvFilter::try_from_default_env())
         .unwrap_or_else(|_| EnvFilter::new("warn"));
+    let ansi = use_colour(
+        std::io::stderr().is_terminal(),
+        std::env::var_os("NO_COLOR"),
+    );
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(ansi)
         .with_writer(std::io::stderr);
     match global.log_format {
         LogFormat::Json => builder.json().init(),
@@ -31,8 +81,22 @@ pub fn fetch_progress() -> ProgressBar {
     bar
 }
 
+/// A point in time for a table: `2026-11-28 00:51 UTC`, the same in every command.
+/// (`--json` keeps RFC 3339 with seconds.)
+pub fn timestamp(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02} UTC",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute()
+    )
+}
+
 /// Prints rows as aligned columns (display width by chars; good enough for names).
-pub fn print_table(headers: &[&str], rows: &[Vec<String>]) {
+pub fn print_table(headers: &[&str], rows: &[Vec<String>]) -> std::io::Result<()> {
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (i, cell) in row.iter().enumerate() {
@@ -41,25 +105,56 @@ pub fn print_table(headers: &[&str], rows: &[Vec<String>]) {
             }
         }
     }
-    let line = |cells: Vec<&str>| {
-        let mut out = String::new();
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut line = |cells: Vec<&str>| {
+        let mut text = String::new();
         for (i, cell) in cells.iter().enumerate() {
             let w = widths.get(i).copied().unwrap_or(0);
-            out.push_str(cell);
+            text.push_str(cell);
             if i + 1 < cells.len() {
-                out.push_str(&" ".repeat(w.saturating_sub(cell.chars().count()) + 2));
+                text.push_str(&" ".repeat(w.saturating_sub(cell.chars().count()) + 2));
             }
         }
-        println!("{}", out.trim_end());
+        writeln!(out, "{}", text.trim_end())
     };
-    line(headers.to_vec());
+    line(headers.to_vec())?;
     for row in rows {
-        line(row.iter().map(String::as_str).collect());
+        line(row.iter().map(String::as_str).collect())?;
     }
+    out.flush()
 }
 
 /// Prints a value as pretty JSON on stdout.
 pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
+    let text = serde_json::to_string_pretty(value)?;
+    outln!("{text}")?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_only_at_a_terminal_and_never_with_no_color() {
+        assert!(use_colour(true, None));
+        assert!(use_colour(true, Some("".into())));
+        assert!(!use_colour(true, Some("1".into())));
+        assert!(!use_colour(false, None));
+    }
+
+    #[test]
+    fn timestamps_are_minutes_in_utc() {
+        let t = time::macros::datetime!(2026-11-28 1:51:31.400941 +01:00);
+        assert_eq!(timestamp(t), "2026-11-28 00:51 UTC");
+    }
+
+    #[test]
+    fn a_closed_pipe_is_recognised_through_the_context_chain() {
+        let e = anyhow::Error::new(std::io::Error::from(std::io::ErrorKind::BrokenPipe))
+            .context("printing");
+        assert!(is_closed_pipe(&e));
+        assert!(!is_closed_pipe(&anyhow::anyhow!("other")));
+    }
 }

@@ -321,3 +321,25 @@ async fn rehire_gets_new_id_and_suffixes_old_email() {
     assert_eq!(v["metadata"]["total_elements"], 1);
     assert_eq!(id_of(&v["data"][0]), new_id);
 }
+
+#[tokio::test]
+async fn the_control_root_lists_the_control_endpoints() {
+    let sim = start(config(5)).await;
+    for root in ["/_sim/", "/_sim"] {
+        let r = sim.control(Method::GET, root, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{root}: {}", r.text);
+        assert_eq!(r.json()["docs"], "docs/simulator.md");
+    }
+    let listed = sim.control(Method::GET, "/_sim/", None).await.json();
+    let endpoints = listed["endpoints"].as_array().unwrap();
+    assert!(endpoints.len() >= 15, "{listed}");
+    // Every listed read without a parameter answers: the list names real endpoints.
+    for e in endpoints {
+        let path = e["path"].as_str().unwrap();
+        let methods = e["methods"].as_str().unwrap();
+        if methods.split(' ').any(|m| m == "GET") && !path.contains('{') {
+            let r = sim.control(Method::GET, path, None).await;
+            assert_eq!(r.status, StatusCode::OK, "GET {path}: {}", r.text);
+        }
+    }
+}

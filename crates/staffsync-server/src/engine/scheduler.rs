@@ -153,6 +153,7 @@ pub async fn run_account_sync(state: &AppState, lease: Lease) -> Result<SyncRepo
         }
     };
     let failures_before = schedule.as_ref().map_or(0, |s| s.consecutive_failures);
+    let requested = schedule.as_ref().is_some_and(|s| s.requested_at.is_some());
     let accept_held = schedule.as_ref().and_then(|s| s.accept_run);
 
     let synced = async {
@@ -170,7 +171,7 @@ pub async fn run_account_sync(state: &AppState, lease: Lease) -> Result<SyncRepo
         };
         let realtime_before = realtime_mode(state, account).await;
         let report = run_sync(&state.store, &lease, &acct, &options, &|_, _| {}).await?;
-        if realtime_before && report.result == SyncResult::Applied {
+        if counts_as_drift(realtime_before, requested, report.result) {
             count_drift(state, account, &report).await;
         }
         Ok(report)
@@ -227,6 +228,16 @@ async fn realtime_mode(state: &AppState, account: AccountId) -> bool {
     }
 }
 
+/// Whether a full run's changes are drift: what the real-time path (webhooks, polls)
+/// missed. Only for the run the schedule brought, applied, of an account kept current in
+/// real time. Not for a sync an admin asked for ("sync now", `POST /api/v1/sync`): they
+/// ask after changing something (a policy, the credential's attributes), and those
+/// changes are theirs, not missed events; warning about them only alarms. (`staffsync
+/// sync` on the command line does not come here at all.)
+fn counts_as_drift(realtime_before: bool, requested: bool, result: SyncResult) -> bool {
+    realtime_before && !requested && result == SyncResult::Applied
+}
+
 /// Counts a full reconciliation's changes as drift, and logs them.
 async fn count_drift(state: &AppState, account: AccountId, report: &SyncReport) {
     let plan = &report.plan;
@@ -278,6 +289,16 @@ pub fn backoff(backoff: &[Duration], failures_before: i64, fallback: Duration) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_scheduled_applied_run_of_a_real_time_account_counts_drift() {
+        assert!(counts_as_drift(true, false, SyncResult::Applied));
+        // An admin's "sync now" follows their own changes: not drift, no warning.
+        assert!(!counts_as_drift(true, true, SyncResult::Applied));
+        assert!(!counts_as_drift(false, false, SyncResult::Applied));
+        assert!(!counts_as_drift(true, false, SyncResult::Held));
+        assert!(!counts_as_drift(true, false, SyncResult::DryRun));
+    }
 
     #[test]
     fn jitter_stays_within_bounds() {

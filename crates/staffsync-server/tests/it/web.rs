@@ -973,3 +973,103 @@ async fn forwarded_for_is_ignored_without_a_trusted_proxy() {
     let r = login_via_proxy(&app.base, "198.51.100.7", email, PASSWORD).await;
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
 }
+
+/// One applied full sync of `account`, as the scheduler would run it.
+async fn sync_once(
+    store: &Store,
+    account: &staffsync_store::Account,
+) -> staffsync_server::SyncReport {
+    let lease_len = Duration::from_secs(60);
+    let lease = staffsync_server::lease::acquire(store, account.id, "test", lease_len, lease_len)
+        .await
+        .unwrap();
+    let options = staffsync_server::SyncOptions {
+        unlimited_rate: true,
+        ..Default::default()
+    };
+    let report = staffsync_server::run_sync(store, &lease, account, &options, &|_, _| {}).await;
+    staffsync_server::lease::give_back(store, lease).await;
+    report.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_history_names_skipped_people_the_directory_knows() {
+    let sim = personio_sim::spawn(SimConfig {
+        employees: 20,
+        client_id: "demo".into(),
+        client_secret: SECRET.into(),
+        rate_limit: false,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let app = app().await;
+    let account = app
+        .store
+        .account(&AccountSlug::parse("acme").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    staffsync_server::connect::connect(
+        &app.store,
+        account.id,
+        &sim.base_url(),
+        "demo",
+        secrecy::SecretString::from(SECRET),
+    )
+    .await
+    .unwrap();
+    sync_once(&app.store, &account).await;
+    let directory = app.store.directory(account.id).await.unwrap();
+    let (keeper, copier) = (&directory[0], &directory[1]);
+    // The second takes the first's e-mail in Personio: the first keeps it, the second is
+    // skipped and stays in the directory as they were.
+    let r = reqwest::Client::new()
+        .patch(format!(
+            "{}/_sim/employees/{}",
+            sim.base_url(),
+            copier.personio_id
+        ))
+        .json(&serde_json::json!({"email": keeper.email}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    let report = sync_once(&app.store, &account).await;
+    assert!(
+        report
+            .plan
+            .skips
+            .iter()
+            .any(|s| s.personio_id == Some(copier.personio_id)),
+        "{:?}",
+        report.plan.skips
+    );
+    let c = logged_in(&app).await;
+    let (status, html) = get(&c, format!("{}/history/{}", app.base, report.run_id.0)).await;
+    assert_eq!(status, StatusCode::OK);
+    let skips = &html[html.find("id=\"skips\"").expect("a list of skips")..];
+    let name = format!("{} {}", copier.first_name, copier.last_name);
+    let row = skips
+        .split("<tr>")
+        .find(|row| row.contains(&format!("<td>{}</td>", copier.personio_id)))
+        .unwrap_or_else(|| panic!("a row for {}: {skips}", copier.personio_id));
+    assert!(
+        row.contains(&askama_escape(&name)),
+        "the name {name} is shown: {row}"
+    );
+    // Someone never imported has no name staffsync keeps; the cell says so.
+    assert!(
+        report.plan.skips.len() == 1 || skips.contains("nicht im Verzeichnis"),
+        "{skips}"
+    );
+}
+
+/// `s` as askama writes it into HTML.
+fn askama_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&#34;")
+        .replace('\'', "&#39;")
+}

@@ -8,14 +8,12 @@ use crate::cli::{AccountCommand, Global};
 use crate::exit::{self, Code};
 use crate::output;
 use anyhow::Context;
-use staffsync_core::AccountSlug;
-use staffsync_server::clock;
 
 pub async fn run(global: &Global, cmd: AccountCommand) -> anyhow::Result<Code> {
     match cmd {
         AccountCommand::Create(args) => {
-            let slug = AccountSlug::parse(&args.slug)?;
-            clock::validate_time_zone(&args.time_zone)?;
+            // Slug and time zone were checked by clap (a bad one is a usage error).
+            let slug = args.slug;
             let name = args.name.unwrap_or_else(|| slug.to_string());
             let store = super::open_store(global).await?;
             // The admin is checked and hashed before anything is created.
@@ -38,12 +36,14 @@ pub async fn run(global: &Global, cmd: AccountCommand) -> anyhow::Result<Code> {
                 json["admin_email"] = serde_json::json!(admin.as_ref().map(|(e, _)| e));
                 output::print_json(&json)?;
             } else {
-                println!(
+                crate::outln!(
                     "created account {} ({}, time zone {})",
-                    slug, account.name, account.time_zone
-                );
+                    slug,
+                    account.name,
+                    account.time_zone
+                )?;
                 if let Some((email, _)) = &admin {
-                    println!("created admin {email}: log in to the web app with this e-mail");
+                    crate::outln!("created admin {email}: log in to the web app with this e-mail")?;
                 }
             }
         }
@@ -74,17 +74,18 @@ pub async fn run(global: &Global, cmd: AccountCommand) -> anyhow::Result<Code> {
             if args.json.json {
                 output::print_json(&policy)?;
             } else {
-                println!(
+                crate::outln!(
                     "{}: group attributes [{}], keep on leave {}, hold removals above {:.0}% and at least {} people",
                     account.slug,
                     policy.custom_group_attributes.join(", "),
                     policy.keep_on_leave,
                     policy.deletion_guard.max_fraction * 100.0,
                     policy.deletion_guard.min_people
-                );
+                )?;
             }
         }
-        AccountCommand::List(json) => {
+        AccountCommand::List(args) => {
+            let json = args.json;
             let store = super::open_store(global).await?;
             let accounts = store.accounts().await?;
             if json.json {
@@ -94,7 +95,7 @@ pub async fn run(global: &Global, cmd: AccountCommand) -> anyhow::Result<Code> {
                     .iter()
                     .map(|a| vec![a.slug.to_string(), a.name.clone(), a.time_zone.clone()])
                     .collect::<Vec<_>>();
-                output::print_table(&["SLUG", "NAME", "TIME ZONE"], &rows);
+                output::print_table(&["SLUG", "NAME", "TIME ZONE"], &rows)?;
             }
         }
     }

@@ -7,9 +7,9 @@ use crate::cli::{ConnectArgs, Global};
 use crate::exit::{self, Code};
 use crate::output;
 use anyhow::Context;
-use secrecy::SecretString;
 
 pub async fn run(global: &Global, args: ConnectArgs) -> anyhow::Result<Code> {
+    let secret = args.credential.secret()?;
     let store = super::open_store(global).await?;
     let account = super::find_account(&store, &args.slug).await?;
     let options = staffsync_server::connect::ConnectOptions {
@@ -33,11 +33,16 @@ pub async fn run(global: &Global, args: ConnectArgs) -> anyhow::Result<Code> {
         Some(&account.slug),
         args.credential.personio_url.as_str(),
         &args.credential.client_id,
-        SecretString::from(args.credential.client_secret.clone()),
+        secret,
         &options,
     )
     .await
-    .context("the credential cannot be used; nothing was stored")?;
+    .with_context(|| {
+        format!(
+            "cannot connect {} to Personio at {}; nothing was stored",
+            account.slug, args.credential.personio_url
+        )
+    })?;
     if let Some(e) = &connected.webhook_error {
         eprintln!(
             "warning: no Personio webhook registered ({e}); changes arrive with the daily date check and full syncs"
@@ -53,12 +58,12 @@ pub async fn run(global: &Global, args: ConnectArgs) -> anyhow::Result<Code> {
             "readable_attributes": readable, "warnings": warnings,
         }))?;
     } else {
-        println!(
+        crate::outln!(
             "connected {} to Personio at {} ({} readable attributes)",
             account.slug,
             args.credential.personio_url,
             readable.len()
-        );
+        )?;
         for w in &warnings {
             eprintln!("warning: {w}");
         }

@@ -8,6 +8,7 @@
 
 use crate::cli::{DemoArgs, Global};
 use crate::exit::{self, Code};
+use crate::outln;
 use crate::output;
 use anyhow::Context;
 use secrecy::SecretString;
@@ -44,7 +45,7 @@ pub async fn run(global: &Global, args: DemoArgs) -> anyhow::Result<Code> {
         let _ = sim_stopped.await;
     }));
     let result = if args.walkthrough {
-        walkthrough(&store, &account, &sim_url, args.employees).await
+        walkthrough(global, &store, &account, &sim_url, args.employees).await
     } else {
         serve(global, &store, &sim_url, &args).await
     };
@@ -90,22 +91,22 @@ async fn serve(
         })?;
     let url = format!("http://{}", listener.local_addr()?);
     let config = demo_config(sim_url)?;
-    println!(
+    outln!(
         "staffsync demo is running (data in {}).\n",
         global.data_dir.display()
-    );
-    println!("  Web app        {url}   → Menü → Integration");
-    println!("  Login          {ADMIN_EMAIL} / {ADMIN_PASSWORD}");
-    println!("  Client-ID      {CLIENT_ID}");
-    println!("  Secret         {CLIENT_SECRET}");
-    println!("  Personio-URL   {sim_url}   (under \"Erweitert\")\n");
-    println!(
+    )?;
+    outln!("  Web app        {url}   → Menü → Integration")?;
+    outln!("  Login          {ADMIN_EMAIL} / {ADMIN_PASSWORD}")?;
+    outln!("  Client-ID      {CLIENT_ID}")?;
+    outln!("  Secret         {CLIENT_SECRET}")?;
+    outln!("  Personio-URL   {sim_url}   (under \"Erweitert\")\n")?;
+    outln!(
         "  Change people in the simulated Personio through {sim_url}/_sim/ (docs/simulator.md),"
-    );
-    println!(
+    )?;
+    outln!(
         "  the REST API after `staffsync token create demo` under {url}/api/v1 (openapi.json)."
-    );
-    println!("\nPress Ctrl-C to stop.");
+    )?;
+    outln!("\nPress Ctrl-C to stop.")?;
     let state = AppState::new(store.clone(), config);
     staffsync_server::serve(listener, state, async {
         let _ = tokio::signal::ctrl_c().await;
@@ -128,12 +129,13 @@ fn demo_config(sim_url: &str) -> anyhow::Result<ServerConfig> {
 }
 
 async fn walkthrough(
+    global: &Global,
     store: &Store,
     account: &Account,
     sim_url: &str,
     employees: usize,
 ) -> anyhow::Result<Code> {
-    println!("Simulated Personio at {sim_url} ({employees} employees)");
+    outln!("Simulated Personio at {sim_url} ({employees} employees)")?;
     let connected = staffsync_server::connect::connect(
         store,
         account.id,
@@ -143,13 +145,13 @@ async fn walkthrough(
     )
     .await
     .context("cannot connect the demo account to the simulator")?;
-    println!(
+    outln!(
         "Account demo connected ({} readable attributes)\n",
         connected.readable.len()
-    );
+    )?;
 
     let sync = |title: &'static str| async move {
-        println!("== {title}");
+        outln!("== {title}")?;
         let lease_len = Duration::from_secs(300);
         let lease = lease::acquire(store, account.id, "demo", lease_len, lease_len).await?;
         let options = SyncOptions::default();
@@ -157,14 +159,14 @@ async fn walkthrough(
         let report = lease::with_lease_renewal(store, &lease, lease_len, synced).await;
         lease::give_back(store, lease).await;
         let report = report?;
-        super::sync::print_summary("demo", &report, &[]);
-        println!();
-        anyhow::Ok(())
+        super::sync::print_summary("demo", &report, &[])?;
+        anyhow::Ok(report)
     };
     sync("First sync").await?;
+    outln!()?;
 
     let directory = store.directory(account.id).await?;
-    println!("== The directory (first 10 of {})", directory.len());
+    outln!("== The directory (first 10 of {})", directory.len())?;
     let rows: Vec<Vec<String>> = directory
         .iter()
         .take(10)
@@ -178,10 +180,10 @@ async fn walkthrough(
             ]
         })
         .collect();
-    output::print_table(&["ID", "NAME", "DEPARTMENT", "OFFICE", "POSITION"], &rows);
-    println!();
+    output::print_table(&["ID", "NAME", "DEPARTMENT", "OFFICE", "POSITION"], &rows)?;
+    outln!()?;
     let groups = store.groups(account.id).await?;
-    println!("== Groups: {} in all", groups.len());
+    outln!("== Groups: {} in all", groups.len())?;
     for kind in GroupKind::ALL {
         let of_kind: Vec<String> = groups
             .iter()
@@ -201,38 +203,139 @@ async fn walkthrough(
             } else {
                 String::new()
             };
-            println!("  {kind}: {shown}{more}");
+            outln!("  {kind}: {shown}{more}")?;
         }
     }
-    println!();
+    outln!()?;
 
     // Changes in "Personio": a hire, a department move, a leaver.
     let http = reqwest::Client::new();
-    let mover = directory.first().map(|e| e.personio_id.0);
-    let leaver = directory.get(1).map(|e| e.personio_id.0);
+    let (mover, leaver) = pick_mover_and_leaver(&directory, &groups);
     http.post(format!("{sim_url}/_sim/employees"))
         .json(&json!({"first_name": "Zoë", "last_name": "Çelik-Ørsted", "email": "zoe.celik-oersted@demo.example",
                       "status": "active", "hire_date": "2020-01-01", "department": "Marketing"}))
         .send()
         .await?
         .error_for_status()?;
-    if let Some(id) = mover {
-        http.patch(format!("{sim_url}/_sim/employees/{id}"))
-            .json(&json!({"department": "Forschung & Entwicklung"}))
+    outln!("(In Personio:")?;
+    outln!("   hired:  Zoë Çelik-Ørsted, Marketing")?;
+    if let Some(m) = &mover {
+        http.patch(format!("{sim_url}/_sim/employees/{}", m.id))
+            .json(&json!({"department": m.to}))
             .send()
             .await?
             .error_for_status()?;
+        outln!("   moved:  {}, from {} to {}", m.name, m.from, m.to)?;
     }
-    if let Some(id) = leaver {
-        http.delete(format!("{sim_url}/_sim/employees/{id}"))
+    if let Some(l) = &leaver {
+        http.delete(format!("{sim_url}/_sim/employees/{}", l.id))
             .send()
             .await?
             .error_for_status()?;
+        outln!("   left:   {}", l.name)?;
     }
-    println!("(In Personio: one hire, one department move, one leaver.)\n");
-    sync("Second sync").await?;
-    println!("Try: staffsync employees demo | staffsync groups demo | staffsync runs demo");
+    outln!(")\n")?;
+    let report = sync("Second sync").await?;
+    // The leaver's reports are updates too: their supervisor link is cleared. Said here, so
+    // that "updated 16" after one move does not look like a mistake.
+    let lost_supervisor = report
+        .plan
+        .updates
+        .iter()
+        .filter(|u| {
+            u.changes
+                .iter()
+                .any(|c| c.field == "supervisor_personio_id" && c.after.is_none())
+        })
+        .count();
+    if let (Some(l), n @ 1..) = (&leaver, lost_supervisor) {
+        let people = if n == 1 { "person" } else { "people" };
+        outln!(
+            "  ({n} {people} updated because their supervisor, {}, left: staffsync clears a \
+             supervisor who is no longer in the directory)",
+            l.name
+        )?;
+    }
+    outln!()?;
+    let data_dir = data_dir_flag(&global.data_dir);
+    outln!("Try:")?;
+    for command in ["employees", "groups", "runs"] {
+        outln!("  staffsync {command} demo{data_dir}")?;
+    }
     Ok(exit::OK)
+}
+
+/// `" --data-dir DIR"` when the data is not where a plain `staffsync` looks by default, so
+/// the printed commands can be copied as they are.
+fn data_dir_flag(dir: &std::path::Path) -> String {
+    if dir == std::path::Path::new(crate::cli::DEFAULT_DATA_DIR) {
+        return String::new();
+    }
+    format!(" --data-dir {}", shell_quoted(&dir.display().to_string()))
+}
+
+/// `s` as one shell word: as it is when it is plain, else in single quotes.
+fn shell_quoted(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+,:@%=".contains(c));
+    if plain {
+        s.to_owned()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// A change the walkthrough makes in "Personio".
+struct DemoChange {
+    id: i64,
+    name: String,
+    from: String,
+    to: String,
+}
+
+/// Who moves (the first person with a department, to another department of the company)
+/// and who leaves (the person with the most reports besides the mover, so the effect on
+/// the reports shows).
+fn pick_mover_and_leaver(
+    directory: &[staffsync_core::DirectoryEmployee],
+    groups: &[staffsync_store::GroupSummary],
+) -> (Option<DemoChange>, Option<DemoChange>) {
+    let name = |e: &staffsync_core::DirectoryEmployee| format!("{} {}", e.first_name, e.last_name);
+    let departments: Vec<&str> = groups
+        .iter()
+        .filter(|g| g.kind == GroupKind::Department)
+        .map(|g| g.name.as_str())
+        .collect();
+    let mover = directory.iter().find_map(|e| {
+        let from = e.department.as_deref()?;
+        let to = departments.iter().find(|d| **d != from)?;
+        Some(DemoChange {
+            id: e.personio_id.0,
+            name: name(e),
+            from: from.to_owned(),
+            to: (*to).to_owned(),
+        })
+    });
+    let mover_id = mover.as_ref().map(|m| m.id);
+    let leaver = directory
+        .iter()
+        .filter(|e| Some(e.personio_id.0) != mover_id)
+        .max_by_key(|e| {
+            let reports = directory
+                .iter()
+                .filter(|r| r.supervisor_personio_id == Some(e.personio_id))
+                .count();
+            // Among equals, the lowest id: the same person on every run.
+            (reports, std::cmp::Reverse(e.personio_id))
+        })
+        .map(|e| DemoChange {
+            id: e.personio_id.0,
+            name: name(e),
+            from: String::new(),
+            to: String::new(),
+        });
+    (mover, leaver)
 }
 
 #[cfg(test)]

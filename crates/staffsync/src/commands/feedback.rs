@@ -3,7 +3,6 @@
 use crate::cli::{FeedbackCommand, Global};
 use crate::exit::{self, Code};
 use crate::output;
-use anyhow::Context;
 use staffsync_core::PersonioId;
 
 pub async fn run(global: &Global, cmd: FeedbackCommand) -> anyhow::Result<Code> {
@@ -14,11 +13,23 @@ pub async fn run(global: &Global, cmd: FeedbackCommand) -> anyhow::Result<Code> 
             let item = store
                 .add_feedback(account.id, PersonioId(args.author_personio_id), &args.body)
                 .await
-                .with_context(|| format!("cannot store feedback by {}", args.author_personio_id))?;
+                .map_err(|e| match e {
+                    // The store names the account by its internal id; the user knows its slug.
+                    staffsync_store::StoreError::NotFound { .. } => anyhow::anyhow!(
+                        "no employee with Personio id {} in account {} (see `staffsync employees {}`)",
+                        args.author_personio_id,
+                        account.slug,
+                        account.slug
+                    ),
+                    e => anyhow::Error::new(e).context(format!(
+                        "cannot store feedback by {} in account {}",
+                        args.author_personio_id, account.slug
+                    )),
+                })?;
             if args.json.json {
                 output::print_json(&item)?;
             } else {
-                println!("stored feedback {}", item.id);
+                crate::outln!("stored feedback {}", item.id)?;
             }
         }
         FeedbackCommand::List(args) => {
@@ -37,14 +48,14 @@ pub async fn run(global: &Global, cmd: FeedbackCommand) -> anyhow::Result<Code> 
                         .iter()
                         .map(|g| format!("{}={}", g.kind, g.name))
                         .collect();
-                    println!(
+                    crate::outln!(
                         "{}\t{}\t{}\t[{}]\t{}",
                         f.id,
-                        f.created_at,
+                        output::timestamp(f.created_at),
                         author,
                         groups.join(", "),
                         f.body
-                    );
+                    )?;
                 }
             }
         }

@@ -7,16 +7,12 @@ use crate::exit::{self, Code};
 use crate::output;
 use anyhow::Context;
 use personio::{Client, ClientConfig};
-use secrecy::SecretString;
 use std::io::Write;
 
 /// A client for a credential given on the command line.
 pub fn client(credential: &Credential, rate_limit: OnOff) -> anyhow::Result<Client> {
-    let mut config = ClientConfig::new(
-        credential.client_id.clone(),
-        SecretString::from(credential.client_secret.clone()),
-    )
-    .with_base_url(credential.personio_url.clone());
+    let mut config = ClientConfig::new(credential.client_id.clone(), credential.secret()?)
+        .with_base_url(credential.personio_url.clone());
     if rate_limit == OnOff::Off {
         config.rate = personio::RateLimit::Unlimited;
     }

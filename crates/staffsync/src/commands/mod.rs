@@ -24,7 +24,7 @@ use staffsync_core::AccountSlug;
 use staffsync_store::{Account, Store, StoreConfig};
 
 pub async fn run(cli: Cli) -> Code {
-    let global = &cli.global;
+    let global = &cli.global.clone().with(cli.command.store_flags());
     let result = match cli.command {
         Command::Demo(args) => demo::run(global, args).await,
         Command::PersonioSim(args) => sim::run(args).await,
@@ -41,9 +41,17 @@ pub async fn run(cli: Cli) -> Code {
     };
     match result {
         Ok(code) => code,
+        // The reader of stdout has gone (`| head`): nothing is wrong, and nobody to tell.
+        Err(e) if crate::output::is_closed_pipe(&e) => exit::OK,
         Err(e) => {
-            eprintln!("error: {e:#}");
-            exit::FAILED
+            use std::io::Write as _;
+            // Not `eprintln!`, which panics when stderr is closed too.
+            let _ = writeln!(std::io::stderr(), "error: {e:#}");
+            if e.chain().any(|c| c.is::<exit::UsageError>()) {
+                exit::USAGE
+            } else {
+                exit::FAILED
+            }
         }
     }
 }
@@ -64,9 +72,8 @@ pub async fn open_store(global: &Global) -> anyhow::Result<Store> {
 }
 
 /// Looks up an account by slug, with an error that says how to create it.
-pub async fn find_account(store: &Store, slug: &str) -> anyhow::Result<Account> {
-    let slug = AccountSlug::parse(slug)?;
-    store.account(&slug).await?.with_context(|| {
-        format!("no account named {slug:?}; create it with `staffsync account create {slug}`")
+pub async fn find_account(store: &Store, slug: &AccountSlug) -> anyhow::Result<Account> {
+    store.account(slug).await?.with_context(|| {
+        format!("no account named {slug}; create it with `staffsync account create {slug}`")
     })
 }

@@ -40,21 +40,8 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<Code> {
 }
 
 fn server_config(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
-    if args.sync_interval.is_zero() {
-        anyhow::bail!("--sync-interval must be longer than 0");
-    }
-    if args.scheduler_poll.is_zero() {
-        anyhow::bail!("--scheduler-poll must be longer than 0");
-    }
-    if args.lease < Duration::from_secs(1) {
-        anyhow::bail!("--lease must be at least 1s");
-    }
-    if args.max_concurrent_syncs == 0 {
-        anyhow::bail!("--max-concurrent-syncs must be at least 1");
-    }
-    if args.personio_answer_timeout.is_zero() {
-        anyhow::bail!("--personio-answer-timeout must be longer than 0");
-    }
+    // --sync-interval, --scheduler-poll, --lease, --max-concurrent-syncs and
+    // --personio-answer-timeout are checked by their clap value parsers (exit 2).
     let defaults = ServerConfig::default();
     let jitter = args
         .sync_jitter

@@ -4,6 +4,7 @@ use crate::cli::{Global, ListArgs};
 use crate::exit::{self, Code};
 use crate::output;
 use staffsync_server::api::views::EmployeeView;
+use std::io::Write as _;
 
 pub async fn employees(global: &Global, args: ListArgs) -> anyhow::Result<Code> {
     let store = super::open_store(global).await?;
@@ -29,8 +30,8 @@ pub async fn employees(global: &Global, args: ListArgs) -> anyhow::Result<Code> 
         output::print_table(
             &["ID", "NAME", "E-MAIL", "DEPARTMENT", "OFFICE", "POSITION"],
             &rows,
-        );
-        eprintln!("{} employees", directory.len());
+        )?;
+        let _ = writeln!(std::io::stderr(), "{} employees", directory.len());
     }
     Ok(exit::OK)
 }
@@ -52,7 +53,7 @@ pub async fn groups(global: &Global, args: ListArgs) -> anyhow::Result<Code> {
                 ]
             })
             .collect();
-        output::print_table(&["KIND", "NAME", "MEMBERS"], &rows);
+        output::print_table(&["KIND", "NAME", "MEMBERS"], &rows)?;
     }
     Ok(exit::OK)
 }
@@ -69,7 +70,7 @@ pub async fn runs(global: &Global, args: ListArgs) -> anyhow::Result<Code> {
             .map(|r| {
                 vec![
                     r.id.0.to_string(),
-                    r.started_at.to_string(),
+                    output::timestamp(r.started_at),
                     serde_json::to_value(r.status)
                         .ok()
                         .and_then(|v| v.as_str().map(str::to_owned))
@@ -87,7 +88,7 @@ pub async fn runs(global: &Global, args: ListArgs) -> anyhow::Result<Code> {
                 "RUN", "STARTED", "STATUS", "CREATED", "UPDATED", "REMOVED", "SKIPPED", "ERROR",
             ],
             &rows,
-        );
+        )?;
     }
     Ok(exit::OK)
 }

@@ -78,8 +78,27 @@ pub async fn run(global: &Global, args: SyncArgs) -> anyhow::Result<Code> {
     lease::give_back(&store, lease).await;
     bar.finish_and_clear();
     let report = report.map_err(|e| anyhow::anyhow!(e).context(failed()))?;
-    if args.json.json {
-        output::print_json(&report)?;
+    let code = match report.result {
+        SyncResult::Held => exit::HELD,
+        SyncResult::Applied | SyncResult::DryRun => exit::OK,
+    };
+    // The run is done whether or not anyone still reads its summary: a closed stdout must
+    // not turn a held run's 3 into a 0.
+    match print_report(&store, &account, &report, args.json.json).await {
+        Err(e) if output::is_closed_pipe(&e) => Ok(code),
+        Err(e) => Err(e),
+        Ok(()) => Ok(code),
+    }
+}
+
+async fn print_report(
+    store: &staffsync_store::Store,
+    account: &staffsync_store::Account,
+    report: &SyncReport,
+    json: bool,
+) -> anyhow::Result<()> {
+    if json {
+        output::print_json(report)?;
     } else {
         // Name the people a preview or a held run would remove (they are still in the
         // directory); after an applied run they are erased, and only their ids remain.
@@ -89,16 +108,17 @@ pub async fn run(global: &Global, args: SyncArgs) -> anyhow::Result<Code> {
         } else {
             Vec::new()
         };
-        print_summary(account.slug.as_str(), &report, &directory);
+        print_summary(account.slug.as_str(), report, &directory)?;
     }
-    Ok(match report.result {
-        SyncResult::Held => exit::HELD,
-        SyncResult::Applied | SyncResult::DryRun => exit::OK,
-    })
+    Ok(())
 }
 
 /// Prints what a sync did (or would do) for a person at a terminal.
-pub fn print_summary(slug: &str, report: &SyncReport, directory: &[DirectoryEmployee]) {
+pub fn print_summary(
+    slug: &str,
+    report: &SyncReport,
+    directory: &[DirectoryEmployee],
+) -> std::io::Result<()> {
     let plan = &report.plan;
     let names: HashMap<PersonioId, String> = directory
         .iter()
@@ -115,57 +135,63 @@ pub fn print_summary(slug: &str, report: &SyncReport, directory: &[DirectoryEmpl
         SyncResult::DryRun => "dry run, nothing changed",
         SyncResult::Held => "HELD by the deletion guard, nothing changed",
     };
-    println!(
+    crate::outln!(
         "sync of {slug}: {what} (run {}, today {})",
-        report.run_id.0, report.today
-    );
-    println!("  read {} employees from Personio", report.fetched);
+        report.run_id.0,
+        report.today
+    )?;
+    crate::outln!("  read {} employees from Personio", report.fetched)?;
     let verb = if report.result == SyncResult::Applied {
         ""
     } else {
         "would be "
     };
-    println!(
+    crate::outln!(
         "  {verb}created {}, {verb}updated {}, {verb}removed {}, unchanged {}",
         plan.creates.len(),
         plan.updates.len(),
         plan.removals.len(),
         plan.unchanged
-    );
+    )?;
     let mut skipped: BTreeMap<&str, usize> = BTreeMap::new();
     for s in &plan.skips {
         *skipped.entry(s.reason.code()).or_default() += 1;
     }
     if !skipped.is_empty() {
         let parts: Vec<String> = skipped.iter().map(|(k, v)| format!("{k} {v}")).collect();
-        println!("  skipped {}: {}", plan.skips.len(), parts.join(", "));
+        crate::outln!("  skipped {}: {}", plan.skips.len(), parts.join(", "))?;
     }
     for w in &plan.warnings {
-        println!("  warning: {w}");
+        crate::outln!("  warning: {w}")?;
     }
     if report.result != SyncResult::Applied {
-        print_details(plan, &name_of);
+        print_details(plan, &name_of)?;
     }
     if let Some(hold) = plan.held {
-        println!(
+        crate::outln!(
             "  {} of {} people would be removed, more than the deletion guard allows.",
-            hold.removing, hold.directory_size
-        );
+            hold.removing,
+            hold.directory_size
+        )?;
         if report.result == SyncResult::Held {
-            println!(
+            crate::outln!(
                 "  Check the list above, then run `staffsync sync {slug} --accept-deletions`: it \
                  removes exactly these people (or fewer), never anyone not listed here."
-            );
+            )?;
         }
     }
+    Ok(())
 }
 
-fn print_details(plan: &Plan, name_of: &dyn Fn(PersonioId) -> String) {
+fn print_details(plan: &Plan, name_of: &dyn Fn(PersonioId) -> String) -> std::io::Result<()> {
     for c in &plan.creates {
-        println!(
+        crate::outln!(
             "  + {} {} {} <{}>",
-            c.personio_id, c.first_name, c.last_name, c.email
-        );
+            c.personio_id,
+            c.first_name,
+            c.last_name,
+            c.email
+        )?;
     }
     for u in &plan.updates {
         let fields: Vec<String> = u
@@ -180,20 +206,21 @@ fn print_details(plan: &Plan, name_of: &dyn Fn(PersonioId) -> String) {
                 )
             })
             .collect();
-        println!(
+        crate::outln!(
             "  ~ {} {} {}: {}",
             u.after.personio_id,
             u.after.first_name,
             u.after.last_name,
             fields.join("; ")
-        );
+        )?;
     }
     for r in &plan.removals {
-        println!(
+        crate::outln!(
             "  - {} {} ({})",
             r.personio_id,
             name_of(r.personio_id),
             serde_json::to_string(&r.reason).unwrap_or_default()
-        );
+        )?;
     }
+    Ok(())
 }

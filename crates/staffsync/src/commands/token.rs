@@ -26,7 +26,7 @@ pub async fn run(global: &Global, cmd: TokenCommand) -> anyhow::Result<Code> {
                 value["token"] = json!(token);
                 output::print_json(&value)?;
             } else {
-                println!("{token}");
+                crate::outln!("{token}")?;
                 eprintln!(
                     "API token {} for {} created. It is shown only now: store it in a secret \
                      manager. Use it as `Authorization: Bearer <token>`.",
@@ -46,14 +46,14 @@ pub async fn run(global: &Global, cmd: TokenCommand) -> anyhow::Result<Code> {
                         vec![
                             t.id.to_string(),
                             t.label.clone(),
-                            t.created_at.to_string(),
+                            output::timestamp(t.created_at),
                             t.revoked_at
-                                .map(|r| format!("revoked {r}"))
+                                .map(|r| format!("revoked {}", output::timestamp(r)))
                                 .unwrap_or_else(|| "active".into()),
                         ]
                     })
                     .collect();
-                output::print_table(&["ID", "LABEL", "CREATED", "STATUS"], &rows);
+                output::print_table(&["ID", "LABEL", "CREATED", "STATUS"], &rows)?;
             }
         }
         TokenCommand::Revoke(args) => {
@@ -67,7 +67,7 @@ pub async fn run(global: &Global, cmd: TokenCommand) -> anyhow::Result<Code> {
                     account.slug
                 );
             }
-            println!("revoked API token {}", args.id);
+            crate::outln!("revoked API token {}", args.id)?;
         }
     }
     Ok(exit::OK)

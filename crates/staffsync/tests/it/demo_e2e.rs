@@ -30,6 +30,31 @@ fn the_walkthrough_syncs_shows_groups_and_follows_changes() {
         text.contains("created 1") && text.contains("removed 1"),
         "the second sync follows the changes: {text}"
     );
+    // A real move: from one department to another.
+    let moved = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("moved:"))
+        .unwrap_or_else(|| panic!("a move is shown: {text}"));
+    let (_, departments) = moved.split_once(", from ").expect("from … to …");
+    let (from, to) = departments.split_once(" to ").expect("to");
+    assert_ne!(from.trim(), to.trim(), "{text}");
+    // The updates beyond the move are explained.
+    assert!(
+        text.contains("updated because their supervisor"),
+        "the reports' updates are explained: {text}"
+    );
+    // The closing hint can be copied: one command a line, with this data directory.
+    let data_dir = dir.path().display().to_string();
+    for command in ["employees", "groups", "runs"] {
+        assert!(
+            text.lines().any(
+                |l| l.trim().starts_with(&format!("staffsync {command} demo"))
+                    && l.contains(&format!("--data-dir {data_dir}"))
+            ),
+            "{command} hint with --data-dir: {text}"
+        );
+    }
+    assert!(!text.contains("| staffsync"), "{text}");
 }
 
 #[test]

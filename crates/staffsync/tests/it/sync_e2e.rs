@@ -450,3 +450,224 @@ async fn a_second_sync_never_interrupts_the_running_one() {
     let runs = w.json(&["runs", "acme"]);
     assert_eq!(runs.as_array().map(Vec::len), Some(1), "{runs}");
 }
+
+// The command line around the sync: what a newcomer sees in the first hour (issue 15).
+
+/// Runs `args` with stdout a pipe whose reader has already gone (`| head` that finished).
+fn run_into_closed_pipe(w: &World, args: &[&str]) -> std::process::Output {
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    w.command(args)
+        .stdout(std::process::Stdio::from(writer))
+        .output()
+        .expect("staffsync runs")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listings_end_quietly_when_the_reader_of_stdout_has_gone() {
+    let w = World::connected(30).await;
+    w.sync();
+    for args in [
+        &["employees", "acme"][..],
+        &["groups", "acme"],
+        &["runs", "acme"],
+        &["employees", "acme", "--json"],
+        &["account", "list"],
+        &["token", "list", "acme"],
+    ] {
+        let out = run_into_closed_pipe(&w, args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", describe(&out));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !stderr.contains("panicked") && !stderr.contains("Broken pipe"),
+            "{args:?} ends quietly: {stderr}"
+        );
+    }
+    let url = w.sim.base_url();
+    let out = run_into_closed_pipe(
+        &w,
+        &[
+            "personio",
+            "fetch",
+            "--client-id",
+            CLIENT_ID,
+            "--personio-url",
+            &url,
+            "--rate-limit",
+            "off",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    assert!(out.stderr.is_empty(), "{}", describe(&out));
+    // A sync's exit code is its result's, whether or not anyone reads the summary.
+    let out = run_into_closed_pipe(&w, &["sync", "acme"]);
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    assert!(out.stderr.is_empty(), "{}", describe(&out));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn usage_errors_exit_2_and_say_what_was_wrong_in_the_users_words() {
+    let w = World::connected(5).await;
+    let stderr = |out: &std::process::Output| String::from_utf8_lossy(&out.stderr).into_owned();
+
+    let out = w.run(&["employees", "Not_A_Slug"]);
+    assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
+    assert!(stderr(&out).contains("Not_A_Slug"), "{}", describe(&out));
+
+    let out = w.run(&["serve", "--sync-interval", "0"]);
+    assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
+    assert!(
+        stderr(&out).contains("--sync-interval"),
+        "{}",
+        describe(&out)
+    );
+
+    let out = w.run(&["account", "create", "zoned", "--time-zone", "Mars/Olympus"]);
+    assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
+
+    let out = w
+        .command(&["connect", "acme", "--client-id", CLIENT_ID])
+        .env_remove("PERSONIO_CLIENT_SECRET")
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
+    assert!(
+        stderr(&out).contains("set PERSONIO_CLIENT_SECRET or pass --client-secret"),
+        "{}",
+        describe(&out)
+    );
+
+    // Not usage errors, but said in the user's words: the slug, never a Rust type or an
+    // internal id.
+    let out = w.run(&["employees", "nosuch"]);
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    assert!(
+        stderr(&out).contains("no account named nosuch;"),
+        "{}",
+        describe(&out)
+    );
+    assert!(!stderr(&out).contains("AccountSlug"), "{}", describe(&out));
+    let out = w.run(&[
+        "feedback",
+        "add",
+        "acme",
+        "--author-personio-id",
+        "999999",
+        "--body",
+        "hi",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    assert!(
+        stderr(&out).contains("no employee with Personio id 999999 in account acme"),
+        "{}",
+        describe(&out)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connect_to_an_unreachable_url_names_it_and_does_not_retry() {
+    let w = World::connected(5).await;
+    // Port 1 on the loopback: nothing listens there, the connection is refused at once.
+    let out = w
+        .command(&[
+            "connect",
+            "acme",
+            "--client-id",
+            CLIENT_ID,
+            "--personio-url",
+            "http://127.0.0.1:1",
+        ])
+        .env("STAFFSYNC_LOG", "warn")
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("http://127.0.0.1:1"), "{stderr}");
+    assert!(
+        !stderr.contains("WARN") && !stderr.contains("retry"),
+        "one attempt, no retries logged: {stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logs_in_a_pipe_have_no_colour_codes() {
+    let w = World::connected(5).await;
+    let out = w
+        .command(&["sync", "acme"])
+        .env("STAFFSYNC_LOG", "info")
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("INFO"), "info lines are logged: {stderr}");
+    assert!(!stderr.contains('\u{1b}'), "no ANSI escapes: {stderr:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn store_flags_show_only_where_used_and_work_before_and_after_the_command() {
+    let w = World::connected(5).await;
+    let help = |args: &[&str]| String::from_utf8_lossy(&w.run(args).stdout).into_owned();
+    let fetch = help(&["personio", "fetch", "--help"]);
+    assert!(
+        !fetch.contains("--data-dir") && !fetch.contains("--database-url"),
+        "{fetch}"
+    );
+    assert!(fetch.contains("The API credential's Client ID"), "{fetch}");
+    assert!(!help(&["personio-sim", "--help"]).contains("--data-dir"));
+    let employees = help(&["employees", "--help"]);
+    assert!(
+        employees.contains("--data-dir") && employees.contains("<SLUG>  The account's slug"),
+        "{employees}"
+    );
+
+    let dir = w.data_dir().to_str().expect("utf-8 path").to_owned();
+    let elsewhere = tempfile::TempDir::new().expect("tempdir");
+    let elsewhere = elsewhere.path().to_str().expect("utf-8 path").to_owned();
+    for args in [
+        vec!["--data-dir", dir.as_str(), "account", "list"],
+        vec!["account", "list", "--data-dir", dir.as_str()],
+        // After the command it wins over the one before (and over the environment).
+        vec![
+            "--data-dir",
+            elsewhere.as_str(),
+            "account",
+            "list",
+            "--data-dir",
+            dir.as_str(),
+        ],
+    ] {
+        let out = w
+            .command(&args)
+            .env("STAFFSYNC_DATA_DIR", &elsewhere)
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", describe(&out));
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("acme"),
+            "{args:?}: {}",
+            describe(&out)
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_times_are_printed_to_the_minute_in_utc() {
+    let w = World::connected(5).await;
+    w.sync();
+    let out = w.ok(&["runs", "acme"]);
+    let row = out.lines().nth(1).expect("a run");
+    let started: Vec<&str> = row.split_whitespace().skip(1).take(3).collect();
+    assert_eq!(started.len(), 3, "{out}");
+    assert!(
+        time::Date::parse(
+            started[0],
+            time::macros::format_description!("[year]-[month]-[day]")
+        )
+        .is_ok()
+            && started[1].len() == 5
+            && started[1].as_bytes()[2] == b':'
+            && started[2] == "UTC",
+        "{out}"
+    );
+}

@@ -2,7 +2,10 @@
 //! `/history/{run}` (the run's per-employee changes).
 //!
 //! Details of removed people are erased by the store; such rows show only the Personio
-//! id.
+//! id. A skip's stored detail is only its reason: a skipped person's name is shown from
+//! the directory when they are in it (a duplicate e-mail, a malformed record kept as it
+//! was). People never imported (not started, inactive) have no name staffsync keeps, on
+//! purpose: storing it per run would keep leavers' names that erasure removed.
 
 use super::integration::not_found;
 use super::view::{self, ChangeView, PersonView, RunView};
@@ -13,6 +16,7 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use staffsync_core::{FieldChange, GroupKey, SkipReason};
 use staffsync_store::RunId;
+use std::collections::HashMap;
 
 #[derive(Template)]
 #[template(path = "history.html")]
@@ -112,6 +116,19 @@ pub(crate) async fn detail(
                 } else {
                     t.updates.push(p);
                 }
+            }
+        }
+    }
+    if !t.skips.is_empty() {
+        let names: HashMap<i64, String> = store
+            .directory(ctx.account.id)
+            .await?
+            .iter()
+            .map(|e| (e.personio_id.0, view::full_name(e)))
+            .collect();
+        for p in &mut t.skips {
+            if let Some(name) = names.get(&p.personio_id) {
+                p.name = name.clone();
             }
         }
     }

@@ -379,6 +379,11 @@ static TEXTS: &[(&str, &str, &str)] = &[
         "Keine Änderungen an einzelnen Mitarbeitern.",
         "No changes to individual employees.",
     ),
+    (
+        "hist.not_in_directory",
+        "(nicht im Verzeichnis)",
+        "(not in the directory)",
+    ),
     ("hist.removed", "Entfernt", "Removed"),
     ("hist.skipped", "Übersprungen", "Skipped"),
     ("hist.started", "Gestartet", "Started"),
