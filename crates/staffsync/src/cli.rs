@@ -409,7 +409,7 @@ pub struct ServeArgs {
 }
 
 fn parse_api_version(s: &str) -> Result<personio::ApiVersion, String> {
-    s.parse().map_err(|e: personio::Error| e.to_string())
+    s.parse().map_err(|e| personio::Error::from(e).to_string())
 }
 
 fn parse_date(s: &str) -> Result<time::Date, String> {
