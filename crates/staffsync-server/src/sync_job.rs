@@ -549,9 +549,7 @@ async fn targeted_recorded(
 /// A plan that changes nobody but learns of a future hire (or a new hire date) still
 /// needs applying: the date check depends on the known future hires.
 fn has_pending_change(plan: &Plan) -> bool {
-    plan.skips
-        .iter()
-        .any(|s| matches!(s.reason, staffsync_core::SkipReason::NotStarted { .. }))
+    !plan.pending_hires.is_empty()
 }
 
 /// Boxes a Personio client future as `Send`, proven here at the call site: the v2

@@ -190,8 +190,8 @@ impl Store {
         Ok(())
     }
 
-    /// Known future hires (the `not_started` skips of the last applied full run, kept up
-    /// to date by targeted runs), by id.
+    /// Known future hires (the [`staffsync_core::Plan::pending_hires`] of the last applied
+    /// full run, kept up to date by targeted runs), by id.
     pub async fn pending_hires(&self, account: AccountId) -> Result<Vec<(PersonioId, Date)>> {
         let rows = sqlx::query(
             "SELECT personio_id, hire_date FROM pending_hires WHERE account_id = $1 \

@@ -1823,6 +1823,11 @@ async fn targeted_runs_apply_and_keep_pending_hires(store: Store, _env: Env) {
         not_started(10, date!(2026 - 04 - 01)),
         not_started(11, date!(2026 - 05 - 01)),
     ];
+    // The store keeps what the plan lists, not what it reads into the skips.
+    full.pending_hires = vec![
+        (PersonioId(10), date!(2026 - 04 - 01)),
+        (PersonioId(11), date!(2026 - 05 - 01)),
+    ];
     apply(&store, a, &full).await;
     assert_eq!(
         store.pending_hires(a).await.unwrap(),
@@ -1859,6 +1864,7 @@ async fn targeted_runs_apply_and_keep_pending_hires(store: Store, _env: Env) {
     let run = start(&store, a, RunKind::Incremental).await;
     let plan = Plan {
         skips: vec![not_started(11, date!(2026 - 06 - 01))],
+        pending_hires: vec![(PersonioId(11), date!(2026 - 06 - 01))],
         ..Plan::default()
     };
     store.apply_plan(a, run, &plan).await.unwrap();
