@@ -1,4 +1,5 @@
-//! The Personio HTTP client: authentication, rate limiting, retries and v1 paging.
+//! The Personio HTTP client: token handling, rate limiting, retries, and dispatch to the
+//! configured API version.
 //!
 //! One [`Client`] authenticates once (v1: `POST /v1/auth`, credentials in the JSON body
 //! only; v2: `POST /v2/auth/token`, OAuth2 client credentials in a form body), caches the
@@ -9,8 +10,10 @@
 //! has one, the per-IP budget it shares with other clients ([`crate::IpBudget`]); 429, 5xx, timeouts and
 //! connection errors are retried with bounded, jittered exponential backoff, honouring
 //! `Retry-After` (requests that are not idempotent only after 429 or a failed connect).
-//! The v2 listing lives in [`crate::v2`], targeted fetches in [`crate::targeted`], webhook
-//! management in [`crate::webhooks`]; all of them send through [`Client::send`].
+//! What each version asks and how it reads the answers lives in [`crate::v1`] and
+//! [`crate::v2`] (authentication exchanges, listings, look-ups); targeted fetches are
+//! dispatched from [`crate::targeted`], webhook management is in [`crate::webhooks`]; all of
+//! them send through `Client::send` and `Client::authenticate_with`.
 //!
 //! Redirects are never followed (a 3xx is [`Error::Redirected`]), so nothing is ever sent
 //! to a host other than the configured one; timeouts and connection errors are retried at
@@ -20,17 +23,17 @@
 //! credentials in a URL, and never return a listing it could not prove complete.
 
 use crate::config::{ApiVersion, ClientConfig, RateLimit};
+use crate::credential::AttributeInfo;
 use crate::error::Error;
 use crate::error_body::{parse_error_body, truncate};
-use crate::listing::{Accumulator, Listing, PagePlan, Progress};
-use crate::parse::{self, AttributeInfo, BodyError, ParsedPage};
-use futures::StreamExt;
+use crate::listing::{Listing, Progress};
+use crate::shared::BodyError;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use rand::Rng;
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
-use staffsync_core::{PersonioId, SourceEmployee};
+use staffsync_core::SourceEmployee;
 use std::fmt;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -165,6 +168,11 @@ impl Client {
         &self.config
     }
 
+    /// The HTTP client, for the authentication requests of each version.
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
     /// 429 answers received over the client's life.
     pub(crate) fn rate_limited_total(&self) -> usize {
         self.rate_limited.load(Ordering::Relaxed)
@@ -189,15 +197,7 @@ impl Client {
     /// so [`crate::check_mandatory`] works the same for both.
     pub async fn attributes(&self) -> Result<Vec<AttributeInfo>, Error> {
         match self.config.api_version {
-            ApiVersion::V1 => {
-                let counter = AtomicUsize::new(0);
-                self.get(
-                    "/v1/company/employees/attributes",
-                    &counter,
-                    parse::parse_attributes,
-                )
-                .await
-            }
+            ApiVersion::V1 => self.v1_attributes().await,
             ApiVersion::V2 => {
                 self.current_token().await?;
                 Ok(crate::v2::v2_attributes())
@@ -234,18 +234,7 @@ impl Client {
             .replace_nanosecond(0)
             .map_err(|e| Error::Config(format!("invalid timestamp: {e}")))?;
         match self.config.api_version {
-            ApiVersion::V1 => {
-                let d = since.date();
-                let t = since.time();
-                let filter = format!(
-                    "&updated_since={}T{:02}:{:02}:{:02}",
-                    staffsync_core::dates::format_date(d),
-                    t.hour(),
-                    t.minute(),
-                    t.second()
-                );
-                self.fetch_listing(&filter, &|_| {}).await
-            }
+            ApiVersion::V1 => self.v1_updated_since(since).await,
             ApiVersion::V2 => {
                 let stamp = since
                     .format(&time::format_description::well_known::Rfc3339)
@@ -253,111 +242,6 @@ impl Client {
                 self.v2_listing(&[("updated_at.gt", stamp)], &|_| {}).await
             }
         }
-    }
-
-    /// v1 only: employees changed since the start of `since` (`updated_since=YYYY-MM-DD`),
-    /// paged like [`Client::fetch_all`]. Kept for compatibility; prefer
-    /// [`Client::fetch_updated_since`].
-    pub async fn fetch_updated_since_date(
-        &self,
-        since: time::Date,
-        progress: impl Fn(Progress) + Sync,
-    ) -> Result<Listing, Error> {
-        let filter = format!(
-            "&updated_since={}",
-            staffsync_core::dates::format_date(since)
-        );
-        self.fetch_listing(&filter, &progress).await
-    }
-
-    /// One employee by id; `None` when Personio answers 404. A record that cannot be read
-    /// is an [`Error::Malformed`].
-    pub async fn fetch_employee(&self, id: PersonioId) -> Result<Option<SourceEmployee>, Error> {
-        let path = format!("/v1/company/employees/{id}");
-        let counter = AtomicUsize::new(0);
-        match self
-            .get(&path, &counter, parse::parse_single_employee)
-            .await
-        {
-            Ok(Ok(e)) => Ok(Some(e)),
-            Ok(Err(m)) => Err(Error::Malformed {
-                path,
-                detail: m.reason,
-            }),
-            Err(Error::Api { status: 404, .. }) => Ok(None),
-            Err(e) => Err(e),
-        }
-    }
-
-    async fn fetch_listing(
-        &self,
-        filter: &str,
-        progress: &(dyn Fn(Progress) + Sync),
-    ) -> Result<Listing, Error> {
-        self.fetch_listing_with(filter, progress, &|e| e).await
-    }
-
-    async fn fetch_listing_with<T: Send>(
-        &self,
-        filter: &str,
-        // Sync, so the listing future is Send (the scheduler runs syncs on spawned tasks).
-        progress: &(dyn Fn(Progress) + Sync),
-        map: &(dyn Fn(SourceEmployee) -> T + Sync),
-    ) -> Result<Listing<T>, Error> {
-        let started = Instant::now();
-        let requests = AtomicUsize::new(0);
-        let requests = &requests;
-        let rate_limited_before = self.rate_limited.load(Ordering::Relaxed);
-        let page_size = u64::from(self.config.page_size);
-        let first = self.fetch_page(0, page_size, filter, requests).await?;
-        let plan = PagePlan::from_first(&first, page_size)?;
-        debug!(
-            total = plan.total,
-            pages = plan.pages,
-            limit = plan.limit,
-            "personio listing"
-        );
-        let mut acc = Accumulator::new(plan);
-        acc.add_with(0, first, map)?;
-        progress(acc.progress());
-        let mut pages = futures::stream::iter(1..plan.pages)
-            .map(|k| async move {
-                (
-                    k,
-                    self.fetch_page(k * plan.limit, plan.limit, filter, requests)
-                        .await,
-                )
-            })
-            .buffer_unordered(self.config.concurrency);
-        while let Some((k, page)) = pages.next().await {
-            acc.add_with(k, page?, map)?;
-            progress(acc.progress());
-        }
-        drop(pages);
-        let mut listing = acc.finish(requests.load(Ordering::Relaxed))?;
-        listing.rate_limited = self
-            .rate_limited
-            .load(Ordering::Relaxed)
-            .saturating_sub(rate_limited_before);
-        info!(
-            employees = listing.employees.len(),
-            malformed = listing.malformed.len(),
-            requests = listing.requests,
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "personio listing complete"
-        );
-        Ok(listing)
-    }
-
-    async fn fetch_page(
-        &self,
-        offset: u64,
-        limit: u64,
-        filter: &str,
-        counter: &AtomicUsize,
-    ) -> Result<ParsedPage, Error> {
-        let path = format!("/v1/company/employees?limit={limit}&offset={offset}{filter}");
-        self.get(&path, counter, parse::parse_employee_page).await
     }
 
     pub(crate) fn url(&self, path: &str) -> String {
@@ -423,7 +307,7 @@ impl Client {
 
     /// Caches `token`; with `expires_in` (v2) it is used until 60 s before it expires (half
     /// its life when that is shorter than two minutes).
-    fn set_token(&self, token: SecretString, expires_in: Option<Duration>) {
+    pub(crate) fn set_token(&self, token: SecretString, expires_in: Option<Duration>) {
         let mut state = self.token.lock().unwrap_or_else(|p| p.into_inner());
         state.token = Some(Arc::new(token));
         state.usable_until = expires_in.map(|life| {
@@ -490,7 +374,7 @@ impl Client {
     /// One authentication exchange at `path`: `request` builds it; transport errors, 429
     /// and 5xx are retried as for every request (paced by the per-IP budget); any other
     /// answer, success or refusal, is read by `finish`.
-    async fn authenticate_with<Fut>(
+    pub(crate) async fn authenticate_with<Fut>(
         &self,
         path: &str,
         request: impl Fn() -> reqwest::RequestBuilder,
@@ -539,107 +423,6 @@ impl Client {
             );
             tokio::time::sleep(delay).await;
         }
-    }
-
-    /// `POST /v1/auth`; the caller holds `auth_lock`.
-    async fn authenticate_v1_locked(&self) -> Result<(), Error> {
-        #[derive(serde::Serialize)]
-        struct Credentials<'a> {
-            client_id: &'a str,
-            client_secret: &'a str,
-        }
-        const PATH: &str = "/v1/auth";
-        let url = self.url(PATH);
-        let request = || {
-            self.http.post(&url).json(&Credentials {
-                client_id: &self.config.client_id,
-                client_secret: self.config.client_secret.expose_secret(),
-            })
-        };
-        let finish = |resp: reqwest::Response| async move {
-            let status = resp.status();
-            if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
-                // Awaited outside the macro: its arguments are not Send.
-                let message = error_message(resp).await;
-                debug!(%message, "authentication refused");
-                return Err(Error::WrongCredentials);
-            }
-            let ok = status.is_success();
-            let body = resp.bytes().await.map_err(|e| Error::Unavailable {
-                status: Some(status.as_u16()),
-                detail: describe(&e),
-            })?;
-            match auth_token(&body) {
-                Ok(token) if ok => {
-                    self.set_token(token, None);
-                    Ok(())
-                }
-                Ok(_) => Err(Error::Api {
-                    status: status.as_u16(),
-                    path: PATH.into(),
-                    message: "unexpected status with a token".into(),
-                }),
-                Err(message) if message.to_lowercase().contains("credential") => {
-                    Err(Error::WrongCredentials)
-                }
-                Err(message) if ok => Err(Error::Malformed {
-                    path: PATH.into(),
-                    detail: message,
-                }),
-                Err(message) => Err(Error::Api {
-                    status: status.as_u16(),
-                    path: PATH.into(),
-                    message,
-                }),
-            }
-        };
-        self.authenticate_with(PATH, request, finish).await
-    }
-
-    /// `POST /v2/auth/token` (OAuth2 client credentials, form body); the caller holds
-    /// `auth_lock`. `invalid_client` (or any 401) is [`Error::WrongCredentials`].
-    async fn authenticate_v2_locked(&self) -> Result<(), Error> {
-        const PATH: &str = "/v2/auth/token";
-        let url = self.url(PATH);
-        let request = || {
-            self.http.post(&url).form(&[
-                ("grant_type", "client_credentials"),
-                ("client_id", self.config.client_id.as_str()),
-                ("client_secret", self.config.client_secret.expose_secret()),
-            ])
-        };
-        let finish = |resp: reqwest::Response| async move {
-            let status = resp.status();
-            let body = resp.bytes().await.map_err(|e| Error::Unavailable {
-                status: Some(status.as_u16()),
-                detail: describe(&e),
-            })?;
-            if status.is_success() {
-                let (token, expires_in) =
-                    crate::v2::parse::parse_token(&body).map_err(|detail| Error::Malformed {
-                        path: PATH.into(),
-                        detail,
-                    })?;
-                self.set_token(token, expires_in);
-                return Ok(());
-            }
-            let parsed = parse_error_body(&body);
-            let invalid_client = parsed
-                .as_ref()
-                .and_then(|m| m.oauth_error.as_deref())
-                .is_some_and(|c| c == "invalid_client");
-            if invalid_client || status == StatusCode::UNAUTHORIZED {
-                return Err(Error::WrongCredentials);
-            }
-            Err(Error::Api {
-                status: status.as_u16(),
-                path: PATH.into(),
-                message: parsed.map(|m| m.message).unwrap_or_else(|| {
-                    status.canonical_reason().unwrap_or("no message").to_owned()
-                }),
-            })
-        };
-        self.authenticate_with(PATH, request, finish).await
     }
 
     /// GET `path` (below the base URL) with rate limiting, authentication, retries and body
@@ -805,7 +588,7 @@ fn redirected(status: StatusCode, url: String) -> Error {
 
 /// A transport error in words: its kind and cause chain, without the URL (short messages;
 /// no request ever carries a credential in its URL or in anything formatted here).
-fn describe(e: &reqwest::Error) -> String {
+pub(crate) fn describe(e: &reqwest::Error) -> String {
     let kind = if e.is_timeout() {
         "timed out"
     } else if e.is_connect() {
@@ -842,7 +625,7 @@ fn echoed_token(headers: &HeaderMap) -> Option<SecretString> {
 
 /// Personio's error message from an error body (v1, v2, OAuth2 or problem+json), or the
 /// start of the body.
-async fn error_message(resp: reqwest::Response) -> String {
+pub(crate) async fn error_message(resp: reqwest::Response) -> String {
     let status = resp.status();
     let body = resp.bytes().await.unwrap_or_default();
     if let Some(m) = parse_error_body(&body) {
@@ -854,32 +637,6 @@ async fn error_message(resp: reqwest::Response) -> String {
         status.canonical_reason().unwrap_or("no message").to_owned()
     } else {
         truncate(text)
-    }
-}
-
-/// `data.token` of an auth answer, or the error message.
-fn auth_token(body: &[u8]) -> Result<SecretString, String> {
-    #[derive(serde::Deserialize)]
-    struct AuthBody {
-        #[serde(default)]
-        data: Option<AuthData>,
-        #[serde(default)]
-        error: Option<crate::model::ErrorDetail>,
-    }
-    #[derive(serde::Deserialize)]
-    struct AuthData {
-        #[serde(default)]
-        token: Option<String>,
-    }
-    let parsed: AuthBody =
-        serde_json::from_slice(body).map_err(|e| format!("not a valid auth answer: {e}"))?;
-    match parsed.data.and_then(|d| d.token).filter(|t| !t.is_empty()) {
-        Some(t) => Ok(SecretString::from(t)),
-        None => Err(parsed
-            .error
-            .and_then(|e| e.message)
-            .map(|m| truncate(&m))
-            .unwrap_or_else(|| "the auth answer holds no token".into())),
     }
 }
 
@@ -961,14 +718,5 @@ mod tests {
         let cfg = ClientConfig::new("id", SecretString::from("x".to_owned()))
             .with_api_version(ApiVersion::V2);
         assert_eq!(cfg.api_version, ApiVersion::V2);
-    }
-
-    #[test]
-    fn auth_answers() {
-        let t = auth_token(br#"{"success":true,"data":{"token":"papi-1","expires_in":86400}}"#);
-        assert_eq!(t.unwrap().expose_secret(), "papi-1");
-        let e =
-            auth_token(br#"{"success":false,"error":{"code":0,"message":"Wrong credentials"}}"#);
-        assert_eq!(e.err().as_deref(), Some("Wrong credentials"));
     }
 }

@@ -12,49 +12,13 @@ use url::Url;
 /// Personio's production API.
 pub const DEFAULT_BASE_URL: &str = "https://api.personio.de";
 
-/// Which Personio API generation the client speaks.
-///
-/// `V1`: `/v1/auth` and `/v1/company/employees` (names of departments and offices inline).
-/// `V2`: OAuth2 `/v2/auth/token`, `/v2/persons` with one `/v2/persons/{id}/employments`
-/// request per person and name look-ups (once per id per fetch); needed for webhooks.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum ApiVersion {
-    #[default]
-    V1,
-    V2,
-}
+/// Which Personio API generation the client speaks (defined in `staffsync-core`, so the
+/// store hands back the same type).
+pub use staffsync_core::ApiVersion;
 
-impl ApiVersion {
-    /// `"v1"` or `"v2"` (as stored and typed on the command line).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ApiVersion::V1 => "v1",
-            ApiVersion::V2 => "v2",
-        }
-    }
-}
-
-impl std::fmt::Display for ApiVersion {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for ApiVersion {
-    type Err = Error;
-
-    /// `v1`/`1` or `v2`/`2`, any case.
-    fn from_str(s: &str) -> Result<Self, Error> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "v1" | "1" => Ok(ApiVersion::V1),
-            "v2" | "2" => Ok(ApiVersion::V2),
-            other => Err(Error::Config(format!(
-                "unknown Personio API version {other:?} (expected v1 or v2)"
-            ))),
-        }
+impl From<staffsync_core::UnknownApiVersion> for Error {
+    fn from(e: staffsync_core::UnknownApiVersion) -> Self {
+        Error::Config(e.to_string())
     }
 }
 

@@ -5,8 +5,18 @@
 //! It must never guess: an attribute counts as readable only if Personio listed it.
 
 use crate::error::Error;
-use crate::parse::AttributeInfo;
 use staffsync_core::Warning;
+
+/// One attribute the credential may read: from `GET /v1/company/employees/attributes`
+/// on v1, the fixed list [`crate::v2::V2_ATTRIBUTES`] on v2.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttributeInfo {
+    pub key: String,
+    pub label: String,
+    /// Personio's `type` (standard, date, integer, decimal, list, link, tags, multiline, …).
+    pub kind: String,
+    pub universal_id: Option<String>,
+}
 
 /// Without these staffsync cannot build a directory.
 pub const MANDATORY_ATTRIBUTES: &[&str] = &["first_name", "last_name", "email", "department"];

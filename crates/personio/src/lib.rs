@@ -17,6 +17,12 @@
 //! This crate never touches a database or the file system, never logs or returns a secret
 //! or token, and never returns a partial listing as complete.
 
+//! Layout: [`v1`] and [`v2`] each hold what their API version asks and how its bodies are
+//! read; [`shared`] holds what reading needs in both (the JSON value tree, body errors,
+//! text, dates, interning), so neither version imports the other's parser. [`client`] is
+//! the transport both send through; [`listing`], [`targeted`] and [`credential`] are the
+//! results they return, the same for both.
+
 pub mod budget;
 pub mod client;
 pub mod config;
@@ -24,20 +30,24 @@ pub mod credential;
 pub mod error;
 pub mod error_body;
 pub mod listing;
-pub mod model;
-pub mod parse;
+pub mod shared;
 pub mod targeted;
+pub mod v1;
 pub mod v2;
 pub mod webhooks;
+
+// The paths v1's modules had before they got their own folder.
+pub use v1::{model, parse};
 
 pub use budget::DEFAULT_PER_MINUTE as DEFAULT_IP_BUDGET_PER_MINUTE;
 pub use budget::{IpBudget, PERSONIO_PER_IP_PER_MINUTE};
 pub use client::Client;
 pub use config::{ApiVersion, ClientConfig, DEFAULT_BASE_URL, RateLimit};
-pub use credential::{MANDATORY_ATTRIBUTES, RECOMMENDED_ATTRIBUTES, check_mandatory};
+pub use credential::{
+    AttributeInfo, MANDATORY_ATTRIBUTES, RECOMMENDED_ATTRIBUTES, check_mandatory,
+};
 pub use error::Error;
 pub use listing::{Listing, Progress};
-pub use parse::AttributeInfo;
 pub use targeted::TargetedListing;
 pub use url::Url;
 pub use webhooks::{WEBHOOK_EVENTS, Webhook, WebhookInfo};

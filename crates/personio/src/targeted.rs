@@ -9,11 +9,8 @@
 use crate::client::Client;
 use crate::config::ApiVersion;
 use crate::error::Error;
-use crate::parse;
-use futures::StreamExt;
 use staffsync_core::{MalformedEmployee, PersonioId, SourceEmployee};
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// What Personio said about the asked-for people. Every asked id (once, duplicates
 /// dropped) is in exactly one of `found`, `gone` or `malformed`.
@@ -61,35 +58,6 @@ impl Client {
             ApiVersion::V1 => self.v1_people(ids).await,
             ApiVersion::V2 => self.v2_people(ids).await,
         }
-    }
-
-    async fn v1_people(&self, ids: &[PersonioId]) -> Result<TargetedListing, Error> {
-        let requests = AtomicUsize::new(0);
-        let requests = &requests;
-        let mut answers = futures::stream::iter(unique(ids))
-            .map(|id| async move {
-                let path = format!("/v1/company/employees/{id}");
-                match self
-                    .get(&path, requests, parse::parse_single_employee)
-                    .await
-                {
-                    Ok(Ok(e)) => Ok(Outcome::Found(Box::new(e))),
-                    Ok(Err(mut m)) => {
-                        m.id = m.id.or(Some(id));
-                        Ok(Outcome::Malformed(m))
-                    }
-                    Err(Error::Api { status: 404, .. }) => Ok(Outcome::Gone(id)),
-                    Err(e) => Err(e),
-                }
-            })
-            .buffered(self.config().concurrency);
-        let mut out = TargetedListing::default();
-        while let Some(answer) = answers.next().await {
-            out.add(answer?);
-        }
-        drop(answers);
-        out.requests = requests.load(Ordering::Relaxed);
-        Ok(out)
     }
 }
 

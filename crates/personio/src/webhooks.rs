@@ -9,8 +9,7 @@
 use crate::client::{Call, Client};
 use crate::config::ApiVersion;
 use crate::error::Error;
-use crate::model::Val;
-use crate::parse::{BodyError, to_text};
+use crate::shared::{BodyError, Val, parse_json, to_text};
 use crate::v2::parse::{next_href, resolve_next};
 use reqwest::Method;
 use secrecy::SecretString;
@@ -51,20 +50,7 @@ pub struct WebhookInfo {
 }
 
 fn shape(path: &str, detail: &str) -> BodyError {
-    BodyError::Shape {
-        path: path.to_owned(),
-        detail: detail.to_owned(),
-    }
-}
-
-fn parse_root(body: &[u8]) -> Result<Val<'_>, BodyError> {
-    serde_json::from_slice(body).map_err(|e| {
-        if e.is_data() {
-            shape("$", &e.to_string())
-        } else {
-            BodyError::Syntax(e)
-        }
-    })
+    BodyError::shape(path, detail)
 }
 
 /// One subscription object (bare or in `_data`); `path` for messages.
@@ -100,7 +86,7 @@ fn webhook_info(path: &str, v: &Val<'_>) -> Result<WebhookInfo, BodyError> {
 
 /// The answer to `POST /v2/webhooks`.
 pub fn parse_created(body: &[u8]) -> Result<Webhook, BodyError> {
-    let root = parse_root(body)?;
+    let root = parse_json(body)?;
     let info = webhook_info("$", &root)?;
     let token = info.token.ok_or_else(|| {
         shape(
@@ -119,7 +105,7 @@ pub fn parse_created(body: &[u8]) -> Result<Webhook, BodyError> {
 
 /// One page of `GET /v2/webhooks` (`_data` list or a bare list) and its `next` link.
 pub fn parse_list(body: &[u8]) -> Result<(Vec<WebhookInfo>, Option<String>), BodyError> {
-    let root = parse_root(body)?;
+    let root = parse_json(body)?;
     let items = match &root {
         Val::List(items) => items.as_slice(),
         _ => match root.get("_data") {

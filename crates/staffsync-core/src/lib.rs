@@ -7,6 +7,7 @@
 //! This crate must never do I/O: no network, no files, no clock. "Today" is a parameter,
 //! so every decision can be property-tested and replayed.
 
+pub mod api_version;
 pub mod attributes;
 pub mod dates;
 pub mod directory;
@@ -16,7 +17,9 @@ pub mod ids;
 pub mod plan;
 pub mod planner;
 mod text;
+pub mod time_zone;
 
+pub use api_version::{ApiVersion, UnknownApiVersion};
 pub use attributes::Attributes;
 pub use directory::{DirectoryEmployee, GroupKey, GroupKind};
 pub use employee::{CostCenter, EmploymentStatus, ExtraAttribute, OrgUnit, SourceEmployee};
@@ -26,3 +29,4 @@ pub use plan::{
     DeletionGuard, FieldChange, Hold, MalformedEmployee, Plan, Policy, Removal, RemovalReason,
     Skip, SkipReason, Snapshot, Update, Warning,
 };
+pub use time_zone::{TimeZoneName, UnknownTimeZone};

@@ -212,6 +212,12 @@ pub struct Plan {
     pub warnings: Vec<Warning>,
     /// `Some` when the deletion guard holds the plan: nothing may be applied.
     pub held: Option<Hold>,
+    /// Known future hires: the people skipped as [`SkipReason::NotStarted`], with their
+    /// hire dates, by id. The store keeps them so the daily date check brings each in on
+    /// their hire date. Read with a default (plans written before it have none) and not
+    /// written: the skips already show these people in `sync --json` and previews.
+    #[serde(default, skip_serializing)]
+    pub pending_hires: Vec<(PersonioId, Date)>,
 }
 
 impl Plan {

@@ -68,9 +68,9 @@ impl AppState {
     }
 
     /// "Today" for an account in time zone `zone`: the override, else the local date.
-    pub fn today_in(&self, zone: &str) -> Result<Date, crate::engine::clock::UnknownTimeZone> {
+    pub fn today_in(&self, zone: &crate::engine::clock::TimeZoneName) -> Date {
         match self.today_override() {
-            Some(d) => Ok(d),
+            Some(d) => d,
             None => crate::engine::clock::date_in(zone, OffsetDateTime::now_utc()),
         }
     }

@@ -9,7 +9,7 @@ use crate::{AccountId, Store};
 use serde::Serialize;
 use sqlx::Row as _;
 use sqlx::any::AnyRow;
-use staffsync_core::{AccountSlug, Policy};
+use staffsync_core::{AccountSlug, Policy, TimeZoneName};
 use time::OffsetDateTime;
 
 /// A customer account.
@@ -18,7 +18,7 @@ pub struct Account {
     pub id: AccountId,
     pub slug: AccountSlug,
     pub name: String,
-    pub time_zone: String,
+    pub time_zone: TimeZoneName,
     pub policy: Policy,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
@@ -34,12 +34,14 @@ fn account_from_row(row: &AnyRow) -> Result<Account> {
     let slug: String = row.try_get("slug")?;
     let policy: String = row.try_get("policy")?;
     let created_at: String = row.try_get("created_at")?;
+    let time_zone: String = row.try_get("time_zone")?;
     Ok(Account {
         id: AccountId(row.try_get("id")?),
         slug: AccountSlug::parse(&slug)
             .map_err(|_| StoreError::corrupt(format!("account slug {slug:?}")))?,
         name: row.try_get("name")?,
-        time_zone: row.try_get("time_zone")?,
+        time_zone: TimeZoneName::parse(&time_zone)
+            .map_err(|_| StoreError::corrupt(format!("account time zone {time_zone:?}")))?,
         policy: from_json(&policy, "account policy")?,
         created_at: parse_ts(&created_at)?,
     })
@@ -51,7 +53,7 @@ impl Store {
         &self,
         slug: &AccountSlug,
         name: &str,
-        time_zone: &str,
+        time_zone: &TimeZoneName,
     ) -> Result<Account> {
         let sql = format!(
             "INSERT INTO accounts (slug, name, time_zone, policy, created_at) \
@@ -60,7 +62,7 @@ impl Store {
         let row = sqlx::query(&sql)
             .bind(slug.as_str())
             .bind(name)
-            .bind(time_zone)
+            .bind(time_zone.as_str())
             .bind(stored_policy(&Policy::default())?)
             .bind(ts(now()))
             .fetch_one(&self.pool)

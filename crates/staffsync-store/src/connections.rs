@@ -8,16 +8,17 @@ use crate::sql::{from_json, now, parse_ts, to_json, ts};
 use crate::{AccountId, Store};
 use secrecy::{ExposeSecret as _, SecretString};
 use sqlx::Row as _;
+use staffsync_core::ApiVersion;
 use time::OffsetDateTime;
+use url::Url;
 
 /// A credential to store. `Debug` redacts the secret.
 #[derive(Debug, Clone)]
 pub struct NewConnection {
     pub client_id: String,
     pub client_secret: SecretString,
-    pub base_url: String,
-    /// `"v1"` or `"v2"`.
-    pub api_version: String,
+    pub base_url: Url,
+    pub api_version: ApiVersion,
     pub readable_attributes: Vec<String>,
 }
 
@@ -26,12 +27,18 @@ pub struct NewConnection {
 pub struct Connection {
     pub client_id: String,
     pub client_secret: SecretString,
-    pub base_url: String,
-    pub api_version: String,
+    pub base_url: Url,
+    pub api_version: ApiVersion,
     pub readable_attributes: Vec<String>,
     pub connected_at: OffsetDateTime,
     /// The id of the Personio webhook registered for it (its token: `Store::webhook`).
     pub webhook_id: Option<String>,
+}
+
+/// A stored API version; anything but what [`Store::save_connection`] writes is corrupt.
+pub(crate) fn stored_api_version(s: &str) -> Result<ApiVersion> {
+    s.parse()
+        .map_err(|_| StoreError::corrupt(format!("Personio API version {s:?} of the connection")))
 }
 
 impl Store {
@@ -60,8 +67,8 @@ impl Store {
         .bind(account.0)
         .bind(&c.client_id)
         .bind(sealed)
-        .bind(&c.base_url)
-        .bind(&c.api_version)
+        .bind(c.base_url.as_str())
+        .bind(c.api_version.as_str())
         .bind(to_json(&c.readable_attributes)?)
         .bind(ts(now()))
         .execute(&self.pool)
@@ -109,11 +116,16 @@ impl Store {
         let sealed: Vec<u8> = row.try_get("secret_ciphertext")?;
         let attrs: String = row.try_get("readable_attributes")?;
         let connected_at: String = row.try_get("connected_at")?;
+        let base_url: String = row.try_get("base_url")?;
+        let api_version: String = row.try_get("api_version")?;
         Ok(Some(Connection {
             client_id: row.try_get("client_id")?,
             client_secret: self.key.open_string(account, &sealed)?,
-            base_url: row.try_get("base_url")?,
-            api_version: row.try_get("api_version")?,
+            // The text is left out: a URL may carry a password someone typed into it.
+            base_url: Url::parse(&base_url).map_err(|e| {
+                StoreError::corrupt(format!("the connection's Personio URL is not a URL ({e})"))
+            })?,
+            api_version: stored_api_version(&api_version)?,
             readable_attributes: from_json(&attrs, "readable attributes")?,
             connected_at: parse_ts(&connected_at)?,
             webhook_id: row.try_get("webhook_id")?,

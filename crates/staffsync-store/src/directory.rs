@@ -340,7 +340,7 @@ impl Store {
 
     /// Applies `plan` to the account's directory as run `run`, in one transaction, and
     /// marks the run `applied`; keeps the known future hires up to date (a full run
-    /// replaces them by its `not_started` skips, a targeted or incremental run updates
+    /// replaces them by its [`Plan::pending_hires`], a targeted or incremental run updates
     /// the people it planned). Refuses a held plan (`PlanHeld`), a run that is not a
     /// running full, targeted or incremental run of this account (`NotFound` / `Conflict`), and a plan that does
     /// not fit the directory (`Conflict`: creating someone present, updating or removing
@@ -570,7 +570,8 @@ impl Store {
     }
 }
 
-/// Known future hires after applying `plan` (see [`Store::apply_plan`]).
+/// Known future hires after applying `plan` (see [`Store::apply_plan`]): the plan's
+/// [`Plan::pending_hires`], as the planner decided them; the store only keeps them.
 async fn update_pending_hires(
     conn: &mut sqlx::AnyConnection,
     backend: Backend,
@@ -591,6 +592,7 @@ async fn update_pending_hires(
             .chain(plan.updates.iter().map(|u| u.after.personio_id.0))
             .chain(plan.removals.iter().map(|r| r.personio_id.0))
             .chain(plan.skips.iter().filter_map(|s| s.personio_id.map(|p| p.0)))
+            .chain(plan.pending_hires.iter().map(|(id, _)| id.0))
             .collect();
         execute_for_ids(
             conn,
@@ -602,14 +604,9 @@ async fn update_pending_hires(
         .await?;
     }
     let hires: Vec<(i64, String)> = plan
-        .skips
+        .pending_hires
         .iter()
-        .filter_map(|s| match (s.personio_id, &s.reason) {
-            (Some(id), staffsync_core::SkipReason::NotStarted { hire_date }) => {
-                Some((id.0, staffsync_core::dates::format_date(*hire_date)))
-            }
-            _ => None,
-        })
+        .map(|(id, day)| (id.0, staffsync_core::dates::format_date(*day)))
         .collect();
     for chunk in hires.chunks(BATCH_ROWS) {
         let sql = format!(

@@ -15,8 +15,8 @@ use crate::{AccountId, Store};
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::Serialize;
 use sqlx::Row as _;
-use staffsync_core::PersonioId;
 use staffsync_core::dates::{format_date, parse_calendar_date};
+use staffsync_core::{ApiVersion, PersonioId};
 use time::{Date, OffsetDateTime};
 
 /// The webhook registered in Personio for a connection. `Debug` redacts the token.
@@ -40,8 +40,7 @@ pub struct SyncState {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RealtimeAccount {
     pub account_id: AccountId,
-    /// `"v1"` or `"v2"`.
-    pub api_version: String,
+    pub api_version: ApiVersion,
     /// A webhook is registered: changes arrive by push, the poller leaves it alone.
     pub has_webhook: bool,
     pub state: SyncState,
@@ -142,9 +141,10 @@ impl Store {
         rows.iter()
             .map(|row| {
                 let webhook: Option<String> = row.try_get("webhook_id")?;
+                let api_version: String = row.try_get("api_version")?;
                 Ok(RealtimeAccount {
                     account_id: AccountId(row.try_get("account_id")?),
-                    api_version: row.try_get("api_version")?,
+                    api_version: crate::connections::stored_api_version(&api_version)?,
                     has_webhook: webhook.is_some(),
                     state: SyncState {
                         last_incremental_at: parse_opt_ts(row.try_get("last_incremental_at")?)?,
@@ -190,8 +190,8 @@ impl Store {
         Ok(())
     }
 
-    /// Known future hires (the `not_started` skips of the last applied full run, kept up
-    /// to date by targeted runs), by id.
+    /// Known future hires (the [`staffsync_core::Plan::pending_hires`] of the last applied
+    /// full run, kept up to date by targeted runs), by id.
     pub async fn pending_hires(&self, account: AccountId) -> Result<Vec<(PersonioId, Date)>> {
         let rows = sqlx::query(
             "SELECT personio_id, hire_date FROM pending_hires WHERE account_id = $1 \

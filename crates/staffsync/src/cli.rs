@@ -362,7 +362,7 @@ pub struct AccountCreateArgs {
     pub name: Option<String>,
     /// IANA time zone that decides "today" for hire and termination dates.
     #[arg(long, default_value = "Europe/Berlin", value_parser = parse_time_zone)]
-    pub time_zone: String,
+    pub time_zone: staffsync_core::TimeZoneName,
     /// Also create an admin of the web app with this e-mail; the password comes from
     /// STAFFSYNC_ADMIN_PASSWORD or is asked for (at least 10 characters).
     #[arg(long)]
@@ -548,10 +548,8 @@ fn parse_slug(s: &str) -> Result<AccountSlug, String> {
     AccountSlug::parse(s).map_err(|e| e.to_string())
 }
 
-fn parse_time_zone(s: &str) -> Result<String, String> {
-    staffsync_server::clock::validate_time_zone(s)
-        .map(|()| s.to_owned())
-        .map_err(|e| e.to_string())
+fn parse_time_zone(s: &str) -> Result<staffsync_core::TimeZoneName, String> {
+    staffsync_core::TimeZoneName::parse(s).map_err(|e| e.to_string())
 }
 
 fn parse_positive_duration(s: &str) -> Result<std::time::Duration, String> {
@@ -580,7 +578,7 @@ fn parse_at_least_one(s: &str) -> Result<usize, String> {
 }
 
 fn parse_api_version(s: &str) -> Result<personio::ApiVersion, String> {
-    s.parse().map_err(|e: personio::Error| e.to_string())
+    s.parse().map_err(|e| personio::Error::from(e).to_string())
 }
 
 fn parse_date(s: &str) -> Result<time::Date, String> {

@@ -1,4 +1,4 @@
-//! Driving the v2 requests: `/v2/persons` pages by cursor, one employments request per
+//! Driving the v2 requests: the OAuth2 token, `/v2/persons` pages by cursor, one employments request per
 //! person (concurrent, through the rate limiter, overlapping with the paging), and name
 //! look-ups once per org unit or office id per fetch call.
 //!
@@ -15,13 +15,16 @@ use super::LookupKind;
 use super::parse::{
     self, EmploymentsPage, Names, PersonsPage, choose_current, named, resolve_next, with_employment,
 };
-use crate::client::{Call, Client};
+use crate::client::{Call, Client, describe};
 use crate::error::Error;
+use crate::error_body::parse_error_body;
 use crate::listing::{Listing, Progress};
 use crate::targeted::{Outcome, TargetedListing};
 use futures::future::{BoxFuture, OptionFuture};
 use futures::stream::FuturesOrdered;
 use futures::{FutureExt, StreamExt};
+use reqwest::StatusCode;
+use secrecy::ExposeSecret;
 use staffsync_core::{MalformedEmployee, PersonioId, SourceEmployee};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -400,5 +403,53 @@ impl Client {
                 ),
             })
         }
+    }
+}
+
+impl Client {
+    /// `POST /v2/auth/token` (OAuth2 client credentials, form body); the caller holds
+    /// `auth_lock`. `invalid_client` (or any 401) is [`Error::WrongCredentials`].
+    pub(crate) async fn authenticate_v2_locked(&self) -> Result<(), Error> {
+        const PATH: &str = "/v2/auth/token";
+        let url = self.url(PATH);
+        let request = || {
+            self.http().post(&url).form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", self.config().client_id.as_str()),
+                ("client_secret", self.config().client_secret.expose_secret()),
+            ])
+        };
+        let finish = |resp: reqwest::Response| async move {
+            let status = resp.status();
+            let body = resp.bytes().await.map_err(|e| Error::Unavailable {
+                status: Some(status.as_u16()),
+                detail: describe(&e),
+            })?;
+            if status.is_success() {
+                let (token, expires_in) =
+                    parse::parse_token(&body).map_err(|detail| Error::Malformed {
+                        path: PATH.into(),
+                        detail,
+                    })?;
+                self.set_token(token, expires_in);
+                return Ok(());
+            }
+            let parsed = parse_error_body(&body);
+            let invalid_client = parsed
+                .as_ref()
+                .and_then(|m| m.oauth_error.as_deref())
+                .is_some_and(|c| c == "invalid_client");
+            if invalid_client || status == StatusCode::UNAUTHORIZED {
+                return Err(Error::WrongCredentials);
+            }
+            Err(Error::Api {
+                status: status.as_u16(),
+                path: PATH.into(),
+                message: parsed.map(|m| m.message).unwrap_or_else(|| {
+                    status.canonical_reason().unwrap_or("no message").to_owned()
+                }),
+            })
+        };
+        self.authenticate_with(PATH, request, finish).await
     }
 }

@@ -3,8 +3,9 @@
 //! units get renamed), mapped to the same
 //! [`staffsync_core::SourceEmployee`] the v1 client produces.
 //!
-//! [`parse`] reads and maps v2 bodies (no I/O); [`fetch`] drives the requests through the
-//! client's rate limiter and retries. Like v1, this module must never return a partial
+//! [`parse`] reads and maps v2 bodies (no I/O); `fetch` drives the requests through the
+//! client's rate limiter and retries; what v1 reads the same way comes from
+//! [`crate::shared`], never from [`crate::v1`]. Like v1, this module must never return a partial
 //! listing as complete (a person listed twice, a failing page, employments request or
 //! name look-up is an error), never follow a `next` link to another host (it would carry
 //! the token there), and never turn a failed look-up into a missing department.
@@ -12,7 +13,7 @@
 pub(crate) mod fetch;
 pub mod parse;
 
-use crate::parse::AttributeInfo;
+use crate::credential::AttributeInfo;
 
 /// What a v2 name look-up asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -10,8 +10,7 @@
 //! This module must never do I/O, never panic on input, and never invent a value Personio
 //! did not send (a subcompany without a name is left out rather than named by its id).
 
-use crate::model::Val;
-use crate::parse::{BodyError, to_text};
+use crate::shared::{BodyError, Val, date_value, parse_json, to_text};
 use secrecy::SecretString;
 use staffsync_core::dates::{format_date, parse_calendar_date};
 use staffsync_core::{
@@ -66,18 +65,7 @@ pub struct Names {
 }
 
 fn shape(path: &str, detail: impl Into<String>) -> BodyError {
-    BodyError::Shape {
-        path: path.to_owned(),
-        detail: detail.into(),
-    }
-}
-
-fn from_serde(e: serde_json::Error) -> BodyError {
-    use serde_json::error::Category;
-    match e.classify() {
-        Category::Syntax | Category::Eof | Category::Io => BodyError::Syntax(e),
-        Category::Data => shape("$", e.to_string()),
-    }
+    BodyError::shape(path, detail)
 }
 
 /// `_data` of a v2 envelope (a bare list is accepted too).
@@ -114,7 +102,7 @@ pub fn next_href(root: &Val<'_>) -> Option<String> {
 
 /// Parses one `GET /v2/persons` page.
 pub fn parse_persons_page(body: &[u8]) -> Result<PersonsPage, BodyError> {
-    let root: Val<'_> = serde_json::from_slice(body).map_err(from_serde)?;
+    let root: Val<'_> = parse_json(body)?;
     let items = data_list(&root)?;
     Ok(PersonsPage {
         persons: items
@@ -240,7 +228,7 @@ fn custom_attribute(path: &str, item: &Val<'_>) -> Result<ExtraAttribute, String
         other => to_text(other),
     };
     // v2 lists at most 50 persons a page, each with its own request for employments:
-    // not worth interning (v1 does, see `crate::parse::Interner`).
+    // not worth interning (v1 does, see `crate::shared::Interner`).
     let key: std::sync::Arc<str> = key.into();
     let universal_id: Option<std::sync::Arc<str>> = global_id.map(Into::into);
     Ok(ExtraAttribute {
@@ -254,7 +242,7 @@ fn custom_attribute(path: &str, item: &Val<'_>) -> Result<ExtraAttribute, String
 
 /// Parses one `GET /v2/persons/{id}/employments` body.
 pub fn parse_employments(body: &[u8]) -> Result<EmploymentsPage, BodyError> {
-    let root: Val<'_> = serde_json::from_slice(body).map_err(from_serde)?;
+    let root: Val<'_> = parse_json(body)?;
     let items = data_list(&root)?;
     let mut out = Vec::with_capacity(items.len());
     let mut errors = Vec::new();
@@ -275,18 +263,7 @@ pub fn parse_employments(body: &[u8]) -> Result<EmploymentsPage, BodyError> {
 }
 
 fn date_of(v: Option<&Val<'_>>, path: &str) -> Result<Option<Date>, String> {
-    match v {
-        None => Ok(None),
-        Some(v) if v.is_empty_value() => Ok(None),
-        Some(Val::Str(s)) => parse_calendar_date(s)
-            .map(Some)
-            .ok_or_else(|| format!("{path}: not a date: {s:?}")),
-        Some(other) => Err(format!(
-            "{path}: expected a date, found {}: {}",
-            other.kind(),
-            other.to_json()
-        )),
-    }
+    v.map_or(Ok(None), |v| date_value(v, &path))
 }
 
 /// The `id` inside a reference object such as `{"id":"123"}`; a bare id is accepted.
@@ -482,7 +459,7 @@ pub fn with_employment(
 /// The `name` of a `GET /v2/org-units/{id}` or `GET /v2/offices/{id}` answer (bare or in
 /// `_data`). A look-up without a name is a body error, never an empty name.
 pub fn parse_named(body: &[u8]) -> Result<String, BodyError> {
-    let root: Val<'_> = serde_json::from_slice(body).map_err(from_serde)?;
+    let root: Val<'_> = parse_json(body)?;
     let obj = match root.get("_data") {
         Some(d @ Val::Obj(_)) => d,
         _ => &root,

@@ -33,6 +33,8 @@
 //!   as they are. [`Warning::IncompleteListing`] is added.
 //! * **Warnings**: [`Warning::AttributeNotReadable`] for each of `hire_date`,
 //!   `termination_date`, `status` that the credential cannot read, on every plan.
+//! * **Future hires**: the people skipped as not started yet, with their hire dates, are
+//!   [`Plan::pending_hires`] (the store keeps them for the daily date check).
 //! * **Deletion guard**: when removals exceed [`DeletionGuard::max_fraction`] of the
 //!   directory and are at least [`DeletionGuard::min_people`], and the admin did not
 //!   accept deletions, [`Plan::held`] is set. The plan still lists everything.
@@ -349,6 +351,14 @@ fn plan_indexed<'d>(
 
     out.skips.sort_by_key(|s| s.personio_id);
     out.removals.sort_by_key(|r| r.personio_id);
+    out.pending_hires = out
+        .skips
+        .iter()
+        .filter_map(|s| match (s.personio_id, &s.reason) {
+            (Some(id), SkipReason::NotStarted { hire_date }) => Some((id, *hire_date)),
+            _ => None,
+        })
+        .collect();
     if scope.is_some() && !out.removals.is_empty() {
         clear_links_to_removed(directory, &mut out, in_scope);
     }

@@ -192,9 +192,44 @@ fn future_hire_is_skipped_then_created_on_the_hire_date() {
             }
         )]
     );
+    assert_eq!(p.pending_hires, vec![(id(1), date!(2026 - 03 - 16))]);
     let p = plan(&[], &s, &Policy::default(), date!(2026 - 03 - 16));
     assert_eq!(ids(&p.creates), vec![1]);
     assert!(p.skips.is_empty());
+    assert!(p.pending_hires.is_empty());
+}
+
+#[test]
+fn the_plan_lists_the_future_hires_with_their_hire_dates() {
+    let mut later = person(3, "later@x.de");
+    later.hire_date = Some(date!(2026 - 06 - 01));
+    let mut soon = person(1, "soon@x.de");
+    soon.hire_date = Some(date!(2026 - 03 - 16));
+    // Not started, but without an e-mail: skipped for that, so not a future hire.
+    let mut no_email = person(4, "");
+    no_email.hire_date = Some(date!(2026 - 04 - 01));
+    // In the directory, and now starting later: removed, not kept as a future hire.
+    let moved = person(5, "moved@x.de");
+    let directory = directory_of(vec![moved.clone()]);
+    let mut moved = moved;
+    moved.hire_date = Some(date!(2026 - 05 - 01));
+    let s = snap(vec![
+        later,
+        person(2, "started@x.de"),
+        no_email,
+        soon,
+        moved,
+    ]);
+    let p = run(&directory, &s);
+    assert_eq!(
+        p.pending_hires,
+        vec![
+            (id(1), date!(2026 - 03 - 16)),
+            (id(3), date!(2026 - 06 - 01))
+        ]
+    );
+    assert_eq!(ids(&p.creates), vec![2]);
+    assert_eq!(p.removals.len(), 1);
 }
 
 #[test]

@@ -7,7 +7,7 @@ use staffsync_core::planner::{
 };
 use staffsync_core::{
     DirectoryEmployee, EmploymentStatus, GroupKey, GroupKind, MalformedEmployee, OrgUnit,
-    PersonioId, Plan, Policy, Snapshot, SourceEmployee,
+    PersonioId, Plan, Policy, SkipReason, Snapshot, SourceEmployee,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use time::macros::date;
@@ -281,6 +281,13 @@ fn reference_normalize(e: &SourceEmployee) -> DirectoryEmployee {
 }
 
 fn reference_eligible(e: &SourceEmployee, c: &Case) -> bool {
+    reference_eligible_but_for_dates(e, c)
+        && e.hire_date.is_none_or(|h| h <= c.today)
+        && e.termination_date.is_none_or(|t| t >= c.today)
+}
+
+/// Names, e-mail and status as the rules want them (the dates are judged after these).
+fn reference_eligible_but_for_dates(e: &SourceEmployee, c: &Case) -> bool {
     let readable = |k: &str| c.snapshot.readable_attributes.contains(k);
     let status_ok = match &e.status {
         None => !readable("status"),
@@ -295,12 +302,30 @@ fn reference_eligible(e: &SourceEmployee, c: &Case) -> bool {
             && parts[1].contains('.')
             && parts[1].split('.').all(|l| !l.is_empty())
     });
-    trimmed(&e.first_name).is_some()
-        && trimmed(&e.last_name).is_some()
-        && email_ok
-        && status_ok
-        && e.hire_date.is_none_or(|h| h <= c.today)
-        && e.termination_date.is_none_or(|t| t >= c.today)
+    trimmed(&e.first_name).is_some() && trimmed(&e.last_name).is_some() && email_ok && status_ok
+}
+
+/// The known future hires: listed once, not malformed, right but for a hire date after
+/// today (a termination date does not matter then), and not someone in the directory a
+/// complete listing removes.
+fn reference_pending_hires(c: &Case) -> Vec<(PersonioId, Date)> {
+    let mut listed: BTreeMap<PersonioId, Vec<&SourceEmployee>> = BTreeMap::new();
+    for e in &c.snapshot.employees {
+        listed.entry(e.id).or_default().push(e);
+    }
+    let malformed: BTreeSet<PersonioId> =
+        c.snapshot.malformed.iter().filter_map(|m| m.id).collect();
+    let in_directory: BTreeSet<PersonioId> = c.directory.iter().map(|d| d.personio_id).collect();
+    listed
+        .into_iter()
+        .filter_map(|(id, records)| {
+            let [e] = records[..] else { return None };
+            let hire = e.hire_date.filter(|h| *h > c.today)?;
+            let removed = c.snapshot.complete && in_directory.contains(&id);
+            (!malformed.contains(&id) && !removed && reference_eligible_but_for_dates(e, c))
+                .then_some((id, hire))
+        })
+        .collect()
 }
 
 fn key(s: &str) -> String {
@@ -475,6 +500,19 @@ proptest! {
             && p.removals.len() >= g.min_people
             && p.removals.len() as f64 > g.max_fraction * c.directory.len() as f64;
         prop_assert_eq!(p.held.is_some(), should_hold);
+    }
+
+    /// The plan lists exactly the people who have not started yet, with their hire dates,
+    /// by id: the not-started skips, and the reference's future hires.
+    #[test]
+    fn the_plan_lists_exactly_the_future_hires(c in case()) {
+        let p = run(&c);
+        prop_assert_eq!(&p.pending_hires, &reference_pending_hires(&c));
+        let skipped: Vec<(PersonioId, Date)> = p.skips.iter().filter_map(|s| match (s.personio_id, &s.reason) {
+            (Some(id), SkipReason::NotStarted { hire_date }) => Some((id, *hire_date)),
+            _ => None,
+        }).collect();
+        prop_assert_eq!(&p.pending_hires, &skipped);
     }
 
     /// The plan does not depend on the order of the inputs.

@@ -130,7 +130,8 @@ pub async fn connect_with(
     {
         return Err(ConnectError::NotAllowed(shown_url));
     }
-    let mut config = ClientConfig::new(client_id.trim(), client_secret.clone()).with_base_url(url);
+    let mut config =
+        ClientConfig::new(client_id.trim(), client_secret.clone()).with_base_url(url.clone());
     config.api_version = options.api_version;
     if options.unlimited_rate {
         config.rate = personio::RateLimit::Unlimited;
@@ -158,8 +159,8 @@ pub async fn connect_with(
             &NewConnection {
                 client_id: client_id.trim().to_owned(),
                 client_secret,
-                base_url: base_url.trim().to_owned(),
-                api_version: options.api_version.as_str().to_owned(),
+                base_url: url.clone(),
+                api_version: options.api_version,
                 readable_attributes: readable.iter().map(|a| a.key.clone()).collect(),
             },
         )
@@ -255,10 +256,14 @@ async fn delete_webhook(
     };
     let deleted = match crate::engine::sync_job::client_for(&connection, unlimited_rate, ip_budget)
     {
-        Ok(client) => within(limit, &connection.base_url, client.delete_webhook(&hook.id))
-            .await
-            .map_err(|e| e.to_string())
-            .and_then(|r| r.map_err(|e| e.to_string())),
+        Ok(client) => within(
+            limit,
+            connection.base_url.as_str(),
+            client.delete_webhook(&hook.id),
+        )
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|r| r.map_err(|e| e.to_string())),
         Err(e) => Err(e.to_string()),
     };
     match deleted {

@@ -77,7 +77,7 @@ async fn targeted(
 ) -> Result<Option<SyncReport>, SyncError> {
     let (acct, client) = account_and_client(state, lease.account()).await?;
     let options = SyncOptions {
-        today: Some(state.today_in(&acct.time_zone)?),
+        today: Some(state.today_in(&acct.time_zone)),
         unlimited_rate: !state.config.personio_rate_limit,
         ..SyncOptions::default()
     };
@@ -129,7 +129,7 @@ pub async fn date_check(state: &AppState, ra: &RealtimeAccount) -> Result<bool, 
     let Some(acct) = state.store.account_by_id(account).await? else {
         return Ok(false);
     };
-    let today = state.today_in(&acct.time_zone)?;
+    let today = state.today_in(&acct.time_zone);
     if ra.state.last_date_check == Some(today) {
         return Ok(false);
     }
@@ -195,7 +195,7 @@ pub async fn poll(state: &AppState, ra: &RealtimeAccount) -> Result<bool, SyncEr
             .collect();
         if !ids.is_empty() {
             let options = SyncOptions {
-                today: Some(state.today_in(&acct.time_zone)?),
+                today: Some(state.today_in(&acct.time_zone)),
                 unlimited_rate: !state.config.personio_rate_limit,
                 ..SyncOptions::default()
             };

@@ -20,7 +20,7 @@
 //! ([`TargetSource::Records`], incremental polls).
 
 use crate::{clock, ops};
-use personio::{ApiVersion, Client, ClientConfig};
+use personio::{Client, ClientConfig};
 use serde::Serialize;
 use staffsync_core::{
     MalformedEmployee, PersonioId, Plan, Policy, Snapshot, SourceEmployee, planner,
@@ -75,12 +75,6 @@ pub enum SyncError {
     Personio(#[from] personio::Error),
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error(transparent)]
-    TimeZone(#[from] clock::UnknownTimeZone),
-    #[error("invalid Personio URL stored for this account: {0}")]
-    BadUrl(String),
-    #[error("unknown Personio API version stored for this account: {0:?}")]
-    BadApiVersion(String),
     #[error("the lease passed in is for account {lease}, not for account {account}")]
     WrongLease { lease: String, account: String },
 }
@@ -267,17 +261,12 @@ pub fn client_for(
     unlimited_rate: bool,
     ip_budget: Option<&personio::IpBudget>,
 ) -> Result<Client, SyncError> {
-    let base_url = url::Url::parse(&connection.base_url)
-        .map_err(|e| SyncError::BadUrl(format!("{}: {e}", connection.base_url)))?;
     let mut config = ClientConfig::new(
         connection.client_id.clone(),
         connection.client_secret.clone(),
     )
-    .with_base_url(base_url);
-    config.api_version = connection
-        .api_version
-        .parse::<ApiVersion>()
-        .map_err(|_| SyncError::BadApiVersion(connection.api_version.clone()))?;
+    .with_base_url(connection.base_url.clone())
+    .with_api_version(connection.api_version);
     if unlimited_rate {
         config.rate = personio::RateLimit::Unlimited;
     }
@@ -377,7 +366,7 @@ fn today_and_policy(
 ) -> Result<(Date, Policy), SyncError> {
     let today = match options.today {
         Some(d) => d,
-        None => clock::date_in(&account.time_zone, OffsetDateTime::now_utc())?,
+        None => clock::date_in(&account.time_zone, OffsetDateTime::now_utc()),
     };
     let policy = Policy {
         accepted_removals,
@@ -560,9 +549,7 @@ async fn targeted_recorded(
 /// A plan that changes nobody but learns of a future hire (or a new hire date) still
 /// needs applying: the date check depends on the known future hires.
 fn has_pending_change(plan: &Plan) -> bool {
-    plan.skips
-        .iter()
-        .any(|s| matches!(s.reason, staffsync_core::SkipReason::NotStarted { .. }))
+    !plan.pending_hires.is_empty()
 }
 
 /// Boxes a Personio client future as `Send`, proven here at the call site: the v2

@@ -51,7 +51,7 @@ async fn tenant(store: &Store, slug: &str, employees: usize, seed: u64) -> Tenan
         .create_account(
             &AccountSlug::parse(slug).expect("slug"),
             slug,
-            "Europe/Berlin",
+            &Default::default(),
         )
         .await
         .expect("account");
@@ -1319,7 +1319,7 @@ async fn post_sync_queues_a_run_now() {
         .create_account(
             &AccountSlug::parse("initech").expect("slug"),
             "Initech",
-            "Europe/Berlin",
+            &Default::default(),
         )
         .await
         .expect("account");

@@ -69,7 +69,7 @@ async fn world(api: personio::ApiVersion, tune: impl FnOnce(&mut ServerConfig)) 
         .create_account(
             &AccountSlug::parse("acme").unwrap(),
             "Acme GmbH",
-            "Europe/Berlin",
+            &Default::default(),
         )
         .await
         .unwrap();

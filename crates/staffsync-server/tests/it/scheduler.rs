@@ -49,7 +49,7 @@ async fn world(employees: usize, latency_ms: u64) -> World {
         .create_account(
             &AccountSlug::parse("acme").unwrap(),
             "Acme GmbH",
-            "Europe/Berlin",
+            &Default::default(),
         )
         .await
         .unwrap()

@@ -42,7 +42,11 @@ async fn app_with(tune: impl FnOnce(&mut ServerConfig)) -> App {
         ("other", "admin@other.example"),
     ] {
         let account = store
-            .create_account(&AccountSlug::parse(slug).unwrap(), slug, "Europe/Berlin")
+            .create_account(
+                &AccountSlug::parse(slug).unwrap(),
+                slug,
+                &Default::default(),
+            )
             .await
             .unwrap();
         let hash = auth::hash_password(PASSWORD).unwrap();

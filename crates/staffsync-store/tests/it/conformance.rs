@@ -8,8 +8,9 @@ use crate::common;
 use common::{Env, random_key};
 use secrecy::{ExposeSecret as _, SecretString};
 use staffsync_core::{
-    AccountSlug, DeletionGuard, DirectoryEmployee, FieldChange, GroupKey, GroupKind, Hold,
-    PersonioId, Plan, Policy, Removal, RemovalReason, Skip, SkipReason, Update, Warning,
+    AccountSlug, ApiVersion, DeletionGuard, DirectoryEmployee, FieldChange, GroupKey, GroupKind,
+    Hold, PersonioId, Plan, Policy, Removal, RemovalReason, Skip, SkipReason, TimeZoneName, Update,
+    Warning,
 };
 use staffsync_store::{
     AccountId, Backend, NewConnection, RunKind, RunStatus, ScheduleOutcome, Store, StoreError,
@@ -66,6 +67,7 @@ conformance!(
     webhook_is_sealed_and_cleared,
     sync_state_watermarks,
     targeted_runs_apply_and_keep_pending_hires,
+    corrupt_stored_settings_are_named,
     side_leases_exclude_claims,
     newer_held_runs_supersede_older_ones,
 );
@@ -118,7 +120,7 @@ fn removal(id: i64) -> Removal {
 
 async fn account(store: &Store, s: &str) -> AccountId {
     store
-        .create_account(&slug(s), &format!("{s} GmbH"), "Europe/Berlin")
+        .create_account(&slug(s), &format!("{s} GmbH"), &TimeZoneName::default())
         .await
         .expect("create account")
         .id
@@ -159,20 +161,20 @@ fn group_counts(groups: &[staffsync_store::GroupSummary]) -> Vec<(GroupKind, Str
 
 async fn accounts_create_conflict_get(store: Store, _env: Env) {
     let a = store
-        .create_account(&slug("zeta"), "Zeta AG", "Europe/Vienna")
+        .create_account(&slug("zeta"), "Zeta AG", &vienna())
         .await
         .unwrap();
     assert_eq!(a.slug.as_str(), "zeta");
     assert_eq!(a.name, "Zeta AG");
-    assert_eq!(a.time_zone, "Europe/Vienna");
+    assert_eq!(a.time_zone.as_str(), "Europe/Vienna");
     assert_eq!(a.policy, Policy::default());
     let err = store
-        .create_account(&slug("zeta"), "Other", "Europe/Berlin")
+        .create_account(&slug("zeta"), "Other", &TimeZoneName::default())
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
     let b = store
-        .create_account(&slug("acme"), "Acme", "Europe/Berlin")
+        .create_account(&slug("acme"), "Acme", &TimeZoneName::default())
         .await
         .unwrap();
     assert_eq!(store.account(&slug("zeta")).await.unwrap(), Some(a.clone()));
@@ -216,8 +218,8 @@ async fn connection_is_encrypted_and_roundtrips(store: Store, env: Env) {
     let conn = NewConnection {
         client_id: "papi-client-1".into(),
         client_secret: SecretString::from(secret),
-        base_url: "https://api.personio.de".into(),
-        api_version: "v1".into(),
+        base_url: personio_url(),
+        api_version: ApiVersion::V1,
         readable_attributes: vec!["hire_date".into(), "dynamic_1".into()],
     };
     assert!(!format!("{conn:?}").contains(secret));
@@ -225,8 +227,8 @@ async fn connection_is_encrypted_and_roundtrips(store: Store, env: Env) {
     let got = store.connection(id).await.unwrap().unwrap();
     assert_eq!(got.client_id, "papi-client-1");
     assert_eq!(got.client_secret.expose_secret(), secret);
-    assert_eq!(got.base_url, "https://api.personio.de");
-    assert_eq!(got.api_version, "v1");
+    assert_eq!(got.base_url, personio_url());
+    assert_eq!(got.api_version, ApiVersion::V1);
     assert_eq!(got.readable_attributes, vec!["hire_date", "dynamic_1"]);
     assert!(!format!("{got:?}").contains(secret));
     assert!(store.connection(other).await.unwrap().is_none());
@@ -235,13 +237,13 @@ async fn connection_is_encrypted_and_roundtrips(store: Store, env: Env) {
     let conn2 = NewConnection {
         client_id: "papi-client-2".into(),
         client_secret: SecretString::from(format!("{secret}-2")),
-        api_version: "v2".into(),
+        api_version: ApiVersion::V2,
         ..conn.clone()
     };
     store.save_connection(id, &conn2).await.unwrap();
     let got = store.connection(id).await.unwrap().unwrap();
     assert_eq!(got.client_id, "papi-client-2");
-    assert_eq!(got.api_version, "v2");
+    assert_eq!(got.api_version, ApiVersion::V2);
     assert_eq!(got.client_secret.expose_secret(), format!("{secret}-2"));
 
     // The secret is nowhere in the raw database, but the client id is (the scan works).
@@ -1086,12 +1088,20 @@ async fn bad_urls_and_keys_are_refused_without_leaking() {
 
 // ---------------------------------------------------------------- service additions
 
+fn personio_url() -> url::Url {
+    url::Url::parse("https://api.personio.de").unwrap()
+}
+
+fn vienna() -> TimeZoneName {
+    TimeZoneName::parse("Europe/Vienna").unwrap()
+}
+
 fn new_connection() -> NewConnection {
     NewConnection {
         client_id: "papi-client".into(),
         client_secret: SecretString::from("papi-secret-value".to_owned()),
-        base_url: "https://api.personio.de".into(),
-        api_version: "v1".into(),
+        base_url: personio_url(),
+        api_version: ApiVersion::V1,
         readable_attributes: vec![],
     }
 }
@@ -1727,7 +1737,7 @@ async fn webhook_is_sealed_and_cleared(store: Store, env: Env) {
     assert!(store.webhook(b).await.unwrap().is_none());
     let listed = store.realtime_accounts().await.unwrap();
     assert_eq!(listed.len(), 1);
-    assert!(listed[0].has_webhook && listed[0].api_version == "v1");
+    assert!(listed[0].has_webhook && listed[0].api_version == ApiVersion::V1);
 
     assert!(store.clear_webhook(a).await.unwrap());
     assert!(!store.clear_webhook(a).await.unwrap());
@@ -1811,6 +1821,11 @@ async fn targeted_runs_apply_and_keep_pending_hires(store: Store, _env: Env) {
         not_started(10, date!(2026 - 04 - 01)),
         not_started(11, date!(2026 - 05 - 01)),
     ];
+    // The store keeps what the plan lists, not what it reads into the skips.
+    full.pending_hires = vec![
+        (PersonioId(10), date!(2026 - 04 - 01)),
+        (PersonioId(11), date!(2026 - 05 - 01)),
+    ];
     apply(&store, a, &full).await;
     assert_eq!(
         store.pending_hires(a).await.unwrap(),
@@ -1847,6 +1862,7 @@ async fn targeted_runs_apply_and_keep_pending_hires(store: Store, _env: Env) {
     let run = start(&store, a, RunKind::Incremental).await;
     let plan = Plan {
         skips: vec![not_started(11, date!(2026 - 06 - 01))],
+        pending_hires: vec![(PersonioId(11), date!(2026 - 06 - 01))],
         ..Plan::default()
     };
     store.apply_plan(a, run, &plan).await.unwrap();
@@ -1996,5 +2012,56 @@ async fn newer_held_runs_supersede_older_ones(store: Store, _env: Env) {
     assert_eq!(
         store.run(a, r2).await.unwrap().unwrap().status,
         RunStatus::Accepted
+    );
+}
+
+async fn corrupt_stored_settings_are_named(store: Store, env: Env) {
+    let a = connected(&store, "acme").await;
+    // Read back parsed: what was saved is what the server gets, no string to re-check.
+    let conn = store.connection(a).await.unwrap().unwrap();
+    assert_eq!(conn.base_url, personio_url());
+    assert_eq!(conn.api_version, ApiVersion::V1);
+    let acct = store.account_by_id(a).await.unwrap().unwrap();
+    assert_eq!(acct.time_zone, TimeZoneName::default());
+
+    for (sql, named) in [
+        (
+            "UPDATE connections SET api_version = 'v9'",
+            "Personio API version \"v9\"",
+        ),
+        (
+            "UPDATE connections SET api_version = 'v1', base_url = 'not a url'",
+            "the connection's Personio URL is not a URL",
+        ),
+    ] {
+        env.raw_execute(store.backend(), sql).await;
+        let err = store.connection(a).await.unwrap_err();
+        assert!(
+            matches!(&err, StoreError::Corrupt { what } if what.contains(named)),
+            "{err:?}"
+        );
+    }
+    env.raw_execute(
+        store.backend(),
+        "UPDATE connections SET base_url = 'https://api.personio.de'",
+    )
+    .await;
+    env.raw_execute(store.backend(), "UPDATE connections SET api_version = 'v3'")
+        .await;
+    let err = store.realtime_accounts().await.unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Corrupt { what } if what.contains("\"v3\"")),
+        "{err:?}"
+    );
+
+    env.raw_execute(
+        store.backend(),
+        "UPDATE accounts SET time_zone = 'Mars/Olympus'",
+    )
+    .await;
+    let err = store.account_by_id(a).await.unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Corrupt { what } if what.contains("time zone \"Mars/Olympus\"")),
+        "{err:?}"
     );
 }

@@ -14,6 +14,7 @@ pub async fn run(global: &Global, cmd: AccountCommand) -> anyhow::Result<Code> {
         AccountCommand::Create(args) => {
             // Slug and time zone were checked by clap (a bad one is a usage error).
             let slug = args.slug;
+            let time_zone = args.time_zone;
             let name = args.name.unwrap_or_else(|| slug.to_string());
             let store = super::open_store(global).await?;
             // The admin is checked and hashed before anything is created.
@@ -22,7 +23,7 @@ pub async fn run(global: &Global, cmd: AccountCommand) -> anyhow::Result<Code> {
                 None => None,
             };
             let account = store
-                .create_account(&slug, &name, &args.time_zone)
+                .create_account(&slug, &name, &time_zone)
                 .await
                 .with_context(|| format!("cannot create account {slug}"))?;
             if let Some((email, hash)) = &admin {
@@ -93,7 +94,7 @@ pub async fn run(global: &Global, cmd: AccountCommand) -> anyhow::Result<Code> {
             } else {
                 let rows = accounts
                     .iter()
-                    .map(|a| vec![a.slug.to_string(), a.name.clone(), a.time_zone.clone()])
+                    .map(|a| vec![a.slug.to_string(), a.name.clone(), a.time_zone.to_string()])
                     .collect::<Vec<_>>();
                 output::print_table(&["SLUG", "NAME", "TIME ZONE"], &rows)?;
             }

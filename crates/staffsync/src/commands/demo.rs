@@ -61,7 +61,7 @@ async fn demo_account(store: &Store) -> anyhow::Result<Account> {
         Some(a) => a,
         None => {
             store
-                .create_account(&slug, "Demo GmbH", "Europe/Berlin")
+                .create_account(&slug, "Demo GmbH", &Default::default())
                 .await?
         }
     };

@@ -76,7 +76,7 @@ async fn two_processes_share_fifty_due_accounts_without_overlap() {
         let slug = AccountSlug::parse(&format!("fleet-{i:02}")).unwrap();
         accounts.push(
             store
-                .create_account(&slug, "Fleet GmbH", "Europe/Berlin")
+                .create_account(&slug, "Fleet GmbH", &Default::default())
                 .await
                 .unwrap()
                 .id,

@@ -139,7 +139,7 @@ async fn connected_view(
     let Some(conn) = store.connection(account.id).await? else {
         return Ok(None);
     };
-    let tz = account.time_zone.as_str();
+    let tz = &account.time_zone;
     let lang = ctx.lang();
     let now = OffsetDateTime::now_utc();
     let runs = store.runs(account.id).await?;
@@ -186,7 +186,7 @@ async fn connected_view(
     });
     Ok(Some(ConnectedView {
         client_id: conn.client_id.clone(),
-        base_url: conn.base_url.clone(),
+        base_url: shown_url(&conn.base_url),
         connected_at: view::when(conn.connected_at, tz, lang),
         attrs: attr_rows(&conn.readable_attributes, ctx),
         last_run: last.map(|r| RunView::of(r, tz, lang)),
@@ -413,7 +413,7 @@ pub(crate) async fn preview(State(state): State<WebState>, ctx: Ctx) -> WebResul
     lease::give_back(store, lease).await;
     let report = match outcome {
         Ok(report) => report,
-        Err(e @ (SyncError::Store(_) | SyncError::TimeZone(_))) => return Err(e.into()),
+        Err(e @ SyncError::Store(_)) => return Err(e.into()),
         Err(e) => {
             template.error = Some(e.to_string());
             return render(StatusCode::OK, &template);
@@ -581,4 +581,16 @@ pub(crate) fn not_found(page: Page) -> axum::response::Response {
         "notfound.title",
         "notfound.text",
     )
+}
+
+/// The stored Personio URL as the admin typed it: a bare origin is stored parsed, with
+/// the `/` path the URL standard gives it, which the page has never shown.
+fn shown_url(url: &url::Url) -> String {
+    let text = url.as_str();
+    match text.strip_suffix('/') {
+        Some(origin) if url.path() == "/" && url.query().is_none() && url.fragment().is_none() => {
+            origin.to_owned()
+        }
+        _ => text.to_owned(),
+    }
 }

@@ -4,19 +4,14 @@
 //! Everything here produces plain text; templates escape it.
 
 use super::i18n::{Lang, t};
-use staffsync_core::{RemovalReason, SkipReason};
+use staffsync_core::{RemovalReason, SkipReason, TimeZoneName};
 use staffsync_store::RunSummary;
 use time::OffsetDateTime;
 use time::macros::format_description;
-use time_tz::{OffsetDateTimeExt as _, timezones};
 
-/// `dd.mm.yyyy, HH:MM` (German) or `yyyy-mm-dd HH:MM` (English) in time zone `tz`
-/// (UTC when the zone is unknown).
-pub fn when(at: OffsetDateTime, tz: &str, lang: Lang) -> String {
-    let local = match timezones::get_by_name(tz) {
-        Some(zone) => at.to_timezone(zone),
-        None => at,
-    };
+/// `dd.mm.yyyy, HH:MM` (German) or `yyyy-mm-dd HH:MM` (English) in time zone `tz`.
+pub fn when(at: OffsetDateTime, tz: &TimeZoneName, lang: Lang) -> String {
+    let local = tz.local(at);
     let formatted = match lang {
         Lang::De => local.format(format_description!(
             "[day].[month].[year], [hour]:[minute] Uhr"
@@ -54,7 +49,7 @@ pub struct RunView {
 }
 
 impl RunView {
-    pub fn of(run: &RunSummary, tz: &str, lang: Lang) -> RunView {
+    pub fn of(run: &RunSummary, tz: &TimeZoneName, lang: Lang) -> RunView {
         let status = run.status.as_str().to_owned();
         RunView {
             id: run.id.0,
@@ -218,6 +213,7 @@ pub fn kind_label(kind: staffsync_core::GroupKind, lang: Lang) -> &'static str {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use time::macros::{date, datetime};
@@ -225,9 +221,11 @@ mod tests {
     #[test]
     fn times_show_in_the_account_zone() {
         let at = datetime!(2026-01-15 23:30 UTC);
-        assert_eq!(when(at, "Europe/Berlin", Lang::De), "16.01.2026, 00:30 Uhr");
-        assert_eq!(when(at, "Europe/Berlin", Lang::En), "2026-01-16 00:30");
-        assert_eq!(when(at, "Nowhere/Else", Lang::En), "2026-01-15 23:30");
+        let zone = |n: &str| TimeZoneName::parse(n).unwrap();
+        let berlin = zone("Europe/Berlin");
+        assert_eq!(when(at, &berlin, Lang::De), "16.01.2026, 00:30 Uhr");
+        assert_eq!(when(at, &berlin, Lang::En), "2026-01-16 00:30");
+        assert_eq!(when(at, &zone("UTC"), Lang::En), "2026-01-15 23:30");
     }
 
     #[test]

@@ -58,6 +58,23 @@ impl Env {
 }
 
 impl Env {
+    /// Runs `sql` over a connection of its own, bypassing the store (to corrupt a row).
+    pub async fn raw_execute(&self, backend: Backend, sql: &str) {
+        match backend {
+            Backend::Sqlite => {
+                let path = self.cfg.data_dir.join(staffsync_store::SQLITE_FILE);
+                let url = format!("sqlite://{}", path.display());
+                let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("sqlite");
+                sqlx::query(sql).execute(&mut conn).await.expect("execute");
+            }
+            Backend::Postgres => {
+                let url = self.pg_url.as_deref().expect("pg url");
+                let mut conn = sqlx::PgConnection::connect(url).await.expect("pg connect");
+                sqlx::query(sql).execute(&mut conn).await.expect("execute");
+            }
+        }
+    }
+
     /// Memberships whose person or group is gone (memberships have no foreign keys; the
     /// store must keep them linked itself), counted over a connection of its own.
     pub async fn orphan_memberships(&self, backend: Backend) -> i64 {

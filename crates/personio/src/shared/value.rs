@@ -1,11 +1,10 @@
-//! The wire shapes of Personio v1 responses, deserialized with serde straight from the
-//! response bytes into a borrowed tree ([`Val`]).
+//! The JSON value tree both API versions read bodies into ([`Val`]), deserialized with
+//! serde straight from the response bytes.
 //!
 //! Strings without escapes borrow from the body; nothing here keeps the raw JSON text
-//! around, and nothing here interprets values (that is [`crate::parse`]'s job). Every
-//! employee record is accepted as *any* JSON value at this level, so one odd record can
-//! never make a whole page unreadable: only a body that is not JSON at all (or lacks the
-//! page envelope) fails here.
+//! around, and nothing here interprets values (that is [`super::text`]'s and each
+//! version's `parse` module's job). Any JSON is a `Val`, so one odd record can never make
+//! a whole page unreadable at this level.
 //!
 //! This module must never log or retain a body, and never panic on input.
 
@@ -188,54 +187,6 @@ impl<'de: 'a, 'a> Deserialize<'de> for CowStr<'a> {
         }
         d.deserialize_str(V(PhantomData))
     }
-}
-
-/// `metadata` of a list page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
-pub struct Metadata {
-    pub total_elements: u64,
-    #[serde(default)]
-    pub current_page: Option<u64>,
-    #[serde(default)]
-    pub total_pages: Option<u64>,
-}
-
-/// One page of `GET /v1/company/employees`. Employees stay untyped [`Val`]s here.
-#[derive(Debug, serde::Deserialize)]
-pub struct EmployeePage<'a> {
-    #[serde(default)]
-    pub success: Option<bool>,
-    #[serde(default)]
-    pub metadata: Option<Metadata>,
-    #[serde(default)]
-    pub offset: Option<u64>,
-    #[serde(default)]
-    pub limit: Option<u64>,
-    #[serde(borrow, default)]
-    pub data: Option<Vec<Val<'a>>>,
-}
-
-/// `GET /v1/company/employees/{id}` and other single-object envelopes.
-#[derive(Debug, serde::Deserialize)]
-pub struct Envelope<'a> {
-    #[serde(default)]
-    pub success: Option<bool>,
-    #[serde(borrow, default)]
-    pub data: Option<Val<'a>>,
-}
-
-/// Personio's error body `{"success":false,"error":{"code":…,"message":"…"}}`.
-#[derive(Debug, serde::Deserialize)]
-pub struct ErrorBody {
-    pub error: ErrorDetail,
-}
-
-#[derive(Debug, serde::Deserialize)]
-pub struct ErrorDetail {
-    #[serde(default)]
-    pub code: Option<serde_json::Value>,
-    #[serde(default)]
-    pub message: Option<String>,
 }
 
 #[cfg(test)]

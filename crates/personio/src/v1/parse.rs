@@ -1,4 +1,5 @@
-//! Interpretation of Personio v1 employee records into [`SourceEmployee`]s.
+//! Interpretation of Personio v1 bodies: employee records into [`SourceEmployee`]s, and
+//! the attribute listing.
 //!
 //! Accepts every value shape the API spec lists: attribute objects
 //! (`{"label","value","type","universal_id"}`) or bare values, nested
@@ -13,7 +14,8 @@
 //! page error. This module must never do I/O, never panic on input, and never invent a
 //! value that Personio did not send.
 
-use crate::model::{EmployeePage, Envelope, Val};
+use super::model::{EmployeePage, Envelope};
+use crate::shared::{Val, date_value};
 use staffsync_core::dates::{format_date, parse_calendar_date};
 use staffsync_core::{
     CostCenter, EmploymentStatus, ExtraAttribute, MalformedEmployee, OrgUnit, PersonioId,
@@ -21,6 +23,10 @@ use staffsync_core::{
 };
 use std::fmt;
 use std::sync::Arc;
+
+// Re-exported where they lived before both versions shared them.
+pub use crate::credential::AttributeInfo;
+pub use crate::shared::{BodyError, Interner, to_text};
 
 /// The attribute keys that have their own field in [`SourceEmployee`]; all others become
 /// [`ExtraAttribute`]s.
@@ -52,37 +58,6 @@ const DATE_KEYS: &[&str] = &[
     "created_at",
     "last_modified_at",
 ];
-
-/// Why a response body could not be read as a page at all.
-#[derive(Debug)]
-pub enum BodyError {
-    /// Not JSON (for example cut off mid-body). May be transient: worth a retry.
-    Syntax(serde_json::Error),
-    /// JSON, but not the expected envelope; `path` names where.
-    Shape { path: String, detail: String },
-}
-
-impl fmt::Display for BodyError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            BodyError::Syntax(e) => write!(f, "not valid JSON: {e}"),
-            BodyError::Shape { path, detail } => write!(f, "{path}: {detail}"),
-        }
-    }
-}
-
-impl BodyError {
-    fn from_serde(e: serde_json::Error) -> Self {
-        use serde_json::error::Category;
-        match e.classify() {
-            Category::Syntax | Category::Eof | Category::Io => BodyError::Syntax(e),
-            Category::Data => BodyError::Shape {
-                path: "$".into(),
-                detail: e.to_string(),
-            },
-        }
-    }
-}
 
 /// One parsed list page: its metadata and each record, read or malformed, in order.
 #[derive(Debug, Clone, PartialEq)]
@@ -138,16 +113,6 @@ pub fn parse_single_employee(
         detail: "missing".into(),
     })?;
     Ok(parse_employee("data", &data))
-}
-
-/// One attribute the credential may read, from `GET /v1/company/employees/attributes`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AttributeInfo {
-    pub key: String,
-    pub label: String,
-    /// Personio's `type` (standard, date, integer, decimal, list, link, tags, multiline, …).
-    pub kind: String,
-    pub universal_id: Option<String>,
 }
 
 /// Parses a `GET /v1/company/employees/attributes` body.
@@ -212,31 +177,6 @@ impl fmt::Display for FieldPath<'_> {
             f.write_str(".value")?;
         }
         Ok(())
-    }
-}
-
-/// Shares the attribute keys, labels and types of one page among its records (see
-/// [`ExtraAttribute`]): a page repeats the same few dozen strings for every person.
-#[derive(Debug, Default)]
-pub struct Interner(std::collections::HashSet<Arc<str>>);
-
-impl Interner {
-    /// The shared copy of `s`.
-    pub fn get(&mut self, s: &str) -> Arc<str> {
-        if let Some(shared) = self.0.get(s) {
-            return Arc::clone(shared);
-        }
-        let shared: Arc<str> = Arc::from(s);
-        self.0.insert(Arc::clone(&shared));
-        shared
-    }
-
-    /// The shared text of a value (see [`to_text`]).
-    fn text(&mut self, v: &Val<'_>) -> Option<Arc<str>> {
-        match v {
-            Val::Str(s) if !s.is_empty() => Some(self.get(s)),
-            other => to_text(other).map(|t| self.get(&t)),
-        }
     }
 }
 
@@ -319,8 +259,8 @@ pub fn parse_employee_with(
                 emp.status = to_text(v).map(|s| EmploymentStatus::parse(&s));
                 Ok(())
             }
-            "hire_date" => date_field(v, &a.path).map(|d| emp.hire_date = d),
-            "termination_date" => date_field(v, &a.path).map(|d| emp.termination_date = d),
+            "hire_date" => date_value(v, &a.path).map(|d| emp.hire_date = d),
+            "termination_date" => date_value(v, &a.path).map(|d| emp.termination_date = d),
             "department" => org_unit(v, &a.path).map(|u| emp.department = u),
             "office" => org_unit(v, &a.path).map(|u| emp.office = u),
             "team" => org_unit(v, &a.path).map(|u| emp.team = u),
@@ -379,49 +319,6 @@ fn nested_id<'v, 'a>(v: &'v Val<'a>) -> Option<&'v Val<'a>> {
     match v {
         Val::Obj(_) => v.get("value"),
         other => Some(other),
-    }
-}
-
-/// The text of a value: strings verbatim, numbers and booleans as written, lists joined
-/// with ", ", objects by their `name`; `None` when empty.
-pub fn to_text(v: &Val<'_>) -> Option<String> {
-    match v {
-        Val::Null => None,
-        Val::Str(s) if s.is_empty() => None,
-        Val::Str(s) => Some(s.to_string()),
-        Val::Bool(b) => Some(b.to_string()),
-        Val::Int(n) => Some(n.to_string()),
-        Val::UInt(n) => Some(n.to_string()),
-        Val::Float(f) => Some(f.to_string()),
-        Val::List(items) => {
-            let parts: Vec<String> = items.iter().filter_map(to_text).collect();
-            (!parts.is_empty()).then(|| parts.join(", "))
-        }
-        Val::Obj(m) if m.is_empty() => None,
-        Val::Obj(_) => Some(object_name(v).unwrap_or_else(|| v.to_json())),
-    }
-}
-
-/// `attributes.name`, `name` or `value` of a nested object.
-fn object_name(v: &Val<'_>) -> Option<String> {
-    v.get("attributes")
-        .and_then(|a| a.get("name"))
-        .or_else(|| v.get("name"))
-        .and_then(to_text)
-        .or_else(|| v.get("value").and_then(to_text))
-}
-
-fn date_field(v: &Val<'_>, path: &dyn fmt::Display) -> Result<Option<time::Date>, String> {
-    match v {
-        v if v.is_empty_value() => Ok(None),
-        Val::Str(s) => parse_calendar_date(s)
-            .map(Some)
-            .ok_or_else(|| format!("{path}: not a date: {s:?}")),
-        other => Err(format!(
-            "{path}: expected a date, found {}: {}",
-            other.kind(),
-            other.to_json()
-        )),
     }
 }
 
