@@ -60,7 +60,7 @@ pub(crate) fn routes() -> Router<SimState> {
 
 /// Every control endpoint as (methods, path, what it does), for `GET /_sim/`: the page a
 /// newcomer opens first (the demo prints its URL). Keep it in step with [`routes`] and
-/// docs/simulator.md; `tests/control.rs` checks that every listed `GET` answers.
+/// docs/simulator.md; `tests/it/control.rs` checks that every listed `GET` answers.
 const ENDPOINTS: &[(&str, &str, &str)] = &[
     ("GET", "/_sim/", "this list"),
     (

@@ -5,7 +5,7 @@
 //! `ON CONFLICT`, `RETURNING`); only the DDL differs (`migrations/sqlite`,
 //! `migrations/postgres`). Values are stored in types both understand: dates as TEXT
 //! `YYYY-MM-DD`, timestamps as TEXT RFC 3339 UTC, JSON as TEXT, bytes as BLOB/BYTEA.
-//! One conformance suite (`tests/conformance.rs`) runs against both.
+//! One conformance suite (`tests/it/conformance.rs`) runs against both.
 //!
 //! Besides the directory and its runs, the store keeps the service's state: admins,
 //! web sessions and API token digests (`admins`), and the per-account sync schedule with
