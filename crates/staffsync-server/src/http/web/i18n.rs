@@ -5,6 +5,87 @@
 //! (Einstellungen → API-Zugangsdaten). A unit test checks that every key a template uses
 //! exists here.
 
+/// The text for one value of an enum, in `lang`. The functions below match every variant
+/// exhaustively, so a new run kind, run status or group kind without its words is a
+/// compile error; a key built at run time (`format!("status.{…}")`) could miss its text
+/// unnoticed, which is how targeted and incremental runs once showed as `⟨?⟩`.
+fn pick(lang: Lang, (de, en): (&'static str, &'static str)) -> &'static str {
+    match lang {
+        Lang::De => de,
+        Lang::En => en,
+    }
+}
+
+/// What kind of run it was ("Synchronisation", "Vorschau", …).
+pub fn run_kind_text(lang: Lang, kind: staffsync_store::RunKind) -> &'static str {
+    use staffsync_store::RunKind as K;
+    pick(
+        lang,
+        match kind {
+            K::Full => ("Synchronisation", "Sync"),
+            K::DryRun => ("Vorschau", "Preview"),
+            K::Targeted => (
+                "Gezielt (Ereignis oder Stichtag)",
+                "Targeted (event or date)",
+            ),
+            K::Incremental => ("Änderungsabfrage", "Incremental"),
+        },
+    )
+}
+
+/// Where a run stands ("Übernommen", "Angehalten (prüfen)", …).
+pub fn run_status_text(lang: Lang, status: staffsync_store::RunStatus) -> &'static str {
+    use staffsync_store::RunStatus as S;
+    pick(
+        lang,
+        match status {
+            S::Running => ("Läuft", "Running"),
+            S::Applied => ("Übernommen", "Applied"),
+            S::Failed => ("Fehlgeschlagen", "Failed"),
+            S::Held => ("Angehalten (prüfen)", "Held (review)"),
+            S::DryRun => ("Vorschau", "Preview"),
+            S::Interrupted => ("Abgebrochen", "Interrupted"),
+            S::Rejected => ("Abgelehnt", "Rejected"),
+            S::Superseded => ("Ersetzt (veraltet)", "Superseded"),
+            S::Accepted => ("Geprüft und übernommen", "Reviewed and accepted"),
+        },
+    )
+}
+
+/// The singular name of a group kind ("Abteilung").
+pub fn group_kind_text(lang: Lang, kind: staffsync_core::GroupKind) -> &'static str {
+    use staffsync_core::GroupKind as G;
+    pick(
+        lang,
+        match kind {
+            G::Department => ("Abteilung", "Department"),
+            G::Office => ("Arbeitsort", "Office"),
+            G::Team => ("Team", "Team"),
+            G::Position => ("Position", "Position"),
+            G::Subcompany => ("Firma", "Subcompany"),
+            G::CostCenter => ("Kostenstelle", "Cost center"),
+            G::Custom => ("Attribut", "Attribute"),
+        },
+    )
+}
+
+/// The plural name of a group kind ("Abteilungen").
+pub fn group_kind_plural(lang: Lang, kind: staffsync_core::GroupKind) -> &'static str {
+    use staffsync_core::GroupKind as G;
+    pick(
+        lang,
+        match kind {
+            G::Department => ("Abteilungen", "Departments"),
+            G::Office => ("Arbeitsorte", "Offices"),
+            G::Team => ("Teams", "Teams"),
+            G::Position => ("Positionen", "Positions"),
+            G::Subcompany => ("Firmen", "Subcompanies"),
+            G::CostCenter => ("Kostenstellen", "Cost centers"),
+            G::Custom => ("Weitere Attribute", "Custom attributes"),
+        },
+    )
+}
+
 /// A language of the web app.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Lang {
@@ -305,13 +386,6 @@ static TEXTS: &[(&str, &str, &str)] = &[
         "Austrittsdatum",
         "Termination date",
     ),
-    ("gk.cost_center", "Kostenstelle", "Cost center"),
-    ("gk.custom", "Attribut", "Attribute"),
-    ("gk.department", "Abteilung", "Department"),
-    ("gk.office", "Arbeitsort", "Office"),
-    ("gk.position", "Position", "Position"),
-    ("gk.subcompany", "Firma", "Subcompany"),
-    ("gk.team", "Team", "Team"),
     (
         "groups.anonymity",
         "Unter der Anonymitätsgrenze",
@@ -459,13 +533,6 @@ static TEXTS: &[(&str, &str, &str)] = &[
         "Sync requested. It starts in a few seconds.",
     ),
     ("int.title", "Integration", "Integration"),
-    ("kind.cost_center", "Kostenstellen", "Cost centers"),
-    ("kind.custom", "Weitere Attribute", "Custom attributes"),
-    ("kind.department", "Abteilungen", "Departments"),
-    ("kind.office", "Arbeitsorte", "Offices"),
-    ("kind.position", "Positionen", "Positions"),
-    ("kind.subcompany", "Firmen", "Subcompanies"),
-    ("kind.team", "Teams", "Teams"),
     ("login.button", "Anmelden", "Log in"),
     ("login.email", "E-Mail", "E-mail"),
     (
@@ -518,21 +585,6 @@ static TEXTS: &[(&str, &str, &str)] = &[
         "Synchronisation fehlgeschlagen:",
         "Sync failed:",
     ),
-    ("runkind.dry_run", "Vorschau", "Preview"),
-    ("runkind.full", "Synchronisation", "Sync"),
-    (
-        "status.accepted",
-        "Geprüft und übernommen",
-        "Reviewed and accepted",
-    ),
-    ("status.applied", "Übernommen", "Applied"),
-    ("status.dry_run", "Vorschau", "Preview"),
-    ("status.failed", "Fehlgeschlagen", "Failed"),
-    ("status.held", "Angehalten (prüfen)", "Held (review)"),
-    ("status.interrupted", "Abgebrochen", "Interrupted"),
-    ("status.rejected", "Abgelehnt", "Rejected"),
-    ("status.running", "Läuft", "Running"),
-    ("status.superseded", "Ersetzt (veraltet)", "Superseded"),
     (
         "warn.attribute",
         "Die API-Zugangsdaten dürfen ein empfohlenes Attribut nicht lesen:",
@@ -593,6 +645,43 @@ static TEXTS: &[(&str, &str, &str)] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_run_kind_status_and_group_kind_has_its_own_words() {
+        for lang in [Lang::De, Lang::En] {
+            let kinds: std::collections::BTreeSet<&str> = staffsync_store::RunKind::ALL
+                .into_iter()
+                .map(|k| run_kind_text(lang, k))
+                .collect();
+            assert_eq!(
+                kinds.len(),
+                staffsync_store::RunKind::ALL.len(),
+                "{kinds:?}"
+            );
+            let statuses: std::collections::BTreeSet<&str> = staffsync_store::RunStatus::ALL
+                .into_iter()
+                .map(|s| run_status_text(lang, s))
+                .collect();
+            assert_eq!(statuses.len(), staffsync_store::RunStatus::ALL.len());
+            for (texts, n) in [
+                (
+                    staffsync_core::GroupKind::ALL.map(|k| group_kind_text(lang, k)),
+                    7,
+                ),
+                (
+                    staffsync_core::GroupKind::ALL.map(|k| group_kind_plural(lang, k)),
+                    7,
+                ),
+            ] {
+                let unique: std::collections::BTreeSet<&str> = texts.into_iter().collect();
+                assert_eq!(unique.len(), n, "{unique:?}");
+            }
+        }
+        assert_eq!(
+            run_kind_text(Lang::De, staffsync_store::RunKind::Targeted),
+            "Gezielt (Ereignis oder Stichtag)"
+        );
+    }
 
     #[test]
     fn texts_are_sorted_and_unique() {

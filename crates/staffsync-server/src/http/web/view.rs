@@ -3,7 +3,7 @@
 //!
 //! Everything here produces plain text; templates escape it.
 
-use super::i18n::{Lang, t};
+use super::i18n::{self, Lang, t};
 use staffsync_core::{RemovalReason, SkipReason, TimeZoneName};
 use staffsync_store::RunSummary;
 use time::OffsetDateTime;
@@ -54,8 +54,8 @@ impl RunView {
         RunView {
             id: run.id.0,
             when: when(run.started_at, tz, lang),
-            kind: t(lang, &format!("runkind.{}", run.kind.as_str())),
-            status_label: t(lang, &format!("status.{status}")),
+            kind: i18n::run_kind_text(lang, run.kind),
+            status_label: i18n::run_status_text(lang, run.status),
             status,
             created: run.created,
             updated: run.updated,
@@ -180,13 +180,7 @@ pub fn groups_text<'a>(
 ) -> String {
     groups
         .into_iter()
-        .map(|g| {
-            format!(
-                "{}: {}",
-                t(lang, &format!("gk.{}", g.kind.as_str())),
-                g.name
-            )
-        })
+        .map(|g| format!("{}: {}", i18n::group_kind_text(lang, g.kind), g.name))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -195,7 +189,7 @@ pub fn groups_text<'a>(
 fn group_label(text: &str, lang: Lang) -> String {
     match text.split_once(": ") {
         Some((kind, name)) => match staffsync_core::GroupKind::parse(kind) {
-            Some(k) => format!("{}: {name}", t(lang, &format!("gk.{}", k.as_str()))),
+            Some(k) => format!("{}: {name}", i18n::group_kind_text(lang, k)),
             None => text.to_owned(),
         },
         None => text.to_owned(),
@@ -204,12 +198,12 @@ fn group_label(text: &str, lang: Lang) -> String {
 
 /// The singular label of a group kind ("Abteilung").
 pub fn kind_singular(kind: staffsync_core::GroupKind, lang: Lang) -> &'static str {
-    t(lang, &format!("gk.{}", kind.as_str()))
+    i18n::group_kind_text(lang, kind)
 }
 
 /// The plural label of a group kind.
 pub fn kind_label(kind: staffsync_core::GroupKind, lang: Lang) -> &'static str {
-    t(lang, &format!("kind.{}", kind.as_str()))
+    i18n::group_kind_plural(lang, kind)
 }
 
 #[cfg(test)]
