@@ -50,11 +50,18 @@ use v2::Lookup;
 #[derive(Debug, thiserror::Error)]
 pub enum SimError {
     #[error("simulator I/O: {0}")]
-    Io(#[from] std::io::Error),
+    Io(std::io::Error),
     #[error("invalid simulator configuration: {0}")]
     InvalidConfig(String),
     #[error("invalid request: {0}")]
     InvalidRequest(String),
+}
+
+// The cause is in the message, so not also a `source()` (a printed chain would repeat it).
+impl From<std::io::Error> for SimError {
+    fn from(e: std::io::Error) -> Self {
+        SimError::Io(e)
+    }
 }
 
 pub type Result<T, E = SimError> = std::result::Result<T, E>;

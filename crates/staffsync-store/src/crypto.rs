@@ -64,9 +64,9 @@ impl SecretKey {
 
     fn load_or_create_file(data_dir: &Path) -> Result<Self> {
         let path = data_dir.join(KEY_FILE);
-        let io = |source| StoreError::Io {
+        let io = |error| StoreError::Io {
             path: path.clone(),
-            source,
+            error,
         };
         if !path.exists() {
             let key = Aes256Gcm::generate_key(OsRng);

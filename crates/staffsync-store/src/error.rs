@@ -31,13 +31,13 @@ pub enum StoreError {
     Corrupt { what: String },
     /// The database failed. sqlx's messages carry no bound values or passwords.
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     /// Encrypting or decrypting failed: wrong key, tampered data, or a malformed key.
     #[error("encryption error: {reason}")]
     Crypto { reason: &'static str },
     /// Running the schema migrations failed.
     #[error("database migration failed: {0}")]
-    Migration(#[from] sqlx::migrate::MigrateError),
+    Migration(sqlx::migrate::MigrateError),
     /// `database_url` has a scheme the store does not speak. Only the scheme is kept.
     #[error("unsupported database URL scheme {scheme:?}: use postgres:// or postgresql://")]
     InvalidUrl { scheme: String },
@@ -50,16 +50,29 @@ pub enum StoreError {
     )]
     NotPrivate {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The data directory or the key file could not be read or written.
-    #[error("could not access {}: {source}", path.display())]
+    #[error("could not access {}: {error}", path.display())]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
+}
+
+// The cause is part of each message above, so it is not also a `source()`: an error chain
+// printed with `{:#}` (anyhow, the binary) would otherwise repeat it. Hence `From` by hand
+// instead of `#[from]`.
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        StoreError::Database(e)
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for StoreError {
+    fn from(e: sqlx::migrate::MigrateError) -> Self {
+        StoreError::Migration(e)
+    }
 }
 
 /// The store's result type.
@@ -89,4 +102,26 @@ pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
 pub(crate) fn is_foreign_key_violation(e: &sqlx::Error) -> bool {
     e.as_database_error()
         .is_some_and(|d| d.is_foreign_key_violation())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::StoreError;
+    use std::error::Error as _;
+
+    /// The cause is said once: in the message, not again as a `source()` that `{:#}`
+    /// (anyhow, the binary) would print after it.
+    #[test]
+    fn a_cause_is_printed_once() {
+        let e = StoreError::from(sqlx::Error::RowNotFound);
+        let text = e.to_string();
+        assert!(text.starts_with("database error: "), "{text}");
+        assert!(e.source().is_none());
+        let io = StoreError::Io {
+            path: "/x/secret.key".into(),
+            error: std::io::Error::other("denied"),
+        };
+        assert_eq!(io.to_string(), "could not access /x/secret.key: denied");
+        assert!(io.source().is_none());
+    }
 }

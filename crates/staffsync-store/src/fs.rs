@@ -49,9 +49,9 @@ pub(crate) fn make_private(path: &Path) -> Result<(), crate::StoreError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        let failed = |source| crate::StoreError::NotPrivate {
+        let failed = |error| crate::StoreError::NotPrivate {
             path: path.to_owned(),
-            source,
+            error,
         };
         let meta = std::fs::metadata(path).map_err(failed)?;
         let mode = meta.permissions().mode() & 0o777;

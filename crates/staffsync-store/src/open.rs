@@ -105,9 +105,9 @@ impl Store {
         };
         let needs_dir = backend == Backend::Sqlite || cfg.secret_key.is_none();
         if needs_dir {
-            crate::fs::create_private_dir(&cfg.data_dir).map_err(|source| StoreError::Io {
+            crate::fs::create_private_dir(&cfg.data_dir).map_err(|error| StoreError::Io {
                 path: cfg.data_dir.clone(),
-                source,
+                error,
             })?;
             crate::fs::make_private(&cfg.data_dir)?;
         }
@@ -158,9 +158,9 @@ async fn open_sqlite(cfg: &StoreConfig) -> Result<AnyPool> {
     let path = cfg.data_dir.join(SQLITE_FILE);
     // Create the file ourselves so it (and the -wal/-shm files SQLite derives from it)
     // are private from the start.
-    crate::fs::touch_private_file(&path).map_err(|source| StoreError::Io {
+    crate::fs::touch_private_file(&path).map_err(|error| StoreError::Io {
         path: path.clone(),
-        source,
+        error,
     })?;
     crate::fs::make_private(&path)?;
     // SQLite creates these with the database's mode; ones left by an earlier run may

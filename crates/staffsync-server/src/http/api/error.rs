@@ -75,6 +75,8 @@ pub struct ApiError {
     field: Option<String>,
     /// Seconds for a `Retry-After` header (429).
     retry_after: Option<u64>,
+    /// What went wrong inside (500): logged once, when the response is made; never sent.
+    internal: Option<String>,
 }
 
 impl ApiError {
@@ -85,6 +87,7 @@ impl ApiError {
             message: message.into(),
             field: None,
             retry_after: None,
+            internal: None,
         }
     }
 
@@ -128,14 +131,16 @@ impl ApiError {
         e
     }
 
-    /// 500: logs `error` in full; the client sees only "internal error".
+    /// 500: the client sees only "internal error"; `error` is logged in full when the
+    /// response is made (once, there, and not by whoever built this error).
     pub fn internal(error: impl std::fmt::Display) -> Self {
-        tracing::error!(error = %error, "API request failed");
-        Self::new(
+        let mut e = Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             ErrorCode::Internal,
             "internal error",
-        )
+        );
+        e.internal = Some(error.to_string());
+        e
     }
 
     /// The same error with a different status (e.g. 413, 415, 405 for `invalid_request`).
@@ -165,6 +170,9 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        if let Some(detail) = &self.internal {
+            tracing::error!(error = %detail, "API request failed");
+        }
         let unauthorized = self.code == ErrorCode::Unauthorized;
         let retry_after = self.retry_after;
         let body = ErrorBody {

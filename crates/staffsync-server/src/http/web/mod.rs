@@ -257,19 +257,36 @@ pub(crate) async fn csrf_token(session: &Session) -> Result<String, WebError> {
     Ok(token)
 }
 
-/// A failure while serving a page: logged, shown as a plain 500 page.
+/// A failure while serving a page: logged once with its whole chain of causes when the
+/// response is made, shown as a plain 500 page.
 #[derive(Debug)]
-pub(crate) struct WebError(String);
+pub(crate) struct WebError(Box<dyn std::error::Error + Send + Sync>);
 
-impl<E: std::fmt::Display> From<E> for WebError {
+impl<E: std::error::Error + Send + Sync + 'static> From<E> for WebError {
     fn from(e: E) -> Self {
-        WebError(e.to_string())
+        WebError(Box::new(e))
     }
+}
+
+/// `error: its cause: the cause's cause`, each once.
+fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut next = error.source();
+    while let Some(cause) = next {
+        let more = cause.to_string();
+        // A cause already in its parent's message is not repeated.
+        if !text.ends_with(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        next = cause.source();
+    }
+    text
 }
 
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
-        tracing::error!(error = %self.0, "web request failed");
+        tracing::error!(error = %chain(self.0.as_ref()), "web request failed");
         (
             StatusCode::INTERNAL_SERVER_ERROR,
             Html(
@@ -449,4 +466,25 @@ async fn csrf_guard(
     }
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
+}
+
+#[cfg(test)]
+mod error_tests {
+    use super::chain;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("reading the page failed")]
+    struct Outer(#[source] std::io::Error);
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("store failed: {0}")]
+    struct Repeats(#[source] std::io::Error);
+
+    #[test]
+    fn a_chain_names_every_cause_once() {
+        let e = Outer(std::io::Error::other("disk full"));
+        assert_eq!(chain(&e), "reading the page failed: disk full");
+        let e = Repeats(std::io::Error::other("disk full"));
+        assert_eq!(chain(&e), "store failed: disk full");
+    }
 }
