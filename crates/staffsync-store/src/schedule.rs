@@ -49,6 +49,13 @@ pub enum ScheduleOutcome {
     },
 }
 
+impl Schedule {
+    /// Whether someone holds the account's lease at `now` (an expired lease counts as free).
+    pub fn leased_at(&self, now: OffsetDateTime) -> bool {
+        self.lease_owner.is_some() && self.lease_expires_at.is_some_and(|t| t > now)
+    }
+}
+
 const COLUMNS: &str = "account_id, next_run_at, last_run_at, consecutive_failures, last_error, \
     lease_owner, lease_expires_at, accept_run_id, requested_at";
 

@@ -160,18 +160,12 @@ async fn mark_accepted(store: &Store, account: &Account, options: &SyncOptions) 
     let Some(held) = options.accept_held else {
         return;
     };
-    for from in [RunStatus::Superseded, RunStatus::Held] {
-        match store
-            .set_run_status(account.id, held, from, RunStatus::Accepted)
-            .await
-        {
-            Ok(true) => return,
-            Ok(false) => {}
-            Err(e) => {
-                tracing::warn!(held_run = held.0, error = %e, "could not mark the held run accepted");
-                return;
-            }
-        }
+    // The applied full run has just marked it superseded (`Store::apply_plan`).
+    if let Err(e) = store
+        .set_run_status(account.id, held, RunStatus::Superseded, RunStatus::Accepted)
+        .await
+    {
+        tracing::warn!(held_run = held.0, error = %e, "could not mark the held run accepted");
     }
 }
 
@@ -286,14 +280,8 @@ async fn fetch_and_plan(
         options.unlimited_rate,
         options.ip_budget.as_ref(),
     )?;
-    let attributes = client.attributes().await?;
-    let keys: Vec<String> = attributes.iter().map(|a| a.key.clone()).collect();
-    if keys != connection.readable_attributes {
-        // Shown on the Integration page: the admin sees which tick went missing.
-        store.set_readable_attributes(account.id, &keys).await?;
-    }
-    personio::check_mandatory(&attributes)?;
-    let readable: BTreeSet<String> = keys.into_iter().collect();
+    let stored = Some((store, account.id, connection.readable_attributes.as_slice()));
+    let readable = readable_mandatory(&client, stored).await?;
     let accepted = accepted_removals(store, account, options).await?;
     let (today, policy) = today_and_policy(account, options, accepted)?;
     // Each record is prepared for the planner as its page arrives and the raw record is
@@ -350,9 +338,20 @@ async fn fetch_and_plan(
 /// The attributes the credential may read now, checked: a mandatory attribute that is
 /// no longer readable (un-ticked in Personio) fails the run before anything is planned,
 /// naming the attribute and where to tick it. Recommended ones only warn (the planner
-/// says which rules they weaken).
-async fn readable_mandatory(client: &Client) -> Result<BTreeSet<String>, SyncError> {
+/// says which rules they weaken). With `stored` (a full run: the store, the account and
+/// what it last recorded), a changed list is recorded first, even when the check then
+/// fails, so the Integration page shows which tick went missing.
+async fn readable_mandatory(
+    client: &Client,
+    stored: Option<(&Store, staffsync_store::AccountId, &[String])>,
+) -> Result<BTreeSet<String>, SyncError> {
     let attributes = client.attributes().await?;
+    if let Some((store, account, recorded)) = stored
+        && !attributes.iter().map(|a| &a.key).eq(recorded.iter())
+    {
+        let keys: Vec<String> = attributes.iter().map(|a| a.key.clone()).collect();
+        store.set_readable_attributes(account, &keys).await?;
+    }
     personio::check_mandatory(&attributes)?;
     Ok(attributes.into_iter().map(|a| a.key).collect())
 }
@@ -443,7 +442,7 @@ async fn targeted_recorded(
         } => {
             // Unrecorded if this fails: polls leave no trace unless they change something
             // (the failure is logged and the poll retried on a later tick).
-            let readable = readable_mandatory(client).await?;
+            let readable = readable_mandatory(client, None).await?;
             let scope: BTreeSet<PersonioId> = employees
                 .iter()
                 .map(|e| e.id)
@@ -465,7 +464,7 @@ async fn targeted_recorded(
             tracing::Span::current().record("run_id", run_id.0);
             let wanted: Vec<PersonioId> = ids.iter().copied().collect();
             let fetched = async {
-                let readable = readable_mandatory(client).await?;
+                let readable = readable_mandatory(client, None).await?;
                 let fetched = sendable(client.fetch_people(&wanted)).await?;
                 Ok::<_, SyncError>((readable, fetched))
             };

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod api;
+mod common;
 mod realtime;
 mod scheduler;
 mod web;

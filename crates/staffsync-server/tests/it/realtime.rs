@@ -8,6 +8,7 @@
 //! Pacing is off on both sides: a paced v2 full sync of 2,000 people takes minutes,
 //! and what is measured here is the number of requests, which pacing does not change.
 
+use crate::common::wait_for;
 use personio_sim::{SimConfig, SimHandle};
 use secrecy::SecretString;
 use serde_json::{Value, json};
@@ -130,21 +131,6 @@ async fn world(api: personio::ApiVersion, tune: impl FnOnce(&mut ServerConfig)) 
         base,
         http: reqwest::Client::new(),
         stop: Some(tx),
-    }
-}
-
-async fn wait_for<T, F, Fut>(what: &str, limit: Duration, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 

@@ -3,12 +3,12 @@
 //!
 //! Waits poll the store with a deadline; no fixed sleep is an assertion.
 
+use crate::common::{csrf_of, login, wait_for};
 use personio_sim::{Fault, SimConfig, SimHandle};
 use secrecy::SecretString;
 use staffsync_core::AccountSlug;
 use staffsync_server::{AppState, ServerConfig};
 use staffsync_store::{AccountId, RunKind, RunStatus, RunSummary, Store, StoreConfig};
-use std::future::Future;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use tempfile::TempDir;
@@ -131,22 +131,6 @@ impl Server {
 
     fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
-    }
-}
-
-/// Polls `check` until it returns `Some`, failing after `limit`.
-async fn wait_for<T, F, Fut>(what: &str, limit: Duration, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(25)).await;
     }
 }
 
@@ -342,17 +326,7 @@ async fn admin_session(w: &World, server: &Server) -> reqwest::Client {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let html = page_of(&c, server, "/login").await;
-    let r = c
-        .post(server.url("/login"))
-        .form(&[
-            ("csrf", csrf_of(&html).as_str()),
-            ("email", "admin@acme.example"),
-            ("password", ADMIN_PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = login(&c, &server.url(""), "admin@acme.example", ADMIN_PASSWORD).await;
     assert_eq!(r.status(), 303, "login");
     c
 }
@@ -363,12 +337,6 @@ const ADMIN_PASSWORD: &str = "a-long-enough-password";
 async fn page_of(c: &reqwest::Client, server: &Server, path: &str) -> String {
     let r = c.get(server.url(path)).send().await.unwrap();
     r.text().await.unwrap()
-}
-
-fn csrf_of(html: &str) -> String {
-    let start = html.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
-    let len = html[start..].find('"').expect("end of the csrf value");
-    html[start..start + len].to_owned()
 }
 
 /// Posts the Integration page's "accept" for `run` as the admin.

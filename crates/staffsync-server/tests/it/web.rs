@@ -1,6 +1,7 @@
 //! The admin web app over HTTP without a browser: login redirects, CSRF, rate limits,
 //! cookie attributes, connect errors in plain words, secrets never echoed, and account
 //! scoping. (The full walk in Chromium is `crates/staffsync/tests/browser.rs`.)
+use crate::common::{csrf_of, login};
 use personio_sim::SimConfig;
 use reqwest::StatusCode;
 use reqwest::redirect::Policy;
@@ -84,27 +85,9 @@ fn client() -> reqwest::Client {
 }
 
 /// The CSRF token of the first form on the page.
-fn csrf_of(html: &str) -> String {
-    let start = html.find("name=\"csrf\" value=\"").unwrap() + 19;
-    html[start..start + 64].to_owned()
-}
-
 async fn get(c: &reqwest::Client, url: String) -> (StatusCode, String) {
     let r = c.get(url).send().await.unwrap();
     (r.status(), r.text().await.unwrap())
-}
-
-async fn login(c: &reqwest::Client, base: &str, email: &str, password: &str) -> reqwest::Response {
-    let (_, html) = get(c, format!("{base}/login")).await;
-    c.post(format!("{base}/login"))
-        .form(&[
-            ("csrf", csrf_of(&html).as_str()),
-            ("email", email),
-            ("password", password),
-        ])
-        .send()
-        .await
-        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -40,8 +40,7 @@ pub async fn request_sync(
 ) -> Result<(StatusCode, Json<SyncQueued>), ApiError> {
     if let Some(schedule) = state.store.schedule(account).await? {
         let now = OffsetDateTime::now_utc();
-        let running =
-            schedule.lease_owner.is_some() && schedule.lease_expires_at.is_some_and(|t| t > now);
+        let running = schedule.leased_at(now);
         if running || schedule.requested_at.is_some() {
             let run_id = if running {
                 state

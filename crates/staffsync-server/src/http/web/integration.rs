@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Redirect};
 use secrecy::SecretString;
 use serde::Deserialize;
 use staffsync_core::{DirectoryEmployee, PersonioId};
-use staffsync_store::{RunId, RunKind, RunStatus, Schedule};
+use staffsync_store::{RunId, RunKind, RunStatus};
 use std::collections::HashMap;
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -110,10 +110,6 @@ fn attr_rows(readable: &[String], ctx: &Ctx) -> Vec<AttrRow> {
         .collect()
 }
 
-fn lease_live(s: &Schedule, now: OffsetDateTime) -> bool {
-    s.lease_owner.is_some() && s.lease_expires_at.is_some_and(|t| t > now)
-}
-
 /// `GET /integration`.
 pub(crate) async fn page(State(state): State<WebState>, ctx: Ctx) -> WebResult {
     let connected = connected_view(&state, &ctx).await?;
@@ -193,7 +189,7 @@ async fn connected_view(
         next_sync: schedule
             .as_ref()
             .map(|s| view::when(s.next_run_at, tz, lang)),
-        running: schedule.as_ref().is_some_and(|s| lease_live(s, now))
+        running: schedule.as_ref().is_some_and(|s| s.leased_at(now))
             || runs.first().is_some_and(|r| r.status == RunStatus::Running),
         failing,
         held,
