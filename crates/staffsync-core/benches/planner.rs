@@ -6,7 +6,8 @@
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use staffsync_core::planner::{apply, plan};
 use staffsync_core::{
-    EmploymentStatus, ExtraAttribute, OrgUnit, PersonioId, Policy, Snapshot, SourceEmployee,
+    EmploymentStatus, ExtraAttribute, GroupSettings, OrgUnit, PersonioId, Policy, Settings,
+    Snapshot, SourceEmployee,
 };
 use std::collections::BTreeSet;
 use std::hint::black_box;
@@ -85,10 +86,10 @@ fn company(n: usize) -> Snapshot {
 
 fn bench(c: &mut Criterion) {
     let today = date!(2026 - 11 - 24);
-    let policy = Policy {
-        custom_group_attributes: vec!["Standort".into()],
-        ..Policy::default()
-    };
+    let policy = Policy::from(Settings {
+        groups: GroupSettings::with_custom(["Standort"]),
+        ..Settings::default()
+    });
     let mut group = c.benchmark_group("planner");
     group.sample_size(10);
     for n in [10_000usize, 100_000] {

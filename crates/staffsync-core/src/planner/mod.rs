@@ -35,7 +35,7 @@
 //!   `termination_date`, `status` that the credential cannot read, on every plan.
 //! * **Future hires**: the people skipped as not started yet, with their hire dates, are
 //!   [`Plan::pending_hires`] (the store keeps them for the daily date check).
-//! * **Deletion guard**: when removals exceed [`DeletionGuard::max_fraction`] of the
+//! * **Deletion guard**: when removals exceed [`DeletionGuard::max_share`] of the
 //!   directory and are at least [`DeletionGuard::min_people`], and the admin did not
 //!   accept deletions, [`Plan::held`] is set. The plan still lists everything.
 //!
@@ -52,7 +52,7 @@
 //! supervisor-link updates) is in exactly one of: creates, updates, removals, skips,
 //! `kept_unlisted`, or the `unchanged` count.
 //!
-//! [`DeletionGuard::max_fraction`]: crate::DeletionGuard::max_fraction
+//! [`DeletionGuard::max_share`]: crate::DeletionGuard::max_share
 //! [`DeletionGuard::min_people`]: crate::DeletionGuard::min_people
 //! [`Snapshot::malformed`]: crate::Snapshot::malformed
 //! [`Snapshot::complete`]: crate::Snapshot::complete
@@ -363,11 +363,11 @@ fn plan_indexed<'d>(
         clear_links_to_removed(directory, &mut out, in_scope);
     }
 
-    let guard = policy.deletion_guard;
+    let guard = policy.settings.deletion_guard;
     let removing = out.removals.len();
     if removing >= guard.min_people
         && !policy.accepts(out.removals.iter().map(|r| &r.personio_id))
-        && removing as f64 > guard.max_fraction * directory.len() as f64
+        && removing as f64 > guard.max_share * directory.len() as f64
     {
         out.held = Some(Hold {
             removing,

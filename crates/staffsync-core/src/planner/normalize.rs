@@ -339,10 +339,10 @@ mod tests {
     }
 
     fn policy() -> Policy {
-        Policy {
-            custom_group_attributes: vec!["dynamic_1".into(), "level".into(), " ".into()],
-            ..Policy::default()
-        }
+        Policy::from(crate::Settings {
+            groups: crate::GroupSettings::with_custom(["dynamic_1", "level", " "]),
+            ..crate::Settings::default()
+        })
     }
 
     proptest! {

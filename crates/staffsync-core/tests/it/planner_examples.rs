@@ -3,8 +3,8 @@
 use staffsync_core::planner::{apply, plan, preview};
 use staffsync_core::{
     CostCenter, DirectoryEmployee, EmploymentStatus, ExtraAttribute, FieldChange, GroupKey,
-    GroupKind, Hold, MalformedEmployee, OrgUnit, PersonioId, Plan, Policy, RemovalReason, Skip,
-    SkipReason, Snapshot, SourceEmployee, Warning,
+    GroupKind, GroupSettings, Hold, MalformedEmployee, OrgUnit, PersonioId, Plan, Policy,
+    RemovalReason, Settings, Skip, SkipReason, Snapshot, SourceEmployee, Warning,
 };
 use time::Date;
 use time::macros::date;
@@ -133,10 +133,10 @@ fn normalizes_names_attributes_and_groups() {
         extra("dynamic_3", "Level", Some("Senior")),
         extra("dynamic_4", "", Some("x")),
     ];
-    let policy = Policy {
-        custom_group_attributes: vec!["dynamic_1".into(), "level".into(), "dynamic_2".into()],
-        ..Policy::default()
-    };
+    let policy = Policy::from(Settings {
+        groups: GroupSettings::with_custom(["dynamic_1", "level", "dynamic_2"]),
+        ..Settings::default()
+    });
     let p = plan(&[], &snap(vec![e]), &policy, TODAY);
     assert_eq!(p.creates.len(), 1);
     let d = &p.creates[0];
@@ -271,10 +271,10 @@ fn leave_is_out_unless_the_policy_keeps_it() {
             }
         )]
     );
-    let keep = Policy {
+    let keep = Policy::from(Settings {
         keep_on_leave: true,
-        ..Policy::default()
-    };
+        ..Settings::default()
+    });
     let p = plan(&[], &s, &keep, TODAY);
     assert_eq!(ids(&p.creates), vec![1]);
     assert_eq!(p.creates[0].status.as_deref(), Some("leave"));

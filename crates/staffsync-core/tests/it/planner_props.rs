@@ -7,7 +7,7 @@ use staffsync_core::planner::{
 };
 use staffsync_core::{
     DirectoryEmployee, EmploymentStatus, GroupKey, GroupKind, MalformedEmployee, OrgUnit,
-    PersonioId, Plan, Policy, SkipReason, Snapshot, SourceEmployee,
+    PersonioId, Plan, Policy, Settings, SkipReason, Snapshot, SourceEmployee,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use time::macros::date;
@@ -224,7 +224,10 @@ fn case() -> impl Strategy<Value = Case> {
                         scope: None,
                     },
                     policy: Policy {
-                        keep_on_leave: keep,
+                        settings: Settings {
+                            keep_on_leave: keep,
+                            ..Settings::default()
+                        },
                         accepted_removals: accept
                             .map(|ids| ids.into_iter().map(PersonioId).collect()),
                         ..Policy::default()
@@ -292,7 +295,7 @@ fn reference_eligible_but_for_dates(e: &SourceEmployee, c: &Case) -> bool {
     let status_ok = match &e.status {
         None => !readable("status"),
         Some(EmploymentStatus::Active) => true,
-        Some(EmploymentStatus::Leave) => c.policy.keep_on_leave,
+        Some(EmploymentStatus::Leave) => c.policy.settings.keep_on_leave,
         Some(_) => false,
     };
     let email_ok = trimmed(&e.email).is_some_and(|m| {
@@ -491,14 +494,14 @@ proptest! {
         prop_assert!(p.skips.windows(2).all(|w| w[0].personio_id <= w[1].personio_id));
         prop_assert!(p.updates.iter().all(|u| !u.changes.is_empty()));
 
-        let g = c.policy.deletion_guard;
+        let g = c.policy.settings.deletion_guard;
         // Accepted: every removal is among those an admin reviewed.
         let accepted = c.policy.accepted_removals.as_ref().is_some_and(|a| {
             p.removals.iter().all(|r| a.contains(&r.personio_id))
         });
         let should_hold = !accepted
             && p.removals.len() >= g.min_people
-            && p.removals.len() as f64 > g.max_fraction * c.directory.len() as f64;
+            && p.removals.len() as f64 > g.max_share * c.directory.len() as f64;
         prop_assert_eq!(p.held.is_some(), should_hold);
     }
 

@@ -23,7 +23,7 @@ use crate::{clock, ops};
 use personio::{Client, ClientConfig};
 use serde::Serialize;
 use staffsync_core::{
-    MalformedEmployee, PersonioId, Plan, Policy, Snapshot, SourceEmployee, planner,
+    MalformedEmployee, PersonioId, Plan, Policy, Settings, Snapshot, SourceEmployee, planner,
 };
 use staffsync_store::{Account, Lease, RunId, RunKind, RunStatus, Store, StoreError};
 use std::collections::BTreeSet;
@@ -45,6 +45,9 @@ pub struct SyncOptions {
     pub unlimited_rate: bool,
     /// The per-IP budget shared with the process's other syncs (`serve`), if any.
     pub ip_budget: Option<personio::IpBudget>,
+    /// Plan with these settings instead of the account's (a settings preview; only
+    /// with `dry_run`, so a document nobody saved never changes the directory).
+    pub settings: Option<Settings>,
 }
 
 /// What a finished run did.
@@ -367,9 +370,13 @@ fn today_and_policy(
         Some(d) => d,
         None => clock::date_in(&account.time_zone, OffsetDateTime::now_utc()),
     };
+    let settings = match (&options.settings, options.dry_run) {
+        (Some(candidate), true) => candidate.clone(),
+        _ => account.policy.settings.clone(),
+    };
     let policy = Policy {
+        settings,
         accepted_removals,
-        ..account.policy.clone()
     };
     Ok((today, policy))
 }
