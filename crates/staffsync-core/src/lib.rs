@@ -17,6 +17,7 @@ pub mod ids;
 pub mod plan;
 pub mod planner;
 pub mod settings;
+pub mod tenure;
 mod text;
 pub mod time_zone;
 
@@ -31,4 +32,5 @@ pub use plan::{
     Skip, SkipReason, Snapshot, Update, Warning,
 };
 pub use settings::{GroupSettings, Rule, Scope, Settings, SettingsError};
+pub use tenure::TenureBand;
 pub use time_zone::{TimeZoneName, UnknownTimeZone};

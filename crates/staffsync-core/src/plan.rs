@@ -114,6 +114,11 @@ pub enum SkipReason {
     Malformed {
         detail: String,
     },
+    /// Out of the account's scope: `rule` says which rule, in words
+    /// (`exclude employment_type = external`; see [`crate::planner::scope`]).
+    Excluded {
+        rule: String,
+    },
 }
 
 impl SkipReason {
@@ -127,6 +132,7 @@ impl SkipReason {
             SkipReason::InvalidEmail => "invalid_email",
             SkipReason::DuplicateEmail { .. } => "duplicate_email",
             SkipReason::Malformed { .. } => "malformed",
+            SkipReason::Excluded { .. } => "excluded",
         }
     }
 }
@@ -145,6 +151,8 @@ pub enum RemovalReason {
     NotListed,
     /// Listed, but no longer eligible.
     NoLongerEligible { because: SkipReason },
+    /// Listed, but out of the account's scope: `rule` says which rule, in words.
+    Excluded { rule: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -176,6 +184,9 @@ pub enum Warning {
     AttributeNotReadable { attribute: String },
     /// The listing was incomplete, so nobody was removed.
     IncompleteListing,
+    /// These people's supervisors form a cycle in Personio (A reports to B, B to A): they
+    /// get no `reports_all` groups through it. Sorted ids, one warning per cycle.
+    SupervisorCycle { ids: Vec<PersonioId> },
 }
 
 /// The deletion guard stopped this plan.
@@ -237,6 +248,15 @@ impl std::fmt::Display for Warning {
             }
             Warning::IncompleteListing => {
                 f.write_str("Personio's listing was incomplete, so nobody was removed")
+            }
+            Warning::SupervisorCycle { ids } => {
+                let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+                write!(
+                    f,
+                    "the supervisors of {} form a cycle in Personio, so they are in no \
+                     \"all reports\" group through it (fix the supervisor attribute in Personio)",
+                    ids.join(", ")
+                )
             }
         }
     }

@@ -552,6 +552,47 @@ async fn targeted_recorded(
     }))
 }
 
+/// The date check's tenure step for `account`, whose `lease` the caller holds: moves
+/// directory people into the tenure band they are in on `today`
+/// ([`planner::tenure_plan`]), without a Personio request. Recorded as a targeted run, and
+/// only when someone moves (`None` otherwise).
+pub async fn run_tenure_check(
+    store: &Store,
+    lease: &Lease,
+    account: &Account,
+    today: Date,
+) -> Result<Option<SyncReport>, SyncError> {
+    check_lease(lease, account)?;
+    let (_, policy) = today_and_policy(account, &SyncOptions::default(), None)?;
+    let directory = store.directory(account.id).await?;
+    let plan = planner::tenure_plan(&directory, &policy, today);
+    drop(directory);
+    if plan.is_empty() {
+        return Ok(None);
+    }
+    let run_id = store.start_run(lease, RunKind::Targeted).await?;
+    if let Err(e) = store.apply_plan(account.id, run_id, &plan).await {
+        store
+            .finish_run(run_id, RunStatus::Failed, None, Some(&e.to_string()))
+            .await?;
+        return Err(e.into());
+    }
+    tracing::info!(
+        account = %account.slug,
+        moved = plan.updates.len(),
+        "date check: people moved to their tenure band"
+    );
+    let report = SyncReport {
+        run_id,
+        result: SyncResult::Applied,
+        fetched: 0,
+        today: staffsync_core::dates::format_date(today),
+        plan,
+    };
+    record_metrics(&Ok(report.clone()), std::time::Duration::ZERO);
+    Ok(Some(report))
+}
+
 /// A plan that changes nobody but learns of a future hire (or a new hire date) still
 /// needs applying: the date check depends on the known future hires.
 fn has_pending_change(plan: &Plan) -> bool {

@@ -454,6 +454,10 @@ pub(crate) async fn preview(State(state): State<WebState>, ctx: Ctx) -> WebResul
                 view::field_label(attribute, lang)
             ),
             staffsync_core::Warning::IncompleteListing => ctx.t("warn.incomplete").to_owned(),
+            staffsync_core::Warning::SupervisorCycle { ids } => {
+                let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+                format!("{} {}", ctx.t("warn.cycle"), ids.join(", "))
+            }
         })
         .collect();
     render(StatusCode::OK, &template)
