@@ -79,16 +79,21 @@ async fn tenant(store: &Store, slug: &str, employees: usize, seed: u64) -> Tenan
 }
 
 async fn sync(store: &Store, t: &Tenant) {
+    sync_account(store, &t.account).await;
+}
+
+/// One full sync of `account` (as it is stored now: its settings apply).
+async fn sync_account(store: &Store, account: &Account) {
     let options = SyncOptions {
         today: Some(TODAY),
         unlimited_rate: true,
         ..Default::default()
     };
     let wait = std::time::Duration::from_secs(60);
-    let lease = staffsync_server::lease::acquire(store, t.account.id, "test", wait, wait)
+    let lease = staffsync_server::lease::acquire(store, account.id, "test", wait, wait)
         .await
         .expect("lease");
-    staffsync_server::run_sync(store, &lease, &t.account, &options, &|_, _| {})
+    staffsync_server::run_sync(store, &lease, account, &options, &|_, _| {})
         .await
         .expect("sync runs");
     staffsync_server::lease::give_back(store, lease).await;
@@ -1661,4 +1666,127 @@ async fn settings_preview_shows_what_a_rule_would_remove_and_changes_nothing() {
     // Nothing changed: not the directory, not the settings.
     assert_eq!(w.employees(&w.a).await, employees_before);
     assert_eq!(w.ok(&w.a, "/settings").await["scope"]["exclude"], json!([]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reporting_lines_and_tenure_groups_are_keyed_and_filterable() {
+    let w = World::new().await;
+    let settings = staffsync_core::Settings {
+        groups: staffsync_core::GroupSettings {
+            reporting_lines: true,
+            tenure: true,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    w.store
+        .set_settings(w.a.account.id, &settings, "test")
+        .await
+        .unwrap();
+    let account = w
+        .store
+        .account_by_id(w.a.account.id)
+        .await
+        .unwrap()
+        .unwrap();
+    sync_account(&w.store, &account).await;
+    let employees = w.employees(&w.a).await;
+    let name_of = |id: i64| {
+        let e = employees
+            .iter()
+            .find(|e| e["personio_id"] == id)
+            .unwrap_or_else(|| panic!("manager {id} is in the directory"));
+        format!(
+            "{} {}",
+            e["first_name"].as_str().unwrap(),
+            e["last_name"].as_str().unwrap()
+        )
+    };
+    let groups = w.ok(&w.a, "/groups").await["groups"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let tenure: Vec<&Value> = groups.iter().filter(|g| g["kind"] == "tenure").collect();
+    assert!(!tenure.is_empty(), "tenure groups exist");
+    let bands = [
+        "lt_3m", "3_6m", "6_12m", "1_2y", "2_4y", "4_6y", "6_10y", "10y_plus",
+    ];
+    let members: i64 = tenure
+        .iter()
+        .map(|g| g["member_count"].as_i64().unwrap())
+        .sum();
+    let hired = employees
+        .iter()
+        .filter(|e| !e["hire_date"].is_null())
+        .count();
+    assert_eq!(
+        members as usize, hired,
+        "everyone with a hire date is in one band"
+    );
+    for g in &tenure {
+        assert!(bands.contains(&g["key"].as_str().unwrap()), "{g}");
+        assert!(g["name_en"].is_string(), "{g}");
+    }
+    let all_reports: Vec<&Value> = groups
+        .iter()
+        .filter(|g| g["kind"] == "reports_all")
+        .collect();
+    assert!(!all_reports.is_empty(), "reporting lines exist");
+    for g in groups
+        .iter()
+        .filter(|g| g["kind"] == "reports_all" || g["kind"] == "reports_direct")
+    {
+        let manager = g["manager_personio_id"].as_i64().expect("manager id");
+        assert_eq!(g["name"], name_of(manager), "{g}");
+    }
+    // The audience filter by manager and by band selects exactly the group's members.
+    let top = all_reports
+        .iter()
+        .max_by_key(|g| g["member_count"].as_i64().unwrap())
+        .unwrap();
+    let manager = top["manager_personio_id"].as_i64().unwrap();
+    let (status, by_manager) = w
+        .post(
+            &w.a,
+            "/audiences/preview",
+            json!({"filter": {"kind": "reports_all", "manager_personio_id": manager}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{by_manager}");
+    let members = w.ok(&w.a, &format!("/groups/{}/members", top["id"])).await;
+    assert_eq!(ids(&by_manager["employees"]), ids(&members["employees"]));
+    assert_eq!(members["group"]["name"], name_of(manager));
+    assert!(
+        !ids(&by_manager["employees"]).contains(&manager),
+        "a manager is not in their own group"
+    );
+    let band = tenure[0];
+    let (status, by_band) = w
+        .post(
+            &w.a,
+            "/audiences/preview",
+            json!({"filter": {"kind": "tenure", "key": band["key"]}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{by_band}");
+    assert_eq!(by_band["count"], band["member_count"]);
+    // Bad leaves name their field.
+    for (filter, field) in [
+        (json!({"kind": "tenure", "key": "5y"}), "filter.key"),
+        (json!({"kind": "tenure", "name": "1_2y"}), "filter.name"),
+        (
+            json!({"kind": "reports_all", "name": "x"}),
+            "filter.manager_personio_id",
+        ),
+        (
+            json!({"kind": "reports_direct", "manager_personio_id": "7"}),
+            "filter.manager_personio_id",
+        ),
+    ] {
+        let (status, err) = w
+            .post(&w.a, "/audiences/preview", json!({"filter": filter}))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{filter}: {err}");
+        assert_eq!(err["error"]["field"], field, "{filter}: {err}");
+    }
 }
