@@ -38,7 +38,7 @@ mod runs;
 mod schedule;
 mod sql;
 
-pub use accounts::Account;
+pub use accounts::{Account, SettingsVersion};
 pub use admins::{Admin, AdminId, ApiToken};
 pub use connections::{Connection, NewConnection};
 pub use directory::GroupSummary;

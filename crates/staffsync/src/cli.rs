@@ -117,6 +117,8 @@ pub enum Command {
     /// Manage an account's REST API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Show an account's settings document, or replace it from a JSON file.
+    Settings(SettingsArgs),
 }
 
 impl Command {
@@ -138,6 +140,7 @@ impl Command {
             Command::Token(TokenCommand::Create(a)) => Some(&a.store),
             Command::Token(TokenCommand::List(a)) => Some(&a.store),
             Command::Token(TokenCommand::Revoke(a)) => Some(&a.store),
+            Command::Settings(a) => Some(&a.store),
         }
     }
 }
@@ -427,6 +430,25 @@ pub struct SyncArgs {
     /// Pretend today is this date (YYYY-MM-DD), for tests and replays.
     #[arg(long, env = "STAFFSYNC_TODAY", value_parser = parse_date, hide = true)]
     pub today: Option<time::Date>,
+    #[command(flatten)]
+    pub store: StoreFlags,
+}
+
+#[derive(Debug, Args)]
+pub struct SettingsArgs {
+    /// The account's slug (its short name, e.g. acme).
+    #[arg(value_parser = parse_slug)]
+    pub slug: AccountSlug,
+    /// Replace the settings with this JSON document (`-` reads stdin); a full sync is
+    /// queued so the directory follows (removals go through the deletion guard).
+    #[arg(long, value_name = "FILE")]
+    pub set: Option<std::path::PathBuf>,
+    /// With --set: show what the document would change now (a dry run against
+    /// Personio); save nothing. Exit 3 when the deletion guard would hold the run.
+    #[arg(long, requires = "set")]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub json: JsonFlag,
     #[command(flatten)]
     pub store: StoreFlags,
 }

@@ -7,6 +7,8 @@
 //! - [`scheduler`]: the 12-hour cycle, retries, leases across processes;
 //! - [`realtime`] (date check, incremental polls) and [`webhooks`] (Personio's pushes):
 //!   targeted runs between full syncs;
+//! - [`dry_run`]: a bounded dry run for someone waiting on it (previews);
+//! - [`settings`]: checking, saving and previewing an account's settings document;
 //! - [`connect`]: checking and storing a Personio credential; [`outbound`]: which
 //!   Personio URLs the web app may send requests to; [`clock`]: "today" per time zone;
 //! - [`alerts`]: incidents (held run, rejected credential, …) opened and resolved from
@@ -18,9 +20,11 @@
 pub mod alerts;
 pub mod clock;
 pub mod connect;
+pub mod dry_run;
 pub mod lease;
 pub mod outbound;
 pub mod realtime;
 pub mod scheduler;
+pub mod settings;
 pub mod sync_job;
 pub mod webhooks;

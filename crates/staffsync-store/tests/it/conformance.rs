@@ -9,8 +9,8 @@ use common::{Env, random_key};
 use secrecy::{ExposeSecret as _, SecretString};
 use staffsync_core::{
     AccountSlug, ApiVersion, DeletionGuard, DirectoryEmployee, FieldChange, GroupKey, GroupKind,
-    Hold, PersonioId, Plan, Policy, Removal, RemovalReason, Skip, SkipReason, TimeZoneName, Update,
-    Warning,
+    GroupSettings, Hold, PersonioId, Plan, Policy, Removal, RemovalReason, Rule, Scope, Settings,
+    Skip, SkipReason, TimeZoneName, Update, Warning,
 };
 use staffsync_store::{
     AccountId, Backend, IncidentDetails, IncidentKind, IncidentPhase, MailStatus, NewConnection,
@@ -42,7 +42,7 @@ macro_rules! conformance {
 
 conformance!(
     accounts_create_conflict_get,
-    policy_roundtrip_never_keeps_accept_deletions,
+    settings_are_versioned_and_never_keep_accepted_removals,
     connection_is_encrypted_and_roundtrips,
     apply_creates_updates_removes_with_groups,
     held_plan_is_refused,
@@ -186,28 +186,59 @@ async fn accounts_create_conflict_get(store: Store, _env: Env) {
     assert_eq!(all, vec![b, a]);
 }
 
-async fn policy_roundtrip_never_keeps_accept_deletions(store: Store, _env: Env) {
+async fn settings_are_versioned_and_never_keep_accepted_removals(store: Store, _env: Env) {
     let id = account(&store, "acme").await;
-    let policy = Policy {
+    let other = account(&store, "other").await;
+    let settings = Settings {
         keep_on_leave: true,
-        custom_group_attributes: vec!["dynamic_33400".into(), "Standort".into()],
+        groups: GroupSettings::with_custom(["dynamic_33400", "Standort"]),
         deletion_guard: DeletionGuard {
-            max_fraction: 0.35,
+            max_share: 0.35,
             min_people: 12,
         },
-        accepted_removals: Some([PersonioId(1), PersonioId(2)].into()),
+        scope: Scope {
+            include: vec![],
+            exclude: vec![Rule {
+                attribute: "employment_type".into(),
+                values: vec!["external".into()],
+            }],
+        },
+        notify: vec!["hr@acme.de".into()],
     };
-    store.set_policy(id, &policy).await.unwrap();
+    assert_eq!(store.settings_history(id, 10).await.unwrap(), vec![]);
+    let v1 = store.set_settings(id, &settings, "cli").await.unwrap();
+    assert_eq!(v1, 1);
+    // The same document again is no new version.
+    assert_eq!(store.set_settings(id, &settings, "cli").await.unwrap(), 1);
+    let changed = Settings {
+        keep_on_leave: false,
+        ..settings.clone()
+    };
+    let v2 = store
+        .set_settings(id, &changed, "admin:anna@acme.de")
+        .await
+        .unwrap();
+    assert_eq!(v2, 2);
     let got = store.account(&slug("acme")).await.unwrap().unwrap().policy;
+    assert_eq!(got, Policy::from(changed.clone()));
+    assert_eq!(got.accepted_removals, None);
+    let history = store.settings_history(id, 10).await.unwrap();
+    let seen: Vec<_> = history
+        .iter()
+        .map(|v| (v.version, v.settings.clone(), v.changed_by.as_str()))
+        .collect();
     assert_eq!(
-        got,
-        Policy {
-            accepted_removals: None,
-            ..policy.clone()
-        }
+        seen,
+        vec![
+            (2, changed, "admin:anna@acme.de"),
+            (1, settings.clone(), "cli")
+        ]
     );
+    assert_eq!(store.settings_history(id, 1).await.unwrap().len(), 1);
+    // Another account's history is its own.
+    assert_eq!(store.settings_history(other, 10).await.unwrap(), vec![]);
     let err = store
-        .set_policy(AccountId(9999), &policy)
+        .set_settings(AccountId(9999), &settings, "cli")
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");

@@ -11,6 +11,7 @@ mod demo;
 mod feedback;
 mod fetch;
 pub mod serve;
+mod settings;
 mod show;
 mod sim;
 mod sync;
@@ -38,6 +39,7 @@ pub async fn run(cli: Cli) -> Code {
         Command::Feedback(cmd) => feedback::run(global, cmd).await,
         Command::Serve(args) => serve::run(global, args).await,
         Command::Token(cmd) => token::run(global, cmd).await,
+        Command::Settings(args) => settings::run(global, args).await,
     };
     match result {
         Ok(code) => code,

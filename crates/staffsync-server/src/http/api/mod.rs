@@ -26,6 +26,7 @@ pub mod directory;
 pub mod error;
 pub mod extract;
 pub mod feedback;
+pub mod settings;
 pub mod sync;
 pub mod tokens;
 pub mod views;
@@ -56,6 +57,7 @@ pub const PREFIX: &str = "/api/v1";
         (name = "directory", description = "Employees, groups and audiences"),
         (name = "feedback", description = "Feedback by employees"),
         (name = "sync", description = "Sync runs"),
+        (name = "settings", description = "The account's settings: who is in, which groups, the deletion guard"),
     ),
     components(schemas(error::ErrorCode))
 )]
@@ -93,6 +95,8 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(sync::request_sync))
         .routes(routes!(sync::list_runs))
         .routes(routes!(sync::get_run))
+        .routes(routes!(settings::get_settings, settings::put_settings))
+        .routes(routes!(settings::preview_settings))
 }
 
 /// The OpenAPI document of the API, with paths as served (under `/api/v1`).

@@ -23,6 +23,9 @@ pub enum GroupKindView {
     Subcompany,
     CostCenter,
     Custom,
+    Tenure,
+    ReportsDirect,
+    ReportsAll,
 }
 
 impl From<GroupKind> for GroupKindView {
@@ -35,6 +38,9 @@ impl From<GroupKind> for GroupKindView {
             GroupKind::Subcompany => GroupKindView::Subcompany,
             GroupKind::CostCenter => GroupKindView::CostCenter,
             GroupKind::Custom => GroupKindView::Custom,
+            GroupKind::Tenure => GroupKindView::Tenure,
+            GroupKind::ReportsDirect => GroupKindView::ReportsDirect,
+            GroupKind::ReportsAll => GroupKindView::ReportsAll,
         }
     }
 }

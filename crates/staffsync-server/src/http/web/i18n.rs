@@ -65,6 +65,9 @@ pub fn group_kind_text(lang: Lang, kind: staffsync_core::GroupKind) -> &'static 
             G::Subcompany => ("Firma", "Subcompany"),
             G::CostCenter => ("Kostenstelle", "Cost center"),
             G::Custom => ("Attribut", "Attribute"),
+            G::Tenure => ("Betriebszugehörigkeit", "Tenure"),
+            G::ReportsDirect => ("Direkt Berichtende", "Direct reports"),
+            G::ReportsAll => ("Alle Berichtenden", "All reports"),
         },
     )
 }
@@ -82,6 +85,9 @@ pub fn group_kind_plural(lang: Lang, kind: staffsync_core::GroupKind) -> &'stati
             G::Subcompany => ("Firmen", "Subcompanies"),
             G::CostCenter => ("Kostenstellen", "Cost centers"),
             G::Custom => ("Weitere Attribute", "Custom attributes"),
+            G::Tenure => ("Betriebszugehörigkeit", "Tenure"),
+            G::ReportsDirect => ("Direkt Berichtende", "Direct reports"),
+            G::ReportsAll => ("Alle Berichtenden", "All reports"),
         },
     )
 }
@@ -598,6 +604,11 @@ static TEXTS: &[(&str, &str, &str)] = &[
         "The API credential cannot read a recommended attribute:",
     ),
     (
+        "warn.cycle",
+        "Die Vorgesetzten dieser Personen bilden in Personio einen Kreis; sie stehen deshalb in keiner Gruppe „alle Berichtenden“ über diesen Kreis. Personio-IDs:",
+        "These people's supervisors form a cycle in Personio, so they are in no \"all reports\" group through it. Personio IDs:",
+    ),
+    (
         "warn.incomplete",
         "Die Liste von Personio war unvollständig, deshalb wurde niemand entfernt.",
         "Personio's listing was incomplete, so nobody was removed.",
@@ -606,6 +617,11 @@ static TEXTS: &[(&str, &str, &str)] = &[
         "why.duplicate_email",
         "E-Mail-Adresse wird auch verwendet von Personio-ID",
         "E-mail address is also used by Personio ID",
+    ),
+    (
+        "why.excluded",
+        "Durch eine Regel der Einstellungen ausgeschlossen:",
+        "Excluded by a rule of the settings:",
     ),
     (
         "why.invalid_email",

@@ -85,6 +85,7 @@ pub fn skip_reason(reason: &SkipReason, lang: Lang) -> String {
         SkipReason::InvalidEmail => tr("why.invalid_email").to_owned(),
         SkipReason::DuplicateEmail { other } => format!("{} {other}", tr("why.duplicate_email")),
         SkipReason::Malformed { detail } => format!("{} {detail}", tr("why.malformed")),
+        SkipReason::Excluded { rule } => format!("{} {rule}", tr("why.excluded")),
     }
 }
 
@@ -97,6 +98,7 @@ pub fn removal_reason(reason: &RemovalReason, lang: Lang) -> String {
             t(lang, "why.no_longer_eligible"),
             skip_reason(because, lang)
         ),
+        RemovalReason::Excluded { rule } => format!("{} {rule}", t(lang, "why.excluded")),
     }
 }
 
