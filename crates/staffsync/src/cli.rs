@@ -113,7 +113,7 @@ pub enum Command {
     #[command(subcommand)]
     Feedback(FeedbackCommand),
     /// Run the service: web app, REST API, scheduler and operations endpoints.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Manage an account's REST API tokens.
     #[command(subcommand)]
     Token(TokenCommand),

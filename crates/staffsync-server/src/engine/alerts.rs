@@ -93,12 +93,13 @@ pub fn failure_reason(e: &SyncError) -> &'static str {
 pub fn classify(e: &SyncError) -> Failure {
     use personio::Error as P;
     match e {
-        SyncError::Personio(P::WrongCredentials | P::Unauthorized { .. }) => {
-            Failure::CredentialRejected
-        }
-        SyncError::Personio(P::Api { status, .. }) if matches!(status, 401 | 403) => {
-            Failure::CredentialRejected
-        }
+        SyncError::Personio(
+            P::WrongCredentials
+            | P::Unauthorized { .. }
+            | P::Api {
+                status: 401 | 403, ..
+            },
+        ) => Failure::CredentialRejected,
         SyncError::Personio(P::AttributeNotReadable { attribute }) => {
             Failure::AttributeUnreadable(attribute.clone())
         }
@@ -276,9 +277,9 @@ pub struct Recipient {
 }
 
 /// The account's recipients: its admins, each in the language they last logged in with
-/// (German until then). Addresses appear once (compared case-insensitively). The one
-/// place that says who hears about incidents: addresses from the account's settings are
-/// added here.
+/// (German until then), and the `notify` addresses of the account's settings (German:
+/// they have no language of their own). Addresses appear once (compared
+/// case-insensitively). The one place that says who hears about incidents.
 pub async fn recipients(
     store: &Store,
     account: &Account,
@@ -292,6 +293,17 @@ pub async fn recipients(
             email: a.email,
         })
         .collect();
+    all.extend(
+        account
+            .policy
+            .settings
+            .notify
+            .iter()
+            .map(|email| Recipient {
+                email: email.clone(),
+                lang: Lang::default(),
+            }),
+    );
     let mut seen = std::collections::HashSet::new();
     all.retain(|r| seen.insert(r.email.trim().to_lowercase()));
     Ok(all)

@@ -63,7 +63,7 @@ impl SmtpUrl {
             .trim_start_matches('[')
             .trim_end_matches(']')
             .to_owned();
-        if url.path().trim_matches('/') != "" || url.query().is_some() {
+        if !url.path().trim_matches('/').is_empty() || url.query().is_some() {
             return Err(
                 "the SMTP URL takes no path or query: smtp://user:password@host:port".into(),
             );
