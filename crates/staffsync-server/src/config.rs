@@ -66,6 +66,9 @@ pub struct ServerConfig {
     /// "Today" for every account instead of the date in its time zone (tests, replays).
     /// Tests can change it while running: [`AppState::set_today`](crate::AppState::set_today).
     pub today: Option<time::Date>,
+    /// Where alert e-mails go out (`--smtp-url`, `--mail-from`); `None`: incidents show in
+    /// the web app only.
+    pub mail: Option<crate::mail::MailConfig>,
 }
 
 impl Default for ServerConfig {
@@ -97,6 +100,7 @@ impl Default for ServerConfig {
             trusted_proxies: Vec::new(),
             session_sweep_interval: crate::http::auth::SESSION_SWEEP_INTERVAL,
             today: None,
+            mail: None,
         }
     }
 }

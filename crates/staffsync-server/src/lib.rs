@@ -5,7 +5,8 @@
 //! - [`http`]: `app(state) -> Router` and `serve(listener, state, shutdown)`: the admin web
 //!   app, the REST API, the operations endpoints, authentication;
 //! - shared by both: [`config`] and [`state`] (the store, the configuration, cached
-//!   clients and the webhook inbox).
+//!   clients, the webhook inbox and the mailer), and [`mail`] (alert e-mails: SMTP and
+//!   their words).
 //!
 //! Nothing here decides *what* changes in a directory: that is the planner's job in
 //! `staffsync-core`. This crate fetches, hands over, stores and shows.
@@ -13,6 +14,7 @@
 pub mod config;
 pub mod engine;
 pub mod http;
+pub mod mail;
 pub mod state;
 
 // The paths other crates use (the binary, tests): stable across the engine/http split.

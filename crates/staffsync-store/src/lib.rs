@@ -11,7 +11,8 @@
 //! web sessions and API token digests (`admins`), and the per-account sync schedule with
 //! its cross-process leases (`schedule`, `lease`: no run starts without the account's
 //! [`Lease`]), and the state of near-real-time sync: webhooks, watermarks and known
-//! future hires (`realtime`).
+//! future hires (`realtime`), and the incidents admins are alerted about
+//! (`incidents`).
 //!
 //! Rules every module here keeps:
 //! - every query is scoped by `account_id`: an account can never see another's data;
@@ -29,6 +30,7 @@ mod directory;
 mod error;
 mod feedback;
 mod fs;
+mod incidents;
 mod lease;
 mod names;
 mod open;
@@ -43,6 +45,9 @@ pub use connections::{Connection, NewConnection};
 pub use directory::GroupSummary;
 pub use error::{Result, StoreError};
 pub use feedback::Feedback;
+pub use incidents::{
+    Incident, IncidentDetails, IncidentId, IncidentKind, IncidentPhase, MailStatus, Opened,
+};
 pub use lease::{Lease, LeaseHolder};
 pub use open::{Backend, SQLITE_FILE, Store, StoreConfig};
 pub use realtime::{RealtimeAccount, SyncState, Webhook};

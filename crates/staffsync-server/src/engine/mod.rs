@@ -10,11 +10,14 @@
 //! - [`dry_run`]: a bounded dry run for someone waiting on it (previews);
 //! - [`settings`]: checking, saving and previewing an account's settings document;
 //! - [`connect`]: checking and storing a Personio credential; [`outbound`]: which
-//!   Personio URLs the web app may send requests to; [`clock`]: "today" per time zone.
+//!   Personio URLs the web app may send requests to; [`clock`]: "today" per time zone;
+//! - [`alerts`]: incidents (held run, rejected credential, …) opened and resolved from
+//!   run outcomes, and the e-mails about them (sent in the background).
 //!
 //! The engine must never decide what changes in a directory (the planner does) and never
 //! render a page or an API answer (the [`http`](crate::http) side does).
 
+pub mod alerts;
 pub mod clock;
 pub mod connect;
 pub mod dry_run;

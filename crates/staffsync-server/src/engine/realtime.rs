@@ -70,6 +70,13 @@ pub async fn run_targeted_now(
     )
     .await;
     give_back(&state.store, lease).await;
+    crate::engine::alerts::after_run(
+        state,
+        account,
+        crate::engine::alerts::Origin::Targeted,
+        out.as_ref().map(Option::as_ref),
+    )
+    .await;
     out.map(Leased::Ran)
 }
 

@@ -71,6 +71,13 @@ fn server_config(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
         personio_answer_timeout: args.personio_answer_timeout,
         trusted_proxies: args.trusted_proxies.clone(),
         today: args.today,
+        mail: match (&args.smtp_url, &args.mail_from) {
+            (Some(url), Some(from)) => Some(staffsync_server::mail::MailConfig {
+                smtp: url.clone().with_password(args.smtp_password.clone()),
+                from: from.clone(),
+            }),
+            _ => None,
+        },
         ..defaults
     })
 }

@@ -2,7 +2,7 @@
 //!
 //! Not connected: Client-ID and Secret ("Verbinden"); the secret is never rendered back.
 //! Connected: which attributes the credential can read, last and next sync, a failing
-//! banner, "Jetzt synchronisieren" (asks the scheduler), "Änderungen anzeigen" (a dry
+//! banner, the open incidents admins were alerted about, "Jetzt synchronisieren" (asks the scheduler), "Änderungen anzeigen" (a dry
 //! run, rendered at once), the review of a held run ("Übernehmen" / "Ablehnen"), and
 //! "Trennen" (the directory stays).
 
@@ -70,6 +70,28 @@ pub(crate) struct IntegrationTemplate {
     /// `v1` or `v2`: the API version chosen in the form.
     api_version: String,
     error: Option<String>,
+    /// The account's open incidents (what its admins were alerted about), oldest first.
+    incidents: Vec<IncidentView>,
+}
+
+/// One open incident on the Integration page.
+pub(crate) struct IncidentView {
+    kind: &'static str,
+    title: &'static str,
+    since: String,
+}
+
+/// The account's open incidents, in the order they opened.
+async fn incident_views(state: &WebState, ctx: &Ctx) -> Result<Vec<IncidentView>, super::WebError> {
+    let open = state.app.store.open_incidents(ctx.account.id).await?;
+    Ok(open
+        .into_iter()
+        .map(|i| IncidentView {
+            kind: i.kind.as_str(),
+            title: crate::mail::texts::kind_title(ctx.lang(), i.kind),
+            since: view::when(i.opened_at, &ctx.account.time_zone, ctx.lang()),
+        })
+        .collect())
 }
 
 /// Attributes shown on the card: (key, level).
@@ -113,6 +135,7 @@ fn attr_rows(readable: &[String], ctx: &Ctx) -> Vec<AttrRow> {
 /// `GET /integration`.
 pub(crate) async fn page(State(state): State<WebState>, ctx: Ctx) -> WebResult {
     let connected = connected_view(&state, &ctx).await?;
+    let incidents = incident_views(&state, &ctx).await?;
     render(
         StatusCode::OK,
         &IntegrationTemplate {
@@ -122,6 +145,7 @@ pub(crate) async fn page(State(state): State<WebState>, ctx: Ctx) -> WebResult {
             personio_url: DEFAULT_PERSONIO_URL.to_owned(),
             api_version: "v1".to_owned(),
             error: None,
+            incidents,
         },
     )
 }
@@ -281,6 +305,7 @@ pub(crate) async fn connect(
             }
         }
     };
+    let incidents = incident_views(&state, &ctx).await?;
     render(
         StatusCode::UNPROCESSABLE_ENTITY,
         &IntegrationTemplate {
@@ -290,6 +315,7 @@ pub(crate) async fn connect(
             personio_url: url,
             api_version: form.api_version,
             error,
+            incidents,
         },
     )
 }
