@@ -254,10 +254,12 @@ async function walk() {
   await page.locator('input[name="exclude_attribute"]').first().fill('department');
   await page.locator('textarea[name="exclude_values"]').first().fill('qualitätssicherung');
   await page.getByRole('button', { name: 'Vorschau' }).click();
-  await page.locator('#settings-preview').waitFor();
-  assert((await page.locator('#preview-removals').innerText()).trim() === '1', 'the preview removes the one person of that department');
-  await page.locator('#preview-excluded-people tr', { hasText: `${mover.first_name} ${mover.last_name}` }).waitFor();
+  await page.locator('#settings-preview, #settings-error').first().waitFor();
   await shot('settings-preview');
+  const previewText = await page.locator('main').innerText();
+  assert((await page.locator('#settings-error').count()) === 0, `the preview runs: ${previewText.slice(0, 400)}`);
+  assert((await page.locator('#preview-removals').innerText()).trim() === '1', `the preview removes the one person of that department: ${previewText.slice(0, 600)}`);
+  await page.locator('#preview-excluded-people tr', { hasText: `${mover.first_name} ${mover.last_name}` }).waitFor();
   // The preview kept what was typed: saving saves exactly that rule.
   assert((await page.locator('input[name="exclude_attribute"]').first().inputValue()) === 'department', 'the form keeps the rule');
   await page.getByRole('button', { name: 'Speichern' }).click();
