@@ -682,11 +682,11 @@ mod tests {
             for (texts, n) in [
                 (
                     staffsync_core::GroupKind::ALL.map(|k| group_kind_text(lang, k)),
-                    7,
+                    staffsync_core::GroupKind::ALL.len(),
                 ),
                 (
                     staffsync_core::GroupKind::ALL.map(|k| group_kind_plural(lang, k)),
-                    7,
+                    staffsync_core::GroupKind::ALL.len(),
                 ),
             ] {
                 let unique: std::collections::BTreeSet<&str> = texts.into_iter().collect();
