@@ -30,6 +30,7 @@ mod error;
 mod feedback;
 mod fs;
 mod lease;
+mod names;
 mod open;
 mod realtime;
 mod runs;

@@ -209,11 +209,18 @@ fn full_name(e: &DirectoryEmployee) -> String {
 }
 
 /// The scope rule a removal names, if a rule caused it.
-fn removal_rule(_reason: &RemovalReason) -> Option<String> {
-    None
+fn removal_rule(reason: &RemovalReason) -> Option<String> {
+    match reason {
+        RemovalReason::Excluded { rule } => Some(rule.clone()),
+        RemovalReason::NoLongerEligible { because } => skip_rule(because),
+        _ => None,
+    }
 }
 
 /// The scope rule a skip names, if a rule caused it.
-fn skip_rule(_reason: &SkipReason) -> Option<String> {
-    None
+fn skip_rule(reason: &SkipReason) -> Option<String> {
+    match reason {
+        SkipReason::Excluded { rule } => Some(rule.clone()),
+        _ => None,
+    }
 }

@@ -8,12 +8,13 @@ use crate::http::api::audience::{AudienceFilter, Filter};
 use crate::http::api::error::{ApiError, ErrorBody};
 use crate::http::api::extract::{ApiJson, QueryPairs, RawPath, excerpt, parse_id};
 use crate::http::api::tokens::ApiAccount;
-use crate::http::api::views::{EmployeeList, EmployeeView, GroupList, GroupMembers, GroupView};
+use crate::http::api::views::{EmployeeList, EmployeeView, GroupList, GroupMembers, ManagerNames};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
 use staffsync_core::{DirectoryEmployee, GroupKey, GroupKind, PersonioId};
+use staffsync_store::AccountId;
 use utoipa::ToSchema;
 
 /// `GET /employees`: the directory, optionally narrowed.
@@ -72,11 +73,12 @@ pub async fn list_employees(
         .map(|q| q.trim().to_lowercase())
         .filter(|q| !q.is_empty());
     let directory = state.store.directory(account).await?;
+    let names = ManagerNames::of(&directory);
     let employees = directory
         .iter()
         .filter(|e| group.as_ref().is_none_or(|g| e.groups.contains(g)))
         .filter(|e| needle.as_deref().is_none_or(|n| text_matches(e, n)))
-        .map(EmployeeView::from)
+        .map(|e| named(e, &names))
         .collect();
     Ok(Json(EmployeeList::new(employees)))
 }
@@ -121,7 +123,31 @@ pub async fn get_employee(
         .employee(account, PersonioId(id))
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no employee {id} in this account")))?;
-    Ok(Json(EmployeeView::from(&employee)))
+    let kinds: Vec<GroupKind> = employee.groups.iter().map(|g| g.kind).collect();
+    let names = manager_names(&state, account, kinds.into_iter()).await?;
+    Ok(Json(named(&employee, &names)))
+}
+
+/// `employee`'s view, its reporting lines named after their managers.
+fn named(employee: &DirectoryEmployee, names: &ManagerNames) -> EmployeeView {
+    let mut view = EmployeeView::from(employee);
+    names.name_all(&mut view);
+    view
+}
+
+/// The managers' names, read only when one of `kinds` is a reporting line.
+async fn manager_names(
+    state: &AppState,
+    account: AccountId,
+    mut kinds: impl Iterator<Item = GroupKind>,
+) -> Result<ManagerNames, ApiError> {
+    if kinds.any(|k| matches!(k, GroupKind::ReportsDirect | GroupKind::ReportsAll)) {
+        Ok(ManagerNames::new(
+            state.store.employee_names(account).await?,
+        ))
+    } else {
+        Ok(ManagerNames::default())
+    }
 }
 
 /// `GET /groups`: the account's groups with member counts.
@@ -139,12 +165,12 @@ pub async fn list_groups(
     ApiAccount(account): ApiAccount,
 ) -> Result<Json<GroupList>, ApiError> {
     let threshold = state.config.anonymity_threshold;
-    let groups = state
-        .store
-        .groups(account)
-        .await?
+    let summaries = state.store.groups(account).await?;
+    let kinds: Vec<GroupKind> = summaries.iter().map(|g| g.kind).collect();
+    let names = manager_names(&state, account, kinds.into_iter()).await?;
+    let groups = summaries
         .iter()
-        .map(|g| GroupView::new(g, threshold))
+        .map(|g| names.group_view(g, threshold))
         .collect();
     Ok(Json(GroupList { groups }))
 }
@@ -175,9 +201,14 @@ pub async fn group_members(
         .ok_or_else(|| ApiError::not_found(format!("no group {id} in this account")))?;
     let mut members = state.store.group_members(account, id).await?;
     members.sort_by_key(|e| e.personio_id);
-    let employees: Vec<EmployeeView> = members.iter().map(EmployeeView::from).collect();
+    let kinds: Vec<GroupKind> = members
+        .iter()
+        .flat_map(|e| e.groups.iter().map(|g| g.kind))
+        .collect();
+    let names = manager_names(&state, account, kinds.into_iter()).await?;
+    let employees: Vec<EmployeeView> = members.iter().map(|e| named(e, &names)).collect();
     Ok(Json(GroupMembers {
-        group: GroupView::new(&group, state.config.anonymity_threshold),
+        group: names.group_view(&group, state.config.anonymity_threshold),
         count: employees.len(),
         employees,
     }))
@@ -188,7 +219,8 @@ pub async fn group_members(
 #[serde(deny_unknown_fields)]
 pub struct AudiencePreviewRequest {
     /// `all` = AND, `any` = OR (non-empty, nesting up to 8 levels); a leaf is
-    /// `{"kind", "name"}` or `{"group_id"}`.
+    /// `{"kind", "name"}`, `{"group_id"}`, `{"kind": "reports_all" | "reports_direct",
+    /// "manager_personio_id"}` or `{"kind": "tenure", "key"}`.
     #[schema(value_type = AudienceFilter)]
     pub filter: serde_json::Value,
 }
@@ -215,10 +247,11 @@ pub async fn preview_audience(
     let filter = Filter::parse(&request.filter, "filter")?;
     let groups = state.store.groups(account).await?;
     let directory = state.store.directory(account).await?;
+    let names = ManagerNames::of(&directory);
     let employees = filter
         .select(&directory, &groups)?
         .into_iter()
-        .map(EmployeeView::from)
+        .map(|e| named(e, &names))
         .collect();
     Ok(Json(EmployeeList::new(employees)))
 }

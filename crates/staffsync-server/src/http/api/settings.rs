@@ -101,6 +101,7 @@ pub async fn preview_settings(
     let options = SyncOptions {
         unlimited_rate: !state.config.personio_rate_limit,
         ip_budget: state.ip_budget(),
+        today: Some(state.today_in(&account.time_zone)),
         ..SyncOptions::default()
     };
     let holder = format!("{}:settings-preview", state.config.instance_id);

@@ -359,6 +359,7 @@ pub(crate) async fn preview(State(state): State<WebState>, ctx: Ctx) -> WebResul
         dry_run: true,
         unlimited_rate: !state.app.config.personio_rate_limit,
         ip_budget: state.app.ip_budget(),
+        today: Some(state.app.today_in(&ctx.account.time_zone)),
         ..SyncOptions::default()
     };
     let mut template = PreviewTemplate {
