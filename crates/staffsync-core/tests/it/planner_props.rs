@@ -230,7 +230,6 @@ fn case() -> impl Strategy<Value = Case> {
                         },
                         accepted_removals: accept
                             .map(|ids| ids.into_iter().map(PersonioId).collect()),
-                        ..Policy::default()
                     },
                     today: day(today),
                 }
