@@ -258,7 +258,12 @@ async function walk() {
   await shot('settings-preview');
   const previewText = await page.locator('main').innerText();
   assert((await page.locator('#settings-error').count()) === 0, `the preview runs: ${previewText.slice(0, 400)}`);
-  assert((await page.locator('#preview-removals').innerText()).trim() === '1', `the preview removes the one person of that department: ${previewText.slice(0, 600)}`);
+  // Everyone the rule removes is listed with the rule; nobody else is removed.
+  const removals = Number((await page.locator('#preview-removals').innerText()).trim());
+  const excludedRows = await rowsOf('#preview-excluded-people tbody tr');
+  assert(removals >= 1 && removals === excludedRows, `the preview removes exactly the people the rule excludes: ${previewText.slice(0, 600)}`);
+  const naming = await page.locator('#preview-excluded-people tbody tr', { hasText: 'exclude department = qualitätssicherung' }).count();
+  assert(naming === excludedRows, 'each names the rule');
   await page.locator('#preview-excluded-people tr', { hasText: `${mover.first_name} ${mover.last_name}` }).waitFor();
   // The preview kept what was typed: saving saves exactly that rule.
   assert((await page.locator('input[name="exclude_attribute"]').first().inputValue()) === 'department', 'the form keeps the rule');
