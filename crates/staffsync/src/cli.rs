@@ -447,6 +447,9 @@ pub struct SettingsArgs {
     /// Personio); save nothing. Exit 3 when the deletion guard would hold the run.
     #[arg(long, requires = "set")]
     pub dry_run: bool,
+    /// Pretend today is this date (YYYY-MM-DD) for the preview, as `sync` does.
+    #[arg(long, env = "STAFFSYNC_TODAY", value_parser = parse_date, hide = true)]
+    pub today: Option<time::Date>,
     #[command(flatten)]
     pub json: JsonFlag,
     #[command(flatten)]

@@ -55,7 +55,10 @@ pub async fn run(global: &Global, args: SettingsArgs) -> anyhow::Result<Code> {
             &store,
             &account,
             settings,
-            SyncOptions::default(),
+            SyncOptions {
+                today: args.today,
+                ..SyncOptions::default()
+            },
             &holder,
             LEASE,
             PREVIEW_LIMIT,

@@ -671,3 +671,76 @@ async fn run_times_are_printed_to_the_minute_in_utc() {
         "{out}"
     );
 }
+
+/// Issue 11 through the real binary: a settings document that excludes an employment type
+/// is refused while invalid (exit 2, naming the field), previewed with `--dry-run` (exit 3:
+/// the guard would hold it; nothing saved), saved, and then the next sync is held like any
+/// mass removal and applies exactly those people after review.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn excluding_an_employment_type_is_held_then_applied_after_review() {
+    let w = World::connected(120).await;
+    w.sync();
+    let before = w.employees();
+    let in_directory = ids(&before);
+    let externals: std::collections::BTreeSet<i64> = w
+        .sim_employees()
+        .await
+        .iter()
+        .filter(|e| e["employment_type"] == "external")
+        .filter_map(|e| e["id"].as_i64())
+        .filter(|id| in_directory.contains(id))
+        .collect();
+    assert!(!externals.is_empty(), "the simulated company has externals");
+    let file = w.data_dir().join("settings.json");
+    // A tight guard, so that even a few removals are held for review.
+    std::fs::write(
+        &file,
+        r#"{"scope": {"exclude": [{"attribute": "employment_type", "values": []}]}}"#,
+    )
+    .unwrap();
+    let out = w.run(&["settings", "acme", "--set", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("scope.exclude[0].values"),
+        "{}",
+        describe(&out)
+    );
+    std::fs::write(
+        &file,
+        r#"{"scope": {"exclude": [{"attribute": "employment_type", "values": [" External "]}]},
+            "deletion_guard": {"max_share": 0.01, "min_people": 1}}"#,
+    )
+    .unwrap();
+    let out = w.run(&[
+        "settings",
+        "acme",
+        "--set",
+        file.to_str().unwrap(),
+        "--dry-run",
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(3), "{}", describe(&out));
+    let preview: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(preview["removals"], externals.len(), "{preview}");
+    assert_eq!(preview["held"], true);
+    assert_eq!(
+        w.json(&["settings", "acme"])["scope"]["exclude"],
+        json!([]),
+        "nothing saved"
+    );
+
+    w.ok(&["settings", "acme", "--set", file.to_str().unwrap()]);
+    let saved = w.json(&["settings", "acme"]);
+    assert_eq!(saved["scope"]["exclude"][0]["attribute"], "employment_type");
+    let out = w.run(&["sync", "acme"]);
+    assert_eq!(out.status.code(), Some(3), "held: {}", describe(&out));
+    assert_eq!(w.employees(), before, "nobody removed before the review");
+    let out = w.run(&["sync", "acme", "--accept-deletions"]);
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    let after = ids(&w.employees());
+    assert!(externals.iter().all(|id| !after.contains(id)));
+    assert_eq!(after.len(), before.len() - externals.len());
+    let runs = w.json(&["runs", "acme"]);
+    assert_eq!(runs[0]["status"], "applied");
+    assert_eq!(runs[0]["removed"], externals.len());
+}
