@@ -547,6 +547,8 @@ impl Store {
         .map(|row| Ok((row.try_get::<i64, _>("id")?, group_key_from_row(row)?)))
         .collect::<Result<BTreeMap<i64, GroupKey>>>()?;
         new_links.sort_unstable();
+        let gone: Vec<i64> = removed_groups.keys().copied().collect();
+        feed::scrub(&mut tx, self.backend, account, feed::Scrub::Groups, &gone).await?;
         feed::FeedRows::build(&feed::RunDelta {
             creates: &plan.creates,
             updates: &plan.updates,
@@ -559,7 +561,14 @@ impl Store {
         })?
         .insert(&mut tx, self.backend, account, run)
         .await?;
-        feed::scrub_personal(&mut tx, self.backend, account, &removed).await?;
+        feed::scrub(
+            &mut tx,
+            self.backend,
+            account,
+            feed::Scrub::People,
+            &removed,
+        )
+        .await?;
 
         insert_changes(&mut tx, self.backend, account, run, plan).await?;
         update_pending_hires(&mut tx, self.backend, account, kind, plan).await?;

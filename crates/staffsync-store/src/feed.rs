@@ -9,8 +9,9 @@
 //! have yet. Ids are never reused (pruning included), so a row's id is a stable position.
 //!
 //! This module must never keep personal data of an erased person: `apply_plan` scrubs the
-//! `data` of a removed person's earlier rows ([`scrub_personal`]), leaving only their
-//! Personio id, as the run history does.
+//! `data` of a removed person's earlier rows ([`scrub`]), leaving only their
+//! Personio id, as the run history does, and the name of a removed group
+//! ([`scrub`]), which may name a person.
 
 use crate::error::{Result, StoreError};
 use crate::sql::{BATCH_ROWS, from_json, parse_ts, ts, values_list};
@@ -90,9 +91,10 @@ impl fmt::Display for ChangeType {
 ///
 /// `data` by type: employee created → all fields but the groups (`{"email", "first_name",
 /// …, "attributes"}`); employee updated → only the changed fields (`attributes` holds only
-/// the changed keys, `null` for a key that went); group created / removed → `{"kind",
-/// "name"}`; group renamed → `{"kind", "name", "previous_name"}`; otherwise `None`. An
-/// erased person's employee rows have `data: None`.
+/// the changed keys, `null` for a key that went); group created → `{"kind", "name"}`;
+/// group renamed → `{"kind", "name", "previous_name"}`; group removed → `{"kind"}`;
+/// otherwise `None`. An erased person's employee rows, and the created and renamed rows
+/// of a group that was removed since, have `data: None`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FeedChange {
     /// The row's position in the feed (stable; the API wraps it in an opaque cursor).
@@ -301,11 +303,14 @@ impl FeedRows {
             rows.push((ChangeType::EmployeeRemoved, Some(*id), None, None));
         }
         for (id, key) in &d.removed_groups {
+            // Without the name: see `Scrub::Groups`.
             rows.push((
                 ChangeType::GroupRemoved,
                 None,
                 Some(*id),
-                Some(group_data(key, None)?),
+                Some(crate::sql::to_json(
+                    &serde_json::json!({ "kind": key.kind.as_str() }),
+                )?),
             ));
         }
         Ok(FeedRows { rows })
@@ -355,20 +360,40 @@ impl FeedRows {
     }
 }
 
-/// Erasure: the removed people's earlier rows keep only their Personio id.
-pub(crate) async fn scrub_personal(
+/// What [`scrub`] clears.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Scrub {
+    /// Erasure: the removed people's earlier rows keep only their Personio id.
+    People,
+    /// A removed group's earlier rows lose their data (kind and name): a group's name may
+    /// name a person (a team or reporting line called after someone, a position only they
+    /// held), and the group is often removed because that person left. A name is
+    /// therefore kept in the feed only while its group exists. Run before the run's own
+    /// rows are inserted.
+    Groups,
+}
+
+/// Clears the `data` of the earlier rows of the removed people or groups `ids`.
+pub(crate) async fn scrub(
     conn: &mut AnyConnection,
     backend: Backend,
     account: AccountId,
-    removed: &[i64],
+    what: Scrub,
+    ids: &[i64],
 ) -> Result<()> {
+    let rows = match what {
+        Scrub::People => "personio_id IN ({ids})",
+        Scrub::Groups => "personio_id IS NULL AND group_id IN ({ids})",
+    };
     crate::directory::execute_for_ids(
         conn,
         backend,
-        "UPDATE change_feed SET data = NULL WHERE account_id = {account} \
-         AND data IS NOT NULL AND personio_id IN ({ids})",
+        &format!(
+            "UPDATE change_feed SET data = NULL WHERE account_id = {{account}} \
+             AND data IS NOT NULL AND {rows}"
+        ),
         account,
-        removed,
+        ids,
     )
     .await?;
     Ok(())

@@ -7,6 +7,9 @@
 //! - [`scheduler`]: the 12-hour cycle, retries, leases across processes;
 //! - [`realtime`] (date check, incremental polls) and [`webhooks`] (Personio's pushes):
 //!   targeted runs between full syncs;
+//! - [`deliveries`]: outgoing webhooks (the change feed POSTed to the accounts'
+//!   endpoints, signed, retried) and the feed's retention; [`webhook_targets`]: which
+//!   URLs those may go to;
 //! - [`connect`]: checking and storing a Personio credential; [`outbound`]: which
 //!   Personio URLs the web app may send requests to; [`clock`]: "today" per time zone.
 //!
@@ -15,9 +18,11 @@
 
 pub mod clock;
 pub mod connect;
+pub mod deliveries;
 pub mod lease;
 pub mod outbound;
 pub mod realtime;
 pub mod scheduler;
 pub mod sync_job;
+pub mod webhook_targets;
 pub mod webhooks;

@@ -287,6 +287,11 @@ async fn openapi_document_lists_every_path() {
         ("/api/v1/sync", "post"),
         ("/api/v1/sync-runs", "get"),
         ("/api/v1/sync-runs/{id}", "get"),
+        ("/api/v1/changes", "get"),
+        ("/api/v1/webhook-endpoints", "post"),
+        ("/api/v1/webhook-endpoints", "get"),
+        ("/api/v1/webhook-endpoints/{id}", "delete"),
+        ("/api/v1/webhook-endpoints/{id}/deliveries", "get"),
     ];
     for (path, method) in expected {
         assert!(

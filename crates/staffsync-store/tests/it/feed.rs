@@ -163,11 +163,12 @@ fn replay(changes: &[FeedChange]) -> Replica {
                     .expect("removed before created");
             }
             ChangeType::GroupCreated | ChangeType::GroupRenamed => {
+                // No data once the group was removed (a later change removes it).
                 r.groups.insert(
                     c.group_id.unwrap(),
                     (
-                        data["kind"].as_str().unwrap().to_owned(),
-                        data["name"].as_str().unwrap().to_owned(),
+                        data["kind"].as_str().unwrap_or_default().to_owned(),
+                        data["name"].as_str().unwrap_or_default().to_owned(),
                     ),
                 );
             }

@@ -19,6 +19,7 @@ pub mod i18n;
 mod integration;
 mod login;
 mod view;
+mod webhooks;
 
 use crate::http::auth::{self, LoginCsrf, LoginLimiter};
 pub(crate) use crate::http::client_ip::ClientIp;
@@ -78,6 +79,8 @@ pub fn routes(state: AppState) -> Router {
             post(integration::reject_held),
         )
         .route("/integration/disconnect", post(integration::disconnect))
+        .route("/integration/webhooks", post(webhooks::create))
+        .route("/integration/webhooks/{id}/delete", post(webhooks::delete))
         .route("/employees", get(directory::employees))
         .route("/groups", get(directory::groups))
         .route("/history", get(history::list))
