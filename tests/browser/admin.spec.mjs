@@ -1,7 +1,8 @@
 // Walks the staffsync admin web app in real headless Chromium, as an admin would:
 // log in (a wrong password first), connect Personio (the simulator), watch the first sync
 // fill the directory, change someone in "Personio", preview the change, sync it, delete
-// more than 20% of the company, review the held run, accept it, read the sync history,
+// more than 20% of the company, review the held run, accept it, exclude a department
+// under Einstellungen after its preview, read the sync history,
 // switch to English, and check that a Personio name with HTML shows as text.
 //
 // Plain node (no test runner): exits 0 when every step passed, 1 otherwise. Driven by
@@ -246,13 +247,36 @@ async function walk() {
   const afterTotal = Number((await page.locator('#employee-total').innerText()).replace(/\D/g, ''));
   assert(afterTotal === firstTotal - gone.length, `directory shrank by ${gone.length} (${firstTotal} → ${afterTotal})`);
 
+  step('Einstellungen: a rule is previewed, then saved');
+  await go('/integration');
+  await page.getByRole('link', { name: 'Einstellungen', exact: true }).click();
+  await page.getByRole('heading', { name: 'Einstellungen' }).waitFor();
+  await page.locator('input[name="exclude_attribute"]').first().fill('department');
+  await page.locator('textarea[name="exclude_values"]').first().fill('qualitätssicherung');
+  await page.getByRole('button', { name: 'Vorschau' }).click();
+  await page.locator('#settings-preview, #settings-error').first().waitFor();
+  await shot('settings-preview');
+  const previewText = await page.locator('main').innerText();
+  assert((await page.locator('#settings-error').count()) === 0, `the preview runs: ${previewText.slice(0, 400)}`);
+  assert((await page.locator('#preview-removals').innerText()).trim() === '1', `the preview removes the one person of that department: ${previewText.slice(0, 600)}`);
+  await page.locator('#preview-excluded-people tr', { hasText: `${mover.first_name} ${mover.last_name}` }).waitFor();
+  // The preview kept what was typed: saving saves exactly that rule.
+  assert((await page.locator('input[name="exclude_attribute"]').first().inputValue()) === 'department', 'the form keeps the rule');
+  await page.getByRole('button', { name: 'Speichern' }).click();
+  await page.locator('.flash.ok', { hasText: 'Einstellungen gespeichert' }).waitFor();
+  await until('the excluded person to leave the directory', async () => {
+    await go(`/employees?q=${encodeURIComponent(mover.email)}`);
+    return (await page.getByText('Keine Mitarbeiter gefunden.').count()) > 0;
+  });
+  await shot('settings-saved');
+
   step('sync history shows the runs');
   await go('/history');
   await page.getByRole('heading', { name: 'Synchronisationsverlauf' }).waitFor();
   assert((await rowsOf('#runs tr.run-applied')) >= 3, 'three applied runs');
   assert((await rowsOf('#runs tr.run-accepted')) === 1, 'one held run, reviewed and accepted');
   assert((await rowsOf('#runs tr.run-held')) === 0, 'no held run left to review');
-  assert((await rowsOf('#runs tr.run-dry_run')) === 1, 'one preview');
+  assert((await rowsOf('#runs tr.run-dry_run')) === 2, 'two previews (changes, settings)');
   await shot('history');
   await page.locator('#runs tr.run-applied a').first().click();
   await page.locator('#removals').waitFor();

@@ -1,12 +1,16 @@
 //! The planner alone, on generated companies of 10,000 and 100,000 people: a first sync
-//! (empty directory), a no-change re-sync, and a re-sync where 5% moved department.
+//! (empty directory), a no-change re-sync, and a re-sync where 5% moved department; each
+//! with the standard groups, and again (`*_lines_tenure`) with reporting lines and tenure
+//! bands on (a hierarchy five levels deep: everyone reports to the person at a tenth of
+//! their index).
 //!
 //! Run with `cargo bench -p staffsync-core --bench planner`.
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use staffsync_core::planner::{apply, plan};
 use staffsync_core::{
-    EmploymentStatus, ExtraAttribute, OrgUnit, PersonioId, Policy, Snapshot, SourceEmployee,
+    EmploymentStatus, ExtraAttribute, GroupSettings, OrgUnit, PersonioId, Policy, Settings,
+    Snapshot, SourceEmployee,
 };
 use std::collections::BTreeSet;
 use std::hint::black_box;
@@ -48,7 +52,9 @@ fn company(n: usize) -> Snapshot {
             } else {
                 EmploymentStatus::Active
             });
-            e.hire_date = Some(date!(2020 - 01 - 01));
+            // Spread over 16 years, so every tenure band has people.
+            e.hire_date =
+                Some(date!(2010 - 01 - 01) + time::Duration::days((i * 37 % 5_900) as i64));
             e.department = unit(DEPARTMENTS[i % DEPARTMENTS.len()], (i % 8) as i64);
             e.office = unit(OFFICES[i % OFFICES.len()], (i % 5) as i64);
             e.position = Some(format!("Position {}", i % 40));
@@ -85,31 +91,47 @@ fn company(n: usize) -> Snapshot {
 
 fn bench(c: &mut Criterion) {
     let today = date!(2026 - 11 - 24);
-    let policy = Policy {
-        custom_group_attributes: vec!["Standort".into()],
-        ..Policy::default()
-    };
+    let standard = Policy::from(Settings {
+        groups: GroupSettings::with_custom(["Standort"]),
+        ..Settings::default()
+    });
+    // Issue 11: reporting lines and tenure bands on as well.
+    let mut derived = standard.clone();
+    derived.settings.groups.reporting_lines = true;
+    derived.settings.groups.tenure = true;
     let mut group = c.benchmark_group("planner");
     group.sample_size(10);
+    for (suffix, policy) in [("", &standard), ("_lines_tenure", &derived)] {
+        bench_policy(&mut group, suffix, policy, today);
+    }
+    group.finish();
+}
+
+fn bench_policy(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    suffix: &str,
+    policy: &Policy,
+    today: time::Date,
+) {
     for n in [10_000usize, 100_000] {
         let snapshot = company(n);
-        let first = plan(&[], &snapshot, &policy, today);
+        let first = plan(&[], &snapshot, policy, today);
         let directory = apply(&[], &first);
         let mut moved = snapshot.clone();
         for e in moved.employees.iter_mut().step_by(20) {
             e.department = unit("Forschung", 99);
         }
-        group.bench_with_input(BenchmarkId::new("first_sync", n), &snapshot, |b, s| {
-            b.iter(|| black_box(plan(&[], s, &policy, today)))
+        let id = |name: &str| BenchmarkId::new(format!("{name}{suffix}"), n);
+        group.bench_with_input(id("first_sync"), &snapshot, |b, s| {
+            b.iter(|| black_box(plan(&[], s, policy, today)))
         });
-        group.bench_with_input(BenchmarkId::new("no_change", n), &snapshot, |b, s| {
-            b.iter(|| black_box(plan(&directory, s, &policy, today)))
+        group.bench_with_input(id("no_change"), &snapshot, |b, s| {
+            b.iter(|| black_box(plan(&directory, s, policy, today)))
         });
-        group.bench_with_input(BenchmarkId::new("five_percent_moved", n), &moved, |b, s| {
-            b.iter(|| black_box(plan(&directory, s, &policy, today)))
+        group.bench_with_input(id("five_percent_moved"), &moved, |b, s| {
+            b.iter(|| black_box(plan(&directory, s, policy, today)))
         });
     }
-    group.finish();
 }
 
 criterion_group!(benches, bench);

@@ -22,10 +22,17 @@ pub enum GroupKind {
     Subcompany,
     CostCenter,
     Custom,
+    /// One per tenure band, named by the band's key ([`crate::TenureBand::key`]).
+    Tenure,
+    /// A manager's direct reports, named by the manager's Personio id. This kind and
+    /// `ReportsAll` sort last: the planner derives them from the whole directory.
+    ReportsDirect,
+    /// Everyone below a manager, transitively, named by the manager's Personio id.
+    ReportsAll,
 }
 
 impl GroupKind {
-    pub const ALL: [GroupKind; 7] = [
+    pub const ALL: [GroupKind; 10] = [
         GroupKind::Department,
         GroupKind::Office,
         GroupKind::Team,
@@ -33,6 +40,9 @@ impl GroupKind {
         GroupKind::Subcompany,
         GroupKind::CostCenter,
         GroupKind::Custom,
+        GroupKind::Tenure,
+        GroupKind::ReportsDirect,
+        GroupKind::ReportsAll,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -44,11 +54,20 @@ impl GroupKind {
             GroupKind::Subcompany => "subcompany",
             GroupKind::CostCenter => "cost_center",
             GroupKind::Custom => "custom",
+            GroupKind::Tenure => "tenure",
+            GroupKind::ReportsDirect => "reports_direct",
+            GroupKind::ReportsAll => "reports_all",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// Whether groups of this kind are derived from the whole directory (reporting lines)
+    /// rather than from the person's own record.
+    pub fn is_reporting_line(self) -> bool {
+        matches!(self, GroupKind::ReportsDirect | GroupKind::ReportsAll)
     }
 }
 
@@ -58,7 +77,8 @@ impl fmt::Display for GroupKind {
     }
 }
 
-/// A group's identity: its kind and name. Custom groups are named `"<label>: <value>"`.
+/// A group's identity: its kind and name. Custom groups are named `"<label>: <value>"`,
+/// tenure groups by the band's key, reporting-line groups by the manager's Personio id.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct GroupKey {
     pub kind: GroupKind,

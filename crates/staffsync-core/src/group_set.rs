@@ -53,6 +53,23 @@ impl GroupSet {
         }
     }
 
+    /// The groups of the person's own record, then the reporting-line groups (which sort
+    /// last, see [`GroupKind::is_reporting_line`](crate::GroupKind::is_reporting_line)).
+    pub fn split_reporting_lines(&self) -> (&[GroupKey], &[GroupKey]) {
+        self.0
+            .split_at(self.0.partition_point(|g| !g.kind.is_reporting_line()))
+    }
+
+    /// Replaces the reporting-line groups by `lines` (reporting-line groups only, sorted
+    /// without repeats; checked, sorted here if they are not).
+    pub(crate) fn set_reporting_lines(&mut self, lines: Vec<GroupKey>) {
+        let own = self.split_reporting_lines().0.len();
+        let mut groups = Vec::with_capacity(own + lines.len());
+        groups.extend(self.0.drain(..own));
+        groups.extend(lines);
+        *self = GroupSet::from_sorted(groups);
+    }
+
     /// From groups already sorted without repeats (checked; sorted here if they are not).
     pub(crate) fn from_sorted(mut groups: Vec<GroupKey>) -> Self {
         if groups.windows(2).all(|w| w[0] < w[1]) {

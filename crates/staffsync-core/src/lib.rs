@@ -16,6 +16,8 @@ pub mod group_set;
 pub mod ids;
 pub mod plan;
 pub mod planner;
+pub mod settings;
+pub mod tenure;
 mod text;
 pub mod time_zone;
 
@@ -29,4 +31,6 @@ pub use plan::{
     DeletionGuard, FieldChange, Hold, MalformedEmployee, Plan, Policy, Removal, RemovalReason,
     Skip, SkipReason, Snapshot, Update, Warning,
 };
+pub use settings::{GroupSettings, Rule, Scope, Settings, SettingsError};
+pub use tenure::TenureBand;
 pub use time_zone::{TimeZoneName, UnknownTimeZone};

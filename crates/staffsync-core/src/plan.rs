@@ -8,6 +8,7 @@
 use crate::directory::DirectoryEmployee;
 use crate::employee::SourceEmployee;
 use crate::ids::PersonioId;
+use crate::settings::Settings;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use time::Date;
@@ -45,38 +46,29 @@ impl Snapshot {
     }
 }
 
-/// When a run would remove too many people, it is held for a human to confirm.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct DeletionGuard {
-    /// Hold when removals exceed this share of the directory (0.2 = 20%)…
-    pub max_fraction: f64,
-    /// …and are at least this many people.
-    pub min_people: usize,
-}
+pub use crate::settings::DeletionGuard;
 
-impl Default for DeletionGuard {
-    fn default() -> Self {
-        DeletionGuard {
-            max_fraction: 0.2,
-            min_people: 5,
-        }
-    }
-}
-
-/// Per-account choices that shape the plan.
+/// Per-account choices that shape the plan: the admin's [`Settings`], and for one run the
+/// removals they reviewed. Serialized as the settings alone.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct Policy {
-    /// Keep people with status `leave` in the directory (default: they are out).
-    pub keep_on_leave: bool,
-    /// Custom attributes (by key such as `dynamic_33400`, or by label) that form groups.
-    pub custom_group_attributes: Vec<String>,
-    pub deletion_guard: DeletionGuard,
+    pub settings: Settings,
     /// The removals an admin reviewed and accepted for this run (those of the held run
     /// they looked at). The guard lets a plan through only when every one of its removals
     /// is among them: accepting never approves a removal nobody saw. Per run, never
     /// stored with the account.
     #[serde(skip)]
     pub accepted_removals: Option<BTreeSet<PersonioId>>,
+}
+
+impl From<Settings> for Policy {
+    fn from(settings: Settings) -> Self {
+        Policy {
+            settings,
+            accepted_removals: None,
+        }
+    }
 }
 
 impl Policy {
@@ -122,6 +114,11 @@ pub enum SkipReason {
     Malformed {
         detail: String,
     },
+    /// Out of the account's scope: `rule` says which rule, in words
+    /// (`exclude employment_type = external`; see [`crate::planner::scope`]).
+    Excluded {
+        rule: String,
+    },
 }
 
 impl SkipReason {
@@ -135,6 +132,7 @@ impl SkipReason {
             SkipReason::InvalidEmail => "invalid_email",
             SkipReason::DuplicateEmail { .. } => "duplicate_email",
             SkipReason::Malformed { .. } => "malformed",
+            SkipReason::Excluded { .. } => "excluded",
         }
     }
 }
@@ -153,6 +151,8 @@ pub enum RemovalReason {
     NotListed,
     /// Listed, but no longer eligible.
     NoLongerEligible { because: SkipReason },
+    /// Listed, but out of the account's scope: `rule` says which rule, in words.
+    Excluded { rule: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -184,6 +184,9 @@ pub enum Warning {
     AttributeNotReadable { attribute: String },
     /// The listing was incomplete, so nobody was removed.
     IncompleteListing,
+    /// These people's supervisors form a cycle in Personio (A reports to B, B to A): they
+    /// get no `reports_all` groups through it. Sorted ids, one warning per cycle.
+    SupervisorCycle { ids: Vec<PersonioId> },
 }
 
 /// The deletion guard stopped this plan.
@@ -245,6 +248,15 @@ impl std::fmt::Display for Warning {
             }
             Warning::IncompleteListing => {
                 f.write_str("Personio's listing was incomplete, so nobody was removed")
+            }
+            Warning::SupervisorCycle { ids } => {
+                let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+                write!(
+                    f,
+                    "the supervisors of {} form a cycle in Personio, so they are in no \
+                     \"all reports\" group through it (fix the supervisor attribute in Personio)",
+                    ids.join(", ")
+                )
             }
         }
     }

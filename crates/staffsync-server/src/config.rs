@@ -81,6 +81,9 @@ pub struct ServerConfig {
     /// "Today" for every account instead of the date in its time zone (tests, replays).
     /// Tests can change it while running: [`AppState::set_today`](crate::AppState::set_today).
     pub today: Option<time::Date>,
+    /// Where alert e-mails go out (`--smtp-url`, `--mail-from`); `None`: incidents show in
+    /// the web app only.
+    pub mail: Option<crate::mail::MailConfig>,
 }
 
 impl Default for ServerConfig {
@@ -121,6 +124,7 @@ impl Default for ServerConfig {
             webhook_poll: Duration::from_secs(1),
             webhook_timeout: Duration::from_secs(15),
             today: None,
+            mail: None,
         }
     }
 }

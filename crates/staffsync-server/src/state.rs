@@ -1,9 +1,11 @@
 //! The state every HTTP handler and background task shares: the store, the
 //! configuration, the clock that says "today", cached Personio clients, and the webhook
-//! inbox (de-duplication and debouncing, in memory per process).
+//! inbox (de-duplication and debouncing, in memory per process), and the mailer of alert
+//! e-mails.
 
 use crate::config::ServerConfig;
 use crate::engine::webhooks::Inbox;
+use crate::mail::Mailer;
 use personio::{Client, IpBudget};
 use staffsync_store::{AccountId, Store};
 use std::collections::HashMap;
@@ -27,6 +29,8 @@ pub struct AppState {
     /// The per-IP budget every Personio client of this process shares (see
     /// [`ServerConfig::personio_ip_budget`]).
     ip_budget: Option<IpBudget>,
+    /// Sends alert e-mails; `None` without SMTP configured (incidents show in the web app).
+    pub(crate) mailer: Option<Mailer>,
 }
 
 impl AppState {
@@ -36,8 +40,16 @@ impl AppState {
         } else {
             None
         };
+        let mailer = config.mail.as_ref().and_then(|m| match Mailer::new(m) {
+            Ok(mailer) => Some(mailer),
+            Err(e) => {
+                tracing::error!(error = %e, "the SMTP configuration cannot be used: alerts show in the web app only");
+                None
+            }
+        });
         AppState {
             store,
+            mailer,
             ip_budget,
             today: Arc::new(RwLock::new(config.today)),
             config: Arc::new(config),

@@ -1,15 +1,18 @@
-//! Customer accounts and their sync policy.
+//! Customer accounts and their settings.
 //!
-//! The policy is stored as JSON. `accepted_removals` is a per-run confirmation, never a
-//! standing setting: it is never stored (`#[serde(skip)]`), whatever the caller passes.
+//! The settings document is stored as JSON in `accounts.policy` (read by every run), and
+//! every change also as a numbered version with who made it and when (the history). Only
+//! the settings are stored: a policy's `accepted_removals` is a per-run confirmation,
+//! never a standing setting. A document an older release stored (the policy before
+//! settings existed) reads as the same choices ([`Settings::from_stored`]).
 
 use crate::error::{Result, StoreError, is_unique_violation};
-use crate::sql::{from_json, now, parse_ts, to_json, ts};
+use crate::sql::{now, parse_ts, to_json, ts};
 use crate::{AccountId, Store};
 use serde::Serialize;
 use sqlx::Row as _;
 use sqlx::any::AnyRow;
-use staffsync_core::{AccountSlug, Policy, TimeZoneName};
+use staffsync_core::{AccountSlug, Policy, Settings, TimeZoneName};
 use time::OffsetDateTime;
 
 /// A customer account.
@@ -26,8 +29,20 @@ pub struct Account {
 
 const COLUMNS: &str = "id, slug, name, time_zone, policy, created_at";
 
-fn stored_policy(policy: &Policy) -> Result<String> {
-    to_json(policy)
+/// One saved version of an account's settings.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SettingsVersion {
+    /// 1 for the first change, counting up per account.
+    pub version: i64,
+    pub settings: Settings,
+    /// Who saved it: `admin:<e-mail>`, `api:<token label>`, `cli`.
+    pub changed_by: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub changed_at: OffsetDateTime,
+}
+
+fn stored_settings(text: &str, what: &str) -> Result<Settings> {
+    Settings::from_stored(text).map_err(|e| StoreError::corrupt(format!("{what}: {e}")))
 }
 
 fn account_from_row(row: &AnyRow) -> Result<Account> {
@@ -42,7 +57,7 @@ fn account_from_row(row: &AnyRow) -> Result<Account> {
         name: row.try_get("name")?,
         time_zone: TimeZoneName::parse(&time_zone)
             .map_err(|_| StoreError::corrupt(format!("account time zone {time_zone:?}")))?,
-        policy: from_json(&policy, "account policy")?,
+        policy: Policy::from(stored_settings(&policy, "account settings")?),
         created_at: parse_ts(&created_at)?,
     })
 }
@@ -63,7 +78,7 @@ impl Store {
             .bind(slug.as_str())
             .bind(name)
             .bind(time_zone.as_str())
-            .bind(stored_policy(&Policy::default())?)
+            .bind(to_json(&Settings::default())?)
             .bind(ts(now()))
             .fetch_one(&self.pool)
             .await
@@ -110,16 +125,78 @@ impl Store {
         Ok(accounts)
     }
 
-    /// Replaces the account's policy (never with its `accepted_removals`).
-    pub async fn set_policy(&self, account: AccountId, policy: &Policy) -> Result<()> {
-        let done = sqlx::query("UPDATE accounts SET policy = $1 WHERE id = $2")
-            .bind(stored_policy(policy)?)
-            .bind(account.0)
-            .execute(&self.pool)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::not_found(format!("account {account}")));
+    /// Replaces the account's settings and records the change as the next version, in
+    /// one transaction; returns that version's number. Saving the settings it already has
+    /// records nothing and returns the current version (0 when never changed).
+    pub async fn set_settings(
+        &self,
+        account: AccountId,
+        settings: &Settings,
+        changed_by: &str,
+    ) -> Result<i64> {
+        let text = to_json(settings)?;
+        let mut tx = self.begin_write().await?;
+        let current: Option<String> =
+            sqlx::query_scalar("SELECT policy FROM accounts WHERE id = $1")
+                .bind(account.0)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let current = current.ok_or_else(|| StoreError::not_found(format!("account {account}")))?;
+        let version: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(MAX(version), 0) FROM settings_versions WHERE account_id = $1",
+        )
+        .bind(account.0)
+        .fetch_one(&mut *tx)
+        .await?;
+        if stored_settings(&current, "account settings")? == *settings {
+            return Ok(version);
         }
-        Ok(())
+        sqlx::query("UPDATE accounts SET policy = $1 WHERE id = $2")
+            .bind(&text)
+            .bind(account.0)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO settings_versions (account_id, version, settings, changed_by, changed_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(account.0)
+        .bind(version + 1)
+        .bind(&text)
+        .bind(changed_by)
+        .bind(ts(now()))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(version + 1)
+    }
+
+    /// The account's saved versions, newest first (at most `limit`).
+    pub async fn settings_history(
+        &self,
+        account: AccountId,
+        limit: i64,
+    ) -> Result<Vec<SettingsVersion>> {
+        let rows = sqlx::query(
+            "SELECT version, settings, changed_by, changed_at FROM settings_versions \
+             WHERE account_id = $1 ORDER BY version DESC LIMIT $2",
+        )
+        .bind(account.0)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let version: i64 = row.try_get("version")?;
+                let settings: String = row.try_get("settings")?;
+                let changed_at: String = row.try_get("changed_at")?;
+                Ok(SettingsVersion {
+                    version,
+                    settings: stored_settings(&settings, &format!("settings version {version}"))?,
+                    changed_by: row.try_get("changed_by")?,
+                    changed_at: parse_ts(&changed_at)?,
+                })
+            })
+            .collect()
     }
 }

@@ -33,6 +33,8 @@ pub struct Admin {
     pub account_id: AccountId,
     pub email: String,
     pub password_hash: String,
+    /// The language the admin last logged in with (`de`, `en`); `None` before that.
+    pub lang: Option<String>,
 }
 
 impl fmt::Debug for Admin {
@@ -42,6 +44,7 @@ impl fmt::Debug for Admin {
             .field("account_id", &self.account_id)
             .field("email", &self.email)
             .field("password_hash", &"[REDACTED]")
+            .field("lang", &self.lang)
             .finish()
     }
 }
@@ -63,7 +66,7 @@ fn email_key(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
-const ADMIN_COLUMNS: &str = "id, account_id, email, password_hash";
+const ADMIN_COLUMNS: &str = "id, account_id, email, password_hash, lang";
 
 fn admin_from_row(row: &AnyRow) -> Result<Admin> {
     Ok(Admin {
@@ -71,6 +74,7 @@ fn admin_from_row(row: &AnyRow) -> Result<Admin> {
         account_id: AccountId(row.try_get("account_id")?),
         email: row.try_get("email")?,
         password_hash: row.try_get("password_hash")?,
+        lang: row.try_get("lang")?,
     })
 }
 
@@ -138,6 +142,27 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?;
         row.as_ref().map(admin_from_row).transpose()
+    }
+
+    /// The account's admins, in the order they were created.
+    pub async fn admins(&self, account: AccountId) -> Result<Vec<Admin>> {
+        let sql = format!("SELECT {ADMIN_COLUMNS} FROM admins WHERE account_id = $1 ORDER BY id");
+        let rows = sqlx::query(&sql)
+            .bind(account.0)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(admin_from_row).collect()
+    }
+
+    /// Remembers the language `admin` uses the web app in (`de`, `en`): their alert
+    /// e-mails are written in it.
+    pub async fn set_admin_lang(&self, admin: AdminId, lang: &str) -> Result<()> {
+        sqlx::query("UPDATE admins SET lang = $1 WHERE id = $2")
+            .bind(lang)
+            .bind(admin.0)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// Stores (or replaces) a web session's data under `id_sha256_hex`, the digest of the

@@ -113,10 +113,12 @@ pub enum Command {
     #[command(subcommand)]
     Feedback(FeedbackCommand),
     /// Run the service: web app, REST API, scheduler and operations endpoints.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Manage an account's REST API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Show an account's settings document, or replace it from a JSON file.
+    Settings(SettingsArgs),
 }
 
 impl Command {
@@ -138,6 +140,7 @@ impl Command {
             Command::Token(TokenCommand::Create(a)) => Some(&a.store),
             Command::Token(TokenCommand::List(a)) => Some(&a.store),
             Command::Token(TokenCommand::Revoke(a)) => Some(&a.store),
+            Command::Settings(a) => Some(&a.store),
         }
     }
 }
@@ -432,6 +435,25 @@ pub struct SyncArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct SettingsArgs {
+    /// The account's slug (its short name, e.g. acme).
+    #[arg(value_parser = parse_slug)]
+    pub slug: AccountSlug,
+    /// Replace the settings with this JSON document (`-` reads stdin); a full sync is
+    /// queued so the directory follows (removals go through the deletion guard).
+    #[arg(long, value_name = "FILE")]
+    pub set: Option<std::path::PathBuf>,
+    /// With --set: show what the document would change now (a dry run against
+    /// Personio); save nothing. Exit 3 when the deletion guard would hold the run.
+    #[arg(long, requires = "set")]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub json: JsonFlag,
+    #[command(flatten)]
+    pub store: StoreFlags,
+}
+
+#[derive(Debug, Args)]
 pub struct ListArgs {
     /// The account's slug (its short name, e.g. acme).
     #[arg(value_parser = parse_slug)]
@@ -547,6 +569,17 @@ pub struct ServeArgs {
     /// Pretend today is this date (YYYY-MM-DD), for tests and replays.
     #[arg(long, env = "STAFFSYNC_TODAY", hide = true, value_parser = parse_date)]
     pub today: Option<time::Date>,
+    /// SMTP server for alert e-mails to admins: smtp://[user[:password]@]host[:port]
+    /// (STARTTLS when the server offers it; port 587) or smtps://… (TLS; port 465).
+    /// Without it, alerts show in the web app only. Never logged.
+    #[arg(long, env = "STAFFSYNC_SMTP_URL", value_name = "URL", value_parser = staffsync_server::mail::SmtpUrl::parse, requires = "mail_from", hide_env_values = true)]
+    pub smtp_url: Option<staffsync_server::mail::SmtpUrl>,
+    /// Sender address of alert e-mails (staffsync@example.com, or "Name <address>").
+    #[arg(long, env = "STAFFSYNC_MAIL_FROM", value_name = "ADDRESS", value_parser = staffsync_server::mail::MailFrom::parse, requires = "smtp_url")]
+    pub mail_from: Option<staffsync_server::mail::MailFrom>,
+    /// The SMTP password, when the URL does not carry one (read from the environment only).
+    #[arg(skip = std::env::var("STAFFSYNC_SMTP_PASSWORD").ok().filter(|p| !p.is_empty()).map(secrecy::SecretString::from))]
+    pub smtp_password: Option<secrecy::SecretString>,
     #[command(flatten)]
     pub store: StoreFlags,
 }

@@ -5,7 +5,7 @@
 //! terminated. (Malformed records and duplicate e-mails are decided by the planner, as
 //! they need more than one record.)
 //!
-//! * Status must be `active`, or `leave` when [`Policy::keep_on_leave`]. When the credential
+//! * Status must be `active`, or `leave` when [`Settings::keep_on_leave`](crate::Settings::keep_on_leave). When the credential
 //!   cannot read `status`, a missing status counts as active. When it can, a missing status
 //!   is out, reported as status `""`.
 //! * Hire date (a calendar date) must be on or before today; termination date, if any, on
@@ -82,7 +82,7 @@ pub(crate) fn check<'e>(
     match &employee.status {
         None if !readable.status => {}
         Some(EmploymentStatus::Active) => {}
-        Some(EmploymentStatus::Leave) if policy.keep_on_leave => {}
+        Some(EmploymentStatus::Leave) if policy.settings.keep_on_leave => {}
         other => {
             return Err(SkipReason::Status {
                 status: other

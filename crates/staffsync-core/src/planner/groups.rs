@@ -1,10 +1,15 @@
 //! The groups an employee belongs to.
 //!
-//! One group per non-empty department, office, team, position and subcompany; one per cost
-//! center (kind `cost_center`); and one `custom` group `"<label>: <value>"` for every
-//! attribute named in [`Policy::custom_group_attributes`] that has a value. An entry of that
-//! list matches an attribute by its key (exactly) or its label (trimmed, ignoring case).
-//! A custom attribute without a label is named by its key.
+//! For each standard dimension listed in [`GroupSettings::attributes`] (`department`,
+//! `office`, `team`, `position`, `subcompany`: one group per non-empty value;
+//! `cost_centers`: one per cost center, kind `cost_center`), and one `custom` group
+//! `"<label>: <value>"` for every other attribute listed there that has a value. Such an
+//! entry matches an attribute by its key (exactly) or its label (trimmed, ignoring case).
+//! A custom attribute without a label is named by its key. With tenure groups on, one
+//! `tenure` group named by the band's key ([`crate::TenureBand`]) for someone with a hire
+//! date. (Reporting-line groups need the whole directory: the planner adds them.)
+//!
+//! [`GroupSettings::attributes`]: crate::GroupSettings::attributes
 
 use super::normalize::{owned_groups, sort_groups, trimmed};
 use crate::directory::GroupKind;
@@ -12,42 +17,55 @@ use crate::employee::{ExtraAttribute, SourceEmployee};
 use crate::group_set::GroupSet;
 use crate::plan::Policy;
 use std::borrow::Cow;
+use time::Date;
 
-/// The groups of `employee` under `policy` (see the module docs).
-pub fn groups(employee: &SourceEmployee, policy: &Policy) -> GroupSet {
-    owned_groups(group_view(employee, policy))
+/// The groups of `employee` under `policy` on `today` (see the module docs).
+pub fn groups(employee: &SourceEmployee, policy: &Policy, today: Date) -> GroupSet {
+    owned_groups(group_view(employee, policy, today))
 }
 
 /// The groups, borrowed where possible, sorted as `GroupKey`s sort and without duplicates.
 pub(crate) fn group_view<'a>(
     employee: &'a SourceEmployee,
     policy: &Policy,
+    today: Date,
 ) -> Vec<(GroupKind, Cow<'a, str>)> {
     let mut out = Vec::new();
     let unit = |u: Option<&'a crate::OrgUnit>| trimmed(u.map(|u| u.name.as_str()));
+    let settings = &policy.settings.groups;
+    // In the order of STANDARD_GROUP_ATTRIBUTES.
+    let [department, office, team, position, subcompany, cost_centers] = settings.standard();
     let named = [
-        (GroupKind::Department, unit(employee.department.as_ref())),
-        (GroupKind::Office, unit(employee.office.as_ref())),
-        (GroupKind::Team, unit(employee.team.as_ref())),
-        (GroupKind::Position, trimmed(employee.position.as_deref())),
-        (GroupKind::Subcompany, unit(employee.subcompany.as_ref())),
+        (
+            department,
+            GroupKind::Department,
+            unit(employee.department.as_ref()),
+        ),
+        (office, GroupKind::Office, unit(employee.office.as_ref())),
+        (team, GroupKind::Team, unit(employee.team.as_ref())),
+        (
+            position,
+            GroupKind::Position,
+            trimmed(employee.position.as_deref()),
+        ),
+        (
+            subcompany,
+            GroupKind::Subcompany,
+            unit(employee.subcompany.as_ref()),
+        ),
     ];
-    for (kind, name) in named {
-        if let Some(name) = name {
+    for (wanted, kind, name) in named {
+        if let (true, Some(name)) = (wanted, name) {
             out.push((kind, Cow::Borrowed(name)));
         }
     }
-    for cc in &employee.cost_centers {
+    for cc in employee.cost_centers.iter().filter(|_| cost_centers) {
         if let Some(name) = trimmed(Some(cc.name.as_str())) {
             out.push((GroupKind::CostCenter, Cow::Borrowed(name)));
         }
     }
-    for wanted in &policy.custom_group_attributes {
-        let wanted = crate::text::trim(wanted);
-        if wanted.is_empty() {
-            continue;
-        }
-        for extra in employee.attributes.iter().filter(|a| matches(a, wanted)) {
+    for wanted in settings.custom() {
+        for extra in employee.attributes.iter().filter(|a| names(a, wanted)) {
             if let Some(value) = trimmed(extra.value.as_deref()) {
                 let label = match crate::text::trim(&extra.label) {
                     "" => crate::text::trim(&extra.key),
@@ -57,15 +75,20 @@ pub(crate) fn group_view<'a>(
             }
         }
     }
+    if let Some(band) = super::date_check::tenure_group(employee.hire_date, policy, today) {
+        out.push((GroupKind::Tenure, Cow::Borrowed(band.key())));
+    }
     sort_groups(&mut out);
     out
 }
 
-fn matches(attribute: &ExtraAttribute, wanted: &str) -> bool {
+/// Whether `wanted` (trimmed) names `attribute`: its key exactly, or its label (trimmed,
+/// ignoring case).
+pub(crate) fn names(attribute: &ExtraAttribute, wanted: &str) -> bool {
     &*attribute.key == wanted || eq_ignore_case(crate::text::trim(&attribute.label), wanted)
 }
 
-fn eq_ignore_case(a: &str, b: &str) -> bool {
+pub(crate) fn eq_ignore_case(a: &str, b: &str) -> bool {
     // Checked for every attribute of every person: the ASCII case is the common one and
     // ten times cheaper than comparing lower-cased chars.
     if a.is_ascii() && b.is_ascii() {

@@ -11,9 +11,17 @@
 //!
 //! * **Identity** is the Personio id; the e-mail is just a field (a changed address is an
 //!   update).
-//! * **Normalization** ([`normalize()`]) and **groups** ([`groups()`]) turn a listed record
-//!   into the directory record. Its `supervisor_personio_id` is set only when the
-//!   supervisor is in the resulting directory.
+//! * **Normalization** ([`normalize()`]) and **groups** ([`groups()`], including the
+//!   tenure band on `today`) turn a listed record into the directory record. Its
+//!   `supervisor_personio_id` is set only when the supervisor is in the resulting
+//!   directory.
+//! * **Reporting lines** (when the settings turn them on): from the supervisor links of
+//!   the resulting directory, every manager's `reports_direct` and `reports_all` groups
+//!   (see [Reporting lines](#reporting-lines) below); a supervisor cycle adds
+//!   [`Warning::SupervisorCycle`].
+//! * **Scope** ([`scope`]): a record out of the account's scope rules is skipped with
+//!   [`SkipReason::Excluded`] naming the rule, before anything else is checked; someone in
+//!   the directory is then removed ([`RemovalReason::Excluded`]), counted by the guard.
 //! * **Eligibility** ([`eligibility()`]) decides per record; then e-mail conflicts among
 //!   eligible records are decided (see [`duplicates`]'s rules, summarized in
 //!   [`SkipReason::DuplicateEmail`](crate::SkipReason)).
@@ -35,7 +43,7 @@
 //!   `termination_date`, `status` that the credential cannot read, on every plan.
 //! * **Future hires**: the people skipped as not started yet, with their hire dates, are
 //!   [`Plan::pending_hires`] (the store keeps them for the daily date check).
-//! * **Deletion guard**: when removals exceed [`DeletionGuard::max_fraction`] of the
+//! * **Deletion guard**: when removals exceed [`DeletionGuard::max_share`] of the
 //!   directory and are at least [`DeletionGuard::min_people`], and the admin did not
 //!   accept deletions, [`Plan::held`] is set. The plan still lists everything.
 //!
@@ -44,15 +52,28 @@
 //!   full run (an in-scope directory person not listed is removed only when the snapshot
 //!   is complete). Everyone else in the directory is kept as they are: they hold their
 //!   e-mail addresses in conflicts and count as present for supervisor links. The one
-//!   exception keeps the directory consistent: an out-of-scope person whose
-//!   `supervisor_personio_id` names someone this plan removes gets an update clearing
-//!   that link (a full run would clear it too).
+//!   exception keeps the directory consistent: an out-of-scope person whose derived
+//!   fields change gets an update, as a full run would give them: clearing a
+//!   `supervisor_personio_id` that names someone this plan removes, and new
+//!   reporting-line groups when someone above them moved, came or went.
+//!
+//! # Reporting lines
+//!
+//! Everyone in the resulting directory is in `reports_direct` of their supervisor and in
+//! `reports_all` of everyone above them, up to the top of their line; a supervisor
+//! outside the resulting directory ends the line. Groups are named by the manager's
+//! Personio id. People on a supervisor cycle keep their direct reports but get no
+//! `reports_all` through the cycle. Directory people kept exactly as they are (malformed
+//! records, losers of an e-mail conflict, people an incomplete listing keeps) count in
+//! the lines of others with their stored supervisor, but their own groups stay as they
+//! are until a plan updates them. The daily date check moves people between tenure bands
+//! without a listing ([`tenure_plan`]).
 //!
 //! Every directory id and every listed id (within the scope, plus the out-of-scope
 //! supervisor-link updates) is in exactly one of: creates, updates, removals, skips,
 //! `kept_unlisted`, or the `unchanged` count.
 //!
-//! [`DeletionGuard::max_fraction`]: crate::DeletionGuard::max_fraction
+//! [`DeletionGuard::max_share`]: crate::DeletionGuard::max_share
 //! [`DeletionGuard::min_people`]: crate::DeletionGuard::min_people
 //! [`Snapshot::malformed`]: crate::Snapshot::malformed
 //! [`Snapshot::complete`]: crate::Snapshot::complete
@@ -61,24 +82,32 @@
 //! [`SkipReason::DuplicateEmail`]: crate::SkipReason::DuplicateEmail
 //! [`RemovalReason::NoLongerEligible`]: crate::RemovalReason::NoLongerEligible
 //! [`RemovalReason::NotListed`]: crate::RemovalReason::NotListed
+//! [`RemovalReason::Excluded`]: crate::RemovalReason::Excluded
+//! [`SkipReason::Excluded`]: crate::SkipReason::Excluded
+//! [`Warning::SupervisorCycle`]: crate::Warning::SupervisorCycle
 //! [`Warning::IncompleteListing`]: crate::Warning::IncompleteListing
 //! [`Warning::AttributeNotReadable`]: crate::Warning::AttributeNotReadable
 //! [`Plan::unchanged`]: crate::Plan::unchanged
 //! [`Plan::kept_unlisted`]: crate::Plan::kept_unlisted
 //! [`Plan::held`]: crate::Plan::held
 
+pub mod date_check;
 pub mod diff;
 pub mod duplicates;
 pub mod eligibility;
 pub mod groups;
 pub mod normalize;
 pub mod prepare;
+mod reporting;
+pub mod scope;
 
+pub use date_check::{tenure_group, tenure_plan};
 pub use diff::{changes, groups_text};
 pub use eligibility::{Readable, eligibility, is_eligible};
 pub use groups::groups;
 pub use normalize::{attributes, normalize};
 pub use prepare::{KnownDirectory, Prepared, PreparedSnapshot, Rules, prepare, prepare_against};
+pub use scope::{ScopeRules, rule_text};
 
 use crate::directory::DirectoryEmployee;
 use crate::ids::PersonioId;
@@ -87,6 +116,7 @@ use crate::plan::{
 };
 use foldhash::HashMap;
 use prepare::Verdict;
+use reporting::{Lines, Scratch};
 use std::collections::{BTreeMap, BTreeSet};
 use time::Date;
 
@@ -252,6 +282,35 @@ fn plan_indexed<'d>(
     let in_result = |id: &PersonioId| {
         retained.contains(id) || verdict_ids.binary_search(id).is_ok_and(|i| winners[i])
     };
+    // Reporting lines need everyone in the resulting directory with the supervisor
+    // their record will carry: winners as listed (a loser in the directory keeps their
+    // record), retained people as they are.
+    let lines = policy.settings.groups.reporting_lines.then(|| {
+        let mut people = Vec::with_capacity(verdicts.len() + retained.len());
+        for (r, _) in verdicts.iter().zip(&winners).filter(|(_, w)| **w) {
+            let supervisor = match (losers.contains_key(&r.id), dir.get(&r.id)) {
+                (true, Some(d)) => d.supervisor_personio_id,
+                _ => r.verdict.supervisor(),
+            };
+            people.push((r.id, supervisor));
+        }
+        people.extend(retained.iter().map(|id| {
+            let supervisor = dir.get(id).and_then(|d| d.supervisor_personio_id);
+            (*id, supervisor)
+        }));
+        Lines::new(people)
+    });
+    if let Some(lines) = &lines {
+        for ids in lines.cycles() {
+            out.warnings
+                .push(Warning::SupervisorCycle { ids: ids.clone() });
+        }
+    }
+    let mut derived = Derived {
+        lines: lines.as_ref(),
+        scratch: Scratch::default(),
+    };
+
     // Room for every create at once: grown by doubling, the list would reach up to twice
     // the size it needs at the run's peak.
     out.creates.reserve(
@@ -271,6 +330,10 @@ fn plan_indexed<'d>(
                 Some(other) => SkipReason::DuplicateEmail { other: *other },
                 None => {
                     record.supervisor_personio_id = supervisor.filter(in_result);
+                    let lines = derived.groups(id);
+                    if !lines.is_empty() {
+                        record.groups.set_reporting_lines(lines);
+                    }
                     match dir.get(&id) {
                         None => out.creates.push(record),
                         Some(before) if **before == record => out.unchanged += 1,
@@ -288,14 +351,9 @@ fn plan_indexed<'d>(
             Verdict::Same { supervisor, .. } => match (losers.get(&id), dir.get(&id)) {
                 (Some(other), _) => SkipReason::DuplicateEmail { other: *other },
                 (None, Some(before)) => {
-                    let supervisor = supervisor.filter(in_result);
-                    if before.supervisor_personio_id == supervisor {
-                        out.unchanged += 1;
-                    } else {
-                        let mut after = (*before).clone();
-                        after.supervisor_personio_id = supervisor;
-                        let changes = changes(before, &after);
-                        out.updates.push(Update { after, changes });
+                    match derived.update(before, supervisor.filter(in_result)) {
+                        None => out.unchanged += 1,
+                        Some(update) => out.updates.push(update),
                     }
                     continue;
                 }
@@ -315,9 +373,13 @@ fn plan_indexed<'d>(
             Verdict::Ineligible(reason) => reason,
         };
         if dir.contains_key(&id) && complete && !losers.contains_key(&id) {
+            let reason = match reason {
+                SkipReason::Excluded { rule } => RemovalReason::Excluded { rule },
+                because => RemovalReason::NoLongerEligible { because },
+            };
             out.removals.push(Removal {
                 personio_id: id,
-                reason: RemovalReason::NoLongerEligible { because: reason },
+                reason,
             });
         } else {
             out.skips.push(Skip {
@@ -359,15 +421,15 @@ fn plan_indexed<'d>(
             _ => None,
         })
         .collect();
-    if scope.is_some() && !out.removals.is_empty() {
-        clear_links_to_removed(directory, &mut out, in_scope);
+    if scope.is_some() && (!out.removals.is_empty() || lines.is_some()) {
+        update_outside_scope(directory, &mut out, in_scope, &mut derived);
     }
 
-    let guard = policy.deletion_guard;
+    let guard = policy.settings.deletion_guard;
     let removing = out.removals.len();
     if removing >= guard.min_people
         && !policy.accepts(out.removals.iter().map(|r| &r.personio_id))
-        && removing as f64 > guard.max_fraction * directory.len() as f64
+        && removing as f64 > guard.max_share * directory.len() as f64
     {
         out.held = Some(Hold {
             removing,
@@ -377,28 +439,68 @@ fn plan_indexed<'d>(
     out
 }
 
-/// Out-of-scope directory people whose supervisor this (scoped) plan removes: an update
-/// clearing that link, so the directory never names a supervisor who is not in it.
-fn clear_links_to_removed(
+/// Out-of-scope directory people whose derived fields this (scoped) plan changes: their
+/// supervisor link when the plan removes the supervisor (the directory never names a
+/// supervisor who is not in it), and their reporting-line groups when people above them
+/// moved, came or went. A full run would update them the same way.
+fn update_outside_scope(
     directory: &[DirectoryEmployee],
     out: &mut Plan,
     in_scope: impl Fn(&PersonioId) -> bool,
+    derived: &mut Derived<'_>,
 ) {
     let removed: BTreeSet<PersonioId> = out.removals.iter().map(|r| r.personio_id).collect();
     for d in directory {
         if in_scope(&d.personio_id) {
             continue;
         }
-        if d.supervisor_personio_id
-            .is_some_and(|s| removed.contains(&s))
-        {
-            let mut after = d.clone();
-            after.supervisor_personio_id = None;
-            let changes = changes(d, &after);
-            out.updates.push(Update { after, changes });
+        let supervisor = d.supervisor_personio_id.filter(|s| !removed.contains(s));
+        if let Some(update) = derived.update(d, supervisor) {
+            out.updates.push(update);
         }
     }
     out.updates.sort_by_key(|u| u.after.personio_id);
+}
+
+/// What the planner derives from the whole resulting directory for one person: the
+/// supervisor link and the reporting-line groups (see [`reporting`]).
+struct Derived<'l> {
+    /// `None`: the account has no reporting-line groups.
+    lines: Option<&'l Lines>,
+    scratch: Scratch,
+}
+
+impl Derived<'_> {
+    /// The reporting-line groups of `id` (sorted as a group set sorts them).
+    fn groups(&self, id: PersonioId) -> Vec<crate::GroupKey> {
+        self.lines.map_or_else(Vec::new, |l| l.groups(id))
+    }
+
+    /// The update that gives `before` this supervisor and its reporting-line groups;
+    /// `None` when it has them already. Builds nothing for someone unchanged.
+    fn update(
+        &mut self,
+        before: &DirectoryEmployee,
+        supervisor: Option<PersonioId>,
+    ) -> Option<Update> {
+        let current = before.groups.split_reporting_lines().1;
+        let lines_same = match self.lines {
+            None => current.is_empty(),
+            Some(l) => l.unchanged(before.personio_id, current, &mut self.scratch),
+        };
+        if lines_same && before.supervisor_personio_id == supervisor {
+            return None;
+        }
+        let mut after = before.clone();
+        after.supervisor_personio_id = supervisor;
+        if !lines_same {
+            after
+                .groups
+                .set_reporting_lines(self.groups(before.personio_id));
+        }
+        let changes = changes(before, &after);
+        Some(Update { after, changes })
+    }
 }
 
 /// The directory after applying `plan`, sorted by id. A held plan applies nothing (the

@@ -20,6 +20,7 @@ use crate::ids::PersonioId;
 use crate::plan::Policy;
 use std::borrow::Cow;
 use std::sync::{Arc, OnceLock};
+use time::Date;
 
 /// Trimmed text, `None` when empty.
 pub(crate) fn trimmed(s: Option<&str>) -> Option<&str> {
@@ -49,7 +50,7 @@ pub(crate) struct View<'a> {
 }
 
 impl<'a> View<'a> {
-    pub(crate) fn new(employee: &'a SourceEmployee, policy: &Policy) -> Self {
+    pub(crate) fn new(employee: &'a SourceEmployee, policy: &Policy, today: Date) -> Self {
         View {
             id: employee.id,
             email: trimmed(employee.email.as_deref()).unwrap_or_default(),
@@ -62,14 +63,15 @@ impl<'a> View<'a> {
             status: trimmed(employee.status.as_ref().map(|s| s.as_str())),
             source: employee,
             attributes: attribute_view(employee),
-            groups: super::groups::group_view(employee, policy),
+            groups: super::groups::group_view(employee, policy, today),
         }
     }
 
-    /// Whether [`View::into_record`] would equal `d` apart from `supervisor_personio_id`,
-    /// found without building the record.
+    /// Whether [`View::into_record`] would equal `d` apart from `supervisor_personio_id`
+    /// and the reporting-line groups, found without building the record.
     pub(crate) fn same_as(&self, d: &DirectoryEmployee) -> bool {
         let opt = |a: Option<&str>, b: &Option<String>| a == b.as_deref();
+        let own_groups = d.groups.split_reporting_lines().0;
         self.id == d.personio_id
             && self.email == d.email
             && self.first_name == d.first_name
@@ -89,11 +91,11 @@ impl<'a> View<'a> {
                 .zip(d.attributes.iter())
                 .all(|((k, _, v), (dk, dv))| *k == dk && **v == *dv)
             // Both sorted by (kind, name), without repeats.
-            && self.groups.len() == d.groups.len()
+            && self.groups.len() == own_groups.len()
             && self
                 .groups
                 .iter()
-                .zip(&d.groups)
+                .zip(own_groups)
                 .all(|((kind, name), g)| *kind == g.kind && **name == *g.name)
     }
 
@@ -137,13 +139,13 @@ impl<'a> View<'a> {
     }
 }
 
-/// The directory record for `employee`, without a supervisor (the planner sets it once it
-/// knows who is in the directory).
+/// The directory record for `employee` on `today`, without a supervisor and reporting-line
+/// groups (the planner sets them once it knows who is in the directory).
 ///
 /// Does not validate: call it for records [`super::eligibility()`] accepted. Missing names
 /// and e-mail become empty strings.
-pub fn normalize(employee: &SourceEmployee, policy: &Policy) -> DirectoryEmployee {
-    View::new(employee, policy).into_record(None)
+pub fn normalize(employee: &SourceEmployee, policy: &Policy, today: Date) -> DirectoryEmployee {
+    View::new(employee, policy, today).into_record(None)
 }
 
 /// The `attributes` of a directory record (see the module docs).
@@ -339,10 +341,10 @@ mod tests {
     }
 
     fn policy() -> Policy {
-        Policy {
-            custom_group_attributes: vec!["dynamic_1".into(), "level".into(), " ".into()],
-            ..Policy::default()
-        }
+        Policy::from(crate::Settings {
+            groups: crate::GroupSettings::with_custom(["dynamic_1", "level", " "]),
+            ..crate::Settings::default()
+        })
     }
 
     proptest! {
@@ -351,8 +353,9 @@ mod tests {
         #[test]
         fn records_agree_with_groups_and_attributes(a in employee()) {
             let p = policy();
-            let mine = View::new(&a, &p).into_record(None);
-            prop_assert_eq!(&mine.groups, &super::super::groups(&a, &p));
+            let today = time::macros::date!(2026 - 03 - 15);
+            let mine = View::new(&a, &p, today).into_record(None);
+            prop_assert_eq!(&mine.groups, &super::super::groups(&a, &p, today));
             prop_assert_eq!(&mine.attributes, &attributes(&a));
             // A record holds exactly its attributes and groups, no spare room: a directory
             // keeps 100,000 of them at once (lists collected in place once kept the

@@ -2,10 +2,12 @@
 //!
 //! Everything the planner decides about one record on its own (its eligibility, its
 //! e-mail key, its normalized directory record) depends only on the record and on
-//! [`Rules`] known before the fetch starts: the readable attributes, the policy and today.
+//! [`Rules`] known before the fetch starts: the readable attributes, the policy (with its
+//! scope rules) and today.
 //! [`prepare`] does that work, so a sync can prepare each page as it arrives and drop the
 //! raw records at once; [`super::plan_prepared`] then decides what needs the whole
-//! listing (malformed and duplicate ids, e-mail conflicts, supervisor links, removals).
+//! listing (malformed and duplicate ids, e-mail conflicts, supervisor links, reporting
+//! lines, removals).
 //! [`prepare_against`] also compares the record with the directory's record for the same
 //! id, when it is known by then, and builds no record for someone unchanged.
 //!
@@ -15,6 +17,7 @@
 
 use super::eligibility::{Readable, check};
 use super::normalize::View;
+use super::scope::ScopeRules;
 use crate::directory::DirectoryEmployee;
 use crate::employee::SourceEmployee;
 use crate::ids::{Email, PersonioId};
@@ -24,12 +27,13 @@ use std::collections::BTreeSet;
 use time::Date;
 
 /// What a plan is made under: the credential's readable attributes, the account's policy
-/// and today.
+/// and today (and the policy's scope rules, compiled).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rules {
     pub readable: Readable,
     pub policy: Policy,
     pub today: Date,
+    scope: ScopeRules,
 }
 
 impl Rules {
@@ -38,6 +42,7 @@ impl Rules {
             readable: Readable::from_keys(readable_attributes),
             policy: policy.clone(),
             today,
+            scope: ScopeRules::new(&policy.settings.scope),
         }
     }
 }
@@ -55,15 +60,16 @@ pub struct Prepared {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Verdict {
     Eligible {
-        /// The directory record, without a supervisor (the planner sets it once it knows
-        /// who is in the directory).
+        /// The directory record, without a supervisor and reporting-line groups (the
+        /// planner sets them once it knows who is in the directory).
         record: DirectoryEmployee,
         supervisor: Option<PersonioId>,
         /// The e-mail key when it differs from `record.email` (upper case in the address).
         key: Option<Box<str>>,
     },
     /// Eligible, and the record it makes equals the directory's record for this id apart
-    /// from `supervisor_personio_id` (set later, from the whole plan): only
+    /// from `supervisor_personio_id` and the reporting-line groups (set later, from the
+    /// whole plan): only
     /// [`prepare_against`] decides this, and the plan is made against the same
     /// directory. No record is built: at 100,000 people, most unchanged, building and
     /// dropping them was most of a re-sync's plan (and of its memory).
@@ -89,6 +95,14 @@ impl Verdict {
     pub(crate) fn is_eligible(&self) -> bool {
         matches!(self, Verdict::Eligible { .. } | Verdict::Same { .. })
     }
+
+    /// The supervisor Personio names for an eligible record.
+    pub(crate) fn supervisor(&self) -> Option<PersonioId> {
+        match self {
+            Verdict::Eligible { supervisor, .. } | Verdict::Same { supervisor, .. } => *supervisor,
+            Verdict::Ineligible(_) => None,
+        }
+    }
 }
 
 /// Prepares one listed record under `rules` (see the module docs).
@@ -106,13 +120,19 @@ pub fn prepare_against(
     rules: &Rules,
     known: Option<&DirectoryEmployee>,
 ) -> Prepared {
-    let verdict = match check(employee, rules.readable, &rules.policy, rules.today) {
+    // Scope first: someone the account leaves out is nobody's concern, whatever else is
+    // wrong with their record (and never a known future hire).
+    let checked = match rules.scope.out_of_scope(employee) {
+        Some(rule) => Err(SkipReason::Excluded { rule }),
+        None => check(employee, rules.readable, &rules.policy, rules.today),
+    };
+    let verdict = match checked {
         Ok(email) => {
             let key = match Email::key_of(email) {
                 Cow::Borrowed(_) => None,
                 Cow::Owned(key) => Some(key.into_boxed_str()),
             };
-            let view = View::new(employee, &rules.policy);
+            let view = View::new(employee, &rules.policy, rules.today);
             match known {
                 Some(d) if d.personio_id == employee.id && view.same_as(d) => Verdict::Same {
                     key,

@@ -3,8 +3,8 @@
 use staffsync_core::planner::{apply, plan, preview};
 use staffsync_core::{
     CostCenter, DirectoryEmployee, EmploymentStatus, ExtraAttribute, FieldChange, GroupKey,
-    GroupKind, Hold, MalformedEmployee, OrgUnit, PersonioId, Plan, Policy, RemovalReason, Skip,
-    SkipReason, Snapshot, SourceEmployee, Warning,
+    GroupKind, GroupSettings, Hold, MalformedEmployee, OrgUnit, PersonioId, Plan, Policy, Removal,
+    RemovalReason, Settings, Skip, SkipReason, Snapshot, SourceEmployee, Warning,
 };
 use time::Date;
 use time::macros::date;
@@ -133,10 +133,10 @@ fn normalizes_names_attributes_and_groups() {
         extra("dynamic_3", "Level", Some("Senior")),
         extra("dynamic_4", "", Some("x")),
     ];
-    let policy = Policy {
-        custom_group_attributes: vec!["dynamic_1".into(), "level".into(), "dynamic_2".into()],
-        ..Policy::default()
-    };
+    let policy = Policy::from(Settings {
+        groups: GroupSettings::with_custom(["dynamic_1", "level", "dynamic_2"]),
+        ..Settings::default()
+    });
     let p = plan(&[], &snap(vec![e]), &policy, TODAY);
     assert_eq!(p.creates.len(), 1);
     let d = &p.creates[0];
@@ -271,10 +271,10 @@ fn leave_is_out_unless_the_policy_keeps_it() {
             }
         )]
     );
-    let keep = Policy {
+    let keep = Policy::from(Settings {
         keep_on_leave: true,
-        ..Policy::default()
-    };
+        ..Settings::default()
+    });
     let p = plan(&[], &s, &keep, TODAY);
     assert_eq!(ids(&p.creates), vec![1]);
     assert_eq!(p.creates[0].status.as_deref(), Some("leave"));
@@ -837,4 +837,256 @@ fn scope_respects_addresses_held_outside_it() {
     )
     .expect("decodes");
     assert_eq!(legacy.scope, None);
+}
+
+// ---------------------------------------------------------------- directory rules (issue 11)
+
+fn with_settings(settings: staffsync_core::Settings) -> Policy {
+    Policy {
+        settings,
+        accepted_removals: None,
+    }
+}
+
+fn external(n: i64) -> SourceEmployee {
+    let mut e = person(n, &format!("p{n}@x.de"));
+    e.employment_type = Some("External".into());
+    e
+}
+
+#[test]
+fn excluded_people_are_skipped_or_removed_naming_the_rule() {
+    let policy = with_settings(staffsync_core::Settings {
+        scope: staffsync_core::Scope {
+            include: Vec::new(),
+            exclude: vec![staffsync_core::Rule {
+                attribute: "employment_type".into(),
+                values: vec![" external".into()],
+            }],
+        },
+        ..Default::default()
+    });
+    let directory = directory_of(vec![person(1, "p1@x.de"), external(2)]);
+    let mut not_started = external(4);
+    not_started.hire_date = Some(date!(2026 - 04 - 01));
+    let p = plan(
+        &directory,
+        &snap(vec![
+            person(1, "p1@x.de"),
+            external(2),
+            external(3),
+            not_started,
+        ]),
+        &policy,
+        TODAY,
+    );
+    let rule = "exclude employment_type = external".to_owned();
+    assert_eq!(
+        p.removals,
+        vec![Removal {
+            personio_id: id(2),
+            reason: RemovalReason::Excluded { rule: rule.clone() },
+        }]
+    );
+    assert_eq!(
+        p.skips,
+        vec![
+            skip(3, SkipReason::Excluded { rule: rule.clone() }),
+            // Out of scope before anything else: not a future hire either.
+            skip(4, SkipReason::Excluded { rule }),
+        ]
+    );
+    assert!(p.pending_hires.is_empty());
+    assert_eq!(p.unchanged, 1);
+    let json = serde_json::to_value(&p.removals[0]).unwrap();
+    assert_eq!(json["reason"], "excluded");
+    assert_eq!(json["rule"], "exclude employment_type = external");
+}
+
+#[test]
+fn include_rules_name_themselves_and_a_mass_exclusion_is_held() {
+    let policy = with_settings(staffsync_core::Settings {
+        scope: staffsync_core::Scope {
+            include: vec![
+                staffsync_core::Rule {
+                    attribute: "office".into(),
+                    values: vec!["Berlin".into(), "Wien".into()],
+                },
+                staffsync_core::Rule {
+                    attribute: "Standort".into(),
+                    values: vec!["Nord".into()],
+                },
+            ],
+            exclude: Vec::new(),
+        },
+        ..Default::default()
+    });
+    let people: Vec<SourceEmployee> = (1..=10)
+        .map(|n| {
+            let mut e = person(n, &format!("p{n}@x.de"));
+            e.office = unit(if n <= 2 { "berlin" } else { "Hamburg" });
+            e
+        })
+        .collect();
+    let directory = directory_of(people.clone());
+    let p = plan(&directory, &snap(people), &policy, TODAY);
+    assert_eq!(p.removals.len(), 8);
+    assert_eq!(
+        p.removals[0].reason,
+        RemovalReason::Excluded {
+            rule: "include office = Berlin, Wien or Standort = Nord".into()
+        }
+    );
+    assert_eq!(
+        p.held,
+        Some(Hold {
+            removing: 8,
+            directory_size: 10
+        })
+    );
+}
+
+fn reports(n: i64, to: Option<i64>) -> SourceEmployee {
+    let mut e = person(n, &format!("p{n}@x.de"));
+    e.supervisor_id = to.map(id);
+    e
+}
+
+fn reporting_policy() -> Policy {
+    with_settings(staffsync_core::Settings {
+        groups: staffsync_core::GroupSettings {
+            reporting_lines: true,
+            ..Default::default()
+        },
+        ..Default::default()
+    })
+}
+
+fn groups_of(d: &[DirectoryEmployee], n: i64) -> Vec<String> {
+    d.iter()
+        .find(|d| d.personio_id == id(n))
+        .map(|d| {
+            d.groups
+                .iter()
+                .filter(|g| g.kind.is_reporting_line())
+                .map(|g| format!("{}:{}", g.kind, g.name))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn reporting_lines_group_direct_and_all_reports_by_manager_id() {
+    // 1 ← 2 ← 3, 2 ← 4; 5 reports to 6, who has left (not listed).
+    let people = vec![
+        reports(1, None),
+        reports(2, Some(1)),
+        reports(3, Some(2)),
+        reports(4, Some(2)),
+        reports(5, Some(6)),
+    ];
+    let p = plan(&[], &snap(people.clone()), &reporting_policy(), TODAY);
+    let dir = apply(&[], &p);
+    assert!(groups_of(&dir, 1).is_empty());
+    assert_eq!(groups_of(&dir, 2), ["reports_direct:1", "reports_all:1"]);
+    assert_eq!(
+        groups_of(&dir, 3),
+        ["reports_direct:2", "reports_all:1", "reports_all:2"]
+    );
+    assert!(groups_of(&dir, 5).is_empty());
+    assert!(p.warnings.is_empty());
+
+    // 3 moves under 1: only 3's groups change (2 loses a report, 1 keeps everyone).
+    let mut moved = people.clone();
+    moved[2].supervisor_id = Some(id(1));
+    let p = plan(&dir, &snap(moved), &reporting_policy(), TODAY);
+    assert_eq!(p.updates.len(), 1);
+    assert_eq!(
+        p.updates[0].changes,
+        vec![
+            change("supervisor_personio_id", Some("2"), Some("1")),
+            change(
+                "groups",
+                Some("reports_direct: 2; reports_all: 1; reports_all: 2"),
+                Some("reports_direct: 1; reports_all: 1")
+            ),
+        ]
+    );
+    // Turned off: the groups go.
+    let off = plan(&dir, &snap(people), &Policy::default(), TODAY);
+    assert_eq!(off.updates.len(), 3);
+    assert!(apply(&dir, &off).iter().all(|d| d.groups.is_empty()));
+}
+
+#[test]
+fn a_supervisor_cycle_is_warned_about_and_does_not_loop() {
+    // 1 ↔ 2, 3 reports to 1; 4 reports to themself.
+    let people = vec![
+        reports(1, Some(2)),
+        reports(2, Some(1)),
+        reports(3, Some(1)),
+        reports(4, Some(4)),
+    ];
+    let p = plan(&[], &snap(people), &reporting_policy(), TODAY);
+    assert_eq!(
+        p.warnings,
+        vec![
+            Warning::SupervisorCycle {
+                ids: vec![id(1), id(2)]
+            },
+            Warning::SupervisorCycle { ids: vec![id(4)] },
+        ]
+    );
+    assert!(p.warnings[0].to_string().contains("1, 2 form a cycle"));
+    let dir = apply(&[], &p);
+    assert_eq!(groups_of(&dir, 1), ["reports_direct:2"]);
+    assert_eq!(groups_of(&dir, 3), ["reports_direct:1", "reports_all:1"]);
+    assert!(groups_of(&dir, 4).is_empty());
+}
+
+#[test]
+fn tenure_bands_follow_the_hire_date_and_the_date_check_moves_people() {
+    let policy = with_settings(staffsync_core::Settings {
+        groups: staffsync_core::GroupSettings {
+            attributes: Vec::new(),
+            tenure: true,
+            ..Default::default()
+        },
+        ..Default::default()
+    });
+    let mut new = person(1, "p1@x.de");
+    new.hire_date = Some(date!(2025 - 12 - 31));
+    let mut old = person(2, "p2@x.de");
+    old.hire_date = Some(date!(2014 - 01 - 01));
+    let mut unknown = person(3, "p3@x.de");
+    unknown.hire_date = None;
+    let dir = apply(
+        &[],
+        &plan(&[], &snap(vec![new, old, unknown]), &policy, TODAY),
+    );
+    let tenure = |d: &[DirectoryEmployee], n: i64| -> Vec<String> {
+        d.iter()
+            .find(|d| d.personio_id == id(n))
+            .unwrap()
+            .groups
+            .iter()
+            .map(|g| format!("{}:{}", g.kind, g.name))
+            .collect()
+    };
+    assert_eq!(tenure(&dir, 1), ["tenure:lt_3m"]);
+    assert_eq!(tenure(&dir, 2), ["tenure:10y_plus"]);
+    assert!(tenure(&dir, 3).is_empty());
+    // Hired on 31 December: three months are complete on 31 March, not a day earlier.
+    let check = staffsync_core::planner::tenure_plan(&dir, &policy, date!(2026 - 03 - 30));
+    assert!(check.is_empty());
+    let check = staffsync_core::planner::tenure_plan(&dir, &policy, date!(2026 - 03 - 31));
+    assert_eq!(check.unchanged, 2);
+    assert_eq!(
+        check.updates[0].changes,
+        vec![change(
+            "groups",
+            Some("tenure: lt_3m"),
+            Some("tenure: 3_6m")
+        )]
+    );
 }

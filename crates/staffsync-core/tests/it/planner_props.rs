@@ -7,7 +7,7 @@ use staffsync_core::planner::{
 };
 use staffsync_core::{
     DirectoryEmployee, EmploymentStatus, GroupKey, GroupKind, MalformedEmployee, OrgUnit,
-    PersonioId, Plan, Policy, SkipReason, Snapshot, SourceEmployee,
+    PersonioId, Plan, Policy, Settings, SkipReason, Snapshot, SourceEmployee,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use time::macros::date;
@@ -224,10 +224,12 @@ fn case() -> impl Strategy<Value = Case> {
                         scope: None,
                     },
                     policy: Policy {
-                        keep_on_leave: keep,
+                        settings: Settings {
+                            keep_on_leave: keep,
+                            ..Settings::default()
+                        },
                         accepted_removals: accept
                             .map(|ids| ids.into_iter().map(PersonioId).collect()),
-                        ..Policy::default()
                     },
                     today: day(today),
                 }
@@ -292,7 +294,7 @@ fn reference_eligible_but_for_dates(e: &SourceEmployee, c: &Case) -> bool {
     let status_ok = match &e.status {
         None => !readable("status"),
         Some(EmploymentStatus::Active) => true,
-        Some(EmploymentStatus::Leave) => c.policy.keep_on_leave,
+        Some(EmploymentStatus::Leave) => c.policy.settings.keep_on_leave,
         Some(_) => false,
     };
     let email_ok = trimmed(&e.email).is_some_and(|m| {
@@ -491,14 +493,14 @@ proptest! {
         prop_assert!(p.skips.windows(2).all(|w| w[0].personio_id <= w[1].personio_id));
         prop_assert!(p.updates.iter().all(|u| !u.changes.is_empty()));
 
-        let g = c.policy.deletion_guard;
+        let g = c.policy.settings.deletion_guard;
         // Accepted: every removal is among those an admin reviewed.
         let accepted = c.policy.accepted_removals.as_ref().is_some_and(|a| {
             p.removals.iter().all(|r| a.contains(&r.personio_id))
         });
         let should_hold = !accepted
             && p.removals.len() >= g.min_people
-            && p.removals.len() as f64 > g.max_fraction * c.directory.len() as f64;
+            && p.removals.len() as f64 > g.max_share * c.directory.len() as f64;
         prop_assert_eq!(p.held.is_some(), should_hold);
     }
 
@@ -661,4 +663,472 @@ proptest! {
             plan(&applied, &c.snapshot, &c.policy, c.today)
         );
     }
+}
+
+// ---------------------------------------------------------------- directory rules (issue 11)
+
+use staffsync_core::{GroupSettings, RemovalReason, Rule, Scope, TenureBand, Warning};
+
+const TYPES: &[&str] = &["internal", "external", " External ", "intern"];
+const OFFICES: &[&str] = &["Berlin", "münchen", "MÜNCHEN ", "Wien"];
+
+/// `c` with employment types, offices and a custom `Standort` attribute spread over its
+/// records (by `pick`, one entry per record; `None` where the index runs out).
+fn with_attributes(mut c: Case, pick: &[(Option<usize>, Option<usize>, Option<usize>)]) -> Case {
+    for (e, (t, o, s)) in c.snapshot.employees.iter_mut().zip(pick) {
+        e.employment_type = t.map(|i| TYPES[i % TYPES.len()].to_owned());
+        e.office = o.map(|i| OrgUnit {
+            id: None,
+            name: OFFICES[i % OFFICES.len()].to_owned(),
+        });
+        if let Some(i) = s {
+            e.attributes.push(staffsync_core::ExtraAttribute {
+                key: "dynamic_7".into(),
+                label: "Standort".into(),
+                kind: "standard".into(),
+                universal_id: None,
+                value: Some(OFFICES[i % OFFICES.len()].to_owned()),
+            });
+        }
+    }
+    c
+}
+
+fn rule() -> impl Strategy<Value = Rule> {
+    (
+        prop::sample::select(vec![
+            "employment_type",
+            "office",
+            " standort",
+            "dynamic_7",
+            "department",
+            "team",
+        ]),
+        prop::collection::vec(
+            prop::sample::select(vec![
+                "external", "INTERN", "berlin", "München", " wien ", "Research", "x",
+            ]),
+            1..3,
+        ),
+    )
+        .prop_map(|(attribute, values)| Rule {
+            attribute: attribute.to_owned(),
+            values: values.into_iter().map(str::to_owned).collect(),
+        })
+}
+
+fn scope() -> impl Strategy<Value = Scope> {
+    (
+        prop::collection::vec(rule(), 0..3),
+        prop::collection::vec(rule(), 0..3),
+    )
+        .prop_map(|(include, exclude)| Scope { include, exclude })
+}
+
+fn picks() -> impl Strategy<Value = Vec<(Option<usize>, Option<usize>, Option<usize>)>> {
+    prop::collection::vec(
+        (
+            prop::option::of(0usize..4),
+            prop::option::of(0usize..4),
+            prop::option::of(0usize..4),
+        ),
+        16,
+    )
+}
+
+/// The reference: the values of `attribute` for `e`, as written in the record.
+fn reference_values(e: &SourceEmployee, attribute: &str) -> Vec<String> {
+    let a = attribute.trim();
+    let mut out: Vec<String> = Vec::new();
+    match a {
+        "employment_type" => out.extend(e.employment_type.clone()),
+        "office" => out.extend(e.office.as_ref().map(|u| u.name.clone())),
+        "department" => out.extend(e.department.as_ref().map(|u| u.name.clone())),
+        "team" => out.extend(e.team.as_ref().map(|u| u.name.clone())),
+        _ => {
+            for x in &e.attributes {
+                if &*x.key == a || x.label.trim().to_lowercase() == a.to_lowercase() {
+                    out.extend(x.value.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
+fn reference_matches(e: &SourceEmployee, r: &Rule) -> bool {
+    let norm = |s: &str| s.trim().to_lowercase();
+    reference_values(e, &r.attribute)
+        .iter()
+        .any(|v| !norm(v).is_empty() && r.values.iter().any(|w| norm(w) == norm(v)))
+}
+
+fn reference_in_scope(e: &SourceEmployee, s: &Scope) -> bool {
+    (s.include.is_empty() || s.include.iter().any(|r| reference_matches(e, r)))
+        && !s.exclude.iter().any(|r| reference_matches(e, r))
+}
+
+fn settings_policy(settings: Settings) -> Policy {
+    Policy {
+        settings,
+        accepted_removals: None,
+    }
+}
+
+/// The reporting-line groups of a directory, by (kind, manager) → members.
+fn reporting_groups(
+    dir: &[DirectoryEmployee],
+) -> BTreeMap<(GroupKind, String), BTreeSet<PersonioId>> {
+    let mut out: BTreeMap<(GroupKind, String), BTreeSet<PersonioId>> = BTreeMap::new();
+    for d in dir {
+        for g in &d.groups {
+            if matches!(g.kind, GroupKind::ReportsDirect | GroupKind::ReportsAll) {
+                out.entry((g.kind, g.name.clone()))
+                    .or_default()
+                    .insert(d.personio_id);
+            }
+        }
+    }
+    out
+}
+
+/// A forest of `n` people (ids 1..=n) with random supervisors: anyone (so cycles and
+/// self-reports happen), someone never listed (id 99), or nobody; some people are not
+/// eligible (no e-mail), so their reports' lines end there.
+fn forest() -> impl Strategy<Value = Vec<SourceEmployee>> {
+    (2usize..24).prop_flat_map(|n| {
+        prop::collection::vec(
+            (
+                prop_oneof![
+                    2 => Just(None),
+                    1 => Just(Some(99i64)),
+                    6 => (1..=n as i64).prop_map(Some),
+                ],
+                prop::bool::weighted(0.9),
+            ),
+            n,
+        )
+        .prop_map(|people| {
+            people
+                .into_iter()
+                .enumerate()
+                .map(|(i, (sup, eligible))| {
+                    let id = i as i64 + 1;
+                    let mut e = SourceEmployee::new(PersonioId(id));
+                    e.first_name = Some("F".into());
+                    e.last_name = Some("L".into());
+                    e.email = eligible.then(|| format!("p{id}@x.de"));
+                    e.status = Some(EmploymentStatus::Active);
+                    e.supervisor_id = sup.map(PersonioId);
+                    e
+                })
+                .collect()
+        })
+    })
+}
+
+fn lines_policy() -> Policy {
+    settings_policy(Settings {
+        groups: GroupSettings {
+            reporting_lines: true,
+            ..GroupSettings::default()
+        },
+        ..Settings::default()
+    })
+}
+
+fn full_snapshot(employees: Vec<SourceEmployee>) -> Snapshot {
+    Snapshot {
+        employees,
+        readable_attributes: ["status", "hire_date", "termination_date"]
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
+        complete: true,
+        ..Snapshot::default()
+    }
+}
+
+/// The people on supervisor cycles, grouped by cycle, from the directory's links.
+fn reference_cycles(sup: &BTreeMap<PersonioId, PersonioId>) -> BTreeSet<BTreeSet<PersonioId>> {
+    let mut out = BTreeSet::new();
+    for &start in sup.keys() {
+        // On a cycle: following the links from `start` comes back to it.
+        let mut at = sup.get(&start).copied();
+        let mut cycle = BTreeSet::from([start]);
+        for _ in 0..=sup.len() {
+            match at {
+                Some(p) if p == start => {
+                    out.insert(cycle);
+                    break;
+                }
+                Some(p) => {
+                    cycle.insert(p);
+                    at = sup.get(&p).copied();
+                }
+                None => break,
+            }
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
+
+    /// Scope rules are applied exactly: a record (listed once, not malformed) is skipped
+    /// or removed as excluded exactly when the reference says it is out of scope, and the
+    /// reason names a rule that keeps them out.
+    #[test]
+    fn scope_rules_are_applied_exactly(c in case(), pick in picks(), s in scope()) {
+        let mut c = with_attributes(c, &pick);
+        c.policy.settings.scope = s.clone();
+        let p = run(&c);
+        let mut count: BTreeMap<PersonioId, usize> = BTreeMap::new();
+        for e in &c.snapshot.employees {
+            *count.entry(e.id).or_default() += 1;
+        }
+        let malformed: BTreeSet<PersonioId> =
+            c.snapshot.malformed.iter().filter_map(|m| m.id).collect();
+        let excluded: BTreeMap<PersonioId, &str> = p
+            .skips
+            .iter()
+            .filter_map(|s| match (&s.reason, s.personio_id) {
+                (SkipReason::Excluded { rule }, Some(id)) => Some((id, rule.as_str())),
+                _ => None,
+            })
+            .chain(p.removals.iter().filter_map(|r| match &r.reason {
+                RemovalReason::Excluded { rule } => Some((r.personio_id, rule.as_str())),
+                _ => None,
+            }))
+            .collect();
+        for e in &c.snapshot.employees {
+            if count[&e.id] > 1 || malformed.contains(&e.id) {
+                prop_assert!(!excluded.contains_key(&e.id));
+                continue;
+            }
+            let out = !reference_in_scope(e, &s);
+            prop_assert_eq!(excluded.contains_key(&e.id), out, "{:?}", e);
+            if let Some(rule) = excluded.get(&e.id) {
+                let names_a_rule = if rule.starts_with("include ") {
+                    !s.include.is_empty() && !s.include.iter().any(|r| reference_matches(e, r))
+                } else {
+                    s.exclude.iter().any(|r| {
+                        reference_matches(e, r) && rule.starts_with(&format!("exclude {} = ", r.attribute.trim()))
+                    })
+                };
+                prop_assert!(names_a_rule, "{} for {:?}", rule, e);
+            }
+        }
+        // Nobody out of scope is in the resulting directory, unless kept as they are.
+        if p.held.is_none() && c.snapshot.complete {
+            let result = apply(&c.directory, &p);
+            for d in &result {
+                if let Some(e) = c.snapshot.employees.iter().find(|e| e.id == d.personio_id)
+                    && count[&e.id] == 1
+                    && !malformed.contains(&e.id)
+                {
+                    prop_assert!(reference_in_scope(e, &s));
+                }
+            }
+        }
+    }
+
+    /// `reports_direct` of a manager is exactly the people whose (resulting) supervisor
+    /// they are; `reports_all` is the transitive closure of `reports_direct` over the
+    /// links that are not on a supervisor cycle; each cycle is warned about once; a
+    /// manager is in none of their own groups; planning again changes nothing.
+    #[test]
+    fn reports_all_is_the_closure_of_reports_direct(people in forest()) {
+        let policy = lines_policy();
+        let snapshot = full_snapshot(people);
+        let p = plan(&[], &snapshot, &policy, BASE);
+        let dir = apply(&[], &p);
+        let sup: BTreeMap<PersonioId, PersonioId> = dir
+            .iter()
+            .filter_map(|d| d.supervisor_personio_id.map(|s| (d.personio_id, s)))
+            .collect();
+        let cycles = reference_cycles(&sup);
+        let on_cycle: BTreeSet<PersonioId> = cycles.iter().flatten().copied().collect();
+        let mut direct: BTreeMap<PersonioId, BTreeSet<PersonioId>> = BTreeMap::new();
+        let mut acyclic: BTreeMap<PersonioId, BTreeSet<PersonioId>> = BTreeMap::new();
+        for (&p, &m) in &sup {
+            if p != m {
+                direct.entry(m).or_default().insert(p);
+            }
+            if !on_cycle.contains(&p) {
+                acyclic.entry(m).or_default().insert(p);
+            }
+        }
+        // The closure, by iterating to a fixed point.
+        let mut all = acyclic.clone();
+        loop {
+            let mut next = all.clone();
+            for (m, members) in &all {
+                for x in members {
+                    if let Some(below) = all.get(x) {
+                        next.entry(*m).or_default().extend(below.iter().copied());
+                    }
+                }
+            }
+            if next == all {
+                break;
+            }
+            all = next;
+        }
+        let mut expected: BTreeMap<(GroupKind, String), BTreeSet<PersonioId>> = BTreeMap::new();
+        for (m, v) in direct {
+            expected.insert((GroupKind::ReportsDirect, m.to_string()), v);
+        }
+        for (m, v) in all {
+            expected.insert((GroupKind::ReportsAll, m.to_string()), v);
+        }
+        let got = reporting_groups(&dir);
+        prop_assert_eq!(&got, &expected);
+        for ((_, m), members) in &got {
+            prop_assert!(!members.iter().any(|p| p.to_string() == *m));
+        }
+        let warned: BTreeSet<BTreeSet<PersonioId>> = p
+            .warnings
+            .iter()
+            .filter_map(|w| match w {
+                Warning::SupervisorCycle { ids } => Some(ids.iter().copied().collect()),
+                _ => None,
+            })
+            .collect();
+        prop_assert_eq!(warned, cycles);
+        let again = plan(&dir, &snapshot, &policy, BASE);
+        prop_assert!(again.is_empty(), "{:?}", again);
+    }
+
+    /// A targeted run of one person whose supervisor changed gives the same directory as
+    /// a full run: everyone whose reporting lines change, in the scope or not, is updated.
+    #[test]
+    fn a_targeted_move_updates_the_lines_of_everyone_it_concerns(
+        people in forest(),
+        mover in any::<prop::sample::Index>(),
+        to in prop::option::of(1i64..=24),
+    ) {
+        let policy = lines_policy();
+        let snapshot = full_snapshot(people);
+        let settled = apply(&[], &plan(&[], &snapshot, &policy, BASE));
+        let mut moved = snapshot.clone();
+        let m = mover.index(moved.employees.len());
+        moved.employees[m].supervisor_id = to.map(PersonioId);
+        let id = moved.employees[m].id;
+        let whole = apply(&settled, &plan(&settled, &moved, &policy, BASE));
+        let mut targeted = moved.clone();
+        targeted.employees.retain(|e| e.id == id);
+        targeted.scope = Some(BTreeSet::from([id]));
+        let part = plan(&settled, &targeted, &policy, BASE);
+        prop_assert_eq!(apply(&settled, &part), whole);
+    }
+
+    /// With tenure groups on, everyone in the directory with a hire date is in exactly
+    /// one tenure band, the one of the months completed since (counted here month by
+    /// month); nobody without a hire date is in one. The date check's plan agrees.
+    #[test]
+    fn everyone_with_a_hire_date_is_in_exactly_one_tenure_band(c in case(), years_back in 0i64..12) {
+        let mut c = c;
+        c.policy.settings.groups.tenure = true;
+        // Spread hire dates over the years, so every band occurs.
+        for e in &mut c.snapshot.employees {
+            e.hire_date = e.hire_date.map(|h| h - Duration::days(years_back * 97 + e.id.0 * 31));
+        }
+        let p = run(&c);
+        prop_assume!(p.held.is_none());
+        let dir = apply(&c.directory, &p);
+        for d in dir.iter().filter(|d| p.creates.iter().chain(p.updates.iter().map(|u| &u.after)).any(|x| x.personio_id == d.personio_id)) {
+            let bands: Vec<&GroupKey> = d.groups.iter().filter(|g| g.kind == GroupKind::Tenure).collect();
+            match d.hire_date {
+                None => prop_assert!(bands.is_empty()),
+                Some(h) => {
+                    prop_assert_eq!(bands.len(), 1);
+                    prop_assert_eq!(&bands[0].name, reference_band(h, c.today));
+                }
+            }
+        }
+        // The date check, on a later day, moves exactly the people whose band changes.
+        let later = c.today + Duration::days(years_back * 40);
+        let check = staffsync_core::planner::tenure_plan(&dir, &c.policy, later);
+        prop_assert!(check.creates.is_empty() && check.removals.is_empty());
+        let moved = apply(&dir, &check);
+        for d in &moved {
+            let bands: Vec<&GroupKey> = d.groups.iter().filter(|g| g.kind == GroupKind::Tenure).collect();
+            // (A directory person kept as they are may have a hire date still to come.)
+            match d.hire_date.filter(|h| *h <= later) {
+                None => prop_assert!(bands.is_empty()),
+                Some(h) => {
+                    prop_assert_eq!(bands.len(), 1);
+                    prop_assert_eq!(&bands[0].name, reference_band(h, later));
+                }
+            }
+        }
+        prop_assert!(staffsync_core::planner::tenure_plan(&moved, &c.policy, later).is_empty());
+    }
+
+    /// After any change of settings (scope, group dimensions, reporting lines, tenure),
+    /// the plan that applies it is followed by an empty plan.
+    #[test]
+    fn a_settings_change_then_a_second_plan_is_empty(
+        c in case(),
+        pick in picks(),
+        s in scope(),
+        dims in prop::collection::vec(prop::sample::select(vec!["department", "position", "office", "Standort", "team"]), 0..4),
+        (lines, tenure) in (any::<bool>(), any::<bool>()),
+    ) {
+        let c = with_attributes(c, &pick);
+        let first = run(&c);
+        prop_assume!(first.held.is_none());
+        let settled = apply(&c.directory, &first);
+        let mut dims: Vec<String> = dims.into_iter().map(str::to_owned).collect();
+        dims.sort();
+        dims.dedup();
+        let mut policy = settings_policy(Settings {
+            scope: s,
+            groups: GroupSettings { attributes: dims, reporting_lines: lines, tenure },
+            ..Settings::default()
+        });
+        let changed = plan(&settled, &c.snapshot, &policy, c.today);
+        policy.accepted_removals = Some(changed.removals.iter().map(|r| r.personio_id).collect());
+        let changed = plan(&settled, &c.snapshot, &policy, c.today);
+        prop_assert!(changed.held.is_none());
+        let after = apply(&settled, &changed);
+        let again = plan(&after, &c.snapshot, &policy, c.today);
+        prop_assert!(again.is_empty(), "second plan not empty: {:?}", again);
+    }
+}
+
+/// The tenure band's key of someone hired on `hire` on `today`, by counting monthly
+/// anniversaries (a month completes on the same day, or on the last day of a shorter
+/// month).
+fn reference_band(hire: Date, today: Date) -> &'static str {
+    let mut months = 0u32;
+    loop {
+        let next = months + 1;
+        let total = hire.month() as u32 - 1 + next;
+        let year = hire.year() + (total / 12) as i32;
+        let month = time::Month::try_from((total % 12 + 1) as u8).unwrap();
+        let day = hire.day().min(month.length(year));
+        let anniversary = Date::from_calendar_date(year, month, day).unwrap();
+        if anniversary > today {
+            break;
+        }
+        months = next;
+    }
+    let bounds = [
+        (3, "lt_3m"),
+        (6, "3_6m"),
+        (12, "6_12m"),
+        (24, "1_2y"),
+        (48, "2_4y"),
+        (72, "4_6y"),
+        (120, "6_10y"),
+    ];
+    let key = bounds
+        .iter()
+        .find(|(upper, _)| months < *upper)
+        .map_or("10y_plus", |(_, k)| *k);
+    assert_eq!(TenureBand::parse(key).map(TenureBand::key), Some(key));
+    key
 }

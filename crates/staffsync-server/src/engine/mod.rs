@@ -10,19 +10,26 @@
 //! - [`deliveries`]: outgoing webhooks (the change feed POSTed to the accounts'
 //!   endpoints, signed, retried) and the feed's retention; [`webhook_targets`]: which
 //!   URLs those may go to;
+//! - [`dry_run`]: a bounded dry run for someone waiting on it (previews);
+//! - [`settings`]: checking, saving and previewing an account's settings document;
 //! - [`connect`]: checking and storing a Personio credential; [`outbound`]: which
-//!   Personio URLs the web app may send requests to; [`clock`]: "today" per time zone.
+//!   Personio URLs the web app may send requests to; [`clock`]: "today" per time zone;
+//! - [`alerts`]: incidents (held run, rejected credential, …) opened and resolved from
+//!   run outcomes, and the e-mails about them (sent in the background).
 //!
 //! The engine must never decide what changes in a directory (the planner does) and never
 //! render a page or an API answer (the [`http`](crate::http) side does).
 
+pub mod alerts;
 pub mod clock;
 pub mod connect;
 pub mod deliveries;
+pub mod dry_run;
 pub mod lease;
 pub mod outbound;
 pub mod realtime;
 pub mod scheduler;
+pub mod settings;
 pub mod sync_job;
 pub mod webhook_targets;
 pub mod webhooks;

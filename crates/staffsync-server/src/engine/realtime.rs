@@ -4,7 +4,9 @@
 //! - the **date check**, once per account per local day: directory people whose
 //!   termination date has passed and known future hires whose hire date has come get a
 //!   targeted run (`fetch_people`), so leavers go the day after their last day and new
-//!   hires arrive on their first, without waiting for the full sync;
+//!   hires arrive on their first, without waiting for the full sync; then everyone whose
+//!   tenure band changes that day moves to it, from the stored hire dates alone (no
+//!   Personio request, see [`run_tenure_check`]);
 //! - the **incremental poll** of connections without a webhook, every `poll_interval`
 //!   (off with 0): `fetch_updated_since(watermark − 1 min)` and a run over exactly the
 //!   records it returned (no further requests). Nothing changed ⇒ one request and no run
@@ -18,7 +20,9 @@
 //! [`run_targeted`](crate::engine::sync_job::run_targeted), which applies through the store.
 
 use crate::engine::lease::{give_back, with_lease_renewal};
-use crate::engine::sync_job::{SyncError, SyncOptions, SyncReport, TargetSource, run_targeted};
+use crate::engine::sync_job::{
+    SyncError, SyncOptions, SyncReport, TargetSource, run_targeted, run_tenure_check,
+};
 use crate::state::AppState;
 use staffsync_core::PersonioId;
 use staffsync_store::{AccountId, Lease, RealtimeAccount, StoreError};
@@ -66,6 +70,13 @@ pub async fn run_targeted_now(
     )
     .await;
     give_back(&state.store, lease).await;
+    crate::engine::alerts::after_run(
+        state,
+        account,
+        crate::engine::alerts::Origin::Targeted,
+        out.as_ref().map(Option::as_ref),
+    )
+    .await;
     out.map(Leased::Ran)
 }
 
@@ -156,8 +167,33 @@ pub async fn date_check(state: &AppState, ra: &RealtimeAccount) -> Result<bool, 
             return Ok(false);
         }
     }
+    if let Leased::Busy = tenure_now(state, account, today).await? {
+        return Ok(false);
+    }
     state.store.set_last_date_check(account, today).await?;
     Ok(true)
+}
+
+/// The date check's tenure step under `account`'s side lease (see the module docs).
+async fn tenure_now(
+    state: &AppState,
+    account: AccountId,
+    today: time::Date,
+) -> Result<Leased<Option<SyncReport>>, SyncError> {
+    let Some(lease) = take_side_lease(state, account).await? else {
+        return Ok(Leased::Busy);
+    };
+    let work = async {
+        let acct = state.store.account_by_id(account).await?.ok_or_else(|| {
+            SyncError::Store(StoreError::NotFound {
+                what: format!("account {account}"),
+            })
+        })?;
+        run_tenure_check(&state.store, &lease, &acct, today).await
+    };
+    let out = with_lease_renewal(&state.store, &lease, state.config.lease, work).await;
+    give_back(&state.store, lease).await;
+    out.map(Leased::Ran)
 }
 
 /// The incremental poll of one account, when due (see the module docs). Returns whether

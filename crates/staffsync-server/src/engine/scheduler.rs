@@ -14,10 +14,14 @@
 //! changes as drift (`staffsync_reconciliation_drift_total`): what the real-time path
 //! missed.
 //!
+//! Each outcome goes to [`alerts`] (incidents and their e-mails, sent in the background)
+//! before the lease is released.
+//!
 //! This module must never run a sync without holding its lease, never release a lease it
 //! does not hold (the store refuses), and never change a directory itself: it calls
 //! [`run_sync`](crate::engine::sync_job::run_sync), which applies only through the store.
 
+use crate::engine::alerts;
 use crate::engine::lease::with_lease_renewal;
 use crate::engine::sync_job::{SyncError, SyncOptions, SyncReport, SyncResult, run_sync};
 use crate::state::AppState;
@@ -177,6 +181,21 @@ pub async fn run_account_sync(state: &AppState, lease: Lease) -> Result<SyncRepo
         Ok(report)
     };
     let outcome = with_lease_renewal(&state.store, &lease, config.lease, synced).await;
+    let failures = if outcome.is_err() {
+        failures_before + 1
+    } else {
+        0
+    };
+    alerts::after_run(
+        state,
+        account,
+        alerts::Origin::Full { failures },
+        outcome.as_ref().map(Some),
+    )
+    .await;
+    if outcome.is_ok() {
+        alerts::check_webhook(state, account);
+    }
 
     let now = OffsetDateTime::now_utc();
     let (next_run_at, schedule_outcome) = match &outcome {

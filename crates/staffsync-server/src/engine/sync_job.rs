@@ -23,7 +23,7 @@ use crate::{clock, ops};
 use personio::{Client, ClientConfig};
 use serde::Serialize;
 use staffsync_core::{
-    MalformedEmployee, PersonioId, Plan, Policy, Snapshot, SourceEmployee, planner,
+    MalformedEmployee, PersonioId, Plan, Policy, Settings, Snapshot, SourceEmployee, planner,
 };
 use staffsync_store::{Account, Lease, RunId, RunKind, RunStatus, Store, StoreError};
 use std::collections::BTreeSet;
@@ -45,6 +45,9 @@ pub struct SyncOptions {
     pub unlimited_rate: bool,
     /// The per-IP budget shared with the process's other syncs (`serve`), if any.
     pub ip_budget: Option<personio::IpBudget>,
+    /// Plan with these settings instead of the account's (a settings preview; only
+    /// with `dry_run`, so a document nobody saved never changes the directory).
+    pub settings: Option<Settings>,
 }
 
 /// What a finished run did.
@@ -367,9 +370,13 @@ fn today_and_policy(
         Some(d) => d,
         None => clock::date_in(&account.time_zone, OffsetDateTime::now_utc()),
     };
+    let settings = match (&options.settings, options.dry_run) {
+        (Some(candidate), true) => candidate.clone(),
+        _ => account.policy.settings.clone(),
+    };
     let policy = Policy {
+        settings,
         accepted_removals,
-        ..account.policy.clone()
     };
     Ok((today, policy))
 }
@@ -543,6 +550,47 @@ async fn targeted_recorded(
         today: staffsync_core::dates::format_date(today),
         plan,
     }))
+}
+
+/// The date check's tenure step for `account`, whose `lease` the caller holds: moves
+/// directory people into the tenure band they are in on `today`
+/// ([`planner::tenure_plan`]), without a Personio request. Recorded as a targeted run, and
+/// only when someone moves (`None` otherwise).
+pub async fn run_tenure_check(
+    store: &Store,
+    lease: &Lease,
+    account: &Account,
+    today: Date,
+) -> Result<Option<SyncReport>, SyncError> {
+    check_lease(lease, account)?;
+    let (_, policy) = today_and_policy(account, &SyncOptions::default(), None)?;
+    let directory = store.directory(account.id).await?;
+    let plan = planner::tenure_plan(&directory, &policy, today);
+    drop(directory);
+    if plan.is_empty() {
+        return Ok(None);
+    }
+    let run_id = store.start_run(lease, RunKind::Targeted).await?;
+    if let Err(e) = store.apply_plan(account.id, run_id, &plan).await {
+        store
+            .finish_run(run_id, RunStatus::Failed, None, Some(&e.to_string()))
+            .await?;
+        return Err(e.into());
+    }
+    tracing::info!(
+        account = %account.slug,
+        moved = plan.updates.len(),
+        "date check: people moved to their tenure band"
+    );
+    let report = SyncReport {
+        run_id,
+        result: SyncResult::Applied,
+        fetched: 0,
+        today: staffsync_core::dates::format_date(today),
+        plan,
+    };
+    record_metrics(&Ok(report.clone()), std::time::Duration::ZERO);
+    Ok(Some(report))
 }
 
 /// A plan that changes nobody but learns of a future hire (or a new hire date) still

@@ -131,6 +131,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    crate::engine::alerts::log_mail_setup(&state);
     let scheduler = if state.config.run_scheduler {
         Some(tokio::spawn(scheduler::run(state.clone(), stop_rx.clone())))
     } else {

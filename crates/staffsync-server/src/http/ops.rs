@@ -4,8 +4,8 @@
 //! The Prometheus recorder is installed once per process ([`metrics_handle`], a
 //! `OnceLock`); building several apps (tests) shares it. Metric names live here as
 //! constants so the sync job and the scheduler record the same series. These endpoints
-//! must never reveal account data or secrets: they carry no labels beyond a run's result
-//! and a change's action, and need no authentication for that reason.
+//! must never reveal account data or secrets: they carry no labels beyond a run's result,
+//! a change's action and an alert's kind, and need no authentication for that reason.
 
 use crate::state::AppState;
 use axum::Router;
@@ -33,6 +33,10 @@ pub const RECONCILIATION_DRIFT_TOTAL: &str = "staffsync_reconciliation_drift_tot
 /// Webhook deliveries received, labelled `outcome` = `queued` | `duplicate` |
 /// `unauthorized` | `unknown` | `bad_request`.
 pub const WEBHOOKS_TOTAL: &str = "staffsync_webhooks_total";
+/// Incidents opened (each one e-mail to the account's admins when SMTP is configured),
+/// labelled `kind` = `held_run` | `credential_rejected` | `attribute_unreadable` |
+/// `sync_failing` | `webhook_dropped`.
+pub const ALERTS_TOTAL: &str = "staffsync_alerts_total";
 
 /// Attempts of outgoing webhook deliveries, labelled `result` = `delivered` | `retry` |
 /// `failed` (given up after the retry window).
@@ -129,6 +133,10 @@ fn describe() {
     );
     metrics::gauge!(WEBHOOK_PENDING_DELIVERIES).set(0.0);
     metrics::gauge!(CHANGE_FEED_LAG_SECONDS).set(0.0);
+    metrics::describe_counter!(ALERTS_TOTAL, "Incidents opened (alerts raised) by kind");
+    for kind in staffsync_store::IncidentKind::ALL {
+        metrics::counter!(ALERTS_TOTAL, "kind" => kind.as_str()).increment(0);
+    }
 }
 
 /// `/healthz`, `/readyz` and `/metrics`.

@@ -79,16 +79,21 @@ async fn tenant(store: &Store, slug: &str, employees: usize, seed: u64) -> Tenan
 }
 
 async fn sync(store: &Store, t: &Tenant) {
+    sync_account(store, &t.account).await;
+}
+
+/// One full sync of `account` (as it is stored now: its settings apply).
+async fn sync_account(store: &Store, account: &Account) {
     let options = SyncOptions {
         today: Some(TODAY),
         unlimited_rate: true,
         ..Default::default()
     };
     let wait = std::time::Duration::from_secs(60);
-    let lease = staffsync_server::lease::acquire(store, t.account.id, "test", wait, wait)
+    let lease = staffsync_server::lease::acquire(store, account.id, "test", wait, wait)
         .await
         .expect("lease");
-    staffsync_server::run_sync(store, &lease, &t.account, &options, &|_, _| {})
+    staffsync_server::run_sync(store, &lease, account, &options, &|_, _| {})
         .await
         .expect("sync runs");
     staffsync_server::lease::give_back(store, lease).await;
@@ -108,6 +113,7 @@ impl World {
         let b = tenant(&store, "globex", 25, 23).await;
         let config = ServerConfig {
             run_scheduler: false,
+            today: Some(TODAY),
             ..Default::default()
         };
         let state = AppState::new(store.clone(), config);
@@ -292,6 +298,9 @@ async fn openapi_document_lists_every_path() {
         ("/api/v1/webhook-endpoints", "get"),
         ("/api/v1/webhook-endpoints/{id}", "delete"),
         ("/api/v1/webhook-endpoints/{id}/deliveries", "get"),
+        ("/api/v1/settings", "get"),
+        ("/api/v1/settings", "put"),
+        ("/api/v1/settings/preview", "post"),
     ];
     for (path, method) in expected {
         assert!(
@@ -336,7 +345,10 @@ async fn openapi_document_lists_every_path() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_endpoint_needs_a_valid_token() {
     let w = World::new().await;
-    let endpoints: [(Method, &str); 10] = [
+    let endpoints: [(Method, &str); 13] = [
+        (Method::GET, "/settings"),
+        (Method::PUT, "/settings"),
+        (Method::POST, "/settings/preview"),
         (Method::GET, "/employees"),
         (Method::GET, "/employees/1"),
         (Method::GET, "/groups"),
@@ -1446,5 +1458,340 @@ async fn every_api_error_is_json_with_the_security_headers() {
         let v: Value = r.json().await.expect("JSON body");
         assert!(v["error"]["code"].is_string(), "{label}: {v}");
         assert!(v["error"]["message"].is_string(), "{label}: {v}");
+    }
+}
+
+/// The biggest department of `t`'s directory, and its members' ids.
+async fn biggest_department(w: &World, t: &Tenant) -> (String, BTreeSet<i64>) {
+    let employees = w.employees(t).await;
+    let name = biggest(&employees, "department")[0].clone();
+    let members = employees
+        .iter()
+        .filter(|e| in_group(e, "department", &name))
+        .map(|e| e["personio_id"].as_i64().expect("id"))
+        .collect();
+    (name, members)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settings_are_read_replaced_and_versioned() {
+    let w = World::new().await;
+    let (status, doc) = w.get(&w.a, "/settings").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(doc["scope"], json!({"include": [], "exclude": []}));
+    assert_eq!(
+        doc["groups"]["attributes"],
+        json!([
+            "department",
+            "office",
+            "team",
+            "position",
+            "subcompany",
+            "cost_centers"
+        ])
+    );
+    assert_eq!(
+        doc["deletion_guard"],
+        json!({"max_share": 0.2, "min_people": 5})
+    );
+    let wanted = json!({
+        "scope": {"include": [], "exclude": [{"attribute": "position", "values": ["Nobody Has This"]}]},
+        "groups": {"attributes": ["department", "team"], "reporting_lines": true, "tenure": true},
+        "keep_on_leave": true,
+        "deletion_guard": {"max_share": 0.3, "min_people": 10},
+        "notify": ["hr@acme.example"],
+    });
+    let (status, saved) = w
+        .send(
+            Method::PUT,
+            "/settings",
+            Some(&w.a.token),
+            Some(Body::Json(wanted.clone())),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!(saved, wanted);
+    assert_eq!(w.ok(&w.a, "/settings").await, wanted);
+    // The other account's settings are untouched.
+    assert_eq!(w.ok(&w.b, "/settings").await, doc);
+    let history = w.store.settings_history(w.a.account.id, 10).await.unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].changed_by, "api");
+    // Saving queued a full sync.
+    let schedule = w.store.schedule(w.a.account.id).await.unwrap().unwrap();
+    assert!(schedule.requested_at.is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_settings_are_422_naming_the_field_and_change_nothing() {
+    let w = World::new().await;
+    let before = w.ok(&w.a, "/settings").await;
+    let rule = |attribute: Value| json!({"attribute": attribute, "values": ["x"]});
+    let cases: Vec<(Value, &str)> = vec![
+        (
+            json!({"scope": {"exclude": [rule(json!("team")), rule(json!("office")), rule(json!(""))]}}),
+            "scope.exclude[2].attribute",
+        ),
+        (
+            json!({"scope": {"exclude": [rule(json!(7))]}}),
+            "scope.exclude[0].attribute",
+        ),
+        (
+            json!({"scope": {"include": [{"attribute": "team", "values": []}]}}),
+            "scope.include[0].values",
+        ),
+        (
+            json!({"scope": {"include": [{"attribute": "team"}]}}),
+            "scope.include[0]",
+        ),
+        (json!({"scope": {"include": "team"}}), "scope.include"),
+        (json!({"groups": {"tenure": "yes"}}), "groups.tenure"),
+        (
+            json!({"groups": {"attributes": ["team", " TEAM "]}}),
+            "groups.attributes[1]",
+        ),
+        (
+            json!({"deletion_guard": {"max_share": 0, "min_people": 5}}),
+            "deletion_guard.max_share",
+        ),
+        (
+            json!({"deletion_guard": {"max_share": 0.2, "min_people": -1}}),
+            "deletion_guard.min_people",
+        ),
+        (
+            json!({"deletion_guard": {"max_share": 0.2}}),
+            "deletion_guard",
+        ),
+        (json!({"notify": ["not an address"]}), "notify[0]"),
+        (json!({"keep_on_leave": null}), "keep_on_leave"),
+        (json!({"kep_on_leave": true}), "kep_on_leave"),
+        (
+            json!({"scope": {"exclude": [rule(json!("Shoe size"))]}}),
+            "scope.exclude[0].attribute",
+        ),
+    ];
+    for (body, field) in cases {
+        for path in ["/settings", "/settings/preview"] {
+            let method = if path == "/settings" {
+                Method::PUT
+            } else {
+                Method::POST
+            };
+            let (status, err) = w
+                .send(
+                    method,
+                    path,
+                    Some(&w.a.token),
+                    Some(Body::Json(body.clone())),
+                )
+                .await;
+            assert_eq!(
+                status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{path} {body}: {err}"
+            );
+            assert_eq!(err["error"]["field"], field, "{path} {body}: {err}");
+        }
+    }
+    // An attribute Personio does not send says where to tick it.
+    let (_, err) = w
+        .send(
+            Method::PUT,
+            "/settings",
+            Some(&w.a.token),
+            Some(Body::Json(
+                json!({"scope": {"exclude": [rule(json!("Shoe size"))]}}),
+            )),
+        )
+        .await;
+    let message = err["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("Einstellungen → API-Zugangsdaten → Attribute"),
+        "{message}"
+    );
+    // Not JSON, or not an object: 400 / 422, never 500.
+    for (raw, want) in [
+        ("{", StatusCode::BAD_REQUEST),
+        ("[]", StatusCode::UNPROCESSABLE_ENTITY),
+    ] {
+        let (status, err) = w
+            .send(
+                Method::PUT,
+                "/settings",
+                Some(&w.a.token),
+                Some(Body::Raw(raw.into(), Some("application/json"))),
+            )
+            .await;
+        assert_eq!(status, want, "{raw}: {err}");
+    }
+    assert_eq!(w.ok(&w.a, "/settings").await, before);
+    assert!(
+        w.store
+            .settings_history(w.a.account.id, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settings_preview_shows_what_a_rule_would_remove_and_changes_nothing() {
+    let w = World::new().await;
+    let (department, members) = biggest_department(&w, &w.a).await;
+    let employees_before = w.employees(&w.a).await;
+    let doc = json!({"scope": {"exclude": [{"attribute": "department", "values": [format!("  {} ", department.to_uppercase())]}]}});
+    let (status, preview) = w.post(&w.a, "/settings/preview", doc).await;
+    assert_eq!(status, StatusCode::OK, "{preview}");
+    assert_eq!(preview["removals"], members.len(), "{preview}");
+    assert_eq!(preview["creates"], 0, "{preview}");
+    let person_ids = |list: &Value| -> BTreeSet<i64> {
+        let list = list.as_array().expect("people");
+        list.iter().map(|p| p["id"].as_i64().expect("id")).collect()
+    };
+    assert_eq!(person_ids(&preview["people"]["removals"]), members);
+    // Excluded: the department's members (removed, with their names) and anyone else of
+    // it Personio lists who is not in the directory (not started, say): never imported.
+    let excluded = preview["people"]["excluded"].as_array().unwrap();
+    assert_eq!(preview["excluded"], excluded.len(), "{preview}");
+    for p in excluded {
+        assert!(p["rule"].as_str().unwrap().contains("department"), "{p}");
+        let id = p["id"].as_i64().unwrap();
+        let in_directory = employees_before.iter().any(|e| e["personio_id"] == id);
+        assert_eq!(in_directory, members.contains(&id), "{p}");
+        assert_eq!(!p["name"].as_str().unwrap().is_empty(), in_directory, "{p}");
+    }
+    assert!(members.is_subset(&person_ids(&preview["people"]["excluded"])));
+    // The department's group goes with its members.
+    assert!(
+        preview["groups_removed"].as_u64().unwrap() >= 1,
+        "{preview}"
+    );
+    let held = members.len() as f64 > 0.2 * employees_before.len() as f64 && members.len() >= 5;
+    assert_eq!(preview["held"], held, "{preview}");
+    // Nothing changed: not the directory, not the settings.
+    assert_eq!(w.employees(&w.a).await, employees_before);
+    assert_eq!(w.ok(&w.a, "/settings").await["scope"]["exclude"], json!([]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reporting_lines_and_tenure_groups_are_keyed_and_filterable() {
+    let w = World::new().await;
+    let settings = staffsync_core::Settings {
+        groups: staffsync_core::GroupSettings {
+            reporting_lines: true,
+            tenure: true,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    w.store
+        .set_settings(w.a.account.id, &settings, "test")
+        .await
+        .unwrap();
+    let account = w
+        .store
+        .account_by_id(w.a.account.id)
+        .await
+        .unwrap()
+        .unwrap();
+    sync_account(&w.store, &account).await;
+    let employees = w.employees(&w.a).await;
+    let name_of = |id: i64| {
+        let e = employees
+            .iter()
+            .find(|e| e["personio_id"] == id)
+            .unwrap_or_else(|| panic!("manager {id} is in the directory"));
+        format!(
+            "{} {}",
+            e["first_name"].as_str().unwrap(),
+            e["last_name"].as_str().unwrap()
+        )
+    };
+    let groups = w.ok(&w.a, "/groups").await["groups"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let tenure: Vec<&Value> = groups.iter().filter(|g| g["kind"] == "tenure").collect();
+    assert!(!tenure.is_empty(), "tenure groups exist");
+    let bands = [
+        "lt_3m", "3_6m", "6_12m", "1_2y", "2_4y", "4_6y", "6_10y", "10y_plus",
+    ];
+    let members: i64 = tenure
+        .iter()
+        .map(|g| g["member_count"].as_i64().unwrap())
+        .sum();
+    let hired = employees
+        .iter()
+        .filter(|e| !e["hire_date"].is_null())
+        .count();
+    assert_eq!(
+        members as usize, hired,
+        "everyone with a hire date is in one band"
+    );
+    for g in &tenure {
+        assert!(bands.contains(&g["key"].as_str().unwrap()), "{g}");
+        assert!(g["name_en"].is_string(), "{g}");
+    }
+    let all_reports: Vec<&Value> = groups
+        .iter()
+        .filter(|g| g["kind"] == "reports_all")
+        .collect();
+    assert!(!all_reports.is_empty(), "reporting lines exist");
+    for g in groups
+        .iter()
+        .filter(|g| g["kind"] == "reports_all" || g["kind"] == "reports_direct")
+    {
+        let manager = g["manager_personio_id"].as_i64().expect("manager id");
+        assert_eq!(g["name"], name_of(manager), "{g}");
+    }
+    // The audience filter by manager and by band selects exactly the group's members.
+    let top = all_reports
+        .iter()
+        .max_by_key(|g| g["member_count"].as_i64().unwrap())
+        .unwrap();
+    let manager = top["manager_personio_id"].as_i64().unwrap();
+    let (status, by_manager) = w
+        .post(
+            &w.a,
+            "/audiences/preview",
+            json!({"filter": {"kind": "reports_all", "manager_personio_id": manager}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{by_manager}");
+    let members = w.ok(&w.a, &format!("/groups/{}/members", top["id"])).await;
+    assert_eq!(ids(&by_manager["employees"]), ids(&members["employees"]));
+    assert_eq!(members["group"]["name"], name_of(manager));
+    assert!(
+        !ids(&by_manager["employees"]).contains(&manager),
+        "a manager is not in their own group"
+    );
+    let band = tenure[0];
+    let (status, by_band) = w
+        .post(
+            &w.a,
+            "/audiences/preview",
+            json!({"filter": {"kind": "tenure", "key": band["key"]}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{by_band}");
+    assert_eq!(by_band["count"], band["member_count"]);
+    // Bad leaves name their field.
+    for (filter, field) in [
+        (json!({"kind": "tenure", "key": "5y"}), "filter.key"),
+        (json!({"kind": "tenure", "name": "1_2y"}), "filter.name"),
+        (
+            json!({"kind": "reports_all", "name": "x"}),
+            "filter.manager_personio_id",
+        ),
+        (
+            json!({"kind": "reports_direct", "manager_personio_id": "7"}),
+            "filter.manager_personio_id",
+        ),
+    ] {
+        let (status, err) = w
+            .post(&w.a, "/audiences/preview", json!({"filter": filter}))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{filter}: {err}");
+        assert_eq!(err["error"]["field"], field, "{filter}: {err}");
     }
 }

@@ -792,3 +792,290 @@ async fn v2_targeted_runs_write_a_renamed_department_not_the_cached_old_name() {
         "a targeted run wrote the department's old name back"
     );
 }
+
+// ------------------------------------------------- directory rules (issue 11, planner side)
+
+impl World {
+    /// Stores `edit` of the account's settings as the admin would save them.
+    async fn settings(&self, edit: impl FnOnce(&mut staffsync_core::Settings)) {
+        let mut s = self
+            .store
+            .account_by_id(self.account.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .policy
+            .settings;
+        edit(&mut s);
+        self.store
+            .set_settings(self.account.id, &s, "test")
+            .await
+            .unwrap();
+    }
+
+    /// Requests a full sync (accepting `accept`'s removals) and waits until `n` full runs
+    /// have finished; returns the `n`th.
+    async fn full_sync(&self, accept: Option<staffsync_store::RunId>, n: usize) -> RunSummary {
+        self.store
+            .request_sync(self.account.id, accept)
+            .await
+            .unwrap();
+        wait_for(&format!("full run {n}"), WAIT * 3, || async {
+            let runs = self.runs_of(RunKind::Full).await;
+            if let Some(bad) = runs.iter().find(|r| r.status == RunStatus::Failed) {
+                panic!("a full run failed: {:?}", bad.error);
+            }
+            // (A held run that is accepted later changes its status: counted by end.)
+            let done: Vec<RunSummary> = runs
+                .into_iter()
+                .filter(|r| r.finished_at.is_some())
+                .collect();
+            (done.len() >= n).then(|| done[n - 1].clone())
+        })
+        .await
+    }
+}
+
+fn employment_type(d: &staffsync_core::DirectoryEmployee) -> Option<&str> {
+    d.attributes.get("employment_type")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn excluding_an_employment_type_removes_those_people_after_review() {
+    let w = world(personio::ApiVersion::V1, |_| {}).await;
+    w.applied(RunKind::Full, 1).await;
+    let before = w.store.directory(w.account.id).await.unwrap();
+    let externals: std::collections::BTreeSet<PersonioId> = before
+        .iter()
+        .filter(|d| employment_type(d).is_some_and(|t| t.eq_ignore_ascii_case("external")))
+        .map(|d| d.personio_id)
+        .collect();
+    assert!(externals.len() >= 10, "{} externals", externals.len());
+    w.settings(|s| {
+        s.scope.exclude = vec![staffsync_core::Rule {
+            attribute: "employment_type".into(),
+            values: vec!["External".into()],
+        }];
+        // A few percent of the company: held like any mass removal under a tight guard.
+        s.deletion_guard.max_share = 0.02;
+    })
+    .await;
+    let held = w.full_sync(None, 2).await;
+    assert_eq!(held.status, RunStatus::Held);
+    assert_eq!(held.removed as usize, externals.len());
+    assert_eq!(
+        w.store.directory(w.account.id).await.unwrap().len(),
+        before.len()
+    );
+    let reviewed = w
+        .store
+        .held_removals(w.account.id, held.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(reviewed, externals);
+
+    // Accepted after review: applied, and nobody external is left.
+    let applied = w.full_sync(Some(held.id), 3).await;
+    assert_eq!(applied.status, RunStatus::Applied, "{applied:?}");
+    assert_eq!(applied.removed as usize, externals.len());
+    let after = w.store.directory(w.account.id).await.unwrap();
+    assert_eq!(after.len(), before.len() - externals.len());
+    assert!(after.iter().all(|d| !externals.contains(&d.personio_id)));
+    // Their skips name the rule from now on, and nothing is held any more.
+    let again = w.full_sync(None, 4).await;
+    assert_eq!((again.status, again.removed), (RunStatus::Applied, 0));
+}
+
+/// Reporting-line groups of a directory: (kind, manager id) → members.
+fn lines_of(
+    dir: &[staffsync_core::DirectoryEmployee],
+) -> std::collections::BTreeMap<
+    (staffsync_core::GroupKind, String),
+    std::collections::BTreeSet<PersonioId>,
+> {
+    let mut out: std::collections::BTreeMap<_, std::collections::BTreeSet<PersonioId>> =
+        Default::default();
+    for d in dir {
+        for g in d.groups.iter().filter(|g| g.kind.is_reporting_line()) {
+            out.entry((g.kind, g.name.clone()))
+                .or_default()
+                .insert(d.personio_id);
+        }
+    }
+    out
+}
+
+/// The managers above `id`, nearest first, by the directory's supervisor links.
+fn chain(dir: &[staffsync_core::DirectoryEmployee], id: PersonioId) -> Vec<PersonioId> {
+    let sup: std::collections::BTreeMap<PersonioId, PersonioId> = dir
+        .iter()
+        .filter_map(|d| d.supervisor_personio_id.map(|s| (d.personio_id, s)))
+        .collect();
+    let mut out = Vec::new();
+    let mut at = id;
+    while let Some(&s) = sup.get(&at) {
+        if out.contains(&s) || s == id {
+            break;
+        }
+        out.push(s);
+        at = s;
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_managers_move_changes_the_groups_of_every_manager_above_old_and_new() {
+    let w = world(personio::ApiVersion::V1, |_| {}).await;
+    w.applied(RunKind::Full, 1).await;
+    w.settings(|s| s.groups.reporting_lines = true).await;
+    w.full_sync(None, 2).await;
+    let dir = w.store.directory(w.account.id).await.unwrap();
+    let groups = lines_of(&dir);
+    assert!(!groups.is_empty());
+    let direct =
+        |g: &std::collections::BTreeMap<_, std::collections::BTreeSet<PersonioId>>,
+         kind: staffsync_core::GroupKind,
+         m: PersonioId| { g.get(&(kind, m.to_string())).cloned().unwrap_or_default() };
+    use staffsync_core::GroupKind::{ReportsAll, ReportsDirect};
+    // A manager at least two levels down, with reports, and someone to move to: in
+    // another line, not below the mover.
+    let mover = dir
+        .iter()
+        .map(|d| d.personio_id)
+        .filter(|id| chain(&dir, *id).len() >= 2 && !direct(&groups, ReportsDirect, *id).is_empty())
+        .max_by_key(|id| direct(&groups, ReportsAll, *id).len())
+        .expect("a manager with a manager above");
+    let below = direct(&groups, ReportsAll, mover);
+    let old_chain = chain(&dir, mover);
+    let target = dir
+        .iter()
+        .map(|d| d.personio_id)
+        .filter(|id| *id != mover && !below.contains(id) && !old_chain.contains(id))
+        .max_by_key(|id| chain(&dir, *id).len())
+        .unwrap();
+    let mut new_chain = vec![target];
+    new_chain.extend(chain(&dir, target));
+    w.sim(
+        reqwest::Method::PATCH,
+        &format!("/_sim/employees/{mover}"),
+        json!({"supervisor_id": target.0}),
+    )
+    .await;
+    // A targeted run of the mover alone (as a webhook would start): everyone whose lines
+    // change is updated, though outside its scope.
+    let run = w.targeted_now(mover).await;
+    assert_eq!(run.status, RunStatus::Applied);
+    let after_dir = w.store.directory(w.account.id).await.unwrap();
+    let after = lines_of(&after_dir);
+    let moved: std::collections::BTreeSet<PersonioId> =
+        below.iter().copied().chain([mover]).collect();
+    let only_old: Vec<PersonioId> = old_chain
+        .iter()
+        .copied()
+        .filter(|m| !new_chain.contains(m))
+        .collect();
+    assert!(!only_old.is_empty());
+    for m in &only_old {
+        let all = direct(&after, ReportsAll, *m);
+        assert!(
+            moved.iter().all(|p| !all.contains(p)),
+            "{m} still has the moved people"
+        );
+        assert!(direct(&groups, ReportsAll, *m).is_superset(&moved));
+    }
+    for m in new_chain.iter().filter(|m| !old_chain.contains(m)) {
+        assert!(
+            direct(&after, ReportsAll, *m).is_superset(&moved),
+            "{m} lacks the moved people"
+        );
+    }
+    // Direct reports: the old manager lost the mover, the new one has them.
+    assert!(!direct(&after, ReportsDirect, old_chain[0]).contains(&mover));
+    assert!(direct(&groups, ReportsDirect, old_chain[0]).contains(&mover));
+    assert!(direct(&after, ReportsDirect, target).contains(&mover));
+    // And the whole directory is what a full sync makes of it: nothing left to change.
+    let full = w.full_sync(None, 3).await;
+    assert_eq!(
+        (full.status, full.updated, full.removed),
+        (RunStatus::Applied, 0, 0),
+        "{full:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_date_check_moves_people_between_tenure_bands_without_asking_personio() {
+    let w = world(personio::ApiVersion::V1, |_| {}).await;
+    w.applied(RunKind::Full, 1).await;
+    let today = w.sim.today();
+    let dir = w.store.directory(w.account.id).await.unwrap();
+    let pending = w.store.pending_hires(w.account.id).await.unwrap();
+    // A hire date whose third month completes on a day when the date check has nothing
+    // to fetch (no leaver's day after, no hire date), so any request would be the band's.
+    let busy = |d: time::Date| {
+        dir.iter()
+            .any(|e| e.termination_date == Some(d - time::Duration::days(1)))
+            || pending.iter().any(|(_, h)| *h == d)
+    };
+    let (hired, third_month) = (10..60)
+        .map(|back| today - time::Duration::days(back))
+        .map(|h| {
+            let total = h.month() as u8 + 2;
+            let (year, month) = (h.year() + i32::from(total / 12), total % 12 + 1);
+            let month = time::Month::try_from(month).unwrap();
+            let day = h.day().min(month.length(year));
+            (h, time::Date::from_calendar_date(year, month, day).unwrap())
+        })
+        .find(|(_, d)| !busy(*d))
+        .unwrap();
+    let ymd = staffsync_core::dates::format_date;
+    let person = w
+        .hire(7, json!({"hire_date": ymd(hired), "status": "active"}))
+        .await;
+    w.settings(|s| s.groups.tenure = true).await;
+    w.full_sync(None, 2).await;
+    let band = |d: Option<staffsync_core::DirectoryEmployee>| -> Vec<String> {
+        d.unwrap()
+            .groups
+            .iter()
+            .filter(|g| g.kind == staffsync_core::GroupKind::Tenure)
+            .map(|g| g.name.clone())
+            .collect()
+    };
+    assert_eq!(band(w.employee(person).await), ["lt_3m"]);
+
+    let checked = |d: time::Date| {
+        let store = w.store.clone();
+        let account = w.account.id;
+        async move {
+            (store.sync_state(account).await.unwrap().last_date_check == Some(d)).then_some(())
+        }
+    };
+    let eve = third_month - time::Duration::days(1);
+    w.state.set_today(Some(eve));
+    wait_for("the date check of the day before", WAIT, || checked(eve)).await;
+    assert_eq!(band(w.employee(person).await), ["lt_3m"]);
+    let requests = w.requests().await;
+    let runs = w.runs().await.len();
+    w.state.set_today(Some(third_month));
+    wait_for("the date check of the day", WAIT, || checked(third_month)).await;
+    assert_eq!(band(w.employee(person).await), ["3_6m"]);
+    assert_eq!(
+        w.requests().await,
+        requests,
+        "the date check asked Personio"
+    );
+    // One run, recorded as targeted, moved them (and whoever else crossed a boundary).
+    let new: Vec<RunSummary> = w
+        .runs()
+        .await
+        .into_iter()
+        .take(w.runs().await.len() - runs)
+        .collect();
+    assert_eq!(new.len(), 1, "{new:?}");
+    assert_eq!(
+        (new[0].kind, new[0].status),
+        (RunKind::Targeted, RunStatus::Applied)
+    );
+    assert!(new[0].updated >= 1 && new[0].created == 0 && new[0].removed == 0);
+}

@@ -9,11 +9,12 @@ use common::{Env, random_key};
 use secrecy::{ExposeSecret as _, SecretString};
 use staffsync_core::{
     AccountSlug, ApiVersion, DeletionGuard, DirectoryEmployee, FieldChange, GroupKey, GroupKind,
-    Hold, PersonioId, Plan, Policy, Removal, RemovalReason, Skip, SkipReason, TimeZoneName, Update,
-    Warning,
+    GroupSettings, Hold, PersonioId, Plan, Policy, Removal, RemovalReason, Rule, Scope, Settings,
+    Skip, SkipReason, TimeZoneName, Update, Warning,
 };
 use staffsync_store::{
-    AccountId, Backend, NewConnection, RunKind, RunStatus, ScheduleOutcome, Store, StoreError,
+    AccountId, Backend, IncidentDetails, IncidentKind, IncidentPhase, MailStatus, NewConnection,
+    Opened, RunKind, RunStatus, ScheduleOutcome, Store, StoreError,
 };
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -41,7 +42,7 @@ macro_rules! conformance {
 
 conformance!(
     accounts_create_conflict_get,
-    policy_roundtrip_never_keeps_accept_deletions,
+    settings_are_versioned_and_never_keep_accepted_removals,
     connection_is_encrypted_and_roundtrips,
     apply_creates_updates_removes_with_groups,
     held_plan_is_refused,
@@ -70,6 +71,8 @@ conformance!(
     corrupt_stored_settings_are_named,
     side_leases_exclude_claims,
     newer_held_runs_supersede_older_ones,
+    one_open_incident_per_kind_opened_and_resolved_once,
+    admins_are_listed_with_their_language,
 );
 
 // ---------------------------------------------------------------- helpers
@@ -183,28 +186,59 @@ async fn accounts_create_conflict_get(store: Store, _env: Env) {
     assert_eq!(all, vec![b, a]);
 }
 
-async fn policy_roundtrip_never_keeps_accept_deletions(store: Store, _env: Env) {
+async fn settings_are_versioned_and_never_keep_accepted_removals(store: Store, _env: Env) {
     let id = account(&store, "acme").await;
-    let policy = Policy {
+    let other = account(&store, "other").await;
+    let settings = Settings {
         keep_on_leave: true,
-        custom_group_attributes: vec!["dynamic_33400".into(), "Standort".into()],
+        groups: GroupSettings::with_custom(["dynamic_33400", "Standort"]),
         deletion_guard: DeletionGuard {
-            max_fraction: 0.35,
+            max_share: 0.35,
             min_people: 12,
         },
-        accepted_removals: Some([PersonioId(1), PersonioId(2)].into()),
+        scope: Scope {
+            include: vec![],
+            exclude: vec![Rule {
+                attribute: "employment_type".into(),
+                values: vec!["external".into()],
+            }],
+        },
+        notify: vec!["hr@acme.de".into()],
     };
-    store.set_policy(id, &policy).await.unwrap();
+    assert_eq!(store.settings_history(id, 10).await.unwrap(), vec![]);
+    let v1 = store.set_settings(id, &settings, "cli").await.unwrap();
+    assert_eq!(v1, 1);
+    // The same document again is no new version.
+    assert_eq!(store.set_settings(id, &settings, "cli").await.unwrap(), 1);
+    let changed = Settings {
+        keep_on_leave: false,
+        ..settings.clone()
+    };
+    let v2 = store
+        .set_settings(id, &changed, "admin:anna@acme.de")
+        .await
+        .unwrap();
+    assert_eq!(v2, 2);
     let got = store.account(&slug("acme")).await.unwrap().unwrap().policy;
+    assert_eq!(got, Policy::from(changed.clone()));
+    assert_eq!(got.accepted_removals, None);
+    let history = store.settings_history(id, 10).await.unwrap();
+    let seen: Vec<_> = history
+        .iter()
+        .map(|v| (v.version, v.settings.clone(), v.changed_by.as_str()))
+        .collect();
     assert_eq!(
-        got,
-        Policy {
-            accepted_removals: None,
-            ..policy.clone()
-        }
+        seen,
+        vec![
+            (2, changed, "admin:anna@acme.de"),
+            (1, settings.clone(), "cli")
+        ]
     );
+    assert_eq!(store.settings_history(id, 1).await.unwrap().len(), 1);
+    // Another account's history is its own.
+    assert_eq!(store.settings_history(other, 10).await.unwrap(), vec![]);
     let err = store
-        .set_policy(AccountId(9999), &policy)
+        .set_settings(AccountId(9999), &settings, "cli")
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
@@ -2063,5 +2097,163 @@ async fn corrupt_stored_settings_are_named(store: Store, env: Env) {
     assert!(
         matches!(&err, StoreError::Corrupt { what } if what.contains("time zone \"Mars/Olympus\"")),
         "{err:?}"
+    );
+}
+
+// ---------------------------------------------------------------- issue 13: incidents
+
+/// One open incident per account and kind: opening again only updates its details (no
+/// new e-mail is due), resolving happens once, and afterwards a new one can open.
+/// Accounts do not see each other's incidents; mail outcomes are recorded per phase.
+async fn one_open_incident_per_kind_opened_and_resolved_once(store: Store, _env: Env) {
+    let a = account(&store, "acme").await;
+    let b = account(&store, "beta").await;
+    let held = |run: i64, removals: u64| IncidentDetails {
+        run_id: Some(run),
+        removals: Some(removals),
+        directory_size: Some(40),
+        ..IncidentDetails::default()
+    };
+    let Opened::New(first) = store
+        .open_incident(a, IncidentKind::HeldRun, &held(7, 15))
+        .await
+        .unwrap()
+    else {
+        panic!("a new incident");
+    };
+    assert_eq!(first.kind, IncidentKind::HeldRun);
+    assert_eq!(first.details, held(7, 15));
+    assert_eq!((first.resolved_at, first.opened_mail), (None, None));
+    // The same problem found again (a retry, a newer held run): no new incident.
+    let Opened::AlreadyOpen(again) = store
+        .open_incident(a, IncidentKind::HeldRun, &held(9, 20))
+        .await
+        .unwrap()
+    else {
+        panic!("still the same incident");
+    };
+    assert_eq!((again.id, again.opened_at), (first.id, first.opened_at));
+    assert_eq!(again.details, held(9, 20), "details are brought up to date");
+    // Another kind, and another account, are separate incidents.
+    let credential = IncidentDetails::default();
+    assert!(matches!(
+        store
+            .open_incident(a, IncidentKind::CredentialRejected, &credential)
+            .await
+            .unwrap(),
+        Opened::New(_)
+    ));
+    assert!(matches!(
+        store
+            .open_incident(b, IncidentKind::HeldRun, &held(1, 5))
+            .await
+            .unwrap(),
+        Opened::New(_)
+    ));
+    let open: Vec<IncidentKind> = store
+        .open_incidents(a)
+        .await
+        .unwrap()
+        .iter()
+        .map(|i| i.kind)
+        .collect();
+    assert_eq!(
+        open,
+        [IncidentKind::HeldRun, IncidentKind::CredentialRejected]
+    );
+    assert_eq!(store.open_incidents(b).await.unwrap().len(), 1);
+
+    store
+        .record_incident_mail(a, first.id, IncidentPhase::Opened, MailStatus::Sent)
+        .await
+        .unwrap();
+    let err = store
+        .record_incident_mail(b, first.id, IncidentPhase::Opened, MailStatus::Failed)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
+
+    let resolved = store
+        .resolve_incident(a, IncidentKind::HeldRun)
+        .await
+        .unwrap()
+        .expect("resolved now");
+    assert_eq!(resolved.id, first.id);
+    assert!(resolved.resolved_at.is_some());
+    assert_eq!(resolved.opened_mail, Some(MailStatus::Sent));
+    assert!(
+        store
+            .resolve_incident(a, IncidentKind::HeldRun)
+            .await
+            .unwrap()
+            .is_none(),
+        "resolved once"
+    );
+    store
+        .record_incident_mail(
+            a,
+            first.id,
+            IncidentPhase::Resolved,
+            MailStatus::NotConfigured,
+        )
+        .await
+        .unwrap();
+    // The next held run is a new incident.
+    let Opened::New(next) = store
+        .open_incident(a, IncidentKind::HeldRun, &held(11, 6))
+        .await
+        .unwrap()
+    else {
+        panic!("a new incident after the resolution");
+    };
+    assert_ne!(next.id, first.id);
+    let all = store.incidents(a, 10).await.unwrap();
+    assert_eq!(all.len(), 3);
+    assert_eq!(all[0].id, next.id, "newest first");
+    let old = all.iter().find(|i| i.id == first.id).unwrap();
+    assert_eq!(old.resolved_mail, Some(MailStatus::NotConfigured));
+    // B's incident is untouched by A's resolutions.
+    assert!(
+        store.open_incidents(b).await.unwrap()[0]
+            .resolved_at
+            .is_none()
+    );
+    let err = store
+        .open_incident(AccountId(9999), IncidentKind::HeldRun, &held(1, 1))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
+}
+
+async fn admins_are_listed_with_their_language(store: Store, _env: Env) {
+    let a = account(&store, "acme").await;
+    let b = account(&store, "beta").await;
+    let anna = store
+        .create_admin(a, "anna@acme.example", "h")
+        .await
+        .unwrap();
+    let ben = store
+        .create_admin(a, "ben@acme.example", "h")
+        .await
+        .unwrap();
+    store
+        .create_admin(b, "carl@beta.example", "h")
+        .await
+        .unwrap();
+    assert_eq!(anna.lang, None);
+    store.set_admin_lang(ben.id, "en").await.unwrap();
+    let listed: Vec<(String, Option<String>)> = store
+        .admins(a)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|x| (x.email, x.lang))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("anna@acme.example".to_owned(), None),
+            ("ben@acme.example".to_owned(), Some("en".to_owned()))
+        ]
     );
 }

@@ -8,6 +8,7 @@ use crate::cli::{AccountCommand, Global};
 use crate::exit::{self, Code};
 use crate::output;
 use anyhow::Context;
+use staffsync_core::settings::STANDARD_GROUP_ATTRIBUTES;
 
 pub async fn run(global: &Global, cmd: AccountCommand) -> anyhow::Result<Code> {
     match cmd {
@@ -51,37 +52,39 @@ pub async fn run(global: &Global, cmd: AccountCommand) -> anyhow::Result<Code> {
         AccountCommand::Policy(args) => {
             let store = super::open_store(global).await?;
             let account = super::find_account(&store, &args.slug).await?;
-            let mut policy = account.policy.clone();
+            let mut settings = account.policy.settings.clone();
+            let groups = &mut settings.groups.attributes;
             if args.clear_group_attributes {
-                policy.custom_group_attributes.clear();
+                groups.retain(|a| STANDARD_GROUP_ATTRIBUTES.contains(&a.trim()));
             }
             for attribute in args.group_attributes {
-                if !policy.custom_group_attributes.contains(&attribute) {
-                    policy.custom_group_attributes.push(attribute);
+                if !groups.contains(&attribute) {
+                    groups.push(attribute);
                 }
             }
             if let Some(keep) = args.keep_on_leave {
-                policy.keep_on_leave = keep;
+                settings.keep_on_leave = keep;
             }
             if let Some(share) = args.max_removal_share {
-                policy.deletion_guard.max_fraction = share;
+                settings.deletion_guard.max_share = share;
             }
             if let Some(min) = args.min_removals {
-                policy.deletion_guard.min_people = min;
+                settings.deletion_guard.min_people = min;
             }
-            if policy != account.policy {
-                store.set_policy(account.id, &policy).await?;
-            }
+            settings
+                .validate()
+                .map_err(|e| exit::UsageError(format!("invalid settings: {e}")))?;
+            store.set_settings(account.id, &settings, "cli").await?;
             if args.json.json {
-                output::print_json(&policy)?;
+                output::print_json(&settings)?;
             } else {
                 crate::outln!(
                     "{}: group attributes [{}], keep on leave {}, hold removals above {:.0}% and at least {} people",
                     account.slug,
-                    policy.custom_group_attributes.join(", "),
-                    policy.keep_on_leave,
-                    policy.deletion_guard.max_fraction * 100.0,
-                    policy.deletion_guard.min_people
+                    settings.groups.attributes.join(", "),
+                    settings.keep_on_leave,
+                    settings.deletion_guard.max_share * 100.0,
+                    settings.deletion_guard.min_people
                 )?;
             }
         }

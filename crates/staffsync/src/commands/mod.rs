@@ -11,6 +11,7 @@ mod demo;
 mod feedback;
 mod fetch;
 pub mod serve;
+mod settings;
 mod show;
 mod sim;
 mod sync;
@@ -36,8 +37,9 @@ pub async fn run(cli: Cli) -> Code {
         Command::Groups(args) => show::groups(global, args).await,
         Command::Runs(args) => show::runs(global, args).await,
         Command::Feedback(cmd) => feedback::run(global, cmd).await,
-        Command::Serve(args) => serve::run(global, args).await,
+        Command::Serve(args) => serve::run(global, *args).await,
         Command::Token(cmd) => token::run(global, cmd).await,
+        Command::Settings(args) => settings::run(global, args).await,
     };
     match result {
         Ok(code) => code,

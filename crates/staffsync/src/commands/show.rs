@@ -3,7 +3,7 @@
 use crate::cli::{Global, ListArgs};
 use crate::exit::{self, Code};
 use crate::output;
-use staffsync_server::api::views::EmployeeView;
+use staffsync_server::api::views::{EmployeeView, GroupView, ManagerNames};
 use std::io::Write as _;
 
 pub async fn employees(global: &Global, args: ListArgs) -> anyhow::Result<Code> {
@@ -11,7 +11,15 @@ pub async fn employees(global: &Global, args: ListArgs) -> anyhow::Result<Code> 
     let account = super::find_account(&store, &args.slug).await?;
     let directory = store.directory(account.id).await?;
     if args.json.json {
-        let items: Vec<EmployeeView> = directory.iter().map(EmployeeView::from).collect();
+        let names = ManagerNames::of(&directory);
+        let items: Vec<EmployeeView> = directory
+            .iter()
+            .map(|e| {
+                let mut view = EmployeeView::from(e);
+                names.name_all(&mut view);
+                view
+            })
+            .collect();
         output::print_json(&items)?;
     } else {
         let rows: Vec<Vec<String>> = directory
@@ -40,17 +48,25 @@ pub async fn groups(global: &Global, args: ListArgs) -> anyhow::Result<Code> {
     let store = super::open_store(global).await?;
     let account = super::find_account(&store, &args.slug).await?;
     let groups = store.groups(account.id).await?;
+    // As the API shows them: reporting lines named after their managers, tenure bands
+    // with their key.
+    let names = ManagerNames::new(store.employee_names(account.id).await?);
+    let threshold = staffsync_server::ServerConfig::default().anonymity_threshold;
+    let views: Vec<GroupView> = groups
+        .iter()
+        .map(|g| names.group_view(g, threshold))
+        .collect();
     if args.json.json {
-        output::print_json(&groups)?;
+        output::print_json(&views)?;
     } else {
-        let rows: Vec<Vec<String>> = groups
+        let rows: Vec<Vec<String>> = views
             .iter()
             .map(|g| {
-                vec![
-                    g.kind.to_string(),
-                    g.name.clone(),
-                    g.member_count.to_string(),
-                ]
+                let kind = serde_json::to_value(g.group.kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                vec![kind, g.group.name.clone(), g.member_count.to_string()]
             })
             .collect();
         output::print_table(&["KIND", "NAME", "MEMBERS"], &rows)?;

@@ -51,6 +51,7 @@ pub async fn run(global: &Global, args: SyncArgs) -> anyhow::Result<Code> {
         // One account, one run: its per-credential pacing keeps it far under the per-IP
         // budget, which only a fleet (`serve`) can exhaust.
         ip_budget: None,
+        settings: None,
     };
     let bar = output::fetch_progress();
     let progress = |done: usize, total: Option<usize>| {

@@ -7,7 +7,9 @@
 //! ```
 //!
 //! `all` is AND, `any` is OR, both non-empty and nestable up to [`MAX_DEPTH`] levels; a leaf
-//! is a group by `kind` + `name` or by `group_id`. Parsing names the failing JSON path
+//! is a group by `kind` + `name`, by `group_id`, a reporting line by `kind`
+//! (`reports_direct`, `reports_all`) + `manager_personio_id`, or a tenure band by
+//! `{"kind": "tenure", "key": "1_2y"}`. Parsing names the failing JSON path
 //! (`filter.all[1].any[0].kind`). Evaluation runs over one account's directory only; a
 //! `group_id` that is not in that account is refused (404), a `kind` + `name` that names
 //! no current group matches nobody (groups exist only while they have members).
@@ -17,6 +19,7 @@ use crate::http::api::error::ApiError;
 use crate::http::api::extract::excerpt;
 use crate::http::api::views::GroupKindView;
 use serde_json::Value;
+use staffsync_core::tenure::TenureBand;
 use staffsync_core::{DirectoryEmployee, GroupKey, GroupKind};
 use staffsync_store::GroupSummary;
 use utoipa::ToSchema;
@@ -51,6 +54,13 @@ pub enum AudienceFilter {
     },
     /// Members of the group with this kind and name.
     Group { kind: GroupKindView, name: String },
+    /// Everyone reporting to this manager (`reports_all`) or directly (`reports_direct`).
+    ReportingLine {
+        kind: GroupKindView,
+        manager_personio_id: i64,
+    },
+    /// Everyone in this tenure band (`kind` is `tenure`; `key` such as `1_2y`).
+    Tenure { kind: GroupKindView, key: String },
     /// Members of the group with this id.
     GroupId { group_id: i64 },
 }
@@ -175,7 +185,6 @@ fn parse_node(
         };
     }
     if map.contains_key("kind") || map.contains_key("name") {
-        shape(&["kind", "name"])?;
         let kind = match map.get("kind") {
             Some(Value::String(s)) => GroupKind::parse(s).ok_or_else(|| {
                 unprocessable(
@@ -190,13 +199,64 @@ fn parse_node(
             Some(_) => return Err(unprocessable(&format!("{path}.kind"), "expected a string")),
             None => return Err(unprocessable(&format!("{path}.kind"), "missing field")),
         };
-        let name = match map.get("name") {
-            Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_owned(),
-            Some(Value::String(_)) => {
-                return Err(unprocessable(&format!("{path}.name"), "must not be empty"));
+        // Reporting lines are named by their manager, tenure bands by their key; a group of
+        // any kind may also be named by its name as `GET /groups` shows the identity.
+        let name = match kind {
+            GroupKind::ReportsDirect | GroupKind::ReportsAll
+                if map.contains_key("manager_personio_id") =>
+            {
+                shape(&["kind", "manager_personio_id"])?;
+                match map.get("manager_personio_id").and_then(Value::as_i64) {
+                    Some(id) if id > 0 => id.to_string(),
+                    _ => {
+                        return Err(unprocessable(
+                            &format!("{path}.manager_personio_id"),
+                            "expected a positive integer (the manager's Personio id)",
+                        ));
+                    }
+                }
             }
-            Some(_) => return Err(unprocessable(&format!("{path}.name"), "expected a string")),
-            None => return Err(unprocessable(&format!("{path}.name"), "missing field")),
+            GroupKind::ReportsDirect | GroupKind::ReportsAll => {
+                return Err(unprocessable(
+                    &format!("{path}.manager_personio_id"),
+                    "missing field (reporting lines are named by the manager's Personio id)",
+                ));
+            }
+            GroupKind::Tenure => {
+                shape(&["kind", "key"])?;
+                match map.get("key") {
+                    Some(Value::String(s)) => match TenureBand::parse(s.trim()) {
+                        Some(band) => band.key().to_owned(),
+                        None => {
+                            return Err(unprocessable(
+                                &format!("{path}.key"),
+                                format!(
+                                    "unknown tenure band {:?} (expected one of: {})",
+                                    excerpt(s),
+                                    TenureBand::ALL.map(TenureBand::key).join(", ")
+                                ),
+                            ));
+                        }
+                    },
+                    Some(_) => {
+                        return Err(unprocessable(&format!("{path}.key"), "expected a string"));
+                    }
+                    None => return Err(unprocessable(&format!("{path}.key"), "missing field")),
+                }
+            }
+            _ => {
+                shape(&["kind", "name"])?;
+                match map.get("name") {
+                    Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_owned(),
+                    Some(Value::String(_)) => {
+                        return Err(unprocessable(&format!("{path}.name"), "must not be empty"));
+                    }
+                    Some(_) => {
+                        return Err(unprocessable(&format!("{path}.name"), "expected a string"));
+                    }
+                    None => return Err(unprocessable(&format!("{path}.name"), "missing field")),
+                }
+            }
         };
         return Ok(Filter::Group {
             key: GroupKey::new(kind, name),

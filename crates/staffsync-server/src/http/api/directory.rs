@@ -9,12 +9,13 @@ use crate::http::api::error::{ApiError, ErrorBody};
 use crate::http::api::extract::{ApiJson, QueryPairs, RawPath, excerpt, parse_id};
 use crate::http::api::paging::{page_request, paginate};
 use crate::http::api::tokens::ApiAccount;
-use crate::http::api::views::{EmployeeList, EmployeeView, GroupList, GroupMembers, GroupView};
+use crate::http::api::views::{EmployeeList, EmployeeView, GroupList, GroupMembers, ManagerNames};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
 use staffsync_core::{DirectoryEmployee, GroupKey, GroupKind, PersonioId};
+use staffsync_store::AccountId;
 use utoipa::ToSchema;
 
 /// `GET /employees`: the directory, optionally narrowed.
@@ -76,13 +77,14 @@ pub async fn list_employees(
         .map(|q| q.trim().to_lowercase())
         .filter(|q| !q.is_empty());
     let directory = state.store.directory(account).await?;
+    let names = ManagerNames::of(&directory);
     let selected: Vec<&DirectoryEmployee> = directory
         .iter()
         .filter(|e| group.as_ref().is_none_or(|g| e.groups.contains(g)))
         .filter(|e| needle.as_deref().is_none_or(|n| text_matches(e, n)))
         .collect();
     let (selected, next) = paginate(selected, page, "employees", |e| e.personio_id.0, false);
-    let employees = selected.into_iter().map(EmployeeView::from).collect();
+    let employees = selected.into_iter().map(|e| named(e, &names)).collect();
     Ok(Json(EmployeeList::page(employees, next)))
 }
 
@@ -126,7 +128,31 @@ pub async fn get_employee(
         .employee(account, PersonioId(id))
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no employee {id} in this account")))?;
-    Ok(Json(EmployeeView::from(&employee)))
+    let kinds: Vec<GroupKind> = employee.groups.iter().map(|g| g.kind).collect();
+    let names = manager_names(&state, account, kinds.into_iter()).await?;
+    Ok(Json(named(&employee, &names)))
+}
+
+/// `employee`'s view, its reporting lines named after their managers.
+fn named(employee: &DirectoryEmployee, names: &ManagerNames) -> EmployeeView {
+    let mut view = EmployeeView::from(employee);
+    names.name_all(&mut view);
+    view
+}
+
+/// The managers' names, read only when one of `kinds` is a reporting line.
+async fn manager_names(
+    state: &AppState,
+    account: AccountId,
+    mut kinds: impl Iterator<Item = GroupKind>,
+) -> Result<ManagerNames, ApiError> {
+    if kinds.any(|k| matches!(k, GroupKind::ReportsDirect | GroupKind::ReportsAll)) {
+        Ok(ManagerNames::new(
+            state.store.employee_names(account).await?,
+        ))
+    } else {
+        Ok(ManagerNames::default())
+    }
 }
 
 /// `GET /groups`: the account's groups with member counts.
@@ -152,8 +178,11 @@ pub async fn list_groups(
 ) -> Result<Json<GroupList>, ApiError> {
     let page = page_request::<(GroupKind, String)>(&query, "groups")?;
     let threshold = state.config.anonymity_threshold;
+    let summaries = state.store.groups(account).await?;
+    let kinds: Vec<GroupKind> = summaries.iter().map(|g| g.kind).collect();
+    let names = manager_names(&state, account, kinds.into_iter()).await?;
     let (groups, next_cursor) = paginate(
-        state.store.groups(account).await?,
+        summaries,
         page,
         "groups",
         |g| (g.kind, g.name.clone()),
@@ -161,7 +190,7 @@ pub async fn list_groups(
     );
     let groups = groups
         .iter()
-        .map(|g| GroupView::new(g, threshold))
+        .map(|g| names.group_view(g, threshold))
         .collect();
     Ok(Json(GroupList {
         groups,
@@ -203,9 +232,14 @@ pub async fn group_members(
     let mut members = state.store.group_members(account, id).await?;
     members.sort_by_key(|e| e.personio_id);
     let (members, next_cursor) = paginate(members, page, "members", |e| e.personio_id.0, false);
-    let employees: Vec<EmployeeView> = members.iter().map(EmployeeView::from).collect();
+    let kinds: Vec<GroupKind> = members
+        .iter()
+        .flat_map(|e| e.groups.iter().map(|g| g.kind))
+        .collect();
+    let names = manager_names(&state, account, kinds.into_iter()).await?;
+    let employees: Vec<EmployeeView> = members.iter().map(|e| named(e, &names)).collect();
     Ok(Json(GroupMembers {
-        group: GroupView::new(&group, state.config.anonymity_threshold),
+        group: names.group_view(&group, state.config.anonymity_threshold),
         count: employees.len(),
         employees,
         next_cursor,
@@ -217,7 +251,8 @@ pub async fn group_members(
 #[serde(deny_unknown_fields)]
 pub struct AudiencePreviewRequest {
     /// `all` = AND, `any` = OR (non-empty, nesting up to 8 levels); a leaf is
-    /// `{"kind", "name"}` or `{"group_id"}`.
+    /// `{"kind", "name"}`, `{"group_id"}`, `{"kind": "reports_all" | "reports_direct",
+    /// "manager_personio_id"}` or `{"kind": "tenure", "key"}`.
     #[schema(value_type = AudienceFilter)]
     pub filter: serde_json::Value,
 }
@@ -244,10 +279,11 @@ pub async fn preview_audience(
     let filter = Filter::parse(&request.filter, "filter")?;
     let groups = state.store.groups(account).await?;
     let directory = state.store.directory(account).await?;
+    let names = ManagerNames::of(&directory);
     let employees = filter
         .select(&directory, &groups)?
         .into_iter()
-        .map(EmployeeView::from)
+        .map(|e| named(e, &names))
         .collect();
     Ok(Json(EmployeeList::new(employees)))
 }

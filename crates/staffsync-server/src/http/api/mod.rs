@@ -35,6 +35,7 @@ pub mod error;
 pub mod extract;
 pub mod feedback;
 pub mod paging;
+pub mod settings;
 pub mod sync;
 pub mod tokens;
 pub mod views;
@@ -68,6 +69,7 @@ pub const PREFIX: &str = "/api/v1";
         (name = "sync", description = "Sync runs"),
         (name = "changes", description = "The change feed: what each applied run changed, in order"),
         (name = "webhooks", description = "Outgoing webhooks: the change feed POSTed to your endpoints, signed the Standard Webhooks way"),
+        (name = "settings", description = "The account's settings: who is in, which groups, the deletion guard"),
     ),
     components(schemas(error::ErrorCode))
 )]
@@ -112,6 +114,8 @@ fn api_router() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(webhook_endpoints::delete_endpoint))
         .routes(routes!(webhook_endpoints::list_deliveries))
+        .routes(routes!(settings::get_settings, settings::put_settings))
+        .routes(routes!(settings::preview_settings))
 }
 
 /// The OpenAPI document of the API, with paths as served (under `/api/v1`).

@@ -7,9 +7,10 @@
 
 use serde::{Deserialize, Serialize};
 use staffsync_core::dates::format_date;
-use staffsync_core::{DirectoryEmployee, GroupKey, GroupKind};
+use staffsync_core::tenure::TenureBand;
+use staffsync_core::{DirectoryEmployee, GroupKey, GroupKind, PersonioId};
 use staffsync_store::{Feedback, GroupSummary, RunChange, RunSummary};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use utoipa::ToSchema;
 
 /// A group's kind.
@@ -23,6 +24,9 @@ pub enum GroupKindView {
     Subcompany,
     CostCenter,
     Custom,
+    Tenure,
+    ReportsDirect,
+    ReportsAll,
 }
 
 impl From<GroupKind> for GroupKindView {
@@ -35,23 +39,100 @@ impl From<GroupKind> for GroupKindView {
             GroupKind::Subcompany => GroupKindView::Subcompany,
             GroupKind::CostCenter => GroupKindView::CostCenter,
             GroupKind::Custom => GroupKindView::Custom,
+            GroupKind::Tenure => GroupKindView::Tenure,
+            GroupKind::ReportsDirect => GroupKindView::ReportsDirect,
+            GroupKind::ReportsAll => GroupKindView::ReportsAll,
         }
     }
 }
 
 /// A group by its identity: kind and name (custom groups are named `"<label>: <value>"`).
+/// Reporting lines are identified by `manager_personio_id` (their `name` is the manager's
+/// current name), tenure bands by `key` (their `name` is the band's German name,
+/// `name_en` its English one).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct GroupKeyView {
     pub kind: GroupKindView,
     pub name: String,
+    /// Tenure bands: `lt_3m`, `3_6m`, `6_12m`, `1_2y`, `2_4y`, `4_6y`, `6_10y`, `10y_plus`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// Tenure bands: the English name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name_en: Option<String>,
+    /// Reporting lines (`reports_direct`, `reports_all`): the manager's Personio id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manager_personio_id: Option<i64>,
 }
 
 impl From<&GroupKey> for GroupKeyView {
+    /// A reporting line is named by its manager's id until [`ManagerNames::name`] gives it
+    /// the manager's name.
     fn from(g: &GroupKey) -> Self {
-        GroupKeyView {
+        let mut view = GroupKeyView {
             kind: g.kind.into(),
             name: g.name.clone(),
+            key: None,
+            name_en: None,
+            manager_personio_id: None,
+        };
+        match g.kind {
+            GroupKind::Tenure => {
+                if let Some(band) = TenureBand::parse(&g.name) {
+                    view.key = Some(band.key().to_owned());
+                    view.name = band.name_de().to_owned();
+                    view.name_en = Some(band.name_en().to_owned());
+                }
+            }
+            GroupKind::ReportsDirect | GroupKind::ReportsAll => {
+                view.manager_personio_id = g.name.parse().ok();
+            }
+            _ => {}
         }
+        view
+    }
+}
+
+/// Managers' current names, to name reporting-line groups ("Anna Weber"): a renamed
+/// manager renames their groups, whose identity (the Personio id) stays.
+#[derive(Debug, Default)]
+pub struct ManagerNames(HashMap<PersonioId, String>);
+
+impl ManagerNames {
+    /// The names of the people in `directory`.
+    pub fn of(directory: &[DirectoryEmployee]) -> Self {
+        ManagerNames(
+            directory
+                .iter()
+                .map(|e| (e.personio_id, format!("{} {}", e.first_name, e.last_name)))
+                .collect(),
+        )
+    }
+
+    pub fn new(names: HashMap<PersonioId, String>) -> Self {
+        ManagerNames(names)
+    }
+
+    /// Gives `group` its manager's name, when it is a reporting line of someone known.
+    pub fn name(&self, group: &mut GroupKeyView) {
+        if let Some(name) = group
+            .manager_personio_id
+            .and_then(|id| self.0.get(&PersonioId(id)))
+        {
+            group.name.clone_from(name);
+        }
+    }
+
+    /// The view of `group`, a reporting line named after its manager.
+    pub fn group_view(&self, group: &GroupSummary, anonymity_threshold: usize) -> GroupView {
+        let mut view = GroupView::new(group, anonymity_threshold);
+        self.name(&mut view.group);
+        view
+    }
+
+    /// [`Self::name`] for every group of `employee`.
+    pub fn name_all(&self, employee: &mut EmployeeView) {
+        employee.groups.iter_mut().for_each(|g| self.name(g));
     }
 }
 
@@ -139,8 +220,8 @@ impl EmployeeList {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct GroupView {
     pub id: i64,
-    pub kind: GroupKindView,
-    pub name: String,
+    #[serde(flatten)]
+    pub group: GroupKeyView,
     pub member_count: i64,
     /// Fewer members than the anonymity threshold: survey results cannot be shown for it.
     pub below_anonymity_threshold: bool,
@@ -150,8 +231,7 @@ impl GroupView {
     pub fn new(g: &GroupSummary, anonymity_threshold: usize) -> Self {
         GroupView {
             id: g.id,
-            kind: g.kind.into(),
-            name: g.name.clone(),
+            group: GroupKeyView::from(&GroupKey::new(g.kind, g.name.clone())),
             member_count: g.member_count,
             below_anonymity_threshold: usize::try_from(g.member_count)
                 .map_or(true, |n| n < anonymity_threshold),

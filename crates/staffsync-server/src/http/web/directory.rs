@@ -168,6 +168,14 @@ pub(crate) struct GroupsTemplate {
 pub(crate) async fn groups(State(state): State<WebState>, ctx: Ctx) -> WebResult {
     let threshold = state.app.config.anonymity_threshold;
     let groups = state.app.store.groups(ctx.account.id).await?;
+    let managers = if groups
+        .iter()
+        .any(|g| matches!(g.kind, GroupKind::ReportsDirect | GroupKind::ReportsAll))
+    {
+        Some(state.app.store.employee_names(ctx.account.id).await?)
+    } else {
+        None
+    };
     let sections = GroupKind::ALL
         .into_iter()
         .filter_map(|kind| {
@@ -176,7 +184,7 @@ pub(crate) async fn groups(State(state): State<WebState>, ctx: Ctx) -> WebResult
                 .filter(|g| g.kind == kind)
                 .map(|g| GroupRow {
                     id: g.id,
-                    name: g.name.clone(),
+                    name: view::group_name(g.kind, &g.name, ctx.lang(), managers.as_ref()),
                     members: g.member_count,
                     below_threshold: usize::try_from(g.member_count).unwrap_or(0) < threshold,
                 })

@@ -23,11 +23,69 @@ use std::collections::HashMap;
 pub(crate) struct HistoryTemplate {
     page: Page,
     runs: Vec<RunView>,
+    settings: Vec<SettingsChange>,
+}
+
+/// One saved version of the settings: when, by whom, which parts changed.
+pub(crate) struct SettingsChange {
+    version: i64,
+    when: String,
+    by: String,
+    changed: String,
+}
+
+/// Most settings versions the history shows.
+const SETTINGS_SHOWN: i64 = 50;
+
+/// Each version (newest first) with the parts that differ from the one before it (the
+/// defaults before the first).
+fn settings_changes(
+    versions: &[staffsync_store::SettingsVersion],
+    tz: &staffsync_core::TimeZoneName,
+    ctx: &Ctx,
+) -> Vec<SettingsChange> {
+    let default = staffsync_core::Settings::default();
+    versions
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let before = versions
+                .get(i + 1)
+                .map_or(&default, |older| &older.settings);
+            let now = &v.settings;
+            let parts = [
+                (now.scope != before.scope, "set.scope"),
+                (now.groups != before.groups, "set.groups"),
+                (
+                    now.keep_on_leave != before.keep_on_leave,
+                    "set.keep_on_leave",
+                ),
+                (now.deletion_guard != before.deletion_guard, "set.guard"),
+                (now.notify != before.notify, "set.notify"),
+            ];
+            SettingsChange {
+                version: v.version,
+                when: view::when(v.changed_at, tz, ctx.lang()),
+                by: v.changed_by.clone(),
+                changed: parts
+                    .iter()
+                    .filter(|(changed, _)| *changed)
+                    .map(|(_, key)| ctx.t(key))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }
+        })
+        .collect()
 }
 
 /// `GET /history`.
 pub(crate) async fn list(State(state): State<WebState>, ctx: Ctx) -> WebResult {
     let runs = state.app.store.runs(ctx.account.id).await?;
+    let versions = state
+        .app
+        .store
+        .settings_history(ctx.account.id, SETTINGS_SHOWN)
+        .await?;
     let tz = ctx.account.time_zone.clone();
     render(
         StatusCode::OK,
@@ -36,6 +94,7 @@ pub(crate) async fn list(State(state): State<WebState>, ctx: Ctx) -> WebResult {
                 .iter()
                 .map(|r| RunView::of(r, &tz, ctx.lang()))
                 .collect(),
+            settings: settings_changes(&versions, &tz, &ctx),
             page: ctx.page("history"),
         },
     )

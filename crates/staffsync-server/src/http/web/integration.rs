@@ -2,7 +2,7 @@
 //!
 //! Not connected: Client-ID and Secret ("Verbinden"); the secret is never rendered back.
 //! Connected: which attributes the credential can read, last and next sync, a failing
-//! banner, "Jetzt synchronisieren" (asks the scheduler), "Änderungen anzeigen" (a dry
+//! banner, the open incidents admins were alerted about, "Jetzt synchronisieren" (asks the scheduler), "Änderungen anzeigen" (a dry
 //! run, rendered at once), the review of a held run ("Übernehmen" / "Ablehnen"), and
 //! "Trennen" (the directory stays). Below, connected or not, the outgoing-webhooks card
 //! ([`super::webhooks`]).
@@ -10,7 +10,8 @@
 use super::view::{self, ChangeView, PersonView, RunView};
 use super::{Ctx, Page, WebResult, WebState, message, render};
 use crate::engine::connect::{self, ConnectError};
-use crate::engine::lease::{self, LeaseError};
+use crate::engine::dry_run::{self, DryRunError};
+use crate::engine::lease::LeaseError;
 use crate::engine::sync_job::{SyncError, SyncOptions};
 use askama::Template;
 use axum::extract::{Form, Path, State};
@@ -21,7 +22,6 @@ use serde::Deserialize;
 use staffsync_core::{DirectoryEmployee, PersonioId};
 use staffsync_store::{RunId, RunKind, RunStatus};
 use std::collections::HashMap;
-use std::time::Duration;
 use time::OffsetDateTime;
 
 /// Personio's API, the default under "Erweitert".
@@ -73,6 +73,28 @@ pub(crate) struct IntegrationTemplate {
     error: Option<String>,
     /// The outgoing-webhooks card ([`super::webhooks`]).
     webhooks: super::webhooks::WebhooksView,
+    /// The account's open incidents (what its admins were alerted about), oldest first.
+    incidents: Vec<IncidentView>,
+}
+
+/// One open incident on the Integration page.
+pub(crate) struct IncidentView {
+    kind: &'static str,
+    title: &'static str,
+    since: String,
+}
+
+/// The account's open incidents, in the order they opened.
+async fn incident_views(state: &WebState, ctx: &Ctx) -> Result<Vec<IncidentView>, super::WebError> {
+    let open = state.app.store.open_incidents(ctx.account.id).await?;
+    Ok(open
+        .into_iter()
+        .map(|i| IncidentView {
+            kind: i.kind.as_str(),
+            title: crate::mail::texts::kind_title(ctx.lang(), i.kind),
+            since: view::when(i.opened_at, &ctx.account.time_zone, ctx.lang()),
+        })
+        .collect())
 }
 
 /// Attributes shown on the card: (key, level).
@@ -140,6 +162,7 @@ pub(crate) async fn render_integration(
     webhooks: super::webhooks::WebhooksView,
 ) -> WebResult {
     let connected = connected_view(state, ctx).await?;
+    let incidents = incident_views(state, ctx).await?;
     render(
         status,
         &IntegrationTemplate {
@@ -150,6 +173,7 @@ pub(crate) async fn render_integration(
             api_version: "v1".to_owned(),
             error: None,
             webhooks,
+            incidents,
         },
     )
 }
@@ -309,6 +333,7 @@ pub(crate) async fn connect(
             }
         }
     };
+    let incidents = incident_views(&state, &ctx).await?;
     render(
         StatusCode::UNPROCESSABLE_ENTITY,
         &IntegrationTemplate {
@@ -319,6 +344,7 @@ pub(crate) async fn connect(
             api_version: form.api_version,
             error,
             webhooks: webhooks_card(&state, &ctx).await?,
+            incidents,
         },
     )
 }
@@ -388,6 +414,7 @@ pub(crate) async fn preview(State(state): State<WebState>, ctx: Ctx) -> WebResul
         dry_run: true,
         unlimited_rate: !state.app.config.personio_rate_limit,
         ip_budget: state.app.ip_budget(),
+        today: Some(state.app.today_in(&ctx.account.time_zone)),
         ..SyncOptions::default()
     };
     let mut template = PreviewTemplate {
@@ -402,43 +429,29 @@ pub(crate) async fn preview(State(state): State<WebState>, ctx: Ctx) -> WebResul
         warnings: Vec::new(),
         error: None,
     };
-    // A dry run is a run: it needs the account's lease like any other, so it can never
-    // interrupt a running sync. A busy account is refused at once, not waited for.
     let holder = format!("{}:preview", state.app.config.instance_id);
-    let lease_len = state.app.config.lease;
-    let lease =
-        match lease::acquire(store, ctx.account.id, &holder, lease_len, Duration::ZERO).await {
-            Ok(lease) => lease,
-            Err(LeaseError::Busy { .. }) => {
-                ctx.flash("error", ctx.t("int.preview_busy")).await;
-                return Ok(Redirect::to("/integration").into_response());
-            }
-            Err(LeaseError::Store(e)) => return Err(e.into()),
-            Err(e @ LeaseError::NotConnected) => {
-                template.error = Some(e.to_string());
-                return render(StatusCode::OK, &template);
-            }
-        };
-    let limit = state.app.config.personio_answer_timeout;
-    // Whole microseconds, as the store keeps run times.
-    let asked = OffsetDateTime::now_utc();
-    let asked = asked
-        .replace_microsecond(asked.microsecond())
-        .unwrap_or(asked);
-    let dry_run = crate::run_sync(store, &lease, &ctx.account, &options, &|_, _| {});
-    let bounded = tokio::time::timeout(limit, dry_run);
-    let outcome = lease::with_lease_renewal(store, &lease, lease_len, bounded).await;
-    let Ok(outcome) = outcome else {
-        // Finished as failed while the lease is still held: nobody else can start a run.
-        give_up_dry_run(&state, &ctx, asked, limit).await;
-        lease::give_back(store, lease).await;
-        template.error = Some(ctx.t("connect.error.timeout").to_owned());
-        return render(StatusCode::OK, &template);
-    };
-    lease::give_back(store, lease).await;
+    let outcome = dry_run::bounded(
+        store,
+        &ctx.account,
+        options,
+        &holder,
+        state.app.config.lease,
+        state.app.config.personio_answer_timeout,
+    )
+    .await;
     let report = match outcome {
         Ok(report) => report,
-        Err(e @ SyncError::Store(_)) => return Err(e.into()),
+        Err(DryRunError::Busy) => {
+            ctx.flash("error", ctx.t("int.preview_busy")).await;
+            return Ok(Redirect::to("/integration").into_response());
+        }
+        Err(DryRunError::Lease(LeaseError::Store(e)) | DryRunError::Sync(SyncError::Store(e))) => {
+            return Err(e.into());
+        }
+        Err(DryRunError::TimedOut(_)) => {
+            template.error = Some(ctx.t("connect.error.timeout").to_owned());
+            return render(StatusCode::OK, &template);
+        }
         Err(e) => {
             template.error = Some(e.to_string());
             return render(StatusCode::OK, &template);
@@ -497,43 +510,13 @@ pub(crate) async fn preview(State(state): State<WebState>, ctx: Ctx) -> WebResul
                 view::field_label(attribute, lang)
             ),
             staffsync_core::Warning::IncompleteListing => ctx.t("warn.incomplete").to_owned(),
+            staffsync_core::Warning::SupervisorCycle { ids } => {
+                let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+                format!("{} {}", ctx.t("warn.cycle"), ids.join(", "))
+            }
         })
         .collect();
     render(StatusCode::OK, &template)
-}
-
-/// Records the dry run a preview stopped waiting for (started at or after `asked`) as
-/// failed, so it does not show as running until the next run interrupts it.
-async fn give_up_dry_run(
-    state: &WebState,
-    ctx: &Ctx,
-    asked: OffsetDateTime,
-    limit: std::time::Duration,
-) {
-    let store = &state.app.store;
-    let message = format!(
-        "Personio did not answer within {} s; the preview gave up",
-        limit.as_secs()
-    );
-    let runs = match store.runs(ctx.account.id).await {
-        Ok(runs) => runs,
-        Err(e) => {
-            tracing::warn!(account = %ctx.account.slug, error = %e, "cannot find the dry run that timed out");
-            return;
-        }
-    };
-    let mine = runs.iter().filter(|r| {
-        r.kind == RunKind::DryRun && r.status == RunStatus::Running && r.started_at >= asked
-    });
-    for run in mine {
-        if let Err(e) = store
-            .finish_run(run.id, RunStatus::Failed, None, Some(&message))
-            .await
-        {
-            tracing::warn!(account = %ctx.account.slug, run = run.id.0, error = %e, "cannot finish the dry run that timed out");
-        }
-    }
-    tracing::warn!(account = %ctx.account.slug, timeout_s = limit.as_secs(), "preview gave up waiting for Personio");
 }
 
 /// `POST /integration/held/{run}/accept`: the next sync may remove exactly the people

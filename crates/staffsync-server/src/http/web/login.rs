@@ -106,6 +106,12 @@ pub(crate) async fn submit(
     session.insert(ADMIN_KEY, admin.id.0).await?;
     session.insert(CSRF_KEY, auth::new_csrf_token()).await?;
     tracing::info!(admin = %admin.id, account = %admin.account_id, "admin logged in");
+    // Alert e-mails are written in the language the admin last logged in with.
+    if admin.lang.as_deref() != Some(lang.code())
+        && let Err(e) = state.app.store.set_admin_lang(admin.id, lang.code()).await
+    {
+        tracing::warn!(admin = %admin.id, error = %e, "could not remember the admin's language");
+    }
     Ok(Redirect::to("/integration").into_response())
 }
 

@@ -18,6 +18,7 @@ mod history;
 pub mod i18n;
 mod integration;
 mod login;
+mod settings;
 mod view;
 mod webhooks;
 
@@ -81,6 +82,10 @@ pub fn routes(state: AppState) -> Router {
         .route("/integration/disconnect", post(integration::disconnect))
         .route("/integration/webhooks", post(webhooks::create))
         .route("/integration/webhooks/{id}/delete", post(webhooks::delete))
+        .route(
+            "/integration/settings",
+            get(settings::page).post(settings::save),
+        )
         .route("/employees", get(directory::employees))
         .route("/groups", get(directory::groups))
         .route("/history", get(history::list))
@@ -88,6 +93,7 @@ pub fn routes(state: AppState) -> Router {
         // The preview is a dry-run sync, as long as fetching the listing takes: exempt.
         .route_layer(crate::http::timeout())
         .route("/integration/preview", post(integration::preview))
+        .route("/integration/settings/preview", post(settings::preview))
         .layer(middleware::from_fn_with_state(login_csrf, csrf_guard))
         .layer(middleware::from_fn_with_state(secure, language))
         .layer(auth::session_layer(state.store.clone(), secure))

@@ -85,6 +85,7 @@ pub fn skip_reason(reason: &SkipReason, lang: Lang) -> String {
         SkipReason::InvalidEmail => tr("why.invalid_email").to_owned(),
         SkipReason::DuplicateEmail { other } => format!("{} {other}", tr("why.duplicate_email")),
         SkipReason::Malformed { detail } => format!("{} {detail}", tr("why.malformed")),
+        SkipReason::Excluded { rule } => format!("{} {rule}", tr("why.excluded")),
     }
 }
 
@@ -97,6 +98,7 @@ pub fn removal_reason(reason: &RemovalReason, lang: Lang) -> String {
             t(lang, "why.no_longer_eligible"),
             skip_reason(because, lang)
         ),
+        RemovalReason::Excluded { rule } => format!("{} {rule}", t(lang, "why.excluded")),
     }
 }
 
@@ -180,9 +182,40 @@ pub fn groups_text<'a>(
 ) -> String {
     groups
         .into_iter()
-        .map(|g| format!("{}: {}", i18n::group_kind_text(lang, g.kind), g.name))
+        .map(|g| {
+            let name = group_name(g.kind, &g.name, lang, None);
+            format!("{}: {name}", i18n::group_kind_text(lang, g.kind))
+        })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// A group's name as shown: a tenure band in words ("1–2 Jahre"), a reporting line by its
+/// manager's current name when `managers` knows them (else their Personio id), any
+/// other group by its name.
+pub fn group_name(
+    kind: staffsync_core::GroupKind,
+    name: &str,
+    lang: Lang,
+    managers: Option<&std::collections::HashMap<staffsync_core::PersonioId, String>>,
+) -> String {
+    use staffsync_core::GroupKind as K;
+    match kind {
+        K::Tenure => match staffsync_core::TenureBand::parse(name) {
+            Some(band) => match lang {
+                Lang::De => band.name_de().to_owned(),
+                Lang::En => band.name_en().to_owned(),
+            },
+            None => name.to_owned(),
+        },
+        K::ReportsDirect | K::ReportsAll => name
+            .parse()
+            .ok()
+            .and_then(|id| managers.and_then(|m| m.get(&staffsync_core::PersonioId(id))))
+            .cloned()
+            .unwrap_or_else(|| format!("#{name}")),
+        _ => name.to_owned(),
+    }
 }
 
 /// `department: Sales` → `Abteilung: Sales` (unknown kinds stay as they are).

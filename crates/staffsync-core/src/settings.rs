@@ -1,0 +1,410 @@
+//! The account's settings document: the choices an HR admin makes about their directory.
+//!
+//! Who is in (scope rules), which attributes become groups, reporting lines and tenure
+//! groups, whether people on leave stay, the deletion guard, and who hears about trouble.
+//! The REST API (`GET/PUT /api/v1/settings`), the CLI (`staffsync settings`) and the web
+//! app's Einstellungen page all show and take exactly this document; the store keeps it
+//! (and every earlier version) as JSON.
+//!
+//! [`Settings::parse`] is the only way in from outside: it refuses unknown fields and
+//! invalid values with the path of the field (`scope.exclude[2].attribute`), so nothing
+//! downstream re-checks a value. This module must never depend on what a credential can
+//! read: that check needs Personio's answer and is the caller's (see
+//! [`Settings::attributes_named`]).
+
+use serde::{Deserialize, Serialize};
+
+/// The standard group dimensions, by their Personio attribute keys: today's defaults.
+pub const STANDARD_GROUP_ATTRIBUTES: [&str; 6] = [
+    "department",
+    "office",
+    "team",
+    "position",
+    "subcompany",
+    "cost_centers",
+];
+
+/// Longest attribute name or value accepted (as in Honestly).
+pub const MAX_TEXT: usize = 100;
+/// Most rules per list, values per rule, group attributes and notify addresses.
+pub const MAX_ITEMS: usize = 200;
+
+/// The whole document (see the module docs). Missing fields take their defaults.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    pub scope: Scope,
+    pub groups: GroupSettings,
+    /// Keep people with status `leave` in the directory (default: they are out).
+    pub keep_on_leave: bool,
+    pub deletion_guard: DeletionGuard,
+    /// Addresses that receive alerts besides the account's admins.
+    pub notify: Vec<String>,
+}
+
+/// Who is in: a person is in scope when `include` is empty or one of its rules matches,
+/// and no rule of `exclude` matches.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Scope {
+    pub include: Vec<Rule>,
+    pub exclude: Vec<Rule>,
+}
+
+impl Scope {
+    pub fn is_empty(&self) -> bool {
+        self.include.is_empty() && self.exclude.is_empty()
+    }
+}
+
+/// Matches a person whose `attribute` has one of `values` (trimmed, ignoring case; an
+/// object attribute by its name, a list by any element). `attribute` is a Personio key
+/// (`employment_type`, `dynamic_123`, …) or a custom attribute's label ("Standort").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    pub attribute: String,
+    pub values: Vec<String>,
+}
+
+/// Which groups the directory has.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GroupSettings {
+    /// Attributes that become group dimensions: standard keys
+    /// ([`STANDARD_GROUP_ATTRIBUTES`]) and custom attributes by key or label.
+    pub attributes: Vec<String>,
+    /// `reports_direct` and `reports_all` groups for every manager.
+    pub reporting_lines: bool,
+    /// `tenure` groups (bands by months since the hire date).
+    pub tenure: bool,
+}
+
+impl Default for GroupSettings {
+    fn default() -> Self {
+        GroupSettings {
+            attributes: STANDARD_GROUP_ATTRIBUTES.map(str::to_owned).to_vec(),
+            reporting_lines: false,
+            tenure: false,
+        }
+    }
+}
+
+impl GroupSettings {
+    /// The default dimensions plus `custom` attributes (by key or label).
+    pub fn with_custom<S: Into<String>>(custom: impl IntoIterator<Item = S>) -> Self {
+        let mut groups = GroupSettings::default();
+        groups.attributes.extend(custom.into_iter().map(Into::into));
+        groups
+    }
+
+    /// Which of [`STANDARD_GROUP_ATTRIBUTES`] are group dimensions, in that order.
+    pub fn standard(&self) -> [bool; 6] {
+        STANDARD_GROUP_ATTRIBUTES.map(|key| self.has_standard(key))
+    }
+
+    /// Whether `key` (a standard attribute key) is a group dimension.
+    pub fn has_standard(&self, key: &str) -> bool {
+        self.attributes.iter().any(|a| a.trim() == key)
+    }
+
+    /// The entries that are not standard keys: custom attributes, by key or label.
+    pub fn custom(&self) -> impl Iterator<Item = &str> {
+        self.attributes
+            .iter()
+            .map(|a| crate::text::trim(a))
+            .filter(|a| !a.is_empty() && !STANDARD_GROUP_ATTRIBUTES.contains(a))
+    }
+}
+
+/// When a run would remove too many people, it is held for a human to confirm.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeletionGuard {
+    /// Hold when removals exceed this share of the directory (0.2 = 20%)…
+    pub max_share: f64,
+    /// …and are at least this many people.
+    pub min_people: usize,
+}
+
+impl Default for DeletionGuard {
+    fn default() -> Self {
+        DeletionGuard {
+            max_share: 0.2,
+            min_people: 5,
+        }
+    }
+}
+
+/// Why a document was refused: the field's path and what is wrong with it, in words.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct SettingsError {
+    /// `scope.exclude[2].attribute`; empty for the document as a whole.
+    pub field: String,
+    pub message: String,
+}
+
+impl SettingsError {
+    fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        SettingsError {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl Settings {
+    /// Reads a document from outside (API body, CLI file, web form as JSON): unknown
+    /// fields, wrong types and invalid values are refused with the field's path.
+    pub fn parse(json: &[u8]) -> Result<Settings, SettingsError> {
+        // serde reads a struct from an array too ("[]" would be the defaults).
+        if json.trim_ascii_start().first() != Some(&b'{') {
+            return Err(SettingsError::new("", "the settings must be a JSON object"));
+        }
+        let mut de = serde_json::Deserializer::from_slice(json);
+        let settings: Settings = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            let field = e.path().to_string();
+            let field = if field == "." { String::new() } else { field };
+            SettingsError::new(field, plain_serde_message(&e.into_inner().to_string()))
+        })?;
+        de.end()
+            .map_err(|_| SettingsError::new("", "trailing characters after the document"))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Reads the document as stored. Stores written before settings existed hold the old
+    /// policy (`custom_group_attributes`, `deletion_guard.max_fraction`): that is read as
+    /// the same choices in today's shape.
+    pub fn from_stored(json: &str) -> Result<Settings, serde_json::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Stored {
+            Current(Settings),
+            Legacy(LegacyPolicy),
+        }
+        #[derive(Deserialize)]
+        struct LegacyPolicy {
+            #[serde(default)]
+            keep_on_leave: bool,
+            #[serde(default)]
+            custom_group_attributes: Vec<String>,
+            #[serde(default)]
+            deletion_guard: Option<LegacyGuard>,
+        }
+        #[derive(Deserialize)]
+        struct LegacyGuard {
+            max_fraction: f64,
+            min_people: usize,
+        }
+        Ok(match serde_json::from_str(json)? {
+            Stored::Current(settings) => settings,
+            Stored::Legacy(old) => Settings {
+                groups: GroupSettings::with_custom(old.custom_group_attributes),
+                keep_on_leave: old.keep_on_leave,
+                deletion_guard: old
+                    .deletion_guard
+                    .map(|g| DeletionGuard {
+                        max_share: g.max_fraction,
+                        min_people: g.min_people,
+                    })
+                    .unwrap_or_default(),
+                ..Settings::default()
+            },
+        })
+    }
+
+    /// Checks the values serde cannot: the first problem, with its field's path.
+    pub fn validate(&self) -> Result<(), SettingsError> {
+        for (list, rules) in [
+            ("scope.include", &self.scope.include),
+            ("scope.exclude", &self.scope.exclude),
+        ] {
+            count(list, rules.len())?;
+            for (i, rule) in rules.iter().enumerate() {
+                let at = format!("{list}[{i}]");
+                text(&format!("{at}.attribute"), &rule.attribute)?;
+                if rule.values.is_empty() {
+                    return Err(SettingsError::new(
+                        format!("{at}.values"),
+                        "a rule needs at least one value",
+                    ));
+                }
+                count(&format!("{at}.values"), rule.values.len())?;
+                for (j, value) in rule.values.iter().enumerate() {
+                    text(&format!("{at}.values[{j}]"), value)?;
+                }
+            }
+        }
+        count("groups.attributes", self.groups.attributes.len())?;
+        let mut seen: Vec<String> = Vec::new();
+        for (i, attribute) in self.groups.attributes.iter().enumerate() {
+            let field = format!("groups.attributes[{i}]");
+            text(&field, attribute)?;
+            let folded = crate::text::trim(attribute).to_lowercase();
+            if seen.contains(&folded) {
+                return Err(SettingsError::new(field, "listed twice"));
+            }
+            seen.push(folded);
+        }
+        let share = self.deletion_guard.max_share;
+        if !(share > 0.0 && share <= 1.0) {
+            return Err(SettingsError::new(
+                "deletion_guard.max_share",
+                "must be more than 0 and at most 1 (0.2 = 20%)",
+            ));
+        }
+        count("notify", self.notify.len())?;
+        for (i, address) in self.notify.iter().enumerate() {
+            if crate::Email::check(address).is_err() {
+                return Err(SettingsError::new(
+                    format!("notify[{i}]"),
+                    format!("{address:?} is not an e-mail address"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Every attribute the document names (rules and group dimensions), trimmed, once
+    /// each, with the path of its first mention: what the caller checks against the
+    /// attributes the credential can read.
+    pub fn attributes_named(&self) -> Vec<(String, &str)> {
+        let rules = [
+            ("scope.include", &self.scope.include),
+            ("scope.exclude", &self.scope.exclude),
+        ]
+        .into_iter()
+        .flat_map(|(list, rules)| {
+            rules
+                .iter()
+                .enumerate()
+                .map(move |(i, rule)| (format!("{list}[{i}].attribute"), rule.attribute.as_str()))
+        });
+        let groups = self.groups.attributes.iter().enumerate();
+        let groups = groups.map(|(i, a)| (format!("groups.attributes[{i}]"), a.as_str()));
+        let mut out: Vec<(String, &str)> = Vec::new();
+        for (field, name) in rules.chain(groups) {
+            let name = crate::text::trim(name);
+            if !out.iter().any(|(_, n)| *n == name) {
+                out.push((field, name));
+            }
+        }
+        out
+    }
+}
+
+fn text(field: &str, value: &str) -> Result<(), SettingsError> {
+    let trimmed = crate::text::trim(value);
+    if trimmed.is_empty() {
+        return Err(SettingsError::new(field, "must not be empty"));
+    }
+    if trimmed.chars().count() > MAX_TEXT {
+        return Err(SettingsError::new(
+            field,
+            format!("longer than {MAX_TEXT} characters"),
+        ));
+    }
+    Ok(())
+}
+
+fn count(field: &str, n: usize) -> Result<(), SettingsError> {
+    if n > MAX_ITEMS {
+        return Err(SettingsError::new(
+            field,
+            format!("more than {MAX_ITEMS} entries"),
+        ));
+    }
+    Ok(())
+}
+
+/// serde_json's message without its " at line 1 column 42" tail: the path says where.
+fn plain_serde_message(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(json: &str) -> SettingsError {
+        Settings::parse(json.as_bytes()).unwrap_err()
+    }
+
+    #[test]
+    fn an_empty_document_is_the_defaults() {
+        let s = Settings::parse(b"{}").unwrap();
+        assert_eq!(s, Settings::default());
+        assert!(s.groups.has_standard("cost_centers"));
+        assert_eq!(s.deletion_guard.max_share, 0.2);
+    }
+
+    #[test]
+    fn errors_name_the_field_path() {
+        let e = err(r#"{"scope":{"exclude":[
+            {"attribute":"status","values":["x"]},
+            {"attribute":"team","values":["y"]},
+            {"attribute":"  ","values":["z"]}]}}"#);
+        assert_eq!(e.field, "scope.exclude[2].attribute");
+        let e = err(r#"{"scope":{"exclude":[{"attribute":1,"values":[]}]}}"#);
+        assert_eq!(e.field, "scope.exclude[0].attribute");
+        assert!(e.message.contains("expected a string"), "{e}");
+        let e = err(r#"{"scope":{"include":[{"attribute":"team","values":[]}]}}"#);
+        assert_eq!(e.field, "scope.include[0].values");
+        let e = err(r#"{"deletion_guard":{"max_share":1.5,"min_people":5}}"#);
+        assert_eq!(e.field, "deletion_guard.max_share");
+        let e = err(r#"{"deletion_guard":{"max_share":0.5,"min_people":-1}}"#);
+        assert_eq!(e.field, "deletion_guard.min_people");
+        let e = err(r#"{"groups":{"tenure":"yes"}}"#);
+        assert_eq!(e.field, "groups.tenure");
+        let e = err(r#"{"groups":{"attributes":["team","Team"]}}"#);
+        assert_eq!(e.field, "groups.attributes[1]");
+        let e = err(r#"{"notify":["hr@acme.de","nobody"]}"#);
+        assert_eq!(e.field, "notify[1]");
+        let e = err(r#"{"scope":{"exlude":[]}}"#);
+        assert_eq!(e.field, "scope.exlude");
+        assert!(e.message.contains("unknown field"), "{e}");
+        let e = err("[]");
+        assert_eq!(e.field, "");
+        let e = err("{} x");
+        assert_eq!(e.field, "");
+    }
+
+    #[test]
+    fn the_old_stored_policy_reads_as_the_same_choices() {
+        let old = r#"{"keep_on_leave":true,"custom_group_attributes":["Standort"],
+                      "deletion_guard":{"max_fraction":0.3,"min_people":7}}"#;
+        let s = Settings::from_stored(old).unwrap();
+        assert!(s.keep_on_leave);
+        assert_eq!(s.deletion_guard.max_share, 0.3);
+        assert_eq!(s.deletion_guard.min_people, 7);
+        assert_eq!(s.groups.custom().collect::<Vec<_>>(), ["Standort"]);
+        assert!(s.groups.has_standard("department"));
+        assert_eq!(Settings::from_stored("{}").unwrap(), Settings::default());
+        let current = serde_json::to_string(&s).unwrap();
+        assert_eq!(Settings::from_stored(&current).unwrap(), s);
+    }
+
+    #[test]
+    fn attributes_named_lists_each_once_with_its_first_path() {
+        let s = Settings::parse(
+            br#"{"scope":{"include":[{"attribute":"Standort","values":["Berlin"]}],
+                 "exclude":[{"attribute":" Standort ","values":["x"]},
+                            {"attribute":"employment_type","values":["external"]}]},
+                 "groups":{"attributes":["department","employment_type"]}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            s.attributes_named(),
+            [
+                ("scope.include[0].attribute".to_owned(), "Standort"),
+                ("scope.exclude[1].attribute".to_owned(), "employment_type"),
+                ("groups.attributes[0]".to_owned(), "department"),
+            ]
+        );
+    }
+}

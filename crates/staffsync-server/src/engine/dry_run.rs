@@ -1,0 +1,87 @@
+//! A dry run for someone waiting on it (the web app's preview, a settings preview): it
+//! takes the account's lease at once or not at all, and gives up after a time limit.
+//!
+//! A dry run is a run: it needs the lease like any other, so it can never interrupt a
+//! running sync; a busy account is refused, not waited for. One that gives up is
+//! recorded as failed while the lease is still held, so no run is left "running". This
+//! module must never apply anything: it only runs with `dry_run` set.
+
+use crate::engine::lease::{self, LeaseError};
+use crate::engine::sync_job::{self, SyncError, SyncOptions, SyncReport};
+use staffsync_store::{Account, RunKind, RunStatus, Store};
+use std::time::Duration;
+use time::OffsetDateTime;
+
+/// Why a bounded dry run did not produce a plan.
+#[derive(Debug, thiserror::Error)]
+pub enum DryRunError {
+    #[error("another sync of this account is running; try again when it has finished")]
+    Busy,
+    #[error(transparent)]
+    Lease(LeaseError),
+    #[error("Personio did not answer within {} s; the preview gave up", .0.as_secs())]
+    TimedOut(Duration),
+    #[error(transparent)]
+    Sync(#[from] SyncError),
+}
+
+/// Runs `options` as a dry run of `account` under a lease held by `holder`, for at most
+/// `limit`.
+pub async fn bounded(
+    store: &Store,
+    account: &Account,
+    options: SyncOptions,
+    holder: &str,
+    lease_len: Duration,
+    limit: Duration,
+) -> Result<SyncReport, DryRunError> {
+    let options = SyncOptions {
+        dry_run: true,
+        ..options
+    };
+    let lease = match lease::acquire(store, account.id, holder, lease_len, Duration::ZERO).await {
+        Ok(lease) => lease,
+        Err(LeaseError::Busy { .. }) => return Err(DryRunError::Busy),
+        Err(e) => return Err(DryRunError::Lease(e)),
+    };
+    // Whole microseconds, as the store keeps run times.
+    let asked = OffsetDateTime::now_utc();
+    let asked = asked
+        .replace_microsecond(asked.microsecond())
+        .unwrap_or(asked);
+    let run = sync_job::run_sync(store, &lease, account, &options, &|_, _| {});
+    let bounded = tokio::time::timeout(limit, run);
+    let outcome = lease::with_lease_renewal(store, &lease, lease_len, bounded).await;
+    if outcome.is_err() {
+        // Finished as failed while the lease is still held: nobody else can start a run.
+        give_up(store, account, asked, limit).await;
+    }
+    lease::give_back(store, lease).await;
+    match outcome {
+        Ok(result) => Ok(result?),
+        Err(_) => Err(DryRunError::TimedOut(limit)),
+    }
+}
+
+async fn give_up(store: &Store, account: &Account, asked: OffsetDateTime, limit: Duration) {
+    let message = DryRunError::TimedOut(limit).to_string();
+    let runs = match store.runs(account.id).await {
+        Ok(runs) => runs,
+        Err(e) => {
+            tracing::warn!(account = %account.slug, error = %e, "cannot find the dry run that timed out");
+            return;
+        }
+    };
+    let mine = runs.iter().filter(|r| {
+        r.kind == RunKind::DryRun && r.status == RunStatus::Running && r.started_at >= asked
+    });
+    for run in mine {
+        if let Err(e) = store
+            .finish_run(run.id, RunStatus::Failed, None, Some(&message))
+            .await
+        {
+            tracing::warn!(account = %account.slug, run = run.id.0, error = %e, "cannot finish the dry run that timed out");
+        }
+    }
+    tracing::warn!(account = %account.slug, timeout_s = limit.as_secs(), "preview gave up waiting for Personio");
+}

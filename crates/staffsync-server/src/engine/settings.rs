@@ -1,0 +1,226 @@
+//! Saving and previewing an account's settings document, for the API, the web app and
+//! the CLI alike.
+//!
+//! A document is parsed at the boundary ([`Settings::parse`]); here it is checked against
+//! what the account's Personio credential can read (a rule on an attribute Personio does
+//! not send would silently match nobody), saved as a new version, and a full sync is
+//! queued so the directory follows. A preview is a dry run with the candidate settings: it
+//! fetches and plans, records the dry run, and changes nothing.
+//!
+//! This module must never apply a plan or accept removals: a change that removes people
+//! goes through the deletion guard and the held-run review like any other run.
+
+use crate::engine::dry_run::{self, DryRunError};
+use crate::engine::sync_job::SyncOptions;
+use staffsync_core::settings::STANDARD_GROUP_ATTRIBUTES;
+use staffsync_core::{
+    DirectoryEmployee, GroupKey, Plan, RemovalReason, Settings, SettingsError, SkipReason,
+};
+use staffsync_store::{Account, AccountId, Store, StoreError};
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+/// Where an admin ticks an attribute for the credential, in Personio's words.
+pub const WHERE_TO_TICK: &str = "Einstellungen → API-Zugangsdaten → Attribute";
+
+/// Refuses a document naming an attribute the credential cannot read, with the field's
+/// path. An attribute counts as readable when `/attributes` last listed its key, or when
+/// it is the label of a custom attribute the directory holds (custom attributes are kept
+/// by label). Without a connection there is nothing to check against: accepted.
+pub async fn check_readable(
+    store: &Store,
+    account: AccountId,
+    settings: &Settings,
+) -> Result<Result<(), SettingsError>, StoreError> {
+    let Some(connection) = store.connection(account).await? else {
+        return Ok(Ok(()));
+    };
+    let keys: BTreeSet<&str> = connection
+        .readable_attributes
+        .iter()
+        .map(String::as_str)
+        .collect();
+    let mut labels: Option<BTreeSet<String>> = None;
+    for (field, name) in settings.attributes_named() {
+        if keys.contains(name) {
+            continue;
+        }
+        // Standard dimensions the credential cannot read just make no groups; only a rule
+        // or a custom attribute needs the value.
+        if field.starts_with("groups.") && STANDARD_GROUP_ATTRIBUTES.contains(&name) {
+            continue;
+        }
+        if labels.is_none() {
+            labels = Some(directory_labels(store, account).await?);
+        }
+        if labels
+            .as_ref()
+            .is_some_and(|l| l.contains(&name.to_lowercase()))
+        {
+            continue;
+        }
+        return Ok(Err(SettingsError {
+            field,
+            message: format!(
+                "the Personio credential cannot read the attribute {name:?}: tick it in \
+                 Personio under {WHERE_TO_TICK}, then sync once"
+            ),
+        }));
+    }
+    Ok(Ok(()))
+}
+
+/// The attribute names the directory holds (custom attributes by label), lower-cased.
+async fn directory_labels(
+    store: &Store,
+    account: AccountId,
+) -> Result<BTreeSet<String>, StoreError> {
+    let directory = store.directory(account).await?;
+    Ok(directory
+        .iter()
+        .flat_map(|e| e.attributes.keys())
+        .map(str::to_lowercase)
+        .collect())
+}
+
+/// What a settings change would do now, as counts and the people concerned.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SettingsPreview {
+    pub creates: usize,
+    pub updates: usize,
+    pub removals: usize,
+    /// People a scope rule keeps out: those it would remove and those it skips.
+    pub excluded: usize,
+    pub groups_added: usize,
+    pub groups_removed: usize,
+    /// Whether the deletion guard would hold the run (an admin reviews it first).
+    pub held: bool,
+    /// The dry run recorded for this preview.
+    pub run_id: i64,
+    pub people: PreviewPeople,
+}
+
+/// The people behind [`SettingsPreview`]'s counts.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct PreviewPeople {
+    pub creates: Vec<PreviewPerson>,
+    pub removals: Vec<PreviewPerson>,
+    pub excluded: Vec<PreviewPerson>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PreviewPerson {
+    pub id: i64,
+    /// Empty when the directory does not hold them (a person never imported).
+    pub name: String,
+    /// For `excluded`: the rule that keeps them out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+}
+
+/// A dry run of the account with `settings` instead of its own ([`dry_run::bounded`]):
+/// fetches from Personio, plans, records the dry run, changes nothing.
+pub async fn preview(
+    store: &Store,
+    account: &Account,
+    settings: Settings,
+    options: SyncOptions,
+    holder: &str,
+    lease_len: Duration,
+    limit: Duration,
+) -> Result<SettingsPreview, DryRunError> {
+    let options = SyncOptions {
+        settings: Some(settings),
+        accept_held: None,
+        ..options
+    };
+    let report = dry_run::bounded(store, account, options, holder, lease_len, limit).await?;
+    let directory = store
+        .directory(account.id)
+        .await
+        .map_err(|e| DryRunError::Sync(e.into()))?;
+    Ok(summarize(&report.plan, report.run_id.0, &directory))
+}
+
+/// The preview of `plan` against the `directory` it was planned for.
+fn summarize(plan: &Plan, run_id: i64, directory: &[DirectoryEmployee]) -> SettingsPreview {
+    let by_id: BTreeMap<i64, &DirectoryEmployee> =
+        directory.iter().map(|e| (e.personio_id.0, e)).collect();
+    let person = |id: i64, rule: Option<String>| PreviewPerson {
+        id,
+        name: by_id.get(&id).map(|e| full_name(e)).unwrap_or_default(),
+        rule,
+    };
+    let mut people = PreviewPeople {
+        creates: plan
+            .creates
+            .iter()
+            .map(|e| PreviewPerson {
+                id: e.personio_id.0,
+                name: full_name(e),
+                rule: None,
+            })
+            .collect(),
+        ..PreviewPeople::default()
+    };
+    for removal in &plan.removals {
+        let id = removal.personio_id.0;
+        people.removals.push(person(id, None));
+        if let Some(rule) = removal_rule(&removal.reason) {
+            people.excluded.push(person(id, Some(rule)));
+        }
+    }
+    for skip in &plan.skips {
+        if let (Some(id), Some(rule)) = (skip.personio_id, skip_rule(&skip.reason)) {
+            people.excluded.push(person(id.0, Some(rule)));
+        }
+    }
+    // The groups after the run: the unchanged people's, the updated records', the new
+    // people's; the removed people's only where someone else still belongs.
+    let replaced: BTreeSet<i64> = plan
+        .updates
+        .iter()
+        .map(|u| u.after.personio_id.0)
+        .chain(plan.removals.iter().map(|r| r.personio_id.0))
+        .collect();
+    let before: BTreeSet<&GroupKey> = directory.iter().flat_map(|e| e.groups.iter()).collect();
+    let after: BTreeSet<&GroupKey> = directory
+        .iter()
+        .filter(|e| !replaced.contains(&e.personio_id.0))
+        .flat_map(|e| e.groups.iter())
+        .chain(plan.updates.iter().flat_map(|u| u.after.groups.iter()))
+        .chain(plan.creates.iter().flat_map(|c| c.groups.iter()))
+        .collect();
+    SettingsPreview {
+        creates: plan.creates.len(),
+        updates: plan.updates.len(),
+        removals: plan.removals.len(),
+        excluded: people.excluded.len(),
+        groups_added: after.difference(&before).count(),
+        groups_removed: before.difference(&after).count(),
+        held: plan.held.is_some(),
+        run_id,
+        people,
+    }
+}
+
+fn full_name(e: &DirectoryEmployee) -> String {
+    format!("{} {}", e.first_name, e.last_name)
+}
+
+/// The scope rule a removal names, if a rule caused it.
+fn removal_rule(reason: &RemovalReason) -> Option<String> {
+    match reason {
+        RemovalReason::Excluded { rule } => Some(rule.clone()),
+        RemovalReason::NoLongerEligible { because } => skip_rule(because),
+        _ => None,
+    }
+}
+
+/// The scope rule a skip names, if a rule caused it.
+fn skip_rule(reason: &SkipReason) -> Option<String> {
+    match reason {
+        SkipReason::Excluded { rule } => Some(rule.clone()),
+        _ => None,
+    }
+}

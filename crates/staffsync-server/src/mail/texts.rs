@@ -1,0 +1,346 @@
+//! The words of alert e-mails, in German and English, and their rendering as plain text
+//! and HTML (askama templates `templates/mail/alert.txt` and `alert.html`; the HTML one
+//! escapes every value).
+//!
+//! A letter says what happened, what it means for the directory and what to do, with a
+//! link to the page where it is done when the deployment has a public base URL. It must
+//! never contain an employee's personal data (only counts), the Personio secret or the
+//! SMTP password: everything it shows comes from [`IncidentDetails`], which holds counts,
+//! a run id, an attribute key and a failure category.
+
+use crate::http::web::i18n::Lang;
+use askama::Template;
+use staffsync_store::{IncidentDetails, IncidentKind, IncidentPhase};
+
+/// One alert e-mail's content before rendering.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Letter {
+    pub lang: Lang,
+    pub subject: String,
+    pub paragraphs: Vec<String>,
+    /// (label, URL) of the page to act on.
+    pub link: Option<(String, String)>,
+    pub footer: String,
+}
+
+#[derive(Template)]
+#[template(path = "mail/alert.txt")]
+struct TextMail<'a> {
+    letter: &'a Letter,
+}
+
+#[derive(Template)]
+#[template(path = "mail/alert.html")]
+struct HtmlMail<'a> {
+    letter: &'a Letter,
+}
+
+impl Letter {
+    /// The plain-text and the HTML body.
+    pub fn render(&self) -> Result<(String, String), askama::Error> {
+        Ok((
+            TextMail { letter: self }.render()?,
+            HtmlMail { letter: self }.render()?,
+        ))
+    }
+}
+
+/// What the letter is about, and where its links point.
+#[derive(Debug, Clone, Copy)]
+pub struct About<'a> {
+    pub kind: IncidentKind,
+    pub phase: IncidentPhase,
+    pub details: &'a IncidentDetails,
+    pub account_name: &'a str,
+    /// `--public-base-url` without a trailing slash, if the deployment has one.
+    pub base_url: Option<&'a str>,
+}
+
+fn pick(lang: Lang, de: String, en: String) -> String {
+    match lang {
+        Lang::De => de,
+        Lang::En => en,
+    }
+}
+
+/// A failure category (see `engine::alerts::failure_reason`) in plain words.
+pub fn reason_text(lang: Lang, reason: &str) -> &'static str {
+    let (de, en) = match reason {
+        "personio_unavailable" => (
+            "Personio war nicht erreichbar oder hat mit einem Serverfehler geantwortet.",
+            "Personio could not be reached or answered with a server error.",
+        ),
+        "personio_rate_limited" => (
+            "Personio hat zu viele Anfragen abgelehnt (Ratenbegrenzung).",
+            "Personio kept refusing requests because of its rate limit.",
+        ),
+        "personio_inconsistent" => (
+            "Personio hat unvollständige oder widersprüchliche Daten geliefert; aus Sicherheitsgründen wurde nichts übernommen.",
+            "Personio sent incomplete or inconsistent data; to be safe, nothing was applied.",
+        ),
+        "personio_refused" => (
+            "Personio hat die Anfragen abgelehnt.",
+            "Personio refused the requests.",
+        ),
+        "personio_url" => (
+            "Die hinterlegte Personio-Adresse ist ungültig oder leitet weiter.",
+            "The stored Personio address is invalid or redirects elsewhere.",
+        ),
+        "not_connected" => (
+            "Das Konto ist nicht mehr mit Personio verbunden.",
+            "The account is no longer connected to Personio.",
+        ),
+        _ => (
+            "Ein interner Fehler in staffsync; der Betreiber ist informiert (Protokoll).",
+            "An internal error in staffsync; the operator can see it in the logs.",
+        ),
+    };
+    match lang {
+        Lang::De => de,
+        Lang::En => en,
+    }
+}
+
+/// The letter for `about` in `lang`.
+pub fn letter(lang: Lang, about: &About<'_>) -> Letter {
+    let d = about.details;
+    let name = about.account_name;
+    let integration = about.base_url.map(|b| format!("{b}/integration"));
+    let integration_link = |de: &str, en: &str| {
+        integration
+            .clone()
+            .map(|u| (pick(lang, de.into(), en.into()), u))
+    };
+    let footer = pick(
+        lang,
+        format!(
+            "Diese Nachricht sendet staffsync an die Administratoren von {name}. Sie kommt einmal, wenn ein Problem auftritt, und einmal, wenn es behoben ist."
+        ),
+        format!(
+            "staffsync sends this message to the admins of {name}. It comes once when a problem starts and once when it is resolved."
+        ),
+    );
+    let resolved = about.phase == IncidentPhase::Resolved;
+    let (subject, paragraphs, link) = match (about.kind, resolved) {
+        (IncidentKind::HeldRun, false) => {
+            let removals = d.removals.unwrap_or_default();
+            let size = d.directory_size.unwrap_or_default();
+            // The review (who would go, "accept" / "reject") is on the Integration page.
+            let review = integration.as_ref().map(|u| format!("{u}#held-review"));
+            (
+                pick(
+                    lang,
+                    format!("{name}: Synchronisation angehalten – {removals} Personen würden entfernt"),
+                    format!("{name}: sync held – {removals} people would be removed"),
+                ),
+                vec![
+                    pick(
+                        lang,
+                        format!("Die Synchronisation mit Personio wurde vom Löschschutz angehalten: {removals} von {size} Personen würden aus dem Verzeichnis entfernt. Es wurde nichts geändert."),
+                        format!("The deletion guard held the sync with Personio: {removals} of {size} people would be removed from the directory. Nothing was changed."),
+                    ),
+                    pick(
+                        lang,
+                        "Bitte prüfen Sie, wer entfernt würde, und übernehmen oder verwerfen Sie den Lauf unter Menü → Integration. Bis dahin bleibt das Verzeichnis auf dem alten Stand.".into(),
+                        "Please review who would be removed, then accept or reject the run under Menu → Integration. Until then the directory stays as it was.".into(),
+                    ),
+                ],
+                review.map(|u| (pick(lang, "Lauf prüfen".into(), "Review the run".into()), u)),
+            )
+        }
+        (IncidentKind::HeldRun, true) => (
+            pick(
+                lang,
+                format!("{name}: Synchronisation läuft wieder"),
+                format!("{name}: sync running again"),
+            ),
+            vec![pick(
+                lang,
+                "Ein vollständiger Lauf wurde übernommen; der angehaltene Lauf ist erledigt und das Verzeichnis ist wieder aktuell.".into(),
+                "A full run was applied; the held run is settled and the directory is up to date again.".into(),
+            )],
+            integration_link("Zur Integration", "Open Integration"),
+        ),
+        (IncidentKind::CredentialRejected, false) => (
+            pick(
+                lang,
+                format!("{name}: Personio lehnt die API-Zugangsdaten ab"),
+                format!("{name}: Personio rejects the API credential"),
+            ),
+            vec![
+                pick(
+                    lang,
+                    "Personio hat die hinterlegten API-Zugangsdaten abgelehnt (widerrufen, geändert oder abgelaufen). Bis das behoben ist, wird nicht synchronisiert; das Verzeichnis bleibt auf dem alten Stand.".into(),
+                    "Personio rejected the stored API credential (revoked, changed or expired). Until this is fixed nothing syncs; the directory stays as it was.".into(),
+                ),
+                pick(
+                    lang,
+                    "Legen Sie in Personio unter Einstellungen → API-Zugangsdaten neue Zugangsdaten an und verbinden Sie sie unter Menü → Integration.".into(),
+                    "Create a new credential in Personio under Settings → API credentials and connect it under Menu → Integration.".into(),
+                ),
+            ],
+            integration_link("Neu verbinden", "Connect again"),
+        ),
+        (IncidentKind::AttributeUnreadable, false) => {
+            let attribute = d.attribute.clone().unwrap_or_default();
+            (
+                pick(
+                    lang,
+                    format!("{name}: Pflichtattribut „{attribute}“ nicht mehr lesbar"),
+                    format!("{name}: mandatory attribute \"{attribute}\" no longer readable"),
+                ),
+                vec![
+                    pick(
+                        lang,
+                        format!("Die API-Zugangsdaten dürfen das Pflichtattribut „{attribute}“ nicht mehr lesen. Damit dieses Feld nicht bei allen geleert wird, wird nicht synchronisiert; das Verzeichnis bleibt auf dem alten Stand."),
+                        format!("The API credential may no longer read the mandatory attribute \"{attribute}\". So that this field is not blanked for everybody, nothing syncs; the directory stays as it was."),
+                    ),
+                    pick(
+                        lang,
+                        "Setzen Sie in Personio unter Einstellungen → API-Zugangsdaten → Attribute wieder den Haken.".into(),
+                        "Tick it again in Personio under Settings → API credentials → Attributes.".into(),
+                    ),
+                ],
+                integration_link("Zur Integration", "Open Integration"),
+            )
+        }
+        (IncidentKind::SyncFailing, false) => {
+            let failures = d.failures.unwrap_or_default();
+            let reason = reason_text(lang, d.reason.as_deref().unwrap_or_default());
+            (
+                pick(
+                    lang,
+                    format!("{name}: Synchronisation {failures}-mal in Folge fehlgeschlagen"),
+                    format!("{name}: sync failed {failures} times in a row"),
+                ),
+                vec![
+                    pick(
+                        lang,
+                        format!("Die Synchronisation mit Personio ist {failures}-mal in Folge fehlgeschlagen. Es wurde nichts geändert; staffsync versucht es weiter."),
+                        format!("The sync with Personio failed {failures} times in a row. Nothing was changed; staffsync keeps trying."),
+                    ),
+                    pick(lang, format!("Grund: {reason}"), format!("Reason: {reason}")),
+                ],
+                integration_link("Zur Integration", "Open Integration"),
+            )
+        }
+        (IncidentKind::WebhookDropped, false) => (
+            pick(
+                lang,
+                format!("{name}: Personio-Webhook entfernt"),
+                format!("{name}: Personio webhook removed"),
+            ),
+            vec![
+                pick(
+                    lang,
+                    "Der Webhook, über den Personio Änderungen sofort meldet, ist in Personio nicht mehr aktiv. Änderungen kommen jetzt nur noch mit der regelmäßigen Synchronisation an.".into(),
+                    "The webhook through which Personio reports changes at once is no longer active in Personio. Changes now arrive only with the regular sync.".into(),
+                ),
+                pick(
+                    lang,
+                    "Verbinden Sie die API-Zugangsdaten unter Menü → Integration erneut; dabei wird der Webhook neu angelegt.".into(),
+                    "Connect the API credential again under Menu → Integration; that registers the webhook anew.".into(),
+                ),
+            ],
+            integration_link("Neu verbinden", "Connect again"),
+        ),
+        (kind, true) => (
+            pick(
+                lang,
+                format!("{name}: behoben – {}", kind_title(Lang::De, kind)),
+                format!("{name}: resolved – {}", kind_title(Lang::En, kind)),
+            ),
+            vec![pick(
+                lang,
+                "Das Problem ist behoben: der letzte Lauf war erfolgreich.".into(),
+                "The problem is resolved: the latest run succeeded.".into(),
+            )],
+            integration_link("Zur Integration", "Open Integration"),
+        ),
+    };
+    Letter {
+        lang,
+        subject,
+        paragraphs,
+        link,
+        footer,
+    }
+}
+
+/// A short title of an incident kind (web app list, resolved mails).
+pub fn kind_title(lang: Lang, kind: IncidentKind) -> &'static str {
+    let (de, en) = match kind {
+        IncidentKind::HeldRun => (
+            "Synchronisation vom Löschschutz angehalten",
+            "Sync held by the deletion guard",
+        ),
+        IncidentKind::CredentialRejected => (
+            "Personio lehnt die API-Zugangsdaten ab",
+            "Personio rejects the API credential",
+        ),
+        IncidentKind::AttributeUnreadable => (
+            "Pflichtattribut nicht mehr lesbar",
+            "Mandatory attribute no longer readable",
+        ),
+        IncidentKind::SyncFailing => (
+            "Synchronisation schlägt wiederholt fehl",
+            "Sync keeps failing",
+        ),
+        IncidentKind::WebhookDropped => ("Personio-Webhook entfernt", "Personio webhook removed"),
+    };
+    match lang {
+        Lang::De => de,
+        Lang::En => en,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn about(kind: IncidentKind, phase: IncidentPhase, d: &IncidentDetails) -> About<'_> {
+        About {
+            kind,
+            phase,
+            details: d,
+            account_name: "Acme <GmbH>",
+            base_url: Some("https://staffsync.example.com"),
+        }
+    }
+
+    #[test]
+    fn every_kind_and_phase_has_words_in_both_languages_and_html_is_escaped() {
+        let d = IncidentDetails {
+            run_id: Some(42),
+            removals: Some(15),
+            directory_size: Some(45),
+            attribute: Some("email".into()),
+            failures: Some(3),
+            reason: Some("personio_unavailable".into()),
+        };
+        for kind in IncidentKind::ALL {
+            for phase in [IncidentPhase::Opened, IncidentPhase::Resolved] {
+                let de = letter(Lang::De, &about(kind, phase, &d));
+                let en = letter(Lang::En, &about(kind, phase, &d));
+                assert_ne!(de.subject, en.subject, "{kind} {phase:?}");
+                assert!(!de.paragraphs.is_empty() && de.link.is_some());
+                let (text, html) = de.render().unwrap();
+                assert!(text.contains("Acme <GmbH>"), "{text}");
+                assert!(
+                    html.contains("Acme &#60;GmbH&#62;") || html.contains("Acme &lt;GmbH&gt;"),
+                    "{html}"
+                );
+                assert!(!html.contains("<GmbH>"), "{html}");
+            }
+        }
+        let held = letter(
+            Lang::En,
+            &about(IncidentKind::HeldRun, IncidentPhase::Opened, &d),
+        );
+        assert!(held.subject.contains("15 people"), "{}", held.subject);
+        assert_eq!(
+            held.link.unwrap().1,
+            "https://staffsync.example.com/integration#held-review"
+        );
+    }
+}
