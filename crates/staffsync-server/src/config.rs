@@ -63,6 +63,21 @@ pub struct ServerConfig {
     pub trusted_proxies: Vec<IpNet>,
     /// Expired web sessions are deleted this often (and once at start-up).
     pub session_sweep_interval: Duration,
+    /// Changes stay in the feed (`GET /api/v1/changes`) this long (default 30 days); an
+    /// older cursor answers 410.
+    pub change_retention: Duration,
+    /// Outgoing webhooks may go to `http://` URLs and non-public addresses (tests, or
+    /// receivers in the operator's own network); off, only `https://` to public addresses
+    /// ([`crate::engine::webhook_targets`]).
+    pub webhook_allow_private: bool,
+    /// Waits after the 1st, 2nd, … failed attempt of a delivery (the last repeats).
+    pub webhook_retry_backoff: Vec<Duration>,
+    /// A delivery is retried this long after it was made (default 24 h), then given up.
+    pub webhook_retry_window: Duration,
+    /// How often the delivery worker looks for work (default 1 s).
+    pub webhook_poll: Duration,
+    /// How long one attempt may take (default 15 s).
+    pub webhook_timeout: Duration,
     /// "Today" for every account instead of the date in its time zone (tests, replays).
     /// Tests can change it while running: [`AppState::set_today`](crate::AppState::set_today).
     pub today: Option<time::Date>,
@@ -99,6 +114,15 @@ impl Default for ServerConfig {
             personio_answer_timeout: Duration::from_secs(20),
             trusted_proxies: Vec::new(),
             session_sweep_interval: crate::http::auth::SESSION_SWEEP_INTERVAL,
+            change_retention: Duration::from_secs(30 * 86_400),
+            webhook_allow_private: false,
+            // Standard Webhooks' suggestion; about 24 h in all.
+            webhook_retry_backoff: [5, 300, 1800, 7200, 18_000, 36_000, 36_000]
+                .map(Duration::from_secs)
+                .to_vec(),
+            webhook_retry_window: Duration::from_secs(24 * 3600),
+            webhook_poll: Duration::from_secs(1),
+            webhook_timeout: Duration::from_secs(15),
             today: None,
             mail: None,
         }

@@ -5,14 +5,16 @@
 //! - [`http`]: `app(state) -> Router` and `serve(listener, state, shutdown)`: the admin web
 //!   app, the REST API, the operations endpoints, authentication;
 //! - shared by both: [`config`] and [`state`] (the store, the configuration, cached
-//!   clients, the webhook inbox and the mailer), and [`mail`] (alert e-mails: SMTP and
-//!   their words).
+//!   clients, the webhook inbox and the mailer), [`mail`] (alert e-mails: SMTP and their
+//!   words), and [`feed`] (the change feed's cursors and JSON, the same for the API and
+//!   the outgoing webhooks).
 //!
 //! Nothing here decides *what* changes in a directory: that is the planner's job in
 //! `staffsync-core`. This crate fetches, hands over, stores and shows.
 
 pub mod config;
 pub mod engine;
+pub mod feed;
 pub mod http;
 pub mod mail;
 pub mod state;

@@ -18,6 +18,7 @@
 //! tables, and still would not overwrite WAL or backups).
 
 use crate::error::{Result, StoreError, is_unique_violation};
+use crate::feed;
 use crate::runs::{Outcome, RunKind, RunStatus, finish_row, insert_changes};
 use crate::sql::{BATCH_ROWS, from_json, param, placeholders, to_json, values_list};
 use crate::{AccountId, Backend, RunId, Store};
@@ -27,7 +28,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row as _};
 use staffsync_core::dates::{format_date, parse_calendar_date};
 use staffsync_core::{DirectoryEmployee, GroupKey, GroupKind, GroupSet, PersonioId, Plan};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// A group of the directory and how many people are in it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -134,7 +135,7 @@ async fn ensure_groups(
 
 /// Runs `sql` for `ids` in chunks, with `{account}` replaced by the first parameter (the
 /// account) and `{ids}` by the chunk's parameters; returns the rows affected.
-async fn execute_for_ids(
+pub(crate) async fn execute_for_ids(
     conn: &mut AnyConnection,
     backend: Backend,
     sql: &str,
@@ -380,6 +381,16 @@ impl Store {
         // 0004), then the people; feedback keeps its snapshot but loses its author
         // (ON DELETE SET NULL).
         let removed: Vec<i64> = plan.removals.iter().map(|r| r.personio_id.0).collect();
+        // What the feed compares against: the groups and the touched people's memberships
+        // before anything changes.
+        let groups_before = feed::groups_by_id(&mut tx, account).await?;
+        let touched: Vec<i64> = plan
+            .updates
+            .iter()
+            .map(|u| u.after.personio_id.0)
+            .chain(removed.iter().copied())
+            .collect();
+        let old_links = feed::links_of(&mut tx, self.backend, account, &touched).await?;
         execute_for_ids(
             &mut tx,
             self.backend,
@@ -411,12 +422,15 @@ impl Store {
             .collect();
         let group_ids = ensure_groups(&mut tx, self.backend, account, &needed).await?;
         let mut memberships: Vec<(i64, i64)> = Vec::new();
+        // The same memberships by Personio id, for the feed.
+        let mut new_links: Vec<(i64, i64)> = Vec::new();
         let mut push_memberships = |employee_id: i64, e: &DirectoryEmployee| -> Result<()> {
             for g in &e.groups {
                 let group_id = group_ids.get(g).ok_or_else(|| {
                     StoreError::corrupt(format!("group {}/{} vanished", g.kind, g.name))
                 })?;
                 memberships.push((*group_id, employee_id));
+                new_links.push((e.personio_id.0, *group_id));
             }
             Ok(())
         };
@@ -505,12 +519,55 @@ impl Store {
             q.execute(&mut *tx).await?;
         }
 
-        sqlx::query(
+        let mut created_groups: BTreeMap<i64, GroupKey> = group_ids
+            .iter()
+            .filter(|(_, id)| !groups_before.contains_key(id))
+            .map(|(key, id)| (*id, key.clone()))
+            .collect();
+        // A group that lost all its members while a new group of its kind got exactly
+        // them was renamed (a department renamed in Personio): it keeps its id.
+        let renamed_groups = feed::apply_renames(
+            &mut tx,
+            account,
+            &groups_before,
+            &mut created_groups,
+            &old_links,
+            &mut new_links,
+        )
+        .await?;
+        let removed_groups = sqlx::query(
             "DELETE FROM groups WHERE account_id = $1 \
-             AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.group_id = groups.id)",
+             AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.group_id = groups.id) \
+             RETURNING id, kind, name",
         )
         .bind(account.0)
-        .execute(&mut *tx)
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|row| Ok((row.try_get::<i64, _>("id")?, group_key_from_row(row)?)))
+        .collect::<Result<BTreeMap<i64, GroupKey>>>()?;
+        new_links.sort_unstable();
+        let gone: Vec<i64> = removed_groups.keys().copied().collect();
+        feed::scrub(&mut tx, self.backend, account, feed::Scrub::Groups, &gone).await?;
+        feed::FeedRows::build(&feed::RunDelta {
+            creates: &plan.creates,
+            updates: &plan.updates,
+            removed: &removed,
+            created_groups,
+            renamed_groups,
+            removed_groups,
+            old_links,
+            new_links,
+        })?
+        .insert(&mut tx, self.backend, account, run)
+        .await?;
+        feed::scrub(
+            &mut tx,
+            self.backend,
+            account,
+            feed::Scrub::People,
+            &removed,
+        )
         .await?;
 
         insert_changes(&mut tx, self.backend, account, run, plan).await?;

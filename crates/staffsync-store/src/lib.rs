@@ -11,8 +11,9 @@
 //! web sessions and API token digests (`admins`), and the per-account sync schedule with
 //! its cross-process leases (`schedule`, `lease`: no run starts without the account's
 //! [`Lease`]), and the state of near-real-time sync: webhooks, watermarks and known
-//! future hires (`realtime`), and the incidents admins are alerted about
-//! (`incidents`).
+//! future hires (`realtime`), the incidents admins are alerted about (`incidents`), and
+//! the change feed (`feed`, written by `apply_plan`) with the outgoing webhooks that
+//! deliver it (`outgoing`).
 //!
 //! Rules every module here keeps:
 //! - every query is scoped by `account_id`: an account can never see another's data;
@@ -28,12 +29,14 @@ mod connections;
 mod crypto;
 mod directory;
 mod error;
+mod feed;
 mod feedback;
 mod fs;
 mod incidents;
 mod lease;
 mod names;
 mod open;
+mod outgoing;
 mod realtime;
 mod runs;
 mod schedule;
@@ -44,12 +47,17 @@ pub use admins::{Admin, AdminId, ApiToken};
 pub use connections::{Connection, NewConnection};
 pub use directory::GroupSummary;
 pub use error::{Result, StoreError};
+pub use feed::{ChangeType, FeedBounds, FeedChange};
 pub use feedback::Feedback;
 pub use incidents::{
     Incident, IncidentDetails, IncidentId, IncidentKind, IncidentPhase, MailStatus, Opened,
 };
 pub use lease::{Lease, LeaseHolder};
 pub use open::{Backend, SQLITE_FILE, Store, StoreConfig};
+pub use outgoing::{
+    AttemptOutcome, ClaimedDelivery, DeliveryBacklog, DeliveryStatus, WebhookDelivery,
+    WebhookEndpoint,
+};
 pub use realtime::{RealtimeAccount, SyncState, Webhook};
 pub use runs::{RunChange, RunKind, RunStatus, RunSummary};
 pub use schedule::{Schedule, ScheduleOutcome};

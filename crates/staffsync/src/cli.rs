@@ -560,6 +560,15 @@ pub struct ServeArgs {
     /// header; without any, the header is ignored.
     #[arg(long = "trusted-proxy", env = "STAFFSYNC_TRUSTED_PROXY", value_delimiter = ',', value_parser = staffsync_server::client_ip::parse_trusted_proxy)]
     pub trusted_proxies: Vec<staffsync_server::client_ip::IpNet>,
+    /// How long the change feed (GET /api/v1/changes) keeps changes; a cursor older than
+    /// this answers 410.
+    #[arg(long, env = "STAFFSYNC_CHANGE_RETENTION", default_value = "30d", value_parser = parse_positive_duration)]
+    pub change_retention: std::time::Duration,
+    /// Let accounts' outgoing webhooks go to http:// URLs and to private, loopback and
+    /// other non-public addresses (tests, or receivers inside your own network). Without
+    /// it: https:// to public addresses only.
+    #[arg(long, env = "STAFFSYNC_WEBHOOK_ALLOW_PRIVATE")]
+    pub webhook_allow_private: bool,
     /// Pretend today is this date (YYYY-MM-DD), for tests and replays.
     #[arg(long, env = "STAFFSYNC_TODAY", hide = true, value_parser = parse_date)]
     pub today: Option<time::Date>,

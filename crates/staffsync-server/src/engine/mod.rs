@@ -7,6 +7,9 @@
 //! - [`scheduler`]: the 12-hour cycle, retries, leases across processes;
 //! - [`realtime`] (date check, incremental polls) and [`webhooks`] (Personio's pushes):
 //!   targeted runs between full syncs;
+//! - [`deliveries`]: outgoing webhooks (the change feed POSTed to the accounts'
+//!   endpoints, signed, retried) and the feed's retention; [`webhook_targets`]: which
+//!   URLs those may go to;
 //! - [`dry_run`]: a bounded dry run for someone waiting on it (previews);
 //! - [`settings`]: checking, saving and previewing an account's settings document;
 //! - [`connect`]: checking and storing a Personio credential; [`outbound`]: which
@@ -20,6 +23,7 @@
 pub mod alerts;
 pub mod clock;
 pub mod connect;
+pub mod deliveries;
 pub mod dry_run;
 pub mod lease;
 pub mod outbound;
@@ -27,4 +31,5 @@ pub mod realtime;
 pub mod scheduler;
 pub mod settings;
 pub mod sync_job;
+pub mod webhook_targets;
 pub mod webhooks;

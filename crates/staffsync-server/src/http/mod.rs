@@ -137,6 +137,11 @@ pub async fn serve(
     } else {
         None
     };
+    // Every instance delivers outgoing webhooks (deliveries are leased in the store).
+    let deliveries = tokio::spawn(crate::engine::deliveries::run(
+        state.clone(),
+        stop_rx.clone(),
+    ));
     // Every instance sweeps (a web-only one too); deleting expired rows twice is harmless.
     let sweep = tokio::spawn(auth::sweep_expired_sessions(
         state.store.clone(),
@@ -161,6 +166,7 @@ pub async fn serve(
         let _ = handle.await;
     }
     let _ = sweep.await;
+    let _ = deliveries.await;
     served
 }
 

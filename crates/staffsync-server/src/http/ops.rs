@@ -38,6 +38,15 @@ pub const WEBHOOKS_TOTAL: &str = "staffsync_webhooks_total";
 /// `sync_failing` | `webhook_dropped`.
 pub const ALERTS_TOTAL: &str = "staffsync_alerts_total";
 
+/// Attempts of outgoing webhook deliveries, labelled `result` = `delivered` | `retry` |
+/// `failed` (given up after the retry window).
+pub const WEBHOOK_DELIVERIES_TOTAL: &str = "staffsync_webhook_deliveries_total";
+/// Outgoing webhook deliveries not yet accepted by their receiver.
+pub const WEBHOOK_PENDING_DELIVERIES: &str = "staffsync_webhook_pending_deliveries";
+/// Seconds since the oldest change some webhook endpoint has not received yet was
+/// applied (0 when every endpoint is up to date): the feed's delivery lag.
+pub const CHANGE_FEED_LAG_SECONDS: &str = "staffsync_change_feed_lag_seconds";
+
 const DURATION_BUCKETS: &[f64] = &[
     0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0,
 ];
@@ -106,6 +115,24 @@ fn describe() {
     for action in ["create", "update", "remove"] {
         metrics::counter!(RECONCILIATION_DRIFT_TOTAL, "action" => action).increment(0);
     }
+    metrics::describe_counter!(
+        WEBHOOK_DELIVERIES_TOTAL,
+        "Attempts of outgoing webhook deliveries by result"
+    );
+    for result in ["delivered", "retry", "failed"] {
+        metrics::counter!(WEBHOOK_DELIVERIES_TOTAL, "result" => result).increment(0);
+    }
+    metrics::describe_gauge!(
+        WEBHOOK_PENDING_DELIVERIES,
+        "Outgoing webhook deliveries not yet accepted"
+    );
+    metrics::describe_gauge!(
+        CHANGE_FEED_LAG_SECONDS,
+        metrics::Unit::Seconds,
+        "Age of the oldest change not yet delivered to every webhook endpoint"
+    );
+    metrics::gauge!(WEBHOOK_PENDING_DELIVERIES).set(0.0);
+    metrics::gauge!(CHANGE_FEED_LAG_SECONDS).set(0.0);
     metrics::describe_counter!(ALERTS_TOTAL, "Incidents opened (alerts raised) by kind");
     for kind in staffsync_store::IncidentKind::ALL {
         metrics::counter!(ALERTS_TOTAL, "kind" => kind.as_str()).increment(0);

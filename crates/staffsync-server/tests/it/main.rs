@@ -6,6 +6,7 @@
 
 mod api;
 mod common;
+mod feed;
 mod realtime;
 mod scheduler;
 mod web;

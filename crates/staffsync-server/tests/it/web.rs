@@ -1060,3 +1060,74 @@ fn askama_escape(s: &str) -> String {
         .replace('"', "&#34;")
         .replace('\'', "&#39;")
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_webhooks_card_adds_an_endpoint_shows_its_secret_once_and_removes_it() {
+    let app = app().await;
+    let c = client();
+    let r = login(&c, &app.base, "admin@acme.example", PASSWORD).await;
+    assert!(r.status().is_redirection());
+    let (_, html) = get(&c, format!("{}/integration?lang=en", app.base)).await;
+    assert!(html.contains("Outgoing webhooks") && html.contains("No endpoint yet."));
+    let csrf = csrf_of(&html);
+    // Internal addresses are refused (the default policy), in plain words.
+    let r = c
+        .post(format!("{}/integration/webhooks", app.base))
+        .form(&[("csrf", csrf.as_str()), ("url", "https://127.0.0.1/hook")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("id=\"webhook-error\""));
+    let r = c
+        .post(format!("{}/integration/webhooks", app.base))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("url", "https://hooks.example.com/staffsync"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let html = r.text().await.unwrap();
+    let start = html.find("<code>whsec_").expect("the secret, once") + 6;
+    let secret = &html[start..start + html[start..].find('<').unwrap()];
+    assert!(html.contains("https://hooks.example.com/staffsync"));
+    let (_, again) = get(&c, format!("{}/integration", app.base)).await;
+    assert!(again.contains("https://hooks.example.com/staffsync"));
+    assert!(!again.contains(secret), "the secret is shown only once");
+    assert!(again.contains("No deliveries yet."));
+    // Another account's admin sees none of it and cannot remove it.
+    let endpoint = app
+        .store
+        .webhook_endpoints(staffsync_store::AccountId(1))
+        .await
+        .unwrap()[0]
+        .id;
+    let other = client();
+    login(&other, &app.base, "admin@other.example", PASSWORD).await;
+    let (_, theirs) = get(&other, format!("{}/integration", app.base)).await;
+    assert!(!theirs.contains("hooks.example.com"));
+    let r = other
+        .post(format!(
+            "{}/integration/webhooks/{endpoint}/delete",
+            app.base
+        ))
+        .form(&[("csrf", csrf_of(&theirs).as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = c
+        .post(format!(
+            "{}/integration/webhooks/{endpoint}/delete",
+            app.base
+        ))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_redirection());
+    let (_, after) = get(&c, format!("{}/integration", app.base)).await;
+    assert!(!after.contains("hooks.example.com") && after.contains("The endpoint was removed."));
+}

@@ -5,4 +5,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+#[macro_use]
 mod conformance;
+mod feed;

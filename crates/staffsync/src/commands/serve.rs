@@ -71,6 +71,8 @@ fn server_config(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
         personio_answer_timeout: args.personio_answer_timeout,
         trusted_proxies: args.trusted_proxies.clone(),
         today: args.today,
+        change_retention: args.change_retention,
+        webhook_allow_private: args.webhook_allow_private,
         mail: match (&args.smtp_url, &args.mail_from) {
             (Some(url), Some(from)) => Some(staffsync_server::mail::MailConfig {
                 smtp: url.clone().with_password(args.smtp_password.clone()),

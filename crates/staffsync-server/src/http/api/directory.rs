@@ -7,6 +7,7 @@
 use crate::http::api::audience::{AudienceFilter, Filter};
 use crate::http::api::error::{ApiError, ErrorBody};
 use crate::http::api::extract::{ApiJson, QueryPairs, RawPath, excerpt, parse_id};
+use crate::http::api::paging::{page_request, paginate};
 use crate::http::api::tokens::ApiAccount;
 use crate::http::api::views::{EmployeeList, EmployeeView, GroupList, GroupMembers, ManagerNames};
 use crate::state::AppState;
@@ -27,6 +28,8 @@ use utoipa::ToSchema;
         ("group_id" = Option<i64>, Query, description = "Only members of this group"),
         ("kind" = Option<String>, Query, description = "With `name`: only members of the group of this kind (department, office, team, position, subcompany, cost_center, custom)"),
         ("name" = Option<String>, Query, description = "With `kind`: the group's name"),
+        ("limit" = Option<u32>, Query, description = "Page size, 1 to 1,000; without `limit` and `cursor` the whole list"),
+        ("cursor" = Option<String>, Query, description = "The `next_cursor` of the previous page"),
     ),
     responses(
         (status = 200, description = "Employees sorted by Personio id", body = EmployeeList),
@@ -41,7 +44,8 @@ pub async fn list_employees(
     ApiAccount(account): ApiAccount,
     query: QueryPairs,
 ) -> Result<Json<EmployeeList>, ApiError> {
-    query.check(&["q", "group_id", "kind", "name"])?;
+    query.check(&["q", "group_id", "kind", "name", "limit", "cursor"])?;
+    let page = page_request::<i64>(&query, "employees")?;
     let group = match (query.get("group_id"), query.get("kind"), query.get("name")) {
         (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
             return Err(
@@ -74,13 +78,14 @@ pub async fn list_employees(
         .filter(|q| !q.is_empty());
     let directory = state.store.directory(account).await?;
     let names = ManagerNames::of(&directory);
-    let employees = directory
+    let selected: Vec<&DirectoryEmployee> = directory
         .iter()
         .filter(|e| group.as_ref().is_none_or(|g| e.groups.contains(g)))
         .filter(|e| needle.as_deref().is_none_or(|n| text_matches(e, n)))
-        .map(|e| named(e, &names))
         .collect();
-    Ok(Json(EmployeeList::new(employees)))
+    let (selected, next) = paginate(selected, page, "employees", |e| e.personio_id.0, false);
+    let employees = selected.into_iter().map(|e| named(e, &names)).collect();
+    Ok(Json(EmployeeList::page(employees, next)))
 }
 
 fn text_matches(e: &DirectoryEmployee, needle: &str) -> bool {
@@ -155,24 +160,42 @@ async fn manager_names(
     get,
     path = "/groups",
     tag = "directory",
+    params(
+        ("limit" = Option<u32>, Query, description = "Page size, 1 to 1,000; without `limit` and `cursor` the whole list"),
+        ("cursor" = Option<String>, Query, description = "The `next_cursor` of the previous page"),
+    ),
     responses(
         (status = 200, description = "Groups sorted by kind, then name", body = GroupList),
+        (status = 400, description = "Bad query parameter or cursor", body = ErrorBody),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
+        (status = 422, description = "`limit` out of range", body = ErrorBody),
     )
 )]
 pub async fn list_groups(
     State(state): State<AppState>,
     ApiAccount(account): ApiAccount,
+    query: QueryPairs,
 ) -> Result<Json<GroupList>, ApiError> {
+    let page = page_request::<(GroupKind, String)>(&query, "groups")?;
     let threshold = state.config.anonymity_threshold;
     let summaries = state.store.groups(account).await?;
     let kinds: Vec<GroupKind> = summaries.iter().map(|g| g.kind).collect();
     let names = manager_names(&state, account, kinds.into_iter()).await?;
-    let groups = summaries
+    let (groups, next_cursor) = paginate(
+        summaries,
+        page,
+        "groups",
+        |g| (g.kind, g.name.clone()),
+        false,
+    );
+    let groups = groups
         .iter()
         .map(|g| names.group_view(g, threshold))
         .collect();
-    Ok(Json(GroupList { groups }))
+    Ok(Json(GroupList {
+        groups,
+        next_cursor,
+    }))
 }
 
 /// `GET /groups/{id}/members`: a group and its members.
@@ -180,19 +203,26 @@ pub async fn list_groups(
     get,
     path = "/groups/{id}/members",
     tag = "directory",
-    params(("id" = i64, Path, description = "The group's id (from `GET /groups`)")),
+    params(
+        ("id" = i64, Path, description = "The group's id (from `GET /groups`)"),
+        ("limit" = Option<u32>, Query, description = "Page size, 1 to 1,000; without `limit` and `cursor` the whole list"),
+        ("cursor" = Option<String>, Query, description = "The `next_cursor` of the previous page"),
+    ),
     responses(
         (status = 200, description = "The group and its members, sorted by Personio id", body = GroupMembers),
-        (status = 400, description = "Not a positive integer", body = ErrorBody),
+        (status = 400, description = "Not a positive integer, or a bad cursor", body = ErrorBody),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
         (status = 404, description = "No such group in this account", body = ErrorBody),
+        (status = 422, description = "`limit` out of range", body = ErrorBody),
     )
 )]
 pub async fn group_members(
     State(state): State<AppState>,
     ApiAccount(account): ApiAccount,
     RawPath(raw): RawPath,
+    query: QueryPairs,
 ) -> Result<Json<GroupMembers>, ApiError> {
+    let page = page_request::<i64>(&query, "members")?;
     let id = parse_id(&raw, "id")?;
     let group = state
         .store
@@ -201,6 +231,7 @@ pub async fn group_members(
         .ok_or_else(|| ApiError::not_found(format!("no group {id} in this account")))?;
     let mut members = state.store.group_members(account, id).await?;
     members.sort_by_key(|e| e.personio_id);
+    let (members, next_cursor) = paginate(members, page, "members", |e| e.personio_id.0, false);
     let kinds: Vec<GroupKind> = members
         .iter()
         .flat_map(|e| e.groups.iter().map(|g| g.kind))
@@ -211,6 +242,7 @@ pub async fn group_members(
         group: names.group_view(&group, state.config.anonymity_threshold),
         count: employees.len(),
         employees,
+        next_cursor,
     }))
 }
 

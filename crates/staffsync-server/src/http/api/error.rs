@@ -15,6 +15,7 @@
 //! | `unauthorized` | 401 | no `Authorization: Bearer …` header, or a token that is unknown or revoked |
 //! | `not_found` | 404 | an id (in the path, the query or the body) that is not in the caller's account; ids of *other* accounts get exactly the same answer, so nothing leaks |
 //! | `conflict` | 409 | the request contradicts the account's state (e.g. `POST /sync` without a Personio connection) |
+//! | `gone` | 410 | a change-feed cursor older than the retention: the changes after it were deleted |
 //! | `too_many_requests` | 429 | `POST /sync` within a minute of the account's last full sync (`Retry-After` says when) |
 //! | `timeout` | 408 | the request took longer than [`crate::http::REQUEST_TIMEOUT`] and was stopped |
 //! | `internal` | 500 | anything else: the full error is logged (`tracing::error!`), the client sees only `internal error` |
@@ -44,6 +45,7 @@ pub enum ErrorCode {
     InvalidRequest,
     Unprocessable,
     Conflict,
+    Gone,
     TooManyRequests,
     Timeout,
     Internal,
@@ -118,6 +120,11 @@ impl ApiError {
     /// 409: the request contradicts the account's state.
     pub fn conflict(message: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, ErrorCode::Conflict, message)
+    }
+
+    /// 410: what the request refers to was deleted for good (an expired feed cursor).
+    pub fn gone(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::GONE, ErrorCode::Gone, message)
     }
 
     /// 429: asked again too soon; `Retry-After` says in how many seconds.

@@ -8,7 +8,8 @@
 //! author was erased.
 
 use crate::http::api::error::{ApiError, ErrorBody};
-use crate::http::api::extract::ApiJson;
+use crate::http::api::extract::{ApiJson, QueryPairs};
+use crate::http::api::paging::{page_request, paginate};
 use crate::http::api::tokens::ApiAccount;
 use crate::http::api::views::{FeedbackList, FeedbackView};
 use crate::state::AppState;
@@ -125,16 +126,30 @@ fn author_error(e: StoreError, field: &str, value: &str) -> ApiError {
     get,
     path = "/feedback",
     tag = "feedback",
+    params(
+        ("limit" = Option<u32>, Query, description = "Page size, 1 to 1,000; without `limit` and `cursor` the whole list"),
+        ("cursor" = Option<String>, Query, description = "The `next_cursor` of the previous page"),
+    ),
     responses(
         (status = 200, description = "Feedback, newest first", body = FeedbackList),
+        (status = 400, description = "Bad cursor, or `limit` not an integer", body = ErrorBody),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
+        (status = 422, description = "`limit` out of range", body = ErrorBody),
     )
 )]
 pub async fn list_feedback(
     State(state): State<AppState>,
     ApiAccount(account): ApiAccount,
+    query: QueryPairs,
 ) -> Result<Json<FeedbackList>, ApiError> {
-    let items = state.store.feedback(account).await?;
+    let page = page_request::<i64>(&query, "feedback")?;
+    let (items, next_cursor) = paginate(
+        state.store.feedback(account).await?,
+        page,
+        "feedback",
+        |f| f.id,
+        true,
+    );
     let directory = if items.iter().any(|f| f.author.is_some()) {
         state.store.directory(account).await?
     } else {
@@ -145,5 +160,8 @@ pub async fn list_feedback(
         .iter()
         .map(|f| FeedbackView::new(f, f.author.and_then(|a| by_id.get(&a).copied())))
         .collect();
-    Ok(Json(FeedbackList { feedback }))
+    Ok(Json(FeedbackList {
+        feedback,
+        next_cursor,
+    }))
 }

@@ -17,19 +17,29 @@
 //! | POST | `/sync` | queue a sync now |
 //! | GET | `/sync-runs` | sync history |
 //! | GET | `/sync-runs/{id}` | one run with its per-employee changes |
+//! | GET | `/changes` | the change feed (`after`, `limit`) |
+//! | POST, GET | `/webhook-endpoints` | register (secret shown once) / list outgoing-webhook endpoints |
+//! | DELETE | `/webhook-endpoints/{id}` | delete an endpoint |
+//! | GET | `/webhook-endpoints/{id}/deliveries` | an endpoint's delivery log |
+//!
+//! Lists (`/employees`, `/groups`, `/groups/{id}/members`, `/feedback`, `/sync-runs`) page
+//! with `limit` (≤ 1,000) and `cursor` ([`paging`]); without them they answer in full.
 //!
 //! This module must never serve data without an account from a token, and never change
 //! the directory (syncs are only queued).
 
 pub mod audience;
+pub mod changes;
 pub mod directory;
 pub mod error;
 pub mod extract;
 pub mod feedback;
+pub mod paging;
 pub mod settings;
 pub mod sync;
 pub mod tokens;
 pub mod views;
+pub mod webhook_endpoints;
 
 use crate::state::AppState;
 use axum::Router;
@@ -57,6 +67,8 @@ pub const PREFIX: &str = "/api/v1";
         (name = "directory", description = "Employees, groups and audiences"),
         (name = "feedback", description = "Feedback by employees"),
         (name = "sync", description = "Sync runs"),
+        (name = "changes", description = "The change feed: what each applied run changed, in order"),
+        (name = "webhooks", description = "Outgoing webhooks: the change feed POSTed to your endpoints, signed the Standard Webhooks way"),
         (name = "settings", description = "The account's settings: who is in, which groups, the deletion guard"),
     ),
     components(schemas(error::ErrorCode))
@@ -95,6 +107,13 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(sync::request_sync))
         .routes(routes!(sync::list_runs))
         .routes(routes!(sync::get_run))
+        .routes(routes!(changes::list_changes))
+        .routes(routes!(
+            webhook_endpoints::create_endpoint,
+            webhook_endpoints::list_endpoints
+        ))
+        .routes(routes!(webhook_endpoints::delete_endpoint))
+        .routes(routes!(webhook_endpoints::list_deliveries))
         .routes(routes!(settings::get_settings, settings::put_settings))
         .routes(routes!(settings::preview_settings))
 }

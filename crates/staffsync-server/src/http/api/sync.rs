@@ -12,7 +12,8 @@
 //! [`ServerConfig::sync_request_cooldown`]: crate::ServerConfig::sync_request_cooldown
 
 use crate::http::api::error::{ApiError, ErrorBody};
-use crate::http::api::extract::{RawPath, parse_id};
+use crate::http::api::extract::{QueryPairs, RawPath, parse_id};
+use crate::http::api::paging::{page_request, paginate};
 use crate::http::api::tokens::ApiAccount;
 use crate::http::api::views::{RunChangeView, RunDetail, RunList, RunView, SyncQueued};
 use crate::state::AppState;
@@ -109,23 +110,32 @@ pub async fn request_sync(
     get,
     path = "/sync-runs",
     tag = "sync",
+    params(
+        ("limit" = Option<u32>, Query, description = "Page size, 1 to 1,000; without `limit` and `cursor` the whole list"),
+        ("cursor" = Option<String>, Query, description = "The `next_cursor` of the previous page"),
+    ),
     responses(
         (status = 200, description = "Runs, newest first", body = RunList),
+        (status = 400, description = "Bad query parameter or cursor", body = ErrorBody),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
+        (status = 422, description = "`limit` out of range", body = ErrorBody),
     )
 )]
 pub async fn list_runs(
     State(state): State<AppState>,
     ApiAccount(account): ApiAccount,
+    query: QueryPairs,
 ) -> Result<Json<RunList>, ApiError> {
-    let runs = state
-        .store
-        .runs(account)
-        .await?
-        .iter()
-        .map(RunView::from)
-        .collect();
-    Ok(Json(RunList { runs }))
+    let page = page_request::<i64>(&query, "sync-runs")?;
+    let (runs, next_cursor) = paginate(
+        state.store.runs(account).await?,
+        page,
+        "sync-runs",
+        |r| r.id.0,
+        true,
+    );
+    let runs = runs.iter().map(RunView::from).collect();
+    Ok(Json(RunList { runs, next_cursor }))
 }
 
 /// `GET /sync-runs/{id}`: one run with its per-employee changes.

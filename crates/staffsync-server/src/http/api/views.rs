@@ -188,8 +188,14 @@ impl From<&DirectoryEmployee> for EmployeeView {
 /// A list of employees.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EmployeeList {
+    /// Employees in this answer (on a page: on this page).
     pub count: usize,
     pub employees: Vec<EmployeeView>,
+    /// With `limit` or `cursor`: the cursor of the next page (`null` on the last page).
+    /// Absent without paging.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub next_cursor: Option<Option<String>>,
 }
 
 impl EmployeeList {
@@ -197,6 +203,15 @@ impl EmployeeList {
         EmployeeList {
             count: employees.len(),
             employees,
+            next_cursor: None,
+        }
+    }
+
+    /// A page of employees and the next page's cursor (see [`EmployeeList::next_cursor`]).
+    pub fn page(employees: Vec<EmployeeView>, next_cursor: Option<Option<String>>) -> Self {
+        EmployeeList {
+            next_cursor,
+            ..EmployeeList::new(employees)
         }
     }
 }
@@ -228,14 +243,25 @@ impl GroupView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct GroupList {
     pub groups: Vec<GroupView>,
+    /// With `limit` or `cursor`: the cursor of the next page (`null` on the last page).
+    /// Absent without paging.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub next_cursor: Option<Option<String>>,
 }
 
 /// A group and its members.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct GroupMembers {
     pub group: GroupView,
+    /// Members in this answer (on a page: on this page).
     pub count: usize,
     pub employees: Vec<EmployeeView>,
+    /// With `limit` or `cursor`: the cursor of the next page (`null` on the last page).
+    /// Absent without paging.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub next_cursor: Option<Option<String>>,
 }
 
 /// Who wrote a piece of feedback (while they are in the directory).
@@ -289,6 +315,11 @@ impl FeedbackView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FeedbackList {
     pub feedback: Vec<FeedbackView>,
+    /// With `limit` or `cursor`: the cursor of the next page (`null` on the last page).
+    /// Absent without paging.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub next_cursor: Option<Option<String>>,
 }
 
 /// A sync run in numbers.
@@ -341,6 +372,11 @@ impl From<&RunSummary> for RunView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RunList {
     pub runs: Vec<RunView>,
+    /// With `limit` or `cursor`: the cursor of the next page (`null` on the last page).
+    /// Absent without paging.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub next_cursor: Option<Option<String>>,
 }
 
 /// One person's part in a run.

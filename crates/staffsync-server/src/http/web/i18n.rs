@@ -72,6 +72,19 @@ pub fn group_kind_text(lang: Lang, kind: staffsync_core::GroupKind) -> &'static 
     )
 }
 
+/// Where an outgoing-webhook delivery stands.
+pub fn delivery_status_text(lang: Lang, status: staffsync_store::DeliveryStatus) -> &'static str {
+    use staffsync_store::DeliveryStatus as D;
+    pick(
+        lang,
+        match status {
+            D::Pending => ("Wird wiederholt", "Retrying"),
+            D::Delivered => ("Zugestellt", "Delivered"),
+            D::Failed => ("Aufgegeben", "Given up"),
+        },
+    )
+}
+
 /// The plural name of a group kind ("Abteilungen").
 pub fn group_kind_plural(lang: Lang, kind: staffsync_core::GroupKind) -> &'static str {
     use staffsync_core::GroupKind as G;
@@ -763,6 +776,52 @@ static TEXTS: &[(&str, &str, &str)] = &[
         "Die Liste von Personio war unvollständig, deshalb wurde niemand entfernt.",
         "Personio's listing was incomplete, so nobody was removed.",
     ),
+    ("wh.add", "Hinzufügen", "Add"),
+    ("wh.attempts", "Versuche", "Attempts"),
+    ("wh.changes", "Änderungen", "Changes"),
+    ("wh.delete", "Entfernen", "Remove"),
+    (
+        "wh.deleted",
+        "Die Adresse wurde entfernt.",
+        "The endpoint was removed.",
+    ),
+    ("wh.error", "Letzter Fehler", "Last error"),
+    (
+        "wh.error.too_many",
+        "Höchstens 10 Adressen pro Konto. Entfernen Sie zuerst eine.",
+        "At most 10 endpoints per account. Remove one first.",
+    ),
+    (
+        "wh.error.url",
+        "Diese Adresse ist nicht erlaubt: nur https-Adressen, die im Internet erreichbar sind (keine internen Adressen).",
+        "This URL is not allowed: only https URLs on the public internet (no internal addresses).",
+    ),
+    (
+        "wh.intro",
+        "Jede übernommene Änderung am Verzeichnis (neue, geänderte und entfernte Personen, Gruppen und Zugehörigkeiten) wird an diese Adressen gesendet, signiert nach Standard Webhooks. Schlägt eine Zustellung fehl, wird sie 24 Stunden lang wiederholt.",
+        "Every applied change to the directory (people, groups and memberships created, changed or removed) is sent to these URLs, signed the Standard Webhooks way. A failed delivery is retried for 24 hours.",
+    ),
+    ("wh.log", "Zustellungen", "Deliveries"),
+    (
+        "wh.log_empty",
+        "Noch keine Zustellung.",
+        "No deliveries yet.",
+    ),
+    (
+        "wh.none",
+        "Noch keine Adresse eingetragen.",
+        "No endpoint yet.",
+    ),
+    (
+        "wh.secret",
+        "Secret zum Prüfen der Signatur. Es wird nur jetzt angezeigt: Bitte kopieren Sie es jetzt.",
+        "Secret for checking the signature. It is shown only now: copy it now.",
+    ),
+    ("wh.since", "eingetragen", "added"),
+    ("wh.status", "Status", "Status"),
+    ("wh.title", "Webhooks (ausgehend)", "Outgoing webhooks"),
+    ("wh.url", "Adresse (URL)", "Endpoint URL"),
+    ("wh.when", "Zeitpunkt", "When"),
     (
         "why.duplicate_email",
         "E-Mail-Adresse wird auch verwendet von Personio-ID",

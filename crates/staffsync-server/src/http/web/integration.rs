@@ -4,7 +4,8 @@
 //! Connected: which attributes the credential can read, last and next sync, a failing
 //! banner, the open incidents admins were alerted about, "Jetzt synchronisieren" (asks the scheduler), "Änderungen anzeigen" (a dry
 //! run, rendered at once), the review of a held run ("Übernehmen" / "Ablehnen"), and
-//! "Trennen" (the directory stays).
+//! "Trennen" (the directory stays). Below, connected or not, the outgoing-webhooks card
+//! ([`super::webhooks`]).
 
 use super::view::{self, ChangeView, PersonView, RunView};
 use super::{Ctx, Page, WebResult, WebState, message, render};
@@ -70,6 +71,8 @@ pub(crate) struct IntegrationTemplate {
     /// `v1` or `v2`: the API version chosen in the form.
     api_version: String,
     error: Option<String>,
+    /// The outgoing-webhooks card ([`super::webhooks`]).
+    webhooks: super::webhooks::WebhooksView,
     /// The account's open incidents (what its admins were alerted about), oldest first.
     incidents: Vec<IncidentView>,
 }
@@ -134,10 +137,34 @@ fn attr_rows(readable: &[String], ctx: &Ctx) -> Vec<AttrRow> {
 
 /// `GET /integration`.
 pub(crate) async fn page(State(state): State<WebState>, ctx: Ctx) -> WebResult {
-    let connected = connected_view(&state, &ctx).await?;
-    let incidents = incident_views(&state, &ctx).await?;
+    let card = webhooks_card(&state, &ctx).await?;
+    render_integration(&state, &ctx, StatusCode::OK, card).await
+}
+
+async fn webhooks_card(
+    state: &WebState,
+    ctx: &Ctx,
+) -> Result<super::webhooks::WebhooksView, super::WebError> {
+    Ok(super::webhooks::load(
+        &state.app.store,
+        ctx.account.id,
+        &ctx.account.time_zone,
+        ctx.lang(),
+    )
+    .await?)
+}
+
+/// The page with the webhooks card as given (after adding an endpoint: with its secret).
+pub(crate) async fn render_integration(
+    state: &WebState,
+    ctx: &Ctx,
+    status: StatusCode,
+    webhooks: super::webhooks::WebhooksView,
+) -> WebResult {
+    let connected = connected_view(state, ctx).await?;
+    let incidents = incident_views(state, ctx).await?;
     render(
-        StatusCode::OK,
+        status,
         &IntegrationTemplate {
             page: ctx.page("integration"),
             connected,
@@ -145,6 +172,7 @@ pub(crate) async fn page(State(state): State<WebState>, ctx: Ctx) -> WebResult {
             personio_url: DEFAULT_PERSONIO_URL.to_owned(),
             api_version: "v1".to_owned(),
             error: None,
+            webhooks,
             incidents,
         },
     )
@@ -315,6 +343,7 @@ pub(crate) async fn connect(
             personio_url: url,
             api_version: form.api_version,
             error,
+            webhooks: webhooks_card(&state, &ctx).await?,
             incidents,
         },
     )

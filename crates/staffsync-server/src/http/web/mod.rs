@@ -20,6 +20,7 @@ mod integration;
 mod login;
 mod settings;
 mod view;
+mod webhooks;
 
 use crate::http::auth::{self, LoginCsrf, LoginLimiter};
 pub(crate) use crate::http::client_ip::ClientIp;
@@ -79,6 +80,8 @@ pub fn routes(state: AppState) -> Router {
             post(integration::reject_held),
         )
         .route("/integration/disconnect", post(integration::disconnect))
+        .route("/integration/webhooks", post(webhooks::create))
+        .route("/integration/webhooks/{id}/delete", post(webhooks::delete))
         .route(
             "/integration/settings",
             get(settings::page).post(settings::save),
