@@ -1,0 +1,134 @@
+//! Honestly's employee file ("Mitarbeiter-Upload"): XLSX, ODS or CSV bytes in, checked rows
+//! out.
+//!
+//! The file is the whole company: one row a person, identified by its `ImportId`. This
+//! crate reads and checks; it knows nothing of accounts, keys or the directory. It must
+//! never panic on hostile input (a zip bomb, a password-protected workbook, a CSV in an
+//! unexpected encoding): every problem is a [`ReadError`] (the whole file is refused) or a
+//! [`RowError`] (that row is left out and named, the rest is read).
+
+use staffsync_core::{Email, EmploymentStatus};
+use std::sync::Arc;
+use time::Date;
+
+/// The three formats an upload may have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Xlsx,
+    Ods,
+    Csv,
+}
+
+/// Bounds that keep a hostile file from exhausting the process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The file itself (the HTTP layer answers 413 above this before reading).
+    pub max_bytes: u64,
+    /// The sum of the uncompressed sizes of a workbook's zip entries (zip-bomb guard).
+    pub max_uncompressed_bytes: u64,
+    /// Data rows (the header not counted).
+    pub max_rows: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_bytes: 20 * 1024 * 1024,
+            max_uncompressed_bytes: 400 * 1024 * 1024,
+            max_rows: 200_000,
+        }
+    }
+}
+
+/// A person's `ImportId`: trimmed, non-empty, at most 100 characters; never changes once
+/// assigned (Honestly's rule), so it is the person's identity.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(transparent)]
+pub struct ImportId(String);
+
+impl ImportId {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Which of the optional columns the file has: a column that is absent says nothing
+/// (an absent HireDate column is "unknown", not "no hire date").
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Columns {
+    pub language: bool,
+    pub reports_to: bool,
+    pub department: bool,
+    pub office: bool,
+    pub team: bool,
+    pub position: bool,
+    pub hire_date: bool,
+    pub termination_date: bool,
+    pub status: bool,
+    /// The other columns, as named in the header (trimmed), in the file's order: the
+    /// attributes that can become group dimensions.
+    pub attributes: Vec<Arc<str>>,
+}
+
+/// One good row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileRow {
+    /// The spreadsheet's row number (the header is row 1).
+    pub row: usize,
+    pub import_id: ImportId,
+    pub email: Email,
+    pub first_name: String,
+    pub last_name: String,
+    /// ISO 639-1, lowercase.
+    pub language: Option<String>,
+    /// Another row's ImportId (checked: it names a row of this file).
+    pub reports_to: Option<ImportId>,
+    pub department: Option<String>,
+    pub office: Option<String>,
+    pub team: Option<String>,
+    pub position: Option<String>,
+    pub hire_date: Option<Date>,
+    pub termination_date: Option<Date>,
+    pub status: Option<EmploymentStatus>,
+    /// Non-empty values of the attribute columns: (column name as in [`Columns::attributes`], value).
+    pub attributes: Vec<(Arc<str>, String)>,
+}
+
+/// A row left out, and why, in the admin's words.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RowError {
+    /// The spreadsheet's row number (the header is row 1).
+    pub row: usize,
+    /// The column as named in the file's header.
+    pub column: String,
+    /// The row's ImportId when it has a usable one: that person is protected from removal.
+    pub import_id: Option<String>,
+    pub message: String,
+}
+
+/// A file read: its columns, its good rows and its bad ones.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EmployeeFile {
+    pub columns: Columns,
+    pub rows: Vec<FileRow>,
+    pub errors: Vec<RowError>,
+}
+
+/// Why a whole file was refused. Nothing is planned from it, so nobody is removed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReadError {
+    #[error("the file could not be read: {0}")]
+    Unsupported(String),
+}
+
+/// Reads `bytes` as `format` (`sheet`: a workbook's sheet by name; default the first).
+pub fn read(
+    bytes: &[u8],
+    format: Format,
+    sheet: Option<&str>,
+    limits: &Limits,
+) -> Result<EmployeeFile, ReadError> {
+    let _ = (bytes, format, sheet, limits);
+    Err(ReadError::Unsupported("not built yet".into()))
+}
