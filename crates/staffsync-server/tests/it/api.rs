@@ -1765,6 +1765,27 @@ async fn reporting_lines_and_tenure_groups_are_keyed_and_filterable() {
         !ids(&by_manager["employees"]).contains(&manager),
         "a manager is not in their own group"
     );
+    // Feedback by someone in that line snapshots it, named after the manager, both in the
+    // answer and in the list.
+    let author = *ids(&by_manager["employees"]).first().expect("a member");
+    let (status, created) = w
+        .post(
+            &w.a,
+            "/feedback",
+            json!({"author_personio_id": author, "body": "Gute Woche"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let listed = w.ok(&w.a, "/feedback").await;
+    for feedback in [&created, &listed["feedback"][0]] {
+        let line = feedback["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["kind"] == "reports_all" && g["manager_personio_id"] == manager)
+            .unwrap_or_else(|| panic!("the snapshot has the line: {feedback}"));
+        assert_eq!(line["name"], name_of(manager), "{feedback}");
+    }
     let band = tenure[0];
     let (status, by_band) = w
         .post(

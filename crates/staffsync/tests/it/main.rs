@@ -10,6 +10,7 @@ mod common;
 mod demo_e2e;
 mod kill_e2e;
 mod postgres_e2e;
+mod rules_e2e;
 mod serve_common;
 mod serve_fleet;
 mod serve_restart;

@@ -18,14 +18,7 @@ const CLIENT_ID: &str = "restart-client";
 const CLIENT_SECRET: &str = "restart-secret-Lynx-12";
 
 async fn expected_ids(http: &reqwest::Client, base: &str) -> Vec<i64> {
-    let all: Vec<Value> = http
-        .get(format!("{base}/_sim/employees"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let all: Vec<Value> = common::get_json(http, &format!("{base}/_sim/employees")).await;
     let today =
         staffsync_server::clock::date_in(&Default::default(), time::OffsetDateTime::now_utc());
     let mut ids: Vec<i64> = all

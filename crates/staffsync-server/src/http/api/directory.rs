@@ -141,7 +141,7 @@ fn named(employee: &DirectoryEmployee, names: &ManagerNames) -> EmployeeView {
 }
 
 /// The managers' names, read only when one of `kinds` is a reporting line.
-async fn manager_names(
+pub(crate) async fn manager_names(
     state: &AppState,
     account: AccountId,
     mut kinds: impl Iterator<Item = GroupKind>,

@@ -7,6 +7,7 @@
 //! feedback to another account's employee, and never show who wrote feedback after the
 //! author was erased.
 
+use crate::http::api::directory::manager_names;
 use crate::http::api::error::{ApiError, ErrorBody};
 use crate::http::api::extract::{ApiJson, QueryPairs};
 use crate::http::api::paging::{page_request, paginate};
@@ -106,10 +107,11 @@ pub async fn create_feedback(
         Some(id) => state.store.employee(account, id).await?,
         None => None,
     };
-    Ok((
-        StatusCode::CREATED,
-        Json(FeedbackView::new(&stored, author.as_ref())),
-    ))
+    let mut view = FeedbackView::new(&stored, author.as_ref());
+    let kinds: Vec<_> = stored.groups.iter().map(|g| g.kind).collect();
+    let names = manager_names(&state, account, kinds.into_iter()).await?;
+    names.name_groups(&mut view.groups);
+    Ok((StatusCode::CREATED, Json(view)))
 }
 
 fn author_error(e: StoreError, field: &str, value: &str) -> ApiError {
@@ -156,9 +158,20 @@ pub async fn list_feedback(
         Vec::new()
     };
     let by_id: HashMap<PersonioId, _> = directory.iter().map(|e| (e.personio_id, e)).collect();
+    // Reporting lines in the snapshots are named after their managers as they are now
+    // (as `GET /groups` names them); a manager no longer in the directory leaves the id.
+    let kinds: Vec<_> = items
+        .iter()
+        .flat_map(|f| f.groups.iter().map(|g| g.kind))
+        .collect();
+    let names = manager_names(&state, account, kinds.into_iter()).await?;
     let feedback = items
         .iter()
-        .map(|f| FeedbackView::new(f, f.author.and_then(|a| by_id.get(&a).copied())))
+        .map(|f| {
+            let mut view = FeedbackView::new(f, f.author.and_then(|a| by_id.get(&a).copied()));
+            names.name_groups(&mut view.groups);
+            view
+        })
         .collect();
     Ok(Json(FeedbackList {
         feedback,

@@ -132,7 +132,12 @@ impl ManagerNames {
 
     /// [`Self::name`] for every group of `employee`.
     pub fn name_all(&self, employee: &mut EmployeeView) {
-        employee.groups.iter_mut().for_each(|g| self.name(g));
+        self.name_groups(&mut employee.groups);
+    }
+
+    /// [`Self::name`] for each of `groups`.
+    pub fn name_groups(&self, groups: &mut [GroupKeyView]) {
+        groups.iter_mut().for_each(|g| self.name(g));
     }
 }
 

@@ -128,14 +128,18 @@ impl World {
     }
 
     pub async fn sim_employees(&self) -> Vec<Value> {
-        self.http
-            .get(self.sim_url("/_sim/employees"))
-            .send()
-            .await
-            .expect("sim answers")
-            .json::<Vec<Value>>()
-            .await
-            .expect("sim JSON")
+        get_json(&self.http, &self.sim_url("/_sim/employees")).await
+    }
+
+    /// Every request the simulator answered so far (all endpoints).
+    pub async fn sim_requests(&self) -> u64 {
+        let stats: Value = get_json(&self.http, &self.sim_url("/_sim/stats")).await;
+        stats["requests"]
+            .as_object()
+            .expect("requests by endpoint")
+            .values()
+            .filter_map(Value::as_u64)
+            .sum()
     }
 
     pub async fn sim_post(&self, path: &str, body: Value) -> Value {
@@ -194,6 +198,17 @@ impl World {
         ids.sort_unstable();
         ids
     }
+}
+
+/// GETs `url` and reads its JSON body.
+pub async fn get_json<T: serde::de::DeserializeOwned>(http: &reqwest::Client, url: &str) -> T {
+    http.get(url)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("GET {url}: {e}"))
+        .json()
+        .await
+        .unwrap_or_else(|e| panic!("GET {url}: not the expected JSON: {e}"))
 }
 
 pub fn ids(employees: &[Value]) -> Vec<i64> {
