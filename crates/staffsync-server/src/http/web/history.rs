@@ -54,14 +54,17 @@ fn settings_changes(
                 .map_or(&default, |older| &older.settings);
             let now = &v.settings;
             let parts = [
-                (now.scope != before.scope, "set.scope"),
-                (now.groups != before.groups, "set.groups"),
+                (now.scope != before.scope, key!("set.scope")),
+                (now.groups != before.groups, key!("set.groups")),
                 (
                     now.keep_on_leave != before.keep_on_leave,
-                    "set.keep_on_leave",
+                    key!("set.keep_on_leave"),
                 ),
-                (now.deletion_guard != before.deletion_guard, "set.guard"),
-                (now.notify != before.notify, "set.notify"),
+                (
+                    now.deletion_guard != before.deletion_guard,
+                    key!("set.guard"),
+                ),
+                (now.notify != before.notify, key!("set.notify")),
             ];
             SettingsChange {
                 version: v.version,
@@ -70,7 +73,7 @@ fn settings_changes(
                 changed: parts
                     .iter()
                     .filter(|(changed, _)| *changed)
-                    .map(|(_, key)| ctx.t(key))
+                    .map(|(_, key)| ctx.t(*key))
                     .collect::<Vec<_>>()
                     .join(", "),
             }

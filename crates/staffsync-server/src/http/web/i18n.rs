@@ -1,9 +1,12 @@
 //! The web app's texts in German (first) and English, and how the language is chosen.
 //!
-//! Every visible string goes through [`t`]. German wording follows the Honestly help page
+//! Every visible string comes from here. German wording follows the Honestly help page
 //! ("Menü" → "Integration", "Verbinden", Client-ID, Secret) and Personio's own menu names
-//! (Einstellungen → API-Zugangsdaten). A unit test checks that every key a template uses
-//! exists here.
+//! (Einstellungen → API-Zugangsdaten). Templates and handlers name a text with
+//! [`key!`]`("nav.integration")`, which does not compile when the text is missing; enums
+//! have a `match` per variant below. Only names made from data (a Personio attribute's
+//! key) are looked up at run time ([`lookup`]), and their callers say what to show when
+//! there is no text.
 
 /// The text for one value of an enum, in `lang`. The functions below match every variant
 /// exhaustively, so a new run kind, run status or group kind without its words is a
@@ -158,31 +161,71 @@ pub fn from_accept_language(header: &str) -> Option<Lang> {
     best.map(|(_, l)| l)
 }
 
-/// The text for `key` in `lang`; the key itself (marked) if it is unknown, so a missing
-/// text is visible but never breaks a page.
-pub fn t(lang: Lang, key: &str) -> &'static str {
-    match TEXTS.binary_search_by(|(k, _, _)| (*k).cmp(key)) {
-        Ok(i) => {
-            let (_, de, en) = TEXTS[i];
-            match lang {
-                Lang::De => de,
-                Lang::En => en,
+/// A text of [`TEXTS`], by its position: made only by [`key!`] (checked while compiling:
+/// a key without a text does not build) or by [`Key::lookup`] (for keys that come from
+/// data, such as a Personio attribute's, where the caller says what to show instead).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key(usize);
+
+impl Key {
+    /// The key named `key`; a compile error when it is used in a constant (as [`key!`]
+    /// does) and `key` has no text.
+    pub const fn of(key: &str) -> Key {
+        let mut i = 0;
+        while i < TEXTS.len() {
+            if str_eq(TEXTS[i].0, key) {
+                return Key(i);
             }
+            i += 1;
         }
-        Err(_) => {
-            tracing::warn!(key, "missing translation");
-            "⟨?⟩"
-        }
+        panic!("no text for this key in i18n::TEXTS")
+    }
+
+    /// The key named `key` when it has a text (keys made from data).
+    pub fn lookup(key: &str) -> Option<Key> {
+        TEXTS
+            .binary_search_by(|(k, _, _)| (*k).cmp(key))
+            .ok()
+            .map(Key)
     }
 }
 
-/// True when `key` has a text.
-pub fn has(key: &str) -> bool {
-    TEXTS.binary_search_by(|(k, _, _)| (*k).cmp(key)).is_ok()
+const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// `key!("nav.integration")`: the [`Key`] of a text, checked while compiling.
+macro_rules! key {
+    ($key:literal) => {{
+        const KEY: $crate::http::web::i18n::Key = $crate::http::web::i18n::Key::of($key);
+        KEY
+    }};
+}
+
+/// The text of `key` in `lang`.
+pub fn t(lang: Lang, key: Key) -> &'static str {
+    let (_, de, en) = TEXTS[key.0];
+    pick(lang, (de, en))
+}
+
+/// The text named `name` in `lang`, when there is one (names made from data).
+pub fn lookup(lang: Lang, name: &str) -> Option<&'static str> {
+    Key::lookup(name).map(|k| t(lang, k))
 }
 
 /// (key, German, English), sorted by key (a test checks).
-static TEXTS: &[(&str, &str, &str)] = &[
+const TEXTS: &[(&str, &str, &str)] = &[
     ("attr.cost_centers", "Kostenstellen", "Cost centers"),
     ("attr.department", "Abteilung", "Department"),
     ("attr.email", "E-Mail", "E-mail"),
@@ -928,38 +971,6 @@ mod tests {
     }
 
     #[test]
-    fn every_key_used_in_a_template_or_the_code_exists() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut files = Vec::new();
-        for dir in ["templates", "src/http/web"] {
-            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
-                // templates/mail/ words its texts in Rust (mail::texts), not with t().
-                let path = entry.unwrap().path();
-                if path.is_file() {
-                    files.push(path);
-                }
-            }
-        }
-        let mut missing = Vec::new();
-        for file in files {
-            let text = std::fs::read_to_string(&file).unwrap();
-            for (i, _) in text.match_indices("t(\"") {
-                // `page.t(KEY)` and `ctx.t(KEY)`, but not `split(…)`.
-                let before = text[..i].chars().next_back().unwrap_or(' ');
-                if before.is_alphanumeric() || before == '_' {
-                    continue;
-                }
-                let rest = &text[i + 3..];
-                let key = &rest[..rest.find('"').unwrap()];
-                if !key.contains('{') && !has(key) {
-                    missing.push(format!("{}: {key}", file.display()));
-                }
-            }
-        }
-        assert!(missing.is_empty(), "missing texts: {missing:#?}");
-    }
-
-    #[test]
     fn accept_language_picks_the_best_supported() {
         assert_eq!(
             from_accept_language("en-US,en;q=0.9,de;q=0.8"),
@@ -974,9 +985,15 @@ mod tests {
     }
 
     #[test]
-    fn unknown_keys_are_marked() {
-        assert_eq!(t(Lang::De, "nav.integration"), "Integration");
-        assert_eq!(t(Lang::En, "nav.history"), "Sync history");
-        assert_eq!(t(Lang::En, "no.such.key"), "⟨?⟩");
+    fn keys_find_their_texts_while_compiling_and_from_data() {
+        assert_eq!(t(Lang::De, key!("nav.integration")), "Integration");
+        assert_eq!(t(Lang::En, key!("nav.history")), "Sync history");
+        assert_eq!(lookup(Lang::De, "attr.department"), Some("Abteilung"));
+        assert_eq!(lookup(Lang::En, "attr.dynamic_33400"), None);
+        // Every text is found by its name, so the binary search agrees with `Key::of`.
+        for (i, (name, _, _)) in TEXTS.iter().enumerate() {
+            assert_eq!(Key::lookup(name), Some(Key(i)));
+            assert_eq!(Key::of(name), Key(i));
+        }
     }
 }

@@ -7,6 +7,7 @@
 //! "Trennen" (the directory stays). Below, connected or not, the outgoing-webhooks card
 //! ([`super::webhooks`]).
 
+use super::i18n::{Key, lookup};
 use super::view::{self, ChangeView, PersonView, RunView};
 use super::{Ctx, Page, WebResult, WebState, message, render};
 use crate::engine::connect::{self, ConnectError};
@@ -97,39 +98,119 @@ async fn incident_views(state: &WebState, ctx: &Ctx) -> Result<Vec<IncidentView>
         .collect())
 }
 
-/// Attributes shown on the card: (key, level).
-const ATTRIBUTES: &[(&str, &str)] = &[
-    ("first_name", "mandatory"),
-    ("last_name", "mandatory"),
-    ("email", "mandatory"),
-    ("department", "mandatory"),
-    ("hire_date", "recommended"),
-    ("termination_date", "recommended"),
-    ("status", "recommended"),
-    ("position", "optional"),
-    ("office", "optional"),
-    ("team", "optional"),
-    ("supervisor", "optional"),
-    ("subcompany", "optional"),
-    ("cost_centers", "optional"),
+/// How much the sync needs an attribute.
+#[derive(Debug, Clone, Copy)]
+enum Level {
+    Mandatory,
+    Recommended,
+    Optional,
+}
+
+impl Level {
+    /// The CSS class, and the level's words.
+    fn class_and_label(self) -> (&'static str, Key) {
+        match self {
+            Level::Mandatory => ("mandatory", key!("int.attr_level.mandatory")),
+            Level::Recommended => ("recommended", key!("int.attr_level.recommended")),
+            Level::Optional => ("optional", key!("int.attr_level.optional")),
+        }
+    }
+}
+
+/// Attributes shown on the card: (key, level, label, note).
+const ATTRIBUTES: &[(&str, Level, Key, Key)] = &[
+    (
+        "first_name",
+        Level::Mandatory,
+        key!("attr.first_name"),
+        key!("int.attr_where"),
+    ),
+    (
+        "last_name",
+        Level::Mandatory,
+        key!("attr.last_name"),
+        key!("int.attr_where"),
+    ),
+    (
+        "email",
+        Level::Mandatory,
+        key!("attr.email"),
+        key!("int.attr_where"),
+    ),
+    (
+        "department",
+        Level::Mandatory,
+        key!("attr.department"),
+        key!("int.attr_where"),
+    ),
+    (
+        "hire_date",
+        Level::Recommended,
+        key!("attr.hire_date"),
+        key!("attrnote.hire_date"),
+    ),
+    (
+        "termination_date",
+        Level::Recommended,
+        key!("attr.termination_date"),
+        key!("attrnote.termination_date"),
+    ),
+    (
+        "status",
+        Level::Recommended,
+        key!("attr.status"),
+        key!("attrnote.status"),
+    ),
+    (
+        "position",
+        Level::Optional,
+        key!("attr.position"),
+        key!("attrnote.optional"),
+    ),
+    (
+        "office",
+        Level::Optional,
+        key!("attr.office"),
+        key!("attrnote.optional"),
+    ),
+    (
+        "team",
+        Level::Optional,
+        key!("attr.team"),
+        key!("attrnote.optional"),
+    ),
+    (
+        "supervisor",
+        Level::Optional,
+        key!("attr.supervisor"),
+        key!("attrnote.optional"),
+    ),
+    (
+        "subcompany",
+        Level::Optional,
+        key!("attr.subcompany"),
+        key!("attrnote.optional"),
+    ),
+    (
+        "cost_centers",
+        Level::Optional,
+        key!("attr.cost_centers"),
+        key!("attrnote.optional"),
+    ),
 ];
 
 fn attr_rows(readable: &[String], ctx: &Ctx) -> Vec<AttrRow> {
     ATTRIBUTES
         .iter()
-        .map(|(key, level)| {
-            let note_key = match *level {
-                "recommended" => format!("attrnote.{key}"),
-                "optional" => "attrnote.optional".to_owned(),
-                _ => "int.attr_where".to_owned(),
-            };
+        .map(|&(key, level, label, note)| {
+            let (level, level_label) = level.class_and_label();
             AttrRow {
-                label: ctx.t(&format!("attr.{key}")),
+                label: ctx.t(label),
                 key,
                 level,
-                level_label: ctx.t(&format!("int.attr_level.{level}")),
+                level_label: ctx.t(level_label),
                 readable: readable.iter().any(|r| r == key),
-                note: ctx.t(&note_key),
+                note: ctx.t(note),
             }
         })
         .collect()
@@ -251,7 +332,7 @@ async fn connected_view(
 
 /// "17 von 55 Personen im Verzeichnis würden entfernt."
 fn held_summary(ctx: &Ctx, removing: usize, size: usize) -> String {
-    ctx.t("held.would_remove")
+    ctx.t(key!("held.would_remove"))
         .replace("{n}", &removing.to_string())
         .replace("{total}", &size.to_string())
 }
@@ -296,7 +377,7 @@ pub(crate) async fn connect(
         u => u.to_owned(),
     };
     let error = if client_id.is_empty() || form.client_secret.trim().is_empty() {
-        Some(ctx.t("connect.error.missing").to_owned())
+        Some(ctx.t(key!("connect.error.missing")).to_owned())
     } else {
         let secret = SecretString::from(form.client_secret.trim().to_owned());
         let options = connect::ConnectOptions {
@@ -322,7 +403,7 @@ pub(crate) async fn connect(
                 tracing::info!(account = %ctx.account.slug, admin = %ctx.admin.id, "connected to Personio from the web app");
                 // A reconnect keeps an existing schedule: make it due now as well.
                 let _ = state.app.store.request_sync(ctx.account.id, None).await;
-                ctx.flash("ok", ctx.t("connect.ok")).await;
+                ctx.flash("ok", ctx.t(key!("connect.ok"))).await;
                 return Ok(Redirect::to("/integration").into_response());
             }
             Err(e) => {
@@ -355,39 +436,37 @@ pub(crate) async fn connect(
 /// onto it. The log has the detail.
 fn connect_error(e: &ConnectError, url: &str, ctx: &Ctx) -> String {
     use personio::Error as P;
-    let with_url = |key: &str| ctx.t(key).replace("{url}", url);
+    let with_url = |key: Key| ctx.t(key).replace("{url}", url);
     match e {
-        ConnectError::BadUrl(_) => ctx.t("connect.error.url").to_owned(),
-        ConnectError::NotAllowed(_) => with_url("connect.error.not_allowed"),
-        ConnectError::TimedOut { .. } => ctx.t("connect.error.timeout").to_owned(),
-        ConnectError::Personio(P::WrongCredentials) => ctx.t("connect.error.wrong").to_owned(),
+        ConnectError::BadUrl(_) => ctx.t(key!("connect.error.url")).to_owned(),
+        ConnectError::NotAllowed(_) => with_url(key!("connect.error.not_allowed")),
+        ConnectError::TimedOut { .. } => ctx.t(key!("connect.error.timeout")).to_owned(),
+        ConnectError::Personio(P::WrongCredentials) => {
+            ctx.t(key!("connect.error.wrong")).to_owned()
+        }
         ConnectError::Personio(P::AttributeNotReadable { attribute }) => {
-            let label = ctx.t(&format!("attr.{attribute}"));
-            let label = if label == "⟨?⟩" {
-                attribute.as_str()
-            } else {
-                label
-            };
-            ctx.t("connect.error.attribute").replace("{attr}", label)
+            let label = lookup(ctx.lang(), &format!("attr.{attribute}")).unwrap_or(attribute);
+            ctx.t(key!("connect.error.attribute"))
+                .replace("{attr}", label)
         }
         ConnectError::Personio(P::Unavailable { status: None, .. }) => {
-            with_url("connect.error.unreachable")
+            with_url(key!("connect.error.unreachable"))
         }
         ConnectError::Personio(P::Unavailable { .. } | P::RateLimited { .. }) => {
-            ctx.t("connect.error.unavailable").to_owned()
+            ctx.t(key!("connect.error.unavailable")).to_owned()
         }
         ConnectError::Personio(P::Config(_)) | ConnectError::Store(_) => {
-            ctx.t("connect.error.other").to_owned()
+            ctx.t(key!("connect.error.other")).to_owned()
         }
         // Redirects, other error answers, bodies that are not Personio's.
-        ConnectError::Personio(_) => with_url("connect.error.not_personio"),
+        ConnectError::Personio(_) => with_url(key!("connect.error.not_personio")),
     }
 }
 
 /// `POST /integration/sync`: ask the scheduler for a sync now.
 pub(crate) async fn sync_now(State(state): State<WebState>, ctx: Ctx) -> WebResult {
     state.app.store.request_sync(ctx.account.id, None).await?;
-    ctx.flash("ok", ctx.t("int.sync_requested")).await;
+    ctx.flash("ok", ctx.t(key!("int.sync_requested"))).await;
     Ok(Redirect::to("/integration").into_response())
 }
 
@@ -442,14 +521,14 @@ pub(crate) async fn preview(State(state): State<WebState>, ctx: Ctx) -> WebResul
     let report = match outcome {
         Ok(report) => report,
         Err(DryRunError::Busy) => {
-            ctx.flash("error", ctx.t("int.preview_busy")).await;
+            ctx.flash("error", ctx.t(key!("int.preview_busy"))).await;
             return Ok(Redirect::to("/integration").into_response());
         }
         Err(DryRunError::Lease(LeaseError::Store(e)) | DryRunError::Sync(SyncError::Store(e))) => {
             return Err(e.into());
         }
         Err(DryRunError::TimedOut(_)) => {
-            template.error = Some(ctx.t("connect.error.timeout").to_owned());
+            template.error = Some(ctx.t(key!("connect.error.timeout")).to_owned());
             return render(StatusCode::OK, &template);
         }
         Err(e) => {
@@ -506,13 +585,13 @@ pub(crate) async fn preview(State(state): State<WebState>, ctx: Ctx) -> WebResul
         .map(|w| match w {
             staffsync_core::Warning::AttributeNotReadable { attribute } => format!(
                 "{} {}",
-                ctx.t("warn.attribute"),
+                ctx.t(key!("warn.attribute")),
                 view::field_label(attribute, lang)
             ),
-            staffsync_core::Warning::IncompleteListing => ctx.t("warn.incomplete").to_owned(),
+            staffsync_core::Warning::IncompleteListing => ctx.t(key!("warn.incomplete")).to_owned(),
             staffsync_core::Warning::SupervisorCycle { ids } => {
                 let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
-                format!("{} {}", ctx.t("warn.cycle"), ids.join(", "))
+                format!("{} {}", ctx.t(key!("warn.cycle")), ids.join(", "))
             }
         })
         .collect();
@@ -532,11 +611,11 @@ pub(crate) async fn accept_held(
         Some(r) if r.status == RunStatus::Held => {
             store.request_sync(ctx.account.id, Some(RunId(run))).await?;
             tracing::info!(account = %ctx.account.slug, admin = %ctx.admin.id, run, "admin accepted a held run");
-            ctx.flash("ok", ctx.t("held.accepted")).await;
+            ctx.flash("ok", ctx.t(key!("held.accepted"))).await;
             Ok(Redirect::to("/integration").into_response())
         }
         Some(r) if r.status == RunStatus::Superseded => {
-            ctx.flash("error", ctx.t("held.superseded")).await;
+            ctx.flash("error", ctx.t(key!("held.superseded"))).await;
             Ok(Redirect::to("/integration").into_response())
         }
         _ => Ok(not_found(ctx.page("integration"))),
@@ -563,7 +642,7 @@ pub(crate) async fn reject_held(
         return Ok(not_found(ctx.page("integration")));
     }
     tracing::info!(account = %ctx.account.slug, admin = %ctx.admin.id, run, "admin rejected a held run");
-    ctx.flash("ok", ctx.t("held.rejected")).await;
+    ctx.flash("ok", ctx.t(key!("held.rejected"))).await;
     Ok(Redirect::to("/integration").into_response())
 }
 
@@ -578,7 +657,7 @@ pub(crate) async fn disconnect(State(state): State<WebState>, ctx: Ctx) -> WebRe
     )
     .await?;
     tracing::info!(account = %ctx.account.slug, admin = %ctx.admin.id, "disconnected from Personio");
-    ctx.flash("ok", ctx.t("int.disconnected")).await;
+    ctx.flash("ok", ctx.t(key!("int.disconnected"))).await;
     Ok(Redirect::to("/integration").into_response())
 }
 
@@ -586,8 +665,8 @@ pub(crate) fn not_found(page: Page) -> axum::response::Response {
     message(
         StatusCode::NOT_FOUND,
         page,
-        "notfound.title",
-        "notfound.text",
+        key!("notfound.title"),
+        key!("notfound.text"),
     )
 }
 

@@ -77,7 +77,7 @@ pub(crate) async fn submit(
     let email = form.email.trim().to_owned();
     // The guard let the form's token through, so it is still good for another try.
     let csrf = form.csrf;
-    let fail = |status: StatusCode, error: &'static str, csrf: String, email: String| {
+    let fail = |status: StatusCode, error: super::i18n::Key, csrf: String, email: String| {
         render(
             status,
             &LoginTemplate {
@@ -89,7 +89,12 @@ pub(crate) async fn submit(
     };
     if !state.limiter.check(ip, &email) {
         tracing::warn!(ip = %ip, "login rate limit reached");
-        return fail(StatusCode::TOO_MANY_REQUESTS, "login.too_many", csrf, email);
+        return fail(
+            StatusCode::TOO_MANY_REQUESTS,
+            key!("login.too_many"),
+            csrf,
+            email,
+        );
     }
     let admin = state.app.store.admin_by_email(&email).await?;
     let hash = admin
@@ -100,7 +105,7 @@ pub(crate) async fn submit(
         tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash)).await?;
     let Some(admin) = admin.filter(|_| matches) else {
         tracing::info!(ip = %ip, "login failed");
-        return fail(StatusCode::UNAUTHORIZED, "login.failed", csrf, email);
+        return fail(StatusCode::UNAUTHORIZED, key!("login.failed"), csrf, email);
     };
     session.cycle_id().await?;
     session.insert(ADMIN_KEY, admin.id.0).await?;

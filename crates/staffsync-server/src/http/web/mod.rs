@@ -13,9 +13,11 @@
 //! admin's account; every value from Personio is rendered escaped; nothing before a
 //! successful login writes a session (an anonymous visitor must cost no database row).
 
+// First, so that its `key!` macro is in scope in the modules below.
+#[macro_use]
+pub mod i18n;
 mod directory;
 mod history;
-pub mod i18n;
 mod integration;
 mod login;
 mod settings;
@@ -130,7 +132,7 @@ pub(crate) struct Page {
 
 impl Page {
     /// The text for `key` in the page's language.
-    pub fn t(&self, key: &str) -> &'static str {
+    pub fn t(&self, key: i18n::Key) -> &'static str {
         i18n::t(self.lang, key)
     }
 
@@ -164,7 +166,7 @@ impl Ctx {
         self.page.lang
     }
 
-    pub fn t(&self, key: &str) -> &'static str {
+    pub fn t(&self, key: i18n::Key) -> &'static str {
         self.page.t(key)
     }
 
@@ -328,7 +330,12 @@ pub(crate) struct MessageTemplate {
 }
 
 /// Renders a message page; falls back to plain text if rendering fails.
-pub(crate) fn message(status: StatusCode, page: Page, title: &str, text: &str) -> Response {
+pub(crate) fn message(
+    status: StatusCode,
+    page: Page,
+    title: i18n::Key,
+    text: i18n::Key,
+) -> Response {
     let t = MessageTemplate {
         title: page.t(title),
         text: page.t(text),
@@ -383,12 +390,17 @@ async fn language(State(secure): State<bool>, mut req: Request, next: Next) -> R
 /// method, a malformed path or query, a timeout): see [`crate::http`].
 pub(crate) fn error_page(status: StatusCode, lang: Lang, path: &str) -> Response {
     let (title, text) = match status {
-        StatusCode::NOT_FOUND => ("notfound.title", "notfound.text"),
-        StatusCode::METHOD_NOT_ALLOWED => ("error.method.title", "error.method.text"),
-        StatusCode::REQUEST_TIMEOUT => ("error.timeout.title", "error.timeout.text"),
-        StatusCode::PAYLOAD_TOO_LARGE => ("error.too_large.title", "error.too_large.text"),
-        s if s.is_server_error() => ("error.internal.title", "error.internal.text"),
-        _ => ("error.bad_request.title", "error.bad_request.text"),
+        StatusCode::NOT_FOUND => (key!("notfound.title"), key!("notfound.text")),
+        StatusCode::METHOD_NOT_ALLOWED => (key!("error.method.title"), key!("error.method.text")),
+        StatusCode::REQUEST_TIMEOUT => (key!("error.timeout.title"), key!("error.timeout.text")),
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            (key!("error.too_large.title"), key!("error.too_large.text"))
+        }
+        s if s.is_server_error() => (key!("error.internal.title"), key!("error.internal.text")),
+        _ => (
+            key!("error.bad_request.title"),
+            key!("error.bad_request.text"),
+        ),
     };
     message(
         status,
@@ -469,8 +481,8 @@ async fn csrf_guard(
         return message(
             StatusCode::FORBIDDEN,
             Page::anonymous(lang, String::new(), &path),
-            "csrf.title",
-            "csrf.text",
+            key!("csrf.title"),
+            key!("csrf.text"),
         );
     }
     next.run(Request::from_parts(parts, Body::from(bytes)))

@@ -88,7 +88,7 @@ pub(crate) async fn save(
     tracing::info!(account = %ctx.account.slug, admin = %ctx.admin.id, "settings saved from the web app");
     // Not connected: no schedule, nothing to sync yet.
     let _ = state.app.store.request_sync(ctx.account.id, None).await;
-    ctx.flash("ok", ctx.t("set.saved")).await;
+    ctx.flash("ok", ctx.t(key!("set.saved"))).await;
     Ok(Redirect::to("/integration/settings").into_response())
 }
 
@@ -123,9 +123,9 @@ pub(crate) async fn preview(
     .await;
     match outcome {
         Ok(preview) => template.preview = Some(preview),
-        Err(DryRunError::Busy) => template.error = Some(ctx.t("int.preview_busy").to_owned()),
+        Err(DryRunError::Busy) => template.error = Some(ctx.t(key!("int.preview_busy")).to_owned()),
         Err(DryRunError::TimedOut(_)) => {
-            template.error = Some(ctx.t("connect.error.timeout").to_owned());
+            template.error = Some(ctx.t(key!("connect.error.timeout")).to_owned());
         }
         Err(DryRunError::Sync(SyncError::Store(e))) => return Err(e.into()),
         Err(e) => template.error = Some(e.to_string()),
@@ -218,15 +218,15 @@ async fn checked(
 /// "Ausschließen, Regel 1: …" — the part of the form, then what is wrong.
 fn error_text(ctx: &Ctx, e: &SettingsError) -> String {
     let section = [
-        ("scope.include", "set.include"),
-        ("scope.exclude", "set.exclude"),
-        ("groups", "set.groups"),
-        ("deletion_guard", "set.guard"),
-        ("notify", "set.notify"),
+        ("scope.include", key!("set.include")),
+        ("scope.exclude", key!("set.exclude")),
+        ("groups", key!("set.groups")),
+        ("deletion_guard", key!("set.guard")),
+        ("notify", key!("set.notify")),
     ]
     .iter()
     .find(|(prefix, _)| e.field.starts_with(prefix))
-    .map(|(_, key)| ctx.t(key));
+    .map(|(_, key)| ctx.t(*key));
     match section {
         Some(section) => format!("{section}: {}", e.message),
         None => e.message.clone(),
@@ -335,9 +335,11 @@ fn attribute_label(ctx: &Ctx, key: &str) -> String {
     match key {
         "department" | "office" | "team" | "position" | "subcompany" | "cost_centers"
         | "status" | "hire_date" | "termination_date" | "supervisor" => {
-            ctx.t(&format!("attr.{key}")).to_owned()
+            super::i18n::lookup(ctx.lang(), &format!("attr.{key}"))
+                .unwrap_or(key)
+                .to_owned()
         }
-        "employment_type" => ctx.t("set.employment_type").to_owned(),
+        "employment_type" => ctx.t(key!("set.employment_type")).to_owned(),
         other => other.to_owned(),
     }
 }

@@ -70,47 +70,54 @@ impl RunView {
 
 /// Why someone is not (or no longer) imported, in plain words.
 pub fn skip_reason(reason: &SkipReason, lang: Lang) -> String {
-    let tr = |k: &str| t(lang, k);
+    let tr = |k: super::i18n::Key| t(lang, k);
     match reason {
         SkipReason::NotStarted { hire_date } => {
-            format!("{} {}", tr("why.not_started"), date(*hire_date, lang))
+            format!("{} {}", tr(key!("why.not_started")), date(*hire_date, lang))
         }
         SkipReason::Terminated { termination_date } => {
-            format!("{} {}", tr("why.terminated"), date(*termination_date, lang))
+            format!(
+                "{} {}",
+                tr(key!("why.terminated")),
+                date(*termination_date, lang)
+            )
         }
-        SkipReason::Status { status } => format!("{} „{status}“", tr("why.status")),
+        SkipReason::Status { status } => format!("{} „{status}“", tr(key!("why.status"))),
         SkipReason::MissingField { field } => {
-            format!("{} {}", tr("why.missing_field"), field_label(field, lang))
+            format!(
+                "{} {}",
+                tr(key!("why.missing_field")),
+                field_label(field, lang)
+            )
         }
-        SkipReason::InvalidEmail => tr("why.invalid_email").to_owned(),
-        SkipReason::DuplicateEmail { other } => format!("{} {other}", tr("why.duplicate_email")),
-        SkipReason::Malformed { detail } => format!("{} {detail}", tr("why.malformed")),
-        SkipReason::Excluded { rule } => format!("{} {rule}", tr("why.excluded")),
+        SkipReason::InvalidEmail => tr(key!("why.invalid_email")).to_owned(),
+        SkipReason::DuplicateEmail { other } => {
+            format!("{} {other}", tr(key!("why.duplicate_email")))
+        }
+        SkipReason::Malformed { detail } => format!("{} {detail}", tr(key!("why.malformed"))),
+        SkipReason::Excluded { rule } => format!("{} {rule}", tr(key!("why.excluded"))),
     }
 }
 
 /// Why someone is removed, in plain words.
 pub fn removal_reason(reason: &RemovalReason, lang: Lang) -> String {
     match reason {
-        RemovalReason::NotListed => t(lang, "why.not_listed").to_owned(),
+        RemovalReason::NotListed => t(lang, key!("why.not_listed")).to_owned(),
         RemovalReason::NoLongerEligible { because } => format!(
             "{} {}",
-            t(lang, "why.no_longer_eligible"),
+            t(lang, key!("why.no_longer_eligible")),
             skip_reason(because, lang)
         ),
-        RemovalReason::Excluded { rule } => format!("{} {rule}", t(lang, "why.excluded")),
+        RemovalReason::Excluded { rule } => format!("{} {rule}", t(lang, key!("why.excluded"))),
     }
 }
 
 /// The label of a directory field (`department` → "Abteilung"); custom attributes and
 /// unknown fields keep their key.
 pub fn field_label(field: &str, lang: Lang) -> String {
-    let key = format!("field.{field}");
-    if super::i18n::has(&key) {
-        t(lang, &key).to_owned()
-    } else {
-        field.to_owned()
-    }
+    i18n::lookup(lang, &format!("field.{field}"))
+        .unwrap_or(field)
+        .to_owned()
 }
 
 /// One field change, before → after.
@@ -123,7 +130,7 @@ pub struct ChangeView {
 
 impl ChangeView {
     pub fn of(c: &staffsync_core::FieldChange, lang: Lang) -> ChangeView {
-        let none = t(lang, "common.none");
+        let none = t(lang, key!("common.none"));
         if c.field == "groups" {
             // Only the groups that change: left / joined.
             let split = |v: &Option<String>| -> Vec<String> {

@@ -118,9 +118,9 @@ pub(crate) async fn create(
     let account = ctx.account.id;
     let checked = check_endpoint_url(&form.url, state.app.config.webhook_allow_private);
     let error = match checked {
-        Err(_) => Some(ctx.t("wh.error.url")),
+        Err(_) => Some(ctx.t(key!("wh.error.url"))),
         Ok(_) if store.webhook_endpoints(account).await?.len() >= MAX_ENDPOINTS => {
-            Some(ctx.t("wh.error.too_many"))
+            Some(ctx.t(key!("wh.error.too_many")))
         }
         Ok(url) => {
             let secret = new_secret();
@@ -154,6 +154,6 @@ pub(crate) async fn delete(
         return Ok(super::integration::not_found(ctx.page("integration")));
     }
     tracing::info!(account = %ctx.account.slug, admin = %ctx.admin.id, endpoint = id, "admin removed a webhook endpoint");
-    ctx.flash("ok", ctx.t("wh.deleted")).await;
+    ctx.flash("ok", ctx.t(key!("wh.deleted"))).await;
     Ok(Redirect::to("/integration").into_response())
 }
