@@ -70,6 +70,8 @@ pub struct Client {
     auth_calls: AtomicUsize,
     /// 429 responses received (auth and data requests), over the client's lifetime.
     rate_limited: AtomicUsize,
+    /// v2 names looked up recently, for targeted fetches.
+    pub(crate) known_names: crate::v2::known_names::KnownNames,
 }
 
 /// One HTTP request for [`Client::send`].
@@ -161,6 +163,7 @@ impl Client {
             auth_lock: tokio::sync::Mutex::new(()),
             auth_calls: AtomicUsize::new(0),
             rate_limited: AtomicUsize::new(0),
+            known_names: Default::default(),
         })
     }
 

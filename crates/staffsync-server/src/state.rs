@@ -21,8 +21,9 @@ pub struct AppState {
     pub config: Arc<ServerConfig>,
     /// "Today" when overridden (starts as `config.today`; tests move it).
     today: Arc<RwLock<Option<Date>>>,
-    /// One Personio client per account (its token survives between polls), replaced when
-    /// the connection changes (keyed by `connected_at`).
+    /// One Personio client per account (its token and recently looked-up unit names
+    /// survive between targeted runs), replaced when the connection changes (keyed by
+    /// `connected_at`) and dropped after each full sync ([`AppState::forget_client`]).
     clients: Arc<Mutex<ClientCache>>,
     /// Webhook events waiting for their targeted run.
     pub(crate) inbox: Arc<Inbox>,
@@ -88,6 +89,17 @@ impl AppState {
     }
 
     /// The cached client for `account`'s connection, built on first use.
+    /// Drops `account`'s cached client: after a full sync (which runs on a client of its
+    /// own and may have written renamed units), so the next targeted run asks Personio
+    /// for names again instead of writing back the ones it knew.
+    pub(crate) fn forget_client(&self, account: AccountId) {
+        let mut clients = match self.clients.lock() {
+            Ok(c) => c,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        clients.remove(&account);
+    }
+
     pub(crate) fn client(
         &self,
         account: AccountId,

@@ -43,20 +43,34 @@ fn incomplete(detail: String) -> Error {
 
 /// What the requests of one fetch call share: their count, and the names of org units and
 /// offices looked up so far (each id once per call; concurrent callers share the one
-/// request). Dropped when the call ends, so the next call asks Personio again.
+/// request). A full listing asks Personio for every name again; a targeted fetch
+/// (`reuse_known`) first takes a name the client looked up recently ([`KnownNames`]).
+///
+/// [`KnownNames`]: super::known_names::KnownNames
 struct FetchScope<'a> {
     requests: &'a AtomicUsize,
     names: Mutex<HashMap<(LookupKind, String), NameCell>>,
+    reuse_known: bool,
 }
 
 /// One name look-up, shared by everyone who needs that id in the same call.
 type NameCell = Arc<tokio::sync::OnceCell<String>>;
 
 impl<'a> FetchScope<'a> {
+    /// A listing's scope: every name is asked for.
     fn new(requests: &'a AtomicUsize) -> Self {
         FetchScope {
             requests,
             names: Mutex::default(),
+            reuse_known: false,
+        }
+    }
+
+    /// A targeted fetch's scope: names the client knows are not asked for again.
+    fn reusing_known(requests: &'a AtomicUsize) -> Self {
+        FetchScope {
+            reuse_known: true,
+            ..FetchScope::new(requests)
         }
     }
 }
@@ -322,6 +336,11 @@ impl Client {
         id: &str,
         scope: &FetchScope<'_>,
     ) -> Result<String, Error> {
+        if scope.reuse_known
+            && let Some(name) = self.known_names.get(kind, id)
+        {
+            return Ok(name);
+        }
         let requests = scope.requests;
         let cell = {
             let mut names = scope.names.lock().unwrap_or_else(|p| p.into_inner());
@@ -332,8 +351,11 @@ impl Client {
                 let url = self.v2_endpoint(&["v2", kind.segment(), id], &[])?;
                 let label = format!("/v2/{}/{id}", kind.segment());
                 debug!(%label, "personio v2 name look-up");
-                self.send(Call::get(url.as_str(), label), requests, parse::parse_named)
-                    .await
+                let name = self
+                    .send(Call::get(url.as_str(), label), requests, parse::parse_named)
+                    .await?;
+                self.known_names.put(kind, id, &name);
+                Ok::<_, Error>(name)
             })
             .await?;
         Ok(name.clone())
@@ -342,7 +364,7 @@ impl Client {
     /// v2 targeted fetch: `/v2/persons?id=…` and the employments of each found person.
     pub(crate) async fn v2_people(&self, ids: &[PersonioId]) -> Result<TargetedListing, Error> {
         let requests = AtomicUsize::new(0);
-        let scope = FetchScope::new(&requests);
+        let scope = FetchScope::reusing_known(&requests);
         let scope = &scope;
         let mut answers = futures::stream::iter(crate::targeted::unique(ids))
             .map(|id| self.v2_one(id, scope))

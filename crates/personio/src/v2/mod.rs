@@ -1,6 +1,7 @@
 //! Personio API v2: persons paged by cursor, one employments request per person, names of
-//! org units and offices looked up by id (once per id per fetch call, never kept longer:
-//! units get renamed), mapped to the same
+//! org units and offices looked up by id (once per id per fetch call; a full listing
+//! always asks again, since units get renamed; targeted fetches reuse a name for a few
+//! minutes, see [`known_names`]), mapped to the same
 //! [`staffsync_core::SourceEmployee`] the v1 client produces.
 //!
 //! [`parse`] reads and maps v2 bodies (no I/O); `fetch` drives the requests through the
@@ -11,6 +12,7 @@
 //! the token there), and never turn a failed look-up into a missing department.
 
 pub(crate) mod fetch;
+pub mod known_names;
 pub mod parse;
 
 use crate::credential::AttributeInfo;

@@ -174,7 +174,9 @@ pub async fn run_account_sync(state: &AppState, lease: Lease) -> Result<SyncRepo
             ..SyncOptions::default()
         };
         let realtime_before = realtime_mode(state, account).await;
-        let report = run_sync(&state.store, &lease, &acct, &options, &|_, _| {}).await?;
+        let report = run_sync(&state.store, &lease, &acct, &options, &|_, _| {}).await;
+        state.forget_client(account);
+        let report = report?;
         if counts_as_drift(realtime_before, requested, report.result) {
             count_drift(state, account, &report).await;
         }

@@ -741,6 +741,44 @@ impl World {
     }
 }
 
+impl World {
+    /// Requests the simulator answered on one endpoint (`v2_lookups`, `v2_persons`, …).
+    async fn requests_on(&self, endpoint: &str) -> u64 {
+        let stats = self
+            .sim(reqwest::Method::GET, "/_sim/stats", Value::Null)
+            .await;
+        stats["requests"][endpoint].as_u64().unwrap_or(0)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn v2_events_for_people_of_known_units_cost_two_requests_each() {
+    let w = world(personio::ApiVersion::V2, |_| {}).await;
+    w.applied(RunKind::Full, 1).await;
+    let dir = w.store.directory(w.account.id).await.unwrap();
+    let person = dir
+        .iter()
+        .find(|d| d.department.is_some() && d.office.is_some())
+        .unwrap()
+        .personio_id;
+    // The first event's run looks the person's units up…
+    let lookups = w.requests_on("v2_lookups").await;
+    w.targeted_now(person).await;
+    assert!(w.requests_on("v2_lookups").await > lookups);
+    // …and the next ones reuse those names: the person and their employments only.
+    let (lookups, all) = (w.requests_on("v2_lookups").await, w.requests().await);
+    for _ in 0..3 {
+        let run = w.targeted_now(person).await;
+        assert_eq!(run.status, RunStatus::Applied, "{run:?}");
+    }
+    assert_eq!(w.requests_on("v2_lookups").await, lookups);
+    assert_eq!(
+        w.requests().await - all,
+        3 * 2,
+        "persons and employments per run"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn v2_targeted_runs_write_a_renamed_department_not_the_cached_old_name() {
     let w = world(personio::ApiVersion::V2, |_| {}).await;
