@@ -1,0 +1,6 @@
+//! The employee-file reader on files made by real tools (rust_xlsxwriter, spreadsheet-ods,
+//! the csv crate, encoding_rs), one test binary for all of them.
+#![allow(clippy::unwrap_used)]
+
+mod csv_files;
+mod support;
