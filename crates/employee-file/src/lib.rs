@@ -18,10 +18,12 @@ mod guard;
 mod header;
 mod row;
 mod table;
+mod template;
 mod value;
 mod workbook;
 
 pub use header::{Field, MAX_TEXT_CHARS};
+pub use template::{Lang, TemplateFormat, template};
 
 /// The three formats an upload may have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

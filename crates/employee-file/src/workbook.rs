@@ -66,6 +66,7 @@ fn read_xlsx(
         cells,
         pending: None,
         seen: HashSet::new(),
+        done: false,
         sheet: name,
     };
     table::assemble(&mut rows, limits)
@@ -137,6 +138,8 @@ struct XlsxRows<'a> {
     /// Rows handed on; writers put each row's cells together, so a row seen twice means
     /// a file we cannot read reliably.
     seen: HashSet<u32>,
+    /// The sheet's data has ended.
+    done: bool,
     sheet: String,
 }
 
@@ -144,7 +147,12 @@ impl XlsxRows<'_> {
     /// The next cell with a value (calamine also reports formatted empty cells).
     fn next_cell(&mut self) -> Result<Option<(u32, u32, Value)>, ReadError> {
         loop {
+            // Past the end the XML reader would run into the end of the document.
+            if self.done {
+                return Ok(None);
+            }
             let Some(cell) = self.cells.next_cell().map_err(xlsx_error)? else {
+                self.done = true;
                 return Ok(None);
             };
             let (row, col) = cell.get_position();
