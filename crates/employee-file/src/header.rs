@@ -284,15 +284,15 @@ impl Header {
                 roles.push(Role::Attribute(attr));
             }
         }
-        if !duplicates.is_empty() {
-            return Err(ReadError::DuplicateColumns(duplicates));
-        }
         let missing: Vec<Field> = Field::ALL
             .into_iter()
             .filter(|f| f.is_required() && field_cols[*f as usize].is_none())
             .collect();
         if !missing.is_empty() {
             return Err(ReadError::MissingColumns { missing });
+        }
+        if !duplicates.is_empty() {
+            return Err(ReadError::DuplicateColumns(duplicates));
         }
         Ok(Header {
             roles,

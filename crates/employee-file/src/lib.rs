@@ -16,6 +16,7 @@ mod dates;
 mod format;
 mod guard;
 mod header;
+mod ods_size;
 mod row;
 mod table;
 mod template;
@@ -219,6 +220,9 @@ pub fn read(
     match (format, Format::sniff(bytes)) {
         (_, sniffed @ (Format::Xlsx | Format::Ods)) => {
             guard::check_zip(bytes, sniffed, limits)?;
+            if sniffed == Format::Ods {
+                ods_size::check(bytes)?;
+            }
             workbook::read(bytes, sniffed, sheet, limits)
         }
         (Format::Csv, Format::Csv) => csv_table::read(bytes, limits),

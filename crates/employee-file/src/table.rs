@@ -75,8 +75,18 @@ pub(crate) fn assemble(
     let mut good: Vec<FileRow> = Vec::new();
     let mut bad: Vec<(Option<ImportId>, Vec<RowError>)> = Vec::new();
     let mut count = 0usize;
+    // Blank rows are skipped, but not without end: a reader may remember each row it
+    // handed on (XLSX does, to spot a row stored twice).
+    let max_read = limits.max_rows.saturating_mul(2).saturating_add(1_000);
+    let mut read = 0usize;
     while let Some(SourceRow { row, cells }) = source.next_row()? {
+        read += 1;
         if cells.iter().all(Value::is_blank) {
+            if read > max_read {
+                return Err(ReadError::TooManyRows {
+                    max: limits.max_rows,
+                });
+            }
             continue;
         }
         count += 1;

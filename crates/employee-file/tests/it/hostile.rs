@@ -126,3 +126,40 @@ proptest! {
         let _ = read(&bytes, Format::Xlsx);
     }
 }
+
+/// An ODS as LibreOffice lays it out, with `rows` rows repeating one row of `cols` filled
+/// cells, then LibreOffice's usual million empty rows.
+fn repeating_ods(rows: u64, cols: u64) -> Vec<u8> {
+    let content = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet><table:table table:name="S"><table:table-row table:number-rows-repeated="{rows}"><table:table-cell table:number-columns-repeated="{cols}" office:value-type="float" office:value="1"><text:p>1</text:p></table:table-cell></table:table-row><table:table-row table:number-rows-repeated="1048000"><table:table-cell table:number-columns-repeated="1024"/></table:table-row></table:table></office:spreadsheet></office:body></office:document-content>"#
+    );
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let stored = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    zip.start_file("mimetype", stored).unwrap();
+    zip.write_all(b"application/vnd.oasis.opendocument.spreadsheet")
+        .unwrap();
+    zip.start_file("content.xml", SimpleFileOptions::default())
+        .unwrap();
+    zip.write_all(content.as_bytes()).unwrap();
+    zip.start_file("META-INF/manifest.xml", SimpleFileOptions::default())
+        .unwrap();
+    zip.write_all(br#"<?xml version="1.0" encoding="UTF-8"?>
+<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#)
+        .unwrap();
+    zip.finish().unwrap().into_inner()
+}
+
+#[test]
+fn an_ods_that_unfolds_to_millions_of_cells() {
+    // A kilobyte that calamine would expand to 98 million cells (gigabytes).
+    let bomb = repeating_ods(6_000, 16_384);
+    assert!(bomb.len() < 2_000);
+    let err = read(&bomb, Format::Ods).unwrap_err();
+    assert!(matches!(err, ReadError::NotATable(_)), "{err:?}");
+    assert!(err.to_string().contains("save it as XLSX or CSV"), "{err}");
+
+    // The same layout at a normal size is read (and found to lack the columns).
+    let err = read(&repeating_ods(3, 4), Format::Ods).unwrap_err();
+    assert!(matches!(err, ReadError::MissingColumns { .. }), "{err:?}");
+}

@@ -5,6 +5,7 @@
 mod csv_files;
 mod hostile;
 mod ods_files;
+mod round_trip;
 mod support;
 mod templates;
 mod xlsx_files;
