@@ -11,6 +11,21 @@ use staffsync_core::{Email, EmploymentStatus};
 use std::sync::Arc;
 use time::Date;
 
+mod csv_table;
+mod dates;
+mod format;
+mod guard;
+mod header;
+mod ods_size;
+mod row;
+mod table;
+mod template;
+mod value;
+mod workbook;
+
+pub use header::{Field, MAX_TEXT_CHARS};
+pub use template::{Lang, TemplateFormat, template};
+
 /// The three formats an upload may have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -48,8 +63,20 @@ impl Default for Limits {
 pub struct ImportId(String);
 
 impl ImportId {
+    /// The id of `s` trimmed, when it is non-empty and at most 100 characters.
+    pub fn parse(s: &str) -> Option<Self> {
+        let t = s.trim();
+        (!t.is_empty() && t.chars().count() <= MAX_TEXT_CHARS).then(|| ImportId(t.to_owned()))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+impl std::fmt::Display for ImportId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
     }
 }
 
@@ -111,24 +138,97 @@ pub struct RowError {
 #[derive(Debug, Clone, PartialEq)]
 pub struct EmployeeFile {
     pub columns: Columns,
+    /// In the file's row order.
     pub rows: Vec<FileRow>,
+    /// One entry per problem, ordered by row (a row may have several, one per column);
+    /// a row named here is not in `rows`.
     pub errors: Vec<RowError>,
 }
 
-/// Why a whole file was refused. Nothing is planned from it, so nobody is removed.
+/// Why a whole file was refused. Nothing is planned from it, so nobody is removed. The
+/// messages are meant for the admin who uploaded the file.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReadError {
     #[error("the file could not be read: {0}")]
     Unsupported(String),
+    #[error("the file is empty")]
+    Empty,
+    #[error("the file is {size} bytes, more than the {max} bytes allowed")]
+    TooLarge { size: u64, max: u64 },
+    #[error(
+        "the file is password-protected or an old Excel file (.xls), which cannot be read: \
+         save it as .xlsx without a password"
+    )]
+    PasswordProtected,
+    #[error("the file is not a readable {format} file ({detail})")]
+    Corrupt { format: Format, detail: String },
+    #[error(
+        "the workbook unpacks to more than {max} bytes or is packed unusually tightly \
+         (a zip bomb, not a normal spreadsheet), so it was not opened"
+    )]
+    ZipBomb { max: u64 },
+    #[error("the workbook has no sheet named \"{name}\"; its sheets are: {}", quoted_list(.sheets))]
+    SheetNotFound { name: String, sheets: Vec<String> },
+    /// The sheet (or CSV) is not a table whose first row names the columns.
+    #[error("{0}")]
+    NotATable(String),
+    /// Required columns absent; canonical names (ImportId, Email, Firstname, Lastname).
+    #[error("{}", header::missing_message(.missing))]
+    MissingColumns { missing: Vec<Field> },
+    /// Each entry describes one clash, e.g. `"E-Mail" (column B) and "Email" (column F) both mean Email`.
+    #[error("the file has duplicate columns: {}", .0.join("; "))]
+    DuplicateColumns(Vec<String>),
+    #[error("the name of {column} in the header row is longer than {MAX_TEXT_CHARS} characters")]
+    ColumnNameTooLong { column: String },
+    #[error("{column} has values but no name in the header row (row 1): name it or delete it")]
+    UnnamedColumn { column: String },
+    #[error("the file has more than {max} rows of people")]
+    TooManyRows { max: usize },
+}
+
+fn quoted_list(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|s| format!("\"{s}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Reads `bytes` as `format` (`sheet`: a workbook's sheet by name; default the first).
+///
+/// The content decides over the declared format where they disagree (a workbook uploaded
+/// as `text/csv`, an ODS named `.xlsx`): admins rename files, the bytes do not lie.
 pub fn read(
     bytes: &[u8],
     format: Format,
     sheet: Option<&str>,
     limits: &Limits,
 ) -> Result<EmployeeFile, ReadError> {
-    let _ = (bytes, format, sheet, limits);
-    Err(ReadError::Unsupported("not built yet".into()))
+    let size = bytes.len() as u64;
+    if size > limits.max_bytes {
+        return Err(ReadError::TooLarge {
+            size,
+            max: limits.max_bytes,
+        });
+    }
+    if bytes.is_empty() {
+        return Err(ReadError::Empty);
+    }
+    if guard::is_cfb(bytes) {
+        return Err(ReadError::PasswordProtected);
+    }
+    match (format, Format::sniff(bytes)) {
+        (_, sniffed @ (Format::Xlsx | Format::Ods)) => {
+            guard::check_zip(bytes, sniffed, limits)?;
+            if sniffed == Format::Ods {
+                ods_size::check(bytes)?;
+            }
+            workbook::read(bytes, sniffed, sheet, limits)
+        }
+        (Format::Csv, Format::Csv) => csv_table::read(bytes, limits),
+        (declared @ (Format::Xlsx | Format::Ods), Format::Csv) => Err(ReadError::Corrupt {
+            format: declared,
+            detail: "it is not a zip archive, as every workbook is".into(),
+        }),
+    }
 }
