@@ -360,6 +360,7 @@ fn connect_error(e: &ConnectError, url: &str, ctx: &Ctx) -> String {
         ConnectError::BadUrl(_) => ctx.t("connect.error.url").to_owned(),
         ConnectError::NotAllowed(_) => with_url("connect.error.not_allowed"),
         ConnectError::TimedOut { .. } => ctx.t("connect.error.timeout").to_owned(),
+        ConnectError::FileAccount(_) => ctx.t("connect.error.file_account").to_owned(),
         ConnectError::Personio(P::WrongCredentials) => ctx.t("connect.error.wrong").to_owned(),
         ConnectError::Personio(P::AttributeNotReadable { attribute }) => {
             let label = ctx.t(&format!("attr.{attribute}"));
