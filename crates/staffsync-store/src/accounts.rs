@@ -15,6 +15,39 @@ use sqlx::any::AnyRow;
 use staffsync_core::{AccountSlug, Policy, Settings, TimeZoneName};
 use time::OffsetDateTime;
 
+/// Where an account's people come from: exactly one source per account, chosen when it
+/// is created.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountSource {
+    /// Synced from Personio with a stored credential.
+    #[default]
+    Personio,
+    /// Imported from employee files (XLSX, ODS, CSV); never contacts Personio.
+    File,
+}
+
+impl AccountSource {
+    pub const ALL: [AccountSource; 2] = [AccountSource::Personio, AccountSource::File];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountSource::Personio => "personio",
+            AccountSource::File => "file",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for AccountSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A customer account.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Account {
@@ -23,11 +56,13 @@ pub struct Account {
     pub name: String,
     pub time_zone: TimeZoneName,
     pub policy: Policy,
+    /// Personio or employee files.
+    pub source: AccountSource,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
 }
 
-const COLUMNS: &str = "id, slug, name, time_zone, policy, created_at";
+const COLUMNS: &str = "id, slug, name, time_zone, policy, source, created_at";
 
 /// One saved version of an account's settings.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -50,6 +85,7 @@ fn account_from_row(row: &AnyRow) -> Result<Account> {
     let policy: String = row.try_get("policy")?;
     let created_at: String = row.try_get("created_at")?;
     let time_zone: String = row.try_get("time_zone")?;
+    let source: String = row.try_get("source")?;
     Ok(Account {
         id: AccountId(row.try_get("id")?),
         slug: AccountSlug::parse(&slug)
@@ -58,27 +94,43 @@ fn account_from_row(row: &AnyRow) -> Result<Account> {
         time_zone: TimeZoneName::parse(&time_zone)
             .map_err(|_| StoreError::corrupt(format!("account time zone {time_zone:?}")))?,
         policy: Policy::from(stored_settings(&policy, "account settings")?),
+        source: AccountSource::parse(&source)
+            .ok_or_else(|| StoreError::corrupt(format!("account source {source:?}")))?,
         created_at: parse_ts(&created_at)?,
     })
 }
 
 impl Store {
-    /// Creates an account with the default policy. `Conflict` if the slug is taken.
+    /// Creates a Personio account with the default policy. `Conflict` if the slug is taken.
     pub async fn create_account(
         &self,
         slug: &AccountSlug,
         name: &str,
         time_zone: &TimeZoneName,
     ) -> Result<Account> {
+        self.create_account_with_source(slug, name, time_zone, AccountSource::Personio)
+            .await
+    }
+
+    /// Creates an account of `source` with the default policy. `Conflict` if the slug is
+    /// taken. The source cannot change later.
+    pub async fn create_account_with_source(
+        &self,
+        slug: &AccountSlug,
+        name: &str,
+        time_zone: &TimeZoneName,
+        source: AccountSource,
+    ) -> Result<Account> {
         let sql = format!(
-            "INSERT INTO accounts (slug, name, time_zone, policy, created_at) \
-             VALUES ($1, $2, $3, $4, $5) RETURNING {COLUMNS}"
+            "INSERT INTO accounts (slug, name, time_zone, policy, source, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING {COLUMNS}"
         );
         let row = sqlx::query(&sql)
             .bind(slug.as_str())
             .bind(name)
             .bind(time_zone.as_str())
             .bind(to_json(&Settings::default())?)
+            .bind(source.as_str())
             .bind(ts(now()))
             .fetch_one(&self.pool)
             .await

@@ -19,6 +19,7 @@
 
 use crate::error::{Result, StoreError, is_unique_violation};
 use crate::feed;
+use crate::imports::{self, ImportApplied};
 use crate::runs::{Outcome, RunKind, RunStatus, finish_row, insert_changes};
 use crate::sql::{BATCH_ROWS, from_json, param, placeholders, to_json, values_list};
 use crate::{AccountId, Backend, RunId, Store};
@@ -347,6 +348,30 @@ impl Store {
     /// not fit the directory (`Conflict`: creating someone present, updating or removing
     /// someone absent); nothing is changed then.
     pub async fn apply_plan(&self, account: AccountId, run: RunId, plan: &Plan) -> Result<()> {
+        self.apply(account, run, plan, None).await
+    }
+
+    /// [`Store::apply_plan`] for an import of a file account, in the same transaction:
+    /// afterwards the account keeps the mappings of the people in its directory and of
+    /// the `ImportId`s in `import.listed` (no others), and the records of the plan's
+    /// future hires among `import.future_hires`.
+    pub async fn apply_import(
+        &self,
+        account: AccountId,
+        run: RunId,
+        plan: &Plan,
+        import: &ImportApplied<'_>,
+    ) -> Result<()> {
+        self.apply(account, run, plan, Some(import)).await
+    }
+
+    async fn apply(
+        &self,
+        account: AccountId,
+        run: RunId,
+        plan: &Plan,
+        import: Option<&ImportApplied<'_>>,
+    ) -> Result<()> {
         if let Some(h) = plan.held {
             return Err(StoreError::PlanHeld {
                 removing: h.removing,
@@ -572,6 +597,11 @@ impl Store {
 
         insert_changes(&mut tx, self.backend, account, run, plan).await?;
         update_pending_hires(&mut tx, self.backend, account, kind, plan).await?;
+        // Deleted means gone: an erased person's ImportId no longer names a key.
+        imports::forget_keys(&mut tx, self.backend, account, &removed).await?;
+        if let Some(import) = import {
+            imports::after_import(&mut tx, self.backend, account, import).await?;
+        }
         // Erase the removed people's personal details from every earlier run.
         execute_for_ids(
             &mut tx,

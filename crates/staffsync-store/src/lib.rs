@@ -13,7 +13,8 @@
 //! [`Lease`]), and the state of near-real-time sync: webhooks, watermarks and known
 //! future hires (`realtime`), the incidents admins are alerted about (`incidents`), and
 //! the change feed (`feed`, written by `apply_plan`) with the outgoing webhooks that
-//! deliver it (`outgoing`).
+//! deliver it (`outgoing`), and what file accounts keep: the person key of each
+//! `ImportId`, the columns of the last import, future hires' records (`imports`).
 //!
 //! Rules every module here keeps:
 //! - every query is scoped by `account_id`: an account can never see another's data;
@@ -32,6 +33,7 @@ mod error;
 mod feed;
 mod feedback;
 mod fs;
+mod imports;
 mod incidents;
 mod lease;
 mod names;
@@ -42,13 +44,14 @@ mod runs;
 mod schedule;
 mod sql;
 
-pub use accounts::{Account, SettingsVersion};
+pub use accounts::{Account, AccountSource, SettingsVersion};
 pub use admins::{Admin, AdminId, ApiToken};
 pub use connections::{Connection, NewConnection};
 pub use directory::GroupSummary;
 pub use error::{Result, StoreError};
 pub use feed::{ChangeType, FeedBounds, FeedChange};
 pub use feedback::Feedback;
+pub use imports::ImportApplied;
 pub use incidents::{
     Incident, IncidentDetails, IncidentId, IncidentKind, IncidentPhase, MailStatus, Opened,
 };

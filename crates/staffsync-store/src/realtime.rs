@@ -11,7 +11,7 @@
 
 use crate::error::{Result, StoreError};
 use crate::sql::{parse_opt_ts, ts};
-use crate::{AccountId, Store};
+use crate::{AccountId, AccountSource, Store};
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::Serialize;
 use sqlx::Row as _;
@@ -36,10 +36,13 @@ pub struct SyncState {
     pub last_date_check: Option<Date>,
 }
 
-/// A connected account as the real-time steps of the scheduler see it.
+/// A connected account (or a file account) as the real-time steps of the scheduler see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RealtimeAccount {
     pub account_id: AccountId,
+    /// A file account has no connection: only its date check runs (no Personio request).
+    pub source: AccountSource,
+    /// The connection's (the default for a file account).
     pub api_version: ApiVersion,
     /// A webhook is registered: changes arrive by push, the poller leaves it alone.
     pub has_webhook: bool,
@@ -128,23 +131,31 @@ impl Store {
     }
 
     /// Every connected account with its API version, whether it has a webhook, and its
-    /// watermarks; by account id.
+    /// watermarks, and every file account (for its date check); by account id.
     pub async fn realtime_accounts(&self) -> Result<Vec<RealtimeAccount>> {
         let rows = sqlx::query(
-            "SELECT c.account_id, c.api_version, c.webhook_id, \
+            "SELECT a.id AS account_id, a.source, c.api_version, c.webhook_id, \
                     s.last_incremental_at, s.last_date_check \
-             FROM connections c LEFT JOIN sync_state s ON s.account_id = c.account_id \
-             ORDER BY c.account_id",
+             FROM accounts a LEFT JOIN connections c ON c.account_id = a.id \
+             LEFT JOIN sync_state s ON s.account_id = a.id \
+             WHERE c.account_id IS NOT NULL OR a.source = 'file' \
+             ORDER BY a.id",
         )
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
             .map(|row| {
                 let webhook: Option<String> = row.try_get("webhook_id")?;
-                let api_version: String = row.try_get("api_version")?;
+                let api_version: Option<String> = row.try_get("api_version")?;
+                let source: String = row.try_get("source")?;
                 Ok(RealtimeAccount {
                     account_id: AccountId(row.try_get("account_id")?),
-                    api_version: crate::connections::stored_api_version(&api_version)?,
+                    source: AccountSource::parse(&source)
+                        .ok_or_else(|| StoreError::corrupt(format!("account source {source:?}")))?,
+                    api_version: match api_version {
+                        Some(v) => crate::connections::stored_api_version(&v)?,
+                        None => ApiVersion::default(),
+                    },
                     has_webhook: webhook.is_some(),
                     state: SyncState {
                         last_incremental_at: parse_opt_ts(row.try_get("last_incremental_at")?)?,

@@ -85,6 +85,7 @@ pub fn failure_reason(e: &SyncError) -> &'static str {
             _ => "personio_refused",
         },
         SyncError::NotConnected(_) => "not_connected",
+        SyncError::FileAccount(_) | SyncError::PersonioAccount(_) => "wrong_source",
         SyncError::Store(_) | SyncError::WrongLease { .. } => "internal",
     }
 }

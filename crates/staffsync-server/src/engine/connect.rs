@@ -4,7 +4,7 @@
 //! effort) and forgets the connection.
 //!
 //! Shared by `staffsync connect` and the web app's Integration page, so both refuse and
-//! warn alike. Nothing is stored unless Personio accepted the credential and it can read
+//! warn alike; both refuse a file account before any request. Nothing is stored unless Personio accepted the credential and it can read
 //! every mandatory attribute. A webhook that cannot be registered is a warning, not a
 //! failure: the account then stays current through the date check and full syncs.
 //!
@@ -19,7 +19,7 @@ use crate::engine::outbound::{self, AllowedUrl};
 use personio::{ApiVersion, AttributeInfo, Client, ClientConfig, IpBudget};
 use secrecy::SecretString;
 use staffsync_core::{AccountSlug, Warning};
-use staffsync_store::{AccountId, NewConnection, Store, StoreError};
+use staffsync_store::{AccountId, AccountSource, NewConnection, Store, StoreError};
 use std::future::Future;
 use std::time::Duration;
 
@@ -73,6 +73,9 @@ pub enum ConnectError {
     /// Wrong credentials, a missing mandatory attribute, Personio unreachable, ….
     #[error(transparent)]
     Personio(#[from] personio::Error),
+    /// The account takes employee files: it never contacts Personio (nothing was sent).
+    #[error("account {0} takes employee files: use `staffsync import`")]
+    FileAccount(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -118,6 +121,13 @@ pub async fn connect_with(
     client_secret: SecretString,
     options: &ConnectOptions,
 ) -> Result<Connected, ConnectError> {
+    // An account has one source, chosen when it was created: a file account's credential
+    // would never be used, and its scheduler would start syncing from Personio.
+    if let Some(acct) = store.account_by_id(account).await?
+        && acct.source == AccountSource::File
+    {
+        return Err(ConnectError::FileAccount(acct.slug.to_string()));
+    }
     // What errors and logs may repeat of the URL: never a password typed into it.
     let shown_url = outbound::without_credentials(base_url);
     let url = personio::Url::parse(base_url.trim())

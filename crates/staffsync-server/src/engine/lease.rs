@@ -7,7 +7,7 @@
 //! while the work runs. It must never run work without the lease, and never take over a
 //! live lease: a busy account is waited for (bounded) or refused, never interrupted.
 
-use staffsync_store::{AccountId, Lease, LeaseHolder, Store, StoreError};
+use staffsync_store::{AccountId, AccountSource, Lease, LeaseHolder, Store, StoreError};
 use std::future::Future;
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -44,8 +44,8 @@ fn busy_text(holder: Option<&LeaseHolder>) -> String {
 }
 
 /// Takes `account`'s lease for `holder` for `lease_len`, asking again for up to `wait`
-/// while someone else holds it. An account connected before schedules existed gets its
-/// schedule first (due now).
+/// while someone else holds it. An account connected before schedules existed, or a file
+/// account's first import, gets its schedule first (due now).
 pub async fn acquire(
     store: &Store,
     account: AccountId,
@@ -61,7 +61,13 @@ pub async fn acquire(
             return Ok(lease);
         }
         if !scheduled && store.schedule(account).await?.is_none() {
-            if store.connection(account).await?.is_none() {
+            // A file account has no connection but runs (imports) all the same; its
+            // schedule only carries the lease (the scheduler claims connected accounts).
+            let file = store
+                .account_by_id(account)
+                .await?
+                .is_some_and(|a| a.source == AccountSource::File);
+            if !file && store.connection(account).await?.is_none() {
                 return Err(LeaseError::NotConnected);
             }
             store

@@ -30,6 +30,7 @@ pub mod outbound;
 pub mod realtime;
 pub mod scheduler;
 pub mod settings;
+pub mod sources;
 pub mod sync_job;
 pub mod webhook_targets;
 pub mod webhooks;

@@ -7,6 +7,9 @@
 //!   hires arrive on their first, without waiting for the full sync; then everyone whose
 //!   tenure band changes that day moves to it, from the stored hire dates alone (no
 //!   Personio request, see [`run_tenure_check`]);
+//!   A file account's date check asks no one either: its due hires come from the
+//!   records their import kept, its leavers from the directory's termination dates
+//!   ([`run_file_date_check`]);
 //! - the **incremental poll** of connections without a webhook, every `poll_interval`
 //!   (off with 0): `fetch_updated_since(watermark − 1 min)` and a run over exactly the
 //!   records it returned (no further requests). Nothing changed ⇒ one request and no run
@@ -21,11 +24,12 @@
 
 use crate::engine::lease::{give_back, with_lease_renewal};
 use crate::engine::sync_job::{
-    SyncError, SyncOptions, SyncReport, TargetSource, run_targeted, run_tenure_check,
+    SyncError, SyncOptions, SyncReport, TargetSource, run_file_date_check, run_targeted,
+    run_tenure_check,
 };
 use crate::state::AppState;
 use staffsync_core::PersonioId;
-use staffsync_store::{AccountId, Lease, RealtimeAccount, StoreError};
+use staffsync_store::{AccountId, AccountSource, Lease, RealtimeAccount, StoreError};
 use std::collections::BTreeSet;
 use time::OffsetDateTime;
 
@@ -144,6 +148,13 @@ pub async fn date_check(state: &AppState, ra: &RealtimeAccount) -> Result<bool, 
     if ra.state.last_date_check == Some(today) {
         return Ok(false);
     }
+    if acct.source == AccountSource::File {
+        if let Leased::Busy = file_dates_now(state, &acct, today).await? {
+            return Ok(false);
+        }
+        state.store.set_last_date_check(account, today).await?;
+        return Ok(true);
+    }
     let mut ids: BTreeSet<PersonioId> = state
         .store
         .directory(account)
@@ -174,6 +185,36 @@ pub async fn date_check(state: &AppState, ra: &RealtimeAccount) -> Result<bool, 
     Ok(true)
 }
 
+/// The date check of a file account under its side lease: hires and leavers from what
+/// the last import kept ([`run_file_date_check`]), then the tenure step. No Personio
+/// request, no new file.
+async fn file_dates_now(
+    state: &AppState,
+    acct: &staffsync_store::Account,
+    today: time::Date,
+) -> Result<Leased<()>, SyncError> {
+    let Some(lease) = take_side_lease(state, acct.id).await? else {
+        return Ok(Leased::Busy);
+    };
+    let work = async {
+        let dates = run_file_date_check(&state.store, &lease, acct, today).await;
+        crate::engine::alerts::after_run(
+            state,
+            acct.id,
+            crate::engine::alerts::Origin::Targeted,
+            dates.as_ref().map(Option::as_ref),
+        )
+        .await;
+        if let Some(report) = dates? {
+            tracing::info!(account = %acct.slug, run = report.run_id.0, %today, "date check: hires starting and leavers gone (employee file)");
+        }
+        run_tenure_check(&state.store, &lease, acct, today).await
+    };
+    let out = with_lease_renewal(&state.store, &lease, state.config.lease, work).await;
+    give_back(&state.store, lease).await;
+    out.map(|_| Leased::Ran(()))
+}
+
 /// The date check's tenure step under `account`'s side lease (see the module docs).
 async fn tenure_now(
     state: &AppState,
@@ -200,7 +241,8 @@ async fn tenure_now(
 /// it ran.
 pub async fn poll(state: &AppState, ra: &RealtimeAccount) -> Result<bool, SyncError> {
     let interval = state.config.poll_interval;
-    if interval.is_zero() || ra.has_webhook {
+    // A file account has nothing to poll: its people change with the next file.
+    if interval.is_zero() || ra.has_webhook || ra.source == AccountSource::File {
         return Ok(false);
     }
     // Before the first full sync there is nothing to be incremental to.

@@ -26,7 +26,7 @@ use crate::engine::lease::with_lease_renewal;
 use crate::engine::sync_job::{SyncError, SyncOptions, SyncReport, SyncResult, run_sync};
 use crate::state::AppState;
 use rand::Rng as _;
-use staffsync_store::{AccountId, Lease, ScheduleOutcome, StoreError};
+use staffsync_store::{AccountId, AccountSource, Lease, ScheduleOutcome, StoreError};
 use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -160,6 +160,22 @@ pub async fn run_account_sync(state: &AppState, lease: Lease) -> Result<SyncRepo
     let requested = schedule.as_ref().is_some_and(|s| s.requested_at.is_some());
     let accept_held = schedule.as_ref().and_then(|s| s.accept_run);
 
+    if let Ok(Some(acct)) = state.store.account_by_id(account).await
+        && acct.source == AccountSource::File
+    {
+        // Cannot happen (only connected accounts are claimed); should it, a file account
+        // is never synced from Personio, and no incident is opened for it.
+        tracing::debug!(account = %acct.slug, "a file account takes no scheduled sync; skipped");
+        let next = OffsetDateTime::now_utc() + jittered(config.sync_interval, config.sync_jitter);
+        if let Err(e) = state
+            .store
+            .release(lease, next, &ScheduleOutcome::Succeeded)
+            .await
+        {
+            tracing::warn!(error = %e, "could not release the lease");
+        }
+        return Err(SyncError::FileAccount(acct.slug.to_string()));
+    }
     let synced = async {
         let Some(acct) = state.store.account_by_id(account).await? else {
             return Err(SyncError::Store(StoreError::NotFound {

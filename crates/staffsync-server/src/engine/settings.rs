@@ -2,21 +2,24 @@
 //! the CLI alike.
 //!
 //! A document is parsed at the boundary ([`Settings::parse`]); here it is checked against
-//! what the account's Personio credential can read (a rule on an attribute Personio does
-//! not send would silently match nobody), saved as a new version, and a full sync is
-//! queued so the directory follows. A preview is a dry run with the candidate settings: it
-//! fetches and plans, records the dry run, and changes nothing.
+//! what the account's Personio credential can read, or a file account's last import has
+//! as columns (a rule on an attribute the source does not send would silently match
+//! nobody), saved as a new version, and a full sync is queued so the directory follows (a
+//! file account follows with its next import). A preview is a dry run with the candidate
+//! settings: it fetches and plans, records the dry run, and changes nothing (a file
+//! account cannot be previewed without a file: its preview is an import dry run).
 //!
 //! This module must never apply a plan or accept removals: a change that removes people
 //! goes through the deletion guard and the held-run review like any other run.
 
 use crate::engine::dry_run::{self, DryRunError};
+use crate::engine::sources::file::STANDARD_COLUMNS;
 use crate::engine::sync_job::SyncOptions;
 use staffsync_core::settings::STANDARD_GROUP_ATTRIBUTES;
 use staffsync_core::{
     DirectoryEmployee, GroupKey, Plan, RemovalReason, Settings, SettingsError, SkipReason,
 };
-use staffsync_store::{Account, AccountId, Store, StoreError};
+use staffsync_store::{Account, AccountId, AccountSource, Store, StoreError};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
@@ -26,12 +29,21 @@ pub const WHERE_TO_TICK: &str = "Einstellungen → API-Zugangsdaten → Attribut
 /// Refuses a document naming an attribute the credential cannot read, with the field's
 /// path. An attribute counts as readable when `/attributes` last listed its key, or when
 /// it is the label of a custom attribute the directory holds (custom attributes are kept
-/// by label). Without a connection there is nothing to check against: accepted.
+/// by label). Without a connection there is nothing to check against: accepted. For a
+/// file account the attributes are the columns of its last import instead (see
+/// [`check_file_columns`]).
 pub async fn check_readable(
     store: &Store,
     account: AccountId,
     settings: &Settings,
 ) -> Result<Result<(), SettingsError>, StoreError> {
+    if store
+        .account_by_id(account)
+        .await?
+        .is_some_and(|a| a.source == AccountSource::File)
+    {
+        return check_file_columns(store, account, settings).await;
+    }
     let Some(connection) = store.connection(account).await? else {
         return Ok(Ok(()));
     };
@@ -64,6 +76,40 @@ pub async fn check_readable(
             message: format!(
                 "the Personio credential cannot read the attribute {name:?}: tick it in \
                  Personio under {WHERE_TO_TICK}, then sync once"
+            ),
+        }));
+    }
+    Ok(Ok(()))
+}
+
+/// [`check_readable`] for a file account: every attribute a rule or a custom group names
+/// is a column of its last import, the standard ones by their key (`department`,
+/// `hire_date`, … see `sources::file::STANDARD_COLUMNS`), the others by their header
+/// name, ignoring case. Standard group dimensions the file lacks just make no groups.
+/// Before the first import there is nothing to check against: accepted.
+async fn check_file_columns(
+    store: &Store,
+    account: AccountId,
+    settings: &Settings,
+) -> Result<Result<(), SettingsError>, StoreError> {
+    let columns = store.file_columns(account).await?;
+    if columns.is_empty() {
+        return Ok(Ok(()));
+    }
+    let standard = |c: &str| STANDARD_COLUMNS.contains(&c);
+    for (field, name) in settings.attributes_named() {
+        let known = columns
+            .iter()
+            .any(|c| c == name || (!standard(c) && c.to_lowercase() == name.to_lowercase()));
+        if known || (field.starts_with("groups.") && STANDARD_GROUP_ATTRIBUTES.contains(&name)) {
+            continue;
+        }
+        return Ok(Err(SettingsError {
+            field,
+            message: format!(
+                "the last employee file has no column {name:?}; name one of its columns \
+                 ({}), or import a file with that column first",
+                columns.join(", ")
             ),
         }));
     }

@@ -1,4 +1,10 @@
-//! One sync run for one account: fetch from Personio → plan → apply (or hold, or preview).
+//! One sync run for one account: read its source → plan → apply (or hold, or preview).
+//!
+//! The source is Personio ([`run_sync`]) or an employee file ([`run_import`]); each reads
+//! and plans in its own module under [`sources`](crate::engine::sources), and everything
+//! after (recording, holding, dry runs, applying, accepting a held run, metrics) is
+//! shared here. An account takes exactly one source: `run_sync` refuses a file account
+//! and `run_import` a Personio account, before a run is started.
 //!
 //! Every run is recorded in the store, whatever its outcome, and runs only with the
 //! account's [`Lease`] in hand (the store will not start a run without it). This module
@@ -19,15 +25,18 @@
 //! ([`TargetSource::Fetch`], webhooks and the date check) or by records already fetched
 //! ([`TargetSource::Records`], incremental polls).
 
+use crate::engine::sources::{self, AfterApply, Planned};
 use crate::{clock, ops};
-use personio::{Client, ClientConfig};
+use employee_file::{EmployeeFile, RowError};
+use personio::Client;
 use serde::Serialize;
 use staffsync_core::{
     MalformedEmployee, PersonioId, Plan, Policy, Settings, Snapshot, SourceEmployee, planner,
 };
-use staffsync_store::{Account, Lease, RunId, RunKind, RunStatus, Store, StoreError};
-use std::collections::BTreeSet;
-use std::sync::OnceLock;
+use staffsync_store::{
+    Account, AccountSource, ImportApplied, Lease, RunId, RunKind, RunStatus, Store, StoreError,
+};
+use std::collections::{BTreeMap, BTreeSet};
 use time::{Date, OffsetDateTime};
 
 /// How to run a sync.
@@ -67,6 +76,21 @@ pub struct SyncReport {
     pub fetched: usize,
     pub today: String,
     pub plan: Plan,
+    /// An import's rows with errors and its people's `ImportId`s; `None` for Personio.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub import: Option<ImportDetails>,
+}
+
+/// What an import adds to its [`SyncReport`].
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ImportDetails {
+    /// The file's rows left out, each naming its row, column and problem (their people,
+    /// when the row has an `ImportId`, are kept as they are).
+    pub row_errors: Vec<RowError>,
+    /// The `ImportId` of every key in the file (a dry run's provisional keys included;
+    /// people only in the directory are not here: see `Store::import_ids`).
+    #[serde(skip)]
+    pub import_ids: BTreeMap<PersonioId, String>,
 }
 
 /// Why a run failed. In every case the directory is unchanged.
@@ -74,6 +98,14 @@ pub struct SyncReport {
 pub enum SyncError {
     #[error("account {0} is not connected to Personio (run `staffsync connect` first)")]
     NotConnected(String),
+    /// A Personio run asked of a file account: it never contacts Personio.
+    #[error("account {0} takes employee files: use `staffsync import`")]
+    FileAccount(String),
+    /// An import asked of a Personio account.
+    #[error(
+        "account {0} syncs from Personio and takes no employee files (create an account with `staffsync account create <slug> --source file` for files)"
+    )]
+    PersonioAccount(String),
     #[error(transparent)]
     Personio(#[from] personio::Error),
     #[error(transparent)]
@@ -81,6 +113,8 @@ pub enum SyncError {
     #[error("the lease passed in is for account {lease}, not for account {account}")]
     WrongLease { lease: String, account: String },
 }
+
+pub use crate::engine::sources::personio::client_for;
 
 /// Progress of the fetch, for a progress bar: (employees read so far, total when known).
 pub type ProgressFn<'a> = &'a (dyn Fn(usize, Option<usize>) + Send + Sync);
@@ -95,13 +129,83 @@ pub async fn run_sync(
     options: &SyncOptions,
     progress: ProgressFn<'_>,
 ) -> Result<SyncReport, SyncError> {
+    let work = personio_recorded(store, lease, account, options, progress);
+    measured(lease, account, work).await
+}
+
+/// Runs `work` when `lease` is `account`'s, and counts its outcome in the metrics.
+async fn measured(
+    lease: &Lease,
+    account: &Account,
+    work: impl std::future::Future<Output = Result<SyncReport, SyncError>>,
+) -> Result<SyncReport, SyncError> {
     let started = std::time::Instant::now();
     let outcome = match check_lease(lease, account) {
-        Ok(()) => run_recorded(store, lease, account, options, progress).await,
+        Ok(()) => work.await,
         Err(e) => Err(e),
     };
     record_metrics(&outcome, started.elapsed());
     outcome
+}
+
+async fn personio_recorded(
+    store: &Store,
+    lease: &Lease,
+    account: &Account,
+    options: &SyncOptions,
+    progress: ProgressFn<'_>,
+) -> Result<SyncReport, SyncError> {
+    if account.source == AccountSource::File {
+        return Err(SyncError::FileAccount(account.slug.to_string()));
+    }
+    let connection = store
+        .connection(account.id)
+        .await?
+        .ok_or_else(|| SyncError::NotConnected(account.slug.to_string()))?;
+    let run_id = start(store, lease, options).await?;
+    let planned =
+        sources::personio::plan_full(store, account, &connection, options, progress).await;
+    record(store, account, options, run_id, planned).await
+}
+
+/// Imports `file` (read with `employee_file::read`) into `account`, a file account whose
+/// `lease` the caller holds, recording it as a run like a full sync: the file is the
+/// whole company, so people not in it are removed (through the deletion guard), rows
+/// with errors protect the people they name, and future hires wait for their hire date
+/// (the date check creates them then, from the record kept). `options` as for
+/// [`run_sync`] (`dry_run` previews with provisional keys and stores no mapping).
+#[tracing::instrument(skip_all, fields(account = %account.slug, rows = file.rows.len(), run_id = tracing::field::Empty))]
+pub async fn run_import(
+    store: &Store,
+    lease: &Lease,
+    account: &Account,
+    file: EmployeeFile,
+    options: &SyncOptions,
+) -> Result<SyncReport, SyncError> {
+    let work = import_recorded(store, lease, account, file, options);
+    measured(lease, account, work).await
+}
+
+async fn import_recorded(
+    store: &Store,
+    lease: &Lease,
+    account: &Account,
+    file: EmployeeFile,
+    options: &SyncOptions,
+) -> Result<SyncReport, SyncError> {
+    if account.source != AccountSource::File {
+        return Err(SyncError::PersonioAccount(account.slug.to_string()));
+    }
+    let run_id = start(store, lease, options).await?;
+    let (planned, details) = match sources::file::plan_full(store, account, file, options).await {
+        Ok((planned, details)) => (Ok(planned), Some(details)),
+        Err(e) => (Err(e), None),
+    };
+    let report = record(store, account, options, run_id, planned).await?;
+    Ok(SyncReport {
+        import: details,
+        ..report
+    })
 }
 
 /// Counts the run in the process's metrics (no-ops when no recorder is installed).
@@ -140,7 +244,7 @@ fn check_lease(lease: &Lease, account: &Account) -> Result<(), SyncError> {
 }
 
 /// The removals an admin accepted with `options.accept_held`, if that run is still held.
-async fn accepted_removals(
+pub(crate) async fn accepted_removals(
     store: &Store,
     account: &Account,
     options: &SyncOptions,
@@ -172,28 +276,33 @@ async fn mark_accepted(store: &Store, account: &Account, options: &SyncOptions) 
     }
 }
 
-async fn run_recorded(
-    store: &Store,
-    lease: &Lease,
-    account: &Account,
-    options: &SyncOptions,
-    progress: ProgressFn<'_>,
-) -> Result<SyncReport, SyncError> {
-    let connection = store
-        .connection(account.id)
-        .await?
-        .ok_or_else(|| SyncError::NotConnected(account.slug.to_string()))?;
+/// Starts a full run (a dry run with `options.dry_run`) under `lease`.
+async fn start(store: &Store, lease: &Lease, options: &SyncOptions) -> Result<RunId, SyncError> {
     let kind = if options.dry_run {
         RunKind::DryRun
     } else {
         RunKind::Full
     };
-    let fetch_started = OffsetDateTime::now_utc();
     let run_id = store.start_run(lease, kind).await?;
     tracing::Span::current().record("run_id", run_id.0);
+    Ok(run_id)
+}
 
-    let outcome = fetch_and_plan(store, account, &connection, options, progress).await;
-    let (snapshot_len, today, plan) = match outcome {
+/// What both sources share once their source has been read and planned (`planned`):
+/// records a failure, a dry run or a held plan as run `run_id`, or applies the plan.
+async fn record(
+    store: &Store,
+    account: &Account,
+    options: &SyncOptions,
+    run_id: RunId,
+    planned: Result<Planned, SyncError>,
+) -> Result<SyncReport, SyncError> {
+    let Planned {
+        fetched,
+        today,
+        plan,
+        after,
+    } = match planned {
         Ok(v) => v,
         Err(e) => {
             tracing::warn!(error = %e, "sync failed; nothing changed");
@@ -221,17 +330,32 @@ async fn run_recorded(
             removals = plan.removals.len(),
             "applying plan"
         );
-        if let Err(e) = store.apply_plan(account.id, run_id, &plan).await {
+        let applied = match &after {
+            AfterApply::Personio { .. } => store.apply_plan(account.id, run_id, &plan).await,
+            AfterApply::File {
+                listed,
+                future_hires,
+            } => {
+                let import = ImportApplied {
+                    listed,
+                    future_hires,
+                };
+                store.apply_import(account.id, run_id, &plan, &import).await
+            }
+        };
+        if let Err(e) = applied {
             store
                 .finish_run(run_id, RunStatus::Failed, None, Some(&e.to_string()))
                 .await?;
             return Err(e.into());
         }
-        // Everything Personio changed before the fetch started is now reflected: the
-        // incremental poller continues from here.
-        store
-            .set_last_incremental_at(account.id, fetch_started)
-            .await?;
+        if let AfterApply::Personio { fetch_started } = after {
+            // Everything Personio changed before the fetch started is now reflected: the
+            // incremental poller continues from here.
+            store
+                .set_last_incremental_at(account.id, fetch_started)
+                .await?;
+        }
         mark_accepted(store, account, options).await;
         SyncResult::Applied
     };
@@ -246,122 +370,16 @@ async fn run_recorded(
     Ok(SyncReport {
         run_id,
         result,
-        fetched: snapshot_len,
+        fetched,
         today: staffsync_core::dates::format_date(today),
         plan,
+        import: None,
     })
-}
-
-/// Builds a Personio client for a stored connection.
-pub fn client_for(
-    connection: &staffsync_store::Connection,
-    unlimited_rate: bool,
-    ip_budget: Option<&personio::IpBudget>,
-) -> Result<Client, SyncError> {
-    let mut config = ClientConfig::new(
-        connection.client_id.clone(),
-        connection.client_secret.clone(),
-    )
-    .with_base_url(connection.base_url.clone())
-    .with_api_version(connection.api_version);
-    if unlimited_rate {
-        config.rate = personio::RateLimit::Unlimited;
-    }
-    config.ip_budget = ip_budget.cloned();
-    Ok(Client::new(config)?)
-}
-
-async fn fetch_and_plan(
-    store: &Store,
-    account: &Account,
-    connection: &staffsync_store::Connection,
-    options: &SyncOptions,
-    progress: ProgressFn<'_>,
-) -> Result<(usize, Date, Plan), SyncError> {
-    let client = client_for(
-        connection,
-        options.unlimited_rate,
-        options.ip_budget.as_ref(),
-    )?;
-    let stored = Some((store, account.id, connection.readable_attributes.as_slice()));
-    let readable = readable_mandatory(&client, stored).await?;
-    let accepted = accepted_removals(store, account, options).await?;
-    let (today, policy) = today_and_policy(account, options, accepted)?;
-    // Each record is prepared for the planner as its page arrives and the raw record is
-    // dropped, so the listing is never held twice (raw and normalized). Once the stored
-    // directory is in, each record is also compared with it: an unchanged person's record
-    // is not built at all (most of a re-sync's planning work and memory). Records that
-    // arrive earlier are prepared in full; the plan is the same either way.
-    let rules = planner::Rules::new(&readable, &policy, today);
-    let known: OnceLock<planner::KnownDirectory> = OnceLock::new();
-    let prepare = |e: SourceEmployee| {
-        planner::prepare_against(&e, &rules, known.get().and_then(|k| k.get(e.id)))
-    };
-    // The stored directory loads while Personio pages download: the two are independent,
-    // and a stale directory cannot be applied against, because a newer run interrupts this
-    // one (`Store::start_run`) and an interrupted run's plan is refused by `apply_plan`.
-    let load = async {
-        let directory = store.directory(account.id).await?;
-        // Set once, here only: `get` above sees it from then on.
-        let _ = known.set(planner::KnownDirectory::new(directory));
-        Ok::<(), StoreError>(())
-    };
-    let (listing, loaded) = tokio::join!(
-        sendable(client.fetch_all_with(
-            |p| progress(p.employees_done, Some(p.employees_total)),
-            prepare
-        )),
-        load
-    );
-    let listing = listing?;
-    loaded?;
-    // Planned against the very records the listing was compared with (set when `load`
-    // succeeded, which it has by now).
-    let directory = known.into_inner().ok_or_else(|| StoreError::Corrupt {
-        what: "the directory was loaded but not kept".into(),
-    })?;
-    metrics::counter!(ops::PERSONIO_REQUESTS_TOTAL).increment(listing.requests as u64);
-    metrics::counter!(ops::PERSONIO_RATE_LIMITED_TOTAL).increment(listing.rate_limited as u64);
-    let fetched = listing.employees.len();
-    let snapshot = planner::PreparedSnapshot {
-        records: listing.employees,
-        malformed: listing.malformed,
-        // fetch_all returns Ok only for a complete, consistent listing.
-        complete: true,
-        scope: None,
-        rules,
-    };
-    Ok((
-        fetched,
-        today,
-        planner::plan_prepared(directory.people(), snapshot),
-    ))
-}
-
-/// The attributes the credential may read now, checked: a mandatory attribute that is
-/// no longer readable (un-ticked in Personio) fails the run before anything is planned,
-/// naming the attribute and where to tick it. Recommended ones only warn (the planner
-/// says which rules they weaken). With `stored` (a full run: the store, the account and
-/// what it last recorded), a changed list is recorded first, even when the check then
-/// fails, so the Integration page shows which tick went missing.
-async fn readable_mandatory(
-    client: &Client,
-    stored: Option<(&Store, staffsync_store::AccountId, &[String])>,
-) -> Result<BTreeSet<String>, SyncError> {
-    let attributes = client.attributes().await?;
-    if let Some((store, account, recorded)) = stored
-        && !attributes.iter().map(|a| &a.key).eq(recorded.iter())
-    {
-        let keys: Vec<String> = attributes.iter().map(|a| a.key.clone()).collect();
-        store.set_readable_attributes(account, &keys).await?;
-    }
-    personio::check_mandatory(&attributes)?;
-    Ok(attributes.into_iter().map(|a| a.key).collect())
 }
 
 /// The run's "today" (the override, else the date in the account's zone) and policy (the
 /// account's, with the removals an admin accepted for this run).
-fn today_and_policy(
+pub(crate) fn today_and_policy(
     account: &Account,
     options: &SyncOptions,
     accepted_removals: Option<BTreeSet<PersonioId>>,
@@ -438,6 +456,9 @@ async fn targeted_recorded(
     source: TargetSource,
     options: &SyncOptions,
 ) -> Result<Option<SyncReport>, SyncError> {
+    if account.source == AccountSource::File {
+        return Err(SyncError::FileAccount(account.slug.to_string()));
+    }
     if store.connection(account.id).await?.is_none() {
         return Err(SyncError::NotConnected(account.slug.to_string()));
     }
@@ -449,7 +470,7 @@ async fn targeted_recorded(
         } => {
             // Unrecorded if this fails: polls leave no trace unless they change something
             // (the failure is logged and the poll retried on a later tick).
-            let readable = readable_mandatory(client, None).await?;
+            let readable = sources::personio::readable_mandatory(client, None).await?;
             let scope: BTreeSet<PersonioId> = employees
                 .iter()
                 .map(|e| e.id)
@@ -471,7 +492,7 @@ async fn targeted_recorded(
             tracing::Span::current().record("run_id", run_id.0);
             let wanted: Vec<PersonioId> = ids.iter().copied().collect();
             let fetched = async {
-                let readable = readable_mandatory(client, None).await?;
+                let readable = sources::personio::readable_mandatory(client, None).await?;
                 let fetched = sendable(client.fetch_people(&wanted)).await?;
                 Ok::<_, SyncError>((readable, fetched))
             };
@@ -505,13 +526,33 @@ async fn targeted_recorded(
             (RunKind::Targeted, Some(run_id), snapshot)
         }
     };
+    targeted_plan_recorded(
+        store, lease, account, kind, run_id, &snapshot, &policy, today,
+    )
+    .await
+}
+
+/// What every targeted run shares once it has its snapshot: plans it against the
+/// directory, starts the run if `run_id` is `None` (only when there is something to
+/// change or to learn: an unchanged poll leaves no trace), and holds or applies the plan.
+#[allow(clippy::too_many_arguments)]
+async fn targeted_plan_recorded(
+    store: &Store,
+    lease: &Lease,
+    account: &Account,
+    kind: RunKind,
+    run_id: Option<RunId>,
+    snapshot: &Snapshot,
+    policy: &Policy,
+    today: Date,
+) -> Result<Option<SyncReport>, SyncError> {
     let directory = store.directory(account.id).await?;
-    let plan = planner::plan(&directory, &snapshot, &policy, today);
+    let plan = planner::plan(&directory, snapshot, policy, today);
     let fetched = snapshot.employees.len();
     let run_id = match run_id {
         Some(r) => r,
         None if plan.is_empty() && plan.held.is_none() && !has_pending_change(&plan) => {
-            tracing::debug!("incremental poll: nothing to change");
+            tracing::debug!(kind = %kind, "targeted run: nothing to change");
             return Ok(None);
         }
         None => {
@@ -549,7 +590,44 @@ async fn targeted_recorded(
         fetched,
         today: staffsync_core::dates::format_date(today),
         plan,
+        import: None,
     }))
+}
+
+/// The date check's hires and leavers for `account`, a file account whose `lease` the
+/// caller holds (see [`sources::file::due_snapshot`]): known future hires whose hire date
+/// has come are created from the records their import kept, and people whose termination
+/// date has passed are removed, without a new file. Recorded as a targeted run, and only
+/// when it changes something (`None` otherwise).
+pub async fn run_file_date_check(
+    store: &Store,
+    lease: &Lease,
+    account: &Account,
+    today: Date,
+) -> Result<Option<SyncReport>, SyncError> {
+    check_lease(lease, account)?;
+    if account.source != AccountSource::File {
+        return Err(SyncError::PersonioAccount(account.slug.to_string()));
+    }
+    let Some(snapshot) = sources::file::due_snapshot(store, account, today).await? else {
+        return Ok(None);
+    };
+    let (_, policy) = today_and_policy(account, &SyncOptions::default(), None)?;
+    let outcome = targeted_plan_recorded(
+        store,
+        lease,
+        account,
+        RunKind::Targeted,
+        None,
+        &snapshot,
+        &policy,
+        today,
+    )
+    .await;
+    if let Ok(Some(report)) = &outcome {
+        record_metrics(&Ok(report.clone()), std::time::Duration::ZERO);
+    }
+    outcome
 }
 
 /// The date check's tenure step for `account`, whose `lease` the caller holds: moves
@@ -588,6 +666,7 @@ pub async fn run_tenure_check(
         fetched: 0,
         today: staffsync_core::dates::format_date(today),
         plan,
+        import: None,
     };
     record_metrics(&Ok(report.clone()), std::time::Duration::ZERO);
     Ok(Some(report))

@@ -90,6 +90,10 @@ pub fn reason_text(lang: Lang, reason: &str) -> &'static str {
             "Das Konto ist nicht mehr mit Personio verbunden.",
             "The account is no longer connected to Personio.",
         ),
+        "wrong_source" => (
+            "Das Konto bezieht seine Mitarbeitenden aus einer anderen Quelle (Personio oder Mitarbeiterdatei) als der Lauf.",
+            "The account takes its people from another source (Personio or an employee file) than the run.",
+        ),
         _ => (
             "Ein interner Fehler in staffsync; der Betreiber ist informiert (Protokoll).",
             "An internal error in staffsync; the operator can see it in the logs.",

@@ -131,7 +131,11 @@ async fn account(store: &Store, s: &str) -> AccountId {
 
 /// Starts a run of `kind` under the account's lease, taken for it and given back at once
 /// (the run stays `running`, as when its worker is still at it or died).
-async fn start(store: &Store, account: AccountId, kind: RunKind) -> staffsync_store::RunId {
+pub(crate) async fn start(
+    store: &Store,
+    account: AccountId,
+    kind: RunKind,
+) -> staffsync_store::RunId {
     let now = time::OffsetDateTime::now_utc();
     store
         .ensure_schedule(account, now + time::Duration::days(365))
@@ -1130,7 +1134,7 @@ fn vienna() -> TimeZoneName {
     TimeZoneName::parse("Europe/Vienna").unwrap()
 }
 
-fn new_connection() -> NewConnection {
+pub(crate) fn new_connection() -> NewConnection {
     NewConnection {
         client_id: "papi-client".into(),
         client_secret: SecretString::from("papi-secret-value".to_owned()),

@@ -8,3 +8,4 @@ mod common;
 #[macro_use]
 mod conformance;
 mod feed;
+mod import_keys;

@@ -3,6 +3,7 @@
 use crate::cli::{Global, ListArgs};
 use crate::exit::{self, Code};
 use crate::output;
+use staffsync_server::api::directory::person_ids;
 use staffsync_server::api::views::{EmployeeView, GroupView, ManagerNames};
 use std::io::Write as _;
 
@@ -10,6 +11,8 @@ pub async fn employees(global: &Global, args: ListArgs) -> anyhow::Result<Code> 
     let store = super::open_store(global).await?;
     let account = super::find_account(&store, &args.slug).await?;
     let directory = store.directory(account.id).await?;
+    // A file account's people go by the ImportId of the employee file.
+    let ids = person_ids(&store, account.id).await?;
     if args.json.json {
         let names = ManagerNames::of(&directory);
         let items: Vec<EmployeeView> = directory
@@ -17,6 +20,7 @@ pub async fn employees(global: &Global, args: ListArgs) -> anyhow::Result<Code> 
             .map(|e| {
                 let mut view = EmployeeView::from(e);
                 names.name_all(&mut view);
+                ids.employee(&mut view);
                 view
             })
             .collect();
@@ -26,7 +30,8 @@ pub async fn employees(global: &Global, args: ListArgs) -> anyhow::Result<Code> 
             .iter()
             .map(|e| {
                 vec![
-                    e.personio_id.to_string(),
+                    ids.import_id(e.personio_id)
+                        .map_or_else(|| e.personio_id.to_string(), str::to_owned),
                     format!("{} {}", e.first_name, e.last_name),
                     e.email.clone(),
                     e.department.clone().unwrap_or_default(),
@@ -52,9 +57,14 @@ pub async fn groups(global: &Global, args: ListArgs) -> anyhow::Result<Code> {
     // with their key.
     let names = ManagerNames::new(store.employee_names(account.id).await?);
     let threshold = staffsync_server::ServerConfig::default().anonymity_threshold;
+    let ids = person_ids(&store, account.id).await?;
     let views: Vec<GroupView> = groups
         .iter()
-        .map(|g| names.group_view(g, threshold))
+        .map(|g| {
+            let mut view = names.group_view(g, threshold);
+            ids.group(&mut view.group);
+            view
+        })
         .collect();
     if args.json.json {
         output::print_json(&views)?;

@@ -8,8 +8,9 @@
 //!
 //! `all` is AND, `any` is OR, both non-empty and nestable up to [`MAX_DEPTH`] levels; a leaf
 //! is a group by `kind` + `name`, by `group_id`, a reporting line by `kind`
-//! (`reports_direct`, `reports_all`) + `manager_personio_id`, or a tenure band by
-//! `{"kind": "tenure", "key": "1_2y"}`. Parsing names the failing JSON path
+//! (`reports_direct`, `reports_all`) + `manager_personio_id` (an account that takes
+//! employee files: `manager_import_id`, resolved by [`Filter::resolve`]), or a tenure band
+//! by `{"kind": "tenure", "key": "1_2y"}`. Parsing names the failing JSON path
 //! (`filter.all[1].any[0].kind`). Evaluation runs over one account's directory only; a
 //! `group_id` that is not in that account is refused (404), a `kind` + `name` that names
 //! no current group matches nobody (groups exist only while they have members).
@@ -17,7 +18,7 @@
 
 use crate::http::api::error::ApiError;
 use crate::http::api::extract::excerpt;
-use crate::http::api::views::GroupKindView;
+use crate::http::api::views::{GroupKindView, PersonIds};
 use serde_json::Value;
 use staffsync_core::tenure::TenureBand;
 use staffsync_core::{DirectoryEmployee, GroupKey, GroupKind};
@@ -34,8 +35,23 @@ pub const MAX_LEAVES: usize = 500;
 pub enum Filter {
     All(Vec<Filter>),
     Any(Vec<Filter>),
-    Group { key: GroupKey, path: String },
-    GroupId { id: i64, path: String },
+    Group {
+        key: GroupKey,
+        path: String,
+    },
+    GroupId {
+        id: i64,
+        path: String,
+    },
+    /// A reporting line by its manager's `ImportId` (file accounts), until
+    /// [`Filter::resolve`] turns it into a group.
+    Manager {
+        kind: GroupKind,
+        import_id: String,
+        path: String,
+    },
+    /// Matches nobody (a manager nobody in the account has as `ImportId`).
+    Nobody,
 }
 
 /// The JSON form of a filter (documentation; parsing is done by [`Filter::parse`]).
@@ -58,6 +74,11 @@ pub enum AudienceFilter {
     ReportingLine {
         kind: GroupKindView,
         manager_personio_id: i64,
+    },
+    /// The same for an account that takes employee files: the manager by `ImportId`.
+    ReportingLineByImportId {
+        kind: GroupKindView,
+        manager_import_id: String,
     },
     /// Everyone in this tenure band (`kind` is `tenure`; `key` such as `1_2y`).
     Tenure { kind: GroupKindView, key: String },
@@ -83,7 +104,50 @@ impl Filter {
                 .iter()
                 .find(|(gid, _)| gid == id)
                 .is_some_and(|(_, key)| employee.groups.contains(key)),
+            // Unresolved, a manager by ImportId names no group.
+            Filter::Manager { .. } | Filter::Nobody => false,
         }
+    }
+
+    /// The filter for an account whose people `ids` names: a file account's reporting
+    /// lines by `manager_import_id` become its groups (a manager it does not know matches
+    /// nobody); naming managers the other way (`manager_personio_id` for a file account,
+    /// `manager_import_id` for a Personio account) is a 422 naming the field.
+    pub fn resolve(self, ids: &PersonIds) -> Result<Filter, ApiError> {
+        Ok(match self {
+            Filter::All(parts) => Filter::All(resolve_all(parts, ids)?),
+            Filter::Any(parts) => Filter::Any(resolve_all(parts, ids)?),
+            Filter::Manager {
+                kind,
+                import_id,
+                path,
+            } => match ids {
+                PersonIds::Personio => {
+                    return Err(unprocessable(
+                        &format!("{path}.manager_import_id"),
+                        "this account's people come from Personio: name the manager by manager_personio_id",
+                    ));
+                }
+                PersonIds::Import(by_key) => {
+                    match by_key.iter().find(|(_, id)| **id == import_id) {
+                        Some((key, _)) => Filter::Group {
+                            key: GroupKey::new(kind, key.0.to_string()),
+                            path,
+                        },
+                        None => Filter::Nobody,
+                    }
+                }
+            },
+            Filter::Group { key, path }
+                if key.kind.is_reporting_line() && matches!(ids, PersonIds::Import(_)) =>
+            {
+                return Err(unprocessable(
+                    &path,
+                    "this account's people come from employee files: name the manager by manager_import_id",
+                ));
+            }
+            leaf => leaf,
+        })
     }
 
     fn group_ids<'a>(&'a self, out: &mut Vec<(i64, &'a str)>) {
@@ -92,7 +156,7 @@ impl Filter {
                 parts.iter().for_each(|f| f.group_ids(out));
             }
             Filter::GroupId { id, path } => out.push((*id, path)),
-            Filter::Group { .. } => {}
+            Filter::Group { .. } | Filter::Manager { .. } | Filter::Nobody => {}
         }
     }
 
@@ -124,6 +188,10 @@ impl Filter {
 
 struct Resolved {
     by_id: Vec<(i64, GroupKey)>,
+}
+
+fn resolve_all(parts: Vec<Filter>, ids: &PersonIds) -> Result<Vec<Filter>, ApiError> {
+    parts.into_iter().map(|f| f.resolve(ids)).collect()
 }
 
 fn unprocessable(path: &str, message: impl Into<String>) -> ApiError {
@@ -203,6 +271,22 @@ fn parse_node(
         // any kind may also be named by its name as `GET /groups` shows the identity.
         let name = match kind {
             GroupKind::ReportsDirect | GroupKind::ReportsAll
+                if map.contains_key("manager_import_id") =>
+            {
+                shape(&["kind", "manager_import_id"])?;
+                return match map.get("manager_import_id") {
+                    Some(Value::String(s)) if !s.trim().is_empty() => Ok(Filter::Manager {
+                        kind,
+                        import_id: s.trim().to_owned(),
+                        path: path.to_owned(),
+                    }),
+                    _ => Err(unprocessable(
+                        &format!("{path}.manager_import_id"),
+                        "expected a non-empty string (the manager's ImportId)",
+                    )),
+                };
+            }
+            GroupKind::ReportsDirect | GroupKind::ReportsAll
                 if map.contains_key("manager_personio_id") =>
             {
                 shape(&["kind", "manager_personio_id"])?;
@@ -219,7 +303,8 @@ fn parse_node(
             GroupKind::ReportsDirect | GroupKind::ReportsAll => {
                 return Err(unprocessable(
                     &format!("{path}.manager_personio_id"),
-                    "missing field (reporting lines are named by the manager's Personio id)",
+                    "missing field (reporting lines are named by the manager's Personio id, \
+                     or manager_import_id for employee files)",
                 ));
             }
             GroupKind::Tenure => {

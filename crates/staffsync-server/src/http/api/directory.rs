@@ -10,12 +10,13 @@ use crate::http::api::extract::{ApiJson, QueryPairs, RawPath, excerpt, parse_id}
 use crate::http::api::paging::{page_request, paginate};
 use crate::http::api::tokens::ApiAccount;
 use crate::http::api::views::{EmployeeList, EmployeeView, GroupList, GroupMembers, ManagerNames};
+use crate::http::api::views::{GroupView, PersonIds};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
 use staffsync_core::{DirectoryEmployee, GroupKey, GroupKind, PersonioId};
-use staffsync_store::AccountId;
+use staffsync_store::{AccountId, AccountSource, GroupSummary, Store, StoreError};
 use utoipa::ToSchema;
 
 /// `GET /employees`: the directory, optionally narrowed.
@@ -78,13 +79,17 @@ pub async fn list_employees(
         .filter(|q| !q.is_empty());
     let directory = state.store.directory(account).await?;
     let names = ManagerNames::of(&directory);
+    let ids = person_ids(&state.store, account).await?;
     let selected: Vec<&DirectoryEmployee> = directory
         .iter()
         .filter(|e| group.as_ref().is_none_or(|g| e.groups.contains(g)))
         .filter(|e| needle.as_deref().is_none_or(|n| text_matches(e, n)))
         .collect();
     let (selected, next) = paginate(selected, page, "employees", |e| e.personio_id.0, false);
-    let employees = selected.into_iter().map(|e| named(e, &names)).collect();
+    let employees = selected
+        .into_iter()
+        .map(|e| named(e, &names, &ids))
+        .collect();
     Ok(Json(EmployeeList::page(employees, next)))
 }
 
@@ -104,15 +109,15 @@ fn parse_kind(raw: &str, field: &str) -> Result<GroupKind, ApiError> {
     })
 }
 
-/// `GET /employees/{personio_id}`: one employee.
+/// `GET /employees/{personio_id}`: one employee (of a file account: `/employees/{import_id}`).
 #[utoipa::path(
     get,
     path = "/employees/{personio_id}",
     tag = "directory",
-    params(("personio_id" = i64, Path, description = "The employee's Personio id")),
+    params(("personio_id" = String, Path, description = "The employee's Personio id; for an account that takes employee files, the employee's `ImportId`")),
     responses(
         (status = 200, description = "The employee", body = EmployeeView),
-        (status = 400, description = "Not a positive integer", body = ErrorBody),
+        (status = 400, description = "Not a positive integer (Personio accounts)", body = ErrorBody),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
         (status = 404, description = "No such employee in this account", body = ErrorBody),
     )
@@ -122,21 +127,57 @@ pub async fn get_employee(
     ApiAccount(account): ApiAccount,
     RawPath(raw): RawPath,
 ) -> Result<Json<EmployeeView>, ApiError> {
-    let id = parse_id(&raw, "personio_id")?;
+    let ids = person_ids(&state.store, account).await?;
+    let missing = || ApiError::not_found(format!("no employee {} in this account", excerpt(&raw)));
+    let key = match ids {
+        PersonIds::Personio => PersonioId(parse_id(&raw, "personio_id")?),
+        PersonIds::Import(_) => state
+            .store
+            .import_key(account, raw.trim())
+            .await?
+            .ok_or_else(missing)?,
+    };
     let employee = state
         .store
-        .employee(account, PersonioId(id))
+        .employee(account, key)
         .await?
-        .ok_or_else(|| ApiError::not_found(format!("no employee {id} in this account")))?;
+        .ok_or_else(missing)?;
     let kinds: Vec<GroupKind> = employee.groups.iter().map(|g| g.kind).collect();
     let names = manager_names(&state, account, kinds.into_iter()).await?;
-    Ok(Json(named(&employee, &names)))
+    Ok(Json(named(&employee, &names, &ids)))
 }
 
-/// `employee`'s view, its reporting lines named after their managers.
-fn named(employee: &DirectoryEmployee, names: &ManagerNames) -> EmployeeView {
+/// How the account's answers name people: Personio ids, or a file account's `ImportId`s.
+pub async fn person_ids(store: &Store, account: AccountId) -> Result<PersonIds, StoreError> {
+    let file = store
+        .account_by_id(account)
+        .await?
+        .is_some_and(|a| a.source == AccountSource::File);
+    Ok(if file {
+        PersonIds::Import(store.import_ids(account).await?)
+    } else {
+        PersonIds::Personio
+    })
+}
+
+/// `employee`'s view, its reporting lines named after their managers, its people named
+/// as the account names them.
+fn named(employee: &DirectoryEmployee, names: &ManagerNames, ids: &PersonIds) -> EmployeeView {
     let mut view = EmployeeView::from(employee);
     names.name_all(&mut view);
+    ids.employee(&mut view);
+    view
+}
+
+/// `group`'s view, as [`named`] for a person.
+fn group_named(
+    group: &GroupSummary,
+    names: &ManagerNames,
+    ids: &PersonIds,
+    threshold: usize,
+) -> GroupView {
+    let mut view = names.group_view(group, threshold);
+    ids.group(&mut view.group);
     view
 }
 
@@ -181,6 +222,7 @@ pub async fn list_groups(
     let summaries = state.store.groups(account).await?;
     let kinds: Vec<GroupKind> = summaries.iter().map(|g| g.kind).collect();
     let names = manager_names(&state, account, kinds.into_iter()).await?;
+    let ids = person_ids(&state.store, account).await?;
     let (groups, next_cursor) = paginate(
         summaries,
         page,
@@ -190,7 +232,7 @@ pub async fn list_groups(
     );
     let groups = groups
         .iter()
-        .map(|g| names.group_view(g, threshold))
+        .map(|g| group_named(g, &names, &ids, threshold))
         .collect();
     Ok(Json(GroupList {
         groups,
@@ -237,9 +279,10 @@ pub async fn group_members(
         .flat_map(|e| e.groups.iter().map(|g| g.kind))
         .collect();
     let names = manager_names(&state, account, kinds.into_iter()).await?;
-    let employees: Vec<EmployeeView> = members.iter().map(|e| named(e, &names)).collect();
+    let ids = person_ids(&state.store, account).await?;
+    let employees: Vec<EmployeeView> = members.iter().map(|e| named(e, &names, &ids)).collect();
     Ok(Json(GroupMembers {
-        group: names.group_view(&group, state.config.anonymity_threshold),
+        group: group_named(&group, &names, &ids, state.config.anonymity_threshold),
         count: employees.len(),
         employees,
         next_cursor,
@@ -252,7 +295,8 @@ pub async fn group_members(
 pub struct AudiencePreviewRequest {
     /// `all` = AND, `any` = OR (non-empty, nesting up to 8 levels); a leaf is
     /// `{"kind", "name"}`, `{"group_id"}`, `{"kind": "reports_all" | "reports_direct",
-    /// "manager_personio_id"}` or `{"kind": "tenure", "key"}`.
+    /// "manager_personio_id"}` (an account that takes employee files:
+    /// `"manager_import_id"`) or `{"kind": "tenure", "key"}`.
     #[schema(value_type = AudienceFilter)]
     pub filter: serde_json::Value,
 }
@@ -276,14 +320,15 @@ pub async fn preview_audience(
     ApiAccount(account): ApiAccount,
     ApiJson(request): ApiJson<AudiencePreviewRequest>,
 ) -> Result<Json<EmployeeList>, ApiError> {
-    let filter = Filter::parse(&request.filter, "filter")?;
+    let ids = person_ids(&state.store, account).await?;
+    let filter = Filter::parse(&request.filter, "filter")?.resolve(&ids)?;
     let groups = state.store.groups(account).await?;
     let directory = state.store.directory(account).await?;
     let names = ManagerNames::of(&directory);
     let employees = filter
         .select(&directory, &groups)?
         .into_iter()
-        .map(|e| named(e, &names))
+        .map(|e| named(e, &names, &ids))
         .collect();
     Ok(Json(EmployeeList::new(employees)))
 }

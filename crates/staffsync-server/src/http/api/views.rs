@@ -63,6 +63,10 @@ pub struct GroupKeyView {
     /// Reporting lines (`reports_direct`, `reports_all`): the manager's Personio id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub manager_personio_id: Option<i64>,
+    /// Reporting lines of a file account: the manager's `ImportId` (instead of
+    /// `manager_personio_id`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manager_import_id: Option<String>,
 }
 
 impl From<&GroupKey> for GroupKeyView {
@@ -75,6 +79,7 @@ impl From<&GroupKey> for GroupKeyView {
             key: None,
             name_en: None,
             manager_personio_id: None,
+            manager_import_id: None,
         };
         match g.kind {
             GroupKind::Tenure => {
@@ -141,10 +146,61 @@ impl ManagerNames {
     }
 }
 
-/// One person in the directory (same shape as `staffsync employees --json`).
+/// How answers name people: a Personio account's by Personio id (as always), a file
+/// account's by the `ImportId` of the employee file (the internal key stays internal).
+#[derive(Debug, Clone, Default)]
+pub enum PersonIds {
+    #[default]
+    Personio,
+    /// The account's `ImportId` of each key (`Store::import_ids`).
+    Import(HashMap<PersonioId, String>),
+}
+
+impl PersonIds {
+    /// The `ImportId` of `key`, for a file account (`None` for a Personio account, or a key
+    /// without one).
+    pub fn import_id(&self, key: PersonioId) -> Option<&str> {
+        match self {
+            PersonIds::Personio => None,
+            PersonIds::Import(ids) => ids.get(&key).map(String::as_str),
+        }
+    }
+
+    /// `view` as its account shows it (a file account: `ImportId`s instead of keys,
+    /// also in its reporting-line groups).
+    pub fn employee(&self, view: &mut EmployeeView) {
+        let PersonIds::Import(_) = self else {
+            return;
+        };
+        let id =
+            |key: Option<i64>| key.and_then(|k| self.import_id(PersonioId(k)).map(str::to_owned));
+        view.import_id = id(view.personio_id.take());
+        view.supervisor_import_id = Some(id(view.supervisor_personio_id.take().flatten()));
+        view.groups.iter_mut().for_each(|g| self.group(g));
+    }
+
+    /// `group` as its account shows it (a file account's reporting line: its manager's
+    /// `ImportId` instead of the key).
+    pub fn group(&self, group: &mut GroupKeyView) {
+        if let PersonIds::Import(_) = self
+            && let Some(key) = group.manager_personio_id.take()
+        {
+            group.manager_import_id = self.import_id(PersonioId(key)).map(str::to_owned);
+        }
+    }
+}
+
+/// One person in the directory (same shape as `staffsync employees --json`). A file
+/// account's people have `import_id` and `supervisor_import_id` instead of `personio_id`
+/// and `supervisor_personio_id` ([`PersonIds`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct EmployeeView {
-    pub personio_id: i64,
+    /// Personio accounts: the employee's Personio id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub personio_id: Option<i64>,
+    /// File accounts: the employee's `ImportId` from the employee file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub import_id: Option<String>,
     pub email: String,
     pub first_name: String,
     pub last_name: String,
@@ -158,8 +214,15 @@ pub struct EmployeeView {
     pub hire_date: Option<String>,
     /// `YYYY-MM-DD`.
     pub termination_date: Option<String>,
-    /// Set only when the supervisor is in the directory too.
-    pub supervisor_personio_id: Option<i64>,
+    /// Personio accounts: set only when the supervisor is in the directory too.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<i64>)]
+    pub supervisor_personio_id: Option<Option<i64>>,
+    /// File accounts: the supervisor's `ImportId` (`ReportsToId`), set only when the
+    /// supervisor is in the directory too.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub supervisor_import_id: Option<Option<String>>,
     /// Other imported attributes: standard ones by key, custom ones by their label.
     pub attributes: BTreeMap<String, String>,
     pub groups: Vec<GroupKeyView>,
@@ -168,7 +231,8 @@ pub struct EmployeeView {
 impl From<&DirectoryEmployee> for EmployeeView {
     fn from(e: &DirectoryEmployee) -> Self {
         EmployeeView {
-            personio_id: e.personio_id.0,
+            personio_id: Some(e.personio_id.0),
+            import_id: None,
             email: e.email.clone(),
             first_name: e.first_name.clone(),
             last_name: e.last_name.clone(),
@@ -179,7 +243,8 @@ impl From<&DirectoryEmployee> for EmployeeView {
             status: e.status.clone(),
             hire_date: e.hire_date.map(format_date),
             termination_date: e.termination_date.map(format_date),
-            supervisor_personio_id: e.supervisor_personio_id.map(|p| p.0),
+            supervisor_personio_id: Some(e.supervisor_personio_id.map(|p| p.0)),
+            supervisor_import_id: None,
             attributes: e
                 .attributes
                 .iter()

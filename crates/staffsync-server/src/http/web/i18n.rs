@@ -289,6 +289,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "The API credential may not read the mandatory attribute “{attr}”. In Personio, go to Settings → API credentials → Read employee data → Attributes, tick “{attr}” and click “Connect” again.",
     ),
     (
+        "connect.error.file_account",
+        "Dieses Konto bezieht seine Mitarbeiter aus Mitarbeiterdateien (Mitarbeiter-Upload) und wird nicht mit Personio verbunden. Importieren Sie eine Datei, um die Mitarbeiter zu aktualisieren.",
+        "This account takes its people from employee files (Mitarbeiter-Upload) and is not connected to Personio. Import a file to update its people.",
+    ),
+    (
         "connect.error.missing",
         "Bitte geben Sie Client-ID und Secret ein.",
         "Please enter the client ID and the secret.",
