@@ -3,12 +3,16 @@
 // fill the directory, change someone in "Personio", preview the change, sync it, delete
 // more than 20% of the company, review the held run, accept it, exclude a department
 // under Einstellungen after its preview, read the sync history,
-// switch to English, and check that a Personio name with HTML shows as text.
+// switch to English, and check that a Personio name with HTML shows as text; then, as the
+// admin of an account that takes employee files: download the template, upload a file,
+// look at its preview (one row with an error), apply it, and apply a second file that
+// removes most people only after confirming exactly those removals.
 //
 // Plain node (no test runner): exits 0 when every step passed, 1 otherwise. Driven by
 // crates/staffsync/tests/browser.rs, which starts the simulator and `staffsync serve`.
 // Env: BASE_URL, SIM_URL, ADMIN_EMAIL, ADMIN_PASSWORD, CLIENT_ID, CLIENT_SECRET,
-// SCREENSHOT_DIR, optional CHROMIUM (default /usr/bin/chromium).
+// FILE_ADMIN_EMAIL (the file account's admin; same password), SCREENSHOT_DIR, optional
+// CHROMIUM (default /usr/bin/chromium).
 // Waiting is always for a selector, a text or a server-side state with a deadline; a
 // fixed sleep is never an assertion.
 
@@ -28,6 +32,7 @@ const ADMIN_EMAIL = need('ADMIN_EMAIL');
 const ADMIN_PASSWORD = need('ADMIN_PASSWORD');
 const CLIENT_ID = need('CLIENT_ID');
 const CLIENT_SECRET = need('CLIENT_SECRET');
+const FILE_ADMIN_EMAIL = need('FILE_ADMIN_EMAIL');
 const SHOTS = need('SCREENSHOT_DIR');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const TIMEOUT = 60_000;
@@ -301,6 +306,101 @@ async function walk() {
   await page.waitForURL(/\/login$/);
   await go('/employees');
   await page.waitForURL(/\/login$/);
+
+  await importWalk();
+}
+
+/** An employee file as German Excel saves CSV: `;`, a header row, one row per person. */
+function employeeCsv(people) {
+  const head = 'Personalnummer;E-Mail;Vorname;Nachname;Abteilung;Eintrittsdatum';
+  const rows = people.map((p) => [p.id, p.email, p.first, p.last, p.department, '01.03.2024'].join(';'));
+  return Buffer.from([head, ...rows].join('\r\n') + '\r\n', 'utf8');
+}
+
+async function upload(name, people) {
+  await page
+    .locator('#import-file')
+    .setInputFiles({ name, mimeType: 'text/csv', buffer: employeeCsv(people) });
+  await page.locator('#import-preview-button').click();
+  await page.locator('#import-preview').waitFor();
+}
+
+const text = async (selector) => (await page.locator(selector).innerText()).trim();
+
+/** How many people named `name` the directory page lists, read in a second tab (so the
+ * page with the preview stays as it is). */
+async function listed(name) {
+  const other = await page.context().newPage();
+  try {
+    await other.goto(`${BASE}/employees`);
+    await other.locator('nav.menu').waitFor();
+    return await other.getByText(name, { exact: true }).count();
+  } finally {
+    await other.close();
+  }
+}
+
+async function importWalk() {
+  step('file account: log in, Integration is "Mitarbeiter importieren"');
+  await go('/login?lang=de');
+  await page.getByRole('heading', { name: 'Anmelden' }).waitFor();
+  await page.getByLabel('E-Mail').fill(FILE_ADMIN_EMAIL);
+  await page.getByLabel('Passwort').fill(ADMIN_PASSWORD);
+  await page.getByRole('button', { name: 'Anmelden' }).click();
+  await page.waitForURL(/\/integration$/);
+  await page.getByRole('heading', { name: 'Mitarbeiter importieren', level: 1 }).waitFor();
+  assert((await rowsOf('text=Mit Personio verbinden')) === 0, 'no Personio card');
+  const template = await page.request.get(
+    `${BASE}${await page.locator('#template-xlsx-de').getAttribute('href')}`,
+  );
+  assert(template.ok(), `template download: HTTP ${template.status()}`);
+  assert(
+    (template.headers()['content-type'] || '').includes('spreadsheetml'),
+    'the template is an XLSX file',
+  );
+  assert((await template.body()).subarray(0, 2).toString() === 'PK', 'an XLSX is a zip');
+  await shot('import-page');
+
+  step('upload a file of 10 people, one row with a bad e-mail: preview first');
+  const people = Array.from({ length: 10 }, (_, i) => ({
+    id: `P-${100 + i}`,
+    email: `person${i}@files.example`,
+    first: `Vorname${i}`,
+    last: `Nachname${i}`,
+    department: i % 2 ? 'Vertrieb' : 'Technik',
+  }));
+  people[3].email = 'kein-at-zeichen';
+  await upload('employees.csv', people);
+  assert((await text('#import-rows')) === '9', `9 good rows read: ${await text('#import-rows')}`);
+  assert((await text('#import-creates')) === '9', 'nine people would be created');
+  assert((await text('#import-row-error-count')) === '1', 'one row with an error');
+  const errorRow = await text('#import-row-errors tbody tr');
+  assert(errorRow.includes('5') && errorRow.includes('E-Mail') && errorRow.includes('P-103'), `row 5, column E-Mail, P-103: ${errorRow}`);
+  assert((await listed('Vorname0 Nachname0')) === 0, 'the preview changed nothing');
+  await shot('import-preview');
+
+  step('apply it: the run is in the history, the people in the directory');
+  await page.locator('#import-apply-button').click();
+  await page.waitForURL(/\/history\/\d+$/);
+  await page.locator('.flash.ok', { hasText: 'Import übernommen: 9 neu' }).waitFor();
+  assert((await listed('Vorname0 Nachname0')) === 1, 'the people are in the directory');
+  assert((await listed('Vorname3 Nachname3')) === 0, 'the bad row was left out');
+  await shot('import-applied');
+
+  step('a file without 6 of the 9: held, applied only after confirming those removals');
+  await go('/integration');
+  await upload('employees.csv', people.slice(0, 3));
+  await page.locator('#import-held').waitFor();
+  assert((await text('#import-removals')) === '6', `six would go: ${await text('#import-removals')}`);
+  await page.locator('#import-apply-button').click();
+  await page.locator('#import-confirm-button').waitFor();
+  assert((await listed('Vorname9 Nachname9')) === 1, 'nobody removed before the confirmation');
+  await page.locator('#import-confirm-button').click();
+  await page.waitForURL(/\/history\/\d+$/);
+  await page.locator('.flash.ok', { hasText: '6 entfernt' }).waitFor();
+  assert((await listed('Vorname0 Nachname0')) === 1, 'the three stay');
+  assert((await listed('Vorname9 Nachname9')) === 0, 'the removals were applied');
+  await shot('import-confirmed');
 }
 
 try {

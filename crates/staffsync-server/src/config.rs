@@ -84,6 +84,15 @@ pub struct ServerConfig {
     /// Where alert e-mails go out (`--smtp-url`, `--mail-from`); `None`: incidents show in
     /// the web app only.
     pub mail: Option<crate::mail::MailConfig>,
+    /// Largest employee file accepted (web upload, `POST /api/v1/imports`, inbox); larger
+    /// uploads answer 413 (default 20 MB).
+    pub max_upload_bytes: usize,
+    /// The root of the file accounts' inbox folders (`<inbox>/<slug>/`,
+    /// [`crate::engine::inbox`]); `None`: no inbox.
+    pub inbox_dir: Option<std::path::PathBuf>,
+    /// An inbox file is imported once it has not changed for this long (default 10 s), so
+    /// a file still being uploaded is left alone.
+    pub inbox_settle: Duration,
 }
 
 impl Default for ServerConfig {
@@ -125,6 +134,9 @@ impl Default for ServerConfig {
             webhook_timeout: Duration::from_secs(15),
             today: None,
             mail: None,
+            max_upload_bytes: 20 * 1024 * 1024,
+            inbox_dir: None,
+            inbox_settle: Duration::from_secs(10),
         }
     }
 }

@@ -569,6 +569,15 @@ pub struct ServeArgs {
     /// it: https:// to public addresses only.
     #[arg(long, env = "STAFFSYNC_WEBHOOK_ALLOW_PRIVATE")]
     pub webhook_allow_private: bool,
+    /// Where the file accounts' inbox folders are (`<dir>/<slug>/`; an employee file put
+    /// there is imported and moved to `processed/` or `rejected/`). Default:
+    /// `<data-dir>/inbox`.
+    #[arg(long, env = "STAFFSYNC_INBOX_DIR", value_name = "DIR")]
+    pub inbox_dir: Option<PathBuf>,
+    /// An inbox file is imported once it has not changed for this long (so a file still
+    /// being uploaded is left alone).
+    #[arg(long, env = "STAFFSYNC_INBOX_SETTLE", default_value = "10s", value_parser = crate::commands::serve::parse_duration)]
+    pub inbox_settle: std::time::Duration,
     /// Pretend today is this date (YYYY-MM-DD), for tests and replays.
     #[arg(long, env = "STAFFSYNC_TODAY", hide = true, value_parser = parse_date)]
     pub today: Option<time::Date>,

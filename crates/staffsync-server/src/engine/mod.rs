@@ -11,6 +11,8 @@
 //!   endpoints, signed, retried) and the feed's retention; [`webhook_targets`]: which
 //!   URLs those may go to;
 //! - [`dry_run`]: a bounded dry run for someone waiting on it (previews);
+//! - [`imports`]: an employee file imported under the account's lease (web upload, REST,
+//!   inbox); [`inbox`]: the file accounts' drop folders, read on each scheduler tick;
 //! - [`settings`]: checking, saving and previewing an account's settings document;
 //! - [`connect`]: checking and storing a Personio credential; [`outbound`]: which
 //!   Personio URLs the web app may send requests to; [`clock`]: "today" per time zone;
@@ -25,6 +27,8 @@ pub mod clock;
 pub mod connect;
 pub mod deliveries;
 pub mod dry_run;
+pub mod imports;
+pub mod inbox;
 pub mod lease;
 pub mod outbound;
 pub mod realtime;

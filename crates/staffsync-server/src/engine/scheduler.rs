@@ -67,8 +67,11 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
         if realtime.as_ref().is_none_or(|h| h.is_finished()) {
             let state = state.clone();
             realtime = Some(tokio::spawn(
-                async move { crate::engine::realtime::step(&state).await }
-                    .instrument(tracing::info_span!("realtime_step")),
+                async move {
+                    crate::engine::realtime::step(&state).await;
+                    crate::engine::inbox::step(&state).await;
+                }
+                .instrument(tracing::info_span!("realtime_step")),
             ));
         }
         let free = slots.available_permits();

@@ -13,7 +13,7 @@ use staffsync_server::{AppState, ServerConfig};
 use std::time::Duration;
 
 pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<Code> {
-    let config = server_config(&args)?;
+    let config = server_config(&args, &global.data_dir)?;
     let store = super::open_store(global).await?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -39,7 +39,7 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<Code> {
     Ok(exit::OK)
 }
 
-fn server_config(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
+fn server_config(args: &ServeArgs, data_dir: &std::path::Path) -> anyhow::Result<ServerConfig> {
     // --sync-interval, --scheduler-poll, --lease, --max-concurrent-syncs and
     // --personio-answer-timeout are checked by their clap value parsers (exit 2).
     let defaults = ServerConfig::default();
@@ -73,6 +73,12 @@ fn server_config(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
         today: args.today,
         change_retention: args.change_retention,
         webhook_allow_private: args.webhook_allow_private,
+        inbox_dir: Some(
+            args.inbox_dir
+                .clone()
+                .unwrap_or_else(|| data_dir.join("inbox")),
+        ),
+        inbox_settle: args.inbox_settle,
         mail: match (&args.smtp_url, &args.mail_from) {
             (Some(url), Some(from)) => Some(staffsync_server::mail::MailConfig {
                 smtp: url.clone().with_password(args.smtp_password.clone()),

@@ -1,8 +1,10 @@
 //! The admin web app in a real headless Chromium: starts the Personio simulator (60
 //! employees, rate limits on), creates an account with an admin through the real binary,
-//! runs `staffsync serve` on a free port with a fast scheduler, and hands over to
-//! `tests/browser/admin.spec.mjs` (Playwright), which walks login → connect → sync →
-//! preview → held review → history → English. Screenshots land in `target/screenshots/`.
+//! and a second account that takes employee files, runs `staffsync serve` on a free port
+//! with a fast scheduler, and hands over to `tests/browser/admin.spec.mjs` (Playwright),
+//! which walks login → connect → sync → preview → held review → history → English, then
+//! the file account's import (template, upload, preview, apply, confirmed removals).
+//! Screenshots land in `target/screenshots/`.
 //!
 //! Needs `/usr/bin/chromium` (or `CHROMIUM`), `node`, and `tests/browser/node_modules`
 //! (`npm ci` there). When one is missing the test fails, saying what; `scripts/test`
@@ -18,6 +20,8 @@ use tokio::process::Command;
 const CLIENT_ID: &str = "browser-client";
 const CLIENT_SECRET: &str = "s3cr3t-Browser-Walk-0815";
 const ADMIN_EMAIL: &str = "admin@demo.example";
+/// The admin of the second account, which takes employee files instead of Personio.
+const FILE_ADMIN_EMAIL: &str = "admin@files.example";
 const ADMIN_PASSWORD: &str = "correct-horse-battery";
 
 fn repo_root() -> PathBuf {
@@ -87,24 +91,31 @@ async fn admin_web_app_in_headless_chromium() {
         cmd
     };
 
-    let created = staffsync(&[
-        "account",
-        "create",
-        "demo",
-        "--name",
-        "Demo GmbH",
-        "--admin-email",
-        ADMIN_EMAIL,
-    ])
-    .env("STAFFSYNC_ADMIN_PASSWORD", ADMIN_PASSWORD)
-    .output()
-    .await
-    .expect("staffsync runs");
-    assert!(
-        created.status.success(),
-        "account create failed: {}",
-        String::from_utf8_lossy(&created.stderr)
-    );
+    for (slug, name, admin, source) in [
+        ("demo", "Demo GmbH", ADMIN_EMAIL, "personio"),
+        ("files", "Dateien GmbH", FILE_ADMIN_EMAIL, "file"),
+    ] {
+        let created = staffsync(&[
+            "account",
+            "create",
+            slug,
+            "--name",
+            name,
+            "--admin-email",
+            admin,
+            "--source",
+            source,
+        ])
+        .env("STAFFSYNC_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .output()
+        .await
+        .expect("staffsync runs");
+        assert!(
+            created.status.success(),
+            "account create {slug} failed: {}",
+            String::from_utf8_lossy(&created.stderr)
+        );
+    }
 
     let sim_url = sim.base_url();
     let mut server = staffsync(&[
@@ -155,6 +166,7 @@ async fn admin_web_app_in_headless_chromium() {
             .env("BASE_URL", &base_url)
             .env("SIM_URL", sim.base_url())
             .env("ADMIN_EMAIL", ADMIN_EMAIL)
+            .env("FILE_ADMIN_EMAIL", FILE_ADMIN_EMAIL)
             .env("ADMIN_PASSWORD", ADMIN_PASSWORD)
             .env("CLIENT_ID", CLIENT_ID)
             .env("CLIENT_SECRET", CLIENT_SECRET)

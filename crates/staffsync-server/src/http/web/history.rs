@@ -113,6 +113,7 @@ pub(crate) struct RunTemplate {
     removals: Vec<PersonView>,
     skips: Vec<PersonView>,
     past: bool,
+    id_label: super::i18n::Key,
 }
 
 /// The stored detail of a create or an update.
@@ -147,10 +148,12 @@ pub(crate) async fn detail(
         removals: Vec::new(),
         skips: Vec::new(),
         past: true,
+        id_label: key!("field.personio_id"),
     };
     for change in store.run_changes(ctx.account.id, RunId(run)).await? {
         let mut p = PersonView {
             personio_id: change.personio_id.0,
+            shown_id: change.personio_id.to_string(),
             ..PersonView::default()
         };
         match change.action.as_str() {

@@ -20,7 +20,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use secrecy::SecretString;
 use serde::Deserialize;
-use staffsync_core::{DirectoryEmployee, PersonioId};
+use staffsync_core::{DirectoryEmployee, PersonioId, Plan};
 use staffsync_store::{RunId, RunKind, RunStatus};
 use std::collections::HashMap;
 use time::OffsetDateTime;
@@ -218,6 +218,9 @@ fn attr_rows(readable: &[String], ctx: &Ctx) -> Vec<AttrRow> {
 
 /// `GET /integration`.
 pub(crate) async fn page(State(state): State<WebState>, ctx: Ctx) -> WebResult {
+    if ctx.account.source == staffsync_store::AccountSource::File {
+        return super::import::page(&state, &ctx).await;
+    }
     let card = webhooks_card(&state, &ctx).await?;
     render_integration(&state, &ctx, StatusCode::OK, card).await
 }
@@ -337,10 +340,88 @@ fn held_summary(ctx: &Ctx, removing: usize, size: usize) -> String {
         .replace("{total}", &size.to_string())
 }
 
+/// A plan as the preview pages list it: who is created, updated, removed, skipped (with
+/// their names from the plan or the directory), the guard's verdict and the warnings.
+pub(crate) struct PlanLists {
+    pub creates: Vec<PersonView>,
+    pub updates: Vec<PersonView>,
+    pub removals: Vec<PersonView>,
+    pub skips: Vec<PersonView>,
+    pub unchanged: usize,
+    pub held: Option<String>,
+    pub warnings: Vec<String>,
+}
+
+impl PlanLists {
+    pub(crate) fn of(plan: &Plan, directory: &[DirectoryEmployee], ctx: &Ctx) -> PlanLists {
+        let lang = ctx.lang();
+        let by_id: HashMap<PersonioId, &DirectoryEmployee> =
+            directory.iter().map(|e| (e.personio_id, e)).collect();
+        PlanLists {
+            creates: plan
+                .creates
+                .iter()
+                .map(|e| PersonView {
+                    note: view::groups_text(&e.groups, lang),
+                    ..person(e.personio_id, Some(e))
+                })
+                .collect(),
+            updates: plan
+                .updates
+                .iter()
+                .map(|u| PersonView {
+                    changes: u.changes.iter().map(|c| ChangeView::of(c, lang)).collect(),
+                    ..person(u.after.personio_id, Some(&u.after))
+                })
+                .collect(),
+            removals: plan
+                .removals
+                .iter()
+                .map(|r| PersonView {
+                    note: view::removal_reason(&r.reason, lang),
+                    ..person(r.personio_id, by_id.get(&r.personio_id).copied())
+                })
+                .collect(),
+            skips: plan
+                .skips
+                .iter()
+                .map(|s| PersonView {
+                    note: view::skip_reason(&s.reason, lang),
+                    ..match s.personio_id {
+                        Some(id) => person(id, by_id.get(&id).copied()),
+                        None => PersonView::default(),
+                    }
+                })
+                .collect(),
+            unchanged: plan.unchanged,
+            held: plan
+                .held
+                .map(|h| held_summary(ctx, h.removing, h.directory_size)),
+            warnings: plan.warnings.iter().map(|w| warning_text(w, ctx)).collect(),
+        }
+    }
+}
+
+fn warning_text(w: &staffsync_core::Warning, ctx: &Ctx) -> String {
+    match w {
+        staffsync_core::Warning::AttributeNotReadable { attribute } => format!(
+            "{} {}",
+            ctx.t(key!("warn.attribute")),
+            view::field_label(attribute, ctx.lang())
+        ),
+        staffsync_core::Warning::IncompleteListing => ctx.t(key!("warn.incomplete")).to_owned(),
+        staffsync_core::Warning::SupervisorCycle { ids } => {
+            let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+            format!("{} {}", ctx.t(key!("warn.cycle")), ids.join(", "))
+        }
+    }
+}
+
 fn person(id: PersonioId, e: Option<&DirectoryEmployee>) -> PersonView {
     match e {
         Some(e) => PersonView {
             personio_id: id.0,
+            shown_id: id.to_string(),
             name: view::full_name(e),
             email: e.email.clone(),
             department: e.department.clone().unwrap_or_default(),
@@ -348,6 +429,7 @@ fn person(id: PersonioId, e: Option<&DirectoryEmployee>) -> PersonView {
         },
         None => PersonView {
             personio_id: id.0,
+            shown_id: id.to_string(),
             ..PersonView::default()
         },
     }
@@ -484,12 +566,12 @@ pub(crate) struct PreviewTemplate {
     past: bool,
     warnings: Vec<String>,
     error: Option<String>,
+    id_label: Key,
 }
 
 /// `POST /integration/preview`: a dry run, rendered at once.
 pub(crate) async fn preview(State(state): State<WebState>, ctx: Ctx) -> WebResult {
     let store = &state.app.store;
-    let lang = ctx.lang();
     let options = SyncOptions {
         dry_run: true,
         unlimited_rate: !state.app.config.personio_rate_limit,
@@ -508,6 +590,7 @@ pub(crate) async fn preview(State(state): State<WebState>, ctx: Ctx) -> WebResul
         past: false,
         warnings: Vec::new(),
         error: None,
+        id_label: key!("field.personio_id"),
     };
     let holder = format!("{}:preview", state.app.config.instance_id);
     let outcome = dry_run::bounded(
@@ -537,65 +620,15 @@ pub(crate) async fn preview(State(state): State<WebState>, ctx: Ctx) -> WebResul
             return render(StatusCode::OK, &template);
         }
     };
-    let plan = report.plan;
     let directory = store.directory(ctx.account.id).await?;
-    let by_id: HashMap<PersonioId, &DirectoryEmployee> =
-        directory.iter().map(|e| (e.personio_id, e)).collect();
-    template.creates = plan
-        .creates
-        .iter()
-        .map(|e| PersonView {
-            note: view::groups_text(&e.groups, lang),
-            ..person(e.personio_id, Some(e))
-        })
-        .collect();
-    template.updates = plan
-        .updates
-        .iter()
-        .map(|u| PersonView {
-            changes: u.changes.iter().map(|c| ChangeView::of(c, lang)).collect(),
-            ..person(u.after.personio_id, Some(&u.after))
-        })
-        .collect();
-    template.removals = plan
-        .removals
-        .iter()
-        .map(|r| PersonView {
-            note: view::removal_reason(&r.reason, lang),
-            ..person(r.personio_id, by_id.get(&r.personio_id).copied())
-        })
-        .collect();
-    template.skips = plan
-        .skips
-        .iter()
-        .map(|s| PersonView {
-            note: view::skip_reason(&s.reason, lang),
-            ..match s.personio_id {
-                Some(id) => person(id, by_id.get(&id).copied()),
-                None => PersonView::default(),
-            }
-        })
-        .collect();
-    template.unchanged = plan.unchanged;
-    template.held = plan
-        .held
-        .map(|h| held_summary(&ctx, h.removing, h.directory_size));
-    template.warnings = plan
-        .warnings
-        .iter()
-        .map(|w| match w {
-            staffsync_core::Warning::AttributeNotReadable { attribute } => format!(
-                "{} {}",
-                ctx.t(key!("warn.attribute")),
-                view::field_label(attribute, lang)
-            ),
-            staffsync_core::Warning::IncompleteListing => ctx.t(key!("warn.incomplete")).to_owned(),
-            staffsync_core::Warning::SupervisorCycle { ids } => {
-                let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
-                format!("{} {}", ctx.t(key!("warn.cycle")), ids.join(", "))
-            }
-        })
-        .collect();
+    let lists = PlanLists::of(&report.plan, &directory, &ctx);
+    template.creates = lists.creates;
+    template.updates = lists.updates;
+    template.removals = lists.removals;
+    template.skips = lists.skips;
+    template.unchanged = lists.unchanged;
+    template.held = lists.held;
+    template.warnings = lists.warnings;
     render(StatusCode::OK, &template)
 }
 

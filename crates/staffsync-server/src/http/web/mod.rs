@@ -18,6 +18,7 @@
 pub mod i18n;
 mod directory;
 mod history;
+mod import;
 mod integration;
 mod login;
 mod settings;
@@ -50,6 +51,8 @@ pub(crate) struct WebState {
     pub app: AppState,
     pub limiter: LoginLimiter,
     pub login_csrf: Arc<LoginCsrf>,
+    /// Employee files uploaded and previewed, waiting for "Übernehmen".
+    pub uploads: Arc<import::Uploads>,
 }
 
 /// The admin web app's routes (mounted at `/` by [`crate::http::app`]).
@@ -65,6 +68,7 @@ pub fn routes(state: AppState) -> Router {
         app: state.clone(),
         limiter: LoginLimiter::default(),
         login_csrf: login_csrf.clone(),
+        uploads: Arc::default(),
     };
     Router::new()
         .route("/", get(|| async { Redirect::to("/integration") }))
@@ -92,11 +96,26 @@ pub fn routes(state: AppState) -> Router {
         .route("/groups", get(directory::groups))
         .route("/history", get(history::list))
         .route("/history/{run}", get(history::detail))
+        .route("/integration/import/template", get(import::template))
         // The preview is a dry-run sync, as long as fetching the listing takes: exempt.
         .route_layer(crate::http::timeout())
+        // So are reading and importing an employee file (100,000 rows take seconds).
+        .route(
+            UPLOAD_PATH,
+            post(import::upload).layer(axum::extract::DefaultBodyLimit::max(
+                state.config.max_upload_bytes + MAX_FORM_BYTES,
+            )),
+        )
+        .route("/integration/import/apply", post(import::apply))
         .route("/integration/preview", post(integration::preview))
         .route("/integration/settings/preview", post(settings::preview))
-        .layer(middleware::from_fn_with_state(login_csrf, csrf_guard))
+        .layer(middleware::from_fn_with_state(
+            GuardState {
+                login_csrf,
+                max_upload_bytes: state.config.max_upload_bytes,
+            },
+            csrf_guard,
+        ))
         .layer(middleware::from_fn_with_state(secure, language))
         .layer(auth::session_layer(state.store.clone(), secure))
         .with_state(web)
@@ -446,13 +465,23 @@ pub(crate) fn login_csrf_set_cookie(token: &str, secure: bool) -> Option<HeaderV
     .ok()
 }
 
+/// Where employee files are uploaded (multipart, up to the upload limit).
+pub(crate) const UPLOAD_PATH: &str = "/integration/import";
+
+/// What [`csrf_guard`] needs: the login token's signer and how large an upload may be.
+#[derive(Debug, Clone)]
+struct GuardState {
+    login_csrf: Arc<LoginCsrf>,
+    max_upload_bytes: usize,
+}
+
 /// Rejects every POST whose form field `csrf` is neither the session's token nor, at
-/// `/login`, the signed login token its cookie carries (403). Writes no session.
-async fn csrf_guard(
-    State(login_csrf): State<Arc<LoginCsrf>>,
-    req: Request,
-    next: Next,
-) -> Response {
+/// `/login`, the signed login token its cookie carries (403). Writes no session. Forms
+/// are URL-encoded and small, except the employee-file upload at [`UPLOAD_PATH`]
+/// (`multipart/form-data`, up to the upload limit), whose `csrf` part is checked the same
+/// way before the handler reads the file.
+async fn csrf_guard(State(guard): State<GuardState>, req: Request, next: Next) -> Response {
+    let login_csrf = guard.login_csrf;
     if req.method() != Method::POST {
         return next.run(req).await;
     }
@@ -461,13 +490,23 @@ async fn csrf_guard(
     let session = req.extensions().get::<Session>().cloned();
     let cookie = login_csrf_cookie(req.headers());
     let (parts, body) = req.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM_BYTES).await else {
+    let upload = path == UPLOAD_PATH && is_multipart(&parts.headers);
+    let limit = if upload {
+        guard.max_upload_bytes + MAX_FORM_BYTES
+    } else {
+        MAX_FORM_BYTES
+    };
+    let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
         return StatusCode::PAYLOAD_TOO_LARGE.into_response();
     };
-    let given = url::form_urlencoded::parse(&bytes)
-        .find(|(k, _)| k == "csrf")
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default();
+    let given = if upload {
+        multipart_csrf(&parts.headers, bytes.clone()).await
+    } else {
+        url::form_urlencoded::parse(&bytes)
+            .find(|(k, _)| k == "csrf")
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default()
+    };
     let expected = match &session {
         Some(s) => s.get::<String>(CSRF_KEY).await.ok().flatten(),
         None => None,
@@ -487,6 +526,33 @@ async fn csrf_guard(
     }
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
+}
+
+fn is_multipart(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().starts_with("multipart/form-data"))
+}
+
+/// The `csrf` part of a multipart body (empty when there is none or the body is broken:
+/// the guard then refuses it).
+async fn multipart_csrf(headers: &HeaderMap, bytes: axum::body::Bytes) -> String {
+    let Some(boundary) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| multer::parse_boundary(v).ok())
+    else {
+        return String::new();
+    };
+    let body = futures::stream::once(async move { Ok::<_, std::io::Error>(bytes) });
+    let mut multipart = multer::Multipart::new(body, boundary);
+    while let Ok(Some(field)) = multipart.next_field().await {
+        if field.name() == Some("csrf") {
+            return field.text().await.unwrap_or_default();
+        }
+    }
+    String::new()
 }
 
 #[cfg(test)]

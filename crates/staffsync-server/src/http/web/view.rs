@@ -169,6 +169,8 @@ impl ChangeView {
 #[derive(Debug, Clone, Default)]
 pub struct PersonView {
     pub personio_id: i64,
+    /// The id the admin knows them by: the Personio id, or a file account's ImportId.
+    pub shown_id: String,
     pub name: String,
     pub email: String,
     pub department: String,

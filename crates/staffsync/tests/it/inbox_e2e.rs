@@ -1,0 +1,121 @@
+//! End-to-end: the inbox (automated drop) of a file account through the real binary:
+//! `staffsync serve` imports a file put into `<data-dir>/inbox/<slug>/`, moves it to
+//! `processed/` with what changed, and moves a file it cannot read to `rejected/` with
+//! why, changing nobody.
+
+use crate::common::*;
+use crate::serve_common::{ServeProcess, wait_for};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+async fn file_account() -> World {
+    let w = World {
+        sim: sim(1, false).await,
+        dir: tempfile::TempDir::new().unwrap(),
+        http: reqwest::Client::new(),
+        database_url: None,
+    };
+    w.ok(&["account", "create", "acme", "--source", "file"]);
+    w
+}
+
+/// Puts `text` into the inbox as `name`, the way an SFTP client that renames at the end
+/// does (so the settle time cannot see half a file).
+fn drop_file(inbox: &Path, name: &str, text: &str) {
+    std::fs::create_dir_all(inbox).unwrap();
+    let part = inbox.join(format!("{name}.part"));
+    std::fs::write(&part, text).unwrap();
+    std::fs::rename(&part, inbox.join(name)).unwrap();
+}
+
+/// The files of `dir` (not below), sorted.
+fn files_in(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.is_file())
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
+}
+
+const COMPANY: &str = "ImportId,Email,Firstname,Lastname,Department,ReportsToId\n\
+    A1,anna.weber@acme.example,Anna,Weber,Leitung,\n\
+    B2,ben.kurz@acme.example,Ben,Kurz,Vertrieb,A1\n\
+    C3,cem.yildiz@acme.example,Cem,Yıldız,Vertrieb,B2\n\
+    D4,dora.lang@acme.example,Dora,Lang,Technik,A1\n";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_imports_a_dropped_file_and_rejects_a_broken_one_with_its_reason() {
+    let w = file_account().await;
+    let inbox = w.data_dir().join("inbox").join("acme");
+    let mut serve = ServeProcess::start(
+        w.data_dir(),
+        w.data_dir().join("serve.log"),
+        &["--scheduler-poll", "100ms", "--inbox-settle", "0s"],
+        &[],
+    );
+
+    drop_file(&inbox, "employees.csv", COMPANY);
+    let processed = inbox.join("processed");
+    let done = wait_for("the file to be processed", Duration::from_secs(60), || {
+        let files = files_in(&processed);
+        async move { (files.len() == 2).then_some(files) }
+    })
+    .await;
+    let (file, result) = (&done[0], &done[1]);
+    assert!(
+        file.file_name()
+            .unwrap()
+            .to_string_lossy()
+            .ends_with("-employees.csv"),
+        "{done:?}"
+    );
+    let result = std::fs::read_to_string(result).unwrap();
+    assert!(result.contains("4 created"), "{result}");
+    assert!(!inbox.join("employees.csv").exists(), "moved, not copied");
+    let people = w.json(&["employees", "acme"]);
+    let ids: Vec<&str> = people
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["import_id"].as_str())
+        .collect();
+    assert_eq!(ids.len(), 4, "{people}");
+    for id in ["A1", "B2", "C3", "D4"] {
+        assert!(ids.contains(&id), "{id} imported: {ids:?}");
+    }
+
+    // A file without the Email column is refused whole: nobody is removed.
+    drop_file(
+        &inbox,
+        "employees.csv",
+        "ImportId,Firstname,Lastname\nA1,Anna,Weber\n",
+    );
+    let rejected = inbox.join("rejected");
+    let refused = wait_for("the file to be rejected", Duration::from_secs(60), || {
+        let files = files_in(&rejected);
+        async move { (files.len() == 2).then_some(files) }
+    })
+    .await;
+    let reason = std::fs::read_to_string(&refused[1]).unwrap();
+    assert!(
+        refused[1].to_string_lossy().ends_with(".reason.txt"),
+        "{refused:?}"
+    );
+    assert!(
+        reason.contains("Email"),
+        "the reason names the column: {reason}"
+    );
+    assert_eq!(w.json(&["employees", "acme"]), people, "nobody changed");
+    let runs = w.json(&["runs", "acme"]);
+    assert_eq!(
+        runs.as_array().unwrap().len(),
+        1,
+        "a file refused before planning is not a run: {runs}"
+    );
+    serve.terminate(Duration::from_secs(30));
+}
