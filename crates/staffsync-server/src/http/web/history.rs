@@ -150,10 +150,21 @@ pub(crate) async fn detail(
         past: true,
         id_label: key!("field.personio_id"),
     };
+    // A file account's people are known by their ImportId (an erased person's is gone).
+    let import_ids = if ctx.account.source == staffsync_store::AccountSource::File {
+        t.id_label = key!("field.import_id");
+        Some(store.import_ids(ctx.account.id).await?)
+    } else {
+        None
+    };
     for change in store.run_changes(ctx.account.id, RunId(run)).await? {
+        let shown_id = match &import_ids {
+            Some(ids) => ids.get(&change.personio_id).cloned().unwrap_or_default(),
+            None => change.personio_id.to_string(),
+        };
         let mut p = PersonView {
             personio_id: change.personio_id.0,
-            shown_id: change.personio_id.to_string(),
+            shown_id,
             ..PersonView::default()
         };
         match change.action.as_str() {
