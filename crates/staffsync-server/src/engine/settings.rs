@@ -26,17 +26,39 @@ use std::time::Duration;
 /// Where an admin ticks an attribute for the credential, in Personio's words.
 pub const WHERE_TO_TICK: &str = "Einstellungen → API-Zugangsdaten → Attribute";
 
+/// Why a settings document cannot be saved as it is.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    /// An invalid value, or an attribute the source does not send (the field is named).
+    #[error("{0}")]
+    Invalid(SettingsError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Checks a document before it is saved or previewed: its values
+/// ([`Settings::validate`], for documents not made by [`Settings::parse`]) and that
+/// every attribute it names is readable ([`check_readable`]).
+pub async fn check(
+    store: &Store,
+    account: AccountId,
+    settings: &Settings,
+) -> Result<(), CheckError> {
+    settings.validate().map_err(CheckError::Invalid)?;
+    check_readable(store, account, settings).await
+}
+
 /// Refuses a document naming an attribute the credential cannot read, with the field's
 /// path. An attribute counts as readable when `/attributes` last listed its key, or when
 /// it is the label of a custom attribute the directory holds (custom attributes are kept
 /// by label). Without a connection there is nothing to check against: accepted. For a
 /// file account the attributes are the columns of its last import instead (see
 /// [`check_file_columns`]).
-pub async fn check_readable(
+async fn check_readable(
     store: &Store,
     account: AccountId,
     settings: &Settings,
-) -> Result<Result<(), SettingsError>, StoreError> {
+) -> Result<(), CheckError> {
     if store
         .account_by_id(account)
         .await?
@@ -45,7 +67,7 @@ pub async fn check_readable(
         return check_file_columns(store, account, settings).await;
     }
     let Some(connection) = store.connection(account).await? else {
-        return Ok(Ok(()));
+        return Ok(());
     };
     let keys: BTreeSet<&str> = connection
         .readable_attributes
@@ -71,7 +93,7 @@ pub async fn check_readable(
         {
             continue;
         }
-        return Ok(Err(SettingsError {
+        return Err(CheckError::Invalid(SettingsError {
             field,
             message: format!(
                 "the Personio credential cannot read the attribute {name:?}: tick it in \
@@ -79,7 +101,7 @@ pub async fn check_readable(
             ),
         }));
     }
-    Ok(Ok(()))
+    Ok(())
 }
 
 /// [`check_readable`] for a file account: every attribute a rule or a custom group names
@@ -91,10 +113,10 @@ async fn check_file_columns(
     store: &Store,
     account: AccountId,
     settings: &Settings,
-) -> Result<Result<(), SettingsError>, StoreError> {
+) -> Result<(), CheckError> {
     let columns = store.file_columns(account).await?;
     if columns.is_empty() {
-        return Ok(Ok(()));
+        return Ok(());
     }
     let standard = |c: &str| STANDARD_COLUMNS.contains(&c);
     for (field, name) in settings.attributes_named() {
@@ -104,7 +126,7 @@ async fn check_file_columns(
         if known || (field.starts_with("groups.") && STANDARD_GROUP_ATTRIBUTES.contains(&name)) {
             continue;
         }
-        return Ok(Err(SettingsError {
+        return Err(CheckError::Invalid(SettingsError {
             field,
             message: format!(
                 "the last employee file has no column {name:?}; name one of its columns \
@@ -113,7 +135,7 @@ async fn check_file_columns(
             ),
         }));
     }
-    Ok(Ok(()))
+    Ok(())
 }
 
 /// The attribute names the directory holds (custom attributes by label), lower-cased.

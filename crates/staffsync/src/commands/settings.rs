@@ -46,9 +46,11 @@ pub async fn run(global: &Global, args: SettingsArgs) -> anyhow::Result<Code> {
         UsageError(format!("invalid settings in {}: {e}", path.display()))
     };
     let settings = Settings::parse(&text).map_err(invalid)?;
-    engine_settings::check_readable(&store, account.id, &settings)
-        .await?
-        .map_err(invalid)?;
+    match engine_settings::check(&store, account.id, &settings).await {
+        Ok(()) => {}
+        Err(engine_settings::CheckError::Invalid(e)) => return Err(invalid(e).into()),
+        Err(engine_settings::CheckError::Store(e)) => return Err(e.into()),
+    }
     if args.dry_run {
         let holder = format!("cli:{}:settings-preview", std::process::id());
         let preview = engine_settings::preview(

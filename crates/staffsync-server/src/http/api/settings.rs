@@ -8,7 +8,7 @@
 //! guard like any other: the API never accepts a held run.
 
 use crate::engine::dry_run::DryRunError;
-use crate::engine::settings::{self as engine_settings, SettingsPreview};
+use crate::engine::settings::{self as engine_settings, CheckError, SettingsPreview};
 use crate::engine::sync_job::{SyncError, SyncOptions};
 use crate::http::api::error::{ApiError, ErrorBody};
 use crate::http::api::extract::ApiJson;
@@ -141,10 +141,11 @@ async fn checked(
 ) -> Result<Settings, ApiError> {
     let bytes = serde_json::to_vec(body).map_err(ApiError::internal)?;
     let settings = Settings::parse(&bytes).map_err(unprocessable)?;
-    engine_settings::check_readable(&state.store, account, &settings)
-        .await?
-        .map_err(unprocessable)?;
-    Ok(settings)
+    match engine_settings::check(&state.store, account, &settings).await {
+        Ok(()) => Ok(settings),
+        Err(CheckError::Invalid(e)) => Err(unprocessable(e)),
+        Err(CheckError::Store(e)) => Err(e.into()),
+    }
 }
 
 fn unprocessable(e: SettingsError) -> ApiError {

@@ -10,7 +10,7 @@
 
 use super::{Ctx, Page, WebResult, WebState, render};
 use crate::engine::dry_run::DryRunError;
-use crate::engine::settings::{self as engine_settings, SettingsPreview};
+use crate::engine::settings::{self as engine_settings, CheckError, SettingsPreview};
 use crate::engine::sync_job::{SyncError, SyncOptions};
 use askama::Template;
 use axum::extract::{Form, State};
@@ -74,7 +74,7 @@ pub(crate) async fn save(
     Form(form): Form<Vec<(String, String)>>,
 ) -> WebResult {
     let settings = from_form(&form);
-    if let Err(e) = checked(&state, &ctx, &settings).await? {
+    if let Some(e) = problem(&state, &ctx, &settings).await? {
         let mut template = template(&state, &ctx, &settings).await?;
         template.error = Some(error_text(&ctx, &e));
         return render(StatusCode::UNPROCESSABLE_ENTITY, &template);
@@ -100,7 +100,7 @@ pub(crate) async fn preview(
 ) -> WebResult {
     let settings = from_form(&form);
     let mut template = template(&state, &ctx, &settings).await?;
-    if let Err(e) = checked(&state, &ctx, &settings).await? {
+    if let Some(e) = problem(&state, &ctx, &settings).await? {
         template.error = Some(error_text(&ctx, &e));
         return render(StatusCode::UNPROCESSABLE_ENTITY, &template);
     }
@@ -203,16 +203,18 @@ fn lines(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// The document's validity and readability, as the API checks it.
-async fn checked(
+/// What the admin must correct in the document, if anything (checked as the API checks
+/// it).
+async fn problem(
     state: &WebState,
     ctx: &Ctx,
     settings: &Settings,
-) -> Result<Result<(), SettingsError>, staffsync_store::StoreError> {
-    if let Err(e) = settings.validate() {
-        return Ok(Err(e));
+) -> Result<Option<SettingsError>, staffsync_store::StoreError> {
+    match engine_settings::check(&state.app.store, ctx.account.id, settings).await {
+        Ok(()) => Ok(None),
+        Err(CheckError::Invalid(e)) => Ok(Some(e)),
+        Err(CheckError::Store(e)) => Err(e),
     }
-    engine_settings::check_readable(&state.app.store, ctx.account.id, settings).await
 }
 
 /// "Ausschließen, Regel 1: …" — the part of the form, then what is wrong.
