@@ -53,9 +53,13 @@ pub async fn groups(global: &Global, args: ListArgs) -> anyhow::Result<Code> {
     let store = super::open_store(global).await?;
     let account = super::find_account(&store, &args.slug).await?;
     let groups = store.groups(account.id).await?;
-    // As the API shows them: reporting lines named after their managers, tenure bands
-    // with their key.
-    let names = ManagerNames::new(store.employee_names(account.id).await?);
+    // As the API shows them: reporting lines named after their managers (whose names are
+    // read only when there are such groups), tenure bands with their key.
+    let names = if groups.iter().any(|g| g.kind.is_reporting_line()) {
+        ManagerNames::new(store.employee_names(account.id).await?)
+    } else {
+        ManagerNames::default()
+    };
     let threshold = staffsync_server::ServerConfig::default().anonymity_threshold;
     let ids = person_ids(&store, account.id).await?;
     let views: Vec<GroupView> = groups

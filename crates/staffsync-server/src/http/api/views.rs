@@ -104,11 +104,17 @@ impl From<&GroupKey> for GroupKeyView {
 pub struct ManagerNames(HashMap<PersonioId, String>);
 
 impl ManagerNames {
-    /// The names of the people in `directory`.
+    /// The names of the managers in `directory` (the people someone reports to: only
+    /// they have reporting lines to name).
     pub fn of(directory: &[DirectoryEmployee]) -> Self {
+        let managers: std::collections::HashSet<PersonioId> = directory
+            .iter()
+            .filter_map(|e| e.supervisor_personio_id)
+            .collect();
         ManagerNames(
             directory
                 .iter()
+                .filter(|e| managers.contains(&e.personio_id))
                 .map(|e| (e.personio_id, format!("{} {}", e.first_name, e.last_name)))
                 .collect(),
         )
