@@ -78,6 +78,9 @@ pub struct ServerConfig {
     pub webhook_poll: Duration,
     /// How long one attempt may take (default 15 s).
     pub webhook_timeout: Duration,
+    /// The largest employee file `POST /api/v1/imports` takes (default 20 MB); a larger
+    /// body is answered 413 before it is read to the end.
+    pub max_upload_bytes: u64,
     /// "Today" for every account instead of the date in its time zone (tests, replays).
     /// Tests can change it while running: [`AppState::set_today`](crate::AppState::set_today).
     pub today: Option<time::Date>,
@@ -123,6 +126,7 @@ impl Default for ServerConfig {
             webhook_retry_window: Duration::from_secs(24 * 3600),
             webhook_poll: Duration::from_secs(1),
             webhook_timeout: Duration::from_secs(15),
+            max_upload_bytes: employee_file::Limits::default().max_bytes,
             today: None,
             mail: None,
         }

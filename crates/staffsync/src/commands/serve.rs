@@ -73,6 +73,7 @@ fn server_config(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
         today: args.today,
         change_retention: args.change_retention,
         webhook_allow_private: args.webhook_allow_private,
+        max_upload_bytes: args.max_upload_bytes,
         mail: match (&args.smtp_url, &args.mail_from) {
             (Some(url), Some(from)) => Some(staffsync_server::mail::MailConfig {
                 smtp: url.clone().with_password(args.smtp_password.clone()),
