@@ -220,10 +220,20 @@ pub fn read(
     match (format, Format::sniff(bytes)) {
         (_, sniffed @ (Format::Xlsx | Format::Ods)) => {
             guard::check_zip(bytes, sniffed, limits)?;
-            if sniffed == Format::Ods {
-                ods_size::check(bytes)?;
-            }
-            workbook::read(bytes, sniffed, sheet, limits)
+            // calamine parses hostile XML; should it ever panic on a file, that file is
+            // refused like any damaged one instead of taking the import down with it.
+            std::panic::catch_unwind(|| {
+                if sniffed == Format::Ods {
+                    ods_size::check(bytes)?;
+                }
+                workbook::read(bytes, sniffed, sheet, limits)
+            })
+            .unwrap_or_else(|_| {
+                Err(ReadError::Corrupt {
+                    format: sniffed,
+                    detail: "the spreadsheet reader failed on it".into(),
+                })
+            })
         }
         (Format::Csv, Format::Csv) => csv_table::read(bytes, limits),
         (declared @ (Format::Xlsx | Format::Ods), Format::Csv) => Err(ReadError::Corrupt {

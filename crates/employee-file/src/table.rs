@@ -162,8 +162,9 @@ fn whole_file_checks(
         }
         errors.extend(row_errors);
     }
-    let mut rows = Vec::with_capacity(good.len());
-    for r in good {
+    // In place: a second vector of 100,000 rows would be tens of megabytes more at peak.
+    let mut rows = good;
+    rows.retain(|r| {
         let id = r.import_id.as_str();
         let duplicate = duplicated.contains_key(id);
         if duplicate {
@@ -177,10 +178,10 @@ fn whole_file_checks(
                 import_id: Some(id.to_owned()),
                 message: format!("{boss_column} \"{boss}\" names nobody in this file"),
             });
-        } else if !duplicate {
-            rows.push(r);
+            return false;
         }
-    }
+        !duplicate
+    });
     // Stable: a row's errors stay in column order.
     errors.sort_by_key(|e| e.row);
     if !rows.is_sorted_by_key(|r| r.row) {

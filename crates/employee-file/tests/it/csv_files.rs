@@ -215,3 +215,20 @@ fn row_numbers_with_every_line_ending() {
         assert_eq!(got, rows, "{ending:?}");
     }
 }
+
+/// The example of docs/employee-file.md reads as the page says.
+#[test]
+fn the_documented_example() {
+    let doc = include_str!("../../../../docs/employee-file.md");
+    let start = doc.find("```csv\n").unwrap() + "```csv\n".len();
+    let example = &doc[start..start + doc[start..].find("```").unwrap()];
+    let file = read(example.as_bytes(), Format::Csv).unwrap();
+    assert_eq!(ids(&file), vec![(2, "1001"), (3, "1002")]);
+    assert_eq!(errors(&file), vec![(4, "E-Mail", "E-Mail is empty")]);
+    assert_eq!(file.errors[0].import_id.as_deref(), Some("1003"));
+    assert_eq!(&*file.columns.attributes, &["Kostenstelle".into()]);
+    assert_eq!(
+        file.rows[1].reports_to.as_ref().map(|r| r.as_str()),
+        Some("1001")
+    );
+}

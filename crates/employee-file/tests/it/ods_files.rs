@@ -104,7 +104,14 @@ fn libreoffice_conversions() {
     .unwrap();
     for (ext, format) in [("ods", Format::Ods), ("xlsx", Format::Xlsx)] {
         let status = std::process::Command::new(soffice)
-            .args(["--headless", "--convert-to", ext, "--outdir"])
+            // Comma-separated, double quotes, UTF-8 (76), from line 1.
+            .args([
+                "--headless",
+                "--infilter=CSV:44,34,76,1",
+                "--convert-to",
+                ext,
+                "--outdir",
+            ])
             .arg(&dir)
             .arg(&csv)
             .status()
