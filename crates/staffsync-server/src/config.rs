@@ -78,15 +78,15 @@ pub struct ServerConfig {
     pub webhook_poll: Duration,
     /// How long one attempt may take (default 15 s).
     pub webhook_timeout: Duration,
+    /// The largest employee file `POST /api/v1/imports` takes (default 20 MB); a larger
+    /// body is answered 413 before it is read to the end.
+    pub max_upload_bytes: u64,
     /// "Today" for every account instead of the date in its time zone (tests, replays).
     /// Tests can change it while running: [`AppState::set_today`](crate::AppState::set_today).
     pub today: Option<time::Date>,
     /// Where alert e-mails go out (`--smtp-url`, `--mail-from`); `None`: incidents show in
     /// the web app only.
     pub mail: Option<crate::mail::MailConfig>,
-    /// Largest employee file accepted (web upload, `POST /api/v1/imports`, inbox); larger
-    /// uploads answer 413 (default 20 MB).
-    pub max_upload_bytes: usize,
     /// The root of the file accounts' inbox folders (`<inbox>/<slug>/`,
     /// [`crate::engine::inbox`]); `None`: no inbox.
     pub inbox_dir: Option<std::path::PathBuf>,
@@ -132,9 +132,9 @@ impl Default for ServerConfig {
             webhook_retry_window: Duration::from_secs(24 * 3600),
             webhook_poll: Duration::from_secs(1),
             webhook_timeout: Duration::from_secs(15),
+            max_upload_bytes: employee_file::Limits::default().max_bytes,
             today: None,
             mail: None,
-            max_upload_bytes: 20 * 1024 * 1024,
             inbox_dir: None,
             inbox_settle: Duration::from_secs(10),
         }

@@ -27,5 +27,6 @@ pub use config::ServerConfig;
 pub use http::{app, serve};
 pub use state::AppState;
 pub use sync_job::{
-    SyncError, SyncOptions, SyncReport, SyncResult, TargetSource, run_sync, run_targeted,
+    ImportDetails, SyncError, SyncOptions, SyncReport, SyncResult, TargetSource, run_import,
+    run_sync, run_targeted,
 };

@@ -103,6 +103,8 @@ pub enum Command {
     Connect(ConnectArgs),
     /// Sync an account's directory with Personio now.
     Sync(SyncArgs),
+    /// Import an employee file (XLSX, ODS or CSV) into an account that takes files.
+    Import(ImportArgs),
     /// List an account's employee directory.
     Employees(ListArgs),
     /// List an account's groups with member counts.
@@ -133,6 +135,7 @@ impl Command {
             Command::Account(AccountCommand::Policy(a)) => Some(&a.store),
             Command::Connect(a) => Some(&a.store),
             Command::Sync(a) => Some(&a.store),
+            Command::Import(a) => Some(&a.store),
             Command::Employees(a) | Command::Groups(a) | Command::Runs(a) => Some(&a.store),
             Command::Feedback(FeedbackCommand::Add(a)) => Some(&a.store),
             Command::Feedback(FeedbackCommand::List(a)) => Some(&a.store),
@@ -370,6 +373,10 @@ pub struct AccountCreateArgs {
     /// STAFFSYNC_ADMIN_PASSWORD or is asked for (at least 10 characters).
     #[arg(long)]
     pub admin_email: Option<String>,
+    /// Where the account's people come from: `personio` (connect a credential, then
+    /// sync) or `file` (employee files, with `staffsync import`). Cannot change later.
+    #[arg(long, default_value = "personio", value_parser = parse_source)]
+    pub source: staffsync_store::AccountSource,
     #[command(flatten)]
     pub json: JsonFlag,
     #[command(flatten)]
@@ -427,6 +434,39 @@ pub struct SyncArgs {
     /// Pace requests under Personio's limits (turn off only against a simulator).
     #[arg(long, default_value = "on")]
     pub rate_limit: OnOff,
+    /// Pretend today is this date (YYYY-MM-DD), for tests and replays.
+    #[arg(long, env = "STAFFSYNC_TODAY", value_parser = parse_date, hide = true)]
+    pub today: Option<time::Date>,
+    #[command(flatten)]
+    pub store: StoreFlags,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The account's slug (its short name, e.g. acme); it must take employee files
+    /// (`account create --source file`).
+    #[arg(value_parser = parse_slug)]
+    pub slug: AccountSlug,
+    /// The employee file: .xlsx, .ods or .csv (by its extension, else by its content).
+    #[arg(value_name = "FILE")]
+    pub file: std::path::PathBuf,
+    /// The workbook's sheet to read (default: the first).
+    #[arg(long)]
+    pub sheet: Option<String>,
+    /// Show what the file would change; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Accept the removals of the account's latest held run (the list a held import
+    /// printed): exactly those people, or fewer, may be removed beyond the deletion
+    /// guard; if more are missing from this file, the run is held again for a new review.
+    #[arg(long)]
+    pub accept_deletions: bool,
+    /// How long to wait while another run of the account is going on (e.g. the server's
+    /// date check), before giving up without interrupting it.
+    #[arg(long, default_value = "60s", value_parser = crate::commands::serve::parse_duration)]
+    pub wait: std::time::Duration,
+    #[command(flatten)]
+    pub json: JsonFlag,
     /// Pretend today is this date (YYYY-MM-DD), for tests and replays.
     #[arg(long, env = "STAFFSYNC_TODAY", value_parser = parse_date, hide = true)]
     pub today: Option<time::Date>,
@@ -578,6 +618,10 @@ pub struct ServeArgs {
     /// being uploaded is left alone).
     #[arg(long, env = "STAFFSYNC_INBOX_SETTLE", default_value = "10s", value_parser = crate::commands::serve::parse_duration)]
     pub inbox_settle: std::time::Duration,
+    /// The largest employee file POST /api/v1/imports takes, in bytes; larger uploads
+    /// are answered 413.
+    #[arg(long, env = "STAFFSYNC_MAX_UPLOAD_BYTES", default_value_t = employee_file::Limits::default().max_bytes, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_upload_bytes: u64,
     /// Pretend today is this date (YYYY-MM-DD), for tests and replays.
     #[arg(long, env = "STAFFSYNC_TODAY", hide = true, value_parser = parse_date)]
     pub today: Option<time::Date>,
@@ -600,6 +644,11 @@ pub struct ServeArgs {
 /// below check what can be checked without the database.
 fn parse_slug(s: &str) -> Result<AccountSlug, String> {
     AccountSlug::parse(s).map_err(|e| e.to_string())
+}
+
+fn parse_source(s: &str) -> Result<staffsync_store::AccountSource, String> {
+    staffsync_store::AccountSource::parse(s.trim())
+        .ok_or_else(|| format!("not a source: {s:?} (expected personio or file)"))
 }
 
 fn parse_time_zone(s: &str) -> Result<staffsync_core::TimeZoneName, String> {

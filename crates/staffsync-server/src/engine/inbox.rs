@@ -137,7 +137,7 @@ async fn import(
 ) -> std::io::Result<Option<Result<String, String>>> {
     let limit = state.config.max_upload_bytes;
     let size = tokio::fs::metadata(path).await?.len();
-    if size > limit as u64 {
+    if size > limit {
         return Ok(Some(Err(format!(
             "the file has {size} bytes, more than the {limit} bytes allowed"
         ))));
@@ -147,7 +147,7 @@ async fn import(
         return Ok(Some(Err("not a .csv, .xlsx or .ods file".to_owned())));
     };
     let limits = Limits {
-        max_bytes: limit as u64,
+        max_bytes: limit,
         ..Limits::default()
     };
     let file = match employee_file::read(&bytes, format, None, &limits) {

@@ -11,7 +11,8 @@
 //!    the API's JSON error under `/api/`, an HTML page elsewhere (the webhook receiver
 //!    and the probes keep their short plain-text answers);
 //! 3. a request timeout ([`REQUEST_TIMEOUT`], 408) for everything but the web app's
-//!    preview, a dry-run sync that may take as long as the listing does;
+//!    preview, a dry-run sync that may take as long as the listing does, and the API's
+//!    import ([`api::imports::IMPORT_TIMEOUT`]);
 //! 4. tracing, and the client's address ([`crate::http::client_ip`]).
 //!
 //! No layer here may turn an error into a success or reveal what a handler logged.
@@ -70,7 +71,8 @@ pub fn app(state: AppState) -> Router {
     let trusted = Arc::new(state.config.trusted_proxies.clone());
     let mut router = Router::new()
         .merge(web::routes(state.clone()))
-        .nest("/api/v1", api::routes(state.clone()).layer(timeout()))
+        // The API sets its own request timeouts (an import may take longer).
+        .nest("/api/v1", api::routes(state.clone()))
         .merge(webhooks::routes(state.clone()).layer(timeout()))
         .merge(ops::routes(state).layer(timeout()))
         .layer(middleware::from_fn_with_state(trusted, client_ip::layer))

@@ -291,6 +291,7 @@ async fn openapi_document_lists_every_path() {
         ("/api/v1/feedback", "post"),
         ("/api/v1/feedback", "get"),
         ("/api/v1/sync", "post"),
+        ("/api/v1/imports", "post"),
         ("/api/v1/sync-runs", "get"),
         ("/api/v1/sync-runs/{id}", "get"),
         ("/api/v1/changes", "get"),
@@ -345,7 +346,7 @@ async fn openapi_document_lists_every_path() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_endpoint_needs_a_valid_token() {
     let w = World::new().await;
-    let endpoints: [(Method, &str); 13] = [
+    let endpoints: [(Method, &str); 14] = [
         (Method::GET, "/settings"),
         (Method::PUT, "/settings"),
         (Method::POST, "/settings/preview"),
@@ -357,6 +358,7 @@ async fn every_endpoint_needs_a_valid_token() {
         (Method::POST, "/feedback"),
         (Method::GET, "/feedback"),
         (Method::POST, "/sync"),
+        (Method::POST, "/imports"),
         (Method::GET, "/sync-runs"),
         (Method::GET, "/sync-runs/1"),
     ];

@@ -7,6 +7,7 @@
 mod api;
 mod common;
 mod feed;
+mod file_dates;
 mod realtime;
 mod scheduler;
 mod web;

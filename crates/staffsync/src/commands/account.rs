@@ -9,6 +9,7 @@ use crate::exit::{self, Code};
 use crate::output;
 use anyhow::Context;
 use staffsync_core::settings::STANDARD_GROUP_ATTRIBUTES;
+use staffsync_store::AccountSource;
 
 pub async fn run(global: &Global, cmd: AccountCommand) -> anyhow::Result<Code> {
     match cmd {
@@ -24,7 +25,7 @@ pub async fn run(global: &Global, cmd: AccountCommand) -> anyhow::Result<Code> {
                 None => None,
             };
             let account = store
-                .create_account(&slug, &name, &time_zone)
+                .create_account_with_source(&slug, &name, &time_zone, args.source)
                 .await
                 .with_context(|| format!("cannot create account {slug}"))?;
             if let Some((email, hash)) = &admin {
@@ -39,10 +40,14 @@ pub async fn run(global: &Global, cmd: AccountCommand) -> anyhow::Result<Code> {
                 output::print_json(&json)?;
             } else {
                 crate::outln!(
-                    "created account {} ({}, time zone {})",
+                    "created account {} ({}, time zone {}, people from {})",
                     slug,
                     account.name,
-                    account.time_zone
+                    account.time_zone,
+                    match account.source {
+                        AccountSource::Personio => "Personio: connect it with `staffsync connect`",
+                        AccountSource::File => "employee files: import one with `staffsync import`",
+                    }
                 )?;
                 if let Some((email, _)) = &admin {
                     crate::outln!("created admin {email}: log in to the web app with this e-mail")?;
@@ -109,6 +114,7 @@ pub async fn run(global: &Global, cmd: AccountCommand) -> anyhow::Result<Code> {
 fn account_json(a: &staffsync_store::Account) -> serde_json::Value {
     serde_json::json!({
         "slug": a.slug, "name": a.name, "time_zone": a.time_zone, "policy": a.policy,
+        "source": a.source,
     })
 }
 

@@ -10,6 +10,7 @@ mod connect;
 mod demo;
 mod feedback;
 mod fetch;
+mod import;
 pub mod serve;
 mod settings;
 mod show;
@@ -33,6 +34,7 @@ pub async fn run(cli: Cli) -> Code {
         Command::Account(cmd) => account::run(global, cmd).await,
         Command::Connect(args) => connect::run(global, args).await,
         Command::Sync(args) => sync::run(global, args).await,
+        Command::Import(args) => import::run(global, args).await,
         Command::Employees(args) => show::employees(global, args).await,
         Command::Groups(args) => show::groups(global, args).await,
         Command::Runs(args) => show::runs(global, args).await,

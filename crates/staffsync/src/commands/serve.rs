@@ -79,6 +79,7 @@ fn server_config(args: &ServeArgs, data_dir: &std::path::Path) -> anyhow::Result
                 .unwrap_or_else(|| data_dir.join("inbox")),
         ),
         inbox_settle: args.inbox_settle,
+        max_upload_bytes: args.max_upload_bytes,
         mail: match (&args.smtp_url, &args.mail_from) {
             (Some(url), Some(from)) => Some(staffsync_server::mail::MailConfig {
                 smtp: url.clone().with_password(args.smtp_password.clone()),

@@ -75,17 +75,26 @@ pub async fn run(global: &Global, args: SettingsArgs) -> anyhow::Result<Code> {
         return Ok(if preview.held { exit::HELD } else { exit::OK });
     }
     let version = store.set_settings(account.id, &settings, "cli").await?;
-    // The server's scheduler runs it (no schedule yet: not connected, nothing to sync).
-    match store.request_sync(account.id, None).await {
-        Ok(()) | Err(staffsync_store::StoreError::NotFound { .. }) => {}
-        Err(e) => return Err(e.into()),
+    let file = account.source == staffsync_store::AccountSource::File;
+    // The server's scheduler runs it (no schedule yet: not connected, nothing to sync); a
+    // file account follows with its next import.
+    if !file {
+        match store.request_sync(account.id, None).await {
+            Ok(()) | Err(staffsync_store::StoreError::NotFound { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
     }
     if args.json.json {
         output::print_json(&serde_json::json!({ "version": version, "settings": settings }))?;
     } else {
         crate::outln!(
-            "saved the settings of {} as version {version}; a full sync is queued",
-            account.slug
+            "saved the settings of {} as version {version}; {}",
+            account.slug,
+            if file {
+                "the next import applies them"
+            } else {
+                "a full sync is queued"
+            }
         )?;
         print_summary(&account.slug.to_string(), &settings)?;
     }

@@ -20,29 +20,12 @@ use std::time::Duration;
 /// The lease a command-line sync takes, renewed every third of it while the sync runs.
 /// Short, so that a sync killed mid-run (Ctrl-C, SIGKILL) holds the account up for at
 /// most this long: the next sync, here or in the server, takes over after it.
-const LEASE: Duration = Duration::from_secs(30);
+pub(crate) const LEASE: Duration = Duration::from_secs(30);
 
 pub async fn run(global: &Global, args: SyncArgs) -> anyhow::Result<Code> {
     let store = super::open_store(global).await?;
     let account = super::find_account(&store, &args.slug).await?;
-    // `--accept-deletions` accepts what was shown: the removals of the latest held run.
-    let accept_held = if args.accept_deletions {
-        let held = store.latest_held_run(account.id).await?;
-        match held {
-            Some(run) => eprintln!(
-                "accepting the removals listed by held run {} (and no others)",
-                run.0
-            ),
-            None => eprintln!(
-                "no held run of {} to accept: this run is planned as usual, and held if it \
-                 removes more than the deletion guard allows",
-                account.slug
-            ),
-        }
-        held
-    } else {
-        None
-    };
+    let accept_held = accepted_run(&store, &account, args.accept_deletions).await?;
     let options = SyncOptions {
         dry_run: args.dry_run,
         accept_held,
@@ -60,20 +43,10 @@ pub async fn run(global: &Global, args: SyncArgs) -> anyhow::Result<Code> {
         }
         bar.set_position(done as u64);
     };
-    let holder = format!("cli:{}", std::process::id());
     let failed = || format!("sync of {} failed; nothing changed", account.slug);
-    let lease = match lease::acquire(&store, account.id, &holder, LEASE, Duration::ZERO).await {
-        Err(lease::LeaseError::Busy { .. }) if !args.wait.is_zero() => {
-            eprintln!(
-                "another sync of {} is running; waiting up to {} s for it to finish",
-                account.slug,
-                args.wait.as_secs()
-            );
-            lease::acquire(&store, account.id, &holder, LEASE, args.wait).await
-        }
-        other => other,
-    }
-    .map_err(|e| anyhow::anyhow!(e).context(failed()))?;
+    let lease = take_lease(&store, &account, args.wait)
+        .await
+        .map_err(|e| anyhow::anyhow!(e).context(failed()))?;
     let synced = run_sync(&store, &lease, &account, &options, &progress);
     let report = lease::with_lease_renewal(&store, &lease, LEASE, synced).await;
     lease::give_back(&store, lease).await;
@@ -89,6 +62,52 @@ pub async fn run(global: &Global, args: SyncArgs) -> anyhow::Result<Code> {
         Err(e) if output::is_closed_pipe(&e) => Ok(code),
         Err(e) => Err(e),
         Ok(()) => Ok(code),
+    }
+}
+
+/// With `--accept-deletions`: the latest held run, whose removals (and no others) this
+/// run may make. An admin accepts what was shown, never "deletions" in general.
+pub(crate) async fn accepted_run(
+    store: &staffsync_store::Store,
+    account: &staffsync_store::Account,
+    accept_deletions: bool,
+) -> anyhow::Result<Option<staffsync_store::RunId>> {
+    if !accept_deletions {
+        return Ok(None);
+    }
+    let held = store.latest_held_run(account.id).await?;
+    match held {
+        Some(run) => eprintln!(
+            "accepting the removals listed by held run {} (and no others)",
+            run.0
+        ),
+        None => eprintln!(
+            "no held run of {} to accept: this run is planned as usual, and held if it \
+             removes more than the deletion guard allows",
+            account.slug
+        ),
+    }
+    Ok(held)
+}
+
+/// The account's lease for a run of this process, waiting up to `wait` while another
+/// run (the server's, another command's) holds it.
+pub(crate) async fn take_lease(
+    store: &staffsync_store::Store,
+    account: &staffsync_store::Account,
+    wait: Duration,
+) -> Result<staffsync_store::Lease, lease::LeaseError> {
+    let holder = format!("cli:{}", std::process::id());
+    match lease::acquire(store, account.id, &holder, LEASE, Duration::ZERO).await {
+        Err(lease::LeaseError::Busy { .. }) if !wait.is_zero() => {
+            eprintln!(
+                "another sync of {} is running; waiting up to {} s for it to finish",
+                account.slug,
+                wait.as_secs()
+            );
+            lease::acquire(store, account.id, &holder, LEASE, wait).await
+        }
+        other => other,
     }
 }
 

@@ -8,6 +8,7 @@ mod alerts;
 mod browser;
 mod common;
 mod demo_e2e;
+mod import_e2e;
 mod inbox_e2e;
 mod kill_e2e;
 mod postgres_e2e;

@@ -15,6 +15,7 @@
 //! | POST | `/feedback` | store feedback by an employee |
 //! | GET | `/feedback` | feedback with author (or `null`) and group snapshot |
 //! | POST | `/sync` | queue a sync now |
+//! | POST | `/imports` | import an employee file (the body; `?dry_run=true` previews) |
 //! | GET | `/sync-runs` | sync history |
 //! | GET | `/sync-runs/{id}` | one run with its per-employee changes |
 //! | GET | `/changes` | the change feed (`after`, `limit`) |
@@ -34,6 +35,7 @@ pub mod directory;
 pub mod error;
 pub mod extract;
 pub mod feedback;
+pub mod imports;
 pub mod paging;
 pub mod settings;
 pub mod sync;
@@ -43,8 +45,11 @@ pub mod webhook_endpoints;
 
 use crate::state::AppState;
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
 use axum::routing::get;
 use std::sync::Arc;
+use tower_http::timeout::TimeoutLayer;
 use utoipa::openapi::OpenApi as OpenApiDoc;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -70,6 +75,7 @@ pub const PREFIX: &str = "/api/v1";
         (name = "changes", description = "The change feed: what each applied run changed, in order"),
         (name = "webhooks", description = "Outgoing webhooks: the change feed POSTed to your endpoints, signed the Standard Webhooks way"),
         (name = "settings", description = "The account's settings: who is in, which groups, the deletion guard"),
+        (name = "imports", description = "Employee files (XLSX, ODS, CSV) for accounts that take them instead of Personio"),
     ),
     components(schemas(error::ErrorCode))
 )]
@@ -118,9 +124,15 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(settings::preview_settings))
 }
 
+/// The import route: its own body limit (the file) and time limit (a large file takes
+/// longer than other requests); see [`imports`].
+fn import_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(imports::create_import))
+}
+
 /// The OpenAPI document of the API, with paths as served (under `/api/v1`).
 pub fn openapi() -> OpenApiDoc {
-    let (_, doc) = api_router().split_for_parts();
+    let (_, doc) = api_router().merge(import_router()).split_for_parts();
     with_prefix(doc)
 }
 
@@ -136,8 +148,23 @@ fn with_prefix(mut doc: OpenApiDoc) -> OpenApiDoc {
 /// The API's routes (relative to `/api/v1`), with JSON errors for unknown paths and methods.
 pub fn routes(state: AppState) -> Router {
     let (router, doc) = api_router().split_for_parts();
+    let (imports, import_doc) = import_router().split_for_parts();
+    let mut doc = doc;
+    doc.merge(import_doc);
     let doc = Arc::new(with_prefix(doc));
+    // Layers apply to the routes added before them: every route keeps axum's default body
+    // limit and the request timeout, except the import's.
+    let max_upload = usize::try_from(state.config.max_upload_bytes).unwrap_or(usize::MAX);
+    let imports =
+        imports
+            .layer(DefaultBodyLimit::max(max_upload))
+            .layer(TimeoutLayer::with_status_code(
+                StatusCode::REQUEST_TIMEOUT,
+                imports::IMPORT_TIMEOUT,
+            ));
     router
+        .layer(crate::http::timeout())
+        .merge(imports)
         .route(
             "/openapi.json",
             get(move || {

@@ -81,7 +81,7 @@ pub async fn put_settings(
         (status = 200, description = "Counts (`creates`, `updates`, `removals`, `excluded`, `groups_added`, `groups_removed`), whether the deletion guard would hold the run, and the people (`id`, `name`; `rule` for excluded) under `people.creates`, `people.removals`, `people.excluded`", body = Object),
         (status = 400, description = "Not JSON", body = ErrorBody),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
-        (status = 409, description = "Not connected, or another sync of the account is running", body = ErrorBody),
+        (status = 409, description = "Not connected, another sync of the account is running, or the account takes employee files (preview a file with `POST /imports?dry_run=true`)", body = ErrorBody),
         (status = 422, description = "Invalid document: `field` names it", body = ErrorBody),
         (status = 502, description = "Personio refused or failed the request", body = ErrorBody),
         (status = 504, description = "Personio did not answer in time", body = ErrorBody),
@@ -123,7 +123,7 @@ pub async fn preview_settings(
             Err(ApiError::invalid_request(e.to_string()).with_status(StatusCode::GATEWAY_TIMEOUT))
         }
         Err(DryRunError::Sync(SyncError::Store(e))) => Err(e.into()),
-        Err(DryRunError::Sync(e @ SyncError::NotConnected(_))) => {
+        Err(DryRunError::Sync(e @ (SyncError::NotConnected(_) | SyncError::FileAccount(_)))) => {
             Err(ApiError::conflict(e.to_string()))
         }
         Err(DryRunError::Sync(e)) => {
@@ -164,8 +164,17 @@ fn not_found_as_404(e: StoreError) -> ApiError {
     }
 }
 
-/// Queues a full sync so the directory follows the saved document (when connected).
+/// Queues a full sync so the directory follows the saved document (when connected; a
+/// file account follows with its next import).
 async fn queue_sync(state: &AppState, account: AccountId) -> Result<(), ApiError> {
+    if state
+        .store
+        .account_by_id(account)
+        .await?
+        .is_some_and(|a| a.source == staffsync_store::AccountSource::File)
+    {
+        return Ok(());
+    }
     match state.store.request_sync(account, None).await {
         Ok(()) | Err(StoreError::NotFound { .. }) => Ok(()),
         Err(e) => Err(e.into()),

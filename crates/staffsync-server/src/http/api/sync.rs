@@ -31,7 +31,7 @@ use time::OffsetDateTime;
     responses(
         (status = 202, description = "Queued (or already queued or running: then `already_queued` and, while running, `run_id`); the scheduler runs it shortly", body = SyncQueued),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
-        (status = 409, description = "The account is not connected to Personio", body = ErrorBody),
+        (status = 409, description = "The account is not connected to Personio, or takes employee files (`POST /imports`)", body = ErrorBody),
         (status = 429, description = "The last full sync was less than a minute ago; `Retry-After` says when to ask again", body = ErrorBody),
     )
 )]
@@ -39,6 +39,14 @@ pub async fn request_sync(
     State(state): State<AppState>,
     ApiAccount(account): ApiAccount,
 ) -> Result<(StatusCode, Json<SyncQueued>), ApiError> {
+    if let Some(acct) = state.store.account_by_id(account).await?
+        && acct.source == staffsync_store::AccountSource::File
+    {
+        return Err(ApiError::conflict(format!(
+            "account {} takes employee files: send one to POST /api/v1/imports",
+            acct.slug
+        )));
+    }
     if let Some(schedule) = state.store.schedule(account).await? {
         let now = OffsetDateTime::now_utc();
         let running = schedule.leased_at(now);

@@ -501,3 +501,211 @@ fn rfc3339(t: time::OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_else(|_| t.to_string())
 }
+
+/// Answer to `POST /imports` (and `staffsync import --json`): the run's numbers, the
+/// rows left out, and the people behind the numbers, named by `ImportId`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportAnswer {
+    pub run_id: i64,
+    /// `applied`, `dry_run` (nothing changed) or `held` (the deletion guard stopped it:
+    /// nothing changed).
+    pub result: String,
+    /// The day the file was planned for, `YYYY-MM-DD` (hire and termination dates).
+    pub today: String,
+    /// Rows read without errors.
+    pub rows: usize,
+    pub creates: usize,
+    pub updates: usize,
+    pub removals: usize,
+    /// People of the file who are not in the directory and why (not started yet, left,
+    /// out of scope, their row had an error, …).
+    pub skipped: usize,
+    pub unchanged: usize,
+    /// Set when the deletion guard held the run: `{removing, directory_size}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub held: Option<serde_json::Value>,
+    /// The rows left out: each is reported and protects the person its `ImportId` names.
+    pub row_errors: Vec<RowErrorView>,
+    pub warnings: Vec<String>,
+    pub people: ImportPeople,
+}
+
+/// A row of the file left out, and why.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RowErrorView {
+    /// The spreadsheet's row number (the header is row 1).
+    pub row: usize,
+    /// The column as named in the file's header.
+    pub column: String,
+    /// The row's `ImportId`, when it has a usable one.
+    pub import_id: Option<String>,
+    pub message: String,
+}
+
+impl From<&employee_file::RowError> for RowErrorView {
+    fn from(e: &employee_file::RowError) -> Self {
+        RowErrorView {
+            row: e.row,
+            column: e.column.clone(),
+            import_id: e.import_id.clone(),
+            message: e.message.clone(),
+        }
+    }
+}
+
+/// The people behind [`ImportAnswer`]'s numbers.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct ImportPeople {
+    pub creates: Vec<ImportPerson>,
+    pub updates: Vec<ImportPerson>,
+    pub removals: Vec<ImportPerson>,
+    pub skips: Vec<ImportPerson>,
+}
+
+/// One person of an import.
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct ImportPerson {
+    /// `null` only for a skipped row without a usable `ImportId`.
+    pub import_id: Option<String>,
+    /// First and last name, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Updates: `[{field, before, after}]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub changes: Option<serde_json::Value>,
+    /// Removals and skips: `{"reason": "not_listed" | "not_started" | "malformed" | …, …}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub why: Option<serde_json::Value>,
+}
+
+impl ImportAnswer {
+    /// The answer for `report` (a [`run_import`](crate::engine::sync_job::run_import)
+    /// report). `before` holds the account's `ImportId`s and `names` its people's names as
+    /// they were before the run (people removed are erased by now).
+    pub fn new(
+        report: &crate::engine::sync_job::SyncReport,
+        before: &HashMap<PersonioId, String>,
+        names: &HashMap<PersonioId, String>,
+    ) -> Self {
+        let plan = &report.plan;
+        let empty = crate::engine::sync_job::ImportDetails::default();
+        let import = report.import.as_ref().unwrap_or(&empty);
+        let id_of = |key: PersonioId| {
+            import
+                .import_ids
+                .get(&key)
+                .or_else(|| before.get(&key))
+                .cloned()
+        };
+        let person = |key: PersonioId| ImportPerson {
+            import_id: id_of(key),
+            name: names.get(&key).cloned(),
+            email: None,
+            changes: None,
+            why: None,
+        };
+        let people = ImportPeople {
+            creates: plan
+                .creates
+                .iter()
+                .map(|e| ImportPerson {
+                    name: Some(format!("{} {}", e.first_name, e.last_name)),
+                    email: Some(e.email.clone()),
+                    ..person(e.personio_id)
+                })
+                .collect(),
+            updates: plan
+                .updates
+                .iter()
+                .map(|u| ImportPerson {
+                    name: Some(format!("{} {}", u.after.first_name, u.after.last_name)),
+                    changes: to_json(&u.changes),
+                    ..person(u.after.personio_id)
+                })
+                .collect(),
+            removals: plan
+                .removals
+                .iter()
+                .map(|r| ImportPerson {
+                    why: to_json(&r.reason),
+                    ..person(r.personio_id)
+                })
+                .collect(),
+            skips: plan
+                .skips
+                .iter()
+                .map(|s| ImportPerson {
+                    why: to_json(&s.reason),
+                    ..s.personio_id.map(person).unwrap_or_default()
+                })
+                .collect(),
+        };
+        ImportAnswer {
+            run_id: report.run_id.0,
+            result: match report.result {
+                crate::engine::sync_job::SyncResult::Applied => "applied",
+                crate::engine::sync_job::SyncResult::DryRun => "dry_run",
+                crate::engine::sync_job::SyncResult::Held => "held",
+            }
+            .to_owned(),
+            today: report.today.clone(),
+            rows: report.fetched,
+            creates: plan.creates.len(),
+            updates: plan.updates.len(),
+            removals: plan.removals.len(),
+            skipped: plan.skips.len(),
+            unchanged: plan.unchanged,
+            held: plan.held.and_then(|h| serde_json::to_value(h).ok()),
+            row_errors: import.row_errors.iter().map(RowErrorView::from).collect(),
+            warnings: plan
+                .warnings
+                .iter()
+                .map(|w| import_warning(w, &id_of))
+                .collect(),
+            people,
+        }
+    }
+}
+
+fn to_json<T: Serialize>(value: &T) -> Option<serde_json::Value> {
+    serde_json::to_value(value).ok()
+}
+
+/// A plan's warning in an import's words: the file's columns, people by `ImportId`.
+fn import_warning(
+    w: &staffsync_core::Warning,
+    id_of: &dyn Fn(PersonioId) -> Option<String>,
+) -> String {
+    use staffsync_core::Warning;
+    match w {
+        Warning::AttributeNotReadable { attribute } => {
+            let (column, rule) = match attribute.as_str() {
+                "hire_date" => ("HireDate", "nobody waits for a start date"),
+                "termination_date" => (
+                    "TerminationDate",
+                    "people who leave go when they are no longer in the file",
+                ),
+                "status" => ("Status", "everyone in it counts as active"),
+                other => (other, "a rule that depends on it cannot be applied"),
+            };
+            format!("the file has no {column} column, so {rule}")
+        }
+        Warning::SupervisorCycle { ids } => {
+            let ids: Vec<String> = ids
+                .iter()
+                .map(|k| id_of(*k).unwrap_or_else(|| k.to_string()))
+                .collect();
+            format!(
+                "the ReportsToId of {} form a cycle, so they are in no \"all reports\" group \
+                 through it (fix ReportsToId in the file)",
+                ids.join(", ")
+            )
+        }
+        other => other.to_string(),
+    }
+}

@@ -70,7 +70,7 @@ impl Uploads {
 #[template(path = "import.html")]
 pub(crate) struct ImportTemplate {
     page: Page,
-    max_mb: usize,
+    max_mb: u64,
     error: Option<String>,
     preview: Option<ImportPreview>,
     creates: Vec<PersonView>,
@@ -231,7 +231,7 @@ async fn run(
     options: &SyncOptions,
 ) -> Result<SyncReport, Failure> {
     let limits = Limits {
-        max_bytes: state.app.config.max_upload_bytes as u64,
+        max_bytes: state.app.config.max_upload_bytes,
         ..Limits::default()
     };
     let file = match employee_file::read(

@@ -548,6 +548,11 @@ fn connect_error(e: &ConnectError, url: &str, ctx: &Ctx) -> String {
 
 /// `POST /integration/sync`: ask the scheduler for a sync now.
 pub(crate) async fn sync_now(State(state): State<WebState>, ctx: Ctx) -> WebResult {
+    if ctx.account.source == staffsync_store::AccountSource::File {
+        ctx.flash("error", ctx.t(key!("connect.error.file_account")))
+            .await;
+        return Ok(Redirect::to("/integration").into_response());
+    }
     state.app.store.request_sync(ctx.account.id, None).await?;
     ctx.flash("ok", ctx.t(key!("int.sync_requested"))).await;
     Ok(Redirect::to("/integration").into_response())

@@ -64,6 +64,10 @@ pub fn routes(state: AppState) -> Router {
         tracing::error!(error = %e, "cannot derive the login CSRF key; using a per-process key");
         LoginCsrf::per_process()
     }));
+    // What an upload may carry: the file and the few fields of its form.
+    let max_upload = usize::try_from(state.config.max_upload_bytes)
+        .unwrap_or(usize::MAX)
+        .saturating_add(MAX_FORM_BYTES);
     let web = WebState {
         app: state.clone(),
         limiter: LoginLimiter::default(),
@@ -102,9 +106,7 @@ pub fn routes(state: AppState) -> Router {
         // So are reading and importing an employee file (100,000 rows take seconds).
         .route(
             UPLOAD_PATH,
-            post(import::upload).layer(axum::extract::DefaultBodyLimit::max(
-                state.config.max_upload_bytes + MAX_FORM_BYTES,
-            )),
+            post(import::upload).layer(axum::extract::DefaultBodyLimit::max(max_upload)),
         )
         .route("/integration/import/apply", post(import::apply))
         .route("/integration/preview", post(integration::preview))
@@ -112,7 +114,7 @@ pub fn routes(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             GuardState {
                 login_csrf,
-                max_upload_bytes: state.config.max_upload_bytes,
+                max_upload,
             },
             csrf_guard,
         ))
@@ -472,7 +474,8 @@ pub(crate) const UPLOAD_PATH: &str = "/integration/import";
 #[derive(Debug, Clone)]
 struct GuardState {
     login_csrf: Arc<LoginCsrf>,
-    max_upload_bytes: usize,
+    /// The largest upload body (the file and its form's fields).
+    max_upload: usize,
 }
 
 /// Rejects every POST whose form field `csrf` is neither the session's token nor, at
@@ -492,7 +495,7 @@ async fn csrf_guard(State(guard): State<GuardState>, req: Request, next: Next) -
     let (parts, body) = req.into_parts();
     let upload = path == UPLOAD_PATH && is_multipart(&parts.headers);
     let limit = if upload {
-        guard.max_upload_bytes + MAX_FORM_BYTES
+        guard.max_upload
     } else {
         MAX_FORM_BYTES
     };

@@ -86,8 +86,11 @@ pub(crate) async fn save(
         .set_settings(ctx.account.id, &settings, &by)
         .await?;
     tracing::info!(account = %ctx.account.slug, admin = %ctx.admin.id, "settings saved from the web app");
-    // Not connected: no schedule, nothing to sync yet.
-    let _ = state.app.store.request_sync(ctx.account.id, None).await;
+    // Not connected: no schedule, nothing to sync yet. A file account follows with its
+    // next import.
+    if ctx.account.source != staffsync_store::AccountSource::File {
+        let _ = state.app.store.request_sync(ctx.account.id, None).await;
+    }
     ctx.flash("ok", ctx.t(key!("set.saved"))).await;
     Ok(Redirect::to("/integration/settings").into_response())
 }

@@ -58,6 +58,17 @@ impl World {
         world
     }
 
+    /// A data directory without accounts (and an idle simulator nobody connects to), for
+    /// accounts that take employee files.
+    pub async fn without_accounts() -> World {
+        World {
+            sim: sim(1, false).await,
+            dir: TempDir::new().expect("tempdir"),
+            http: reqwest::Client::new(),
+            database_url: None,
+        }
+    }
+
     pub fn data_dir(&self) -> &Path {
         self.dir.path()
     }

@@ -1,0 +1,182 @@
+//! `staffsync import`: read an employee file and import it into a file account — or
+//! preview it with `--dry-run`.
+//!
+//! Exit codes as `sync`: 0 when applied (or previewed), 1 when it failed or the file was
+//! refused (an empty file, missing columns, a corrupt workbook: nothing changed, nobody
+//! removed), 3 when the deletion guard held it (nothing changed; run again with
+//! `--accept-deletions` to apply exactly the removals it listed). Rows with errors are
+//! left out and named ("row 7, column Email: …"); the people they name stay as they are.
+//!
+//! Like every run it holds the account's lease, never interrupting another run.
+
+use crate::cli::{Global, ImportArgs};
+use crate::exit::{self, Code};
+use crate::output;
+use anyhow::Context as _;
+use employee_file::{Format, Limits};
+use staffsync_server::api::views::{ImportAnswer, ImportPerson};
+use staffsync_server::lease;
+use staffsync_server::{SyncOptions, run_import};
+use staffsync_store::AccountSource;
+
+pub async fn run(global: &Global, args: ImportArgs) -> anyhow::Result<Code> {
+    let store = super::open_store(global).await?;
+    let account = super::find_account(&store, &args.slug).await?;
+    let failed = || format!("import into {} failed; nothing changed", account.slug);
+    if account.source != AccountSource::File {
+        return Err(
+            anyhow::anyhow!(staffsync_server::SyncError::PersonioAccount(
+                account.slug.to_string()
+            ))
+            .context(failed()),
+        );
+    }
+    let file = read_file(&args).with_context(failed)?;
+    let accept_held = super::sync::accepted_run(&store, &account, args.accept_deletions).await?;
+    let options = SyncOptions {
+        dry_run: args.dry_run,
+        accept_held,
+        today: args.today,
+        ..SyncOptions::default()
+    };
+    let lease = super::sync::take_lease(&store, &account, args.wait)
+        .await
+        .map_err(|e| anyhow::anyhow!(e).context(failed()))?;
+    // Who is there before the run: removed people are erased by the time it is reported.
+    let before = store.import_ids(account.id).await?;
+    let names = store.employee_names(account.id).await?;
+    let imported = run_import(&store, &lease, &account, file, &options);
+    let report = lease::with_lease_renewal(&store, &lease, super::sync::LEASE, imported).await;
+    lease::give_back(&store, lease).await;
+    let report = report.map_err(|e| anyhow::anyhow!(e).context(failed()))?;
+    let code = match report.result {
+        staffsync_server::SyncResult::Held => exit::HELD,
+        _ => exit::OK,
+    };
+    let answer = ImportAnswer::new(&report, &before, &names);
+    let printed = if args.json.json {
+        output::print_json(&answer)
+    } else {
+        print_answer(account.slug.as_str(), &args, &answer).map_err(anyhow::Error::from)
+    };
+    // The run is done whether or not anyone still reads its summary: a closed stdout must
+    // not turn a held run's 3 into a 0.
+    match printed {
+        Err(e) if output::is_closed_pipe(&e) => Ok(code),
+        Err(e) => Err(e),
+        Ok(()) => Ok(code),
+    }
+}
+
+/// The file read and checked; a refused file is an error naming the problem.
+fn read_file(args: &ImportArgs) -> anyhow::Result<employee_file::EmployeeFile> {
+    let path = &args.file;
+    let limits = Limits::default();
+    let size = std::fs::metadata(path)
+        .with_context(|| format!("cannot read {}", path.display()))?
+        .len();
+    // Checked before reading it all: a huge file is refused without filling memory.
+    if size > limits.max_bytes {
+        anyhow::bail!(
+            "the file {} was refused: {}",
+            path.display(),
+            employee_file::ReadError::TooLarge {
+                size,
+                max: limits.max_bytes
+            }
+        );
+    }
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let format = path
+        .file_name()
+        .and_then(|n| Format::from_file_name(&n.to_string_lossy()))
+        .unwrap_or_else(|| Format::sniff(&bytes));
+    employee_file::read(&bytes, format, args.sheet.as_deref(), &limits)
+        .map_err(|e| anyhow::anyhow!("the file {} was refused: {e}", path.display()))
+}
+
+/// What the import did (or would do), for a person at a terminal.
+fn print_answer(slug: &str, args: &ImportArgs, a: &ImportAnswer) -> std::io::Result<()> {
+    let applied = a.result == "applied";
+    let what = match a.result.as_str() {
+        "applied" => "applied",
+        "dry_run" => "dry run, nothing changed",
+        _ => "HELD by the deletion guard, nothing changed",
+    };
+    crate::outln!(
+        "import of {} into {slug}: {what} (run {}, today {})",
+        args.file.display(),
+        a.run_id,
+        a.today
+    )?;
+    crate::outln!(
+        "  read {} rows, {} with errors",
+        a.rows + a.row_errors.len(),
+        a.row_errors.len()
+    )?;
+    let verb = if applied { "" } else { "would be " };
+    crate::outln!(
+        "  {verb}created {}, {verb}updated {}, {verb}removed {}, unchanged {}, skipped {}",
+        a.creates,
+        a.updates,
+        a.removals,
+        a.unchanged,
+        a.skipped
+    )?;
+    for e in &a.row_errors {
+        crate::outln!("  row {}, column {}: {}", e.row, e.column, e.message)?;
+    }
+    for w in &a.warnings {
+        crate::outln!("  warning: {w}")?;
+    }
+    if !applied {
+        let id = |p: &ImportPerson| p.import_id.clone().unwrap_or_default();
+        let name = |p: &ImportPerson| p.name.clone().unwrap_or_default();
+        for p in &a.people.creates {
+            let email = p.email.clone().unwrap_or_default();
+            crate::outln!("  + {} {} <{email}>", id(p), name(p))?;
+        }
+        for p in &a.people.updates {
+            crate::outln!("  ~ {} {}: {}", id(p), name(p), changes_text(p))?;
+        }
+        for p in &a.people.removals {
+            let why = p.why.as_ref().map(ToString::to_string).unwrap_or_default();
+            crate::outln!("  - {} {} ({why})", id(p), name(p))?;
+        }
+    }
+    if let Some(held) = &a.held {
+        crate::outln!(
+            "  {} of {} people would be removed, more than the deletion guard allows.",
+            held["removing"],
+            held["directory_size"]
+        )?;
+        if a.result == "held" {
+            crate::outln!(
+                "  Check the list above, then run `staffsync import {slug} {} --accept-deletions`: \
+                 it removes exactly these people (or fewer), never anyone not listed here.",
+                args.file.display()
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// `department: Vertrieb → Marketing; email: a@x.de → b@x.de`.
+fn changes_text(p: &ImportPerson) -> String {
+    let Some(serde_json::Value::Array(changes)) = &p.changes else {
+        return String::new();
+    };
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or("–").to_owned();
+    changes
+        .iter()
+        .map(|c| {
+            format!(
+                "{}: {} → {}",
+                text(&c["field"]),
+                text(&c["before"]),
+                text(&c["after"])
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
