@@ -639,6 +639,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "The file is the whole company: whoever is no longer in it is removed (many removals only after you confirm them). Before applying, you see what changes.",
     ),
     ("imp.upload_title", "Datei hochladen", "Upload a file"),
+    (
+        "imp.warn_column",
+        "Die Datei hat keine Spalte für ein empfohlenes Attribut:",
+        "The file has no column for a recommended attribute:",
+    ),
     ("int.attr_level.mandatory", "Pflicht", "Mandatory"),
     ("int.attr_level.optional", "Freiwillig", "Optional"),
     ("int.attr_level.recommended", "Empfohlen", "Recommended"),

@@ -287,6 +287,32 @@ async fn show(
 ) -> WebResult {
     let directory = state.app.store.directory(ctx.account.id).await?;
     let mut lists = PlanLists::of(&report.plan, &directory, ctx);
+    // Rows with errors have their own table: not listed again as skipped.
+    let malformed: Vec<bool> = report
+        .plan
+        .skips
+        .iter()
+        .map(|s| matches!(s.reason, staffsync_core::SkipReason::Malformed { .. }))
+        .collect();
+    let mut is_malformed = malformed.into_iter();
+    lists
+        .skips
+        .retain(|_| !is_malformed.next().unwrap_or(false));
+    // A column the file lacks, in the words of a file (not of a Personio credential).
+    lists.warnings = report
+        .plan
+        .warnings
+        .iter()
+        .zip(lists.warnings)
+        .map(|(w, text)| match w {
+            staffsync_core::Warning::AttributeNotReadable { attribute } => format!(
+                "{} {}",
+                ctx.t(key!("imp.warn_column")),
+                super::view::field_label(attribute, ctx.lang())
+            ),
+            _ => text,
+        })
+        .collect();
     // People are known by their ImportId here: the file's, or the directory's.
     let mut ids = state.app.store.import_ids(ctx.account.id).await?;
     if let Some(import) = &report.import {
