@@ -569,6 +569,15 @@ async fn the_api_previews_imports_and_refuses_bad_uploads() {
     assert_eq!(status, 200, "{applied}");
     assert_eq!(applied["result"], "applied");
     assert_eq!(applied["creates"], 5);
+    // The run is in the history like a sync, its people by ImportId.
+    let run = acme_api
+        .get(&format!("/sync-runs/{}", applied["run_id"]))
+        .await;
+    assert_eq!(run["run"]["status"], "applied");
+    assert_eq!(
+        import_ids_of(&run["changes"]),
+        import_ids_of(&applied["people"]["creates"])
+    );
     let listed = acme_api.get("/employees").await;
     assert_eq!(listed["count"], 5);
     assert!(listed["employees"][0].get("personio_id").is_none());
