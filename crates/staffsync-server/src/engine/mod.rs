@@ -1,8 +1,11 @@
-//! The engine: everything that moves data from Personio into the store, with no HTTP in
-//! it except the webhook receiver's one route (its intake — de-duplication and the
-//! debounced queue — is engine work):
+//! The engine: everything that moves data from Personio (or an employee file) into the
+//! store, with no HTTP in it except the webhook receiver's one route (its intake —
+//! de-duplication and the debounced queue — is engine work):
 //!
-//! - [`sync_job`]: one sync run (fetch → plan → apply / hold / preview), also used by the CLI;
+//! - [`sync_job`]: one run (read the source → plan → apply / hold / preview), also used by
+//!   the CLI: a Personio sync or an employee-file import;
+//! - [`sources`]: where a full run's people come from (Personio, an employee file), one
+//!   module per source;
 //! - [`lease`]: taking an account's lease outside the scheduler (no run without it);
 //! - [`scheduler`]: the 12-hour cycle, retries, leases across processes;
 //! - [`realtime`] (date check, incremental polls) and [`webhooks`] (Personio's pushes):

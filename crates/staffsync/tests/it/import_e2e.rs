@@ -538,7 +538,7 @@ async fn the_api_previews_imports_and_refuses_bad_uploads() {
     let serve = ServeProcess::start(
         &dir,
         dir.join("serve.log"),
-        &["--no-scheduler", "--max-upload-bytes", "4096"],
+        &["--no-scheduler", "--max-upload-bytes", "16384"],
         &[("STAFFSYNC_TODAY", &today)],
     );
     let api = |token: &str| Api {
@@ -563,12 +563,39 @@ async fn the_api_previews_imports_and_refuses_bad_uploads() {
     assert!(preview["run_id"].as_i64().is_some());
     assert!(w.employees().is_empty());
 
+    // The same people as a workbook (written by rust_xlsxwriter), previewed alike.
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (r, row) in std::iter::once(HEADER.map(str::to_owned).to_vec())
+        .chain(company(5).iter().map(Person::row))
+        .enumerate()
+    {
+        for (c, value) in row.iter().enumerate() {
+            sheet
+                .write_string(r as u32, c as u16, value.as_str())
+                .expect("cell");
+        }
+    }
+    let xlsx = book.save_to_buffer().expect("workbook");
+    let (status, from_xlsx) = acme_api.import("?dry_run=true", XLSX, xlsx).await;
+    assert_eq!(status, 200, "{from_xlsx}");
+    assert_eq!(from_xlsx["creates"], 5, "{from_xlsx}");
+
     let (status, applied) = acme_api
         .import("", "text/csv; charset=utf-8", csv.clone())
         .await;
     assert_eq!(status, 200, "{applied}");
     assert_eq!(applied["result"], "applied");
     assert_eq!(applied["creates"], 5);
+    // The run is in the history like a sync, its people by ImportId.
+    let run = acme_api
+        .get(&format!("/sync-runs/{}", applied["run_id"]))
+        .await;
+    assert_eq!(run["run"]["status"], "applied");
+    assert_eq!(
+        import_ids_of(&run["changes"]),
+        import_ids_of(&applied["people"]["creates"])
+    );
     let listed = acme_api.get("/employees").await;
     assert_eq!(listed["count"], 5);
     assert!(listed["employees"][0].get("personio_id").is_none());
@@ -582,10 +609,10 @@ async fn the_api_previews_imports_and_refuses_bad_uploads() {
     let directory_before = acme_api.get("/employees").await;
 
     // Bad uploads: each answered with what was wrong, nothing changed, no run recorded.
-    let too_large = vec![b'x'; 5000];
+    let too_large = vec![b'x'; 20_000];
     let cases: [(&str, &str, Vec<u8>, u16, &str); 6] = [
         ("", "application/json", csv.clone(), 415, "text/csv"),
-        ("", "text/csv", too_large, 413, "4096"),
+        ("", "text/csv", too_large, 413, "16384"),
         (
             "",
             XLSX,
@@ -653,6 +680,15 @@ async fn the_api_previews_imports_and_refuses_bad_uploads() {
         status, 422,
         "a file account's managers go by ImportId: {answer}"
     );
+    // The other routes keep axum's 2 MB limit, whatever the import's limit is.
+    let filter = |n: usize| json!({"filter": {"kind": "department", "name": "x".repeat(n)}});
+    let (status, answer) = acme_api.post("/audiences/preview", filter(100_000)).await;
+    assert_eq!(
+        status, 200,
+        "above the import's 16 KB, below 2 MB: {answer}"
+    );
+    let (status, answer) = acme_api.post("/audiences/preview", filter(3 << 20)).await;
+    assert_eq!(status, 413, "{answer}");
     // The sync trigger refuses a file account.
     let (status, answer) = acme_api.post("/sync", Value::Null).await;
     assert_eq!(status, 409, "{answer}");

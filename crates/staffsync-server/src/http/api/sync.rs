@@ -170,12 +170,16 @@ pub async fn get_run(
         .run(account, id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no sync run {id} in this account")))?;
+    let ids = crate::http::api::directory::person_ids(&state.store, account).await?;
     let changes = state
         .store
         .run_changes(account, id)
         .await?
         .iter()
-        .map(RunChangeView::from)
+        .map(|c| RunChangeView {
+            import_id: ids.import_id(c.personio_id).map(str::to_owned),
+            ..RunChangeView::from(c)
+        })
         .collect();
     Ok(Json(RunDetail {
         run: RunView::from(&run),

@@ -458,7 +458,12 @@ pub struct RunList {
 /// One person's part in a run.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RunChangeView {
+    /// The Personio id (an account that takes employee files: its internal person key).
     pub personio_id: i64,
+    /// File accounts: the person's `ImportId`, while they are in the directory or the
+    /// last imported file (an erased person's is gone).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub import_id: Option<String>,
     /// `create`, `update`, `remove` or `skip`.
     pub action: String,
     /// What changed; `null` for removals and once the person has been erased.
@@ -470,6 +475,7 @@ impl From<&RunChange> for RunChangeView {
     fn from(c: &RunChange) -> Self {
         RunChangeView {
             personio_id: c.personio_id.0,
+            import_id: None,
             action: c.action.clone(),
             detail: c.detail.clone(),
         }
