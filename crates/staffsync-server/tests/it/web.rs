@@ -1131,3 +1131,168 @@ async fn the_webhooks_card_adds_an_endpoint_shows_its_secret_once_and_removes_it
     let (_, after) = get(&c, format!("{}/integration", app.base)).await;
     assert!(!after.contains("hooks.example.com") && after.contains("The endpoint was removed."));
 }
+
+/// A `multipart/form-data` body of `fields` (name, file name, bytes), as a browser sends
+/// it, with its content type.
+fn multipart(fields: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "----staffsync-test-boundary-7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    for (name, file_name, bytes) in fields {
+        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        let disposition = match file_name {
+            Some(f) => format!(
+                "Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            ),
+            None => format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n"),
+        };
+        body.extend_from_slice(disposition.as_bytes());
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_uploads_get_a_page_saying_why_and_change_nothing() {
+    let app = app_with(|c| c.max_upload_bytes = 4096).await;
+    let account = app
+        .store
+        .create_account_with_source(
+            &AccountSlug::parse("files").unwrap(),
+            "Dateien GmbH",
+            &Default::default(),
+            staffsync_store::AccountSource::File,
+        )
+        .await
+        .unwrap();
+    let hash = auth::hash_password(PASSWORD).unwrap();
+    app.store
+        .create_admin(account.id, "admin@files.example", &hash)
+        .await
+        .unwrap();
+    let c = client();
+    login(&c, &app.base, "admin@files.example", PASSWORD).await;
+    let (status, page) = get(&c, format!("{}/integration", app.base)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Mitarbeiter importieren"), "{page}");
+    let csrf = csrf_of(&page);
+    let upload = |fields: Vec<(&'static str, Option<&'static str>, Vec<u8>)>| {
+        let c = c.clone();
+        let url = format!("{}/integration/import", app.base);
+        async move {
+            let borrowed: Vec<(&str, Option<&str>, &[u8])> = fields
+                .iter()
+                .map(|(n, f, b)| (*n, *f, b.as_slice()))
+                .collect();
+            let (content_type, body) = multipart(&borrowed);
+            let r = c
+                .post(url)
+                .header("content-type", content_type)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+    let good = b"ImportId,Email,Firstname,Lastname\nA1,anna@files.example,Anna,Weber\n".to_vec();
+    let token = || csrf.clone().into_bytes();
+
+    // Without the session's CSRF token: refused before the file is read.
+    let (status, _) = upload(vec![("file", Some("employees.csv"), good.clone())]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    for (what, file, expect, says) in [
+        (
+            "no file",
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Datei aus",
+        ),
+        (
+            "a damaged workbook",
+            Some(("employees.xlsx", b"PK\x03\x04 not really a zip".to_vec())),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "nicht übernommen",
+        ),
+        (
+            "no Email column",
+            Some((
+                "employees.csv",
+                b"ImportId,Firstname,Lastname\nA1,Anna,Weber\n".to_vec(),
+            )),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Email",
+        ),
+        (
+            "random bytes",
+            Some(("employees.csv", vec![0xff, 0x00, 0xfe, 0x12, 0x80, 0x81])),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "nicht übernommen",
+        ),
+    ] {
+        let mut fields = vec![("csrf", None, token())];
+        if let Some((name, bytes)) = file {
+            fields.push(("file", Some(name), bytes));
+        }
+        let (status, page) = upload(fields).await;
+        assert_eq!(status, expect, "{what}: {page}");
+        assert!(
+            page.contains("import-error") && page.contains(says),
+            "{what}: {page}"
+        );
+    }
+    // Larger than the limit: 413, whatever the file.
+    let (status, _) = upload(vec![
+        ("csrf", None, token()),
+        ("file", Some("employees.csv"), vec![b'x'; 8192]),
+    ])
+    .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(app.store.directory(account.id).await.unwrap().is_empty());
+    assert!(
+        app.store.runs(account.id).await.unwrap().is_empty(),
+        "a refused file is not a run"
+    );
+
+    // A good file: previewed (a dry run), applied only with the preview's token.
+    let (status, page) = upload(vec![
+        ("csrf", None, token()),
+        ("file", Some("employees.csv"), good.clone()),
+    ])
+    .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("import-apply-button"), "{page}");
+    assert!(app.store.directory(account.id).await.unwrap().is_empty());
+    let start = page.find("name=\"token\" value=\"").unwrap() + 20;
+    let upload_token = &page[start..start + page[start..].find('"').unwrap()];
+    let apply = |t: String| {
+        let c = c.clone();
+        let (url, csrf) = (
+            format!("{}/integration/import/apply", app.base),
+            csrf.clone(),
+        );
+        async move {
+            c.post(url)
+                .form(&[("csrf", csrf.as_str()), ("token", t.as_str())])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let wrong = apply("not-the-token".into()).await;
+    assert_eq!(wrong.status(), StatusCode::SEE_OTHER);
+    assert_eq!(wrong.headers()["location"], "/integration");
+    assert!(app.store.directory(account.id).await.unwrap().is_empty());
+    let applied = apply(upload_token.to_owned()).await;
+    assert_eq!(applied.status(), StatusCode::SEE_OTHER);
+    assert!(
+        applied.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/history/")
+    );
+    let directory = app.store.directory(account.id).await.unwrap();
+    assert_eq!(directory.len(), 1);
+    assert_eq!(directory[0].email, "anna@files.example");
+}

@@ -629,6 +629,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("imp.title", "Mitarbeiter importieren", "Import employees"),
     (
+        "imp.too_large",
+        "Die Datei ist größer als die erlaubten {mb} MB. Bitte teilen Sie sie auf oder speichern Sie sie als CSV.",
+        "The file is larger than the {mb} MB allowed. Please split it, or save it as CSV.",
+    ),
+    (
         "imp.unreadable",
         "Der Upload konnte nicht gelesen werden:",
         "The upload could not be read:",

@@ -149,6 +149,13 @@ pub(crate) async fn upload(
             return template.failed(StatusCode::BAD_REQUEST, text);
         }
     };
+    let max = state.app.config.max_upload_bytes;
+    if bytes.len() as u64 > max {
+        let text = ctx
+            .t(key!("imp.too_large"))
+            .replace("{mb}", &(max / (1024 * 1024)).max(1).to_string());
+        return template.failed(StatusCode::PAYLOAD_TOO_LARGE, text);
+    }
     // The bytes decide when they disagree with the name (`read` sniffs them too).
     let format = Format::from_file_name(&name).unwrap_or_else(|| Format::sniff(&bytes));
     let upload = Upload {
