@@ -680,15 +680,14 @@ async fn the_api_previews_imports_and_refuses_bad_uploads() {
         status, 422,
         "a file account's managers go by ImportId: {answer}"
     );
-    // The other routes keep axum's 2 MB limit, whatever the import's limit is.
-    let filter = |n: usize| json!({"filter": {"kind": "department", "name": "x".repeat(n)}});
-    let (status, answer) = acme_api.post("/audiences/preview", filter(100_000)).await;
+    // The other routes keep their own limit (axum's 2 MB), not the import's; above it
+    // they answer 413 (tested in process: api::tests, where no socket can be reset).
+    let long_name = json!({"filter": {"kind": "department", "name": "x".repeat(100_000)}});
+    let (status, answer) = acme_api.post("/audiences/preview", long_name).await;
     assert_eq!(
         status, 200,
         "above the import's 16 KB, below 2 MB: {answer}"
     );
-    let (status, answer) = acme_api.post("/audiences/preview", filter(3 << 20)).await;
-    assert_eq!(status, 413, "{answer}");
     // The sync trigger refuses a file account.
     let (status, answer) = acme_api.post("/sync", Value::Null).await;
     assert_eq!(status, 409, "{answer}");

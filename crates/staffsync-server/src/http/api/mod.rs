@@ -176,3 +176,90 @@ pub fn routes(state: AppState) -> Router {
         .method_not_allowed_fallback(error::method_not_allowed)
         .with_state(state)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt as _;
+
+    /// In process (no socket: a server may close a connection on a body it refuses
+    /// before the client has sent it all): the import route takes up to its own limit,
+    /// every other route keeps axum's 2 MB, whether the import's limit is lower or higher.
+    #[tokio::test]
+    async fn only_the_import_route_has_the_upload_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = staffsync_store::Store::open(&staffsync_store::StoreConfig {
+            data_dir: dir.path().to_owned(),
+            database_url: None,
+            secret_key: None,
+        })
+        .await
+        .unwrap();
+        let account = store
+            .create_account_with_source(
+                &staffsync_core::AccountSlug::parse("acme").unwrap(),
+                "Acme",
+                &Default::default(),
+                staffsync_store::AccountSource::File,
+            )
+            .await
+            .unwrap();
+        let token = tokens::generate_token();
+        store
+            .create_api_token(account.id, &tokens::hash_token(&token), "test")
+            .await
+            .unwrap();
+        for max_upload_bytes in [16 * 1024, 8 << 20] {
+            let config = crate::ServerConfig {
+                run_scheduler: false,
+                max_upload_bytes,
+                ..crate::ServerConfig::default()
+            };
+            let app = routes(AppState::new(store.clone(), config));
+            let post = |path: &str, content_type: &str, body: Vec<u8>| {
+                Request::post(path)
+                    .header("authorization", format!("Bearer {token}"))
+                    .header("content-type", content_type)
+                    .body(Body::from(body))
+                    .unwrap()
+            };
+            let status = |req: Request<Body>| {
+                let app = app.clone();
+                async move { app.oneshot(req).await.unwrap().status().as_u16() }
+            };
+            let filter = |n: usize| {
+                format!(
+                    r#"{{"filter": {{"kind": "department", "name": "{}"}}}}"#,
+                    "x".repeat(n)
+                )
+                .into_bytes()
+            };
+            let json = "application/json";
+            let above_import = usize::try_from(max_upload_bytes).unwrap() + 1;
+            assert_eq!(
+                status(post("/audiences/preview", json, filter(100_000))).await,
+                200,
+                "100 KB on another route with an import limit of {max_upload_bytes}"
+            );
+            assert_eq!(
+                status(post("/audiences/preview", json, filter(3 << 20))).await,
+                413,
+                "3 MB on another route with an import limit of {max_upload_bytes}"
+            );
+            assert_eq!(
+                status(post("/imports", "text/csv", vec![b'x'; above_import])).await,
+                413
+            );
+            if max_upload_bytes > 3 << 20 {
+                // More than the other routes take, within the import's limit: read (and
+                // refused as a file without the required columns, not as too large).
+                assert_eq!(
+                    status(post("/imports", "text/csv", vec![b'x'; 3 << 20])).await,
+                    422
+                );
+            }
+        }
+    }
+}
