@@ -11,7 +11,9 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value, json};
+use staffsync_core::PersonioId;
 use staffsync_store::{AccountId, ChangeType, FeedChange};
+use std::collections::HashMap;
 
 /// The cursor for position `seq` of `account`'s feed.
 pub fn cursor(account: AccountId, seq: i64) -> String {
@@ -50,13 +52,36 @@ pub fn parse_cursor(account: AccountId, raw: &str) -> Result<i64, CursorError> {
     Ok(seq)
 }
 
+/// The `ImportId` of each person key when `account` takes employee files (its changes
+/// name people by `import_id`), `None` for a Personio account.
+pub async fn import_ids_of(
+    store: &staffsync_store::Store,
+    account: AccountId,
+) -> Result<Option<HashMap<PersonioId, String>>, staffsync_store::StoreError> {
+    let file = store
+        .account_by_id(account)
+        .await?
+        .is_some_and(|a| a.source == staffsync_store::AccountSource::File);
+    Ok(if file {
+        Some(store.import_ids(account).await?)
+    } else {
+        None
+    })
+}
+
 /// One change as JSON: `{"cursor", "at", "run_id", "type", …}` with, by type,
 /// `personio_id` and `fields` (employee created: every field; updated: only the changed
 /// ones; `null` once the person was erased), `group` (`{"id", "kind", "name"}`, plus
 /// `previous_name` when renamed; `{"id", "kind"}` when removed, and `{"id"}` in the
 /// earlier changes of a group removed since), or `group_id` and `personio_id`
-/// (memberships).
-pub fn change_json(account: AccountId, c: &FeedChange) -> Value {
+/// (memberships). A file account's changes (`import_ids`, see [`import_ids_of`]) name
+/// people by `import_id` instead (`null` once the person was erased: their ImportId is
+/// gone with them).
+pub fn change_json(
+    account: AccountId,
+    c: &FeedChange,
+    import_ids: Option<&HashMap<PersonioId, String>>,
+) -> Value {
     let mut out = Map::new();
     out.insert("cursor".into(), Value::String(cursor(account, c.seq)));
     out.insert(
@@ -68,14 +93,17 @@ pub fn change_json(account: AccountId, c: &FeedChange) -> Value {
     );
     out.insert("run_id".into(), json!(c.run_id.0));
     out.insert("type".into(), Value::String(c.change.as_str().to_owned()));
-    let personio_id = c.personio_id.map(|p| p.0);
+    let (person_key, person) = match import_ids {
+        None => ("personio_id", json!(c.personio_id.map(|p| p.0))),
+        Some(ids) => ("import_id", json!(c.personio_id.and_then(|p| ids.get(&p)))),
+    };
     match c.change {
         ChangeType::EmployeeCreated | ChangeType::EmployeeUpdated => {
-            out.insert("personio_id".into(), json!(personio_id));
+            out.insert(person_key.into(), person);
             out.insert("fields".into(), c.data.clone().unwrap_or(Value::Null));
         }
         ChangeType::EmployeeRemoved => {
-            out.insert("personio_id".into(), json!(personio_id));
+            out.insert(person_key.into(), person);
         }
         ChangeType::GroupCreated | ChangeType::GroupRenamed | ChangeType::GroupRemoved => {
             let mut group = Map::new();
@@ -94,7 +122,7 @@ pub fn change_json(account: AccountId, c: &FeedChange) -> Value {
         }
         ChangeType::MembershipAdded | ChangeType::MembershipRemoved => {
             out.insert("group_id".into(), json!(c.group_id));
-            out.insert("personio_id".into(), json!(personio_id));
+            out.insert(person_key.into(), person);
         }
     }
     Value::Object(out)

@@ -209,6 +209,9 @@ async fn send(state: &AppState, claimed: &ClaimedDelivery) -> Result<i64, (Optio
         .delivery_changes(claimed.account, d)
         .await
         .map_err(|_| fail("could not read the changes"))?;
+    let import_ids = crate::feed::import_ids_of(&state.store, claimed.account)
+        .await
+        .map_err(|_| fail("could not read the changes"))?;
     let body = serde_json::json!({
         "type": "directory.changed",
         "timestamp": OffsetDateTime::now_utc()
@@ -216,7 +219,10 @@ async fn send(state: &AppState, claimed: &ClaimedDelivery) -> Result<i64, (Optio
             .unwrap_or_default(),
         "data": {
             "run_id": d.run_id.0,
-            "changes": changes.iter().map(|c| change_json(claimed.account, c)).collect::<Vec<_>>(),
+            "changes": changes
+                .iter()
+                .map(|c| change_json(claimed.account, c, import_ids.as_ref()))
+                .collect::<Vec<_>>(),
             "next_cursor": cursor(claimed.account, d.through),
         },
     });

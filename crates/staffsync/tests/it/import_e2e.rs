@@ -602,6 +602,20 @@ async fn the_api_previews_imports_and_refuses_bad_uploads() {
     let one = acme_api.get("/employees/E-3").await;
     assert_eq!(one["import_id"], "E-3");
     assert_eq!(one["supervisor_import_id"], "E-1");
+    // The change feed names the file's people by ImportId too.
+    let feed = acme_api.get("/changes").await;
+    let created: Vec<&str> = feed["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["type"] == "employee.created")
+        .map(|c| {
+            assert!(c.get("personio_id").is_none(), "{c}");
+            c["import_id"].as_str().expect("an import_id")
+        })
+        .collect();
+    assert_eq!(created.len(), 5, "{feed}");
+    assert!(created.contains(&"E-3"), "{created:?}");
     let runs_before = acme_api.get("/sync-runs").await["runs"]
         .as_array()
         .unwrap()

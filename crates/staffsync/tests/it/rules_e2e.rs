@@ -223,12 +223,16 @@ async fn serves_date_check_moves_a_person_to_the_next_tenure_band_without_asking
     let requests = w.sim_requests().await;
     let seen = runs(&w).len();
     let mut serve = serve_on(&w, day, "day");
-    let new = wait_for("the date check's run, finished", Duration::from_secs(60), || {
-        let all = runs(&w);
-        let new = all[..all.len() - seen].to_vec();
-        let finished = !new.is_empty() && new.iter().all(|r| r["status"] != "running");
-        async move { finished.then_some(new) }
-    })
+    let new = wait_for(
+        "the date check's run, finished",
+        Duration::from_secs(60),
+        || {
+            let all = runs(&w);
+            let new = all[..all.len() - seen].to_vec();
+            let finished = !new.is_empty() && new.iter().all(|r| r["status"] != "running");
+            async move { finished.then_some(new) }
+        },
+    )
     .await;
     serve.terminate(Duration::from_secs(30));
     assert_eq!(new.len(), 1, "{new:?}");

@@ -87,10 +87,14 @@ pub async fn list_changes(
         }
     };
     let changes = state.store.changes(account, after, limit).await?;
+    let import_ids = crate::feed::import_ids_of(&state.store, account).await?;
     let last = changes.last().map_or(after, |c| c.seq);
     Ok(Json(ChangePage {
         has_more: changes.len() == limit && last < bounds.latest,
-        changes: changes.iter().map(|c| change_json(account, c)).collect(),
+        changes: changes
+            .iter()
+            .map(|c| change_json(account, c, import_ids.as_ref()))
+            .collect(),
         next_cursor: cursor(account, last),
     }))
 }
