@@ -574,7 +574,7 @@ impl Store {
         new_links.sort_unstable();
         let gone: Vec<i64> = removed_groups.keys().copied().collect();
         feed::scrub(&mut tx, self.backend, account, feed::Scrub::Groups, &gone).await?;
-        feed::FeedRows::build(&feed::RunDelta {
+        let delta = feed::RunDelta {
             creates: &plan.creates,
             updates: &plan.updates,
             removed: &removed,
@@ -583,9 +583,9 @@ impl Store {
             removed_groups,
             old_links,
             new_links,
-        })?
-        .insert(&mut tx, self.backend, account, run)
-        .await?;
+        };
+        feed::write(&mut tx, self.backend, account, run, &delta).await?;
+        drop(delta);
         feed::scrub(
             &mut tx,
             self.backend,

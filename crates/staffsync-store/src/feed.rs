@@ -1,7 +1,7 @@
 //! The change feed: what each applied run changed in an account's directory, one row per
 //! change, in the order a consumer can replay it (`GET /api/v1/changes`, outgoing webhooks).
 //!
-//! Rows are written only by `apply_plan` ([`FeedRows::insert`]), in the run's transaction,
+//! Rows are written only by `apply_plan` ([`write`]), in the run's transaction,
 //! so the feed never shows a change the directory does not have, nor misses one. Within a
 //! run the order is: groups created, groups renamed, employees created, employees updated,
 //! memberships removed, memberships added, employees removed, groups removed — each
@@ -120,10 +120,82 @@ pub struct FeedBounds {
 /// One row to insert: type, Personio id, group id, data (JSON text).
 type NewRow = (ChangeType, Option<i64>, Option<i64>, Option<String>);
 
-/// The feed rows of one `apply_plan`, collected while it works and inserted at the end.
-#[derive(Debug, Default)]
-pub(crate) struct FeedRows {
+/// Writes the feed rows of one `apply_plan` as they are made, a batch at a time, so a
+/// large run (a first sync of 100,000 people makes about 600,000 rows) never holds them
+/// all; then records the newest id on the run (retention prunes by it).
+pub(crate) struct FeedWriter<'c> {
+    conn: &'c mut AnyConnection,
+    backend: Backend,
+    account: AccountId,
+    run: RunId,
     rows: Vec<NewRow>,
+    written: bool,
+}
+
+/// Rows a batch holds: 6 parameters a row stay far below both backends' limits.
+const FEED_BATCH: usize = BATCH_ROWS * 2;
+
+impl<'c> FeedWriter<'c> {
+    fn new(conn: &'c mut AnyConnection, backend: Backend, account: AccountId, run: RunId) -> Self {
+        FeedWriter {
+            conn,
+            backend,
+            account,
+            run,
+            rows: Vec::with_capacity(FEED_BATCH),
+            written: false,
+        }
+    }
+
+    async fn push(&mut self, row: NewRow) -> Result<()> {
+        self.rows.push(row);
+        if self.rows.len() == FEED_BATCH {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    async fn flush(&mut self) -> Result<()> {
+        if self.rows.is_empty() {
+            return Ok(());
+        }
+        let sql = format!(
+            "INSERT INTO change_feed (account_id, run_id, kind, personio_id, group_id, data) \
+             VALUES {}",
+            values_list(self.backend, self.rows.len(), 6, 1)
+        );
+        let mut q = sqlx::query(&sql);
+        for (kind, person, group, data) in &self.rows {
+            q = q
+                .bind(self.account.0)
+                .bind(self.run.0)
+                .bind(kind.code())
+                .bind(*person)
+                .bind(*group)
+                .bind(data.as_deref());
+        }
+        q.execute(&mut *self.conn).await?;
+        self.rows.clear();
+        self.written = true;
+        Ok(())
+    }
+
+    async fn finish(mut self) -> Result<()> {
+        self.flush().await?;
+        if !self.written {
+            return Ok(());
+        }
+        sqlx::query(
+            "UPDATE sync_runs SET feed_through = \
+               (SELECT MAX(id) FROM change_feed WHERE account_id = $1) \
+             WHERE id = $2 AND account_id = $1",
+        )
+        .bind(self.account.0)
+        .bind(self.run.0)
+        .execute(&mut *self.conn)
+        .await?;
+        Ok(())
+    }
 }
 
 /// The fields of an employee as a created row shows them (borrowed: 100,000 of these are
@@ -218,7 +290,7 @@ fn group_data(key: &GroupKey, previous_name: Option<&str>) -> Result<String> {
     })
 }
 
-/// What `apply_plan` knows about one run's changes, for [`FeedRows::build`].
+/// What `apply_plan` knows about one run's changes, for [`write`].
 pub(crate) struct RunDelta<'a> {
     pub creates: &'a [DirectoryEmployee],
     pub updates: &'a [Update],
@@ -236,128 +308,83 @@ pub(crate) struct RunDelta<'a> {
     pub new_links: Vec<(i64, i64)>,
 }
 
-impl FeedRows {
-    /// The rows for one run's delta, in replay order (see the module doc).
-    pub(crate) fn build(d: &RunDelta<'_>) -> Result<FeedRows> {
-        let mut rows = Vec::with_capacity(
-            d.creates.len() * 7 + d.updates.len() * 3 + d.removed.len() * 7 + 16,
-        );
-        for (id, key) in &d.created_groups {
-            rows.push((
-                ChangeType::GroupCreated,
-                None,
-                Some(*id),
-                Some(group_data(key, None)?),
-            ));
-        }
-        for (id, (key, previous)) in &d.renamed_groups {
-            rows.push((
-                ChangeType::GroupRenamed,
-                None,
-                Some(*id),
-                Some(group_data(key, Some(previous))?),
-            ));
-        }
-        for e in d.creates {
-            rows.push((
-                ChangeType::EmployeeCreated,
-                Some(e.personio_id.0),
-                None,
-                Some(created_fields(e)?),
-            ));
-        }
-        for u in d.updates {
-            if let Some(fields) = updated_fields(u)? {
-                rows.push((
-                    ChangeType::EmployeeUpdated,
-                    Some(u.after.personio_id.0),
-                    None,
-                    Some(fields),
-                ));
-            }
-        }
-        // Only the touched people have old links; a first sync compares nothing.
-        let touched: HashSet<i64> = d.old_links.iter().map(|(p, _)| *p).collect();
-        let kept: HashSet<&(i64, i64)> = d
-            .new_links
-            .iter()
-            .filter(|(p, _)| touched.contains(p))
-            .collect();
-        for (person, group) in d.old_links.iter().filter(|l| !kept.contains(l)) {
-            rows.push((
-                ChangeType::MembershipRemoved,
-                Some(*person),
-                Some(*group),
-                None,
-            ));
-        }
-        for (person, group) in d.new_links.iter().filter(|l| !d.old_links.contains(l)) {
-            rows.push((
-                ChangeType::MembershipAdded,
-                Some(*person),
-                Some(*group),
-                None,
-            ));
-        }
-        for id in d.removed {
-            rows.push((ChangeType::EmployeeRemoved, Some(*id), None, None));
-        }
-        for (id, key) in &d.removed_groups {
-            // Without the name: see `Scrub::Groups`.
-            rows.push((
-                ChangeType::GroupRemoved,
-                None,
-                Some(*id),
-                Some(crate::sql::to_json(
-                    &serde_json::json!({ "kind": key.kind.as_str() }),
-                )?),
-            ));
-        }
-        Ok(FeedRows { rows })
+/// Writes the rows for one run's delta for `run`, in replay order (see the module doc),
+/// a batch at a time ([`FeedWriter`]).
+pub(crate) async fn write(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    account: AccountId,
+    run: RunId,
+    d: &RunDelta<'_>,
+) -> Result<()> {
+    let mut w = FeedWriter::new(conn, backend, account, run);
+    for (id, key) in &d.created_groups {
+        let data = group_data(key, None)?;
+        w.push((ChangeType::GroupCreated, None, Some(*id), Some(data)))
+            .await?;
     }
-
-    /// Inserts the rows for `run` in multi-row batches and records the newest id on the
-    /// run (retention prunes by it).
-    pub(crate) async fn insert(
-        self,
-        conn: &mut AnyConnection,
-        backend: Backend,
-        account: AccountId,
-        run: RunId,
-    ) -> Result<()> {
-        if self.rows.is_empty() {
-            return Ok(());
-        }
-        // 6 parameters a row: 1,000 rows stay far below both backends' limits.
-        for chunk in self.rows.chunks(BATCH_ROWS * 2) {
-            let sql = format!(
-                "INSERT INTO change_feed (account_id, run_id, kind, personio_id, group_id, data) \
-                 VALUES {}",
-                values_list(backend, chunk.len(), 6, 1)
-            );
-            let mut q = sqlx::query(&sql);
-            for (kind, person, group, data) in chunk {
-                q = q
-                    .bind(account.0)
-                    .bind(run.0)
-                    .bind(kind.code())
-                    .bind(*person)
-                    .bind(*group)
-                    .bind(data.as_deref());
-            }
-            q.execute(&mut *conn).await?;
-        }
-        sqlx::query(
-            "UPDATE sync_runs SET feed_through = \
-               (SELECT MAX(id) FROM change_feed WHERE account_id = $1) \
-             WHERE id = $2 AND account_id = $1",
-        )
-        .bind(account.0)
-        .bind(run.0)
-        .execute(&mut *conn)
+    for (id, (key, previous)) in &d.renamed_groups {
+        let data = group_data(key, Some(previous))?;
+        w.push((ChangeType::GroupRenamed, None, Some(*id), Some(data)))
+            .await?;
+    }
+    for e in d.creates {
+        let data = created_fields(e)?;
+        w.push((
+            ChangeType::EmployeeCreated,
+            Some(e.personio_id.0),
+            None,
+            Some(data),
+        ))
         .await?;
-        Ok(())
     }
+    for u in d.updates {
+        if let Some(fields) = updated_fields(u)? {
+            w.push((
+                ChangeType::EmployeeUpdated,
+                Some(u.after.personio_id.0),
+                None,
+                Some(fields),
+            ))
+            .await?;
+        }
+    }
+    // Only the touched people have old links; a first sync compares nothing.
+    let touched: HashSet<i64> = d.old_links.iter().map(|(p, _)| *p).collect();
+    let kept: HashSet<&(i64, i64)> = d
+        .new_links
+        .iter()
+        .filter(|(p, _)| touched.contains(p))
+        .collect();
+    for (person, group) in d.old_links.iter().filter(|l| !kept.contains(l)) {
+        w.push((
+            ChangeType::MembershipRemoved,
+            Some(*person),
+            Some(*group),
+            None,
+        ))
+        .await?;
+    }
+    for (person, group) in d.new_links.iter().filter(|l| !d.old_links.contains(l)) {
+        w.push((
+            ChangeType::MembershipAdded,
+            Some(*person),
+            Some(*group),
+            None,
+        ))
+        .await?;
+    }
+    for id in d.removed {
+        w.push((ChangeType::EmployeeRemoved, Some(*id), None, None))
+            .await?;
+    }
+    for (id, key) in &d.removed_groups {
+        // Without the name: see `Scrub::Groups`.
+        let data = crate::sql::to_json(&serde_json::json!({ "kind": key.kind.as_str() }))?;
+        w.push((ChangeType::GroupRemoved, None, Some(*id), Some(data)))
+            .await?;
+    }
+    w.finish().await
 }
 
 /// What [`scrub`] clears.
