@@ -100,7 +100,14 @@ pub fn change_json(
     match c.change {
         ChangeType::EmployeeCreated | ChangeType::EmployeeUpdated => {
             out.insert(person_key.into(), person);
-            out.insert("fields".into(), c.data.clone().unwrap_or(Value::Null));
+            let mut fields = c.data.clone().unwrap_or(Value::Null);
+            if let (Some(ids), Value::Object(f)) = (import_ids, &mut fields)
+                && let Some(sup) = f.remove("supervisor_personio_id")
+            {
+                let id = sup.as_i64().and_then(|k| ids.get(&PersonioId(k)));
+                f.insert("supervisor_import_id".into(), json!(id));
+            }
+            out.insert("fields".into(), fields);
         }
         ChangeType::EmployeeRemoved => {
             out.insert(person_key.into(), person);

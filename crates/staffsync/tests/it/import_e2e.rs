@@ -615,6 +615,14 @@ async fn the_api_previews_imports_and_refuses_bad_uploads() {
         })
         .collect();
     assert_eq!(created.len(), 5, "{feed}");
+    let e3 = feed["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["import_id"] == "E-3")
+        .unwrap();
+    assert_eq!(e3["fields"]["supervisor_import_id"], "E-1", "{e3}");
+    assert!(e3["fields"].get("supervisor_personio_id").is_none(), "{e3}");
     assert!(created.contains(&"E-3"), "{created:?}");
     let runs_before = acme_api.get("/sync-runs").await["runs"]
         .as_array()
