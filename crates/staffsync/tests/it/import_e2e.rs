@@ -624,6 +624,35 @@ async fn the_api_previews_imports_and_refuses_bad_uploads() {
     assert_eq!(e3["fields"]["supervisor_import_id"], "E-1", "{e3}");
     assert!(e3["fields"].get("supervisor_personio_id").is_none(), "{e3}");
     assert!(created.contains(&"E-3"), "{created:?}");
+    // Feedback names its author by ImportId; a Personio id is refused, naming the field.
+    let (status, written) = acme_api
+        .post(
+            "/feedback",
+            json!({"author_import_id": "E-3", "body": "Gute Woche"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{written}");
+    assert_eq!(written["author"]["import_id"], "E-3", "{written}");
+    assert!(written["author"].get("personio_id").is_none(), "{written}");
+    let (status, refused) = acme_api
+        .post(
+            "/feedback",
+            json!({"author_personio_id": 1, "body": "Gute Woche"}),
+        )
+        .await;
+    assert_eq!(status, 422, "{refused}");
+    assert_eq!(refused["error"]["field"], "author_personio_id", "{refused}");
+    let (status, unknown) = acme_api
+        .post(
+            "/feedback",
+            json!({"author_import_id": "E-999", "body": "Gute Woche"}),
+        )
+        .await;
+    assert_eq!(status, 404, "{unknown}");
+    assert_eq!(
+        acme_api.get("/feedback").await["feedback"][0]["author"]["import_id"],
+        "E-3"
+    );
     let runs_before = acme_api.get("/sync-runs").await["runs"]
         .as_array()
         .unwrap()

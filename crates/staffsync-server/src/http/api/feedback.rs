@@ -7,12 +7,12 @@
 //! feedback to another account's employee, and never show who wrote feedback after the
 //! author was erased.
 
-use crate::http::api::directory::manager_names;
+use crate::http::api::directory::{manager_names, person_ids};
 use crate::http::api::error::{ApiError, ErrorBody};
 use crate::http::api::extract::{ApiJson, QueryPairs};
 use crate::http::api::paging::{page_request, paginate};
 use crate::http::api::tokens::ApiAccount;
-use crate::http::api::views::{FeedbackList, FeedbackView};
+use crate::http::api::views::{FeedbackList, FeedbackView, PersonIds};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -26,12 +26,15 @@ use utoipa::ToSchema;
 /// Longest feedback body accepted, in characters.
 pub const MAX_BODY_CHARS: usize = 10_000;
 
-/// Body of `POST /feedback`: the author by Personio id **or** by e-mail, and the text.
+/// Body of `POST /feedback`: the author by Personio id (a file account: by `ImportId`)
+/// **or** by e-mail, and the text.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewFeedback {
     /// The author's Personio id (give this or `author_email`).
     pub author_personio_id: Option<i64>,
+    /// A file account's author by `ImportId` (instead of `author_personio_id`).
+    pub author_import_id: Option<String>,
     /// The author's e-mail, matched case-insensitively (give this or `author_personio_id`).
     pub author_email: Option<String>,
     /// The feedback, 1 to 10,000 characters.
@@ -68,18 +71,50 @@ pub async fn create_feedback(
         ))
         .with_field("body"));
     }
-    let stored = match (request.author_personio_id, request.author_email.as_deref()) {
+    let ids = person_ids(&state.store, account).await?;
+    let file = matches!(ids, PersonIds::Import(_));
+    let by_key = match (
+        request.author_personio_id,
+        request.author_import_id.as_deref(),
+    ) {
+        (Some(_), _) if file => {
+            return Err(ApiError::unprocessable(
+                "this account takes employee files: give author_import_id (or author_email)",
+            )
+            .with_field("author_personio_id"));
+        }
+        (_, Some(_)) if !file => {
+            return Err(ApiError::unprocessable(
+                "this account syncs from Personio: give author_personio_id (or author_email)",
+            )
+            .with_field("author_import_id"));
+        }
         (Some(id), None) => {
             if id <= 0 {
                 return Err(ApiError::unprocessable("expected a positive integer")
                     .with_field("author_personio_id"));
             }
-            state
-                .store
-                .add_feedback(account, PersonioId(id), body)
-                .await
-                .map_err(|e| author_error(e, "author_personio_id", &id.to_string()))?
+            Some((PersonioId(id), "author_personio_id", id.to_string()))
         }
+        (None, Some(import_id)) => {
+            let key = state.store.import_key(account, import_id.trim()).await?;
+            let Some(key) = key else {
+                return Err(ApiError::not_found(format!(
+                    "no employee {import_id} in this account"
+                ))
+                .with_field("author_import_id"));
+            };
+            Some((key, "author_import_id", import_id.to_owned()))
+        }
+        // Both ids: the guards above answered whichever the account does not take.
+        (None, None) | (Some(_), Some(_)) => None,
+    };
+    let stored = match (by_key, request.author_email.as_deref()) {
+        (Some((key, field, shown)), None) => state
+            .store
+            .add_feedback(account, key, body)
+            .await
+            .map_err(|e| author_error(e, field, &shown))?,
         (None, Some(email)) => {
             let email = Email::parse(email).map_err(|_| {
                 ApiError::unprocessable("not a valid e-mail address").with_field("author_email")
@@ -91,15 +126,25 @@ pub async fn create_feedback(
                 .map_err(|e| author_error(e, "author_email", email.as_str()))?
         }
         (Some(_), Some(_)) => {
-            return Err(ApiError::unprocessable(
-                "give author_personio_id or author_email, not both",
-            )
+            let id_field = if file {
+                "author_import_id"
+            } else {
+                "author_personio_id"
+            };
+            return Err(ApiError::unprocessable(format!(
+                "give {id_field} or author_email, not both"
+            ))
             .with_field("author_email"));
         }
         (None, None) => {
+            let id_field = if file {
+                "author_import_id"
+            } else {
+                "author_personio_id"
+            };
             return Err(
                 ApiError::unprocessable("missing field (or give author_email)")
-                    .with_field("author_personio_id"),
+                    .with_field(id_field),
             );
         }
     };
@@ -108,6 +153,7 @@ pub async fn create_feedback(
         None => None,
     };
     let mut view = FeedbackView::new(&stored, author.as_ref());
+    ids.feedback(&mut view);
     let kinds: Vec<_> = stored.groups.iter().map(|g| g.kind).collect();
     let names = manager_names(&state, account, kinds.into_iter()).await?;
     names.name_groups(&mut view.groups);
@@ -160,6 +206,7 @@ pub async fn list_feedback(
     let by_id: HashMap<PersonioId, _> = directory.iter().map(|e| (e.personio_id, e)).collect();
     // Reporting lines in the snapshots are named after their managers as they are now
     // (as `GET /groups` names them); a manager no longer in the directory leaves the id.
+    let ids = person_ids(&state.store, account).await?;
     let kinds: Vec<_> = items
         .iter()
         .flat_map(|f| f.groups.iter().map(|g| g.kind))
@@ -170,6 +217,7 @@ pub async fn list_feedback(
         .map(|f| {
             let mut view = FeedbackView::new(f, f.author.and_then(|a| by_id.get(&a).copied()));
             names.name_groups(&mut view.groups);
+            ids.feedback(&mut view);
             view
         })
         .collect();

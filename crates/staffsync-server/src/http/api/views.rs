@@ -185,6 +185,21 @@ impl PersonIds {
         view.groups.iter_mut().for_each(|g| self.group(g));
     }
 
+    /// `feedback` as its account shows it (a file account: the author's `ImportId`, and
+    /// reporting lines by their manager's).
+    pub fn feedback(&self, feedback: &mut FeedbackView) {
+        let PersonIds::Import(_) = self else {
+            return;
+        };
+        if let Some(author) = &mut feedback.author {
+            author.import_id = author
+                .personio_id
+                .take()
+                .and_then(|k| self.import_id(PersonioId(k)).map(str::to_owned));
+        }
+        feedback.groups.iter_mut().for_each(|g| self.group(g));
+    }
+
     /// `group` as its account shows it (a file account's reporting line: its manager's
     /// `ImportId` instead of the key).
     pub fn group(&self, group: &mut GroupKeyView) {
@@ -343,7 +358,12 @@ pub struct GroupMembers {
 /// Who wrote a piece of feedback (while they are in the directory).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct FeedbackAuthor {
-    pub personio_id: i64,
+    /// Personio accounts: the author's Personio id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub personio_id: Option<i64>,
+    /// File accounts: the author's `ImportId`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub import_id: Option<String>,
     pub email: String,
     pub first_name: String,
     pub last_name: String,
@@ -352,7 +372,8 @@ pub struct FeedbackAuthor {
 impl From<&DirectoryEmployee> for FeedbackAuthor {
     fn from(e: &DirectoryEmployee) -> Self {
         FeedbackAuthor {
-            personio_id: e.personio_id.0,
+            personio_id: Some(e.personio_id.0),
+            import_id: None,
             email: e.email.clone(),
             first_name: e.first_name.clone(),
             last_name: e.last_name.clone(),
