@@ -376,6 +376,7 @@ async function importWalk() {
   assert((await text('#import-row-error-count')) === '1', 'one row with an error');
   const errorRow = await text('#import-row-errors tbody tr');
   assert(errorRow.includes('5') && errorRow.includes('E-Mail') && errorRow.includes('P-103'), `row 5, column E-Mail, P-103: ${errorRow}`);
+  assert(errorRow.includes('ist keine gültige E-Mail-Adresse'), `said in German: ${errorRow}`);
   assert((await listed('Vorname0 Nachname0')) === 0, 'the preview changed nothing');
   await shot('import-preview');
 

@@ -17,6 +17,7 @@ mod format;
 mod guard;
 mod header;
 mod ods_size;
+mod problem;
 mod row;
 mod table;
 mod template;
@@ -122,6 +123,8 @@ pub struct FileRow {
     pub attributes: Vec<(Arc<str>, String)>,
 }
 
+pub use problem::RowProblem;
+
 /// A row left out, and why, in the admin's words.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct RowError {
@@ -131,7 +134,23 @@ pub struct RowError {
     pub column: String,
     /// The row's ImportId when it has a usable one: that person is protected from removal.
     pub import_id: Option<String>,
+    /// What is wrong, in English ([`RowProblem::english`]).
     pub message: String,
+    /// The same, as a value (for other languages: [`RowProblem::german`]).
+    #[serde(skip)]
+    pub problem: RowProblem,
+}
+
+impl RowError {
+    pub fn new(row: usize, column: String, import_id: Option<String>, problem: RowProblem) -> Self {
+        RowError {
+            row,
+            column,
+            import_id,
+            message: problem.english(),
+            problem,
+        }
+    }
 }
 
 /// A file read: its columns, its good rows and its bad ones.

@@ -7,7 +7,7 @@
 
 use crate::header::{Field, Header, MAX_TEXT_CHARS, Role};
 use crate::value::{Problem, Value};
-use crate::{FileRow, ImportId, ReadError, RowError};
+use crate::{FileRow, ImportId, ReadError, RowError, RowProblem};
 use staffsync_core::{Email, EmploymentStatus};
 use std::sync::Arc;
 use time::Date;
@@ -41,7 +41,7 @@ pub(crate) fn check(
     let mut texts: [Option<String>; Field::ALL.len()] = Default::default();
     let mut dates: [Option<Date>; 2] = [None; 2];
     let mut attributes: Vec<(Arc<str>, String)> = Vec::new();
-    let mut errors: Vec<(usize, String)> = Vec::new();
+    let mut errors: Vec<(usize, RowProblem)> = Vec::new();
 
     for (col, role) in header.roles.iter().enumerate() {
         let value = cells.get_mut(col).map(std::mem::take).unwrap_or_default();
@@ -55,7 +55,7 @@ pub(crate) fn check(
             }
             Role::Field(field) if field.is_date() => match value.into_date() {
                 Ok(d) => dates[usize::from(*field == Field::TerminationDate)] = d,
-                Err(p) => errors.push((col, problem_message(p))),
+                Err(p) => errors.push((col, problem_of(p))),
             },
             Role::Field(field) => match bounded_text(value) {
                 Ok(t) if !t.is_empty() => texts[*field as usize] = Some(t),
@@ -89,16 +89,14 @@ pub(crate) fn check(
     ] {
         // A value that was there but unusable (too long, a #N/A) is reported already.
         if value.is_none() && !errors.iter().any(|(c, _)| *c == col(field)) {
-            errors.push((col(field), format!("{} is empty", header.name_of(field))));
+            let column = header.name_of(field).to_owned();
+            errors.push((col(field), RowProblem::Empty { column }));
         }
     }
     let email = email_text.and_then(|e| match Email::parse(&e) {
         Ok(email) => Some(email),
         Err(_) => {
-            errors.push((
-                col(Field::Email),
-                format!("\"{e}\" is not a valid e-mail address"),
-            ));
+            errors.push((col(Field::Email), RowProblem::NotAnEmail(e.clone())));
             None
         }
     });
@@ -106,10 +104,7 @@ pub(crate) fn check(
         if l.len() == 2 && l.bytes().all(|b| b.is_ascii_alphabetic()) {
             Some(l.to_ascii_lowercase())
         } else {
-            errors.push((
-                col(Field::Language),
-                format!("\"{l}\" is not a two-letter language code (ISO 639-1, e.g. de or en)"),
-            ));
+            errors.push((col(Field::Language), RowProblem::NotALanguage(l.clone())));
             None
         }
     });
@@ -118,10 +113,10 @@ pub(crate) fn check(
         if import_text.as_deref() == Some(r.as_str()) {
             errors.push((
                 col(Field::ReportsToId),
-                format!(
-                    "{} \"{r}\" is the person's own ImportId",
-                    header.name_of(Field::ReportsToId)
-                ),
+                RowProblem::OwnManager {
+                    column: header.name_of(Field::ReportsToId).to_owned(),
+                    value: r.clone(),
+                },
             ));
         }
         ImportId::parse(&r)
@@ -153,11 +148,9 @@ pub(crate) fn check(
             let id = import_id.as_ref().map(|i| i.as_str().to_owned());
             Err(errors
                 .into_iter()
-                .map(|(c, message)| RowError {
-                    row,
-                    column: header.names.get(c).cloned().unwrap_or_default(),
-                    import_id: id.clone(),
-                    message,
+                .map(|(c, problem)| {
+                    let column = header.names.get(c).cloned().unwrap_or_default();
+                    RowError::new(row, column, id.clone(), problem)
                 })
                 .collect())
         }
@@ -165,25 +158,21 @@ pub(crate) fn check(
     Ok(Checked { import_id, outcome })
 }
 
-/// Trimmed text of at most [`MAX_TEXT_CHARS`] characters, or the message saying why not.
-fn bounded_text(value: Value) -> Result<String, String> {
-    let text = value.into_text().map_err(problem_message)?;
+/// Trimmed text of at most [`MAX_TEXT_CHARS`] characters, or what is wrong with it.
+fn bounded_text(value: Value) -> Result<String, RowProblem> {
+    let text = value.into_text().map_err(problem_of)?;
     let chars = text.chars().count();
     if chars > MAX_TEXT_CHARS {
         let start: String = text.chars().take(30).collect();
-        return Err(format!(
-            "\"{start}…\" is {chars} characters long; at most {MAX_TEXT_CHARS} are allowed"
-        ));
+        return Err(RowProblem::TooLong { start, chars });
     }
     Ok(text)
 }
 
-fn problem_message(p: Problem) -> String {
+fn problem_of(p: Problem) -> RowProblem {
     match p {
-        Problem::CellError(e) => format!("the cell shows the error {e} instead of a value"),
-        Problem::NotADate(v) => {
-            format!("\"{v}\" is not a date (write it as 2026-03-01 or 01.03.2026)")
-        }
+        Problem::CellError(e) => RowProblem::CellError(e),
+        Problem::NotADate(v) => RowProblem::NotADate(v),
     }
 }
 

@@ -7,7 +7,7 @@
 use crate::header::{ColumnNaming, Field, Header};
 use crate::row::{self, Checked};
 use crate::value::Value;
-use crate::{EmployeeFile, FileRow, ImportId, Limits, ReadError, RowError};
+use crate::{EmployeeFile, FileRow, ImportId, Limits, ReadError, RowError, RowProblem};
 use std::collections::{HashMap, HashSet};
 
 /// One row of a sheet or CSV, as read.
@@ -143,14 +143,12 @@ fn whole_file_checks(
 
     let id_column = header.name_of(Field::ImportId).to_owned();
     let boss_column = header.name_of(Field::ReportsToId).to_owned();
-    let duplicate_error = |row: usize, id: &str| RowError {
-        row,
-        column: id_column.clone(),
-        import_id: Some(id.to_owned()),
-        message: format!(
-            "ImportId \"{id}\" appears in rows {}: each person needs their own ImportId",
-            and_list(duplicated.get(id).map_or(&[][..], Vec::as_slice))
-        ),
+    let duplicate_error = |row: usize, id: &str| {
+        let problem = RowProblem::DuplicateImportId {
+            id: id.to_owned(),
+            rows: duplicated.get(id).cloned().unwrap_or_default(),
+        };
+        RowError::new(row, id_column.clone(), Some(id.to_owned()), problem)
     };
 
     let mut errors: Vec<RowError> = Vec::new();
@@ -172,12 +170,16 @@ fn whole_file_checks(
         }
         if unknown_boss.contains(&r.row) {
             let boss = r.reports_to.as_ref().map_or("", |b| b.as_str());
-            errors.push(RowError {
-                row: r.row,
+            let problem = RowProblem::UnknownManager {
                 column: boss_column.clone(),
-                import_id: Some(id.to_owned()),
-                message: format!("{boss_column} \"{boss}\" names nobody in this file"),
-            });
+                value: boss.to_owned(),
+            };
+            errors.push(RowError::new(
+                r.row,
+                boss_column.clone(),
+                Some(id.to_owned()),
+                problem,
+            ));
             return false;
         }
         !duplicate
@@ -191,29 +193,5 @@ fn whole_file_checks(
         columns: header.columns.clone(),
         rows,
         errors,
-    }
-}
-
-/// "2, 5 and 9".
-fn and_list(rows: &[usize]) -> String {
-    match rows {
-        [] => String::new(),
-        [one] => one.to_string(),
-        [init @ .., last] => {
-            let init: Vec<String> = init.iter().map(usize::to_string).collect();
-            format!("{} and {last}", init.join(", "))
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::and_list;
-
-    #[test]
-    fn lists_rows_as_a_person_would() {
-        assert_eq!(and_list(&[2]), "2");
-        assert_eq!(and_list(&[2, 5]), "2 and 5");
-        assert_eq!(and_list(&[2, 5, 9]), "2, 5 and 9");
     }
 }

@@ -307,7 +307,7 @@ fn leaver(d: &DirectoryEmployee) -> SourceEmployee {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use employee_file::ImportId;
+    use employee_file::{ImportId, RowProblem};
     use staffsync_core::{Email, EmploymentStatus, Policy, Settings};
     use time::macros::date;
 
@@ -409,15 +409,18 @@ mod tests {
 
     #[test]
     fn a_row_error_protects_the_person_it_names() {
-        let error = RowError {
-            row: 7,
-            column: "Email".into(),
-            import_id: Some("E-7".into()),
-            message: "not a valid e-mail address".into(),
-        };
+        let error = RowError::new(
+            7,
+            "Email".into(),
+            Some("E-7".into()),
+            RowProblem::NotAnEmail("ada@".into()),
+        );
         let m = to_malformed(&error, &keys(&[("E-7", 3)]));
         assert_eq!(m.id, Some(PersonioId(3)));
-        assert_eq!(m.reason, "row 7, column Email: not a valid e-mail address");
+        assert_eq!(
+            m.reason,
+            "row 7, column Email: \"ada@\" is not a valid e-mail address"
+        );
         let anonymous = RowError {
             import_id: None,
             ..error
@@ -466,12 +469,12 @@ mod tests {
         assert_eq!(plan.pending_hires, [(PersonioId(2), date!(2026 - 07 - 01))]);
 
         let directory = planner::apply(&[], &plan);
-        let error = RowError {
-            row: 4,
-            column: "Email".into(),
-            import_id: Some("E-1".into()),
-            message: "not a valid e-mail address".into(),
-        };
+        let error = RowError::new(
+            4,
+            "Email".into(),
+            Some("E-1".into()),
+            RowProblem::NotAnEmail("ada@".into()),
+        );
         let plan = plan_of(&with, vec![], &[error], &directory);
         assert!(plan.removals.is_empty(), "{plan:?}");
         assert_eq!(plan.skips.len(), 1);

@@ -344,7 +344,10 @@ async fn show(
             row: e.row,
             column: e.column.clone(),
             import_id: e.import_id.clone().unwrap_or_default(),
-            message: e.message.clone(),
+            message: match ctx.lang() {
+                super::i18n::Lang::De => e.problem.german(),
+                super::i18n::Lang::En => e.message.clone(),
+            },
         })
         .collect();
     let plan = &report.plan;
