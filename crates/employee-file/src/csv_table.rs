@@ -124,7 +124,6 @@ impl RowSource for CsvRows<'_> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

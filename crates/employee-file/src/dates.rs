@@ -62,7 +62,6 @@ pub(crate) fn from_serial(serial: f64) -> Option<Date> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use time::macros::date;

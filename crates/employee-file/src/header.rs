@@ -333,7 +333,6 @@ fn set_present(columns: &mut Columns, field: Field) {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

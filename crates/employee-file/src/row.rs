@@ -188,7 +188,6 @@ pub(crate) fn status(s: &str) -> EmploymentStatus {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::header::ColumnNaming;

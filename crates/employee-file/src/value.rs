@@ -97,7 +97,6 @@ pub(crate) fn iso(d: Date) -> String {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use time::macros::date;

@@ -268,7 +268,6 @@ impl RowSource for OdsRows {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

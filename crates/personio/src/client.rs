@@ -644,7 +644,6 @@ pub(crate) async fn error_message(resp: reqwest::Response) -> String {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

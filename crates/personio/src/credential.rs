@@ -47,7 +47,6 @@ pub fn check_mandatory(readable: &[AttributeInfo]) -> Result<Vec<Warning>, Error
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -212,7 +212,6 @@ impl Client {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use secrecy::ExposeSecret;

@@ -88,7 +88,6 @@ impl<'de> Deserialize<'de> for TimeZoneName {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use time::macros::{date, datetime};

@@ -190,7 +190,6 @@ impl<'de: 'a, 'a> Deserialize<'de> for CowStr<'a> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -267,7 +267,6 @@ fn auth_token(body: &[u8]) -> Result<SecretString, String> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

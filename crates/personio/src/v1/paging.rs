@@ -198,7 +198,6 @@ impl<T> Accumulator<T> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

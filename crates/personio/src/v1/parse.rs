@@ -493,7 +493,6 @@ fn extra(key: &str, a: &Attr<'_, '_, '_>, interner: &mut Interner) -> ExtraAttri
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use time::macros::date;

@@ -70,7 +70,6 @@ pub fn v2_attributes() -> Vec<AttributeInfo> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

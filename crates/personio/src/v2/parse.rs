@@ -514,7 +514,6 @@ pub fn resolve_next(base: &Url, current: &Url, href: &str) -> Result<Url, String
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use secrecy::ExposeSecret;

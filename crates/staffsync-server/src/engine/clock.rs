@@ -14,7 +14,6 @@ pub fn date_in(zone: &TimeZoneName, now: OffsetDateTime) -> Date {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use time::macros::{date, datetime};

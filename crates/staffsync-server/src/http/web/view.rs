@@ -249,7 +249,6 @@ pub fn kind_label(kind: staffsync_core::GroupKind, lang: Lang) -> &'static str {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use time::macros::{date, datetime};
