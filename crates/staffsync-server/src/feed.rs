@@ -52,21 +52,29 @@ pub fn parse_cursor(account: AccountId, raw: &str) -> Result<i64, CursorError> {
     Ok(seq)
 }
 
-/// The `ImportId` of each person key when `account` takes employee files (its changes
-/// name people by `import_id`), `None` for a Personio account.
+/// The `ImportId`s of the people `changes` name when `account` takes employee files
+/// (its changes name people by `import_id`), `None` for a Personio account.
 pub async fn import_ids_of(
     store: &staffsync_store::Store,
     account: AccountId,
+    changes: &[FeedChange],
 ) -> Result<Option<HashMap<PersonioId, String>>, staffsync_store::StoreError> {
     let file = store
         .account_by_id(account)
         .await?
         .is_some_and(|a| a.source == staffsync_store::AccountSource::File);
-    Ok(if file {
-        Some(store.import_ids(account).await?)
-    } else {
-        None
-    })
+    if !file {
+        return Ok(None);
+    }
+    let mut keys: Vec<PersonioId> = changes.iter().filter_map(|c| c.personio_id).collect();
+    // A created or updated person's fields may name a supervisor.
+    keys.extend(changes.iter().filter_map(|c| {
+        let sup = c.data.as_ref()?.get("supervisor_personio_id")?.as_i64()?;
+        Some(PersonioId(sup))
+    }));
+    keys.sort_unstable();
+    keys.dedup();
+    Ok(Some(store.import_ids_of(account, &keys).await?))
 }
 
 /// One change as JSON: `{"cursor", "at", "run_id", "type", …}` with, by type,

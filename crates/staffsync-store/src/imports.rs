@@ -14,7 +14,7 @@
 //! `ImportId`s that are neither in the directory nor in its file.
 
 use crate::error::{Result, StoreError};
-use crate::sql::{BATCH_ROWS, from_json, to_json, values_list};
+use crate::sql::{BATCH_ROWS, from_json, param, placeholders, to_json, values_list};
 use crate::{AccountId, Backend, Store};
 use sqlx::Row as _;
 use staffsync_core::{PersonioId, SourceEmployee};
@@ -136,6 +136,35 @@ impl Store {
             .into_iter()
             .map(|(id, key)| (PersonioId(key), id))
             .collect())
+    }
+
+    /// The `ImportId`s of `keys` (those that have one), for showing a few people (a page
+    /// of the change feed) without reading the account's whole mapping.
+    pub async fn import_ids_of(
+        &self,
+        account: AccountId,
+        keys: &[PersonioId],
+    ) -> Result<HashMap<PersonioId, String>> {
+        let mut out = HashMap::with_capacity(keys.len());
+        for chunk in keys.chunks(BATCH_ROWS) {
+            let sql = format!(
+                "SELECT import_id, person_key FROM import_keys \
+                 WHERE account_id = {} AND person_key IN ({})",
+                param(self.backend, 1),
+                placeholders(self.backend, chunk.len(), 2)
+            );
+            let mut q = sqlx::query(&sql).bind(account.0);
+            for key in chunk {
+                q = q.bind(key.0);
+            }
+            for row in q.fetch_all(&self.pool).await? {
+                out.insert(
+                    PersonioId(row.try_get("person_key")?),
+                    row.try_get("import_id")?,
+                );
+            }
+        }
+        Ok(out)
     }
 
     /// The key of one `ImportId` of the account, if it has one.

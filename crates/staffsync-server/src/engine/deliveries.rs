@@ -209,7 +209,7 @@ async fn send(state: &AppState, claimed: &ClaimedDelivery) -> Result<i64, (Optio
         .delivery_changes(claimed.account, d)
         .await
         .map_err(|_| fail("could not read the changes"))?;
-    let import_ids = crate::feed::import_ids_of(&state.store, claimed.account)
+    let import_ids = crate::feed::import_ids_of(&state.store, claimed.account, &changes)
         .await
         .map_err(|_| fail("could not read the changes"))?;
     let body = serde_json::json!({

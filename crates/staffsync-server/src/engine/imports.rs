@@ -1,16 +1,20 @@
 //! Importing an employee file for someone waiting on it (a web upload, the REST API) or
 //! for the inbox: takes the account's lease at once or not at all, runs
-//! [`sync_job::run_import`] with the lease renewed, and gives it back.
+//! [`sync_job::run_import`] with the lease renewed, gives it back, and tells the alerts
+//! how it went.
 //!
 //! An import is a run like a full sync: it needs the lease, so it never interrupts a
-//! running one; a busy account is refused, not waited for. This module must never read a
-//! file itself (its callers hand in what `employee_file::read` accepted) and never apply
-//! anything but through `run_import`.
+//! running one; a busy account is refused, not waited for. The run is spawned, so a
+//! caller that goes away (a dropped request) never leaves half a run. This module must
+//! never read a file itself (its callers hand in what `employee_file::read` accepted) and
+//! never apply anything but through `run_import`.
 
+use crate::engine::alerts::{self, Origin};
 use crate::engine::lease::{self, LeaseError};
 use crate::engine::sync_job::{self, SyncError, SyncOptions, SyncReport};
+use crate::state::AppState;
 use employee_file::EmployeeFile;
-use staffsync_store::{Account, Store};
+use staffsync_store::Account;
 use std::time::Duration;
 
 /// Why an import did not produce a run.
@@ -22,24 +26,38 @@ pub enum ImportError {
     Lease(LeaseError),
     #[error(transparent)]
     Sync(#[from] SyncError),
+    /// The spawned run ended without an answer (it panicked): the lease expires by itself.
+    #[error("the import stopped unexpectedly: {0}")]
+    Stopped(String),
 }
 
 /// Imports `file` into `account` under a lease held by `holder` (see the module docs).
 pub async fn import_now(
-    store: &Store,
+    state: &AppState,
     account: &Account,
     file: EmployeeFile,
     options: &SyncOptions,
     holder: &str,
-    lease_len: Duration,
 ) -> Result<SyncReport, ImportError> {
-    let lease = match lease::acquire(store, account.id, holder, lease_len, Duration::ZERO).await {
-        Ok(lease) => lease,
-        Err(LeaseError::Busy { .. }) => return Err(ImportError::Busy),
-        Err(e) => return Err(ImportError::Lease(e)),
-    };
-    let run = sync_job::run_import(store, &lease, account, file, options);
-    let outcome = lease::with_lease_renewal(store, &lease, lease_len, run).await;
-    lease::give_back(store, lease).await;
-    Ok(outcome?)
+    let lease_len = state.config.lease;
+    let lease =
+        match lease::acquire(&state.store, account.id, holder, lease_len, Duration::ZERO).await {
+            Ok(lease) => lease,
+            Err(LeaseError::Busy { .. }) => return Err(ImportError::Busy),
+            Err(e) => return Err(ImportError::Lease(e)),
+        };
+    let (state, account, options) = (state.clone(), account.clone(), options.clone());
+    let run = tokio::spawn(async move {
+        let store = &state.store;
+        let work = sync_job::run_import(store, &lease, &account, file, &options);
+        let report = lease::with_lease_renewal(store, &lease, lease_len, work).await;
+        lease::give_back(store, lease).await;
+        if let Ok(report) = &report {
+            let full = Origin::Full { failures: 0 };
+            alerts::after_run(&state, account.id, full, Ok(Some(report))).await;
+        }
+        report
+    });
+    let report = run.await.map_err(|e| ImportError::Stopped(e.to_string()))?;
+    Ok(report?)
 }

@@ -160,16 +160,7 @@ async fn import(
         ..SyncOptions::default()
     };
     let holder = format!("{}:inbox", state.config.instance_id);
-    match imports::import_now(
-        &state.store,
-        account,
-        file,
-        &options,
-        &holder,
-        state.config.lease,
-    )
-    .await
-    {
+    match imports::import_now(state, account, file, &options, &holder).await {
         Ok(report) => Ok(Some(summary(&report))),
         Err(ImportError::Busy) => Ok(None),
         Err(e) => Ok(Some(Err(e.to_string()))),

@@ -107,6 +107,20 @@ async fn import_keys_are_handed_out_once_and_never_reused(store: Store, _env: En
     assert_eq!(ids.len(), 4);
     assert_eq!(ids[&PersonioId(2)], "E-2");
     assert_eq!(ids[&PersonioId(4)], "e-1");
+    // A few keys: only those with an ImportId of this account.
+    let some = store
+        .import_ids_of(a, &[PersonioId(2), PersonioId(4), PersonioId(99)])
+        .await
+        .unwrap();
+    assert_eq!(some.len(), 2);
+    assert_eq!(some[&PersonioId(4)], "e-1");
+    assert!(
+        store
+            .import_ids_of(b, &[PersonioId(4)])
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // An unknown account gets nothing.
     let err = store
         .allocate_import_keys(AccountId(9999), &["x"])

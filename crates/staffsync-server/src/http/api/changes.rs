@@ -87,7 +87,7 @@ pub async fn list_changes(
         }
     };
     let changes = state.store.changes(account, after, limit).await?;
-    let import_ids = crate::feed::import_ids_of(&state.store, account).await?;
+    let import_ids = crate::feed::import_ids_of(&state.store, account, &changes).await?;
     let last = changes.last().map_or(after, |c| c.seq);
     Ok(Json(ChangePage {
         has_more: changes.len() == limit && last < bounds.latest,

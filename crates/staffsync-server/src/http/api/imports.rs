@@ -9,12 +9,12 @@
 //! is 409. In none of these cases is anything read into the directory: the file is read
 //! and checked before a run starts, and the run itself goes through the deletion guard.
 //!
-//! The run continues when the client goes away (it is spawned), so a dropped request
-//! never leaves half a run; this handler never applies anything itself.
+//! The run is [`imports::import_now`]'s: it continues when the client goes away, and this
+//! handler never applies anything itself.
 
-use crate::engine::alerts::{self, Origin};
-use crate::engine::lease::{self, LeaseError};
-use crate::engine::sync_job::{SyncError, SyncOptions, run_import};
+use crate::engine::imports::{self, ImportError};
+use crate::engine::lease::LeaseError;
+use crate::engine::sync_job::{SyncError, SyncOptions};
 use crate::http::api::error::{ApiError, ErrorBody};
 use crate::http::api::extract::{QueryPairs, excerpt};
 use crate::http::api::tokens::ApiAccount;
@@ -25,7 +25,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::{StatusCode, header};
 use employee_file::{Format, Limits};
-use staffsync_store::{AccountSource, StoreError};
+use staffsync_store::AccountSource;
 use std::time::Duration;
 
 /// The content types `POST /imports` takes, as its 415 names them.
@@ -130,53 +130,22 @@ pub async fn create_import(
     .map_err(ApiError::internal)?
     .map_err(|e| ApiError::unprocessable(format!("the file was refused: {e}")))?;
 
-    let holder = format!("{}:import", state.config.instance_id);
-    let lease = lease::acquire(
-        &state.store,
-        account,
-        &holder,
-        state.config.lease,
-        Duration::ZERO,
-    )
-    .await
-    .map_err(|e| match e {
-        LeaseError::Store(e) => e.into(),
-        other => ApiError::conflict(other.to_string()),
-    })?;
     // Who is there before the run: removed people are erased by the time it answers.
-    let before = async {
-        let ids = state.store.import_ids(account).await?;
-        Ok::<_, StoreError>((ids, state.store.employee_names(account).await?))
-    };
-    let (ids, names) = match before.await {
-        Ok(before) => before,
-        Err(e) => {
-            lease::give_back(&state.store, lease).await;
-            return Err(e.into());
-        }
-    };
+    let ids = state.store.import_ids(account).await?;
+    let names = state.store.employee_names(account).await?;
     let options = SyncOptions {
         dry_run,
         today: Some(state.today_in(&acct.time_zone)),
         ..SyncOptions::default()
     };
-    let task_state = state.clone();
-    let run = tokio::spawn(async move {
-        let store = &task_state.store;
-        let work = run_import(store, &lease, &acct, file, &options);
-        let report = lease::with_lease_renewal(store, &lease, task_state.config.lease, work).await;
-        lease::give_back(store, lease).await;
-        if let Ok(report) = &report {
-            let full = Origin::Full { failures: 0 };
-            alerts::after_run(&task_state, account, full, Ok(Some(report))).await;
-        }
-        report
-    });
-    let report = run
+    let holder = format!("{}:import", state.config.instance_id);
+    let report = imports::import_now(&state, &acct, file, &options, &holder)
         .await
-        .map_err(ApiError::internal)?
         .map_err(|e| match e {
-            SyncError::Store(e) => ApiError::from(e),
+            ImportError::Lease(LeaseError::Store(e)) | ImportError::Sync(SyncError::Store(e)) => {
+                ApiError::from(e)
+            }
+            ImportError::Stopped(e) => ApiError::internal(e),
             other => ApiError::conflict(other.to_string()),
         })?;
     Ok(Json(ImportAnswer::new(&report, &ids, &names)))

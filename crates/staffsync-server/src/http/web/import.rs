@@ -256,16 +256,7 @@ async fn run(
         }
     };
     let holder = format!("{}:web-import", state.app.config.instance_id);
-    match imports::import_now(
-        &state.app.store,
-        &ctx.account,
-        file,
-        options,
-        &holder,
-        state.app.config.lease,
-    )
-    .await
-    {
+    match imports::import_now(&state.app, &ctx.account, file, options, &holder).await {
         Ok(report) => Ok(report),
         Err(ImportError::Busy) => {
             let text = ctx.t(key!("imp.busy")).to_owned();
