@@ -5,15 +5,15 @@
 //!
 //! An import is a run like a full sync: it needs the lease, so it never interrupts a
 //! running one; a busy account is refused, not waited for. The run is spawned, so a
-//! caller that goes away (a dropped request) never leaves half a run. This module must
-//! never read a file itself (its callers hand in what `employee_file::read` accepted) and
-//! never apply anything but through `run_import`.
+//! caller that goes away (a dropped request) never leaves half a run. [`read`] parses the
+//! file on the blocking pool for every channel. This module must never apply anything
+//! but through `run_import`.
 
 use crate::engine::alerts::{self, Origin};
 use crate::engine::lease::{self, LeaseError};
 use crate::engine::sync_job::{self, SyncError, SyncOptions, SyncReport};
 use crate::state::AppState;
-use employee_file::EmployeeFile;
+use employee_file::{EmployeeFile, Format, Limits, ReadError};
 use staffsync_store::Account;
 use std::time::Duration;
 
@@ -29,6 +29,26 @@ pub enum ImportError {
     /// The spawned run ended without an answer (it panicked): the lease expires by itself.
     #[error("the import stopped unexpectedly: {0}")]
     Stopped(String),
+}
+
+/// Reads `bytes` as `format` with [`employee_file::read`] on the blocking pool: a large
+/// workbook is seconds of CPU work, which must not stall the server's request threads.
+pub async fn read(
+    bytes: impl AsRef<[u8]> + Send + 'static,
+    format: Format,
+    sheet: Option<String>,
+    limits: Limits,
+) -> Result<EmployeeFile, ReadError> {
+    tokio::task::spawn_blocking(move || {
+        employee_file::read(bytes.as_ref(), format, sheet.as_deref(), &limits)
+    })
+    .await
+    .unwrap_or_else(|e| {
+        Err(ReadError::Corrupt {
+            format,
+            detail: format!("reading it stopped unexpectedly: {e}"),
+        })
+    })
 }
 
 /// Imports `file` into `account` under a lease held by `holder` (see the module docs).

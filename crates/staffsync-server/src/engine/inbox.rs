@@ -150,11 +150,10 @@ async fn import(
         max_bytes: limit,
         ..Limits::default()
     };
-    let file = match employee_file::read(&bytes, format, None, &limits) {
+    let file = match imports::read(bytes, format, None, limits).await {
         Ok(file) => file,
         Err(e) => return Ok(Some(Err(e.to_string()))),
     };
-    drop(bytes);
     let options = SyncOptions {
         today: Some(state.today_in(&account.time_zone)),
         ..SyncOptions::default()

@@ -122,13 +122,9 @@ pub async fn create_import(
         max_bytes: max,
         ..Limits::default()
     };
-    // Reading a workbook is seconds of CPU work: not on the request threads.
-    let file = tokio::task::spawn_blocking(move || {
-        employee_file::read(&bytes, format, sheet.as_deref(), &limits)
-    })
-    .await
-    .map_err(ApiError::internal)?
-    .map_err(|e| ApiError::unprocessable(format!("the file was refused: {e}")))?;
+    let file = imports::read(bytes, format, sheet, limits)
+        .await
+        .map_err(|e| ApiError::unprocessable(format!("the file was refused: {e}")))?;
 
     // Who is there before the run: removed people are erased by the time it answers.
     let ids = state.store.import_ids(account).await?;

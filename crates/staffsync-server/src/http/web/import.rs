@@ -24,7 +24,7 @@ use employee_file::{Format, Lang as FileLang, Limits, TemplateFormat};
 use serde::Deserialize;
 use staffsync_store::{AccountId, RunId};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// How long an uploaded file waits for "Übernehmen".
@@ -40,7 +40,8 @@ struct Upload {
     name: String,
     sheet: Option<String>,
     format: Format,
-    bytes: Arc<Vec<u8>>,
+    /// Cheap to clone (shared): the preview and the apply read the same bytes.
+    bytes: axum::body::Bytes,
     at: Instant,
 }
 
@@ -163,7 +164,7 @@ pub(crate) async fn upload(
         name,
         sheet,
         format,
-        bytes: Arc::new(bytes),
+        bytes: axum::body::Bytes::from(bytes),
         at: Instant::now(),
     };
     let options = SyncOptions {
@@ -173,7 +174,7 @@ pub(crate) async fn upload(
     };
     let report = match run(&state, &ctx, &upload, &options).await {
         Ok(report) => report,
-        Err(response) => return response(template),
+        Err((status, text)) => return template.failed(status, text),
     };
     state.uploads.keep(ctx.account.id, upload.clone());
     show(template, &state, &ctx, &upload, &report, None).await
@@ -206,7 +207,7 @@ pub(crate) async fn apply(
     let template = ImportTemplate::new(&ctx, &state);
     let report = match run(&state, &ctx, &upload, &options).await {
         Ok(report) => report,
-        Err(response) => return response(template),
+        Err((status, text)) => return template.failed(status, text),
     };
     match report.result {
         SyncResult::Held => {
@@ -227,51 +228,36 @@ pub(crate) async fn apply(
     }
 }
 
-/// What to answer instead of a report: given the page to show the error on.
-type Failure = Box<dyn FnOnce(ImportTemplate) -> WebResult + Send>;
-
-/// Reads `upload` and imports it with `options` (a dry run or for real).
+/// Reads `upload` and imports it with `options` (a dry run or for real); else the status
+/// and the text the page shows instead.
 async fn run(
     state: &WebState,
     ctx: &Ctx,
     upload: &Upload,
     options: &SyncOptions,
-) -> Result<SyncReport, Failure> {
+) -> Result<SyncReport, (StatusCode, String)> {
     let limits = Limits {
         max_bytes: state.app.config.max_upload_bytes,
         ..Limits::default()
     };
-    let file = match employee_file::read(
-        &upload.bytes,
-        upload.format,
-        upload.sheet.as_deref(),
-        &limits,
-    ) {
-        Ok(file) => file,
-        Err(e) => {
+    let bytes = upload.bytes.clone();
+    let file = imports::read(bytes, upload.format, upload.sheet.clone(), limits)
+        .await
+        .map_err(|e| {
             let text = format!("{} {e}", ctx.t(key!("imp.refused")));
-            return Err(Box::new(move |t: ImportTemplate| {
-                t.failed(StatusCode::UNPROCESSABLE_ENTITY, text)
-            }));
-        }
-    };
+            (StatusCode::UNPROCESSABLE_ENTITY, text)
+        })?;
     let holder = format!("{}:web-import", state.app.config.instance_id);
-    match imports::import_now(&state.app, &ctx.account, file, options, &holder).await {
-        Ok(report) => Ok(report),
-        Err(ImportError::Busy) => {
-            let text = ctx.t(key!("imp.busy")).to_owned();
-            Err(Box::new(move |t: ImportTemplate| {
-                t.failed(StatusCode::CONFLICT, text)
-            }))
-        }
-        Err(e) => {
-            tracing::warn!(account = %ctx.account.slug, error = %e, "web import failed");
-            let text = format!("{} {e}", ctx.t(key!("run.failed_text")));
-            Err(Box::new(move |t: ImportTemplate| {
-                t.failed(StatusCode::OK, text)
-            }))
-        }
-    }
+    imports::import_now(&state.app, &ctx.account, file, options, &holder)
+        .await
+        .map_err(|e| match e {
+            ImportError::Busy => (StatusCode::CONFLICT, ctx.t(key!("imp.busy")).to_owned()),
+            e => {
+                tracing::warn!(account = %ctx.account.slug, error = %e, "web import failed");
+                let text = format!("{} {e}", ctx.t(key!("run.failed_text")));
+                (StatusCode::OK, text)
+            }
+        })
 }
 
 /// Renders what `report` (of `upload`) did or would do.
@@ -285,24 +271,19 @@ async fn show(
 ) -> WebResult {
     let directory = state.app.store.directory(ctx.account.id).await?;
     let mut lists = PlanLists::of(&report.plan, &directory, ctx);
-    // Rows with errors have their own table: not listed again as skipped.
-    let malformed: Vec<bool> = report
-        .plan
-        .skips
-        .iter()
-        .map(|s| matches!(s.reason, staffsync_core::SkipReason::Malformed { .. }))
+    // Rows with errors have their own table: not listed again as skipped. (The lists are
+    // in the plan's order.)
+    lists.skips = std::mem::take(&mut lists.skips)
+        .into_iter()
+        .zip(&report.plan.skips)
+        .filter(|(_, s)| !matches!(s.reason, staffsync_core::SkipReason::Malformed { .. }))
+        .map(|(p, _)| p)
         .collect();
-    let mut is_malformed = malformed.into_iter();
-    lists
-        .skips
-        .retain(|_| !is_malformed.next().unwrap_or(false));
     // A column the file lacks, in the words of a file (not of a Personio credential).
-    lists.warnings = report
-        .plan
-        .warnings
-        .iter()
-        .zip(lists.warnings)
-        .map(|(w, text)| match w {
+    lists.warnings = std::mem::take(&mut lists.warnings)
+        .into_iter()
+        .zip(&report.plan.warnings)
+        .map(|(text, w)| match w {
             staffsync_core::Warning::AttributeNotReadable { attribute } => format!(
                 "{} {}",
                 ctx.t(key!("imp.warn_column")),
