@@ -93,11 +93,10 @@ impl AppState {
     /// own and may have written renamed units), so the next targeted run asks Personio
     /// for names again instead of writing back the ones it knew.
     pub(crate) fn forget_client(&self, account: AccountId) {
-        let mut clients = match self.clients.lock() {
-            Ok(c) => c,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        clients.remove(&account);
+        self.clients
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&account);
     }
 
     pub(crate) fn client(

@@ -225,16 +225,11 @@ async fn move_to(
 ) -> std::io::Result<PathBuf> {
     let target = dir.join(folder);
     tokio::fs::create_dir_all(&target).await?;
-    let now = OffsetDateTime::now_utc();
-    let stamp = format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-        now.year(),
-        u8::from(now.month()),
-        now.day(),
-        now.hour(),
-        now.minute(),
-        now.second()
-    );
+    let stamp = OffsetDateTime::now_utc()
+        .format(time::macros::format_description!(
+            "[year][month][day]T[hour][minute][second]Z"
+        ))
+        .unwrap_or_default();
     let mut to = target.join(format!("{stamp}-{}", file_name(file)));
     let mut n = 1;
     while tokio::fs::try_exists(&to).await? {
