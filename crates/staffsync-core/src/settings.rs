@@ -136,6 +136,21 @@ impl Default for DeletionGuard {
     }
 }
 
+impl DeletionGuard {
+    /// The field of `self` that lets more removals through than `before` did (a higher
+    /// `max_share` or a higher `min_people`), if any. Loosening the guard is a person's
+    /// decision: only the web app and the command line may do it, never an API token.
+    pub fn loosens(&self, before: &DeletionGuard) -> Option<&'static str> {
+        if self.max_share > before.max_share {
+            Some("deletion_guard.max_share")
+        } else if self.min_people > before.min_people {
+            Some("deletion_guard.min_people")
+        } else {
+            None
+        }
+    }
+}
+
 /// Why a document was refused: the field's path and what is wrong with it, in words.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {message}")]
@@ -341,6 +356,29 @@ mod tests {
         assert_eq!(s, Settings::default());
         assert!(s.groups.has_standard("cost_centers"));
         assert_eq!(s.deletion_guard.max_share, 0.2);
+    }
+
+    #[test]
+    fn only_a_higher_share_or_minimum_loosens_the_guard() {
+        let before = DeletionGuard::default();
+        let with = |max_share, min_people| DeletionGuard {
+            max_share,
+            min_people,
+        };
+        assert_eq!(before.loosens(&before), None);
+        assert_eq!(with(0.1, 2).loosens(&before), None, "tighter");
+        assert_eq!(
+            with(1.0, 5).loosens(&before),
+            Some("deletion_guard.max_share")
+        );
+        assert_eq!(
+            with(0.2, 1_000_000).loosens(&before),
+            Some("deletion_guard.min_people")
+        );
+        assert_eq!(
+            with(0.1, 6).loosens(&before),
+            Some("deletion_guard.min_people")
+        );
     }
 
     #[test]

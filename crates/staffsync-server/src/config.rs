@@ -81,6 +81,10 @@ pub struct ServerConfig {
     /// The largest employee file `POST /api/v1/imports` takes (default 20 MB); a larger
     /// body is answered 413 before it is read to the end.
     pub max_upload_bytes: u64,
+    /// An upload (web or `POST /api/v1/imports`) whose client sends nothing for this long
+    /// is answered 408 and its connection closed (default 20 s), so a stalled sender
+    /// holds neither memory nor a connection for long.
+    pub upload_idle_timeout: Duration,
     /// "Today" for every account instead of the date in its time zone (tests, replays).
     /// Tests can change it while running: [`AppState::set_today`](crate::AppState::set_today).
     pub today: Option<time::Date>,
@@ -133,6 +137,7 @@ impl Default for ServerConfig {
             webhook_poll: Duration::from_secs(1),
             webhook_timeout: Duration::from_secs(15),
             max_upload_bytes: employee_file::Limits::default().max_bytes,
+            upload_idle_timeout: Duration::from_secs(20),
             today: None,
             mail: None,
             inbox_dir: None,

@@ -185,18 +185,24 @@ impl Store {
         Ok(())
     }
 
-    /// A session's data by the digest of its id; `None` if unknown or expired at `now`.
+    /// A session's data and expiry by the digest of its id; `None` if unknown or expired
+    /// at `now`.
     pub async fn load_session(
         &self,
         id_sha256_hex: &str,
         now: OffsetDateTime,
-    ) -> Result<Option<String>> {
-        let row = sqlx::query("SELECT data FROM sessions WHERE id = $1 AND expires_at > $2")
-            .bind(id_sha256_hex)
-            .bind(ts(now))
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|r| r.try_get("data")).transpose()?)
+    ) -> Result<Option<(String, OffsetDateTime)>> {
+        let row =
+            sqlx::query("SELECT data, expires_at FROM sessions WHERE id = $1 AND expires_at > $2")
+                .bind(id_sha256_hex)
+                .bind(ts(now))
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|r| -> Result<_> {
+            let expires: String = r.try_get("expires_at")?;
+            Ok((r.try_get("data")?, parse_ts(&expires)?))
+        })
+        .transpose()
     }
 
     /// Deletes a session by the digest of its id (no error if it does not exist).

@@ -44,8 +44,10 @@
 //! * **Future hires**: the people skipped as not started yet, with their hire dates, are
 //!   [`Plan::pending_hires`] (the store keeps them for the daily date check).
 //! * **Deletion guard**: when removals exceed [`DeletionGuard::max_share`] of the
-//!   directory and are at least [`DeletionGuard::min_people`], and the admin did not
-//!   accept deletions, [`Plan::held`] is set. The plan still lists everything.
+//!   directory and are at least [`DeletionGuard::min_people`], or would leave a non-empty
+//!   directory empty (however small: an empty file or listing), and the admin did not
+//!   accept exactly these removals, [`Plan::held`] is set. The plan still lists
+//!   everything.
 //!
 //! * **Scope** ([`Snapshot::scope`], targeted runs): only directory people and records
 //!   (and malformed ids) in the scope are planned; the rules above apply to them as to a
@@ -427,10 +429,12 @@ fn plan_indexed<'d>(
 
     let guard = policy.settings.deletion_guard;
     let removing = out.removals.len();
-    if removing >= guard.min_people
-        && !policy.accepts(out.removals.iter().map(|r| &r.personio_id))
-        && removing as f64 > guard.max_share * directory.len() as f64
-    {
+    // Leaving the directory empty is never routine, however small it is: an empty file
+    // or an empty listing is far likelier a mistake than a company without staff.
+    let empties = removing > 0 && removing == directory.len() && out.creates.is_empty();
+    let beyond_share =
+        removing >= guard.min_people && removing as f64 > guard.max_share * directory.len() as f64;
+    if (beyond_share || empties) && !policy.accepts(out.removals.iter().map(|r| &r.personio_id)) {
         out.held = Some(Hold {
             removing,
             directory_size: directory.len(),

@@ -673,6 +673,32 @@ fn deletion_guard_holds_above_the_fraction_and_minimum() {
 }
 
 #[test]
+fn emptying_the_directory_is_held_however_small_it_is() {
+    let policy = Policy::default();
+    assert_eq!(
+        guard_case(4, 4, &policy).held,
+        Some(Hold {
+            removing: 4,
+            directory_size: 4
+        }),
+        "4 < min_people, but it would leave nobody"
+    );
+    assert!(guard_case(1, 1, &policy).held.is_some());
+    assert_eq!(guard_case(4, 3, &policy).held, None, "someone stays");
+    assert_eq!(guard_case(0, 0, &policy).held, None, "nobody to protect");
+    // Everyone replaced is not an empty directory (a rehire in a one-person company).
+    let dir = directory_of(vec![person(1, "ada@x.de")]);
+    assert_eq!(run(&dir, &snap(vec![person(7, "new@x.de")])).held, None);
+    // A person who reviewed exactly these removals lets them through.
+    let reviewed = guard_case(4, 4, &policy);
+    let accepted = Policy {
+        accepted_removals: Some(reviewed.removals.iter().map(|r| r.personio_id).collect()),
+        ..Policy::default()
+    };
+    assert_eq!(guard_case(4, 4, &accepted).held, None);
+}
+
+#[test]
 fn accepted_deletions_are_not_held_and_held_plans_apply_nothing() {
     let reviewed = guard_case(10, 10, &Policy::default());
     assert!(reviewed.held.is_some());

@@ -498,9 +498,13 @@ proptest! {
         let accepted = c.policy.accepted_removals.as_ref().is_some_and(|a| {
             p.removals.iter().all(|r| a.contains(&r.personio_id))
         });
+        let empties = !p.removals.is_empty()
+            && p.removals.len() == c.directory.len()
+            && p.creates.is_empty();
         let should_hold = !accepted
-            && p.removals.len() >= g.min_people
-            && p.removals.len() as f64 > g.max_share * c.directory.len() as f64;
+            && (empties
+                || (p.removals.len() >= g.min_people
+                    && p.removals.len() as f64 > g.max_share * c.directory.len() as f64));
         prop_assert_eq!(p.held.is_some(), should_hold);
     }
 

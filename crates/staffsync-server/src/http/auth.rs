@@ -92,8 +92,9 @@ pub fn session_layer(store: Store, secure: bool) -> SessionManagerLayer<StoreSes
         .with_expiry(Expiry::OnInactivity(SESSION_IDLE))
 }
 
-/// A tower-sessions store over the staffsync store's `sessions` table: each record is
-/// kept as JSON under its id, with its expiry.
+/// A tower-sessions store over the staffsync store's `sessions` table: each record's
+/// values are kept as JSON under the digest of its id ([`stored_session_id`]), with its
+/// expiry. Nothing in the row can rebuild the cookie: the id itself is never stored.
 #[derive(Debug, Clone)]
 pub struct StoreSessions {
     store: Store,
@@ -132,7 +133,9 @@ impl SessionStore for StoreSessions {
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        let data = serde_json::to_string(record)
+        // Only the values: the record's `id` is the cookie itself (in base64url), so
+        // storing it would let a copy of the database log in.
+        let data = serde_json::to_string(&record.data)
             .map_err(|e| session_store::Error::Encode(e.to_string()))?;
         self.store
             .save_session(&stored_session_id(&record.id), &data, record.expiry_date)
@@ -146,11 +149,16 @@ impl SessionStore for StoreSessions {
             .load_session(&stored_session_id(id), OffsetDateTime::now_utc())
             .await
             .map_err(backend)?;
-        data.map(|d| {
-            serde_json::from_str::<Record>(&d)
-                .map_err(|e| session_store::Error::Decode(e.to_string()))
-        })
-        .transpose()
+        let Some((data, expiry_date)) = data else {
+            return Ok(None);
+        };
+        let data =
+            serde_json::from_str(&data).map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        Ok(Some(Record {
+            id: *id,
+            data,
+            expiry_date,
+        }))
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {

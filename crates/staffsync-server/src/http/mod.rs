@@ -66,6 +66,19 @@ pub(crate) fn timeout() -> TimeoutLayer {
     TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT)
 }
 
+/// True when `error` (or one of its causes) is a request body's client that stopped
+/// sending ([`tower_http::timeout::TimeoutBody`]): the answer is 408, not 400 or 413.
+pub(crate) fn stalled(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(error);
+    while let Some(e) = next {
+        if e.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        next = e.source();
+    }
+    false
+}
+
 /// The whole HTTP surface: web app, REST API, Personio webhooks, operations endpoints.
 pub fn app(state: AppState) -> Router {
     let trusted = Arc::new(state.config.trusted_proxies.clone());

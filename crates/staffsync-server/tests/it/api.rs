@@ -1500,7 +1500,7 @@ async fn settings_are_read_replaced_and_versioned() {
         "scope": {"include": [], "exclude": [{"attribute": "position", "values": ["Nobody Has This"]}]},
         "groups": {"attributes": ["department", "team"], "reporting_lines": true, "tenure": true},
         "keep_on_leave": true,
-        "deletion_guard": {"max_share": 0.3, "min_people": 10},
+        "deletion_guard": {"max_share": 0.1, "min_people": 3},
         "notify": ["hr@acme.example"],
     });
     let (status, saved) = w
@@ -1522,6 +1522,76 @@ async fn settings_are_read_replaced_and_versioned() {
     // Saving queued a full sync.
     let schedule = w.store.schedule(w.a.account.id).await.unwrap().unwrap();
     assert!(schedule.requested_at.is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_api_token_cannot_loosen_the_deletion_guard_nor_remove_everyone() {
+    let w = World::new().await;
+    let put = |doc: Value| {
+        w.send(
+            Method::PUT,
+            "/settings",
+            Some(&w.a.token),
+            Some(Body::Json(doc)),
+        )
+    };
+    let before = w.ok(&w.a, "/settings").await;
+    let directory = w.employees(&w.a).await;
+    let everyone_out =
+        json!({"attribute": "status", "values": ["active", "leave", "inactive", "onboarding"]});
+    // The attack as reported: switch the guard off, then exclude every status.
+    for (guard, field) in [
+        (
+            json!({"max_share": 1.0, "min_people": 5}),
+            "deletion_guard.max_share",
+        ),
+        (
+            json!({"max_share": 0.2, "min_people": 1_000_000}),
+            "deletion_guard.min_people",
+        ),
+    ] {
+        let doc = json!({"scope": {"exclude": [everyone_out.clone()]}, "deletion_guard": guard});
+        let (status, err) = put(doc).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{err}");
+        assert_eq!(err["error"]["code"], "forbidden", "{err}");
+        assert_eq!(err["error"]["field"], field, "{err}");
+        let message = err["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains("web app") && message.contains("staffsync settings"),
+            "names where a person can do it: {message}"
+        );
+    }
+    assert_eq!(w.ok(&w.a, "/settings").await, before, "nothing saved");
+    assert!(
+        w.store
+            .settings_history(w.a.account.id, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // The rule alone is the token's to set, but the guard holds what it would remove.
+    let doc = json!({"scope": {"exclude": [everyone_out]}});
+    let (status, saved) = put(doc).await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    let account = w
+        .store
+        .account_by_id(w.a.account.id)
+        .await
+        .unwrap()
+        .unwrap();
+    sync_account(&w.store, &account).await;
+    let runs = w.store.runs(w.a.account.id).await.unwrap();
+    assert_eq!(
+        runs[0].status,
+        staffsync_store::RunStatus::Held,
+        "{:?}",
+        runs[0]
+    );
+    assert_eq!(w.employees(&w.a).await, directory, "nobody removed");
+    // Tightening is fine.
+    let doc = json!({"deletion_guard": {"max_share": 0.05, "min_people": 2}});
+    let (status, saved) = put(doc).await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

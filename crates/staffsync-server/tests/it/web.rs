@@ -742,13 +742,16 @@ async fn the_stored_session_id_is_not_the_cookie_value() {
     let now = time::OffsetDateTime::now_utc();
     assert!(app.store.load_session(&id, now).await.unwrap().is_none());
     let digest = hex::encode(sha2::Sha256::digest(id.as_bytes()));
-    assert!(
-        app.store
-            .load_session(&digest, now)
-            .await
-            .unwrap()
-            .is_some()
-    );
+    let (data, _) = app.store.load_session(&digest, now).await.unwrap().unwrap();
+    // Nothing in the row rebuilds the cookie: not the id as the cookie spells it, nor
+    // the number it encodes (tower-sessions' record serialises its id as that number).
+    let number = id.parse::<tower_sessions::session::Id>().unwrap().0;
+    for leak in [id.clone(), number.to_string(), "\"id\"".to_owned()] {
+        assert!(
+            !data.contains(&leak),
+            "the session row holds {leak}: {data}"
+        );
+    }
     // And the session still works.
     let (status, _) = get(&c, format!("{}/integration", app.base)).await;
     assert_eq!(status, StatusCode::OK);
@@ -1156,21 +1159,7 @@ fn multipart(fields: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_uploads_get_a_page_saying_why_and_change_nothing() {
     let app = app_with(|c| c.max_upload_bytes = 4096).await;
-    let account = app
-        .store
-        .create_account_with_source(
-            &AccountSlug::parse("files").unwrap(),
-            "Dateien GmbH",
-            &Default::default(),
-            staffsync_store::AccountSource::File,
-        )
-        .await
-        .unwrap();
-    let hash = auth::hash_password(PASSWORD).unwrap();
-    app.store
-        .create_admin(account.id, "admin@files.example", &hash)
-        .await
-        .unwrap();
+    let account = file_account(&app).await;
     let c = client();
     login(&c, &app.base, "admin@files.example", PASSWORD).await;
     let (status, page) = get(&c, format!("{}/integration", app.base)).await;
@@ -1295,4 +1284,144 @@ async fn bad_uploads_get_a_page_saying_why_and_change_nothing() {
     let directory = app.store.directory(account.id).await.unwrap();
     assert_eq!(directory.len(), 1);
     assert_eq!(directory[0].email, "anna@files.example");
+}
+
+/// Sends `head` (a request's header block) and `partial` (part of its body) on a raw
+/// connection, then sends nothing more: a client that stalls mid-upload. Answers what the
+/// server said before it closed the connection, or `None` when it neither answered nor
+/// closed within `wait`.
+async fn stall_after(base: &str, head: &str, partial: &[u8], wait: Duration) -> Option<String> {
+    let addr = base.trim_start_matches("http://");
+    let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
+    conn.write_all(head.as_bytes()).await.unwrap();
+    // The server may answer (and close) before it has all of this: that is the point.
+    let _ = conn.write_all(partial).await;
+    let mut answer = Vec::new();
+    let read = async {
+        let mut buf = [0u8; 4096];
+        loop {
+            match conn.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => answer.extend_from_slice(&buf[..n]),
+            }
+        }
+    };
+    tokio::time::timeout(wait, read).await.ok()?;
+    Some(String::from_utf8_lossy(&answer).into_owned())
+}
+
+/// A file account `files` with an admin, for the upload tests.
+async fn file_account(app: &App) -> staffsync_store::Account {
+    let account = app
+        .store
+        .create_account_with_source(
+            &AccountSlug::parse("files").unwrap(),
+            "Dateien GmbH",
+            &Default::default(),
+            staffsync_store::AccountSource::File,
+        )
+        .await
+        .unwrap();
+    let hash = auth::hash_password(PASSWORD).unwrap();
+    app.store
+        .create_admin(account.id, "admin@files.example", &hash)
+        .await
+        .unwrap();
+    account
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_upload_without_a_login_is_refused_before_its_body_is_read() {
+    let app = app().await;
+    file_account(&app).await;
+    // 19.5 MB announced (under the 20 MB limit), 64 KB sent, then nothing: the server
+    // must answer from the headers alone and let the connection go, not wait for (and
+    // hold) the rest.
+    let head = format!(
+        "POST /integration/import HTTP/1.1\r\nHost: x\r\n\
+         Content-Type: multipart/form-data; boundary=b\r\nContent-Length: {}\r\n\r\n",
+        19_500_000
+    );
+    let answer = stall_after(
+        &app.base,
+        &head,
+        &[b'x'; 64 * 1024],
+        Duration::from_secs(10),
+    )
+    .await
+    .expect("the server neither answered nor closed the connection");
+    assert!(answer.starts_with("HTTP/1.1 403"), "{answer}");
+    // With a cookie that names no session, the same.
+    let head = head.replace(
+        "Host: x\r\n",
+        &format!(
+            "Host: x\r\nCookie: {}=bm90LWEtc2Vzc2lvbg\r\n",
+            auth::SESSION_COOKIE
+        ),
+    );
+    let answer = stall_after(
+        &app.base,
+        &head,
+        &[b'x'; 64 * 1024],
+        Duration::from_secs(10),
+    )
+    .await
+    .expect("the server neither answered nor closed the connection");
+    assert!(answer.starts_with("HTTP/1.1 403"), "{answer}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stalled_upload_is_answered_408_and_let_go() {
+    let app = app_with(|c| c.upload_idle_timeout = Duration::from_millis(500)).await;
+    let account = file_account(&app).await;
+    let c = client();
+    let r = login(&c, &app.base, "admin@files.example", PASSWORD).await;
+    let session = cookie_value(&set_cookie(&r, auth::SESSION_COOKIE).unwrap());
+    let (_, page) = get(&c, format!("{}/integration", app.base)).await;
+    let csrf = csrf_of(&page);
+    let first_part = format!(
+        "--b\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--b\r\n\
+         Content-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\nImportId,"
+    );
+    let head = format!(
+        "POST /integration/import HTTP/1.1\r\nHost: x\r\nCookie: {}={session}\r\n\
+         Content-Type: multipart/form-data; boundary=b\r\nContent-Length: 1000000\r\n\r\n",
+        auth::SESSION_COOKIE
+    );
+    let answer = stall_after(
+        &app.base,
+        &head,
+        first_part.as_bytes(),
+        Duration::from_secs(10),
+    )
+    .await
+    .expect("a stalled upload was neither answered nor let go");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+
+    // The REST import: the same for a token's upload.
+    let token = staffsync_server::api::tokens::generate_token();
+    app.store
+        .create_api_token(
+            account.id,
+            &staffsync_server::api::tokens::hash_token(&token),
+            "t",
+        )
+        .await
+        .unwrap();
+    let head = format!(
+        "POST /api/v1/imports HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: text/csv\r\nContent-Length: 1000000\r\n\r\n"
+    );
+    let answer = stall_after(
+        &app.base,
+        &head,
+        b"ImportId,Email\n",
+        Duration::from_secs(10),
+    )
+    .await
+    .expect("a stalled REST import was neither answered nor let go");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("stopped sending"), "{answer}");
+    // Nothing ran.
+    assert!(app.store.runs(account.id).await.unwrap().is_empty());
 }

@@ -1220,8 +1220,8 @@ async fn sessions_upsert_load_expire_delete(store: Store, _env: Env) {
         .await
         .unwrap();
     assert_eq!(
-        store.load_session("s1", now).await.unwrap().as_deref(),
-        Some("{\"a\":1}")
+        store.load_session("s1", now).await.unwrap(),
+        Some(("{\"a\":1}".to_owned(), now + secs(60)))
     );
     assert_eq!(
         store.load_session("s2", now).await.unwrap(),
@@ -1238,6 +1238,7 @@ async fn sessions_upsert_load_expire_delete(store: Store, _env: Env) {
             .load_session("s1", now + secs(90))
             .await
             .unwrap()
+            .map(|(data, _)| data)
             .as_deref(),
         Some("changed")
     );

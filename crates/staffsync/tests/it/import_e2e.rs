@@ -327,6 +327,22 @@ async fn a_file_missing_forty_percent_is_held_until_accepted() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_header_only_file_never_empties_a_small_directory_unreviewed() {
+    let w = file_world().await;
+    let dir = w.data_dir().to_owned();
+    // 4 people: fewer than the guard's minimum of 5, so no share rule applies.
+    w.import(&write_people(&dir, "four.csv", &company(4)), &[], 0);
+    let empty = write_people(&dir, "empty.csv", &[]);
+    let held = w.import(&empty, &[], 3);
+    assert_eq!(held["result"], "held", "{held}");
+    assert_eq!(w.employees().len(), 4, "nobody removed");
+    // A person who reviewed it can still empty the directory.
+    let accepted = w.import(&empty, &["--accept-deletions"], 0);
+    assert_eq!(accepted["result"], "applied", "{accepted}");
+    assert_eq!(w.employees().len(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rows_with_errors_are_named_and_protect_their_people() {
     let w = file_world().await;
     let dir = w.data_dir().to_owned();

@@ -13,6 +13,7 @@
 //! | `invalid_request` | 400 (413, 415, 405 where HTTP says so) | the request cannot be read: malformed JSON, an empty body, a JSON object naming a key twice, a path id that is not a positive integer, an unknown query parameter, a body too large, a wrong `Content-Type`, a method the path does not have |
 //! | `unprocessable` | 422 | well-formed JSON that does not fit: a missing field, a wrong type, an unknown field, an unknown group kind, an empty feedback body |
 //! | `unauthorized` | 401 | no `Authorization: Bearer …` header, or a token that is unknown or revoked |
+//! | `forbidden` | 403 | something only a person may do (in the web app or on the command line), never a token: loosening the deletion guard in `PUT /settings` |
 //! | `not_found` | 404 | an id (in the path, the query or the body) that is not in the caller's account; ids of *other* accounts get exactly the same answer, so nothing leaks |
 //! | `conflict` | 409 | the request contradicts the account's state (e.g. `POST /sync` without a Personio connection) |
 //! | `gone` | 410 | a change-feed cursor older than the retention: the changes after it were deleted |
@@ -27,7 +28,8 @@
 //! - bad input is never a 500: extractors in [`crate::http::api::extract`] turn every rejection into
 //!   400/422 with the field named;
 //! - an internal error never reaches the client: no database message, no secret, no path;
-//! - there is no 403: another account's resource is indistinguishable from a missing one.
+//! - another account's resource is indistinguishable from a missing one (404, never 403);
+//!   403 means only "a person must do this", for the caller's own account.
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -41,6 +43,7 @@ use utoipa::ToSchema;
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     NotFound,
+    Forbidden,
     Unauthorized,
     InvalidRequest,
     Unprocessable,
@@ -96,6 +99,11 @@ impl ApiError {
     /// 404: the thing does not exist in the caller's account.
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, message)
+    }
+
+    /// 403: only a person may do this (web app or command line), never an API token.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, message)
     }
 
     /// 401: no valid API token.

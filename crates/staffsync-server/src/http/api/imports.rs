@@ -57,6 +57,7 @@ pub const IMPORT_TIMEOUT: Duration = Duration::from_secs(600);
         (status = 400, description = "Bad query parameter, or the body could not be read", body = ErrorBody),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
         (status = 409, description = "The account syncs from Personio, or another run of it is going on", body = ErrorBody),
+        (status = 408, description = "The client stopped sending the body for longer than the server waits (20 s)", body = ErrorBody),
         (status = 413, description = "The file is larger than the server takes (default 20 MB)", body = ErrorBody),
         (status = 415, description = "Not an XLSX, ODS or CSV `Content-Type`", body = ErrorBody),
         (status = 422, description = "The file was refused (empty, corrupt, password-protected, required columns missing, …): the message says why; nothing changed", body = ErrorBody),
@@ -114,6 +115,11 @@ pub async fn create_import(
                     "the file is larger than the {max} bytes this server takes"
                 ))
                 .with_status(StatusCode::PAYLOAD_TOO_LARGE)
+            } else if crate::http::stalled(&rejection) {
+                ApiError::invalid_request(
+                    "the client stopped sending the file; send it again in one go",
+                )
+                .with_status(StatusCode::REQUEST_TIMEOUT)
             } else {
                 ApiError::invalid_request("the request body could not be read")
             }

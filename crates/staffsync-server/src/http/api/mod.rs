@@ -49,7 +49,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::routing::get;
 use std::sync::Arc;
-use tower_http::timeout::TimeoutLayer;
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 use utoipa::openapi::OpenApi as OpenApiDoc;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -155,13 +155,16 @@ pub fn routes(state: AppState) -> Router {
     // Layers apply to the routes added before them: every route keeps axum's default body
     // limit and the request timeout, except the import's.
     let max_upload = usize::try_from(state.config.max_upload_bytes).unwrap_or(usize::MAX);
-    let imports =
-        imports
-            .layer(DefaultBodyLimit::max(max_upload))
-            .layer(TimeoutLayer::with_status_code(
-                StatusCode::REQUEST_TIMEOUT,
-                imports::IMPORT_TIMEOUT,
-            ));
+    let imports = imports
+        .layer(DefaultBodyLimit::max(max_upload))
+        // A client that stops sending the file is answered 408 and let go.
+        .layer(RequestBodyTimeoutLayer::new(
+            state.config.upload_idle_timeout,
+        ))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            imports::IMPORT_TIMEOUT,
+        ));
     router
         .layer(crate::http::timeout())
         .merge(imports)

@@ -5,7 +5,10 @@
 //! field for anything invalid, and then nothing changes) and queues a full sync so the
 //! directory follows; `POST /settings/preview` answers what a document would change now
 //! (a dry run: nothing changes). Removals a saved document causes go through the deletion
-//! guard like any other: the API never accepts a held run.
+//! guard like any other: the API never accepts a held run, and never loosens the guard
+//! (a higher `deletion_guard.max_share` or `min_people` is 403: a person does that in
+//! the web app or with `staffsync settings`), so a token alone can never remove more
+//! people than the guard allows.
 
 use crate::engine::dry_run::DryRunError;
 use crate::engine::settings::{self as engine_settings, CheckError, SettingsPreview};
@@ -53,6 +56,7 @@ pub async fn get_settings(
         (status = 200, description = "Saved: the document as stored", body = Object),
         (status = 400, description = "Not JSON", body = ErrorBody),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
+        (status = 403, description = "The document loosens the deletion guard (a higher `deletion_guard.max_share` or `min_people` than now; `field` names it): only a person may, in the web app (Integration → Einstellungen) or with `staffsync settings <slug> --set`; nothing changed", body = ErrorBody),
         (status = 422, description = "Invalid: `field` names it (`scope.exclude[2].attribute`); nothing changed", body = ErrorBody),
     )
 )]
@@ -62,6 +66,23 @@ pub async fn put_settings(
     ApiJson(body): ApiJson<serde_json::Value>,
 ) -> Result<Json<Settings>, ApiError> {
     let settings = checked(&state, account, &body).await?;
+    let current = state
+        .store
+        .account_by_id(account)
+        .await?
+        .ok_or_else(|| ApiError::not_found("account not found"))?
+        .policy
+        .settings
+        .deletion_guard;
+    if let Some(field) = settings.deletion_guard.loosens(&current) {
+        return Err(ApiError::forbidden(format!(
+            "{field}: an API token cannot loosen the deletion guard (now max_share {}, \
+             min_people {}); an admin can, in the web app under Integration → Einstellungen, \
+             or an operator with `staffsync settings <slug> --set FILE`",
+            current.max_share, current.min_people
+        ))
+        .with_field(field));
+    }
     state
         .store
         .set_settings(account, &settings, "api")

@@ -115,6 +115,7 @@ pub fn routes(state: AppState) -> Router {
             GuardState {
                 login_csrf,
                 max_upload,
+                upload_idle: state.config.upload_idle_timeout,
             },
             csrf_guard,
         ))
@@ -476,13 +477,17 @@ struct GuardState {
     login_csrf: Arc<LoginCsrf>,
     /// The largest upload body (the file and its form's fields).
     max_upload: usize,
+    /// How long an upload's client may send nothing before it is answered 408.
+    upload_idle: std::time::Duration,
 }
 
 /// Rejects every POST whose form field `csrf` is neither the session's token nor, at
 /// `/login`, the signed login token its cookie carries (403). Writes no session. Forms
 /// are URL-encoded and small, except the employee-file upload at [`UPLOAD_PATH`]
 /// (`multipart/form-data`, up to the upload limit), whose `csrf` part is checked the same
-/// way before the handler reads the file.
+/// way before the handler reads the file. An upload's body is read only for a logged-in
+/// admin (anyone else is refused before a byte of it is read, and the connection closes),
+/// and only while its client keeps sending (`upload_idle`, else 408).
 async fn csrf_guard(State(guard): State<GuardState>, req: Request, next: Next) -> Response {
     let login_csrf = guard.login_csrf;
     if req.method() != Method::POST {
@@ -494,13 +499,33 @@ async fn csrf_guard(State(guard): State<GuardState>, req: Request, next: Next) -
     let cookie = login_csrf_cookie(req.headers());
     let (parts, body) = req.into_parts();
     let upload = path == UPLOAD_PATH && is_multipart(&parts.headers);
+    let refused = || {
+        tracing::warn!(path = %path, "POST refused: missing or wrong CSRF token");
+        message(
+            StatusCode::FORBIDDEN,
+            Page::anonymous(lang, String::new(), &path),
+            key!("csrf.title"),
+            key!("csrf.text"),
+        )
+    };
+    if upload && !logged_in(session.as_ref()).await {
+        // Up to the upload limit held in memory for anyone who connects: not before a
+        // login. Answering without reading the body makes hyper close the connection.
+        return refused();
+    }
     let limit = if upload {
         guard.max_upload
     } else {
         MAX_FORM_BYTES
     };
-    let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
-        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    let body = Body::new(tower_http::timeout::TimeoutBody::new(
+        guard.upload_idle,
+        body,
+    ));
+    let bytes = match axum::body::to_bytes(body, limit).await {
+        Ok(bytes) => bytes,
+        Err(e) if crate::http::stalled(&e) => return StatusCode::REQUEST_TIMEOUT.into_response(),
+        Err(_) => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
     };
     let given = if upload {
         multipart_csrf(&parts.headers, bytes.clone()).await
@@ -519,16 +544,18 @@ async fn csrf_guard(State(guard): State<GuardState>, req: Request, next: Next) -
     let by_login_cookie = path == "/login"
         && cookie.is_some_and(|c| login_csrf.matches(&c, &given, OffsetDateTime::now_utc()));
     if !(by_session || by_login_cookie) {
-        tracing::warn!(path = %path, "POST refused: missing or wrong CSRF token");
-        return message(
-            StatusCode::FORBIDDEN,
-            Page::anonymous(lang, String::new(), &path),
-            key!("csrf.title"),
-            key!("csrf.text"),
-        );
+        return refused();
     }
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
+}
+
+/// True when `session` belongs to a logged-in admin.
+async fn logged_in(session: Option<&Session>) -> bool {
+    match session {
+        Some(s) => matches!(s.get::<i64>(ADMIN_KEY).await, Ok(Some(_))),
+        None => false,
+    }
 }
 
 fn is_multipart(headers: &HeaderMap) -> bool {
