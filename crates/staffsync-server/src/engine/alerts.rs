@@ -32,9 +32,6 @@ use staffsync_store::{
     Store,
 };
 
-/// Consecutive failures of scheduled runs after which `sync_failing` opens.
-pub const FAILING_AFTER: i64 = 3;
-
 /// Where a run came from: only full runs settle a held run and count failures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Origin {
@@ -129,8 +126,11 @@ pub fn outcome_of(result: Result<Option<&SyncReport>, &SyncError>) -> Option<Out
     }
 }
 
-/// The incidents `outcome` of a run from `origin` opens and resolves.
-pub fn decide(origin: Origin, outcome: &Outcome) -> Vec<Action> {
+/// The incidents `outcome` of a run from `origin` opens and resolves; `sync_failing`
+/// opens at [`ServerConfig::failing_after`](crate::ServerConfig::failing_after)
+/// consecutive failures of full runs (`failing_after`), the same number at which the web
+/// app shows the account as failing.
+pub fn decide(origin: Origin, outcome: &Outcome, failing_after: u32) -> Vec<Action> {
     use IncidentKind as K;
     let full = matches!(origin, Origin::Full { .. });
     // Personio answered and every mandatory attribute was readable.
@@ -184,7 +184,7 @@ pub fn decide(origin: Origin, outcome: &Outcome) -> Vec<Action> {
         }
         Outcome::Failed(Failure::Other(reason)) => {
             if let Origin::Full { failures } = origin
-                && failures >= FAILING_AFTER
+                && failures >= i64::from(failing_after)
             {
                 actions.push(Action::Open(
                     K::SyncFailing,
@@ -212,7 +212,8 @@ pub async fn after_run(
     let Some(outcome) = outcome_of(result) else {
         return;
     };
-    apply(state, account, decide(origin, &outcome)).await;
+    let failing_after = state.config.failing_after;
+    apply(state, account, decide(origin, &outcome, failing_after)).await;
 }
 
 /// Opens and resolves as `actions` say, in order, then mails about what changed.
@@ -450,27 +451,27 @@ mod tests {
             directory_size: 45,
         };
         let full = Origin::Full { failures: 0 };
-        assert_eq!(opens(&decide(full, &held)), [K::HeldRun]);
-        assert!(resolves(&decide(full, &Outcome::Applied)).contains(&K::HeldRun));
-        assert!(!resolves(&decide(Origin::Targeted, &Outcome::Applied)).contains(&K::HeldRun));
-        assert!(!resolves(&decide(full, &held)).contains(&K::HeldRun));
+        assert_eq!(opens(&decide(full, &held, 3)), [K::HeldRun]);
+        assert!(resolves(&decide(full, &Outcome::Applied, 3)).contains(&K::HeldRun));
+        assert!(!resolves(&decide(Origin::Targeted, &Outcome::Applied, 3)).contains(&K::HeldRun));
+        assert!(!resolves(&decide(full, &held, 3)).contains(&K::HeldRun));
     }
 
     #[test]
-    fn credential_and_attribute_open_at_once_other_failures_at_the_third() {
+    fn credential_and_attribute_open_at_once_other_failures_at_the_setting() {
         let first = Origin::Full { failures: 1 };
         let cred = Outcome::Failed(Failure::CredentialRejected);
-        assert_eq!(opens(&decide(first, &cred)), [K::CredentialRejected]);
+        assert_eq!(opens(&decide(first, &cred, 3)), [K::CredentialRejected]);
         assert_eq!(
-            opens(&decide(Origin::Targeted, &cred)),
+            opens(&decide(Origin::Targeted, &cred, 3)),
             [K::CredentialRejected]
         );
         let attr = Outcome::Failed(Failure::AttributeUnreadable("email".into()));
-        assert_eq!(opens(&decide(first, &attr)), [K::AttributeUnreadable]);
+        assert_eq!(opens(&decide(first, &attr, 3)), [K::AttributeUnreadable]);
         let other = Outcome::Failed(Failure::Other("personio_unavailable"));
-        assert!(opens(&decide(Origin::Full { failures: 2 }, &other)).is_empty());
-        assert!(opens(&decide(Origin::Targeted, &other)).is_empty());
-        let third = decide(Origin::Full { failures: 3 }, &other);
+        assert!(opens(&decide(Origin::Full { failures: 2 }, &other, 3)).is_empty());
+        assert!(opens(&decide(Origin::Targeted, &other, 3)).is_empty());
+        let third = decide(Origin::Full { failures: 3 }, &other, 3);
         assert_eq!(opens(&third), [K::SyncFailing]);
         let Action::Open(_, d) = &third[0] else {
             panic!()
@@ -480,7 +481,13 @@ mod tests {
             (Some(3), Some("personio_unavailable"))
         );
         // The next run that fetched resolves them.
-        let ok = resolves(&decide(Origin::Full { failures: 0 }, &Outcome::Applied));
+        // The number follows the setting: at 5, the third failure opens nothing.
+        assert!(opens(&decide(Origin::Full { failures: 3 }, &other, 5)).is_empty());
+        assert_eq!(
+            opens(&decide(Origin::Full { failures: 5 }, &other, 5)),
+            [K::SyncFailing]
+        );
+        let ok = resolves(&decide(Origin::Full { failures: 0 }, &Outcome::Applied, 3));
         for k in [
             K::CredentialRejected,
             K::AttributeUnreadable,
