@@ -119,3 +119,70 @@ async fn serve_imports_a_dropped_file_and_rejects_a_broken_one_with_its_reason()
     );
     serve.terminate(Duration::from_secs(30));
 }
+
+/// Issue 20, finding 1, through the real binary: the customer of `filer` replaced its
+/// `processed/` by a link to the inbox of `acme`. Before, a file dropped into `filer/` was
+/// moved into `acme/` and imported there; now the pass of `filer` is refused, the log
+/// names the link, and nothing moves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_refuses_a_processed_folder_linked_into_another_accounts_inbox() {
+    let w = file_account().await;
+    w.ok(&["account", "create", "filer", "--source", "file"]);
+    let root = w.data_dir().join("inbox");
+    let (victim, filer) = (root.join("acme"), root.join("filer"));
+    let mut serve = ServeProcess::start(
+        w.data_dir(),
+        w.data_dir().join("serve.log"),
+        &["--scheduler-poll", "100ms", "--inbox-settle", "0s"],
+        &[],
+    );
+    drop_file(&victim, "employees.csv", COMPANY);
+    wait_for(
+        "the victim's file to be processed",
+        Duration::from_secs(60),
+        || {
+            let files = files_in(&victim.join("processed"));
+            async move { (files.len() == 2).then_some(()) }
+        },
+    )
+    .await;
+    let people = w.json(&["employees", "acme"]);
+
+    // The customer puts the server's `processed/` aside and a link in its place.
+    wait_for(
+        "the server to make filer/processed",
+        Duration::from_secs(60),
+        || {
+            let made = filer.join("processed").is_dir();
+            async move { made.then_some(()) }
+        },
+    )
+    .await;
+    std::fs::rename(filer.join("processed"), filer.join("aside")).unwrap();
+    std::os::unix::fs::symlink(&victim, filer.join("processed")).unwrap();
+    drop_file(
+        &filer,
+        "employees.csv",
+        "ImportId,Email,Firstname,Lastname\nX1,x@filer.example,Xaver,Fremd\n",
+    );
+    let link = filer.join("processed").display().to_string();
+    wait_for("the refusal in the log", Duration::from_secs(60), || {
+        let log = serve.log_text();
+        let found = log.contains("inbox: refused") && log.contains(&link);
+        async move { found.then_some(()) }
+    })
+    .await;
+
+    assert_eq!(files_in(&victim), Vec::<PathBuf>::new(), "nothing moved in");
+    assert_eq!(w.json(&["employees", "acme"]), people, "victim unchanged");
+    assert!(filer.join("employees.csv").is_file(), "the file waits");
+    let runs = w.json(&["runs", "filer"]);
+    assert_eq!(runs.as_array().unwrap().len(), 0, "{runs}");
+    let log = serve.log_text();
+    assert_eq!(
+        log.matches("inbox: refused").count(),
+        1,
+        "warned once, not on every tick:\n{log}"
+    );
+    serve.terminate(Duration::from_secs(30));
+}
