@@ -24,8 +24,8 @@
 //! for the file system are shortened (the extension kept). A file that still cannot be
 //! moved is remembered in memory and not handled again until it changes; the pass goes
 //! on with the next. Folders the server creates are `0700`; `processed/` and `rejected/`
-//! give the group read access only when the operator shared the account folder with a
-//! group (the SFTP setup of docs/employee-file.md), never write access.
+//! give the group read access only when the operator made the account folder writable
+//! for a group (the SFTP setup of docs/employee-file.md), never write access.
 //!
 //! This module must never import a file it could not read whole, never delete a file
 //! (it only moves them), never follow a symbolic link inside the inbox, and never import
@@ -274,18 +274,25 @@ impl Folders {
         )
         .map_err(|e| io(root)(e.into()))?;
         let (inbox, stat) = own_folder(&root_fd, dir, name, 0o700)?;
-        // Read and search for the group the operator gave the account folder (the SFTP
-        // user's), so the customer sees the results; never write.
-        let shared = stat.st_mode & 0o050;
+        // The group the operator lets upload (a group-writable account folder: the SFTP
+        // user's) may read the results, as it reads the folder; never write. Otherwise
+        // (a 0755 folder of an older version too) the results are the server's alone.
+        let shared = if stat.st_mode & 0o020 == 0 {
+            0
+        } else {
+            stat.st_mode & 0o050
+        };
         let results = |name: &str| -> Result<OwnedFd, InboxError> {
             let path = dir.join(name);
-            let (fd, stat) = own_folder(&inbox, &path, name.as_ref(), 0o700 | shared)?;
-            // Only the server puts things here: a folder an older version made under a
-            // loose umask loses the others' write permission.
-            if stat.st_mode & 0o022 != 0 {
-                rustix::fs::fchmod(&fd, Mode::from_raw_mode(stat.st_mode & 0o7755))
+            let wanted = 0o700 | shared;
+            let (fd, stat) = own_folder(&inbox, &path, name.as_ref(), wanted)?;
+            // The results are the server's: a folder an older version made (0755, or
+            // group-writable under a loose umask) gets the same modes as a new one.
+            if stat.st_mode & 0o777 != wanted {
+                let mode = (stat.st_mode & 0o7000) | wanted;
+                rustix::fs::fchmod(&fd, Mode::from_raw_mode(mode))
                     .map_err(|e| io(&path)(e.into()))?;
-                tracing::info!(path = %path.display(), "inbox: the folder was writable by others; now only the server writes into it");
+                tracing::info!(path = %path.display(), "inbox: the folder's permissions set to {mode:o}");
             }
             Ok(fd)
         };

@@ -226,6 +226,7 @@ async fn a_link_planted_at_the_notes_name_is_never_written_through() {
     let t = Inboxes::new().await;
     let acme = t.account("acme").await;
     assert!(t.check(&acme).await.unwrap().is_empty());
+    std::fs::create_dir_all(t.dir(&acme).join("processed")).unwrap(); // made by the pass
     let secret = t.outside.join("key");
     std::fs::write(&secret, "SECRET").unwrap();
     // A link at the note's name for every stamp this test can meet (a minute ahead).
@@ -312,6 +313,23 @@ async fn the_folders_the_server_makes_are_its_own() {
     ] {
         assert_eq!(mode(&dir), 0o700, "{dir:?}");
     }
+}
+
+/// Result folders an older version made (0755, in an 0755 account folder) are closed on
+/// the next pass.
+#[tokio::test]
+async fn result_folders_made_by_an_older_version_are_closed() {
+    let t = Inboxes::new().await;
+    let acme = t.account("acme").await;
+    let old = t.dir(&acme).join("processed");
+    std::fs::create_dir_all(&old).unwrap();
+    std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(t.dir(&acme), std::fs::Permissions::from_mode(0o755)).unwrap();
+
+    assert!(t.check(&acme).await.unwrap().is_empty());
+
+    assert_eq!(mode(&old), 0o700);
+    assert_eq!(mode(&t.dir(&acme).join("rejected")), 0o700);
 }
 
 /// The SFTP setup of docs/employee-file.md: the operator shares the account folder with
