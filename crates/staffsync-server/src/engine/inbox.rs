@@ -756,6 +756,39 @@ mod tests {
     }
 
     #[test]
+    fn only_regular_files_are_read_and_never_through_a_link() {
+        let tmp = tempfile::TempDir::new().unwrap();
+        let dir = tmp.path().join("inbox").join("acme");
+        let folders = Folders::open(&dir).unwrap();
+        let outside = tmp.path().join("secret.csv");
+        std::fs::write(&outside, "secret").unwrap();
+        std::os::unix::fs::symlink(&outside, dir.join("link.csv")).unwrap();
+        let fifo = OsStr::new("fifo.csv");
+        rustix::fs::mknodat(
+            &folders.inbox,
+            fifo,
+            FileType::Fifo,
+            Mode::RUSR | Mode::WUSR,
+            0,
+        )
+        .unwrap();
+        std::fs::write(dir.join("employees.csv"), "bytes").unwrap();
+
+        let link = read_file(&folders, OsStr::new("link.csv"), 100);
+        let fifo = read_file(&folders, fifo, 100); // returns: a FIFO is opened without waiting
+        let big = read_file(&folders, OsStr::new("employees.csv"), 3);
+        let file = read_file(&folders, OsStr::new("employees.csv"), 100);
+
+        assert_eq!(link.unwrap_err(), "is a symbolic link, which is never read");
+        assert_eq!(fifo.unwrap_err(), "is not a regular file");
+        assert_eq!(
+            big.unwrap_err(),
+            "the file has 5 bytes, more than the 3 bytes allowed"
+        );
+        assert_eq!(file.unwrap().0, b"bytes");
+    }
+
+    #[test]
     fn long_names_are_cut_on_a_character_boundary_keeping_the_extension() {
         assert_eq!(shorten("employees.csv", 20), "employees.csv");
         assert_eq!(shorten("abcdefghij.csv", 10), "abcdef.csv");
