@@ -177,6 +177,12 @@ async fn serve_refuses_a_processed_folder_linked_into_another_accounts_inbox() {
     assert!(filer.join("employees.csv").is_file(), "the file waits");
     let runs = w.json(&["runs", "filer"]);
     assert_eq!(runs.as_array().unwrap().len(), 0, "{runs}");
+    // The other inbox goes on working; two files one after the other take at least one
+    // whole tick after the refusal, which is not logged again.
+    for n in [4, 6] {
+        drop_file(&victim, "employees.csv", COMPANY);
+        wait_for_files("the victim's next file", &victim.join("processed"), n).await;
+    }
     let log = serve.log_text();
     assert_eq!(
         log.matches("inbox: refused").count(),
