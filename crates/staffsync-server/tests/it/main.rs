@@ -8,6 +8,7 @@ mod api;
 mod common;
 mod feed;
 mod file_dates;
+mod inbox;
 mod realtime;
 mod scheduler;
 mod web;
