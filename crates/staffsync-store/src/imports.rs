@@ -30,6 +30,10 @@ pub struct ImportApplied<'a> {
     /// The records of the file's future hires, as planned: those among the plan's
     /// `pending_hires` are kept for the date check, which creates them on their hire date.
     pub future_hires: &'a [SourceEmployee],
+    /// The file's readable columns ([`Store::file_columns`]): what settings may name from
+    /// now on. Recorded only with an applied import, so a preview or a held file never
+    /// changes what the settings accept.
+    pub columns: &'a [String],
 }
 
 /// Every mapping of the account: `ImportId` → key.
@@ -228,7 +232,8 @@ impl Store {
 }
 
 /// In an applied import's transaction, after the plan: forgets the `ImportId`s that are
-/// neither in the directory nor in the file, and keeps the future hires' records.
+/// neither in the directory nor in the file, records the file's columns, and keeps the
+/// future hires' records.
 pub(crate) async fn after_import(
     conn: &mut sqlx::AnyConnection,
     backend: Backend,
@@ -248,6 +253,11 @@ pub(crate) async fn after_import(
         .filter(|k| !listed.contains(k))
         .collect();
     forget_keys(conn, backend, account, &gone).await?;
+    sqlx::query("UPDATE accounts SET file_columns = $1 WHERE id = $2")
+        .bind(to_json(import.columns)?)
+        .bind(account.0)
+        .execute(&mut *conn)
+        .await?;
     for hire in import.future_hires {
         sqlx::query(
             "UPDATE pending_hires SET record = $1 WHERE account_id = $2 AND personio_id = $3",

@@ -335,10 +335,12 @@ async fn record(
             AfterApply::File {
                 listed,
                 future_hires,
+                columns,
             } => {
                 let import = ImportApplied {
                     listed,
                     future_hires,
+                    columns,
                 };
                 store.apply_import(account.id, run_id, &plan, &import).await
             }

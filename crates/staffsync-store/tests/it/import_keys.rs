@@ -66,6 +66,7 @@ async fn import(
     let import = ImportApplied {
         listed,
         future_hires,
+        columns: &[],
     };
     store
         .apply_import(account, run, plan, &import)

@@ -343,6 +343,47 @@ async fn a_header_only_file_never_empties_a_small_directory_unreviewed() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_preview_changes_nothing_not_even_which_columns_settings_may_name() {
+    let w = file_world().await;
+    let dir = w.data_dir().to_owned();
+    let with_office = |name: &str| {
+        let mut header = HEADER.to_vec();
+        header.push("Schicht");
+        let rows: Vec<Vec<String>> = company(3)
+            .iter()
+            .map(|p| {
+                let mut row = p.row();
+                row.push("Früh".to_owned());
+                row
+            })
+            .collect();
+        write_rows(&dir, name, &header, &rows)
+    };
+    w.import(&with_office("with.csv"), &[], 0);
+    // A preview of a file without the column, then settings naming it: still accepted,
+    // because the last file that applied had it.
+    let without = write_people(&dir, "without.csv", &company(3));
+    let preview = w.import(&without, &["--dry-run"], 0);
+    assert_eq!(preview["result"], "dry_run", "{preview}");
+    let settings = dir.join("settings.json");
+    std::fs::write(
+        &settings,
+        r#"{"scope": {"exclude": [{"attribute": "Schicht", "values": ["Nacht"]}]}}"#,
+    )
+    .unwrap();
+    w.ok(&["settings", "acme", "--set", path_str(&settings)]);
+    // An applied file without it: now the column is gone, and naming it is refused.
+    w.import(&without, &[], 0);
+    let out = w.run(&["settings", "acme", "--set", path_str(&settings)]);
+    assert_ne!(out.status.code(), Some(0), "{}", describe(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("Schicht"),
+        "{}",
+        describe(&out)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rows_with_errors_are_named_and_protect_their_people() {
     let w = file_world().await;
     let dir = w.data_dir().to_owned();

@@ -193,9 +193,10 @@ pub async fn plan_full(
     options: &SyncOptions,
 ) -> Result<(Planned, ImportDetails), SyncError> {
     let keys = keys_for(store, account, &file, options.dry_run).await?;
+    // Recorded only when the import applies (`AfterApply::File`): a preview changes
+    // nothing, not even what settings accept later.
     let columns = readable_columns(&file.columns);
-    store.set_file_columns(account.id, &columns).await?;
-    let readable: BTreeSet<String> = columns.into_iter().collect();
+    let readable: BTreeSet<String> = columns.iter().cloned().collect();
     let accepted = accepted_removals(store, account, options).await?;
     let (today, policy) = today_and_policy(account, options, accepted)?;
     let rules = planner::Rules::new(&readable, &policy, today);
@@ -241,6 +242,7 @@ pub async fn plan_full(
             after: AfterApply::File {
                 listed,
                 future_hires: later,
+                columns,
             },
         },
         ImportDetails {

@@ -34,10 +34,12 @@ pub enum AfterApply {
     /// Everything Personio changed before the fetch started is reflected: the incremental
     /// poller continues from there.
     Personio { fetch_started: OffsetDateTime },
-    /// The keys of every `ImportId` in the file and the future hires' records
-    /// (`Store::apply_import`).
+    /// The keys of every `ImportId` in the file, the future hires' records and the
+    /// file's columns (`Store::apply_import`).
     File {
         listed: Vec<PersonioId>,
         future_hires: Vec<SourceEmployee>,
+        /// The file's readable columns, recorded for the settings once it applied.
+        columns: Vec<String>,
     },
 }
