@@ -1,7 +1,7 @@
 //! The state every HTTP handler and background task shares: the store, the
 //! configuration, the clock that says "today", cached Personio clients, and the webhook
-//! inbox (de-duplication and debouncing, in memory per process), and the mailer of alert
-//! e-mails.
+//! inbox (de-duplication and debouncing, in memory per process), the backoff of failing
+//! polls (in memory per process), and the mailer of alert e-mails.
 
 use crate::config::ServerConfig;
 use crate::engine::webhooks::Inbox;
@@ -27,6 +27,8 @@ pub struct AppState {
     clients: Arc<Mutex<ClientCache>>,
     /// Webhook events waiting for their targeted run.
     pub(crate) inbox: Arc<Inbox>,
+    /// When each account's failing incremental poll may be tried again.
+    pub(crate) poll_backoff: Arc<crate::engine::realtime::PollBackoff>,
     /// The per-IP budget every Personio client of this process shares (see
     /// [`ServerConfig::personio_ip_budget`]).
     ip_budget: Option<IpBudget>,
@@ -56,6 +58,7 @@ impl AppState {
             config: Arc::new(config),
             clients: Arc::default(),
             inbox: Arc::default(),
+            poll_backoff: Arc::default(),
         }
     }
 
