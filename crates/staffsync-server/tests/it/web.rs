@@ -51,7 +51,10 @@ async fn app_with(tune: impl FnOnce(&mut ServerConfig)) -> App {
             .await
             .unwrap();
         let hash = auth::hash_password(PASSWORD).unwrap();
-        store.create_admin(account.id, email, &hash).await.unwrap();
+        store
+            .create_admin(account.id, &email.parse().unwrap(), &hash)
+            .await
+            .unwrap();
     }
     let mut config = ServerConfig {
         run_scheduler: false,
@@ -1184,7 +1187,7 @@ async fn bad_uploads_get_a_page_saying_why_and_change_nothing() {
         .unwrap();
     let hash = auth::hash_password(PASSWORD).unwrap();
     app.store
-        .create_admin(account.id, "admin@files.example", &hash)
+        .create_admin(account.id, &"admin@files.example".parse().unwrap(), &hash)
         .await
         .unwrap();
     let c = client();

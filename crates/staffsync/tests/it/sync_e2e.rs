@@ -564,6 +564,49 @@ async fn usage_errors_exit_2_and_say_what_was_wrong_in_the_users_words() {
     );
 }
 
+/// An admin e-mail the mailer could not send to (a line break and a `Bcc:` header, an
+/// angle bracket) is a usage error naming what is wrong, and creates nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_email_that_is_no_address_is_a_usage_error() {
+    let w = World::without_accounts().await;
+    for (email, problem) in [
+        ("anna@acme.example\nBcc: eve@evil.example", "line break"),
+        ("anna<x>@acme.example", "before the @"),
+        ("anna@localhost", "domain name"),
+    ] {
+        let out = w
+            .command(&["account", "create", "acme", "--admin-email", email])
+            .env("STAFFSYNC_ADMIN_PASSWORD", "a-long-enough-password")
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{email:?}: {}", describe(&out));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("--admin-email"), "{}", describe(&out));
+        assert!(err.contains(problem), "{email:?}: {}", describe(&out));
+    }
+    assert!(
+        !w.ok(&["account", "list"]).contains("acme"),
+        "nothing created"
+    );
+    let out = w
+        .command(&[
+            "account",
+            "create",
+            "acme",
+            "--admin-email",
+            " anna@acme.example ",
+        ])
+        .env("STAFFSYNC_ADMIN_PASSWORD", "a-long-enough-password")
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("created admin anna@acme.example:"),
+        "{}",
+        describe(&out)
+    );
+}
+
 /// Runs `serve` on `data_dir` expecting it to stop at start-up (a bounded wait: killed
 /// and failed after 60 s); returns its stderr.
 fn serve_fails_at_startup(w: &World, data_dir: &std::path::Path) -> String {
