@@ -608,7 +608,7 @@ async fn an_admin_email_that_is_no_address_is_a_usage_error() {
 }
 
 /// Runs `serve` on `data_dir` expecting it to stop at start-up (a bounded wait: killed
-/// and failed after 60 s); returns its stderr.
+/// and failed after 60 s); returns its error line.
 fn serve_fails_at_startup(w: &World, data_dir: &std::path::Path) -> String {
     let mut child = w
         .command(&["serve", "--listen", "127.0.0.1:0", "--no-scheduler"])
@@ -627,7 +627,12 @@ fn serve_fails_at_startup(w: &World, data_dir: &std::path::Path) -> String {
     }
     let out = child.wait_with_output().expect("output");
     assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
-    String::from_utf8_lossy(&out.stderr).into_owned()
+    // The error itself, not a log line before it (which may name the path too).
+    String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .find(|l| l.starts_with("error: "))
+        .unwrap_or_else(|| panic!("no error line: {}", describe(&out)))
+        .to_owned()
 }
 
 /// Whatever stops `serve` at start-up names the path: a data directory under a regular
