@@ -14,6 +14,7 @@ pub mod directory;
 pub mod employee;
 pub mod group_set;
 pub mod ids;
+pub mod mail_address;
 pub mod plan;
 pub mod planner;
 pub mod settings;
@@ -27,6 +28,7 @@ pub use directory::{DirectoryEmployee, GroupKey, GroupKind};
 pub use employee::{CostCenter, EmploymentStatus, ExtraAttribute, OrgUnit, SourceEmployee};
 pub use group_set::GroupSet;
 pub use ids::{AccountSlug, Email, ParseError, PersonioId};
+pub use mail_address::{MailAddress, MailAddressError};
 pub use plan::{
     DeletionGuard, FieldChange, Hold, MalformedEmployee, Plan, Policy, Removal, RemovalReason,
     Skip, SkipReason, Snapshot, Update, Warning,

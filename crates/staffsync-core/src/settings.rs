@@ -271,11 +271,12 @@ impl Settings {
             ));
         }
         count("notify", self.notify.len())?;
+        // Alerts are mailed to these: the mailer's rules, not Personio's (`Email`).
         for (i, address) in self.notify.iter().enumerate() {
-            if crate::Email::check(address).is_err() {
+            if let Err(e) = crate::MailAddress::parse(address) {
                 return Err(SettingsError::new(
                     format!("notify[{i}]"),
-                    format!("{address:?} is not an e-mail address"),
+                    format!("{address:?} is not an e-mail address ({})", e.problem),
                 ));
             }
         }
@@ -403,6 +404,11 @@ mod tests {
         assert_eq!(e.field, "groups.attributes[1]");
         let e = err(r#"{"notify":["hr@acme.de","nobody"]}"#);
         assert_eq!(e.field, "notify[1]");
+        // What the mailer could not send to is refused here, not dropped at the alert.
+        for bad in ["x<y@acme.de", "hr..alerts@acme.de", "hr@acme.de>"] {
+            let e = err(&format!(r#"{{"notify":["hr@acme.de","{bad}"]}}"#));
+            assert_eq!(e.field, "notify[1]", "{bad}");
+        }
         let e = err(r#"{"scope":{"exlude":[]}}"#);
         assert_eq!(e.field, "scope.exlude");
         assert!(e.message.contains("unknown field"), "{e}");

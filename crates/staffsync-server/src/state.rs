@@ -1,7 +1,8 @@
 //! The state every HTTP handler and background task shares: the store, the
 //! configuration, the clock that says "today", cached Personio clients, and the webhook
 //! inbox (de-duplication and debouncing, in memory per process), what the file inbox
-//! remembers between passes, and the mailer of alert e-mails.
+//! remembers between passes, the backoff of failing polls (in memory per process), and
+//! the mailer of alert e-mails.
 
 use crate::config::ServerConfig;
 use crate::engine::webhooks::Inbox;
@@ -30,6 +31,8 @@ pub struct AppState {
     /// What the file accounts' inbox folders remember between passes (stuck files, the
     /// refusals already logged).
     pub(crate) file_inbox: Arc<crate::engine::inbox::Memory>,
+    /// When each account's failing incremental poll may be tried again.
+    pub(crate) poll_backoff: Arc<crate::engine::realtime::PollBackoff>,
     /// The per-IP budget every Personio client of this process shares (see
     /// [`ServerConfig::personio_ip_budget`]).
     ip_budget: Option<IpBudget>,
@@ -60,6 +63,7 @@ impl AppState {
             clients: Arc::default(),
             inbox: Arc::default(),
             file_inbox: Arc::default(),
+            poll_backoff: Arc::default(),
         }
     }
 

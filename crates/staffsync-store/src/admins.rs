@@ -12,6 +12,7 @@ use crate::{AccountId, Store};
 use serde::Serialize;
 use sqlx::Row as _;
 use sqlx::any::AnyRow;
+use staffsync_core::MailAddress;
 use std::fmt;
 use time::OffsetDateTime;
 
@@ -93,11 +94,12 @@ fn token_from_row(row: &AnyRow) -> Result<ApiToken> {
 
 impl Store {
     /// Creates an admin of `account`. `Conflict` if the e-mail (case-insensitively) is
-    /// already an admin's anywhere; `NotFound` for an unknown account.
+    /// already an admin's anywhere; `NotFound` for an unknown account. The e-mail is a
+    /// [`MailAddress`]: their alerts are mailed to it.
     pub async fn create_admin(
         &self,
         account: AccountId,
-        email: &str,
+        email: &MailAddress,
         password_hash: &str,
     ) -> Result<Admin> {
         let sql = format!(
@@ -106,15 +108,15 @@ impl Store {
         );
         let row = sqlx::query(&sql)
             .bind(account.0)
-            .bind(email.trim())
-            .bind(email_key(email))
+            .bind(email.as_str())
+            .bind(email_key(email.as_str()))
             .bind(password_hash)
             .bind(ts(now()))
             .fetch_one(&self.pool)
             .await
             .map_err(|e| {
                 if is_unique_violation(&e) {
-                    StoreError::conflict(format!("an admin with e-mail {} exists", email.trim()))
+                    StoreError::conflict(format!("an admin with e-mail {email} exists"))
                 } else if is_foreign_key_violation(&e) {
                     StoreError::not_found(format!("account {account}"))
                 } else {

@@ -58,6 +58,13 @@ pub enum StoreError {
         path: PathBuf,
         error: std::io::Error,
     },
+    /// The SQLite database file could not be opened or migrated (SQLite's own message,
+    /// e.g. "attempt to write a readonly database", names no file).
+    #[error("{}: {error}", path.display())]
+    DatabaseFile {
+        path: PathBuf,
+        error: Box<StoreError>,
+    },
 }
 
 // The cause is part of each message above, so it is not also a `source()`: an error chain

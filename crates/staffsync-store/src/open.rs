@@ -112,12 +112,18 @@ impl Store {
             crate::fs::make_private(&cfg.data_dir)?;
         }
         let key = Arc::new(SecretKey::load(cfg.secret_key.as_ref(), &cfg.data_dir)?);
+        let sqlite_file = cfg.data_dir.join(SQLITE_FILE);
         let pool = match (backend, url) {
             (Backend::Postgres, Some(url)) => open_postgres(url).await?,
-            _ => open_sqlite(cfg).await?,
+            _ => open_sqlite(cfg)
+                .await
+                .map_err(|e| naming_file(&sqlite_file, e))?,
         };
         let store = Store { pool, backend, key };
-        store.migrate().await?;
+        store.migrate().await.map_err(|e| match backend {
+            Backend::Sqlite => naming_file(&sqlite_file, e),
+            Backend::Postgres => e,
+        })?;
         Ok(store)
     }
 
@@ -151,6 +157,18 @@ impl Store {
             }
         }
         Ok(())
+    }
+}
+
+/// A database failure of the SQLite file, naming it (a read-only data directory fails
+/// here); errors that name their path already stay as they are.
+fn naming_file(path: &std::path::Path, e: StoreError) -> StoreError {
+    match e {
+        StoreError::Database(_) | StoreError::Migration(_) => StoreError::DatabaseFile {
+            path: path.to_owned(),
+            error: Box::new(e),
+        },
+        other => other,
     }
 }
 

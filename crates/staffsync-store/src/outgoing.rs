@@ -5,7 +5,9 @@
 //! feed position it has been served up to (`delivered_after`), and [`Store::plan_deliveries`]
 //! makes the next delivery (the following rows of one run, at most a chunk) only once the
 //! endpoint has no open one. So deliveries reach an endpoint in feed order, a sync never
-//! waits for them, and a receiver that fails holds up only its own endpoint.
+//! waits for them, and a receiver that fails holds up only its own endpoint. Claiming is
+//! fair between accounts ([`Store::claim_deliveries`]): one account's dead receivers take
+//! at most a few of the senders' slots.
 //!
 //! The endpoint secret is sealed like the Personio secret (`crypto`, bound to the account)
 //! and is read only by the delivery worker ([`Store::claim_deliveries`]); it never appears
@@ -314,22 +316,39 @@ impl Store {
 
     /// Claims up to `limit` pending deliveries due at `now` for `lease` (another worker
     /// does not take them meanwhile), with their endpoint's URL and secret.
+    ///
+    /// Fair between accounts: an account never has more than `per_account` deliveries
+    /// leased at once (counting those other workers hold), and the accounts with the fewest
+    /// in flight go first (each account's oldest due delivery, then each one's second, …).
+    /// So one account's receivers that never answer hold at most `per_account` of the
+    /// senders' slots, and another account's delivery is claimed before their next ones.
     pub async fn claim_deliveries(
         &self,
         now: OffsetDateTime,
         lease: time::Duration,
         limit: usize,
+        per_account: usize,
     ) -> Result<Vec<ClaimedDelivery>> {
+        // `due_rank + in_flight`: the delivery's place in its account's queue counting the
+        // ones in flight (1 = the account has none in flight and this is its oldest due one).
         let sql = format!(
             "SELECT {DELIVERY_COLUMNS}, d.account_id, w.url, w.secret_ciphertext \
-             FROM webhook_deliveries d JOIN webhook_endpoints w ON w.id = d.endpoint_id \
-             WHERE d.status = 'pending' AND d.next_attempt_at <= $1 \
-             AND (d.leased_until IS NULL OR d.leased_until < $1) \
-             ORDER BY d.next_attempt_at, d.id LIMIT $2"
+             FROM (SELECT q.*, ROW_NUMBER() OVER \
+                     (PARTITION BY q.account_id ORDER BY q.next_attempt_at, q.id) AS due_rank \
+                   FROM webhook_deliveries q \
+                   WHERE q.status = 'pending' AND q.next_attempt_at <= $1 \
+                   AND (q.leased_until IS NULL OR q.leased_until < $1)) d \
+             JOIN webhook_endpoints w ON w.id = d.endpoint_id \
+             LEFT JOIN (SELECT l.account_id, COUNT(*) AS in_flight FROM webhook_deliveries l \
+                        WHERE l.status = 'pending' AND l.leased_until >= $1 \
+                        GROUP BY l.account_id) f ON f.account_id = d.account_id \
+             WHERE d.due_rank + COALESCE(f.in_flight, 0) <= $3 \
+             ORDER BY d.due_rank + COALESCE(f.in_flight, 0), d.next_attempt_at, d.id LIMIT $2"
         );
         let rows = sqlx::query(&sql)
             .bind(ts(now))
             .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .bind(i64::try_from(per_account).unwrap_or(i64::MAX))
             .fetch_all(&self.pool)
             .await?;
         let mut claimed = Vec::with_capacity(rows.len());

@@ -371,8 +371,8 @@ pub struct AccountCreateArgs {
     pub time_zone: staffsync_core::TimeZoneName,
     /// Also create an admin of the web app with this e-mail; the password comes from
     /// STAFFSYNC_ADMIN_PASSWORD or is asked for (at least 10 characters).
-    #[arg(long)]
-    pub admin_email: Option<String>,
+    #[arg(long, value_parser = parse_mail_address)]
+    pub admin_email: Option<staffsync_core::MailAddress>,
     /// Where the account's people come from: `personio` (connect a credential, then
     /// sync) or `file` (employee files, with `staffsync import`). Cannot change later.
     #[arg(long, default_value = "personio", value_parser = parse_source)]
@@ -644,6 +644,10 @@ pub struct ServeArgs {
 /// below check what can be checked without the database.
 fn parse_slug(s: &str) -> Result<AccountSlug, String> {
     AccountSlug::parse(s).map_err(|e| e.to_string())
+}
+
+fn parse_mail_address(s: &str) -> Result<staffsync_core::MailAddress, String> {
+    staffsync_core::MailAddress::parse(s).map_err(|e| e.to_string())
 }
 
 fn parse_source(s: &str) -> Result<staffsync_store::AccountSource, String> {

@@ -5,8 +5,13 @@
 //! `plan_deliveries` makes an endpoint's next delivery once its previous one is done (so
 //! an endpoint receives its changes in order), `claim_deliveries` leases due ones (so two
 //! processes never send the same attempt at once). Each attempt is its own task with a
-//! timeout, at most [`MAX_IN_FLIGHT`] at a time, so a slow or failing receiver holds up
-//! only its own endpoint — never a sync, another endpoint or another account. A failed
+//! timeout, at most [`MAX_IN_FLIGHT`] at a time in a process and at most
+//! [`MAX_IN_FLIGHT_PER_ACCOUNT`] of one account (over all processes), the accounts with
+//! the fewest attempts in flight served first. So a slow or failing receiver holds up only
+//! its own endpoint, and an account whose receivers never answer holds a few slots until
+//! their timeout, never all: a sync, another endpoint or another account does not wait
+//! for it. (Only when dead receivers of four accounts fill every slot does another account
+//! wait, for the next slot to come free, which then goes to it.) A failed
 //! attempt is retried after [`ServerConfig::webhook_retry_backoff`] until
 //! [`ServerConfig::webhook_retry_window`] after the delivery was made; then it is given up
 //! (the changes stay in the feed) and the endpoint moves on.
@@ -38,8 +43,11 @@ use time::OffsetDateTime;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
-/// Attempts in flight at once, over all endpoints.
+/// Attempts in flight at once, over all endpoints (per process).
 pub const MAX_IN_FLIGHT: usize = 16;
+/// Attempts of one account in flight at once (over all processes): an account's
+/// receivers that never answer hold no more slots than this until their timeout.
+pub const MAX_IN_FLIGHT_PER_ACCOUNT: usize = 4;
 /// Changes per delivery at most.
 pub const MAX_CHANGES_PER_DELIVERY: usize = 1000;
 /// Prefix of endpoint secrets.
@@ -98,7 +106,11 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
             let now = OffsetDateTime::now_utc();
             let lease = time::Duration::try_from(state.config.webhook_timeout * 2)
                 .unwrap_or(time::Duration::minutes(1));
-            match state.store.claim_deliveries(now, lease, free).await {
+            match state
+                .store
+                .claim_deliveries(now, lease, free, MAX_IN_FLIGHT_PER_ACCOUNT)
+                .await
+            {
                 Ok(claimed) => {
                     for delivery in claimed {
                         let Ok(permit) = slots.clone().acquire_owned().await else {

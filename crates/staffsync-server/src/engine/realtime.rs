@@ -13,7 +13,10 @@
 //! - the **incremental poll** of connections without a webhook, every `poll_interval`
 //!   (off with 0): `fetch_updated_since(watermark − 1 min)` and a run over exactly the
 //!   records it returned (no further requests). Nothing changed ⇒ one request and no run
-//!   in the history.
+//!   in the history. A poll that fails is not retried on every tick: the next try waits
+//!   the poll interval, then twice that, four times, … up to the sync interval or
+//!   [`MAX_POLL_BACKOFF`], whichever is shorter ([`PollBackoff`], in each process's
+//!   memory); a poll that succeeds, or a watermark moved by a full sync, starts over.
 //!
 //! Every targeted run holds the account's lease (a "side lease", `Store::try_lease`; the
 //! store starts no run without it) so it never overlaps a full sync or another targeted
@@ -30,12 +33,85 @@ use crate::engine::sync_job::{
 use crate::state::AppState;
 use staffsync_core::PersonioId;
 use staffsync_store::{AccountId, AccountSource, Lease, RealtimeAccount, StoreError};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Mutex;
+use std::time::Duration;
 use time::OffsetDateTime;
 
 /// How far back an incremental poll looks before its watermark (clock skew, and
 /// Personio's whole-second timestamps).
 pub const POLL_OVERLAP: time::Duration = time::Duration::minutes(1);
+
+/// The longest wait between two tries of a poll that keeps failing (shorter when the
+/// sync interval is: the full sync reconciles anyway).
+pub const MAX_POLL_BACKOFF: Duration = Duration::from_secs(3600);
+
+/// Failing polls per account (see the module docs): when each may be tried again.
+/// In memory: another process keeps its own, and a restart tries at once.
+#[derive(Debug, Default)]
+pub(crate) struct PollBackoff(Mutex<HashMap<AccountId, FailedPolls>>);
+
+#[derive(Debug, Clone, Copy)]
+struct FailedPolls {
+    /// The watermark the polls failed from; a newer one means something succeeded since.
+    mark: OffsetDateTime,
+    failures: u32,
+    retry_at: OffsetDateTime,
+}
+
+impl PollBackoff {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<AccountId, FailedPolls>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// When the account's poll from watermark `mark` may be tried again, if it failed.
+    fn retry_at(&self, account: AccountId, mark: OffsetDateTime) -> Option<OffsetDateTime> {
+        let mut failed = self.lock();
+        match failed.get(&account) {
+            Some(f) if f.mark == mark => Some(f.retry_at),
+            Some(_) => {
+                failed.remove(&account);
+                None
+            }
+            None => None,
+        }
+    }
+
+    /// Records a failed poll at `now`: it may be tried again `interval` later after the
+    /// first failure, twice that after the second, and so on, at most `longest` later.
+    fn failed(
+        &self,
+        account: AccountId,
+        mark: OffsetDateTime,
+        now: OffsetDateTime,
+        interval: Duration,
+        longest: Duration,
+    ) {
+        let mut failed = self.lock();
+        let failures = match failed.get(&account) {
+            Some(f) if f.mark == mark => f.failures.saturating_add(1),
+            _ => 1,
+        };
+        let wait = interval
+            .saturating_mul(2u32.saturating_pow(failures - 1))
+            .min(longest.max(interval));
+        let retry_at = now + time::Duration::try_from(wait).unwrap_or(time::Duration::HOUR);
+        failed.insert(
+            account,
+            FailedPolls {
+                mark,
+                failures,
+                retry_at,
+            },
+        );
+    }
+
+    fn succeeded(&self, account: AccountId) {
+        self.lock().remove(&account);
+    }
+}
 
 /// The result of work that needs the account's lease.
 #[derive(Debug)]
@@ -133,7 +209,7 @@ pub async fn step(state: &AppState) {
             tracing::warn!(%account, error = %e, "date check failed; retried on a later tick");
         }
         if let Err(e) = poll(state, &ra).await {
-            tracing::warn!(%account, error = %e, "incremental poll failed; retried on a later tick");
+            tracing::warn!(%account, error = %e, "incremental poll failed; retried after a backoff");
         }
     }
 }
@@ -240,6 +316,16 @@ async fn tenure_now(
 /// The incremental poll of one account, when due (see the module docs). Returns whether
 /// it ran.
 pub async fn poll(state: &AppState, ra: &RealtimeAccount) -> Result<bool, SyncError> {
+    poll_at(state, ra, OffsetDateTime::now_utc()).await
+}
+
+/// [`poll`] with the clock read by the caller (`now`: when it is due, and the watermark a
+/// successful poll leaves).
+pub async fn poll_at(
+    state: &AppState,
+    ra: &RealtimeAccount,
+    now: OffsetDateTime,
+) -> Result<bool, SyncError> {
     let interval = state.config.poll_interval;
     // A file account has nothing to poll: its people change with the next file.
     if interval.is_zero() || ra.has_webhook || ra.source == AccountSource::File {
@@ -249,17 +335,22 @@ pub async fn poll(state: &AppState, ra: &RealtimeAccount) -> Result<bool, SyncEr
     let Some(mark) = ra.state.last_incremental_at else {
         return Ok(false);
     };
-    let now = OffsetDateTime::now_utc();
     if now < mark + interval {
         return Ok(false);
     }
     let account = ra.account_id;
+    if state
+        .poll_backoff
+        .retry_at(account, mark)
+        .is_some_and(|at| now < at)
+    {
+        return Ok(false);
+    }
     let Some(lease) = take_side_lease(state, account).await? else {
         return Ok(false);
     };
     let work = async {
         let (acct, client) = account_and_client(state, account).await?;
-        let started = OffsetDateTime::now_utc();
         let listing =
             crate::engine::sync_job::sendable(client.fetch_updated_since(mark - POLL_OVERLAP))
                 .await?;
@@ -285,11 +376,22 @@ pub async fn poll(state: &AppState, ra: &RealtimeAccount) -> Result<bool, SyncEr
         }
         state
             .store
-            .set_last_incremental_at(account, started)
+            // Read before the request: the next poll looks back from before this one asked.
+            .set_last_incremental_at(account, now)
             .await?;
         Ok(())
     };
     let out = with_lease_renewal(&state.store, &lease, state.config.lease, work).await;
     give_back(&state.store, lease).await;
+    match &out {
+        Ok(()) => state.poll_backoff.succeeded(account),
+        Err(_) => {
+            // Logged by the caller; here only when to try again.
+            let longest = state.config.sync_interval.min(MAX_POLL_BACKOFF);
+            state
+                .poll_backoff
+                .failed(account, mark, now, interval, longest);
+        }
+    }
     out.map(|()| true)
 }

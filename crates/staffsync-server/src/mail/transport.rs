@@ -281,6 +281,26 @@ impl Mailer {
 mod tests {
     use super::*;
 
+    /// What staffsync accepts as an admin or alert address, the mailer can address
+    /// (`message` parses `Mail::to` as a `Mailbox`); what it refuses for a line break,
+    /// lettre refuses too.
+    #[test]
+    fn every_mail_address_is_a_mailbox() {
+        for ok in [
+            "anna@acme.example",
+            "Anna.Admin+alerts@Acme.Example",
+            "o'brien@müller.de",
+            "x_y-z@sub.domain.example",
+        ] {
+            let address = staffsync_core::MailAddress::parse(ok).unwrap();
+            assert!(address.as_str().parse::<Mailbox>().is_ok(), "{ok}");
+        }
+        for bad in ["anna@acme.example\nBcc: eve@evil.example", "x<y@acme.de"] {
+            assert!(staffsync_core::MailAddress::parse(bad).is_err(), "{bad:?}");
+            assert!(bad.parse::<lettre::Address>().is_err(), "{bad:?}");
+        }
+    }
+
     #[test]
     fn urls_parse_and_never_show_the_password() {
         let u = SmtpUrl::parse("smtp://alerts:p%40ss-Word-42@mail.example.com:2525").unwrap();

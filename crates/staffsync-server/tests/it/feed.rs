@@ -8,6 +8,9 @@
 //! - a receiver verifies every Standard Webhooks signature and, after being down for a
 //!   while, sees every change exactly once, in order;
 //! - a receiver that always fails blocks neither syncs nor another account's deliveries;
+//! - receivers that accept a connection and never answer, ten for each of two accounts,
+//!   hold at most four delivery slots per account, and a third account's delivery is made
+//!   at once, not after their timeout;
 //! - every API list pages with `limit` and `cursor`, and answers as before without them.
 
 use crate::common::wait_for;
@@ -799,6 +802,77 @@ async fn a_failing_receiver_blocks_neither_syncs_nor_other_accounts() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.json::<Value>().await.unwrap()["error"]["field"], "url");
+}
+
+/// A receiver that accepts every connection and never answers (a host that completes the
+/// TCP handshake and hangs); returns its base URL and how many connections it holds.
+async fn stalled_receiver() -> (String, Arc<Mutex<usize>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let held = Arc::new(Mutex::new(0));
+    let count = held.clone();
+    tokio::spawn(async move {
+        let mut sockets = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            sockets.push(socket);
+            *count.lock().unwrap() = sockets.len();
+        }
+    });
+    (format!("http://{addr}"), held)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn receivers_that_never_answer_do_not_delay_another_accounts_delivery() {
+    let w = World::serve(ServerConfig {
+        run_scheduler: false,
+        webhook_allow_private: true,
+        webhook_poll: Duration::from_millis(50),
+        // Far longer than the test waits: a delivery queued behind the stalled attempts
+        // would not arrive before `WAIT` runs out.
+        webhook_timeout: Duration::from_secs(3600),
+        ..Default::default()
+    })
+    .await;
+    let (stalled, held) = stalled_receiver().await;
+    let mut stalled_accounts = Vec::new();
+    for (slug, seed) in [("stalled-a", 21), ("stalled-b", 22)] {
+        let t = w.tenant(slug, 5, seed).await;
+        for i in 0..10 {
+            w.register(&t, &format!("{stalled}/{slug}/{i}")).await;
+        }
+        some_changes(&w, &t, 1).await;
+        stalled_accounts.push(t);
+    }
+    // Both accounts' attempts hang (at least four each, however many slots they get).
+    wait_for("the stalled attempts are in flight", WAIT, || async {
+        (*held.lock().unwrap() >= 8).then_some(())
+    })
+    .await;
+
+    let prompt = w.tenant("prompt", 5, 23).await;
+    let working = Receiver::new(true, None);
+    let (_, start) = w.changes(&prompt, None, 1000).await;
+    let (endpoint, secret) = w.register(&prompt, &working.spawn().await).await;
+    *working.secret.lock().unwrap() = Some(secret);
+    some_changes(&w, &prompt, 1).await;
+    let (expected, _) = w.changes(&prompt, Some(&start), 1000).await;
+    wait_for(
+        "the third account's delivery, while the stalled ones hang",
+        WAIT,
+        || async { (working.changes().len() >= expected.len()).then_some(()) },
+    )
+    .await;
+    assert_eq!(working.changes(), expected);
+    assert_eq!(
+        w.deliveries(&prompt, endpoint).await[0]["status"],
+        "delivered"
+    );
+    let per_account = staffsync_server::engine::deliveries::MAX_IN_FLIGHT_PER_ACCOUNT;
+    assert_eq!(
+        *held.lock().unwrap(),
+        2 * per_account,
+        "each stalled account holds at most {per_account} attempts"
+    );
 }
 
 /// Pages through `path` with `limit` and returns the items under `key`.

@@ -45,9 +45,15 @@ impl Drop for World {
     }
 }
 
-/// A store, a simulator, an account connected with `api`, and a running server.
-async fn world(api: personio::ApiVersion, tune: impl FnOnce(&mut ServerConfig)) -> World {
-    let dir = TempDir::new().unwrap();
+/// A SQLite store under `dir`, a simulator with `employees` people, and the account
+/// `acme` connected to it with `api` (a v2 connection registers its Personio webhook to
+/// `public_base_url`).
+async fn connected(
+    dir: &TempDir,
+    employees: usize,
+    api: personio::ApiVersion,
+    public_base_url: Option<String>,
+) -> (Store, SimHandle, Account) {
     let store = Store::open(&StoreConfig {
         data_dir: dir.path().join("data"),
         database_url: None,
@@ -56,7 +62,7 @@ async fn world(api: personio::ApiVersion, tune: impl FnOnce(&mut ServerConfig)) 
     .await
     .unwrap();
     let sim = personio_sim::spawn(SimConfig {
-        employees: EMPLOYEES,
+        employees,
         seed: 11,
         client_id: CLIENT_ID.into(),
         client_secret: CLIENT_SECRET.into(),
@@ -74,6 +80,35 @@ async fn world(api: personio::ApiVersion, tune: impl FnOnce(&mut ServerConfig)) 
         )
         .await
         .unwrap();
+    let connected = connect_with(
+        &store,
+        account.id,
+        Some(&account.slug),
+        &sim.base_url(),
+        CLIENT_ID,
+        SecretString::from(CLIENT_SECRET.to_owned()),
+        &ConnectOptions {
+            api_version: api,
+            public_base_url,
+            unlimited_rate: true,
+            ip_budget: None,
+            ..ConnectOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        connected.webhook_id.is_some(),
+        api == personio::ApiVersion::V2,
+        "{:?}",
+        connected.webhook_error
+    );
+    (store, sim, account)
+}
+
+/// A store, a simulator, an account connected with `api`, and a running server.
+async fn world(api: personio::ApiVersion, tune: impl FnOnce(&mut ServerConfig)) -> World {
+    let dir = TempDir::new().unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let mut config = ServerConfig {
@@ -89,31 +124,9 @@ async fn world(api: personio::ApiVersion, tune: impl FnOnce(&mut ServerConfig)) 
         ..ServerConfig::default()
     };
     tune(&mut config);
-    let public = config.public_base_url.clone();
+    let (store, sim, account) =
+        connected(&dir, EMPLOYEES, api, config.public_base_url.clone()).await;
     let state = AppState::new(store.clone(), config);
-    let connected = connect_with(
-        &store,
-        account.id,
-        Some(&account.slug),
-        &sim.base_url(),
-        CLIENT_ID,
-        SecretString::from(CLIENT_SECRET.to_owned()),
-        &ConnectOptions {
-            api_version: api,
-            public_base_url: public,
-            unlimited_rate: true,
-            ip_budget: None,
-            ..ConnectOptions::default()
-        },
-    )
-    .await
-    .unwrap();
-    assert_eq!(
-        connected.webhook_id.is_some(),
-        api == personio::ApiVersion::V2,
-        "{:?}",
-        connected.webhook_error
-    );
     let (tx, rx) = oneshot::channel::<()>();
     tokio::spawn(staffsync_server::serve(
         listener,
@@ -1116,4 +1129,98 @@ async fn the_date_check_moves_people_between_tenure_bands_without_asking_personi
         (RunKind::Targeted, RunStatus::Applied)
     );
     assert!(new[0].updated >= 1 && new[0].created == 0 && new[0].removed == 0);
+}
+
+/// A v1 poll that keeps failing (Personio answers its request 400) is not retried on
+/// every scheduler tick: driven tick by tick with an injected clock (every 5 s for three
+/// minutes at a 20 s poll interval), it asks at 20 s, 40 s, 80 s and 160 s — the interval,
+/// then doubling — not 33 times. Once a poll succeeds the backoff starts over.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_poll_backs_off_instead_of_asking_on_every_tick() {
+    let dir = TempDir::new().unwrap();
+    let (store, sim, account) = connected(&dir, 20, personio::ApiVersion::V1, None).await;
+    let interval = Duration::from_secs(20);
+    let state = AppState::new(
+        store.clone(),
+        ServerConfig {
+            run_scheduler: false,
+            personio_rate_limit: false,
+            poll_interval: interval,
+            sync_interval: Duration::from_secs(12 * 3600),
+            ..ServerConfig::default()
+        },
+    );
+    let lease = staffsync_server::lease::acquire(&store, account.id, "test", WAIT, WAIT)
+        .await
+        .unwrap();
+    staffsync_server::run_sync(
+        &store,
+        &lease,
+        &account,
+        &staffsync_server::SyncOptions {
+            unlimited_rate: true,
+            ..Default::default()
+        },
+        &|_, _| {},
+    )
+    .await
+    .unwrap();
+    staffsync_server::lease::give_back(&store, lease).await;
+
+    let polled = || async {
+        store
+            .realtime_accounts()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|ra| ra.account_id == account.id)
+            .unwrap()
+    };
+    let asked = || sim.stats().requests.employees;
+    let tick = Duration::from_secs(5);
+    // The ticks (from `start`) at which a poll ran and failed, over `ticks` ticks.
+    let failing_ticks = |start: time::OffsetDateTime, ticks: u32| {
+        let state = state.clone();
+        let polled = &polled;
+        async move {
+            let mut failed = Vec::new();
+            for k in 0..=ticks {
+                let now = start + tick * k;
+                match staffsync_server::realtime::poll_at(&state, &polled().await, now).await {
+                    Ok(false) => {}
+                    Ok(true) => panic!("the poll succeeded at tick {k}"),
+                    Err(_) => failed.push(k),
+                }
+            }
+            failed
+        }
+    };
+    let fail = personio_sim::Fault::FailPage {
+        offset: 0,
+        status: 400,
+        times: None,
+    };
+    sim.add_fault(fail.clone()).unwrap();
+    let mark = polled().await.state.last_incremental_at.unwrap();
+    let before = asked();
+    let failed = failing_ticks(mark, 36).await;
+    assert_eq!(
+        failed,
+        vec![4, 8, 16, 32],
+        "polls at 20 s, 40 s, 80 s, 160 s"
+    );
+    assert_eq!(asked() - before, 4, "one request per poll");
+
+    // Personio answers again: the poll due next (320 s) succeeds and moves the watermark;
+    // a new failure waits one interval again, not the 320 s the backoff had reached.
+    sim.clear_faults();
+    let next = mark + tick * 64;
+    assert!(
+        staffsync_server::realtime::poll_at(&state, &polled().await, next)
+            .await
+            .unwrap()
+    );
+    assert_eq!(polled().await.state.last_incremental_at, Some(next));
+    sim.add_fault(fail).unwrap();
+    assert_eq!(failing_ticks(next, 10).await, vec![4, 8]);
 }

@@ -318,7 +318,7 @@ async fn remove_in_personio(w: &World, http: &reqwest::Client, ids: &[i64]) {
 async fn admin_session(w: &World, server: &Server) -> reqwest::Client {
     let hash = staffsync_server::auth::hash_password(ADMIN_PASSWORD).unwrap();
     w.store
-        .create_admin(w.account, "admin@acme.example", &hash)
+        .create_admin(w.account, &"admin@acme.example".parse().unwrap(), &hash)
         .await
         .unwrap();
     let c = reqwest::Client::builder()

@@ -51,7 +51,10 @@ async fn app_with(tune: impl FnOnce(&mut ServerConfig)) -> App {
             .await
             .unwrap();
         let hash = auth::hash_password(PASSWORD).unwrap();
-        store.create_admin(account.id, email, &hash).await.unwrap();
+        store
+            .create_admin(account.id, &email.parse().unwrap(), &hash)
+            .await
+            .unwrap();
     }
     let mut config = ServerConfig {
         run_scheduler: false,
@@ -831,6 +834,22 @@ async fn oversized_webhook_bodies_are_413_before_parsing() {
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
 }
 
+/// A path that starts with `//` must not turn the language links of its error page into
+/// links to another host (`//evil.example/x?lang=en` is scheme-relative).
+#[tokio::test(flavor = "multi_thread")]
+async fn language_links_stay_on_this_site_for_a_path_with_two_slashes() {
+    let app = app().await;
+    for path in ["//evil.example/x", "///evil.example/x"] {
+        let (status, html) = get(&client(), format!("{}{path}", app.base)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        assert!(
+            html.contains(r#"href="/evil.example/x?lang=en""#),
+            "{path}: {html}"
+        );
+        assert!(!html.contains(r#"href="//"#), "{path}: {html}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn web_errors_are_html_pages_with_the_security_headers() {
     let app = app().await;
@@ -1324,7 +1343,7 @@ async fn file_account(app: &App) -> staffsync_store::Account {
         .unwrap();
     let hash = auth::hash_password(PASSWORD).unwrap();
     app.store
-        .create_admin(account.id, "admin@files.example", &hash)
+        .create_admin(account.id, &"admin@files.example".parse().unwrap(), &hash)
         .await
         .unwrap();
     account

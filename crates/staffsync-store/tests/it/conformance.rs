@@ -1164,7 +1164,11 @@ async fn admins_email_unique_case_insensitive_and_hash_hidden(store: Store, _env
     let a = account(&store, "acme").await;
     let b = account(&store, "beta").await;
     let admin = store
-        .create_admin(a, "Anna.Admin@Example.com", "$argon2id$secret-hash")
+        .create_admin(
+            a,
+            &"Anna.Admin@Example.com".parse().unwrap(),
+            "$argon2id$secret-hash",
+        )
         .await
         .unwrap();
     assert_eq!(admin.account_id, a);
@@ -1174,11 +1178,14 @@ async fn admins_email_unique_case_insensitive_and_hash_hidden(store: Store, _env
         (a, "anna.admin@example.com"),
         (b, "ANNA.ADMIN@EXAMPLE.COM "),
     ] {
-        let err = store.create_admin(acct, email, "h").await.unwrap_err();
+        let err = store
+            .create_admin(acct, &email.parse().unwrap(), "h")
+            .await
+            .unwrap_err();
         assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
     }
     let err = store
-        .create_admin(AccountId(9999), "x@example.com", "h")
+        .create_admin(AccountId(9999), &"x@example.com".parse().unwrap(), "h")
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
@@ -2234,15 +2241,15 @@ async fn admins_are_listed_with_their_language(store: Store, _env: Env) {
     let a = account(&store, "acme").await;
     let b = account(&store, "beta").await;
     let anna = store
-        .create_admin(a, "anna@acme.example", "h")
+        .create_admin(a, &"anna@acme.example".parse().unwrap(), "h")
         .await
         .unwrap();
     let ben = store
-        .create_admin(a, "ben@acme.example", "h")
+        .create_admin(a, &"ben@acme.example".parse().unwrap(), "h")
         .await
         .unwrap();
     store
-        .create_admin(b, "carl@beta.example", "h")
+        .create_admin(b, &"carl@beta.example".parse().unwrap(), "h")
         .await
         .unwrap();
     assert_eq!(anna.lang, None);

@@ -1,7 +1,7 @@
 //! Conformance of the change feed and the outgoing-webhook delivery log (SQLite and
 //! PostgreSQL): the feed replays to exactly the directory, renames keep the group's id,
 //! erasure leaves no personal data in the feed, retention prunes, and deliveries follow
-//! the feed in order, one open delivery per endpoint.
+//! the feed in order, one open delivery per endpoint, claimed fairly between accounts.
 
 use secrecy::{ExposeSecret as _, SecretString};
 use serde_json::Value;
@@ -21,6 +21,7 @@ conformance!(
     erasure_scrubs_the_feed,
     retention_prunes_whole_runs,
     deliveries_follow_the_feed_one_at_a_time,
+    deliveries_are_claimed_fairly_between_accounts,
 );
 
 async fn account(store: &Store, s: &str) -> AccountId {
@@ -520,13 +521,13 @@ async fn deliveries_follow_the_feed_one_at_a_time(store: Store, _env: Env) {
     );
     let now = time::OffsetDateTime::now_utc();
     let claimed = store
-        .claim_deliveries(now, time::Duration::seconds(30), 10)
+        .claim_deliveries(now, time::Duration::seconds(30), 10, 10)
         .await
         .unwrap();
     assert_eq!(claimed.len(), 1);
     assert!(
         store
-            .claim_deliveries(now, time::Duration::seconds(30), 10)
+            .claim_deliveries(now, time::Duration::seconds(30), 10, 10)
             .await
             .unwrap()
             .is_empty(),
@@ -556,6 +557,7 @@ async fn deliveries_follow_the_feed_one_at_a_time(store: Store, _env: Env) {
             time::OffsetDateTime::now_utc(),
             time::Duration::seconds(30),
             10,
+            10,
         )
         .await
         .unwrap();
@@ -582,6 +584,7 @@ async fn deliveries_follow_the_feed_one_at_a_time(store: Store, _env: Env) {
             .claim_deliveries(
                 time::OffsetDateTime::now_utc(),
                 time::Duration::seconds(30),
+                10,
                 10,
             )
             .await
@@ -613,4 +616,74 @@ async fn deliveries_follow_the_feed_one_at_a_time(store: Store, _env: Env) {
             .unwrap()
             .is_empty()
     );
+}
+
+/// Two accounts with ten endpoints each and a third with one, every endpoint with a due
+/// delivery: a claim of 16 with a cap of 4 per account takes the third account's in the
+/// first round, and no account gets more than 4 in flight until one of its attempts ends.
+async fn deliveries_are_claimed_fairly_between_accounts(store: Store, _env: Env) {
+    let secret = SecretString::from("whsec_c2VjcmV0");
+    let mut accounts = Vec::new();
+    for (slug, endpoints) in [("busy-a", 10), ("busy-b", 10), ("quiet", 1)] {
+        let a = account(&store, slug).await;
+        for i in 0..endpoints {
+            store
+                .create_webhook_endpoint(a, &format!("https://{slug}.example.com/{i}"), &secret)
+                .await
+                .unwrap();
+        }
+        accounts.push(a);
+    }
+    for (i, a) in accounts.iter().enumerate() {
+        let id = i64::try_from(i).unwrap() + 1;
+        apply(
+            &store,
+            *a,
+            &Plan {
+                creates: vec![person(id, "Fair", "A")],
+                ..Plan::default()
+            },
+        )
+        .await;
+    }
+    assert_eq!(store.plan_deliveries(1000).await.unwrap(), 21);
+    let lease = time::Duration::seconds(30);
+    let now = time::OffsetDateTime::now_utc();
+    let claimed = store.claim_deliveries(now, lease, 16, 4).await.unwrap();
+    let of = |c: &[staffsync_store::ClaimedDelivery], a: AccountId| {
+        c.iter().filter(|d| d.account == a).count()
+    };
+    assert_eq!(
+        accounts
+            .iter()
+            .map(|a| of(&claimed, *a))
+            .collect::<Vec<_>>(),
+        vec![4, 4, 1],
+        "at most 4 per account, the quiet account's included"
+    );
+    let quiet = claimed
+        .iter()
+        .position(|d| d.account == accounts[2])
+        .unwrap();
+    assert!(quiet < 3, "the first round serves every account: {quiet}");
+    assert!(
+        store
+            .claim_deliveries(now, lease, 16, 4)
+            .await
+            .unwrap()
+            .is_empty(),
+        "the busy accounts are at their cap"
+    );
+    // One attempt of the first account ends: it may have one more in flight.
+    let done = claimed.iter().find(|d| d.account == accounts[0]).unwrap();
+    store
+        .record_attempt(&done.delivery, &AttemptOutcome::Delivered { status: 204 })
+        .await
+        .unwrap();
+    let next = store
+        .claim_deliveries(time::OffsetDateTime::now_utc(), lease, 16, 4)
+        .await
+        .unwrap();
+    assert_eq!(next.len(), 1);
+    assert_eq!(next[0].account, accounts[0]);
 }

@@ -36,7 +36,7 @@ pub async fn run(global: &Global, cmd: AccountCommand) -> anyhow::Result<Code> {
             }
             if args.json.json {
                 let mut json = account_json(&account);
-                json["admin_email"] = serde_json::json!(admin.as_ref().map(|(e, _)| e));
+                json["admin_email"] = serde_json::json!(admin.as_ref().map(|(e, _)| e.as_str()));
                 output::print_json(&json)?;
             } else {
                 crate::outln!(
@@ -121,22 +121,16 @@ fn account_json(a: &staffsync_store::Account) -> serde_json::Value {
 /// Least length of an admin password.
 const MIN_PASSWORD_CHARS: usize = 10;
 
-/// The admin's e-mail and password hash, after checking that the e-mail is free.
+/// The admin's e-mail (checked by clap: a usage error, exit 2) and password hash, after
+/// checking that the e-mail is free.
 async fn admin_credentials(
     store: &staffsync_store::Store,
-    email: &str,
-) -> anyhow::Result<(String, String)> {
-    let email = email.trim().to_owned();
-    let valid = email
-        .split_once('@')
-        .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'));
-    if !valid {
-        anyhow::bail!("not an e-mail address: {email:?}");
-    }
-    if store.admin_by_email(&email).await?.is_some() {
+    email: &staffsync_core::MailAddress,
+) -> anyhow::Result<(staffsync_core::MailAddress, String)> {
+    if store.admin_by_email(email.as_str()).await?.is_some() {
         anyhow::bail!("an admin with the e-mail {email} already exists");
     }
-    let password = admin_password(&email)?;
+    let password = admin_password(email.as_str())?;
     if password.chars().count() < MIN_PASSWORD_CHARS {
         anyhow::bail!("the admin password must have at least {MIN_PASSWORD_CHARS} characters");
     }
@@ -144,7 +138,7 @@ async fn admin_credentials(
         tokio::task::spawn_blocking(move || staffsync_server::auth::hash_password(&password))
             .await
             .context("hashing the password")??;
-    Ok((email, hash))
+    Ok((email.clone(), hash))
 }
 
 /// `STAFFSYNC_ADMIN_PASSWORD`, else asked for.

@@ -70,7 +70,9 @@ async fn demo_account(store: &Store) -> anyhow::Result<Account> {
             tokio::task::spawn_blocking(|| staffsync_server::auth::hash_password(ADMIN_PASSWORD))
                 .await?
                 .map_err(|e| anyhow::anyhow!("cannot hash the demo password: {e}"))?;
-        store.create_admin(account.id, ADMIN_EMAIL, &hash).await?;
+        store
+            .create_admin(account.id, &ADMIN_EMAIL.parse()?, &hash)
+            .await?;
     }
     Ok(account)
 }

@@ -564,6 +564,107 @@ async fn usage_errors_exit_2_and_say_what_was_wrong_in_the_users_words() {
     );
 }
 
+/// An admin e-mail the mailer could not send to (a line break and a `Bcc:` header, an
+/// angle bracket) is a usage error naming what is wrong, and creates nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_email_that_is_no_address_is_a_usage_error() {
+    let w = World::without_accounts().await;
+    for (email, problem) in [
+        ("anna@acme.example\nBcc: eve@evil.example", "line break"),
+        ("anna<x>@acme.example", "before the @"),
+        ("anna@localhost", "domain name"),
+    ] {
+        let out = w
+            .command(&["account", "create", "acme", "--admin-email", email])
+            .env("STAFFSYNC_ADMIN_PASSWORD", "a-long-enough-password")
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{email:?}: {}", describe(&out));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("--admin-email"), "{}", describe(&out));
+        assert!(err.contains(problem), "{email:?}: {}", describe(&out));
+    }
+    assert!(
+        !w.ok(&["account", "list"]).contains("acme"),
+        "nothing created"
+    );
+    let out = w
+        .command(&[
+            "account",
+            "create",
+            "acme",
+            "--admin-email",
+            " anna@acme.example ",
+        ])
+        .env("STAFFSYNC_ADMIN_PASSWORD", "a-long-enough-password")
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("created admin anna@acme.example:"),
+        "{}",
+        describe(&out)
+    );
+}
+
+/// Runs `serve` on `data_dir` expecting it to stop at start-up (a bounded wait: killed
+/// and failed after 60 s); returns its error line.
+fn serve_fails_at_startup(w: &World, data_dir: &std::path::Path) -> String {
+    let mut child = w
+        .command(&["serve", "--listen", "127.0.0.1:0", "--no-scheduler"])
+        .env("STAFFSYNC_DATA_DIR", data_dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("runs");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while child.try_wait().expect("waits").is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("serve on {} did not stop", data_dir.display());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().expect("output");
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    // The error itself, not a log line before it (which may name the path too).
+    String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .find(|l| l.starts_with("error: "))
+        .unwrap_or_else(|| panic!("no error line: {}", describe(&out)))
+        .to_owned()
+}
+
+/// Whatever stops `serve` at start-up names the path: a data directory under a regular
+/// file, a key file or a database file that is a directory, and a database SQLite cannot
+/// open (its `-wal` file is a directory: like a read-only data directory, but failing for
+/// root too, who may write anywhere).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn startup_errors_name_the_path() {
+    let w = World::without_accounts().await;
+    let root = w.data_dir();
+    std::fs::write(root.join("file"), "").unwrap();
+    let under_file = root.join("file").join("data");
+    let err = serve_fails_at_startup(&w, &under_file);
+    assert!(err.contains(&under_file.display().to_string()), "{err}");
+
+    // (what is a directory, the file the error must name)
+    for (i, (dir, named)) in [
+        ("secret.key", "secret.key"),
+        ("staffsync.db", "staffsync.db"),
+        ("staffsync.db-wal", "staffsync.db"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let data = root.join(format!("data{i}"));
+        std::fs::create_dir_all(data.join(dir)).unwrap();
+        let named = data.join(named);
+        let err = serve_fails_at_startup(&w, &data);
+        assert!(err.contains(&named.display().to_string()), "{dir}: {err}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connect_to_an_unreachable_url_names_it_and_does_not_retry() {
     let w = World::connected(5).await;

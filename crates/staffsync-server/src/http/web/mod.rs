@@ -148,8 +148,16 @@ pub(crate) struct Page {
     pub admin_email: String,
     pub account_name: String,
     pub flash: Option<Flash>,
-    /// The current path, for the language switch.
+    /// The current path, for the language switch: always one `/` and then the rest
+    /// ([`site_path`]).
     pub path: String,
+}
+
+/// `path` as a link within this site: leading `/` and `\` collapsed to one `/`. A request
+/// for `//evil.example/x` must not render `href="//evil.example/x?lang=en"`, which a
+/// browser reads as another host (and `/\evil.example` too).
+pub(crate) fn site_path(path: &str) -> String {
+    format!("/{}", path.trim_start_matches(['/', '\\']))
 }
 
 impl Page {
@@ -168,7 +176,7 @@ impl Page {
             admin_email: String::new(),
             account_name: String::new(),
             flash: None,
-            path: path.to_owned(),
+            path: site_path(path),
         }
     }
 }
@@ -258,7 +266,7 @@ impl FromRequestParts<WebState> for Ctx {
             admin_email: admin.email.clone(),
             account_name: account.name.clone(),
             flash,
-            path: parts.uri.path().to_owned(),
+            path: site_path(parts.uri.path()),
         };
         Ok(Ctx {
             admin,
@@ -603,5 +611,19 @@ mod error_tests {
         assert_eq!(chain(&e), "reading the page failed: disk full");
         let e = Repeats(std::io::Error::other("disk full"));
         assert_eq!(chain(&e), "store failed: disk full");
+    }
+}
+
+#[cfg(test)]
+mod path_tests {
+    use super::site_path;
+
+    #[test]
+    fn site_paths_never_name_another_host() {
+        assert_eq!(site_path("/employees"), "/employees");
+        assert_eq!(site_path("//evil.example/x"), "/evil.example/x");
+        assert_eq!(site_path("/\\evil.example/x"), "/evil.example/x");
+        assert_eq!(site_path("\\/\\//evil.example"), "/evil.example");
+        assert_eq!(site_path(""), "/");
     }
 }

@@ -166,11 +166,11 @@ async fn held_runs_and_a_rejected_credential_mail_each_admin_once() {
     .await
     .unwrap();
     store
-        .create_admin(account, "anna@acme.example", "not-a-hash")
+        .create_admin(account, &"anna@acme.example".parse().unwrap(), "not-a-hash")
         .await
         .unwrap();
     let ben = store
-        .create_admin(account, "ben@acme.example", "not-a-hash")
+        .create_admin(account, &"ben@acme.example".parse().unwrap(), "not-a-hash")
         .await
         .unwrap();
     store.set_admin_lang(ben.id, "en").await.unwrap();
