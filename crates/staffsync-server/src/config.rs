@@ -61,14 +61,15 @@ pub struct ServerConfig {
     /// (the right-most entry not in them; see [`crate::http::client_ip`]). Empty: the header is
     /// ignored and the peer is the client.
     pub trusted_proxies: Vec<IpNet>,
-    /// Expired web sessions are deleted this often (and once at start-up).
+    /// Expired web sessions are deleted this often (default 10 minutes, and once at
+    /// start-up).
     pub session_sweep_interval: Duration,
     /// Changes stay in the feed (`GET /api/v1/changes`) this long (default 30 days); an
     /// older cursor answers 410.
     pub change_retention: Duration,
     /// Outgoing webhooks may go to `http://` URLs and non-public addresses (tests, or
     /// receivers in the operator's own network); off, only `https://` to public addresses
-    /// ([`crate::engine::webhook_targets`]).
+    /// ([`crate::engine::outgoing_webhooks::targets`]).
     pub webhook_allow_private: bool,
     /// Waits after the 1st, 2nd, … failed attempt of a delivery (the last repeats).
     pub webhook_retry_backoff: Vec<Duration>,
@@ -126,7 +127,7 @@ impl Default for ServerConfig {
             allowed_personio_urls: vec![AllowedUrl::personio()],
             personio_answer_timeout: Duration::from_secs(20),
             trusted_proxies: Vec::new(),
-            session_sweep_interval: crate::http::auth::SESSION_SWEEP_INTERVAL,
+            session_sweep_interval: Duration::from_secs(10 * 60),
             change_retention: Duration::from_secs(30 * 86_400),
             webhook_allow_private: false,
             // Standard Webhooks' suggestion; about 24 h in all.

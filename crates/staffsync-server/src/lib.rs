@@ -20,7 +20,7 @@ pub mod mail;
 pub mod state;
 
 // The paths other crates use (the binary, tests): stable across the engine/http split.
-pub use engine::{clock, connect, lease, outbound, realtime, scheduler, sync_job, webhooks};
+pub use engine::{clock, connect, lease, outbound, realtime, scheduler, sync_job};
 pub use http::{api, auth, client_ip, ops, web};
 
 pub use config::ServerConfig;

@@ -5,7 +5,7 @@
 //! the mailer of alert e-mails.
 
 use crate::config::ServerConfig;
-use crate::engine::webhooks::Inbox;
+use crate::engine::personio_events::Inbox;
 use crate::mail::Mailer;
 use personio::{Client, IpBudget};
 use staffsync_store::{AccountId, Store};

@@ -21,9 +21,9 @@
 //! employee's personal data, the Personio secret or the SMTP password in an incident, a
 //! mail or a log line, and never change a directory.
 
+use crate::engine::lang::Lang;
+use crate::engine::metric_names;
 use crate::engine::sync_job::{SyncError, SyncReport, SyncResult};
-use crate::http::ops;
-use crate::http::web::i18n::Lang;
 use crate::mail::texts::{About, letter};
 use crate::mail::{Mail, Mailer};
 use crate::state::AppState;
@@ -224,7 +224,8 @@ pub async fn apply(state: &AppState, account: AccountId, actions: Vec<Action>) {
             Action::Open(kind, details) => {
                 match state.store.open_incident(account, kind, &details).await {
                     Ok(Opened::New(incident)) => {
-                        metrics::counter!(ops::ALERTS_TOTAL, "kind" => kind.as_str()).increment(1);
+                        metrics::counter!(metric_names::ALERTS_TOTAL, "kind" => kind.as_str())
+                            .increment(1);
                         tracing::warn!(%account, kind = %kind, "incident opened");
                         Ok(Some((incident, IncidentPhase::Opened)))
                     }

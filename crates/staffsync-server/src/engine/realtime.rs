@@ -354,7 +354,7 @@ pub async fn poll_at(
         let listing =
             crate::engine::sync_job::sendable(client.fetch_updated_since(mark - POLL_OVERLAP))
                 .await?;
-        metrics::counter!(crate::http::ops::PERSONIO_REQUESTS_TOTAL)
+        metrics::counter!(crate::engine::metric_names::PERSONIO_REQUESTS_TOTAL)
             .increment(listing.requests as u64);
         let ids: BTreeSet<PersonioId> = listing
             .employees

@@ -286,7 +286,7 @@ async fn count_drift(state: &AppState, account: AccountId, report: &SyncReport) 
         ("update", plan.updates.len()),
         ("remove", plan.removals.len()),
     ] {
-        metrics::counter!(crate::http::ops::RECONCILIATION_DRIFT_TOTAL, "action" => action)
+        metrics::counter!(crate::engine::metric_names::RECONCILIATION_DRIFT_TOTAL, "action" => action)
             .increment(n as u64);
     }
     let partial = state

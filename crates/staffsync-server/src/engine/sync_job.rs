@@ -17,7 +17,7 @@
 //! Removals beyond the deletion guard go through only when an admin accepted a held run
 //! ([`SyncOptions::accept_held`]) and every removal of the new plan is among the ones
 //! that held run showed; otherwise the run is held again, for a new review. Each run is counted in the metrics
-//! of [`ops`](crate::http::ops) (result, duration, changes, Personio requests and 429s).
+//! of [`metric_names`](crate::engine::metric_names) (result, duration, changes, Personio requests and 429s).
 //!
 //! Besides full runs ([`run_sync`]) there are targeted runs ([`run_targeted`]) for a few
 //! people: the planner gets a snapshot with [`Snapshot::scope`] set, so everyone else
@@ -25,8 +25,9 @@
 //! ([`TargetSource::Fetch`], webhooks and the date check) or by records already fetched
 //! ([`TargetSource::Records`], incremental polls).
 
+use crate::clock;
+use crate::engine::metric_names;
 use crate::engine::sources::{self, AfterApply, Planned};
-use crate::{clock, ops};
 use employee_file::{EmployeeFile, RowError};
 use personio::Client;
 use serde::Serialize;
@@ -218,8 +219,8 @@ fn record_metrics(outcome: &Result<SyncReport, SyncError>, elapsed: std::time::D
         },
         Err(_) => "failed",
     };
-    metrics::counter!(ops::SYNCS_TOTAL, "result" => result).increment(1);
-    metrics::histogram!(ops::SYNC_DURATION_SECONDS).record(elapsed.as_secs_f64());
+    metrics::counter!(metric_names::SYNCS_TOTAL, "result" => result).increment(1);
+    metrics::histogram!(metric_names::SYNC_DURATION_SECONDS).record(elapsed.as_secs_f64());
     if let Ok(r) = outcome
         && r.result == SyncResult::Applied
     {
@@ -228,7 +229,8 @@ fn record_metrics(outcome: &Result<SyncReport, SyncError>, elapsed: std::time::D
             ("update", r.plan.updates.len()),
             ("remove", r.plan.removals.len()),
         ] {
-            metrics::counter!(ops::EMPLOYEES_CHANGED_TOTAL, "action" => action).increment(n as u64);
+            metrics::counter!(metric_names::EMPLOYEES_CHANGED_TOTAL, "action" => action)
+                .increment(n as u64);
         }
     }
 }
@@ -443,7 +445,7 @@ pub async fn run_targeted(
         Ok(None) => {}
         Err(e) => {
             tracing::warn!(error = %e, "targeted sync failed; nothing changed");
-            metrics::counter!(ops::SYNCS_TOTAL, "result" => "failed").increment(1);
+            metrics::counter!(metric_names::SYNCS_TOTAL, "result" => "failed").increment(1);
         }
     }
     outcome
@@ -507,7 +509,8 @@ async fn targeted_recorded(
                     return Err(e);
                 }
             };
-            metrics::counter!(ops::PERSONIO_REQUESTS_TOTAL).increment(fetched.requests as u64);
+            metrics::counter!(metric_names::PERSONIO_REQUESTS_TOTAL)
+                .increment(fetched.requests as u64);
             // Only the people Personio accounted for are planned: found, gone (removed)
             // or malformed (kept as they are).
             let scope: BTreeSet<PersonioId> = fetched

@@ -169,9 +169,6 @@ impl SessionStore for StoreSessions {
     }
 }
 
-/// Expired sessions are deleted this often (and once when `serve` starts).
-pub const SESSION_SWEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(10 * 60);
-
 /// Deletes expired sessions every `interval` (the first time at once) until `stop` turns
 /// true. A failed sweep is logged and retried at the next tick.
 pub async fn sweep_expired_sessions(

@@ -26,9 +26,10 @@ pub mod api;
 pub mod auth;
 pub mod client_ip;
 pub mod ops;
+pub mod personio_webhooks;
 pub mod web;
 
-use crate::engine::{scheduler, webhooks};
+use crate::engine::scheduler;
 use crate::state::AppState;
 use api::error::ApiError;
 use axum::Router;
@@ -86,7 +87,7 @@ pub fn app(state: AppState) -> Router {
         .merge(web::routes(state.clone()))
         // The API sets its own request timeouts (an import may take longer).
         .nest("/api/v1", api::routes(state.clone()))
-        .merge(webhooks::routes(state.clone()).layer(timeout()))
+        .merge(personio_webhooks::routes(state.clone()).layer(timeout()))
         .merge(ops::routes(state).layer(timeout()))
         .layer(middleware::from_fn_with_state(trusted, client_ip::layer))
         .layer(TraceLayer::new_for_http())
@@ -153,7 +154,7 @@ pub async fn serve(
         None
     };
     // Every instance delivers outgoing webhooks (deliveries are leased in the store).
-    let deliveries = tokio::spawn(crate::engine::deliveries::run(
+    let deliveries = tokio::spawn(crate::engine::outgoing_webhooks::run(
         state.clone(),
         stop_rx.clone(),
     ));

@@ -2,11 +2,16 @@
 //! (the store answers a trivial query), `GET /metrics` (Prometheus text).
 //!
 //! The Prometheus recorder is installed once per process ([`metrics_handle`], a
-//! `OnceLock`); building several apps (tests) shares it. Metric names live here as
-//! constants so the sync job and the scheduler record the same series. These endpoints
+//! `OnceLock`); building several apps (tests) shares it. The metric names are the
+//! engine's ([`crate::engine::metric_names`]); this module only serves them. These endpoints
 //! must never reveal account data or secrets: they carry no labels beyond a run's result,
 //! a change's action and an alert's kind, and need no authentication for that reason.
 
+use crate::engine::metric_names::{
+    ALERTS_TOTAL, CHANGE_FEED_LAG_SECONDS, EMPLOYEES_CHANGED_TOTAL, PERSONIO_RATE_LIMITED_TOTAL,
+    PERSONIO_REQUESTS_TOTAL, RECONCILIATION_DRIFT_TOTAL, SYNC_DURATION_SECONDS, SYNCS_TOTAL,
+    WEBHOOK_DELIVERIES_TOTAL, WEBHOOK_PENDING_DELIVERIES, WEBHOOKS_TOTAL,
+};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::State;
@@ -16,36 +21,6 @@ use axum::routing::get;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use std::sync::OnceLock;
 use std::time::Duration;
-
-/// Finished syncs, labelled `result` = `applied` | `held` | `dry_run` | `failed`.
-pub const SYNCS_TOTAL: &str = "staffsync_syncs_total";
-/// Wall time of a sync run (fetch, plan and apply), seconds.
-pub const SYNC_DURATION_SECONDS: &str = "staffsync_sync_duration_seconds";
-/// Employees changed by applied runs, labelled `action` = `create` | `update` | `remove`.
-pub const EMPLOYEES_CHANGED_TOTAL: &str = "staffsync_employees_changed_total";
-/// HTTP requests sent to Personio for listings (retries included).
-pub const PERSONIO_REQUESTS_TOTAL: &str = "staffsync_personio_requests_total";
-/// 429 responses received from Personio.
-pub const PERSONIO_RATE_LIMITED_TOTAL: &str = "staffsync_personio_rate_limited_total";
-/// Changes a scheduled full reconciliation made for an account kept current by webhooks
-/// or polls (what those missed), labelled `action` = `create` | `update` | `remove`.
-pub const RECONCILIATION_DRIFT_TOTAL: &str = "staffsync_reconciliation_drift_total";
-/// Webhook deliveries received, labelled `outcome` = `queued` | `duplicate` |
-/// `unauthorized` | `unknown` | `bad_request`.
-pub const WEBHOOKS_TOTAL: &str = "staffsync_webhooks_total";
-/// Incidents opened (each one e-mail to the account's admins when SMTP is configured),
-/// labelled `kind` = `held_run` | `credential_rejected` | `attribute_unreadable` |
-/// `sync_failing` | `webhook_dropped`.
-pub const ALERTS_TOTAL: &str = "staffsync_alerts_total";
-
-/// Attempts of outgoing webhook deliveries, labelled `result` = `delivered` | `retry` |
-/// `failed` (given up after the retry window).
-pub const WEBHOOK_DELIVERIES_TOTAL: &str = "staffsync_webhook_deliveries_total";
-/// Outgoing webhook deliveries not yet accepted by their receiver.
-pub const WEBHOOK_PENDING_DELIVERIES: &str = "staffsync_webhook_pending_deliveries";
-/// Seconds since the oldest change some webhook endpoint has not received yet was
-/// applied (0 when every endpoint is up to date): the feed's delivery lag.
-pub const CHANGE_FEED_LAG_SECONDS: &str = "staffsync_change_feed_lag_seconds";
 
 const DURATION_BUCKETS: &[f64] = &[
     0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0,

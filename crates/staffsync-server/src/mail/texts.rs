@@ -8,7 +8,7 @@
 //! SMTP password: everything it shows comes from [`IncidentDetails`], which holds counts,
 //! a run id, an attribute key and a failure category.
 
-use crate::http::web::i18n::Lang;
+use crate::engine::lang::Lang;
 use askama::Template;
 use staffsync_store::{IncidentDetails, IncidentKind, IncidentPhase};
 

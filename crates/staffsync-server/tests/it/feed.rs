@@ -867,7 +867,7 @@ async fn receivers_that_never_answer_do_not_delay_another_accounts_delivery() {
         w.deliveries(&prompt, endpoint).await[0]["status"],
         "delivered"
     );
-    let per_account = staffsync_server::engine::deliveries::MAX_IN_FLIGHT_PER_ACCOUNT;
+    let per_account = staffsync_server::engine::outgoing_webhooks::MAX_IN_FLIGHT_PER_ACCOUNT;
     assert_eq!(
         *held.lock().unwrap(),
         2 * per_account,

@@ -6,10 +6,10 @@
 //! read a mandatory attribute: applying what it lists would blank that field for everybody.
 
 use super::{AfterApply, Planned};
+use crate::engine::metric_names;
 use crate::engine::sync_job::{
     ProgressFn, SyncError, SyncOptions, accepted_removals, sendable, today_and_policy,
 };
-use crate::http::ops;
 use personio::{Client, ClientConfig};
 use staffsync_core::{SourceEmployee, planner};
 use staffsync_store::{Account, Connection, Store, StoreError};
@@ -87,8 +87,9 @@ pub async fn plan_full(
     let directory = known.into_inner().ok_or_else(|| StoreError::Corrupt {
         what: "the directory was loaded but not kept".into(),
     })?;
-    metrics::counter!(ops::PERSONIO_REQUESTS_TOTAL).increment(listing.requests as u64);
-    metrics::counter!(ops::PERSONIO_RATE_LIMITED_TOTAL).increment(listing.rate_limited as u64);
+    metrics::counter!(metric_names::PERSONIO_REQUESTS_TOTAL).increment(listing.requests as u64);
+    metrics::counter!(metric_names::PERSONIO_RATE_LIMITED_TOTAL)
+        .increment(listing.rate_limited as u64);
     let fetched = listing.employees.len();
     let snapshot = planner::PreparedSnapshot {
         records: listing.employees,

@@ -8,6 +8,8 @@
 //! key) are looked up at run time ([`lookup`]), and their callers say what to show when
 //! there is no text.
 
+pub use crate::engine::lang::Lang;
+
 /// The text for one value of an enum, in `lang`. The functions below match every variant
 /// exhaustively, so a new run kind, run status or group kind without its words is a
 /// compile error; a key built at run time (`format!("status.{…}")`) could miss its text
@@ -106,38 +108,6 @@ pub fn group_kind_plural(lang: Lang, kind: staffsync_core::GroupKind) -> &'stati
             G::ReportsAll => ("Alle Berichtenden", "All reports"),
         },
     )
-}
-
-/// A language of the web app.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Lang {
-    #[default]
-    De,
-    En,
-}
-
-impl Lang {
-    pub fn parse(s: &str) -> Option<Lang> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "de" => Some(Lang::De),
-            "en" => Some(Lang::En),
-            _ => None,
-        }
-    }
-
-    /// `de` or `en` (also the HTML `lang` attribute).
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::De => "de",
-            Lang::En => "en",
-        }
-    }
-}
-
-impl std::fmt::Display for Lang {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.code())
-    }
 }
 
 /// The preferred supported language of an `Accept-Language` header, if any.

@@ -3,13 +3,13 @@
 //!
 //! A new endpoint's secret is rendered once, in the answer to the form that created it
 //! (never stored in the session or shown again). URLs are checked against the outbound
-//! policy ([`crate::engine::webhook_targets`]); the page never sends a request to them.
+//! policy ([`crate::engine::outgoing_webhooks::targets`]); the page never sends a request to them.
 
 use super::i18n::{Lang, delivery_status_text};
 use super::integration::render_integration;
 use super::{Ctx, WebResult, WebState, view};
-use crate::engine::deliveries::new_secret;
-use crate::engine::webhook_targets::check_endpoint_url;
+use crate::engine::outgoing_webhooks::new_secret;
+use crate::engine::outgoing_webhooks::targets::check_endpoint_url;
 use crate::http::api::webhook_endpoints::MAX_ENDPOINTS;
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;

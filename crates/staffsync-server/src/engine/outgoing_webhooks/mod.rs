@@ -22,15 +22,16 @@
 //! the base64-decoded part of the endpoint's `whsec_…` secret.
 //!
 //! This worker must never send to an address the policy refuses
-//! ([`crate::engine::webhook_targets`]), never follow a redirect, and never log or record
+//! ([`crate::engine::outgoing_webhooks::targets`]), never follow a redirect, and never log or record
 //! the secret or what a receiver answered (only its status code).
 //!
 //! [`ServerConfig::webhook_retry_backoff`]: crate::ServerConfig::webhook_retry_backoff
 //! [`ServerConfig::webhook_retry_window`]: crate::ServerConfig::webhook_retry_window
 
-use crate::engine::webhook_targets;
+pub mod targets;
+
+use crate::engine::metric_names::WEBHOOK_DELIVERIES_TOTAL;
 use crate::feed::{change_json, cursor};
-use crate::ops::WEBHOOK_DELIVERIES_TOTAL;
 use crate::state::AppState;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -147,11 +148,12 @@ async fn prune(state: &AppState) {
 async fn record_backlog(state: &AppState) {
     match state.store.delivery_backlog().await {
         Ok(b) => {
-            metrics::gauge!(crate::ops::WEBHOOK_PENDING_DELIVERIES).set(b.pending as f64);
+            metrics::gauge!(crate::engine::metric_names::WEBHOOK_PENDING_DELIVERIES)
+                .set(b.pending as f64);
             let lag = b
                 .oldest_undelivered
                 .map_or(0.0, |t| (OffsetDateTime::now_utc() - t).as_seconds_f64());
-            metrics::gauge!(crate::ops::CHANGE_FEED_LAG_SECONDS).set(lag.max(0.0));
+            metrics::gauge!(crate::engine::metric_names::CHANGE_FEED_LAG_SECONDS).set(lag.max(0.0));
         }
         Err(e) => tracing::warn!(error = %e, "could not measure the webhook backlog"),
     }
@@ -211,11 +213,9 @@ async fn send(state: &AppState, claimed: &ClaimedDelivery) -> Result<i64, (Optio
     let d = &claimed.delivery;
     let allow_private = state.config.webhook_allow_private;
     let fail = |e: &str| (None, e.to_owned());
-    let url = webhook_targets::check_endpoint_url(&claimed.url, allow_private)
+    let url = targets::check_endpoint_url(&claimed.url, allow_private)
         .map_err(|e| (None, format!("the URL is not allowed: {e}")))?;
-    let addrs = webhook_targets::resolve(&url, allow_private)
-        .await
-        .map_err(fail)?;
+    let addrs = targets::resolve(&url, allow_private).await.map_err(fail)?;
     let changes = state
         .store
         .delivery_changes(claimed.account, d)

@@ -1,12 +1,13 @@
-//! The Personio webhook receiver: `POST /webhooks/personio/{slug}` (slug = the account).
+//! Incoming Personio events (webhooks, API v2): the intake behind
+//! `POST /webhooks/personio/{slug}` (the route itself is the HTTP side's,
+//! [`crate::http::personio_webhooks`]).
 //!
-//! A body over [`MAX_BODY_BYTES`] (64 KB) is 413 before anything is read into memory or
-//! parsed. A delivery is accepted only with the token Personio was given when staffsync
+//! A delivery is accepted only with the token Personio was given when staffsync
 //! registered the webhook, sent verbatim in `Authorization` and compared in constant time
-//! (`subtle`) with the stored one: a wrong or missing token is 401, an unknown account
-//! 404, and nothing is queued. A body that is not the JSON envelope
+//! (`subtle`) with the stored one: a wrong or missing token is refused, an unknown
+//! account is unknown, and nothing is queued. A body that is not the JSON envelope
 //! `{"company_id","event_name","occurred_at","payload":{"person_id"?,"employment_id"?}}`
-//! is 400. Otherwise the answer is 202 at once and the work is queued:
+//! is refused. Otherwise the event is queued at once ([`Intake::Queued`]):
 //!
 //! - **de-duplicated**: the same account, event name, payload and `occurred_at` seen in
 //!   the last 10 minutes is dropped (Personio retries, and may deliver twice). Only a
@@ -25,15 +26,10 @@
 //! debounce ends is caught by the next full reconciliation. This module never changes a
 //! directory itself and never logs a token.
 
+use crate::engine::metric_names;
 use crate::engine::realtime::{Leased, run_targeted_now};
 use crate::engine::sync_job::TargetSource;
-use crate::http::ops;
 use crate::state::AppState;
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::routing::post;
 use secrecy::ExposeSecret as _;
 use serde::Deserialize;
 use sha2::{Digest as _, Sha256};
@@ -210,71 +206,104 @@ impl Inbox {
     }
 }
 
-/// `POST /webhooks/personio/{slug}`, with bodies limited to [`MAX_BODY_BYTES`].
-pub fn routes(state: AppState) -> Router {
-    Router::new()
-        .route("/webhooks/personio/{slug}", post(receive))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(state)
+/// What became of one delivery; the HTTP side answers with [`Intake::status`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Intake {
+    /// Queued for a targeted run (or a full sync): 202.
+    Queued,
+    /// Seen in the last 10 minutes: dropped, 202.
+    Duplicate,
+    /// An event staffsync does not follow: 202.
+    Ignored,
+    /// No account by that name: 404.
+    Unknown,
+    /// A missing or wrong token: 401.
+    Unauthorized,
+    /// Not an event envelope: 400.
+    BadRequest,
+    /// The store did not answer: 503 (Personio retries).
+    Unavailable,
 }
 
-fn outcome(status: StatusCode, label: &'static str) -> (StatusCode, &'static str) {
-    metrics::counter!(ops::WEBHOOKS_TOTAL, "outcome" => label).increment(1);
-    (status, label)
+impl Intake {
+    /// The HTTP status of the answer.
+    pub fn status(self) -> u16 {
+        match self {
+            Intake::Queued | Intake::Duplicate | Intake::Ignored => 202,
+            Intake::Unknown => 404,
+            Intake::Unauthorized => 401,
+            Intake::BadRequest => 400,
+            Intake::Unavailable => 503,
+        }
+    }
+
+    /// The answer's body and the `outcome` label of the webhooks metric.
+    pub fn label(self) -> &'static str {
+        match self {
+            Intake::Queued => "queued",
+            Intake::Duplicate => "duplicate",
+            Intake::Ignored => "ignored",
+            Intake::Unknown => "unknown",
+            Intake::Unauthorized => "unauthorized",
+            Intake::BadRequest => "bad_request",
+            Intake::Unavailable => "unavailable",
+        }
+    }
 }
 
-async fn receive(
-    State(state): State<AppState>,
-    Path(slug): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> (StatusCode, &'static str) {
-    let Ok(slug) = AccountSlug::parse(&slug) else {
-        return outcome(StatusCode::NOT_FOUND, "unknown");
+/// Takes one delivery for the account `slug`, with the `Authorization` header's bytes
+/// and the body (at most [`MAX_BODY_BYTES`]: the HTTP side refuses larger ones).
+pub async fn receive(state: &AppState, slug: &str, authorization: &[u8], body: &[u8]) -> Intake {
+    let intake = intake(state, slug, authorization, body).await;
+    if intake != Intake::Unavailable {
+        metrics::counter!(metric_names::WEBHOOKS_TOTAL, "outcome" => intake.label()).increment(1);
+    }
+    intake
+}
+
+async fn intake(state: &AppState, slug: &str, given: &[u8], body: &[u8]) -> Intake {
+    let Ok(slug) = AccountSlug::parse(slug) else {
+        return Intake::Unknown;
     };
     let account = match state.store.account(&slug).await {
         Ok(Some(a)) => a,
-        Ok(None) => return outcome(StatusCode::NOT_FOUND, "unknown"),
+        Ok(None) => return Intake::Unknown,
         Err(e) => {
             tracing::warn!(error = %e, "webhook: store unavailable");
-            return (StatusCode::SERVICE_UNAVAILABLE, "unavailable");
+            return Intake::Unavailable;
         }
     };
     let webhook = match state.store.webhook(account.id).await {
         Ok(w) => w,
         Err(e) => {
             tracing::warn!(error = %e, "webhook: cannot read the stored token");
-            return (StatusCode::SERVICE_UNAVAILABLE, "unavailable");
+            return Intake::Unavailable;
         }
     };
-    let given = headers
-        .get(header::AUTHORIZATION)
-        .map(|v| v.as_bytes())
-        .unwrap_or_default();
     let authorized = webhook.is_some_and(|w| {
         let expected = w.token.expose_secret().as_bytes();
         !expected.is_empty() && bool::from(expected.ct_eq(given))
     });
     if !authorized {
         tracing::warn!(account = %account.slug, "webhook delivery with a wrong token refused");
-        return outcome(StatusCode::UNAUTHORIZED, "unauthorized");
+        return Intake::Unauthorized;
     }
-    let envelope: Envelope = match serde_json::from_slice(&body) {
+    let envelope: Envelope = match serde_json::from_slice(body) {
         Ok(e) => e,
-        Err(_) => return outcome(StatusCode::BAD_REQUEST, "bad_request"),
+        Err(_) => return Intake::BadRequest,
     };
     let target = envelope.target();
     if target == Target::Ignore {
-        return outcome(StatusCode::ACCEPTED, "ignored");
+        return Intake::Ignored;
     }
     if !state.inbox.first_time(envelope.key(account.id)) {
-        return outcome(StatusCode::ACCEPTED, "duplicate");
+        return Intake::Duplicate;
     }
     tracing::info!(account = %account.slug, event = %envelope.event_name, ?target, "webhook queued");
     if state.inbox.push(account.id, &target) {
         tokio::spawn(drain(state.clone(), account.id));
     }
-    outcome(StatusCode::ACCEPTED, "queued")
+    Intake::Queued
 }
 
 /// Waits out the debounce, then runs the account's queued work.
