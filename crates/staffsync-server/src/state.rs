@@ -4,6 +4,7 @@
 //! e-mails.
 
 use crate::config::ServerConfig;
+use crate::engine::imports::{self, ParseSlots};
 use crate::engine::webhooks::Inbox;
 use crate::mail::Mailer;
 use personio::{Client, IpBudget};
@@ -32,6 +33,8 @@ pub struct AppState {
     ip_budget: Option<IpBudget>,
     /// Sends alert e-mails; `None` without SMTP configured (incidents show in the web app).
     pub(crate) mailer: Option<Mailer>,
+    /// Who may parse an employee file now ([`crate::engine::imports::read`]).
+    pub(crate) parse_slots: Arc<ParseSlots>,
 }
 
 impl AppState {
@@ -56,6 +59,7 @@ impl AppState {
             config: Arc::new(config),
             clients: Arc::default(),
             inbox: Arc::default(),
+            parse_slots: Arc::new(ParseSlots::new(imports::SERVER_PARSES)),
         }
     }
 

@@ -150,8 +150,10 @@ async fn import(
         max_bytes: limit,
         ..Limits::default()
     };
-    let file = match imports::read(bytes, format, None, limits).await {
+    let file = match imports::read(state, account.id, bytes, format, None, limits).await {
         Ok(file) => file,
+        Err(ImportError::Busy | ImportError::ServerBusy) => return Ok(None),
+        Err(ImportError::Refused(e)) => return Ok(Some(Err(e.to_string()))),
         Err(e) => return Ok(Some(Err(e.to_string()))),
     };
     let options = SyncOptions {
