@@ -3,12 +3,17 @@
 //! `cargo run --release -p employee-file --example hostile_file -- KIND OUT`.
 //!
 //! Kinds:
-//! - `ods-sheets`: an ODS of 8 sheets, each 1,160 × 2,499 repeated number cells (just
-//!   under 3,000,000 a sheet, the whole workbook's budget), a kilobyte packed;
+//! - `ods-sheets`: an ODS of a one-person list and 8 more sheets, each 1,160 × 2,499
+//!   repeated number cells (just under 3,000,000 a sheet, the whole workbook's budget,
+//!   and under the 5,000,000 a sheet that was the limit), a kilobyte packed;
+//! - `ods-sheet`: the list and one such sheet (within the budget: read);
+//! - `ods-text`: the list and one such sheet of 20-character texts (58 MB of text, within
+//!   the budget: read);
 //! - `xlsx-strings`: an XLSX whose shared strings are 260,000 texts of 1,000 characters
 //!   (260 MB unpacked, packed about 70:1, so under both zip-bomb rules), a few MB packed;
 //! - `xlsx-string-count`: an XLSX whose shared strings claim 2,000,000,000 entries
 //!   (`uniqueCount`), which calamine reserves room for before reading one;
+//! - `xlsx-one-text`: an XLSX whose sheet has one cell of 250 MB of text (packed 70:1);
 //! - `xlsx-errors`: an XLSX of 150,000 people, each with 20 attribute cells showing `#N/A`
 //!   (3,000,000 errors to report);
 //! - `csv-cells`: a 20 MB CSV of 200,000 rows × 50 one-letter attribute cells.
@@ -19,13 +24,29 @@ use zip::write::SimpleFileOptions;
 
 const NS: &str = r#"xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0""#;
 
-fn ods_sheets() -> Result<Vec<u8>, Box<dyn Error>> {
+/// `sheets` sheets of 1,160 × 2,499 repeated cells (`cell`) after a one-person list.
+fn ods(sheets: usize, cell: &str) -> Result<Vec<u8>, Box<dyn Error>> {
     let mut content = format!(
         r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content {NS} office:version="1.2"><office:body><office:spreadsheet>"#
     );
-    for i in 1..=8 {
+    // A good list of people first: only the other sheets make the file hostile.
+    content.push_str(r#"<table:table table:name="Personal">"#);
+    for row in [
+        ["ImportId", "Email", "Firstname", "Lastname"],
+        ["1", "a@example.com", "A", "B"],
+    ] {
+        content.push_str("<table:table-row>");
+        for v in row {
+            content.push_str(&format!(
+                r#"<table:table-cell office:value-type="string"><text:p>{v}</text:p></table:table-cell>"#
+            ));
+        }
+        content.push_str("</table:table-row>");
+    }
+    content.push_str("</table:table>");
+    for i in 1..=sheets {
         content.push_str(&format!(
-            r#"<table:table table:name="S{i}"><table:table-row table:number-rows-repeated="1160"><table:table-cell table:number-columns-repeated="2499" office:value-type="float" office:value="1"><text:p>1</text:p></table:table-cell></table:table-row></table:table>"#
+            r#"<table:table table:name="S{i}"><table:table-row table:number-rows-repeated="1160"><table:table-cell table:number-columns-repeated="2499" {cell}</table:table-cell></table:table-row></table:table>"#
         ));
     }
     content.push_str("</office:spreadsheet></office:body></office:document-content>");
@@ -39,6 +60,9 @@ fn ods_sheets() -> Result<Vec<u8>, Box<dyn Error>> {
     zip.write_all(br#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#)?;
     Ok(zip.finish()?.into_inner())
 }
+
+const NUMBER: &str = r#"office:value-type="float" office:value="1"><text:p>1</text:p>"#;
+const TEXT: &str = r#"office:value-type="string"><text:p>abcdefghijklmnopqrst</text:p>"#;
 
 /// A one-person workbook by rust_xlsxwriter whose part `part` is rewritten by `rewrite`
 /// (given the original, writes the new one).
@@ -79,21 +103,39 @@ fn xlsx_with(
     Ok(to.finish()?.into_inner())
 }
 
+/// `n` texts of 1,000 characters that deflate about 70:1: a run of one letter and a few
+/// varying ones, so a part of them stays under the zip guard's 100:1.
+fn noisy_texts(n: usize) -> impl Iterator<Item = String> {
+    let run = "x".repeat(984);
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    (0..n).map(move |_| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        format!("{run}{seed:016x}")
+    })
+}
+
 fn xlsx_strings() -> Result<Vec<u8>, Box<dyn Error>> {
     xlsx_with("xl/sharedStrings.xml", |original, out| {
         let head = original.trim_end().trim_end_matches("</sst>");
         out.write_all(head.as_bytes())?;
-        // 1,000 characters that deflate about 70:1: a run of one letter and a few varying
-        // ones, so the entry stays under the zip guard's 100:1.
-        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
-        let run = "x".repeat(984);
-        for _ in 0..260_000 {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            write!(out, "<si><t>{run}{seed:016x}</t></si>")?;
+        for text in noisy_texts(260_000) {
+            write!(out, "<si><t>{text}</t></si>")?;
         }
         out.write_all(b"</sst>")
+    })
+}
+
+fn xlsx_one_text() -> Result<Vec<u8>, Box<dyn Error>> {
+    xlsx_with("xl/worksheets/sheet1.xml", |original, out| {
+        let (head, _) = original.split_once("</row>").unwrap_or((original, ""));
+        out.write_all(head.as_bytes())?;
+        out.write_all(b"</row><row r=\"2\"><c r=\"A2\" t=\"inlineStr\"><is><t>")?;
+        for text in noisy_texts(250_000) {
+            out.write_all(text.as_bytes())?;
+        }
+        out.write_all(b"</t></is></c></row></sheetData></worksheet>")
     })
 }
 
@@ -162,12 +204,15 @@ fn csv_cells() -> Vec<u8> {
 fn main() -> Result<(), Box<dyn Error>> {
     let args: Vec<String> = std::env::args().collect();
     let [_, kind, out] = args.as_slice() else {
-        return Err("usage: hostile_file ods-sheets|xlsx-strings|xlsx-string-count|xlsx-errors|csv-cells OUT".into());
+        return Err("usage: hostile_file ods-sheets|ods-sheet|ods-text|xlsx-strings|xlsx-string-count|xlsx-one-text|xlsx-errors|csv-cells OUT".into());
     };
     let bytes = match kind.as_str() {
-        "ods-sheets" => ods_sheets()?,
+        "ods-sheets" => ods(8, NUMBER)?,
+        "ods-sheet" => ods(1, NUMBER)?,
+        "ods-text" => ods(1, TEXT)?,
         "xlsx-strings" => xlsx_strings()?,
         "xlsx-string-count" => xlsx_string_count()?,
+        "xlsx-one-text" => xlsx_one_text()?,
         "xlsx-errors" => xlsx_errors()?,
         "csv-cells" => csv_cells(),
         other => return Err(format!("unknown kind {other}").into()),

@@ -25,6 +25,7 @@ mod template;
 mod value;
 mod workbook;
 mod xlsx_size;
+mod xml_runs;
 
 pub use header::{Field, MAX_TEXT_CHARS};
 pub use template::{Lang, TemplateFormat, template};

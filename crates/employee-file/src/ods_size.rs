@@ -5,10 +5,12 @@
 //! (not only the one read) into a rows × columns grid when it opens the file: gigabytes
 //! from a tiny upload, which neither the file-size limit nor the zip guard sees. This
 //! streams `content.xml` once and charges every sheet's filled area and text, repeats
-//! counted, to the read's [`Budget`]: all sheets together, never one at a time. Must never
-//! hold the XML: it is read event by event and only counters are kept.
+//! counted, to the read's [`Budget`]: all sheets together, never one at a time; every part
+//! is read through [`xml_runs`] (one 250 MB text is 250 MB in calamine's buffer). Must
+//! never hold the XML: it is read event by event and only counters are kept.
 
 use crate::budget::Budget;
+use crate::xml_runs::{self, Runs};
 use crate::{Format, ReadError};
 use quick_xml::events::{BytesStart, Event};
 use std::io::{BufReader, Cursor};
@@ -87,7 +89,8 @@ fn is_cell(e: &BytesStart<'_>) -> bool {
     )
 }
 
-/// Charges the filled areas and the text of all sheets of an ODS to `budget`.
+/// Charges the filled areas and the text of all sheets of an ODS to `budget`; refuses a
+/// part with a run too long ([`xml_runs`]).
 pub(crate) fn check(bytes: &[u8], budget: &mut Budget) -> Result<(), ReadError> {
     let corrupt = |detail: String| ReadError::Corrupt {
         format: Format::Ods,
@@ -95,11 +98,19 @@ pub(crate) fn check(bytes: &[u8], budget: &mut Budget) -> Result<(), ReadError> 
     };
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
         .map_err(|e| corrupt(format!("its zip directory is damaged: {e}")))?;
+    for i in 0..zip.len() {
+        let part = zip
+            .by_index(i)
+            .map_err(|e| corrupt(format!("its zip archive is damaged: {e}")))?;
+        if part.name().is_ok_and(|n| n != "content.xml") {
+            xml_runs::scan(part, Format::Ods)?;
+        }
+    }
     let Ok(content) = zip.by_name("content.xml") else {
         // calamine names what is missing.
         return Ok(());
     };
-    let mut xml = quick_xml::Reader::from_reader(BufReader::new(content));
+    let mut xml = quick_xml::Reader::from_reader(BufReader::new(Runs::new(content)));
     let mut buf = Vec::new();
     let mut area = Area::new();
     // Cells of the sheet charged so far; the repeats of the cell being read (0 outside a
@@ -109,7 +120,7 @@ pub(crate) fn check(bytes: &[u8], budget: &mut Budget) -> Result<(), ReadError> 
     loop {
         let event = xml
             .read_event_into(&mut buf)
-            .map_err(|e| corrupt(format!("its content is not well-formed XML: {e}")))?;
+            .map_err(|e| xml_runs::xml_error(&e, Format::Ods))?;
         match event {
             Event::Start(e) if e.name().as_ref() == "table:table-row" => {
                 area.row_repeats = repeated(&e, "table:number-rows-repeated");

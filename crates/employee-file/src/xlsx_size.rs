@@ -5,10 +5,12 @@
 //! as the part's `uniqueCount` claims: a 3 MB file under both zip-bomb rules can hold
 //! hundreds of megabytes of text, and a 6 KB one can claim two billion entries, an
 //! allocation that aborts the process. This streams every shared-strings part once and
-//! charges its entries and text to the read's [`Budget`]. Must never hold the XML: it is
-//! read event by event and only counters are kept.
+//! charges its entries and text to the read's [`Budget`], and reads every other part
+//! through [`xml_runs`] (one 250 MB text is 250 MB in calamine's buffer). Must never hold
+//! the XML: it is read event by event and only counters are kept.
 
 use crate::budget::Budget;
+use crate::xml_runs::{self, Runs};
 use crate::{Format, ReadError};
 use quick_xml::events::Event;
 use std::io::{BufReader, Cursor};
@@ -20,7 +22,8 @@ fn is_shared_strings(name: &str) -> bool {
     name == "sharedstrings.xml" || name.ends_with("/sharedstrings.xml")
 }
 
-/// Charges the entries and the text of an XLSX's shared strings to `budget`.
+/// Charges the entries and the text of an XLSX's shared strings to `budget`; refuses a
+/// part with a run too long ([`xml_runs`]).
 pub(crate) fn check(bytes: &[u8], budget: &mut Budget) -> Result<(), ReadError> {
     let corrupt = |detail: String| ReadError::Corrupt {
         format: Format::Xlsx,
@@ -33,9 +36,11 @@ pub(crate) fn check(bytes: &[u8], budget: &mut Budget) -> Result<(), ReadError> 
             .by_index(i)
             .map_err(|e| corrupt(format!("its zip archive is damaged: {e}")))?;
         if !entry.name().is_ok_and(|n| is_shared_strings(&n)) {
+            // Any part may be one calamine reads (the relationships name them).
+            xml_runs::scan(entry, Format::Xlsx)?;
             continue;
         }
-        let mut xml = quick_xml::Reader::from_reader(BufReader::new(entry));
+        let mut xml = quick_xml::Reader::from_reader(BufReader::new(Runs::new(entry)));
         // As lenient as calamine, which reads the part after this.
         xml.config_mut().check_end_names = false;
         let mut buf = Vec::new();

@@ -243,25 +243,28 @@ fn ods_text_counts_every_repeated_copy() {
     );
 }
 
-/// `small_xlsx()` with its shared strings part replaced by `sst`.
-fn xlsx_with_shared_strings(sst: &str) -> Vec<u8> {
-    let mut from = zip::ZipArchive::new(Cursor::new(small_xlsx())).unwrap();
+/// `xlsx` with its part `name` replaced by what `new` makes of it.
+fn with_part(xlsx: Vec<u8>, name: &str, new: impl Fn(&str) -> String) -> Vec<u8> {
+    let mut from = zip::ZipArchive::new(Cursor::new(xlsx)).unwrap();
     let mut to = zip::ZipWriter::new(Cursor::new(Vec::new()));
     for i in 0..from.len() {
         let mut entry = from.by_index(i).unwrap();
-        let name = entry.name().unwrap().into_owned();
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut entry, &mut text).unwrap();
-        to.start_file(name.as_str(), SimpleFileOptions::default())
+        let entry_name = entry.name().unwrap().into_owned();
+        let mut part = String::new();
+        std::io::Read::read_to_string(&mut entry, &mut part).unwrap();
+        if entry_name == name {
+            part = new(&part);
+        }
+        to.start_file(entry_name.as_str(), SimpleFileOptions::default())
             .unwrap();
-        let part = if name == "xl/sharedStrings.xml" {
-            sst
-        } else {
-            &text
-        };
         to.write_all(part.as_bytes()).unwrap();
     }
     to.finish().unwrap().into_inner()
+}
+
+/// `small_xlsx()` with its shared strings part replaced by `sst`.
+fn xlsx_with_shared_strings(sst: &str) -> Vec<u8> {
+    with_part(small_xlsx(), "xl/sharedStrings.xml", |_| sst.to_owned())
 }
 
 const SST_HEAD: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
@@ -339,4 +342,56 @@ fn the_rows_read_share_the_budget() {
     }
     let err = employee_file::read(csv.as_bytes(), Format::Csv, None, &with(60)).unwrap_err();
     assert_eq!(err, ReadError::TooManyCells { max: 60 });
+}
+
+#[test]
+fn one_huge_text_is_refused_before_it_is_read_whole() {
+    // An XML reader holds a whole text at once: 250 MB packs into 3 MB under the zip
+    // guard's ratio. Refused at a run of 1 MiB without markup, in any part.
+    let text = "x".repeat(2 << 20);
+    let sheet = format!(
+        r#"<table:table table:name="T"><table:table-row><table:table-cell office:value-type="string"><text:p>{text}</text:p></table:table-cell></table:table-row></table:table>"#
+    );
+    let err = read(&ods(&[one_person_sheet(), sheet]), Format::Ods).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ReadError::Corrupt {
+                format: Format::Ods,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().contains("longer than 1048576 bytes"),
+        "{err}"
+    );
+
+    let sst = format!("{SST_HEAD}>{SST_OWN}<si><t>{text}</t></si></sst>");
+    let err = read(&xlsx_with_shared_strings(&sst), Format::Xlsx).unwrap_err();
+    assert!(
+        err.to_string().contains("longer than 1048576 bytes"),
+        "{err}"
+    );
+
+    // In the sheet itself, where no budget sees it before calamine has read it.
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    for (col, name) in (0u16..).zip(["ImportId", "Email", "Firstname", "Lastname"]) {
+        sheet.write_string(0, col, name).unwrap();
+    }
+    // rust_xlsxwriter refuses strings over Excel's 32,767 characters: the text goes in by
+    // rewriting the sheet.
+    let cell = format!(r#"<row r="2"><c r="A2" t="inlineStr"><is><t>{text}</t></is></c></row>"#);
+    let file = with_part(
+        book.save_to_buffer().unwrap(),
+        "xl/worksheets/sheet1.xml",
+        |part| part.replace("</sheetData>", &format!("{cell}</sheetData>")),
+    );
+    let err = read(&file, Format::Xlsx).unwrap_err();
+    assert!(
+        err.to_string().contains("longer than 1048576 bytes"),
+        "{err}"
+    );
 }
