@@ -3,11 +3,11 @@
 //! `cargo run --release -p employee-file --example hostile_file -- KIND OUT`.
 //!
 //! Kinds:
-//! - `ods-sheets`: an ODS of a one-person list and 8 more sheets, each 1,160 × 2,499
-//!   repeated number cells (just under 3,000,000 a sheet, the whole workbook's budget,
+//! - `ods-sheets`: an ODS of a one-person list and 8 more sheets, each 1,000 × 2,499
+//!   repeated number cells (just under 2,500,000 a sheet, the whole workbook's budget,
 //!   and under the 5,000,000 a sheet that was the limit), a kilobyte packed;
 //! - `ods-sheet`: the list and one such sheet (within the budget: read);
-//! - `ods-text`: the list and one such sheet of 20-character texts (58 MB of text, within
+//! - `ods-text`: the list and one such sheet of 20-character texts (50 MB of text, within
 //!   the budget: read);
 //! - `xlsx-strings`: an XLSX whose shared strings are 260,000 texts of 1,000 characters
 //!   (260 MB unpacked, packed about 70:1, so under both zip-bomb rules), a few MB packed;
@@ -24,7 +24,7 @@ use zip::write::SimpleFileOptions;
 
 const NS: &str = r#"xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0""#;
 
-/// `sheets` sheets of 1,160 × 2,499 repeated cells (`cell`) after a one-person list.
+/// `sheets` sheets of 1,000 × 2,499 repeated cells (`cell`) after a one-person list.
 fn ods(sheets: usize, cell: &str) -> Result<Vec<u8>, Box<dyn Error>> {
     let mut content = format!(
         r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content {NS} office:version="1.2"><office:body><office:spreadsheet>"#
@@ -46,7 +46,7 @@ fn ods(sheets: usize, cell: &str) -> Result<Vec<u8>, Box<dyn Error>> {
     content.push_str("</table:table>");
     for i in 1..=sheets {
         content.push_str(&format!(
-            r#"<table:table table:name="S{i}"><table:table-row table:number-rows-repeated="1160"><table:table-cell table:number-columns-repeated="2499" {cell}</table:table-cell></table:table-row></table:table>"#
+            r#"<table:table table:name="S{i}"><table:table-row table:number-rows-repeated="1000"><table:table-cell table:number-columns-repeated="2499" {cell}</table:table-cell></table:table-row></table:table>"#
         ));
     }
     content.push_str("</office:spreadsheet></office:body></office:document-content>");

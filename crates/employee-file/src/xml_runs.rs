@@ -41,15 +41,20 @@ impl<R: Read> Runs<R> {
 impl<R: Read> Read for Runs<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        // The first piece continues the last run; each later one starts after markup.
-        for (i, piece) in buf[..n].split(|&b| b == b'<' || b == b'>').enumerate() {
-            if i > 0 {
-                self.run = 0;
-            }
-            self.run += piece.len() as u64;
+        // The run goes on from the last read up to the first markup, then from each
+        // markup to the next; what follows the last markup goes on into the next read.
+        let mut start = 0;
+        for at in memchr::memchr2_iter(b'<', b'>', &buf[..n]) {
+            self.run += (at - start) as u64;
             if self.run > MAX_RUN {
                 return Err(io::Error::other(RunTooLong));
             }
+            self.run = 0;
+            start = at + 1;
+        }
+        self.run += (n - start) as u64;
+        if self.run > MAX_RUN {
+            return Err(io::Error::other(RunTooLong));
         }
         Ok(n)
     }
