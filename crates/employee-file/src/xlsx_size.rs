@@ -3,11 +3,12 @@
 //! calamine reads the whole shared-strings part into memory when it opens a workbook
 //! (every text of every sheet, used or not), and first reserves room for as many entries
 //! as the part's `uniqueCount` claims: a 3 MB file under both zip-bomb rules can hold
-//! hundreds of megabytes of text, and a 6 KB one can claim two billion entries, an
-//! allocation that aborts the process. This streams every shared-strings part once and
-//! charges its entries and text to the read's [`Budget`], and reads every other part
-//! through [`xml_runs`] (one 250 MB text is 250 MB in calamine's buffer). Must never hold
-//! the XML: it is read event by event and only counters are kept.
+//! hundreds of megabytes of text, and a 6 KB one can claim two billion entries, 48 GB
+//! that abort the process when the allocator cannot reserve them. This streams every
+//! shared-strings part once and charges its entries and text to the read's [`Budget`],
+//! and reads every other part through [`xml_runs`] (one 250 MB text is 250 MB in
+//! calamine's buffer). Must never hold the XML: it is read event by event and only
+//! counters are kept.
 
 use crate::budget::Budget;
 use crate::xml_runs::{self, Runs};
