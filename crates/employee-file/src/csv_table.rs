@@ -5,6 +5,7 @@
 //! spreadsheet row, a blank line does (as Excel shows the file). Must never copy the file
 //! when it is UTF-8 already.
 
+use crate::budget::Budget;
 use crate::table::{self, RowSource, SourceRow};
 use crate::value::Value;
 use crate::{EmployeeFile, Limits, ReadError};
@@ -12,7 +13,11 @@ use std::borrow::Cow;
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
-pub(crate) fn read(bytes: &[u8], limits: &Limits) -> Result<EmployeeFile, ReadError> {
+pub(crate) fn read(
+    bytes: &[u8],
+    limits: &Limits,
+    budget: Budget,
+) -> Result<EmployeeFile, ReadError> {
     let text = decode(bytes)?;
     if text.trim().is_empty() {
         return Err(ReadError::Empty);
@@ -29,7 +34,7 @@ pub(crate) fn read(bytes: &[u8], limits: &Limits) -> Result<EmployeeFile, ReadEr
         breaks_in_cells: 0,
         last_row: 0,
     };
-    table::assemble(&mut rows, limits)
+    table::assemble(&mut rows, limits, budget)
 }
 
 /// UTF-8 when the bytes are valid UTF-8 (a BOM is dropped), else Windows-1252, which

@@ -11,6 +11,7 @@ use staffsync_core::{Email, EmploymentStatus};
 use std::sync::Arc;
 use time::Date;
 
+mod budget;
 mod csv_table;
 mod dates;
 mod format;
@@ -23,6 +24,8 @@ mod table;
 mod template;
 mod value;
 mod workbook;
+mod xlsx_size;
+mod xml_runs;
 
 pub use header::{Field, MAX_TEXT_CHARS};
 pub use template::{Lang, TemplateFormat, template};
@@ -45,6 +48,12 @@ pub struct Limits {
     pub max_uncompressed_bytes: u64,
     /// Data rows (the header not counted).
     pub max_rows: usize,
+    /// Cells with a value held at once, across the whole workbook: every sheet of an ODS
+    /// (calamine unfolds them all, repeated rows and cells counted), an XLSX's shared
+    /// strings (one each), and the cells of the rows read (every format).
+    pub max_cells: u64,
+    /// Bytes of text held at once, counted as `max_cells` counts cells.
+    pub max_text_bytes: u64,
 }
 
 impl Default for Limits {
@@ -53,6 +62,11 @@ impl Default for Limits {
             max_bytes: 20 * 1024 * 1024,
             max_uncompressed_bytes: 400 * 1024 * 1024,
             max_rows: 200_000,
+            // Measured (docs/benchmarks.md, "Hostile files"): reading up to these totals
+            // stays under 300 MB; 100,000 people × 12 columns use half (CSV) to almost
+            // all (ODS: calamine's copy and the rows both count).
+            max_cells: 2_500_000,
+            max_text_bytes: 64 * 1024 * 1024,
         }
     }
 }
@@ -203,6 +217,18 @@ pub enum ReadError {
     UnnamedColumn { column: String },
     #[error("the file has more than {max} rows of people")]
     TooManyRows { max: usize },
+    #[error(
+        "the file has more than {max} cells with values (all its sheets and an XLSX's \
+         shared texts together, repeated rows and cells counted), far more than a list of \
+         people: keep only the list of people in the file"
+    )]
+    TooManyCells { max: u64 },
+    #[error(
+        "the file has more than {max} bytes of text (all its sheets and an XLSX's shared \
+         texts together), far more than a list of people: keep only the list of people in \
+         the file"
+    )]
+    TooMuchText { max: u64 },
 }
 
 fn quoted_list(items: &[String]) -> String {
@@ -236,16 +262,19 @@ pub fn read(
     if guard::is_cfb(bytes) {
         return Err(ReadError::PasswordProtected);
     }
+    // One budget for the whole read: what calamine holds of the workbook and the rows built.
+    let mut budget = budget::Budget::new(limits);
     match (format, Format::sniff(bytes)) {
         (_, sniffed @ (Format::Xlsx | Format::Ods)) => {
             guard::check_zip(bytes, sniffed, limits)?;
             // calamine parses hostile XML; should it ever panic on a file, that file is
             // refused like any damaged one instead of taking the import down with it.
-            std::panic::catch_unwind(|| {
-                if sniffed == Format::Ods {
-                    ods_size::check(bytes)?;
+            std::panic::catch_unwind(move || {
+                match sniffed {
+                    Format::Ods => ods_size::check(bytes, &mut budget)?,
+                    _ => xlsx_size::check(bytes, &mut budget)?,
                 }
-                workbook::read(bytes, sniffed, sheet, limits)
+                workbook::read(bytes, sniffed, sheet, limits, budget)
             })
             .unwrap_or_else(|_| {
                 Err(ReadError::Corrupt {
@@ -254,7 +283,7 @@ pub fn read(
                 })
             })
         }
-        (Format::Csv, Format::Csv) => csv_table::read(bytes, limits),
+        (Format::Csv, Format::Csv) => csv_table::read(bytes, limits, budget),
         (declared @ (Format::Xlsx | Format::Ods), Format::Csv) => Err(ReadError::Corrupt {
             format: declared,
             detail: "it is not a zip archive, as every workbook is".into(),

@@ -1,18 +1,19 @@
-//! The size an ODS sheet unfolds to, measured before calamine unfolds it.
+//! The size an ODS workbook unfolds to, measured before calamine unfolds it.
 //!
 //! ODS repeats rows and cells by attribute (`table:number-rows-repeated="6000"` on a row
 //! of 16,384 filled cells is a few hundred bytes of XML), and calamine expands every sheet
-//! into a rows × columns grid when it opens the file: gigabytes from a tiny upload, which
-//! neither the file-size limit nor the zip guard sees. This streams `content.xml` once and
-//! refuses a sheet whose filled area is beyond [`MAX_CELLS`]. Must never hold the XML:
-//! it is read event by event and only counters are kept.
+//! (not only the one read) into a rows × columns grid when it opens the file: gigabytes
+//! from a tiny upload, which neither the file-size limit nor the zip guard sees. This
+//! streams `content.xml` once and charges every sheet's filled area and text, repeats
+//! counted, to the read's [`Budget`]: all sheets together, never one at a time; every part
+//! is read through [`xml_runs`] (one 250 MB text is 250 MB in calamine's buffer). Must
+//! never hold the XML: it is read event by event and only counters are kept.
 
+use crate::budget::Budget;
+use crate::xml_runs::{self, Runs};
 use crate::{Format, ReadError};
 use quick_xml::events::{BytesStart, Event};
 use std::io::{BufReader, Cursor};
-
-/// About 450 MB of calamine's cells and formulas; 200,000 people × 25 columns.
-pub(crate) const MAX_CELLS: u64 = 5_000_000;
 
 /// The filled area of one sheet so far, repeats counted.
 #[derive(Debug)]
@@ -88,25 +89,38 @@ fn is_cell(e: &BytesStart<'_>) -> bool {
     )
 }
 
-/// Refuses an ODS with a sheet whose filled area exceeds [`MAX_CELLS`].
-pub(crate) fn check(bytes: &[u8]) -> Result<(), ReadError> {
+/// Charges the filled areas and the text of all sheets of an ODS to `budget`; refuses a
+/// part with a run too long ([`xml_runs`]).
+pub(crate) fn check(bytes: &[u8], budget: &mut Budget) -> Result<(), ReadError> {
     let corrupt = |detail: String| ReadError::Corrupt {
         format: Format::Ods,
         detail,
     };
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
         .map_err(|e| corrupt(format!("its zip directory is damaged: {e}")))?;
+    for i in 0..zip.len() {
+        let part = zip
+            .by_index(i)
+            .map_err(|e| corrupt(format!("its zip archive is damaged: {e}")))?;
+        if part.name().is_ok_and(|n| n != "content.xml") {
+            xml_runs::scan(part, Format::Ods)?;
+        }
+    }
     let Ok(content) = zip.by_name("content.xml") else {
         // calamine names what is missing.
         return Ok(());
     };
-    let mut xml = quick_xml::Reader::from_reader(BufReader::new(content));
+    let mut xml = quick_xml::Reader::from_reader(BufReader::new(Runs::new(content)));
     let mut buf = Vec::new();
     let mut area = Area::new();
+    // Cells of the sheet charged so far; the repeats of the cell being read (0 outside a
+    // cell): calamine copies a repeated cell's text into every cell it stands for.
+    let mut charged = 0;
+    let mut cell_repeats = 0;
     loop {
         let event = xml
             .read_event_into(&mut buf)
-            .map_err(|e| corrupt(format!("its content is not well-formed XML: {e}")))?;
+            .map_err(|e| xml_runs::xml_error(&e, Format::Ods))?;
         match event {
             Event::Start(e) if e.name().as_ref() == "table:table-row" => {
                 area.row_repeats = repeated(&e, "table:number-rows-repeated");
@@ -119,22 +133,37 @@ pub(crate) fn check(bytes: &[u8]) -> Result<(), ReadError> {
                 area.end_row();
             }
             // A cell with content (text, a value) counts as filled, also without a type.
-            Event::Start(e) if is_cell(&e) => area.cell(&e, true),
+            Event::Start(e) if is_cell(&e) => {
+                cell_repeats = repeated(&e, "table:number-columns-repeated");
+                area.cell(&e, true);
+            }
+            Event::End(e)
+                if matches!(
+                    e.name().as_ref(),
+                    "table:table-cell" | "table:covered-table-cell"
+                ) =>
+            {
+                cell_repeats = 0;
+            }
+            Event::Text(t) if cell_repeats > 0 => {
+                let copies = cell_repeats.saturating_mul(area.row_repeats);
+                budget.charge(0, (t.len() as u64).saturating_mul(copies))?;
+            }
             Event::Empty(e) if is_cell(&e) => {
                 let filled = has(&e, "office:value-type") || has(&e, "table:formula");
                 area.cell(&e, filled);
             }
             Event::End(e) if e.name().as_ref() == "table:table-row" => {
                 area.end_row();
-                if area.cells() > MAX_CELLS {
-                    return Err(ReadError::NotATable(format!(
-                        "a sheet of this ODS file fills more than {MAX_CELLS} cells \
-                         (counting repeated rows and cells), far more than a list of people; \
-                         save it as XLSX or CSV"
-                    )));
-                }
+                // The area only grows within a sheet: charge what it grew by.
+                let cells = area.cells();
+                budget.charge(cells.saturating_sub(charged), 0)?;
+                charged = cells;
             }
-            Event::End(e) if e.name().as_ref() == "table:table" => area = Area::new(),
+            Event::End(e) if e.name().as_ref() == "table:table" => {
+                area = Area::new();
+                charged = 0;
+            }
             Event::Eof => return Ok(()),
             _ => {}
         }

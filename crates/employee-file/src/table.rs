@@ -4,6 +4,7 @@
 //! Must never hold the file's cells longer than one row: readers hand rows one at a time
 //! and only checked rows are kept. Must never let a row with a problem into `rows`.
 
+use crate::budget::Budget;
 use crate::header::{ColumnNaming, Field, Header};
 use crate::row::{self, Checked};
 use crate::value::Value;
@@ -41,15 +42,18 @@ pub(crate) trait RowSource {
     }
 }
 
-/// Reads the header and every row of `source`.
+/// Reads the header and every row of `source`, each row charged to `budget` (what the
+/// reader already holds of the workbook is charged in it).
 pub(crate) fn assemble(
     source: &mut impl RowSource,
     limits: &Limits,
+    mut budget: Budget,
 ) -> Result<EmployeeFile, ReadError> {
     let header = loop {
         let Some(first) = source.next_row()? else {
             return Err(source.empty_error());
         };
+        charge(&mut budget, &first.cells)?;
         if first.cells.iter().all(Value::is_blank) {
             continue;
         }
@@ -80,6 +84,7 @@ pub(crate) fn assemble(
     let max_read = limits.max_rows.saturating_mul(2).saturating_add(1_000);
     let mut read = 0usize;
     while let Some(SourceRow { row, cells }) = source.next_row()? {
+        charge(&mut budget, &cells)?;
         read += 1;
         if cells.iter().all(Value::is_blank) {
             if read > max_read {
@@ -100,10 +105,35 @@ pub(crate) fn assemble(
         } = row::check(&header, row, cells)?;
         match outcome {
             Ok(r) => good.push(r),
-            Err(errors) => bad.push((import_id, errors)),
+            Err(errors) => {
+                budget.charge(
+                    ERROR_CELLS.saturating_mul(errors.len() as u64),
+                    errors.iter().map(|e| e.message.len() as u64).sum(),
+                )?;
+                bad.push((import_id, errors));
+            }
         }
     }
     Ok(whole_file_checks(&header, good, bad))
+}
+
+/// What a row error costs against the budget, in cells: it holds its column's name, the
+/// row's ImportId and its message (about 330 bytes measured, a cell about 80), and is
+/// copied once into the file's list.
+const ERROR_CELLS: u64 = 5;
+
+/// A row's cells with a value, and their text, against the budget: what a checked row
+/// keeps (its values, or an error naming each bad one).
+fn charge(budget: &mut Budget, cells: &[Value]) -> Result<(), ReadError> {
+    let (mut filled, mut text) = (0u64, 0u64);
+    for cell in cells.iter().filter(|c| !c.is_blank()) {
+        filled += 1;
+        text += match cell {
+            Value::Text(s) | Value::Error(s) => s.len() as u64,
+            _ => 0,
+        };
+    }
+    budget.charge(filled, text)
 }
 
 /// Duplicate ImportIds (every row with the id is an error: we cannot know which is right)

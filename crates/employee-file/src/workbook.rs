@@ -6,6 +6,7 @@
 //! tiny hostile file can make enormous). Must never let calamine's wording reach the
 //! admin unexplained: its errors become [`ReadError`]s in plain words.
 
+use crate::budget::Budget;
 use crate::table::{self, RowSource, SourceRow};
 use crate::value::Value;
 use crate::{EmployeeFile, Format, Limits, ReadError, dates};
@@ -22,10 +23,11 @@ pub(crate) fn read(
     format: Format,
     sheet: Option<&str>,
     limits: &Limits,
+    budget: Budget,
 ) -> Result<EmployeeFile, ReadError> {
     match format {
-        Format::Xlsx => read_xlsx(bytes, sheet, limits),
-        Format::Ods => read_ods(bytes, sheet, limits),
+        Format::Xlsx => read_xlsx(bytes, sheet, limits, budget),
+        Format::Ods => read_ods(bytes, sheet, limits, budget),
         Format::Csv => Err(ReadError::Unsupported(
             "a CSV file is not a workbook".into(),
         )),
@@ -58,6 +60,7 @@ fn read_xlsx(
     bytes: &[u8],
     sheet: Option<&str>,
     limits: &Limits,
+    budget: Budget,
 ) -> Result<EmployeeFile, ReadError> {
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(xlsx_error)?;
     let name = pick_sheet(book.sheet_names(), sheet)?;
@@ -69,7 +72,7 @@ fn read_xlsx(
         done: false,
         sheet: name,
     };
-    table::assemble(&mut rows, limits)
+    table::assemble(&mut rows, limits, budget)
 }
 
 /// calamine's XLSX errors in the admin's words; the detail stays for support.
@@ -222,7 +225,12 @@ impl RowSource for XlsxRows<'_> {
     }
 }
 
-fn read_ods(bytes: &[u8], sheet: Option<&str>, limits: &Limits) -> Result<EmployeeFile, ReadError> {
+fn read_ods(
+    bytes: &[u8],
+    sheet: Option<&str>,
+    limits: &Limits,
+    budget: Budget,
+) -> Result<EmployeeFile, ReadError> {
     let range = {
         let mut book: Ods<_> = Ods::new(Cursor::new(bytes)).map_err(ods_error)?;
         let name = pick_sheet(book.sheet_names(), sheet)?;
@@ -237,7 +245,7 @@ fn read_ods(bytes: &[u8], sheet: Option<&str>, limits: &Limits) -> Result<Employ
         next: 0,
         sheet: name,
     };
-    table::assemble(&mut rows, limits)
+    table::assemble(&mut rows, limits, budget)
 }
 
 struct OdsRows {

@@ -5,6 +5,7 @@
 //! the mailer of alert e-mails.
 
 use crate::config::ServerConfig;
+use crate::engine::imports::{self, ParseSlots};
 use crate::engine::personio_events::Inbox;
 use crate::mail::Mailer;
 use personio::{Client, IpBudget};
@@ -38,6 +39,8 @@ pub struct AppState {
     ip_budget: Option<IpBudget>,
     /// Sends alert e-mails; `None` without SMTP configured (incidents show in the web app).
     pub(crate) mailer: Option<Mailer>,
+    /// Who may parse an employee file now ([`crate::engine::imports::read`]).
+    pub(crate) parse_slots: Arc<ParseSlots>,
 }
 
 impl AppState {
@@ -64,6 +67,7 @@ impl AppState {
             inbox: Arc::default(),
             file_inbox: Arc::default(),
             poll_backoff: Arc::default(),
+            parse_slots: Arc::new(ParseSlots::new(imports::SERVER_PARSES)),
         }
     }
 

@@ -6,16 +6,32 @@
 //! An import is a run like a full sync: it needs the lease, so it never interrupts a
 //! running one; a busy account is refused, not waited for. The run is spawned, so a
 //! caller that goes away (a dropped request) never leaves half a run. [`read`] parses the
-//! file on the blocking pool for every channel. This module must never apply anything
-//! but through `run_import`.
+//! file on the blocking pool for every channel, in a [`ParseSlots`] slot: one file of an
+//! account at a time (a second is refused as busy, like a second run), [`SERVER_PARSES`]
+//! for the whole server (a file waits up to [`SERVER_WAIT`] for one). Parsing happens
+//! before the lease is taken, so without the slots parallel uploads would add up their
+//! memory (each up to the reader's budget, about 250 MB). This module must never apply
+//! anything but through `run_import`, nor parse a file outside a slot.
 
 use crate::engine::alerts::{self, Origin};
 use crate::engine::lease::{self, LeaseError};
 use crate::engine::sync_job::{self, SyncError, SyncOptions, SyncReport};
 use crate::state::AppState;
 use employee_file::{EmployeeFile, Format, Limits, ReadError};
-use staffsync_store::Account;
+use staffsync_store::{Account, AccountId};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+/// Employee files parsed at once in this process: each may take up to the reader's
+/// budget (about 250 MB, docs/benchmarks.md "Hostile files"), and one at a time keeps the
+/// peak for any hostile upload under 300 MB; a large legitimate file is a few seconds of
+/// one core, well within [`SERVER_WAIT`] for the next.
+pub const SERVER_PARSES: usize = 1;
+/// How long a file waits for one of the server's slots before it is refused as
+/// [`ImportError::ServerBusy`]: many times the longest legitimate parse.
+pub const SERVER_WAIT: Duration = Duration::from_secs(60);
 
 /// Why an import did not produce a run.
 #[derive(Debug, thiserror::Error)]
@@ -29,26 +45,123 @@ pub enum ImportError {
     /// The spawned run ended without an answer (it panicked): the lease expires by itself.
     #[error("the import stopped unexpectedly: {0}")]
     Stopped(String),
+    /// The file was not read ([`read`]).
+    #[error("the file was refused: {0}")]
+    Refused(ReadError),
+    /// Every parsing slot of the server stayed taken for [`SERVER_WAIT`].
+    #[error("the server is reading other employee files; try again in a minute")]
+    ServerBusy,
 }
 
-/// Reads `bytes` as `format` with [`employee_file::read`] on the blocking pool: a large
-/// workbook is seconds of CPU work, which must not stall the server's request threads.
+/// Who may parse an employee file now: one file per account, a few per server.
+#[derive(Debug)]
+pub struct ParseSlots {
+    /// Accounts whose file is being parsed (or waiting for a server slot).
+    accounts: Mutex<HashSet<AccountId>>,
+    server: Arc<Semaphore>,
+}
+
+/// A taken slot; given back when dropped (after the parse, also when the caller is gone).
+#[derive(Debug)]
+struct ParseSlot {
+    _account: AccountSlot,
+    _server: OwnedSemaphorePermit,
+}
+
+/// An account's slot, given back when dropped.
+#[derive(Debug)]
+struct AccountSlot {
+    slots: Arc<ParseSlots>,
+    account: AccountId,
+}
+
+impl Drop for AccountSlot {
+    fn drop(&mut self) {
+        self.slots
+            .accounts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&self.account);
+    }
+}
+
+impl ParseSlots {
+    /// Slots for `server` files at once (at least one).
+    pub fn new(server: usize) -> Self {
+        ParseSlots {
+            accounts: Mutex::default(),
+            server: Arc::new(Semaphore::new(server.max(1))),
+        }
+    }
+
+    /// A slot for `account`: refused at once as [`ImportError::Busy`] while another file
+    /// of the account is parsed or waiting, else waits up to `wait` for a server slot.
+    /// The account's slot is taken first, so one account never holds two places in the
+    /// server's queue.
+    async fn take(
+        self: &Arc<Self>,
+        account: AccountId,
+        wait: Duration,
+    ) -> Result<ParseSlot, ImportError> {
+        let newly = self
+            .accounts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(account);
+        if !newly {
+            return Err(ImportError::Busy);
+        }
+        let account = AccountSlot {
+            slots: self.clone(),
+            account,
+        };
+        let permit = tokio::time::timeout(wait, self.server.clone().acquire_owned()).await;
+        match permit {
+            Ok(Ok(permit)) => Ok(ParseSlot {
+                _account: account,
+                _server: permit,
+            }),
+            // The semaphore is never closed; timed out.
+            _ => Err(ImportError::ServerBusy),
+        }
+    }
+
+    /// Runs `work` on the blocking pool in a slot of `account` (see [`ParseSlots::take`]);
+    /// the slot is held until `work` returns, also when the caller stops waiting.
+    async fn run<T: Send + 'static>(
+        self: &Arc<Self>,
+        account: AccountId,
+        wait: Duration,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, ImportError> {
+        let slot = self.take(account, wait).await?;
+        tokio::task::spawn_blocking(move || {
+            let out = work();
+            drop(slot);
+            out
+        })
+        .await
+        .map_err(|e| ImportError::Stopped(format!("reading the file stopped unexpectedly: {e}")))
+    }
+}
+
+/// Reads `bytes` as `format` with [`employee_file::read`] on the blocking pool (a large
+/// workbook is seconds of CPU work, which must not stall the server's request threads),
+/// in a parsing slot of `account` (see the module docs).
 pub async fn read(
+    state: &AppState,
+    account: AccountId,
     bytes: impl AsRef<[u8]> + Send + 'static,
     format: Format,
     sheet: Option<String>,
     limits: Limits,
-) -> Result<EmployeeFile, ReadError> {
-    tokio::task::spawn_blocking(move || {
-        employee_file::read(bytes.as_ref(), format, sheet.as_deref(), &limits)
-    })
-    .await
-    .unwrap_or_else(|e| {
-        Err(ReadError::Corrupt {
-            format,
-            detail: format!("reading it stopped unexpectedly: {e}"),
-        })
-    })
+) -> Result<EmployeeFile, ImportError> {
+    let parse = move || employee_file::read(bytes.as_ref(), format, sheet.as_deref(), &limits);
+    state
+        .parse_slots
+        .run(account, SERVER_WAIT, parse)
+        .await?
+        .map_err(ImportError::Refused)
 }
 
 /// Imports `file` into `account` under a lease held by `holder` (see the module docs).
@@ -80,4 +193,113 @@ pub async fn import_now(
     });
     let report = run.await.map_err(|e| ImportError::Stopped(e.to_string()))?;
     Ok(report?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::mpsc;
+
+    /// Bounded waits for the blocking work's signals: a failing test, never a hanging one.
+    const SIGNAL: Duration = Duration::from_secs(10);
+
+    /// A parse that says when it started and runs until told to finish.
+    fn held_parse() -> (
+        impl FnOnce() -> usize + Send + 'static,
+        mpsc::Receiver<()>,
+        mpsc::Sender<()>,
+    ) {
+        let (started_tx, started) = mpsc::channel();
+        let (finish, finish_rx) = mpsc::channel::<()>();
+        let work = move || {
+            started_tx.send(()).unwrap();
+            finish_rx.recv_timeout(SIGNAL).unwrap();
+            7
+        };
+        (work, started, finish)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn one_parse_per_account_at_a_time() {
+        let slots = Arc::new(ParseSlots::new(2));
+        let account = AccountId(1);
+        let (work, started, finish) = held_parse();
+        let first = tokio::spawn({
+            let slots = slots.clone();
+            async move { slots.run(account, SERVER_WAIT, work).await }
+        });
+        started.recv_timeout(SIGNAL).unwrap();
+
+        // While the first parse runs, every other file of the account is refused at once.
+        for _ in 0..8 {
+            let second = slots.run(account, SERVER_WAIT, || 0).await;
+            assert!(matches!(second, Err(ImportError::Busy)), "{second:?}");
+        }
+        // Another account is not held up.
+        assert_eq!(slots.run(AccountId(2), SERVER_WAIT, || 2).await.unwrap(), 2);
+
+        finish.send(()).unwrap();
+        assert_eq!(first.await.unwrap().unwrap(), 7);
+        // Given back after the parse.
+        assert_eq!(slots.run(account, SERVER_WAIT, || 1).await.unwrap(), 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_reads_of_one_account_never_parse_in_parallel() {
+        let slots = Arc::new(ParseSlots::new(2));
+        let inside = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let tries = (0..16).map(|_| {
+            let (slots, inside, most) = (slots.clone(), inside.clone(), most.clone());
+            tokio::spawn(async move {
+                let work = move || {
+                    let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
+                    most.fetch_max(now, Ordering::SeqCst);
+                    std::thread::yield_now();
+                    inside.fetch_sub(1, Ordering::SeqCst);
+                };
+                slots.run(AccountId(1), SERVER_WAIT, work).await
+            })
+        });
+        let mut parsed = 0;
+        for t in tries.collect::<Vec<_>>() {
+            match t.await.unwrap() {
+                Ok(()) => parsed += 1,
+                Err(ImportError::Busy) => {}
+                Err(e) => panic!("{e}"),
+            }
+        }
+        assert!(parsed >= 1);
+        assert_eq!(most.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_server_parses_a_few_files_at_once() {
+        let slots = Arc::new(ParseSlots::new(2));
+        let mut held = Vec::new();
+        for account in 1..=2 {
+            let (work, started, finish) = held_parse();
+            let slots = slots.clone();
+            let run =
+                tokio::spawn(async move { slots.run(AccountId(account), SERVER_WAIT, work).await });
+            started.recv_timeout(SIGNAL).unwrap();
+            held.push((run, finish));
+        }
+        // Both server slots taken: a third account's file is refused when it cannot wait…
+        let third = slots.run(AccountId(3), Duration::ZERO, || 3).await;
+        assert!(matches!(third, Err(ImportError::ServerBusy)), "{third:?}");
+        // …and its account slot is given back with it; waiting, it gets the next one.
+        let waiting = tokio::spawn({
+            let slots = slots.clone();
+            async move { slots.run(AccountId(3), SERVER_WAIT, || 3).await }
+        });
+        let (run, finish) = held.remove(0);
+        finish.send(()).unwrap();
+        assert_eq!(run.await.unwrap().unwrap(), 7);
+        assert_eq!(waiting.await.unwrap().unwrap(), 3);
+        let (run, finish) = held.remove(0);
+        finish.send(()).unwrap();
+        assert_eq!(run.await.unwrap().unwrap(), 7);
+    }
 }

@@ -496,8 +496,10 @@ async fn import(
         max_bytes: state.config.max_upload_bytes,
         ..Limits::default()
     };
-    let file = match imports::read(bytes, format, None, limits).await {
+    let file = match imports::read(state, account.id, bytes, format, None, limits).await {
         Ok(file) => file,
+        Err(ImportError::Busy | ImportError::ServerBusy) => return None,
+        Err(ImportError::Refused(e)) => return Some(Err(e.to_string())),
         Err(e) => return Some(Err(e.to_string())),
     };
     let options = SyncOptions {

@@ -5,8 +5,9 @@
 //! accepted types). A body above `ServerConfig::max_upload_bytes` is 413 (the route's own
 //! body limit; the rest of the API keeps axum's default); a file the reader refuses
 //! (empty, corrupt, password-protected, a zip bomb, required columns missing) is 422
-//! naming the problem. A Personio account, or another run holding the account's lease,
-//! is 409. In none of these cases is anything read into the directory: the file is read
+//! naming the problem. A Personio account, another run holding the account's lease,
+//! another file of the account being read, or the server's reading slots staying taken
+//! ([`imports::read`]) is 409. In none of these cases is anything read into the directory: the file is read
 //! and checked before a run starts, and the run itself goes through the deletion guard.
 //!
 //! The run is [`imports::import_now`]'s: it continues when the client goes away, and this
@@ -56,7 +57,7 @@ pub const IMPORT_TIMEOUT: Duration = Duration::from_secs(600);
         (status = 200, description = "The run: `applied`, `dry_run` or `held` (the deletion guard stopped it; nothing changed), its numbers, the rows left out and the people concerned", body = ImportAnswer),
         (status = 400, description = "Bad query parameter, or the body could not be read", body = ErrorBody),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
-        (status = 409, description = "The account syncs from Personio, or another run of it is going on", body = ErrorBody),
+        (status = 409, description = "The account syncs from Personio, another run of it is going on or another file of it is being read, or the server's slots for reading files stayed taken", body = ErrorBody),
         (status = 408, description = "The client stopped sending the body for longer than the server waits (20 s)", body = ErrorBody),
         (status = 413, description = "The file is larger than the server takes (default 20 MB)", body = ErrorBody),
         (status = 415, description = "Not an XLSX, ODS or CSV `Content-Type`", body = ErrorBody),
@@ -128,9 +129,13 @@ pub async fn create_import(
         max_bytes: max,
         ..Limits::default()
     };
-    let file = imports::read(bytes, format, sheet, limits)
+    let file = imports::read(&state, account, bytes, format, sheet, limits)
         .await
-        .map_err(|e| ApiError::unprocessable(format!("the file was refused: {e}")))?;
+        .map_err(|e| match e {
+            ImportError::Refused(_) => ApiError::unprocessable(e.to_string()),
+            ImportError::Stopped(e) => ApiError::internal(e),
+            other => ApiError::conflict(other.to_string()),
+        })?;
 
     // Who is there before the run: removed people are erased by the time it answers.
     let ids = state.store.import_ids(account).await?;

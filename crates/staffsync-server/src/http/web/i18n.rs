@@ -575,6 +575,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Rows with errors",
     ),
     ("imp.rows_read", "Zeilen gelesen", "rows read"),
+    (
+        "imp.server_busy",
+        "Der Server liest gerade andere Mitarbeiterdateien. Bitte versuchen Sie es in einer Minute noch einmal.",
+        "The server is reading other employee files. Please try again in a minute.",
+    ),
     ("imp.sheet", "Tabellenblatt (optional)", "Sheet (optional)"),
     ("imp.sheet_hint", "erstes Tabellenblatt", "first sheet"),
     (

@@ -241,23 +241,29 @@ async fn run(
         ..Limits::default()
     };
     let bytes = upload.bytes.clone();
-    let file = imports::read(bytes, upload.format, upload.sheet.clone(), limits)
-        .await
-        .map_err(|e| {
+    let (account, sheet) = (ctx.account.id, upload.sheet.clone());
+    let holder = format!("{}:web-import", state.app.config.instance_id);
+    let read = imports::read(&state.app, account, bytes, upload.format, sheet, limits).await;
+    let run = match read {
+        Ok(file) => imports::import_now(&state.app, &ctx.account, file, options, &holder).await,
+        Err(e) => Err(e),
+    };
+    run.map_err(|e| match e {
+        ImportError::Refused(e) => {
             let text = format!("{} {e}", ctx.t(key!("imp.refused")));
             (StatusCode::UNPROCESSABLE_ENTITY, text)
-        })?;
-    let holder = format!("{}:web-import", state.app.config.instance_id);
-    imports::import_now(&state.app, &ctx.account, file, options, &holder)
-        .await
-        .map_err(|e| match e {
-            ImportError::Busy => (StatusCode::CONFLICT, ctx.t(key!("imp.busy")).to_owned()),
-            e => {
-                tracing::warn!(account = %ctx.account.slug, error = %e, "web import failed");
-                let text = format!("{} {e}", ctx.t(key!("run.failed_text")));
-                (StatusCode::OK, text)
-            }
-        })
+        }
+        ImportError::Busy => (StatusCode::CONFLICT, ctx.t(key!("imp.busy")).to_owned()),
+        ImportError::ServerBusy => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            ctx.t(key!("imp.server_busy")).to_owned(),
+        ),
+        e => {
+            tracing::warn!(account = %ctx.account.slug, error = %e, "web import failed");
+            let text = format!("{} {e}", ctx.t(key!("run.failed_text")));
+            (StatusCode::OK, text)
+        }
+    })
 }
 
 /// Renders what `report` (of `upload`) did or would do.
