@@ -9,10 +9,10 @@
 //! file on the blocking pool for every channel. This module must never apply anything
 //! but through `run_import`.
 
-use crate::engine::alerts::{self, Origin};
-use crate::engine::lease::{self, LeaseError};
-use crate::engine::sync_job::{self, SyncError, SyncOptions, SyncReport};
+use crate::alerts::{self, Origin};
+use crate::lease::{self, LeaseError};
 use crate::state::AppState;
+use crate::sync_job::{self, SyncError, SyncOptions, SyncReport};
 use employee_file::{EmployeeFile, Format, Limits, ReadError};
 use staffsync_store::Account;
 use std::time::Duration;
