@@ -589,7 +589,7 @@ pub struct ServeArgs {
         value_delimiter = ',',
         default_value = personio::DEFAULT_BASE_URL
     )]
-    pub allow_personio_url: Vec<staffsync_server::outbound::AllowedUrl>,
+    pub allow_personio_url: Vec<staffsync_engine::outbound::AllowedUrl>,
     /// How long a web request waits for Personio (connect, preview) before it says
     /// Personio did not answer in time.
     #[arg(long, env = "STAFFSYNC_PERSONIO_ANSWER_TIMEOUT", default_value = "20s", value_parser = parse_positive_duration)]
@@ -628,11 +628,11 @@ pub struct ServeArgs {
     /// SMTP server for alert e-mails to admins: smtp://[user[:password]@]host[:port]
     /// (STARTTLS when the server offers it; port 587) or smtps://… (TLS; port 465).
     /// Without it, alerts show in the web app only. Never logged.
-    #[arg(long, env = "STAFFSYNC_SMTP_URL", value_name = "URL", value_parser = staffsync_server::mail::SmtpUrl::parse, requires = "mail_from", hide_env_values = true)]
-    pub smtp_url: Option<staffsync_server::mail::SmtpUrl>,
+    #[arg(long, env = "STAFFSYNC_SMTP_URL", value_name = "URL", value_parser = staffsync_engine::mail::SmtpUrl::parse, requires = "mail_from", hide_env_values = true)]
+    pub smtp_url: Option<staffsync_engine::mail::SmtpUrl>,
     /// Sender address of alert e-mails (staffsync@example.com, or "Name <address>").
-    #[arg(long, env = "STAFFSYNC_MAIL_FROM", value_name = "ADDRESS", value_parser = staffsync_server::mail::MailFrom::parse, requires = "smtp_url")]
-    pub mail_from: Option<staffsync_server::mail::MailFrom>,
+    #[arg(long, env = "STAFFSYNC_MAIL_FROM", value_name = "ADDRESS", value_parser = staffsync_engine::mail::MailFrom::parse, requires = "smtp_url")]
+    pub mail_from: Option<staffsync_engine::mail::MailFrom>,
     /// The SMTP password, when the URL does not carry one (read from the environment only).
     #[arg(skip = std::env::var("STAFFSYNC_SMTP_PASSWORD").ok().filter(|p| !p.is_empty()).map(secrecy::SecretString::from))]
     pub smtp_password: Option<secrecy::SecretString>,

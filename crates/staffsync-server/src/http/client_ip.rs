@@ -1,7 +1,7 @@
 //! The client's IP address, for the login limiter and anything else that keys by address.
 //!
 //! It is the TCP peer, unless the peer is a trusted proxy (`--trusted-proxy`, see
-//! [`ServerConfig::trusted_proxies`](crate::ServerConfig::trusted_proxies)): then it is
+//! [`ServerConfig::trusted_proxies`](staffsync_engine::ServerConfig::trusted_proxies)): then it is
 //! the right-most address in `X-Forwarded-For` that is not itself a trusted proxy. Each
 //! proxy appends the address it received the request from, so everything right of that
 //! entry was written by proxies we trust and everything left of it by the client, who

@@ -20,7 +20,7 @@
 //! The HTTP side, below this module: [`web`] (admin web app), [`api`] (REST API), [`ops`]
 //! (health, metrics), [`auth`] (passwords, sessions, CSRF, login limits) and
 //! [`client_ip`] (who the client is behind trusted proxies). It shows and asks; it never
-//! changes a directory except by asking the engine ([`crate::engine`]).
+//! changes a directory except by asking the engine (`staffsync_engine`).
 
 pub mod api;
 pub mod auth;
@@ -29,14 +29,14 @@ pub mod ops;
 pub mod personio_webhooks;
 pub mod web;
 
-use crate::engine::scheduler;
-use crate::state::AppState;
 use api::error::ApiError;
 use axum::Router;
 use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
+use staffsync_engine::scheduler;
+use staffsync_engine::state::AppState;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -147,14 +147,14 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    crate::engine::alerts::log_mail_setup(&state);
+    staffsync_engine::alerts::log_mail_setup(&state);
     let scheduler = if state.config.run_scheduler {
         Some(tokio::spawn(scheduler::run(state.clone(), stop_rx.clone())))
     } else {
         None
     };
     // Every instance delivers outgoing webhooks (deliveries are leased in the store).
-    let deliveries = tokio::spawn(crate::engine::outgoing_webhooks::run(
+    let deliveries = tokio::spawn(staffsync_engine::outgoing_webhooks::run(
         state.clone(),
         stop_rx.clone(),
     ));

@@ -3,22 +3,22 @@
 //!
 //! The Prometheus recorder is installed once per process ([`metrics_handle`], a
 //! `OnceLock`); building several apps (tests) shares it. The metric names are the
-//! engine's ([`crate::engine::metric_names`]); this module only serves them. These endpoints
+//! engine's ([`staffsync_engine::metric_names`]); this module only serves them. These endpoints
 //! must never reveal account data or secrets: they carry no labels beyond a run's result,
 //! a change's action and an alert's kind, and need no authentication for that reason.
 
-use crate::engine::metric_names::{
-    ALERTS_TOTAL, CHANGE_FEED_LAG_SECONDS, EMPLOYEES_CHANGED_TOTAL, PERSONIO_RATE_LIMITED_TOTAL,
-    PERSONIO_REQUESTS_TOTAL, RECONCILIATION_DRIFT_TOTAL, SYNC_DURATION_SECONDS, SYNCS_TOTAL,
-    WEBHOOK_DELIVERIES_TOTAL, WEBHOOK_PENDING_DELIVERIES, WEBHOOKS_TOTAL,
-};
-use crate::state::AppState;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use staffsync_engine::metric_names::{
+    ALERTS_TOTAL, CHANGE_FEED_LAG_SECONDS, EMPLOYEES_CHANGED_TOTAL, PERSONIO_RATE_LIMITED_TOTAL,
+    PERSONIO_REQUESTS_TOTAL, RECONCILIATION_DRIFT_TOTAL, SYNC_DURATION_SECONDS, SYNCS_TOTAL,
+    WEBHOOK_DELIVERIES_TOTAL, WEBHOOK_PENDING_DELIVERIES, WEBHOOKS_TOTAL,
+};
+use staffsync_engine::state::AppState;
 use std::sync::OnceLock;
 use std::time::Duration;
 

@@ -1,16 +1,16 @@
 //! The Personio webhook receiver's route: `POST /webhooks/personio/{slug}` (slug = the
 //! account). A body over [`MAX_BODY_BYTES`] (64 KB) is 413 before anything is read into
 //! memory or parsed; everything else is the engine's intake
-//! ([`crate::engine::personio_events`]), answered with its status and a short plain-text
+//! ([`staffsync_engine::personio_events`]), answered with its status and a short plain-text
 //! word (Personio reads only the status). This module never decides anything itself.
 
-use crate::engine::personio_events::{self, MAX_BODY_BYTES};
-use crate::state::AppState;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::post;
+use staffsync_engine::personio_events::{self, MAX_BODY_BYTES};
+use staffsync_engine::state::AppState;
 
 /// `POST /webhooks/personio/{slug}`, with bodies limited to [`MAX_BODY_BYTES`].
 pub fn routes(state: AppState) -> Router {

@@ -9,8 +9,8 @@ use reqwest::{Method, StatusCode};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use staffsync_core::AccountSlug;
+use staffsync_engine::{AppState, ServerConfig, SyncOptions};
 use staffsync_server::api::tokens::{generate_token, hash_token};
-use staffsync_server::{AppState, ServerConfig, SyncOptions};
 use staffsync_store::{Account, Store, StoreConfig};
 use std::collections::{BTreeMap, BTreeSet};
 use tempfile::TempDir;
@@ -55,7 +55,7 @@ async fn tenant(store: &Store, slug: &str, employees: usize, seed: u64) -> Tenan
         )
         .await
         .expect("account");
-    staffsync_server::connect::connect(
+    staffsync_engine::connect::connect(
         store,
         account.id,
         &sim.base_url(),
@@ -90,13 +90,13 @@ async fn sync_account(store: &Store, account: &Account) {
         ..Default::default()
     };
     let wait = std::time::Duration::from_secs(60);
-    let lease = staffsync_server::lease::acquire(store, account.id, "test", wait, wait)
+    let lease = staffsync_engine::lease::acquire(store, account.id, "test", wait, wait)
         .await
         .expect("lease");
-    staffsync_server::run_sync(store, &lease, account, &options, &|_, _| {})
+    staffsync_engine::run_sync(store, &lease, account, &options, &|_, _| {})
         .await
         .expect("sync runs");
-    staffsync_server::lease::give_back(store, lease).await;
+    staffsync_engine::lease::give_back(store, lease).await;
 }
 
 impl World {

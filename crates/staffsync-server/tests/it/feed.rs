@@ -24,8 +24,8 @@ use reqwest::StatusCode;
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use staffsync_core::AccountSlug;
+use staffsync_engine::{AppState, ServerConfig, SyncOptions};
 use staffsync_server::api::tokens::{generate_token, hash_token};
-use staffsync_server::{AppState, ServerConfig, SyncOptions};
 use staffsync_store::{Account, Store, StoreConfig};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -112,7 +112,7 @@ impl World {
             )
             .await
             .unwrap();
-        staffsync_server::connect::connect(
+        staffsync_engine::connect::connect(
             &self.store,
             account.id,
             &sim.base_url(),
@@ -141,16 +141,16 @@ impl World {
             unlimited_rate: true,
             ..Default::default()
         };
-        let lease = staffsync_server::lease::acquire(&self.store, t.account.id, "test", WAIT, WAIT)
+        let lease = staffsync_engine::lease::acquire(&self.store, t.account.id, "test", WAIT, WAIT)
             .await
             .unwrap();
         let report =
-            staffsync_server::run_sync(&self.store, &lease, &t.account, &options, &|_, _| {})
+            staffsync_engine::run_sync(&self.store, &lease, &t.account, &options, &|_, _| {})
                 .await
                 .unwrap();
-        staffsync_server::lease::give_back(&self.store, lease).await;
+        staffsync_engine::lease::give_back(&self.store, lease).await;
         assert!(
-            matches!(report.result, staffsync_server::SyncResult::Applied),
+            matches!(report.result, staffsync_engine::SyncResult::Applied),
             "{:?}",
             report.result
         );
@@ -867,7 +867,7 @@ async fn receivers_that_never_answer_do_not_delay_another_accounts_delivery() {
         w.deliveries(&prompt, endpoint).await[0]["status"],
         "delivered"
     );
-    let per_account = staffsync_server::engine::outgoing_webhooks::MAX_IN_FLIGHT_PER_ACCOUNT;
+    let per_account = staffsync_engine::outgoing_webhooks::MAX_IN_FLIGHT_PER_ACCOUNT;
     assert_eq!(
         *held.lock().unwrap(),
         2 * per_account,

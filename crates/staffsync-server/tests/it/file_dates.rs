@@ -4,7 +4,7 @@
 //! file and without any Personio request (the account has no connection at all).
 
 use staffsync_core::{AccountSlug, DirectoryEmployee, GroupKind};
-use staffsync_server::{AppState, ServerConfig, SyncOptions, SyncResult, run_import};
+use staffsync_engine::{AppState, ServerConfig, SyncOptions, SyncResult, run_import};
 use staffsync_store::{AccountSource, RunKind, RunStatus, Store, StoreConfig};
 use tempfile::TempDir;
 use time::macros::date;
@@ -61,7 +61,7 @@ async fn the_date_check_brings_hires_and_lets_leavers_go_without_a_new_file() {
     )
     .unwrap();
     let wait = std::time::Duration::from_secs(30);
-    let lease = staffsync_server::lease::acquire(&store, account.id, "test", wait, wait)
+    let lease = staffsync_engine::lease::acquire(&store, account.id, "test", wait, wait)
         .await
         .unwrap();
     let options = SyncOptions {
@@ -71,7 +71,7 @@ async fn the_date_check_brings_hires_and_lets_leavers_go_without_a_new_file() {
     let report = run_import(&store, &lease, &account, file, &options)
         .await
         .unwrap();
-    staffsync_server::lease::give_back(&store, lease).await;
+    staffsync_engine::lease::give_back(&store, lease).await;
     assert_eq!(report.result, SyncResult::Applied);
     let ids = store.import_ids(account.id).await.unwrap();
     let directory = store.directory(account.id).await.unwrap();
@@ -95,12 +95,12 @@ async fn the_date_check_brings_hires_and_lets_leavers_go_without_a_new_file() {
         },
     );
     // The day before her hire date: Leo has gone (his last day was the 16th), Eve waits.
-    staffsync_server::realtime::step(&state).await;
+    staffsync_engine::realtime::step(&state).await;
     let directory = store.directory(account.id).await.unwrap();
     assert_eq!(import_ids(&directory, &ids), ["E-1"]);
     // On her hire date Eve arrives; Ada has moved into her next tenure band on the 20th.
     state.set_today(Some(date!(2026 - 06 - 20)));
-    staffsync_server::realtime::step(&state).await;
+    staffsync_engine::realtime::step(&state).await;
     let directory = store.directory(account.id).await.unwrap();
     let ids = store.import_ids(account.id).await.unwrap();
     assert_eq!(import_ids(&directory, &ids), ["E-1", "E-2"]);
@@ -136,6 +136,6 @@ async fn the_date_check_brings_hires_and_lets_leavers_go_without_a_new_file() {
     );
     // The same day again does nothing.
     let before = store.runs(account.id).await.unwrap().len();
-    staffsync_server::realtime::step(&state).await;
+    staffsync_engine::realtime::step(&state).await;
     assert_eq!(store.runs(account.id).await.unwrap().len(), before);
 }

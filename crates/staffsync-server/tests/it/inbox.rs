@@ -4,8 +4,8 @@
 //! inbox, or block the inbox.
 
 use staffsync_core::AccountSlug;
-use staffsync_server::engine::inbox::{self, InboxError, Outcome};
-use staffsync_server::{AppState, ServerConfig};
+use staffsync_engine::inbox::{self, InboxError, Outcome};
+use staffsync_engine::{AppState, ServerConfig};
 use staffsync_store::{Account, AccountSource, Store, StoreConfig};
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::{Path, PathBuf};

@@ -13,8 +13,8 @@ use personio_sim::{SimConfig, SimHandle};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use staffsync_core::{AccountSlug, PersonioId};
-use staffsync_server::connect::{ConnectOptions, connect_with};
-use staffsync_server::{AppState, ServerConfig};
+use staffsync_engine::connect::{ConnectOptions, connect_with};
+use staffsync_engine::{AppState, ServerConfig};
 use staffsync_store::{Account, RunKind, RunStatus, RunSummary, Store, StoreConfig};
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -734,17 +734,17 @@ impl World {
     async fn targeted_now(&self, id: PersonioId) -> RunSummary {
         let ids = std::collections::BTreeSet::from([id]);
         let report = wait_for("the account's lease", WAIT, || async {
-            match staffsync_server::realtime::run_targeted_now(
+            match staffsync_engine::realtime::run_targeted_now(
                 &self.state,
                 self.account.id,
                 &ids,
-                staffsync_server::sync_job::TargetSource::Fetch,
+                staffsync_engine::sync_job::TargetSource::Fetch,
             )
             .await
             .unwrap()
             {
-                staffsync_server::realtime::Leased::Ran(r) => Some(r),
-                staffsync_server::realtime::Leased::Busy => None,
+                staffsync_engine::realtime::Leased::Ran(r) => Some(r),
+                staffsync_engine::realtime::Leased::Busy => None,
             }
         })
         .await
@@ -1150,14 +1150,14 @@ async fn a_failing_poll_backs_off_instead_of_asking_on_every_tick() {
             ..ServerConfig::default()
         },
     );
-    let lease = staffsync_server::lease::acquire(&store, account.id, "test", WAIT, WAIT)
+    let lease = staffsync_engine::lease::acquire(&store, account.id, "test", WAIT, WAIT)
         .await
         .unwrap();
-    staffsync_server::run_sync(
+    staffsync_engine::run_sync(
         &store,
         &lease,
         &account,
-        &staffsync_server::SyncOptions {
+        &staffsync_engine::SyncOptions {
             unlimited_rate: true,
             ..Default::default()
         },
@@ -1165,7 +1165,7 @@ async fn a_failing_poll_backs_off_instead_of_asking_on_every_tick() {
     )
     .await
     .unwrap();
-    staffsync_server::lease::give_back(&store, lease).await;
+    staffsync_engine::lease::give_back(&store, lease).await;
 
     let polled = || async {
         store
@@ -1186,7 +1186,7 @@ async fn a_failing_poll_backs_off_instead_of_asking_on_every_tick() {
             let mut failed = Vec::new();
             for k in 0..=ticks {
                 let now = start + tick * k;
-                match staffsync_server::realtime::poll_at(&state, &polled().await, now).await {
+                match staffsync_engine::realtime::poll_at(&state, &polled().await, now).await {
                     Ok(false) => {}
                     Ok(true) => panic!("the poll succeeded at tick {k}"),
                     Err(_) => failed.push(k),
@@ -1216,7 +1216,7 @@ async fn a_failing_poll_backs_off_instead_of_asking_on_every_tick() {
     sim.clear_faults();
     let next = mark + tick * 64;
     assert!(
-        staffsync_server::realtime::poll_at(&state, &polled().await, next)
+        staffsync_engine::realtime::poll_at(&state, &polled().await, next)
             .await
             .unwrap()
     );

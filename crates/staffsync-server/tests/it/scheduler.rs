@@ -7,7 +7,7 @@ use crate::common::{csrf_of, login, wait_for};
 use personio_sim::{Fault, SimConfig, SimHandle};
 use secrecy::SecretString;
 use staffsync_core::AccountSlug;
-use staffsync_server::{AppState, ServerConfig};
+use staffsync_engine::{AppState, ServerConfig};
 use staffsync_store::{AccountId, RunKind, RunStatus, RunSummary, Store, StoreConfig};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -64,7 +64,7 @@ async fn world(employees: usize, latency_ms: u64) -> World {
 
 impl World {
     async fn connect(&self) {
-        staffsync_server::connect::connect(
+        staffsync_engine::connect::connect(
             &self.store,
             self.account,
             &self.sim.base_url(),
@@ -488,11 +488,11 @@ async fn a_mandatory_attribute_that_is_no_longer_readable_fails_the_run() {
     server.stop().await;
     let state = AppState::new(w.store.clone(), config("mandatory-2"));
     let one = [before[0].personio_id].into_iter().collect();
-    let err = staffsync_server::realtime::run_targeted_now(
+    let err = staffsync_engine::realtime::run_targeted_now(
         &state,
         w.account,
         &one,
-        staffsync_server::TargetSource::Fetch,
+        staffsync_engine::TargetSource::Fetch,
     )
     .await
     .unwrap_err();
@@ -509,12 +509,12 @@ async fn a_second_writer_waits_or_refuses_and_never_interrupts() {
     w.connect().await;
     let lease_len = Duration::from_secs(60);
     let first =
-        staffsync_server::lease::acquire(&w.store, w.account, "server", lease_len, lease_len)
+        staffsync_engine::lease::acquire(&w.store, w.account, "server", lease_len, lease_len)
             .await
             .unwrap();
     let running = w.store.start_run(&first, RunKind::Full).await.unwrap();
 
-    let err = staffsync_server::lease::acquire(
+    let err = staffsync_engine::lease::acquire(
         &w.store,
         w.account,
         "cli",
@@ -524,7 +524,7 @@ async fn a_second_writer_waits_or_refuses_and_never_interrupts() {
     .await
     .unwrap_err();
     assert!(
-        matches!(err, staffsync_server::lease::LeaseError::Busy { .. }),
+        matches!(err, staffsync_engine::lease::LeaseError::Busy { .. }),
         "{err:?}"
     );
     assert!(
@@ -572,7 +572,7 @@ async fn a_second_writer_waits_or_refuses_and_never_interrupts() {
     let store = w.store.clone();
     let account = w.account;
     let waiter = tokio::spawn(async move {
-        staffsync_server::lease::acquire(&store, account, "cli", lease_len, lease_len).await
+        staffsync_engine::lease::acquire(&store, account, "cli", lease_len, lease_len).await
     });
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(

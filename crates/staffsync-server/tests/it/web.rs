@@ -6,8 +6,9 @@ use personio_sim::SimConfig;
 use reqwest::StatusCode;
 use reqwest::redirect::Policy;
 use staffsync_core::AccountSlug;
-use staffsync_server::outbound::AllowedUrl;
-use staffsync_server::{AppState, ServerConfig, auth};
+use staffsync_engine::outbound::AllowedUrl;
+use staffsync_engine::{AppState, ServerConfig};
+use staffsync_server::auth;
 use staffsync_store::{Store, StoreConfig};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -987,17 +988,17 @@ async fn forwarded_for_is_ignored_without_a_trusted_proxy() {
 async fn sync_once(
     store: &Store,
     account: &staffsync_store::Account,
-) -> staffsync_server::SyncReport {
+) -> staffsync_engine::SyncReport {
     let lease_len = Duration::from_secs(60);
-    let lease = staffsync_server::lease::acquire(store, account.id, "test", lease_len, lease_len)
+    let lease = staffsync_engine::lease::acquire(store, account.id, "test", lease_len, lease_len)
         .await
         .unwrap();
-    let options = staffsync_server::SyncOptions {
+    let options = staffsync_engine::SyncOptions {
         unlimited_rate: true,
         ..Default::default()
     };
-    let report = staffsync_server::run_sync(store, &lease, account, &options, &|_, _| {}).await;
-    staffsync_server::lease::give_back(store, lease).await;
+    let report = staffsync_engine::run_sync(store, &lease, account, &options, &|_, _| {}).await;
+    staffsync_engine::lease::give_back(store, lease).await;
     report.unwrap()
 }
 
@@ -1019,7 +1020,7 @@ async fn the_history_names_skipped_people_the_directory_knows() {
         .await
         .unwrap()
         .unwrap();
-    staffsync_server::connect::connect(
+    staffsync_engine::connect::connect(
         &app.store,
         account.id,
         &sim.base_url(),

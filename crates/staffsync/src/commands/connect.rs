@@ -12,7 +12,7 @@ pub async fn run(global: &Global, args: ConnectArgs) -> anyhow::Result<Code> {
     let secret = args.credential.secret()?;
     let store = super::open_store(global).await?;
     let account = super::find_account(&store, &args.slug).await?;
-    let options = staffsync_server::connect::ConnectOptions {
+    let options = staffsync_engine::connect::ConnectOptions {
         api_version: args.api_version,
         public_base_url: args
             .public_base_url
@@ -27,7 +27,7 @@ pub async fn run(global: &Global, args: ConnectArgs) -> anyhow::Result<Code> {
         allowed_urls: None,
         answer_timeout: None,
     };
-    let connected = staffsync_server::connect::connect_with(
+    let connected = staffsync_engine::connect::connect_with(
         &store,
         account.id,
         Some(&account.slug),

@@ -14,8 +14,8 @@ use anyhow::Context;
 use secrecy::SecretString;
 use serde_json::json;
 use staffsync_core::{AccountSlug, GroupKind};
-use staffsync_server::outbound::AllowedUrl;
-use staffsync_server::{AppState, ServerConfig, SyncOptions, lease, run_sync};
+use staffsync_engine::outbound::AllowedUrl;
+use staffsync_engine::{AppState, ServerConfig, SyncOptions, lease, run_sync};
 use staffsync_store::{Account, Store};
 use std::time::Duration;
 
@@ -109,7 +109,8 @@ async fn serve(
         "  the REST API after `staffsync token create demo` under {url}/api/v1 (openapi.json)."
     )?;
     outln!("\nPress Ctrl-C to stop.")?;
-    let state = AppState::new(store.clone(), config);
+    let state =
+        AppState::new(store.clone(), config).with_letters(staffsync_server::letters::render);
     staffsync_server::serve(listener, state, async {
         let _ = tokio::signal::ctrl_c().await;
     })
@@ -138,7 +139,7 @@ async fn walkthrough(
     employees: usize,
 ) -> anyhow::Result<Code> {
     outln!("Simulated Personio at {sim_url} ({employees} employees)")?;
-    let connected = staffsync_server::connect::connect(
+    let connected = staffsync_engine::connect::connect(
         store,
         account.id,
         sim_url,
@@ -348,7 +349,7 @@ mod tests {
     fn the_demo_lets_the_web_app_connect_to_its_simulator_and_personio_only() {
         let config = demo_config("http://127.0.0.1:9100").unwrap();
         let allowed = |u: &str| {
-            staffsync_server::outbound::is_allowed(
+            staffsync_engine::outbound::is_allowed(
                 &config.allowed_personio_urls,
                 &url::Url::parse(u).unwrap(),
             )

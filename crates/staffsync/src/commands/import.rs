@@ -14,9 +14,9 @@ use crate::exit::{self, Code};
 use crate::output;
 use anyhow::Context as _;
 use employee_file::{Format, Limits};
+use staffsync_engine::lease;
+use staffsync_engine::{SyncOptions, run_import};
 use staffsync_server::api::views::{ImportAnswer, ImportPerson};
-use staffsync_server::lease;
-use staffsync_server::{SyncOptions, run_import};
 use staffsync_store::AccountSource;
 
 pub async fn run(global: &Global, args: ImportArgs) -> anyhow::Result<Code> {
@@ -25,7 +25,7 @@ pub async fn run(global: &Global, args: ImportArgs) -> anyhow::Result<Code> {
     let failed = || format!("import into {} failed; nothing changed", account.slug);
     if account.source != AccountSource::File {
         return Err(
-            anyhow::anyhow!(staffsync_server::SyncError::PersonioAccount(
+            anyhow::anyhow!(staffsync_engine::SyncError::PersonioAccount(
                 account.slug.to_string()
             ))
             .context(failed()),
@@ -50,7 +50,7 @@ pub async fn run(global: &Global, args: ImportArgs) -> anyhow::Result<Code> {
     lease::give_back(&store, lease).await;
     let report = report.map_err(|e| anyhow::anyhow!(e).context(failed()))?;
     let code = match report.result {
-        staffsync_server::SyncResult::Held => exit::HELD,
+        staffsync_engine::SyncResult::Held => exit::HELD,
         _ => exit::OK,
     };
     let answer = ImportAnswer::new(&report, &before, &names);

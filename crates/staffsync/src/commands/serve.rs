@@ -9,7 +9,7 @@
 use crate::cli::{Global, OnOff, ServeArgs};
 use crate::exit::{self, Code};
 use anyhow::Context;
-use staffsync_server::{AppState, ServerConfig};
+use staffsync_engine::{AppState, ServerConfig};
 use std::time::Duration;
 
 pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<Code> {
@@ -30,7 +30,8 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<Code> {
         "staffsync serve starting"
     );
     eprintln!("listening on http://{addr}");
-    let state = AppState::new(store.clone(), config);
+    let state =
+        AppState::new(store.clone(), config).with_letters(staffsync_server::letters::render);
     staffsync_server::serve(listener, state, shutdown_signal())
         .await
         .context("the HTTP server failed")?;
@@ -81,7 +82,7 @@ fn server_config(args: &ServeArgs, data_dir: &std::path::Path) -> anyhow::Result
         inbox_settle: args.inbox_settle,
         max_upload_bytes: args.max_upload_bytes,
         mail: match (&args.smtp_url, &args.mail_from) {
-            (Some(url), Some(from)) => Some(staffsync_server::mail::MailConfig {
+            (Some(url), Some(from)) => Some(staffsync_engine::mail::MailConfig {
                 smtp: url.clone().with_password(args.smtp_password.clone()),
                 from: from.clone(),
             }),

@@ -11,8 +11,8 @@ use crate::exit::{self, Code, UsageError};
 use crate::output;
 use anyhow::Context;
 use staffsync_core::Settings;
-use staffsync_server::SyncOptions;
-use staffsync_server::engine::settings::{self as engine_settings, SettingsPreview};
+use staffsync_engine::SyncOptions;
+use staffsync_engine::settings::{self as engine_settings, SettingsPreview};
 use std::io::Read as _;
 use std::time::Duration;
 

@@ -60,7 +60,7 @@ pub async fn groups(global: &Global, args: ListArgs) -> anyhow::Result<Code> {
     } else {
         ManagerNames::default()
     };
-    let threshold = staffsync_server::ServerConfig::default().anonymity_threshold;
+    let threshold = staffsync_engine::ServerConfig::default().anonymity_threshold;
     let ids = person_ids(&store, account.id).await?;
     let views: Vec<GroupView> = groups
         .iter()

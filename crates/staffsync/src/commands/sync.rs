@@ -12,8 +12,8 @@ use crate::cli::{Global, OnOff, SyncArgs};
 use crate::exit::{self, Code};
 use crate::output;
 use staffsync_core::{DirectoryEmployee, PersonioId, Plan};
-use staffsync_server::lease;
-use staffsync_server::{SyncOptions, SyncReport, SyncResult, run_sync};
+use staffsync_engine::lease;
+use staffsync_engine::{SyncOptions, SyncReport, SyncResult, run_sync};
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 

@@ -115,7 +115,7 @@ async fn two_processes_share_fifty_due_accounts_without_overlap() {
 
     // Connecting makes each account due at once; both processes are already polling.
     for id in &accounts {
-        staffsync_server::connect::connect(
+        staffsync_engine::connect::connect(
             &store,
             *id,
             &sim.base_url(),

@@ -20,7 +20,7 @@ const CLIENT_SECRET: &str = "restart-secret-Lynx-12";
 async fn expected_ids(http: &reqwest::Client, base: &str) -> Vec<i64> {
     let all: Vec<Value> = common::get_json(http, &format!("{base}/_sim/employees")).await;
     let today =
-        staffsync_server::clock::date_in(&Default::default(), time::OffsetDateTime::now_utc());
+        staffsync_engine::clock::date_in(&Default::default(), time::OffsetDateTime::now_utc());
     let mut ids: Vec<i64> = all
         .iter()
         .filter(|e| common::eligible(e, today))
@@ -107,7 +107,7 @@ async fn a_sync_stopped_or_killed_mid_way_ends_complete_after_restart() {
         .await
         .unwrap()
         .id;
-    staffsync_server::connect::connect(
+    staffsync_engine::connect::connect(
         &store,
         account,
         &sim.base_url(),

@@ -6,15 +6,15 @@
 //! client missed changes and must read the directory again. Read-only: this handler must
 //! never change anything, and never read another account's feed.
 
-use crate::feed::{CursorError, change_json, cursor, parse_cursor};
 use crate::http::api::error::{ApiError, ErrorBody};
 use crate::http::api::extract::QueryPairs;
 use crate::http::api::paging::{DEFAULT_LIMIT, parse_limit};
 use crate::http::api::tokens::ApiAccount;
-use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use serde::Serialize;
+use staffsync_engine::feed::{CursorError, change_json, cursor, parse_cursor};
+use staffsync_engine::state::AppState;
 use utoipa::ToSchema;
 
 /// One page of the feed.
@@ -87,7 +87,7 @@ pub async fn list_changes(
         }
     };
     let changes = state.store.changes(account, after, limit).await?;
-    let import_ids = crate::feed::import_ids_of(&state.store, account, &changes).await?;
+    let import_ids = staffsync_engine::feed::import_ids_of(&state.store, account, &changes).await?;
     let last = changes.last().map_or(after, |c| c.seq);
     Ok(Json(ChangePage {
         has_more: changes.len() == limit && last < bounds.latest,

@@ -11,11 +11,11 @@ use crate::http::api::paging::{page_request, paginate};
 use crate::http::api::tokens::ApiAccount;
 use crate::http::api::views::{EmployeeList, EmployeeView, GroupList, GroupMembers, ManagerNames};
 use crate::http::api::views::{GroupView, PersonIds};
-use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
 use staffsync_core::{DirectoryEmployee, GroupKey, GroupKind, PersonioId};
+use staffsync_engine::state::AppState;
 use staffsync_store::{AccountId, AccountSource, GroupSummary, Store, StoreError};
 use utoipa::ToSchema;
 

@@ -13,19 +13,19 @@
 //! The run is [`imports::import_now`]'s: it continues when the client goes away, and this
 //! handler never applies anything itself.
 
-use crate::engine::imports::{self, ImportError};
-use crate::engine::lease::LeaseError;
-use crate::engine::sync_job::{SyncError, SyncOptions};
 use crate::http::api::error::{ApiError, ErrorBody};
 use crate::http::api::extract::{QueryPairs, excerpt};
 use crate::http::api::tokens::ApiAccount;
 use crate::http::api::views::ImportAnswer;
-use crate::state::AppState;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::{StatusCode, header};
 use employee_file::{Format, Limits};
+use staffsync_engine::imports::{self, ImportError};
+use staffsync_engine::lease::LeaseError;
+use staffsync_engine::state::AppState;
+use staffsync_engine::sync_job::{SyncError, SyncOptions};
 use staffsync_store::AccountSource;
 use std::time::Duration;
 

@@ -43,11 +43,11 @@ pub mod tokens;
 pub mod views;
 pub mod webhook_endpoints;
 
-use crate::state::AppState;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::routing::get;
+use staffsync_engine::state::AppState;
 use std::sync::Arc;
 use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 use utoipa::openapi::OpenApi as OpenApiDoc;
@@ -215,10 +215,10 @@ mod tests {
             .await
             .unwrap();
         for max_upload_bytes in [16 * 1024, 8 << 20] {
-            let config = crate::ServerConfig {
+            let config = staffsync_engine::ServerConfig {
                 run_scheduler: false,
                 max_upload_bytes,
-                ..crate::ServerConfig::default()
+                ..staffsync_engine::ServerConfig::default()
             };
             let app = routes(AppState::new(store.clone(), config));
             let post = |path: &str, content_type: &str, body: Vec<u8>| {

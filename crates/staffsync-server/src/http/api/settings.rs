@@ -10,17 +10,17 @@
 //! the web app or with `staffsync settings`), so a token alone can never remove more
 //! people than the guard allows.
 
-use crate::engine::dry_run::DryRunError;
-use crate::engine::settings::{self as engine_settings, CheckError, SettingsPreview};
-use crate::engine::sync_job::{SyncError, SyncOptions};
 use crate::http::api::error::{ApiError, ErrorBody};
 use crate::http::api::extract::ApiJson;
 use crate::http::api::tokens::ApiAccount;
-use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use staffsync_core::{Settings, SettingsError};
+use staffsync_engine::dry_run::DryRunError;
+use staffsync_engine::settings::{self as engine_settings, CheckError, SettingsPreview};
+use staffsync_engine::state::AppState;
+use staffsync_engine::sync_job::{SyncError, SyncOptions};
 use staffsync_store::{AccountId, StoreError};
 
 /// `GET /settings`: the account's settings document.

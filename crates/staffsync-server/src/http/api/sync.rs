@@ -9,17 +9,17 @@
 //! allows few of those). Runs of other accounts are answered like runs that do not exist
 //! (404).
 //!
-//! [`ServerConfig::sync_request_cooldown`]: crate::ServerConfig::sync_request_cooldown
+//! [`ServerConfig::sync_request_cooldown`]: staffsync_engine::ServerConfig::sync_request_cooldown
 
 use crate::http::api::error::{ApiError, ErrorBody};
 use crate::http::api::extract::{QueryPairs, RawPath, parse_id};
 use crate::http::api::paging::{page_request, paginate};
 use crate::http::api::tokens::ApiAccount;
 use crate::http::api::views::{RunChangeView, RunDetail, RunList, RunView, SyncQueued};
-use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use staffsync_engine::state::AppState;
 use staffsync_store::{RunId, StoreError};
 use time::OffsetDateTime;
 

@@ -7,7 +7,6 @@
 //! account (there is no "admin" or "all accounts" token).
 
 use crate::http::api::error::ApiError;
-use crate::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
@@ -15,6 +14,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore as _;
 use sha2::{Digest, Sha256};
+use staffsync_engine::state::AppState;
 use staffsync_store::AccountId;
 
 /// The prefix every token starts with (lets secret scanners recognize leaked tokens).

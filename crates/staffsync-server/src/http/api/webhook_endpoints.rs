@@ -2,22 +2,22 @@
 //! the answer to `POST`), list them, delete one, and read an endpoint's delivery log.
 //!
 //! URLs are checked against the outbound policy
-//! ([`crate::engine::outgoing_webhooks::targets`]) before they are stored. These handlers must never
+//! ([`staffsync_engine::outgoing_webhooks::targets`]) before they are stored. These handlers must never
 //! show a secret after creation, never send a request to the URL themselves, and never
 //! touch another account's endpoints (their ids answer 404).
 
-use crate::engine::outgoing_webhooks::new_secret;
-use crate::engine::outgoing_webhooks::targets::check_endpoint_url;
 use crate::http::api::error::{ApiError, ErrorBody};
 use crate::http::api::extract::{ApiJson, QueryPairs, RawPath, parse_id};
 use crate::http::api::paging::parse_limit;
 use crate::http::api::tokens::ApiAccount;
-use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use secrecy::ExposeSecret as _;
 use serde::{Deserialize, Serialize};
+use staffsync_engine::outgoing_webhooks::new_secret;
+use staffsync_engine::outgoing_webhooks::targets::check_endpoint_url;
+use staffsync_engine::state::AppState;
 use staffsync_store::{WebhookDelivery, WebhookEndpoint};
 use utoipa::ToSchema;
 

@@ -8,7 +8,7 @@
 //! key) are looked up at run time ([`lookup`]), and their callers say what to show when
 //! there is no text.
 
-pub use crate::engine::lang::Lang;
+pub use staffsync_engine::lang::Lang;
 
 /// The text for one value of an enum, in `lang`. The functions below match every variant
 /// exhaustively, so a new run kind, run status or group kind without its words is a

@@ -10,10 +10,6 @@
 use super::i18n::{Key, lookup};
 use super::view::{self, ChangeView, PersonView, RunView};
 use super::{Ctx, Page, WebResult, WebState, message, render};
-use crate::engine::connect::{self, ConnectError};
-use crate::engine::dry_run::{self, DryRunError};
-use crate::engine::lease::LeaseError;
-use crate::engine::sync_job::{SyncError, SyncOptions};
 use askama::Template;
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
@@ -21,6 +17,10 @@ use axum::response::{IntoResponse, Redirect};
 use secrecy::SecretString;
 use serde::Deserialize;
 use staffsync_core::{DirectoryEmployee, PersonioId, Plan};
+use staffsync_engine::connect::{self, ConnectError};
+use staffsync_engine::dry_run::{self, DryRunError};
+use staffsync_engine::lease::LeaseError;
+use staffsync_engine::sync_job::{SyncError, SyncOptions};
 use staffsync_store::{RunId, RunKind, RunStatus};
 use std::collections::HashMap;
 use time::OffsetDateTime;
@@ -92,7 +92,7 @@ async fn incident_views(state: &WebState, ctx: &Ctx) -> Result<Vec<IncidentView>
         .into_iter()
         .map(|i| IncidentView {
             kind: i.kind.as_str(),
-            title: crate::mail::texts::kind_title(ctx.lang(), i.kind),
+            title: staffsync_engine::mail::texts::kind_title(ctx.lang(), i.kind),
             since: view::when(i.opened_at, &ctx.account.time_zone, ctx.lang()),
         })
         .collect())
@@ -490,7 +490,7 @@ pub(crate) async fn connect(
             }
             Err(e) => {
                 // The detail (what the server answered) is for the operator's log only.
-                let shown = crate::engine::outbound::without_credentials(&url);
+                let shown = staffsync_engine::outbound::without_credentials(&url);
                 tracing::warn!(account = %ctx.account.slug, url = %shown, error = %e, "connecting to Personio from the web app failed");
                 Some(connect_error(&e, &shown, &ctx))
             }

@@ -27,7 +27,6 @@ mod webhooks;
 
 use crate::http::auth::{self, LoginCsrf, LoginLimiter};
 pub(crate) use crate::http::client_ip::ClientIp;
-use crate::state::AppState;
 use askama::Template;
 use axum::Router;
 use axum::body::Body;
@@ -39,6 +38,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use i18n::Lang;
 use serde::{Deserialize, Serialize};
+use staffsync_engine::state::AppState;
 use staffsync_store::{Account, Admin, AdminId};
 use std::sync::Arc;
 use time::OffsetDateTime;

@@ -9,9 +9,6 @@
 //! Integration page: this page never applies or accepts anything itself.
 
 use super::{Ctx, Page, WebResult, WebState, render};
-use crate::engine::dry_run::DryRunError;
-use crate::engine::settings::{self as engine_settings, CheckError, SettingsPreview};
-use crate::engine::sync_job::{SyncError, SyncOptions};
 use askama::Template;
 use axum::extract::{Form, State};
 use axum::http::StatusCode;
@@ -20,6 +17,9 @@ use staffsync_core::settings::STANDARD_GROUP_ATTRIBUTES;
 use staffsync_core::{
     DeletionGuard, DirectoryEmployee, GroupSettings, Rule, Scope, Settings, SettingsError,
 };
+use staffsync_engine::dry_run::DryRunError;
+use staffsync_engine::settings::{self as engine_settings, CheckError, SettingsPreview};
+use staffsync_engine::sync_job::{SyncError, SyncOptions};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Most distinct values listed per attribute under "Werte im Verzeichnis".

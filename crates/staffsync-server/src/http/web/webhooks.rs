@@ -3,13 +3,11 @@
 //!
 //! A new endpoint's secret is rendered once, in the answer to the form that created it
 //! (never stored in the session or shown again). URLs are checked against the outbound
-//! policy ([`crate::engine::outgoing_webhooks::targets`]); the page never sends a request to them.
+//! policy ([`staffsync_engine::outgoing_webhooks::targets`]); the page never sends a request to them.
 
 use super::i18n::{Lang, delivery_status_text};
 use super::integration::render_integration;
 use super::{Ctx, WebResult, WebState, view};
-use crate::engine::outgoing_webhooks::new_secret;
-use crate::engine::outgoing_webhooks::targets::check_endpoint_url;
 use crate::http::api::webhook_endpoints::MAX_ENDPOINTS;
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
@@ -17,6 +15,8 @@ use axum::response::{IntoResponse, Redirect};
 use secrecy::ExposeSecret as _;
 use serde::Deserialize;
 use staffsync_core::TimeZoneName;
+use staffsync_engine::outgoing_webhooks::new_secret;
+use staffsync_engine::outgoing_webhooks::targets::check_endpoint_url;
 use staffsync_store::{AccountId, DeliveryStatus, Store, WebhookDelivery};
 use std::collections::HashMap;
 

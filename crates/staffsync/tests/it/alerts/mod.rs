@@ -156,7 +156,7 @@ async fn held_runs_and_a_rejected_credential_mail_each_admin_once() {
         .await
         .unwrap()
         .id;
-    staffsync_server::connect::connect(
+    staffsync_engine::connect::connect(
         &store,
         account,
         &sim.base_url(),

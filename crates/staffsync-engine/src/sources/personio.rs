@@ -6,8 +6,8 @@
 //! read a mandatory attribute: applying what it lists would blank that field for everybody.
 
 use super::{AfterApply, Planned};
-use crate::engine::metric_names;
-use crate::engine::sync_job::{
+use crate::metric_names;
+use crate::sync_job::{
     ProgressFn, SyncError, SyncOptions, accepted_removals, sendable, today_and_policy,
 };
 use personio::{Client, ClientConfig};

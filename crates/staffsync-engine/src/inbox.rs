@@ -31,9 +31,9 @@
 //! (it only moves them), never follow a symbolic link inside the inbox, and never import
 //! into an account that does not take files.
 
-use crate::engine::imports::{self, ImportError};
-use crate::engine::sync_job::{SyncOptions, SyncReport, SyncResult};
+use crate::imports::{self, ImportError};
 use crate::state::AppState;
+use crate::sync_job::{SyncOptions, SyncReport, SyncResult};
 use employee_file::{Format, Limits};
 use rustix::fs::{AtFlags, FileType, Mode, OFlags, RenameFlags, Stat};
 use rustix::io::Errno;

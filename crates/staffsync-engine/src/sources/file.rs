@@ -19,9 +19,7 @@
 //! refused (a refused file never gets here: nobody is removed).
 
 use super::{AfterApply, Planned};
-use crate::engine::sync_job::{
-    ImportDetails, SyncError, SyncOptions, accepted_removals, today_and_policy,
-};
+use crate::sync_job::{ImportDetails, SyncError, SyncOptions, accepted_removals, today_and_policy};
 use employee_file::{Columns, EmployeeFile, FileRow, RowError};
 use staffsync_core::{
     DirectoryEmployee, ExtraAttribute, MalformedEmployee, OrgUnit, PersonioId, Snapshot,

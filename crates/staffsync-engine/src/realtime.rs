@@ -23,14 +23,14 @@
 //! run, in this process or another; when the account is busy the step is skipped and
 //! tried again on a later tick. This
 //! module never changes a directory itself: it calls
-//! [`run_targeted`](crate::engine::sync_job::run_targeted), which applies through the store.
+//! [`run_targeted`](crate::sync_job::run_targeted), which applies through the store.
 
-use crate::engine::lease::{give_back, with_lease_renewal};
-use crate::engine::sync_job::{
+use crate::lease::{give_back, with_lease_renewal};
+use crate::state::AppState;
+use crate::sync_job::{
     SyncError, SyncOptions, SyncReport, TargetSource, run_file_date_check, run_targeted,
     run_tenure_check,
 };
-use crate::state::AppState;
 use staffsync_core::PersonioId;
 use staffsync_store::{AccountId, AccountSource, Lease, RealtimeAccount, StoreError};
 use std::collections::{BTreeSet, HashMap};
@@ -150,10 +150,10 @@ pub async fn run_targeted_now(
     )
     .await;
     give_back(&state.store, lease).await;
-    crate::engine::alerts::after_run(
+    crate::alerts::after_run(
         state,
         account,
-        crate::engine::alerts::Origin::Targeted,
+        crate::alerts::Origin::Targeted,
         out.as_ref().map(Option::as_ref),
     )
     .await;
@@ -274,10 +274,10 @@ async fn file_dates_now(
     };
     let work = async {
         let dates = run_file_date_check(&state.store, &lease, acct, today).await;
-        crate::engine::alerts::after_run(
+        crate::alerts::after_run(
             state,
             acct.id,
-            crate::engine::alerts::Origin::Targeted,
+            crate::alerts::Origin::Targeted,
             dates.as_ref().map(Option::as_ref),
         )
         .await;
@@ -352,9 +352,8 @@ pub async fn poll_at(
     let work = async {
         let (acct, client) = account_and_client(state, account).await?;
         let listing =
-            crate::engine::sync_job::sendable(client.fetch_updated_since(mark - POLL_OVERLAP))
-                .await?;
-        metrics::counter!(crate::engine::metric_names::PERSONIO_REQUESTS_TOTAL)
+            crate::sync_job::sendable(client.fetch_updated_since(mark - POLL_OVERLAP)).await?;
+        metrics::counter!(crate::metric_names::PERSONIO_REQUESTS_TOTAL)
             .increment(listing.requests as u64);
         let ids: BTreeSet<PersonioId> = listing
             .employees

@@ -3,7 +3,7 @@
 //! The binary fills it from flags and `STAFFSYNC_…` environment variables (clap); tests
 //! build it directly. Nothing here reads the environment itself.
 
-use crate::engine::outbound::AllowedUrl;
+use crate::outbound::AllowedUrl;
 use ipnet::IpNet;
 use std::time::Duration;
 
@@ -51,14 +51,14 @@ pub struct ServerConfig {
     pub webhook_debounce: Duration,
     /// The Personio URLs an admin may connect to from the web app (default: only
     /// `https://api.personio.de`); any other URL is refused before a request is sent
-    /// ([`crate::engine::outbound`]). `staffsync connect` on the command line is not limited.
+    /// ([`crate::outbound`]). `staffsync connect` on the command line is not limited.
     pub allowed_personio_urls: Vec<AllowedUrl>,
     /// How long a web request waits for Personio (the connect check, the preview's dry
     /// run) before it answers "Personio did not answer in time" (default 20 s).
     pub personio_answer_timeout: Duration,
     /// Proxies whose `X-Forwarded-For` is believed (`--trusted-proxy`): only when the TCP
     /// peer is in one of these networks is the client's address taken from that header
-    /// (the right-most entry not in them; see [`crate::http::client_ip`]). Empty: the header is
+    /// (the right-most entry not in them; see `staffsync_server::client_ip`). Empty: the header is
     /// ignored and the peer is the client.
     pub trusted_proxies: Vec<IpNet>,
     /// Expired web sessions are deleted this often (default 10 minutes, and once at
@@ -69,7 +69,7 @@ pub struct ServerConfig {
     pub change_retention: Duration,
     /// Outgoing webhooks may go to `http://` URLs and non-public addresses (tests, or
     /// receivers in the operator's own network); off, only `https://` to public addresses
-    /// ([`crate::engine::outgoing_webhooks::targets`]).
+    /// ([`crate::outgoing_webhooks::targets`]).
     pub webhook_allow_private: bool,
     /// Waits after the 1st, 2nd, … failed attempt of a delivery (the last repeats).
     pub webhook_retry_backoff: Vec<Duration>,
@@ -93,7 +93,7 @@ pub struct ServerConfig {
     /// the web app only.
     pub mail: Option<crate::mail::MailConfig>,
     /// The root of the file accounts' inbox folders (`<inbox>/<slug>/`,
-    /// [`crate::engine::inbox`]); `None`: no inbox.
+    /// [`crate::inbox`]); `None`: no inbox.
     pub inbox_dir: Option<std::path::PathBuf>,
     /// An inbox file is imported once it has not changed for this long (default 10 s), so
     /// a file still being uploaded is left alone.

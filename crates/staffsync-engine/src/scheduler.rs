@@ -8,7 +8,7 @@
 //! account; the run it left `running` is marked `interrupted` by the next `start_run`.
 //! On stop the scheduler claims nothing new, waits for its running syncs, and returns.
 //!
-//! Each tick also starts the real-time step ([`realtime::step`](crate::engine::realtime::step):
+//! Each tick also starts the real-time step ([`realtime::step`](crate::realtime::step):
 //! the date check and incremental polls) unless the previous one is still running. A
 //! scheduled full sync of an account kept current by webhooks or polls counts its
 //! changes as drift (`staffsync_reconciliation_drift_total`): what the real-time path
@@ -19,12 +19,12 @@
 //!
 //! This module must never run a sync without holding its lease, never release a lease it
 //! does not hold (the store refuses), and never change a directory itself: it calls
-//! [`run_sync`](crate::engine::sync_job::run_sync), which applies only through the store.
+//! [`run_sync`](crate::sync_job::run_sync), which applies only through the store.
 
-use crate::engine::alerts;
-use crate::engine::lease::with_lease_renewal;
-use crate::engine::sync_job::{SyncError, SyncOptions, SyncReport, SyncResult, run_sync};
+use crate::alerts;
+use crate::lease::with_lease_renewal;
 use crate::state::AppState;
+use crate::sync_job::{SyncError, SyncOptions, SyncReport, SyncResult, run_sync};
 use rand::Rng as _;
 use staffsync_store::{AccountId, AccountSource, Lease, ScheduleOutcome, StoreError};
 use std::sync::Arc;
@@ -68,8 +68,8 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
             let state = state.clone();
             realtime = Some(tokio::spawn(
                 async move {
-                    crate::engine::realtime::step(&state).await;
-                    crate::engine::inbox::step(&state).await;
+                    crate::realtime::step(&state).await;
+                    crate::inbox::step(&state).await;
                 }
                 .instrument(tracing::info_span!("realtime_step")),
             ));
@@ -286,7 +286,7 @@ async fn count_drift(state: &AppState, account: AccountId, report: &SyncReport) 
         ("update", plan.updates.len()),
         ("remove", plan.removals.len()),
     ] {
-        metrics::counter!(crate::engine::metric_names::RECONCILIATION_DRIFT_TOTAL, "action" => action)
+        metrics::counter!(crate::metric_names::RECONCILIATION_DRIFT_TOTAL, "action" => action)
             .increment(n as u64);
     }
     let partial = state

@@ -22,7 +22,7 @@
 //! the base64-decoded part of the endpoint's `whsec_…` secret.
 //!
 //! This worker must never send to an address the policy refuses
-//! ([`crate::engine::outgoing_webhooks::targets`]), never follow a redirect, and never log or record
+//! ([`crate::outgoing_webhooks::targets`]), never follow a redirect, and never log or record
 //! the secret or what a receiver answered (only its status code).
 //!
 //! [`ServerConfig::webhook_retry_backoff`]: crate::ServerConfig::webhook_retry_backoff
@@ -30,8 +30,8 @@
 
 pub mod targets;
 
-use crate::engine::metric_names::WEBHOOK_DELIVERIES_TOTAL;
 use crate::feed::{change_json, cursor};
+use crate::metric_names::WEBHOOK_DELIVERIES_TOTAL;
 use crate::state::AppState;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -148,12 +148,11 @@ async fn prune(state: &AppState) {
 async fn record_backlog(state: &AppState) {
     match state.store.delivery_backlog().await {
         Ok(b) => {
-            metrics::gauge!(crate::engine::metric_names::WEBHOOK_PENDING_DELIVERIES)
-                .set(b.pending as f64);
+            metrics::gauge!(crate::metric_names::WEBHOOK_PENDING_DELIVERIES).set(b.pending as f64);
             let lag = b
                 .oldest_undelivered
                 .map_or(0.0, |t| (OffsetDateTime::now_utc() - t).as_seconds_f64());
-            metrics::gauge!(crate::engine::metric_names::CHANGE_FEED_LAG_SECONDS).set(lag.max(0.0));
+            metrics::gauge!(crate::metric_names::CHANGE_FEED_LAG_SECONDS).set(lag.max(0.0));
         }
         Err(e) => tracing::warn!(error = %e, "could not measure the webhook backlog"),
     }

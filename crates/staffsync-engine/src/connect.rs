@@ -15,7 +15,7 @@
 //! error names the URL. What a foreign server answered is for the log, never for the page
 //! (the web app shows a fixed message per [`ConnectError`] kind).
 
-use crate::engine::outbound::{self, AllowedUrl};
+use crate::outbound::{self, AllowedUrl};
 use personio::{ApiVersion, AttributeInfo, Client, ClientConfig, IpBudget};
 use secrecy::SecretString;
 use staffsync_core::{AccountSlug, Warning};
@@ -264,8 +264,7 @@ async fn delete_webhook(
             return;
         }
     };
-    let deleted = match crate::engine::sync_job::client_for(&connection, unlimited_rate, ip_budget)
-    {
+    let deleted = match crate::sync_job::client_for(&connection, unlimited_rate, ip_budget) {
         Ok(client) => within(
             limit,
             connection.base_url.as_str(),

@@ -13,10 +13,10 @@
 //! memory (each up to the reader's budget, about 250 MB). This module must never apply
 //! anything but through `run_import`, nor parse a file outside a slot.
 
-use crate::engine::alerts::{self, Origin};
-use crate::engine::lease::{self, LeaseError};
-use crate::engine::sync_job::{self, SyncError, SyncOptions, SyncReport};
+use crate::alerts::{self, Origin};
+use crate::lease::{self, LeaseError};
 use crate::state::AppState;
+use crate::sync_job::{self, SyncError, SyncOptions, SyncReport};
 use employee_file::{EmployeeFile, Format, Limits, ReadError};
 use staffsync_store::{Account, AccountId};
 use std::collections::HashSet;

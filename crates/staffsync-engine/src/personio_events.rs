@@ -1,6 +1,6 @@
 //! Incoming Personio events (webhooks, API v2): the intake behind
 //! `POST /webhooks/personio/{slug}` (the route itself is the HTTP side's,
-//! [`crate::http::personio_webhooks`]).
+//! `staffsync_server::http::personio_webhooks`).
 //!
 //! A delivery is accepted only with the token Personio was given when staffsync
 //! registered the webhook, sent verbatim in `Authorization` and compared in constant time
@@ -15,7 +15,7 @@
 //!   forgotten first), so a flood of large deliveries cannot grow the process;
 //! - **debounced** per account (`webhook_debounce`, default 2 s): the person ids of every
 //!   event in that window go into one targeted run
-//!   ([`run_targeted_now`](crate::engine::realtime::run_targeted_now)), which waits while a
+//!   ([`run_targeted_now`](crate::realtime::run_targeted_now)), which waits while a
 //!   full sync holds the account;
 //! - events naming no person (employment events without `person_id`) request a full
 //!   sync instead (`Store::request_sync`).
@@ -26,10 +26,10 @@
 //! debounce ends is caught by the next full reconciliation. This module never changes a
 //! directory itself and never logs a token.
 
-use crate::engine::metric_names;
-use crate::engine::realtime::{Leased, run_targeted_now};
-use crate::engine::sync_job::TargetSource;
+use crate::metric_names;
+use crate::realtime::{Leased, run_targeted_now};
 use crate::state::AppState;
+use crate::sync_job::TargetSource;
 use secrecy::ExposeSecret as _;
 use serde::Deserialize;
 use sha2::{Digest as _, Sha256};

@@ -1,7 +1,7 @@
 //! One sync run for one account: read its source → plan → apply (or hold, or preview).
 //!
 //! The source is Personio ([`run_sync`]) or an employee file ([`run_import`]); each reads
-//! and plans in its own module under [`sources`](crate::engine::sources), and everything
+//! and plans in its own module under [`sources`](crate::sources), and everything
 //! after (recording, holding, dry runs, applying, accepting a held run, metrics) is
 //! shared here. An account takes exactly one source: `run_sync` refuses a file account
 //! and `run_import` a Personio account, before a run is started.
@@ -17,7 +17,7 @@
 //! Removals beyond the deletion guard go through only when an admin accepted a held run
 //! ([`SyncOptions::accept_held`]) and every removal of the new plan is among the ones
 //! that held run showed; otherwise the run is held again, for a new review. Each run is counted in the metrics
-//! of [`metric_names`](crate::engine::metric_names) (result, duration, changes, Personio requests and 429s).
+//! of [`metric_names`](crate::metric_names) (result, duration, changes, Personio requests and 429s).
 //!
 //! Besides full runs ([`run_sync`]) there are targeted runs ([`run_targeted`]) for a few
 //! people: the planner gets a snapshot with [`Snapshot::scope`] set, so everyone else
@@ -26,8 +26,8 @@
 //! ([`TargetSource::Records`], incremental polls).
 
 use crate::clock;
-use crate::engine::metric_names;
-use crate::engine::sources::{self, AfterApply, Planned};
+use crate::metric_names;
+use crate::sources::{self, AfterApply, Planned};
 use employee_file::{EmployeeFile, RowError};
 use personio::Client;
 use serde::Serialize;
@@ -115,7 +115,7 @@ pub enum SyncError {
     WrongLease { lease: String, account: String },
 }
 
-pub use crate::engine::sources::personio::client_for;
+pub use crate::sources::personio::client_for;
 
 /// Progress of the fetch, for a progress bar: (employees read so far, total when known).
 pub type ProgressFn<'a> = &'a (dyn Fn(usize, Option<usize>) + Send + Sync);

@@ -6,8 +6,8 @@
 //! recorded as failed while the lease is still held, so no run is left "running". This
 //! module must never apply anything: it only runs with `dry_run` set.
 
-use crate::engine::lease::{self, LeaseError};
-use crate::engine::sync_job::{self, SyncError, SyncOptions, SyncReport};
+use crate::lease::{self, LeaseError};
+use crate::sync_job::{self, SyncError, SyncOptions, SyncReport};
 use staffsync_store::{Account, RunKind, RunStatus, Store};
 use std::time::Duration;
 use time::OffsetDateTime;

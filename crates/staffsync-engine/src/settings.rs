@@ -12,9 +12,9 @@
 //! This module must never apply a plan or accept removals: a change that removes people
 //! goes through the deletion guard and the held-run review like any other run.
 
-use crate::engine::dry_run::{self, DryRunError};
-use crate::engine::sources::file::STANDARD_COLUMNS;
-use crate::engine::sync_job::SyncOptions;
+use crate::dry_run::{self, DryRunError};
+use crate::sources::file::STANDARD_COLUMNS;
+use crate::sync_job::SyncOptions;
 use staffsync_core::settings::STANDARD_GROUP_ATTRIBUTES;
 use staffsync_core::{
     DirectoryEmployee, GroupKey, Plan, RemovalReason, Settings, SettingsError, SkipReason,

@@ -1,6 +1,6 @@
 //! The names of the metrics the engine records (Prometheus series), in one place so every
 //! run, the scheduler, the alerts and the deliveries record the same series. The HTTP
-//! side only serves them ([`crate::http::ops`]). Labels carry a run's result, a change's
+//! side only serves them (`staffsync_server::ops`). Labels carry a run's result, a change's
 //! action, an alert's kind or a delivery's result: never account data.
 
 /// Finished syncs, labelled `result` = `applied` | `held` | `dry_run` | `failed`.

@@ -5,9 +5,10 @@
 //! the mailer of alert e-mails.
 
 use crate::config::ServerConfig;
-use crate::engine::imports::{self, ParseSlots};
-use crate::engine::personio_events::Inbox;
+use crate::imports::{self, ParseSlots};
 use crate::mail::Mailer;
+use crate::mail::texts::RenderLetter;
+use crate::personio_events::Inbox;
 use personio::{Client, IpBudget};
 use staffsync_store::{AccountId, Store};
 use std::collections::HashMap;
@@ -31,16 +32,19 @@ pub struct AppState {
     pub(crate) inbox: Arc<Inbox>,
     /// What the file accounts' inbox folders remember between passes (stuck files, the
     /// refusals already logged).
-    pub(crate) file_inbox: Arc<crate::engine::inbox::Memory>,
+    pub(crate) file_inbox: Arc<crate::inbox::Memory>,
     /// When each account's failing incremental poll may be tried again.
-    pub(crate) poll_backoff: Arc<crate::engine::realtime::PollBackoff>,
+    pub(crate) poll_backoff: Arc<crate::realtime::PollBackoff>,
     /// The per-IP budget every Personio client of this process shares (see
     /// [`ServerConfig::personio_ip_budget`]).
     ip_budget: Option<IpBudget>,
     /// Sends alert e-mails; `None` without SMTP configured (incidents show in the web app).
     pub(crate) mailer: Option<Mailer>,
-    /// Who may parse an employee file now ([`crate::engine::imports::read`]).
+    /// Who may parse an employee file now ([`crate::imports::read`]).
     pub(crate) parse_slots: Arc<ParseSlots>,
+    /// Lays a letter out as text and HTML ([`AppState::with_letters`]); without it no
+    /// alert e-mail can be sent (each is recorded as failed).
+    pub(crate) letters: Option<RenderLetter>,
 }
 
 impl AppState {
@@ -68,7 +72,15 @@ impl AppState {
             file_inbox: Arc::default(),
             poll_backoff: Arc::default(),
             parse_slots: Arc::new(ParseSlots::new(imports::SERVER_PARSES)),
+            letters: None,
         }
+    }
+
+    /// The state with `render` laying out alert e-mails (the server's templates: the
+    /// engine words letters but does not render HTML).
+    pub fn with_letters(mut self, render: RenderLetter) -> Self {
+        self.letters = Some(render);
+        self
     }
 
     /// The per-IP budget this process's Personio clients share, if any.
@@ -93,10 +105,10 @@ impl AppState {
     }
 
     /// "Today" for an account in time zone `zone`: the override, else the local date.
-    pub fn today_in(&self, zone: &crate::engine::clock::TimeZoneName) -> Date {
+    pub fn today_in(&self, zone: &crate::clock::TimeZoneName) -> Date {
         match self.today_override() {
             Some(d) => d,
-            None => crate::engine::clock::date_in(zone, OffsetDateTime::now_utc()),
+            None => crate::clock::date_in(zone, OffsetDateTime::now_utc()),
         }
     }
 
@@ -125,7 +137,7 @@ impl AppState {
         {
             return Ok(client.clone());
         }
-        let client = Arc::new(crate::engine::sync_job::client_for(
+        let client = Arc::new(crate::sync_job::client_for(
             connection,
             !self.config.personio_rate_limit,
             self.ip_budget.as_ref(),

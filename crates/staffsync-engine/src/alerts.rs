@@ -21,12 +21,12 @@
 //! employee's personal data, the Personio secret or the SMTP password in an incident, a
 //! mail or a log line, and never change a directory.
 
-use crate::engine::lang::Lang;
-use crate::engine::metric_names;
-use crate::engine::sync_job::{SyncError, SyncReport, SyncResult};
+use crate::lang::Lang;
 use crate::mail::texts::{About, letter};
 use crate::mail::{Mail, Mailer};
+use crate::metric_names;
 use crate::state::AppState;
+use crate::sync_job::{SyncError, SyncReport, SyncResult};
 use staffsync_store::{
     Account, AccountId, Incident, IncidentDetails, IncidentKind, IncidentPhase, MailStatus, Opened,
     Store,
@@ -360,7 +360,10 @@ async fn send_all(
     let mut status = MailStatus::Sent;
     for recipient in to {
         let letter = letter(recipient.lang, &about);
-        let (text, html) = letter.render()?;
+        let render = state
+            .letters
+            .ok_or("no renderer for alert e-mails was given to the state")?;
+        let (text, html) = render(&letter)?;
         let mail = Mail {
             to: recipient.email,
             subject: letter.subject,
@@ -409,7 +412,7 @@ async fn webhook_state(state: &AppState, account: AccountId) -> Result<Option<bo
         return Ok(None);
     };
     let client = state.client(account, &connection)?;
-    let listed = crate::engine::sync_job::sendable(client.list_webhooks()).await?;
+    let listed = crate::sync_job::sendable(client.list_webhooks()).await?;
     Ok(Some(listed.iter().any(|w| {
         w.id == hook.id
             && !w

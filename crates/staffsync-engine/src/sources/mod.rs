@@ -6,7 +6,7 @@
 //! - [`file`]: an employee file (already read by `employee_file::read`), its rows mapped
 //!   to the planner's records with person keys from the store.
 //!
-//! A source hands [`sync_job`](crate::engine::sync_job) a [`Planned`]: the plan and what
+//! A source hands [`sync_job`](crate::sync_job) a [`Planned`]: the plan and what
 //! the store must keep once it is applied. Everything else about a run (recording it,
 //! holding it, a dry run, applying, accepting a held run, metrics) is shared and lives
 //! there. A third source is a new module here and a variant of [`AfterApply`]: the planner
