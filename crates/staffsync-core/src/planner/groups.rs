@@ -75,7 +75,7 @@ pub(crate) fn group_view<'a>(
             }
         }
     }
-    if let Some(band) = super::date_check::tenure_group(employee.hire_date, policy, today) {
+    if let Some(band) = super::tenure::tenure_group(employee.hire_date, policy, today) {
         out.push((GroupKind::Tenure, Cow::Borrowed(band.key())));
     }
     sort_groups(&mut out);

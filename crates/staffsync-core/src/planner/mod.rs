@@ -93,7 +93,7 @@
 //! [`Plan::kept_unlisted`]: crate::Plan::kept_unlisted
 //! [`Plan::held`]: crate::Plan::held
 
-pub mod date_check;
+pub mod tenure;
 pub mod diff;
 pub mod duplicates;
 pub mod eligibility;
@@ -103,7 +103,7 @@ pub mod prepare;
 mod reporting;
 pub mod scope;
 
-pub use date_check::{tenure_group, tenure_plan};
+pub use tenure::{tenure_group, tenure_plan};
 pub use diff::{changes, groups_text};
 pub use eligibility::{Readable, eligibility, is_eligible};
 pub use groups::groups;

@@ -1,6 +1,7 @@
-//! The daily date check's share of the planner: tenure bands move on their own as days
-//! pass, so once a day every directory person's `tenure` group is derived again from the
-//! stored hire date and today, without asking Personio.
+//! Tenure in the planner: the band a hire date puts someone in today ([`tenure_group`],
+//! used by every plan), and the daily date check's plan ([`tenure_plan`]): tenure bands
+//! move on their own as days pass, so once a day every directory person's `tenure` group
+//! is derived again from the stored hire date and today, without asking the source.
 //!
 //! [`tenure_plan`] changes nothing but `tenure` groups: everything else about a person
 //! comes from Personio and waits for a sync. It must never need a listing.
