@@ -43,6 +43,19 @@ fn busy_text(holder: Option<&LeaseHolder>) -> String {
     }
 }
 
+/// Takes `account`'s lease for `holder` for `lease_len` if nobody holds it: `None` when
+/// someone does (a full sync, another targeted run). The one place outside the
+/// scheduler's claim where a lease is taken; [`acquire`] waits with it.
+pub async fn try_take(
+    store: &Store,
+    account: AccountId,
+    holder: &str,
+    lease_len: Duration,
+) -> Result<Option<Lease>, StoreError> {
+    let until = OffsetDateTime::now_utc() + lease_len;
+    store.try_lease(account, holder, until).await
+}
+
 /// Takes `account`'s lease for `holder` for `lease_len`, asking again for up to `wait`
 /// while someone else holds it. An account connected before schedules existed, or a file
 /// account's first import, gets its schedule first (due now).
@@ -56,8 +69,7 @@ pub async fn acquire(
     let deadline = tokio::time::Instant::now() + wait;
     let mut scheduled = false;
     loop {
-        let until = OffsetDateTime::now_utc() + lease_len;
-        if let Some(lease) = store.try_lease(account, holder, until).await? {
+        if let Some(lease) = try_take(store, account, holder, lease_len).await? {
             return Ok(lease);
         }
         if !scheduled && store.schedule(account).await?.is_none() {

@@ -18,7 +18,7 @@
 //!   [`MAX_POLL_BACKOFF`], whichever is shorter ([`PollBackoff`], in each process's
 //!   memory); a poll that succeeds, or a watermark moved by a full sync, starts over.
 //!
-//! Every targeted run holds the account's lease (a "side lease", `Store::try_lease`; the
+//! Every targeted run holds the account's lease (a "side lease", `lease::try_take`; the
 //! store starts no run without it) so it never overlaps a full sync or another targeted
 //! run, in this process or another; when the account is busy the step is skipped and
 //! tried again on a later tick. This
@@ -127,8 +127,7 @@ pub async fn take_side_lease(
     account: AccountId,
 ) -> Result<Option<Lease>, SyncError> {
     let holder = format!("{}:targeted", state.config.instance_id);
-    let until = OffsetDateTime::now_utc() + state.config.lease;
-    Ok(state.store.try_lease(account, &holder, until).await?)
+    Ok(crate::lease::try_take(&state.store, account, &holder, state.config.lease).await?)
 }
 
 /// A targeted run of `ids` for `account` under its side lease, with the account's cached

@@ -93,7 +93,6 @@
 //! [`Plan::kept_unlisted`]: crate::Plan::kept_unlisted
 //! [`Plan::held`]: crate::Plan::held
 
-pub mod tenure;
 pub mod diff;
 pub mod duplicates;
 pub mod eligibility;
@@ -102,14 +101,15 @@ pub mod normalize;
 pub mod prepare;
 mod reporting;
 pub mod scope;
+pub mod tenure;
 
-pub use tenure::{tenure_group, tenure_plan};
 pub use diff::{changes, groups_text};
 pub use eligibility::{Readable, eligibility, is_eligible};
 pub use groups::groups;
 pub use normalize::{attributes, normalize};
 pub use prepare::{KnownDirectory, Prepared, PreparedSnapshot, Rules, prepare, prepare_against};
 pub use scope::{ScopeRules, rule_text};
+pub use tenure::{tenure_group, tenure_plan};
 
 use crate::directory::DirectoryEmployee;
 use crate::ids::PersonioId;
