@@ -284,6 +284,76 @@ mod tests {
         Cli::command().debug_assert();
     }
 
+    /// Where the help of every command is recorded, as the binary prints it.
+    const RECORDED_HELP: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src/cli-help.txt");
+
+    /// The command line is a public interface: every command's `-h` and `--help` (flags,
+    /// value names, defaults, environment variables, words) is the recorded one, so a
+    /// change to it is deliberate and shows in review. After a deliberate change, record
+    /// it anew: `STAFFSYNC_RECORD_CLI_HELP=1 cargo test -p staffsync --bin staffsync help`.
+    #[test]
+    fn every_commands_help_is_the_recorded_one() {
+        fn envs(cmd: &clap::Command, found: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                if let Some(env) = arg.get_env() {
+                    found.push(env.to_string_lossy().into_owned());
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                envs(sub, found);
+            }
+        }
+        // What the binary prints: the text of clap's "help" answer to `<path> -h|--help`.
+        fn render(cmd: &clap::Command, path: &[&str], out: &mut String) {
+            for flag in ["-h", "--help"] {
+                let argv = path.iter().copied().chain([flag]);
+                let answer = Cli::command()
+                    .try_get_matches_from(argv)
+                    .expect_err("help is an early exit");
+                assert_eq!(answer.kind(), clap::error::ErrorKind::DisplayHelp);
+                out.push_str(&format!("==== {} {flag}\n{answer}", path.join(" ")));
+            }
+            for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+                let path = [path, &[sub.get_name()]].concat();
+                render(sub, &path, out);
+            }
+        }
+        let mut cmd = Cli::command();
+        cmd.build();
+        let mut help = String::new();
+        render(&cmd, &["staffsync"], &mut help);
+        // Help shows the value of each environment variable the command line reads (unless
+        // hidden); the recorded help is the one with none of them set.
+        let mut read = Vec::new();
+        envs(&cmd, &mut read);
+        for name in read {
+            if let Some(value) = std::env::var_os(&name) {
+                let value = value.to_string_lossy();
+                help = help.replace(
+                    &format!("[env: {name}={value}]"),
+                    &format!("[env: {name}=]"),
+                );
+            }
+        }
+        if std::env::var_os("STAFFSYNC_RECORD_CLI_HELP").is_some() {
+            std::fs::write(RECORDED_HELP, &help).expect("cannot write the recorded help");
+            return;
+        }
+        let recorded = std::fs::read_to_string(RECORDED_HELP).expect("recorded help");
+        let mut command = "";
+        for (now, was) in help.lines().zip(recorded.lines()) {
+            if now.starts_with("==== ") {
+                command = now;
+            }
+            assert_eq!(now, was, "the help changed, in {command:?}");
+        }
+        assert_eq!(
+            help.lines().count(),
+            recorded.lines().count(),
+            "commands were added or removed"
+        );
+    }
+
     #[test]
     fn the_client_secret_stays_out_of_debug_output() {
         let cli = Cli::try_parse_from([
