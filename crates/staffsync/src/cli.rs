@@ -1,12 +1,26 @@
-//! The command-line interface: every flag, its environment variable and its default.
+//! The command line's top level: the flags before a command, the list of commands, and
+//! what several commands share (the store flags, `--json`, a Personio credential, an
+//! account's slug, value parsers). Each command's own flags, with their environment
+//! variables and defaults, live next to it in `commands/<command>.rs`.
 //!
 //! Secrets never have a default and are never echoed; prefer their environment variables
 //! (`PERSONIO_CLIENT_SECRET`, `STAFFSYNC_SECRET_KEY`) so they stay out of shell history.
 
+use crate::commands::account::AccountCommand;
+use crate::commands::connect::ConnectArgs;
+use crate::commands::demo::DemoArgs;
+use crate::commands::feedback::FeedbackCommand;
+use crate::commands::fetch::PersonioCommand;
+use crate::commands::import::ImportArgs;
+use crate::commands::serve::ServeArgs;
+use crate::commands::settings::SettingsArgs;
+use crate::commands::sim::SimArgs;
+use crate::commands::sync::SyncArgs;
+use crate::commands::token::TokenCommand;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use staffsync_core::AccountSlug;
-use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -148,111 +162,6 @@ impl Command {
     }
 }
 
-#[derive(Debug, Subcommand)]
-pub enum TokenCommand {
-    /// Create an API token; it is printed once and only its hash is stored.
-    Create(TokenCreateArgs),
-    /// List an account's API tokens (never the tokens themselves).
-    List(ListArgs),
-    /// Revoke an API token by its id (from `token list`).
-    Revoke(TokenRevokeArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct TokenCreateArgs {
-    /// The account's slug (its short name, e.g. acme).
-    #[arg(value_parser = parse_slug)]
-    pub slug: AccountSlug,
-    /// What the token is for, e.g. "survey app production".
-    #[arg(long, default_value = "")]
-    pub label: String,
-    #[command(flatten)]
-    pub json: JsonFlag,
-    #[command(flatten)]
-    pub store: StoreFlags,
-}
-
-#[derive(Debug, Args)]
-pub struct TokenRevokeArgs {
-    /// The account's slug (its short name, e.g. acme).
-    #[arg(value_parser = parse_slug)]
-    pub slug: AccountSlug,
-    /// The token's id, as `token list` shows it.
-    pub id: i64,
-    #[command(flatten)]
-    pub store: StoreFlags,
-}
-
-#[derive(Debug, Args)]
-pub struct DemoArgs {
-    /// Employees in the simulated company.
-    #[arg(long, default_value_t = 250)]
-    pub employees: usize,
-    /// Seed of the simulated company.
-    #[arg(long, default_value_t = 7)]
-    pub seed: u64,
-    /// Where the web app listens.
-    #[arg(long, default_value = "127.0.0.1:8080")]
-    pub listen: SocketAddr,
-    /// Where the simulated Personio listens (port 0: any free port).
-    #[arg(long, default_value = "127.0.0.1:9100")]
-    pub sim_listen: SocketAddr,
-    /// Instead of serving the web app: sync once on the terminal, show the directory and
-    /// groups, change a few people in "Personio", sync again, and exit.
-    #[arg(long)]
-    pub walkthrough: bool,
-    #[command(flatten)]
-    pub store: StoreFlags,
-}
-
-#[derive(Debug, Args)]
-pub struct SimArgs {
-    /// Where the simulated Personio listens.
-    #[arg(long, default_value = "127.0.0.1:9100")]
-    pub listen: SocketAddr,
-    /// Employees in the simulated company.
-    #[arg(long, default_value_t = 250)]
-    pub employees: usize,
-    /// Seed of the simulated company (the same seed gives the same people).
-    #[arg(long, default_value_t = 7)]
-    pub seed: u64,
-    /// The client id the simulator accepts.
-    #[arg(long, default_value = "demo")]
-    pub client_id: String,
-    /// The client secret the simulator accepts.
-    #[arg(
-        long,
-        default_value = "demo",
-        env = "PERSONIO_SIM_CLIENT_SECRET",
-        hide_env_values = true
-    )]
-    pub client_secret: String,
-    /// Also accept the client ids <client-id>-1 … <client-id>-N (same secret, same company),
-    /// each with its own tokens and per-credential rate limits.
-    #[arg(long, default_value_t = 0)]
-    pub tenants: u32,
-    /// Enforce Personio's rate limits (per credential: 300/min with bursts of 15 on
-    /// employees, 60/min on auth; 2000/min per client IP).
-    #[arg(long, default_value = "on")]
-    pub rate_limit: OnOff,
-    /// Requests one client IP may send at once; default: one second's worth of the
-    /// per-IP budget (34 for 2000/min).
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
-    pub per_ip_burst: Option<u32>,
-    /// Extra latency per request.
-    #[arg(long, default_value_t = 0)]
-    pub latency_ms: u64,
-    /// The simulated company's "today" (YYYY-MM-DD); default: the real date.
-    #[arg(long, value_parser = parse_date)]
-    pub today: Option<time::Date>,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum PersonioCommand {
-    /// Print every employee Personio lists (all statuses), normalized.
-    Fetch(FetchArgs),
-}
-
 /// A Personio API credential. Its Debug never shows the secret.
 #[derive(Args)]
 pub struct Credential {
@@ -296,204 +205,10 @@ impl std::fmt::Debug for Credential {
 }
 
 #[derive(Debug, Args)]
-pub struct FetchArgs {
-    #[command(flatten)]
-    pub credential: Credential,
-    /// One JSON object per employee per line on stdout, nothing else there.
-    #[arg(long)]
-    pub json: bool,
-    /// Pace requests under Personio's limits (turn off only against a simulator).
-    #[arg(long, default_value = "on")]
-    pub rate_limit: OnOff,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum AccountCommand {
-    /// Create a customer account.
-    Create(AccountCreateArgs),
-    /// List accounts.
-    List(AccountListArgs),
-    /// Show or change an account's sync policy.
-    Policy(AccountPolicyArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct AccountListArgs {
-    #[command(flatten)]
-    pub json: JsonFlag,
-    #[command(flatten)]
-    pub store: StoreFlags,
-}
-
-#[derive(Debug, Args)]
-pub struct AccountPolicyArgs {
-    /// The account's slug (its short name, e.g. acme).
-    #[arg(value_parser = parse_slug)]
-    pub slug: AccountSlug,
-    /// Custom attribute (key such as dynamic_33400, or its label) that forms groups; repeatable.
-    #[arg(long = "group-attribute")]
-    pub group_attributes: Vec<String>,
-    /// Forget the custom attributes chosen before.
-    #[arg(long)]
-    pub clear_group_attributes: bool,
-    /// Keep people with status `leave` in the directory.
-    #[arg(long)]
-    pub keep_on_leave: Option<bool>,
-    /// Hold a run that would remove more than this share of the directory (0–1).
-    #[arg(long, value_parser = parse_share)]
-    pub max_removal_share: Option<f64>,
-    /// …and at least this many people.
-    #[arg(long)]
-    pub min_removals: Option<usize>,
-    #[command(flatten)]
-    pub json: JsonFlag,
-    #[command(flatten)]
-    pub store: StoreFlags,
-}
-
-fn parse_share(s: &str) -> Result<f64, String> {
-    match s.parse::<f64>() {
-        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
-        _ => Err(format!("not a share between 0 and 1: {s:?}")),
-    }
-}
-
-#[derive(Debug, Args)]
-pub struct AccountCreateArgs {
-    /// The account's slug (its short name, e.g. acme).
-    #[arg(value_parser = parse_slug)]
-    pub slug: AccountSlug,
-    /// The company's display name (default: the slug).
-    #[arg(long)]
-    pub name: Option<String>,
-    /// IANA time zone that decides "today" for hire and termination dates.
-    #[arg(long, default_value = "Europe/Berlin", value_parser = parse_time_zone)]
-    pub time_zone: staffsync_core::TimeZoneName,
-    /// Also create an admin of the web app with this e-mail; the password comes from
-    /// STAFFSYNC_ADMIN_PASSWORD or is asked for (at least 10 characters).
-    #[arg(long, value_parser = parse_mail_address)]
-    pub admin_email: Option<staffsync_core::MailAddress>,
-    /// Where the account's people come from: `personio` (connect a credential, then
-    /// sync) or `file` (employee files, with `staffsync import`). Cannot change later.
-    #[arg(long, default_value = "personio", value_parser = parse_source)]
-    pub source: staffsync_store::AccountSource,
-    #[command(flatten)]
-    pub json: JsonFlag,
-    #[command(flatten)]
-    pub store: StoreFlags,
-}
-
-#[derive(Debug, Args)]
 pub struct JsonFlag {
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct ConnectArgs {
-    /// The account's slug (its short name, e.g. acme).
-    #[arg(value_parser = parse_slug)]
-    pub slug: AccountSlug,
-    #[command(flatten)]
-    pub credential: Credential,
-    /// Personio API: v1 (changes arrive by polling) or v2 (by webhook, when the server
-    /// has a public base URL: --public-base-url / STAFFSYNC_PUBLIC_BASE_URL).
-    #[arg(long = "api", default_value = "v1", value_parser = parse_api_version)]
-    pub api_version: personio::ApiVersion,
-    /// Public base URL of the server that receives Personio's webhooks (v2 only).
-    #[arg(long, env = "STAFFSYNC_PUBLIC_BASE_URL")]
-    pub public_base_url: Option<url::Url>,
-    #[command(flatten)]
-    pub json: JsonFlag,
-    #[command(flatten)]
-    pub store: StoreFlags,
-}
-
-#[derive(Debug, Args)]
-pub struct SyncArgs {
-    /// The account's slug (its short name, e.g. acme).
-    #[arg(value_parser = parse_slug)]
-    pub slug: AccountSlug,
-    /// Show the plan; change nothing.
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Accept the removals of the account's latest held run (the list a held sync
-    /// printed): exactly those people, or fewer, may be removed beyond the deletion
-    /// guard; if more are missing by now, the run is held again for a new review.
-    #[arg(long)]
-    pub accept_deletions: bool,
-    /// How long to wait while another sync of the account runs (e.g. the server's),
-    /// before giving up without interrupting it.
-    /// A sync that died holds the account until its lease runs out (30 s for this
-    /// command, `--lease` for the server).
-    #[arg(long, default_value = "60s", value_parser = crate::commands::serve::parse_duration)]
-    pub wait: std::time::Duration,
-    #[command(flatten)]
-    pub json: JsonFlag,
-    /// Pace requests under Personio's limits (turn off only against a simulator).
-    #[arg(long, default_value = "on")]
-    pub rate_limit: OnOff,
-    /// Pretend today is this date (YYYY-MM-DD), for tests and replays.
-    #[arg(long, env = "STAFFSYNC_TODAY", value_parser = parse_date, hide = true)]
-    pub today: Option<time::Date>,
-    #[command(flatten)]
-    pub store: StoreFlags,
-}
-
-#[derive(Debug, Args)]
-pub struct ImportArgs {
-    /// The account's slug (its short name, e.g. acme); it must take employee files
-    /// (`account create --source file`).
-    #[arg(value_parser = parse_slug)]
-    pub slug: AccountSlug,
-    /// The employee file: .xlsx, .ods or .csv (by its extension, else by its content).
-    #[arg(value_name = "FILE")]
-    pub file: std::path::PathBuf,
-    /// The workbook's sheet to read (default: the first).
-    #[arg(long)]
-    pub sheet: Option<String>,
-    /// Show what the file would change; change nothing.
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Accept the removals of the account's latest held run (the list a held import
-    /// printed): exactly those people, or fewer, may be removed beyond the deletion
-    /// guard; if more are missing from this file, the run is held again for a new review.
-    #[arg(long)]
-    pub accept_deletions: bool,
-    /// How long to wait while another run of the account is going on (e.g. the server's
-    /// date check), before giving up without interrupting it.
-    #[arg(long, default_value = "60s", value_parser = crate::commands::serve::parse_duration)]
-    pub wait: std::time::Duration,
-    #[command(flatten)]
-    pub json: JsonFlag,
-    /// Pretend today is this date (YYYY-MM-DD), for tests and replays.
-    #[arg(long, env = "STAFFSYNC_TODAY", value_parser = parse_date, hide = true)]
-    pub today: Option<time::Date>,
-    #[command(flatten)]
-    pub store: StoreFlags,
-}
-
-#[derive(Debug, Args)]
-pub struct SettingsArgs {
-    /// The account's slug (its short name, e.g. acme).
-    #[arg(value_parser = parse_slug)]
-    pub slug: AccountSlug,
-    /// Replace the settings with this JSON document (`-` reads stdin); a full sync is
-    /// queued so the directory follows (removals go through the deletion guard).
-    #[arg(long, value_name = "FILE")]
-    pub set: Option<std::path::PathBuf>,
-    /// With --set: show what the document would change now (a dry run against
-    /// Personio); save nothing. Exit 3 when the deletion guard would hold the run.
-    #[arg(long, requires = "set")]
-    pub dry_run: bool,
-    /// Pretend today is this date (YYYY-MM-DD) for the preview, as `sync` does.
-    #[arg(long, env = "STAFFSYNC_TODAY", value_parser = parse_date, hide = true)]
-    pub today: Option<time::Date>,
-    #[command(flatten)]
-    pub json: JsonFlag,
-    #[command(flatten)]
-    pub store: StoreFlags,
 }
 
 #[derive(Debug, Args)]
@@ -507,191 +222,56 @@ pub struct ListArgs {
     pub store: StoreFlags,
 }
 
-#[derive(Debug, Subcommand)]
-pub enum FeedbackCommand {
-    /// Store feedback given by an employee of the directory.
-    Add(FeedbackAddArgs),
-    /// List an account's feedback with its group snapshots.
-    List(ListArgs),
-}
+// Usage errors clap reports (exit 2) rather than the command (exit 1): the value parsers
+// here and next to the commands check what can be checked without the database.
 
-#[derive(Debug, Args)]
-pub struct FeedbackAddArgs {
-    /// The account's slug (its short name, e.g. acme).
-    #[arg(value_parser = parse_slug)]
-    pub slug: AccountSlug,
-    /// The author's Personio id (someone in the account's directory).
-    #[arg(long)]
-    pub author_personio_id: i64,
-    /// The feedback's text.
-    #[arg(long)]
-    pub body: String,
-    #[command(flatten)]
-    pub json: JsonFlag,
-    #[command(flatten)]
-    pub store: StoreFlags,
-}
-
-#[derive(Debug, Args)]
-pub struct ServeArgs {
-    /// Address to listen on.
-    #[arg(long, env = "STAFFSYNC_LISTEN", default_value = "127.0.0.1:8080")]
-    pub listen: SocketAddr,
-    /// How often each connected account syncs (e.g. 12h, 30m, 45s).
-    #[arg(long, env = "STAFFSYNC_SYNC_INTERVAL", default_value = "12h", value_parser = parse_positive_duration)]
-    pub sync_interval: std::time::Duration,
-    /// Start times are spread by up to this much either way (default: min(30m, interval/10)).
-    #[arg(long, env = "STAFFSYNC_SYNC_JITTER", value_parser = crate::commands::serve::parse_duration)]
-    pub sync_jitter: Option<std::time::Duration>,
-    /// How often the scheduler looks for due accounts.
-    #[arg(long, env = "STAFFSYNC_SCHEDULER_POLL", default_value = "5s", value_parser = parse_positive_duration)]
-    pub scheduler_poll: std::time::Duration,
-    /// Serve HTTP only; another process runs the syncs.
-    #[arg(long, env = "STAFFSYNC_NO_SCHEDULER")]
-    pub no_scheduler: bool,
-    /// Mark cookies Secure (when served over TLS, directly or behind a proxy).
-    #[arg(long, env = "STAFFSYNC_SECURE_COOKIES")]
-    pub secure_cookies: bool,
-    /// Public base URL of this deployment (https://staffsync.example.com).
-    #[arg(long, env = "STAFFSYNC_PUBLIC_BASE_URL")]
-    pub public_base_url: Option<url::Url>,
-    /// Name of this process in sync leases (default: staffsync-<host>-<pid>-<random>).
-    #[arg(long, env = "STAFFSYNC_INSTANCE_ID")]
-    pub instance_id: Option<String>,
-    /// Pace Personio requests under its limits (turn off only against a simulator).
-    #[arg(long, env = "STAFFSYNC_PERSONIO_RATE_LIMIT", default_value = "on")]
-    pub personio_rate_limit: OnOff,
-    /// Personio requests a minute this process sends over all accounts: its share of
-    /// Personio's 2,000/min per client IP. With N processes behind one egress address,
-    /// give each 1/N (e.g. 975 for two). 0 = no shared budget.
-    #[arg(long, env = "STAFFSYNC_PERSONIO_IP_BUDGET", default_value_t = personio::DEFAULT_IP_BUDGET_PER_MINUTE)]
-    pub personio_ip_budget: u32,
-    /// Syncs this process runs at once.
-    #[arg(long, env = "STAFFSYNC_MAX_CONCURRENT_SYNCS", default_value_t = 4, value_parser = parse_at_least_one)]
-    pub max_concurrent_syncs: usize,
-    /// How long a claimed sync may go without renewal before another process may take
-    /// it over (renewed every third of this while the sync runs).
-    #[arg(long, env = "STAFFSYNC_LEASE", default_value = "15m", value_parser = parse_lease)]
-    pub lease: std::time::Duration,
-    /// How often connections without a webhook ask Personio what changed (0 = never).
-    #[arg(long, env = "STAFFSYNC_POLL_INTERVAL", default_value = "15m", value_parser = crate::commands::serve::parse_duration)]
-    pub poll_interval: std::time::Duration,
-    /// Webhook events of one account within this window become one targeted sync.
-    #[arg(long, env = "STAFFSYNC_WEBHOOK_DEBOUNCE", default_value = "2s", value_parser = crate::commands::serve::parse_duration)]
-    pub webhook_debounce: std::time::Duration,
-    /// A Personio URL admins may connect to from the web app (repeatable; the
-    /// environment variable takes a comma-separated list). Matches scheme, host and port,
-    /// and the path as a prefix when it has one. Naming any replaces the default.
-    #[arg(
-        long = "allow-personio-url",
-        value_name = "URL",
-        env = "STAFFSYNC_ALLOW_PERSONIO_URL",
-        value_delimiter = ',',
-        default_value = personio::DEFAULT_BASE_URL
-    )]
-    pub allow_personio_url: Vec<staffsync_engine::outbound::AllowedUrl>,
-    /// How long a web request waits for Personio (connect, preview) before it says
-    /// Personio did not answer in time.
-    #[arg(long, env = "STAFFSYNC_PERSONIO_ANSWER_TIMEOUT", default_value = "20s", value_parser = parse_positive_duration)]
-    pub personio_answer_timeout: std::time::Duration,
-    /// A reverse proxy whose X-Forwarded-For is believed, as a network (10.0.0.0/8) or
-    /// an address; repeat the flag or separate with commas. Only requests whose TCP peer
-    /// is in one of them take the client's address (for the login limits) from that
-    /// header; without any, the header is ignored.
-    #[arg(long = "trusted-proxy", env = "STAFFSYNC_TRUSTED_PROXY", value_delimiter = ',', value_parser = staffsync_server::client_ip::parse_trusted_proxy)]
-    pub trusted_proxies: Vec<staffsync_server::client_ip::IpNet>,
-    /// How long the change feed (GET /api/v1/changes) keeps changes; a cursor older than
-    /// this answers 410.
-    #[arg(long, env = "STAFFSYNC_CHANGE_RETENTION", default_value = "30d", value_parser = parse_positive_duration)]
-    pub change_retention: std::time::Duration,
-    /// Let accounts' outgoing webhooks go to http:// URLs and to private, loopback and
-    /// other non-public addresses (tests, or receivers inside your own network). Without
-    /// it: https:// to public addresses only.
-    #[arg(long, env = "STAFFSYNC_WEBHOOK_ALLOW_PRIVATE")]
-    pub webhook_allow_private: bool,
-    /// Where the file accounts' inbox folders are (`<dir>/<slug>/`; an employee file put
-    /// there is imported and moved to `processed/` or `rejected/`). Default:
-    /// `<data-dir>/inbox`.
-    #[arg(long, env = "STAFFSYNC_INBOX_DIR", value_name = "DIR")]
-    pub inbox_dir: Option<PathBuf>,
-    /// An inbox file is imported once it has not changed for this long (so a file still
-    /// being uploaded is left alone).
-    #[arg(long, env = "STAFFSYNC_INBOX_SETTLE", default_value = "10s", value_parser = crate::commands::serve::parse_duration)]
-    pub inbox_settle: std::time::Duration,
-    /// The largest employee file POST /api/v1/imports takes, in bytes; larger uploads
-    /// are answered 413.
-    #[arg(long, env = "STAFFSYNC_MAX_UPLOAD_BYTES", default_value_t = employee_file::Limits::default().max_bytes, value_parser = clap::value_parser!(u64).range(1..))]
-    pub max_upload_bytes: u64,
-    /// Pretend today is this date (YYYY-MM-DD), for tests and replays.
-    #[arg(long, env = "STAFFSYNC_TODAY", hide = true, value_parser = parse_date)]
-    pub today: Option<time::Date>,
-    /// SMTP server for alert e-mails to admins: smtp://[user[:password]@]host[:port]
-    /// (STARTTLS when the server offers it; port 587) or smtps://… (TLS; port 465).
-    /// Without it, alerts show in the web app only. Never logged.
-    #[arg(long, env = "STAFFSYNC_SMTP_URL", value_name = "URL", value_parser = staffsync_engine::mail::SmtpUrl::parse, requires = "mail_from", hide_env_values = true)]
-    pub smtp_url: Option<staffsync_engine::mail::SmtpUrl>,
-    /// Sender address of alert e-mails (staffsync@example.com, or "Name <address>").
-    #[arg(long, env = "STAFFSYNC_MAIL_FROM", value_name = "ADDRESS", value_parser = staffsync_engine::mail::MailFrom::parse, requires = "smtp_url")]
-    pub mail_from: Option<staffsync_engine::mail::MailFrom>,
-    /// The SMTP password, when the URL does not carry one (read from the environment only).
-    #[arg(skip = std::env::var("STAFFSYNC_SMTP_PASSWORD").ok().filter(|p| !p.is_empty()).map(secrecy::SecretString::from))]
-    pub smtp_password: Option<secrecy::SecretString>,
-    #[command(flatten)]
-    pub store: StoreFlags,
-}
-
-/// Usage errors clap reports (exit 2) rather than the command (exit 1): the value parsers
-/// below check what can be checked without the database.
-fn parse_slug(s: &str) -> Result<AccountSlug, String> {
+/// An account's slug, as every command that names an account takes it.
+pub fn parse_slug(s: &str) -> Result<AccountSlug, String> {
     AccountSlug::parse(s).map_err(|e| e.to_string())
 }
 
-fn parse_mail_address(s: &str) -> Result<staffsync_core::MailAddress, String> {
-    staffsync_core::MailAddress::parse(s).map_err(|e| e.to_string())
-}
-
-fn parse_source(s: &str) -> Result<staffsync_store::AccountSource, String> {
-    staffsync_store::AccountSource::parse(s.trim())
-        .ok_or_else(|| format!("not a source: {s:?} (expected personio or file)"))
-}
-
-fn parse_time_zone(s: &str) -> Result<staffsync_core::TimeZoneName, String> {
-    staffsync_core::TimeZoneName::parse(s).map_err(|e| e.to_string())
-}
-
-fn parse_positive_duration(s: &str) -> Result<std::time::Duration, String> {
-    let d = crate::commands::serve::parse_duration(s)?;
-    if d.is_zero() {
-        return Err(format!(
-            "{s:?} is no time at all: give a duration longer than 0"
-        ));
-    }
-    Ok(d)
-}
-
-fn parse_lease(s: &str) -> Result<std::time::Duration, String> {
-    let d = crate::commands::serve::parse_duration(s)?;
-    if d < std::time::Duration::from_secs(1) {
-        return Err(format!("{s:?} is too short: a lease lasts at least 1s"));
-    }
-    Ok(d)
-}
-
-fn parse_at_least_one(s: &str) -> Result<usize, String> {
-    match s.trim().parse::<usize>() {
-        Ok(n) if n >= 1 => Ok(n),
-        _ => Err(format!("not a number of at least 1: {s:?}")),
-    }
-}
-
-fn parse_api_version(s: &str) -> Result<personio::ApiVersion, String> {
-    s.parse().map_err(|e| personio::Error::from(e).to_string())
-}
-
-fn parse_date(s: &str) -> Result<time::Date, String> {
+/// A calendar date, YYYY-MM-DD (`--today` of several commands).
+pub fn parse_date(s: &str) -> Result<time::Date, String> {
     staffsync_core::dates::parse_calendar_date(s)
         .filter(|_| s.len() == 10)
         .ok_or_else(|| format!("not a date: {s:?} (expected YYYY-MM-DD)"))
+}
+
+/// Parses `12h`, `30m`, `45s`, `500ms`, `1d`, `1h30m` (or a bare number of seconds).
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let bad = || format!("not a duration: {s:?} (use e.g. 12h, 30m, 45s, 500ms)");
+    let t = s.trim();
+    if t.is_empty() {
+        return Err(bad());
+    }
+    if let Ok(secs) = t.parse::<u64>() {
+        return Ok(Duration::from_secs(secs));
+    }
+    let mut total = Duration::ZERO;
+    let mut rest = t;
+    while !rest.is_empty() {
+        let digits = rest.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+        if digits == 0 {
+            return Err(bad());
+        }
+        let n: u64 = rest[..digits].parse().map_err(|_| bad())?;
+        rest = &rest[digits..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let unit = &rest[..unit_len];
+        rest = &rest[unit_len..];
+        let part = match unit {
+            "ms" => Duration::from_millis(n),
+            "s" => Duration::from_secs(n),
+            "m" | "min" => Duration::from_secs(n.saturating_mul(60)),
+            "h" => Duration::from_secs(n.saturating_mul(3600)),
+            "d" => Duration::from_secs(n.saturating_mul(86_400)),
+            _ => return Err(bad()),
+        };
+        total = total.saturating_add(part);
+    }
+    Ok(total)
 }
 
 #[cfg(test)]
@@ -702,6 +282,76 @@ mod tests {
     #[test]
     fn the_cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    /// Where the help of every command is recorded, as the binary prints it.
+    const RECORDED_HELP: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src/cli-help.txt");
+
+    /// The command line is a public interface: every command's `-h` and `--help` (flags,
+    /// value names, defaults, environment variables, words) is the recorded one, so a
+    /// change to it is deliberate and shows in review. After a deliberate change, record
+    /// it anew: `STAFFSYNC_RECORD_CLI_HELP=1 cargo test -p staffsync --bin staffsync help`.
+    #[test]
+    fn every_commands_help_is_the_recorded_one() {
+        fn envs(cmd: &clap::Command, found: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                if let Some(env) = arg.get_env() {
+                    found.push(env.to_string_lossy().into_owned());
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                envs(sub, found);
+            }
+        }
+        // What the binary prints: the text of clap's "help" answer to `<path> -h|--help`.
+        fn render(cmd: &clap::Command, path: &[&str], out: &mut String) {
+            for flag in ["-h", "--help"] {
+                let argv = path.iter().copied().chain([flag]);
+                let answer = Cli::command()
+                    .try_get_matches_from(argv)
+                    .expect_err("help is an early exit");
+                assert_eq!(answer.kind(), clap::error::ErrorKind::DisplayHelp);
+                out.push_str(&format!("==== {} {flag}\n{answer}", path.join(" ")));
+            }
+            for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+                let path = [path, &[sub.get_name()]].concat();
+                render(sub, &path, out);
+            }
+        }
+        let mut cmd = Cli::command();
+        cmd.build();
+        let mut help = String::new();
+        render(&cmd, &["staffsync"], &mut help);
+        // Help shows the value of each environment variable the command line reads (unless
+        // hidden); the recorded help is the one with none of them set.
+        let mut read = Vec::new();
+        envs(&cmd, &mut read);
+        for name in read {
+            if let Some(value) = std::env::var_os(&name) {
+                let value = value.to_string_lossy();
+                help = help.replace(
+                    &format!("[env: {name}={value}]"),
+                    &format!("[env: {name}=]"),
+                );
+            }
+        }
+        if std::env::var_os("STAFFSYNC_RECORD_CLI_HELP").is_some() {
+            std::fs::write(RECORDED_HELP, &help).expect("cannot write the recorded help");
+            return;
+        }
+        let recorded = std::fs::read_to_string(RECORDED_HELP).expect("recorded help");
+        let mut command = "";
+        for (now, was) in help.lines().zip(recorded.lines()) {
+            if now.starts_with("==== ") {
+                command = now;
+            }
+            assert_eq!(now, was, "the help changed, in {command:?}");
+        }
+        assert_eq!(
+            help.lines().count(),
+            recorded.lines().count(),
+            "commands were added or removed"
+        );
     }
 
     #[test]
@@ -821,5 +471,18 @@ mod tests {
             .map(|_| ())
             .expect_err("not a network");
         assert!(err.to_string().contains("proxy.lan"), "{err}");
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("12h"), Ok(Duration::from_secs(12 * 3600)));
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        assert!(parse_duration("").is_err());
+        assert!(parse_duration("h").is_err());
+        assert!(parse_duration("12x").is_err());
+        assert!(parse_duration("-1s").is_err());
     }
 }

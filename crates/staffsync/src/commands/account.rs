@@ -1,15 +1,106 @@
-//! `staffsync account create|list`.
+//! `staffsync account create|list|policy`.
 //!
 //! `create --admin-email` also creates the web app's first admin. The password comes from
 //! `STAFFSYNC_ADMIN_PASSWORD`, else a prompt without echo (a terminal) or one line of
 //! stdin (a pipe); it is never printed, and only its argon2 hash is stored.
 
-use crate::cli::{AccountCommand, Global};
+use crate::cli::{Global, JsonFlag, StoreFlags, parse_slug};
 use crate::exit::{self, Code};
 use crate::output;
 use anyhow::Context;
+use clap::{Args, Subcommand};
+use staffsync_core::AccountSlug;
 use staffsync_core::settings::STANDARD_GROUP_ATTRIBUTES;
 use staffsync_store::AccountSource;
+
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// Create a customer account.
+    Create(AccountCreateArgs),
+    /// List accounts.
+    List(AccountListArgs),
+    /// Show or change an account's sync policy.
+    Policy(AccountPolicyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AccountCreateArgs {
+    /// The account's slug (its short name, e.g. acme).
+    #[arg(value_parser = parse_slug)]
+    pub slug: AccountSlug,
+    /// The company's display name (default: the slug).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// IANA time zone that decides "today" for hire and termination dates.
+    #[arg(long, default_value = "Europe/Berlin", value_parser = parse_time_zone)]
+    pub time_zone: staffsync_core::TimeZoneName,
+    /// Also create an admin of the web app with this e-mail; the password comes from
+    /// STAFFSYNC_ADMIN_PASSWORD or is asked for (at least 10 characters).
+    #[arg(long, value_parser = parse_mail_address)]
+    pub admin_email: Option<staffsync_core::MailAddress>,
+    /// Where the account's people come from: `personio` (connect a credential, then
+    /// sync) or `file` (employee files, with `staffsync import`). Cannot change later.
+    #[arg(long, default_value = "personio", value_parser = parse_source)]
+    pub source: staffsync_store::AccountSource,
+    #[command(flatten)]
+    pub json: JsonFlag,
+    #[command(flatten)]
+    pub store: StoreFlags,
+}
+
+#[derive(Debug, Args)]
+pub struct AccountListArgs {
+    #[command(flatten)]
+    pub json: JsonFlag,
+    #[command(flatten)]
+    pub store: StoreFlags,
+}
+
+#[derive(Debug, Args)]
+pub struct AccountPolicyArgs {
+    /// The account's slug (its short name, e.g. acme).
+    #[arg(value_parser = parse_slug)]
+    pub slug: AccountSlug,
+    /// Custom attribute (key such as dynamic_33400, or its label) that forms groups; repeatable.
+    #[arg(long = "group-attribute")]
+    pub group_attributes: Vec<String>,
+    /// Forget the custom attributes chosen before.
+    #[arg(long)]
+    pub clear_group_attributes: bool,
+    /// Keep people with status `leave` in the directory.
+    #[arg(long)]
+    pub keep_on_leave: Option<bool>,
+    /// Hold a run that would remove more than this share of the directory (0–1).
+    #[arg(long, value_parser = parse_share)]
+    pub max_removal_share: Option<f64>,
+    /// …and at least this many people.
+    #[arg(long)]
+    pub min_removals: Option<usize>,
+    #[command(flatten)]
+    pub json: JsonFlag,
+    #[command(flatten)]
+    pub store: StoreFlags,
+}
+
+fn parse_share(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
+        _ => Err(format!("not a share between 0 and 1: {s:?}")),
+    }
+}
+
+fn parse_mail_address(s: &str) -> Result<staffsync_core::MailAddress, String> {
+    staffsync_core::MailAddress::parse(s).map_err(|e| e.to_string())
+}
+
+fn parse_source(s: &str) -> Result<staffsync_store::AccountSource, String> {
+    staffsync_store::AccountSource::parse(s.trim())
+        .ok_or_else(|| format!("not a source: {s:?} (expected personio or file)"))
+}
+
+fn parse_time_zone(s: &str) -> Result<staffsync_core::TimeZoneName, String> {
+    staffsync_core::TimeZoneName::parse(s).map_err(|e| e.to_string())
+}
 
 pub async fn run(global: &Global, cmd: AccountCommand) -> anyhow::Result<Code> {
     match cmd {

@@ -3,10 +3,36 @@
 //! Nothing is stored unless Personio accepted the credential and it can read every
 //! mandatory attribute (first name, last name, e-mail, department).
 
-use crate::cli::{ConnectArgs, Global};
+use crate::cli::{Credential, Global, JsonFlag, StoreFlags, parse_slug};
 use crate::exit::{self, Code};
 use crate::output;
 use anyhow::Context;
+use clap::Args;
+use staffsync_core::AccountSlug;
+
+#[derive(Debug, Args)]
+pub struct ConnectArgs {
+    /// The account's slug (its short name, e.g. acme).
+    #[arg(value_parser = parse_slug)]
+    pub slug: AccountSlug,
+    #[command(flatten)]
+    pub credential: Credential,
+    /// Personio API: v1 (changes arrive by polling) or v2 (by webhook, when the server
+    /// has a public base URL: --public-base-url / STAFFSYNC_PUBLIC_BASE_URL).
+    #[arg(long = "api", default_value = "v1", value_parser = parse_api_version)]
+    pub api_version: personio::ApiVersion,
+    /// Public base URL of the server that receives Personio's webhooks (v2 only).
+    #[arg(long, env = "STAFFSYNC_PUBLIC_BASE_URL")]
+    pub public_base_url: Option<url::Url>,
+    #[command(flatten)]
+    pub json: JsonFlag,
+    #[command(flatten)]
+    pub store: StoreFlags,
+}
+
+fn parse_api_version(s: &str) -> Result<personio::ApiVersion, String> {
+    s.parse().map_err(|e| personio::Error::from(e).to_string())
+}
 
 pub async fn run(global: &Global, args: ConnectArgs) -> anyhow::Result<Code> {
     let secret = args.credential.secret()?;

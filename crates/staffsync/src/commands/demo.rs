@@ -6,18 +6,42 @@
 //! connects. With `--walkthrough` it runs the main job on the terminal instead: sync, show
 //! the directory and groups, change a few people in "Personio", sync again.
 
-use crate::cli::{DemoArgs, Global};
+use crate::cli::{Global, StoreFlags};
 use crate::exit::{self, Code};
 use crate::outln;
 use crate::output;
 use anyhow::Context;
+use clap::Args;
 use secrecy::SecretString;
 use serde_json::json;
 use staffsync_core::{AccountSlug, GroupKind};
 use staffsync_engine::outbound::AllowedUrl;
 use staffsync_engine::{AppState, ServerConfig, SyncOptions, lease, run_sync};
 use staffsync_store::{Account, Store};
+use std::net::SocketAddr;
 use std::time::Duration;
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Employees in the simulated company.
+    #[arg(long, default_value_t = 250)]
+    pub employees: usize,
+    /// Seed of the simulated company.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// Where the web app listens.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Where the simulated Personio listens (port 0: any free port).
+    #[arg(long, default_value = "127.0.0.1:9100")]
+    pub sim_listen: SocketAddr,
+    /// Instead of serving the web app: sync once on the terminal, show the directory and
+    /// groups, change a few people in "Personio", sync again, and exit.
+    #[arg(long)]
+    pub walkthrough: bool,
+    #[command(flatten)]
+    pub store: StoreFlags,
+}
 
 const CLIENT_ID: &str = "demo";
 const CLIENT_SECRET: &str = "demo-secret";

@@ -1,9 +1,36 @@
 //! `staffsync feedback add|list`: the survey app's feedback, as far as the sync touches it.
 
-use crate::cli::{FeedbackCommand, Global};
+use crate::cli::{Global, JsonFlag, ListArgs, StoreFlags, parse_slug};
 use crate::exit::{self, Code};
 use crate::output;
+use clap::{Args, Subcommand};
+use staffsync_core::AccountSlug;
 use staffsync_core::PersonioId;
+
+#[derive(Debug, Subcommand)]
+pub enum FeedbackCommand {
+    /// Store feedback given by an employee of the directory.
+    Add(FeedbackAddArgs),
+    /// List an account's feedback with its group snapshots.
+    List(ListArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FeedbackAddArgs {
+    /// The account's slug (its short name, e.g. acme).
+    #[arg(value_parser = parse_slug)]
+    pub slug: AccountSlug,
+    /// The author's Personio id (someone in the account's directory).
+    #[arg(long)]
+    pub author_personio_id: i64,
+    /// The feedback's text.
+    #[arg(long)]
+    pub body: String,
+    #[command(flatten)]
+    pub json: JsonFlag,
+    #[command(flatten)]
+    pub store: StoreFlags,
+}
 
 pub async fn run(global: &Global, cmd: FeedbackCommand) -> anyhow::Result<Code> {
     let store = super::open_store(global).await?;

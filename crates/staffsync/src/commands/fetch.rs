@@ -2,12 +2,31 @@
 //!
 //! With `--json`, stdout holds one JSON object per employee per line and nothing else.
 
-use crate::cli::{Credential, FetchArgs, OnOff};
+use crate::cli::{Credential, OnOff};
 use crate::exit::{self, Code};
 use crate::output;
 use anyhow::Context;
+use clap::{Args, Subcommand};
 use personio::{Client, ClientConfig};
 use std::io::Write;
+
+#[derive(Debug, Subcommand)]
+pub enum PersonioCommand {
+    /// Print every employee Personio lists (all statuses), normalized.
+    Fetch(FetchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FetchArgs {
+    #[command(flatten)]
+    pub credential: Credential,
+    /// One JSON object per employee per line on stdout, nothing else there.
+    #[arg(long)]
+    pub json: bool,
+    /// Pace requests under Personio's limits (turn off only against a simulator).
+    #[arg(long, default_value = "on")]
+    pub rate_limit: OnOff,
+}
 
 /// A client for a credential given on the command line.
 pub fn client(credential: &Credential, rate_limit: OnOff) -> anyhow::Result<Client> {

@@ -9,15 +9,50 @@
 //!
 //! Like every run it holds the account's lease, never interrupting another run.
 
-use crate::cli::{Global, ImportArgs};
+use crate::cli::{Global, JsonFlag, StoreFlags, parse_date, parse_duration, parse_slug};
 use crate::exit::{self, Code};
 use crate::output;
 use anyhow::Context as _;
+use clap::Args;
 use employee_file::{Format, Limits};
+use staffsync_core::AccountSlug;
 use staffsync_engine::lease;
 use staffsync_engine::{SyncOptions, run_import};
 use staffsync_server::api::views::{ImportAnswer, ImportPerson};
 use staffsync_store::AccountSource;
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The account's slug (its short name, e.g. acme); it must take employee files
+    /// (`account create --source file`).
+    #[arg(value_parser = parse_slug)]
+    pub slug: AccountSlug,
+    /// The employee file: .xlsx, .ods or .csv (by its extension, else by its content).
+    #[arg(value_name = "FILE")]
+    pub file: std::path::PathBuf,
+    /// The workbook's sheet to read (default: the first).
+    #[arg(long)]
+    pub sheet: Option<String>,
+    /// Show what the file would change; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Accept the removals of the account's latest held run (the list a held import
+    /// printed): exactly those people, or fewer, may be removed beyond the deletion
+    /// guard; if more are missing from this file, the run is held again for a new review.
+    #[arg(long)]
+    pub accept_deletions: bool,
+    /// How long to wait while another run of the account is going on (e.g. the server's
+    /// date check), before giving up without interrupting it.
+    #[arg(long, default_value = "60s", value_parser = parse_duration)]
+    pub wait: std::time::Duration,
+    #[command(flatten)]
+    pub json: JsonFlag,
+    /// Pretend today is this date (YYYY-MM-DD), for tests and replays.
+    #[arg(long, env = "STAFFSYNC_TODAY", value_parser = parse_date, hide = true)]
+    pub today: Option<time::Date>,
+    #[command(flatten)]
+    pub store: StoreFlags,
+}
 
 pub async fn run(global: &Global, args: ImportArgs) -> anyhow::Result<Code> {
     let store = super::open_store(global).await?;

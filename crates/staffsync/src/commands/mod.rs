@@ -1,22 +1,25 @@
 //! The commands. Each returns an exit code or an error; errors are printed here, once.
+//! Each module holds its command's clap arguments (flags, their environment variables,
+//! defaults and value parsers) next to the code that uses them; `crate::cli` names the
+//! modules' argument types in its `Command` list and holds only what commands share.
 //!
 //! Error policy for the command line: commands use `anyhow` with `.context(…)` naming what
 //! was being done; the user sees the whole chain on one line (`error: a: b: c`) and exit 1.
 //! A command that fails must have changed nothing (or, for sync, exactly nothing in the
 //! directory). Secrets never reach an error message: the crates below never put them there.
 
-mod account;
-mod connect;
-mod demo;
-mod feedback;
-mod fetch;
-mod import;
+pub mod account;
+pub mod connect;
+pub mod demo;
+pub mod feedback;
+pub mod fetch;
+pub mod import;
 pub mod serve;
-mod settings;
+pub mod settings;
 mod show;
-mod sim;
-mod sync;
-mod token;
+pub mod sim;
+pub mod sync;
+pub mod token;
 
 use crate::cli::{Cli, Command, Global};
 use crate::exit::{self, Code};
@@ -30,7 +33,7 @@ pub async fn run(cli: Cli) -> Code {
     let result = match cli.command {
         Command::Demo(args) => demo::run(global, args).await,
         Command::PersonioSim(args) => sim::run(args).await,
-        Command::Personio(crate::cli::PersonioCommand::Fetch(args)) => fetch::run(args).await,
+        Command::Personio(fetch::PersonioCommand::Fetch(args)) => fetch::run(args).await,
         Command::Account(cmd) => account::run(global, cmd).await,
         Command::Connect(args) => connect::run(global, args).await,
         Command::Sync(args) => sync::run(global, args).await,

@@ -6,11 +6,147 @@
 //! listening address goes to stderr as `listening on http://ADDR` (scripts and tests
 //! read it, so keep that wording).
 
-use crate::cli::{Global, OnOff, ServeArgs};
+use crate::cli::{Global, OnOff, StoreFlags, parse_date, parse_duration};
 use crate::exit::{self, Code};
 use anyhow::Context;
+use clap::Args;
 use staffsync_engine::{AppState, ServerConfig};
+use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "STAFFSYNC_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// How often each connected account syncs (e.g. 12h, 30m, 45s).
+    #[arg(long, env = "STAFFSYNC_SYNC_INTERVAL", default_value = "12h", value_parser = parse_positive_duration)]
+    pub sync_interval: std::time::Duration,
+    /// Start times are spread by up to this much either way (default: min(30m, interval/10)).
+    #[arg(long, env = "STAFFSYNC_SYNC_JITTER", value_parser = parse_duration)]
+    pub sync_jitter: Option<std::time::Duration>,
+    /// How often the scheduler looks for due accounts.
+    #[arg(long, env = "STAFFSYNC_SCHEDULER_POLL", default_value = "5s", value_parser = parse_positive_duration)]
+    pub scheduler_poll: std::time::Duration,
+    /// Serve HTTP only; another process runs the syncs.
+    #[arg(long, env = "STAFFSYNC_NO_SCHEDULER")]
+    pub no_scheduler: bool,
+    /// Mark cookies Secure (when served over TLS, directly or behind a proxy).
+    #[arg(long, env = "STAFFSYNC_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+    /// Public base URL of this deployment (https://staffsync.example.com).
+    #[arg(long, env = "STAFFSYNC_PUBLIC_BASE_URL")]
+    pub public_base_url: Option<url::Url>,
+    /// Name of this process in sync leases (default: staffsync-<host>-<pid>-<random>).
+    #[arg(long, env = "STAFFSYNC_INSTANCE_ID")]
+    pub instance_id: Option<String>,
+    /// Pace Personio requests under its limits (turn off only against a simulator).
+    #[arg(long, env = "STAFFSYNC_PERSONIO_RATE_LIMIT", default_value = "on")]
+    pub personio_rate_limit: OnOff,
+    /// Personio requests a minute this process sends over all accounts: its share of
+    /// Personio's 2,000/min per client IP. With N processes behind one egress address,
+    /// give each 1/N (e.g. 975 for two). 0 = no shared budget.
+    #[arg(long, env = "STAFFSYNC_PERSONIO_IP_BUDGET", default_value_t = personio::DEFAULT_IP_BUDGET_PER_MINUTE)]
+    pub personio_ip_budget: u32,
+    /// Syncs this process runs at once.
+    #[arg(long, env = "STAFFSYNC_MAX_CONCURRENT_SYNCS", default_value_t = 4, value_parser = parse_at_least_one)]
+    pub max_concurrent_syncs: usize,
+    /// How long a claimed sync may go without renewal before another process may take
+    /// it over (renewed every third of this while the sync runs).
+    #[arg(long, env = "STAFFSYNC_LEASE", default_value = "15m", value_parser = parse_lease)]
+    pub lease: std::time::Duration,
+    /// How often connections without a webhook ask Personio what changed (0 = never).
+    #[arg(long, env = "STAFFSYNC_POLL_INTERVAL", default_value = "15m", value_parser = parse_duration)]
+    pub poll_interval: std::time::Duration,
+    /// Webhook events of one account within this window become one targeted sync.
+    #[arg(long, env = "STAFFSYNC_WEBHOOK_DEBOUNCE", default_value = "2s", value_parser = parse_duration)]
+    pub webhook_debounce: std::time::Duration,
+    /// A Personio URL admins may connect to from the web app (repeatable; the
+    /// environment variable takes a comma-separated list). Matches scheme, host and port,
+    /// and the path as a prefix when it has one. Naming any replaces the default.
+    #[arg(
+        long = "allow-personio-url",
+        value_name = "URL",
+        env = "STAFFSYNC_ALLOW_PERSONIO_URL",
+        value_delimiter = ',',
+        default_value = personio::DEFAULT_BASE_URL
+    )]
+    pub allow_personio_url: Vec<staffsync_engine::outbound::AllowedUrl>,
+    /// How long a web request waits for Personio (connect, preview) before it says
+    /// Personio did not answer in time.
+    #[arg(long, env = "STAFFSYNC_PERSONIO_ANSWER_TIMEOUT", default_value = "20s", value_parser = parse_positive_duration)]
+    pub personio_answer_timeout: std::time::Duration,
+    /// A reverse proxy whose X-Forwarded-For is believed, as a network (10.0.0.0/8) or
+    /// an address; repeat the flag or separate with commas. Only requests whose TCP peer
+    /// is in one of them take the client's address (for the login limits) from that
+    /// header; without any, the header is ignored.
+    #[arg(long = "trusted-proxy", env = "STAFFSYNC_TRUSTED_PROXY", value_delimiter = ',', value_parser = staffsync_server::client_ip::parse_trusted_proxy)]
+    pub trusted_proxies: Vec<staffsync_server::client_ip::IpNet>,
+    /// How long the change feed (GET /api/v1/changes) keeps changes; a cursor older than
+    /// this answers 410.
+    #[arg(long, env = "STAFFSYNC_CHANGE_RETENTION", default_value = "30d", value_parser = parse_positive_duration)]
+    pub change_retention: std::time::Duration,
+    /// Let accounts' outgoing webhooks go to http:// URLs and to private, loopback and
+    /// other non-public addresses (tests, or receivers inside your own network). Without
+    /// it: https:// to public addresses only.
+    #[arg(long, env = "STAFFSYNC_WEBHOOK_ALLOW_PRIVATE")]
+    pub webhook_allow_private: bool,
+    /// Where the file accounts' inbox folders are (`<dir>/<slug>/`; an employee file put
+    /// there is imported and moved to `processed/` or `rejected/`). Default:
+    /// `<data-dir>/inbox`.
+    #[arg(long, env = "STAFFSYNC_INBOX_DIR", value_name = "DIR")]
+    pub inbox_dir: Option<PathBuf>,
+    /// An inbox file is imported once it has not changed for this long (so a file still
+    /// being uploaded is left alone).
+    #[arg(long, env = "STAFFSYNC_INBOX_SETTLE", default_value = "10s", value_parser = parse_duration)]
+    pub inbox_settle: std::time::Duration,
+    /// The largest employee file POST /api/v1/imports takes, in bytes; larger uploads
+    /// are answered 413.
+    #[arg(long, env = "STAFFSYNC_MAX_UPLOAD_BYTES", default_value_t = employee_file::Limits::default().max_bytes, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_upload_bytes: u64,
+    /// Pretend today is this date (YYYY-MM-DD), for tests and replays.
+    #[arg(long, env = "STAFFSYNC_TODAY", hide = true, value_parser = parse_date)]
+    pub today: Option<time::Date>,
+    /// SMTP server for alert e-mails to admins: smtp://[user[:password]@]host[:port]
+    /// (STARTTLS when the server offers it; port 587) or smtps://… (TLS; port 465).
+    /// Without it, alerts show in the web app only. Never logged.
+    #[arg(long, env = "STAFFSYNC_SMTP_URL", value_name = "URL", value_parser = staffsync_engine::mail::SmtpUrl::parse, requires = "mail_from", hide_env_values = true)]
+    pub smtp_url: Option<staffsync_engine::mail::SmtpUrl>,
+    /// Sender address of alert e-mails (staffsync@example.com, or "Name <address>").
+    #[arg(long, env = "STAFFSYNC_MAIL_FROM", value_name = "ADDRESS", value_parser = staffsync_engine::mail::MailFrom::parse, requires = "smtp_url")]
+    pub mail_from: Option<staffsync_engine::mail::MailFrom>,
+    /// The SMTP password, when the URL does not carry one (read from the environment only).
+    #[arg(skip = std::env::var("STAFFSYNC_SMTP_PASSWORD").ok().filter(|p| !p.is_empty()).map(secrecy::SecretString::from))]
+    pub smtp_password: Option<secrecy::SecretString>,
+    #[command(flatten)]
+    pub store: StoreFlags,
+}
+
+fn parse_positive_duration(s: &str) -> Result<std::time::Duration, String> {
+    let d = parse_duration(s)?;
+    if d.is_zero() {
+        return Err(format!(
+            "{s:?} is no time at all: give a duration longer than 0"
+        ));
+    }
+    Ok(d)
+}
+
+fn parse_lease(s: &str) -> Result<std::time::Duration, String> {
+    let d = parse_duration(s)?;
+    if d < std::time::Duration::from_secs(1) {
+        return Err(format!("{s:?} is too short: a lease lasts at least 1s"));
+    }
+    Ok(d)
+}
+
+fn parse_at_least_one(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("not a number of at least 1: {s:?}")),
+    }
+}
 
 pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<Code> {
     let config = server_config(&args, &global.data_dir)?;
@@ -119,59 +255,4 @@ async fn shutdown_signal() {
         () = term => {}
     }
     eprintln!("stopping: waiting for running syncs to finish");
-}
-
-/// Parses `12h`, `30m`, `45s`, `500ms`, `1d`, `1h30m` (or a bare number of seconds).
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let bad = || format!("not a duration: {s:?} (use e.g. 12h, 30m, 45s, 500ms)");
-    let t = s.trim();
-    if t.is_empty() {
-        return Err(bad());
-    }
-    if let Ok(secs) = t.parse::<u64>() {
-        return Ok(Duration::from_secs(secs));
-    }
-    let mut total = Duration::ZERO;
-    let mut rest = t;
-    while !rest.is_empty() {
-        let digits = rest.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
-        if digits == 0 {
-            return Err(bad());
-        }
-        let n: u64 = rest[..digits].parse().map_err(|_| bad())?;
-        rest = &rest[digits..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit())
-            .unwrap_or(rest.len());
-        let unit = &rest[..unit_len];
-        rest = &rest[unit_len..];
-        let part = match unit {
-            "ms" => Duration::from_millis(n),
-            "s" => Duration::from_secs(n),
-            "m" | "min" => Duration::from_secs(n.saturating_mul(60)),
-            "h" => Duration::from_secs(n.saturating_mul(3600)),
-            "d" => Duration::from_secs(n.saturating_mul(86_400)),
-            _ => return Err(bad()),
-        };
-        total = total.saturating_add(part);
-    }
-    Ok(total)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("12h"), Ok(Duration::from_secs(12 * 3600)));
-        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
-        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
-        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
-        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
-        assert!(parse_duration("").is_err());
-        assert!(parse_duration("h").is_err());
-        assert!(parse_duration("12x").is_err());
-        assert!(parse_duration("-1s").is_err());
-    }
 }

@@ -6,15 +6,39 @@
 //! guard would hold exits 3, like `sync --dry-run`. This command never accepts removals:
 //! a saved document that removes people is held for review like any other run.
 
-use crate::cli::{Global, SettingsArgs};
+use crate::cli::{Global, JsonFlag, StoreFlags, parse_date, parse_slug};
 use crate::exit::{self, Code, UsageError};
 use crate::output;
 use anyhow::Context;
+use clap::Args;
+use staffsync_core::AccountSlug;
 use staffsync_core::Settings;
 use staffsync_engine::SyncOptions;
 use staffsync_engine::settings::{self as engine_settings, SettingsPreview};
 use std::io::Read as _;
 use std::time::Duration;
+
+#[derive(Debug, Args)]
+pub struct SettingsArgs {
+    /// The account's slug (its short name, e.g. acme).
+    #[arg(value_parser = parse_slug)]
+    pub slug: AccountSlug,
+    /// Replace the settings with this JSON document (`-` reads stdin); a full sync is
+    /// queued so the directory follows (removals go through the deletion guard).
+    #[arg(long, value_name = "FILE")]
+    pub set: Option<std::path::PathBuf>,
+    /// With --set: show what the document would change now (a dry run against
+    /// Personio); save nothing. Exit 3 when the deletion guard would hold the run.
+    #[arg(long, requires = "set")]
+    pub dry_run: bool,
+    /// Pretend today is this date (YYYY-MM-DD) for the preview, as `sync` does.
+    #[arg(long, env = "STAFFSYNC_TODAY", value_parser = parse_date, hide = true)]
+    pub today: Option<time::Date>,
+    #[command(flatten)]
+    pub json: JsonFlag,
+    #[command(flatten)]
+    pub store: StoreFlags,
+}
 
 /// The lease a preview takes (renewed while it runs).
 const LEASE: Duration = Duration::from_secs(30);

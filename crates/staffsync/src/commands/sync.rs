@@ -8,14 +8,47 @@
 //! command) syncs the account, it waits up to `--wait` and then gives up with a clear
 //! message, never interrupting the other run.
 
-use crate::cli::{Global, OnOff, SyncArgs};
+use crate::cli::{Global, JsonFlag, OnOff, StoreFlags, parse_date, parse_duration, parse_slug};
 use crate::exit::{self, Code};
 use crate::output;
+use clap::Args;
+use staffsync_core::AccountSlug;
 use staffsync_core::{DirectoryEmployee, PersonioId, Plan};
 use staffsync_engine::lease;
 use staffsync_engine::{SyncOptions, SyncReport, SyncResult, run_sync};
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// The account's slug (its short name, e.g. acme).
+    #[arg(value_parser = parse_slug)]
+    pub slug: AccountSlug,
+    /// Show the plan; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Accept the removals of the account's latest held run (the list a held sync
+    /// printed): exactly those people, or fewer, may be removed beyond the deletion
+    /// guard; if more are missing by now, the run is held again for a new review.
+    #[arg(long)]
+    pub accept_deletions: bool,
+    /// How long to wait while another sync of the account runs (e.g. the server's),
+    /// before giving up without interrupting it.
+    /// A sync that died holds the account until its lease runs out (30 s for this
+    /// command, `--lease` for the server).
+    #[arg(long, default_value = "60s", value_parser = parse_duration)]
+    pub wait: std::time::Duration,
+    #[command(flatten)]
+    pub json: JsonFlag,
+    /// Pace requests under Personio's limits (turn off only against a simulator).
+    #[arg(long, default_value = "on")]
+    pub rate_limit: OnOff,
+    /// Pretend today is this date (YYYY-MM-DD), for tests and replays.
+    #[arg(long, env = "STAFFSYNC_TODAY", value_parser = parse_date, hide = true)]
+    pub today: Option<time::Date>,
+    #[command(flatten)]
+    pub store: StoreFlags,
+}
 
 /// The lease a command-line sync takes, renewed every third of it while the sync runs.
 /// Short, so that a sync killed mid-run (Ctrl-C, SIGKILL) holds the account up for at

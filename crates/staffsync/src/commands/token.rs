@@ -4,12 +4,49 @@
 //! token can never be shown again. This command must never print or log a token anywhere
 //! else, and `list` never shows more than id, label and dates.
 
-use crate::cli::{Global, TokenCommand};
+use crate::cli::{Global, JsonFlag, ListArgs, StoreFlags, parse_slug};
 use crate::exit::{self, Code};
 use crate::output;
 use anyhow::Context;
+use clap::{Args, Subcommand};
 use serde_json::json;
+use staffsync_core::AccountSlug;
 use staffsync_server::api::tokens::{generate_token, hash_token};
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token; it is printed once and only its hash is stored.
+    Create(TokenCreateArgs),
+    /// List an account's API tokens (never the tokens themselves).
+    List(ListArgs),
+    /// Revoke an API token by its id (from `token list`).
+    Revoke(TokenRevokeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TokenCreateArgs {
+    /// The account's slug (its short name, e.g. acme).
+    #[arg(value_parser = parse_slug)]
+    pub slug: AccountSlug,
+    /// What the token is for, e.g. "survey app production".
+    #[arg(long, default_value = "")]
+    pub label: String,
+    #[command(flatten)]
+    pub json: JsonFlag,
+    #[command(flatten)]
+    pub store: StoreFlags,
+}
+
+#[derive(Debug, Args)]
+pub struct TokenRevokeArgs {
+    /// The account's slug (its short name, e.g. acme).
+    #[arg(value_parser = parse_slug)]
+    pub slug: AccountSlug,
+    /// The token's id, as `token list` shows it.
+    pub id: i64,
+    #[command(flatten)]
+    pub store: StoreFlags,
+}
 
 pub async fn run(global: &Global, cmd: TokenCommand) -> anyhow::Result<Code> {
     let store = super::open_store(global).await?;
