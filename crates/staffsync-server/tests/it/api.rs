@@ -4,78 +4,18 @@
 //! Two accounts (`acme`, `globex`) each sync their own simulator; every test checks that
 //! one account's token can never read or change the other's data.
 
-use personio_sim::{SimConfig, SimHandle};
+use crate::common::{TODAY, Tenant, TestApp, api_token, spawn_app, sync_now, tenant};
 use reqwest::{Method, StatusCode};
-use secrecy::SecretString;
 use serde_json::{Value, json};
 use staffsync_core::AccountSlug;
-use staffsync_engine::{AppState, ServerConfig, SyncOptions};
 use staffsync_server::api::tokens::{generate_token, hash_token};
-use staffsync_store::{Account, Store, StoreConfig};
+use staffsync_store::{Account, Store};
 use std::collections::{BTreeMap, BTreeSet};
-use tempfile::TempDir;
-use time::Date;
-
-const CLIENT_ID: &str = "api-test";
-const CLIENT_SECRET: &str = "api-test-Secret-4711";
-const TODAY: Date = time::macros::date!(2026 - 06 - 15);
-
-struct Tenant {
-    sim: SimHandle,
-    account: Account,
-    token: String,
-}
 
 struct World {
-    _dir: TempDir,
-    store: Store,
-    base: String,
-    http: reqwest::Client,
+    app: TestApp,
     a: Tenant,
     b: Tenant,
-}
-
-async fn tenant(store: &Store, slug: &str, employees: usize, seed: u64) -> Tenant {
-    let sim = personio_sim::spawn(SimConfig {
-        employees,
-        seed,
-        client_id: CLIENT_ID.into(),
-        client_secret: CLIENT_SECRET.into(),
-        rate_limit: false,
-        today: Some(TODAY),
-        ..Default::default()
-    })
-    .await
-    .expect("simulator starts");
-    let account = store
-        .create_account(
-            &AccountSlug::parse(slug).expect("slug"),
-            slug,
-            &Default::default(),
-        )
-        .await
-        .expect("account");
-    staffsync_engine::connect::connect(
-        store,
-        account.id,
-        &sim.base_url(),
-        CLIENT_ID,
-        SecretString::from(CLIENT_SECRET),
-    )
-    .await
-    .expect("connects");
-    let token = generate_token();
-    store
-        .create_api_token(account.id, &hash_token(&token), "tests")
-        .await
-        .expect("token");
-    let tenant = Tenant {
-        sim,
-        account,
-        token,
-    };
-    sync(store, &tenant).await;
-    tenant
 }
 
 async fn sync(store: &Store, t: &Tenant) {
@@ -84,56 +24,24 @@ async fn sync(store: &Store, t: &Tenant) {
 
 /// One full sync of `account` (as it is stored now: its settings apply).
 async fn sync_account(store: &Store, account: &Account) {
-    let options = SyncOptions {
-        today: Some(TODAY),
-        unlimited_rate: true,
-        ..Default::default()
-    };
-    let wait = std::time::Duration::from_secs(60);
-    let lease = staffsync_engine::lease::acquire(store, account.id, "test", wait, wait)
-        .await
-        .expect("lease");
-    staffsync_engine::run_sync(store, &lease, account, &options, &|_, _| {})
-        .await
-        .expect("sync runs");
-    staffsync_engine::lease::give_back(store, lease).await;
+    sync_now(store, account, Some(TODAY)).await;
 }
 
 impl World {
     async fn new() -> World {
-        let dir = TempDir::new().expect("tempdir");
-        let store = Store::open(&StoreConfig {
-            data_dir: dir.path().to_owned(),
-            database_url: None,
-            secret_key: None,
-        })
-        .await
-        .expect("store opens");
-        let a = tenant(&store, "acme", 60, 11).await;
-        let b = tenant(&store, "globex", 25, 23).await;
-        let config = ServerConfig {
-            run_scheduler: false,
-            today: Some(TODAY),
-            ..Default::default()
-        };
-        let state = AppState::new(store.clone(), config);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        tokio::spawn(staffsync_server::serve(
-            listener,
-            state,
-            std::future::pending(),
-        ));
-        World {
-            _dir: dir,
-            store,
-            base: format!("http://{addr}/api/v1"),
-            http: reqwest::Client::new(),
-            a,
-            b,
-        }
+        let app = spawn_app(|c| c.today = Some(TODAY)).await;
+        let a = tenant(&app.store, "acme", 60, 11).await;
+        let b = tenant(&app.store, "globex", 25, 23).await;
+        World { app, a, b }
+    }
+
+    fn store(&self) -> &Store {
+        &self.app.store
+    }
+
+    /// `path` under `/api/v1`.
+    fn api(&self, path: &str) -> String {
+        self.app.url(&format!("/api/v1{path}"))
     }
 
     /// Sends a request; `body` is JSON (a `Value`) or, as a `String`, a raw body without a
@@ -145,7 +53,7 @@ impl World {
         token: Option<&str>,
         body: Option<Body>,
     ) -> (StatusCode, Value) {
-        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        let mut req = self.app.http.request(method, self.api(path));
         if let Some(token) = token {
             req = req.bearer_auth(token);
         }
@@ -365,12 +273,13 @@ async fn every_endpoint_needs_a_valid_token() {
     let unknown = generate_token();
     let revoked = generate_token();
     let created = w
-        .store
+        .store()
         .create_api_token(w.a.account.id, &hash_token(&revoked), "revoked")
         .await
         .expect("token");
     assert!(
-        w.store
+        w.app
+            .store
             .revoke_api_token(w.a.account.id, created.id)
             .await
             .expect("revoke")
@@ -387,8 +296,9 @@ async fn every_endpoint_needs_a_valid_token() {
         }
         // A Basic header is not a bearer token.
         let response = w
+            .app
             .http
-            .request(method.clone(), format!("{}{path}", w.base))
+            .request(method.clone(), w.api(path))
             .basic_auth("acme", Some(&w.a.token))
             .send()
             .await
@@ -403,7 +313,11 @@ async fn every_endpoint_needs_a_valid_token() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn employees_groups_and_members() {
     let w = World::new().await;
-    let directory = w.store.directory(w.a.account.id).await.expect("directory");
+    let directory = w
+        .store()
+        .directory(w.a.account.id)
+        .await
+        .expect("directory");
     let list = w.ok(&w.a, "/employees").await;
     assert_eq!(list["count"], directory.len());
     let employees = list["employees"].as_array().expect("employees").clone();
@@ -1049,7 +963,8 @@ async fn bad_input_is_400_or_422_naming_the_field_never_500() {
     }
     // Nothing was stored by any of that.
     assert!(
-        w.store
+        w.app
+            .store
             .feedback(w.a.account.id)
             .await
             .expect("feedback")
@@ -1196,13 +1111,14 @@ async fn feedback_keeps_its_groups_after_the_author_is_removed() {
 
     // The author leaves Personio; the next sync erases them.
     let response = w
+        .app
         .http
         .delete(format!("{}/_sim/employees/{id}", w.a.sim.base_url()))
         .send()
         .await
         .expect("sim");
     assert!(response.status().is_success());
-    sync(&w.store, &w.a).await;
+    sync(w.store(), &w.a).await;
 
     let (status, _) = w.get(&w.a, &format!("/employees/{id}")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
@@ -1264,7 +1180,7 @@ async fn feedback_keeps_its_groups_after_the_author_is_removed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn post_sync_queues_a_run_now() {
     let w = World::new().await;
-    let b_before = w.store.schedule(w.b.account.id).await.expect("schedule");
+    let b_before = w.store().schedule(w.b.account.id).await.expect("schedule");
     let before = time::OffsetDateTime::now_utc();
     let (status, v) = w.send(Method::POST, "/sync", Some(&w.a.token), None).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{v}");
@@ -1274,7 +1190,7 @@ async fn post_sync_queues_a_run_now() {
     assert_eq!(status, StatusCode::ACCEPTED, "{again}");
     assert_eq!(again, json!({"queued": true, "already_queued": true}));
     let schedule = w
-        .store
+        .store()
         .schedule(w.a.account.id)
         .await
         .expect("schedule")
@@ -1284,7 +1200,7 @@ async fn post_sync_queues_a_run_now() {
     assert_eq!(schedule.accept_run, None, "the API never accepts deletions");
 
     // B's schedule is not touched by A's request.
-    let b_after = w.store.schedule(w.b.account.id).await.expect("schedule");
+    let b_after = w.store().schedule(w.b.account.id).await.expect("schedule");
     assert_eq!(
         b_before.map(|s| s.next_run_at),
         b_after.map(|s| s.next_run_at)
@@ -1294,13 +1210,14 @@ async fn post_sync_queues_a_run_now() {
     // each full sync costs a Personio authentication, of which Personio allows few.
     let now = time::OffsetDateTime::now_utc();
     let claimed = w
-        .store
+        .store()
         .claim_due("test", now, now + time::Duration::seconds(60), 10)
         .await
         .expect("claim");
     assert!(claimed.iter().any(|l| l.account() == w.a.account.id));
     for lease in claimed {
-        w.store
+        w.app
+            .store
             .release(
                 lease,
                 now + time::Duration::hours(1),
@@ -1310,8 +1227,9 @@ async fn post_sync_queues_a_run_now() {
             .expect("release");
     }
     let r = w
+        .app
         .http
-        .post(format!("{}/sync", w.base))
+        .post(w.api("/sync"))
         .bearer_auth(&w.a.token)
         .send()
         .await
@@ -1325,7 +1243,7 @@ async fn post_sync_queues_a_run_now() {
     assert!((1..=60).contains(&wait), "{wait}");
     let v: Value = r.json().await.expect("json");
     assert_eq!(v["error"]["code"], "too_many_requests", "{v}");
-    let schedule = w.store.schedule(w.a.account.id).await.expect("schedule");
+    let schedule = w.store().schedule(w.a.account.id).await.expect("schedule");
     assert_eq!(
         schedule.and_then(|s| s.requested_at),
         None,
@@ -1334,7 +1252,7 @@ async fn post_sync_queues_a_run_now() {
 
     // An account without a Personio connection: 409.
     let lone = w
-        .store
+        .store()
         .create_account(
             &AccountSlug::parse("initech").expect("slug"),
             "Initech",
@@ -1342,11 +1260,7 @@ async fn post_sync_queues_a_run_now() {
         )
         .await
         .expect("account");
-    let token = generate_token();
-    w.store
-        .create_api_token(lone.id, &hash_token(&token), "t")
-        .await
-        .expect("token");
+    let token = api_token(w.store(), lone.id, "t").await;
     let (status, v) = w.send(Method::POST, "/sync", Some(&token), None).await;
     assert_error(
         status,
@@ -1391,7 +1305,8 @@ async fn duplicate_json_keys_are_400_naming_the_key() {
         assert_eq!(v["error"]["field"], field, "{path}: {v}");
     }
     assert!(
-        w.store
+        w.app
+            .store
             .feedback(w.a.account.id)
             .await
             .expect("feedback")
@@ -1438,8 +1353,7 @@ async fn every_api_error_is_json_with_the_security_headers() {
             StatusCode::BAD_REQUEST,
         ),
     ] {
-        let origin = w.base.trim_end_matches("/api/v1");
-        let mut req = w.http.request(method.clone(), format!("{origin}{path}"));
+        let mut req = w.app.http.request(method.clone(), w.app.url(path));
         if token {
             req = req.bearer_auth(&w.a.token);
         }
@@ -1516,11 +1430,15 @@ async fn settings_are_read_replaced_and_versioned() {
     assert_eq!(w.ok(&w.a, "/settings").await, wanted);
     // The other account's settings are untouched.
     assert_eq!(w.ok(&w.b, "/settings").await, doc);
-    let history = w.store.settings_history(w.a.account.id, 10).await.unwrap();
+    let history = w
+        .store()
+        .settings_history(w.a.account.id, 10)
+        .await
+        .unwrap();
     assert_eq!(history.len(), 1);
     assert_eq!(history[0].changed_by, "api");
     // Saving queued a full sync.
-    let schedule = w.store.schedule(w.a.account.id).await.unwrap().unwrap();
+    let schedule = w.store().schedule(w.a.account.id).await.unwrap().unwrap();
     assert!(schedule.requested_at.is_some());
 }
 
@@ -1563,7 +1481,8 @@ async fn an_api_token_cannot_loosen_the_deletion_guard_nor_remove_everyone() {
     }
     assert_eq!(w.ok(&w.a, "/settings").await, before, "nothing saved");
     assert!(
-        w.store
+        w.app
+            .store
             .settings_history(w.a.account.id, 10)
             .await
             .unwrap()
@@ -1574,13 +1493,13 @@ async fn an_api_token_cannot_loosen_the_deletion_guard_nor_remove_everyone() {
     let (status, saved) = put(doc).await;
     assert_eq!(status, StatusCode::OK, "{saved}");
     let account = w
-        .store
+        .store()
         .account_by_id(w.a.account.id)
         .await
         .unwrap()
         .unwrap();
-    sync_account(&w.store, &account).await;
-    let runs = w.store.runs(w.a.account.id).await.unwrap();
+    sync_account(w.store(), &account).await;
+    let runs = w.store().runs(w.a.account.id).await.unwrap();
     assert_eq!(
         runs[0].status,
         staffsync_store::RunStatus::Held,
@@ -1698,7 +1617,8 @@ async fn invalid_settings_are_422_naming_the_field_and_change_nothing() {
     }
     assert_eq!(w.ok(&w.a, "/settings").await, before);
     assert!(
-        w.store
+        w.app
+            .store
             .settings_history(w.a.account.id, 10)
             .await
             .unwrap()
@@ -1756,17 +1676,18 @@ async fn reporting_lines_and_tenure_groups_are_keyed_and_filterable() {
         },
         ..Default::default()
     };
-    w.store
+    w.app
+        .store
         .set_settings(w.a.account.id, &settings, "test")
         .await
         .unwrap();
     let account = w
-        .store
+        .store()
         .account_by_id(w.a.account.id)
         .await
         .unwrap()
         .unwrap();
-    sync_account(&w.store, &account).await;
+    sync_account(w.store(), &account).await;
     let employees = w.employees(&w.a).await;
     let name_of = |id: i64| {
         let e = employees

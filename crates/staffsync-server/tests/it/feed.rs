@@ -13,142 +13,50 @@
 //!   at once, not after their timeout;
 //! - every API list pages with `limit` and `cursor`, and answers as before without them.
 
-use crate::common::wait_for;
+use crate::common::{TODAY, Tenant, TestApp, sim_call, spawn_app, sync_now, tenant, wait_for};
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode as AxStatus};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
-use personio_sim::{SimConfig, SimHandle};
 use reqwest::StatusCode;
-use secrecy::SecretString;
 use serde_json::{Value, json};
-use staffsync_core::AccountSlug;
-use staffsync_engine::{AppState, ServerConfig, SyncOptions};
-use staffsync_server::api::tokens::{generate_token, hash_token};
-use staffsync_store::{Account, Store, StoreConfig};
+use staffsync_engine::ServerConfig;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tempfile::TempDir;
-use time::Date;
 
-const CLIENT_ID: &str = "feed-test";
-const CLIENT_SECRET: &str = "feed-test-Secret-0815";
-const TODAY: Date = time::macros::date!(2026 - 06 - 15);
 const WAIT: Duration = Duration::from_secs(60);
 
-struct Tenant {
-    sim: SimHandle,
-    account: Account,
-    token: String,
-}
-
 struct World {
-    dir: TempDir,
-    store: Store,
-    root: String,
-    http: reqwest::Client,
+    app: TestApp,
 }
 
 impl World {
     async fn new() -> World {
-        Self::serve(ServerConfig {
-            run_scheduler: false,
-            webhook_allow_private: true,
-            webhook_poll: Duration::from_millis(50),
-            webhook_retry_backoff: vec![Duration::from_millis(100), Duration::from_millis(200)],
-            webhook_timeout: Duration::from_secs(5),
-            ..Default::default()
+        Self::serve(|c| {
+            c.webhook_allow_private = true;
+            c.webhook_poll = Duration::from_millis(50);
+            c.webhook_retry_backoff = vec![Duration::from_millis(100), Duration::from_millis(200)];
+            c.webhook_timeout = Duration::from_secs(5);
         })
         .await
     }
 
-    /// A fresh SQLite store served with `config`.
-    async fn serve(config: ServerConfig) -> World {
-        let dir = TempDir::new().unwrap();
-        let store = Store::open(&StoreConfig {
-            data_dir: dir.path().to_owned(),
-            database_url: None,
-            secret_key: None,
-        })
-        .await
-        .unwrap();
-        let state = AppState::new(store.clone(), config);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(staffsync_server::serve(
-            listener,
-            state,
-            std::future::pending(),
-        ));
+    /// A fresh SQLite store served with the configuration `tune` makes.
+    async fn serve(tune: impl FnOnce(&mut ServerConfig)) -> World {
         World {
-            dir,
-            store,
-            root: format!("http://{addr}"),
-            http: reqwest::Client::new(),
+            app: spawn_app(tune).await,
         }
     }
 
     async fn tenant(&self, slug: &str, employees: usize, seed: u64) -> Tenant {
-        let sim = personio_sim::spawn(SimConfig {
-            employees,
-            seed,
-            client_id: CLIENT_ID.into(),
-            client_secret: CLIENT_SECRET.into(),
-            rate_limit: false,
-            today: Some(TODAY),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-        let account = self
-            .store
-            .create_account(
-                &AccountSlug::parse(slug).unwrap(),
-                slug,
-                &Default::default(),
-            )
-            .await
-            .unwrap();
-        staffsync_engine::connect::connect(
-            &self.store,
-            account.id,
-            &sim.base_url(),
-            CLIENT_ID,
-            SecretString::from(CLIENT_SECRET),
-        )
-        .await
-        .unwrap();
-        let token = generate_token();
-        self.store
-            .create_api_token(account.id, &hash_token(&token), "tests")
-            .await
-            .unwrap();
-        let t = Tenant {
-            sim,
-            account,
-            token,
-        };
-        self.sync(&t).await;
-        t
+        tenant(&self.app.store, slug, employees, seed).await
     }
 
     async fn sync(&self, t: &Tenant) {
-        let options = SyncOptions {
-            today: Some(TODAY),
-            unlimited_rate: true,
-            ..Default::default()
-        };
-        let lease = staffsync_engine::lease::acquire(&self.store, t.account.id, "test", WAIT, WAIT)
-            .await
-            .unwrap();
-        let report =
-            staffsync_engine::run_sync(&self.store, &lease, &t.account, &options, &|_, _| {})
-                .await
-                .unwrap();
-        staffsync_engine::lease::give_back(&self.store, lease).await;
+        let report = sync_now(&self.app.store, &t.account, Some(TODAY)).await;
         assert!(
             matches!(report.result, staffsync_engine::SyncResult::Applied),
             "{:?}",
@@ -158,8 +66,9 @@ impl World {
 
     async fn get(&self, t: &Tenant, path: &str) -> (StatusCode, Value) {
         let r = self
+            .app
             .http
-            .get(format!("{}/api/v1{path}", self.root))
+            .get(self.app.url(&format!("/api/v1{path}")))
             .bearer_auth(&t.token)
             .send()
             .await
@@ -201,8 +110,9 @@ impl World {
 
     async fn register(&self, t: &Tenant, url: &str) -> (i64, String) {
         let r = self
+            .app
             .http
-            .post(format!("{}/api/v1/webhook-endpoints", self.root))
+            .post(self.app.url("/api/v1/webhook-endpoints"))
             .bearer_auth(&t.token)
             .json(&json!({ "url": url }))
             .send()
@@ -225,21 +135,9 @@ impl World {
     }
 }
 
-/// Calls a simulator control endpoint.
-async fn sim(t: &Tenant, method: reqwest::Method, path: &str, body: Value) -> Value {
-    let r = reqwest::Client::new()
-        .request(method, format!("{}{path}", t.sim.base_url()))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success(), "{path}: {}", r.status());
-    r.json().await.unwrap_or(Value::Null)
-}
-
 async fn hire(t: &Tenant, first: &str, last: &str, department: &str) -> i64 {
-    let e = sim(
-        t,
+    let e = sim_call(
+        &t.sim,
         reqwest::Method::POST,
         "/_sim/employees",
         json!({
@@ -381,7 +279,7 @@ async fn the_feed_replays_to_the_directory_and_forgets_the_erased() {
     let t = w.tenant("replay", 40, 5).await;
     let other = w.tenant("elsewhere", 8, 9).await;
 
-    let people = sim(&t, reqwest::Method::GET, "/_sim/employees", Value::Null).await;
+    let people = sim_call(&t.sim, reqwest::Method::GET, "/_sim/employees", Value::Null).await;
     let active: Vec<&Value> = people
         .as_array()
         .unwrap()
@@ -392,23 +290,23 @@ async fn the_feed_replays_to_the_directory_and_forgets_the_erased() {
     let victim = hire(&t, "Xanthippe", "Quorndorfer", "Feed Lab").await;
     hire(&t, "Nora", "Newhire", "Feed Lab").await;
     w.sync(&t).await;
-    sim(
-        &t,
+    sim_call(
+        &t.sim,
         reqwest::Method::PATCH,
         &format!("/_sim/employees/{victim}"),
         json!({"position": "Quorndorfer Specialist"}),
     )
     .await;
     // A move and a leaver.
-    sim(
-        &t,
+    sim_call(
+        &t.sim,
         reqwest::Method::PATCH,
         &format!("/_sim/employees/{}", active[0]["id"]),
         json!({"department": "Feed Lab"}),
     )
     .await;
-    sim(
-        &t,
+    sim_call(
+        &t.sim,
         reqwest::Method::DELETE,
         &format!("/_sim/employees/{}", active[1]["id"]),
         Value::Null,
@@ -416,7 +314,7 @@ async fn the_feed_replays_to_the_directory_and_forgets_the_erased() {
     .await;
     w.sync(&t).await;
     // A renamed department.
-    let company = sim(&t, reqwest::Method::GET, "/_sim/company", Value::Null).await;
+    let company = sim_call(&t.sim, reqwest::Method::GET, "/_sim/company", Value::Null).await;
     let dept = company["departments"]
         .as_array()
         .unwrap()
@@ -424,17 +322,20 @@ async fn the_feed_replays_to_the_directory_and_forgets_the_erased() {
         .find(|d| d["name"] == active[2]["department"])
         .unwrap()
         .clone();
-    sim(
-        &t,
+    sim_call(
+        &t.sim,
         reqwest::Method::PATCH,
         &format!("/_sim/units/{}", dept["id"]),
         json!({"name": "Renamed Department"}),
     )
     .await;
     w.sync(&t).await;
-    assert!(files_contain(w.dir.path(), b"Quorndorfer"), "scan sanity");
-    sim(
-        &t,
+    assert!(
+        files_contain(&w.app.data_dir(), b"Quorndorfer"),
+        "scan sanity"
+    );
+    sim_call(
+        &t.sim,
         reqwest::Method::DELETE,
         &format!("/_sim/employees/{victim}"),
         Value::Null,
@@ -478,7 +379,7 @@ async fn the_feed_replays_to_the_directory_and_forgets_the_erased() {
         b"xanthippe.quorndorfer@feed-test.example",
     ] {
         assert!(
-            !files_contain(w.dir.path(), needle),
+            !files_contain(&w.app.data_dir(), needle),
             "{} still on disk",
             String::from_utf8_lossy(needle)
         );
@@ -525,7 +426,8 @@ async fn the_feed_replays_to_the_directory_and_forgets_the_erased() {
 
     // Retention: once the runs are pruned, an old cursor is 410; a fresh start works.
     let first_cursor = all[0]["cursor"].as_str().unwrap();
-    w.store
+    w.app
+        .store
         .prune_changes(time::OffsetDateTime::now_utc() + time::Duration::days(1))
         .await
         .unwrap();
@@ -681,15 +583,7 @@ async fn a_receiver_that_was_down_gets_every_change_once_in_order_signed() {
     assert_eq!(*receiver.bad_signatures.lock().unwrap(), 0);
     let log = w.deliveries(&t, endpoint).await;
     assert!(log.iter().all(|d| d["status"] == "delivered"), "{log:?}");
-    let metrics = w
-        .http
-        .get(format!("{}/metrics", w.root))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = w.app.text("/metrics").await;
     for line in [
         "staffsync_webhook_deliveries_total{result=\"delivered\"}",
         "staffsync_webhook_deliveries_total{result=\"retry\"}",
@@ -701,8 +595,12 @@ async fn a_receiver_that_was_down_gets_every_change_once_in_order_signed() {
 
     // Deleting the endpoint stops deliveries and drops its log.
     let r = w
+        .app
         .http
-        .delete(format!("{}/api/v1/webhook-endpoints/{endpoint}", w.root))
+        .delete(format!(
+            "{}/api/v1/webhook-endpoints/{endpoint}",
+            w.app.base
+        ))
         .bearer_auth(&t.token)
         .send()
         .await
@@ -716,16 +614,14 @@ async fn a_receiver_that_was_down_gets_every_change_once_in_order_signed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_receiver_blocks_neither_syncs_nor_other_accounts() {
-    let config = ServerConfig {
-        run_scheduler: false,
-        webhook_allow_private: true,
-        webhook_poll: Duration::from_millis(50),
-        webhook_retry_backoff: vec![Duration::from_millis(100)],
+    let w = World::serve(|c| {
+        c.webhook_allow_private = true;
+        c.webhook_poll = Duration::from_millis(50);
+        c.webhook_retry_backoff = vec![Duration::from_millis(100)];
         // Given up quickly, so the endpoint moves on to the next run's changes.
-        webhook_retry_window: Duration::from_millis(700),
-        ..Default::default()
-    };
-    let w = World::serve(config).await;
+        c.webhook_retry_window = Duration::from_millis(700);
+    })
+    .await;
     let bad = w.tenant("badhook", 15, 4).await;
     let good = w.tenant("goodhook", 15, 6).await;
     let failing = Receiver::new(true, Some(500));
@@ -773,28 +669,22 @@ async fn a_failing_receiver_blocks_neither_syncs_nor_other_accounts() {
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     let r = w
+        .app
         .http
-        .delete(format!("{}/api/v1/webhook-endpoints/{bad_ep}", w.root))
+        .delete(format!("{}/api/v1/webhook-endpoints/{bad_ep}", w.app.base))
         .bearer_auth(&good.token)
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     assert!(*failing.refused.lock().unwrap() >= 2);
-    let metrics = w
-        .http
-        .get(format!("{}/metrics", w.root))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = w.app.text("/metrics").await;
     assert!(metrics.contains("staffsync_webhook_deliveries_total{result=\"failed\"}"));
     // A URL the policy refuses is 422 naming `url`.
     let r = w
+        .app
         .http
-        .post(format!("{}/api/v1/webhook-endpoints", w.root))
+        .post(format!("{}/api/v1/webhook-endpoints", w.app.base))
         .bearer_auth(&good.token)
         .json(&json!({"url": "ftp://example.com/hook"}))
         .send()
@@ -823,14 +713,12 @@ async fn stalled_receiver() -> (String, Arc<Mutex<usize>>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn receivers_that_never_answer_do_not_delay_another_accounts_delivery() {
-    let w = World::serve(ServerConfig {
-        run_scheduler: false,
-        webhook_allow_private: true,
-        webhook_poll: Duration::from_millis(50),
+    let w = World::serve(|c| {
+        c.webhook_allow_private = true;
+        c.webhook_poll = Duration::from_millis(50);
         // Far longer than the test waits: a delivery queued behind the stalled attempts
         // would not arrive before `WAIT` runs out.
-        webhook_timeout: Duration::from_secs(3600),
-        ..Default::default()
+        c.webhook_timeout = Duration::from_secs(3600);
     })
     .await;
     let (stalled, held) = stalled_receiver().await;
@@ -909,8 +797,9 @@ async fn every_list_pages_and_answers_as_before_without_limit() {
     for i in 0..5 {
         let author = employees["employees"][i]["personio_id"].as_i64().unwrap();
         let r = w
+            .app
             .http
-            .post(format!("{}/api/v1/feedback", w.root))
+            .post(format!("{}/api/v1/feedback", w.app.base))
             .bearer_auth(&t.token)
             .json(&json!({"author_personio_id": author, "body": format!("feedback {i}")}))
             .send()

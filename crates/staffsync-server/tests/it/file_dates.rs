@@ -3,10 +3,10 @@
 //! their termination date, and moves people into their tenure band, all without a new
 //! file and without any Personio request (the account has no connection at all).
 
-use staffsync_core::{AccountSlug, DirectoryEmployee, GroupKind};
+use crate::common::{file_account, fresh_store};
+use staffsync_core::{DirectoryEmployee, GroupKind};
 use staffsync_engine::{AppState, ServerConfig, SyncOptions, SyncResult, run_import};
-use staffsync_store::{AccountSource, RunKind, RunStatus, Store, StoreConfig};
-use tempfile::TempDir;
+use staffsync_store::{RunKind, RunStatus};
 use time::macros::date;
 
 const FILE: &str = "ImportId;E-Mail;Vorname;Nachname;Eintrittsdatum;Austrittsdatum\n\
@@ -28,23 +28,8 @@ fn import_ids(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_date_check_brings_hires_and_lets_leavers_go_without_a_new_file() {
-    let dir = TempDir::new().unwrap();
-    let store = Store::open(&StoreConfig {
-        data_dir: dir.path().to_owned(),
-        database_url: None,
-        secret_key: None,
-    })
-    .await
-    .unwrap();
-    let account = store
-        .create_account_with_source(
-            &AccountSlug::parse("acme").unwrap(),
-            "Acme",
-            &Default::default(),
-            AccountSource::File,
-        )
-        .await
-        .unwrap();
+    let (_dir, store) = fresh_store().await;
+    let account = file_account(&store, "acme", "Acme").await;
     let mut settings = account.policy.settings.clone();
     settings.groups.tenure = true;
     store

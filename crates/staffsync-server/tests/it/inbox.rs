@@ -3,10 +3,10 @@
 //! their folder, and none of it may reach another account's folder, a file outside the
 //! inbox, or block the inbox.
 
-use staffsync_core::AccountSlug;
+use crate::common::{file_account, fresh_store};
 use staffsync_engine::inbox::{self, InboxError, Outcome};
 use staffsync_engine::{AppState, ServerConfig};
-use staffsync_store::{Account, AccountSource, Store, StoreConfig};
+use staffsync_store::{Account, Store};
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -36,14 +36,7 @@ struct Inboxes {
 
 impl Inboxes {
     async fn new() -> Self {
-        let tmp = TempDir::new().unwrap();
-        let store = Store::open(&StoreConfig {
-            data_dir: tmp.path().join("data"),
-            database_url: None,
-            secret_key: None,
-        })
-        .await
-        .unwrap();
+        let (tmp, store) = fresh_store().await;
         let root = tmp.path().join("inbox");
         let outside = tmp.path().join("outside");
         std::fs::create_dir(&outside).unwrap();
@@ -66,15 +59,7 @@ impl Inboxes {
     }
 
     async fn account(&self, slug: &str) -> Account {
-        self.store
-            .create_account_with_source(
-                &AccountSlug::parse(slug).unwrap(),
-                slug,
-                &Default::default(),
-                AccountSource::File,
-            )
-            .await
-            .unwrap()
+        file_account(&self.store, slug, slug).await
     }
 
     fn dir(&self, account: &Account) -> PathBuf {

@@ -8,85 +8,45 @@
 //! Pacing is off on both sides: a paced v2 full sync of 2,000 people takes minutes,
 //! and what is measured here is the number of requests, which pacing does not change.
 
-use crate::common::wait_for;
-use personio_sim::{SimConfig, SimHandle};
+use crate::common::{
+    CLIENT_ID, CLIENT_SECRET, TestApp, account, fresh_store, personio, sim_call, sync_now, wait_for,
+};
+use personio_sim::SimHandle;
 use secrecy::SecretString;
 use serde_json::{Value, json};
-use staffsync_core::{AccountSlug, PersonioId};
+use staffsync_core::PersonioId;
 use staffsync_engine::connect::{ConnectOptions, connect_with};
 use staffsync_engine::{AppState, ServerConfig};
-use staffsync_store::{Account, RunKind, RunStatus, RunSummary, Store, StoreConfig};
+use staffsync_store::{Account, RunKind, RunStatus, RunSummary, Store};
 use std::future::Future;
 use std::time::{Duration, Instant};
-use tempfile::TempDir;
-use tokio::sync::oneshot;
 
-const CLIENT_ID: &str = "rt-client";
-const CLIENT_SECRET: &str = "rt-secret-Heron-42";
 const EMPLOYEES: usize = 2_000;
 const WAIT: Duration = Duration::from_secs(60);
 
 struct World {
-    _dir: TempDir,
-    store: Store,
+    app: TestApp,
     sim: SimHandle,
     account: Account,
-    state: AppState,
-    base: String,
-    http: reqwest::Client,
-    stop: Option<oneshot::Sender<()>>,
 }
 
-impl Drop for World {
-    fn drop(&mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
-    }
-}
-
-/// A SQLite store under `dir`, a simulator with `employees` people, and the account
-/// `acme` connected to it with `api` (a v2 connection registers its Personio webhook to
-/// `public_base_url`).
+/// A simulator with `employees` people, and the account `acme` in `store` connected to
+/// it with `api` (a v2 connection registers its Personio webhook to `public_base_url`).
 async fn connected(
-    dir: &TempDir,
+    store: &Store,
     employees: usize,
     api: personio::ApiVersion,
     public_base_url: Option<String>,
-) -> (Store, SimHandle, Account) {
-    let store = Store::open(&StoreConfig {
-        data_dir: dir.path().join("data"),
-        database_url: None,
-        secret_key: None,
-    })
-    .await
-    .unwrap();
-    let sim = personio_sim::spawn(SimConfig {
-        employees,
-        seed: 11,
-        client_id: CLIENT_ID.into(),
-        client_secret: CLIENT_SECRET.into(),
-        rate_limit: false,
-        retry_delay_ms: 100,
-        ..Default::default()
-    })
-    .await
-    .unwrap();
-    let account = store
-        .create_account(
-            &AccountSlug::parse("acme").unwrap(),
-            "Acme GmbH",
-            &Default::default(),
-        )
-        .await
-        .unwrap();
+) -> (SimHandle, Account) {
+    let sim = personio(employees, 11, |c| c.retry_delay_ms = 100).await;
+    let account = account(store, "acme", "Acme GmbH").await;
     let connected = connect_with(
-        &store,
+        store,
         account.id,
         Some(&account.slug),
         &sim.base_url(),
         CLIENT_ID,
-        SecretString::from(CLIENT_SECRET.to_owned()),
+        SecretString::from(CLIENT_SECRET),
         &ConnectOptions {
             api_version: api,
             public_base_url,
@@ -103,14 +63,13 @@ async fn connected(
         "{:?}",
         connected.webhook_error
     );
-    (store, sim, account)
+    (sim, account)
 }
 
-/// A store, a simulator, an account connected with `api`, and a running server.
+/// A store, a simulator, an account connected with `api`, and a running server (with
+/// the scheduler) whose URL is the account's webhook's.
 async fn world(api: personio::ApiVersion, tune: impl FnOnce(&mut ServerConfig)) -> World {
-    let dir = TempDir::new().unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
+    let unstarted = TestApp::unstarted().await;
     let mut config = ServerConfig {
         sync_interval: Duration::from_secs(3600),
         sync_jitter: Duration::ZERO,
@@ -118,38 +77,29 @@ async fn world(api: personio::ApiVersion, tune: impl FnOnce(&mut ServerConfig)) 
         lease: Duration::from_secs(60),
         instance_id: "rt-test".into(),
         personio_rate_limit: false,
-        public_base_url: Some(base.clone()),
+        public_base_url: Some(unstarted.base.clone()),
         webhook_debounce: Duration::from_millis(300),
         poll_interval: Duration::ZERO,
         ..ServerConfig::default()
     };
     tune(&mut config);
-    let (store, sim, account) =
-        connected(&dir, EMPLOYEES, api, config.public_base_url.clone()).await;
-    let state = AppState::new(store.clone(), config);
-    let (tx, rx) = oneshot::channel::<()>();
-    tokio::spawn(staffsync_server::serve(
-        listener,
-        state.clone(),
-        async move {
-            let _ = rx.await;
-        },
-    ));
+    let (sim, account) = connected(
+        &unstarted.store,
+        EMPLOYEES,
+        api,
+        config.public_base_url.clone(),
+    )
+    .await;
     World {
-        _dir: dir,
-        store,
+        app: unstarted.start(config),
         sim,
         account,
-        state,
-        base,
-        http: reqwest::Client::new(),
-        stop: Some(tx),
     }
 }
 
 impl World {
     async fn runs(&self) -> Vec<RunSummary> {
-        self.store.runs(self.account.id).await.unwrap()
+        self.app.store.runs(self.account.id).await.unwrap()
     }
 
     async fn runs_of(&self, kind: RunKind) -> Vec<RunSummary> {
@@ -182,6 +132,7 @@ impl World {
     /// Every request the simulator received so far (all endpoints).
     async fn requests(&self) -> u64 {
         let stats: Value = self
+            .app
             .http
             .get(format!("{}/_sim/stats", self.sim.base_url()))
             .send()
@@ -199,15 +150,7 @@ impl World {
     }
 
     async fn sim(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
-        let r = self
-            .http
-            .request(method, format!("{}{path}", self.sim.base_url()))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert!(r.status().is_success(), "{path}: {}", r.status());
-        r.json().await.unwrap()
+        sim_call(&self.sim, method, path, body).await
     }
 
     async fn hire(&self, n: u32, extra: Value) -> PersonioId {
@@ -225,7 +168,7 @@ impl World {
     }
 
     async fn employee(&self, id: PersonioId) -> Option<staffsync_core::DirectoryEmployee> {
-        self.store.employee(self.account.id, id).await.unwrap()
+        self.app.store.employee(self.account.id, id).await.unwrap()
     }
 
     /// A department that `id` is not in.
@@ -246,7 +189,7 @@ impl World {
 
     /// Someone in the directory without a termination date and a supervisor role.
     async fn someone(&self) -> PersonioId {
-        let dir = self.store.directory(self.account.id).await.unwrap();
+        let dir = self.app.store.directory(self.account.id).await.unwrap();
         let bosses: std::collections::BTreeSet<PersonioId> = dir
             .iter()
             .filter_map(|d| d.supervisor_personio_id)
@@ -406,7 +349,7 @@ async fn v1_polls_bring_the_same_changes_within_an_interval() {
 
     // Nothing changed: each poll is one request, and leaves no run behind.
     let mark = |w: &World| {
-        let store = w.store.clone();
+        let store = w.app.store.clone();
         let account = w.account.id;
         async move { store.sync_state(account).await.unwrap().last_incremental_at }
     };
@@ -531,7 +474,7 @@ async fn dropped_deliveries_converge_and_duplicates_change_nothing_more() {
         json!({"drop_next": 0, "duplicate": false}),
     )
     .await;
-    w.store.request_sync(w.account.id, None).await.unwrap();
+    w.app.store.request_sync(w.account.id, None).await.unwrap();
     let fulls = w.applied(RunKind::Full, 2).await;
     assert!(w.employee(lost).await.is_some());
     assert_eq!(fulls[1].created, 1, "{:?}", fulls[1]);
@@ -591,7 +534,7 @@ async fn forged_webhooks_are_refused_and_queue_nothing() {
     let body = json!({"company_id": 1, "event_name": "person.deleted",
         "occurred_at": "2026-03-15T10:00:00Z", "payload": {"person_id": someone.to_string()}});
     let post = |path: String, token: Option<&'static str>, body: String| {
-        let mut r = w.http.post(format!("{}{path}", w.base)).body(body);
+        let mut r = w.app.http.post(format!("{}{path}", w.app.base)).body(body);
         if let Some(t) = token {
             r = r.header("authorization", t);
         }
@@ -618,7 +561,14 @@ async fn forged_webhooks_are_refused_and_queue_nothing() {
     .unwrap();
     assert_eq!(unknown.status(), 404);
     // With the right token, garbage is 400 (and nothing queued either).
-    let token = w.store.webhook(w.account.id).await.unwrap().unwrap().token;
+    let token = w
+        .app
+        .store
+        .webhook(w.account.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .token;
     let token: &'static str = Box::leak(
         secrecy::ExposeSecret::expose_secret(&token)
             .to_owned()
@@ -666,7 +616,7 @@ async fn date_check_brings_future_hires_and_removes_leavers_on_the_day() {
         json!({"termination_date": ymd(day(5))}),
     )
     .await;
-    w.store.request_sync(w.account.id, None).await.unwrap();
+    w.app.store.request_sync(w.account.id, None).await.unwrap();
     w.applied(RunKind::Full, 2).await;
     assert!(w.employee(hire).await.is_none());
     assert_eq!(
@@ -674,7 +624,8 @@ async fn date_check_brings_future_hires_and_removes_leavers_on_the_day() {
         Some(day(5))
     );
     assert_eq!(
-        w.store
+        w.app
+            .store
             .pending_hires(w.account.id)
             .await
             .unwrap()
@@ -686,23 +637,23 @@ async fn date_check_brings_future_hires_and_removes_leavers_on_the_day() {
 
     // The last working day: still in.
     let checked = |d: time::Date| {
-        let store = w.store.clone();
+        let store = w.app.store.clone();
         let account = w.account.id;
         async move {
             (store.sync_state(account).await.unwrap().last_date_check == Some(d)).then_some(())
         }
     };
-    w.state.set_today(Some(day(5)));
+    w.app.state.set_today(Some(day(5)));
     wait_for("the date check of day 5", WAIT, || checked(day(5))).await;
     assert!(w.employee(leaver).await.is_some());
     // The day after: gone, by a targeted run.
-    w.state.set_today(Some(day(6)));
+    w.app.state.set_today(Some(day(6)));
     wait_for("the leaver gone", WAIT, || async {
         w.employee(leaver).await.is_none().then_some(())
     })
     .await;
     // The hire date: in.
-    w.state.set_today(Some(day(10)));
+    w.app.state.set_today(Some(day(10)));
     wait_for("the hire in", WAIT, || async {
         w.employee(hire).await.is_some().then_some(())
     })
@@ -712,13 +663,14 @@ async fn date_check_brings_future_hires_and_removes_leavers_on_the_day() {
     let targeted = w.applied(RunKind::Targeted, 2).await;
     assert_eq!(targeted.iter().map(|r| r.created).sum::<i64>(), 1);
     assert!(targeted.iter().map(|r| r.removed).sum::<i64>() >= 1);
-    let dir = w.store.directory(w.account.id).await.unwrap();
+    let dir = w.app.store.directory(w.account.id).await.unwrap();
     assert!(
         dir.iter()
             .all(|d| d.termination_date.is_none_or(|t| t >= day(10)))
     );
     assert!(
-        w.store
+        w.app
+            .store
             .pending_hires(w.account.id)
             .await
             .unwrap()
@@ -735,7 +687,7 @@ impl World {
         let ids = std::collections::BTreeSet::from([id]);
         let report = wait_for("the account's lease", WAIT, || async {
             match staffsync_engine::realtime::run_targeted_now(
-                &self.state,
+                &self.app.state,
                 self.account.id,
                 &ids,
                 staffsync_engine::sync_job::TargetSource::Fetch,
@@ -768,7 +720,7 @@ impl World {
 async fn v2_events_for_people_of_known_units_cost_two_requests_each() {
     let w = world(personio::ApiVersion::V2, |_| {}).await;
     w.applied(RunKind::Full, 1).await;
-    let dir = w.store.directory(w.account.id).await.unwrap();
+    let dir = w.app.store.directory(w.account.id).await.unwrap();
     let person = dir
         .iter()
         .find(|d| d.department.is_some() && d.office.is_some())
@@ -796,7 +748,7 @@ async fn v2_events_for_people_of_known_units_cost_two_requests_each() {
 async fn v2_targeted_runs_write_a_renamed_department_not_the_cached_old_name() {
     let w = world(personio::ApiVersion::V2, |_| {}).await;
     w.applied(RunKind::Full, 1).await;
-    let dir = w.store.directory(w.account.id).await.unwrap();
+    let dir = w.app.store.directory(w.account.id).await.unwrap();
     let person = dir
         .iter()
         .find(|d| d.department.is_some() && d.termination_date.is_none())
@@ -828,7 +780,7 @@ async fn v2_targeted_runs_write_a_renamed_department_not_the_cached_old_name() {
     .await;
 
     // The full sync writes the new name…
-    w.store.request_sync(w.account.id, None).await.unwrap();
+    w.app.store.request_sync(w.account.id, None).await.unwrap();
     w.applied(RunKind::Full, 2).await;
     assert_eq!(
         w.employee(id).await.unwrap().department.as_deref(),
@@ -850,6 +802,7 @@ impl World {
     /// Stores `edit` of the account's settings as the admin would save them.
     async fn settings(&self, edit: impl FnOnce(&mut staffsync_core::Settings)) {
         let mut s = self
+            .app
             .store
             .account_by_id(self.account.id)
             .await
@@ -858,7 +811,8 @@ impl World {
             .policy
             .settings;
         edit(&mut s);
-        self.store
+        self.app
+            .store
             .set_settings(self.account.id, &s, "test")
             .await
             .unwrap();
@@ -867,7 +821,8 @@ impl World {
     /// Requests a full sync (accepting `accept`'s removals) and waits until `n` full runs
     /// have finished; returns the `n`th.
     async fn full_sync(&self, accept: Option<staffsync_store::RunId>, n: usize) -> RunSummary {
-        self.store
+        self.app
+            .store
             .request_sync(self.account.id, accept)
             .await
             .unwrap();
@@ -895,7 +850,7 @@ fn employment_type(d: &staffsync_core::DirectoryEmployee) -> Option<&str> {
 async fn excluding_an_employment_type_removes_those_people_after_review() {
     let w = world(personio::ApiVersion::V1, |_| {}).await;
     w.applied(RunKind::Full, 1).await;
-    let before = w.store.directory(w.account.id).await.unwrap();
+    let before = w.app.store.directory(w.account.id).await.unwrap();
     let externals: std::collections::BTreeSet<PersonioId> = before
         .iter()
         .filter(|d| employment_type(d).is_some_and(|t| t.eq_ignore_ascii_case("external")))
@@ -915,10 +870,11 @@ async fn excluding_an_employment_type_removes_those_people_after_review() {
     assert_eq!(held.status, RunStatus::Held);
     assert_eq!(held.removed as usize, externals.len());
     assert_eq!(
-        w.store.directory(w.account.id).await.unwrap().len(),
+        w.app.store.directory(w.account.id).await.unwrap().len(),
         before.len()
     );
     let reviewed = w
+        .app
         .store
         .held_removals(w.account.id, held.id)
         .await
@@ -930,7 +886,7 @@ async fn excluding_an_employment_type_removes_those_people_after_review() {
     let applied = w.full_sync(Some(held.id), 3).await;
     assert_eq!(applied.status, RunStatus::Applied, "{applied:?}");
     assert_eq!(applied.removed as usize, externals.len());
-    let after = w.store.directory(w.account.id).await.unwrap();
+    let after = w.app.store.directory(w.account.id).await.unwrap();
     assert_eq!(after.len(), before.len() - externals.len());
     assert!(after.iter().all(|d| !externals.contains(&d.personio_id)));
     // Their skips name the rule from now on, and nothing is held any more.
@@ -981,7 +937,7 @@ async fn a_managers_move_changes_the_groups_of_every_manager_above_old_and_new()
     w.applied(RunKind::Full, 1).await;
     w.settings(|s| s.groups.reporting_lines = true).await;
     w.full_sync(None, 2).await;
-    let dir = w.store.directory(w.account.id).await.unwrap();
+    let dir = w.app.store.directory(w.account.id).await.unwrap();
     let groups = lines_of(&dir);
     assert!(!groups.is_empty());
     let direct =
@@ -1017,7 +973,7 @@ async fn a_managers_move_changes_the_groups_of_every_manager_above_old_and_new()
     // change is updated, though outside its scope.
     let run = w.targeted_now(mover).await;
     assert_eq!(run.status, RunStatus::Applied);
-    let after_dir = w.store.directory(w.account.id).await.unwrap();
+    let after_dir = w.app.store.directory(w.account.id).await.unwrap();
     let after = lines_of(&after_dir);
     let moved: std::collections::BTreeSet<PersonioId> =
         below.iter().copied().chain([mover]).collect();
@@ -1059,8 +1015,8 @@ async fn the_date_check_moves_people_between_tenure_bands_without_asking_personi
     let w = world(personio::ApiVersion::V1, |_| {}).await;
     w.applied(RunKind::Full, 1).await;
     let today = w.sim.today();
-    let dir = w.store.directory(w.account.id).await.unwrap();
-    let pending = w.store.pending_hires(w.account.id).await.unwrap();
+    let dir = w.app.store.directory(w.account.id).await.unwrap();
+    let pending = w.app.store.pending_hires(w.account.id).await.unwrap();
     // A hire date whose third month completes on a day when the date check has nothing
     // to fetch (no leaver's day after, no hire date), so any request would be the band's.
     let busy = |d: time::Date| {
@@ -1096,19 +1052,19 @@ async fn the_date_check_moves_people_between_tenure_bands_without_asking_personi
     assert_eq!(band(w.employee(person).await), ["lt_3m"]);
 
     let checked = |d: time::Date| {
-        let store = w.store.clone();
+        let store = w.app.store.clone();
         let account = w.account.id;
         async move {
             (store.sync_state(account).await.unwrap().last_date_check == Some(d)).then_some(())
         }
     };
     let eve = third_month - time::Duration::days(1);
-    w.state.set_today(Some(eve));
+    w.app.state.set_today(Some(eve));
     wait_for("the date check of the day before", WAIT, || checked(eve)).await;
     assert_eq!(band(w.employee(person).await), ["lt_3m"]);
     let requests = w.requests().await;
     let runs = w.runs().await.len();
-    w.state.set_today(Some(third_month));
+    w.app.state.set_today(Some(third_month));
     wait_for("the date check of the day", WAIT, || checked(third_month)).await;
     assert_eq!(band(w.employee(person).await), ["3_6m"]);
     assert_eq!(
@@ -1137,8 +1093,8 @@ async fn the_date_check_moves_people_between_tenure_bands_without_asking_personi
 /// then doubling — not 33 times. Once a poll succeeds the backoff starts over.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_poll_backs_off_instead_of_asking_on_every_tick() {
-    let dir = TempDir::new().unwrap();
-    let (store, sim, account) = connected(&dir, 20, personio::ApiVersion::V1, None).await;
+    let (_dir, store) = fresh_store().await;
+    let (sim, account) = connected(&store, 20, personio::ApiVersion::V1, None).await;
     let interval = Duration::from_secs(20);
     let state = AppState::new(
         store.clone(),
@@ -1150,22 +1106,7 @@ async fn a_failing_poll_backs_off_instead_of_asking_on_every_tick() {
             ..ServerConfig::default()
         },
     );
-    let lease = staffsync_engine::lease::acquire(&store, account.id, "test", WAIT, WAIT)
-        .await
-        .unwrap();
-    staffsync_engine::run_sync(
-        &store,
-        &lease,
-        &account,
-        &staffsync_engine::SyncOptions {
-            unlimited_rate: true,
-            ..Default::default()
-        },
-        &|_, _| {},
-    )
-    .await
-    .unwrap();
-    staffsync_engine::lease::give_back(&store, lease).await;
+    sync_now(&store, &account, None).await;
 
     let polled = || async {
         store

@@ -3,20 +3,14 @@
 //!
 //! Waits poll the store with a deadline; no fixed sleep is an assertion.
 
-use crate::common::{csrf_of, login, wait_for};
-use personio_sim::{Fault, SimConfig, SimHandle};
-use secrecy::SecretString;
-use staffsync_core::AccountSlug;
+use crate::common::{
+    Server, account, admin, connect_personio, csrf_of, fresh_store, logged_in, personio, wait_for,
+};
+use personio_sim::{Fault, SimHandle};
 use staffsync_engine::{AppState, ServerConfig};
-use staffsync_store::{AccountId, RunKind, RunStatus, RunSummary, Store, StoreConfig};
-use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+use staffsync_store::{AccountId, RunKind, RunStatus, RunSummary, Store};
+use std::time::Duration;
 use tempfile::TempDir;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
-
-const CLIENT_ID: &str = "sched-client";
-const CLIENT_SECRET: &str = "sched-secret-Otter-99";
 
 struct World {
     _dir: TempDir,
@@ -25,35 +19,12 @@ struct World {
     account: AccountId,
 }
 
+/// A store with the account `acme` (not connected yet) and a company of `employees`
+/// people whose every Personio request takes `latency_ms`.
 async fn world(employees: usize, latency_ms: u64) -> World {
-    let dir = TempDir::new().unwrap();
-    let store = Store::open(&StoreConfig {
-        data_dir: dir.path().join("data"),
-        database_url: None,
-        secret_key: None,
-    })
-    .await
-    .unwrap();
-    let sim = personio_sim::spawn(SimConfig {
-        employees,
-        seed: 5,
-        client_id: CLIENT_ID.into(),
-        client_secret: CLIENT_SECRET.into(),
-        rate_limit: false,
-        latency_ms,
-        ..Default::default()
-    })
-    .await
-    .unwrap();
-    let account = store
-        .create_account(
-            &AccountSlug::parse("acme").unwrap(),
-            "Acme GmbH",
-            &Default::default(),
-        )
-        .await
-        .unwrap()
-        .id;
+    let (dir, store) = fresh_store().await;
+    let sim = personio(employees, 5, |c| c.latency_ms = latency_ms).await;
+    let account = account(&store, "acme", "Acme GmbH").await.id;
     World {
         _dir: dir,
         store,
@@ -64,15 +35,7 @@ async fn world(employees: usize, latency_ms: u64) -> World {
 
 impl World {
     async fn connect(&self) {
-        staffsync_engine::connect::connect(
-            &self.store,
-            self.account,
-            &self.sim.base_url(),
-            CLIENT_ID,
-            SecretString::from(CLIENT_SECRET.to_owned()),
-        )
-        .await
-        .unwrap();
+        connect_personio(&self.store, self.account, &self.sim).await;
     }
 
     async fn runs(&self) -> Vec<RunSummary> {
@@ -94,50 +57,10 @@ fn config(instance: &str) -> ServerConfig {
     }
 }
 
-struct Server {
-    addr: SocketAddr,
-    stop: Option<oneshot::Sender<()>>,
-    task: JoinHandle<std::io::Result<()>>,
-}
-
-async fn start(store: &Store, config: ServerConfig) -> Server {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (tx, rx) = oneshot::channel::<()>();
-    let state = AppState::new(store.clone(), config);
-    let task = tokio::spawn(staffsync_server::serve(listener, state, async move {
-        let _ = rx.await;
-    }));
-    Server {
-        addr,
-        stop: Some(tx),
-        task,
-    }
-}
-
-impl Server {
-    async fn stop(mut self) -> Duration {
-        let asked = Instant::now();
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
-        tokio::time::timeout(Duration::from_secs(60), self.task)
-            .await
-            .expect("serve returns after stop")
-            .unwrap()
-            .unwrap();
-        asked.elapsed()
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_connected_account_syncs_once_by_itself_and_ops_endpoints_answer() {
     let w = world(120, 0).await;
-    let server = start(&w.store, config("solo")).await;
+    let server = Server::start(&w.store, config("solo")).await;
     let http = reqwest::Client::new();
 
     let health = http.get(server.url("/healthz")).send().await.unwrap();
@@ -224,7 +147,7 @@ async fn a_failing_personio_is_retried_with_backoff_and_counted() {
             times: None,
         })
         .unwrap();
-    let server = start(&w.store, config("retrier")).await;
+    let server = Server::start(&w.store, config("retrier")).await;
 
     let schedule = wait_for("three failures", Duration::from_secs(30), || async {
         w.store
@@ -268,7 +191,7 @@ async fn stopping_waits_for_the_running_sync() {
     // ~300 employees in 3 pages, 700 ms per request: the sync takes a few seconds.
     let w = world(300, 700).await;
     w.connect().await;
-    let server = start(&w.store, config("stopper")).await;
+    let server = Server::start(&w.store, config("stopper")).await;
     wait_for("a running sync", Duration::from_secs(30), || async {
         w.runs()
             .await
@@ -316,22 +239,9 @@ async fn remove_in_personio(w: &World, http: &reqwest::Client, ids: &[i64]) {
 
 /// Logs in as the account's admin (created here) and returns a client with the session.
 async fn admin_session(w: &World, server: &Server) -> reqwest::Client {
-    let hash = staffsync_server::auth::hash_password(ADMIN_PASSWORD).unwrap();
-    w.store
-        .create_admin(w.account, &"admin@acme.example".parse().unwrap(), &hash)
-        .await
-        .unwrap();
-    let c = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let r = login(&c, &server.url(""), "admin@acme.example", ADMIN_PASSWORD).await;
-    assert_eq!(r.status(), 303, "login");
-    c
+    admin(&w.store, w.account, "admin@acme.example").await;
+    logged_in(&server.base, "admin@acme.example").await
 }
-
-const ADMIN_PASSWORD: &str = "a-long-enough-password";
 
 /// The HTML of `path` as `c` sees it.
 async fn page_of(c: &reqwest::Client, server: &Server, path: &str) -> String {
@@ -359,7 +269,7 @@ async fn accept_in_web(c: &reqwest::Client, server: &Server, run: staffsync_stor
 async fn accepting_a_held_run_removes_only_what_was_reviewed() {
     let w = world(50, 0).await;
     w.connect().await;
-    let server = start(&w.store, config("review")).await;
+    let server = Server::start(&w.store, config("review")).await;
     let http = reqwest::Client::new();
     let limit = Duration::from_secs(60);
     let first = wait_for("the first sync", limit, || finished_after(&w, None)).await;
@@ -426,7 +336,7 @@ async fn accepting_a_held_run_removes_only_what_was_reviewed() {
 async fn a_mandatory_attribute_that_is_no_longer_readable_fails_the_run() {
     let w = world(40, 0).await;
     w.connect().await;
-    let server = start(&w.store, config("mandatory")).await;
+    let server = Server::start(&w.store, config("mandatory")).await;
     let limit = Duration::from_secs(60);
     let first = wait_for("the first sync", limit, || finished_after(&w, None)).await;
     assert_eq!(first.status, RunStatus::Applied);
@@ -536,7 +446,7 @@ async fn a_second_writer_waits_or_refuses_and_never_interrupts() {
     assert_eq!(run.status, RunStatus::Running, "not interrupted");
 
     // The web app's preview ("Änderungen anzeigen") is a run too: refused while busy.
-    let server = start(
+    let server = Server::start(
         &w.store,
         ServerConfig {
             run_scheduler: false,

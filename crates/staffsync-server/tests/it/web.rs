@@ -1,94 +1,42 @@
 //! The admin web app over HTTP without a browser: login redirects, CSRF, rate limits,
 //! cookie attributes, connect errors in plain words, secrets never echoed, and account
 //! scoping. (The full walk in Chromium is `crates/staffsync/tests/browser.rs`.)
-use crate::common::{csrf_of, login};
-use personio_sim::SimConfig;
+use crate::common::{
+    CLIENT_ID, CLIENT_SECRET, PASSWORD, TestApp, account, admin, api_token, browser,
+    connect_personio, csrf_of, file_account, logged_in, login, login_forwarded, personio, sim_call,
+    spawn_app, sync_now,
+};
 use reqwest::StatusCode;
 use reqwest::redirect::Policy;
 use staffsync_core::AccountSlug;
+use staffsync_engine::ServerConfig;
 use staffsync_engine::outbound::AllowedUrl;
-use staffsync_engine::{AppState, ServerConfig};
 use staffsync_server::auth;
-use staffsync_store::{Store, StoreConfig};
-use std::net::SocketAddr;
+use staffsync_store::Store;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-const PASSWORD: &str = "a-long-enough-password";
-const SECRET: &str = "sim-Secret-Walnut-2024";
-
-struct App {
-    base: String,
-    store: Store,
-    _dir: tempfile::TempDir,
-}
-
-async fn app() -> App {
+async fn app() -> TestApp {
     app_with(|_| {}).await
 }
 
-/// The app with its configuration changed by `tune` (e.g. the Personio URLs it allows).
-async fn app_with(tune: impl FnOnce(&mut ServerConfig)) -> App {
-    let dir = tempfile::TempDir::new().unwrap();
-    let store = Store::open(&StoreConfig {
-        data_dir: dir.path().to_owned(),
-        database_url: None,
-        secret_key: None,
-    })
-    .await
-    .unwrap();
+/// The app with its configuration changed by `tune` (e.g. the Personio URLs it allows),
+/// and two accounts with an admin each: `admin@acme.example` and `admin@other.example`.
+async fn app_with(tune: impl FnOnce(&mut ServerConfig)) -> TestApp {
+    let app = spawn_app(tune).await;
     for (slug, email) in [
         ("acme", "admin@acme.example"),
         ("other", "admin@other.example"),
     ] {
-        let account = store
-            .create_account(
-                &AccountSlug::parse(slug).unwrap(),
-                slug,
-                &Default::default(),
-            )
-            .await
-            .unwrap();
-        let hash = auth::hash_password(PASSWORD).unwrap();
-        store
-            .create_admin(account.id, &email.parse().unwrap(), &hash)
-            .await
-            .unwrap();
+        let account = account(&app.store, slug, slug).await;
+        admin(&app.store, account.id, email).await;
     }
-    let mut config = ServerConfig {
-        run_scheduler: false,
-        ..ServerConfig::default()
-    };
-    tune(&mut config);
-    let state = AppState::new(store.clone(), config);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            staffsync_server::app(state).into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
-    App {
-        base,
-        store,
-        _dir: dir,
-    }
+    app
 }
 
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(Policy::none())
-        .build()
-        .unwrap()
-}
-
-/// The CSRF token of the first form on the page.
+/// The status and the text of `url`, as `c` gets them.
 async fn get(c: &reqwest::Client, url: String) -> (StatusCode, String) {
     let r = c.get(url).send().await.unwrap();
     (r.status(), r.text().await.unwrap())
@@ -97,7 +45,7 @@ async fn get(c: &reqwest::Client, url: String) -> (StatusCode, String) {
 #[tokio::test(flavor = "multi_thread")]
 async fn pages_need_a_login_and_posts_need_the_csrf_token() {
     let app = app().await;
-    let c = client();
+    let c = browser();
     for path in [
         "/",
         "/integration",
@@ -182,7 +130,7 @@ async fn pages_need_a_login_and_posts_need_the_csrf_token() {
     assert!(html.contains("Sync history"));
     let (_, html) = get(&c, format!("{}/groups", app.base)).await;
     assert!(html.contains("Groups") && !html.contains("Gruppen</h1>"));
-    let r = client()
+    let r = browser()
         .get(format!("{}/login", app.base))
         .header("accept-language", "en-GB,en;q=0.9")
         .send()
@@ -210,7 +158,7 @@ async fn pages_need_a_login_and_posts_need_the_csrf_token() {
 #[tokio::test(flavor = "multi_thread")]
 async fn login_attempts_are_rate_limited() {
     let app = app().await;
-    let c = client();
+    let c = browser();
     let mut statuses = Vec::new();
     for _ in 0..6 {
         statuses.push(login(&c, &app.base, "admin@acme.example", "nope-nope-nope").await);
@@ -239,7 +187,7 @@ async fn connect(c: &reqwest::Client, base: &str, url: &str, secret: &str) -> (S
         .post(format!("{base}/integration/connect"))
         .form(&[
             ("csrf", csrf_of(&html).as_str()),
-            ("client_id", "demo"),
+            ("client_id", CLIENT_ID),
             ("client_secret", secret),
             ("personio_url", url),
         ])
@@ -251,23 +199,9 @@ async fn connect(c: &reqwest::Client, base: &str, url: &str, secret: &str) -> (S
 
 #[tokio::test(flavor = "multi_thread")]
 async fn connect_errors_are_plain_words_and_secrets_stay_hidden() {
-    let sim = personio_sim::spawn(SimConfig {
-        employees: 10,
-        client_id: "demo".into(),
-        client_secret: SECRET.into(),
-        rate_limit: false,
-        ..Default::default()
-    })
-    .await
-    .unwrap();
+    let sim = personio(10, 7, |_| {}).await;
     let app = app_with(|c| c.allowed_personio_urls.push(allow(&sim.base_url()))).await;
-    let c = client();
-    assert_eq!(
-        login(&c, &app.base, "admin@acme.example", PASSWORD)
-            .await
-            .status(),
-        StatusCode::SEE_OTHER
-    );
+    let c = logged_in(&app.base, "admin@acme.example").await;
 
     let (status, html) = connect(&c, &app.base, &sim.base_url(), "wrong-Secret-123").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -286,11 +220,11 @@ async fn connect_errors_are_plain_words_and_secrets_stay_hidden() {
         "email".into(),
     ]))
     .unwrap();
-    let (status, html) = connect(&c, &app.base, &sim.base_url(), SECRET).await;
+    let (status, html) = connect(&c, &app.base, &sim.base_url(), CLIENT_SECRET).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("Pflichtattribut „Abteilung“"), "{html}");
     assert!(html.contains("Einstellungen → API-Zugangsdaten → Mitarbeiterdaten lesen → Attribute"));
-    assert!(!html.contains(SECRET));
+    assert!(!html.contains(CLIENT_SECRET));
 
     sim.set_readable(Some(vec![
         "first_name".into(),
@@ -299,7 +233,7 @@ async fn connect_errors_are_plain_words_and_secrets_stay_hidden() {
         "department".into(),
     ]))
     .unwrap();
-    let (status, _) = connect(&c, &app.base, &sim.base_url(), SECRET).await;
+    let (status, _) = connect(&c, &app.base, &sim.base_url(), CLIENT_SECRET).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let (_, html) = get(&c, format!("{}/integration", app.base)).await;
     assert!(html.contains("Verbunden. Die erste Synchronisation startet jetzt."));
@@ -307,7 +241,10 @@ async fn connect_errors_are_plain_words_and_secrets_stay_hidden() {
         html.contains("Ohne Eintrittsdatum"),
         "a missing recommended attribute is explained"
     );
-    assert!(!html.contains(SECRET), "the secret is never rendered");
+    assert!(
+        !html.contains(CLIENT_SECRET),
+        "the secret is never rendered"
+    );
     assert!(
         app.store
             .schedule(staffsync_store::AccountId(1))
@@ -317,8 +254,7 @@ async fn connect_errors_are_plain_words_and_secrets_stay_hidden() {
     );
 
     // The other account's admin sees nothing of acme.
-    let other = client();
-    login(&other, &app.base, "admin@other.example", PASSWORD).await;
+    let other = logged_in(&app.base, "admin@other.example").await;
     let (_, html) = get(&other, format!("{}/integration", app.base)).await;
     assert!(
         html.contains("Mit Personio verbinden"),
@@ -428,18 +364,6 @@ async fn read_request(stream: &mut tokio::net::TcpStream) {
     }
 }
 
-/// A logged-in client of `app`'s acme admin.
-async fn logged_in(app: &App) -> reqwest::Client {
-    let c = client();
-    assert_eq!(
-        login(&c, &app.base, "admin@acme.example", PASSWORD)
-            .await
-            .status(),
-        StatusCode::SEE_OTHER
-    );
-    c
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn connect_refuses_a_url_the_operator_did_not_allow_before_any_request() {
     let internal = Fake::start(Answer::With(
@@ -447,14 +371,14 @@ async fn connect_refuses_a_url_the_operator_did_not_allow_before_any_request() {
     ))
     .await;
     let app = app().await;
-    let c = logged_in(&app).await;
+    let c = logged_in(&app.base, "admin@acme.example").await;
     for url in [
         internal.url.clone(),
         format!("{}/api/v1/", internal.url),
         "http://127.0.0.1:8080/api/v1/".to_owned(),
         "http://api.personio.de".to_owned(),
     ] {
-        let (status, html) = connect(&c, &app.base, &url, SECRET).await;
+        let (status, html) = connect(&c, &app.base, &url, CLIENT_SECRET).await;
         assert_eq!(internal.connections(), 0, "a request reached {url}");
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{url}");
         assert!(
@@ -464,7 +388,7 @@ async fn connect_refuses_a_url_the_operator_did_not_allow_before_any_request() {
     }
     // In English too.
     get(&c, format!("{}/integration?lang=en", app.base)).await;
-    let (_, html) = connect(&c, &app.base, &internal.url, SECRET).await;
+    let (_, html) = connect(&c, &app.base, &internal.url, CLIENT_SECRET).await;
     assert!(
         html.contains("is not allowed on this server") && html.contains(&internal.url),
         "{html}"
@@ -492,8 +416,8 @@ async fn connect_does_not_follow_a_redirect_to_another_host() {
     )))
     .await;
     let app = app_with(|c| c.allowed_personio_urls.push(allow(&redirecting.url))).await;
-    let c = logged_in(&app).await;
-    let (status, html) = connect(&c, &app.base, &redirecting.url, SECRET).await;
+    let c = logged_in(&app.base, "admin@acme.example").await;
+    let (status, html) = connect(&c, &app.base, &redirecting.url, CLIENT_SECRET).await;
     assert!(redirecting.connections() >= 1);
     assert_eq!(elsewhere.connections(), 0, "the redirect was followed");
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -514,9 +438,9 @@ async fn connect_to_an_unreachable_url_fails_at_once_without_retrying() {
         c.allowed_personio_urls.push(allow(&closed));
     })
     .await;
-    let c = logged_in(&app).await;
+    let c = logged_in(&app.base, "admin@acme.example").await;
     for url in [&closing.url, &closed] {
-        let (status, html) = connect(&c, &app.base, url, SECRET).await;
+        let (status, html) = connect(&c, &app.base, url, CLIENT_SECRET).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{url}");
         assert!(
             html.contains("nicht erreichbar") && html.contains(url.as_str()),
@@ -543,8 +467,8 @@ async fn connect_never_shows_what_a_foreign_server_answered() {
     for answer in answers {
         let foreign = Fake::start(Answer::With(answer)).await;
         let app = app_with(|c| c.allowed_personio_urls.push(allow(&foreign.url))).await;
-        let c = logged_in(&app).await;
-        let (status, html) = connect(&c, &app.base, &foreign.url, SECRET).await;
+        let c = logged_in(&app.base, "admin@acme.example").await;
+        let (status, html) = connect(&c, &app.base, &foreign.url, CLIENT_SECRET).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(foreign.connections() >= 1);
         assert!(
@@ -558,15 +482,7 @@ async fn connect_never_shows_what_a_foreign_server_answered() {
 #[tokio::test(flavor = "multi_thread")]
 async fn connect_and_preview_answer_in_bounded_time_when_personio_hangs() {
     let hanging = Fake::start(Answer::Hang).await;
-    let sim = personio_sim::spawn(SimConfig {
-        employees: 10,
-        client_id: "demo".into(),
-        client_secret: SECRET.into(),
-        rate_limit: false,
-        ..Default::default()
-    })
-    .await
-    .unwrap();
+    let sim = personio(10, 7, |_| {}).await;
     let app = app_with(|c| {
         c.allowed_personio_urls.push(allow(&hanging.url));
         c.allowed_personio_urls.push(allow(&sim.base_url()));
@@ -582,7 +498,7 @@ async fn connect_and_preview_answer_in_bounded_time_when_personio_hangs() {
         .unwrap();
     login(&c, &app.base, "admin@acme.example", PASSWORD).await;
 
-    let (status, html) = connect(&c, &app.base, &hanging.url, SECRET).await;
+    let (status, html) = connect(&c, &app.base, &hanging.url, CLIENT_SECRET).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         html.contains("Personio antwortet nicht rechtzeitig"),
@@ -597,7 +513,7 @@ async fn connect_and_preview_answer_in_bounded_time_when_personio_hangs() {
     );
 
     // Connected, then every employee listing hangs: the preview gives up and says so.
-    let (status, _) = connect(&c, &app.base, &sim.base_url(), SECRET).await;
+    let (status, _) = connect(&c, &app.base, &sim.base_url(), CLIENT_SECRET).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     sim.add_fault(personio_sim::Fault::Slow {
         delay_ms: 120_000,
@@ -657,7 +573,7 @@ fn cookie_value(set_cookie: &str) -> String {
 async fn anonymous_login_forms_write_no_session_rows() {
     let app = app().await;
     for _ in 0..50 {
-        let r = client()
+        let r = browser()
             .get(format!("{}/login", app.base))
             .send()
             .await
@@ -669,7 +585,7 @@ async fn anonymous_login_forms_write_no_session_rows() {
         );
     }
     // A refused login (wrong password, wrong token) writes none either.
-    let c = client();
+    let c = browser();
     let r = login(&c, &app.base, "admin@acme.example", "wrong-password-1").await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     let r = c
@@ -739,7 +655,7 @@ async fn the_login_form_token_is_a_signed_cookie_and_forgeries_are_refused() {
 async fn the_stored_session_id_is_not_the_cookie_value() {
     use sha2::Digest as _;
     let app = app().await;
-    let c = client();
+    let c = browser();
     let r = login(&c, &app.base, "admin@acme.example", PASSWORD).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let id = cookie_value(&set_cookie(&r, auth::SESSION_COOKIE).unwrap());
@@ -763,14 +679,8 @@ async fn the_stored_session_id_is_not_the_cookie_value() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn expired_sessions_are_swept_without_a_login() {
-    let dir = tempfile::TempDir::new().unwrap();
-    let store = Store::open(&StoreConfig {
-        data_dir: dir.path().to_owned(),
-        database_url: None,
-        secret_key: None,
-    })
-    .await
-    .unwrap();
+    let unstarted = TestApp::unstarted().await;
+    let store = unstarted.store.clone();
     let now = time::OffsetDateTime::now_utc();
     store
         .save_session("gone", "{}", now - time::Duration::minutes(1))
@@ -780,18 +690,10 @@ async fn expired_sessions_are_swept_without_a_login() {
         .save_session("live", "{}", now + time::Duration::hours(1))
         .await
         .unwrap();
-    let state = AppState::new(
-        store.clone(),
-        ServerConfig {
-            run_scheduler: false,
-            ..ServerConfig::default()
-        },
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(staffsync_server::serve(listener, state, async move {
-        let _ = stopped.await;
-    }));
+    let app = unstarted.start(ServerConfig {
+        run_scheduler: false,
+        ..ServerConfig::default()
+    });
     // Nobody logs in; the sweep runs on its own (at start, then periodically).
     let swept = tokio::time::timeout(std::time::Duration::from_secs(20), async {
         loop {
@@ -814,8 +716,7 @@ async fn expired_sessions_are_swept_without_a_login() {
     .await;
     assert!(swept.is_ok(), "the expired session was not swept");
     assert!(store.load_session("live", now).await.unwrap().is_some());
-    let _ = stop.send(());
-    server.await.unwrap().unwrap();
+    app.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -825,7 +726,7 @@ async fn oversized_webhook_bodies_are_413_before_parsing() {
         "{{\"event_name\":\"person.updated\",\"x\":\"{}\"}}",
         "a".repeat(100 * 1024)
     );
-    let r = client()
+    let r = browser()
         .post(format!("{}/webhooks/personio/acme", app.base))
         .header("authorization", "whatever")
         .body(body)
@@ -841,7 +742,7 @@ async fn oversized_webhook_bodies_are_413_before_parsing() {
 async fn language_links_stay_on_this_site_for_a_path_with_two_slashes() {
     let app = app().await;
     for path in ["//evil.example/x", "///evil.example/x"] {
-        let (status, html) = get(&client(), format!("{}{path}", app.base)).await;
+        let (status, html) = get(&browser(), format!("{}{path}", app.base)).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
         assert!(
             html.contains(r#"href="/evil.example/x?lang=en""#),
@@ -854,8 +755,7 @@ async fn language_links_stay_on_this_site_for_a_path_with_two_slashes() {
 #[tokio::test(flavor = "multi_thread")]
 async fn web_errors_are_html_pages_with_the_security_headers() {
     let app = app().await;
-    let c = client();
-    login(&c, &app.base, "admin@acme.example", PASSWORD).await;
+    let c = logged_in(&app.base, "admin@acme.example").await;
     for (method, path, status) in [
         (reqwest::Method::GET, "/no-such-page", StatusCode::NOT_FOUND),
         (
@@ -916,27 +816,8 @@ async fn login_via_proxy(
     email: &str,
     password: &str,
 ) -> reqwest::Response {
-    let c = client();
     let forwarded = format!("{client_ip}, 127.0.0.1");
-    let html = c
-        .get(format!("{base}/login"))
-        .header("x-forwarded-for", &forwarded)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    c.post(format!("{base}/login"))
-        .header("x-forwarded-for", &forwarded)
-        .form(&[
-            ("csrf", csrf_of(&html).as_str()),
-            ("email", email),
-            ("password", password),
-        ])
-        .send()
-        .await
-        .unwrap()
+    login_forwarded(&browser(), base, email, password, Some(&forwarded)).await
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -984,35 +865,9 @@ async fn forwarded_for_is_ignored_without_a_trusted_proxy() {
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
 }
 
-/// One applied full sync of `account`, as the scheduler would run it.
-async fn sync_once(
-    store: &Store,
-    account: &staffsync_store::Account,
-) -> staffsync_engine::SyncReport {
-    let lease_len = Duration::from_secs(60);
-    let lease = staffsync_engine::lease::acquire(store, account.id, "test", lease_len, lease_len)
-        .await
-        .unwrap();
-    let options = staffsync_engine::SyncOptions {
-        unlimited_rate: true,
-        ..Default::default()
-    };
-    let report = staffsync_engine::run_sync(store, &lease, account, &options, &|_, _| {}).await;
-    staffsync_engine::lease::give_back(store, lease).await;
-    report.unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn the_history_names_skipped_people_the_directory_knows() {
-    let sim = personio_sim::spawn(SimConfig {
-        employees: 20,
-        client_id: "demo".into(),
-        client_secret: SECRET.into(),
-        rate_limit: false,
-        ..Default::default()
-    })
-    .await
-    .unwrap();
+    let sim = personio(20, 7, |_| {}).await;
     let app = app().await;
     let account = app
         .store
@@ -1020,32 +875,20 @@ async fn the_history_names_skipped_people_the_directory_knows() {
         .await
         .unwrap()
         .unwrap();
-    staffsync_engine::connect::connect(
-        &app.store,
-        account.id,
-        &sim.base_url(),
-        "demo",
-        secrecy::SecretString::from(SECRET),
-    )
-    .await
-    .unwrap();
-    sync_once(&app.store, &account).await;
+    connect_personio(&app.store, account.id, &sim).await;
+    sync_now(&app.store, &account, None).await;
     let directory = app.store.directory(account.id).await.unwrap();
     let (keeper, copier) = (&directory[0], &directory[1]);
     // The second takes the first's e-mail in Personio: the first keeps it, the second is
     // skipped and stays in the directory as they were.
-    let r = reqwest::Client::new()
-        .patch(format!(
-            "{}/_sim/employees/{}",
-            sim.base_url(),
-            copier.personio_id
-        ))
-        .json(&serde_json::json!({"email": keeper.email}))
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success());
-    let report = sync_once(&app.store, &account).await;
+    sim_call(
+        &sim,
+        reqwest::Method::PATCH,
+        &format!("/_sim/employees/{}", copier.personio_id),
+        serde_json::json!({"email": keeper.email}),
+    )
+    .await;
+    let report = sync_now(&app.store, &account, None).await;
     assert!(
         report
             .plan
@@ -1055,7 +898,7 @@ async fn the_history_names_skipped_people_the_directory_knows() {
         "{:?}",
         report.plan.skips
     );
-    let c = logged_in(&app).await;
+    let c = logged_in(&app.base, "admin@acme.example").await;
     let (status, html) = get(&c, format!("{}/history/{}", app.base, report.run_id.0)).await;
     assert_eq!(status, StatusCode::OK);
     let skips = &html[html.find("id=\"skips\"").expect("a list of skips")..];
@@ -1087,7 +930,7 @@ fn askama_escape(s: &str) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_webhooks_card_adds_an_endpoint_shows_its_secret_once_and_removes_it() {
     let app = app().await;
-    let c = client();
+    let c = browser();
     let r = login(&c, &app.base, "admin@acme.example", PASSWORD).await;
     assert!(r.status().is_redirection());
     let (_, html) = get(&c, format!("{}/integration?lang=en", app.base)).await;
@@ -1127,8 +970,7 @@ async fn the_webhooks_card_adds_an_endpoint_shows_its_secret_once_and_removes_it
         .await
         .unwrap()[0]
         .id;
-    let other = client();
-    login(&other, &app.base, "admin@other.example", PASSWORD).await;
+    let other = logged_in(&app.base, "admin@other.example").await;
     let (_, theirs) = get(&other, format!("{}/integration", app.base)).await;
     assert!(!theirs.contains("hooks.example.com"));
     let r = other
@@ -1179,9 +1021,8 @@ fn multipart(fields: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_uploads_get_a_page_saying_why_and_change_nothing() {
     let app = app_with(|c| c.max_upload_bytes = 4096).await;
-    let account = file_account(&app).await;
-    let c = client();
-    login(&c, &app.base, "admin@files.example", PASSWORD).await;
+    let account = files_account(&app).await;
+    let c = logged_in(&app.base, "admin@files.example").await;
     let (status, page) = get(&c, format!("{}/integration", app.base)).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("Mitarbeiter importieren"), "{page}");
@@ -1330,30 +1171,17 @@ async fn stall_after(base: &str, head: &str, partial: &[u8], wait: Duration) -> 
     Some(String::from_utf8_lossy(&answer).into_owned())
 }
 
-/// A file account `files` with an admin, for the upload tests.
-async fn file_account(app: &App) -> staffsync_store::Account {
-    let account = app
-        .store
-        .create_account_with_source(
-            &AccountSlug::parse("files").unwrap(),
-            "Dateien GmbH",
-            &Default::default(),
-            staffsync_store::AccountSource::File,
-        )
-        .await
-        .unwrap();
-    let hash = auth::hash_password(PASSWORD).unwrap();
-    app.store
-        .create_admin(account.id, &"admin@files.example".parse().unwrap(), &hash)
-        .await
-        .unwrap();
+/// A file account `files` with the admin `admin@files.example`, for the upload tests.
+async fn files_account(app: &TestApp) -> staffsync_store::Account {
+    let account = file_account(&app.store, "files", "Dateien GmbH").await;
+    admin(&app.store, account.id, "admin@files.example").await;
     account
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_upload_without_a_login_is_refused_before_its_body_is_read() {
     let app = app().await;
-    file_account(&app).await;
+    files_account(&app).await;
     // 19.5 MB announced (under the 20 MB limit), 64 KB sent, then nothing: the server
     // must answer from the headers alone and let the connection go, not wait for (and
     // hold) the rest.
@@ -1393,8 +1221,8 @@ async fn an_upload_without_a_login_is_refused_before_its_body_is_read() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_stalled_upload_is_answered_408_and_let_go() {
     let app = app_with(|c| c.upload_idle_timeout = Duration::from_millis(500)).await;
-    let account = file_account(&app).await;
-    let c = client();
+    let account = files_account(&app).await;
+    let c = browser();
     let r = login(&c, &app.base, "admin@files.example", PASSWORD).await;
     let session = cookie_value(&set_cookie(&r, auth::SESSION_COOKIE).unwrap());
     let (_, page) = get(&c, format!("{}/integration", app.base)).await;
@@ -1419,15 +1247,7 @@ async fn a_stalled_upload_is_answered_408_and_let_go() {
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
 
     // The REST import: the same for a token's upload.
-    let token = staffsync_server::api::tokens::generate_token();
-    app.store
-        .create_api_token(
-            account.id,
-            &staffsync_server::api::tokens::hash_token(&token),
-            "t",
-        )
-        .await
-        .unwrap();
+    let token = api_token(&app.store, account.id, "t").await;
     let head = format!(
         "POST /api/v1/imports HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\
          Content-Type: text/csv\r\nContent-Length: 1000000\r\n\r\n"

@@ -1,4 +1,12 @@
-//! Helpers every module of this test binary shares.
+//! Helpers every module of this test binary shares: the service on a port of its own
+//! (`app`: `spawn_app`, `TestApp`), a test's accounts, admins, tokens, simulated Personio
+//! companies and syncs (`accounts`), and here bounded waits and the login form.
+
+mod accounts;
+mod app;
+
+pub use accounts::*;
+pub use app::*;
 
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -34,15 +42,30 @@ pub async fn login(
     email: &str,
     password: &str,
 ) -> reqwest::Response {
-    let html = c
-        .get(format!("{base}/login"))
+    login_forwarded(c, base, email, password, None).await
+}
+
+/// `login`, both requests with `X-Forwarded-For: forwarded` when given (as a proxy in
+/// front of the server sends them).
+pub async fn login_forwarded(
+    c: &reqwest::Client,
+    base: &str,
+    email: &str,
+    password: &str,
+    forwarded: Option<&str>,
+) -> reqwest::Response {
+    let with_header = |req: reqwest::RequestBuilder| match forwarded {
+        Some(f) => req.header("x-forwarded-for", f),
+        None => req,
+    };
+    let html = with_header(c.get(format!("{base}/login")))
         .send()
         .await
         .unwrap()
         .text()
         .await
         .unwrap();
-    c.post(format!("{base}/login"))
+    with_header(c.post(format!("{base}/login")))
         .form(&[
             ("csrf", csrf_of(&html).as_str()),
             ("email", email),
