@@ -5,13 +5,13 @@
 //! `plan_deliveries` makes an endpoint's next delivery once its previous one is done (so
 //! an endpoint receives its changes in order), `claim_deliveries` leases due ones (so two
 //! processes never send the same attempt at once). Each attempt is its own task with a
-//! timeout, at most [`MAX_IN_FLIGHT`] at a time in a process and at most
-//! [`MAX_IN_FLIGHT_PER_ACCOUNT`] of one account (over all processes), the accounts with
-//! the fewest attempts in flight served first. So a slow or failing receiver holds up only
-//! its own endpoint, and an account whose receivers never answer holds a few slots until
-//! their timeout, never all: a sync, another endpoint or another account does not wait
-//! for it. (Only when dead receivers of four accounts fill every slot does another account
-//! wait, for the next slot to come free, which then goes to it.) A failed
+//! timeout, at most [`MAX_IN_FLIGHT_PER_ACCOUNT`] of one account (over all processes).
+//! An account with nothing in flight gets its next attempt at once, outside the process's
+//! [`MAX_IN_FLIGHT`] shared slots (so at most one such attempt per account); further
+//! attempts share those slots, the accounts with the fewest in flight first. So a slow or
+//! failing receiver holds up only its own endpoint, and an account whose receivers never
+//! answer holds a few attempts until their timeout: a sync, another endpoint or another
+//! account never waits for it, however many accounts' receivers are dead. A failed
 //! attempt is retried after [`ServerConfig::webhook_retry_backoff`] until
 //! [`ServerConfig::webhook_retry_window`] after the delivery was made; then it is given up
 //! (the changes stay in the feed) and the endpoint moves on.
@@ -49,6 +49,9 @@ pub const MAX_IN_FLIGHT: usize = 16;
 /// Attempts of one account in flight at once (over all processes): an account's
 /// receivers that never answer hold no more slots than this until their timeout.
 pub const MAX_IN_FLIGHT_PER_ACCOUNT: usize = 4;
+/// Accounts whose first attempt (with none of theirs in flight) is claimed in one round
+/// outside [`MAX_IN_FLIGHT`]; more wait for the next round.
+pub const FIRST_ATTEMPTS: usize = 64;
 /// Changes per delivery at most.
 pub const MAX_CHANGES_PER_DELIVERY: usize = 1000;
 /// Prefix of endpoint secrets.
@@ -102,11 +105,27 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
         if let Err(e) = state.store.plan_deliveries(MAX_CHANGES_PER_DELIVERY).await {
             tracing::warn!(error = %e, "could not plan webhook deliveries");
         }
+        let now = OffsetDateTime::now_utc();
+        let lease = time::Duration::try_from(state.config.webhook_timeout * 2)
+            .unwrap_or(time::Duration::minutes(1));
+        // An account with nothing in flight is served at once, without one of the
+        // process's slots: however many of them other accounts' dead receivers hold, they
+        // never delay it. (Bounded: one attempt per account, and only while it has none.)
+        match state
+            .store
+            .claim_deliveries(now, lease, FIRST_ATTEMPTS, 1)
+            .await
+        {
+            Ok(claimed) => {
+                for delivery in claimed {
+                    let state = state.clone();
+                    running.spawn(async move { attempt(&state, delivery).await });
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "could not claim webhook deliveries"),
+        }
         let free = slots.available_permits();
         if free > 0 {
-            let now = OffsetDateTime::now_utc();
-            let lease = time::Duration::try_from(state.config.webhook_timeout * 2)
-                .unwrap_or(time::Duration::minutes(1));
             match state
                 .store
                 .claim_deliveries(now, lease, free, MAX_IN_FLIGHT_PER_ACCOUNT)
