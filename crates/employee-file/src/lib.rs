@@ -176,6 +176,9 @@ pub struct EmployeeFile {
     /// One entry per problem, ordered by row (a row may have several, one per column);
     /// a row named here is not in `rows`.
     pub errors: Vec<RowError>,
+    /// Rows read with a value left out, ordered by row: a `ReportsToId` that names nobody
+    /// in the file (a manager who left, a typo). The row is in `rows`, without a manager.
+    pub warnings: Vec<RowError>,
 }
 
 /// Why a whole file was refused. Nothing is planned from it, so nobody is removed. The

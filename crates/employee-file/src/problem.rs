@@ -29,7 +29,7 @@ pub enum RowProblem {
         id: String,
         rows: Vec<usize>,
     },
-    /// ReportsToId names no row of the file.
+    /// ReportsToId names no row of the file (a warning: the row is read without a manager).
     UnknownManager {
         column: String,
         value: String,
@@ -61,7 +61,9 @@ impl RowProblem {
                 list(rows, "and")
             ),
             RowProblem::UnknownManager { column, value } => {
-                format!("{column} \"{value}\" names nobody in this file")
+                format!(
+                    "{column} \"{value}\" names nobody in this file; the row is imported without a manager"
+                )
             }
         }
     }
@@ -92,7 +94,9 @@ impl RowProblem {
                 list(rows, "und")
             ),
             RowProblem::UnknownManager { column, value } => {
-                format!("{column} „{value}“ nennt niemanden in dieser Datei")
+                format!(
+                    "{column} „{value}“ nennt niemanden in dieser Datei; die Zeile wird ohne Vorgesetzte:n übernommen"
+                )
             }
         }
     }

@@ -137,7 +137,8 @@ fn charge(budget: &mut Budget, cells: &[Value]) -> Result<(), ReadError> {
 }
 
 /// Duplicate ImportIds (every row with the id is an error: we cannot know which is right)
-/// and ReportsToIds naming no row of the file (good or bad: a bad row is still a person).
+/// and ReportsToIds naming no row of the file (good or bad: a bad row is still a person):
+/// such a row is read without a manager and named in the warnings.
 fn whole_file_checks(
     header: &Header,
     good: Vec<FileRow>,
@@ -191,28 +192,31 @@ fn whole_file_checks(
         errors.extend(row_errors);
     }
     // In place: a second vector of 100,000 rows would be tens of megabytes more at peak.
+    let mut warnings: Vec<RowError> = Vec::new();
     let mut rows = good;
-    rows.retain(|r| {
+    rows.retain_mut(|r| {
         let id = r.import_id.as_str();
         let duplicate = duplicated.contains_key(id);
         if duplicate {
             errors.push(duplicate_error(r.row, id));
+            return false;
         }
         if unknown_boss.contains(&r.row) {
-            let boss = r.reports_to.as_ref().map_or("", |b| b.as_str());
+            // A manager who left (or a typo): the person is still who the row says, so
+            // the row applies, only without a manager, and the admin is told which row.
+            let boss = r.reports_to.take().map(|b| b.as_str().to_owned());
             let problem = RowProblem::UnknownManager {
                 column: boss_column.clone(),
-                value: boss.to_owned(),
+                value: boss.unwrap_or_default(),
             };
-            errors.push(RowError::new(
+            warnings.push(RowError::new(
                 r.row,
                 boss_column.clone(),
                 Some(id.to_owned()),
                 problem,
             ));
-            return false;
         }
-        !duplicate
+        true
     });
     // Stable: a row's errors stay in column order.
     errors.sort_by_key(|e| e.row);
@@ -223,5 +227,6 @@ fn whole_file_checks(
         columns: header.columns.clone(),
         rows,
         errors,
+        warnings,
     }
 }

@@ -533,6 +533,12 @@ fn summary(report: &SyncReport) -> Result<String, String> {
                 e.row, e.column, e.message
             ));
         }
+        for w in &import.row_warnings {
+            text.push_str(&format!(
+                "warning: row {}, column {}: {}\n",
+                w.row, w.column, w.message
+            ));
+        }
     }
     match (report.result, &plan.held) {
         (SyncResult::Held, Some(held)) => Err(format!(

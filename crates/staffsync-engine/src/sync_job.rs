@@ -88,6 +88,9 @@ pub struct ImportDetails {
     /// The file's rows left out, each naming its row, column and problem (their people,
     /// when the row has an `ImportId`, are kept as they are).
     pub row_errors: Vec<RowError>,
+    /// Rows applied with a value left out (a `ReportsToId` naming nobody in the file: the
+    /// row applied without a manager), each naming its row, column and why.
+    pub row_warnings: Vec<RowError>,
     /// The `ImportId` of every key in the file (a dry run's provisional keys included;
     /// people only in the directory are not here: see `Store::import_ids`).
     #[serde(skip)]

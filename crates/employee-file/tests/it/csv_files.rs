@@ -80,7 +80,24 @@ fn bad_rows_are_named_and_the_rest_is_read() {
          9;i@example.com;Ida;Gut;4;2026-01-15;\n"
     );
     let file = read(text.as_bytes(), Format::Csv).unwrap();
-    assert_eq!(ids(&file), vec![(2, "1"), (11, "9")]);
+    // Emil (row 7) names a manager nobody in the file is: he is read, without one.
+    assert_eq!(ids(&file), vec![(2, "1"), (7, "5"), (11, "9")]);
+    assert_eq!(file.rows[1].reports_to, None);
+    let warnings: Vec<(usize, &str, String)> = file
+        .warnings
+        .iter()
+        .map(|w| (w.row, w.column.as_str(), w.message.clone()))
+        .collect();
+    assert_eq!(
+        warnings,
+        vec![(
+            7,
+            "ReportsToId",
+            "ReportsToId \"99\" names nobody in this file; the row is imported without a manager"
+                .to_owned()
+        )]
+    );
+    assert_eq!(file.warnings[0].import_id.as_deref(), Some("5"));
     let dup = "ImportId \"4\" appears in rows 5 and 6: each person needs their own ImportId";
     assert_eq!(
         errors(&file),
@@ -89,11 +106,6 @@ fn bad_rows_are_named_and_the_rest_is_read() {
             (4, "Email", "\"kaputt@\" is not a valid e-mail address"),
             (5, "ImportId", dup),
             (6, "ImportId", dup),
-            (
-                7,
-                "ReportsToId",
-                "ReportsToId \"99\" names nobody in this file"
-            ),
             (
                 8,
                 "Team",
@@ -115,7 +127,7 @@ fn bad_rows_are_named_and_the_rest_is_read() {
     assert!(file.errors.iter().all(|e| e.import_id.is_some()));
     // Ida reports to ImportId 4: a person of this file, though their rows are refused.
     assert_eq!(
-        file.rows[1].reports_to.as_ref().map(|r| r.as_str()),
+        file.rows[2].reports_to.as_ref().map(|r| r.as_str()),
         Some("4")
     );
 }

@@ -245,6 +245,7 @@ pub async fn plan_full(
         },
         ImportDetails {
             row_errors: file.errors,
+            row_warnings: file.warnings,
             import_ids,
         },
     ))

@@ -161,6 +161,14 @@ fn print_answer(slug: &str, args: &ImportArgs, a: &ImportAnswer) -> std::io::Res
     for e in &a.row_errors {
         crate::outln!("  row {}, column {}: {}", e.row, e.column, e.message)?;
     }
+    for w in &a.row_warnings {
+        crate::outln!(
+            "  warning: row {}, column {}: {}",
+            w.row,
+            w.column,
+            w.message
+        )?;
+    }
     for w in &a.warnings {
         crate::outln!("  warning: {w}")?;
     }

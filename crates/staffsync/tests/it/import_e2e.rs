@@ -384,13 +384,67 @@ async fn a_preview_changes_nothing_not_even_which_columns_settings_may_name() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reports_of_a_manager_who_left_still_apply_without_a_manager() {
+    let w = file_world().await;
+    let dir = w.data_dir().to_owned();
+    w.import(&write_people(&dir, "all.csv", &company(6)), &[], 0);
+    // E-1 leaves; the next export still names them as everyone's manager, and two of
+    // their reports changed meanwhile.
+    let mut next: Vec<Person> = company(6).into_iter().skip(1).collect();
+    next[0].department = "Marketing".to_owned();
+    next[1].email = "neue.adresse@example.com".to_owned();
+    let applied = w.import(&write_people(&dir, "next.csv", &next), &[], 0);
+    assert_eq!(applied["result"], "applied", "{applied}");
+    assert_eq!(applied["row_errors"], json!([]), "{applied}");
+    let warned: Vec<(u64, String)> = applied["row_warnings"]
+        .as_array()
+        .expect("row_warnings")
+        .iter()
+        .map(|r| {
+            (
+                r["row"].as_u64().unwrap(),
+                r["import_id"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let expected: Vec<(u64, String)> = (2..=6).map(|n| (n as u64, format!("E-{n}"))).collect();
+    assert_eq!(warned, expected, "{applied}");
+    let message = applied["row_warnings"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("\"E-1\"") && message.contains("without a manager"),
+        "{message}"
+    );
+    // The rest of each row applied: the move, the new address; nobody is left pointing
+    // at the manager who left.
+    assert_eq!(w.person("E-1"), None);
+    assert_eq!(w.person("E-2").unwrap()["department"], "Marketing");
+    assert_eq!(
+        w.person("E-3").unwrap()["email"],
+        "neue.adresse@example.com"
+    );
+    for n in 2..=6 {
+        let p = w.person(&format!("E-{n}")).unwrap();
+        assert_eq!(p["supervisor_import_id"], Value::Null, "{p}");
+    }
+    // The command line names the rows too.
+    let again = write_people(&dir, "again.csv", &next);
+    let out = w.run(&["import", "acme", path_str(&again), "--dry-run"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("warning: row 2, column ReportsToId: ReportsToId \"E-1\" names nobody"),
+        "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rows_with_errors_are_named_and_protect_their_people() {
     let w = file_world().await;
     let dir = w.data_dir().to_owned();
     w.import(&write_people(&dir, "all.csv", &company(10)), &[], 0);
     let before = w.by_import_id();
 
-    // Everyone changes department; three rows are broken.
+    // Everyone changes department; two rows are broken, and a third names a manager
+    // nobody in the file is (it applies without one, with a warning).
     let mut rows: Vec<Vec<String>> = company(10)
         .into_iter()
         .map(|p| {
@@ -403,7 +457,7 @@ async fn rows_with_errors_are_named_and_protect_their_people() {
         .collect();
     rows[1][1] = "not-an-address".into(); // E-2, row 3: Email
     rows[4][2] = String::new(); // E-5, row 6: Firstname
-    rows[6][5] = "E-99".into(); // E-7, row 8: ReportsToId naming nobody
+    rows[6][5] = "E-99".into(); // E-7, row 8: ReportsToId naming nobody (a warning)
     let file = write_rows(&dir, "broken.csv", &HEADER, &rows);
 
     let out = w.run(&["import", "acme", path_str(&file)]);
@@ -412,26 +466,30 @@ async fn rows_with_errors_are_named_and_protect_their_people() {
     for row in [
         "row 3, column Email",
         "row 6, column Firstname",
-        "row 8, column ReportsToId",
+        "warning: row 8, column ReportsToId",
     ] {
         assert!(text.contains(row), "{row} in {text}");
     }
-    assert!(text.contains("3 with errors"), "{text}");
+    assert!(text.contains("2 with errors"), "{text}");
 
-    // The seven good rows are in; the three named people stay exactly as they were.
+    // The eight readable rows are in; the two named people stay exactly as they were.
     let after = w.by_import_id();
     assert_eq!(after.len(), 10, "nobody removed");
     for (old, new) in before.iter().zip(&after) {
         let id = new["import_id"].as_str().unwrap();
-        if ["E-2", "E-5", "E-7"].contains(&id) {
+        if ["E-2", "E-5"].contains(&id) {
             assert_eq!(old, new, "{id} kept as it was");
         } else {
             assert_eq!(new["department"], "Neu", "{id}");
         }
     }
+    assert_eq!(
+        w.person("E-7").unwrap()["supervisor_import_id"],
+        Value::Null
+    );
     let runs = w.json(&["runs", "acme"]);
     assert_eq!(runs[0]["status"], "applied");
-    assert_eq!(runs[0]["updated"], 7, "{}", runs[0]);
+    assert_eq!(runs[0]["updated"], 8, "{}", runs[0]);
     assert_eq!(runs[0]["removed"], 0);
 
     // The JSON answer names rows, columns and ImportIds.
@@ -453,9 +511,10 @@ async fn rows_with_errors_are_named_and_protect_their_people() {
         [
             (3, "Email".to_owned(), "E-2".to_owned()),
             (6, "Firstname".to_owned(), "E-5".to_owned()),
-            (8, "ReportsToId".to_owned(), "E-7".to_owned()),
         ]
     );
+    assert_eq!(answer["row_warnings"][0]["row"], 8, "{answer}");
+    assert_eq!(answer["row_warnings"][0]["import_id"], "E-7", "{answer}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -554,6 +554,9 @@ pub struct ImportAnswer {
     pub held: Option<serde_json::Value>,
     /// The rows left out: each is reported and protects the person its `ImportId` names.
     pub row_errors: Vec<RowErrorView>,
+    /// Rows applied with a value left out: a `ReportsToId` that names nobody in the file
+    /// (the row applied without a manager).
+    pub row_warnings: Vec<RowErrorView>,
     pub warnings: Vec<String>,
     pub people: ImportPeople,
 }
@@ -689,6 +692,7 @@ impl ImportAnswer {
             unchanged: plan.unchanged,
             held: plan.held.and_then(|h| serde_json::to_value(h).ok()),
             row_errors: import.row_errors.iter().map(RowErrorView::from).collect(),
+            row_warnings: import.row_warnings.iter().map(RowErrorView::from).collect(),
             warnings: plan
                 .warnings
                 .iter()

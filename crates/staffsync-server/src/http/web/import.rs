@@ -328,6 +328,25 @@ async fn show(
             },
         })
         .collect();
+    // Rows applied without a manager their ReportsToId named: said first, with the row.
+    let row_warnings = report
+        .import
+        .iter()
+        .flat_map(|i| i.row_warnings.iter())
+        .map(|w| {
+            let message = match ctx.lang() {
+                super::i18n::Lang::De => w.problem.german(),
+                super::i18n::Lang::En => w.message.clone(),
+            };
+            format!(
+                "{} {}, {} {}: {message}",
+                ctx.t(key!("imp.row")),
+                w.row,
+                ctx.t(key!("imp.column")),
+                w.column
+            )
+        });
+    let warnings: Vec<String> = row_warnings.chain(lists.warnings).collect();
     let plan = &report.plan;
     template.preview = Some(ImportPreview {
         file_name: upload.name.clone(),
@@ -336,7 +355,7 @@ async fn show(
         nothing: plan.creates.is_empty() && plan.updates.is_empty() && plan.removals.is_empty(),
         row_errors,
         unchanged: lists.unchanged,
-        warnings: lists.warnings,
+        warnings,
         held: lists.held,
         held_run,
     });
