@@ -36,6 +36,12 @@ async fn app_with(tune: impl FnOnce(&mut ServerConfig)) -> TestApp {
     app
 }
 
+/// The account `acme` as the store has it now.
+async fn acme(app: &TestApp) -> staffsync_store::Account {
+    let slug = AccountSlug::parse("acme").unwrap();
+    app.store.account(&slug).await.unwrap().unwrap()
+}
+
 /// The status and the text of `url`, as `c` gets them.
 async fn get(c: &reqwest::Client, url: String) -> (StatusCode, String) {
     let r = c.get(url).send().await.unwrap();
@@ -869,12 +875,7 @@ async fn forwarded_for_is_ignored_without_a_trusted_proxy() {
 async fn the_history_names_skipped_people_the_directory_knows() {
     let sim = personio(20, 7, |_| {}).await;
     let app = app().await;
-    let account = app
-        .store
-        .account(&AccountSlug::parse("acme").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let account = acme(&app).await;
     connect_personio(&app.store, account.id, &sim).await;
     sync_now(&app.store, &account, None).await;
     let directory = app.store.directory(account.id).await.unwrap();
@@ -920,7 +921,7 @@ async fn the_history_names_skipped_people_the_directory_knows() {
 
 /// `s` as askama writes it into HTML.
 fn askama_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
+    s.replace('&', "&#38;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&#34;")
@@ -1264,4 +1265,263 @@ async fn a_stalled_upload_is_answered_408_and_let_go() {
     assert!(answer.contains("stopped sending"), "{answer}");
     // Nothing ran.
     assert!(app.store.runs(account.id).await.unwrap().is_empty());
+}
+
+/// The admin of the file account `files`, logged in, and their CSRF token.
+async fn files_admin(app: &TestApp) -> (reqwest::Client, String) {
+    files_account(app).await;
+    let c = logged_in(&app.base, "admin@files.example").await;
+    let (_, page) = get(&c, format!("{}/integration", app.base)).await;
+    (c, csrf_of(&page))
+}
+
+/// Uploads `csv` as `employees.csv` from `c` (logged in, `csrf` its token) and answers
+/// the preview page.
+async fn upload_csv(c: &reqwest::Client, base: &str, csrf: &str, csv: &[u8]) -> String {
+    let (content_type, body) = multipart(&[
+        ("csrf", None, csrf.as_bytes()),
+        ("file", Some("employees.csv"), csv),
+    ]);
+    let r = c
+        .post(format!("{base}/integration/import"))
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    r.text().await.unwrap()
+}
+
+/// Issue 22, point 8: "1 Zeilen mit Fehlern" — a count of one takes the singular, in
+/// German and in English; other counts keep the plural.
+#[tokio::test(flavor = "multi_thread")]
+async fn counts_of_one_take_the_singular_in_both_languages() {
+    let app = app().await;
+    let (c, csrf) = files_admin(&app).await;
+    let one_bad = b"ImportId,Email,Firstname,Lastname\nA1,anna@files.example,Anna,Weber\nA2,kein-at-zeichen,Ben,Roth\nA3,cem@files.example,Cem,Arslan\n";
+    let html = upload_csv(&c, &app.base, &csrf, one_bad).await;
+    assert!(
+        html.contains("import-row-error-count\">1</span> Zeile mit Fehlern<"),
+        "{html}"
+    );
+    assert!(
+        html.contains("import-rows\">2</span> Zeilen gelesen"),
+        "{html}"
+    );
+    let one_good = b"ImportId,Email,Firstname,Lastname\nA1,anna@files.example,Anna,Weber\n";
+    let html = upload_csv(&c, &app.base, &csrf, one_good).await;
+    assert!(
+        html.contains("import-rows\">1</span> Zeile gelesen"),
+        "{html}"
+    );
+    assert!(
+        html.contains("import-row-error-count\">0</span> Zeilen mit Fehlern<"),
+        "{html}"
+    );
+    get(&c, format!("{}/integration?lang=en", app.base)).await;
+    let html = upload_csv(&c, &app.base, &csrf, one_bad).await;
+    assert!(
+        html.contains("import-row-error-count\">1</span> row with errors<"),
+        "{html}"
+    );
+    assert!(html.contains("import-rows\">2</span> rows read"), "{html}");
+}
+
+/// Issue 22, point 8: downloading the English template leaves the session in German; the
+/// template's language is its own parameter, and the page links to it.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_english_template_does_not_switch_the_session_to_english() {
+    let app = app().await;
+    let (c, csrf) = files_admin(&app).await;
+    let good = b"ImportId,Email,Firstname,Lastname\nA1,anna@files.example,Anna,Weber\n";
+    let html = upload_csv(&c, &app.base, &csrf, good).await;
+    let href = "/integration/import/template?format=csv&amp;file_lang=en";
+    assert!(html.contains(href), "{html}");
+    assert!(!html.contains("&amp;lang=en\" id=\"template"), "{html}");
+    let r = c
+        .get(format!("{}{}", app.base, href.replace("&amp;", "&")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(set_cookie(&r, "lang").is_none(), "{:?}", r.headers());
+    let disposition = r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        disposition.contains("employees-template.csv"),
+        "{disposition}"
+    );
+    let (_, page) = get(&c, format!("{}/integration", app.base)).await;
+    assert!(
+        page.contains("Mitarbeiter importieren"),
+        "still German: {page}"
+    );
+    let (status, _) = get(
+        &c,
+        format!(
+            "{}/integration/import/template?format=csv&file_lang=de",
+            app.base
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+/// Issue 22, point 8: the login form lets password managers fill it in.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_login_fields_say_what_to_autocomplete() {
+    let app = app().await;
+    let (status, html) = get(&browser(), format!("{}/login", app.base)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("name=\"email\" type=\"email\" autocomplete=\"username\""),
+        "{html}"
+    );
+    assert!(
+        html.contains("type=\"password\" autocomplete=\"current-password\""),
+        "{html}"
+    );
+}
+
+/// Issue 22, point 9: a negative "ab so vielen Personen" or percent is refused on the
+/// page, naming the field in the page's language; nothing is saved.
+#[tokio::test(flavor = "multi_thread")]
+async fn negative_deletion_guard_numbers_are_refused_and_nothing_is_saved() {
+    let app = app().await;
+    let c = logged_in(&app.base, "admin@acme.example").await;
+    let (status, page) = get(&c, format!("{}/integration/settings", app.base)).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let csrf = csrf_of(&page);
+    let before = acme(&app).await.policy.settings;
+    for (path, share, min, expect) in [
+        (
+            "/integration/settings",
+            "20",
+            "-5",
+            "„ab so vielen Personen“",
+        ),
+        (
+            "/integration/settings",
+            "-10",
+            "5",
+            "„Höchstens entfernen ohne Prüfung (in %)“",
+        ),
+        (
+            "/integration/settings/preview",
+            "20",
+            "-5",
+            "„ab so vielen Personen“",
+        ),
+        (
+            "/integration/settings?lang=en",
+            "20",
+            "-5",
+            "“from this many people”",
+        ),
+    ] {
+        let r = c
+            .post(format!("{}{path}", app.base))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("max_share_percent", share),
+                ("min_people", min),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path} {share} {min}"
+        );
+        let html = r.text().await.unwrap();
+        let error = &html[html.find("id=\"settings-error\"").expect("an error")..];
+        let error = &error[..error.find("</div>").unwrap()];
+        assert!(error.contains(&askama_escape(expect)), "{error}");
+        let typed = if min == "-5" { min } else { share };
+        assert!(error.contains(typed), "{error}");
+        assert!(
+            html.contains(&format!("value=\"{typed}\"")),
+            "the typed value stays"
+        );
+    }
+    let after = acme(&app).await.policy.settings;
+    assert_eq!(before, after, "nothing saved");
+}
+
+/// Issue 22, point 9: groups by kind, then name, tenure bands by time ("10 Jahre und
+/// länger" last), and a search by name that works without script.
+#[tokio::test(flavor = "multi_thread")]
+async fn groups_are_ordered_by_name_and_band_and_can_be_searched() {
+    let sim = personio(40, 11, |_| {}).await;
+    let app = app().await;
+    let account = acme(&app).await;
+    let mut settings = account.policy.settings.clone();
+    settings.groups.tenure = true;
+    app.store
+        .set_settings(account.id, &settings, "test")
+        .await
+        .unwrap();
+    let account = acme(&app).await;
+    connect_personio(&app.store, account.id, &sim).await;
+    sync_now(&app.store, &account, None).await;
+    let c = logged_in(&app.base, "admin@acme.example").await;
+    let (status, html) = get(&c, format!("{}/groups", app.base)).await;
+    assert_eq!(status, StatusCode::OK);
+    let at = |name: &str| html.find(&format!(">{}</a>", askama_escape(name)));
+    let bands: Vec<usize> = staffsync_core::TenureBand::ALL
+        .iter()
+        .filter_map(|b| at(b.name_de()))
+        .collect();
+    assert!(bands.len() >= 3, "several tenure bands: {html}");
+    assert!(bands.is_sorted(), "bands by time: {bands:?}");
+    let groups = app.store.groups(account.id).await.unwrap();
+    let mut departments: Vec<&str> = groups
+        .iter()
+        .filter(|g| g.kind == staffsync_core::GroupKind::Department)
+        .map(|g| g.name.as_str())
+        .collect();
+    assert!(departments.len() >= 2, "{departments:?}");
+    departments.sort_by_key(|d| d.to_lowercase());
+    let shown: Vec<usize> = departments
+        .iter()
+        .map(|d| at(d).unwrap_or_else(|| panic!("{d} listed: {html}")))
+        .collect();
+    assert!(
+        shown.is_sorted(),
+        "departments by name: {departments:?} at {shown:?}"
+    );
+
+    // Search: case-insensitive on the shown name, a GET form.
+    assert!(
+        html.contains("<form method=\"get\" action=\"/groups\""),
+        "{html}"
+    );
+    let wanted = departments[0];
+    let q = wanted[1..wanted.len().min(5)].to_uppercase();
+    let (status, found) = get(&c, format!("{}/groups?q={}", app.base, urlencode(&q))).await;
+    assert_eq!(status, StatusCode::OK);
+    for g in &groups {
+        use staffsync_core::GroupKind as K;
+        let name = match g.kind {
+            K::Tenure => staffsync_core::TenureBand::parse(&g.name)
+                .unwrap()
+                .name_de(),
+            // Reporting lines show their manager's name, which this test does not look up.
+            K::ReportsDirect | K::ReportsAll => continue,
+            _ => g.name.as_str(),
+        };
+        let listed = found.contains(&format!(">{}</a>", askama_escape(name)));
+        let matches = name.to_lowercase().contains(&q.to_lowercase());
+        assert_eq!(listed, matches, "{name} for {q}: {found}");
+    }
+    let (_, none) = get(&c, format!("{}/groups?q=zzzz-no-such-group", app.base)).await;
+    assert!(none.contains("Keine Gruppe passt zur Suche."), "{none}");
+}
+
+fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }

@@ -7,7 +7,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
-use staffsync_core::{GroupKey, GroupKind};
+use staffsync_core::{GroupKey, GroupKind, TenureBand};
 
 /// Employees per page.
 const PER_PAGE: usize = 50;
@@ -162,10 +162,28 @@ pub(crate) struct GroupsTemplate {
     page: Page,
     sections: Vec<KindSection>,
     threshold: usize,
+    /// The search as typed; empty shows every group.
+    q: String,
+    /// Whether the account has any groups at all (a search may still match none).
+    any: bool,
 }
 
-/// `GET /groups`.
-pub(crate) async fn groups(State(state): State<WebState>, ctx: Ctx) -> WebResult {
+#[derive(Deserialize)]
+pub(crate) struct GroupsQuery {
+    #[serde(default)]
+    q: String,
+}
+
+/// `GET /groups?q=`: the groups by kind, each kind's by name (tenure bands from the
+/// shortest to the longest, not as text: "10 Jahre und länger" comes last), only those
+/// whose shown name contains `q` (ignoring case) when there is one.
+pub(crate) async fn groups(
+    State(state): State<WebState>,
+    ctx: Ctx,
+    Query(query): Query<GroupsQuery>,
+) -> WebResult {
+    let q = query.q.trim().to_owned();
+    let needle = q.to_lowercase();
     let threshold = state.app.config.anonymity_threshold;
     let groups = state.app.store.groups(ctx.account.id).await?;
     let managers = if groups
@@ -179,16 +197,26 @@ pub(crate) async fn groups(State(state): State<WebState>, ctx: Ctx) -> WebResult
     let sections = GroupKind::ALL
         .into_iter()
         .filter_map(|kind| {
-            let rows: Vec<GroupRow> = groups
+            let mut rows: Vec<(Option<TenureBand>, String, GroupRow)> = groups
                 .iter()
                 .filter(|g| g.kind == kind)
-                .map(|g| GroupRow {
-                    id: g.id,
-                    name: view::group_name(g.kind, &g.name, ctx.lang(), managers.as_ref()),
-                    members: g.member_count,
-                    below_threshold: usize::try_from(g.member_count).unwrap_or(0) < threshold,
+                .map(|g| {
+                    let name = view::group_name(g.kind, &g.name, ctx.lang(), managers.as_ref());
+                    let band = (kind == GroupKind::Tenure)
+                        .then(|| TenureBand::parse(&g.name))
+                        .flatten();
+                    let row = GroupRow {
+                        id: g.id,
+                        members: g.member_count,
+                        below_threshold: usize::try_from(g.member_count).unwrap_or(0) < threshold,
+                        name,
+                    };
+                    (band, row.name.to_lowercase(), row)
                 })
+                .filter(|(_, lower, _)| lower.contains(&needle))
                 .collect();
+            rows.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+            let rows: Vec<GroupRow> = rows.into_iter().map(|(_, _, row)| row).collect();
             (!rows.is_empty()).then(|| KindSection {
                 label: kind_label(kind, ctx.lang()),
                 groups: rows,
@@ -201,6 +229,8 @@ pub(crate) async fn groups(State(state): State<WebState>, ctx: Ctx) -> WebResult
             page: ctx.page("groups"),
             sections,
             threshold,
+            q,
+            any: !groups.is_empty(),
         },
     )
 }

@@ -189,6 +189,13 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
     pick(lang, (de, en))
 }
 
+/// The noun (or phrase) that follows the count `n`: `one` for exactly one, `many`
+/// otherwise, so the pages say "1 Zeile mit Fehlern" and "0 Zeilen mit Fehlern". German
+/// and English both use the plural for zero, so one rule serves both languages.
+pub fn count_text(lang: Lang, n: usize, one: Key, many: Key) -> &'static str {
+    t(lang, if n == 1 { one } else { many })
+}
+
 /// The text named `name` in `lang`, when there is one (names made from data).
 pub fn lookup(lang: Lang, name: &str) -> Option<&'static str> {
     Key::lookup(name).map(|k| t(lang, k))
@@ -436,6 +443,12 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("groups.empty", "Noch keine Gruppen.", "No groups yet."),
     ("groups.members", "Mitglieder", "Members"),
+    (
+        "groups.no_match",
+        "Keine Gruppe passt zur Suche.",
+        "No group matches the search.",
+    ),
+    ("groups.search", "Gruppenname", "Group name"),
     ("groups.title", "Gruppen", "Groups"),
     ("held.accept", "Übernehmen", "Accept"),
     (
@@ -477,6 +490,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
     (
         "held.would_remove",
         "{n} von {total} Personen im Verzeichnis würden entfernt.",
+        "{n} of {total} people in the directory would be removed.",
+    ),
+    (
+        "held.would_remove.one",
+        "{n} von {total} Personen im Verzeichnis würde entfernt.",
         "{n} of {total} people in the directory would be removed.",
     ),
     ("hist.changed", "Geändert", "Changed"),
@@ -564,6 +582,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("imp.row", "Zeile", "Row"),
     ("imp.row_errors", "Zeilen mit Fehlern", "rows with errors"),
+    ("imp.row_errors.one", "Zeile mit Fehlern", "row with errors"),
     (
         "imp.row_errors_text",
         "Diese Zeilen werden nicht übernommen; die Mitarbeiter, die sie nennen, bleiben unverändert und werden nicht entfernt.",
@@ -575,6 +594,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Rows with errors",
     ),
     ("imp.rows_read", "Zeilen gelesen", "rows read"),
+    ("imp.rows_read.one", "Zeile gelesen", "row read"),
     (
         "imp.server_busy",
         "Der Server liest gerade andere Mitarbeiterdateien. Bitte versuchen Sie es in einer Minute noch einmal.",
@@ -756,6 +776,16 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Beschäftigungsart",
         "Employment type",
     ),
+    (
+        "set.error.max_share",
+        "Löschschutz: „Höchstens entfernen ohne Prüfung (in %)“ muss eine Zahl von 0 bis 100 sein, nicht „{value}“. Nichts wurde gespeichert.",
+        "Deletion guard: “Remove at most without review (in %)” must be a number from 0 to 100, not “{value}”. Nothing was saved.",
+    ),
+    (
+        "set.error.min_people",
+        "Löschschutz: „ab so vielen Personen“ muss eine ganze Zahl ab 0 sein, nicht „{value}“. Nichts wurde gespeichert.",
+        "Deletion guard: “from this many people” must be a whole number of 0 or more, not “{value}”. Nothing was saved.",
+    ),
     ("set.exclude", "Ausschließen", "Exclude"),
     (
         "set.group_extra",
@@ -819,10 +849,16 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Excluded by rules",
     ),
     ("set.p_groups_added", "Gruppen neu", "groups added"),
+    ("set.p_groups_added.one", "Gruppe neu", "group added"),
     (
         "set.p_groups_removed",
         "Gruppen entfallen",
         "groups removed",
+    ),
+    (
+        "set.p_groups_removed.one",
+        "Gruppe entfällt",
+        "group removed",
     ),
     (
         "set.p_held",

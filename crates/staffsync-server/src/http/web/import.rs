@@ -394,14 +394,17 @@ async fn parts(
     Ok(file.map(|(name, bytes)| (name, sheet, bytes)))
 }
 
+/// The template's own language is `file_lang`, never `lang`: `?lang=` switches the whole
+/// session's language (and sets its cookie), so a German admin fetching the English
+/// template would have found the app in English afterwards.
 #[derive(Deserialize)]
 pub(crate) struct TemplateQuery {
     format: String,
-    lang: String,
+    file_lang: String,
 }
 
-/// `GET /integration/import/template?format=xlsx|csv&lang=de|en`: the employee file
-/// template, with one example row.
+/// `GET /integration/import/template?format=xlsx|csv&file_lang=de|en`: the employee
+/// file template, with one example row.
 pub(crate) async fn template(ctx: Ctx, Query(q): Query<TemplateQuery>) -> WebResult {
     let (format, ext, mime) = match q.format.as_str() {
         "xlsx" => (
@@ -412,7 +415,7 @@ pub(crate) async fn template(ctx: Ctx, Query(q): Query<TemplateQuery>) -> WebRes
         "csv" => (TemplateFormat::Csv, "csv", "text/csv; charset=utf-8"),
         _ => return Ok(super::integration::not_found(ctx.page("integration"))),
     };
-    let (lang, name) = match q.lang.as_str() {
+    let (lang, name) = match q.file_lang.as_str() {
         "de" => (FileLang::De, "mitarbeiter-vorlage"),
         "en" => (FileLang::En, "employees-template"),
         _ => return Ok(super::integration::not_found(ctx.page("integration"))),

@@ -335,7 +335,8 @@ async fn connected_view(
 
 /// "17 von 55 Personen im Verzeichnis würden entfernt."
 fn held_summary(ctx: &Ctx, removing: usize, size: usize) -> String {
-    ctx.t(key!("held.would_remove"))
+    let one = key!("held.would_remove.one");
+    super::i18n::count_text(ctx.lang(), removing, one, key!("held.would_remove"))
         .replace("{n}", &removing.to_string())
         .replace("{total}", &size.to_string())
 }

@@ -166,6 +166,11 @@ impl Page {
         i18n::t(self.lang, key)
     }
 
+    /// The words after the count `n` in the page's language ([`i18n::count_text`]).
+    pub fn n(&self, n: usize, one: i18n::Key, many: i18n::Key) -> &'static str {
+        i18n::count_text(self.lang, n, one, many)
+    }
+
     /// Page for someone not logged in (login, error pages).
     pub fn anonymous(lang: Lang, csrf: String, path: &str) -> Page {
         Page {

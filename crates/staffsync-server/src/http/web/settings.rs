@@ -74,6 +74,9 @@ pub(crate) async fn save(
     Form(form): Form<Vec<(String, String)>>,
 ) -> WebResult {
     let settings = from_form(&form);
+    if let Some(refused) = refuse_guard_numbers(&state, &ctx, &form, &settings).await? {
+        return refused;
+    }
     if let Some(e) = problem(&state, &ctx, &settings).await? {
         let mut template = template(&state, &ctx, &settings).await?;
         template.error = Some(error_text(&ctx, &e));
@@ -102,6 +105,9 @@ pub(crate) async fn preview(
     Form(form): Form<Vec<(String, String)>>,
 ) -> WebResult {
     let settings = from_form(&form);
+    if let Some(refused) = refuse_guard_numbers(&state, &ctx, &form, &settings).await? {
+        return refused;
+    }
     let mut template = template(&state, &ctx, &settings).await?;
     if let Some(e) = problem(&state, &ctx, &settings).await? {
         template.error = Some(error_text(&ctx, &e));
@@ -134,6 +140,40 @@ pub(crate) async fn preview(
         Err(e) => template.error = Some(e.to_string()),
     }
     render(StatusCode::OK, &template)
+}
+
+/// The form again with an error naming the deletion-guard field whose typed value is no
+/// number in range (a negative "ab so vielen Personen" once fell back to the default
+/// silently), or `None` when both are fine or left empty. The page keeps what was typed.
+async fn refuse_guard_numbers(
+    state: &WebState,
+    ctx: &Ctx,
+    form: &[(String, String)],
+    settings: &Settings,
+) -> Result<Option<WebResult>, staffsync_store::StoreError> {
+    let typed = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let (share, min) = (typed("max_share_percent"), typed("min_people"));
+    let share_bad = share.as_ref().filter(|p| {
+        !p.replace(',', ".")
+            .parse::<f64>()
+            .is_ok_and(|p| (0.0..=100.0).contains(&p))
+    });
+    let min_bad = min.as_ref().filter(|n| n.parse::<usize>().is_err());
+    let error = match (share_bad, min_bad) {
+        (Some(v), _) => ctx.t(key!("set.error.max_share")).replace("{value}", v),
+        (None, Some(v)) => ctx.t(key!("set.error.min_people")).replace("{value}", v),
+        (None, None) => return Ok(None),
+    };
+    let mut template = template(state, ctx, settings).await?;
+    template.max_share_percent = share.unwrap_or(template.max_share_percent);
+    template.min_people = min.unwrap_or(template.min_people);
+    template.error = Some(error);
+    Ok(Some(render(StatusCode::UNPROCESSABLE_ENTITY, &template)))
 }
 
 /// The form as a settings document. Rule rows pair up by position; a row without an
