@@ -174,16 +174,29 @@ pub(crate) struct GroupsQuery {
     q: String,
 }
 
+/// `name` for sorting and searching as a German reader expects: case and accents
+/// ignored, so "Öffentlichkeitsarbeit" sorts among the O (DIN 5007, variant 1) rather than
+/// after "Vertrieb", and "koln" finds "Köln". (NFD splits "Ö" into "O" and a combining
+/// mark, which is dropped.)
+fn folded(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    use unicode_normalization::char::is_combining_mark;
+    name.nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
 /// `GET /groups?q=`: the groups by kind, each kind's by name (tenure bands from the
 /// shortest to the longest, not as text: "10 Jahre und länger" comes last), only those
-/// whose shown name contains `q` (ignoring case) when there is one.
+/// whose shown name contains `q` (ignoring case and accents) when there is one.
 pub(crate) async fn groups(
     State(state): State<WebState>,
     ctx: Ctx,
     Query(query): Query<GroupsQuery>,
 ) -> WebResult {
     let q = query.q.trim().to_owned();
-    let needle = q.to_lowercase();
+    let needle = folded(&q);
     let threshold = state.app.config.anonymity_threshold;
     let groups = state.app.store.groups(ctx.account.id).await?;
     let managers = if groups
@@ -211,7 +224,7 @@ pub(crate) async fn groups(
                         below_threshold: usize::try_from(g.member_count).unwrap_or(0) < threshold,
                         name,
                     };
-                    (band, row.name.to_lowercase(), row)
+                    (band, folded(&row.name), row)
                 })
                 .filter(|(_, lower, _)| lower.contains(&needle))
                 .collect();
