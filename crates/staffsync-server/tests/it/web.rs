@@ -42,6 +42,25 @@ async fn acme(app: &TestApp) -> staffsync_store::Account {
     app.store.account(&slug).await.unwrap().unwrap()
 }
 
+/// `acme` with its settings changed by `tune`, connected to `sim` and synced once.
+async fn acme_synced(
+    app: &TestApp,
+    sim: &personio_sim::SimHandle,
+    tune: impl FnOnce(&mut staffsync_core::Settings),
+) -> staffsync_store::Account {
+    let account = acme(app).await;
+    let mut settings = account.policy.settings.clone();
+    tune(&mut settings);
+    app.store
+        .set_settings(account.id, &settings, "test")
+        .await
+        .unwrap();
+    let account = acme(app).await;
+    connect_personio(&app.store, account.id, sim).await;
+    sync_now(&app.store, &account, None).await;
+    account
+}
+
 /// The status and the text of `url`, as `c` gets them.
 async fn get(c: &reqwest::Client, url: String) -> (StatusCode, String) {
     let r = c.get(url).send().await.unwrap();
@@ -1458,16 +1477,10 @@ async fn negative_deletion_guard_numbers_are_refused_and_nothing_is_saved() {
 async fn groups_are_ordered_by_name_and_band_and_can_be_searched() {
     let sim = personio(40, 11, |_| {}).await;
     let app = app().await;
-    let account = acme(&app).await;
-    let mut settings = account.policy.settings.clone();
-    settings.groups.tenure = true;
-    app.store
-        .set_settings(account.id, &settings, "test")
-        .await
-        .unwrap();
-    let account = acme(&app).await;
-    connect_personio(&app.store, account.id, &sim).await;
-    sync_now(&app.store, &account, None).await;
+    let account = acme_synced(&app, &sim, |s| {
+        s.groups.tenure = true;
+    })
+    .await;
     let c = logged_in(&app.base, "admin@acme.example").await;
     let (status, html) = get(&c, format!("{}/groups", app.base)).await;
     assert_eq!(status, StatusCode::OK);
@@ -1540,4 +1553,38 @@ async fn groups_are_ordered_by_name_and_band_and_can_be_searched() {
 
 fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// Issue 22, point 8: a held sync that would remove one person says so in the singular.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_held_sync_removing_one_person_says_so_in_the_singular() {
+    let sim = personio(12, 3, |_| {}).await;
+    let app = app().await;
+    let account = acme_synced(&app, &sim, |s| {
+        s.deletion_guard.max_share = 0.01;
+        s.deletion_guard.min_people = 1;
+    })
+    .await;
+    let directory = app.store.directory(account.id).await.unwrap();
+    sim_call(
+        &sim,
+        reqwest::Method::DELETE,
+        &format!("/_sim/employees/{}", directory[0].personio_id),
+        serde_json::Value::Null,
+    )
+    .await;
+    sync_now(&app.store, &account, None).await;
+    let c = logged_in(&app.base, "admin@acme.example").await;
+    let (_, html) = get(&c, format!("{}/integration", app.base)).await;
+    let expect = format!(
+        "1 von {} Personen im Verzeichnis würde entfernt.",
+        directory.len()
+    );
+    assert!(html.contains(&expect), "{expect}: {html}");
+    let (_, html) = get(&c, format!("{}/integration?lang=en", app.base)).await;
+    let expect = format!(
+        "1 of {} people in the directory would be removed.",
+        directory.len()
+    );
+    assert!(html.contains(&expect), "{expect}: {html}");
 }
