@@ -215,6 +215,11 @@ async function walk() {
   await page.getByRole('link', { name: 'Qualitätssicherung' }).waitFor();
   await page.locator('.badge.warn', { hasText: 'Anonymitätsgrenze' }).first().waitFor();
   await shot('groups');
+  // The search is a plain GET form: "qualität" (any case) keeps only matching groups.
+  await page.locator('#q').fill('QUALITÄT');
+  await Promise.all([page.waitForURL(/\/groups\?q=/), page.getByRole('button', { name: 'Filtern' }).click()]);
+  await page.getByRole('link', { name: 'Qualitätssicherung' }).waitFor();
+  assert((await page.getByRole('link', { name: 'Einkauf', exact: true }).count()) === 0, 'other groups are filtered out');
 
   step('delete more than 20% of the company in Personio');
   const gone = candidates.slice(2, 2 + Math.ceil(firstTotal * 0.3));
