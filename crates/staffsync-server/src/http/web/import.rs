@@ -400,6 +400,9 @@ async fn parts(
 #[derive(Deserialize)]
 pub(crate) struct TemplateQuery {
     format: String,
+    /// `lang` still names it in links made before `file_lang` (old bookmarks keep
+    /// working, and only they switch the session).
+    #[serde(alias = "lang")]
     file_lang: String,
 }
 
