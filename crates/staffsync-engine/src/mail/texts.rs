@@ -113,17 +113,33 @@ pub fn letter(lang: Lang, about: &About<'_>) -> Letter {
             // The review (who would go, "accept" / "reject") is on the Integration page.
             let review = integration.as_ref().map(|u| format!("{u}#held-review"));
             (
-                pick(
-                    lang,
-                    format!("{name}: Synchronisation angehalten – {removals} Personen würden entfernt"),
-                    format!("{name}: sync held – {removals} people would be removed"),
-                ),
-                vec![
+                if removals == 1 {
                     pick(
                         lang,
-                        format!("Die Synchronisation mit Personio wurde vom Löschschutz angehalten: {removals} von {size} Personen würden aus dem Verzeichnis entfernt. Es wurde nichts geändert."),
-                        format!("The deletion guard held the sync with Personio: {removals} of {size} people would be removed from the directory. Nothing was changed."),
-                    ),
+                        format!("{name}: Synchronisation angehalten – 1 Person würde entfernt"),
+                        format!("{name}: sync held – 1 person would be removed"),
+                    )
+                } else {
+                    pick(
+                        lang,
+                        format!("{name}: Synchronisation angehalten – {removals} Personen würden entfernt"),
+                        format!("{name}: sync held – {removals} people would be removed"),
+                    )
+                },
+                vec![
+                    if removals == 1 {
+                        pick(
+                            lang,
+                            format!("Die Synchronisation mit Personio wurde vom Löschschutz angehalten: 1 von {size} Personen würde aus dem Verzeichnis entfernt. Es wurde nichts geändert."),
+                            format!("The deletion guard held the sync with Personio: 1 of {size} people would be removed from the directory. Nothing was changed."),
+                        )
+                    } else {
+                        pick(
+                            lang,
+                            format!("Die Synchronisation mit Personio wurde vom Löschschutz angehalten: {removals} von {size} Personen würden aus dem Verzeichnis entfernt. Es wurde nichts geändert."),
+                            format!("The deletion guard held the sync with Personio: {removals} of {size} people would be removed from the directory. Nothing was changed."),
+                        )
+                    },
                     pick(
                         lang,
                         "Bitte prüfen Sie, wer entfernt würde, und übernehmen oder verwerfen Sie den Lauf unter Menü → Integration. Bis dahin bleibt das Verzeichnis auf dem alten Stand.".into(),
@@ -322,6 +338,31 @@ mod tests {
             &about(IncidentKind::HeldRun, IncidentPhase::Opened, &d),
         );
         assert!(held.subject.contains("15 people"), "{}", held.subject);
+        // One person is one person, in both languages (the guard holds a small
+        // directory emptied by a single removal).
+        let one = IncidentDetails {
+            removals: Some(1),
+            directory_size: Some(1),
+            ..d.clone()
+        };
+        let about_one = about(IncidentKind::HeldRun, IncidentPhase::Opened, &one);
+        let de = letter(Lang::De, &about_one);
+        assert!(
+            de.subject.ends_with("1 Person würde entfernt"),
+            "{}",
+            de.subject
+        );
+        assert!(
+            de.paragraphs[0].contains("1 von 1 Personen würde"),
+            "{:?}",
+            de.paragraphs
+        );
+        let en = letter(Lang::En, &about_one);
+        assert!(
+            en.subject.ends_with("1 person would be removed"),
+            "{}",
+            en.subject
+        );
         assert_eq!(
             held.link.unwrap().1,
             "https://staffsync.example.com/integration#held-review"
