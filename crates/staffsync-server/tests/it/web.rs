@@ -1588,3 +1588,91 @@ async fn a_held_sync_removing_one_person_says_so_in_the_singular() {
     );
     assert!(html.contains(&expect), "{expect}: {html}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn api_tokens_are_made_shown_once_and_revoked_in_the_web_app() {
+    let app = app().await;
+    let c = logged_in(&app.base, "admin@acme.example").await;
+    let (status, page) = get(&c, format!("{}/integration", app.base)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("href=\"/integration/tokens\""), "{page}");
+    let (status, page) = get(&c, format!("{}/integration/tokens", app.base)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Noch keine API-Tokens"), "{page}");
+    let csrf = csrf_of(&page);
+    let post = |path: String, form: Vec<(&'static str, String)>| {
+        let c = c.clone();
+        let url = format!("{}{path}", app.base);
+        async move {
+            let r = c.post(url).form(&form).send().await.unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+    // A label is required.
+    let (status, page) = post(
+        "/integration/tokens".into(),
+        vec![("csrf", csrf.clone()), ("label", "  ".into())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("Bezeichnung"), "{page}");
+    // Made: its value is on this answer only, and it reads the account through the API.
+    let (status, page) = post(
+        "/integration/tokens".into(),
+        vec![
+            ("csrf", csrf.clone()),
+            ("label", "Honestly Umfragen".into()),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{page}");
+    let start = page.find("ss_").expect("the new token is shown");
+    let token: String = page[start..]
+        .chars()
+        .take_while(|ch| ch.is_ascii_alphanumeric() || *ch == '_' || *ch == '-')
+        .collect();
+    assert_eq!(
+        token.len(),
+        staffsync_server::api::tokens::TOKEN_LEN,
+        "{token}"
+    );
+    let api = |token: String| {
+        let url = format!("{}/api/v1/employees", app.base);
+        async move {
+            reqwest::Client::new()
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(api(token.clone()).await, StatusCode::OK);
+    let (_, page) = get(&c, format!("{}/integration/tokens", app.base)).await;
+    assert!(page.contains("Honestly Umfragen"), "{page}");
+    assert!(!page.contains(&token), "shown once only");
+    // Another account's admin cannot revoke it; its own admin can.
+    let acme_id = acme(&app).await.id;
+    let id = app.store.api_tokens(acme_id).await.unwrap()[0].id;
+    let other = logged_in(&app.base, "admin@other.example").await;
+    let (_, other_page) = get(&other, format!("{}/integration/tokens", app.base)).await;
+    let r = other
+        .post(format!("{}/integration/tokens/{id}/revoke", app.base))
+        .form(&[("csrf", csrf_of(&other_page))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert_eq!(api(token.clone()).await, StatusCode::OK);
+    let revoke = format!("/integration/tokens/{id}/revoke");
+    let (status, _) = post(revoke, vec![("csrf", csrf.clone())]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(api(token).await, StatusCode::UNAUTHORIZED);
+    let (_, page) = get(&c, format!("{}/integration/tokens", app.base)).await;
+    assert!(page.contains("Widerrufen am"), "{page}");
+    assert!(
+        page.contains("funktioniert nicht mehr"),
+        "the flash says so: {page}"
+    );
+}

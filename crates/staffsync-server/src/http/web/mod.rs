@@ -22,6 +22,7 @@ mod import;
 mod integration;
 mod login;
 mod settings;
+mod tokens;
 mod view;
 mod webhooks;
 
@@ -90,6 +91,11 @@ pub fn routes(state: AppState) -> Router {
             post(integration::reject_held),
         )
         .route("/integration/disconnect", post(integration::disconnect))
+        .route(
+            "/integration/tokens",
+            get(tokens::page).post(tokens::create),
+        )
+        .route("/integration/tokens/{id}/revoke", post(tokens::revoke))
         .route("/integration/webhooks", post(webhooks::create))
         .route("/integration/webhooks/{id}/delete", post(webhooks::delete))
         .route(
