@@ -21,7 +21,7 @@ use staffsync_engine::dry_run::DryRunError;
 use staffsync_engine::settings::{self as engine_settings, CheckError, SettingsPreview};
 use staffsync_engine::state::AppState;
 use staffsync_engine::sync_job::{SyncError, SyncOptions};
-use staffsync_store::{AccountId, StoreError};
+use staffsync_store::{Account, AccountId, StoreError};
 
 /// `GET /settings`: the account's settings document.
 #[utoipa::path(
@@ -66,14 +66,12 @@ pub async fn put_settings(
     ApiJson(body): ApiJson<serde_json::Value>,
 ) -> Result<Json<Settings>, ApiError> {
     let settings = checked(&state, account, &body).await?;
-    let current = state
+    let stored = state
         .store
         .account_by_id(account)
         .await?
-        .ok_or_else(|| ApiError::not_found("account not found"))?
-        .policy
-        .settings
-        .deletion_guard;
+        .ok_or_else(|| ApiError::not_found("account not found"))?;
+    let current = stored.policy.settings.deletion_guard;
     if let Some(field) = settings.deletion_guard.loosens(&current) {
         return Err(ApiError::forbidden(format!(
             "{field}: an API token cannot loosen the deletion guard (now max_share {}, \
@@ -88,7 +86,7 @@ pub async fn put_settings(
         .set_settings(account, &settings, "api")
         .await
         .map_err(not_found_as_404)?;
-    queue_sync(&state, account).await?;
+    queue_sync(&state, &stored).await?;
     Ok(Json(settings))
 }
 
@@ -187,16 +185,11 @@ fn not_found_as_404(e: StoreError) -> ApiError {
 
 /// Queues a full sync so the directory follows the saved document (when connected; a
 /// file account follows with its next import).
-async fn queue_sync(state: &AppState, account: AccountId) -> Result<(), ApiError> {
-    if state
-        .store
-        .account_by_id(account)
-        .await?
-        .is_some_and(|a| a.source == staffsync_store::AccountSource::File)
-    {
+async fn queue_sync(state: &AppState, account: &Account) -> Result<(), ApiError> {
+    if account.source == staffsync_store::AccountSource::File {
         return Ok(());
     }
-    match state.store.request_sync(account, None).await {
+    match state.store.request_sync(account.id, None).await {
         Ok(()) | Err(StoreError::NotFound { .. }) => Ok(()),
         Err(e) => Err(e.into()),
     }
