@@ -25,8 +25,8 @@ use crate::lang::Lang;
 use crate::mail::texts::{About, letter};
 use crate::mail::{Mail, Mailer};
 use crate::metric_names;
+use crate::run::{SyncError, SyncReport, SyncResult};
 use crate::state::AppState;
-use crate::sync_job::{SyncError, SyncReport, SyncResult};
 use staffsync_store::{
     Account, AccountId, Incident, IncidentDetails, IncidentKind, IncidentPhase, MailStatus, Opened,
     Store,
@@ -412,7 +412,7 @@ async fn webhook_state(state: &AppState, account: AccountId) -> Result<Option<bo
         return Ok(None);
     };
     let client = state.client(account, &connection)?;
-    let listed = crate::sync_job::sendable(client.list_webhooks()).await?;
+    let listed = crate::run::sendable(client.list_webhooks()).await?;
     Ok(Some(listed.iter().any(|w| {
         w.id == hook.id
             && !w

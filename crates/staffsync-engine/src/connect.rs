@@ -19,7 +19,7 @@ use crate::outbound::{self, AllowedUrl};
 use personio::{ApiVersion, AttributeInfo, Client, ClientConfig, IpBudget};
 use secrecy::SecretString;
 use staffsync_core::{AccountSlug, Warning};
-use staffsync_store::{AccountId, AccountSource, NewConnection, Store, StoreError};
+use staffsync_store::{AccountId, NewConnection, Store, StoreError};
 use std::future::Future;
 use std::time::Duration;
 
@@ -124,7 +124,7 @@ pub async fn connect_with(
     // An account has one source, chosen when it was created: a file account's credential
     // would never be used, and its scheduler would start syncing from Personio.
     if let Some(acct) = store.account_by_id(account).await?
-        && acct.source == AccountSource::File
+        && !crate::sources::of(&acct).connects
     {
         return Err(ConnectError::FileAccount(acct.slug.to_string()));
     }
@@ -264,7 +264,7 @@ async fn delete_webhook(
             return;
         }
     };
-    let deleted = match crate::sync_job::client_for(&connection, unlimited_rate, ip_budget) {
+    let deleted = match crate::run::client_for(&connection, unlimited_rate, ip_budget) {
         Ok(client) => within(
             limit,
             connection.base_url.as_str(),

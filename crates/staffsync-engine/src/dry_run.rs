@@ -7,7 +7,8 @@
 //! module must never apply anything: it only runs with `dry_run` set.
 
 use crate::lease::{self, LeaseError};
-use crate::sync_job::{self, SyncError, SyncOptions, SyncReport};
+use crate::run::{self, Scope, SyncError, SyncOptions, SyncReport};
+use crate::sources::{Given, Source};
 use staffsync_store::{Account, RunKind, RunStatus, Store};
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -49,7 +50,11 @@ pub async fn bounded(
     let asked = asked
         .replace_microsecond(asked.microsecond())
         .unwrap_or(asked);
-    let run = sync_job::run_sync(store, &lease, account, &options, &|_, _| {});
+    let run = async {
+        let source = Source::open(store, account, Given::nothing()).await?;
+        let report = run::run(store, &lease, account, source, Scope::Everyone, &options).await?;
+        Ok::<_, SyncError>(run::full(report))
+    };
     let bounded = tokio::time::timeout(limit, run);
     let outcome = lease::with_lease_renewal(store, &lease, lease_len, bounded).await;
     if outcome.is_err() {

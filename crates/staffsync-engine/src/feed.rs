@@ -62,7 +62,7 @@ pub async fn import_ids_of(
     let file = store
         .account_by_id(account)
         .await?
-        .is_some_and(|a| a.source == staffsync_store::AccountSource::File);
+        .is_some_and(|a| crate::sources::of(&a).names_people_by_import_id());
     if !file {
         return Ok(None);
     }

@@ -1,6 +1,6 @@
 //! Importing an employee file for someone waiting on it (a web upload, the REST API) or
 //! for the inbox: takes the account's lease at once or not at all, runs
-//! [`sync_job::run_import`] with the lease renewed, gives it back, and tells the alerts
+//! [`run::run`] with the file with the lease renewed, gives it back, and tells the alerts
 //! how it went.
 //!
 //! An import is a run like a full sync: it needs the lease, so it never interrupts a
@@ -11,12 +11,13 @@
 //! for the whole server (a file waits up to [`SERVER_WAIT`] for one). Parsing happens
 //! before the lease is taken, so without the slots parallel uploads would add up their
 //! memory (each up to the reader's budget, about 250 MB). This module must never apply
-//! anything but through `run_import`, nor parse a file outside a slot.
+//! anything but through `run::run`, nor parse a file outside a slot.
 
 use crate::alerts::{self, Origin};
 use crate::lease::{self, LeaseError};
+use crate::run::{self, Scope, SyncError, SyncOptions, SyncReport};
+use crate::sources::{Given, Source};
 use crate::state::AppState;
-use crate::sync_job::{self, SyncError, SyncOptions, SyncReport};
 use employee_file::{EmployeeFile, Format, Limits, ReadError};
 use staffsync_store::{Account, AccountId};
 use std::collections::HashSet;
@@ -182,7 +183,11 @@ pub async fn import_now(
     let (state, account, options) = (state.clone(), account.clone(), options.clone());
     let run = tokio::spawn(async move {
         let store = &state.store;
-        let work = sync_job::run_import(store, &lease, &account, file, &options);
+        let work = async {
+            let source = Source::open(store, &account, Given::File(file)).await?;
+            let report = run::run(store, &lease, &account, source, Scope::Everyone, &options);
+            Ok::<_, SyncError>(run::full(report.await?))
+        };
         let report = lease::with_lease_renewal(store, &lease, lease_len, work).await;
         lease::give_back(store, lease).await;
         if let Ok(report) = &report {

@@ -32,12 +32,12 @@
 //! into an account that does not take files.
 
 use crate::imports::{self, ImportError};
+use crate::run::{SyncOptions, SyncReport, SyncResult};
 use crate::state::AppState;
-use crate::sync_job::{SyncOptions, SyncReport, SyncResult};
 use employee_file::{Format, Limits};
 use rustix::fs::{AtFlags, FileType, Mode, OFlags, RenameFlags, Stat};
 use rustix::io::Errno;
-use staffsync_store::{Account, AccountSource};
+use staffsync_store::Account;
 use std::collections::{HashMap, HashSet};
 use std::ffi::{OsStr, OsString};
 use std::io::{Read, Write};
@@ -134,7 +134,7 @@ pub async fn step(state: &AppState) {
     };
     for account in accounts
         .into_iter()
-        .filter(|a| a.source == AccountSource::File)
+        .filter(|a| crate::sources::of(a).takes_files)
     {
         let dir = root.join(account.slug.as_str());
         match check(state, &account, &dir).await {

@@ -7,7 +7,7 @@
 //! while the work runs. It must never run work without the lease, and never take over a
 //! live lease: a busy account is waited for (bounded) or refused, never interrupted.
 
-use staffsync_store::{AccountId, AccountSource, Lease, LeaseHolder, Store, StoreError};
+use staffsync_store::{AccountId, Lease, LeaseHolder, Store, StoreError};
 use std::future::Future;
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -78,7 +78,7 @@ pub async fn acquire(
             let file = store
                 .account_by_id(account)
                 .await?
-                .is_some_and(|a| a.source == AccountSource::File);
+                .is_some_and(|a| !crate::sources::of(&a).connects);
             if !file && store.connection(account).await?.is_none() {
                 return Err(LeaseError::NotConnected);
             }

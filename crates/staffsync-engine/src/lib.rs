@@ -5,10 +5,11 @@
 //! crate, never the other way round (a test checks that neither axum nor askama is
 //! among its dependencies).
 //!
-//! - [`sync_job`]: one run (read the source → plan → apply / hold / preview), also used by
-//!   the CLI: a Personio sync or an employee-file import;
-//! - [`sources`]: where a full run's people come from (Personio, an employee file), one
-//!   module per source;
+//! - [`run`]: the one run pipeline (read the source for a scope → plan → apply / hold /
+//!   preview, recorded and counted), used by every caller: full syncs, imports, targeted
+//!   runs, the date check, the CLI;
+//! - [`sources`]: where a run's people come from (Personio, an employee file), one module
+//!   per source, and the registry of what each source can do;
 //! - [`lease`]: taking an account's lease outside the scheduler (no run without it);
 //! - [`scheduler`]: the 12-hour cycle, retries, leases across processes;
 //! - [`realtime`] (date check, incremental polls) and [`personio_events`] (incoming
@@ -53,18 +54,18 @@ pub mod outbound;
 pub mod outgoing_webhooks;
 pub mod personio_events;
 pub mod realtime;
+pub mod run;
 pub mod scheduler;
 pub mod settings;
 pub mod sources;
 pub mod state;
-pub mod sync_job;
 
 pub use config::ServerConfig;
-pub use state::AppState;
-pub use sync_job::{
-    ImportDetails, SyncError, SyncOptions, SyncReport, SyncResult, TargetSource, run_import,
-    run_sync, run_targeted,
+pub use run::{
+    ImportDetails, Scope, SyncError, SyncOptions, SyncReport, SyncResult, TargetSource, run,
 };
+pub use sources::{Given, Source};
+pub use state::AppState;
 
 #[cfg(test)]
 mod tests {

@@ -28,8 +28,8 @@
 
 use crate::metric_names;
 use crate::realtime::{Leased, run_targeted_now};
+use crate::run::TargetSource;
 use crate::state::AppState;
-use crate::sync_job::TargetSource;
 use secrecy::ExposeSecret as _;
 use serde::Deserialize;
 use sha2::{Digest as _, Sha256};

@@ -6,10 +6,10 @@
 //!   targeted run (`fetch_people`), so leavers go the day after their last day and new
 //!   hires arrive on their first, without waiting for the full sync; then everyone whose
 //!   tenure band changes that day moves to it, from the stored hire dates alone (no
-//!   Personio request, see [`run_tenure_check`]);
-//!   A file account's date check asks no one either: its due hires come from the
-//!   records their import kept, its leavers from the directory's termination dates
-//!   ([`run_file_date_check`]);
+//!   Personio request: [`Scope::Tenure`]). Both are asked of the account's source
+//!   ([`Scope::DueDates`]): a file account's date check asks no one, its due hires come
+//!   from the records their import kept, its leavers from the directory's termination
+//!   dates;
 //! - the **incremental poll** of connections without a webhook, every `poll_interval`
 //!   (off with 0): `fetch_updated_since(watermark − 1 min)` and a run over exactly the
 //!   records it returned (no further requests). Nothing changed ⇒ one request and no run
@@ -22,17 +22,15 @@
 //! store starts no run without it) so it never overlaps a full sync or another targeted
 //! run, in this process or another; when the account is busy the step is skipped and
 //! tried again on a later tick. This
-//! module never changes a directory itself: it calls
-//! [`run_targeted`](crate::sync_job::run_targeted), which applies through the store.
+//! module never changes a directory itself: it calls [`run`](crate::run::run), which
+//! applies through the store.
 
 use crate::lease::{give_back, with_lease_renewal};
+use crate::run::{Scope, SyncError, SyncOptions, SyncReport, TargetSource, run};
+use crate::sources::{self, Given, Source};
 use crate::state::AppState;
-use crate::sync_job::{
-    SyncError, SyncOptions, SyncReport, TargetSource, run_file_date_check, run_targeted,
-    run_tenure_check,
-};
 use staffsync_core::PersonioId;
-use staffsync_store::{AccountId, AccountSource, Lease, RealtimeAccount, StoreError};
+use staffsync_store::{AccountId, Lease, RealtimeAccount, StoreError};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -171,7 +169,9 @@ async fn targeted(
         unlimited_rate: !state.config.personio_rate_limit,
         ..SyncOptions::default()
     };
-    run_targeted(&state.store, lease, &acct, &client, ids, source, &options).await
+    let opened = Source::open(&state.store, &acct, Given::Client(client)).await?;
+    let scope = Scope::People { ids, from: source };
+    run(&state.store, lease, &acct, opened, scope, &options).await
 }
 
 async fn account_and_client(
@@ -223,47 +223,17 @@ pub async fn date_check(state: &AppState, ra: &RealtimeAccount) -> Result<bool, 
     if ra.state.last_date_check == Some(today) {
         return Ok(false);
     }
-    if acct.source == AccountSource::File {
-        if let Leased::Busy = file_dates_now(state, &acct, today).await? {
-            return Ok(false);
-        }
-        state.store.set_last_date_check(account, today).await?;
-        return Ok(true);
-    }
-    let mut ids: BTreeSet<PersonioId> = state
-        .store
-        .directory(account)
-        .await?
-        .iter()
-        .filter(|d| d.termination_date.is_some_and(|t| t < today))
-        .map(|d| d.personio_id)
-        .collect();
-    ids.extend(
-        state
-            .store
-            .pending_hires(account)
-            .await?
-            .into_iter()
-            .filter(|(_, hire)| *hire <= today)
-            .map(|(id, _)| id),
-    );
-    if !ids.is_empty() {
-        tracing::info!(%account, people = ids.len(), %today, "date check: hires starting and leavers gone");
-        if let Leased::Busy = run_targeted_now(state, account, &ids, TargetSource::Fetch).await? {
-            return Ok(false);
-        }
-    }
-    if let Leased::Busy = tenure_now(state, account, today).await? {
+    if let Leased::Busy = dates_now(state, &acct, today).await? {
         return Ok(false);
     }
     state.store.set_last_date_check(account, today).await?;
     Ok(true)
 }
 
-/// The date check of a file account under its side lease: hires and leavers from what
-/// the last import kept ([`run_file_date_check`]), then the tenure step. No Personio
-/// request, no new file.
-async fn file_dates_now(
+/// The date check of `acct` on `today` under its side lease: the hires and leavers due
+/// ([`Scope::DueDates`], asked of the account's source), then the tenure step
+/// ([`Scope::Tenure`], from the directory).
+async fn dates_now(
     state: &AppState,
     acct: &staffsync_store::Account,
     today: time::Date,
@@ -271,8 +241,26 @@ async fn file_dates_now(
     let Some(lease) = take_side_lease(state, acct.id).await? else {
         return Ok(Leased::Busy);
     };
+    let store = &state.store;
+    let options = SyncOptions {
+        today: Some(today),
+        unlimited_rate: !state.config.personio_rate_limit,
+        ..SyncOptions::default()
+    };
     let work = async {
-        let dates = run_file_date_check(&state.store, &lease, acct, today).await;
+        let dates = async {
+            let opened = Source::open(store, acct, given(state, acct).await?).await?;
+            run(
+                store,
+                &lease,
+                acct,
+                opened,
+                Scope::DueDates(today),
+                &options,
+            )
+            .await
+        }
+        .await;
         crate::alerts::after_run(
             state,
             acct.id,
@@ -281,35 +269,31 @@ async fn file_dates_now(
         )
         .await;
         if let Some(report) = dates? {
-            tracing::info!(account = %acct.slug, run = report.run_id.0, %today, "date check: hires starting and leavers gone (employee file)");
+            tracing::info!(account = %acct.slug, run = report.run_id.0, %today, "date check: hires starting and leavers gone");
         }
-        run_tenure_check(&state.store, &lease, acct, today).await
+        let opened = Source::open(store, acct, Given::nothing()).await?;
+        run(store, &lease, acct, opened, Scope::Tenure(today), &options).await
     };
-    let out = with_lease_renewal(&state.store, &lease, state.config.lease, work).await;
-    give_back(&state.store, lease).await;
+    let out = with_lease_renewal(store, &lease, state.config.lease, work).await;
+    give_back(store, lease).await;
     out.map(|_| Leased::Ran(()))
 }
 
-/// The date check's tenure step under `account`'s side lease (see the module docs).
-async fn tenure_now(
+/// What a run of `acct` is given from the state: the cached client of a connected
+/// source, nothing otherwise.
+async fn given(
     state: &AppState,
-    account: AccountId,
-    today: time::Date,
-) -> Result<Leased<Option<SyncReport>>, SyncError> {
-    let Some(lease) = take_side_lease(state, account).await? else {
-        return Ok(Leased::Busy);
-    };
-    let work = async {
-        let acct = state.store.account_by_id(account).await?.ok_or_else(|| {
-            SyncError::Store(StoreError::NotFound {
-                what: format!("account {account}"),
-            })
-        })?;
-        run_tenure_check(&state.store, &lease, &acct, today).await
-    };
-    let out = with_lease_renewal(&state.store, &lease, state.config.lease, work).await;
-    give_back(&state.store, lease).await;
-    out.map(Leased::Ran)
+    acct: &staffsync_store::Account,
+) -> Result<Given<'static>, SyncError> {
+    if !sources::of(acct).connects {
+        return Ok(Given::nothing());
+    }
+    let connection = state
+        .store
+        .connection(acct.id)
+        .await?
+        .ok_or_else(|| SyncError::NotConnected(acct.slug.to_string()))?;
+    Ok(Given::Client(state.client(acct.id, &connection)?))
 }
 
 /// The incremental poll of one account, when due (see the module docs). Returns whether
@@ -327,7 +311,7 @@ pub async fn poll_at(
 ) -> Result<bool, SyncError> {
     let interval = state.config.poll_interval;
     // A file account has nothing to poll: its people change with the next file.
-    if interval.is_zero() || ra.has_webhook || ra.source == AccountSource::File {
+    if interval.is_zero() || ra.has_webhook || !sources::kind(ra.source).polls {
         return Ok(false);
     }
     // Before the first full sync there is nothing to be incremental to.
@@ -350,8 +334,7 @@ pub async fn poll_at(
     };
     let work = async {
         let (acct, client) = account_and_client(state, account).await?;
-        let listing =
-            crate::sync_job::sendable(client.fetch_updated_since(mark - POLL_OVERLAP)).await?;
+        let listing = crate::run::sendable(client.fetch_updated_since(mark - POLL_OVERLAP)).await?;
         metrics::counter!(crate::metric_names::PERSONIO_REQUESTS_TOTAL)
             .increment(listing.requests as u64);
         let ids: BTreeSet<PersonioId> = listing
@@ -370,7 +353,12 @@ pub async fn poll_at(
                 employees: listing.employees,
                 malformed: listing.malformed,
             };
-            run_targeted(&state.store, &lease, &acct, &client, &ids, source, &options).await?;
+            let opened = Source::open(&state.store, &acct, Given::Client(client)).await?;
+            let scope = Scope::People {
+                ids: &ids,
+                from: source,
+            };
+            run(&state.store, &lease, &acct, opened, scope, &options).await?;
         }
         state
             .store

@@ -19,14 +19,15 @@
 //!
 //! This module must never run a sync without holding its lease, never release a lease it
 //! does not hold (the store refuses), and never change a directory itself: it calls
-//! [`run_sync`](crate::sync_job::run_sync), which applies only through the store.
+//! [`run_sync`](crate::run::run_sync), which applies only through the store.
 
 use crate::alerts;
 use crate::lease::with_lease_renewal;
+use crate::run::{self, Scope, SyncError, SyncOptions, SyncReport, SyncResult};
+use crate::sources::{self, Given, Source};
 use crate::state::AppState;
-use crate::sync_job::{SyncError, SyncOptions, SyncReport, SyncResult, run_sync};
 use rand::Rng as _;
-use staffsync_store::{AccountId, AccountSource, Lease, ScheduleOutcome, StoreError};
+use staffsync_store::{AccountId, Lease, ScheduleOutcome, StoreError};
 use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -163,12 +164,13 @@ pub async fn run_account_sync(state: &AppState, lease: Lease) -> Result<SyncRepo
     let requested = schedule.as_ref().is_some_and(|s| s.requested_at.is_some());
     let accept_held = schedule.as_ref().and_then(|s| s.accept_run);
 
+    // Which accounts the scheduler runs: those whose source connects (the registry says);
+    // the store claims only connected accounts, so this holds already, and should it not,
+    // such an account is skipped without an incident.
     if let Ok(Some(acct)) = state.store.account_by_id(account).await
-        && acct.source == AccountSource::File
+        && !sources::of(&acct).connects
     {
-        // Cannot happen (only connected accounts are claimed); should it, a file account
-        // is never synced from Personio, and no incident is opened for it.
-        tracing::debug!(account = %acct.slug, "a file account takes no scheduled sync; skipped");
+        tracing::debug!(account = %acct.slug, "an account whose source does not connect takes no scheduled sync; skipped");
         let next = OffsetDateTime::now_utc() + jittered(config.sync_interval, config.sync_jitter);
         if let Err(e) = state
             .store
@@ -193,9 +195,21 @@ pub async fn run_account_sync(state: &AppState, lease: Lease) -> Result<SyncRepo
             ..SyncOptions::default()
         };
         let realtime_before = realtime_mode(state, account).await;
-        let report = run_sync(&state.store, &lease, &acct, &options, &|_, _| {}).await;
+        let report = async {
+            let source = Source::open(&state.store, &acct, Given::nothing()).await?;
+            run::run(
+                &state.store,
+                &lease,
+                &acct,
+                source,
+                Scope::Everyone,
+                &options,
+            )
+            .await
+        }
+        .await;
         state.forget_client(account);
-        let report = report?;
+        let report = run::full(report?);
         if counts_as_drift(realtime_before, requested, report.result) {
             count_drift(state, account, &report).await;
         }

@@ -13,13 +13,14 @@
 //! goes through the deletion guard and the held-run review like any other run.
 
 use crate::dry_run::{self, DryRunError};
+use crate::run::SyncOptions;
+use crate::sources::AttributesFrom;
 use crate::sources::file::STANDARD_COLUMNS;
-use crate::sync_job::SyncOptions;
 use staffsync_core::settings::STANDARD_GROUP_ATTRIBUTES;
 use staffsync_core::{
     DirectoryEmployee, GroupKey, Plan, RemovalReason, Settings, SettingsError, SkipReason,
 };
-use staffsync_store::{Account, AccountId, AccountSource, Store, StoreError};
+use staffsync_store::{Account, AccountId, Store, StoreError};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
@@ -62,7 +63,7 @@ async fn check_readable(
     if store
         .account_by_id(account)
         .await?
-        .is_some_and(|a| a.source == AccountSource::File)
+        .is_some_and(|a| crate::sources::of(&a).attributes == AttributesFrom::FileColumns)
     {
         return check_file_columns(store, account, settings).await;
     }

@@ -137,7 +137,7 @@ impl AppState {
         {
             return Ok(client.clone());
         }
-        let client = Arc::new(crate::sync_job::client_for(
+        let client = Arc::new(crate::run::client_for(
             connection,
             !self.config.personio_rate_limit,
             self.ip_budget.as_ref(),

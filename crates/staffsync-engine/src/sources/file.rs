@@ -19,7 +19,9 @@
 //! refused (a refused file never gets here: nobody is removed).
 
 use super::{AfterApply, Planned};
-use crate::sync_job::{ImportDetails, SyncError, SyncOptions, accepted_removals, today_and_policy};
+use crate::run::{
+    ImportDetails, Scope, SyncError, SyncOptions, accepted_removals, plan_scoped, today_and_policy,
+};
 use employee_file::{Columns, EmployeeFile, FileRow, RowError};
 use staffsync_core::{
     DirectoryEmployee, ExtraAttribute, MalformedEmployee, OrgUnit, PersonioId, Snapshot,
@@ -29,6 +31,52 @@ use staffsync_store::{Account, Store};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use time::Date;
+
+/// A file account's source, opened for one run: with the file of an import, or without
+/// one (the date check reads what the last import kept).
+#[derive(Debug)]
+pub struct FileSource {
+    file: Option<EmployeeFile>,
+}
+
+impl FileSource {
+    pub(super) fn with_file(file: EmployeeFile) -> Self {
+        FileSource { file: Some(file) }
+    }
+
+    pub(super) fn without_file() -> Self {
+        FileSource { file: None }
+    }
+
+    pub(super) fn has_file(&self) -> bool {
+        self.file.is_some()
+    }
+
+    pub(super) async fn read(
+        self,
+        store: &Store,
+        account: &Account,
+        scope: Scope<'_>,
+        options: &SyncOptions,
+    ) -> Result<Option<Planned>, SyncError> {
+        match (scope, self.file) {
+            (Scope::Everyone, Some(file)) => {
+                plan_full(store, account, file, options).await.map(Some)
+            }
+            (Scope::DueDates(today), _) => match due_snapshot(store, account, today).await? {
+                Some(snapshot) => plan_scoped(store, account, &snapshot, today)
+                    .await
+                    .map(Some),
+                None => Ok(None),
+            },
+            // Refused before the run started (`Source::check`); tenure is the pipeline's.
+            (Scope::Everyone | Scope::People { .. }, _) => {
+                Err(SyncError::FileAccount(account.slug.to_string()))
+            }
+            (Scope::Tenure(_), _) => Ok(None),
+        }
+    }
+}
 
 /// The names settings use for the file's standard columns (scope rules, group
 /// dimensions); the other columns go by their header name.
@@ -183,20 +231,20 @@ async fn keys_for(
 }
 
 /// Maps `file` to the planner's records and plans it against the account's directory
-/// (see the module docs); returns the plan and the import's details for the report.
-pub async fn plan_full(
+/// (see the module docs), with the import's details for the report.
+async fn plan_full(
     store: &Store,
     account: &Account,
     file: EmployeeFile,
     options: &SyncOptions,
-) -> Result<(Planned, ImportDetails), SyncError> {
+) -> Result<Planned, SyncError> {
     let keys = keys_for(store, account, &file, options.dry_run).await?;
     // Recorded only when the import applies (`AfterApply::File`): a preview changes
     // nothing, not even what settings accept later.
     let columns = readable_columns(&file.columns);
     let readable: BTreeSet<String> = columns.iter().cloned().collect();
     let accepted = accepted_removals(store, account, options).await?;
-    let (today, policy) = today_and_policy(account, options, accepted)?;
+    let (today, policy) = today_and_policy(account, options, accepted);
     let rules = planner::Rules::new(&readable, &policy, today);
     let directory = planner::KnownDirectory::new(store.directory(account.id).await?);
 
@@ -232,23 +280,21 @@ pub async fn plan_full(
     listed.sort_unstable();
     let import_ids: BTreeMap<PersonioId, String> =
         keys.into_iter().map(|(id, key)| (key, id)).collect();
-    Ok((
-        Planned {
-            fetched,
-            today,
-            plan,
-            after: AfterApply::File {
-                listed,
-                future_hires: later,
-                columns,
-            },
+    Ok(Planned {
+        fetched,
+        today,
+        plan,
+        after: AfterApply::File {
+            listed,
+            future_hires: later,
+            columns,
         },
-        ImportDetails {
+        import: Some(ImportDetails {
             row_errors: file.errors,
             row_warnings: file.warnings,
             import_ids,
-        },
-    ))
+        }),
+    })
 }
 
 /// The date check of a file account on `today` without a new file: the known future
@@ -256,7 +302,7 @@ pub async fn plan_full(
 /// whose termination date has passed (from their directory records), as a snapshot
 /// scoped to them; `None` when nobody is due. The account's settings and the columns of
 /// its last import apply, as in an import.
-pub async fn due_snapshot(
+async fn due_snapshot(
     store: &Store,
     account: &Account,
     today: Date,

@@ -1,24 +1,220 @@
-//! Where a full run's people come from: one module per source, each turning what it
-//! reads into the planner's input and a plan.
+//! Where a run's people come from: one module per source, and the registry that says
+//! what each source can do.
 //!
 //! - [`personio`]: the Personio listing, fetched page by page, each record prepared as
-//!   it arrives;
+//!   it arrives; a few people fetched by id (webhooks, the date check) or taken from an
+//!   incremental poll;
 //! - [`file`]: an employee file (already read by `employee_file::read`), its rows mapped
-//!   to the planner's records with person keys from the store.
+//!   to the planner's records with person keys from the store; the date check from the
+//!   records the last import kept.
 //!
-//! A source hands [`sync_job`](crate::sync_job) a [`Planned`]: the plan and what
-//! the store must keep once it is applied. Everything else about a run (recording it,
-//! holding it, a dry run, applying, accepting a held run, metrics) is shared and lives
-//! there. A third source is a new module here and a variant of [`AfterApply`]: the planner
-//! does not change. Sources must never apply a plan or start a run themselves.
+//! [`kind`] is the registry: the one place (besides creating an account) that branches
+//! on [`AccountSource`]. Everything else asks the [`SourceKind`] it returns what the
+//! account's source can do (be connected, take files, be polled), how answers name its
+//! people, and its words for the pages. [`Source::read`] is the one dispatch from a run
+//! to the source's own module; the shared rest of a run (recording, holding, dry runs,
+//! applying, accepting a held run, metrics) lives in [`run`](crate::run).
+//!
+//! A third source is a new module here, a [`SourceKind`] in the registry and a variant of
+//! [`Source`] and [`AfterApply`]: the planner and the pipeline do not change. Sources must
+//! never apply a plan or start a run themselves.
 
 pub mod file;
 pub mod personio;
 
+use crate::lang::Lang;
+use crate::run::{ProgressFn, Recorder, Scope, SyncError, SyncOptions};
+use employee_file::EmployeeFile;
 use staffsync_core::{PersonioId, Plan, SourceEmployee};
+use staffsync_store::{Account, AccountSource, Store};
+use std::sync::Arc;
 use time::{Date, OffsetDateTime};
 
-/// A source's plan for one full run.
+/// What a kind of source can do and how it is named: everything outside this module asks
+/// this instead of matching on [`AccountSource`].
+#[derive(Debug, PartialEq, Eq)]
+pub struct SourceKind {
+    pub source: AccountSource,
+    /// Connected with a stored API credential: `connect`, "Jetzt synchronisieren", the
+    /// scheduler's 12-hour full runs, webhooks and polls are for such accounts only.
+    pub connects: bool,
+    /// Takes employee files (web upload, `POST /api/v1/imports`, the inbox, `staffsync
+    /// import`).
+    pub takes_files: bool,
+    /// Asked for changes since a time between full runs (`updated_since`).
+    pub polls: bool,
+    /// Where the attributes settings may name come from.
+    pub attributes: AttributesFrom,
+    /// How the API, the feed and outgoing webhooks name a person's source id (the public
+    /// field names: `personio_id` or `import_id`).
+    pub id_field: &'static str,
+    /// How they name a person's manager's source id.
+    pub manager_id_field: &'static str,
+    /// The source's name for pages and letters, German and English.
+    name: [&'static str; 2],
+    /// What the command line says to do first with a new account of this kind.
+    pub first_step: &'static str,
+}
+
+/// Where the attributes that settings may name come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttributesFrom {
+    /// The credential's readable attributes, as Personio lists them.
+    Credential,
+    /// The columns of the last applied employee file.
+    FileColumns,
+}
+
+impl SourceKind {
+    /// The source's name in `lang` ("Personio", "Mitarbeiterdatei"/"employee file").
+    pub fn name(&self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::De => self.name[0],
+            Lang::En => self.name[1],
+        }
+    }
+
+    /// Whether answers name this source's people by `import_id` (not `personio_id`).
+    pub fn names_people_by_import_id(&self) -> bool {
+        self.id_field == "import_id"
+    }
+}
+
+const PERSONIO: SourceKind = SourceKind {
+    source: AccountSource::Personio,
+    connects: true,
+    takes_files: false,
+    polls: true,
+    attributes: AttributesFrom::Credential,
+    id_field: "personio_id",
+    manager_id_field: "supervisor_personio_id",
+    name: ["Personio", "Personio"],
+    first_step: "Personio: connect it with `staffsync connect`",
+};
+
+const FILE: SourceKind = SourceKind {
+    source: AccountSource::File,
+    connects: false,
+    takes_files: true,
+    polls: false,
+    attributes: AttributesFrom::FileColumns,
+    id_field: "import_id",
+    manager_id_field: "manager_import_id",
+    name: ["Mitarbeiterdatei", "employee file"],
+    first_step: "employee files: import one with `staffsync import`",
+};
+
+/// The registry: what `source` can do.
+pub fn kind(source: AccountSource) -> &'static SourceKind {
+    match source {
+        AccountSource::Personio => &PERSONIO,
+        AccountSource::File => &FILE,
+    }
+}
+
+/// What `account`'s source can do.
+pub fn of(account: &Account) -> &'static SourceKind {
+    kind(account.source)
+}
+
+/// What a run brings for the account's source: nothing (the source is asked itself), an
+/// employee file, or a Personio client already made (the real-time side caches them).
+pub enum Given<'a> {
+    /// The source is asked itself: Personio's listing (`progress` reports the pages).
+    Nothing { progress: ProgressFn<'a> },
+    /// An employee file, read and checked: the whole company of a file account.
+    File(EmployeeFile),
+    /// The account's cached Personio client.
+    Client(Arc<::personio::Client>),
+}
+
+impl std::fmt::Debug for Given<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Given::Nothing { .. } => f.write_str("Nothing"),
+            Given::File(file) => f.debug_tuple("File").field(&file.rows.len()).finish(),
+            Given::Client(_) => f.write_str("Client"),
+        }
+    }
+}
+
+impl Given<'static> {
+    /// Nothing given, no progress wanted.
+    pub fn nothing() -> Self {
+        Given::Nothing {
+            progress: &|_, _| {},
+        }
+    }
+}
+
+/// An account's source opened for one run: made by [`Source::open`], read by the run
+/// pipeline through [`Source::read`].
+#[derive(Debug)]
+pub enum Source<'a> {
+    Personio(personio::PersonioSource<'a>),
+    File(file::FileSource),
+}
+
+impl<'a> Source<'a> {
+    /// Opens `account`'s source with what the run was `given`. A file for a Personio
+    /// account, or a Personio listing asked of a file account, is refused here, before a
+    /// run is started.
+    pub async fn open(
+        store: &Store,
+        account: &Account,
+        given: Given<'a>,
+    ) -> Result<Source<'a>, SyncError> {
+        match (account.source, given) {
+            (AccountSource::Personio, Given::File(_)) => {
+                Err(SyncError::PersonioAccount(account.slug.to_string()))
+            }
+            (AccountSource::Personio, given) => Ok(Source::Personio(
+                personio::PersonioSource::open(store, account, given).await?,
+            )),
+            (AccountSource::File, Given::File(file)) => {
+                Ok(Source::File(file::FileSource::with_file(file)))
+            }
+            (AccountSource::File, Given::Nothing { .. }) => {
+                Ok(Source::File(file::FileSource::without_file()))
+            }
+            (AccountSource::File, Given::Client(_)) => {
+                Err(SyncError::FileAccount(account.slug.to_string()))
+            }
+        }
+    }
+
+    /// Refuses, before a run is started, a scope this source cannot read: a full run or
+    /// a few people of a file account without a file (it never contacts Personio).
+    pub(crate) fn check(&self, account: &Account, scope: &Scope<'_>) -> Result<(), SyncError> {
+        match (self, scope) {
+            (Source::File(f), Scope::Everyone) if !f.has_file() => {
+                Err(SyncError::FileAccount(account.slug.to_string()))
+            }
+            (Source::File(_), Scope::People { .. }) => {
+                Err(SyncError::FileAccount(account.slug.to_string()))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Reads the people of `scope` and plans them (the one dispatch to a source's
+    /// module). `None`: nobody to read for this scope (nobody due).
+    pub(crate) async fn read(
+        self,
+        store: &Store,
+        account: &Account,
+        scope: Scope<'_>,
+        options: &SyncOptions,
+        recorder: &mut Recorder<'_>,
+    ) -> Result<Option<Planned>, SyncError> {
+        match self {
+            Source::Personio(s) => s.read(store, account, scope, options, recorder).await,
+            Source::File(s) => s.read(store, account, scope, options).await,
+        }
+    }
+}
+
+/// A source's plan for one run.
 #[derive(Debug)]
 pub struct Planned {
     /// Records read (listed by Personio; good rows of a file).
@@ -26,11 +222,15 @@ pub struct Planned {
     pub today: Date,
     pub plan: Plan,
     pub after: AfterApply,
+    /// What an import adds to the report (`None` for other runs).
+    pub import: Option<crate::run::ImportDetails>,
 }
 
 /// What a source needs kept when its plan is applied.
 #[derive(Debug)]
 pub enum AfterApply {
+    /// Nothing beyond the plan (targeted runs, the date check).
+    Nothing,
     /// Everything Personio changed before the fetch started is reflected: the incremental
     /// poller continues from there.
     Personio { fetch_started: OffsetDateTime },
@@ -42,4 +242,74 @@ pub enum AfterApply {
         /// The file's readable columns, recorded for the settings once it applied.
         columns: Vec<String>,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_registry_names_each_source_once() {
+        for source in AccountSource::ALL {
+            assert_eq!(kind(source).source, source);
+        }
+        assert!(kind(AccountSource::Personio).connects);
+        assert!(!kind(AccountSource::File).connects);
+        assert!(kind(AccountSource::File).names_people_by_import_id());
+        assert_eq!(kind(AccountSource::File).name(Lang::De), "Mitarbeiterdatei");
+    }
+
+    /// Branching on the source happens in the registry (here), where an account is
+    /// created (the CLI's `--source`) and where the store reads and writes the column;
+    /// nowhere else in the workspace's code (tests aside).
+    #[test]
+    fn nothing_else_branches_on_the_source() {
+        let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let allowed = [
+            "staffsync-engine/src/sources/mod.rs",
+            "staffsync-store/src/accounts.rs",
+            "staffsync-store/src/realtime.rs",
+            "staffsync/src/commands/account.rs",
+        ];
+        let mut found = Vec::new();
+        let mut dirs = vec![crates.clone()];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                if path.is_dir() {
+                    if !matches!(name.as_str(), "target" | "tests" | "benches" | "templates") {
+                        dirs.push(path);
+                    }
+                    continue;
+                }
+                if !name.ends_with(".rs") {
+                    continue;
+                }
+                let relative = path
+                    .strip_prefix(&crates)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                if allowed.contains(&relative.as_str()) {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap();
+                // Unit tests create accounts of either source.
+                let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+                for (n, line) in code.lines().enumerate() {
+                    if line.contains("AccountSource::")
+                        || line.contains(".source ==")
+                        || line.contains(".source !=")
+                    {
+                        found.push(format!("{relative}:{}: {}", n + 1, line.trim()));
+                    }
+                }
+            }
+        }
+        assert!(
+            found.is_empty(),
+            "branches on the source outside the registry: {found:#?}"
+        );
+    }
 }

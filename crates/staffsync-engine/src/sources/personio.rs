@@ -1,21 +1,196 @@
 //! The Personio source: a full run fetches the whole listing (`Client::fetch_all_with`)
-//! and plans it, each record prepared for the planner as its page arrives.
+//! and plans it, each record prepared for the planner as its page arrives; a few people
+//! are fetched by id (`Client::fetch_people`: webhooks, the date check's due people) or
+//! taken from an incremental poll's records.
 //!
 //! It must never plan from a listing that is not complete (the client returns `Ok` only
 //! for a complete, consistent listing), and never plan when the credential can no longer
 //! read a mandatory attribute: applying what it lists would blank that field for everybody.
 
-use super::{AfterApply, Planned};
+use super::{AfterApply, Given, Planned};
 use crate::metric_names;
-use crate::sync_job::{
-    ProgressFn, SyncError, SyncOptions, accepted_removals, sendable, today_and_policy,
+use crate::run::{
+    ProgressFn, Recorder, Scope, SyncError, SyncOptions, TargetSource, accepted_removals,
+    plan_scoped, sendable, today_and_policy,
 };
 use personio::{Client, ClientConfig};
-use staffsync_core::{SourceEmployee, planner};
+use staffsync_core::{PersonioId, Snapshot, SourceEmployee, planner};
 use staffsync_store::{Account, Connection, Store, StoreError};
 use std::collections::BTreeSet;
-use std::sync::OnceLock;
-use time::OffsetDateTime;
+use std::sync::{Arc, OnceLock};
+use time::{Date, OffsetDateTime};
+
+/// A Personio account's source, opened for one run.
+pub struct PersonioSource<'a> {
+    connection: Connection,
+    /// The account's cached client (the real-time side), else one is made for the run.
+    client: Option<Arc<Client>>,
+    progress: ProgressFn<'a>,
+}
+
+impl std::fmt::Debug for PersonioSource<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PersonioSource")
+            .field("base_url", &self.connection.base_url)
+            .field("cached_client", &self.client.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> PersonioSource<'a> {
+    /// Opens the source of `account` (which must be connected).
+    pub(super) async fn open(
+        store: &Store,
+        account: &Account,
+        given: Given<'a>,
+    ) -> Result<PersonioSource<'a>, SyncError> {
+        let connection = store
+            .connection(account.id)
+            .await?
+            .ok_or_else(|| SyncError::NotConnected(account.slug.to_string()))?;
+        let (client, progress): (_, ProgressFn<'a>) = match given {
+            Given::Nothing { progress } => (None, progress),
+            Given::Client(client) => (Some(client), &|_, _| {}),
+            Given::File(_) => return Err(SyncError::PersonioAccount(account.slug.to_string())),
+        };
+        Ok(PersonioSource {
+            connection,
+            client,
+            progress,
+        })
+    }
+
+    pub(super) async fn read(
+        self,
+        store: &Store,
+        account: &Account,
+        scope: Scope<'_>,
+        options: &SyncOptions,
+        recorder: &mut Recorder<'_>,
+    ) -> Result<Option<Planned>, SyncError> {
+        let client = match self.client {
+            Some(c) => c,
+            None => Arc::new(client_for(
+                &self.connection,
+                options.unlimited_rate,
+                options.ip_budget.as_ref(),
+            )?),
+        };
+        match scope {
+            Scope::Everyone => {
+                let planned = plan_full(
+                    store,
+                    account,
+                    &self.connection,
+                    &client,
+                    options,
+                    self.progress,
+                )
+                .await?;
+                Ok(Some(planned))
+            }
+            Scope::People { ids, from } => {
+                let today = today_and_policy(account, options, None).0;
+                let snapshot = match from {
+                    TargetSource::Records {
+                        employees,
+                        malformed,
+                    } => {
+                        // Unrecorded if this fails: polls leave no trace unless they change
+                        // something (the failure is logged and the poll retried later).
+                        let readable = readable_mandatory(&client, None).await?;
+                        let scope: BTreeSet<PersonioId> = employees
+                            .iter()
+                            .map(|e| e.id)
+                            .chain(malformed.iter().filter_map(|m| m.id))
+                            .filter(|id| ids.contains(id))
+                            .collect();
+                        Snapshot {
+                            employees,
+                            malformed,
+                            readable_attributes: readable,
+                            // The listing holds complete records of everyone in the scope.
+                            complete: true,
+                            scope: Some(scope),
+                        }
+                    }
+                    TargetSource::Fetch => fetched(&client, ids, recorder).await?,
+                };
+                plan_scoped(store, account, &snapshot, today)
+                    .await
+                    .map(Some)
+            }
+            Scope::DueDates(today) => {
+                let ids = due(store, account, today).await?;
+                if ids.is_empty() {
+                    return Ok(None);
+                }
+                tracing::info!(people = ids.len(), %today, "date check: hires starting and leavers gone");
+                let snapshot = fetched(&client, &ids, recorder).await?;
+                plan_scoped(store, account, &snapshot, today)
+                    .await
+                    .map(Some)
+            }
+            // The pipeline plans tenure from the directory; Personio is not asked.
+            Scope::Tenure(_) => Ok(None),
+        }
+    }
+}
+
+/// The people of a Personio account due on `today`: leavers whose termination date has
+/// passed and known future hires whose hire date has come.
+async fn due(
+    store: &Store,
+    account: &Account,
+    today: Date,
+) -> Result<BTreeSet<PersonioId>, SyncError> {
+    let mut ids: BTreeSet<PersonioId> = store
+        .directory(account.id)
+        .await?
+        .iter()
+        .filter(|d| d.termination_date.is_some_and(|t| t < today))
+        .map(|d| d.personio_id)
+        .collect();
+    ids.extend(
+        store
+            .pending_hires(account.id)
+            .await?
+            .into_iter()
+            .filter(|(_, hire)| *hire <= today)
+            .map(|(id, _)| id),
+    );
+    Ok(ids)
+}
+
+/// Asks Personio for exactly `ids` (the run is recorded from here) and makes the scoped
+/// snapshot of what it accounted for: found, gone (removed) or malformed (kept as they
+/// are).
+async fn fetched(
+    client: &Client,
+    ids: &BTreeSet<PersonioId>,
+    recorder: &mut Recorder<'_>,
+) -> Result<Snapshot, SyncError> {
+    recorder.asking().await?;
+    let readable = readable_mandatory(client, None).await?;
+    let wanted: Vec<PersonioId> = ids.iter().copied().collect();
+    let fetched = sendable(client.fetch_people(&wanted)).await?;
+    metrics::counter!(metric_names::PERSONIO_REQUESTS_TOTAL).increment(fetched.requests as u64);
+    let scope: BTreeSet<PersonioId> = fetched
+        .found
+        .iter()
+        .map(|e| e.id)
+        .chain(fetched.gone.iter().copied())
+        .chain(fetched.malformed.iter().filter_map(|m| m.id))
+        .filter(|id| ids.contains(id))
+        .collect();
+    Ok(Snapshot {
+        employees: fetched.found,
+        malformed: fetched.malformed,
+        readable_attributes: readable,
+        complete: true,
+        scope: Some(scope),
+    })
+}
 
 /// Builds a Personio client for a stored connection.
 pub fn client_for(
@@ -37,23 +212,19 @@ pub fn client_for(
 }
 
 /// Fetches the whole listing from Personio and plans it (see the module docs).
-pub async fn plan_full(
+async fn plan_full(
     store: &Store,
     account: &Account,
     connection: &Connection,
+    client: &Client,
     options: &SyncOptions,
     progress: ProgressFn<'_>,
 ) -> Result<Planned, SyncError> {
     let fetch_started = OffsetDateTime::now_utc();
-    let client = client_for(
-        connection,
-        options.unlimited_rate,
-        options.ip_budget.as_ref(),
-    )?;
     let stored = Some((store, account.id, connection.readable_attributes.as_slice()));
-    let readable = readable_mandatory(&client, stored).await?;
+    let readable = readable_mandatory(client, stored).await?;
     let accepted = accepted_removals(store, account, options).await?;
-    let (today, policy) = today_and_policy(account, options, accepted)?;
+    let (today, policy) = today_and_policy(account, options, accepted);
     // Each record is prepared for the planner as its page arrives and the raw record is
     // dropped, so the listing is never held twice (raw and normalized). Once the stored
     // directory is in, each record is also compared with it: an unchanged person's record
@@ -104,6 +275,7 @@ pub async fn plan_full(
         today,
         plan: planner::plan_prepared(directory.people(), snapshot),
         after: AfterApply::Personio { fetch_started },
+        import: None,
     })
 }
 

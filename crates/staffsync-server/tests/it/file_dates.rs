@@ -5,7 +5,7 @@
 
 use crate::common::{file_account, fresh_store};
 use staffsync_core::{DirectoryEmployee, GroupKind};
-use staffsync_engine::{AppState, ServerConfig, SyncOptions, SyncResult, run_import};
+use staffsync_engine::{AppState, Given, Scope, ServerConfig, Source, SyncOptions, SyncResult};
 use staffsync_store::{RunKind, RunStatus};
 use time::macros::date;
 
@@ -53,8 +53,12 @@ async fn the_date_check_brings_hires_and_lets_leavers_go_without_a_new_file() {
         today: Some(date!(2026 - 06 - 15)),
         ..SyncOptions::default()
     };
-    let report = run_import(&store, &lease, &account, file, &options)
+    let source = Source::open(&store, &account, Given::File(file))
         .await
+        .unwrap();
+    let report = staffsync_engine::run(&store, &lease, &account, source, Scope::Everyone, &options)
+        .await
+        .map(staffsync_engine::run::full)
         .unwrap();
     staffsync_engine::lease::give_back(&store, lease).await;
     assert_eq!(report.result, SyncResult::Applied);

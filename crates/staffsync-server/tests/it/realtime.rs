@@ -690,7 +690,7 @@ impl World {
                 &self.app.state,
                 self.account.id,
                 &ids,
-                staffsync_engine::sync_job::TargetSource::Fetch,
+                staffsync_engine::run::TargetSource::Fetch,
             )
             .await
             .unwrap()

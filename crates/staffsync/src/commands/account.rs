@@ -11,7 +11,6 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use staffsync_core::AccountSlug;
 use staffsync_core::settings::STANDARD_GROUP_ATTRIBUTES;
-use staffsync_store::AccountSource;
 
 #[derive(Debug, Subcommand)]
 pub enum AccountCommand {
@@ -135,10 +134,7 @@ pub async fn run(global: &Global, cmd: AccountCommand) -> anyhow::Result<Code> {
                     slug,
                     account.name,
                     account.time_zone,
-                    match account.source {
-                        AccountSource::Personio => "Personio: connect it with `staffsync connect`",
-                        AccountSource::File => "employee files: import one with `staffsync import`",
-                    }
+                    staffsync_engine::sources::of(&account).first_step
                 )?;
                 if let Some((email, _)) = &admin {
                     crate::outln!("created admin {email}: log in to the web app with this e-mail")?;

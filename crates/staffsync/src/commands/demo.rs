@@ -16,7 +16,8 @@ use secrecy::SecretString;
 use serde_json::json;
 use staffsync_core::{AccountSlug, GroupKind};
 use staffsync_engine::outbound::AllowedUrl;
-use staffsync_engine::{AppState, ServerConfig, SyncOptions, lease, run_sync};
+use staffsync_engine::run::{self, Scope, SyncError};
+use staffsync_engine::{AppState, Given, ServerConfig, Source, SyncOptions, lease};
 use staffsync_store::{Account, Store};
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -182,7 +183,11 @@ async fn walkthrough(
         let lease_len = Duration::from_secs(300);
         let lease = lease::acquire(store, account.id, "demo", lease_len, lease_len).await?;
         let options = SyncOptions::default();
-        let synced = run_sync(store, &lease, account, &options, &|_, _| {});
+        let synced = async {
+            let source = Source::open(store, account, Given::nothing()).await?;
+            let report = run::run(store, &lease, account, source, Scope::Everyone, &options).await;
+            Ok::<_, SyncError>(run::full(report?))
+        };
         let report = lease::with_lease_renewal(store, &lease, lease_len, synced).await;
         lease::give_back(store, lease).await;
         let report = report?;

@@ -17,9 +17,9 @@ use clap::Args;
 use employee_file::{Format, Limits};
 use staffsync_core::AccountSlug;
 use staffsync_engine::lease;
-use staffsync_engine::{SyncOptions, run_import};
+use staffsync_engine::run::{self, Scope, SyncError};
+use staffsync_engine::{Given, Source, SyncOptions};
 use staffsync_server::api::views::{ImportAnswer, ImportPerson};
-use staffsync_store::AccountSource;
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
@@ -58,7 +58,7 @@ pub async fn run(global: &Global, args: ImportArgs) -> anyhow::Result<Code> {
     let store = super::open_store(global).await?;
     let account = super::find_account(&store, &args.slug).await?;
     let failed = || format!("import into {} failed; nothing changed", account.slug);
-    if account.source != AccountSource::File {
+    if !staffsync_engine::sources::of(&account).takes_files {
         return Err(
             anyhow::anyhow!(staffsync_engine::SyncError::PersonioAccount(
                 account.slug.to_string()
@@ -80,7 +80,11 @@ pub async fn run(global: &Global, args: ImportArgs) -> anyhow::Result<Code> {
     // Who is there before the run: removed people are erased by the time it is reported.
     let before = store.import_ids(account.id).await?;
     let names = store.employee_names(account.id).await?;
-    let imported = run_import(&store, &lease, &account, file, &options);
+    let imported = async {
+        let source = Source::open(&store, &account, Given::File(file)).await?;
+        let report = run::run(&store, &lease, &account, source, Scope::Everyone, &options).await;
+        Ok::<_, SyncError>(run::full(report?))
+    };
     let report = lease::with_lease_renewal(&store, &lease, super::sync::LEASE, imported).await;
     lease::give_back(&store, lease).await;
     let report = report.map_err(|e| anyhow::anyhow!(e).context(failed()))?;

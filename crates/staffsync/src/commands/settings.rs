@@ -99,10 +99,10 @@ pub async fn run(global: &Global, args: SettingsArgs) -> anyhow::Result<Code> {
         return Ok(if preview.held { exit::HELD } else { exit::OK });
     }
     let version = store.set_settings(account.id, &settings, "cli").await?;
-    let file = account.source == staffsync_store::AccountSource::File;
     // The server's scheduler runs it (no schedule yet: not connected, nothing to sync); a
     // file account follows with its next import.
-    if !file {
+    let connects = staffsync_engine::sources::of(&account).connects;
+    if connects {
         match store.request_sync(account.id, None).await {
             Ok(()) | Err(staffsync_store::StoreError::NotFound { .. }) => {}
             Err(e) => return Err(e.into()),
@@ -114,10 +114,10 @@ pub async fn run(global: &Global, args: SettingsArgs) -> anyhow::Result<Code> {
         crate::outln!(
             "saved the settings of {} as version {version}; {}",
             account.slug,
-            if file {
-                "the next import applies them"
-            } else {
+            if connects {
                 "a full sync is queued"
+            } else {
+                "the next import applies them"
             }
         )?;
         print_summary(&account.slug.to_string(), &settings)?;

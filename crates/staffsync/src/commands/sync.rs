@@ -15,7 +15,8 @@ use clap::Args;
 use staffsync_core::AccountSlug;
 use staffsync_core::{DirectoryEmployee, PersonioId, Plan};
 use staffsync_engine::lease;
-use staffsync_engine::{SyncOptions, SyncReport, SyncResult, run_sync};
+use staffsync_engine::run::{self, Scope, SyncError};
+use staffsync_engine::{Given, Source, SyncOptions, SyncReport, SyncResult};
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
@@ -80,7 +81,18 @@ pub async fn run(global: &Global, args: SyncArgs) -> anyhow::Result<Code> {
     let lease = take_lease(&store, &account, args.wait)
         .await
         .map_err(|e| anyhow::anyhow!(e).context(failed()))?;
-    let synced = run_sync(&store, &lease, &account, &options, &progress);
+    let synced = async {
+        let source = Source::open(
+            &store,
+            &account,
+            Given::Nothing {
+                progress: &progress,
+            },
+        )
+        .await?;
+        let report = run::run(&store, &lease, &account, source, Scope::Everyone, &options).await;
+        Ok::<_, SyncError>(run::full(report?))
+    };
     let report = lease::with_lease_renewal(&store, &lease, LEASE, synced).await;
     lease::give_back(&store, lease).await;
     bar.finish_and_clear();

@@ -16,7 +16,7 @@ use axum::extract::State;
 use serde::Deserialize;
 use staffsync_core::{DirectoryEmployee, GroupKey, GroupKind, PersonioId};
 use staffsync_engine::state::AppState;
-use staffsync_store::{AccountId, AccountSource, GroupSummary, Store, StoreError};
+use staffsync_store::{AccountId, GroupSummary, Store, StoreError};
 use utoipa::ToSchema;
 
 /// `GET /employees`: the directory, optionally narrowed.
@@ -152,7 +152,7 @@ pub async fn person_ids(store: &Store, account: AccountId) -> Result<PersonIds, 
     let file = store
         .account_by_id(account)
         .await?
-        .is_some_and(|a| a.source == AccountSource::File);
+        .is_some_and(|a| staffsync_engine::sources::of(&a).names_people_by_import_id());
     Ok(if file {
         PersonIds::Import(store.import_ids(account).await?)
     } else {

@@ -24,9 +24,8 @@ use axum::http::{StatusCode, header};
 use employee_file::{Format, Limits};
 use staffsync_engine::imports::{self, ImportError};
 use staffsync_engine::lease::LeaseError;
+use staffsync_engine::run::{SyncError, SyncOptions};
 use staffsync_engine::state::AppState;
-use staffsync_engine::sync_job::{SyncError, SyncOptions};
-use staffsync_store::AccountSource;
 use std::time::Duration;
 
 /// The content types `POST /imports` takes, as its 415 names them.
@@ -88,7 +87,7 @@ pub async fn create_import(
         .account_by_id(account)
         .await?
         .ok_or_else(|| ApiError::not_found("account not found"))?;
-    if acct.source != AccountSource::File {
+    if !staffsync_engine::sources::of(&acct).takes_files {
         return Err(ApiError::conflict(
             SyncError::PersonioAccount(acct.slug.to_string()).to_string(),
         ));

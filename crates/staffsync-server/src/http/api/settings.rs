@@ -18,9 +18,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use staffsync_core::{Settings, SettingsError};
 use staffsync_engine::dry_run::DryRunError;
+use staffsync_engine::run::{SyncError, SyncOptions};
 use staffsync_engine::settings::{self as engine_settings, CheckError, SettingsPreview};
 use staffsync_engine::state::AppState;
-use staffsync_engine::sync_job::{SyncError, SyncOptions};
 use staffsync_store::{Account, AccountId, StoreError};
 
 /// `GET /settings`: the account's settings document.
@@ -186,7 +186,7 @@ fn not_found_as_404(e: StoreError) -> ApiError {
 /// Queues a full sync so the directory follows the saved document (when connected; a
 /// file account follows with its next import).
 async fn queue_sync(state: &AppState, account: &Account) -> Result<(), ApiError> {
-    if account.source == staffsync_store::AccountSource::File {
+    if !staffsync_engine::sources::of(account).connects {
         return Ok(());
     }
     match state.store.request_sync(account.id, None).await {

@@ -40,7 +40,7 @@ pub async fn request_sync(
     ApiAccount(account): ApiAccount,
 ) -> Result<(StatusCode, Json<SyncQueued>), ApiError> {
     if let Some(acct) = state.store.account_by_id(account).await?
-        && acct.source == staffsync_store::AccountSource::File
+        && !staffsync_engine::sources::of(&acct).connects
     {
         return Err(ApiError::conflict(format!(
             "account {} takes employee files: send one to POST /api/v1/imports",

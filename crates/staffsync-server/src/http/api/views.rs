@@ -614,16 +614,16 @@ pub struct ImportPerson {
 }
 
 impl ImportAnswer {
-    /// The answer for `report` (a [`run_import`](staffsync_engine::sync_job::run_import)
+    /// The answer for `report` (a [`run_import`](staffsync_engine::run::run_import)
     /// report). `before` holds the account's `ImportId`s and `names` its people's names as
     /// they were before the run (people removed are erased by now).
     pub fn new(
-        report: &staffsync_engine::sync_job::SyncReport,
+        report: &staffsync_engine::run::SyncReport,
         before: &HashMap<PersonioId, String>,
         names: &HashMap<PersonioId, String>,
     ) -> Self {
         let plan = &report.plan;
-        let empty = staffsync_engine::sync_job::ImportDetails::default();
+        let empty = staffsync_engine::run::ImportDetails::default();
         let import = report.import.as_ref().unwrap_or(&empty);
         let id_of = |key: PersonioId| {
             import
@@ -678,9 +678,9 @@ impl ImportAnswer {
         ImportAnswer {
             run_id: report.run_id.0,
             result: match report.result {
-                staffsync_engine::sync_job::SyncResult::Applied => "applied",
-                staffsync_engine::sync_job::SyncResult::DryRun => "dry_run",
-                staffsync_engine::sync_job::SyncResult::Held => "held",
+                staffsync_engine::run::SyncResult::Applied => "applied",
+                staffsync_engine::run::SyncResult::DryRun => "dry_run",
+                staffsync_engine::run::SyncResult::Held => "held",
             }
             .to_owned(),
             today: report.today.clone(),

@@ -151,7 +151,7 @@ pub(crate) async fn detail(
         id_label: key!("field.personio_id"),
     };
     // A file account's people are known by their ImportId (an erased person's is gone).
-    let import_ids = if ctx.account.source == staffsync_store::AccountSource::File {
+    let import_ids = if staffsync_engine::sources::of(&ctx.account).names_people_by_import_id() {
         t.id_label = key!("field.import_id");
         Some(store.import_ids(ctx.account.id).await?)
     } else {

@@ -21,7 +21,7 @@ use axum::response::{IntoResponse, Redirect};
 use employee_file::{Format, Lang as FileLang, Limits, TemplateFormat};
 use serde::Deserialize;
 use staffsync_engine::imports::{self, ImportError};
-use staffsync_engine::sync_job::{SyncOptions, SyncReport, SyncResult};
+use staffsync_engine::run::{SyncOptions, SyncReport, SyncResult};
 use staffsync_store::{AccountId, RunId};
 use std::collections::HashMap;
 use std::sync::Mutex;

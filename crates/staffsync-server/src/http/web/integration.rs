@@ -20,7 +20,7 @@ use staffsync_core::{DirectoryEmployee, PersonioId, Plan};
 use staffsync_engine::connect::{self, ConnectError};
 use staffsync_engine::dry_run::{self, DryRunError};
 use staffsync_engine::lease::LeaseError;
-use staffsync_engine::sync_job::{SyncError, SyncOptions};
+use staffsync_engine::run::{SyncError, SyncOptions};
 use staffsync_store::{RunId, RunKind, RunStatus};
 use std::collections::HashMap;
 use time::OffsetDateTime;
@@ -218,7 +218,7 @@ fn attr_rows(readable: &[String], ctx: &Ctx) -> Vec<AttrRow> {
 
 /// `GET /integration`.
 pub(crate) async fn page(State(state): State<WebState>, ctx: Ctx) -> WebResult {
-    if ctx.account.source == staffsync_store::AccountSource::File {
+    if staffsync_engine::sources::of(&ctx.account).takes_files {
         return super::import::page(&state, &ctx).await;
     }
     let card = webhooks_card(&state, &ctx).await?;
@@ -549,7 +549,7 @@ fn connect_error(e: &ConnectError, url: &str, ctx: &Ctx) -> String {
 
 /// `POST /integration/sync`: ask the scheduler for a sync now.
 pub(crate) async fn sync_now(State(state): State<WebState>, ctx: Ctx) -> WebResult {
-    if ctx.account.source == staffsync_store::AccountSource::File {
+    if !staffsync_engine::sources::of(&ctx.account).connects {
         ctx.flash("error", ctx.t(key!("connect.error.file_account")))
             .await;
         return Ok(Redirect::to("/integration").into_response());

@@ -18,8 +18,8 @@ use staffsync_core::{
     DeletionGuard, DirectoryEmployee, GroupSettings, Rule, Scope, Settings, SettingsError,
 };
 use staffsync_engine::dry_run::DryRunError;
+use staffsync_engine::run::{SyncError, SyncOptions};
 use staffsync_engine::settings::{self as engine_settings, CheckError, SettingsPreview};
-use staffsync_engine::sync_job::{SyncError, SyncOptions};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Most distinct values listed per attribute under "Werte im Verzeichnis".
@@ -91,7 +91,7 @@ pub(crate) async fn save(
     tracing::info!(account = %ctx.account.slug, admin = %ctx.admin.id, "settings saved from the web app");
     // Not connected: no schedule, nothing to sync yet. A file account follows with its
     // next import.
-    if ctx.account.source != staffsync_store::AccountSource::File {
+    if staffsync_engine::sources::of(&ctx.account).connects {
         let _ = state.app.store.request_sync(ctx.account.id, None).await;
     }
     ctx.flash("ok", ctx.t(key!("set.saved"))).await;

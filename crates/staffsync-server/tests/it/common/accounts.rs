@@ -11,6 +11,7 @@ use reqwest::redirect::Policy;
 use secrecy::SecretString;
 use serde_json::Value;
 use staffsync_core::AccountSlug;
+use staffsync_engine::{Given, Scope, Source};
 use staffsync_engine::{SyncOptions, SyncReport};
 use staffsync_server::api::tokens::{generate_token, hash_token};
 use staffsync_store::{Account, AccountId, AccountSource, Store};
@@ -125,9 +126,13 @@ pub async fn sync_now(store: &Store, account: &Account, today: Option<Date>) -> 
     let lease = staffsync_engine::lease::acquire(store, account.id, "test", wait, wait)
         .await
         .unwrap();
-    let report = staffsync_engine::run_sync(store, &lease, account, &options, &|_, _| {}).await;
+    let source = Source::open(store, account, Given::nothing())
+        .await
+        .unwrap();
+    let report =
+        staffsync_engine::run(store, &lease, account, source, Scope::Everyone, &options).await;
     staffsync_engine::lease::give_back(store, lease).await;
-    report.unwrap()
+    staffsync_engine::run::full(report.unwrap())
 }
 
 /// An API client's account: its simulated company, the account, and its token.
