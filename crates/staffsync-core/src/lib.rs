@@ -12,6 +12,7 @@ pub mod attributes;
 pub mod dates;
 pub mod directory;
 pub mod employee;
+pub mod field;
 pub mod group_set;
 pub mod ids;
 pub mod mail_address;
@@ -26,12 +27,13 @@ pub use api_version::{ApiVersion, UnknownApiVersion};
 pub use attributes::Attributes;
 pub use directory::{DirectoryEmployee, GroupKey, GroupKind};
 pub use employee::{CostCenter, EmploymentStatus, ExtraAttribute, OrgUnit, SourceEmployee};
+pub use field::Field;
 pub use group_set::GroupSet;
 pub use ids::{AccountSlug, Email, ParseError, PersonioId};
 pub use mail_address::{MailAddress, MailAddressError};
 pub use plan::{
-    DeletionGuard, FieldChange, Hold, MalformedEmployee, Plan, Policy, Removal, RemovalReason,
-    Skip, SkipReason, Snapshot, Update, Warning,
+    DeletionGuard, FieldChange, GroupChanges, GroupRename, Hold, MalformedEmployee, Plan, Policy,
+    Removal, RemovalReason, Skip, SkipReason, Snapshot, Update, Warning,
 };
 pub use settings::{GroupSettings, Rule, Scope, Settings, SettingsError};
 pub use tenure::TenureBand;

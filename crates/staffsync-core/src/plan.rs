@@ -5,8 +5,9 @@
 //! `kept_unlisted` or the unchanged count, with a reason where they are not simply mirrored.
 //! A skip of someone in the directory means they stay exactly as they are.
 
-use crate::directory::DirectoryEmployee;
+use crate::directory::{DirectoryEmployee, GroupKey};
 use crate::employee::SourceEmployee;
+use crate::field::Field;
 use crate::ids::PersonioId;
 use crate::settings::Settings;
 use serde::{Deserialize, Serialize};
@@ -165,7 +166,7 @@ pub struct Removal {
 /// One field of a person that changes; values as text, `None` for empty.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldChange {
-    pub field: String,
+    pub field: Field,
     pub before: Option<String>,
     pub after: Option<String>,
 }
@@ -221,6 +222,33 @@ pub struct Plan {
     /// written: the skips already show these people in `sync --json` and previews.
     #[serde(default, skip_serializing)]
     pub pending_hires: Vec<(PersonioId, Date)>,
+    /// What applying the plan does to groups (renamed, removed): decided by the planner
+    /// ([`crate::planner::group_changes`]), applied by the store as it is.
+    #[serde(default, skip_serializing_if = "GroupChanges::is_empty")]
+    pub groups: GroupChanges,
+}
+
+/// What a plan does to the directory's groups besides memberships.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupChanges {
+    /// Groups that keep their id under a new name: each lost all its members to one new
+    /// group of its kind with exactly those members.
+    pub renamed: Vec<GroupRename>,
+    /// Groups left without members, sorted.
+    pub removed: Vec<GroupKey>,
+}
+
+impl GroupChanges {
+    pub fn is_empty(&self) -> bool {
+        self.renamed.is_empty() && self.removed.is_empty()
+    }
+}
+
+/// A group that takes a new name and keeps its id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupRename {
+    pub from: GroupKey,
+    pub to: GroupKey,
 }
 
 impl Plan {

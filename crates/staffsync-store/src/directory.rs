@@ -439,6 +439,9 @@ impl Store {
             ));
         }
 
+        // Renames as the planner decided them: the group keeps its id under its new name,
+        // so the new name's memberships below land on it.
+        let renamed_groups = rename_groups(&mut tx, account, plan).await?;
         let needed: BTreeSet<&GroupKey> = plan
             .creates
             .iter()
@@ -544,33 +547,12 @@ impl Store {
             q.execute(&mut *tx).await?;
         }
 
-        let mut created_groups: BTreeMap<i64, GroupKey> = group_ids
+        let created_groups: BTreeMap<i64, GroupKey> = group_ids
             .iter()
             .filter(|(_, id)| !groups_before.contains_key(id))
             .map(|(key, id)| (*id, key.clone()))
             .collect();
-        // A group that lost all its members while a new group of its kind got exactly
-        // them was renamed (a department renamed in Personio): it keeps its id.
-        let renamed_groups = feed::apply_renames(
-            &mut tx,
-            account,
-            &groups_before,
-            &mut created_groups,
-            &old_links,
-            &mut new_links,
-        )
-        .await?;
-        let removed_groups = sqlx::query(
-            "DELETE FROM groups WHERE account_id = $1 \
-             AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.group_id = groups.id) \
-             RETURNING id, kind, name",
-        )
-        .bind(account.0)
-        .fetch_all(&mut *tx)
-        .await?
-        .iter()
-        .map(|row| Ok((row.try_get::<i64, _>("id")?, group_key_from_row(row)?)))
-        .collect::<Result<BTreeMap<i64, GroupKey>>>()?;
+        let removed_groups = remove_groups(&mut tx, account, plan).await?;
         new_links.sort_unstable();
         let gone: Vec<i64> = removed_groups.keys().copied().collect();
         feed::scrub(&mut tx, self.backend, account, feed::Scrub::Groups, &gone).await?;
@@ -655,6 +637,87 @@ impl Store {
             Err(e) => tracing::warn!(error = %e, "WAL checkpoint after erasure failed"),
         }
     }
+}
+
+/// Renames the groups `plan` renames (see `GroupChanges::renamed`); returns them as id →
+/// (key after, name before). A group the plan renames that the directory lacks, or a new
+/// name already taken, is a plan made against another directory: refused.
+async fn rename_groups(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    plan: &Plan,
+) -> Result<BTreeMap<i64, (GroupKey, String)>> {
+    let mut renamed = BTreeMap::new();
+    for r in &plan.groups.renamed {
+        if r.from.kind != r.to.kind {
+            return Err(StoreError::conflict(format!(
+                "the plan renames group {}/{} into another kind",
+                r.from.kind, r.from.name
+            )));
+        }
+        let row = sqlx::query(
+            "UPDATE groups SET name = $1 WHERE account_id = $2 AND kind = $3 AND name = $4 \
+             RETURNING id",
+        )
+        .bind(r.to.name.as_str())
+        .bind(account.0)
+        .bind(r.from.kind.as_str())
+        .bind(r.from.name.as_str())
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                StoreError::conflict(format!(
+                    "the plan renames a group to {}/{}, which exists",
+                    r.to.kind, r.to.name
+                ))
+            } else {
+                e.into()
+            }
+        })?
+        .ok_or_else(|| {
+            StoreError::conflict(format!(
+                "the plan renames group {}/{}, which is not in the directory",
+                r.from.kind, r.from.name
+            ))
+        })?;
+        renamed.insert(
+            row.try_get::<i64, _>("id")?,
+            (r.to.clone(), r.from.name.clone()),
+        );
+    }
+    Ok(renamed)
+}
+
+/// Removes the groups `plan` removes (see `GroupChanges::removed`); returns them by id.
+/// A group the plan removes that still has members is a plan made against another
+/// directory: refused.
+async fn remove_groups(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    plan: &Plan,
+) -> Result<BTreeMap<i64, GroupKey>> {
+    let mut removed = BTreeMap::new();
+    for key in &plan.groups.removed {
+        let row = sqlx::query(
+            "DELETE FROM groups WHERE account_id = $1 AND kind = $2 AND name = $3 \
+             AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.group_id = groups.id) \
+             RETURNING id",
+        )
+        .bind(account.0)
+        .bind(key.kind.as_str())
+        .bind(key.name.as_str())
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| {
+            StoreError::conflict(format!(
+                "the plan removes group {}/{}, which is not in the directory or still has members",
+                key.kind, key.name
+            ))
+        })?;
+        removed.insert(row.try_get::<i64, _>("id")?, key.clone());
+    }
+    Ok(removed)
 }
 
 /// Known future hires after applying `plan` (see [`Store::apply_plan`]): the plan's

@@ -18,6 +18,7 @@ use crate::sql::{BATCH_ROWS, from_json, parse_ts, ts, values_list};
 use crate::{AccountId, Backend, RunId, Store};
 use serde::Serialize;
 use sqlx::{AnyConnection, Row as _};
+use staffsync_core::Field;
 use staffsync_core::dates::format_date;
 use staffsync_core::{DirectoryEmployee, GroupKey, PersonioId, Update};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -242,29 +243,28 @@ fn updated_fields(u: &Update) -> Result<Option<String>> {
     let mut fields = Map::new();
     let mut attributes = Map::new();
     for change in &u.changes {
-        let value = match change.field.as_str() {
-            "email" => Value::String(e.email.clone()),
-            "first_name" => Value::String(e.first_name.clone()),
-            "last_name" => Value::String(e.last_name.clone()),
-            "department" => text(e.department.as_deref()),
-            "office" => text(e.office.as_deref()),
-            "team" => text(e.team.as_deref()),
-            "position" => text(e.position.as_deref()),
-            "status" => text(e.status.as_deref()),
-            "hire_date" => text(e.hire_date.map(format_date).as_deref()),
-            "termination_date" => text(e.termination_date.map(format_date).as_deref()),
-            "supervisor_personio_id" => e
+        let value = match &change.field {
+            Field::Email => Value::String(e.email.clone()),
+            Field::FirstName => Value::String(e.first_name.clone()),
+            Field::LastName => Value::String(e.last_name.clone()),
+            Field::Department => text(e.department.as_deref()),
+            Field::Office => text(e.office.as_deref()),
+            Field::Team => text(e.team.as_deref()),
+            Field::Position => text(e.position.as_deref()),
+            Field::Status => text(e.status.as_deref()),
+            Field::HireDate => text(e.hire_date.map(format_date).as_deref()),
+            Field::TerminationDate => text(e.termination_date.map(format_date).as_deref()),
+            Field::Supervisor => e
                 .supervisor_personio_id
                 .map_or(Value::Null, |p| Value::from(p.0)),
-            other => {
-                if let Some(key) = other.strip_prefix("attributes.") {
-                    attributes.insert(key.to_owned(), text(e.attributes.get(key)));
-                }
-                // `groups` and anything the planner adds later: memberships carry groups.
+            Field::Attribute(key) => {
+                attributes.insert(key.clone(), text(e.attributes.get(key)));
                 continue;
             }
+            // Memberships carry groups; an unknown field has no value here.
+            Field::Groups | Field::Unknown(_) => continue,
         };
-        fields.insert(change.field.clone(), value);
+        fields.insert(change.field.name().into_owned(), value);
     }
     if !attributes.is_empty() {
         fields.insert("attributes".to_owned(), Value::Object(attributes));
@@ -451,92 +451,6 @@ pub(crate) async fn links_of(
         }
     }
     Ok(links)
-}
-
-/// Renames in place: an existing group that no longer has members while a group this run
-/// created (same kind) has exactly its former members takes the new group's name and
-/// members, keeping its id (a department renamed in Personio stays the same group for
-/// survey results). The new group's row goes; `created` loses it and `new_links` point
-/// to the old id. Returns the renamed groups: id → (new key, old name).
-pub(crate) async fn apply_renames(
-    conn: &mut AnyConnection,
-    account: AccountId,
-    before: &HashMap<i64, GroupKey>,
-    created: &mut BTreeMap<i64, GroupKey>,
-    old_links: &BTreeSet<(i64, i64)>,
-    new_links: &mut [(i64, i64)],
-) -> Result<BTreeMap<i64, (GroupKey, String)>> {
-    let mut renamed = BTreeMap::new();
-    if created.is_empty() || old_links.is_empty() {
-        return Ok(renamed);
-    }
-    let empty: Vec<i64> = sqlx::query(
-        "SELECT id FROM groups WHERE account_id = $1 \
-         AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.group_id = groups.id)",
-    )
-    .bind(account.0)
-    .fetch_all(&mut *conn)
-    .await?
-    .iter()
-    .map(|row| row.try_get::<i64, _>("id"))
-    .collect::<std::result::Result<_, _>>()?;
-    if empty.is_empty() {
-        return Ok(renamed);
-    }
-    let mut new_members: HashMap<i64, BTreeSet<i64>> = HashMap::new();
-    for (person, group) in new_links.iter() {
-        if created.contains_key(group) {
-            new_members.entry(*group).or_default().insert(*person);
-        }
-    }
-    let mut moves: HashMap<i64, i64> = HashMap::new();
-    for old in empty {
-        let Some(old_key) = before.get(&old) else {
-            continue;
-        };
-        let was: BTreeSet<i64> = old_links
-            .iter()
-            .filter(|(_, g)| *g == old)
-            .map(|(p, _)| *p)
-            .collect();
-        if was.is_empty() {
-            continue;
-        }
-        let twin = created.iter().find(|(id, key)| {
-            key.kind == old_key.kind && new_members.get(id).is_some_and(|m| *m == was)
-        });
-        let Some((&new, new_key)) = twin else {
-            continue;
-        };
-        let new_key = new_key.clone();
-        created.remove(&new);
-        sqlx::query("UPDATE memberships SET group_id = $1 WHERE group_id = $2")
-            .bind(old)
-            .bind(new)
-            .execute(&mut *conn)
-            .await?;
-        sqlx::query("DELETE FROM groups WHERE id = $1 AND account_id = $2")
-            .bind(new)
-            .bind(account.0)
-            .execute(&mut *conn)
-            .await?;
-        sqlx::query("UPDATE groups SET name = $1 WHERE id = $2 AND account_id = $3")
-            .bind(new_key.name.as_str())
-            .bind(old)
-            .bind(account.0)
-            .execute(&mut *conn)
-            .await?;
-        moves.insert(new, old);
-        renamed.insert(old, (new_key, old_key.name.clone()));
-    }
-    if !moves.is_empty() {
-        for (_, group) in new_links.iter_mut() {
-            if let Some(old) = moves.get(group) {
-                *group = *old;
-            }
-        }
-    }
-    Ok(renamed)
 }
 
 /// Groups of the account by id.

@@ -9,6 +9,7 @@
 
 use crate::dates::format_date;
 use crate::directory::DirectoryEmployee;
+use crate::field::Field;
 use crate::group_set::GroupSet;
 use crate::plan::FieldChange;
 use std::collections::BTreeSet;
@@ -17,51 +18,63 @@ use time::Date;
 /// What changes from `before` to `after`; empty when they are equal.
 pub fn changes(before: &DirectoryEmployee, after: &DirectoryEmployee) -> Vec<FieldChange> {
     let mut out = Vec::new();
-    let mut text = |field: &str, b: Option<&str>, a: Option<&str>| {
+    let mut text = |field: Field, b: Option<&str>, a: Option<&str>| {
         let b = b.filter(|s| !s.is_empty());
         let a = a.filter(|s| !s.is_empty());
         if a != b {
             out.push(FieldChange {
-                field: field.to_owned(),
+                field,
                 before: b.map(str::to_owned),
                 after: a.map(str::to_owned),
             });
         }
     };
-    text("email", Some(&before.email), Some(&after.email));
+    text(Field::Email, Some(&before.email), Some(&after.email));
     text(
-        "first_name",
+        Field::FirstName,
         Some(&before.first_name),
         Some(&after.first_name),
     );
-    text("last_name", Some(&before.last_name), Some(&after.last_name));
     text(
-        "department",
+        Field::LastName,
+        Some(&before.last_name),
+        Some(&after.last_name),
+    );
+    text(
+        Field::Department,
         before.department.as_deref(),
         after.department.as_deref(),
     );
-    text("office", before.office.as_deref(), after.office.as_deref());
-    text("team", before.team.as_deref(), after.team.as_deref());
     text(
-        "position",
+        Field::Office,
+        before.office.as_deref(),
+        after.office.as_deref(),
+    );
+    text(Field::Team, before.team.as_deref(), after.team.as_deref());
+    text(
+        Field::Position,
         before.position.as_deref(),
         after.position.as_deref(),
     );
-    text("status", before.status.as_deref(), after.status.as_deref());
+    text(
+        Field::Status,
+        before.status.as_deref(),
+        after.status.as_deref(),
+    );
     let date = |d: Option<Date>| d.map(format_date);
     text(
-        "hire_date",
+        Field::HireDate,
         date(before.hire_date).as_deref(),
         date(after.hire_date).as_deref(),
     );
     text(
-        "termination_date",
+        Field::TerminationDate,
         date(before.termination_date).as_deref(),
         date(after.termination_date).as_deref(),
     );
     let id = |i: Option<crate::PersonioId>| i.map(|i| i.to_string());
     text(
-        "supervisor_personio_id",
+        Field::Supervisor,
         id(before.supervisor_personio_id).as_deref(),
         id(after.supervisor_personio_id).as_deref(),
     );
@@ -73,7 +86,7 @@ pub fn changes(before: &DirectoryEmployee, after: &DirectoryEmployee) -> Vec<Fie
             .collect();
         for key in keys {
             text(
-                &format!("attributes.{key}"),
+                Field::Attribute(key.to_owned()),
                 before.attributes.get(key),
                 after.attributes.get(key),
             );
@@ -81,7 +94,7 @@ pub fn changes(before: &DirectoryEmployee, after: &DirectoryEmployee) -> Vec<Fie
     }
     if before.groups != after.groups {
         text(
-            "groups",
+            Field::Groups,
             groups_text(&before.groups).as_deref(),
             groups_text(&after.groups).as_deref(),
         );

@@ -96,6 +96,7 @@
 pub mod diff;
 pub mod duplicates;
 pub mod eligibility;
+pub mod group_changes;
 pub mod groups;
 pub mod normalize;
 pub mod prepare;
@@ -440,6 +441,7 @@ fn plan_indexed<'d>(
             directory_size: directory.len(),
         });
     }
+    group_changes::decide(directory, &mut out);
     out
 }
 

@@ -50,5 +50,6 @@ pub fn tenure_plan(directory: &[DirectoryEmployee], policy: &Policy, today: Date
         out.updates.push(Update { after, changes });
     }
     out.updates.sort_by_key(|u| u.after.personio_id);
+    super::group_changes::decide(directory, &mut out);
     out
 }

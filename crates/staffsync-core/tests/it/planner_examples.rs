@@ -81,7 +81,7 @@ fn ids(v: &[DirectoryEmployee]) -> Vec<i64> {
 
 fn change(field: &str, before: Option<&str>, after: Option<&str>) -> FieldChange {
     FieldChange {
-        field: field.to_owned(),
+        field: field.into(),
         before: before.map(str::to_owned),
         after: after.map(str::to_owned),
     }

@@ -451,6 +451,39 @@ proptest! {
         prop_assert_eq!(again.unchanged, p.creates.len() + p.updates.len() + p.unchanged);
     }
 
+    /// The plan's group changes are exactly what applying it does to the set of groups:
+    /// every group that disappears is removed or renamed, every renamed group's new name
+    /// appears with exactly the old one's members, and nothing else is touched.
+    #[test]
+    fn group_changes_match_the_directory_before_and_after(c in case()) {
+        let p = run(&c);
+        prop_assume!(p.held.is_none());
+        let applied = apply(&c.directory, &p);
+        let members = |d: &[DirectoryEmployee]| {
+            let mut m: BTreeMap<GroupKey, BTreeSet<PersonioId>> = BTreeMap::new();
+            for e in d {
+                for g in e.groups.iter() {
+                    m.entry(g.clone()).or_default().insert(e.personio_id);
+                }
+            }
+            m
+        };
+        let (before, after) = (members(&c.directory), members(&applied));
+        let gone: BTreeSet<&GroupKey> = before.keys().filter(|g| !after.contains_key(*g)).collect();
+        let planned: BTreeSet<&GroupKey> = p
+            .groups
+            .removed
+            .iter()
+            .chain(p.groups.renamed.iter().map(|r| &r.from))
+            .collect();
+        prop_assert_eq!(gone, planned);
+        for r in &p.groups.renamed {
+            prop_assert_eq!(r.from.kind, r.to.kind);
+            prop_assert!(!before.contains_key(&r.to), "{:?} existed", r.to);
+            prop_assert_eq!(after.get(&r.to), before.get(&r.from));
+        }
+    }
+
     /// (c) An incomplete snapshot never removes anyone.
     #[test]
     fn incomplete_snapshots_remove_nobody(mut c in case()) {

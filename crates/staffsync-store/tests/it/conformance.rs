@@ -45,6 +45,7 @@ conformance!(
     settings_are_versioned_and_never_keep_accepted_removals,
     connection_is_encrypted_and_roundtrips,
     apply_creates_updates_removes_with_groups,
+    group_changes_are_applied_as_planned_never_decided,
     held_plan_is_refused,
     runs_are_listed_newest_first_with_counts,
     finish_run_leaves_directory_alone,
@@ -152,8 +153,9 @@ pub(crate) async fn start(
 }
 
 async fn apply(store: &Store, account: AccountId, plan: &Plan) -> staffsync_store::RunId {
+    let plan = crate::common::with_group_changes(store, account, plan).await;
     let run = start(store, account, RunKind::Full).await;
-    store.apply_plan(account, run, plan).await.expect("apply");
+    store.apply_plan(account, run, &plan).await.expect("apply");
     run
 }
 
@@ -2268,4 +2270,75 @@ async fn admins_are_listed_with_their_language(store: Store, _env: Env) {
             ("ben@acme.example".to_owned(), Some("en".to_owned()))
         ]
     );
+}
+
+/// The store applies the planner's group changes and decides none: a group the plan does
+/// not remove stays even when empty for a moment, a planned removal of a group that still
+/// has members, or a rename of a group that does not exist, is refused and changes
+/// nothing, and a planned rename keeps the group's id.
+async fn group_changes_are_applied_as_planned_never_decided(store: Store, _env: Env) {
+    let id = account(&store, "groups-as-planned").await;
+    apply(
+        &store,
+        id,
+        &creates(vec![
+            emp(1, "Ada", "A", &[(GroupKind::Department, "Sales")]),
+            emp(2, "Bo", "B", &[(GroupKind::Department, "Sales")]),
+        ]),
+    )
+    .await;
+    let sales_id = |groups: &[staffsync_store::GroupSummary], name: &str| {
+        groups.iter().find(|g| g.name == name).map(|g| g.id)
+    };
+    let before = store.groups(id).await.unwrap();
+    let sales = sales_id(&before, "Sales").expect("Sales exists");
+
+    // A removal of a group that keeps its members is refused.
+    let bad = Plan {
+        groups: staffsync_core::GroupChanges {
+            removed: vec![GroupKey::new(GroupKind::Department, "Sales")],
+            ..Default::default()
+        },
+        ..Plan::default()
+    };
+    let run = start(&store, id, RunKind::Full).await;
+    let err = store.apply_plan(id, run, &bad).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
+    // A rename of a group that is not there is refused.
+    let bad = Plan {
+        groups: staffsync_core::GroupChanges {
+            renamed: vec![staffsync_core::GroupRename {
+                from: GroupKey::new(GroupKind::Department, "Nowhere"),
+                to: GroupKey::new(GroupKind::Department, "Somewhere"),
+            }],
+            ..Default::default()
+        },
+        ..Plan::default()
+    };
+    let run = start(&store, id, RunKind::Full).await;
+    let err = store.apply_plan(id, run, &bad).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
+    assert_eq!(
+        group_counts(&store.groups(id).await.unwrap()),
+        vec![(GroupKind::Department, "Sales".into(), 2)]
+    );
+
+    // Everyone moves to "Vertrieb": the planner says rename, the store keeps the id.
+    let moved = |id: i64, first: &str| Update {
+        after: emp(
+            id,
+            first,
+            &first[..1],
+            &[(GroupKind::Department, "Vertrieb")],
+        ),
+        changes: Vec::new(),
+    };
+    let plan = Plan {
+        updates: vec![moved(1, "Ada"), moved(2, "Bo")],
+        ..Plan::default()
+    };
+    apply(&store, id, &plan).await;
+    let after = store.groups(id).await.unwrap();
+    assert_eq!(sales_id(&after, "Vertrieb"), Some(sales));
+    assert_eq!(sales_id(&after, "Sales"), None);
 }

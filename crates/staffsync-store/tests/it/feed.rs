@@ -45,7 +45,8 @@ async fn apply(store: &Store, account: AccountId, plan: &Plan) -> RunId {
         .unwrap();
     let run = store.start_run(&lease, RunKind::Full).await.unwrap();
     store.release_lease(lease).await.unwrap();
-    store.apply_plan(account, run, plan).await.unwrap();
+    let plan = crate::common::with_group_changes(store, account, plan).await;
+    store.apply_plan(account, run, &plan).await.unwrap();
     run
 }
 

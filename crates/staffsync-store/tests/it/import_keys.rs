@@ -68,8 +68,9 @@ async fn import(
         future_hires,
         columns: &[],
     };
+    let plan = crate::common::with_group_changes(store, account, plan).await;
     store
-        .apply_import(account, run, plan, &import)
+        .apply_import(account, run, &plan, &import)
         .await
         .unwrap();
 }
@@ -172,6 +173,7 @@ async fn erasure_and_applied_imports_forget_mappings(store: Store, _env: Env) {
         }],
         ..Plan::default()
     };
+    let plan = crate::common::with_group_changes(&store, a, &plan).await;
     store.apply_plan(a, run, &plan).await.unwrap();
     assert_eq!(store.import_key(a, "bob").await.unwrap(), None);
     assert_eq!(store.import_key(a, "dan").await.unwrap(), Some(dan));

@@ -277,7 +277,7 @@ async fn walkthrough(
         .filter(|u| {
             u.changes
                 .iter()
-                .any(|c| c.field == "supervisor_personio_id" && c.after.is_none())
+                .any(|c| c.field == staffsync_core::Field::Supervisor && c.after.is_none())
         })
         .count();
     if let (Some(l), n @ 1..) = (&leaver, lost_supervisor) {

@@ -131,7 +131,7 @@ pub struct ChangeView {
 impl ChangeView {
     pub fn of(c: &staffsync_core::FieldChange, lang: Lang) -> ChangeView {
         let none = t(lang, key!("common.none"));
-        if c.field == "groups" {
+        if c.field == staffsync_core::Field::Groups {
             // Only the groups that change: left / joined.
             let split = |v: &Option<String>| -> Vec<String> {
                 v.as_deref()
@@ -152,13 +152,13 @@ impl ChangeView {
                 }
             };
             return ChangeView {
-                field: field_label(&c.field, lang),
+                field: field_label(&c.field.name(), lang),
                 before: show(before.iter().filter(|g| !after.contains(g)).collect()),
                 after: show(after.iter().filter(|g| !before.contains(g)).collect()),
             };
         }
         ChangeView {
-            field: field_label(&c.field, lang),
+            field: field_label(&c.field.name(), lang),
             before: c.before.clone().unwrap_or_else(|| none.to_owned()),
             after: c.after.clone().unwrap_or_else(|| none.to_owned()),
         }

@@ -244,3 +244,16 @@ pub fn locate(dir: &std::path::Path, needle: &[u8]) {
         }
     }
 }
+
+/// `plan` with its group changes decided by the planner against `account`'s directory as
+/// stored (tests build plans by hand; the store applies group changes, never decides them).
+pub async fn with_group_changes(
+    store: &staffsync_store::Store,
+    account: staffsync_store::AccountId,
+    plan: &staffsync_core::Plan,
+) -> staffsync_core::Plan {
+    let directory = store.directory(account).await.expect("directory");
+    let mut plan = plan.clone();
+    staffsync_core::planner::group_changes::decide(&directory, &mut plan);
+    plan
+}
