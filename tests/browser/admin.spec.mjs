@@ -421,6 +421,19 @@ async function walk() {
   }
   await shot('held-review');
   await checkLayout('held-review');
+  step('on a phone the review is stacked, still a table to a screen reader, its buttons in reach');
+  const phone = VIEWPORTS.find((vp) => vp.name === 'phone');
+  await page.setViewportSize({ width: phone.width, height: phone.height });
+  const review = page.locator('#held-review');
+  assert((await review.getByRole('columnheader').count()) === 4, 'four column headers');
+  assert((await review.getByRole('row').count()) === listed + 1, `a header row and ${listed} rows`);
+  for (const name of ['Übernehmen', 'Ablehnen']) {
+    const button = review.getByRole('button', { name, exact: true });
+    await button.scrollIntoViewIfNeeded();
+    const box = await button.boundingBox();
+    assert(box && box.x >= 0 && box.x + box.width <= phone.width, `"${name}" within the screen: ${JSON.stringify(box)}`);
+  }
+  await page.setViewportSize({ width: DESKTOP.width, height: DESKTOP.height });
   // The held run's own page (from the history) lists the same people.
   const heldAction = await page.locator('#held-review form[action$="/accept"]').getAttribute('action');
   const heldRun = heldAction.match(/\/held\/(\d+)\//)[1];
