@@ -8,11 +8,18 @@
 // look at its preview (one row with an error), apply it, and apply a second file that
 // removes most people only after confirming exactly those removals.
 //
+// Every state the walk reaches is also checked for layout (`checkLayout`): in German and
+// English, at 1280 px and at a phone's 390 px, the page must not be wider than the window
+// (no sideways scrolling), and a region that scrolls sideways must be reachable by
+// keyboard and named. With DOCS_SCREENSHOTS=DIR (scripts/screenshots) the main pages are
+// also saved there, in German at both widths, for README.md; with LAYOUT_SCREENSHOTS=1
+// every checked state, language and width is saved under SCREENSHOT_DIR/layout/.
+//
 // Plain node (no test runner): exits 0 when every step passed, 1 otherwise. Driven by
 // crates/staffsync/tests/browser.rs, which starts the simulator and `staffsync serve`.
 // Env: BASE_URL, SIM_URL, ADMIN_EMAIL, ADMIN_PASSWORD, CLIENT_ID, CLIENT_SECRET,
 // FILE_ADMIN_EMAIL (the file account's admin; same password), SCREENSHOT_DIR, optional
-// CHROMIUM (default /usr/bin/chromium).
+// CHROMIUM (default /usr/bin/chromium), DOCS_SCREENSHOTS and LAYOUT_SCREENSHOTS.
 // Waiting is always for a selector, a text or a server-side state with a deadline; a
 // fixed sleep is never an assertion.
 
@@ -35,9 +42,14 @@ const CLIENT_SECRET = need('CLIENT_SECRET');
 const FILE_ADMIN_EMAIL = need('FILE_ADMIN_EMAIL');
 const SHOTS = need('SCREENSHOT_DIR');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const DOCS_SHOTS = process.env.DOCS_SCREENSHOTS || '';
+const LAYOUT_SHOTS = process.env.LAYOUT_SCREENSHOTS ? join(SHOTS, 'layout') : '';
 const TIMEOUT = 60_000;
+/** A webhook receiver that never resolves (.invalid): deliveries are logged as failed. */
+const WEBHOOK_URL = 'https://hooks.staffsync-test.invalid/honestly/employee-changes';
 
 mkdirSync(SHOTS, { recursive: true });
+for (const dir of [DOCS_SHOTS, LAYOUT_SHOTS]) if (dir) mkdirSync(dir, { recursive: true });
 const profile = mkdtempSync(join(tmpdir(), 'staffsync-chromium-'));
 
 let shotNo = 0;
@@ -90,6 +102,132 @@ function eligible(employees, today) {
   );
 }
 
+// ---- Layout: every state, both languages, desktop and phone -------------------------
+
+/** The window sizes every state is checked at: the desktop the walk runs in, and a phone. */
+const VIEWPORTS = [
+  { name: 'desktop', width: 1280, height: 860 },
+  { name: 'phone', width: 390, height: 844 },
+];
+const DESKTOP = VIEWPORTS[0];
+
+/**
+ * Checks run on the page as it is shown, at each viewport; each returns what is wrong (an
+ * empty list when nothing is). Add a check here and every state of the walk gets it.
+ */
+const LAYOUT_CHECKS = [
+  // No sideways scrolling: the document is no wider than the window.
+  async function fitsTheWindow() {
+    const { scroll, inner } = await page.evaluate(() => ({
+      scroll: document.documentElement.scrollWidth,
+      inner: window.innerWidth,
+    }));
+    return scroll <= inner ? [] : [`the page is ${scroll} px wide in a ${inner} px window`];
+  },
+  // A box that scrolls sideways (a wide table in its card) can be focused and scrolled
+  // with the keyboard, and a screen reader hears what it is.
+  async function scrollRegionsReachable() {
+    return page.evaluate(() => {
+      const problems = [];
+      for (const el of document.querySelectorAll('body *')) {
+        const overflow = getComputedStyle(el).overflowX;
+        if (overflow !== 'auto' && overflow !== 'scroll') continue;
+        if (el.scrollWidth <= el.clientWidth) continue;
+        const what = `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}.${el.className}`;
+        if (el.tabIndex < 0) problems.push(`${what} scrolls sideways but cannot be focused`);
+        if (el.getAttribute('role') !== 'region' || !el.getAttribute('aria-label')) {
+          problems.push(`${what} scrolls sideways but is not a named region`);
+        }
+      }
+      return problems;
+    });
+  },
+];
+
+const layoutProblems = [];
+/** Each state's document width at each viewport and language, printed at the end. */
+const widths = [];
+/** Previews the layout check ran again (in English, or to come back to German): each is a
+ * dry run in the history. */
+let previewsRepeated = 0;
+
+async function setLang(lang) {
+  await page.context().addCookies([{ name: 'lang', value: lang, url: BASE }]);
+}
+
+/** Runs LAYOUT_CHECKS on the current page at every viewport; ends at the desktop size. */
+async function checkViewports(state, lang) {
+  for (const vp of VIEWPORTS) {
+    await page.setViewportSize({ width: vp.width, height: vp.height });
+    const scroll = await page.evaluate(() => document.documentElement.scrollWidth);
+    widths.push({ state, lang, width: vp.width, scroll });
+    for (const check of LAYOUT_CHECKS) {
+      for (const problem of await check()) {
+        layoutProblems.push(`${state} (${lang}, ${vp.width} px, ${page.url()}): ${problem}`);
+      }
+    }
+    if (LAYOUT_SHOTS) {
+      await page.screenshot({ path: join(LAYOUT_SHOTS, `${state}-${lang}-${vp.width}.png`), fullPage: true });
+    }
+    if (DOCS_SHOTS && lang === 'de' && DOCS_STATES.has(state)) {
+      const path = join(DOCS_SHOTS, `${state}-${vp.width}.png`);
+      const height = await page.evaluate(() => document.documentElement.scrollHeight);
+      await page.screenshot({
+        path,
+        fullPage: true,
+        clip: { x: 0, y: 0, width: vp.width, height: Math.min(height, DOCS_SHOT_HEIGHT) },
+      });
+      console.log(`  screenshot ${path}`);
+    }
+  }
+  await page.setViewportSize({ width: DESKTOP.width, height: DESKTOP.height });
+}
+
+/** The states saved for README.md with DOCS_SCREENSHOTS (German, each at both widths). */
+const DOCS_STATES = new Set(['integration', 'employees', 'groups', 'held-review', 'history', 'run']);
+const DOCS_SHOT_HEIGHT = 1400;
+
+/**
+ * Checks the page the walk is on (in German) and the same state in English, at every
+ * viewport. A page that a GET shows is loaded again with `?lang=`; a page that answers a
+ * form (a preview, a new token) is shown again by `again()`, which repeats that form in the
+ * language of the `lang` cookie. With `restore`, the state is shown once more in German
+ * afterwards, for a walk that goes on on the same page; otherwise the walk goes on from
+ * the English page (only the cookie is German again).
+ */
+async function checkLayout(state, { again, restore = false } = {}) {
+  await checkViewports(state, 'de');
+  const url = new URL(page.url());
+  const show = async (lang) => {
+    if (again) {
+      await setLang(lang);
+      await again();
+    } else {
+      url.searchParams.set('lang', lang);
+      await page.goto(url.toString());
+    }
+  };
+  await show('en');
+  await checkViewports(state, 'en');
+  if (again && !restore) {
+    await setLang('de');
+  } else {
+    await show('de');
+  }
+}
+
+/** Fails the walk with every layout problem found, after printing each state's widths. */
+function reportLayout() {
+  const table = new Map();
+  for (const w of widths) {
+    const key = `${w.state} ${w.lang}`;
+    table.set(key, [...(table.get(key) ?? []), `${w.width}→${w.scroll}`]);
+  }
+  console.log('layout: document width per state (window → page, px)');
+  for (const [key, row] of table) console.log(`  ${key}: ${row.join(' ')}`);
+  assert(layoutProblems.length === 0, `layout problems:\n  ${layoutProblems.join('\n  ')}`);
+}
+
 const go = (path) => page.goto(`${BASE}${path}`);
 const rowsOf = (selector) => page.locator(selector).count();
 
@@ -125,6 +263,7 @@ async function walk() {
   await page.waitForURL(/\/login$/);
   await page.getByRole('heading', { name: 'Anmelden' }).waitFor();
   await shot('login');
+  await checkLayout('login');
 
   step('wrong password → error shown');
   await page.getByLabel('E-Mail').fill(ADMIN_EMAIL);
@@ -132,6 +271,15 @@ async function walk() {
   await page.getByRole('button', { name: 'Anmelden' }).click();
   await page.locator('#login-error', { hasText: 'E-Mail oder Passwort ist falsch' }).waitFor();
   await shot('login-wrong-password');
+  await checkLayout('login-error', {
+    restore: true,
+    again: async () => {
+      await page.locator('#email').fill(ADMIN_EMAIL);
+      await page.locator('#password').fill('definitely-not-the-password');
+      await page.locator('form[action="/login"] button[type=submit]').click();
+      await page.locator('#login-error').waitFor();
+    },
+  });
 
   step('right password → Integration');
   await page.getByLabel('Passwort').fill(ADMIN_PASSWORD);
@@ -142,6 +290,7 @@ async function walk() {
     await page.locator('nav.menu').getByRole('link', { name: item, exact: true }).waitFor();
   }
   await shot('integration-not-connected');
+  await checkLayout('integration-not-connected');
 
   step('connect with the simulator credentials');
   await page.getByLabel('Client-ID').fill(CLIENT_ID);
@@ -160,11 +309,28 @@ async function walk() {
     return (await page.locator('#last-sync .badge.applied').count()) > 0;
   });
   await shot('integration-after-first-sync');
+  await checkLayout('integration');
   await go('/employees');
   await page.locator('#employees tbody tr').first().waitFor();
   const firstTotal = Number((await page.locator('#employee-total').innerText()).replace(/\D/g, ''));
   assert(firstTotal > 30, `directory has people (${firstTotal})`);
   await shot('employees');
+  await checkLayout('employees');
+
+  step('add a webhook endpoint: its secret is shown once, its deliveries are logged');
+  await go('/integration');
+  await page.locator('#webhook_url').fill(WEBHOOK_URL);
+  await page.locator('form[action="/integration/webhooks"] button[type=submit]').click();
+  await page.locator('#webhook-secret').waitFor();
+  await page.locator('#webhook-endpoints tr.webhook-endpoint', { hasText: WEBHOOK_URL }).waitFor();
+  await checkLayout('webhook-added', {
+    // A second endpoint, with its own secret: the card and its table are what is checked.
+    again: async () => {
+      await page.locator('#webhook_url').fill(`${WEBHOOK_URL}/en`);
+      await page.locator('form[action="/integration/webhooks"] button[type=submit]').click();
+      await page.locator('#webhook-secret').waitFor();
+    },
+  });
 
   step('change someone in Personio (simulator)');
   const company = await sim('GET', '/_sim/company');
@@ -188,6 +354,14 @@ async function walk() {
   await renamedRow.waitFor();
   assert((await renamedRow.locator('b', { hasText: /^Ana$/ }).count()) === 0, 'HTML in a name is not markup in the preview');
   await shot('preview');
+  await checkLayout('preview', {
+    again: async () => {
+      previewsRepeated += 1;
+      await go('/integration');
+      await page.locator('form[action="/integration/preview"] button[type=submit]').click();
+      await page.locator('#updates tr.update').first().waitFor();
+    },
+  });
 
   step('"Jetzt synchronisieren" applies it');
   await go('/integration');
@@ -200,6 +374,7 @@ async function walk() {
     return (await row.count()) > 0 && (await row.innerText()).includes('Qualitätssicherung');
   });
   await shot('employee-moved');
+  await checkLayout('employees-search');
 
   step('a name with HTML shows as text');
   await go(`/employees?q=${encodeURIComponent('<b>Ana</b>')}`);
@@ -215,11 +390,17 @@ async function walk() {
   await page.getByRole('link', { name: 'Qualitätssicherung' }).waitFor();
   await page.locator('.badge.warn', { hasText: 'Anonymitätsgrenze' }).first().waitFor();
   await shot('groups');
+  await checkLayout('groups');
   // The search is a plain GET form: "qualität" (any case) keeps only matching groups.
   await page.locator('#q').fill('QUALITÄT');
   await Promise.all([page.waitForURL(/\/groups\?q=/), page.getByRole('button', { name: 'Filtern' }).click()]);
   await page.getByRole('link', { name: 'Qualitätssicherung' }).waitFor();
   assert((await page.getByRole('link', { name: 'Einkauf', exact: true }).count()) === 0, 'other groups are filtered out');
+  await checkLayout('groups-search');
+  await page.getByRole('link', { name: 'Qualitätssicherung' }).click();
+  await page.waitForURL(/\/employees\?group=/);
+  await page.locator('#employees tbody tr').first().waitFor();
+  await checkLayout('group');
 
   step('delete more than 20% of the company in Personio');
   const gone = candidates.slice(2, 2 + Math.ceil(firstTotal * 0.3));
@@ -239,6 +420,28 @@ async function walk() {
     await page.locator('#held-review tr.held-person', { hasText: `${e.first_name} ${e.last_name}` }).waitFor();
   }
   await shot('held-review');
+  await checkLayout('held-review');
+  step('on a phone the review is stacked, still a table to a screen reader, its buttons in reach');
+  const phone = VIEWPORTS.find((vp) => vp.name === 'phone');
+  await page.setViewportSize({ width: phone.width, height: phone.height });
+  const review = page.locator('#held-review');
+  assert((await review.getByRole('columnheader').count()) === 4, 'four column headers');
+  assert((await review.getByRole('row').count()) === listed + 1, `a header row and ${listed} rows`);
+  for (const name of ['Übernehmen', 'Ablehnen']) {
+    const button = review.getByRole('button', { name, exact: true });
+    await button.scrollIntoViewIfNeeded();
+    const box = await button.boundingBox();
+    assert(box && box.x >= 0 && box.x + box.width <= phone.width, `"${name}" within the screen: ${JSON.stringify(box)}`);
+  }
+  await page.setViewportSize({ width: DESKTOP.width, height: DESKTOP.height });
+  // The held run's own page (from the history) lists the same people.
+  const heldAction = await page.locator('#held-review form[action$="/accept"]').getAttribute('action');
+  const heldRun = heldAction.match(/\/held\/(\d+)\//)[1];
+  await go(`/history/${heldRun}`);
+  await page.locator('#removals').waitFor();
+  await checkLayout('held-run');
+  await go('/integration');
+  await page.locator('#held-review').waitFor();
 
   step('"Übernehmen" removes them');
   await page.getByRole('button', { name: 'Übernehmen' }).click();
@@ -251,6 +454,7 @@ async function walk() {
     );
   });
   await shot('accepted');
+  await checkLayout('accepted');
   await go(`/employees?q=${encodeURIComponent(gone[0].email)}`);
   await page.getByText('Keine Mitarbeiter gefunden.').waitFor();
   await go('/employees');
@@ -261,6 +465,7 @@ async function walk() {
   await go('/integration');
   await page.getByRole('link', { name: 'Einstellungen', exact: true }).click();
   await page.getByRole('heading', { name: 'Einstellungen' }).waitFor();
+  await checkLayout('settings');
   await page.locator('input[name="exclude_attribute"]').first().fill('department');
   await page.locator('textarea[name="exclude_values"]').first().fill('qualitätssicherung');
   await page.getByRole('button', { name: 'Vorschau' }).click();
@@ -275,6 +480,14 @@ async function walk() {
   const naming = await page.locator('#preview-excluded-people tbody tr', { hasText: 'exclude department = qualitätssicherung' }).count();
   assert(naming === excludedRows, 'each names the rule');
   await page.locator('#preview-excluded-people tr', { hasText: `${mover.first_name} ${mover.last_name}` }).waitFor();
+  await checkLayout('settings-preview', {
+    restore: true,
+    again: async () => {
+      previewsRepeated += 1;
+      await page.locator('#settings-preview-button').click();
+      await page.locator('#preview-excluded-people tbody tr').first().waitFor();
+    },
+  });
   // The preview kept what was typed: saving saves exactly that rule.
   assert((await page.locator('input[name="exclude_attribute"]').first().inputValue()) === 'department', 'the form keeps the rule');
   await page.getByRole('button', { name: 'Speichern' }).click();
@@ -284,6 +497,33 @@ async function walk() {
     return (await page.getByText('Keine Mitarbeiter gefunden.').count()) > 0;
   });
   await shot('settings-saved');
+  await checkLayout('employees-none');
+
+  step('API tokens: make one, shown once, listed');
+  await go('/integration');
+  await page.locator('#tokens-link').click();
+  await page.locator('#tokens-none').waitFor();
+  await checkLayout('tokens-none');
+  await page.locator('#token_label').fill('Lohnbuchhaltung Export (nächtlich)');
+  await page.locator('#token-create').click();
+  await page.locator('#token-new').waitFor();
+  await checkLayout('token-made', {
+    again: async () => {
+      await page.locator('#token_label').fill('Reporting');
+      await page.locator('#token-create').click();
+      await page.locator('#token-new').waitFor();
+    },
+  });
+  await go('/integration/tokens');
+  await page.locator('#tokens tr.token').first().waitFor();
+  await checkLayout('tokens');
+
+  step('the webhook deliveries of the syncs since it was added are logged');
+  await until('a logged webhook delivery', async () => {
+    await go('/integration');
+    return (await page.locator('#webhook-deliveries tr.webhook-delivery').count()) > 0;
+  });
+  await checkLayout('webhook-deliveries');
 
   step('sync history shows the runs');
   await go('/history');
@@ -291,11 +531,16 @@ async function walk() {
   assert((await rowsOf('#runs tr.run-applied')) >= 3, 'three applied runs');
   assert((await rowsOf('#runs tr.run-accepted')) === 1, 'one held run, reviewed and accepted');
   assert((await rowsOf('#runs tr.run-held')) === 0, 'no held run left to review');
-  assert((await rowsOf('#runs tr.run-dry_run')) === 2, 'two previews (changes, settings)');
+  assert(
+    (await rowsOf('#runs tr.run-dry_run')) === 2 + previewsRepeated,
+    `two previews (changes, settings), and the ${previewsRepeated} the layout check repeated`,
+  );
   await shot('history');
+  await checkLayout('history');
   await page.locator('#runs tr.run-applied a').first().click();
   await page.locator('#removals').waitFor();
   await shot('run-detail');
+  await checkLayout('run');
 
   step('switch to English');
   await page.getByRole('link', { name: 'EN', exact: true }).click();
@@ -313,6 +558,7 @@ async function walk() {
   await page.waitForURL(/\/login$/);
 
   await importWalk();
+  reportLayout();
 }
 
 /** An employee file as German Excel saves CSV: `;`, a header row, one row per person. */
@@ -365,6 +611,7 @@ async function importWalk() {
   );
   assert((await template.body()).subarray(0, 2).toString() === 'PK', 'an XLSX is a zip');
   await shot('import-page');
+  await checkLayout('import');
 
   step('upload a file of 10 people, one row with a bad e-mail: preview first');
   const people = Array.from({ length: 10 }, (_, i) => ({
@@ -384,6 +631,9 @@ async function importWalk() {
   assert(errorRow.includes('ist keine gültige E-Mail-Adresse'), `said in German: ${errorRow}`);
   assert((await listed('Vorname0 Nachname0')) === 0, 'the preview changed nothing');
   await shot('import-preview');
+  await checkLayout('import-preview', {
+    again: () => upload('employees.csv', people),
+  });
 
   step('apply it: the run is in the history, the people in the directory');
   await page.locator('#import-apply-button').click();
@@ -392,14 +642,25 @@ async function importWalk() {
   assert((await listed('Vorname0 Nachname0')) === 1, 'the people are in the directory');
   assert((await listed('Vorname3 Nachname3')) === 0, 'the bad row was left out');
   await shot('import-applied');
+  await checkLayout('import-applied');
 
   step('a file without 6 of the 9: held, applied only after confirming those removals');
   await go('/integration');
   await upload('employees.csv', people.slice(0, 3));
   await page.locator('#import-held').waitFor();
   assert((await text('#import-removals')) === '6', `six would go: ${await text('#import-removals')}`);
+  await checkLayout('import-held', {
+    restore: true,
+    again: async () => {
+      await go('/integration');
+      await upload('employees.csv', people.slice(0, 3));
+      await page.locator('#import-held').waitFor();
+    },
+  });
   await page.locator('#import-apply-button').click();
   await page.locator('#import-confirm-button').waitFor();
+  // Shown in answer to "apply" (a held run); English is checked on the same page above.
+  await checkViewports('import-confirm', 'de');
   assert((await listed('Vorname9 Nachname9')) === 1, 'nobody removed before the confirmation');
   await page.locator('#import-confirm-button').click();
   await page.waitForURL(/\/history\/\d+$/);
@@ -407,6 +668,7 @@ async function importWalk() {
   assert((await listed('Vorname0 Nachname0')) === 1, 'the three stay');
   assert((await listed('Vorname9 Nachname9')) === 0, 'the removals were applied');
   await shot('import-confirmed');
+  await checkLayout('import-confirmed');
 }
 
 try {

@@ -4,7 +4,9 @@
 //! with a fast scheduler, and hands over to `tests/browser/admin.spec.mjs` (Playwright),
 //! which walks login → connect → sync → preview → held review → history → English, then
 //! the file account's import (template, upload, preview, apply, confirmed removals).
-//! Screenshots land in `target/screenshots/`.
+//! Each state is also checked in German and English at 1280 and 390 px (no page wider
+//! than the window). Screenshots land in `target/screenshots/`; `DOCS_SCREENSHOTS`
+//! (`scripts/screenshots`) passes through to the walk.
 //!
 //! Needs `/usr/bin/chromium` (or `CHROMIUM`), `node`, and `tests/browser/node_modules`
 //! (`npm ci` there). When one is missing the test fails, saying what; `scripts/test`
