@@ -546,17 +546,19 @@ fn template(ctx: &Ctx, settings: &Settings, known: &Known) -> SettingsTemplate {
         .cloned()
         .chain(settings.groups.custom().map(str::to_owned))
         .collect();
-    for key in custom {
-        let checked = settings
-            .groups
-            .custom()
-            .any(|c| c.eq_ignore_ascii_case(&key));
-        dimensions.push(Dimension {
+    let mut custom: Vec<Dimension> = custom
+        .into_iter()
+        .map(|key| Dimension {
             label: attribute_name(&key, lang),
+            checked: settings
+                .groups
+                .custom()
+                .any(|c| c.eq_ignore_ascii_case(&key)),
             key,
-            checked,
-        });
-    }
+        })
+        .collect();
+    custom.sort_by_cached_key(|d| d.label.to_lowercase());
+    dimensions.extend(custom);
     let names = Names::new(lang, HashMap::new(), Scope::default());
     let rows = |rules: &[Rule]| -> Vec<RuleRow> {
         rules
