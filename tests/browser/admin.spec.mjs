@@ -477,8 +477,9 @@ async function walk() {
   const removals = Number((await page.locator('#preview-removals').innerText()).trim());
   const excludedRows = await rowsOf('#preview-excluded-people tbody tr');
   assert(removals >= 1 && removals === excludedRows, `the preview removes exactly the people the rule excludes: ${previewText.slice(0, 600)}`);
-  const naming = await page.locator('#preview-excluded-people tbody tr', { hasText: 'exclude department = qualitätssicherung' }).count();
-  assert(naming === excludedRows, 'each names the rule');
+  // The rule in words (issue 22, point 2): the attribute by its German name.
+  const naming = await page.locator('#preview-excluded-people tbody tr', { hasText: 'Abteilung ist qualitätssicherung' }).count();
+  assert(naming === excludedRows, 'each names the rule in words');
   await page.locator('#preview-excluded-people tr', { hasText: `${mover.first_name} ${mover.last_name}` }).waitFor();
   await checkLayout('settings-preview', {
     restore: true,
@@ -488,8 +489,8 @@ async function walk() {
       await page.locator('#preview-excluded-people tbody tr').first().waitFor();
     },
   });
-  // The preview kept what was typed: saving saves exactly that rule.
-  assert((await page.locator('input[name="exclude_attribute"]').first().inputValue()) === 'department', 'the form keeps the rule');
+  // The preview kept the rule, its attribute shown by name: saving saves exactly that rule.
+  assert((await page.locator('input[name="exclude_attribute"]').first().inputValue()) === 'Abteilung', 'the form keeps the rule, by name');
   await page.getByRole('button', { name: 'Speichern' }).click();
   await page.locator('.flash.ok', { hasText: 'Einstellungen gespeichert' }).waitFor();
   await until('the excluded person to leave the directory', async () => {

@@ -5,7 +5,7 @@
 
 use crate::common::{file_account, fresh_store};
 use staffsync_core::{DirectoryEmployee, GroupKind};
-use staffsync_engine::{AppState, Given, Scope, ServerConfig, Source, SyncOptions, SyncResult};
+use staffsync_engine::{AppState, ServerConfig, SyncOptions, SyncResult};
 use staffsync_store::{RunKind, RunStatus};
 use time::macros::date;
 
@@ -45,22 +45,11 @@ async fn the_date_check_brings_hires_and_lets_leavers_go_without_a_new_file() {
         &Default::default(),
     )
     .unwrap();
-    let wait = std::time::Duration::from_secs(30);
-    let lease = staffsync_engine::lease::acquire(&store, account.id, "test", wait, wait)
-        .await
-        .unwrap();
     let options = SyncOptions {
         today: Some(date!(2026 - 06 - 15)),
         ..SyncOptions::default()
     };
-    let source = Source::open(&store, &account, Given::File(file))
-        .await
-        .unwrap();
-    let report = staffsync_engine::run(&store, &lease, &account, source, Scope::Everyone, &options)
-        .await
-        .map(staffsync_engine::run::full)
-        .unwrap();
-    staffsync_engine::lease::give_back(&store, lease).await;
+    let report = crate::common::import_now(&store, &account, file, &options).await;
     assert_eq!(report.result, SyncResult::Applied);
     let ids = store.import_ids(account.id).await.unwrap();
     let directory = store.directory(account.id).await.unwrap();

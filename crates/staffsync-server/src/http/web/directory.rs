@@ -1,13 +1,15 @@
 //! `/employees` (search by name or e-mail, filter by group, 50 per page) and `/groups`
 //! (by kind, with member counts and the anonymity threshold).
 
+use super::names::{Names, people_of};
 use super::view::{self, kind_label};
 use super::{Ctx, Page, WebResult, WebState, render};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
-use staffsync_core::{GroupKey, GroupKind, TenureBand};
+use staffsync_core::{GroupKey, GroupKind, Scope, TenureBand};
+use staffsync_store::GroupSummary;
 
 /// Employees per page.
 const PER_PAGE: usize = 50;
@@ -33,6 +35,9 @@ pub(crate) struct GroupOption {
 pub(crate) struct EmployeesTemplate {
     page: Page,
     q: String,
+    /// The group the list is filtered by, named as everywhere ("Team von Julia Jäger"):
+    /// the page's title.
+    group_title: Option<String>,
     groups: Vec<GroupOption>,
     rows: Vec<EmployeeRow>,
     total: usize,
@@ -74,18 +79,14 @@ pub(crate) async fn employees(
     let store = &state.app.store;
     let lang = ctx.lang();
     let groups = store.groups(ctx.account.id).await?;
+    let directory = store.directory(ctx.account.id).await?;
+    let names = Names::new(lang, people_of(&directory), Scope::default());
     let group_id = query.group.trim().parse::<i64>().ok();
-    let group: Option<GroupKey> = group_id.and_then(|id| {
-        groups
-            .iter()
-            .find(|g| g.id == id)
-            .map(|g| GroupKey::new(g.kind, g.name.clone()))
-    });
+    let selected = group_id.and_then(|id| groups.iter().find(|g| g.id == id));
+    let group: Option<GroupKey> = selected.map(|g| GroupKey::new(g.kind, g.name.clone()));
     let needle = query.q.trim().to_lowercase();
-    let mut people: Vec<_> = store
-        .directory(ctx.account.id)
-        .await?
-        .into_iter()
+    let mut people: Vec<_> = directory
+        .iter()
         .filter(|e| group.as_ref().is_none_or(|g| e.groups.contains(g)))
         .filter(|e| {
             needle.is_empty()
@@ -120,19 +121,19 @@ pub(crate) async fn employees(
         StatusCode::OK,
         &EmployeesTemplate {
             page: ctx.page("employees"),
-            groups: groups
-                .iter()
-                .map(|g| GroupOption {
+            groups: in_order(&groups, &names)
+                .into_iter()
+                .map(|(g, _)| GroupOption {
                     id: g.id,
                     label: format!(
-                        "{}: {} ({})",
-                        view::kind_singular(g.kind, lang),
-                        g.name,
+                        "{} ({})",
+                        names.group_label(g.kind, &g.name),
                         g.member_count
                     ),
                     selected: Some(g.id) == gid,
                 })
                 .collect(),
+            group_title: selected.map(|g| names.group_label(g.kind, &g.name)),
             prev_link: (page_no > 1).then(|| link(&q, gid, page_no - 1)),
             next_link: (page_no < pages).then(|| link(&q, gid, page_no + 1)),
             q,
@@ -187,9 +188,28 @@ fn folded(name: &str) -> String {
         .collect()
 }
 
-/// `GET /groups?q=`: the groups by kind, each kind's by name (tenure bands from the
-/// shortest to the longest, not as text: "10 Jahre und länger" comes last), only those
-/// whose shown name contains `q` (ignoring case and accents) when there is one.
+/// Groups in the order the pages list them (the Gruppen page and the Mitarbeiter filter):
+/// by kind, then each kind's by shown name (tenure bands from the shortest to the longest,
+/// not as text: "10 Jahre und länger" comes last), each with that name.
+fn in_order<'a>(groups: &'a [GroupSummary], names: &Names) -> Vec<(&'a GroupSummary, String)> {
+    let mut rows: Vec<_> = groups
+        .iter()
+        .map(|g| {
+            let name = names.group_name(g.kind, &g.name);
+            let kind = GroupKind::ALL.iter().position(|k| *k == g.kind);
+            let band = (g.kind == GroupKind::Tenure)
+                .then(|| TenureBand::parse(&g.name))
+                .flatten();
+            ((kind, band, folded(&name)), g, name)
+        })
+        .collect();
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    rows.into_iter().map(|(_, g, name)| (g, name)).collect()
+}
+
+/// `GET /groups?q=`: the groups by kind ([`in_order`]), only those whose shown name
+/// contains `q` (ignoring case and accents) when there is one; a reporting line by its
+/// manager ("Team von Julia Jäger").
 pub(crate) async fn groups(
     State(state): State<WebState>,
     ctx: Ctx,
@@ -199,43 +219,33 @@ pub(crate) async fn groups(
     let needle = folded(&q);
     let threshold = state.app.config.anonymity_threshold;
     let groups = state.app.store.groups(ctx.account.id).await?;
-    let managers = if groups
-        .iter()
-        .any(|g| matches!(g.kind, GroupKind::ReportsDirect | GroupKind::ReportsAll))
-    {
-        Some(state.app.store.employee_names(ctx.account.id).await?)
+    let people = if groups.iter().any(|g| g.kind.is_reporting_line()) {
+        state.app.store.employee_names(ctx.account.id).await?
     } else {
-        None
+        Default::default()
     };
-    let sections = GroupKind::ALL
-        .into_iter()
-        .filter_map(|kind| {
-            let mut rows: Vec<(Option<TenureBand>, String, GroupRow)> = groups
-                .iter()
-                .filter(|g| g.kind == kind)
-                .map(|g| {
-                    let name = view::group_name(g.kind, &g.name, ctx.lang(), managers.as_ref());
-                    let band = (kind == GroupKind::Tenure)
-                        .then(|| TenureBand::parse(&g.name))
-                        .flatten();
-                    let row = GroupRow {
-                        id: g.id,
-                        members: g.member_count,
-                        below_threshold: usize::try_from(g.member_count).unwrap_or(0) < threshold,
-                        name,
-                    };
-                    (band, folded(&row.name), row)
-                })
-                .filter(|(_, lower, _)| lower.contains(&needle))
-                .collect();
-            rows.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
-            let rows: Vec<GroupRow> = rows.into_iter().map(|(_, _, row)| row).collect();
-            (!rows.is_empty()).then(|| KindSection {
-                label: kind_label(kind, ctx.lang()),
-                groups: rows,
-            })
-        })
-        .collect();
+    let names = Names::new(ctx.lang(), people, Scope::default());
+    let mut sections: Vec<KindSection> = Vec::new();
+    let mut last = None;
+    for (g, name) in in_order(&groups, &names) {
+        if !folded(&name).contains(&needle) {
+            continue;
+        }
+        let row = GroupRow {
+            id: g.id,
+            members: g.member_count,
+            below_threshold: usize::try_from(g.member_count).unwrap_or(0) < threshold,
+            name,
+        };
+        match sections.last_mut() {
+            Some(section) if last == Some(g.kind) => section.groups.push(row),
+            _ => sections.push(KindSection {
+                label: kind_label(g.kind, ctx.lang()),
+                groups: vec![row],
+            }),
+        }
+        last = Some(g.kind);
+    }
     render(
         StatusCode::OK,
         &GroupsTemplate {

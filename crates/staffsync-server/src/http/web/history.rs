@@ -8,15 +8,15 @@
 //! purpose: storing it per run would keep leavers' names that erasure removed.
 
 use super::integration::not_found;
+use super::names::Names;
 use super::view::{self, ChangeView, PersonView, RunView};
 use super::{Ctx, Page, WebResult, WebState, render};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
-use staffsync_core::{FieldChange, GroupKey, SkipReason};
+use staffsync_core::{FieldChange, GroupKey, PersonioId, SkipReason};
 use staffsync_store::RunId;
-use std::collections::HashMap;
 
 #[derive(Template)]
 #[template(path = "history.html")]
@@ -157,6 +157,13 @@ pub(crate) async fn detail(
     } else {
         None
     };
+    // Managers and supervisors by their name now; the skipped by theirs when the
+    // directory still holds them.
+    let names = Names::new(
+        lang,
+        store.employee_names(ctx.account.id).await?,
+        ctx.account.policy.settings.scope.clone(),
+    );
     for change in store.run_changes(ctx.account.id, RunId(run)).await? {
         let shown_id = match &import_ids {
             Some(ids) => ids.get(&change.personio_id).cloned().unwrap_or_default(),
@@ -173,7 +180,7 @@ pub(crate) async fn detail(
                     .detail
                     .and_then(|d| serde_json::from_value::<SkipReason>(d).ok())
                 {
-                    p.note = view::skip_reason(&reason, lang);
+                    p.note = view::skip_reason(&reason, &names);
                 }
                 t.skips.push(p);
             }
@@ -185,8 +192,12 @@ pub(crate) async fn detail(
                     .unwrap_or_default();
                 p.name = d.name;
                 p.email = d.email;
-                p.note = view::groups_text(&d.groups, lang);
-                p.changes = d.changes.iter().map(|c| ChangeView::of(c, lang)).collect();
+                p.note = names.groups_text(&d.groups);
+                p.changes = d
+                    .changes
+                    .iter()
+                    .map(|c| ChangeView::of(c, &names))
+                    .collect();
                 if action == "create" {
                     t.creates.push(p);
                 } else {
@@ -195,17 +206,9 @@ pub(crate) async fn detail(
             }
         }
     }
-    if !t.skips.is_empty() {
-        let names: HashMap<i64, String> = store
-            .directory(ctx.account.id)
-            .await?
-            .iter()
-            .map(|e| (e.personio_id.0, view::full_name(e)))
-            .collect();
-        for p in &mut t.skips {
-            if let Some(name) = names.get(&p.personio_id) {
-                p.name = name.clone();
-            }
+    for p in &mut t.skips {
+        if let Some(name) = names.person(PersonioId(p.personio_id)) {
+            p.name = name.to_owned();
         }
     }
     render(StatusCode::OK, &t)

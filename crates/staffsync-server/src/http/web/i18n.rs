@@ -203,15 +203,39 @@ pub fn lookup(lang: Lang, name: &str) -> Option<&'static str> {
 
 /// (key, German, English), sorted by key (a test checks).
 const TEXTS: &[(&str, &str, &str)] = &[
+    (
+        "attr.contract_end_date",
+        "Vertragsende",
+        "Contract end date",
+    ),
     ("attr.cost_centers", "Kostenstellen", "Cost centers"),
+    ("attr.created_at", "Angelegt am", "Created at"),
     ("attr.department", "Abteilung", "Department"),
     ("attr.email", "E-Mail", "E-mail"),
+    (
+        "attr.employment_type",
+        "Beschäftigungsart",
+        "Employment type",
+    ),
     ("attr.first_name", "Vorname", "First name"),
     ("attr.gender", "Geschlecht", "Gender"),
     ("attr.hire_date", "Eintrittsdatum", "Hire date"),
+    (
+        "attr.holiday_calendar",
+        "Feiertagskalender",
+        "Holiday calendar",
+    ),
+    ("attr.language", "Sprache", "Language"),
+    ("attr.last_modified_at", "Zuletzt geändert", "Last modified"),
     ("attr.last_name", "Nachname", "Last name"),
+    (
+        "attr.last_working_day",
+        "Letzter Arbeitstag",
+        "Last working day",
+    ),
     ("attr.office", "Arbeitsort (Office)", "Office"),
     ("attr.position", "Position", "Position"),
+    ("attr.preferred_name", "Rufname", "Preferred name"),
     ("attr.status", "Status", "Status"),
     ("attr.subcompany", "Firma (Subcompany)", "Subcompany"),
     ("attr.supervisor", "Vorgesetzte:r", "Supervisor"),
@@ -220,6 +244,17 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "attr.termination_date",
         "Austrittsdatum",
         "Termination date",
+    ),
+    (
+        "attr.termination_reason",
+        "Kündigungsgrund",
+        "Termination reason",
+    ),
+    ("attr.termination_type", "Kündigungsart", "Termination type"),
+    (
+        "attr.weekly_working_hours",
+        "Wochenarbeitszeit (Stunden)",
+        "Weekly working hours",
     ),
     (
         "attrnote.hire_date",
@@ -422,14 +457,30 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("field.status", "Status", "Status"),
     (
         "field.supervisor_personio_id",
-        "Vorgesetzte:r (Personio-ID)",
-        "Supervisor (Personio ID)",
+        "Vorgesetzte:r",
+        "Supervisor",
     ),
     ("field.team", "Team", "Team"),
     (
         "field.termination_date",
         "Austrittsdatum",
         "Termination date",
+    ),
+    (
+        "group.reports_all",
+        "Alle unter {name}",
+        "Everyone under {name}",
+    ),
+    (
+        "group.reports_all.removed",
+        "Alle unter einer entfernten Person",
+        "Everyone under a removed person",
+    ),
+    ("group.reports_direct", "Team von {name}", "Team of {name}"),
+    (
+        "group.reports_direct.removed",
+        "Team einer entfernten Person",
+        "Team of a removed person",
     ),
     (
         "groups.anonymity",
@@ -744,6 +795,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "This page does not exist.",
     ),
     ("notfound.title", "Nicht gefunden", "Not found"),
+    (
+        "person.removed",
+        "eine entfernte Person",
+        "a removed person",
+    ),
     ("prev.create", "Wird neu angelegt", "Will be created"),
     (
         "prev.held",
@@ -766,15 +822,26 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("prev.update", "Wird geändert", "Will be updated"),
     ("prev.why", "Grund", "Reason"),
     (
+        "rule.include",
+        "Nicht eingeschlossen ({rules})",
+        "Not included ({rules})",
+    ),
+    (
+        "rule.is",
+        "{attribute} ist {values}",
+        "{attribute} is {values}",
+    ),
+    ("rule.or", "oder", "or"),
+    (
         "run.failed_text",
         "Synchronisation fehlgeschlagen:",
         "Sync failed:",
     ),
     ("set.attribute", "Attribut", "Attribute"),
     (
-        "set.employment_type",
-        "Beschäftigungsart",
-        "Employment type",
+        "set.error.ambiguous",
+        "„{name}“ passt zu mehreren Attributen: {choices}. Bitte eines davon mit seinem Schlüssel eintragen.",
+        "“{name}” fits several attributes: {choices}. Please enter one of them by its key.",
     ),
     (
         "set.error.max_share",
@@ -785,6 +852,16 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "set.error.min_people",
         "Löschschutz: „ab so vielen Personen“ muss eine ganze Zahl ab 0 sein, nicht „{value}“. Nichts wurde gespeichert.",
         "Deletion guard: “from this many people” must be a whole number of 0 or more, not “{value}”. Nothing was saved.",
+    ),
+    (
+        "set.error.no_column",
+        "Die letzte Mitarbeiterdatei hat keine Spalte „{name}“. Spalten der Datei: {columns}.",
+        "The last employee file has no column “{name}”. The file's columns: {columns}.",
+    ),
+    (
+        "set.error.unreadable",
+        "Personio liefert das Attribut „{name}“ nicht. Haken Sie es in Personio unter Einstellungen → API-Zugangsdaten → Attribute an und synchronisieren Sie einmal.",
+        "Personio does not send the attribute “{name}”. Tick it in Personio under Settings → API credentials → Attributes, then sync once.",
     ),
     ("set.exclude", "Ausschließen", "Exclude"),
     (
@@ -895,6 +972,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Two groups for every manager, from Personio's supervisor attribute: direct reports and everyone below.",
     ),
     ("set.rule", "Regel", "Rule"),
+    ("set.rule_n", "Regel {n}", "Rule {n}"),
     ("set.save", "Speichern", "Save"),
     (
         "set.saved",
@@ -914,8 +992,8 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     (
         "set.tenure_text",
-        "Unter 3 Monaten, 3–6 Monate, 6–12 Monate, 1–2, 2–4, 4–6, 6–10 Jahre, über 10 Jahre; Wechsel am Stichtag ohne Abfrage bei Personio.",
-        "Under 3 months, 3–6 months, 6–12 months, 1–2, 2–4, 4–6, 6–10 years, over 10 years; people move on the day, without asking Personio.",
+        "Wechsel am Stichtag ohne Abfrage bei Personio.",
+        "People move on the day, without asking Personio.",
     ),
     ("set.title", "Einstellungen", "Settings"),
     (
@@ -956,6 +1034,15 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "The token was revoked and no longer works.",
     ),
     ("tok.title", "API-Tokens", "API tokens"),
+    ("value.employment_type.external", "Extern", "External"),
+    ("value.employment_type.internal", "Intern", "Internal"),
+    ("value.gender.diverse", "Divers", "Diverse"),
+    ("value.gender.female", "Weiblich", "Female"),
+    ("value.gender.male", "Männlich", "Male"),
+    ("value.status.active", "Aktiv", "Active"),
+    ("value.status.inactive", "Inaktiv", "Inactive"),
+    ("value.status.leave", "Abwesend", "On leave"),
+    ("value.status.onboarding", "Onboarding", "Onboarding"),
     (
         "warn.attribute",
         "Die API-Zugangsdaten dürfen ein empfohlenes Attribut nicht lesen:",

@@ -8,6 +8,7 @@
 //! ([`super::webhooks`]).
 
 use super::i18n::{Key, lookup};
+use super::names::{Names, people_of};
 use super::view::{self, ChangeView, PersonView, RunView};
 use super::{Ctx, Page, WebResult, WebState, message, render};
 use askama::Template;
@@ -355,7 +356,18 @@ pub(crate) struct PlanLists {
 
 impl PlanLists {
     pub(crate) fn of(plan: &Plan, directory: &[DirectoryEmployee], ctx: &Ctx) -> PlanLists {
-        let lang = ctx.lang();
+        // Managers by their name after the plan: a new hire's team is named too.
+        let mut names = Names::new(
+            ctx.lang(),
+            people_of(directory),
+            ctx.account.policy.settings.scope.clone(),
+        );
+        names.add_people(people_of(&plan.creates));
+        names.add_people(
+            plan.updates
+                .iter()
+                .map(|u| (u.after.personio_id, view::full_name(&u.after))),
+        );
         let by_id: HashMap<PersonioId, &DirectoryEmployee> =
             directory.iter().map(|e| (e.personio_id, e)).collect();
         PlanLists {
@@ -363,7 +375,7 @@ impl PlanLists {
                 .creates
                 .iter()
                 .map(|e| PersonView {
-                    note: view::groups_text(&e.groups, lang),
+                    note: names.groups_text(&e.groups),
                     ..person(e.personio_id, Some(e))
                 })
                 .collect(),
@@ -371,7 +383,11 @@ impl PlanLists {
                 .updates
                 .iter()
                 .map(|u| PersonView {
-                    changes: u.changes.iter().map(|c| ChangeView::of(c, lang)).collect(),
+                    changes: u
+                        .changes
+                        .iter()
+                        .map(|c| ChangeView::of(c, &names))
+                        .collect(),
                     ..person(u.after.personio_id, Some(&u.after))
                 })
                 .collect(),
@@ -379,7 +395,7 @@ impl PlanLists {
                 .removals
                 .iter()
                 .map(|r| PersonView {
-                    note: view::removal_reason(&r.reason, lang),
+                    note: view::removal_reason(&r.reason, &names),
                     ..person(r.personio_id, by_id.get(&r.personio_id).copied())
                 })
                 .collect(),
@@ -387,7 +403,7 @@ impl PlanLists {
                 .skips
                 .iter()
                 .map(|s| PersonView {
-                    note: view::skip_reason(&s.reason, lang),
+                    note: view::skip_reason(&s.reason, &names),
                     ..match s.personio_id {
                         Some(id) => person(id, by_id.get(&id).copied()),
                         None => PersonView::default(),

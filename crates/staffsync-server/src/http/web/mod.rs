@@ -21,6 +21,7 @@ mod history;
 mod import;
 mod integration;
 mod login;
+mod names;
 mod settings;
 mod tokens;
 mod view;

@@ -7,7 +7,14 @@
 //! "Speichern" saves it as a new version and queues a full sync. A change that removes
 //! more people than the deletion guard allows is held by that sync for the review on the
 //! Integration page: this page never applies or accepts anything itself.
+//!
+//! Attributes are offered and shown by name ("Beschäftigungsart", its key in small
+//! print), rules in words ("Beschäftigungsart ist Extern"). The document stays keyed by
+//! attribute keys: a name typed for an attribute is turned into its key before the
+//! document is checked ([`AttributeChoices`]), and refused, naming the field, when it fits
+//! several attributes.
 
+use super::names::{AttributeChoices, Names, attribute_name, band_name};
 use super::{Ctx, Page, WebResult, WebState, render};
 use askama::Template;
 use axum::extract::{Form, State};
@@ -15,20 +22,38 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use staffsync_core::settings::STANDARD_GROUP_ATTRIBUTES;
 use staffsync_core::{
-    DeletionGuard, DirectoryEmployee, GroupSettings, Rule, Scope, Settings, SettingsError,
+    DeletionGuard, DirectoryEmployee, GroupSettings, Rule, Scope, Settings, TenureBand,
 };
 use staffsync_engine::dry_run::DryRunError;
 use staffsync_engine::run::{SyncError, SyncOptions};
 use staffsync_engine::settings::{self as engine_settings, CheckError, SettingsPreview};
-use std::collections::{BTreeMap, BTreeSet};
+use staffsync_engine::sources::file::STANDARD_COLUMNS;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Most distinct values listed per attribute under "Werte im Verzeichnis".
 const MAX_VALUES_SHOWN: usize = 40;
 
 /// One rule row of the form.
 pub(crate) struct RuleRow {
+    /// The attribute as the form shows it: by name when that name means it.
     attribute: String,
     /// One value per line.
+    values: String,
+    /// The rule in words ("Beschäftigungsart ist Extern"); empty for the row of a new rule.
+    words: String,
+    /// What is wrong with this rule, beside it.
+    error: Option<String>,
+}
+
+/// One attribute a rule may use, as offered: its name, and its key when that differs.
+pub(crate) struct AttributeOption {
+    name: String,
+    key: String,
+}
+
+/// The values the directory holds for one attribute.
+pub(crate) struct KnownValues {
+    attribute: AttributeOption,
     values: String,
 }
 
@@ -43,15 +68,17 @@ pub(crate) struct Dimension {
 #[template(path = "settings.html")]
 pub(crate) struct SettingsTemplate {
     page: Page,
-    /// Attribute names a rule may use: (value, label).
-    attributes: Vec<(String, String)>,
-    /// The values the directory holds, per attribute label.
-    values: Vec<(String, String)>,
+    /// Attributes a rule may use, by name.
+    attributes: Vec<AttributeOption>,
+    /// The values the directory holds, per attribute.
+    values: Vec<KnownValues>,
     include: Vec<RuleRow>,
     exclude: Vec<RuleRow>,
     dimensions: Vec<Dimension>,
     reporting_lines: bool,
     tenure: bool,
+    /// The tenure bands as every page names them, shortest first.
+    tenure_bands: String,
     keep_on_leave: bool,
     max_share_percent: String,
     min_people: String,
@@ -63,8 +90,8 @@ pub(crate) struct SettingsTemplate {
 /// `GET /integration/settings`.
 pub(crate) async fn page(State(state): State<WebState>, ctx: Ctx) -> WebResult {
     let settings = ctx.account.policy.settings.clone();
-    let template = template(&state, &ctx, &settings).await?;
-    render(StatusCode::OK, &template)
+    let known = Known::load(&state, &ctx).await?;
+    render(StatusCode::OK, &template(&ctx, &settings, &known))
 }
 
 /// `POST /integration/settings`: save and queue a full sync.
@@ -73,13 +100,14 @@ pub(crate) async fn save(
     ctx: Ctx,
     Form(form): Form<Vec<(String, String)>>,
 ) -> WebResult {
-    let settings = from_form(&form);
-    if let Some(refused) = refuse_guard_numbers(&state, &ctx, &form, &settings).await? {
+    let known = Known::load(&state, &ctx).await?;
+    let mut settings = from_form(&form);
+    if let Some(refused) = refuse_guard_numbers(&ctx, &form, &settings, &known) {
         return refused;
     }
-    if let Some(e) = problem(&state, &ctx, &settings).await? {
-        let mut template = template(&state, &ctx, &settings).await?;
-        template.error = Some(error_text(&ctx, &e));
+    if let Some(e) = problem(&state, &ctx, &mut settings, &known).await? {
+        let mut template = template(&ctx, &settings, &known);
+        template.fail(&ctx, e);
         return render(StatusCode::UNPROCESSABLE_ENTITY, &template);
     }
     let by = format!("admin:{}", ctx.admin.email);
@@ -104,15 +132,19 @@ pub(crate) async fn preview(
     ctx: Ctx,
     Form(form): Form<Vec<(String, String)>>,
 ) -> WebResult {
-    let settings = from_form(&form);
-    if let Some(refused) = refuse_guard_numbers(&state, &ctx, &form, &settings).await? {
+    let known = Known::load(&state, &ctx).await?;
+    let mut settings = from_form(&form);
+    if let Some(refused) = refuse_guard_numbers(&ctx, &form, &settings, &known) {
         return refused;
     }
-    let mut template = template(&state, &ctx, &settings).await?;
-    if let Some(e) = problem(&state, &ctx, &settings).await? {
-        template.error = Some(error_text(&ctx, &e));
+    let problem = problem(&state, &ctx, &mut settings, &known).await?;
+    let mut template = template(&ctx, &settings, &known);
+    if let Some(e) = problem {
+        template.fail(&ctx, e);
         return render(StatusCode::UNPROCESSABLE_ENTITY, &template);
     }
+    // The preview's rules in words, read against the rules previewed.
+    let names = Names::new(ctx.lang(), HashMap::new(), settings.scope.clone());
     let options = SyncOptions {
         unlimited_rate: !state.app.config.personio_rate_limit,
         ip_budget: state.app.ip_budget(),
@@ -131,7 +163,12 @@ pub(crate) async fn preview(
     )
     .await;
     match outcome {
-        Ok(preview) => template.preview = Some(preview),
+        Ok(mut preview) => {
+            for person in &mut preview.people.excluded {
+                person.rule = person.rule.as_deref().map(|r| names.rule(r));
+            }
+            template.preview = Some(preview);
+        }
         Err(DryRunError::Busy) => template.error = Some(ctx.t(key!("int.preview_busy")).to_owned()),
         Err(DryRunError::TimedOut(_)) => {
             template.error = Some(ctx.t(key!("connect.error.timeout")).to_owned());
@@ -145,12 +182,12 @@ pub(crate) async fn preview(
 /// The form again with an error naming the deletion-guard field whose typed value is no
 /// number in range (a negative "ab so vielen Personen" once fell back to the default
 /// silently), or `None` when both are fine or left empty. The page keeps what was typed.
-async fn refuse_guard_numbers(
-    state: &WebState,
+fn refuse_guard_numbers(
     ctx: &Ctx,
     form: &[(String, String)],
     settings: &Settings,
-) -> Result<Option<WebResult>, staffsync_store::StoreError> {
+    known: &Known,
+) -> Option<WebResult> {
     let typed = |name: &str| {
         form.iter()
             .find(|(k, _)| k == name)
@@ -167,13 +204,13 @@ async fn refuse_guard_numbers(
     let error = match (share_bad, min_bad) {
         (Some(v), _) => ctx.t(key!("set.error.max_share")).replace("{value}", v),
         (None, Some(v)) => ctx.t(key!("set.error.min_people")).replace("{value}", v),
-        (None, None) => return Ok(None),
+        (None, None) => return None,
     };
-    let mut template = template(state, ctx, settings).await?;
+    let mut template = template(ctx, settings, known);
     template.max_share_percent = share.unwrap_or(template.max_share_percent);
     template.min_people = min.unwrap_or(template.min_people);
     template.error = Some(error);
-    Ok(Some(render(StatusCode::UNPROCESSABLE_ENTITY, &template)))
+    Some(render(StatusCode::UNPROCESSABLE_ENTITY, &template))
 }
 
 /// The form as a settings document. Rule rows pair up by position; a row without an
@@ -246,22 +283,191 @@ fn lines(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// What the admin must correct in the document, if anything (checked as the API checks
-/// it).
+/// What the attribute choices of the form are made of, read once per request.
+struct Known {
+    choices: AttributeChoices,
+    /// The keys the source sends: the credential's readable attributes, or the last
+    /// employee file's columns.
+    source: Vec<String>,
+    /// The distinct values per attribute the directory holds.
+    values: BTreeMap<String, BTreeSet<String>>,
+}
+
+impl Known {
+    async fn load(state: &WebState, ctx: &Ctx) -> Result<Known, staffsync_store::StoreError> {
+        let store = &state.app.store;
+        let from_file = staffsync_engine::sources::of(&ctx.account).attributes
+            == staffsync_engine::sources::AttributesFrom::FileColumns;
+        let source = if from_file {
+            store.file_columns(ctx.account.id).await?
+        } else {
+            store
+                .connection(ctx.account.id)
+                .await?
+                .map(|c| c.readable_attributes)
+                .unwrap_or_default()
+        };
+        let values = directory_values(&store.directory(ctx.account.id).await?);
+        let keys = source.iter().chain(values.keys()).cloned();
+        let choices = if from_file {
+            AttributeChoices::new(keys, STANDARD_COLUMNS)
+        } else {
+            AttributeChoices::new(keys, AttributeChoices::personio_standard())
+        };
+        Ok(Known {
+            choices,
+            source,
+            values,
+        })
+    }
+}
+
+/// Something the admin must correct: the document's path it is about
+/// (`scope.exclude[0].attribute`), and what is wrong in the page's language.
+struct FormError {
+    field: String,
+    message: String,
+}
+
+/// What the admin must correct in the form, if anything: first the attribute names (each
+/// turned into its key in `settings`; one that fits several attributes is refused), then
+/// the document as the API checks it, an attribute the source does not send said in the
+/// page's language.
 async fn problem(
     state: &WebState,
     ctx: &Ctx,
-    settings: &Settings,
-) -> Result<Option<SettingsError>, staffsync_store::StoreError> {
+    settings: &mut Settings,
+    known: &Known,
+) -> Result<Option<FormError>, staffsync_store::StoreError> {
+    if let Some(e) = resolve_names(ctx, settings, &known.choices) {
+        return Ok(Some(e));
+    }
     match engine_settings::check(&state.app.store, ctx.account.id, settings).await {
         Ok(()) => Ok(None),
-        Err(CheckError::Invalid(e)) => Ok(Some(e)),
+        Err(CheckError::Invalid(e)) => {
+            // Values are checked before attributes: an attribute refused after valid
+            // values is one the source does not send.
+            let message = match attribute_at(settings, &e.field) {
+                Some(name) if settings.validate().is_ok() => unreadable(ctx, name, known),
+                _ => e.message,
+            };
+            Ok(Some(FormError {
+                field: e.field,
+                message,
+            }))
+        }
         Err(CheckError::Store(e)) => Err(e),
     }
 }
 
+/// Turns each attribute name of the rules and the group dimensions into its key; the
+/// first one that fits several attributes is refused.
+fn resolve_names(
+    ctx: &Ctx,
+    settings: &mut Settings,
+    choices: &AttributeChoices,
+) -> Option<FormError> {
+    let scope = &mut settings.scope;
+    let lists = [
+        ("scope.include", &mut scope.include),
+        ("scope.exclude", &mut scope.exclude),
+    ];
+    for (list, rules) in lists {
+        for (i, rule) in rules.iter_mut().enumerate() {
+            match choices.resolve(&rule.attribute) {
+                Ok(key) => rule.attribute = key,
+                Err(keys) => {
+                    let field = format!("{list}[{i}].attribute");
+                    return Some(ambiguous(ctx, field, &rule.attribute, &keys));
+                }
+            }
+        }
+    }
+    for (i, attribute) in settings.groups.attributes.iter_mut().enumerate() {
+        match choices.resolve(attribute) {
+            Ok(key) => *attribute = key,
+            Err(keys) => {
+                let field = format!("groups.attributes[{i}]");
+                return Some(ambiguous(ctx, field, attribute, &keys));
+            }
+        }
+    }
+    let mut seen = BTreeSet::new();
+    settings
+        .groups
+        .attributes
+        .retain(|a| seen.insert(a.clone()));
+    None
+}
+
+/// "„arbeitsort“ passt zu mehreren Attributen: Arbeitsort (Office) (office), Arbeitsort. …"
+fn ambiguous(ctx: &Ctx, field: String, typed: &str, keys: &[String]) -> FormError {
+    let choices: Vec<String> = keys.iter().map(|k| named(ctx, k)).collect();
+    FormError {
+        field,
+        message: ctx
+            .t(key!("set.error.ambiguous"))
+            .replace("{choices}", &choices.join(", "))
+            .replace("{name}", typed.trim()),
+    }
+}
+
+/// An attribute the source does not send, in the page's language.
+fn unreadable(ctx: &Ctx, name: &str, known: &Known) -> String {
+    if staffsync_engine::sources::of(&ctx.account).attributes
+        == staffsync_engine::sources::AttributesFrom::FileColumns
+    {
+        ctx.t(key!("set.error.no_column"))
+            .replace("{columns}", &known.source.join(", "))
+            .replace("{name}", name)
+    } else {
+        ctx.t(key!("set.error.unreadable"))
+            .replace("{name}", &named(ctx, name))
+    }
+}
+
+/// "Beschäftigungsart (employment_type)"; a name that is its own key once.
+fn named(ctx: &Ctx, key: &str) -> String {
+    let name = attribute_name(key, ctx.lang());
+    if name == key.trim() {
+        name
+    } else {
+        format!("{name} ({})", key.trim())
+    }
+}
+
+/// The attribute the document's path `field` names (`scope.exclude[0].attribute`,
+/// `groups.attributes[2]`).
+fn attribute_at<'a>(settings: &'a Settings, field: &str) -> Option<&'a str> {
+    if let Some((list, i)) = rule_index(field) {
+        let rules = match list {
+            "include" => &settings.scope.include,
+            _ => &settings.scope.exclude,
+        };
+        return field
+            .ends_with("].attribute")
+            .then(|| rules.get(i).map(|r| r.attribute.as_str()))
+            .flatten();
+    }
+    let (i, rest) = field.strip_prefix("groups.attributes[")?.split_once(']')?;
+    rest.is_empty()
+        .then(|| settings.groups.attributes.get(i.parse::<usize>().ok()?))
+        .flatten()
+        .map(String::as_str)
+}
+
+/// The rule list (`include`, `exclude`) and index a path is about.
+fn rule_index(field: &str) -> Option<(&'static str, usize)> {
+    let (list, rest) = match field.strip_prefix("scope.include[") {
+        Some(rest) => ("include", rest),
+        None => ("exclude", field.strip_prefix("scope.exclude[")?),
+    };
+    let (i, _) = rest.split_once(']')?;
+    Some((list, i.parse().ok()?))
+}
+
 /// "Ausschließen, Regel 1: …" — the part of the form, then what is wrong.
-fn error_text(ctx: &Ctx, e: &SettingsError) -> String {
+fn error_text(ctx: &Ctx, e: &FormError) -> String {
     let section = [
         ("scope.include", key!("set.include")),
         ("scope.exclude", key!("set.exclude")),
@@ -272,120 +478,148 @@ fn error_text(ctx: &Ctx, e: &SettingsError) -> String {
     .iter()
     .find(|(prefix, _)| e.field.starts_with(prefix))
     .map(|(_, key)| ctx.t(*key));
-    match section {
-        Some(section) => format!("{section}: {}", e.message),
-        None => e.message.clone(),
+    let rule = rule_index(&e.field).map(|(_, i)| {
+        ctx.t(key!("set.rule_n"))
+            .replace("{n}", &(i + 1).to_string())
+    });
+    match (section, rule) {
+        (Some(section), Some(rule)) => format!("{section}, {rule}: {}", e.message),
+        (Some(section), None) => format!("{section}: {}", e.message),
+        (None, _) => e.message.clone(),
+    }
+}
+
+impl SettingsTemplate {
+    /// The page with `e` said at the top and beside its rule.
+    fn fail(&mut self, ctx: &Ctx, e: FormError) {
+        let text = error_text(ctx, &e);
+        let row = match rule_index(&e.field) {
+            Some(("include", i)) => self.include.get_mut(i),
+            Some((_, i)) => self.exclude.get_mut(i),
+            None => None,
+        };
+        if let Some(row) = row {
+            row.error = Some(e.message);
+        }
+        self.error = Some(text);
     }
 }
 
 /// The page for `settings` (the saved ones, or what the admin typed).
-async fn template(
-    state: &WebState,
-    ctx: &Ctx,
-    settings: &Settings,
-) -> Result<SettingsTemplate, staffsync_store::StoreError> {
-    let store = &state.app.store;
-    let readable = store
-        .connection(ctx.account.id)
-        .await?
-        .map(|c| c.readable_attributes)
-        .unwrap_or_default();
-    let directory = store.directory(ctx.account.id).await?;
-    let values = directory_values(&directory);
-    // Rule attributes: what the credential reads (standard keys named in words), then
-    // the custom attributes the directory holds by label.
-    let mut attributes: Vec<(String, String)> = readable
-        .iter()
-        .filter(|k| !matches!(k.as_str(), "first_name" | "last_name" | "email"))
-        .map(|k| (k.clone(), attribute_label(ctx, k)))
-        .collect();
-    for label in values.keys() {
-        if !attributes.iter().any(|(k, l)| k == label || l == label) {
-            attributes.push((label.clone(), label.clone()));
+fn template(ctx: &Ctx, settings: &Settings, known: &Known) -> SettingsTemplate {
+    let lang = ctx.lang();
+    let choices = &known.choices;
+    let option = |key: &str| {
+        let name = choices.shown(key, lang);
+        AttributeOption {
+            key: if name == key {
+                String::new()
+            } else {
+                key.to_owned()
+            },
+            name,
         }
-    }
+    };
+    // Rule attributes: what the source sends (a Personio custom attribute is offered by
+    // the label the directory holds it by, not by its `dynamic_…` key), and what the
+    // directory holds.
+    let mut offered: BTreeSet<&str> = known
+        .source
+        .iter()
+        .map(String::as_str)
+        .filter(|k| !matches!(*k, "first_name" | "last_name" | "email"))
+        .filter(|k| !k.starts_with("dynamic_"))
+        .collect();
+    offered.extend(known.values.keys().map(String::as_str));
+    let mut attributes: Vec<AttributeOption> = offered.into_iter().map(option).collect();
+    attributes.sort_by_cached_key(|a| a.name.to_lowercase());
     let mut dimensions: Vec<Dimension> = STANDARD_GROUP_ATTRIBUTES
         .iter()
         .map(|k| Dimension {
             key: (*k).to_owned(),
-            label: attribute_label(ctx, k),
+            label: attribute_name(k, lang),
             checked: settings.groups.has_standard(k),
         })
         .collect();
-    let custom: BTreeSet<String> = values
+    let custom: BTreeSet<String> = known
+        .values
         .keys()
         .filter(|k| !STANDARD_GROUP_ATTRIBUTES.contains(&k.as_str()))
         .cloned()
         .chain(settings.groups.custom().map(str::to_owned))
         .collect();
-    for label in custom {
-        let checked = settings
-            .groups
-            .custom()
-            .any(|c| c.eq_ignore_ascii_case(&label));
-        dimensions.push(Dimension {
-            key: label.clone(),
-            label,
-            checked,
-        });
-    }
+    let mut custom: Vec<Dimension> = custom
+        .into_iter()
+        .map(|key| Dimension {
+            label: attribute_name(&key, lang),
+            checked: settings
+                .groups
+                .custom()
+                .any(|c| c.eq_ignore_ascii_case(&key)),
+            key,
+        })
+        .collect();
+    custom.sort_by_cached_key(|d| d.label.to_lowercase());
+    dimensions.extend(custom);
+    let names = Names::new(lang, HashMap::new(), Scope::default());
     let rows = |rules: &[Rule]| -> Vec<RuleRow> {
         rules
             .iter()
             .map(|r| RuleRow {
-                attribute: r.attribute.clone(),
+                attribute: choices.shown(&r.attribute, lang),
                 values: r.values.join("\n"),
+                words: names.rule_words(r),
+                error: None,
             })
             .chain(std::iter::once(RuleRow {
                 attribute: String::new(),
                 values: String::new(),
+                words: String::new(),
+                error: None,
             }))
             .collect()
     };
-    Ok(SettingsTemplate {
+    let mut values: Vec<KnownValues> = known
+        .values
+        .iter()
+        .map(|(key, v)| {
+            let shown: Vec<&str> = v
+                .iter()
+                .take(MAX_VALUES_SHOWN)
+                .map(String::as_str)
+                .collect();
+            let more = v.len().saturating_sub(MAX_VALUES_SHOWN);
+            let mut text = shown.join(" · ");
+            if more > 0 {
+                text.push_str(&format!(" … (+{more})"));
+            }
+            KnownValues {
+                attribute: option(key),
+                values: text,
+            }
+        })
+        .collect();
+    values.sort_by_cached_key(|v| v.attribute.name.to_lowercase());
+    let bands: Vec<&str> = TenureBand::ALL
+        .iter()
+        .map(|b| band_name(*b, lang))
+        .collect();
+    SettingsTemplate {
         page: ctx.page("integration"),
         attributes,
-        values: values
-            .into_iter()
-            .map(|(label, v)| {
-                let shown: Vec<&str> = v
-                    .iter()
-                    .take(MAX_VALUES_SHOWN)
-                    .map(String::as_str)
-                    .collect();
-                let more = v.len().saturating_sub(MAX_VALUES_SHOWN);
-                let mut text = shown.join(" · ");
-                if more > 0 {
-                    text.push_str(&format!(" … (+{more})"));
-                }
-                (label, text)
-            })
-            .collect(),
+        values,
         include: rows(&settings.scope.include),
         exclude: rows(&settings.scope.exclude),
         dimensions,
         reporting_lines: settings.groups.reporting_lines,
         tenure: settings.groups.tenure,
+        tenure_bands: bands.join(", "),
         keep_on_leave: settings.keep_on_leave,
         max_share_percent: format!("{}", (settings.deletion_guard.max_share * 100.0).round()),
         min_people: settings.deletion_guard.min_people.to_string(),
         notify: settings.notify.join("\n"),
         error: None,
         preview: None,
-    })
-}
-
-/// A standard attribute in the page's words; anything else by its own name.
-fn attribute_label(ctx: &Ctx, key: &str) -> String {
-    match key {
-        "department" | "office" | "team" | "position" | "subcompany" | "cost_centers"
-        | "status" | "hire_date" | "termination_date" | "supervisor" => {
-            super::i18n::lookup(ctx.lang(), &format!("attr.{key}"))
-                .unwrap_or(key)
-                .to_owned()
-        }
-        "employment_type" => ctx.t(key!("set.employment_type")).to_owned(),
-        other => other.to_owned(),
     }
 }
 

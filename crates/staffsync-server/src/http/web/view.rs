@@ -4,7 +4,8 @@
 //! Everything here produces plain text; templates escape it.
 
 use super::i18n::{self, Lang, t};
-use staffsync_core::{RemovalReason, SkipReason, TimeZoneName};
+use super::names::{Names, attribute_name, value_name};
+use staffsync_core::{Field, RemovalReason, SkipReason, TimeZoneName};
 use staffsync_store::RunSummary;
 use time::OffsetDateTime;
 use time::macros::format_description;
@@ -69,7 +70,8 @@ impl RunView {
 }
 
 /// Why someone is not (or no longer) imported, in plain words.
-pub fn skip_reason(reason: &SkipReason, lang: Lang) -> String {
+pub fn skip_reason(reason: &SkipReason, names: &Names) -> String {
+    let lang = names.lang();
     let tr = |k: super::i18n::Key| t(lang, k);
     match reason {
         SkipReason::NotStarted { hire_date } => {
@@ -95,29 +97,40 @@ pub fn skip_reason(reason: &SkipReason, lang: Lang) -> String {
             format!("{} {other}", tr(key!("why.duplicate_email")))
         }
         SkipReason::Malformed { detail } => format!("{} {detail}", tr(key!("why.malformed"))),
-        SkipReason::Excluded { rule } => format!("{} {rule}", tr(key!("why.excluded"))),
+        SkipReason::Excluded { rule } => {
+            format!("{} {}", tr(key!("why.excluded")), names.rule(rule))
+        }
     }
 }
 
 /// Why someone is removed, in plain words.
-pub fn removal_reason(reason: &RemovalReason, lang: Lang) -> String {
+pub fn removal_reason(reason: &RemovalReason, names: &Names) -> String {
+    let lang = names.lang();
     match reason {
         RemovalReason::NotListed => t(lang, key!("why.not_listed")).to_owned(),
         RemovalReason::NoLongerEligible { because } => format!(
             "{} {}",
             t(lang, key!("why.no_longer_eligible")),
-            skip_reason(because, lang)
+            skip_reason(because, names)
         ),
-        RemovalReason::Excluded { rule } => format!("{} {rule}", t(lang, key!("why.excluded"))),
+        RemovalReason::Excluded { rule } => {
+            format!("{} {}", t(lang, key!("why.excluded")), names.rule(rule))
+        }
     }
 }
 
-/// The label of a directory field (`department` → "Abteilung"); custom attributes and
+/// The label of a directory field (`department` → "Abteilung"); an attribute by its name
+/// (`attributes.employment_type` → "Beschäftigungsart", a custom one by its label);
 /// unknown fields keep their key.
 pub fn field_label(field: &str, lang: Lang) -> String {
-    i18n::lookup(lang, &format!("field.{field}"))
-        .unwrap_or(field)
-        .to_owned()
+    match (
+        i18n::lookup(lang, &format!("field.{field}")),
+        field.strip_prefix("attributes."),
+    ) {
+        (Some(label), _) => label.to_owned(),
+        (None, Some(attribute)) => attribute_name(attribute, lang),
+        (None, None) => field.to_owned(),
+    }
 }
 
 /// One field change, before → after.
@@ -129,9 +142,12 @@ pub struct ChangeView {
 }
 
 impl ChangeView {
-    pub fn of(c: &staffsync_core::FieldChange, lang: Lang) -> ChangeView {
+    /// `c` in words: groups and the supervisor by name (see [`Names`]), coded values
+    /// (status, employment type) in words.
+    pub fn of(c: &staffsync_core::FieldChange, names: &Names) -> ChangeView {
+        let lang = names.lang();
         let none = t(lang, key!("common.none"));
-        if c.field == staffsync_core::Field::Groups {
+        if c.field == Field::Groups {
             // Only the groups that change: left / joined.
             let split = |v: &Option<String>| -> Vec<String> {
                 v.as_deref()
@@ -142,7 +158,7 @@ impl ChangeView {
             let show = |items: Vec<&String>| {
                 let text = items
                     .iter()
-                    .map(|g| group_label(g, lang))
+                    .map(|g| names.stored_group(g))
                     .collect::<Vec<_>>()
                     .join(", ");
                 if text.is_empty() {
@@ -157,10 +173,19 @@ impl ChangeView {
                 after: show(after.iter().filter(|g| !before.contains(g)).collect()),
             };
         }
+        let value = |v: &Option<String>| match v.as_deref() {
+            None => none.to_owned(),
+            Some(v) => match &c.field {
+                Field::Supervisor => names.supervisor(v),
+                Field::Status => value_name("status", v, lang),
+                Field::Attribute(attribute) => value_name(attribute, v, lang),
+                _ => v.to_owned(),
+            },
+        };
         ChangeView {
             field: field_label(&c.field.name(), lang),
-            before: c.before.clone().unwrap_or_else(|| none.to_owned()),
-            after: c.after.clone().unwrap_or_else(|| none.to_owned()),
+            before: value(&c.before),
+            after: value(&c.after),
         }
     }
 }
@@ -182,65 +207,6 @@ pub struct PersonView {
 /// `Vorname Nachname` of a directory employee.
 pub fn full_name(e: &staffsync_core::DirectoryEmployee) -> String {
     format!("{} {}", e.first_name, e.last_name)
-}
-
-/// Groups as `Abteilung: Sales, Arbeitsort: Berlin`.
-pub fn groups_text<'a>(
-    groups: impl IntoIterator<Item = &'a staffsync_core::GroupKey>,
-    lang: Lang,
-) -> String {
-    groups
-        .into_iter()
-        .map(|g| {
-            let name = group_name(g.kind, &g.name, lang, None);
-            format!("{}: {name}", i18n::group_kind_text(lang, g.kind))
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// A group's name as shown: a tenure band in words ("1–2 Jahre"), a reporting line by its
-/// manager's current name when `managers` knows them (else their Personio id), any
-/// other group by its name.
-pub fn group_name(
-    kind: staffsync_core::GroupKind,
-    name: &str,
-    lang: Lang,
-    managers: Option<&std::collections::HashMap<staffsync_core::PersonioId, String>>,
-) -> String {
-    use staffsync_core::GroupKind as K;
-    match kind {
-        K::Tenure => match staffsync_core::TenureBand::parse(name) {
-            Some(band) => match lang {
-                Lang::De => band.name_de().to_owned(),
-                Lang::En => band.name_en().to_owned(),
-            },
-            None => name.to_owned(),
-        },
-        K::ReportsDirect | K::ReportsAll => name
-            .parse()
-            .ok()
-            .and_then(|id| managers.and_then(|m| m.get(&staffsync_core::PersonioId(id))))
-            .cloned()
-            .unwrap_or_else(|| format!("#{name}")),
-        _ => name.to_owned(),
-    }
-}
-
-/// `department: Sales` → `Abteilung: Sales` (unknown kinds stay as they are).
-fn group_label(text: &str, lang: Lang) -> String {
-    match text.split_once(": ") {
-        Some((kind, name)) => match staffsync_core::GroupKind::parse(kind) {
-            Some(k) => format!("{}: {name}", i18n::group_kind_text(lang, k)),
-            None => text.to_owned(),
-        },
-        None => text.to_owned(),
-    }
-}
-
-/// The singular label of a group kind ("Abteilung").
-pub fn kind_singular(kind: staffsync_core::GroupKind, lang: Lang) -> &'static str {
-    i18n::group_kind_text(lang, kind)
 }
 
 /// The plural label of a group kind.
@@ -268,18 +234,31 @@ mod tests {
         let r = SkipReason::NotStarted {
             hire_date: date!(2026 - 07 - 01),
         };
+        let names = |lang| Names::new(lang, Default::default(), Default::default());
         assert_eq!(
-            skip_reason(&r, Lang::De),
+            skip_reason(&r, &names(Lang::De)),
             "Hat noch nicht angefangen, Eintrittsdatum 01.07.2026"
         );
         assert_eq!(
-            removal_reason(&RemovalReason::NotListed, Lang::En),
+            removal_reason(&RemovalReason::NotListed, &names(Lang::En)),
             "No longer listed by Personio"
         );
-        assert_eq!(field_label("department", Lang::De), "Abteilung");
+        let excluded = SkipReason::Excluded {
+            rule: "exclude employment_type = external".into(),
+        };
         assert_eq!(
-            field_label("attributes.dynamic_1", Lang::De),
-            "attributes.dynamic_1"
+            skip_reason(&excluded, &names(Lang::De)),
+            "Durch eine Regel der Einstellungen ausgeschlossen: Beschäftigungsart ist Extern"
+        );
+        assert_eq!(field_label("department", Lang::De), "Abteilung");
+        assert_eq!(field_label("attributes.dynamic_1", Lang::De), "dynamic_1");
+        assert_eq!(
+            field_label("attributes.employment_type", Lang::En),
+            "Employment type"
+        );
+        assert_eq!(
+            field_label("supervisor_personio_id", Lang::De),
+            "Vorgesetzte:r"
         );
     }
 }

@@ -135,6 +135,26 @@ pub async fn sync_now(store: &Store, account: &Account, today: Option<Date>) -> 
     staffsync_engine::run::full(report.unwrap())
 }
 
+/// One import of `file` into the file account `account` under its lease, with `options`.
+pub async fn import_now(
+    store: &Store,
+    account: &Account,
+    file: employee_file::EmployeeFile,
+    options: &SyncOptions,
+) -> SyncReport {
+    let wait = Duration::from_secs(30);
+    let lease = staffsync_engine::lease::acquire(store, account.id, "test", wait, wait)
+        .await
+        .unwrap();
+    let source = Source::open(store, account, Given::File(file))
+        .await
+        .unwrap();
+    let report =
+        staffsync_engine::run(store, &lease, account, source, Scope::Everyone, options).await;
+    staffsync_engine::lease::give_back(store, lease).await;
+    staffsync_engine::run::full(report.unwrap())
+}
+
 /// An API client's account: its simulated company, the account, and its token.
 pub struct Tenant {
     pub sim: SimHandle,

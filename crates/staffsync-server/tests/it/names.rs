@@ -1,0 +1,485 @@
+//! Issue 22, point 2: the web app names people and groups by name wherever a name exists.
+//! Reporting lines by their manager ("Team von Julia Jäger", "Alle unter …"), a removed
+//! manager neutrally and never by an id, tenure bands in words and in order, attributes
+//! by their German or English name, scope rules in words. A rule typed by an attribute's
+//! name is stored by the attribute's key. Over HTTP, against a simulated Personio (or an
+//! imported employee file).
+
+use crate::common::{
+    TestApp, account, admin, connect_personio, csrf_of, file_account, logged_in, personio,
+    sim_call, spawn_app, sync_now,
+};
+use reqwest::StatusCode;
+use staffsync_core::{DirectoryEmployee, GroupKind, Rule, Settings, TenureBand};
+use staffsync_store::Account;
+
+const ADMIN: &str = "admin@acme.example";
+
+/// The app with the account `acme` (its admin `ADMIN`), its settings changed by `tune`,
+/// connected to `sim` and synced once.
+async fn acme(
+    sim: &personio_sim::SimHandle,
+    tune: impl FnOnce(&mut Settings),
+) -> (TestApp, Account) {
+    let app = spawn_app(|_| {}).await;
+    let account = account(&app.store, "acme", "Acme").await;
+    admin(&app.store, account.id, ADMIN).await;
+    let mut settings = account.policy.settings.clone();
+    tune(&mut settings);
+    app.store
+        .set_settings(account.id, &settings, "test")
+        .await
+        .unwrap();
+    connect_personio(&app.store, account.id, sim).await;
+    let account = app.store.account_by_id(account.id).await.unwrap().unwrap();
+    sync_now(&app.store, &account, None).await;
+    (app, account)
+}
+
+async fn get(c: &reqwest::Client, url: String) -> (StatusCode, String) {
+    let r = c.get(url).send().await.unwrap();
+    (r.status(), r.text().await.unwrap())
+}
+
+/// `form` posted to `url` by `c`.
+async fn post(c: &reqwest::Client, url: String, form: &[(&str, &str)]) -> reqwest::Response {
+    c.post(url).form(form).send().await.unwrap()
+}
+
+/// `s` as askama writes it into HTML.
+fn escaped(s: &str) -> String {
+    s.replace('&', "&#38;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&#34;")
+        .replace('\'', "&#39;")
+}
+
+fn name(e: &DirectoryEmployee) -> String {
+    format!("{} {}", e.first_name, e.last_name)
+}
+
+/// The texts of the options of the select `id`.
+fn options(html: &str, id: &str) -> Vec<String> {
+    let start = html
+        .find(&format!("<select id=\"{id}\""))
+        .expect("the select");
+    let select = &html[start..start + html[start..].find("</select>").unwrap()];
+    select
+        .split("<option")
+        .skip(1)
+        .map(|o| {
+            let text = &o[o.find('>').unwrap() + 1..];
+            text[..text.find("</option>").unwrap()].to_owned()
+        })
+        .collect()
+}
+
+/// The card with `id` of a page (up to the next card).
+fn card<'a>(html: &'a str, id: &str) -> &'a str {
+    let start = html
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("a card {id}: {html}"));
+    let rest = &html[start..];
+    &rest[..rest.find("<div class=\"card\"").unwrap_or(rest.len())]
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_employee_filter_and_a_group_page_name_managers_and_tenure_bands_in_words() {
+    let sim = personio(40, 11, |_| {}).await;
+    let (app, account) = acme(&sim, |s| {
+        s.groups.reporting_lines = true;
+        s.groups.tenure = true;
+    })
+    .await;
+    let directory = app.store.directory(account.id).await.unwrap();
+    let groups = app.store.groups(account.id).await.unwrap();
+    let manager_of = |key: &str| {
+        let person = directory
+            .iter()
+            .find(|e| e.personio_id.to_string() == key)
+            .expect("the manager is in the directory");
+        name(person)
+    };
+    let team = groups
+        .iter()
+        .find(|g| g.kind == GroupKind::ReportsDirect)
+        .expect("a manager's team");
+    let manager = manager_of(&team.name);
+    let c = logged_in(&app.base, ADMIN).await;
+
+    let (status, html) = get(&c, format!("{}/employees", app.base)).await;
+    assert_eq!(status, StatusCode::OK);
+    let shown = options(&html, "group");
+    let team_option = escaped(&format!("Team von {manager} ({})", team.member_count));
+    assert!(shown.contains(&team_option), "{team_option} in {shown:#?}");
+    for g in groups.iter().filter(|g| g.kind.is_reporting_line()) {
+        let manager = escaped(&manager_of(&g.name));
+        let wording = match g.kind {
+            GroupKind::ReportsDirect => format!("Team von {manager} ({})", g.member_count),
+            _ => format!("Alle unter {manager} ({})", g.member_count),
+        };
+        assert!(shown.contains(&wording), "{wording} in {shown:#?}");
+    }
+    // No group by a bare id or a key.
+    for option in &shown {
+        assert!(
+            !option.contains("Berichtende"),
+            "a reporting line by its manager: {option}"
+        );
+        for g in &groups {
+            if g.kind.is_reporting_line() || g.kind == GroupKind::Tenure {
+                assert!(!option.contains(&format!(": {} (", g.name)), "{option}");
+            }
+        }
+    }
+    // Tenure bands in words, ordered by time.
+    let bands: Vec<usize> = TenureBand::ALL
+        .iter()
+        .filter_map(|b| {
+            let label = format!("Betriebszugehörigkeit: {} (", b.name_de());
+            shown.iter().position(|o| o.starts_with(&escaped(&label)))
+        })
+        .collect();
+    let tenure_groups = groups
+        .iter()
+        .filter(|g| g.kind == GroupKind::Tenure)
+        .count();
+    assert!(tenure_groups >= 3, "several bands: {groups:?}");
+    assert_eq!(
+        bands.len(),
+        tenure_groups,
+        "every band in words: {shown:#?}"
+    );
+    assert!(bands.is_sorted(), "bands by time: {shown:#?}");
+
+    // The group page (the list filtered by the group) names the manager in its title.
+    let (status, page) = get(&c, format!("{}/employees?group={}", app.base, team.id)).await;
+    assert_eq!(status, StatusCode::OK);
+    let heading = &page[page.find("<h1 id=\"employees-title\"").unwrap()..];
+    let heading = &heading[..heading.find("</h1>").unwrap()];
+    assert!(
+        heading.contains(&escaped(&format!("Team von {manager}"))),
+        "{heading}"
+    );
+    assert!(
+        page.contains(&format!(
+            "<title>{}",
+            escaped(&format!("Team von {manager}"))
+        )),
+        "the page's title"
+    );
+    // The Gruppen page says the same.
+    let (_, list) = get(&c, format!("{}/groups", app.base)).await;
+    assert!(
+        list.contains(&format!(">{}</a>", escaped(&format!("Team von {manager}")))),
+        "{list}"
+    );
+    let (_, found) = get(&c, format!("{}/groups?q=team+von", app.base)).await;
+    assert!(
+        found.contains(&escaped(&format!("Team von {manager}"))),
+        "searchable by the words shown: {found}"
+    );
+    // English.
+    let (_, page) = get(
+        &c,
+        format!("{}/employees?group={}&lang=en", app.base, team.id),
+    )
+    .await;
+    assert!(
+        page.contains(&escaped(&format!("Team of {manager}"))),
+        "{page}"
+    );
+    let english = options(&page, "group");
+    let bands = TenureBand::ALL
+        .iter()
+        .filter(|b| {
+            let label = format!("Tenure: {} (", b.name_en());
+            english.iter().any(|o| o.starts_with(&label))
+        })
+        .count();
+    assert_eq!(bands, tenure_groups, "{english:#?}");
+}
+
+/// A rule on `attribute` (as typed) excluding `values`, as the settings form posts it.
+fn exclude_form<'a>(csrf: &'a str, rules: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut form = vec![("csrf", csrf), ("group_attribute", "department")];
+    for (attribute, values) in rules {
+        form.push(("exclude_attribute", attribute));
+        form.push(("exclude_values", values));
+    }
+    form
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rule_typed_by_the_attribute_name_is_previewed_in_words_and_stored_by_key() {
+    let sim = personio(40, 5, |_| {}).await;
+    let (app, account) = acme(&sim, |_| {}).await;
+    let directory = app.store.directory(account.id).await.unwrap();
+    let external: Vec<String> = directory
+        .iter()
+        .filter(|e| e.attributes.get("employment_type") == Some("external"))
+        .map(name)
+        .collect();
+    assert!(!external.is_empty(), "the company has external staff");
+    let c = logged_in(&app.base, ADMIN).await;
+    let (_, page) = get(&c, format!("{}/integration/settings", app.base)).await;
+    assert!(
+        page.contains("<option value=\"Beschäftigungsart\">employment_type</option>"),
+        "offered by name, the key in small print: {page}"
+    );
+    let csrf = csrf_of(&page);
+
+    // The preview: the rule in words, for each person it keeps out.
+    let r = post(
+        &c,
+        format!("{}/integration/settings/preview", app.base),
+        &exclude_form(&csrf, &[("Beschäftigungsart", "external")]),
+    )
+    .await;
+    let html = r.text().await.unwrap();
+    assert!(!html.contains("id=\"settings-error\""), "{html}");
+    let excluded = card(&html, "preview-excluded-people");
+    let excluded = &excluded[..excluded.find("</table>").unwrap()];
+    for person in &external {
+        let row = excluded
+            .split("<tr>")
+            .find(|row| row.contains(&escaped(person)))
+            .unwrap_or_else(|| panic!("{person} excluded: {excluded}"));
+        assert!(row.contains("Beschäftigungsart ist Extern"), "{row}");
+    }
+    assert!(!excluded.contains("employment_type"), "{excluded}");
+
+    // Saved: stored by the key; shown again by name, and in words.
+    let r = post(
+        &c,
+        format!("{}/integration/settings", app.base),
+        &exclude_form(&csrf, &[("Beschäftigungsart", "external")]),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let saved = app
+        .store
+        .account_by_id(account.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .policy
+        .settings;
+    let by_key = vec![Rule {
+        attribute: "employment_type".into(),
+        values: vec!["external".into()],
+    }];
+    assert_eq!(saved.scope.exclude, by_key);
+    let (_, page) = get(&c, format!("{}/integration/settings", app.base)).await;
+    assert!(
+        page.contains(
+            "name=\"exclude_attribute\" list=\"rule-attributes\" value=\"Beschäftigungsart\""
+        ),
+        "{page}"
+    );
+    assert!(page.contains("Beschäftigungsart ist Extern"), "{page}");
+
+    // The English name, and a key, mean the same attribute.
+    for typed in ["Employment type", "employment_type"] {
+        let r = post(
+            &c,
+            format!("{}/integration/settings?lang=en", app.base),
+            &exclude_form(&csrf, &[(typed, "external")]),
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{typed}");
+        let saved = app.store.account_by_id(account.id).await.unwrap().unwrap();
+        assert_eq!(saved.policy.settings.scope.exclude, by_key, "{typed}");
+    }
+    let (_, page) = get(&c, format!("{}/integration/settings", app.base)).await;
+    assert!(page.contains("Employment type is External"), "{page}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unknown_attribute_name_is_refused_naming_the_rule_in_the_page_language() {
+    let sim = personio(10, 5, |_| {}).await;
+    let (app, account) = acme(&sim, |_| {}).await;
+    let before = account.policy.settings.clone();
+    let c = logged_in(&app.base, ADMIN).await;
+    let (_, page) = get(&c, format!("{}/integration/settings", app.base)).await;
+    let csrf = csrf_of(&page);
+    for (lang, expect) in [
+        (
+            "de",
+            "Ausschließen, Regel 2: Personio liefert das Attribut „Vertragsart“ nicht.",
+        ),
+        (
+            "en",
+            "Exclude, Rule 2: Personio does not send the attribute “Vertragsart”.",
+        ),
+    ] {
+        let r = post(
+            &c,
+            format!("{}/integration/settings?lang={lang}", app.base),
+            &exclude_form(
+                &csrf,
+                &[
+                    ("Beschäftigungsart", "external"),
+                    ("Vertragsart", "befristet"),
+                ],
+            ),
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{lang}");
+        let html = r.text().await.unwrap();
+        let error = card(&html, "settings-error");
+        assert!(error.contains(&escaped(expect)), "{expect}: {error}");
+        // Beside the rule, which keeps what was typed.
+        let rule = html
+            .split("<div class=\"rule exclude-rule\">")
+            .find(|r| r.contains("value=\"Vertragsart\""))
+            .expect("the rule as typed");
+        assert!(rule.contains("field-error"), "{rule}");
+    }
+    let after = app.store.account_by_id(account.id).await.unwrap().unwrap();
+    assert_eq!(after.policy.settings, before, "nothing saved");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_name_that_fits_several_attributes_is_refused_and_a_key_is_taken() {
+    let app = spawn_app(|_| {}).await;
+    let account = file_account(&app.store, "files", "Dateien GmbH").await;
+    admin(&app.store, account.id, "admin@files.example").await;
+    // "Arbeitsort" is no header of the standard office column ("Office", "Standort",
+    // "Büro"): a column of its own, named like the office in German.
+    let file = employee_file::read(
+        "ImportId;E-Mail;Vorname;Nachname;Abteilung;Arbeitsort\n\
+         E-1;ada@example.com;Ada;Muster;Vertrieb;Berlin\n\
+         E-2;eve@example.com;Eve;Muster;Einkauf;Köln\n"
+            .as_bytes(),
+        employee_file::Format::Csv,
+        None,
+        &Default::default(),
+    )
+    .unwrap();
+    let options = staffsync_engine::SyncOptions::default();
+    let report = crate::common::import_now(&app.store, &account, file, &options).await;
+    assert_eq!(report.result, staffsync_engine::SyncResult::Applied);
+
+    let c = logged_in(&app.base, "admin@files.example").await;
+    let (_, page) = get(&c, format!("{}/integration/settings", app.base)).await;
+    let csrf = csrf_of(&page);
+    let save = |typed: &'static str| {
+        c.post(format!("{}/integration/settings", app.base))
+            .form(&exclude_form(&csrf, &[(typed, "Köln")]))
+            .send()
+    };
+    let r = save("arbeitsort").await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    let error = card(&html, "settings-error");
+    assert!(
+        error.contains(&escaped(
+            "Ausschließen, Regel 1: „arbeitsort“ passt zu mehreren Attributen"
+        )),
+        "{error}"
+    );
+    assert!(error.contains("(office)"), "the choices by key: {error}");
+    let saved = app.store.account_by_id(account.id).await.unwrap().unwrap();
+    assert!(
+        saved.policy.settings.scope.exclude.is_empty(),
+        "nothing saved"
+    );
+    // Typed as the column's own key, the rule is taken for that column.
+    let r = save("Arbeitsort").await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let saved = app.store.account_by_id(account.id).await.unwrap().unwrap();
+    assert_eq!(
+        saved.policy.settings.scope.exclude[0].attribute,
+        "Arbeitsort"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_page_names_the_supervisor_and_their_team_and_a_removed_one_neutrally() {
+    let sim = personio(20, 7, |_| {}).await;
+    let (app, account) = acme(&sim, |s| s.groups.reporting_lines = true).await;
+    let directory = app.store.directory(account.id).await.unwrap();
+    let has_reports = |e: &DirectoryEmployee| {
+        directory
+            .iter()
+            .any(|d| d.supervisor_personio_id == Some(e.personio_id))
+    };
+    // Someone nobody reports to, with a supervisor, moves to another manager.
+    let mover = directory
+        .iter()
+        .find(|e| e.supervisor_personio_id.is_some() && !has_reports(e))
+        .expect("a person with a supervisor");
+    let old = directory
+        .iter()
+        .find(|e| Some(e.personio_id) == mover.supervisor_personio_id)
+        .unwrap();
+    let new = directory
+        .iter()
+        .find(|e| e.personio_id != mover.personio_id && e.personio_id != old.personio_id)
+        .unwrap();
+    sim_call(
+        &sim,
+        reqwest::Method::PATCH,
+        &format!("/_sim/employees/{}", mover.personio_id),
+        serde_json::json!({"supervisor_id": new.personio_id.0}),
+    )
+    .await;
+    let report = sync_now(&app.store, &account, None).await;
+    let c = logged_in(&app.base, ADMIN).await;
+    let (status, html) = get(&c, format!("{}/history/{}", app.base, report.run_id.0)).await;
+    assert_eq!(status, StatusCode::OK);
+    let updates = card(&html, "updates");
+    let row = updates
+        .split("<tr class=\"update\">")
+        .find(|r| r.contains(&escaped(&name(mover))))
+        .unwrap_or_else(|| panic!("{} changed: {updates}", name(mover)));
+    let supervisor = format!(
+        "<b>Vorgesetzte:r</b>: {} → <b>{}</b>",
+        escaped(&name(old)),
+        escaped(&name(new))
+    );
+    assert!(row.contains(&supervisor), "{supervisor}: {row}");
+    assert!(
+        row.contains(&escaped(&format!("Team von {}", name(new)))),
+        "{row}"
+    );
+    for id in [old.personio_id, new.personio_id] {
+        assert!(!updates.contains(&format!("#{id}")), "{updates}");
+        assert!(!updates.contains(&format!(" {id}")), "{updates}");
+    }
+
+    // The new manager leaves: the change that ends the line names them neutrally, in
+    // either language, since they are no longer in the directory.
+    sim_call(
+        &sim,
+        reqwest::Method::DELETE,
+        &format!("/_sim/employees/{}", new.personio_id),
+        serde_json::Value::Null,
+    )
+    .await;
+    let report = sync_now(&app.store, &account, None).await;
+    let (_, html) = get(&c, format!("{}/history/{}", app.base, report.run_id.0)).await;
+    let updates = card(&html, "updates");
+    let row = updates
+        .split("<tr class=\"update\">")
+        .find(|r| r.contains(&escaped(&name(mover))))
+        .unwrap_or_else(|| panic!("{} changed: {updates}", name(mover)));
+    assert!(
+        row.contains("<b>Vorgesetzte:r</b>: eine entfernte Person → <b>—</b>"),
+        "{row}"
+    );
+    assert!(row.contains("Team einer entfernten Person"), "{row}");
+    assert!(!updates.contains(&new.personio_id.to_string()), "{updates}");
+    let (_, html) = get(
+        &c,
+        format!("{}/history/{}?lang=en", app.base, report.run_id.0),
+    )
+    .await;
+    assert!(html.contains("Team of a removed person"), "{html}");
+    assert!(
+        html.contains("<b>Supervisor</b>: a removed person → <b>—</b>"),
+        "{html}"
+    );
+}
