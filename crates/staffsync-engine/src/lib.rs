@@ -52,6 +52,7 @@ pub mod metric_names;
 pub mod outbound;
 pub mod outgoing_webhooks;
 pub mod personio_events;
+pub mod progress;
 pub mod realtime;
 pub mod scheduler;
 pub mod settings;

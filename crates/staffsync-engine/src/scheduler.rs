@@ -193,7 +193,11 @@ pub async fn run_account_sync(state: &AppState, lease: Lease) -> Result<SyncRepo
             ..SyncOptions::default()
         };
         let realtime_before = realtime_mode(state, account).await;
-        let report = run_sync(&state.store, &lease, &acct, &options, &|_, _| {}).await;
+        // What the fetch reports is shown on the web app's live status, nothing more.
+        let tracker = state.progress.track(account);
+        let progress = |read, total| tracker.report(read, total);
+        let report = run_sync(&state.store, &lease, &acct, &options, &progress).await;
+        drop(tracker);
         state.forget_client(account);
         let report = report?;
         if counts_as_drift(realtime_before, requested, report.result) {
