@@ -1,6 +1,7 @@
 // Walks the staffsync admin web app in real headless Chromium, as an admin would:
 // log in (a wrong password first), connect Personio (the simulator), watch the first sync
-// fill the directory, change someone in "Personio", preview the change, sync it, delete
+// fill the directory (the page updates itself), change someone in "Personio", preview the
+// change, sync it (again the page follows the sync by itself), delete
 // more than 20% of the company, review the held run, accept it, exclude a department
 // under Einstellungen after its preview, read the sync history,
 // switch to English, and check that a Personio name with HTML shows as text; then, as the
@@ -303,11 +304,11 @@ async function walk() {
   await page.locator('#attributes tr[data-attr="department"]', { hasText: 'freigegeben' }).waitFor();
   await shot('integration-connected');
 
-  step('the first sync fills the directory');
-  await until('the first applied sync', async () => {
-    await go('/integration');
-    return (await page.locator('#last-sync .badge.applied').count()) > 0;
-  });
+  step('the first sync fills the directory; the page shows it by itself');
+  // No reload by the test: a page rendered while the sync was queued or running updates
+  // itself (assets/status.js) and shows the applied run.
+  await page.locator('#last-sync .badge.applied').waitFor();
+  await page.locator('#health.badge.yes', { hasText: 'Verbunden mit Personio' }).waitFor();
   await shot('integration-after-first-sync');
   await checkLayout('integration');
   await go('/employees');
@@ -363,11 +364,24 @@ async function walk() {
     },
   });
 
-  step('"Jetzt synchronisieren" applies it');
+  step('"Jetzt synchronisieren" applies it; the page follows the sync and shows the result by itself');
   await go('/integration');
+  const runBefore = await page.locator('#last-sync a[href^="/history/"]').getAttribute('href');
+  // Personio answers this sync's listing slowly, so the page sees it queued or running.
+  await sim('POST', '/_sim/faults', { slow: { delay_ms: 1500, requests: 1 } });
   await page.getByRole('button', { name: 'Jetzt synchronisieren' }).click();
   await page.locator('.flash.ok', { hasText: 'Synchronisation angefordert' }).waitFor();
+  const live = page.locator('#live-status');
+  await live.waitFor();
+  assert((await live.getAttribute('aria-live')) === 'polite', 'the status region is polite');
+  await page.locator('#live-status[data-live="on"]').waitFor(); // the script polls
   await shot('sync-requested');
+  // From here the test neither reloads nor navigates: the page must get there itself.
+  await live.waitFor({ state: 'detached' });
+  await page.locator('#last-sync .badge.applied').waitFor();
+  const runAfter = await page.locator('#last-sync a[href^="/history/"]').getAttribute('href');
+  assert(runAfter !== runBefore, `the page shows the new run (${runBefore} → ${runAfter})`);
+  await shot('sync-finished-by-itself');
   await until('the department change in the directory', async () => {
     await go(`/employees?q=${encodeURIComponent(mover.email)}`);
     const row = page.locator('#employees tbody tr').first();

@@ -53,6 +53,7 @@ pub mod metric_names;
 pub mod outbound;
 pub mod outgoing_webhooks;
 pub mod personio_events;
+pub mod progress;
 pub mod realtime;
 pub mod run;
 pub mod scheduler;

@@ -195,8 +195,18 @@ pub async fn run_account_sync(state: &AppState, lease: Lease) -> Result<SyncRepo
             ..SyncOptions::default()
         };
         let realtime_before = realtime_mode(state, account).await;
+        // What the fetch reports is shown on the web app's live status, nothing more.
+        let tracker = state.progress.track(account);
+        let progress = |read, total| tracker.report(read, total);
         let report = async {
-            let source = Source::open(&state.store, &acct, Given::nothing()).await?;
+            let source = Source::open(
+                &state.store,
+                &acct,
+                Given::Nothing {
+                    progress: &progress,
+                },
+            )
+            .await?;
             run::run(
                 &state.store,
                 &lease,
@@ -208,6 +218,7 @@ pub async fn run_account_sync(state: &AppState, lease: Lease) -> Result<SyncRepo
             .await
         }
         .await;
+        drop(tracker);
         state.forget_client(account);
         let report = run::full(report?);
         if counts_as_drift(realtime_before, requested, report.result) {

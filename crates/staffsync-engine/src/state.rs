@@ -1,8 +1,9 @@
 //! The state every HTTP handler and background task shares: the store, the
 //! configuration, the clock that says "today", cached Personio clients, and the webhook
 //! inbox (de-duplication and debouncing, in memory per process), what the file inbox
-//! remembers between passes, the backoff of failing polls (in memory per process), and
-//! the mailer of alert e-mails.
+//! remembers between passes, the backoff of failing polls (in memory per process), how
+//! far running scheduled syncs have come (in memory per process), and the mailer of alert
+//! e-mails.
 
 use crate::config::ServerConfig;
 use crate::imports::{self, ParseSlots};
@@ -42,6 +43,8 @@ pub struct AppState {
     pub(crate) mailer: Option<Mailer>,
     /// Who may parse an employee file now ([`crate::imports::read`]).
     pub(crate) parse_slots: Arc<ParseSlots>,
+    /// How far this process's running scheduled syncs have come ([`crate::progress`]).
+    pub(crate) progress: Arc<crate::progress::Board>,
     /// Lays a letter out as text and HTML ([`AppState::with_letters`]); without it no
     /// alert e-mail can be sent (each is recorded as failed).
     pub(crate) letters: Option<RenderLetter>,
@@ -72,6 +75,7 @@ impl AppState {
             file_inbox: Arc::default(),
             poll_backoff: Arc::default(),
             parse_slots: Arc::new(ParseSlots::new(imports::SERVER_PARSES)),
+            progress: Arc::default(),
             letters: None,
         }
     }
@@ -81,6 +85,12 @@ impl AppState {
     pub fn with_letters(mut self, render: RenderLetter) -> Self {
         self.letters = Some(render);
         self
+    }
+
+    /// How far `account`'s scheduled sync has come, when this process runs one (read
+    /// only: the scheduler records it).
+    pub fn progress(&self, account: AccountId) -> Option<crate::progress::FetchProgress> {
+        self.progress.get(account)
     }
 
     /// The per-IP budget this process's Personio clients share, if any.

@@ -208,6 +208,15 @@ impl Store {
         Ok(employees)
     }
 
+    /// How many people the account's directory has (without reading them).
+    pub async fn employee_count(&self, account: AccountId) -> Result<u64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM employees WHERE account_id = $1")
+            .bind(account.0)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(u64::try_from(row.try_get::<i64, _>("n")?).unwrap_or_default())
+    }
+
     /// One employee of the account's directory, with their groups.
     pub async fn employee(
         &self,

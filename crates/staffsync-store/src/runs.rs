@@ -584,6 +584,41 @@ impl Store {
         row.as_ref().map(summary_from_row).transpose()
     }
 
+    /// The account's newest run of `kind` (whatever its status), if any: what a page
+    /// that is polled every few seconds reads instead of every run ([`Store::runs`]).
+    pub async fn latest_run(
+        &self,
+        account: AccountId,
+        kind: RunKind,
+    ) -> Result<Option<RunSummary>> {
+        self.newest_run_with(account, "kind", kind.as_str()).await
+    }
+
+    /// The account's newest run still `running` (of any kind), if any.
+    pub async fn running_run(&self, account: AccountId) -> Result<Option<RunSummary>> {
+        self.newest_run_with(account, "status", RunStatus::Running.as_str())
+            .await
+    }
+
+    /// The newest run of the account whose `column` (a fixed name) is `value`.
+    async fn newest_run_with(
+        &self,
+        account: AccountId,
+        column: &'static str,
+        value: &str,
+    ) -> Result<Option<RunSummary>> {
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS} FROM sync_runs WHERE account_id = $1 AND {column} = $2 \
+             ORDER BY id DESC LIMIT 1"
+        );
+        let row = sqlx::query(&sql)
+            .bind(account.0)
+            .bind(value)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(summary_from_row).transpose()
+    }
+
     /// The run's per-employee changes, in the order recorded (creates, updates, removals,
     /// skips). Empty for an unknown run or another account's run.
     pub async fn run_changes(&self, account: AccountId, run: RunId) -> Result<Vec<RunChange>> {

@@ -9,6 +9,7 @@ mod common;
 mod feed;
 mod file_dates;
 mod inbox;
+mod live;
 mod names;
 mod realtime;
 mod scheduler;

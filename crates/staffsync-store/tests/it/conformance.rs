@@ -74,6 +74,7 @@ conformance!(
     newer_held_runs_supersede_older_ones,
     one_open_incident_per_kind_opened_and_resolved_once,
     admins_are_listed_with_their_language,
+    latest_runs_and_employee_count_per_account,
 );
 
 // ---------------------------------------------------------------- helpers
@@ -2341,4 +2342,61 @@ async fn group_changes_are_applied_as_planned_never_decided(store: Store, _env: 
     let after = store.groups(id).await.unwrap();
     assert_eq!(sales_id(&after, "Vertrieb"), Some(sales));
     assert_eq!(sales_id(&after, "Sales"), None);
+}
+
+async fn latest_runs_and_employee_count_per_account(store: Store, _env: Env) {
+    let a = account(&store, "acme").await;
+    let b = account(&store, "beta").await;
+    assert_eq!(store.latest_run(a, RunKind::Full).await.unwrap(), None);
+    assert_eq!(store.running_run(a).await.unwrap(), None);
+    assert_eq!(store.employee_count(a).await.unwrap(), 0);
+
+    let full = apply(
+        &store,
+        a,
+        &creates(vec![emp(1, "A", "A", &[]), emp(2, "B", "B", &[])]),
+    )
+    .await;
+    let preview = start(&store, a, RunKind::DryRun).await;
+    store
+        .finish_run(preview, RunStatus::DryRun, Some(&Plan::default()), None)
+        .await
+        .unwrap();
+    let other = apply(&store, b, &creates(vec![emp(5, "E", "E", &[])])).await;
+
+    let latest = store.latest_run(a, RunKind::Full).await.unwrap().unwrap();
+    assert_eq!((latest.id, latest.status), (full, RunStatus::Applied));
+    assert_eq!(latest.created, 2);
+    let latest = store.latest_run(a, RunKind::DryRun).await.unwrap().unwrap();
+    assert_eq!(latest.id, preview);
+    assert_eq!(store.latest_run(a, RunKind::Targeted).await.unwrap(), None);
+    assert_eq!(
+        store
+            .latest_run(b, RunKind::Full)
+            .await
+            .unwrap()
+            .map(|r| r.id),
+        Some(other)
+    );
+    assert_eq!(store.employee_count(a).await.unwrap(), 2);
+    assert_eq!(store.employee_count(b).await.unwrap(), 1);
+
+    // A run that has not finished is the running one; it is also the newest full run.
+    let running = start(&store, a, RunKind::Full).await;
+    let r = store.running_run(a).await.unwrap().unwrap();
+    assert_eq!((r.id, r.status), (running, RunStatus::Running));
+    assert_eq!(
+        store
+            .latest_run(a, RunKind::Full)
+            .await
+            .unwrap()
+            .map(|r| r.id),
+        Some(running)
+    );
+    assert_eq!(store.running_run(b).await.unwrap(), None);
+    store
+        .finish_run(running, RunStatus::Failed, None, Some("personio down"))
+        .await
+        .unwrap();
+    assert_eq!(store.running_run(a).await.unwrap(), None);
 }

@@ -114,6 +114,8 @@ pub(crate) struct RunTemplate {
     skips: Vec<PersonView>,
     past: bool,
     id_label: super::i18n::Key,
+    /// While this run runs: what it is doing (the page then updates itself).
+    live: Option<String>,
 }
 
 /// The stored detail of a create or an update.
@@ -149,7 +151,17 @@ pub(crate) async fn detail(
         skips: Vec::new(),
         past: true,
         id_label: key!("field.personio_id"),
+        live: None,
     };
+    if summary.status == staffsync_store::RunStatus::Running {
+        let live = super::status::Live::load(&state, &ctx.account, lang).await?;
+        // Only the run the status reports as in progress: the script reloads the page
+        // as soon as the status names another (or none), so a run left `running` by a
+        // worker that died must not ask for that.
+        if live.current.as_ref().is_some_and(|r| r.id == summary.id) {
+            t.live = live.message;
+        }
+    }
     // A file account's people are known by their ImportId (an erased person's is gone).
     let import_ids = if staffsync_engine::sources::of(&ctx.account).names_people_by_import_id() {
         t.id_label = key!("field.import_id");

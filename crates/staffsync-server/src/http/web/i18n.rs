@@ -501,6 +501,18 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("groups.search", "Gruppenname", "Group name"),
     ("groups.title", "Gruppen", "Groups"),
+    (
+        "health.failing",
+        "Synchronisation fehlgeschlagen ({n}×)",
+        "Sync failing ({n}×)",
+    ),
+    ("health.held", "Prüfung nötig", "Review needed"),
+    ("health.not_connected", "Nicht verbunden", "Not connected"),
+    (
+        "health.pending",
+        "Verbunden, noch nicht synchronisiert",
+        "Connected, not synced yet",
+    ),
     ("held.accept", "Übernehmen", "Accept"),
     (
         "held.accepted",
@@ -695,6 +707,53 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Die Datei hat keine Spalte für ein empfohlenes Attribut:",
         "The file has no column for a recommended attribute:",
     ),
+    (
+        "inc.attribute.fix",
+        "In Personio unter Einstellungen → API-Zugangsdaten → Mitarbeiterdaten lesen → Attribute den Haken bei „{attr}“ setzen. Bis dahin wird nicht synchronisiert; das Verzeichnis bleibt auf dem alten Stand.",
+        "In Personio, tick “{attr}” under Settings → API credentials → Read employee data → Attributes. Until then nothing syncs; the directory stays as it was.",
+    ),
+    (
+        "inc.attribute.link",
+        "Attribut „{attr}“ ansehen",
+        "See the attribute “{attr}”",
+    ),
+    (
+        "inc.attribute.title",
+        "Pflichtattribut „{attr}“ nicht mehr lesbar",
+        "Mandatory attribute “{attr}” no longer readable",
+    ),
+    (
+        "inc.credential.fix",
+        "Legen Sie in Personio unter Einstellungen → API-Zugangsdaten neue Zugangsdaten an, trennen Sie hier die Verbindung und verbinden Sie neu.",
+        "Create a new credential in Personio under Settings → API credentials, then disconnect here and connect again.",
+    ),
+    (
+        "inc.failing.fix",
+        "Es wurde nichts geändert; staffsync versucht es weiter.",
+        "Nothing was changed; staffsync keeps trying.",
+    ),
+    (
+        "inc.failing.title",
+        "Synchronisation {n}-mal in Folge fehlgeschlagen",
+        "Sync failed {n} times in a row",
+    ),
+    (
+        "inc.held.fix",
+        "Prüfen Sie, wer entfernt würde, und übernehmen oder lehnen Sie den Lauf ab. Bis dahin bleibt das Verzeichnis auf dem alten Stand.",
+        "Review who would be removed, then accept or reject the run. Until then the directory stays as it was.",
+    ),
+    ("inc.link.reconnect", "Neu verbinden", "Connect again"),
+    ("inc.link.review", "Lauf prüfen", "Review the run"),
+    (
+        "inc.link.run",
+        "Fehlgeschlagenen Lauf ansehen",
+        "See the failed run",
+    ),
+    (
+        "inc.webhook.fix",
+        "Trennen Sie die Verbindung und verbinden Sie neu; dabei wird der Webhook neu angelegt. Bis dahin kommen Änderungen mit der regelmäßigen Synchronisation an.",
+        "Disconnect and connect again; that registers the webhook anew. Until then changes arrive with the regular sync.",
+    ),
     ("int.attr_level.mandatory", "Pflicht", "Mandatory"),
     ("int.attr_level.optional", "Freiwillig", "Optional"),
     ("int.attr_level.recommended", "Empfohlen", "Recommended"),
@@ -769,6 +828,32 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Sync requested. It starts in a few seconds.",
     ),
     ("int.title", "Integration", "Integration"),
+    (
+        "live.queued",
+        "In der Warteschlange: die Synchronisation startet in wenigen Sekunden.",
+        "Queued: the sync starts in a few seconds.",
+    ),
+    (
+        "live.read",
+        "Läuft: {n} von {total} Mitarbeitern gelesen",
+        "Running: {n} of {total} employees read",
+    ),
+    (
+        "live.read_some",
+        "Läuft: {n} Mitarbeiter gelesen",
+        "Running: {n} employees read",
+    ),
+    ("live.refresh", "Aktualisieren", "Refresh"),
+    (
+        "live.since",
+        "Läuft seit {elapsed}",
+        "Running for {elapsed}",
+    ),
+    (
+        "live.starting",
+        "Die Synchronisation startet …",
+        "The sync is starting …",
+    ),
     ("login.button", "Anmelden", "Log in"),
     ("login.email", "E-Mail", "E-mail"),
     (

@@ -1,14 +1,19 @@
 //! `/integration`: the Personio card.
 //!
 //! Not connected: Client-ID and Secret ("Verbinden"); the secret is never rendered back.
-//! Connected: which attributes the credential can read, last and next sync, a failing
-//! banner, the open incidents admins were alerted about, "Jetzt synchronisieren" (asks the scheduler), "Änderungen anzeigen" (a dry
-//! run, rendered at once), the review of a held run ("Übernehmen" / "Ablehnen"), and
-//! "Trennen" (the directory stays). Below, connected or not, the outgoing-webhooks card
+//! Connected: the health badge (green only when the newest full run was applied; amber
+//! while syncs fail or a held run waits for review, linking to the failed run or the
+//! review), which attributes the credential can read, last and next sync, a failing
+//! banner, the open incidents admins were alerted about (each a link to where it is
+//! fixed, a missing attribute named), "Jetzt synchronisieren" (asks the scheduler),
+//! "Änderungen anzeigen" (a dry run, rendered at once), the review of a held run
+//! ("Übernehmen" / "Ablehnen"), and "Trennen" (the directory stays). While a sync is
+//! queued or runs, the page says so and updates itself ([`super::status`]). Below, connected or not, the outgoing-webhooks card
 //! ([`super::webhooks`]).
 
 use super::i18n::{Key, lookup};
 use super::names::{Names, people_of};
+use super::status::{Health, IncidentView, Live};
 use super::view::{self, ChangeView, PersonView, RunView};
 use super::{Ctx, Page, WebResult, WebState, message, render};
 use askama::Template;
@@ -24,7 +29,6 @@ use staffsync_engine::lease::LeaseError;
 use staffsync_engine::run::{SyncError, SyncOptions};
 use staffsync_store::{RunId, RunKind, RunStatus};
 use std::collections::HashMap;
-use time::OffsetDateTime;
 
 /// Personio's API, the default under "Erweitert".
 const DEFAULT_PERSONIO_URL: &str = "https://api.personio.de";
@@ -57,8 +61,16 @@ pub(crate) struct ConnectedView {
     attrs: Vec<AttrRow>,
     last_run: Option<RunView>,
     next_sync: Option<String>,
-    running: bool,
-    failing: Option<(i64, String)>,
+    /// The badge: green only when the newest full run was applied.
+    health: Health,
+    /// A sync is queued or running: the page shows [`Self::live_message`] and updates
+    /// itself (`assets/status.js`).
+    live: bool,
+    /// `queued` or `running` (`idle` when not [`Self::live`]).
+    live_state: &'static str,
+    live_message: String,
+    /// Consecutive failures, the last error and the failed run (its page says why).
+    failing: Option<(i64, String, Option<i64>)>,
     held: Option<HeldView>,
     employees: usize,
 }
@@ -75,28 +87,9 @@ pub(crate) struct IntegrationTemplate {
     error: Option<String>,
     /// The outgoing-webhooks card ([`super::webhooks`]).
     webhooks: super::webhooks::WebhooksView,
-    /// The account's open incidents (what its admins were alerted about), oldest first.
+    /// The account's open incidents (what its admins were alerted about), oldest first,
+    /// each linking to where it is fixed.
     incidents: Vec<IncidentView>,
-}
-
-/// One open incident on the Integration page.
-pub(crate) struct IncidentView {
-    kind: &'static str,
-    title: &'static str,
-    since: String,
-}
-
-/// The account's open incidents, in the order they opened.
-async fn incident_views(state: &WebState, ctx: &Ctx) -> Result<Vec<IncidentView>, super::WebError> {
-    let open = state.app.store.open_incidents(ctx.account.id).await?;
-    Ok(open
-        .into_iter()
-        .map(|i| IncidentView {
-            kind: i.kind.as_str(),
-            title: staffsync_engine::mail::texts::kind_title(ctx.lang(), i.kind),
-            since: view::when(i.opened_at, &ctx.account.time_zone, ctx.lang()),
-        })
-        .collect())
 }
 
 /// How much the sync needs an attribute.
@@ -246,8 +239,9 @@ pub(crate) async fn render_integration(
     status: StatusCode,
     webhooks: super::webhooks::WebhooksView,
 ) -> WebResult {
-    let connected = connected_view(state, ctx).await?;
-    let incidents = incident_views(state, ctx).await?;
+    let live = Live::load(state, &ctx.account, ctx.lang()).await?;
+    let connected = connected_view(state, ctx, &live).await?;
+    let incidents = live.incidents;
     render(
         status,
         &IntegrationTemplate {
@@ -266,6 +260,7 @@ pub(crate) async fn render_integration(
 async fn connected_view(
     state: &WebState,
     ctx: &Ctx,
+    live: &Live,
 ) -> Result<Option<ConnectedView>, super::WebError> {
     let store = &state.app.store;
     let account = &ctx.account;
@@ -274,9 +269,7 @@ async fn connected_view(
     };
     let tz = &account.time_zone;
     let lang = ctx.lang();
-    let now = OffsetDateTime::now_utc();
-    let runs = store.runs(account.id).await?;
-    let last = runs.iter().find(|r| r.kind == RunKind::Full);
+    let last = store.latest_run(account.id, RunKind::Full).await?;
     let schedule = store.schedule(account.id).await?;
     let directory = store.directory(account.id).await?;
     // The one held run that can still be accepted: older ones are superseded.
@@ -314,6 +307,7 @@ async fn connected_view(
             (
                 s.consecutive_failures,
                 s.last_error.clone().unwrap_or_default(),
+                live.health.run_id,
             )
         })
     });
@@ -322,12 +316,14 @@ async fn connected_view(
         base_url: shown_url(&conn.base_url),
         connected_at: view::when(conn.connected_at, tz, lang),
         attrs: attr_rows(&conn.readable_attributes, ctx),
-        last_run: last.map(|r| RunView::of(r, tz, lang)),
+        last_run: last.as_ref().map(|r| RunView::of(r, tz, lang)),
         next_sync: schedule
             .as_ref()
             .map(|s| view::when(s.next_run_at, tz, lang)),
-        running: schedule.as_ref().is_some_and(|s| s.leased_at(now))
-            || runs.first().is_some_and(|r| r.status == RunStatus::Running),
+        health: live.health.clone(),
+        live: live.activity.active(),
+        live_state: live.activity.state(),
+        live_message: live.message.clone().unwrap_or_default(),
         failing,
         held,
         employees: directory.len(),
@@ -513,7 +509,9 @@ pub(crate) async fn connect(
             }
         }
     };
-    let incidents = incident_views(&state, &ctx).await?;
+    let incidents = Live::load(&state, &ctx.account, ctx.lang())
+        .await?
+        .incidents;
     render(
         StatusCode::UNPROCESSABLE_ENTITY,
         &IntegrationTemplate {

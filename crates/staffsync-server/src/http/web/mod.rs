@@ -23,6 +23,7 @@ mod integration;
 mod login;
 mod names;
 mod settings;
+mod status;
 mod tokens;
 mod view;
 mod webhooks;
@@ -92,6 +93,8 @@ pub fn routes(state: AppState) -> Router {
             post(integration::reject_held),
         )
         .route("/integration/disconnect", post(integration::disconnect))
+        .route("/integration/status", get(status::status))
+        .route(status::SCRIPT_PATH, get(status::script))
         .route(
             "/integration/tokens",
             get(tokens::page).post(tokens::create),
@@ -232,6 +235,34 @@ impl Ctx {
     }
 }
 
+/// The logged-in admin and their account, from the request's session alone: nothing in
+/// the session is taken or added (no flash message, no CSRF token), so a page that polls
+/// ([`status`]) changes nothing. `None` without a valid login (an admin or account
+/// deleted meanwhile ends the session).
+pub(crate) async fn session_admin(
+    parts: &mut Parts,
+    state: &WebState,
+) -> Result<Option<(Session, Admin, Account)>, WebError> {
+    let Ok(session) = Session::from_request_parts(parts, state).await else {
+        return Ok(None);
+    };
+    let Some(admin_id) = session.get::<i64>(ADMIN_KEY).await? else {
+        return Ok(None);
+    };
+    let store = &state.app.store;
+    let admin = store.admin(AdminId(admin_id)).await?;
+    let account = match &admin {
+        Some(a) => store.account_by_id(a.account_id).await?,
+        None => None,
+    };
+    let (Some(admin), Some(account)) = (admin, account) else {
+        // The admin or account was deleted: end the session.
+        let _ = session.flush().await;
+        return Ok(None);
+    };
+    Ok(Some((session, admin, account)))
+}
+
 impl FromRequestParts<WebState> for Ctx {
     type Rejection = Response;
 
@@ -239,33 +270,11 @@ impl FromRequestParts<WebState> for Ctx {
         parts: &mut Parts,
         state: &WebState,
     ) -> Result<Self, Self::Rejection> {
-        let to_login = || Redirect::to("/login").into_response();
-        let session = Session::from_request_parts(parts, state)
+        let Some((session, admin, account)) = session_admin(parts, state)
             .await
-            .map_err(|_| to_login())?;
-        let Some(admin_id) = session
-            .get::<i64>(ADMIN_KEY)
-            .await
-            .map_err(|e| WebError::from(e).into_response())?
+            .map_err(IntoResponse::into_response)?
         else {
-            return Err(to_login());
-        };
-        let store = &state.app.store;
-        let admin = store
-            .admin(AdminId(admin_id))
-            .await
-            .map_err(|e| WebError::from(e).into_response())?;
-        let account = match &admin {
-            Some(a) => store
-                .account_by_id(a.account_id)
-                .await
-                .map_err(|e| WebError::from(e).into_response())?,
-            None => None,
-        };
-        let (Some(admin), Some(account)) = (admin, account) else {
-            // The admin or account was deleted: end the session.
-            let _ = session.flush().await;
-            return Err(to_login());
+            return Err(Redirect::to("/login").into_response());
         };
         let lang = parts.extensions.get::<Lang>().copied().unwrap_or_default();
         let csrf = csrf_token(&session).await.map_err(|e| e.into_response())?;
