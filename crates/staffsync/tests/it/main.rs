@@ -18,3 +18,4 @@ mod serve_fleet;
 mod serve_restart;
 mod sync_e2e;
 mod token_e2e;
+mod upgrade;
