@@ -33,7 +33,7 @@ pub use ids::{AccountSlug, Email, ParseError, PersonioId};
 pub use mail_address::{MailAddress, MailAddressError};
 pub use plan::{
     DeletionGuard, FieldChange, GroupChanges, GroupRename, Hold, MalformedEmployee, Plan, Policy,
-    Removal, RemovalReason, Skip, SkipReason, Snapshot, Update, Warning,
+    Rekey, Removal, RemovalReason, Skip, SkipReason, Snapshot, Update, Warning,
 };
 pub use settings::{GroupSettings, Rule, Scope, Settings, SettingsError};
 pub use tenure::TenureBand;

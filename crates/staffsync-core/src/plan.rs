@@ -61,6 +61,11 @@ pub struct Policy {
     /// stored with the account.
     #[serde(skip)]
     pub accepted_removals: Option<BTreeSet<PersonioId>>,
+    /// The re-keys (old id, new id) an admin reviewed and accepted for this run, with
+    /// `accepted_removals` (from the same held run): a plan held for its re-keys goes
+    /// through only when every one of them is among these. Per run, never stored.
+    #[serde(skip)]
+    pub accepted_rekeys: Option<BTreeSet<(PersonioId, PersonioId)>>,
 }
 
 impl From<Settings> for Policy {
@@ -68,6 +73,7 @@ impl From<Settings> for Policy {
         Policy {
             settings,
             accepted_removals: None,
+            accepted_rekeys: None,
         }
     }
 }
@@ -78,6 +84,13 @@ impl Policy {
         self.accepted_removals
             .as_ref()
             .is_some_and(|accepted| removals.all(|id| accepted.contains(id)))
+    }
+
+    /// Whether every re-key of `rekeys` was reviewed and accepted.
+    pub fn accepts_rekeys<'a>(&self, mut rekeys: impl Iterator<Item = &'a Rekey>) -> bool {
+        self.accepted_rekeys
+            .as_ref()
+            .is_some_and(|accepted| rekeys.all(|r| accepted.contains(&(r.from, r.to))))
     }
 }
 
@@ -190,11 +203,30 @@ pub enum Warning {
     SupervisorCycle { ids: Vec<PersonioId> },
 }
 
-/// The deletion guard stopped this plan.
+/// The deletion guard stopped this plan: too many removals, or too many re-keys
+/// ([`Plan::rekeys`]; see [`crate::planner::rekey`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Hold {
     pub removing: usize,
     pub directory_size: usize,
+    /// How many people the plan re-keys (written only when some are).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub rekeying: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// Someone in the directory who stays themselves under a new source id (a rehire's new
+/// Personio profile, a regenerated `ImportId`): their directory entry (its row, feedback
+/// and group history) changes its key from `from` to `to`. The plan's update for `to`
+/// (always present, with no changes when only the key changes) is their record after
+/// the run. See [`crate::planner::rekey`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Rekey {
+    pub from: PersonioId,
+    pub to: PersonioId,
 }
 
 /// The planner's decision.
@@ -203,6 +235,11 @@ pub struct Plan {
     pub creates: Vec<DirectoryEmployee>,
     pub updates: Vec<Update>,
     pub removals: Vec<Removal>,
+    /// Directory people who keep their entry under a new id, sorted by `from`: each
+    /// `to` has an update (applied after the key changed). Written only when there are
+    /// some.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rekeys: Vec<Rekey>,
     /// Listed records not mirrored, and why. Someone in the directory with a skip (a
     /// malformed record, an e-mail conflict, or ineligible in an incomplete listing) stays
     /// exactly as they are.

@@ -10,7 +10,14 @@
 //! # Rules
 //!
 //! * **Identity** is the Personio id; the e-mail is just a field (a changed address is an
-//!   update).
+//!   update). One exception, **re-keying** ([`rekey`]): a directory person who gives up
+//!   their address (not listed, ineligible, or listed under another address) while one
+//!   new record takes it is the same person under the new id ([`Plan::rekeys`]; an
+//!   update of the new id, their old id's record explained by the re-key). The plan is
+//!   made against the directory so re-keyed.
+//! * **Deletion guard for re-keys**: more than 5 % of the directory and at least 5
+//!   people re-keyed at once hold the plan ([`Hold::rekeying`](crate::Hold)) until an
+//!   admin accepts exactly those re-keys.
 //! * **Normalization** ([`normalize()`]) and **groups** ([`groups()`], including the
 //!   tenure band on `today`) turn a listed record into the directory record. Its
 //!   `supervisor_personio_id` is set only when the supervisor is in the resulting
@@ -92,6 +99,7 @@
 //! [`Plan::unchanged`]: crate::Plan::unchanged
 //! [`Plan::kept_unlisted`]: crate::Plan::kept_unlisted
 //! [`Plan::held`]: crate::Plan::held
+//! [`Plan::rekeys`]: crate::Plan::rekeys
 
 pub mod diff;
 pub mod duplicates;
@@ -100,6 +108,7 @@ pub mod group_changes;
 pub mod groups;
 pub mod normalize;
 pub mod prepare;
+pub mod rekey;
 mod reporting;
 pub mod scope;
 pub mod tenure;
@@ -115,7 +124,7 @@ pub use tenure::{tenure_group, tenure_plan};
 use crate::directory::DirectoryEmployee;
 use crate::ids::PersonioId;
 use crate::plan::{
-    Hold, Plan, Policy, Removal, RemovalReason, Skip, SkipReason, Snapshot, Update, Warning,
+    Hold, Plan, Policy, Rekey, Removal, RemovalReason, Skip, SkipReason, Snapshot, Update, Warning,
 };
 use foldhash::HashMap;
 use prepare::Verdict;
@@ -173,12 +182,30 @@ fn index(directory: &[DirectoryEmployee]) -> HashMap<PersonioId, &DirectoryEmplo
 }
 
 /// [`plan_prepared`] with the directory already indexed (`dir`, from [`index`]): records
-/// prepared as `Same` were compared with these very records.
+/// prepared as `Same` were compared with these very records. Re-keys ([`rekey`]) are
+/// found first; the plan is then made against the directory re-keyed.
 fn plan_indexed<'d>(
     directory: &'d [DirectoryEmployee],
     dir: HashMap<PersonioId, &'d DirectoryEmployee>,
     snapshot: PreparedSnapshot,
 ) -> Plan {
+    let rekeys = rekey::find(&dir, &snapshot);
+    if rekeys.is_empty() {
+        return plan_keyed(directory, dir, snapshot, Vec::new());
+    }
+    drop(dir);
+    let rekeyed = rekey::rewrite(directory, &rekeys);
+    plan_keyed(&rekeyed, index(&rekeyed), snapshot, rekeys)
+}
+
+/// [`plan_indexed`] against the directory after `rekeys` (each `to` is in it already).
+fn plan_keyed<'d>(
+    directory: &'d [DirectoryEmployee],
+    dir: HashMap<PersonioId, &'d DirectoryEmployee>,
+    snapshot: PreparedSnapshot,
+    rekeys: Vec<Rekey>,
+) -> Plan {
+    let rekeyed = |id: &PersonioId| !rekeys.is_empty() && rekeys.iter().any(|r| r.to == *id);
     let PreparedSnapshot {
         records,
         malformed: reported_malformed,
@@ -339,7 +366,7 @@ fn plan_indexed<'d>(
                     }
                     match dir.get(&id) {
                         None => out.creates.push(record),
-                        Some(before) if **before == record => out.unchanged += 1,
+                        Some(before) if **before == record && !rekeyed(&id) => out.unchanged += 1,
                         Some(before) => {
                             let changes = changes(before, &record);
                             out.updates.push(Update {
@@ -355,6 +382,10 @@ fn plan_indexed<'d>(
                 (Some(other), _) => SkipReason::DuplicateEmail { other: *other },
                 (None, Some(before)) => {
                     match derived.update(before, supervisor.filter(in_result)) {
+                        None if rekeyed(&id) => out.updates.push(Update {
+                            after: (*before).clone(),
+                            changes: Vec::new(),
+                        }),
                         None => out.unchanged += 1,
                         Some(update) => out.updates.push(update),
                     }
@@ -414,6 +445,13 @@ fn plan_indexed<'d>(
         }
     }
 
+    // A re-keyed old id's record (a terminated old profile) is explained by its re-key.
+    if !rekeys.is_empty() {
+        out.skips.retain(|s| {
+            s.personio_id
+                .is_none_or(|id| !rekeys.iter().any(|r| r.from == id))
+        });
+    }
     out.skips.sort_by_key(|s| s.personio_id);
     out.removals.sort_by_key(|r| r.personio_id);
     out.pending_hires = out
@@ -435,12 +473,20 @@ fn plan_indexed<'d>(
     let empties = removing > 0 && removing == directory.len() && out.creates.is_empty();
     let beyond_share =
         removing >= guard.min_people && removing as f64 > guard.max_share * directory.len() as f64;
-    if (beyond_share || empties) && !policy.accepts(out.removals.iter().map(|r| &r.personio_id)) {
+    let rekeying = rekeys.len();
+    let held_for_rekeys = rekey::holds(rekeying, directory.len());
+    // Each reason to hold is lifted only by accepting exactly what was reviewed.
+    let removals_pass =
+        !(beyond_share || empties) || policy.accepts(out.removals.iter().map(|r| &r.personio_id));
+    let rekeys_pass = !held_for_rekeys || policy.accepts_rekeys(rekeys.iter());
+    if !(removals_pass && rekeys_pass) {
         out.held = Some(Hold {
             removing,
             directory_size: directory.len(),
+            rekeying,
         });
     }
+    out.rekeys = rekeys;
     group_changes::decide(directory, &mut out);
     out
 }
@@ -529,6 +575,22 @@ pub fn preview(directory: &[DirectoryEmployee], plan: &Plan) -> Vec<DirectoryEmp
         .collect();
     for r in &plan.removals {
         by_id.remove(&r.personio_id);
+    }
+    // The new id's update (always there) brings the record back under it; links to
+    // the old id follow it.
+    for r in &plan.rekeys {
+        by_id.remove(&r.from);
+    }
+    if !plan.rekeys.is_empty() {
+        for d in by_id.values_mut() {
+            if let Some(r) = plan
+                .rekeys
+                .iter()
+                .find(|r| Some(r.from) == d.supervisor_personio_id)
+            {
+                d.supervisor_personio_id = Some(r.to);
+            }
+        }
     }
     for c in &plan.creates {
         by_id.insert(c.personio_id, c.clone());

@@ -3,8 +3,8 @@
 use staffsync_core::planner::{apply, plan, preview};
 use staffsync_core::{
     CostCenter, DirectoryEmployee, EmploymentStatus, ExtraAttribute, FieldChange, GroupKey,
-    GroupKind, GroupSettings, Hold, MalformedEmployee, OrgUnit, PersonioId, Plan, Policy, Removal,
-    RemovalReason, Settings, Skip, SkipReason, Snapshot, SourceEmployee, Warning,
+    GroupKind, GroupSettings, Hold, MalformedEmployee, OrgUnit, PersonioId, Plan, Policy, Rekey,
+    Removal, RemovalReason, Settings, Skip, SkipReason, Snapshot, SourceEmployee, Warning,
 };
 use time::Date;
 use time::macros::date;
@@ -404,31 +404,204 @@ fn leaver_is_removed_and_unlisted_people_too() {
 }
 
 #[test]
-fn a_rehire_is_one_leaver_and_one_new_hire() {
-    let dir = directory_of(vec![person(1, "ada@x.de")]);
+fn a_rehire_under_a_new_profile_is_re_keyed_not_replaced() {
+    let dir = directory_of(vec![person(1, "ada@x.de"), person(2, "bob@x.de")]);
     let mut old = person(1, "ada_old_1@x.de");
     old.status = Some(EmploymentStatus::Inactive);
     old.termination_date = Some(date!(2025 - 12 - 31));
-    let new = person(7, "ada@x.de");
-    let p = run(&dir, &snap(vec![new, old]));
-    assert_eq!(ids(&p.creates), vec![7]);
-    assert_eq!(p.removals.len(), 1);
-    assert_eq!(p.removals[0].personio_id, id(1));
-    assert!(p.skips.is_empty() && p.updates.is_empty());
+    let mut new = person(7, " ADA@x.de ");
+    new.first_name = Some("First1".into());
+    new.last_name = Some("Last1".into());
+    new.hire_date = Some(date!(2026 - 02 - 01));
+    let p = run(&dir, &snap(vec![new, old, person(2, "bob@x.de")]));
+    assert_eq!(
+        p.rekeys,
+        vec![Rekey {
+            from: id(1),
+            to: id(7)
+        }]
+    );
+    assert!(p.creates.is_empty() && p.removals.is_empty());
+    assert!(
+        p.skips.is_empty(),
+        "the old profile is explained by its re-key"
+    );
+    assert_eq!(p.updates.len(), 1);
+    assert_eq!(p.updates[0].after.personio_id, id(7));
+    assert_eq!(
+        p.updates[0].changes,
+        vec![
+            change("email", Some("ada@x.de"), Some("ADA@x.de")),
+            change("hire_date", Some("2020-01-01"), Some("2026-02-01")),
+        ]
+    );
+    assert_eq!(p.held, None, "one of two, below the guard's minimum");
     let after = apply(&dir, &p);
-    assert_eq!(ids(&after), vec![7]);
-    assert_eq!(after[0].email, "ada@x.de");
+    assert_eq!(ids(&after), vec![2, 7]);
+    assert_eq!(after[1].email, "ADA@x.de");
+    // Planned again: nothing to do.
+    let again = run(&after, &snap(vec![person(2, "bob@x.de")]));
+    assert_eq!(
+        again.removals.len(),
+        1,
+        "the person under 7 is not listed now"
+    );
 }
 
 #[test]
-fn a_leavers_email_does_not_block_an_eligible_record() {
-    let dir = directory_of(vec![person(1, "shared@x.de")]);
-    let mut leaver = person(1, "shared@x.de");
-    leaver.termination_date = Some(date!(2026 - 01 - 31));
-    let p = run(&dir, &snap(vec![leaver, person(2, "SHARED@x.de")]));
-    assert_eq!(ids(&p.creates), vec![2]);
+fn a_re_key_with_nothing_else_changed_is_an_update_without_changes() {
+    let dir = directory_of(vec![person(1, "ada@x.de")]);
+    let mut new = person(7, "ada@x.de");
+    new.first_name = Some("First1".into());
+    new.last_name = Some("Last1".into());
+    let p = run(&dir, &snap(vec![new]));
+    assert_eq!(
+        p.rekeys,
+        vec![Rekey {
+            from: id(1),
+            to: id(7)
+        }]
+    );
+    assert_eq!(p.updates.len(), 1);
+    assert!(p.updates[0].changes.is_empty());
+    assert_eq!(p.unchanged, 0);
+    assert!(!p.is_empty());
+}
+
+#[test]
+fn a_legal_entity_change_re_keys_the_address_owner_and_the_old_profile_is_someone_new() {
+    // The old profile keeps working under a changed address; the new one has the
+    // person's address: the directory entry (and its history) follows the address.
+    let dir = directory_of(vec![person(1, "ada@x.de")]);
+    let p = run(
+        &dir,
+        &snap(vec![person(1, "ada.alt@x.de"), person(7, "ada@x.de")]),
+    );
+    assert_eq!(
+        p.rekeys,
+        vec![Rekey {
+            from: id(1),
+            to: id(7)
+        }]
+    );
+    assert_eq!(ids(&p.creates), vec![1]);
+    assert_eq!(p.creates[0].email, "ada.alt@x.de");
+    assert!(p.removals.is_empty());
+    let after = apply(&dir, &p);
+    assert_eq!(ids(&after), vec![1, 7]);
+    assert_eq!(after[1].email, "ada@x.de");
+}
+
+#[test]
+fn supervisor_links_in_the_directory_follow_the_re_keyed_person() {
+    // 2 reports to 1 and is kept as they are (a malformed record); 3's record already
+    // names the new profile; 4's record still names the old one (the source's word: the
+    // link goes, as when a supervisor leaves).
+    let mut two = person(2, "two@x.de");
+    two.supervisor_id = Some(id(1));
+    let mut three = person(3, "three@x.de");
+    three.supervisor_id = Some(id(1));
+    let mut four = person(4, "four@x.de");
+    four.supervisor_id = Some(id(1));
+    let dir = directory_of(vec![
+        person(1, "ada@x.de"),
+        two,
+        three.clone(),
+        four.clone(),
+    ]);
+    assert_eq!(dir[1].supervisor_personio_id, Some(id(1)));
+    three.supervisor_id = Some(id(7));
+    let mut s = snap(vec![person(7, "ada@x.de"), three, four]);
+    s.malformed.push(MalformedEmployee {
+        id: Some(id(2)),
+        reason: "bad".into(),
+    });
+    let p = run(&dir, &s);
+    assert_eq!(
+        p.rekeys,
+        vec![Rekey {
+            from: id(1),
+            to: id(7)
+        }]
+    );
+    let after = apply(&dir, &p);
+    let sup = |n: i64| {
+        after
+            .iter()
+            .find(|d| d.personio_id == id(n))
+            .unwrap()
+            .supervisor_personio_id
+    };
+    assert_eq!((sup(2), sup(3), sup(4)), (Some(id(7)), Some(id(7)), None));
+}
+
+#[test]
+fn no_re_key_when_the_address_is_not_one_persons() {
+    let dir = directory_of(vec![person(1, "ada@x.de")]);
+    // Two new records with the address: the conflict rules decide (both skipped).
+    let p = run(
+        &dir,
+        &snap(vec![person(7, "ada@x.de"), person(8, "Ada@x.de")]),
+    );
+    assert!(p.rekeys.is_empty());
     assert_eq!(p.removals.len(), 1);
-    assert!(p.skips.is_empty());
+    // The directory person still listed with it keeps it.
+    let p = run(
+        &dir,
+        &snap(vec![person(1, "ada@x.de"), person(7, "ada@x.de")]),
+    );
+    assert!(p.rekeys.is_empty());
+    // An incomplete listing removes nobody, so nobody is re-keyed either.
+    let mut s = snap(vec![person(7, "ada@x.de")]);
+    s.complete = false;
+    assert!(run(&dir, &s).rekeys.is_empty());
+}
+
+/// `size` people, the first `changing` of whom come back under new ids (+1000).
+fn rekey_case(size: i64, changing: i64, policy: &Policy) -> Plan {
+    let all: Vec<SourceEmployee> = (1..=size)
+        .map(|n| person(n, &format!("p{n}@x.de")))
+        .collect();
+    let dir = directory_of(all.clone());
+    let listed: Vec<SourceEmployee> = all
+        .into_iter()
+        .map(|mut e| {
+            if e.id.0 <= changing {
+                e.id = id(e.id.0 + 1000);
+            }
+            e
+        })
+        .collect();
+    plan(&dir, &snap(listed), policy, TODAY)
+}
+
+#[test]
+fn mass_re_keying_is_held_and_accepting_binds_to_the_reviewed_re_keys() {
+    let policy = Policy::default();
+    assert_eq!(rekey_case(100, 5, &policy).held, None, "5 = 5 % of 100");
+    let held = rekey_case(100, 6, &policy);
+    assert_eq!(
+        held.held,
+        Some(Hold {
+            removing: 0,
+            directory_size: 100,
+            rekeying: 6
+        })
+    );
+    assert_eq!(held.rekeys.len(), 6, "a held plan still lists everything");
+    assert_eq!(rekey_case(10, 4, &policy).held, None, "4 < 5 people");
+    let accept = Policy {
+        accepted_removals: Some(Default::default()),
+        accepted_rekeys: Some(held.rekeys.iter().map(|r| (r.from, r.to)).collect()),
+        ..Policy::default()
+    };
+    let p = rekey_case(100, 6, &accept);
+    assert_eq!((p.held, p.rekeys.len()), (None, 6));
+    assert!(
+        rekey_case(100, 7, &accept).held.is_some(),
+        "one nobody reviewed"
+    );
+    assert_eq!(rekey_case(100, 5, &accept).held, None);
 }
 
 #[test]
@@ -661,7 +834,8 @@ fn deletion_guard_holds_above_the_fraction_and_minimum() {
         p.held,
         Some(Hold {
             removing: 21,
-            directory_size: 100
+            directory_size: 100,
+            rekeying: 0
         })
     );
     assert_eq!(p.removals.len(), 21, "a held plan still lists everything");
@@ -679,7 +853,8 @@ fn emptying_the_directory_is_held_however_small_it_is() {
         guard_case(4, 4, &policy).held,
         Some(Hold {
             removing: 4,
-            directory_size: 4
+            directory_size: 4,
+            rekeying: 0
         }),
         "4 < min_people, but it would leave nobody"
     );
@@ -871,6 +1046,7 @@ fn with_settings(settings: staffsync_core::Settings) -> Policy {
     Policy {
         settings,
         accepted_removals: None,
+        accepted_rekeys: None,
     }
 }
 
@@ -967,7 +1143,8 @@ fn include_rules_name_themselves_and_a_mass_exclusion_is_held() {
         p.held,
         Some(Hold {
             removing: 8,
-            directory_size: 10
+            directory_size: 10,
+            rekeying: 0
         })
     );
 }

@@ -230,6 +230,7 @@ fn case() -> impl Strategy<Value = Case> {
                         },
                         accepted_removals: accept
                             .map(|ids| ids.into_iter().map(PersonioId).collect()),
+                        accepted_rekeys: None,
                     },
                     today: day(today),
                 }
@@ -334,23 +335,78 @@ fn key(s: &str) -> String {
     s.trim().to_lowercase()
 }
 
+/// Ids reported malformed or listed more than once.
+fn reference_malformed(c: &Case) -> BTreeSet<PersonioId> {
+    let mut count: BTreeMap<PersonioId, usize> = BTreeMap::new();
+    for e in &c.snapshot.employees {
+        *count.entry(e.id).or_default() += 1;
+    }
+    c.snapshot
+        .malformed
+        .iter()
+        .filter_map(|m| m.id)
+        .chain(count.iter().filter(|(_, n)| **n > 1).map(|(id, _)| *id))
+        .collect()
+}
+
+/// The re-keys the rules give (old id, new id; see `planner::rekey`), read independently:
+/// in a complete listing, an eligible record new to the directory that is the only
+/// eligible record with its address (ids listed twice count twice), not malformed, and
+/// the one directory person with that address, not malformed.
+fn reference_rekeys(c: &Case) -> Vec<(PersonioId, PersonioId)> {
+    if !c.snapshot.complete {
+        return Vec::new();
+    }
+    let malformed = reference_malformed(c);
+    let claims: Vec<(PersonioId, String)> = c
+        .snapshot
+        .employees
+        .iter()
+        .filter(|e| reference_eligible(e, c))
+        .map(|e| (e.id, key(e.email.as_deref().unwrap_or(""))))
+        .collect();
+    let mut out = Vec::new();
+    for (id, k) in &claims {
+        if c.directory.iter().any(|d| d.personio_id == *id)
+            || malformed.contains(id)
+            || claims.iter().filter(|(_, o)| o == k).count() != 1
+        {
+            continue;
+        }
+        let owners: Vec<&DirectoryEmployee> =
+            c.directory.iter().filter(|d| key(&d.email) == *k).collect();
+        if let [d] = owners[..]
+            && !malformed.contains(&d.personio_id)
+        {
+            out.push((d.personio_id, *id));
+        }
+    }
+    out.sort();
+    out
+}
+
+/// `c` with its directory re-keyed: each old id's entry under its new id, links to it too.
+fn reference_rekeyed(c: &Case) -> Case {
+    let rekeys: BTreeMap<PersonioId, PersonioId> = reference_rekeys(c).into_iter().collect();
+    let mut out = c.clone();
+    for d in &mut out.directory {
+        if let Some(to) = rekeys.get(&d.personio_id) {
+            d.personio_id = *to;
+        }
+        if let Some(to) = d.supervisor_personio_id.and_then(|s| rekeys.get(&s)) {
+            d.supervisor_personio_id = Some(*to);
+        }
+    }
+    out
+}
+
 /// The directory the plan must produce: eligible records that win their address, plus the
 /// directory people kept as they are. Conflicts are decided by plain iteration to a fixed
 /// point.
 fn reference_result(c: &Case) -> BTreeMap<PersonioId, DirectoryEmployee> {
     let dir: BTreeMap<PersonioId, &DirectoryEmployee> =
         c.directory.iter().map(|d| (d.personio_id, d)).collect();
-    let mut count: BTreeMap<PersonioId, usize> = BTreeMap::new();
-    for e in &c.snapshot.employees {
-        *count.entry(e.id).or_default() += 1;
-    }
-    let malformed: BTreeSet<PersonioId> = c
-        .snapshot
-        .malformed
-        .iter()
-        .filter_map(|m| m.id)
-        .chain(count.iter().filter(|(_, n)| **n > 1).map(|(id, _)| *id))
-        .collect();
+    let malformed = reference_malformed(c);
     let eligible: BTreeMap<PersonioId, &SourceEmployee> = c
         .snapshot
         .employees
@@ -443,7 +499,10 @@ proptest! {
         let p = run(&c);
         prop_assume!(p.held.is_none());
         let applied = apply(&c.directory, &p);
-        let expected: Vec<DirectoryEmployee> = reference_result(&c).into_values().collect();
+        let rekeys: Vec<(PersonioId, PersonioId)> = p.rekeys.iter().map(|r| (r.from, r.to)).collect();
+        prop_assert_eq!(&rekeys, &reference_rekeys(&c));
+        let expected: Vec<DirectoryEmployee> =
+            reference_result(&reference_rekeyed(&c)).into_values().collect();
         prop_assert_eq!(&applied, &expected);
 
         let again = plan(&applied, &c.snapshot, &c.policy, c.today);
@@ -468,7 +527,8 @@ proptest! {
             }
             m
         };
-        let (before, after) = (members(&c.directory), members(&applied));
+        // Re-keyed people are members under their new ids.
+        let (before, after) = (members(&reference_rekeyed(&c).directory), members(&applied));
         let gone: BTreeSet<&GroupKey> = before.keys().filter(|g| !after.contains_key(*g)).collect();
         let planned: BTreeSet<&GroupKey> = p
             .groups
@@ -508,6 +568,14 @@ proptest! {
         for d in &p.creates { put(d.personio_id, "creates")?; }
         for u in &p.updates { put(u.after.personio_id, "updates")?; }
         for r in &p.removals { put(r.personio_id, "removals")?; }
+        // An old id re-keyed: its new id is among the updates.
+        // The old profile still listed and eligible under another address is someone new.
+        for r in &p.rekeys {
+            if !p.creates.iter().any(|c| c.personio_id == r.from) {
+                put(r.from, "rekeys")?;
+            }
+            prop_assert!(p.updates.iter().any(|u| u.after.personio_id == r.to));
+        }
         for s in &p.skips { if let Some(id) = s.personio_id { put(id, "skips")?; } }
         for id in &p.kept_unlisted { put(*id, "kept_unlisted")?; }
         let all: BTreeSet<PersonioId> = c.directory.iter().map(|d| d.personio_id)
@@ -524,7 +592,9 @@ proptest! {
         prop_assert!(p.updates.windows(2).all(|w| w[0].after.personio_id < w[1].after.personio_id));
         prop_assert!(p.removals.windows(2).all(|w| w[0].personio_id < w[1].personio_id));
         prop_assert!(p.skips.windows(2).all(|w| w[0].personio_id <= w[1].personio_id));
-        prop_assert!(p.updates.iter().all(|u| !u.changes.is_empty()));
+        // Only a re-key may change nothing but the id.
+        prop_assert!(p.updates.iter().all(|u| !u.changes.is_empty()
+            || p.rekeys.iter().any(|r| r.to == u.after.personio_id)));
 
         let g = c.policy.settings.deletion_guard;
         // Accepted: every removal is among those an admin reviewed.
@@ -534,10 +604,13 @@ proptest! {
         let empties = !p.removals.is_empty()
             && p.removals.len() == c.directory.len()
             && p.creates.is_empty();
-        let should_hold = !accepted
+        let removals_hold = !accepted
             && (empties
                 || (p.removals.len() >= g.min_people
                     && p.removals.len() as f64 > g.max_share * c.directory.len() as f64));
+        // Re-keys hold beyond 5 % and at least 5 people (nothing accepts them here).
+        let rekeys_hold = p.rekeys.len() >= 5 && p.rekeys.len() as f64 > 0.05 * c.directory.len() as f64;
+        let should_hold = removals_hold || rekeys_hold;
         prop_assert_eq!(p.held.is_some(), should_hold);
     }
 
@@ -809,6 +882,7 @@ fn settings_policy(settings: Settings) -> Policy {
     Policy {
         settings,
         accepted_removals: None,
+        accepted_rekeys: None,
     }
 }
 
@@ -942,6 +1016,10 @@ proptest! {
         for e in &c.snapshot.employees {
             if count[&e.id] > 1 || malformed.contains(&e.id) {
                 prop_assert!(!excluded.contains_key(&e.id));
+                continue;
+            }
+            // A re-keyed old profile is explained by its re-key (see the bucket property).
+            if p.rekeys.iter().any(|r| r.from == e.id) {
                 continue;
             }
             let out = !reference_in_scope(e, &s);

@@ -408,6 +408,7 @@ pub(crate) fn today_and_policy(
     let policy = Policy {
         settings,
         accepted_removals,
+        accepted_rekeys: None,
     };
     (today, policy)
 }

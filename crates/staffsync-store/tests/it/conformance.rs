@@ -473,6 +473,7 @@ async fn held_plan_is_refused(store: Store, _env: Env) {
     let hold = Hold {
         removing: 6,
         directory_size: 10,
+        rekeying: 0,
     };
     let plan = Plan {
         removals: (1..=6).map(removal).collect(),
@@ -649,6 +650,7 @@ async fn finish_run_leaves_directory_alone(store: Store, _env: Env) {
         held: Some(Hold {
             removing: 1,
             directory_size: 2,
+            rekeying: 0,
         }),
         ..plan.clone()
     };
@@ -1386,6 +1388,7 @@ fn held_plan() -> Plan {
         held: Some(Hold {
             removing: 1,
             directory_size: 1,
+            rekeying: 0,
         }),
         ..Plan::default()
     }
@@ -2003,6 +2006,7 @@ fn held_removing(ids: std::ops::RangeInclusive<i64>, size: usize) -> Plan {
         held: Some(staffsync_core::Hold {
             removing: removals.len(),
             directory_size: size,
+            rekeying: 0,
         }),
         removals,
         ..Plan::default()
