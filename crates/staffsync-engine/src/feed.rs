@@ -79,7 +79,8 @@ pub async fn import_ids_of(
 
 /// One change as JSON: `{"cursor", "at", "run_id", "type", …}` with, by type,
 /// `personio_id` and `fields` (employee created: every field; updated: only the changed
-/// ones; `null` once the person was erased), `group` (`{"id", "kind", "name"}`, plus
+/// ones; `null` once the person was erased), `previous_personio_id` (employee re-keyed:
+/// the key they had; `null` once erased), `group` (`{"id", "kind", "name"}`, plus
 /// `previous_name` when renamed; `{"id", "kind"}` when removed, and `{"id"}` in the
 /// earlier changes of a group removed since), or `group_id` and `personio_id`
 /// (memberships). A file account's changes (`import_ids`, see [`import_ids_of`]) name
@@ -119,6 +120,15 @@ pub fn change_json(
         }
         ChangeType::EmployeeRemoved => {
             out.insert(person_key.into(), person);
+        }
+        ChangeType::EmployeeRekeyed => {
+            out.insert(person_key.into(), person);
+            let previous = format!("previous_{person_key}");
+            let value = c
+                .data
+                .as_ref()
+                .map_or(Value::Null, |d| d[previous.as_str()].clone());
+            out.insert(previous, value);
         }
         ChangeType::GroupCreated | ChangeType::GroupRenamed | ChangeType::GroupRemoved => {
             let mut group = Map::new();

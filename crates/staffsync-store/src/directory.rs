@@ -411,10 +411,16 @@ impl Store {
             crate::runs::supersede_held_before(&mut tx, account, run).await?;
         }
 
+        // Re-keys first: the row keeps its id (and with it feedback, memberships and
+        // history) under its new key, and what names the old key follows it.
+        let rekeyed = rekey_rows(&mut tx, account, plan).await?;
+
         // Removals: their memberships first (no foreign key cascades them, see migration
         // 0004), then the people; feedback keeps its snapshot but loses its author
         // (ON DELETE SET NULL).
         let removed: Vec<i64> = plan.removals.iter().map(|r| r.personio_id.0).collect();
+        // Erasure reaches the rows the removed people left under their earlier keys.
+        let erased = feed::with_former_keys(&mut tx, self.backend, account, &removed).await?;
         // What the feed compares against: the groups and the touched people's memberships
         // before anything changes.
         let groups_before = feed::groups_by_id(&mut tx, account).await?;
@@ -566,6 +572,7 @@ impl Store {
         let gone: Vec<i64> = removed_groups.keys().copied().collect();
         feed::scrub(&mut tx, self.backend, account, feed::Scrub::Groups, &gone).await?;
         let delta = feed::RunDelta {
+            rekeyed: &rekeyed,
             creates: &plan.creates,
             updates: &plan.updates,
             removed: &removed,
@@ -577,14 +584,7 @@ impl Store {
         };
         feed::write(&mut tx, self.backend, account, run, &delta).await?;
         drop(delta);
-        feed::scrub(
-            &mut tx,
-            self.backend,
-            account,
-            feed::Scrub::People,
-            &removed,
-        )
-        .await?;
+        feed::scrub(&mut tx, self.backend, account, feed::Scrub::People, &erased).await?;
 
         insert_changes(&mut tx, self.backend, account, run, plan).await?;
         update_pending_hires(&mut tx, self.backend, account, kind, plan).await?;
@@ -600,7 +600,7 @@ impl Store {
             "UPDATE run_changes SET detail = NULL \
              WHERE account_id = {account} AND personio_id IN ({ids})",
             account,
-            &removed,
+            &erased,
         )
         .await?;
         // An applied run supersedes the previews of earlier runs that applied nothing:
@@ -646,6 +646,72 @@ impl Store {
             Err(e) => tracing::warn!(error = %e, "WAL checkpoint after erasure failed"),
         }
     }
+}
+
+/// Changes the key of each person `plan` re-keys (see `Plan::rekeys`), keeping the row:
+/// supervisor links to the old key and the run history under it follow. Returns (old
+/// key, new key, the old key's `ImportId` for a file account). A re-key of someone
+/// absent, or to a key taken, is a plan made against another directory: refused.
+async fn rekey_rows(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    plan: &Plan,
+) -> Result<Vec<feed::Rekeyed>> {
+    let mut out = Vec::with_capacity(plan.rekeys.len());
+    for r in &plan.rekeys {
+        let previous_import_id: Option<String> = sqlx::query(
+            "SELECT import_id FROM import_keys WHERE account_id = $1 AND person_key = $2",
+        )
+        .bind(account.0)
+        .bind(r.from.0)
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|row| row.try_get("import_id"))
+        .transpose()?;
+        let changed = sqlx::query(
+            "UPDATE employees SET personio_id = $1 WHERE account_id = $2 AND personio_id = $3",
+        )
+        .bind(r.to.0)
+        .bind(account.0)
+        .bind(r.from.0)
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                StoreError::conflict(format!(
+                    "the plan re-keys {} to {}, who exists",
+                    r.from, r.to
+                ))
+            } else {
+                e.into()
+            }
+        })?
+        .rows_affected();
+        if changed != 1 {
+            return Err(StoreError::conflict(format!(
+                "the plan re-keys {}, who is not in the directory",
+                r.from
+            )));
+        }
+        for sql in [
+            "UPDATE employees SET supervisor_personio_id = $1 \
+             WHERE account_id = $2 AND supervisor_personio_id = $3",
+            "UPDATE run_changes SET personio_id = $1 WHERE account_id = $2 AND personio_id = $3",
+        ] {
+            sqlx::query(sql)
+                .bind(r.to.0)
+                .bind(account.0)
+                .bind(r.from.0)
+                .execute(&mut *conn)
+                .await?;
+        }
+        out.push(feed::Rekeyed {
+            from: r.from.0,
+            to: r.to.0,
+            previous_import_id,
+        });
+    }
+    Ok(out)
 }
 
 /// Renames the groups `plan` renames (see `GroupChanges::renamed`); returns them as id →

@@ -36,10 +36,11 @@ pub enum ChangeType {
     GroupRemoved,
     MembershipAdded,
     MembershipRemoved,
+    EmployeeRekeyed,
 }
 
 impl ChangeType {
-    pub const ALL: [ChangeType; 8] = [
+    pub const ALL: [ChangeType; 9] = [
         ChangeType::EmployeeCreated,
         ChangeType::EmployeeUpdated,
         ChangeType::EmployeeRemoved,
@@ -48,6 +49,7 @@ impl ChangeType {
         ChangeType::GroupRemoved,
         ChangeType::MembershipAdded,
         ChangeType::MembershipRemoved,
+        ChangeType::EmployeeRekeyed,
     ];
 
     /// The name consumers see: `employee.created`, …
@@ -61,6 +63,7 @@ impl ChangeType {
             ChangeType::GroupRemoved => "group.removed",
             ChangeType::MembershipAdded => "membership.added",
             ChangeType::MembershipRemoved => "membership.removed",
+            ChangeType::EmployeeRekeyed => "employee.rekeyed",
         }
     }
 
@@ -74,6 +77,7 @@ impl ChangeType {
             ChangeType::GroupRemoved => 6,
             ChangeType::MembershipAdded => 7,
             ChangeType::MembershipRemoved => 8,
+            ChangeType::EmployeeRekeyed => 9,
         }
     }
 
@@ -94,6 +98,8 @@ impl fmt::Display for ChangeType {
 /// …, "attributes"}`); employee updated → only the changed fields (`attributes` holds only
 /// the changed keys, `null` for a key that went); group created → `{"kind", "name"}`;
 /// group renamed → `{"kind", "name", "previous_name"}`; group removed → `{"kind"}`;
+/// employee re-keyed (the row's `personio_id` is the new key) → `{"previous_personio_id"}`
+/// and, for a file account, `"previous_import_id"`;
 /// otherwise `None`. An erased person's employee rows, and the created and renamed rows
 /// of a group that was removed since, have `data: None`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -290,8 +296,57 @@ fn group_data(key: &GroupKey, previous_name: Option<&str>) -> Result<String> {
     })
 }
 
+/// One re-keyed person, for [`write`].
+pub(crate) struct Rekeyed {
+    pub from: i64,
+    pub to: i64,
+    /// The `ImportId` the old key had (a file account).
+    pub previous_import_id: Option<String>,
+}
+
+/// `ids` and every key those people had before a re-key (from their `employee.rekeyed`
+/// rows, followed back): what an erasure of `ids` must scrub.
+pub(crate) async fn with_former_keys(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    account: AccountId,
+    ids: &[i64],
+) -> Result<Vec<i64>> {
+    let mut all: Vec<i64> = ids.to_vec();
+    let mut next: Vec<i64> = ids.to_vec();
+    while !next.is_empty() {
+        let mut found = Vec::new();
+        for chunk in next.chunks(BATCH_ROWS) {
+            let sql = format!(
+                "SELECT data FROM change_feed WHERE account_id = {} AND kind = {} \
+                 AND data IS NOT NULL AND personio_id IN ({})",
+                crate::sql::param(backend, 1),
+                ChangeType::EmployeeRekeyed.code(),
+                crate::sql::placeholders(backend, chunk.len(), 2)
+            );
+            let mut q = sqlx::query(&sql).bind(account.0);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            for row in q.fetch_all(&mut *conn).await? {
+                let data: String = row.try_get("data")?;
+                let v: serde_json::Value = from_json(&data, "feed data")?;
+                if let Some(old) = v["previous_personio_id"].as_i64()
+                    && !all.contains(&old)
+                {
+                    found.push(old);
+                }
+            }
+        }
+        all.extend(&found);
+        next = found;
+    }
+    Ok(all)
+}
+
 /// What `apply_plan` knows about one run's changes, for [`write`].
 pub(crate) struct RunDelta<'a> {
+    pub rekeyed: &'a [Rekeyed],
     pub creates: &'a [DirectoryEmployee],
     pub updates: &'a [Update],
     pub removed: &'a [i64],
@@ -326,6 +381,20 @@ pub(crate) async fn write(
     for (id, (key, previous)) in &d.renamed_groups {
         let data = group_data(key, Some(previous))?;
         w.push((ChangeType::GroupRenamed, None, Some(*id), Some(data)))
+            .await?;
+    }
+    for r in d.rekeyed {
+        #[derive(Serialize)]
+        struct RekeyData<'a> {
+            previous_personio_id: i64,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            previous_import_id: Option<&'a str>,
+        }
+        let data = crate::sql::to_json(&RekeyData {
+            previous_personio_id: r.from,
+            previous_import_id: r.previous_import_id.as_deref(),
+        })?;
+        w.push((ChangeType::EmployeeRekeyed, Some(r.to), None, Some(data)))
             .await?;
     }
     for e in d.creates {

@@ -318,10 +318,14 @@ fn change_row(plan: &Plan, i: usize) -> Result<Option<Row>> {
         return Ok(Some((e.personio_id.0, "create", Some(to_json(&detail)?))));
     }
     if let Some(u) = plan.updates.get(i - c) {
-        let detail = serde_json::json!({
+        let mut detail = serde_json::json!({
             "name": format!("{} {}", u.after.first_name, u.after.last_name),
             "changes": u.changes,
         });
+        // A re-key is recorded as its new key's update, naming the old key.
+        if let Some(r) = plan.rekeys.iter().find(|r| r.to == u.after.personio_id) {
+            detail["rekeyed_from"] = serde_json::json!(r.from.0);
+        }
         return Ok(Some((
             u.after.personio_id.0,
             "update",
@@ -519,6 +523,38 @@ impl Store {
             .map(|row| Ok(PersonioId(row.try_get("personio_id")?)))
             .collect::<Result<BTreeSet<_>>>()?;
         Ok(Some(ids))
+    }
+
+    /// The re-keys (old key, new key) of run `run` if it is still held, else `None`:
+    /// with [`Store::held_removals`], what an admin accepts by accepting it.
+    pub async fn held_rekeys(
+        &self,
+        account: AccountId,
+        run: RunId,
+    ) -> Result<Option<BTreeSet<(PersonioId, PersonioId)>>> {
+        match self.run(account, run).await? {
+            Some(r) if r.status == RunStatus::Held => {}
+            _ => return Ok(None),
+        }
+        let rows = sqlx::query(
+            "SELECT personio_id, detail FROM run_changes \
+             WHERE account_id = $1 AND run_id = $2 AND action = 'update' \
+             AND detail LIKE '%\"rekeyed_from\"%'",
+        )
+        .bind(account.0)
+        .bind(run.0)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = BTreeSet::new();
+        for row in &rows {
+            let detail: Option<String> = row.try_get("detail")?;
+            let detail: serde_json::Value =
+                from_json(detail.as_deref().unwrap_or("null"), "run change detail")?;
+            if let Some(from) = detail["rekeyed_from"].as_i64() {
+                out.insert((PersonioId(from), PersonioId(row.try_get("personio_id")?)));
+            }
+        }
+        Ok(Some(out))
     }
 
     /// The account's newest run still `held` (older ones are superseded), if any.

@@ -356,23 +356,28 @@ fn check_lease(lease: &Lease, account: &Account) -> Result<(), SyncError> {
     })
 }
 
-/// The removals an admin accepted with `options.accept_held`, if that run is still held.
+/// What an admin accepted by accepting a held run: its removals and its re-keys.
+pub(crate) type Accepted = Option<(BTreeSet<PersonioId>, BTreeSet<(PersonioId, PersonioId)>)>;
+
+/// The removals and re-keys an admin accepted with `options.accept_held`, if that run is
+/// still held.
 pub(crate) async fn accepted_removals(
     store: &Store,
     account: &Account,
     options: &SyncOptions,
-) -> Result<Option<BTreeSet<PersonioId>>, SyncError> {
+) -> Result<Accepted, SyncError> {
     let Some(run) = options.accept_held else {
         return Ok(None);
     };
     let removals = store.held_removals(account.id, run).await?;
+    let rekeys = store.held_rekeys(account.id, run).await?;
     if removals.is_none() {
         tracing::warn!(
             held_run = run.0,
             "the accepted run is no longer held (superseded or rejected): its acceptance does not apply"
         );
     }
-    Ok(removals)
+    Ok(removals.zip(rekeys))
 }
 
 /// After a run that applied with an acceptance: the held run it accepted is `accepted`.
@@ -395,7 +400,7 @@ async fn mark_accepted(store: &Store, account: &Account, options: &SyncOptions) 
 pub(crate) fn today_and_policy(
     account: &Account,
     options: &SyncOptions,
-    accepted_removals: Option<BTreeSet<PersonioId>>,
+    accepted: Accepted,
 ) -> (Date, Policy) {
     let today = match options.today {
         Some(d) => d,
@@ -405,10 +410,11 @@ pub(crate) fn today_and_policy(
         (Some(candidate), true) => candidate.clone(),
         _ => account.policy.settings.clone(),
     };
+    let (accepted_removals, accepted_rekeys) = accepted.unzip();
     let policy = Policy {
         settings,
         accepted_removals,
-        accepted_rekeys: None,
+        accepted_rekeys,
     };
     (today, policy)
 }

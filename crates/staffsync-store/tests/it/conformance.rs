@@ -50,6 +50,7 @@ conformance!(
     runs_are_listed_newest_first_with_counts,
     finish_run_leaves_directory_alone,
     feedback_survives_author_removal,
+    a_re_keyed_person_keeps_row_feedback_groups_and_history,
     erasure_nulls_run_change_details,
     accounts_are_isolated,
     ten_thousand_creates_in_one_call,
@@ -754,6 +755,100 @@ async fn feedback_survives_author_removal(store: Store, _env: Env) {
     // A new person who reuses the id is not the author of the old feedback.
     apply(&store, id, &creates(vec![emp(1, "New", "Person", &[])])).await;
     assert_eq!(store.feedback(id).await.unwrap()[1].author, None);
+}
+
+async fn a_re_keyed_person_keeps_row_feedback_groups_and_history(store: Store, _env: Env) {
+    use GroupKind::*;
+    let id = account(&store, "acme").await;
+    let ada = emp(1, "Ada", "Lovelace", &[(Department, "R&D")]);
+    let mut bob = emp(2, "Bob", "Builder", &[(Department, "R&D")]);
+    bob.supervisor_personio_id = Some(PersonioId(1));
+    let first = apply(&store, id, &creates(vec![ada.clone(), bob.clone()])).await;
+    let f = store.add_feedback(id, PersonioId(1), "Hi.").await.unwrap();
+    let seen = store.changes(id, 0, 1000).await.unwrap().len();
+
+    // Ada comes back under 7 (a rehire), her last name changed.
+    let mut after = ada.clone();
+    after.personio_id = PersonioId(7);
+    after.last_name = "King".into();
+    let plan = Plan {
+        rekeys: vec![staffsync_core::Rekey {
+            from: PersonioId(1),
+            to: PersonioId(7),
+        }],
+        updates: vec![Update {
+            after: after.clone(),
+            changes: vec![FieldChange {
+                field: "last_name".into(),
+                before: Some("Lovelace".into()),
+                after: Some("King".into()),
+            }],
+        }],
+        unchanged: 1,
+        ..Plan::default()
+    };
+    let run = apply(&store, id, &plan).await;
+    let mut bob_after = bob.clone();
+    bob_after.supervisor_personio_id = Some(PersonioId(7));
+    assert_eq!(store.directory(id).await.unwrap(), vec![bob_after, after]);
+    let feedback = store.feedback(id).await.unwrap();
+    assert_eq!(feedback[0].author, Some(PersonioId(7)), "{feedback:?}");
+    assert_eq!(feedback[0].body, f.body);
+    assert_eq!(
+        group_counts(&store.groups(id).await.unwrap()),
+        vec![(Department, "R&D".to_owned(), 2)]
+    );
+    // The feed: re-keyed (with the old key), then the update under the new key; no
+    // membership churn.
+    let new: Vec<_> = store.changes(id, 0, 1000).await.unwrap()[seen..].to_vec();
+    let kinds: Vec<(&str, Option<PersonioId>)> = new
+        .iter()
+        .map(|c| (c.change.as_str(), c.personio_id))
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            ("employee.rekeyed", Some(PersonioId(7))),
+            ("employee.updated", Some(PersonioId(7)))
+        ]
+    );
+    assert_eq!(new[0].data.as_ref().unwrap()["previous_personio_id"], 1);
+    // The run history follows the person; the run records the re-key.
+    let history = store.run_changes(id, first).await.unwrap();
+    assert_eq!(history[0].personio_id, PersonioId(7));
+    let rows = store.run_changes(id, run).await.unwrap();
+    assert_eq!(rows[0].detail.as_ref().unwrap()["rekeyed_from"], 1);
+
+    // Erasing her later reaches what she left under her old key.
+    apply(
+        &store,
+        id,
+        &Plan {
+            removals: vec![removal(7)],
+            unchanged: 1,
+            ..Plan::default()
+        },
+    )
+    .await;
+    for c in store.changes(id, 0, 1000).await.unwrap() {
+        if matches!(c.personio_id, Some(PersonioId(1 | 7))) {
+            assert_eq!(c.data, None, "{c:?}");
+        }
+    }
+
+    // A re-key of someone absent is refused, and nothing changes.
+    let before = store.directory(id).await.unwrap();
+    let bad = Plan {
+        rekeys: vec![staffsync_core::Rekey {
+            from: PersonioId(1),
+            to: PersonioId(9),
+        }],
+        ..Plan::default()
+    };
+    let run = start(&store, id, RunKind::Full).await;
+    let err = store.apply_plan(id, run, &bad).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
+    assert_eq!(store.directory(id).await.unwrap(), before);
 }
 
 async fn erasure_nulls_run_change_details(store: Store, _env: Env) {

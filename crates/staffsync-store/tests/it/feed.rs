@@ -164,6 +164,17 @@ fn replay(changes: &[FeedChange]) -> Replica {
                     .remove(&pid.unwrap())
                     .expect("removed before created");
             }
+            ChangeType::EmployeeRekeyed => {
+                let from = data["previous_personio_id"].as_i64().unwrap();
+                let p = r.people.remove(&from).expect("re-keyed before created");
+                r.people.insert(pid.unwrap(), p);
+                for who in r.members.values_mut() {
+                    for m in who.iter_mut().filter(|m| **m == from) {
+                        *m = pid.unwrap();
+                    }
+                    who.sort_unstable();
+                }
+            }
             ChangeType::GroupCreated | ChangeType::GroupRenamed => {
                 // No data once the group was removed (a later change removes it).
                 r.groups.insert(
