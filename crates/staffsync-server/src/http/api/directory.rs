@@ -7,7 +7,7 @@
 use crate::http::api::audience::{AudienceFilter, Filter};
 use crate::http::api::error::{ApiError, ErrorBody};
 use crate::http::api::extract::{ApiJson, QueryPairs, RawPath, excerpt, parse_id};
-use crate::http::api::paging::{page_request, paginate};
+use crate::http::api::paging::{Page, page_request, paginate};
 use crate::http::api::tokens::ApiAccount;
 use crate::http::api::views::{EmployeeList, EmployeeView, GroupList, GroupMembers, ManagerNames};
 use crate::http::api::views::{GroupView, PersonIds};
@@ -85,7 +85,10 @@ pub async fn list_employees(
         .filter(|e| group.as_ref().is_none_or(|g| e.groups.contains(g)))
         .filter(|e| needle.as_deref().is_none_or(|n| text_matches(e, n)))
         .collect();
-    let (selected, next) = paginate(selected, page, "employees", |e| e.personio_id.0, false);
+    let Page {
+        items: selected,
+        next_cursor: next,
+    } = paginate(selected, page, "employees", |e| e.personio_id.0, false);
     let employees = selected
         .into_iter()
         .map(|e| named(e, &names, &ids))
@@ -223,7 +226,10 @@ pub async fn list_groups(
     let kinds: Vec<GroupKind> = summaries.iter().map(|g| g.kind).collect();
     let names = manager_names(&state, account, kinds.into_iter()).await?;
     let ids = person_ids(&state.store, account).await?;
-    let (groups, next_cursor) = paginate(
+    let Page {
+        items: groups,
+        next_cursor,
+    } = paginate(
         summaries,
         page,
         "groups",
@@ -273,7 +279,10 @@ pub async fn group_members(
         .ok_or_else(|| ApiError::not_found(format!("no group {id} in this account")))?;
     let mut members = state.store.group_members(account, id).await?;
     members.sort_by_key(|e| e.personio_id);
-    let (members, next_cursor) = paginate(members, page, "members", |e| e.personio_id.0, false);
+    let Page {
+        items: members,
+        next_cursor,
+    } = paginate(members, page, "members", |e| e.personio_id.0, false);
     let kinds: Vec<GroupKind> = members
         .iter()
         .flat_map(|e| e.groups.iter().map(|g| g.kind))

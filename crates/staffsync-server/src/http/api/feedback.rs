@@ -10,7 +10,7 @@
 use crate::http::api::directory::{manager_names, person_ids};
 use crate::http::api::error::{ApiError, ErrorBody};
 use crate::http::api::extract::{ApiJson, QueryPairs};
-use crate::http::api::paging::{page_request, paginate};
+use crate::http::api::paging::{Page, page_request, paginate};
 use crate::http::api::tokens::ApiAccount;
 use crate::http::api::views::{FeedbackList, FeedbackView, PersonIds};
 use axum::Json;
@@ -191,7 +191,7 @@ pub async fn list_feedback(
     query: QueryPairs,
 ) -> Result<Json<FeedbackList>, ApiError> {
     let page = page_request::<i64>(&query, "feedback")?;
-    let (items, next_cursor) = paginate(
+    let Page { items, next_cursor } = paginate(
         state.store.feedback(account).await?,
         page,
         "feedback",

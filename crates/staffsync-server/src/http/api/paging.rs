@@ -87,18 +87,29 @@ pub fn page_request<K: DeserializeOwned>(
     }))
 }
 
-/// One page of `items` (already sorted by `key`, ascending or `descending`) and the value
-/// of `next_cursor`: `None` without paging (the field is left out), `Some(None)` on the
-/// last page.
+/// One page of a paged list: what every list answer is made from (its items under the
+/// list's own field name, and `next_cursor`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// `None` without paging (the field is left out), `Some(None)` on the last page.
+    pub next_cursor: Option<Option<String>>,
+}
+
+/// One page of `items` (already sorted by `key`, ascending or `descending`) with the value
+/// of `next_cursor` (see [`Page`]).
 pub fn paginate<T, K: Serialize + Ord>(
     items: Vec<T>,
     request: Option<PageRequest<K>>,
     list: &str,
     key: impl Fn(&T) -> K,
     descending: bool,
-) -> (Vec<T>, Option<Option<String>>) {
+) -> Page<T> {
     let Some(request) = request else {
-        return (items, None);
+        return Page {
+            items,
+            next_cursor: None,
+        };
     };
     let mut rest = items.into_iter().filter(|item| match &request.after {
         None => true,
@@ -116,7 +127,10 @@ pub fn paginate<T, K: Serialize + Ord>(
         .map(|bytes| URL_SAFE_NO_PAD.encode(bytes)),
         _ => None,
     };
-    (page, Some(next))
+    Page {
+        items: page,
+        next_cursor: Some(next),
+    }
 }
 
 #[cfg(test)]
@@ -144,7 +158,10 @@ mod tests {
             }
             let q = QueryPairs(q.into_iter().map(|(k, v)| (k.to_owned(), v)).collect());
             let request = page_request::<i64>(&q, "numbers").unwrap();
-            let (page, next) = paginate(items.clone(), request, "numbers", |i| *i, false);
+            let Page {
+                items: page,
+                next_cursor: next,
+            } = paginate(items.clone(), request, "numbers", |i| *i, false);
             seen.extend(page);
             match next.unwrap() {
                 Some(c) => cursor = Some(c),

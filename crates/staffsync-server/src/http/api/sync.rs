@@ -13,7 +13,7 @@
 
 use crate::http::api::error::{ApiError, ErrorBody};
 use crate::http::api::extract::{QueryPairs, RawPath, parse_id};
-use crate::http::api::paging::{page_request, paginate};
+use crate::http::api::paging::{Page, page_request, paginate};
 use crate::http::api::tokens::ApiAccount;
 use crate::http::api::views::{RunChangeView, RunDetail, RunList, RunView, SyncQueued};
 use axum::Json;
@@ -135,7 +135,10 @@ pub async fn list_runs(
     query: QueryPairs,
 ) -> Result<Json<RunList>, ApiError> {
     let page = page_request::<i64>(&query, "sync-runs")?;
-    let (runs, next_cursor) = paginate(
+    let Page {
+        items: runs,
+        next_cursor,
+    } = paginate(
         state.store.runs(account).await?,
         page,
         "sync-runs",
