@@ -613,6 +613,9 @@ async function walk() {
   await checkLayout('run');
 
   await failures();
+  await go('/history');
+  await page.locator('#runs tr.run-applied a').first().click();
+  await page.waitForURL(/\/history\/\d+$/);
 
   step('switch to English');
   await page.getByRole('link', { name: 'EN', exact: true }).click();
@@ -696,6 +699,7 @@ async function importWalk() {
     department: i % 2 ? 'Vertrieb' : 'Technik',
   }));
   people[3].email = 'kein-at-zeichen';
+  addData(people);
   await upload('employees.csv', people);
   assert((await text('#import-rows')) === '9', `9 good rows read: ${await text('#import-rows')}`);
   assert((await text('#import-creates')) === '9', 'nine people would be created');
@@ -762,15 +766,15 @@ async function importWalk() {
 /** The file account's page (German and English) never names Personio: its words come
  * from its source. */
 async function noPersonio(state) {
-  for (const lang of ['de', 'en']) {
+  // English first: the walk goes on from the German page.
+  for (const lang of ['en', 'de']) {
     const url = new URL(page.url());
     url.searchParams.set('lang', lang);
-    if (lang === 'en' || url.toString() !== page.url()) await page.goto(url.toString());
+    await page.goto(url.toString());
     const shown = await page.evaluate(() => document.body.innerText);
     const at = shown.indexOf('Personio');
     assert(at < 0, `${state} (${lang}) of a file account names Personio: …${shown.slice(Math.max(0, at - 80), at + 80)}…`);
   }
-  await setLang('de');
 }
 
 /** Clicks "Jetzt synchronisieren" and waits until the newest full run is a failed one
@@ -808,6 +812,7 @@ async function failures() {
   await page.locator('#runs tr.run-failed').first().waitFor();
   await checkLayout('history-failed');
   await checkLayout('preview-failed', {
+    restore: true,
     again: async () => {
       await go('/integration');
       await page.locator('form[action="/integration/preview"] button[type=submit]').click();

@@ -143,12 +143,32 @@ pub fn skip_reason(reason: &SkipReason, names: &Names, source: &SourceKind) -> S
             format!("{} {other}", tr(key!("why.duplicate_email")))
         }
         SkipReason::Malformed { detail } => format!(
-            "{} {detail}",
-            super::i18n::with_source(lang, tr(key!("why.malformed")), Some(source))
+            "{} {}",
+            super::i18n::with_source(lang, tr(key!("why.malformed")), Some(source)),
+            malformed_detail(detail, lang)
         ),
         SkipReason::Excluded { rule } => {
             format!("{} {}", tr(key!("why.excluded")), names.rule(rule))
         }
+    }
+}
+
+/// A malformed record's stored detail in `lang`. An employee file's row is stored as
+/// "row 7, column Email: <English words>": its place is said in `lang`, its English words
+/// only on English pages (the import's preview says them in German, from their value).
+/// Other details (a Personio record's field path) are shown as stored.
+fn malformed_detail(detail: &str, lang: Lang) -> String {
+    let place = detail
+        .strip_prefix("row ")
+        .and_then(|rest| rest.split_once(", column "))
+        .and_then(|(row, rest)| Some((row, rest.split_once(": ")?)));
+    match (place, lang) {
+        (Some((row, (column, _))), Lang::De) => format!(
+            "{} {row}, {} {column}",
+            t(lang, key!("imp.row")),
+            t(lang, key!("imp.column"))
+        ),
+        _ => detail.to_owned(),
     }
 }
 
