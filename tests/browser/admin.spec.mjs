@@ -11,8 +11,11 @@
 //
 // Every state the walk reaches is also checked for layout (`checkLayout`): in German and
 // English, at 1280 px and at a phone's 390 px, the page must not be wider than the window
-// (no sideways scrolling), and a region that scrolls sideways must be reachable by
-// keyboard and named. With DOCS_SCREENSHOTS=DIR (scripts/screenshots) the main pages are
+// (no sideways scrolling), a region that scrolls sideways must be reachable by keyboard
+// and named, and the page speaks one language: no English on German pages, no German on
+// English ones (people's names, e-mail addresses and the simulated company's data left
+// out). The walk also reaches a Personio that fails and a mandatory attribute the
+// credential can no longer read, and the file account's pages never name Personio. With DOCS_SCREENSHOTS=DIR (scripts/screenshots) the main pages are
 // also saved there, in German at both widths, for README.md; with LAYOUT_SCREENSHOTS=1
 // every checked state, language and width is saved under SCREENSHOT_DIR/layout/.
 //
@@ -113,8 +116,54 @@ const VIEWPORTS = [
 const DESKTOP = VIEWPORTS[0];
 
 /**
- * Checks run on the page as it is shown, at each viewport; each returns what is wrong (an
- * empty list when nothing is). Add a check here and every state of the walk gets it.
+ * Data the pages show as it is, in whatever language it was typed: people's names, the
+ * simulated company's departments, offices, positions and attribute values, an employee
+ * file's rows. Left out of the language check (`addData`).
+ */
+const DATA = new Set();
+function addData(value) {
+  if (typeof value === 'string') {
+    if (value.trim().length > 1) DATA.add(value.trim());
+  } else if (Array.isArray(value)) {
+    value.forEach(addData);
+  } else if (value && typeof value === 'object') {
+    Object.values(value).forEach(addData);
+  }
+}
+
+/**
+ * Words that give a page away as the other language. English on a German page: the
+ * sentences the engine and remote servers once made ("the Personio API credential cannot
+ * read…", "Personio is unavailable (HTTP 500): …", "must be more than 0…", "the host name
+ * could not be resolved"). German on an English page: words no English sentence has.
+ */
+const TELLTALES = {
+  de: /\b(the|cannot|could not|unavailable|must|please|failed|answered|is not|and|with|for)\b/i,
+  en: /\b(nicht|wird|werden|wurde|bitte|Mitarbeiter\w*|Synchronisation\w*|Einstellungen|und|oder|keine?|ist|sind)\b/i,
+};
+
+/** The page's visible text in the other language's telltale words, data left out. */
+async function otherLanguage(lang) {
+  let text = await page.evaluate(() => {
+    let all = document.body.innerText;
+    // Secrets, tokens and URLs the admin copies are shown as code.
+    for (const el of document.querySelectorAll('code')) all = all.split(el.innerText).join(' ');
+    return all;
+  });
+  text = text.replace(/https?:\/\/\S+/g, ' ').replace(/\S+@\S+/g, ' ');
+  for (const d of [...DATA].sort((a, b) => b.length - a.length)) text = text.split(d).join(' ');
+  const problems = [];
+  for (const line of text.split('\n')) {
+    const m = line.match(TELLTALES[lang]);
+    if (m) problems.push(`"${m[0]}" on a ${lang === 'de' ? 'German' : 'English'} page: ${line.trim().slice(0, 160)}`);
+  }
+  return problems;
+}
+
+/**
+ * Checks run on the page as it is shown, at each viewport, in the state's language; each
+ * returns what is wrong (an empty list when nothing is). Add a check here and every state
+ * of the walk gets it.
  */
 const LAYOUT_CHECKS = [
   // No sideways scrolling: the document is no wider than the window.
@@ -143,6 +192,10 @@ const LAYOUT_CHECKS = [
       return problems;
     });
   },
+  // One language per page.
+  async function oneLanguage({ lang }) {
+    return otherLanguage(lang);
+  },
 ];
 
 const layoutProblems = [];
@@ -163,7 +216,7 @@ async function checkViewports(state, lang) {
     const scroll = await page.evaluate(() => document.documentElement.scrollWidth);
     widths.push({ state, lang, width: vp.width, scroll });
     for (const check of LAYOUT_CHECKS) {
-      for (const problem of await check()) {
+      for (const problem of await check({ lang })) {
         layoutProblems.push(`${state} (${lang}, ${vp.width} px, ${page.url()}): ${problem}`);
       }
     }
@@ -336,6 +389,8 @@ async function walk() {
   step('change someone in Personio (simulator)');
   const company = await sim('GET', '/_sim/company');
   const all = await sim('GET', '/_sim/employees');
+  addData(all);
+  addData(company);
   const candidates = eligible(all, company.today);
   assert(candidates.length > 30, `enough eligible simulated employees (${candidates.length})`);
   const mover = candidates[0];
@@ -557,6 +612,11 @@ async function walk() {
   await shot('run-detail');
   await checkLayout('run');
 
+  await failures();
+  await go('/history');
+  await page.locator('#runs tr.run-applied a').first().click();
+  await page.waitForURL(/\/history\/\d+$/);
+
   step('switch to English');
   await page.getByRole('link', { name: 'EN', exact: true }).click();
   await page.getByRole('link', { name: '← Sync history' }).waitFor();
@@ -608,6 +668,7 @@ async function listed(name) {
 
 async function importWalk() {
   step('file account: log in, Integration is "Mitarbeiter importieren"');
+  addData(['Personalnummer', 'Vorname', 'Nachname', 'Abteilung', 'Eintrittsdatum', 'Vertrieb', 'Technik']);
   await go('/login?lang=de');
   await page.getByRole('heading', { name: 'Anmelden' }).waitFor();
   await page.getByLabel('E-Mail').fill(FILE_ADMIN_EMAIL);
@@ -627,6 +688,7 @@ async function importWalk() {
   assert((await template.body()).subarray(0, 2).toString() === 'PK', 'an XLSX is a zip');
   await shot('import-page');
   await checkLayout('import');
+  await noPersonio('import');
 
   step('upload a file of 10 people, one row with a bad e-mail: preview first');
   const people = Array.from({ length: 10 }, (_, i) => ({
@@ -637,6 +699,7 @@ async function importWalk() {
     department: i % 2 ? 'Vertrieb' : 'Technik',
   }));
   people[3].email = 'kein-at-zeichen';
+  addData(people);
   await upload('employees.csv', people);
   assert((await text('#import-rows')) === '9', `9 good rows read: ${await text('#import-rows')}`);
   assert((await text('#import-creates')) === '9', 'nine people would be created');
@@ -684,6 +747,104 @@ async function importWalk() {
   assert((await listed('Vorname9 Nachname9')) === 0, 'the removals were applied');
   await shot('import-confirmed');
   await checkLayout('import-confirmed');
+  await noPersonio('import-run');
+
+  step('file account: settings and history speak of the file, never of Personio');
+  await go('/integration/settings');
+  await page.locator('#settings-link, h1').first().waitFor();
+  await checkLayout('file-settings');
+  await noPersonio('file-settings');
+  await page.getByRole('button', { name: 'Speichern' }).click();
+  await page.locator('.flash.ok', { hasText: 'nächsten Import' }).waitFor();
+  await noPersonio('file-settings-saved');
+  await go('/history');
+  await page.locator('#runs tr.run').first().waitFor();
+  await checkLayout('file-history');
+  await noPersonio('file-history');
+}
+
+/** The file account's page (German and English) never names Personio: its words come
+ * from its source. */
+async function noPersonio(state) {
+  // English first: the walk goes on from the German page.
+  for (const lang of ['en', 'de']) {
+    const url = new URL(page.url());
+    url.searchParams.set('lang', lang);
+    await page.goto(url.toString());
+    const shown = await page.evaluate(() => document.body.innerText);
+    const at = shown.indexOf('Personio');
+    assert(at < 0, `${state} (${lang}) of a file account names Personio: …${shown.slice(Math.max(0, at - 80), at + 80)}…`);
+  }
+}
+
+/** Clicks "Jetzt synchronisieren" and waits until the newest full run is a failed one
+ * other than `before`; answers its href. */
+async function syncUntilFailed(before) {
+  await go('/integration');
+  await page.locator('form[action="/integration/sync"] button[type=submit]').click();
+  let href;
+  await until('a failed sync', async () => {
+    await go('/integration');
+    href = await page.locator('#last-sync a[href^="/history/"]').getAttribute('href');
+    return href !== before && (await page.locator('#last-sync .badge.failed').count()) > 0;
+  });
+  return href;
+}
+
+/** A mandatory attribute Personio no longer sends, then a Personio that answers with an
+ * error: every page that says so says it in its own language, with the attribute by its
+ * name, and never Personio's own words. */
+async function failures() {
+  step('the credential can no longer read the department: Integration, run, history, preview say so in words');
+  await go('/integration');
+  const lastBefore = await page.locator('#last-sync a[href^="/history/"]').getAttribute('href');
+  await sim('POST', '/_sim/faults', { missing_attribute: { attribute: 'department' } });
+  const missingRun = await syncUntilFailed(lastBefore);
+  await page.locator('#incidents li.incident[data-kind="attribute_unreadable"]').waitFor();
+  const said = await text('#last-error');
+  assert(said.includes('„Abteilung“') && !said.includes('department'), `the attribute by its name: ${said}`);
+  await shot('missing-attribute');
+  await checkLayout('missing-attribute');
+  await go(missingRun);
+  await page.locator('.alert.error').first().waitFor();
+  await checkLayout('missing-attribute-run');
+  await go('/history');
+  await page.locator('#runs tr.run-failed').first().waitFor();
+  await checkLayout('history-failed');
+  await checkLayout('preview-failed', {
+    restore: true,
+    again: async () => {
+      await go('/integration');
+      await page.locator('form[action="/integration/preview"] button[type=submit]').click();
+      await page.locator('.alert.error').first().waitFor();
+    },
+  });
+  await page.locator('.alert.error', { hasText: 'Abteilung' }).waitFor();
+
+  step('Personio answers the listing with an error, three times in a row: the banner says it once, in words');
+  await sim('PUT', '/_sim/credential', { readable: null });
+  // A 4xx is not retried (a 5xx is, for a minute): the same path to the page, quickly.
+  await sim('POST', '/_sim/faults', { fail_page: { offset: 0, status: 400 } });
+  let last = missingRun;
+  for (let i = 0; i < 2; i += 1) last = await syncUntilFailed(last);
+  await page.locator('#failing').waitFor();
+  const banner = await text('#failing');
+  assert(banner.includes('HTTP 400'), `the banner names the status: ${banner}`);
+  assert((await rowsOf('#last-error')) === 0, 'the failure is said once, in the banner');
+  await shot('personio-failing');
+  await checkLayout('personio-failing');
+  await go(last);
+  await page.locator('.alert.error').first().waitFor();
+  await checkLayout('personio-failing-run');
+
+  step('Personio recovers: the next sync applies');
+  await sim('DELETE', '/_sim/faults');
+  await go('/integration');
+  await page.locator('form[action="/integration/sync"] button[type=submit]').click();
+  await until('an applied sync after the failures', async () => {
+    await go('/integration');
+    return (await page.locator('#last-sync .badge.applied').count()) > 0;
+  });
 }
 
 try {

@@ -12,6 +12,7 @@ pub mod attributes;
 pub mod dates;
 pub mod directory;
 pub mod employee;
+pub mod failure;
 pub mod field;
 pub mod group_set;
 pub mod ids;
@@ -27,6 +28,7 @@ pub use api_version::{ApiVersion, UnknownApiVersion};
 pub use attributes::Attributes;
 pub use directory::{DirectoryEmployee, GroupKey, GroupKind};
 pub use employee::{CostCenter, EmploymentStatus, ExtraAttribute, OrgUnit, SourceEmployee};
+pub use failure::RunFailure;
 pub use field::Field;
 pub use group_set::GroupSet;
 pub use ids::{AccountSlug, Email, ParseError, PersonioId};
@@ -35,6 +37,6 @@ pub use plan::{
     DeletionGuard, FieldChange, GroupChanges, GroupRename, Hold, MalformedEmployee, Plan, Policy,
     Rekey, Removal, RemovalReason, Skip, SkipReason, Snapshot, Update, Warning,
 };
-pub use settings::{GroupSettings, Rule, Scope, Settings, SettingsError};
+pub use settings::{GroupSettings, Rule, Scope, Settings, SettingsError, SettingsProblem};
 pub use tenure::TenureBand;
 pub use time_zone::{TimeZoneName, UnknownTimeZone};

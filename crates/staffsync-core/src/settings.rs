@@ -151,20 +151,54 @@ impl DeletionGuard {
     }
 }
 
-/// Why a document was refused: the field's path and what is wrong with it, in words.
+/// Why a document was refused: the field's path, what is wrong with it as a value (the
+/// web app says it in the page's language), and in English words (the API, the CLI).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {message}")]
 pub struct SettingsError {
     /// `scope.exclude[2].attribute`; empty for the document as a whole.
     pub field: String,
     pub message: String,
+    pub problem: SettingsProblem,
+}
+
+/// What is wrong with a field of a settings document, by kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SettingsProblem {
+    /// Not a document of the right shape (not an object, an unknown or mistyped field,
+    /// trailing characters): only the API and the CLI can send those, in serde's words.
+    Shape,
+    /// An empty text.
+    Empty,
+    /// A text longer than `max` characters.
+    TooLong { max: usize },
+    /// A list longer than `max` entries.
+    TooMany { max: usize },
+    /// A rule without values.
+    NoValues,
+    /// An attribute listed twice.
+    ListedTwice,
+    /// The deletion guard's share is not more than 0 and at most 1 (100 %).
+    ShareOutOfRange,
+    /// An alert address that is no e-mail address.
+    NotAnAddress { address: String },
+    /// An attribute the source does not send (the credential cannot read it).
+    Unreadable { name: String },
+    /// An attribute the last employee file has no column for.
+    NoColumn { name: String, columns: Vec<String> },
 }
 
 impl SettingsError {
-    fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+    /// `problem` of `field`, with its English `message`.
+    pub fn new(
+        field: impl Into<String>,
+        problem: SettingsProblem,
+        message: impl Into<String>,
+    ) -> Self {
         SettingsError {
             field: field.into(),
             message: message.into(),
+            problem,
         }
     }
 }
@@ -175,16 +209,29 @@ impl Settings {
     pub fn parse(json: &[u8]) -> Result<Settings, SettingsError> {
         // serde reads a struct from an array too ("[]" would be the defaults).
         if json.trim_ascii_start().first() != Some(&b'{') {
-            return Err(SettingsError::new("", "the settings must be a JSON object"));
+            return Err(SettingsError::new(
+                "",
+                SettingsProblem::Shape,
+                "the settings must be a JSON object",
+            ));
         }
         let mut de = serde_json::Deserializer::from_slice(json);
         let settings: Settings = serde_path_to_error::deserialize(&mut de).map_err(|e| {
             let field = e.path().to_string();
             let field = if field == "." { String::new() } else { field };
-            SettingsError::new(field, plain_serde_message(&e.into_inner().to_string()))
+            SettingsError::new(
+                field,
+                SettingsProblem::Shape,
+                plain_serde_message(&e.into_inner().to_string()),
+            )
         })?;
-        de.end()
-            .map_err(|_| SettingsError::new("", "trailing characters after the document"))?;
+        de.end().map_err(|_| {
+            SettingsError::new(
+                "",
+                SettingsProblem::Shape,
+                "trailing characters after the document",
+            )
+        })?;
         settings.validate()?;
         Ok(settings)
     }
@@ -243,6 +290,7 @@ impl Settings {
                 if rule.values.is_empty() {
                     return Err(SettingsError::new(
                         format!("{at}.values"),
+                        SettingsProblem::NoValues,
                         "a rule needs at least one value",
                     ));
                 }
@@ -259,7 +307,11 @@ impl Settings {
             text(&field, attribute)?;
             let folded = crate::text::trim(attribute).to_lowercase();
             if seen.contains(&folded) {
-                return Err(SettingsError::new(field, "listed twice"));
+                return Err(SettingsError::new(
+                    field,
+                    SettingsProblem::ListedTwice,
+                    "listed twice",
+                ));
             }
             seen.push(folded);
         }
@@ -267,6 +319,7 @@ impl Settings {
         if !(share > 0.0 && share <= 1.0) {
             return Err(SettingsError::new(
                 "deletion_guard.max_share",
+                SettingsProblem::ShareOutOfRange,
                 "must be more than 0 and at most 1 (0.2 = 20%)",
             ));
         }
@@ -276,6 +329,9 @@ impl Settings {
             if let Err(e) = crate::MailAddress::parse(address) {
                 return Err(SettingsError::new(
                     format!("notify[{i}]"),
+                    SettingsProblem::NotAnAddress {
+                        address: address.clone(),
+                    },
                     format!("{address:?} is not an e-mail address ({})", e.problem),
                 ));
             }
@@ -314,11 +370,16 @@ impl Settings {
 fn text(field: &str, value: &str) -> Result<(), SettingsError> {
     let trimmed = crate::text::trim(value);
     if trimmed.is_empty() {
-        return Err(SettingsError::new(field, "must not be empty"));
+        return Err(SettingsError::new(
+            field,
+            SettingsProblem::Empty,
+            "must not be empty",
+        ));
     }
     if trimmed.chars().count() > MAX_TEXT {
         return Err(SettingsError::new(
             field,
+            SettingsProblem::TooLong { max: MAX_TEXT },
             format!("longer than {MAX_TEXT} characters"),
         ));
     }
@@ -329,6 +390,7 @@ fn count(field: &str, n: usize) -> Result<(), SettingsError> {
     if n > MAX_ITEMS {
         return Err(SettingsError::new(
             field,
+            SettingsProblem::TooMany { max: MAX_ITEMS },
             format!("more than {MAX_ITEMS} entries"),
         ));
     }

@@ -27,6 +27,7 @@ use crate::mail::{Mail, Mailer};
 use crate::metric_names;
 use crate::run::{SyncError, SyncReport, SyncResult};
 use crate::state::AppState;
+use staffsync_core::RunFailure;
 use staffsync_store::{
     Account, AccountId, Incident, IncidentDetails, IncidentKind, IncidentPhase, MailStatus, Opened,
     Store,
@@ -70,38 +71,35 @@ pub enum Action {
     Resolve(IncidentKind),
 }
 
-/// The category of a failure, for `sync_failing`'s reason in plain words.
+/// The category of a failure, for `sync_failing`'s reason in plain words (the codes
+/// incidents have always stored).
 pub fn failure_reason(e: &SyncError) -> &'static str {
-    use personio::Error as P;
-    match e {
-        SyncError::Personio(p) => match p {
-            P::Unavailable { .. } => "personio_unavailable",
-            P::RateLimited { .. } => "personio_rate_limited",
-            P::Malformed { .. } | P::IncompleteListing { .. } => "personio_inconsistent",
-            P::Redirected { .. } | P::Config(_) => "personio_url",
-            _ => "personio_refused",
-        },
-        SyncError::NotConnected(_) => "not_connected",
-        SyncError::FileAccount(_) | SyncError::PersonioAccount(_) => "wrong_source",
-        SyncError::Store(_) | SyncError::WrongLease { .. } => "internal",
+    reason_of(&e.failure())
+}
+
+fn reason_of(failure: &RunFailure) -> &'static str {
+    match failure {
+        RunFailure::SourceUnavailable { .. } | RunFailure::TimedOut { .. } => {
+            "personio_unavailable"
+        }
+        RunFailure::SourceRateLimited => "personio_rate_limited",
+        RunFailure::SourceInconsistent => "personio_inconsistent",
+        RunFailure::SourceAddress => "personio_url",
+        RunFailure::SourceRefused { .. }
+        | RunFailure::CredentialRejected
+        | RunFailure::AttributeUnreadable { .. } => "personio_refused",
+        RunFailure::NotConnected => "not_connected",
+        RunFailure::WrongSource => "wrong_source",
+        RunFailure::Internal | RunFailure::Unknown => "internal",
     }
 }
 
 /// The alert class of a failed run.
 pub fn classify(e: &SyncError) -> Failure {
-    use personio::Error as P;
-    match e {
-        SyncError::Personio(
-            P::WrongCredentials
-            | P::Unauthorized { .. }
-            | P::Api {
-                status: 401 | 403, ..
-            },
-        ) => Failure::CredentialRejected,
-        SyncError::Personio(P::AttributeNotReadable { attribute }) => {
-            Failure::AttributeUnreadable(attribute.clone())
-        }
-        other => Failure::Other(failure_reason(other)),
+    match e.failure() {
+        RunFailure::CredentialRejected => Failure::CredentialRejected,
+        RunFailure::AttributeUnreadable { attribute } => Failure::AttributeUnreadable(attribute),
+        other => Failure::Other(reason_of(&other)),
     }
 }
 

@@ -26,6 +26,23 @@ pub enum DryRunError {
     Sync(#[from] SyncError),
 }
 
+impl DryRunError {
+    /// Why the dry run failed, as a value (what the pages say in their language); `None`
+    /// when the account was busy (nothing failed: try again).
+    pub fn failure(&self) -> Option<staffsync_core::RunFailure> {
+        use staffsync_core::RunFailure as F;
+        match self {
+            DryRunError::Busy | DryRunError::Lease(LeaseError::Busy { .. }) => None,
+            DryRunError::Lease(LeaseError::NotConnected) => Some(F::NotConnected),
+            DryRunError::Lease(LeaseError::Store(_)) => Some(F::Internal),
+            DryRunError::TimedOut(limit) => Some(F::TimedOut {
+                seconds: limit.as_secs(),
+            }),
+            DryRunError::Sync(e) => Some(e.failure()),
+        }
+    }
+}
+
 /// Runs `options` as a dry run of `account` under a lease held by `holder`, for at most
 /// `limit`.
 pub async fn bounded(
@@ -69,7 +86,10 @@ pub async fn bounded(
 }
 
 async fn give_up(store: &Store, account: &Account, asked: OffsetDateTime, limit: Duration) {
-    let message = DryRunError::TimedOut(limit).to_string();
+    let failure = staffsync_core::RunFailure::TimedOut {
+        seconds: limit.as_secs(),
+    };
+    let message = failure.message(crate::sources::of(account).name(crate::lang::Lang::En));
     let runs = match store.runs(account.id).await {
         Ok(runs) => runs,
         Err(e) => {
@@ -81,10 +101,7 @@ async fn give_up(store: &Store, account: &Account, asked: OffsetDateTime, limit:
         r.kind == RunKind::DryRun && r.status == RunStatus::Running && r.started_at >= asked
     });
     for run in mine {
-        if let Err(e) = store
-            .finish_run(run.id, RunStatus::Failed, None, Some(&message))
-            .await
-        {
+        if let Err(e) = store.fail_run(run.id, &failure, &message).await {
             tracing::warn!(account = %account.slug, run = run.id.0, error = %e, "cannot finish the dry run that timed out");
         }
     }

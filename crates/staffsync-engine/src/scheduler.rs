@@ -167,7 +167,12 @@ pub async fn run_account_sync(state: &AppState, lease: Lease) -> Result<SyncRepo
     // Which accounts the scheduler runs: those whose source connects (the registry says);
     // the store claims only connected accounts, so this holds already, and should it not,
     // such an account is skipped without an incident.
-    if let Ok(Some(acct)) = state.store.account_by_id(account).await
+    let found = state.store.account_by_id(account).await.ok().flatten();
+    // How failures name the source in the schedule's English `last_error`.
+    let source_name = found
+        .as_ref()
+        .map_or("the source", |a| sources::of(a).name(crate::lang::Lang::En));
+    if let Some(acct) = found
         && !sources::of(&acct).connects
     {
         tracing::debug!(account = %acct.slug, "an account whose source does not connect takes no scheduled sync; skipped");
@@ -261,8 +266,9 @@ pub async fn run_account_sync(state: &AppState, lease: Lease) -> Result<SyncRepo
             tracing::warn!(error = %e, consecutive_failures = failures_before + 1, next_run_at = %next, "scheduled sync failed");
             (
                 next,
+                // The English message of the failure: never a remote server's text.
                 ScheduleOutcome::Failed {
-                    error: e.to_string(),
+                    error: e.failure().message(source_name),
                 },
             )
         }

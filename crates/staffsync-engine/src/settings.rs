@@ -18,7 +18,8 @@ use crate::sources::AttributesFrom;
 use crate::sources::file::STANDARD_COLUMNS;
 use staffsync_core::settings::STANDARD_GROUP_ATTRIBUTES;
 use staffsync_core::{
-    DirectoryEmployee, GroupKey, Plan, RemovalReason, Settings, SettingsError, SkipReason,
+    DirectoryEmployee, GroupKey, Plan, RemovalReason, Settings, SettingsError, SettingsProblem,
+    SkipReason,
 };
 use staffsync_store::{Account, AccountId, Store, StoreError};
 use std::collections::{BTreeMap, BTreeSet};
@@ -94,13 +95,16 @@ async fn check_readable(
         {
             continue;
         }
-        return Err(CheckError::Invalid(SettingsError {
+        return Err(CheckError::Invalid(SettingsError::new(
             field,
-            message: format!(
+            SettingsProblem::Unreadable {
+                name: name.to_owned(),
+            },
+            format!(
                 "the Personio credential cannot read the attribute {name:?}: tick it in \
                  Personio under {WHERE_TO_TICK}, then sync once"
             ),
-        }));
+        )));
     }
     Ok(())
 }
@@ -127,14 +131,19 @@ async fn check_file_columns(
         if known || (field.starts_with("groups.") && STANDARD_GROUP_ATTRIBUTES.contains(&name)) {
             continue;
         }
-        return Err(CheckError::Invalid(SettingsError {
+        let message = format!(
+            "the last employee file has no column {name:?}; name one of its columns \
+             ({}), or import a file with that column first",
+            columns.join(", ")
+        );
+        return Err(CheckError::Invalid(SettingsError::new(
             field,
-            message: format!(
-                "the last employee file has no column {name:?}; name one of its columns \
-                 ({}), or import a file with that column first",
-                columns.join(", ")
-            ),
-        }));
+            SettingsProblem::NoColumn {
+                name: name.to_owned(),
+                columns,
+            },
+            message,
+        )));
     }
     Ok(())
 }

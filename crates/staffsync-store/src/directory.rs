@@ -399,6 +399,7 @@ impl Store {
             RunStatus::Applied,
             &outcome,
             None,
+            None,
         )
         .await?;
         if !kind.applies() {

@@ -58,8 +58,8 @@ pub use incidents::{
 pub use lease::{Lease, LeaseHolder};
 pub use open::{Backend, SQLITE_FILE, Store, StoreConfig};
 pub use outgoing::{
-    AttemptOutcome, ClaimedDelivery, DeliveryBacklog, DeliveryStatus, WebhookDelivery,
-    WebhookEndpoint,
+    AttemptOutcome, ClaimedDelivery, DeliveryBacklog, DeliveryError, DeliveryStatus,
+    WebhookDelivery, WebhookEndpoint,
 };
 pub use realtime::{RealtimeAccount, SyncState, Webhook};
 pub use runs::{RunChange, RunKind, RunStatus, RunSummary};

@@ -91,6 +91,66 @@ pub struct WebhookDelivery {
     pub last_status: Option<i64>,
     /// Why the last attempt failed, in fixed words (never the receiver's body).
     pub last_error: Option<String>,
+    /// Why the last attempt failed, as a value the web app says in the page's language
+    /// (`None` before failures were values, or for a code a newer release wrote).
+    #[serde(skip)]
+    pub last_error_code: Option<DeliveryError>,
+}
+
+/// Why an attempt of a delivery failed, by kind (stored as its code in
+/// `webhook_deliveries.last_error_code`; the English words stay in `last_error`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DeliveryError {
+    /// The endpoint's URL is no longer allowed (checked again at every delivery).
+    UrlNotAllowed,
+    /// The host name could not be resolved.
+    NotResolved,
+    /// The host resolves to an address that is not allowed.
+    AddressNotAllowed,
+    /// The receiver did not answer in time.
+    Timeout,
+    /// No connection to the receiver.
+    Connect,
+    /// The request failed otherwise (TLS, the connection broke).
+    RequestFailed,
+    /// The receiver answered with a redirect, which is not followed.
+    Redirect,
+    /// The receiver answered with an error status (`last_status`).
+    ReceiverStatus,
+    /// Something on staffsync's side (reading the changes, the secret, the client).
+    Internal,
+}
+
+impl DeliveryError {
+    pub const ALL: [DeliveryError; 9] = [
+        DeliveryError::UrlNotAllowed,
+        DeliveryError::NotResolved,
+        DeliveryError::AddressNotAllowed,
+        DeliveryError::Timeout,
+        DeliveryError::Connect,
+        DeliveryError::RequestFailed,
+        DeliveryError::Redirect,
+        DeliveryError::ReceiverStatus,
+        DeliveryError::Internal,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryError::UrlNotAllowed => "url_not_allowed",
+            DeliveryError::NotResolved => "not_resolved",
+            DeliveryError::AddressNotAllowed => "address_not_allowed",
+            DeliveryError::Timeout => "timeout",
+            DeliveryError::Connect => "connect",
+            DeliveryError::RequestFailed => "request_failed",
+            DeliveryError::Redirect => "redirect",
+            DeliveryError::ReceiverStatus => "receiver_status",
+            DeliveryError::Internal => "internal",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
 }
 
 /// A delivery the worker claimed, with what it needs to send it. `Debug` redacts the secret.
@@ -112,11 +172,13 @@ pub enum AttemptOutcome {
     Retry {
         at: OffsetDateTime,
         status: Option<i64>,
+        code: DeliveryError,
         error: String,
     },
     /// Failed, and the retry window is over.
     GiveUp {
         status: Option<i64>,
+        code: DeliveryError,
         error: String,
     },
 }
@@ -131,7 +193,7 @@ pub struct DeliveryBacklog {
 
 const DELIVERY_COLUMNS: &str = "d.id, d.endpoint_id, d.message_id, d.run_id, d.after_id, \
     d.through_id, d.change_count, d.status, d.attempts, d.created_at, d.next_attempt_at, \
-    d.last_attempt_at, d.last_status, d.last_error";
+    d.last_attempt_at, d.last_status, d.last_error, d.last_error_code";
 
 fn delivery_from_row(row: &AnyRow) -> Result<WebhookDelivery> {
     let status: String = row.try_get("status")?;
@@ -152,6 +214,10 @@ fn delivery_from_row(row: &AnyRow) -> Result<WebhookDelivery> {
         last_attempt_at: parse_opt_ts(row.try_get("last_attempt_at")?)?,
         last_status: row.try_get("last_status")?,
         last_error: row.try_get("last_error")?,
+        last_error_code: row
+            .try_get::<Option<String>, _>("last_error_code")?
+            .as_deref()
+            .and_then(DeliveryError::parse),
     })
 }
 
@@ -403,29 +469,42 @@ impl Store {
             AttemptOutcome::Delivered { status } => {
                 (DeliveryStatus::Delivered, None, Some(*status), None)
             }
-            AttemptOutcome::Retry { at, status, error } => (
+            AttemptOutcome::Retry {
+                at,
+                status,
+                code,
+                error,
+            } => (
                 DeliveryStatus::Pending,
                 Some(ts(*at)),
                 *status,
-                Some(error.as_str()),
+                Some((error.as_str(), code.as_str())),
             ),
-            AttemptOutcome::GiveUp { status, error } => {
-                (DeliveryStatus::Failed, None, *status, Some(error.as_str()))
-            }
+            AttemptOutcome::GiveUp {
+                status,
+                code,
+                error,
+            } => (
+                DeliveryStatus::Failed,
+                None,
+                *status,
+                Some((error.as_str(), code.as_str())),
+            ),
         };
         let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE webhook_deliveries SET status = $1, attempts = attempts + 1, \
                next_attempt_at = $2, last_attempt_at = $3, last_status = $4, last_error = $5, \
-               leased_until = NULL \
+               last_error_code = $7, leased_until = NULL \
              WHERE id = $6",
         )
         .bind(status.as_str())
         .bind(next)
         .bind(at)
         .bind(http)
-        .bind(error)
+        .bind(error.map(|(e, _)| e))
         .bind(delivery.id)
+        .bind(error.map(|(_, c)| c))
         .execute(&mut *tx)
         .await?;
         if status != DeliveryStatus::Pending {

@@ -15,7 +15,7 @@ use crate::{AccountId, Backend, Lease, RunId, Store};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row as _};
-use staffsync_core::{Hold, PersonioId, Plan, Warning};
+use staffsync_core::{Hold, PersonioId, Plan, RunFailure, Warning};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use time::OffsetDateTime;
@@ -139,7 +139,12 @@ pub struct RunSummary {
     pub unchanged: i64,
     pub skipped_by_reason: BTreeMap<String, i64>,
     pub warnings: Vec<String>,
+    /// Why it failed, in English (the API's and the command line's words); runs from
+    /// before failures were values have only this.
     pub error: Option<String>,
+    /// Why it failed, as a value the web app says in the page's language (`None` for a
+    /// run that did not fail, or failed before failures were values).
+    pub failure: Option<RunFailure>,
     pub held: Option<Hold>,
 }
 
@@ -227,11 +232,12 @@ pub(crate) async fn finish_row(
     status: RunStatus,
     outcome: &Outcome,
     error: Option<&str>,
+    failure: Option<&RunFailure>,
 ) -> Result<(AccountId, RunKind)> {
     let row = sqlx::query(
         "UPDATE sync_runs SET status = $1, finished_at = $2, created = $3, updated = $4, \
            removed = $5, skipped = $6, unchanged = $7, skipped_by_reason = $8, warnings = $9, \
-           error = $10, held = $11 \
+           error = $10, held = $11, failure = $14 \
          WHERE id = $12 AND status = 'running' AND ($13 IS NULL OR account_id = $13) \
          RETURNING account_id, kind",
     )
@@ -248,6 +254,7 @@ pub(crate) async fn finish_row(
     .bind(outcome.held.as_ref().map(to_json).transpose()?)
     .bind(run.0)
     .bind(account.map(|a| a.0))
+    .bind(failure.map(to_json).transpose()?)
     .fetch_optional(&mut *conn)
     .await?;
     if let Some(row) = row {
@@ -383,7 +390,7 @@ pub(crate) async fn insert_changes(
 }
 
 const SUMMARY_COLUMNS: &str = "id, kind, status, started_at, finished_at, created, updated, \
-    removed, skipped, unchanged, skipped_by_reason, warnings, error, held";
+    removed, skipped, unchanged, skipped_by_reason, warnings, error, failure, held";
 
 fn summary_from_row(row: &AnyRow) -> Result<RunSummary> {
     let kind: String = row.try_get("kind")?;
@@ -392,6 +399,7 @@ fn summary_from_row(row: &AnyRow) -> Result<RunSummary> {
     let by_reason: String = row.try_get("skipped_by_reason")?;
     let warnings: String = row.try_get("warnings")?;
     let held: Option<String> = row.try_get("held")?;
+    let failure: Option<String> = row.try_get("failure")?;
     Ok(RunSummary {
         id: RunId(row.try_get("id")?),
         kind: RunKind::parse(&kind)
@@ -408,6 +416,10 @@ fn summary_from_row(row: &AnyRow) -> Result<RunSummary> {
         skipped_by_reason: from_json(&by_reason, "skipped_by_reason")?,
         warnings: from_json(&warnings, "warnings")?,
         error: row.try_get("error")?,
+        failure: failure
+            .as_deref()
+            .map(|f| from_json(f, "failure"))
+            .transpose()?,
         held: held.as_deref().map(|h| from_json(h, "held")).transpose()?,
     })
 }
@@ -486,7 +498,8 @@ impl Store {
         }
         let mut tx = self.begin_write().await?;
         let outcome = Outcome::of(plan);
-        let (account, _kind) = finish_row(&mut tx, run, None, status, &outcome, error).await?;
+        let (account, _kind) =
+            finish_row(&mut tx, run, None, status, &outcome, error, None).await?;
         if let Some(plan) = plan {
             insert_changes(&mut tx, self.backend, account, run, plan).await?;
         }
@@ -494,6 +507,24 @@ impl Store {
             // What older held runs showed is out of date: only this one can be accepted.
             supersede_held_before(&mut tx, account, run).await?;
         }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Finishes a run as `failed` for `failure`, with its English `message` in `error`
+    /// (what the API and the command line show).
+    pub async fn fail_run(&self, run: RunId, failure: &RunFailure, message: &str) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        finish_row(
+            &mut tx,
+            run,
+            None,
+            RunStatus::Failed,
+            &Outcome::default(),
+            Some(message),
+            Some(failure),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }

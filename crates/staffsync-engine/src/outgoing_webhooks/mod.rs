@@ -37,7 +37,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret as _, SecretString};
-use staffsync_store::{AttemptOutcome, ClaimedDelivery};
+use staffsync_store::{AttemptOutcome, ClaimedDelivery, DeliveryError};
 use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -183,7 +183,7 @@ async fn attempt(state: &AppState, claimed: ClaimedDelivery) {
     let result = send(state, &claimed).await;
     let outcome = match result {
         Ok(status) => AttemptOutcome::Delivered { status },
-        Err((status, error)) => {
+        Err((status, code, error)) => {
             let failures = u32::try_from(d.attempts).unwrap_or(u32::MAX);
             let backoff = &state.config.webhook_retry_backoff;
             let wait = backoff
@@ -196,11 +196,16 @@ async fn attempt(state: &AppState, claimed: ClaimedDelivery) {
             let window = time::Duration::try_from(state.config.webhook_retry_window)
                 .unwrap_or(time::Duration::DAY);
             if next > d.created_at + window {
-                AttemptOutcome::GiveUp { status, error }
+                AttemptOutcome::GiveUp {
+                    status,
+                    code,
+                    error,
+                }
             } else {
                 AttemptOutcome::Retry {
                     at: next,
                     status,
+                    code,
                     error,
                 }
             }
@@ -225,23 +230,33 @@ async fn attempt(state: &AppState, claimed: ClaimedDelivery) {
     }
 }
 
-/// Sends one attempt: `Ok(status)` for a 2xx, else the status (if any) and why, in fixed
-/// words.
-async fn send(state: &AppState, claimed: &ClaimedDelivery) -> Result<i64, (Option<i64>, String)> {
+/// Why an attempt failed: the receiver's status (if it answered), the kind (which the
+/// web app says in the page's language) and fixed English words (the API's).
+type Failed = (Option<i64>, DeliveryError, String);
+
+/// Sends one attempt: `Ok(status)` for a 2xx, else the status (if any) and why.
+async fn send(state: &AppState, claimed: &ClaimedDelivery) -> Result<i64, Failed> {
     let d = &claimed.delivery;
     let allow_private = state.config.webhook_allow_private;
-    let fail = |e: &str| (None, e.to_owned());
-    let url = targets::check_endpoint_url(&claimed.url, allow_private)
-        .map_err(|e| (None, format!("the URL is not allowed: {e}")))?;
-    let addrs = targets::resolve(&url, allow_private).await.map_err(fail)?;
+    let internal = |e: &str| (None, DeliveryError::Internal, e.to_owned());
+    let url = targets::check_endpoint_url(&claimed.url, allow_private).map_err(|e| {
+        (
+            None,
+            DeliveryError::UrlNotAllowed,
+            format!("the URL is not allowed: {e}"),
+        )
+    })?;
+    let addrs = targets::resolve(&url, allow_private)
+        .await
+        .map_err(|e| (None, e, targets::words(e).to_owned()))?;
     let changes = state
         .store
         .delivery_changes(claimed.account, d)
         .await
-        .map_err(|_| fail("could not read the changes"))?;
+        .map_err(|_| internal("could not read the changes"))?;
     let import_ids = crate::feed::import_ids_of(&state.store, claimed.account, &changes)
         .await
-        .map_err(|_| fail("could not read the changes"))?;
+        .map_err(|_| internal("could not read the changes"))?;
     let body = serde_json::json!({
         "type": "directory.changed",
         "timestamp": OffsetDateTime::now_utc()
@@ -256,10 +271,10 @@ async fn send(state: &AppState, claimed: &ClaimedDelivery) -> Result<i64, (Optio
             "next_cursor": cursor(claimed.account, d.through),
         },
     });
-    let body = serde_json::to_vec(&body).map_err(|_| fail("could not encode the changes"))?;
+    let body = serde_json::to_vec(&body).map_err(|_| internal("could not encode the changes"))?;
     let timestamp = OffsetDateTime::now_utc().unix_timestamp();
     let signature = sign(&claimed.secret, &d.message_id, timestamp, &body)
-        .ok_or_else(|| fail("the endpoint's secret is unusable"))?;
+        .ok_or_else(|| internal("the endpoint's secret is unusable"))?;
     let mut builder = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(Duration::from_secs(5))
@@ -273,7 +288,7 @@ async fn send(state: &AppState, claimed: &ClaimedDelivery) -> Result<i64, (Optio
     }
     let client = builder
         .build()
-        .map_err(|_| fail("could not build the HTTP client"))?;
+        .map_err(|_| internal("could not build the HTTP client"))?;
     let response = client
         .post(url)
         .header("content-type", "application/json")
@@ -284,14 +299,17 @@ async fn send(state: &AppState, claimed: &ClaimedDelivery) -> Result<i64, (Optio
         .send()
         .await
         .map_err(|e| {
-            let why = if e.is_timeout() {
-                "the receiver did not answer in time"
+            let (code, why) = if e.is_timeout() {
+                (
+                    DeliveryError::Timeout,
+                    "the receiver did not answer in time",
+                )
             } else if e.is_connect() {
-                "could not connect to the receiver"
+                (DeliveryError::Connect, "could not connect to the receiver")
             } else {
-                "the request failed"
+                (DeliveryError::RequestFailed, "the request failed")
             };
-            fail(why)
+            (None, code, why.to_owned())
         })?;
     let status = i64::from(response.status().as_u16());
     if response.status().is_success() {
@@ -299,10 +317,15 @@ async fn send(state: &AppState, claimed: &ClaimedDelivery) -> Result<i64, (Optio
     } else if response.status().is_redirection() {
         Err((
             Some(status),
+            DeliveryError::Redirect,
             "the receiver answered with a redirect (not followed)".into(),
         ))
     } else {
-        Err((Some(status), format!("the receiver answered HTTP {status}")))
+        Err((
+            Some(status),
+            DeliveryError::ReceiverStatus,
+            format!("the receiver answered HTTP {status}"),
+        ))
     }
 }
 

@@ -17,6 +17,7 @@
 //! --webhook-allow-private`: tests, or receivers inside the operator's own network).
 //! This module never sends a request itself.
 
+use staffsync_store::DeliveryError;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use url::Url;
 
@@ -64,13 +65,21 @@ pub fn check_endpoint_url(raw: &str, allow_private: bool) -> Result<Url, String>
     Ok(url)
 }
 
-/// Why a delivery cannot be sent to a URL (fixed words, safe for the delivery log).
-pub const NOT_ALLOWED: &str = "the host resolves to an address that is not allowed";
-pub const NOT_RESOLVED: &str = "the host name could not be resolved";
+const NOT_ALLOWED: DeliveryError = DeliveryError::AddressNotAllowed;
+const NOT_RESOLVED: DeliveryError = DeliveryError::NotResolved;
+
+/// Why a delivery cannot be sent to a URL, in fixed English words (the delivery log's
+/// `last_error`; the web app says the kind in its own words).
+pub fn words(e: DeliveryError) -> &'static str {
+    match e {
+        DeliveryError::AddressNotAllowed => "the host resolves to an address that is not allowed",
+        _ => "the host name could not be resolved",
+    }
+}
 
 /// The addresses a delivery to `url` may connect to: all of the host's addresses, each
 /// checked against the policy (unless `allow_private`).
-pub async fn resolve(url: &Url, allow_private: bool) -> Result<Vec<SocketAddr>, &'static str> {
+pub async fn resolve(url: &Url, allow_private: bool) -> Result<Vec<SocketAddr>, DeliveryError> {
     let host = url.host_str().ok_or(NOT_RESOLVED)?;
     let port = url.port_or_known_default().ok_or(NOT_RESOLVED)?;
     let host = host.trim_start_matches('[').trim_end_matches(']');

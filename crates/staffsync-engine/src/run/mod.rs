@@ -219,9 +219,7 @@ async fn conclude(
         Err(e) => {
             tracing::warn!(error = %e, kind = %recorder.kind, "run failed; nothing changed");
             if let Some(run_id) = recorder.run_id {
-                store
-                    .finish_run(run_id, RunStatus::Failed, None, Some(&e.to_string()))
-                    .await?;
+                fail(store, account, run_id, &e).await?;
             }
             return Err(e);
         }
@@ -274,10 +272,9 @@ async fn conclude(
             }
         };
         if let Err(e) = applied {
-            store
-                .finish_run(run_id, RunStatus::Failed, None, Some(&e.to_string()))
-                .await?;
-            return Err(e.into());
+            let e = SyncError::from(e);
+            fail(store, account, run_id, &e).await?;
+            return Err(e);
         }
         if let AfterApply::Personio { fetch_started } = after {
             // Everything Personio changed before the fetch started is now reflected: the
@@ -308,6 +305,20 @@ async fn conclude(
         plan,
         import,
     }))
+}
+
+/// Records `run_id` as failed for `e`: the failure as a value, with its English message
+/// (the source named as the account's source is called).
+async fn fail(
+    store: &Store,
+    account: &Account,
+    run_id: RunId,
+    e: &SyncError,
+) -> Result<(), SyncError> {
+    let failure = e.failure();
+    let message = failure.message(crate::sources::of(account).name(crate::lang::Lang::En));
+    store.fail_run(run_id, &failure, &message).await?;
+    Ok(())
 }
 
 /// The report of a run of [`Scope::Everyone`]: [`run`] answers `Some` for every run it

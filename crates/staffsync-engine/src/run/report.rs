@@ -3,7 +3,7 @@
 
 use employee_file::RowError;
 use serde::Serialize;
-use staffsync_core::{PersonioId, Plan, Settings};
+use staffsync_core::{PersonioId, Plan, RunFailure, Settings};
 use staffsync_store::{RunId, StoreError};
 use std::collections::BTreeMap;
 use time::Date;
@@ -99,3 +99,67 @@ pub enum SyncError {
 
 /// Progress of the fetch, for a progress bar: (employees read so far, total when known).
 pub type ProgressFn<'a> = &'a (dyn Fn(usize, Option<usize>) + Send + Sync);
+
+impl SyncError {
+    /// The failure as a value (what the run records and the pages say in their language):
+    /// its kind and parameters, never a remote server's text.
+    pub fn failure(&self) -> RunFailure {
+        use personio::Error as P;
+        match self {
+            SyncError::Personio(p) => match p {
+                P::WrongCredentials
+                | P::Unauthorized { .. }
+                | P::Api {
+                    status: 401 | 403, ..
+                } => RunFailure::CredentialRejected,
+                P::AttributeNotReadable { attribute } => RunFailure::AttributeUnreadable {
+                    attribute: attribute.clone(),
+                },
+                P::Unavailable { status, .. } => RunFailure::SourceUnavailable { status: *status },
+                P::RateLimited { .. } => RunFailure::SourceRateLimited,
+                P::Malformed { .. } | P::IncompleteListing { .. } => RunFailure::SourceInconsistent,
+                P::Redirected { .. } | P::Config(_) => RunFailure::SourceAddress,
+                P::Api { status, .. } => RunFailure::SourceRefused {
+                    status: Some(*status),
+                },
+                _ => RunFailure::SourceRefused { status: None },
+            },
+            SyncError::NotConnected(_) => RunFailure::NotConnected,
+            SyncError::FileAccount(_) | SyncError::PersonioAccount(_) => RunFailure::WrongSource,
+            SyncError::Store(_) | SyncError::WrongLease { .. } => RunFailure::Internal,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failure_keeps_its_kind_and_parameters_and_no_remote_text() {
+        let down = SyncError::Personio(personio::Error::Unavailable {
+            status: Some(500),
+            detail: "Something went wrong".into(),
+        });
+        assert_eq!(
+            down.failure(),
+            RunFailure::SourceUnavailable { status: Some(500) }
+        );
+        assert!(!down.failure().message("Personio").contains("Something"));
+        let missing = SyncError::Personio(personio::Error::AttributeNotReadable {
+            attribute: "department".into(),
+        });
+        assert_eq!(
+            missing.failure(),
+            RunFailure::AttributeUnreadable {
+                attribute: "department".into()
+            }
+        );
+        let refused = SyncError::Personio(personio::Error::Api {
+            status: 403,
+            path: "/v1/company/employees".into(),
+            message: "Forbidden".into(),
+        });
+        assert_eq!(refused.failure(), RunFailure::CredentialRejected);
+    }
+}

@@ -52,6 +52,16 @@ pub struct SourceKind {
     pub manager_id_field: &'static str,
     /// The source's name for pages and letters, German and English.
     name: [&'static str; 2],
+    /// Where its people are listed, as a phrase ("in Personio", "in der
+    /// Mitarbeiterdatei"): the pages say "wer {in_source} fehlt".
+    in_source: [&'static str; 2],
+    /// Where its people come from, as a phrase ("aus Personio", "aus der
+    /// Mitarbeiterdatei").
+    from_source: [&'static str; 2],
+    /// Why someone is removed whom the source no longer lists.
+    not_listed: [&'static str; 2],
+    /// What the pages' header names next to "Honestly".
+    brand: [&'static str; 2],
     /// What the command line says to do first with a new account of this kind.
     pub first_step: &'static str,
 }
@@ -68,10 +78,28 @@ pub enum AttributesFrom {
 impl SourceKind {
     /// The source's name in `lang` ("Personio", "Mitarbeiterdatei"/"employee file").
     pub fn name(&self, lang: Lang) -> &'static str {
-        match lang {
-            Lang::De => self.name[0],
-            Lang::En => self.name[1],
-        }
+        pick(self.name, lang)
+    }
+
+    /// "in Personio", "in der Mitarbeiterdatei" / "in the employee file".
+    pub fn in_source(&self, lang: Lang) -> &'static str {
+        pick(self.in_source, lang)
+    }
+
+    /// "aus Personio", "aus der Mitarbeiterdatei" / "from the employee file".
+    pub fn from_source(&self, lang: Lang) -> &'static str {
+        pick(self.from_source, lang)
+    }
+
+    /// Why someone is removed whom the source no longer lists ("Nicht mehr in Personio
+    /// gelistet", "Nicht mehr in der Mitarbeiterdatei").
+    pub fn not_listed(&self, lang: Lang) -> &'static str {
+        pick(self.not_listed, lang)
+    }
+
+    /// What the pages' header names next to "Honestly" ("Personio", "Mitarbeiter-Upload").
+    pub fn brand(&self, lang: Lang) -> &'static str {
+        pick(self.brand, lang)
     }
 
     /// Whether answers name this source's people by `import_id` (not `personio_id`).
@@ -89,6 +117,13 @@ const PERSONIO: SourceKind = SourceKind {
     id_field: "personio_id",
     manager_id_field: "supervisor_personio_id",
     name: ["Personio", "Personio"],
+    in_source: ["in Personio", "in Personio"],
+    from_source: ["aus Personio", "from Personio"],
+    not_listed: [
+        "Nicht mehr in Personio gelistet",
+        "No longer listed by Personio",
+    ],
+    brand: ["Personio", "Personio"],
     first_step: "Personio: connect it with `staffsync connect`",
 };
 
@@ -101,8 +136,22 @@ const FILE: SourceKind = SourceKind {
     id_field: "import_id",
     manager_id_field: "manager_import_id",
     name: ["Mitarbeiterdatei", "employee file"],
+    in_source: ["in der Mitarbeiterdatei", "in the employee file"],
+    from_source: ["aus der Mitarbeiterdatei", "from the employee file"],
+    not_listed: [
+        "Nicht mehr in der Mitarbeiterdatei",
+        "No longer in the employee file",
+    ],
+    brand: ["Mitarbeiter-Upload", "Employee upload"],
     first_step: "employee files: import one with `staffsync import`",
 };
+
+fn pick(pair: [&'static str; 2], lang: Lang) -> &'static str {
+    match lang {
+        Lang::De => pair[0],
+        Lang::En => pair[1],
+    }
+}
 
 /// The registry: what `source` can do.
 pub fn kind(source: AccountSource) -> &'static SourceKind {

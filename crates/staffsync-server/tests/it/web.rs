@@ -1677,3 +1677,75 @@ async fn api_tokens_are_made_shown_once_and_revoked_in_the_web_app() {
         "the flash says so: {page}"
     );
 }
+
+/// Issue 22, point 1: a failed run is said from its value, in the page's language, on the
+/// Integration page, in the history and on its own page; the API keeps stable English
+/// words and adds the code. A run from before failures were values keeps its prose, said
+/// to be such.
+#[tokio::test(flavor = "multi_thread")]
+async fn failed_runs_are_said_in_the_pages_language() {
+    use staffsync_core::RunFailure;
+    use staffsync_store::{RunKind, RunStatus};
+    let sim = personio(20, 3, |_| {}).await;
+    let app = app().await;
+    let account = acme_synced(&app, &sim, |_| {}).await;
+    let wait = Duration::from_secs(60);
+    let lease = staffsync_engine::lease::acquire(&app.store, account.id, "test", wait, wait)
+        .await
+        .unwrap();
+    let old = app.store.start_run(&lease, RunKind::Full).await.unwrap();
+    let prose = "Personio is unavailable (HTTP 500): Something went wrong";
+    app.store
+        .finish_run(old, RunStatus::Failed, None, Some(prose))
+        .await
+        .unwrap();
+    let run = app.store.start_run(&lease, RunKind::Full).await.unwrap();
+    let failure = RunFailure::SourceUnavailable { status: Some(500) };
+    app.store
+        .fail_run(run, &failure, &failure.message("Personio"))
+        .await
+        .unwrap();
+    staffsync_engine::lease::give_back(&app.store, lease).await;
+
+    let c = logged_in(&app.base, "admin@acme.example").await;
+    for (lang, said, other) in [
+        (
+            "de",
+            "Personio hat mit einem Serverfehler geantwortet (HTTP 500).",
+            "answered",
+        ),
+        (
+            "en",
+            "Personio answered with a server error (HTTP 500).",
+            "Serverfehler",
+        ),
+    ] {
+        let run_page = format!("/history/{}", run.0);
+        for path in ["/integration", "/history", run_page.as_str()] {
+            let (status, html) = get(&c, format!("{}{path}?lang={lang}", app.base)).await;
+            assert_eq!(status, StatusCode::OK, "{path}");
+            assert!(html.contains(said), "{path} ({lang}) says why: {html}");
+            assert!(!html.contains(other), "{path} ({lang}) in one language");
+        }
+        let (_, html) = get(&c, format!("{}/history/{}?lang={lang}", app.base, old.0)).await;
+        let wrapper = match lang {
+            "de" => "Meldung aus einer älteren Version",
+            _ => "Message from an older version",
+        };
+        assert!(html.contains(wrapper), "old prose is introduced as such");
+        assert!(html.contains("Something went wrong"), "and shown as stored");
+    }
+
+    let token = api_token(&app.store, account.id, "t").await;
+    let body: serde_json::Value = reqwest::Client::new()
+        .get(format!("{}/api/v1/sync-runs/{}", app.base, run.0))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["run"]["error"], "Personio is unavailable (HTTP 500)");
+    assert_eq!(body["run"]["error_code"], "source_unavailable");
+}

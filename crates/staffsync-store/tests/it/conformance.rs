@@ -631,7 +631,24 @@ async fn finish_run_leaves_directory_alone(store: Store, _env: Env) {
     let r = store.run(id, failed).await.unwrap().unwrap();
     assert_eq!(r.status, RunStatus::Failed);
     assert_eq!(r.error.as_deref(), Some("Personio said 503"));
+    assert_eq!(r.failure, None, "prose from before failures were values");
     assert_eq!((r.created, r.removed), (0, 0));
+
+    // A failure as a value: its kind and parameters, and its English message.
+    let missing = staffsync_core::RunFailure::AttributeUnreadable {
+        attribute: "department".into(),
+    };
+    let valued = start(&store, id, RunKind::Full).await;
+    store
+        .fail_run(valued, &missing, "cannot read department")
+        .await
+        .unwrap();
+    let r = store.run(id, valued).await.unwrap().unwrap();
+    assert_eq!(r.status, RunStatus::Failed);
+    assert_eq!(r.failure, Some(missing.clone()));
+    assert_eq!(r.error.as_deref(), Some("cannot read department"));
+    let err = store.fail_run(valued, &missing, "again").await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
 
     let dry = start(&store, id, RunKind::DryRun).await;
     let err = store.apply_plan(id, dry, &plan).await.unwrap_err();

@@ -10,7 +10,8 @@ use staffsync_core::{
     RemovalReason, TimeZoneName, Update,
 };
 use staffsync_store::{
-    AccountId, AttemptOutcome, ChangeType, DeliveryStatus, FeedChange, RunId, RunKind, Store,
+    AccountId, AttemptOutcome, ChangeType, DeliveryError, DeliveryStatus, FeedChange, RunId,
+    RunKind, Store,
 };
 use std::collections::BTreeMap;
 
@@ -558,11 +559,15 @@ async fn deliveries_follow_the_feed_one_at_a_time(store: Store, _env: Env) {
             &AttemptOutcome::Retry {
                 at: now,
                 status: Some(500),
+                code: DeliveryError::ReceiverStatus,
                 error: "HTTP 500".into(),
             },
         )
         .await
         .unwrap();
+    let log = store.webhook_deliveries(a, Some(ep.id), 10).await.unwrap();
+    assert_eq!(log[0].last_error.as_deref(), Some("HTTP 500"));
+    assert_eq!(log[0].last_error_code, Some(DeliveryError::ReceiverStatus));
     assert_eq!(store.plan_deliveries(1000).await.unwrap(), 0, "still open");
     let again = store
         .claim_deliveries(

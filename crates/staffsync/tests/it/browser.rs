@@ -160,8 +160,9 @@ async fn admin_web_app_in_headless_chromium() {
 
     let screenshots = root.join("target/screenshots");
     std::fs::create_dir_all(&screenshots).expect("screenshot dir");
+    // The walk checks every state in two languages at two widths, failures included.
     let walk = tokio::time::timeout(
-        Duration::from_secs(300),
+        Duration::from_secs(600),
         Command::new("node")
             .arg("admin.spec.mjs")
             .current_dir(&browser_dir)

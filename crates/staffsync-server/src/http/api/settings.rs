@@ -18,6 +18,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use staffsync_core::{Settings, SettingsError};
 use staffsync_engine::dry_run::DryRunError;
+use staffsync_engine::lang::Lang;
 use staffsync_engine::run::{SyncError, SyncOptions};
 use staffsync_engine::settings::{self as engine_settings, CheckError, SettingsPreview};
 use staffsync_engine::state::AppState;
@@ -145,8 +146,12 @@ pub async fn preview_settings(
         Err(DryRunError::Sync(e @ (SyncError::NotConnected(_) | SyncError::FileAccount(_)))) => {
             Err(ApiError::conflict(e.to_string()))
         }
+        // The failure's English words: never the remote server's text.
         Err(DryRunError::Sync(e)) => {
-            Err(ApiError::invalid_request(e.to_string()).with_status(StatusCode::BAD_GATEWAY))
+            let message = e
+                .failure()
+                .message(staffsync_engine::sources::of(&account).name(Lang::En));
+            Err(ApiError::invalid_request(message).with_status(StatusCode::BAD_GATEWAY))
         }
     }
 }

@@ -438,7 +438,13 @@ pub struct RunView {
     pub unchanged: i64,
     pub skipped_by_reason: BTreeMap<String, i64>,
     pub warnings: Vec<String>,
+    /// Why it failed, in stable English words (never a remote server's text).
     pub error: Option<String>,
+    /// Why it failed, as a machine code: `attribute_unreadable`, `credential_rejected`,
+    /// `source_unavailable`, `source_rate_limited`, `source_inconsistent`,
+    /// `source_refused`, `source_address`, `timed_out`, `not_connected`, `wrong_source`,
+    /// `internal`; `null` when it did not fail or failed before codes were recorded.
+    pub error_code: Option<String>,
     /// Set when the deletion guard held the run: who would have been removed.
     #[schema(value_type = Option<Object>)]
     pub held: Option<serde_json::Value>,
@@ -460,6 +466,11 @@ impl From<&RunSummary> for RunView {
             skipped_by_reason: r.skipped_by_reason.clone(),
             warnings: r.warnings.clone(),
             error: r.error.clone(),
+            error_code: r
+                .failure
+                .as_ref()
+                .filter(|f| **f != staffsync_core::RunFailure::Unknown)
+                .map(|f| f.code().to_owned()),
             held: r.held.as_ref().and_then(|h| serde_json::to_value(h).ok()),
         }
     }

@@ -95,7 +95,7 @@ pub(crate) async fn list(State(state): State<WebState>, ctx: Ctx) -> WebResult {
         &HistoryTemplate {
             runs: runs
                 .iter()
-                .map(|r| RunView::of(r, &tz, ctx.lang()))
+                .map(|r| RunView::of(r, &tz, ctx.lang(), ctx.source()))
                 .collect(),
             settings: settings_changes(&versions, &tz, &ctx),
             page: ctx.page("history"),
@@ -143,7 +143,7 @@ pub(crate) async fn detail(
         return Ok(not_found(ctx.page("history")));
     };
     let mut t = RunTemplate {
-        run: RunView::of(&summary, &ctx.account.time_zone, lang),
+        run: RunView::of(&summary, &ctx.account.time_zone, lang, ctx.source()),
         page: ctx.page("history"),
         creates: Vec::new(),
         updates: Vec::new(),
@@ -192,7 +192,7 @@ pub(crate) async fn detail(
                     .detail
                     .and_then(|d| serde_json::from_value::<SkipReason>(d).ok())
                 {
-                    p.note = view::skip_reason(&reason, &names);
+                    p.note = view::skip_reason(&reason, &names, ctx.source());
                 }
                 t.skips.push(p);
             }

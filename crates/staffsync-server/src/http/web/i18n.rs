@@ -189,6 +189,31 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
     pick(lang, (de, en))
 }
 
+/// `text` with the source named in it: `{source}` ("Personio", "Mitarbeiterdatei"),
+/// `{in_source}` ("in Personio", "in der Mitarbeiterdatei") and `{from_source}` ("aus
+/// Personio", …), as `source` says them in `lang`; without a source (before a login),
+/// "Personio", the source every account had before there were others.
+pub fn with_source(
+    lang: Lang,
+    text: &str,
+    source: Option<&staffsync_engine::sources::SourceKind>,
+) -> String {
+    if !text.contains('{') {
+        return text.to_owned();
+    }
+    let (name, in_source, from_source) = match source {
+        Some(s) => (s.name(lang), s.in_source(lang), s.from_source(lang)),
+        None => (
+            "Personio",
+            "in Personio",
+            pick(lang, ("aus Personio", "from Personio")),
+        ),
+    };
+    text.replace("{source}", name)
+        .replace("{in_source}", in_source)
+        .replace("{from_source}", from_source)
+}
+
 /// The noun (or phrase) that follows the count `n`: `one` for exactly one, `many`
 /// otherwise, so the pages say "1 Zeile mit Fehlern" and "0 Zeilen mit Fehlern". German
 /// and English both use the plural for zero, so one rule serves both languages.
@@ -439,6 +464,76 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("error.too_large.title", "Zu groß", "Too large"),
     (
+        "fail.address",
+        "Die hinterlegte Adresse für {source} ist ungültig oder leitet weiter.",
+        "The stored address for {source} is invalid or redirects elsewhere.",
+    ),
+    (
+        "fail.attribute",
+        "Die API-Zugangsdaten für {source} dürfen das Pflichtattribut „{attr}“ nicht lesen.",
+        "The {source} API credential may not read the mandatory attribute “{attr}”.",
+    ),
+    (
+        "fail.credential",
+        "{source} hat die Zugangsdaten abgelehnt. Bitte prüfen Sie Client-ID und Secret und verbinden Sie neu.",
+        "{source} rejected the credentials. Please check the client ID and the secret, and connect again.",
+    ),
+    (
+        "fail.inconsistent",
+        "{source} hat unvollständige oder widersprüchliche Daten geliefert; zur Sicherheit wurde nichts übernommen.",
+        "{source} sent incomplete or inconsistent data; to be safe, nothing was applied.",
+    ),
+    (
+        "fail.internal",
+        "Ein interner Fehler in staffsync; der Betreiber sieht die Einzelheiten im Protokoll.",
+        "An internal error in staffsync; the operator can see the details in the log.",
+    ),
+    (
+        "fail.not_connected",
+        "Das Konto ist nicht mit {source} verbunden.",
+        "The account is not connected to {source}.",
+    ),
+    (
+        "fail.original",
+        "Meldung aus einer älteren Version (nur auf Englisch gespeichert):",
+        "Message from an older version, as it was stored:",
+    ),
+    (
+        "fail.rate_limited",
+        "{source} hat zu viele Anfragen abgelehnt (Ratenbegrenzung).",
+        "{source} kept refusing requests because of its rate limit.",
+    ),
+    (
+        "fail.refused",
+        "{source} hat eine Anfrage abgelehnt.",
+        "{source} refused a request.",
+    ),
+    (
+        "fail.refused_status",
+        "{source} hat eine Anfrage abgelehnt (HTTP {status}).",
+        "{source} refused a request (HTTP {status}).",
+    ),
+    (
+        "fail.timed_out",
+        "{source} antwortet nicht rechtzeitig (nicht innerhalb von {seconds} s); die Vorschau wurde abgebrochen. Bitte versuchen Sie es in ein paar Minuten erneut.",
+        "{source} did not answer in time (not within {seconds} s); the preview gave up. Please try again in a few minutes.",
+    ),
+    (
+        "fail.unavailable",
+        "{source} war nicht erreichbar.",
+        "{source} could not be reached.",
+    ),
+    (
+        "fail.unavailable_status",
+        "{source} hat mit einem Serverfehler geantwortet (HTTP {status}).",
+        "{source} answered with a server error (HTTP {status}).",
+    ),
+    (
+        "fail.wrong_source",
+        "Dieses Konto bezieht seine Mitarbeiter {from_source}; dieser Lauf gehörte zu einer anderen Quelle.",
+        "This account takes its people {from_source}; this run belonged to another source.",
+    ),
+    (
         "field.attributes.last_modified_at",
         "Zuletzt geändert in Personio",
         "Last changed in Personio",
@@ -526,8 +621,8 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     (
         "held.bound",
-        "Übernommen werden genau die hier gezeigten Löschungen. Fehlen bis dahin weitere Personen in Personio, wird die Synchronisation erneut zur Prüfung angehalten.",
-        "Accepting applies exactly the removals shown here. If more people are missing from Personio by then, the sync is held again for review.",
+        "Übernommen werden genau die hier gezeigten Löschungen. Fehlen bis dahin weitere Personen {in_source}, wird die Synchronisation erneut zur Prüfung angehalten.",
+        "Accepting applies exactly the removals shown here. If more people are missing {in_source} by then, the sync is held again for review.",
     ),
     ("held.reject", "Ablehnen", "Reject"),
     (
@@ -542,8 +637,8 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     (
         "held.text",
-        "Die letzte Synchronisation würde mehr als 20 % des Verzeichnisses entfernen. Zur Sicherheit wurde nichts geändert. Bitte prüfen Sie, ob diese Personen wirklich nicht mehr in Personio sind.",
-        "The last sync would remove more than 20% of the directory. To be safe, nothing was changed. Please check that these people really are no longer in Personio.",
+        "Die letzte Synchronisation würde mehr als 20 % des Verzeichnisses entfernen. Zur Sicherheit wurde nichts geändert. Bitte prüfen Sie, ob diese Personen wirklich nicht mehr {in_source} sind.",
+        "The last sync would remove more than 20% of the directory. To be safe, nothing was changed. Please check that these people really are no longer {in_source}.",
     ),
     (
         "held.title",
@@ -898,8 +993,8 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     (
         "prev.nothing",
-        "Keine Änderungen: das Verzeichnis entspricht Personio.",
-        "No changes: the directory matches Personio.",
+        "Keine Änderungen: Das Verzeichnis ist schon so, wie es {in_source} steht.",
+        "No changes: the directory already is as it stands {in_source}.",
     ),
     ("prev.remove", "Wird entfernt", "Will be removed"),
     ("prev.skip", "Wird übersprungen", "Will be skipped"),
@@ -969,8 +1064,8 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("set.include", "Einschließen", "Include"),
     (
         "set.intro",
-        "Hier legen Sie fest, wer aus Personio importiert wird und welche Gruppen entstehen. Änderungen wirken mit der nächsten Synchronisation, die nach dem Speichern startet.",
-        "Choose who is imported from Personio and which groups exist. Changes take effect with the next sync, which starts after saving.",
+        "Hier legen Sie fest, wer {from_source} übernommen wird und welche Gruppen entstehen. Änderungen wirken mit der nächsten Synchronisation nach dem Speichern.",
+        "Choose who is taken {from_source} and which groups exist. Changes take effect with the next sync after saving.",
     ),
     (
         "set.keep_on_leave",
@@ -1053,8 +1148,8 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     (
         "set.reporting_lines_text",
-        "Für jede Führungskraft zwei Gruppen aus dem Personio-Attribut Vorgesetzte:r: direkte Berichte und alle darunter.",
-        "Two groups for every manager, from Personio's supervisor attribute: direct reports and everyone below.",
+        "Für jede Führungskraft zwei Gruppen aus dem Attribut Vorgesetzte:r: direkte Berichte und alle darunter.",
+        "Two groups for every manager, from the supervisor attribute: direct reports and everyone below.",
     ),
     ("set.rule", "Regel", "Rule"),
     ("set.rule_n", "Regel {n}", "Rule {n}"),
@@ -1063,6 +1158,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "set.saved",
         "Einstellungen gespeichert. Eine Synchronisation ist angestoßen.",
         "Settings saved. A sync has been queued.",
+    ),
+    (
+        "set.saved_file",
+        "Einstellungen gespeichert. Sie wirken mit dem nächsten Import einer Mitarbeiterdatei.",
+        "Settings saved. They take effect with the next import of an employee file.",
     ),
     ("set.scope", "Wer importiert wird", "Who is imported"),
     (
@@ -1077,8 +1177,8 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     (
         "set.tenure_text",
-        "Wechsel am Stichtag ohne Abfrage bei Personio.",
-        "People move on the day, without asking Personio.",
+        "Wechsel am Stichtag, ohne dass neue Daten nötig sind.",
+        "People move on the day, with no new data needed.",
     ),
     ("set.title", "Einstellungen", "Settings"),
     (
@@ -1090,6 +1190,42 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "set.values_known",
         "Werte im Verzeichnis",
         "Values in the directory",
+    ),
+    (
+        "setp.address",
+        "„{address}“ ist keine gültige E-Mail-Adresse.",
+        "“{address}” is not a valid e-mail address.",
+    ),
+    ("setp.empty", "darf nicht leer sein.", "must not be empty."),
+    (
+        "setp.listed_twice",
+        "ist doppelt aufgeführt.",
+        "is listed twice.",
+    ),
+    (
+        "setp.no_values",
+        "Eine Regel braucht mindestens einen Wert.",
+        "A rule needs at least one value.",
+    ),
+    (
+        "setp.shape",
+        "Das Dokument hat nicht die erwartete Form.",
+        "The document does not have the expected shape.",
+    ),
+    (
+        "setp.share",
+        "Der Anteil muss mehr als 0 % und höchstens 100 % betragen.",
+        "The share must be more than 0 % and at most 100 %.",
+    ),
+    (
+        "setp.too_long",
+        "ist länger als {max} Zeichen.",
+        "is longer than {max} characters.",
+    ),
+    (
+        "setp.too_many",
+        "hat mehr als {max} Einträge.",
+        "has more than {max} entries.",
     ),
     ("tok.create", "Token erzeugen", "Create token"),
     ("tok.created", "Erstellt", "Created"),
@@ -1135,13 +1271,13 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     (
         "warn.cycle",
-        "Die Vorgesetzten dieser Personen bilden in Personio einen Kreis; sie stehen deshalb in keiner Gruppe „alle Berichtenden“ über diesen Kreis. Personio-IDs:",
-        "These people's supervisors form a cycle in Personio, so they are in no \"all reports\" group through it. Personio IDs:",
+        "Die Vorgesetzten dieser Personen bilden {in_source} einen Kreis; sie stehen deshalb in keiner Gruppe „alle Berichtenden“ über diesen Kreis. IDs:",
+        "These people's supervisors form a cycle {in_source}, so they are in no “all reports” group through it. IDs:",
     ),
     (
         "warn.incomplete",
-        "Die Liste von Personio war unvollständig, deshalb wurde niemand entfernt.",
-        "Personio's listing was incomplete, so nobody was removed.",
+        "Die Liste {from_source} war unvollständig, deshalb wurde niemand entfernt.",
+        "The listing {from_source} was incomplete, so nobody was removed.",
     ),
     ("wh.add", "Hinzufügen", "Add"),
     ("wh.attempts", "Versuche", "Attempts"),
@@ -1190,6 +1326,51 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("wh.url", "Adresse (URL)", "Endpoint URL"),
     ("wh.when", "Zeitpunkt", "When"),
     (
+        "whe.address_not_allowed",
+        "Der Rechnername zeigt auf eine nicht zulässige (interne) Adresse.",
+        "The host name points to an address that is not allowed (internal).",
+    ),
+    (
+        "whe.connect",
+        "Keine Verbindung zum Empfänger.",
+        "Could not connect to the receiver.",
+    ),
+    (
+        "whe.internal",
+        "Ein interner Fehler in staffsync; der Versuch wird wiederholt.",
+        "An internal error in staffsync; the attempt is repeated.",
+    ),
+    (
+        "whe.not_resolved",
+        "Der Rechnername ließ sich nicht auflösen.",
+        "The host name could not be resolved.",
+    ),
+    (
+        "whe.redirect",
+        "Der Empfänger hat weitergeleitet; Weiterleitungen werden nicht verfolgt.",
+        "The receiver answered with a redirect, which is not followed.",
+    ),
+    (
+        "whe.request_failed",
+        "Die Anfrage ist fehlgeschlagen.",
+        "The request failed.",
+    ),
+    (
+        "whe.status",
+        "Der Empfänger hat mit HTTP {status} geantwortet.",
+        "The receiver answered with HTTP {status}.",
+    ),
+    (
+        "whe.timeout",
+        "Der Empfänger hat nicht rechtzeitig geantwortet.",
+        "The receiver did not answer in time.",
+    ),
+    (
+        "whe.url_not_allowed",
+        "Die Adresse ist nicht (mehr) zulässig: nur https:// an öffentliche Adressen.",
+        "The URL is not (or no longer) allowed: only https:// to public addresses.",
+    ),
+    (
         "why.duplicate_email",
         "E-Mail-Adresse wird auch verwendet von Personio-ID",
         "E-mail address is also used by Personio ID",
@@ -1206,8 +1387,8 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     (
         "why.malformed",
-        "Datensatz von Personio nicht lesbar:",
-        "Personio record unreadable:",
+        "Datensatz {from_source} nicht lesbar:",
+        "Record {from_source} unreadable:",
     ),
     (
         "why.missing_field",
@@ -1218,11 +1399,6 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "why.no_longer_eligible",
         "Nicht mehr übernommen:",
         "No longer eligible:",
-    ),
-    (
-        "why.not_listed",
-        "Nicht mehr in Personio gelistet",
-        "No longer listed by Personio",
     ),
     (
         "why.not_started",

@@ -259,8 +259,14 @@ async fn run(
             ctx.t(key!("imp.server_busy")).to_owned(),
         ),
         e => {
+            // The page says why in its language; the log keeps the detail.
             tracing::warn!(account = %ctx.account.slug, error = %e, "web import failed");
-            let text = format!("{} {e}", ctx.t(key!("run.failed_text")));
+            let failure = match &e {
+                ImportError::Sync(e) => e.failure(),
+                _ => staffsync_core::RunFailure::Internal,
+            };
+            let why = super::failures::failure_text(ctx.lang(), &failure, ctx.source());
+            let text = format!("{} {why}", ctx.t(key!("run.failed_text")));
             (StatusCode::OK, text)
         }
     })

@@ -302,11 +302,19 @@ async fn connected_view(
         }
         None => None,
     };
+    let last_run = last
+        .as_ref()
+        .map(|r| RunView::of(r, tz, lang, ctx.source()));
+    // Why it fails is the failed run's failure, in the page's language.
     let failing = schedule.as_ref().and_then(|s| {
         (s.consecutive_failures >= i64::from(state.app.config.failing_after)).then(|| {
+            let why = last_run
+                .as_ref()
+                .filter(|r| r.status == "failed")
+                .and_then(|r| r.error.clone());
             (
                 s.consecutive_failures,
-                s.last_error.clone().unwrap_or_default(),
+                why.unwrap_or_default(),
                 live.health.run_id,
             )
         })
@@ -316,7 +324,7 @@ async fn connected_view(
         base_url: shown_url(&conn.base_url),
         connected_at: view::when(conn.connected_at, tz, lang),
         attrs: attr_rows(&conn.readable_attributes, ctx),
-        last_run: last.as_ref().map(|r| RunView::of(r, tz, lang)),
+        last_run,
         next_sync: schedule
             .as_ref()
             .map(|s| view::when(s.next_run_at, tz, lang)),
@@ -391,7 +399,7 @@ impl PlanLists {
                 .removals
                 .iter()
                 .map(|r| PersonView {
-                    note: view::removal_reason(&r.reason, &names),
+                    note: view::removal_reason(&r.reason, &names, ctx.source()),
                     ..person(r.personio_id, by_id.get(&r.personio_id).copied())
                 })
                 .collect(),
@@ -399,7 +407,7 @@ impl PlanLists {
                 .skips
                 .iter()
                 .map(|s| PersonView {
-                    note: view::skip_reason(&s.reason, &names),
+                    note: view::skip_reason(&s.reason, &names, ctx.source()),
                     ..match s.personio_id {
                         Some(id) => person(id, by_id.get(&id).copied()),
                         None => PersonView::default(),
@@ -410,22 +418,11 @@ impl PlanLists {
             held: plan
                 .held
                 .map(|h| held_summary(ctx, h.removing, h.directory_size)),
-            warnings: plan.warnings.iter().map(|w| warning_text(w, ctx)).collect(),
-        }
-    }
-}
-
-fn warning_text(w: &staffsync_core::Warning, ctx: &Ctx) -> String {
-    match w {
-        staffsync_core::Warning::AttributeNotReadable { attribute } => format!(
-            "{} {}",
-            ctx.t(key!("warn.attribute")),
-            view::field_label(attribute, ctx.lang())
-        ),
-        staffsync_core::Warning::IncompleteListing => ctx.t(key!("warn.incomplete")).to_owned(),
-        staffsync_core::Warning::SupervisorCycle { ids } => {
-            let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
-            format!("{} {}", ctx.t(key!("warn.cycle")), ids.join(", "))
+            warnings: plan
+                .warnings
+                .iter()
+                .map(|w| view::warning_text(w, ctx.lang(), ctx.source()))
+                .collect(),
         }
     }
 }
@@ -631,12 +628,8 @@ pub(crate) async fn preview(State(state): State<WebState>, ctx: Ctx) -> WebResul
         Err(DryRunError::Lease(LeaseError::Store(e)) | DryRunError::Sync(SyncError::Store(e))) => {
             return Err(e.into());
         }
-        Err(DryRunError::TimedOut(_)) => {
-            template.error = Some(ctx.t(key!("connect.error.timeout")).to_owned());
-            return render(StatusCode::OK, &template);
-        }
         Err(e) => {
-            template.error = Some(e.to_string());
+            template.error = Some(dry_run_failure(&e, &ctx));
             return render(StatusCode::OK, &template);
         }
     };
@@ -650,6 +643,15 @@ pub(crate) async fn preview(State(state): State<WebState>, ctx: Ctx) -> WebResul
     template.held = lists.held;
     template.warnings = lists.warnings;
     render(StatusCode::OK, &template)
+}
+
+/// Why a preview (a dry run) failed, in the page's language: never the remote server's
+/// text.
+pub(crate) fn dry_run_failure(e: &DryRunError, ctx: &Ctx) -> String {
+    match e.failure() {
+        Some(failure) => super::failures::failure_text(ctx.lang(), &failure, ctx.source()),
+        None => ctx.t(key!("int.preview_busy")).to_owned(),
+    }
 }
 
 /// `POST /integration/held/{run}/accept`: the next sync may remove exactly the people

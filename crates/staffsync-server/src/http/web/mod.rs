@@ -17,6 +17,7 @@
 #[macro_use]
 pub mod i18n;
 mod directory;
+mod failures;
 mod history;
 mod import;
 mod integration;
@@ -161,6 +162,9 @@ pub(crate) struct Page {
     /// The current path, for the language switch: always one `/` and then the rest
     /// ([`site_path`]).
     pub path: String,
+    /// The logged-in account's source: its words for the texts that name it
+    /// ([`Page::s`]) and the header. `None` before a login.
+    pub source: Option<&'static staffsync_engine::sources::SourceKind>,
 }
 
 /// `path` as a link within this site: leading `/` and `\` collapsed to one `/`. A request
@@ -174,6 +178,19 @@ impl Page {
     /// The text for `key` in the page's language.
     pub fn t(&self, key: i18n::Key) -> &'static str {
         i18n::t(self.lang, key)
+    }
+
+    /// The text for `key` with the account's source named in it: `{source}` ("Personio",
+    /// "Mitarbeiterdatei"), `{in_source}` ("in Personio", "in der Mitarbeiterdatei") and
+    /// `{from_source}` ("aus Personio", …), so one text serves every source.
+    pub fn s(&self, key: i18n::Key) -> String {
+        i18n::with_source(self.lang, self.t(key), self.source)
+    }
+
+    /// What the header names next to "Honestly": the account's source, or nothing before
+    /// a login.
+    pub fn brand(&self) -> &'static str {
+        self.source.map_or("", |s| s.brand(self.lang))
     }
 
     /// The words after the count `n` in the page's language ([`i18n::count_text`]).
@@ -192,6 +209,7 @@ impl Page {
             account_name: String::new(),
             flash: None,
             path: site_path(path),
+            source: None,
         }
     }
 }
@@ -213,6 +231,11 @@ impl Ctx {
 
     pub fn t(&self, key: i18n::Key) -> &'static str {
         self.page.t(key)
+    }
+
+    /// The account's source: what it can do and its words.
+    pub fn source(&self) -> &'static staffsync_engine::sources::SourceKind {
+        staffsync_engine::sources::of(&self.account)
     }
 
     /// The page context with `nav` as the active menu entry.
@@ -288,6 +311,7 @@ impl FromRequestParts<WebState> for Ctx {
             account_name: account.name.clone(),
             flash,
             path: site_path(parts.uri.path()),
+            source: Some(staffsync_engine::sources::of(&account)),
         };
         Ok(Ctx {
             admin,

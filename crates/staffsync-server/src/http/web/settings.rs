@@ -118,11 +118,13 @@ pub(crate) async fn save(
         .await?;
     tracing::info!(account = %ctx.account.slug, admin = %ctx.admin.id, "settings saved from the web app");
     // Not connected: no schedule, nothing to sync yet. A file account follows with its
-    // next import.
-    if staffsync_engine::sources::of(&ctx.account).connects {
+    // next import, and the message says so (no sync starts).
+    if ctx.source().connects {
         let _ = state.app.store.request_sync(ctx.account.id, None).await;
+        ctx.flash("ok", ctx.t(key!("set.saved"))).await;
+    } else {
+        ctx.flash("ok", ctx.t(key!("set.saved_file"))).await;
     }
-    ctx.flash("ok", ctx.t(key!("set.saved"))).await;
     Ok(Redirect::to("/integration/settings").into_response())
 }
 
@@ -169,12 +171,8 @@ pub(crate) async fn preview(
             }
             template.preview = Some(preview);
         }
-        Err(DryRunError::Busy) => template.error = Some(ctx.t(key!("int.preview_busy")).to_owned()),
-        Err(DryRunError::TimedOut(_)) => {
-            template.error = Some(ctx.t(key!("connect.error.timeout")).to_owned());
-        }
         Err(DryRunError::Sync(SyncError::Store(e))) => return Err(e.into()),
-        Err(e) => template.error = Some(e.to_string()),
+        Err(e) => template.error = Some(super::integration::dry_run_failure(&e, &ctx)),
     }
     render(StatusCode::OK, &template)
 }
@@ -349,7 +347,7 @@ async fn problem(
             // values is one the source does not send.
             let message = match attribute_at(settings, &e.field) {
                 Some(name) if settings.validate().is_ok() => unreadable(ctx, name, known),
-                _ => e.message,
+                _ => super::failures::settings_problem(ctx.lang(), &e.problem),
             };
             Ok(Some(FormError {
                 field: e.field,

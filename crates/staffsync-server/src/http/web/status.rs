@@ -584,6 +584,7 @@ mod tests {
             skipped_by_reason: Default::default(),
             warnings: Vec::new(),
             error: None,
+            failure: None,
             held: None,
         }
     }

@@ -5,7 +5,8 @@
 
 use super::i18n::{self, Lang, t};
 use super::names::{Names, attribute_name, value_name};
-use staffsync_core::{Field, RemovalReason, SkipReason, TimeZoneName};
+use staffsync_core::{Field, RemovalReason, SkipReason, TimeZoneName, Warning};
+use staffsync_engine::sources::SourceKind;
 use staffsync_store::RunSummary;
 use time::OffsetDateTime;
 use time::macros::format_description;
@@ -50,7 +51,9 @@ pub struct RunView {
 }
 
 impl RunView {
-    pub fn of(run: &RunSummary, tz: &TimeZoneName, lang: Lang) -> RunView {
+    /// `run` as the pages list it; its failure and warnings in `lang`, the source named
+    /// as `source` calls itself.
+    pub fn of(run: &RunSummary, tz: &TimeZoneName, lang: Lang, source: &SourceKind) -> RunView {
         let status = run.status.as_str().to_owned();
         RunView {
             id: run.id.0,
@@ -63,14 +66,57 @@ impl RunView {
             removed: run.removed,
             skipped: run.skipped,
             unchanged: run.unchanged,
-            error: run.error.clone(),
-            warnings: run.warnings.clone(),
+            error: super::failures::run_failure(lang, run, source),
+            warnings: run
+                .warnings
+                .iter()
+                .map(|w| stored_warning(w, lang, source))
+                .collect(),
         }
     }
 }
 
-/// Why someone is not (or no longer) imported, in plain words.
-pub fn skip_reason(reason: &SkipReason, names: &Names) -> String {
+/// A warning as the store records it (`attribute_not_readable (attribute: hire_date)`),
+/// in `lang`; one this release does not know stays as stored.
+fn stored_warning(stored: &str, lang: Lang, source: &SourceKind) -> String {
+    let (tag, fields) = match stored.split_once(" (") {
+        Some((tag, rest)) => (tag, rest.strip_suffix(')').unwrap_or(rest)),
+        None => (stored, ""),
+    };
+    let mut object = serde_json::Map::new();
+    object.insert("warning".into(), tag.into());
+    for field in fields.split(", ").filter(|f| !f.is_empty()) {
+        if let Some((k, v)) = field.split_once(": ") {
+            let value = serde_json::from_str(v).unwrap_or_else(|_| v.into());
+            object.insert(k.to_owned(), value);
+        }
+    }
+    match serde_json::from_value::<Warning>(object.into()) {
+        Ok(w) => warning_text(&w, lang, source),
+        Err(_) => stored.to_owned(),
+    }
+}
+
+/// A planner's warning in `lang`, the source named as `source` calls itself.
+pub fn warning_text(w: &Warning, lang: Lang, source: &SourceKind) -> String {
+    let say = |key: super::i18n::Key| super::i18n::with_source(lang, t(lang, key), Some(source));
+    match w {
+        Warning::AttributeNotReadable { attribute } => format!(
+            "{} {}",
+            t(lang, key!("warn.attribute")),
+            field_label(attribute, lang)
+        ),
+        Warning::IncompleteListing => say(key!("warn.incomplete")),
+        Warning::SupervisorCycle { ids } => {
+            let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+            format!("{} {}", say(key!("warn.cycle")), ids.join(", "))
+        }
+    }
+}
+
+/// Why someone is not (or no longer) imported, in plain words, the source named as
+/// `source` calls itself.
+pub fn skip_reason(reason: &SkipReason, names: &Names, source: &SourceKind) -> String {
     let lang = names.lang();
     let tr = |k: super::i18n::Key| t(lang, k);
     match reason {
@@ -96,22 +142,46 @@ pub fn skip_reason(reason: &SkipReason, names: &Names) -> String {
         SkipReason::DuplicateEmail { other } => {
             format!("{} {other}", tr(key!("why.duplicate_email")))
         }
-        SkipReason::Malformed { detail } => format!("{} {detail}", tr(key!("why.malformed"))),
+        SkipReason::Malformed { detail } => format!(
+            "{} {}",
+            super::i18n::with_source(lang, tr(key!("why.malformed")), Some(source)),
+            malformed_detail(detail, lang)
+        ),
         SkipReason::Excluded { rule } => {
             format!("{} {}", tr(key!("why.excluded")), names.rule(rule))
         }
     }
 }
 
-/// Why someone is removed, in plain words.
-pub fn removal_reason(reason: &RemovalReason, names: &Names) -> String {
+/// A malformed record's stored detail in `lang`. An employee file's row is stored as
+/// "row 7, column Email: <English words>": its place is said in `lang`, its English words
+/// only on English pages (the import's preview says them in German, from their value).
+/// Other details (a Personio record's field path) are shown as stored.
+fn malformed_detail(detail: &str, lang: Lang) -> String {
+    let place = detail
+        .strip_prefix("row ")
+        .and_then(|rest| rest.split_once(", column "))
+        .and_then(|(row, rest)| Some((row, rest.split_once(": ")?)));
+    match (place, lang) {
+        (Some((row, (column, _))), Lang::De) => format!(
+            "{} {row}, {} {column}",
+            t(lang, key!("imp.row")),
+            t(lang, key!("imp.column"))
+        ),
+        _ => detail.to_owned(),
+    }
+}
+
+/// Why someone is removed, in plain words: one the source no longer lists in the
+/// source's own words ("Nicht mehr in der Mitarbeiterdatei").
+pub fn removal_reason(reason: &RemovalReason, names: &Names, source: &SourceKind) -> String {
     let lang = names.lang();
     match reason {
-        RemovalReason::NotListed => t(lang, key!("why.not_listed")).to_owned(),
+        RemovalReason::NotListed => source.not_listed(lang).to_owned(),
         RemovalReason::NoLongerEligible { because } => format!(
             "{} {}",
             t(lang, key!("why.no_longer_eligible")),
-            skip_reason(because, names)
+            skip_reason(because, names, source)
         ),
         RemovalReason::Excluded { rule } => {
             format!("{} {}", t(lang, key!("why.excluded")), names.rule(rule))
@@ -235,19 +305,25 @@ mod tests {
             hire_date: date!(2026 - 07 - 01),
         };
         let names = |lang| Names::new(lang, Default::default(), Default::default());
+        let personio = staffsync_engine::sources::kind(staffsync_store::AccountSource::Personio);
+        let file = staffsync_engine::sources::kind(staffsync_store::AccountSource::File);
         assert_eq!(
-            skip_reason(&r, &names(Lang::De)),
+            skip_reason(&r, &names(Lang::De), personio),
             "Hat noch nicht angefangen, Eintrittsdatum 01.07.2026"
         );
         assert_eq!(
-            removal_reason(&RemovalReason::NotListed, &names(Lang::En)),
+            removal_reason(&RemovalReason::NotListed, &names(Lang::En), personio),
             "No longer listed by Personio"
+        );
+        assert_eq!(
+            removal_reason(&RemovalReason::NotListed, &names(Lang::De), file),
+            "Nicht mehr in der Mitarbeiterdatei"
         );
         let excluded = SkipReason::Excluded {
             rule: "exclude employment_type = external".into(),
         };
         assert_eq!(
-            skip_reason(&excluded, &names(Lang::De)),
+            skip_reason(&excluded, &names(Lang::De), personio),
             "Durch eine Regel der Einstellungen ausgeschlossen: Beschäftigungsart ist Extern"
         );
         assert_eq!(field_label("department", Lang::De), "Abteilung");

@@ -67,7 +67,15 @@ fn delivery_row(
         status_label: delivery_status_text(lang, d.status),
         attempts: d.attempts,
         changes: d.change_count,
-        last_error: d.last_error.clone().unwrap_or_default(),
+        // In the page's language by its kind; a delivery from before kinds were stored
+        // shows its stored words after words that say so.
+        last_error: match (d.last_error_code, &d.last_error) {
+            (Some(code), _) => super::failures::delivery_error(lang, code, d.last_status),
+            (None, Some(words)) => {
+                format!("{} „{words}“", super::i18n::t(lang, key!("fail.original")))
+            }
+            (None, None) => String::new(),
+        },
     }
 }
 
