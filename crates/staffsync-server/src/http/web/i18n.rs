@@ -393,6 +393,22 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "The form is out of date or your session has expired. Please reload the page and try again.",
     ),
     ("csrf.title", "Anfrage abgelehnt", "Request refused"),
+    (
+        "dev.intro",
+        "Für die IT oder einen Dienstleister, der andere Programme an dieses Konto anbindet: API-Tokens für die REST-API und Webhooks, die jede übernommene Änderung melden. Die Synchronisation mit Personio braucht nichts von dieser Seite.",
+        "For IT or a contractor connecting other programs to this account: API tokens for the REST API and webhooks that report every applied change. Syncing with Personio needs nothing on this page.",
+    ),
+    (
+        "dev.link",
+        "Entwickler: API-Tokens und Webhooks",
+        "Developers: API tokens and webhooks",
+    ),
+    (
+        "dev.link_text",
+        "für die IT, für die Synchronisation nicht nötig",
+        "for IT, not needed for syncing",
+    ),
+    ("dev.title", "Entwickler", "Developers"),
     ("emp.all_groups", "Alle Gruppen", "All groups"),
     ("emp.count", "Mitarbeiter", "employees"),
     (
@@ -868,6 +884,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Zu viele Anmeldeversuche. Bitte warten Sie eine Minute und versuchen Sie es dann erneut.",
         "Too many login attempts. Please wait a minute and try again.",
     ),
+    ("nav.developer", "Entwickler", "Developers"),
     ("nav.employees", "Mitarbeiter", "Employees"),
     ("nav.groups", "Gruppen", "Groups"),
     ("nav.history", "Synchronisationsverlauf", "Sync history"),
@@ -1104,7 +1121,6 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "With an API token another program (such as the survey app) reads this account's people, groups and changes through the REST API. It cannot accept removals the deletion guard held, nor loosen the guard.",
     ),
     ("tok.label", "Bezeichnung", "Label"),
-    ("tok.manage", "API-Tokens verwalten", "Manage API tokens"),
     (
         "tok.new",
         "Neues Token – es wird nur jetzt angezeigt. Bewahren Sie es sicher auf, z. B. in einem Passwort-Manager:",

@@ -16,6 +16,7 @@
 // First, so that its `key!` macro is in scope in the modules below.
 #[macro_use]
 pub mod i18n;
+mod developer;
 mod directory;
 mod history;
 mod import;
@@ -24,7 +25,6 @@ mod login;
 mod names;
 mod settings;
 mod status;
-mod tokens;
 mod view;
 mod webhooks;
 
@@ -95,11 +95,12 @@ pub fn routes(state: AppState) -> Router {
         .route("/integration/disconnect", post(integration::disconnect))
         .route("/integration/status", get(status::status))
         .route(status::SCRIPT_PATH, get(status::script))
+        .route(developer::PATH, get(developer::page))
         .route(
             "/integration/tokens",
-            get(tokens::page).post(tokens::create),
+            get(developer::moved).post(developer::create),
         )
-        .route("/integration/tokens/{id}/revoke", post(tokens::revoke))
+        .route("/integration/tokens/{id}/revoke", post(developer::revoke))
         .route("/integration/webhooks", post(webhooks::create))
         .route("/integration/webhooks/{id}/delete", post(webhooks::delete))
         .route(
@@ -152,7 +153,8 @@ pub(crate) struct Flash {
 pub(crate) struct Page {
     pub lang: Lang,
     pub csrf: String,
-    /// The active menu entry (`integration`, `employees`, `groups`, `history`, or empty).
+    /// The active menu entry (`integration`, `employees`, `groups`, `history`, or empty;
+    /// `developer` for the page the footer links to).
     pub nav: &'static str,
     pub logged_in: bool,
     pub admin_email: String,
