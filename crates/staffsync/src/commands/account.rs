@@ -171,12 +171,12 @@ pub async fn run(global: &Global, cmd: AccountCommand) -> anyhow::Result<Code> {
                 output::print_json(&settings)?;
             } else {
                 crate::outln!(
-                    "{}: group attributes [{}], keep on leave {}, hold removals above {:.0}% and at least {} people",
+                    "{}: group attributes [{}], keep on leave {}, hold removals above {:.0}% and at least {}",
                     account.slug,
                     settings.groups.attributes.join(", "),
                     settings.keep_on_leave,
                     settings.deletion_guard.max_share * 100.0,
-                    settings.deletion_guard.min_people
+                    crate::output::count(settings.deletion_guard.min_people, "person", "people")
                 )?;
             }
         }
