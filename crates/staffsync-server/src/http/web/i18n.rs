@@ -877,6 +877,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "E-Mail oder Passwort ist falsch.",
         "Wrong e-mail or password.",
     ),
+    (
+        "login.forgot",
+        "Passwort vergessen?",
+        "Forgot your password?",
+    ),
     ("login.password", "Passwort", "Password"),
     ("login.title", "Anmelden", "Log in"),
     (
@@ -923,6 +928,63 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("prev.title", "Änderungen anzeigen", "Show changes"),
     ("prev.update", "Wird geändert", "Will be updated"),
     ("prev.why", "Grund", "Reason"),
+    ("reset.again", "Neuen Link anfordern", "Ask for a new link"),
+    (
+        "reset.ask_text",
+        "Geben Sie die E-Mail-Adresse Ihres Zugangs ein. Sie erhalten einen Link, mit dem Sie ein neues Passwort festlegen; er gilt 30 Minuten und nur einmal.",
+        "Enter the e-mail address of your login. You will get a link to set a new password; it works for 30 minutes and only once.",
+    ),
+    (
+        "reset.done",
+        "Ihr neues Passwort gilt. Alle bisherigen Anmeldungen wurden beendet; bitte melden Sie sich neu an.",
+        "Your new password is set. Every earlier login was ended; please log in again.",
+    ),
+    (
+        "reset.error.length",
+        "Das Passwort muss mindestens 10 Zeichen lang sein.",
+        "The password must have at least 10 characters.",
+    ),
+    (
+        "reset.error.mismatch",
+        "Die beiden Passwörter stimmen nicht überein.",
+        "The two passwords differ.",
+    ),
+    (
+        "reset.invalid",
+        "Dieser Link funktioniert nicht (mehr): Er ist abgelaufen, wurde schon benutzt oder ist unvollständig.",
+        "This link does not work (any more): it expired, was used already or is incomplete.",
+    ),
+    ("reset.new_password", "Neues Passwort", "New password"),
+    (
+        "reset.operator",
+        "Diese Installation versendet keine E-Mails. Bitten Sie den Betreiber von staffsync, Ihnen einen Link zum Zurücksetzen zu erzeugen, mit dem Befehl:",
+        "This installation sends no e-mail. Ask the operator of staffsync to make you a reset link, with the command:",
+    ),
+    ("reset.operator_slug", "Konto", "account"),
+    (
+        "reset.repeat",
+        "Neues Passwort wiederholen",
+        "Repeat the new password",
+    ),
+    ("reset.save", "Passwort speichern", "Save password"),
+    ("reset.send", "Link senden", "Send link"),
+    (
+        "reset.sent",
+        "Wenn zu dieser Adresse ein Zugang gehört, ist eine E-Mail mit einem Link unterwegs. Der Link gilt 30 Minuten. Kommt keine E-Mail, prüfen Sie den Spam-Ordner oder die Schreibweise der Adresse.",
+        "If this address belongs to a login, an e-mail with a link is on its way. The link works for 30 minutes. If no e-mail comes, check the spam folder or the address's spelling.",
+    ),
+    (
+        "reset.set_text",
+        "Legen Sie ein neues Passwort fest (mindestens 10 Zeichen). Danach enden alle Anmeldungen mit dem alten Passwort.",
+        "Choose a new password (at least 10 characters). After that every login with the old password ends.",
+    ),
+    ("reset.title", "Passwort zurücksetzen", "Reset password"),
+    ("reset.to_login", "Zur Anmeldung", "Back to login"),
+    (
+        "reset.too_many",
+        "Zu viele Anfragen. Bitte warten Sie eine Minute und versuchen Sie es dann erneut.",
+        "Too many requests. Please wait a minute and try again.",
+    ),
     (
         "rule.include",
         "Nicht eingeschlossen ({rules})",
