@@ -372,7 +372,10 @@ async function walk() {
   await checkLayout('employees');
 
   step('add a webhook endpoint: its secret is shown once, its deliveries are logged');
+  // On the developers' page, which the Integration page's footer links to.
   await go('/integration');
+  await page.locator('#developer-footer').click();
+  await page.locator('#webhooks-card').waitFor();
   await page.locator('#webhook_url').fill(WEBHOOK_URL);
   await page.locator('form[action="/integration/webhooks"] button[type=submit]').click();
   await page.locator('#webhook-secret').waitFor();
@@ -590,7 +593,7 @@ async function walk() {
 
   step('the webhook deliveries of the syncs since it was added are logged');
   await until('a logged webhook delivery', async () => {
-    await go('/integration');
+    await go('/developer');
     return (await page.locator('#webhook-deliveries tr.webhook-delivery').count()) > 0;
   });
   await checkLayout('webhook-deliveries');

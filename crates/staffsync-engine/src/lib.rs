@@ -52,6 +52,7 @@ pub mod mail;
 pub mod metric_names;
 pub mod outbound;
 pub mod outgoing_webhooks;
+pub mod password_reset;
 pub mod personio_events;
 pub mod progress;
 pub mod realtime;

@@ -36,6 +36,9 @@ pub struct Admin {
     pub password_hash: String,
     /// The language the admin last logged in with (`de`, `en`); `None` before that.
     pub lang: Option<String>,
+    /// Raised by every password reset ([`Store::reset_admin_password`]): a session keeps
+    /// the value it logged in under and ends when it differs.
+    pub session_epoch: i64,
 }
 
 impl fmt::Debug for Admin {
@@ -46,6 +49,7 @@ impl fmt::Debug for Admin {
             .field("email", &self.email)
             .field("password_hash", &"[REDACTED]")
             .field("lang", &self.lang)
+            .field("session_epoch", &self.session_epoch)
             .finish()
     }
 }
@@ -67,7 +71,7 @@ fn email_key(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
-const ADMIN_COLUMNS: &str = "id, account_id, email, password_hash, lang";
+const ADMIN_COLUMNS: &str = "id, account_id, email, password_hash, lang, session_epoch";
 
 fn admin_from_row(row: &AnyRow) -> Result<Admin> {
     Ok(Admin {
@@ -76,6 +80,7 @@ fn admin_from_row(row: &AnyRow) -> Result<Admin> {
         email: row.try_get("email")?,
         password_hash: row.try_get("password_hash")?,
         lang: row.try_get("lang")?,
+        session_epoch: row.try_get("session_epoch")?,
     })
 }
 
@@ -294,4 +299,116 @@ impl Store {
         .await?;
         Ok(done.rows_affected() > 0)
     }
+
+    /// Stores a password-reset token of `admin` by its SHA-256 hex digest, valid until
+    /// `expires_at`.
+    pub async fn create_password_reset(
+        &self,
+        admin: AdminId,
+        token_sha256_hex: &str,
+        expires_at: OffsetDateTime,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO password_resets (admin_id, token_sha256, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(admin.0)
+        .bind(token_sha256_hex.to_ascii_lowercase())
+        .bind(ts(now()))
+        .bind(ts(expires_at))
+        .execute(&self.pool)
+        .await
+        .map_err(|e| {
+            if is_foreign_key_violation(&e) {
+                StoreError::not_found(format!("admin {admin}"))
+            } else {
+                e.into()
+            }
+        })?;
+        Ok(())
+    }
+
+    /// The admin a password-reset token (by digest) is for, while it is unused and not
+    /// expired at `now`; `None` otherwise. Changes nothing.
+    pub async fn password_reset_admin(
+        &self,
+        token_sha256_hex: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<AdminId>> {
+        let row = sqlx::query(
+            "SELECT admin_id FROM password_resets \
+             WHERE token_sha256 = $1 AND used_at IS NULL AND expires_at > $2",
+        )
+        .bind(token_sha256_hex.to_ascii_lowercase())
+        .bind(ts(now))
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row
+            .map(|r| r.try_get::<i64, _>("admin_id"))
+            .transpose()?
+            .map(AdminId))
+    }
+
+    /// Uses a password-reset token (by digest): when it is unused and not expired at
+    /// `now`, in one transaction, sets its admin's password hash, raises their session
+    /// epoch (every session they have ends) and marks all their reset tokens used.
+    /// Returns the admin, or `None` (nothing changed) for an unknown, used or expired
+    /// token. Two concurrent uses of one token: only one succeeds.
+    pub async fn reset_admin_password(
+        &self,
+        token_sha256_hex: &str,
+        password_hash: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<AdminId>> {
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(
+            "UPDATE password_resets SET used_at = $1 \
+             WHERE token_sha256 = $2 AND used_at IS NULL AND expires_at > $1 \
+             RETURNING admin_id",
+        )
+        .bind(ts(now))
+        .bind(token_sha256_hex.to_ascii_lowercase())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let admin = AdminId(row.try_get("admin_id")?);
+        set_password_in(&mut tx, admin, password_hash, now).await?;
+        tx.commit().await?;
+        Ok(Some(admin))
+    }
+
+    /// Sets `admin`'s password hash directly (the operator's `staffsync admin
+    /// reset-password --set-password`), ending every session they have and every reset
+    /// link not yet used; `false` for an unknown admin.
+    pub async fn set_admin_password(&self, admin: AdminId, password_hash: &str) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        let changed = set_password_in(&mut tx, admin, password_hash, now()).await?;
+        tx.commit().await?;
+        Ok(changed)
+    }
+}
+
+/// In `tx`: sets `admin`'s password hash, raises their session epoch and marks their
+/// unused reset tokens used; `false` for an unknown admin.
+async fn set_password_in(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    admin: AdminId,
+    password_hash: &str,
+    at: OffsetDateTime,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE admins SET password_hash = $1, session_epoch = session_epoch + 1 WHERE id = $2",
+    )
+    .bind(password_hash)
+    .bind(admin.0)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("UPDATE password_resets SET used_at = $1 WHERE admin_id = $2 AND used_at IS NULL")
+        .bind(ts(at))
+        .bind(admin.0)
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected() > 0)
 }

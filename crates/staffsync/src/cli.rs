@@ -7,6 +7,7 @@
 //! (`PERSONIO_CLIENT_SECRET`, `STAFFSYNC_SECRET_KEY`) so they stay out of shell history.
 
 use crate::commands::account::AccountCommand;
+use crate::commands::admin::AdminCommand;
 use crate::commands::connect::ConnectArgs;
 use crate::commands::demo::DemoArgs;
 use crate::commands::feedback::FeedbackCommand;
@@ -113,6 +114,9 @@ pub enum Command {
     /// Manage customer accounts.
     #[command(subcommand)]
     Account(AccountCommand),
+    /// Help a web-app admin: reset a forgotten password.
+    #[command(subcommand)]
+    Admin(AdminCommand),
     /// Connect an account to Personio with an API credential.
     Connect(ConnectArgs),
     /// Sync an account's directory with Personio now.
@@ -147,6 +151,7 @@ impl Command {
             Command::Account(AccountCommand::Create(a)) => Some(&a.store),
             Command::Account(AccountCommand::List(a)) => Some(&a.store),
             Command::Account(AccountCommand::Policy(a)) => Some(&a.store),
+            Command::Admin(AdminCommand::ResetPassword(a)) => Some(&a.store),
             Command::Connect(a) => Some(&a.store),
             Command::Sync(a) => Some(&a.store),
             Command::Import(a) => Some(&a.store),

@@ -95,6 +95,16 @@ pub fn timestamp(t: time::OffsetDateTime) -> String {
     )
 }
 
+/// `n` and the noun for that many: `count(1, "person", "people")` is `1 person`,
+/// `count(3, …)` is `3 people` (0 takes the plural: `0 people`).
+pub fn count<N>(n: N, one: &str, many: &str) -> String
+where
+    N: std::fmt::Display + PartialEq + From<u8>,
+{
+    let noun = if n == N::from(1) { one } else { many };
+    format!("{n} {noun}")
+}
+
 /// Prints rows as aligned columns (display width by chars; good enough for names).
 pub fn print_table(headers: &[&str], rows: &[Vec<String>]) -> std::io::Result<()> {
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
@@ -148,6 +158,14 @@ mod tests {
     fn timestamps_are_minutes_in_utc() {
         let t = time::macros::datetime!(2026-11-28 1:51:31.400941 +01:00);
         assert_eq!(timestamp(t), "2026-11-28 00:51 UTC");
+    }
+
+    #[test]
+    fn counts_take_the_singular_for_one_only() {
+        assert_eq!(count(1usize, "row", "rows"), "1 row");
+        assert_eq!(count(0usize, "row", "rows"), "0 rows");
+        assert_eq!(count(2u64, "person", "people"), "2 people");
+        assert_eq!(count(1i64, "person", "people"), "1 person");
     }
 
     #[test]

@@ -86,6 +86,40 @@ pub fn reason_text(lang: Lang, reason: &str) -> &'static str {
     }
 }
 
+/// The letter carrying a password-reset link for an admin of `account_name`, valid for
+/// `minutes`. It holds the link (a one-time token) and never a password.
+pub fn password_reset_letter(lang: Lang, account_name: &str, link: &str, minutes: i64) -> Letter {
+    Letter {
+        lang,
+        subject: pick(
+            lang,
+            format!("{account_name}: Passwort zurücksetzen"),
+            format!("{account_name}: reset your password"),
+        ),
+        paragraphs: vec![
+            pick(
+                lang,
+                format!("Für Ihren Zugang zu staffsync ({account_name}) wurde ein neues Passwort angefordert. Über den Link unten legen Sie es fest. Der Link gilt {minutes} Minuten und nur einmal; danach enden alle Anmeldungen mit dem alten Passwort."),
+                format!("A new password was requested for your staffsync login ({account_name}). Set it through the link below. The link works for {minutes} minutes and only once; after that every login with the old password ends."),
+            ),
+            pick(
+                lang,
+                "Haben Sie das nicht angefordert, ignorieren Sie diese Nachricht: Ihr Passwort bleibt, wie es ist.".into(),
+                "If you did not ask for this, ignore this message: your password stays as it is.".into(),
+            ),
+        ],
+        link: Some((
+            pick(lang, "Neues Passwort festlegen".into(), "Set a new password".into()),
+            link.to_owned(),
+        )),
+        footer: pick(
+            lang,
+            "Diese Nachricht sendet staffsync, weil auf der Anmeldeseite „Passwort vergessen?“ mit Ihrer E-Mail-Adresse benutzt wurde.".into(),
+            "staffsync sends this message because “Forgot your password?” was used with your e-mail address on the login page.".into(),
+        ),
+    }
+}
+
 /// The letter for `about` in `lang`.
 pub fn letter(lang: Lang, about: &About<'_>) -> Letter {
     let d = about.details;

@@ -66,6 +66,9 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
         .is_ok()
 }
 
+/// Least length of an admin password, in characters (`account create`, a reset).
+pub const MIN_PASSWORD_CHARS: usize = 10;
+
 /// A valid hash of a random password nobody knows: verified against when the e-mail is
 /// unknown, so a login takes as long whether or not the admin exists.
 pub const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c3RhZmZzeW5jLWR1bW15$\

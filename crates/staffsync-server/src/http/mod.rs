@@ -93,7 +93,11 @@ pub fn app(state: AppState) -> Router {
         .merge(personio_webhooks::routes(state.clone()).layer(timeout()))
         .merge(ops::routes(state).layer(timeout()))
         .layer(middleware::from_fn_with_state(trusted, client_ip::layer))
-        .layer(TraceLayer::new_for_http())
+        // Spans name the path, never the query: a password-reset link carries its token
+        // there (`/login/reset?token=…`).
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            tracing::debug_span!("request", method = %req.method(), path = %req.uri().path())
+        }))
         .layer(middleware::from_fn(error_bodies));
     for (name, value) in SECURITY_HEADERS {
         router = router.layer(SetResponseHeaderLayer::if_not_present(

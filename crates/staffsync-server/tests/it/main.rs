@@ -12,5 +12,6 @@ mod inbox;
 mod live;
 mod names;
 mod realtime;
+mod reset;
 mod scheduler;
 mod web;

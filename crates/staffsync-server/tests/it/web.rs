@@ -955,6 +955,9 @@ async fn the_webhooks_card_adds_an_endpoint_shows_its_secret_once_and_removes_it
     let r = login(&c, &app.base, "admin@acme.example", PASSWORD).await;
     assert!(r.status().is_redirection());
     let (_, html) = get(&c, format!("{}/integration?lang=en", app.base)).await;
+    // The HR admin's page only links to it: the card is on the developers' page.
+    assert!(!html.contains("webhooks-card") && html.contains("href=\"/developer\""));
+    let (_, html) = get(&c, format!("{}/developer?lang=en", app.base)).await;
     assert!(html.contains("Outgoing webhooks") && html.contains("No endpoint yet."));
     let csrf = csrf_of(&html);
     // Internal addresses are refused (the default policy), in plain words.
@@ -980,7 +983,7 @@ async fn the_webhooks_card_adds_an_endpoint_shows_its_secret_once_and_removes_it
     let start = html.find("<code>whsec_").expect("the secret, once") + 6;
     let secret = &html[start..start + html[start..].find('<').unwrap()];
     assert!(html.contains("https://hooks.example.com/staffsync"));
-    let (_, again) = get(&c, format!("{}/integration", app.base)).await;
+    let (_, again) = get(&c, format!("{}/developer", app.base)).await;
     assert!(again.contains("https://hooks.example.com/staffsync"));
     assert!(!again.contains(secret), "the secret is shown only once");
     assert!(again.contains("No deliveries yet."));
@@ -992,7 +995,7 @@ async fn the_webhooks_card_adds_an_endpoint_shows_its_secret_once_and_removes_it
         .unwrap()[0]
         .id;
     let other = logged_in(&app.base, "admin@other.example").await;
-    let (_, theirs) = get(&other, format!("{}/integration", app.base)).await;
+    let (_, theirs) = get(&other, format!("{}/developer", app.base)).await;
     assert!(!theirs.contains("hooks.example.com"));
     let r = other
         .post(format!(
@@ -1014,7 +1017,8 @@ async fn the_webhooks_card_adds_an_endpoint_shows_its_secret_once_and_removes_it
         .await
         .unwrap();
     assert!(r.status().is_redirection());
-    let (_, after) = get(&c, format!("{}/integration", app.base)).await;
+    assert_eq!(r.headers()[reqwest::header::LOCATION], "/developer");
+    let (_, after) = get(&c, format!("{}/developer", app.base)).await;
     assert!(!after.contains("hooks.example.com") && after.contains("The endpoint was removed."));
 }
 
@@ -1596,8 +1600,17 @@ async fn api_tokens_are_made_shown_once_and_revoked_in_the_web_app() {
     let c = logged_in(&app.base, "admin@acme.example").await;
     let (status, page) = get(&c, format!("{}/integration", app.base)).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(page.contains("href=\"/integration/tokens\""), "{page}");
-    let (status, page) = get(&c, format!("{}/integration/tokens", app.base)).await;
+    assert!(page.contains("href=\"/developer\""), "{page}");
+    assert!(!page.contains("tokens-card"), "not on the HR admin's page");
+    // Where the tokens were first still leads to them.
+    let r = c
+        .get(format!("{}/integration/tokens", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(r.headers()[reqwest::header::LOCATION], "/developer");
+    let (status, page) = get(&c, format!("{}/developer", app.base)).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("Noch keine API-Tokens"), "{page}");
     let csrf = csrf_of(&page);
@@ -1650,14 +1663,14 @@ async fn api_tokens_are_made_shown_once_and_revoked_in_the_web_app() {
         }
     };
     assert_eq!(api(token.clone()).await, StatusCode::OK);
-    let (_, page) = get(&c, format!("{}/integration/tokens", app.base)).await;
+    let (_, page) = get(&c, format!("{}/developer", app.base)).await;
     assert!(page.contains("Honestly Umfragen"), "{page}");
     assert!(!page.contains(&token), "shown once only");
     // Another account's admin cannot revoke it; its own admin can.
     let acme_id = acme(&app).await.id;
     let id = app.store.api_tokens(acme_id).await.unwrap()[0].id;
     let other = logged_in(&app.base, "admin@other.example").await;
-    let (_, other_page) = get(&other, format!("{}/integration/tokens", app.base)).await;
+    let (_, other_page) = get(&other, format!("{}/developer", app.base)).await;
     let r = other
         .post(format!("{}/integration/tokens/{id}/revoke", app.base))
         .form(&[("csrf", csrf_of(&other_page))])
@@ -1670,7 +1683,7 @@ async fn api_tokens_are_made_shown_once_and_revoked_in_the_web_app() {
     let (status, _) = post(revoke, vec![("csrf", csrf.clone())]).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(api(token).await, StatusCode::UNAUTHORIZED);
-    let (_, page) = get(&c, format!("{}/integration/tokens", app.base)).await;
+    let (_, page) = get(&c, format!("{}/developer", app.base)).await;
     assert!(page.contains("Widerrufen am"), "{page}");
     assert!(
         page.contains("funktioniert nicht mehr"),

@@ -11,6 +11,7 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use staffsync_core::AccountSlug;
 use staffsync_core::settings::STANDARD_GROUP_ATTRIBUTES;
+use staffsync_server::auth::MIN_PASSWORD_CHARS;
 
 #[derive(Debug, Subcommand)]
 pub enum AccountCommand {
@@ -171,12 +172,12 @@ pub async fn run(global: &Global, cmd: AccountCommand) -> anyhow::Result<Code> {
                 output::print_json(&settings)?;
             } else {
                 crate::outln!(
-                    "{}: group attributes [{}], keep on leave {}, hold removals above {:.0}% and at least {} people",
+                    "{}: group attributes [{}], keep on leave {}, hold removals above {:.0}% and at least {}",
                     account.slug,
                     settings.groups.attributes.join(", "),
                     settings.keep_on_leave,
                     settings.deletion_guard.max_share * 100.0,
-                    settings.deletion_guard.min_people
+                    crate::output::count(settings.deletion_guard.min_people, "person", "people")
                 )?;
             }
         }
@@ -205,9 +206,6 @@ fn account_json(a: &staffsync_store::Account) -> serde_json::Value {
     })
 }
 
-/// Least length of an admin password.
-const MIN_PASSWORD_CHARS: usize = 10;
-
 /// The admin's e-mail (checked by clap: a usage error, exit 2) and password hash, after
 /// checking that the e-mail is free.
 async fn admin_credentials(
@@ -217,7 +215,13 @@ async fn admin_credentials(
     if store.admin_by_email(email.as_str()).await?.is_some() {
         anyhow::bail!("an admin with the e-mail {email} already exists");
     }
-    let password = admin_password(email.as_str())?;
+    Ok((email.clone(), new_password_hash(email.as_str()).await?))
+}
+
+/// The argon2 hash of a new password for the admin `email`: read as [`admin_password`]
+/// says, at least [`MIN_PASSWORD_CHARS`] characters.
+pub(crate) async fn new_password_hash(email: &str) -> anyhow::Result<String> {
+    let password = admin_password(email)?;
     if password.chars().count() < MIN_PASSWORD_CHARS {
         anyhow::bail!("the admin password must have at least {MIN_PASSWORD_CHARS} characters");
     }
@@ -225,7 +229,7 @@ async fn admin_credentials(
         tokio::task::spawn_blocking(move || staffsync_server::auth::hash_password(&password))
             .await
             .context("hashing the password")??;
-    Ok((email.clone(), hash))
+    Ok(hash)
 }
 
 /// `STAFFSYNC_ADMIN_PASSWORD`, else asked for.

@@ -85,10 +85,10 @@ pub async fn run(global: &Global, args: ConnectArgs) -> anyhow::Result<Code> {
         }))?;
     } else {
         crate::outln!(
-            "connected {} to Personio at {} ({} readable attributes)",
+            "connected {} to Personio at {} ({})",
             account.slug,
             args.credential.personio_url,
-            readable.len()
+            crate::output::count(readable.len(), "readable attribute", "readable attributes")
         )?;
         for w in &warnings {
             eprintln!("warning: {w}");

@@ -163,7 +163,10 @@ async fn walkthrough(
     sim_url: &str,
     employees: usize,
 ) -> anyhow::Result<Code> {
-    outln!("Simulated Personio at {sim_url} ({employees} employees)")?;
+    outln!(
+        "Simulated Personio at {sim_url} ({})",
+        crate::output::count(employees, "employee", "employees")
+    )?;
     let connected = staffsync_engine::connect::connect(
         store,
         account.id,
@@ -174,8 +177,12 @@ async fn walkthrough(
     .await
     .context("cannot connect the demo account to the simulator")?;
     outln!(
-        "Account demo connected ({} readable attributes)\n",
-        connected.readable.len()
+        "Account demo connected ({})\n",
+        crate::output::count(
+            connected.readable.len(),
+            "readable attribute",
+            "readable attributes"
+        )
     )?;
 
     let sync = |title: &'static str| async move {

@@ -85,15 +85,18 @@ pub async fn run(args: FetchArgs) -> anyhow::Result<Code> {
     }
     let statuses: Vec<String> = by_status.iter().map(|(k, v)| format!("{k} {v}")).collect();
     eprintln!(
-        "read {} employees ({}) in {:.2} s with {} requests{}",
-        listing.employees.len(),
+        "read {} ({}) in {:.2} s with {}{}",
+        crate::output::count(listing.employees.len(), "employee", "employees"),
         statuses.join(", "),
         elapsed.as_secs_f64(),
-        listing.requests,
+        crate::output::count(listing.requests, "request", "requests"),
         if listing.malformed.is_empty() {
             String::new()
         } else {
-            format!("; {} records could not be read:", listing.malformed.len())
+            format!(
+                "; {} could not be read:",
+                crate::output::count(listing.malformed.len(), "record", "records")
+            )
         }
     );
     for m in &listing.malformed {

@@ -149,8 +149,8 @@ fn print_answer(slug: &str, args: &ImportArgs, a: &ImportAnswer) -> std::io::Res
         a.today
     )?;
     crate::outln!(
-        "  read {} rows, {} with errors",
-        a.rows + a.row_errors.len(),
+        "  read {}, {} with errors",
+        crate::output::count(a.rows + a.row_errors.len(), "row", "rows"),
         a.row_errors.len()
     )?;
     let verb = if applied { "" } else { "would be " };
@@ -193,7 +193,7 @@ fn print_answer(slug: &str, args: &ImportArgs, a: &ImportAnswer) -> std::io::Res
     }
     if let Some(held) = &a.held {
         crate::outln!(
-            "  {} of {} people would be removed, more than the deletion guard allows.",
+            "  {} of {} would be removed, more than the deletion guard allows.",
             held["removing"],
             held["directory_size"]
         )?;

@@ -9,6 +9,7 @@
 //! directory). Secrets never reach an error message: the crates below never put them there.
 
 pub mod account;
+pub mod admin;
 pub mod connect;
 pub mod demo;
 pub mod feedback;
@@ -35,6 +36,7 @@ pub async fn run(cli: Cli) -> Code {
         Command::PersonioSim(args) => sim::run(args).await,
         Command::Personio(fetch::PersonioCommand::Fetch(args)) => fetch::run(args).await,
         Command::Account(cmd) => account::run(global, cmd).await,
+        Command::Admin(cmd) => admin::run(global, cmd).await,
         Command::Connect(args) => connect::run(global, args).await,
         Command::Sync(args) => sync::run(global, args).await,
         Command::Import(args) => import::run(global, args).await,

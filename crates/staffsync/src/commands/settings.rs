@@ -144,9 +144,9 @@ fn print_summary(slug: &str, s: &Settings) -> anyhow::Result<()> {
     crate::outln!("  tenure:           {}", on_off(s.groups.tenure))?;
     crate::outln!("  keep on leave:    {}", on_off(s.keep_on_leave))?;
     crate::outln!(
-        "  deletion guard:   hold removals above {:.0}% and at least {} people",
+        "  deletion guard:   hold removals above {:.0}% and at least {}",
         s.deletion_guard.max_share * 100.0,
-        s.deletion_guard.min_people
+        crate::output::count(s.deletion_guard.min_people, "person", "people")
     )?;
     let notify = if s.notify.is_empty() {
         "-".to_owned()

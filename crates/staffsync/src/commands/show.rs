@@ -44,7 +44,11 @@ pub async fn employees(global: &Global, args: ListArgs) -> anyhow::Result<Code> 
             &["ID", "NAME", "E-MAIL", "DEPARTMENT", "OFFICE", "POSITION"],
             &rows,
         )?;
-        let _ = writeln!(std::io::stderr(), "{} employees", directory.len());
+        let _ = writeln!(
+            std::io::stderr(),
+            "{}",
+            output::count(directory.len(), "employee", "employees")
+        );
     }
     Ok(exit::OK)
 }

@@ -65,9 +65,9 @@ pub async fn run(args: SimArgs) -> anyhow::Result<Code> {
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     eprintln!(
-        "Personio simulator on http://{} ({} employees, seed {}, rate limits {})",
+        "Personio simulator on http://{} ({}, seed {}, rate limits {})",
         listener.local_addr()?,
-        config.employees,
+        crate::output::count(config.employees, "employee", "employees"),
         config.seed,
         if config.rate_limit { "on" } else { "off" }
     );

@@ -205,7 +205,10 @@ pub fn print_summary(
         report.run_id.0,
         report.today
     )?;
-    crate::outln!("  read {} employees from Personio", report.fetched)?;
+    crate::outln!(
+        "  read {} from Personio",
+        crate::output::count(report.fetched, "employee", "employees")
+    )?;
     let verb = if report.result == SyncResult::Applied {
         ""
     } else {
@@ -234,9 +237,9 @@ pub fn print_summary(
     }
     if let Some(hold) = plan.held {
         crate::outln!(
-            "  {} of {} people would be removed, more than the deletion guard allows.",
+            "  {} of {} would be removed, more than the deletion guard allows.",
             hold.removing,
-            hold.directory_size
+            crate::output::count(hold.directory_size, "person", "people")
         )?;
         if report.result == SyncResult::Held {
             crate::outln!(

@@ -327,6 +327,21 @@ async fn a_file_missing_forty_percent_is_held_until_accepted() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_row_is_counted_in_the_singular() {
+    let w = file_world().await;
+    let dir = w.data_dir().to_owned();
+    let one = write_people(&dir, "one.csv", &company(1));
+    let out = w.run(&["import", "acme", path_str(&one), "--dry-run"]);
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("  read 1 row, 0 with errors"), "{text}");
+    let two = write_people(&dir, "two.csv", &company(2));
+    let out = w.run(&["import", "acme", path_str(&two), "--dry-run"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("  read 2 rows, 0 with errors"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_header_only_file_never_empties_a_small_directory_unreviewed() {
     let w = file_world().await;
     let dir = w.data_dir().to_owned();

@@ -418,6 +418,22 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "The form is out of date or your session has expired. Please reload the page and try again.",
     ),
     ("csrf.title", "Anfrage abgelehnt", "Request refused"),
+    (
+        "dev.intro",
+        "Für die IT oder einen Dienstleister, der andere Programme an dieses Konto anbindet: API-Tokens für die REST-API und Webhooks, die jede übernommene Änderung melden. Die Synchronisation mit Personio braucht nichts von dieser Seite.",
+        "For IT or a contractor connecting other programs to this account: API tokens for the REST API and webhooks that report every applied change. Syncing with Personio needs nothing on this page.",
+    ),
+    (
+        "dev.link",
+        "Entwickler: API-Tokens und Webhooks",
+        "Developers: API tokens and webhooks",
+    ),
+    (
+        "dev.link_text",
+        "für die IT, für die Synchronisation nicht nötig",
+        "for IT, not needed for syncing",
+    ),
+    ("dev.title", "Entwickler", "Developers"),
     ("emp.all_groups", "Alle Gruppen", "All groups"),
     ("emp.count", "Mitarbeiter", "employees"),
     (
@@ -956,6 +972,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "E-Mail oder Passwort ist falsch.",
         "Wrong e-mail or password.",
     ),
+    (
+        "login.forgot",
+        "Passwort vergessen?",
+        "Forgot your password?",
+    ),
     ("login.password", "Passwort", "Password"),
     ("login.title", "Anmelden", "Log in"),
     (
@@ -963,6 +984,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Zu viele Anmeldeversuche. Bitte warten Sie eine Minute und versuchen Sie es dann erneut.",
         "Too many login attempts. Please wait a minute and try again.",
     ),
+    ("nav.developer", "Entwickler", "Developers"),
     ("nav.employees", "Mitarbeiter", "Employees"),
     ("nav.groups", "Gruppen", "Groups"),
     ("nav.history", "Synchronisationsverlauf", "Sync history"),
@@ -1001,6 +1023,63 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("prev.title", "Änderungen anzeigen", "Show changes"),
     ("prev.update", "Wird geändert", "Will be updated"),
     ("prev.why", "Grund", "Reason"),
+    ("reset.again", "Neuen Link anfordern", "Ask for a new link"),
+    (
+        "reset.ask_text",
+        "Geben Sie die E-Mail-Adresse Ihres Zugangs ein. Sie erhalten einen Link, mit dem Sie ein neues Passwort festlegen; er gilt 30 Minuten und nur einmal.",
+        "Enter the e-mail address of your login. You will get a link to set a new password; it works for 30 minutes and only once.",
+    ),
+    (
+        "reset.done",
+        "Ihr neues Passwort gilt. Alle bisherigen Anmeldungen wurden beendet; bitte melden Sie sich neu an.",
+        "Your new password is set. Every earlier login was ended; please log in again.",
+    ),
+    (
+        "reset.error.length",
+        "Das Passwort muss mindestens 10 Zeichen lang sein.",
+        "The password must have at least 10 characters.",
+    ),
+    (
+        "reset.error.mismatch",
+        "Die beiden Passwörter stimmen nicht überein.",
+        "The two passwords differ.",
+    ),
+    (
+        "reset.invalid",
+        "Dieser Link funktioniert nicht (mehr): Er ist abgelaufen, wurde schon benutzt oder ist unvollständig.",
+        "This link does not work (any more): it expired, was used already or is incomplete.",
+    ),
+    ("reset.new_password", "Neues Passwort", "New password"),
+    (
+        "reset.operator",
+        "Diese Installation versendet keine E-Mails. Bitten Sie den Betreiber von staffsync, Ihnen einen Link zum Zurücksetzen zu erzeugen, mit dem Befehl:",
+        "This installation sends no e-mail. Ask the operator of staffsync to make you a reset link, with the command:",
+    ),
+    ("reset.operator_slug", "Konto", "account"),
+    (
+        "reset.repeat",
+        "Neues Passwort wiederholen",
+        "Repeat the new password",
+    ),
+    ("reset.save", "Passwort speichern", "Save password"),
+    ("reset.send", "Link senden", "Send link"),
+    (
+        "reset.sent",
+        "Wenn zu dieser Adresse ein Zugang gehört, ist eine E-Mail mit einem Link unterwegs. Der Link gilt 30 Minuten. Kommt keine E-Mail, prüfen Sie den Spam-Ordner oder die Schreibweise der Adresse.",
+        "If this address belongs to a login, an e-mail with a link is on its way. The link works for 30 minutes. If no e-mail comes, check the spam folder or the address's spelling.",
+    ),
+    (
+        "reset.set_text",
+        "Legen Sie ein neues Passwort fest (mindestens 10 Zeichen). Danach enden alle Anmeldungen mit dem alten Passwort.",
+        "Choose a new password (at least 10 characters). After that every login with the old password ends.",
+    ),
+    ("reset.title", "Passwort zurücksetzen", "Reset password"),
+    ("reset.to_login", "Zur Anmeldung", "Back to login"),
+    (
+        "reset.too_many",
+        "Zu viele Anfragen. Bitte warten Sie eine Minute und versuchen Sie es dann erneut.",
+        "Too many requests. Please wait a minute and try again.",
+    ),
     (
         "rule.include",
         "Nicht eingeschlossen ({rules})",
@@ -1240,7 +1319,6 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "With an API token another program (such as the survey app) reads this account's people, groups and changes through the REST API. It cannot accept removals the deletion guard held, nor loosen the guard.",
     ),
     ("tok.label", "Bezeichnung", "Label"),
-    ("tok.manage", "API-Tokens verwalten", "Manage API tokens"),
     (
         "tok.new",
         "Neues Token – es wird nur jetzt angezeigt. Bewahren Sie es sicher auf, z. B. in einem Passwort-Manager:",

@@ -8,8 +8,8 @@
 //! fixed, a missing attribute named), "Jetzt synchronisieren" (asks the scheduler),
 //! "Änderungen anzeigen" (a dry run, rendered at once), the review of a held run
 //! ("Übernehmen" / "Ablehnen"), and "Trennen" (the directory stays). While a sync is
-//! queued or runs, the page says so and updates itself ([`super::status`]). Below, connected or not, the outgoing-webhooks card
-//! ([`super::webhooks`]).
+//! queued or runs, the page says so and updates itself ([`super::status`]). Below, connected or not, one line links to
+//! the developers' page ([`super::developer`]: API tokens, outgoing webhooks).
 
 use super::i18n::{Key, lookup};
 use super::names::{Names, people_of};
@@ -85,8 +85,6 @@ pub(crate) struct IntegrationTemplate {
     /// `v1` or `v2`: the API version chosen in the form.
     api_version: String,
     error: Option<String>,
-    /// The outgoing-webhooks card ([`super::webhooks`]).
-    webhooks: super::webhooks::WebhooksView,
     /// The account's open incidents (what its admins were alerted about), oldest first,
     /// each linking to where it is fixed.
     incidents: Vec<IncidentView>,
@@ -215,30 +213,11 @@ pub(crate) async fn page(State(state): State<WebState>, ctx: Ctx) -> WebResult {
     if staffsync_engine::sources::of(&ctx.account).takes_files {
         return super::import::page(&state, &ctx).await;
     }
-    let card = webhooks_card(&state, &ctx).await?;
-    render_integration(&state, &ctx, StatusCode::OK, card).await
+    render_integration(&state, &ctx, StatusCode::OK).await
 }
 
-async fn webhooks_card(
-    state: &WebState,
-    ctx: &Ctx,
-) -> Result<super::webhooks::WebhooksView, super::WebError> {
-    Ok(super::webhooks::load(
-        &state.app.store,
-        ctx.account.id,
-        &ctx.account.time_zone,
-        ctx.lang(),
-    )
-    .await?)
-}
-
-/// The page with the webhooks card as given (after adding an endpoint: with its secret).
-pub(crate) async fn render_integration(
-    state: &WebState,
-    ctx: &Ctx,
-    status: StatusCode,
-    webhooks: super::webhooks::WebhooksView,
-) -> WebResult {
+/// The page.
+async fn render_integration(state: &WebState, ctx: &Ctx, status: StatusCode) -> WebResult {
     let live = Live::load(state, &ctx.account, ctx.lang()).await?;
     let connected = connected_view(state, ctx, &live).await?;
     let incidents = live.incidents;
@@ -251,7 +230,6 @@ pub(crate) async fn render_integration(
             personio_url: DEFAULT_PERSONIO_URL.to_owned(),
             api_version: "v1".to_owned(),
             error: None,
-            webhooks,
             incidents,
         },
     )
@@ -518,7 +496,6 @@ pub(crate) async fn connect(
             personio_url: url,
             api_version: form.api_version,
             error,
-            webhooks: webhooks_card(&state, &ctx).await?,
             incidents,
         },
     )

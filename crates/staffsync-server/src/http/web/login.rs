@@ -8,14 +8,13 @@
 //! and a new per-session CSRF token. The error never says whether the e-mail exists.
 
 use super::i18n::Lang;
-use super::{ADMIN_KEY, CSRF_KEY, ClientIp, Page, WebResult, WebState, render};
+use super::{ADMIN_KEY, CSRF_KEY, ClientIp, EPOCH_KEY, Page, WebResult, WebState, render};
 use crate::http::auth;
 use askama::Template;
 use axum::extract::{Form, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
-use time::OffsetDateTime;
 use tower_sessions::Session;
 
 #[derive(Template)]
@@ -37,10 +36,7 @@ pub(crate) async fn form(
     if session.get::<i64>(ADMIN_KEY).await?.is_some() {
         return Ok(Redirect::to("/integration").into_response());
     }
-    let now = OffsetDateTime::now_utc();
-    let token = super::login_csrf_cookie(&headers)
-        .filter(|t| state.login_csrf.reusable(t, now))
-        .unwrap_or_else(|| state.login_csrf.issue(now));
+    let token = super::login_form_token(&state, &headers);
     let mut response = render(
         StatusCode::OK,
         &LoginTemplate {
@@ -109,6 +105,7 @@ pub(crate) async fn submit(
     };
     session.cycle_id().await?;
     session.insert(ADMIN_KEY, admin.id.0).await?;
+    session.insert(EPOCH_KEY, admin.session_epoch).await?;
     session.insert(CSRF_KEY, auth::new_csrf_token()).await?;
     tracing::info!(admin = %admin.id, account = %admin.account_id, "admin logged in");
     // Alert e-mails are written in the language the admin last logged in with.

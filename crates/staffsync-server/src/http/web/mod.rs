@@ -16,6 +16,7 @@
 // First, so that its `key!` macro is in scope in the modules below.
 #[macro_use]
 pub mod i18n;
+mod developer;
 mod directory;
 mod failures;
 mod history;
@@ -23,9 +24,9 @@ mod import;
 mod integration;
 mod login;
 mod names;
+mod reset;
 mod settings;
 mod status;
-mod tokens;
 mod view;
 mod webhooks;
 
@@ -54,6 +55,8 @@ use tower_sessions::Session;
 pub(crate) struct WebState {
     pub app: AppState,
     pub limiter: LoginLimiter,
+    /// Counts "Passwort vergessen?" requests, as `limiter` counts logins.
+    pub reset_limiter: LoginLimiter,
     pub login_csrf: Arc<LoginCsrf>,
     /// Employee files uploaded and previewed, waiting for "Übernehmen".
     pub uploads: Arc<import::Uploads>,
@@ -75,12 +78,18 @@ pub fn routes(state: AppState) -> Router {
     let web = WebState {
         app: state.clone(),
         limiter: LoginLimiter::default(),
+        reset_limiter: LoginLimiter::default(),
         login_csrf: login_csrf.clone(),
         uploads: Arc::default(),
     };
     Router::new()
         .route("/", get(|| async { Redirect::to("/integration") }))
         .route("/login", get(login::form).post(login::submit))
+        .route("/login/forgot", get(reset::forgot).post(reset::request))
+        .route(
+            staffsync_engine::password_reset::PATH,
+            get(reset::reset_form).post(reset::reset),
+        )
         .route("/logout", post(login::logout))
         .route("/integration", get(integration::page))
         .route("/integration/connect", post(integration::connect))
@@ -96,11 +105,12 @@ pub fn routes(state: AppState) -> Router {
         .route("/integration/disconnect", post(integration::disconnect))
         .route("/integration/status", get(status::status))
         .route(status::SCRIPT_PATH, get(status::script))
+        .route(developer::PATH, get(developer::page))
         .route(
             "/integration/tokens",
-            get(tokens::page).post(tokens::create),
+            get(developer::moved).post(developer::create),
         )
-        .route("/integration/tokens/{id}/revoke", post(tokens::revoke))
+        .route("/integration/tokens/{id}/revoke", post(developer::revoke))
         .route("/integration/webhooks", post(webhooks::create))
         .route("/integration/webhooks/{id}/delete", post(webhooks::delete))
         .route(
@@ -139,6 +149,9 @@ pub fn routes(state: AppState) -> Router {
 const ADMIN_KEY: &str = "admin_id";
 const CSRF_KEY: &str = "csrf";
 const FLASH_KEY: &str = "flash";
+/// The admin's session epoch at login ([`Admin::session_epoch`]): a password reset raises
+/// the admin's, which ends the session.
+const EPOCH_KEY: &str = "epoch";
 
 /// A one-time message shown on the next page.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -153,7 +166,8 @@ pub(crate) struct Flash {
 pub(crate) struct Page {
     pub lang: Lang,
     pub csrf: String,
-    /// The active menu entry (`integration`, `employees`, `groups`, `history`, or empty).
+    /// The active menu entry (`integration`, `employees`, `groups`, `history`, or empty;
+    /// `developer` for the page the footer links to).
     pub nav: &'static str,
     pub logged_in: bool,
     pub admin_email: String,
@@ -278,11 +292,18 @@ pub(crate) async fn session_admin(
         Some(a) => store.account_by_id(a.account_id).await?,
         None => None,
     };
+    // Sessions from before epochs existed carry none: 0, the first epoch.
+    let epoch = session.get::<i64>(EPOCH_KEY).await?.unwrap_or(0);
     let (Some(admin), Some(account)) = (admin, account) else {
         // The admin or account was deleted: end the session.
         let _ = session.flush().await;
         return Ok(None);
     };
+    if admin.session_epoch != epoch {
+        // The password was reset since this session logged in.
+        let _ = session.flush().await;
+        return Ok(None);
+    }
     Ok(Some((session, admin, account)))
 }
 
@@ -509,6 +530,15 @@ pub(crate) fn login_csrf_cookie(headers: &HeaderMap) -> Option<String> {
         .find_map(|c| c.trim().strip_prefix(prefix.as_str()).map(str::to_owned))
 }
 
+/// The login form's CSRF token for a page with a form under `/login`: the visitor's
+/// cookie while it is young (several tabs share one token), else a fresh one.
+pub(crate) fn login_form_token(state: &WebState, headers: &HeaderMap) -> String {
+    let now = OffsetDateTime::now_utc();
+    login_csrf_cookie(headers)
+        .filter(|t| state.login_csrf.reusable(t, now))
+        .unwrap_or_else(|| state.login_csrf.issue(now))
+}
+
 /// The `Set-Cookie` value carrying the login form's CSRF token (HttpOnly, only sent to
 /// `/login`, gone when the token expires).
 pub(crate) fn login_csrf_set_cookie(token: &str, secure: bool) -> Option<HeaderValue> {
@@ -594,7 +624,8 @@ async fn csrf_guard(State(guard): State<GuardState>, req: Request, next: Next) -
     }
     .unwrap_or_default();
     let by_session = auth::csrf_matches(&expected, &given);
-    let by_login_cookie = path == "/login"
+    // The login form and the password-reset forms under `/login/` (the cookie's path).
+    let by_login_cookie = (path == "/login" || path.starts_with("/login/"))
         && cookie.is_some_and(|c| login_csrf.matches(&c, &given, OffsetDateTime::now_utc()));
     if !(by_session || by_login_cookie) {
         return refused();

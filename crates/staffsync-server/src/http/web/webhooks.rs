@@ -1,12 +1,12 @@
-//! The "Webhooks" card of `/integration`: the account's outgoing-webhook endpoints (add,
+//! The "Webhooks" card of `/developer` ([`super::developer`]): the account's outgoing-webhook endpoints (add,
 //! remove) and their delivery log (status, attempts, last error).
 //!
 //! A new endpoint's secret is rendered once, in the answer to the form that created it
 //! (never stored in the session or shown again). URLs are checked against the outbound
 //! policy ([`staffsync_engine::outgoing_webhooks::targets`]); the page never sends a request to them.
 
+use super::developer::{self, TokensForm, render_developer};
 use super::i18n::{Lang, delivery_status_text};
-use super::integration::render_integration;
 use super::{Ctx, WebResult, WebState, view};
 use crate::http::api::webhook_endpoints::MAX_ENDPOINTS;
 use axum::extract::{Form, Path, State};
@@ -138,13 +138,27 @@ pub(crate) async fn create(
             tracing::info!(account = %ctx.account.slug, admin = %ctx.admin.id, "admin added a webhook endpoint");
             let mut card = load(store, account, &ctx.account.time_zone, ctx.lang()).await?;
             card.new_secret = Some(secret.expose_secret().to_owned());
-            return render_integration(&state, &ctx, StatusCode::CREATED, card).await;
+            return render_developer(
+                &state,
+                &ctx,
+                StatusCode::CREATED,
+                TokensForm::default(),
+                Some(card),
+            )
+            .await;
         }
     };
     let mut card = load(store, account, &ctx.account.time_zone, ctx.lang()).await?;
     card.url = form.url.trim().to_owned();
     card.error = error.map(str::to_owned);
-    render_integration(&state, &ctx, StatusCode::UNPROCESSABLE_ENTITY, card).await
+    render_developer(
+        &state,
+        &ctx,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        TokensForm::default(),
+        Some(card),
+    )
+    .await
 }
 
 /// `POST /integration/webhooks/{id}/delete`: remove an endpoint and its log.
@@ -159,9 +173,9 @@ pub(crate) async fn delete(
         .delete_webhook_endpoint(ctx.account.id, id)
         .await?
     {
-        return Ok(super::integration::not_found(ctx.page("integration")));
+        return Ok(super::integration::not_found(ctx.page("developer")));
     }
     tracing::info!(account = %ctx.account.slug, admin = %ctx.admin.id, endpoint = id, "admin removed a webhook endpoint");
     ctx.flash("ok", ctx.t(key!("wh.deleted"))).await;
-    Ok(Redirect::to("/integration").into_response())
+    Ok(Redirect::to(developer::PATH).into_response())
 }

@@ -137,7 +137,8 @@ impl Server {
 
     fn on(listener: TcpListener, store: &Store, config: ServerConfig) -> Server {
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let state = AppState::new(store.clone(), config);
+        let state =
+            AppState::new(store.clone(), config).with_letters(staffsync_server::letters::render);
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(staffsync_server::serve(
             listener,

@@ -357,3 +357,5 @@ async fn held_runs_and_a_rejected_credential_mail_each_admin_once() {
     }
     drop(serve);
 }
+
+mod reset;
