@@ -22,7 +22,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use staffsync_core::settings::STANDARD_GROUP_ATTRIBUTES;
 use staffsync_core::{
-    DeletionGuard, DirectoryEmployee, GroupSettings, Rule, Scope, Settings, TenureBand,
+    AgeGroups, DeletionGuard, DirectoryEmployee, GroupSettings, Rule, Scope, Settings, TenureBand,
 };
 use staffsync_engine::dry_run::DryRunError;
 use staffsync_engine::run::{SyncError, SyncOptions};
@@ -254,6 +254,17 @@ fn from_form(form: &[(String, String)]) -> Settings {
             attributes,
             reporting_lines: one("reporting_lines").is_some(),
             tenure: one("tenure").is_some(),
+            age: one("age_attribute")
+                .filter(|a| !a.is_empty())
+                .map(|attribute| AgeGroups { attribute }),
+        },
+        keep_attributes: {
+            let mut seen = BTreeSet::new();
+            all("keep_attribute")
+                .into_iter()
+                .map(|a| a.trim().to_owned())
+                .filter(|a| !a.is_empty() && seen.insert(a.to_lowercase()))
+                .collect()
         },
         keep_on_leave: one("keep_on_leave").is_some(),
         deletion_guard: DeletionGuard {
