@@ -8,7 +8,7 @@ use serde_json::json;
 use sqlx::Connection;
 
 /// A fresh database on the server named by STAFFSYNC_TEST_DATABASE_URL; dropped by `drop_db`.
-async fn fresh_database() -> (String, String) {
+pub(crate) async fn fresh_database() -> (String, String) {
     let admin_url = std::env::var("STAFFSYNC_TEST_DATABASE_URL").expect(
         "needs PostgreSQL: set STAFFSYNC_TEST_DATABASE_URL (scripts/test skips this test \
          visibly when no server answers)",
@@ -25,7 +25,7 @@ async fn fresh_database() -> (String, String) {
     (admin_url.clone(), format!("{base}/{name}"))
 }
 
-async fn drop_db(admin_url: &str, url: &str) {
+pub(crate) async fn drop_db(admin_url: &str, url: &str) {
     let name = url.rsplit('/').next().unwrap_or_default();
     if let Ok(mut conn) = sqlx::PgConnection::connect(admin_url).await {
         let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))

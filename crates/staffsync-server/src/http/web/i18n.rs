@@ -924,6 +924,16 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Synchronisation fehlgeschlagen:",
         "Sync failed:",
     ),
+    (
+        "set.age",
+        "Altersgruppen aus dem Datumsattribut (z. B. Geburtsdatum; leer: keine)",
+        "Age groups from the date attribute (e.g. date of birth; empty: none)",
+    ),
+    (
+        "set.age_text",
+        "Das Geburtsdatum wird nie gespeichert: staffsync behält nur die Altersgruppe und den Monat, in dem die nächste beginnt, daher wechselt die Gruppe am Ersten des Monats nach dem Geburtstag.",
+        "The date of birth is never stored: staffsync keeps only the age group and the month the next one begins, so the group changes on the first of the month after the birthday.",
+    ),
     ("set.attribute", "Attribut", "Attribute"),
     (
         "set.error.ambiguous",
@@ -975,9 +985,24 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Choose who is imported from Personio and which groups exist. Changes take effect with the next sync, which starts after saving.",
     ),
     (
+        "set.keep",
+        "Weitere Attribute behalten",
+        "Keep other attributes",
+    ),
+    (
+        "set.keep_none",
+        "Die Quelle sendet keine weiteren Attribute.",
+        "The source sends no other attributes.",
+    ),
+    (
         "set.keep_on_leave",
         "Personen in Abwesenheit (Status „leave“) im Verzeichnis behalten",
         "Keep people on leave (status \"leave\") in the directory",
+    ),
+    (
+        "set.keep_text",
+        "Gespeichert werden nur die angekreuzten Attribute und die, nach denen gruppiert oder ausgewählt wird; alle anderen werden beim Lesen verworfen.",
+        "Only the ticked attributes and those used for groups or rules are stored; all others are dropped when read.",
     ),
     (
         "set.link_text",
