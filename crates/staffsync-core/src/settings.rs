@@ -83,7 +83,9 @@ pub struct GroupSettings {
     pub reporting_lines: bool,
     /// `tenure` groups (bands by months since the hire date).
     pub tenure: bool,
-    /// `age` groups (bands by age, see [`crate::age`]); `None`: none.
+    /// `age` groups (bands by age, see [`crate::age`]); `None`: none (and left out of the
+    /// document as written).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub age: Option<AgeGroups>,
 }
 

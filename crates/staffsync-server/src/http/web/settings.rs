@@ -708,29 +708,6 @@ fn shown_with_label(
         .unwrap_or_else(|| choices.shown(key, lang))
 }
 
-/// Keys the Personio client reads into fields of their own (or never imports): not
-/// attributes to keep.
-const OWN_FIELDS: [&str; 18] = [
-    "id",
-    "first_name",
-    "last_name",
-    "preferred_name",
-    "email",
-    "gender",
-    "status",
-    "position",
-    "employment_type",
-    "hire_date",
-    "termination_date",
-    "department",
-    "office",
-    "team",
-    "subcompany",
-    "supervisor",
-    "cost_centers",
-    "last_modified_at",
-];
-
 /// One checkbox per attribute the source sends that only the list of kept attributes
 /// keeps (the age groups' date attribute is never kept, and not offered), and one per
 /// entry the list has that the source does not list (so it can be unticked).
@@ -750,7 +727,9 @@ fn keep_choices(settings: &Settings, known: &Known, lang: super::i18n::Lang) -> 
                     .iter()
                     .any(|f| f.eq_ignore_ascii_case(key))
         } else {
-            OWN_FIELDS.contains(&key)
+            // Read into fields of their own, or never imported: nothing to keep.
+            personio::v1::parse::KNOWN_KEYS.contains(&key)
+                || staffsync_core::planner::normalize::NOT_IMPORTED.contains(&key)
         }
     };
     let mut out: Vec<Dimension> = known
