@@ -14,6 +14,9 @@ pub(crate) const STANDORT: &str = "dynamic_33400";
 pub(crate) const SENIORITY: &str = "dynamic_33412";
 /// Custom attribute "Sprachen" (list).
 pub(crate) const LANGUAGES: &str = "dynamic_61055";
+/// Custom attribute "Geburtsdatum" (custom date, rendered as Personio renders dates: local
+/// midnight with an offset).
+pub(crate) const BIRTH_DATE: &str = "dynamic_99001";
 
 /// One attribute definition.
 #[derive(Debug, Clone, Copy)]
@@ -75,6 +78,12 @@ pub(crate) const CATALOG: &[AttrDef] = &[
         key: LANGUAGES,
         label: "Sprachen",
         kind: "list",
+        universal_id: None,
+    },
+    AttrDef {
+        key: BIRTH_DATE,
+        label: "Geburtsdatum",
+        kind: "date",
         universal_id: None,
     },
 ];

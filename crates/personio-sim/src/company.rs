@@ -99,6 +99,9 @@ pub(crate) struct Employee {
     pub standort: Option<Text>,
     pub seniority_since: Option<Date>,
     pub languages: Option<Text>,
+    /// The custom "Geburtsdatum" (derived from the id, not drawn from the company's
+    /// random stream, so adding it changed no other generated value).
+    pub birth_date: Option<Date>,
     pub created_at: OffsetDateTime,
     /// When every attribute last changed, unless `changed` says otherwise.
     pub base_modified: OffsetDateTime,
@@ -460,6 +463,7 @@ impl Company {
             standort: (!rng.chance(100)).then_some(standort),
             seniority_since: (!rng.chance(200)).then_some(life.hire),
             languages: (!rng.chance(250)).then(|| Cow::Borrowed(*rng.pick(names::LANGUAGES))),
+            birth_date: Some(birth_date_for(id, life.hire)),
             created_at,
             base_modified,
             changed: Vec::new(),
@@ -625,6 +629,7 @@ impl Company {
             standort: None,
             seniority_since: None,
             languages: None,
+            birth_date: None,
             created_at: now,
             base_modified: now,
             changed: Vec::new(),
@@ -648,6 +653,7 @@ impl Company {
         e.gender = Some(Cow::Borrowed(gender));
         e.hire_date = Some(today);
         e.seniority_since = Some(today);
+        e.birth_date = Some(birth_date_for(e.id, today));
         e.position = Some(Cow::Borrowed(*self.rng.pick(names::POSITIONS)));
         if !self.departments.is_empty() {
             e.department = Some(self.rng.pick(&self.departments).id);
@@ -691,8 +697,17 @@ pub(crate) fn personio_key(field: &str) -> Option<&'static str> {
         attributes::STANDORT => attributes::STANDORT,
         attributes::SENIORITY => attributes::SENIORITY,
         attributes::LANGUAGES => attributes::LANGUAGES,
+        attributes::BIRTH_DATE => attributes::BIRTH_DATE,
         _ => return None,
     })
+}
+
+/// A birth date for employee `id` hired on `hire`: 18 to 62 years before the hire date,
+/// spread over the year by a hash of the id.
+pub(crate) fn birth_date_for(id: u64, hire: Date) -> Date {
+    let h = crate::rng::fnv1a(&[b"birth", &id.to_le_bytes()]);
+    let days = 18 * 365 + (h % (44 * 365)) as i64;
+    hire - Duration::days(days)
 }
 
 #[cfg(test)]

@@ -151,6 +151,7 @@ const PERSON_KEYS: &[&str] = &[
     crate::attributes::STANDORT,
     crate::attributes::SENIORITY,
     crate::attributes::LANGUAGES,
+    crate::attributes::BIRTH_DATE,
 ];
 
 /// Which events a PATCH fires: `(person.updated, employment.updated)`, from the keys whose

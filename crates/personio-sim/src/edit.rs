@@ -57,6 +57,7 @@ pub(crate) fn sim_json(company: &Company, e: &Employee) -> Value {
         (attributes::STANDORT): e.standort,
         (attributes::SENIORITY): opt_date(e.seniority_since),
         (attributes::LANGUAGES): e.languages,
+        (attributes::BIRTH_DATE): opt_date(e.birth_date),
         "created_at": rfc3339(e.created_at),
         "last_modified": rfc3339(e.last_modified()),
     })
@@ -189,6 +190,7 @@ pub(crate) fn apply(
             attributes::STANDORT => e.standort = opt_string(field, v)?,
             attributes::SENIORITY => e.seniority_since = opt_ymd(field, v)?,
             attributes::LANGUAGES => e.languages = opt_string(field, v)?,
+            attributes::BIRTH_DATE => e.birth_date = opt_ymd(field, v)?,
             _ => return Err(format!("unknown field: {field}")),
         }
         e.touch(key, now);

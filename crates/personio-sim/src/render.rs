@@ -138,6 +138,7 @@ fn value_of(company: &Company, e: &Employee, key: &str, visible: &Visible) -> Va
             None => empty(e, 9),
         },
         attributes::LANGUAGES => text(e, e.languages.as_deref(), 10),
+        attributes::BIRTH_DATE => date(e, e.birth_date),
         _ => Value::Null,
     }
 }

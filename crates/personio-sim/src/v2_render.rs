@@ -105,6 +105,7 @@ pub(crate) fn person(seed: u64, e: &Employee) -> Value {
             custom(attributes::STANDORT, "string", opt_text(e.standort.as_deref())),
             custom(attributes::SENIORITY, "date", e.seniority_since.map_or(Value::Null, |d| json!(ymd(d)))),
             custom(attributes::LANGUAGES, "list", opt_text(e.languages.as_deref())),
+            custom(attributes::BIRTH_DATE, "date", e.birth_date.map_or(Value::Null, |d| json!(ymd(d)))),
         ],
         "employments": [{"id": employment_id(seed, e.id)}],
     })

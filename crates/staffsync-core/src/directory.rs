@@ -24,6 +24,8 @@ pub enum GroupKind {
     Custom,
     /// One per tenure band, named by the band's key ([`crate::TenureBand::key`]).
     Tenure,
+    /// One per age band, named by the band's key ([`crate::AgeBand::key`]).
+    Age,
     /// A manager's direct reports, named by the manager's Personio id. This kind and
     /// `ReportsAll` sort last: the planner derives them from the whole directory.
     ReportsDirect,
@@ -32,7 +34,7 @@ pub enum GroupKind {
 }
 
 impl GroupKind {
-    pub const ALL: [GroupKind; 10] = [
+    pub const ALL: [GroupKind; 11] = [
         GroupKind::Department,
         GroupKind::Office,
         GroupKind::Team,
@@ -41,6 +43,7 @@ impl GroupKind {
         GroupKind::CostCenter,
         GroupKind::Custom,
         GroupKind::Tenure,
+        GroupKind::Age,
         GroupKind::ReportsDirect,
         GroupKind::ReportsAll,
     ];
@@ -55,6 +58,7 @@ impl GroupKind {
             GroupKind::CostCenter => "cost_center",
             GroupKind::Custom => "custom",
             GroupKind::Tenure => "tenure",
+            GroupKind::Age => "age",
             GroupKind::ReportsDirect => "reports_direct",
             GroupKind::ReportsAll => "reports_all",
         }
@@ -78,7 +82,7 @@ impl fmt::Display for GroupKind {
 }
 
 /// A group's identity: its kind and name. Custom groups are named `"<label>: <value>"`,
-/// tenure groups by the band's key, reporting-line groups by the manager's Personio id.
+/// tenure and age groups by the band's key, reporting-line groups by the manager's Personio id.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct GroupKey {
     pub kind: GroupKind,
@@ -112,6 +116,11 @@ pub struct DirectoryEmployee {
     pub termination_date: Option<Date>,
     /// Set only when the supervisor is in the directory too ("reports to").
     pub supervisor_personio_id: Option<PersonioId>,
+    /// With age groups: the month on whose first day the person's next age band begins
+    /// (`None` in the last band or without age groups). All the daily date check needs;
+    /// the birth date itself is never kept (see [`crate::age`]).
+    #[serde(default)]
+    pub age_band_next: Option<crate::age::YearMonth>,
     /// The other imported attributes: standard ones by key, custom ones by their label.
     pub attributes: Attributes,
     pub groups: GroupSet,

@@ -7,6 +7,7 @@
 //! This crate must never do I/O: no network, no files, no clock. "Today" is a parameter,
 //! so every decision can be property-tested and replayed.
 
+pub mod age;
 pub mod api_version;
 pub mod attributes;
 pub mod dates;
@@ -24,6 +25,7 @@ pub mod tenure;
 mod text;
 pub mod time_zone;
 
+pub use age::{AgeBand, AgeStanding, YearMonth};
 pub use api_version::{ApiVersion, UnknownApiVersion};
 pub use attributes::Attributes;
 pub use directory::{DirectoryEmployee, GroupKey, GroupKind};
@@ -37,6 +39,8 @@ pub use plan::{
     DeletionGuard, FieldChange, GroupChanges, GroupRename, Hold, MalformedEmployee, Plan, Policy,
     Rekey, Removal, RemovalReason, Skip, SkipReason, Snapshot, Update, Warning,
 };
-pub use settings::{GroupSettings, Rule, Scope, Settings, SettingsError, SettingsProblem};
+pub use settings::{
+    AgeGroups, GroupSettings, Rule, Scope, Settings, SettingsError, SettingsProblem,
+};
 pub use tenure::TenureBand;
 pub use time_zone::{TimeZoneName, UnknownTimeZone};

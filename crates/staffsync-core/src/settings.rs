@@ -1,7 +1,8 @@
 //! The account's settings document: the choices an HR admin makes about their directory.
 //!
-//! Who is in (scope rules), which attributes become groups, reporting lines and tenure
-//! groups, whether people on leave stay, the deletion guard, and who hears about trouble.
+//! Who is in (scope rules), which attributes become groups, reporting lines, tenure and
+//! age groups, which other attributes are kept, whether people on leave stay, the
+//! deletion guard, and who hears about trouble.
 //! The REST API (`GET/PUT /api/v1/settings`), the CLI (`staffsync settings`) and the web
 //! app's Einstellungen page all show and take exactly this document; the store keeps it
 //! (and every earlier version) as JSON.
@@ -35,6 +36,10 @@ pub const MAX_ITEMS: usize = 200;
 pub struct Settings {
     pub scope: Scope,
     pub groups: GroupSettings,
+    /// Custom attributes (by key or label) kept in the directory although no group or
+    /// scope rule names them. Attributes nobody names are dropped when read: nothing is
+    /// kept unasked. (Accounts older than this field got the attributes they held.)
+    pub keep_attributes: Vec<String>,
     /// Keep people with status `leave` in the directory (default: they are out).
     pub keep_on_leave: bool,
     pub deletion_guard: DeletionGuard,
@@ -78,6 +83,19 @@ pub struct GroupSettings {
     pub reporting_lines: bool,
     /// `tenure` groups (bands by months since the hire date).
     pub tenure: bool,
+    /// `age` groups (bands by age, see [`crate::age`]); `None`: none (and left out of the
+    /// document as written).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub age: Option<AgeGroups>,
+}
+
+/// Age groups: the date attribute (a birth date) they are computed from. The attribute's
+/// value is never stored: not as an attribute, a group, a rule or anywhere else.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgeGroups {
+    /// A date attribute, by key (`dynamic_99001`) or label ("Geburtsdatum").
+    pub attribute: String,
 }
 
 impl Default for GroupSettings {
@@ -86,6 +104,7 @@ impl Default for GroupSettings {
             attributes: STANDARD_GROUP_ATTRIBUTES.map(str::to_owned).to_vec(),
             reporting_lines: false,
             tenure: false,
+            age: None,
         }
     }
 }
@@ -186,6 +205,9 @@ pub enum SettingsProblem {
     Unreadable { name: String },
     /// An attribute the last employee file has no column for.
     NoColumn { name: String, columns: Vec<String> },
+    /// The age groups' date attribute named anywhere else (kept, grouped by, in a rule):
+    /// the birth date is never stored.
+    AgeDateElsewhere,
 }
 
 impl SettingsError {
@@ -252,6 +274,9 @@ impl Settings {
             keep_on_leave: bool,
             #[serde(default)]
             custom_group_attributes: Vec<String>,
+            /// Added by the upgrade that introduced kept attributes (migration 0013).
+            #[serde(default)]
+            keep_attributes: Vec<String>,
             #[serde(default)]
             deletion_guard: Option<LegacyGuard>,
         }
@@ -264,6 +289,7 @@ impl Settings {
             Stored::Current(settings) => settings,
             Stored::Legacy(old) => Settings {
                 groups: GroupSettings::with_custom(old.custom_group_attributes),
+                keep_attributes: old.keep_attributes,
                 keep_on_leave: old.keep_on_leave,
                 deletion_guard: old
                     .deletion_guard
@@ -300,20 +326,29 @@ impl Settings {
                 }
             }
         }
-        count("groups.attributes", self.groups.attributes.len())?;
-        let mut seen: Vec<String> = Vec::new();
-        for (i, attribute) in self.groups.attributes.iter().enumerate() {
-            let field = format!("groups.attributes[{i}]");
-            text(&field, attribute)?;
-            let folded = crate::text::trim(attribute).to_lowercase();
-            if seen.contains(&folded) {
+        for list in [
+            ("groups.attributes", &self.groups.attributes),
+            ("keep_attributes", &self.keep_attributes),
+        ] {
+            distinct_names(list.0, list.1)?;
+        }
+        if let Some(age) = &self.groups.age {
+            text("groups.age.attribute", &age.attribute)?;
+            let date = crate::text::trim(&age.attribute).to_lowercase();
+            // The birth date is never stored: not as a kept attribute, a custom group's
+            // name or a rule's value.
+            if let Some((field, _)) = self
+                .attributes_named()
+                .into_iter()
+                .find(|(f, n)| f != "groups.age.attribute" && n.to_lowercase() == date)
+            {
                 return Err(SettingsError::new(
                     field,
-                    SettingsProblem::ListedTwice,
-                    "listed twice",
+                    SettingsProblem::AgeDateElsewhere,
+                    "is the date attribute of the age groups, which is never stored: \
+                     it cannot also be kept, grouped by or used in a rule",
                 ));
             }
-            seen.push(folded);
         }
         let share = self.deletion_guard.max_share;
         if !(share > 0.0 && share <= 1.0) {
@@ -339,9 +374,9 @@ impl Settings {
         Ok(())
     }
 
-    /// Every attribute the document names (rules and group dimensions), trimmed, once
-    /// each, with the path of its first mention: what the caller checks against the
-    /// attributes the credential can read.
+    /// Every attribute the document names (rules, group dimensions, the age groups' date
+    /// attribute, kept attributes), trimmed, once each, with the path of its first
+    /// mention: what the caller checks against the attributes the credential can read.
     pub fn attributes_named(&self) -> Vec<(String, &str)> {
         let rules = [
             ("scope.include", &self.scope.include),
@@ -356,8 +391,15 @@ impl Settings {
         });
         let groups = self.groups.attributes.iter().enumerate();
         let groups = groups.map(|(i, a)| (format!("groups.attributes[{i}]"), a.as_str()));
+        let age = self
+            .groups
+            .age
+            .iter()
+            .map(|a| ("groups.age.attribute".to_owned(), a.attribute.as_str()));
+        let kept = self.keep_attributes.iter().enumerate();
+        let kept = kept.map(|(i, a)| (format!("keep_attributes[{i}]"), a.as_str()));
         let mut out: Vec<(String, &str)> = Vec::new();
-        for (field, name) in rules.chain(groups) {
+        for (field, name) in rules.chain(groups).chain(age).chain(kept) {
             let name = crate::text::trim(name);
             if !out.iter().any(|(_, n)| *n == name) {
                 out.push((field, name));
@@ -365,6 +407,27 @@ impl Settings {
         }
         out
     }
+}
+
+/// Each entry of the list at `field` is a name (see [`text`]), and none twice (ignoring
+/// case).
+fn distinct_names(field: &str, names: &[String]) -> Result<(), SettingsError> {
+    count(field, names.len())?;
+    let mut seen: Vec<String> = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let at = format!("{field}[{i}]");
+        text(&at, name)?;
+        let folded = crate::text::trim(name).to_lowercase();
+        if seen.contains(&folded) {
+            return Err(SettingsError::new(
+                at,
+                SettingsProblem::ListedTwice,
+                "listed twice",
+            ));
+        }
+        seen.push(folded);
+    }
+    Ok(())
 }
 
 fn text(field: &str, value: &str) -> Result<(), SettingsError> {
@@ -464,6 +527,12 @@ mod tests {
         assert_eq!(e.field, "groups.tenure");
         let e = err(r#"{"groups":{"attributes":["team","Team"]}}"#);
         assert_eq!(e.field, "groups.attributes[1]");
+        let e = err(r#"{"keep_attributes":["Standort"," standort "]}"#);
+        assert_eq!(e.field, "keep_attributes[1]");
+        let e = err(r#"{"groups":{"age":{"attribute":" "}}}"#);
+        assert_eq!(e.field, "groups.age.attribute");
+        let e = err(r#"{"groups":{"age":{}}}"#);
+        assert_eq!(e.field, "groups.age");
         let e = err(r#"{"notify":["hr@acme.de","nobody"]}"#);
         assert_eq!(e.field, "notify[1]");
         // What the mailer could not send to is refused here, not dropped at the alert.
@@ -481,6 +550,23 @@ mod tests {
     }
 
     #[test]
+    fn the_age_attribute_is_named_nowhere_else() {
+        let with =
+            |rest: &str| format!(r#"{{"groups":{{"age":{{"attribute":"Geburtsdatum"}}{rest}}}"#);
+        let ok = Settings::parse(with("}").as_bytes()).unwrap();
+        assert_eq!(ok.groups.age.unwrap().attribute, "Geburtsdatum");
+        let e = err(&with(r#"},"keep_attributes":["Standort","geburtsdatum"]"#));
+        assert_eq!(e.field, "keep_attributes[1]");
+        assert!(e.message.contains("never stored"), "{e}");
+        let e = err(&with(r#","attributes":["department","Geburtsdatum "]}"#));
+        assert_eq!(e.field, "groups.attributes[1]");
+        let e = err(&with(
+            r#"},"scope":{"exclude":[{"attribute":"GEBURTSDATUM","values":["x"]}]}"#,
+        ));
+        assert_eq!(e.field, "scope.exclude[0].attribute");
+    }
+
+    #[test]
     fn the_old_stored_policy_reads_as_the_same_choices() {
         let old = r#"{"keep_on_leave":true,"custom_group_attributes":["Standort"],
                       "deletion_guard":{"max_fraction":0.3,"min_people":7}}"#;
@@ -491,6 +577,12 @@ mod tests {
         assert_eq!(s.groups.custom().collect::<Vec<_>>(), ["Standort"]);
         assert!(s.groups.has_standard("department"));
         assert_eq!(Settings::from_stored("{}").unwrap(), Settings::default());
+        // As the upgrade to kept attributes (migration 0013) leaves an old policy.
+        let upgraded = r#"{"keep_on_leave":true,"custom_group_attributes":["Standort"],
+                           "keep_attributes":["Sprachen"]}"#;
+        let u = Settings::from_stored(upgraded).unwrap();
+        assert_eq!(u.keep_attributes, ["Sprachen"]);
+        assert!(u.keep_on_leave);
         let current = serde_json::to_string(&s).unwrap();
         assert_eq!(Settings::from_stored(&current).unwrap(), s);
     }
@@ -501,7 +593,9 @@ mod tests {
             br#"{"scope":{"include":[{"attribute":"Standort","values":["Berlin"]}],
                  "exclude":[{"attribute":" Standort ","values":["x"]},
                             {"attribute":"employment_type","values":["external"]}]},
-                 "groups":{"attributes":["department","employment_type"]}}"#,
+                 "groups":{"attributes":["department","employment_type"],
+                           "age":{"attribute":"dynamic_99001"}},
+                 "keep_attributes":["Sprachen","Standort"]}"#,
         )
         .unwrap();
         assert_eq!(
@@ -510,6 +604,8 @@ mod tests {
                 ("scope.include[0].attribute".to_owned(), "Standort"),
                 ("scope.exclude[1].attribute".to_owned(), "employment_type"),
                 ("groups.attributes[0]".to_owned(), "department"),
+                ("groups.age.attribute".to_owned(), "dynamic_99001"),
+                ("keep_attributes[0]".to_owned(), "Sprachen"),
             ]
         );
     }

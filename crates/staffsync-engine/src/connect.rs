@@ -175,6 +175,9 @@ pub async fn connect_with(
             },
         )
         .await?;
+    store
+        .set_attribute_labels(account, &labels_of(&readable))
+        .await?;
     let mut connected = Connected {
         readable,
         warnings,
@@ -297,4 +300,16 @@ pub async fn disconnect(
 ) -> Result<bool, StoreError> {
     delete_webhook(store, account, unlimited_rate, ip_budget, None).await;
     store.remove_connection(account).await
+}
+
+/// The labels of `attributes` by key, where a label says more than the key (what
+/// `Store::set_attribute_labels` keeps).
+pub fn labels_of(
+    attributes: &[personio::AttributeInfo],
+) -> std::collections::BTreeMap<String, String> {
+    attributes
+        .iter()
+        .filter(|a| !a.label.trim().is_empty() && a.label.trim() != a.key)
+        .map(|a| (a.key.clone(), a.label.trim().to_owned()))
+        .collect()
 }

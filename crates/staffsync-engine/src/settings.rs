@@ -51,10 +51,12 @@ pub async fn check(
 }
 
 /// Refuses a document naming an attribute the credential cannot read, with the field's
-/// path. An attribute counts as readable when `/attributes` last listed its key, or when
-/// it is the label of a custom attribute the directory holds (custom attributes are kept
-/// by label). Without a connection there is nothing to check against: accepted. For a
-/// file account the attributes are the columns of its last import instead (see
+/// path. An attribute counts as readable when `/attributes` last listed its key or its
+/// label (ignoring case), or when it is the label of a custom attribute the directory
+/// holds (custom attributes are kept by label). Also refuses naming the age groups' date
+/// attribute anywhere else by its other name (by key here, by label there): it is never
+/// stored. Without a connection there is nothing to check against: accepted. For a file
+/// account the attributes are the columns of its last import instead (see
 /// [`check_file_columns`]).
 async fn check_readable(
     store: &Store,
@@ -76,9 +78,34 @@ async fn check_readable(
         .iter()
         .map(String::as_str)
         .collect();
+    let key_of = |name: &str| -> Option<String> {
+        if keys.contains(name) {
+            return Some(name.to_owned());
+        }
+        let folded = name.to_lowercase();
+        connection
+            .attribute_labels
+            .iter()
+            .find(|(_, label)| label.to_lowercase() == folded)
+            .map(|(key, _)| key.clone())
+    };
+    if let Some(age) = &settings.groups.age
+        && let Some(date) = key_of(age.attribute.trim())
+        && let Some((field, _)) = settings
+            .attributes_named()
+            .into_iter()
+            .find(|(f, n)| f != "groups.age.attribute" && key_of(n).as_deref() == Some(&*date))
+    {
+        return Err(CheckError::Invalid(SettingsError::new(
+            field,
+            SettingsProblem::AgeDateElsewhere,
+            "is the date attribute of the age groups, which is never stored: it cannot \
+             also be kept, grouped by or used in a rule",
+        )));
+    }
     let mut labels: Option<BTreeSet<String>> = None;
     for (field, name) in settings.attributes_named() {
-        if keys.contains(name) {
+        if key_of(name).is_some() {
             continue;
         }
         // Standard dimensions the credential cannot read just make no groups; only a rule

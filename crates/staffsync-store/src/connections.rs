@@ -9,6 +9,7 @@ use crate::{AccountId, Store};
 use secrecy::{ExposeSecret as _, SecretString};
 use sqlx::Row as _;
 use staffsync_core::ApiVersion;
+use std::collections::BTreeMap;
 use time::OffsetDateTime;
 use url::Url;
 
@@ -30,6 +31,9 @@ pub struct Connection {
     pub base_url: Url,
     pub api_version: ApiVersion,
     pub readable_attributes: Vec<String>,
+    /// The labels of the readable attributes, by key, where Personio gives one (empty
+    /// until [`Store::set_attribute_labels`] first records them).
+    pub attribute_labels: BTreeMap<String, String>,
     pub connected_at: OffsetDateTime,
     /// The id of the Personio webhook registered for it (its token: `Store::webhook`).
     pub webhook_id: Option<String>,
@@ -61,6 +65,7 @@ impl Store {
                api_version = excluded.api_version, \
                readable_attributes = excluded.readable_attributes, \
                connected_at = excluded.connected_at, \
+               attribute_labels = '{}', \
                webhook_id = NULL, \
                webhook_token_ciphertext = NULL",
         )
@@ -102,11 +107,27 @@ impl Store {
         Ok(done.rows_affected() > 0)
     }
 
+    /// Records the labels of the readable attributes, by key (settings may name a custom
+    /// attribute by its label). `false` when the account has no connection.
+    pub async fn set_attribute_labels(
+        &self,
+        account: AccountId,
+        labels: &BTreeMap<String, String>,
+    ) -> Result<bool> {
+        let done =
+            sqlx::query("UPDATE connections SET attribute_labels = $1 WHERE account_id = $2")
+                .bind(to_json(labels)?)
+                .bind(account.0)
+                .execute(&self.pool)
+                .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
     /// The account's connection with the secret decrypted; `Crypto` with the wrong key.
     pub async fn connection(&self, account: AccountId) -> Result<Option<Connection>> {
         let row = sqlx::query(
             "SELECT client_id, secret_ciphertext, base_url, api_version, readable_attributes, \
-                    connected_at, webhook_id \
+                    attribute_labels, connected_at, webhook_id \
              FROM connections WHERE account_id = $1",
         )
         .bind(account.0)
@@ -115,6 +136,7 @@ impl Store {
         let Some(row) = row else { return Ok(None) };
         let sealed: Vec<u8> = row.try_get("secret_ciphertext")?;
         let attrs: String = row.try_get("readable_attributes")?;
+        let labels: String = row.try_get("attribute_labels")?;
         let connected_at: String = row.try_get("connected_at")?;
         let base_url: String = row.try_get("base_url")?;
         let api_version: String = row.try_get("api_version")?;
@@ -127,6 +149,7 @@ impl Store {
             })?,
             api_version: stored_api_version(&api_version)?,
             readable_attributes: from_json(&attrs, "readable attributes")?,
+            attribute_labels: from_json(&labels, "attribute labels")?,
             connected_at: parse_ts(&connected_at)?,
             webhook_id: row.try_get("webhook_id")?,
         }))

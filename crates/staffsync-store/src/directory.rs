@@ -28,7 +28,9 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row as _};
 use staffsync_core::dates::{format_date, parse_calendar_date};
-use staffsync_core::{DirectoryEmployee, GroupKey, GroupKind, GroupSet, PersonioId, Plan};
+use staffsync_core::{
+    DirectoryEmployee, GroupKey, GroupKind, GroupSet, PersonioId, Plan, YearMonth,
+};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// A group of the directory and how many people are in it.
@@ -42,8 +44,9 @@ pub struct GroupSummary {
 
 /// The employee columns a plan writes, in bind order (after `account_id`).
 const EMPLOYEE_COLUMNS: &str = "personio_id, email, first_name, last_name, department, office, \
-    team, position, status, hire_date, termination_date, supervisor_personio_id, attributes";
-const EMPLOYEE_COLUMN_COUNT: usize = 13;
+    team, position, status, hire_date, termination_date, supervisor_personio_id, attributes, \
+    age_band_next";
+const EMPLOYEE_COLUMN_COUNT: usize = 14;
 
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 
@@ -60,7 +63,8 @@ fn bind_employee<'q>(q: AnyQuery<'q>, e: &'q DirectoryEmployee) -> Result<AnyQue
         .bind(e.hire_date.map(format_date))
         .bind(e.termination_date.map(format_date))
         .bind(e.supervisor_personio_id.map(|p| p.0))
-        .bind(to_json(&e.attributes)?))
+        .bind(to_json(&e.attributes)?)
+        .bind(e.age_band_next.map(|m| m.to_string())))
 }
 
 fn parse_opt_date(s: Option<String>, field: &str) -> Result<Option<time::Date>> {
@@ -86,6 +90,13 @@ fn employee_from_row(row: &AnyRow) -> Result<(i64, DirectoryEmployee)> {
             hire_date: parse_opt_date(row.try_get("hire_date")?, "hire_date")?,
             termination_date: parse_opt_date(row.try_get("termination_date")?, "termination_date")?,
             supervisor_personio_id: supervisor.map(PersonioId),
+            age_band_next: row
+                .try_get::<Option<String>, _>("age_band_next")?
+                .map(|m| {
+                    YearMonth::parse(&m)
+                        .ok_or_else(|| StoreError::corrupt(format!("age_band_next {m:?}")))
+                })
+                .transpose()?,
             attributes: from_json(&attributes, "employee attributes")?,
             groups: GroupSet::new(),
         },

@@ -125,6 +125,7 @@ mod tests {
             hire_date: None,
             termination_date: None,
             supervisor_personio_id: None,
+            age_band_next: None,
             attributes: Default::default(),
             groups: GroupSet::from_iter(groups.iter().map(|(k, n)| GroupKey::new(*k, *n))),
         }

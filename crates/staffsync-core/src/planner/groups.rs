@@ -7,7 +7,9 @@
 //! entry matches an attribute by its key (exactly) or its label (trimmed, ignoring case).
 //! A custom attribute without a label is named by its key. With tenure groups on, one
 //! `tenure` group named by the band's key ([`crate::TenureBand`]) for someone with a hire
-//! date. (Reporting-line groups need the whole directory: the planner adds them.)
+//! date. With age groups on, one `age` group named by the band's key ([`crate::AgeBand`])
+//! for someone whose date attribute holds a date. (Reporting-line groups need the whole
+//! directory: the planner adds them.)
 //!
 //! [`GroupSettings::attributes`]: crate::GroupSettings::attributes
 
@@ -64,8 +66,19 @@ pub(crate) fn group_view<'a>(
             out.push((GroupKind::CostCenter, Cow::Borrowed(name)));
         }
     }
+    // Never a group named by the age groups' date attribute: its name would hold the
+    // birth date (settings name it nowhere else, but by key here and label there).
+    let age = settings
+        .age
+        .as_ref()
+        .map(|a| crate::text::trim(&a.attribute));
+    let usable = |a: &ExtraAttribute| age.is_none_or(|age| !names(a, age));
     for wanted in settings.custom() {
-        for extra in employee.attributes.iter().filter(|a| names(a, wanted)) {
+        for extra in employee
+            .attributes
+            .iter()
+            .filter(|a| names(a, wanted) && usable(a))
+        {
             if let Some(value) = trimmed(extra.value.as_deref()) {
                 let label = match crate::text::trim(&extra.label) {
                     "" => crate::text::trim(&extra.key),
@@ -77,6 +90,9 @@ pub(crate) fn group_view<'a>(
     }
     if let Some(band) = super::tenure::tenure_group(employee.hire_date, policy, today) {
         out.push((GroupKind::Tenure, Cow::Borrowed(band.key())));
+    }
+    if let Some(standing) = super::tenure::age_standing(employee, policy, today) {
+        out.push((GroupKind::Age, Cow::Borrowed(standing.band.key())));
     }
     sort_groups(&mut out);
     out

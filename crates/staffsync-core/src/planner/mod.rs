@@ -75,8 +75,8 @@
 //! `reports_all` through the cycle. Directory people kept exactly as they are (malformed
 //! records, losers of an e-mail conflict, people an incomplete listing keeps) count in
 //! the lines of others with their stored supervisor, but their own groups stay as they
-//! are until a plan updates them. The daily date check moves people between tenure bands
-//! without a listing ([`tenure_plan`]).
+//! are until a plan updates them. The daily date check moves people between tenure and
+//! age bands without a listing ([`tenure_plan`]).
 //!
 //! Every directory id and every listed id (within the scope, plus the out-of-scope
 //! supervisor-link updates) is in exactly one of: creates, updates, removals, skips,
@@ -116,10 +116,10 @@ pub mod tenure;
 pub use diff::{changes, groups_text};
 pub use eligibility::{Readable, eligibility, is_eligible};
 pub use groups::groups;
-pub use normalize::{attributes, normalize};
+pub use normalize::{attributes, kept, minimize, normalize};
 pub use prepare::{KnownDirectory, Prepared, PreparedSnapshot, Rules, prepare, prepare_against};
 pub use scope::{ScopeRules, rule_text};
-pub use tenure::{tenure_group, tenure_plan};
+pub use tenure::{age_standing, tenure_group, tenure_plan};
 
 use crate::directory::DirectoryEmployee;
 use crate::ids::PersonioId;

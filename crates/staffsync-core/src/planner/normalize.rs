@@ -5,19 +5,27 @@
 //!
 //! * `preferred_name`, `gender`, `employment_type`, `subcompany` (by name) and
 //!   `cost_centers` (names joined with `", "`), by those keys;
-//! * every [`crate::ExtraAttribute`] with a value: custom `dynamic_*` ones by their label
-//!   (falling back to the key when the label is empty or already taken), others by key.
-//!   When two attributes land on the same key, the first one (in Personio's order) wins.
+//! * every [`crate::ExtraAttribute`] with a value that the settings name ([`kept`]: a
+//!   custom group, a scope rule or the list of kept attributes; never the age groups'
+//!   date attribute): custom `dynamic_*` ones by their label (falling back to the key
+//!   when the label is empty or already taken), others by key. When two attributes land
+//!   on the same key, the first one (in Personio's order) wins. Attributes nobody names
+//!   are dropped here, so they are never stored.
+//!
+//! With age groups, the record also gets the month its next age band begins
+//! ([`DirectoryEmployee::age_band_next`]); the birth date itself goes nowhere.
 //!
 //! Internally the record is first built as a borrowed `View` (attributes and groups
 //! decided without copying), then copied out once by `View::into_record`.
 
+use crate::age::YearMonth;
 use crate::attributes::Attributes;
 use crate::directory::{DirectoryEmployee, GroupKey, GroupKind};
-use crate::employee::{OrgUnit, SourceEmployee};
+use crate::employee::{ExtraAttribute, OrgUnit, SourceEmployee};
 use crate::group_set::GroupSet;
 use crate::ids::PersonioId;
 use crate::plan::Policy;
+use crate::settings::Settings;
 use std::borrow::Cow;
 use std::sync::{Arc, OnceLock};
 use time::Date;
@@ -47,6 +55,7 @@ pub(crate) struct View<'a> {
     attributes: AttributeView<'a>,
     /// Sorted as [`GroupKey`] sorts, without duplicates.
     groups: Vec<(GroupKind, Cow<'a, str>)>,
+    age_band_next: Option<YearMonth>,
 }
 
 impl<'a> View<'a> {
@@ -62,8 +71,10 @@ impl<'a> View<'a> {
             position: trimmed(employee.position.as_deref()),
             status: trimmed(employee.status.as_ref().map(|s| s.as_str())),
             source: employee,
-            attributes: attribute_view(employee),
+            attributes: attribute_view(employee, &policy.settings),
             groups: super::groups::group_view(employee, policy, today),
+            age_band_next: super::tenure::age_standing(employee, policy, today)
+                .and_then(|s| s.next),
         }
     }
 
@@ -83,6 +94,7 @@ impl<'a> View<'a> {
             && opt(self.status, &d.status)
             && self.source.hire_date == d.hire_date
             && self.source.termination_date == d.termination_date
+            && self.age_band_next == d.age_band_next
             // Both sorted by key (`str` order), keys unique.
             && self.attributes.len() == d.attributes.len()
             && self
@@ -114,6 +126,7 @@ impl<'a> View<'a> {
             hire_date: self.source.hire_date,
             termination_date: self.source.termination_date,
             supervisor_personio_id: supervisor,
+            age_band_next: self.age_band_next,
             // Into new lists of exactly their size (collecting in place would keep the
             // view's wider, roomier lists alive in every record).
             attributes: {
@@ -148,9 +161,9 @@ pub fn normalize(employee: &SourceEmployee, policy: &Policy, today: Date) -> Dir
     View::new(employee, policy, today).into_record(None)
 }
 
-/// The `attributes` of a directory record (see the module docs).
-pub fn attributes(employee: &SourceEmployee) -> Attributes {
-    attribute_view(employee)
+/// The `attributes` of a directory record under `settings` (see the module docs).
+pub fn attributes(employee: &SourceEmployee, settings: &Settings) -> Attributes {
+    attribute_view(employee, settings)
         .into_iter()
         .map(|(_, k, v)| (k.shared(), v.into_owned()))
         .collect()
@@ -208,7 +221,64 @@ pub const NOT_IMPORTED: &[&str] = &["last_modified_at"];
 /// than scanning a few names.
 type AttributeView<'a> = Vec<(&'a str, Key<'a>, Cow<'a, str>)>;
 
-fn attribute_view(employee: &SourceEmployee) -> AttributeView<'_> {
+/// Attribute keys that are an employee file's own columns rather than custom attributes:
+/// always kept.
+const ALWAYS_KEPT: [&str; 1] = ["language"];
+
+/// Whether the directory keeps `attribute` under `settings`: when a custom group, a scope
+/// rule or the list of kept attributes names it (by key, or by label ignoring case), and
+/// it is not the age groups' date attribute, which is never kept.
+pub fn kept(attribute: &ExtraAttribute, settings: &Settings) -> bool {
+    use super::groups::names;
+    if let Some(age) = &settings.groups.age
+        && names(attribute, crate::text::trim(&age.attribute))
+    {
+        return false;
+    }
+    if ALWAYS_KEPT.contains(&&*attribute.key) {
+        return true;
+    }
+    let scope = &settings.scope;
+    settings
+        .keep_attributes
+        .iter()
+        .map(|a| crate::text::trim(a))
+        .chain(settings.groups.custom())
+        .chain(
+            scope
+                .include
+                .iter()
+                .chain(&scope.exclude)
+                .map(|r| crate::text::trim(&r.attribute)),
+        )
+        .any(|wanted| !wanted.is_empty() && names(attribute, wanted))
+}
+
+/// `employee` with only what may be stored of it under `settings`, for records kept until
+/// later (a file account's future hires): the attributes the directory would not keep
+/// are dropped, and the age groups' date attribute is cut down to the month (`YYYY-MM`),
+/// all the age band needs; a value that is no date is dropped.
+pub fn minimize(mut employee: SourceEmployee, settings: &Settings) -> SourceEmployee {
+    let age = settings
+        .groups
+        .age
+        .as_ref()
+        .map(|a| crate::text::trim(&a.attribute));
+    employee.attributes.retain_mut(|a| {
+        if age.is_some_and(|age| super::groups::names(a, age)) {
+            a.value = a
+                .value
+                .as_deref()
+                .and_then(crate::age::birth_month)
+                .map(|m| m.to_string());
+            return a.value.is_some();
+        }
+        kept(a, settings)
+    });
+    employee
+}
+
+fn attribute_view<'a>(employee: &'a SourceEmployee, settings: &Settings) -> AttributeView<'a> {
     let mut map: AttributeView<'_> = Vec::with_capacity(5 + employee.attributes.len());
     let taken = |map: &AttributeView<'_>, name: &str| map.iter().any(|(n, ..)| *n == name);
     let standard = [
@@ -226,7 +296,7 @@ fn attribute_view(employee: &SourceEmployee) -> AttributeView<'_> {
     for extra in &employee.attributes {
         // Bookkeeping, not a fact about the person: importing it would turn every edit in
         // Personio into an update of this field.
-        if NOT_IMPORTED.contains(&&*extra.key) {
+        if NOT_IMPORTED.contains(&&*extra.key) || !kept(extra, settings) {
             continue;
         }
         let Some(value) = trimmed(extra.value.as_deref()) else {
@@ -343,6 +413,7 @@ mod tests {
     fn policy() -> Policy {
         Policy::from(crate::Settings {
             groups: crate::GroupSettings::with_custom(["dynamic_1", "level", " "]),
+            keep_attributes: vec!["Standort".into(), "tags".into()],
             ..crate::Settings::default()
         })
     }
@@ -356,7 +427,7 @@ mod tests {
             let today = time::macros::date!(2026 - 03 - 15);
             let mine = View::new(&a, &p, today).into_record(None);
             prop_assert_eq!(&mine.groups, &super::super::groups(&a, &p, today));
-            prop_assert_eq!(&mine.attributes, &attributes(&a));
+            prop_assert_eq!(&mine.attributes, &attributes(&a, &p.settings));
             // A record holds exactly its attributes and groups, no spare room: a directory
             // keeps 100,000 of them at once (lists collected in place once kept the
             // view's larger allocations, 50 MB at 100,000 people).

@@ -132,9 +132,12 @@ fn normalizes_names_attributes_and_groups() {
         extra("weekly_working_hours", "Weekly hours", Some("40")),
         extra("dynamic_3", "Level", Some("Senior")),
         extra("dynamic_4", "", Some("x")),
+        extra("dynamic_5", "Gehaltsband", Some("B3")),
     ];
     let policy = Policy::from(Settings {
         groups: GroupSettings::with_custom(["dynamic_1", "level", "dynamic_2"]),
+        // Kept by key and by label (ignoring case); the salary band is named nowhere.
+        keep_attributes: vec!["dynamic_4".into(), "weekly hours".into()],
         ..Settings::default()
     });
     let p = plan(&[], &snap(vec![e]), &policy, TODAY);
@@ -1292,4 +1295,116 @@ fn tenure_bands_follow_the_hire_date_and_the_date_check_moves_people() {
             Some("tenure: 3_6m")
         )]
     );
+}
+
+fn birth_date(value: &str) -> ExtraAttribute {
+    ExtraAttribute {
+        key: "dynamic_99001".into(),
+        label: "Geburtsdatum".into(),
+        kind: "date".into(),
+        universal_id: None,
+        value: Some(value.to_owned()),
+    }
+}
+
+fn with_age(attribute: &str) -> Policy {
+    Policy::from(Settings {
+        groups: GroupSettings {
+            age: Some(staffsync_core::AgeGroups {
+                attribute: attribute.into(),
+            }),
+            ..GroupSettings::default()
+        },
+        ..Settings::default()
+    })
+}
+
+#[test]
+fn an_age_band_comes_from_the_birth_date_which_goes_nowhere() {
+    // Turned 25 on 2026-02-10: 25_34 from March 1st; born in March: not yet 35 in March.
+    let mut a = person(1, "a@example.com");
+    a.attributes.push(birth_date("10.02.2001"));
+    let mut b = person(2, "b@example.com");
+    b.attributes.push(birth_date("1991-03-02T00:00:00+01:00"));
+    let mut c = person(3, "c@example.com");
+    c.attributes.push(birth_date("1960-07-01"));
+    let mut d = person(4, "d@example.com");
+    d.attributes.push(birth_date("unbekannt"));
+    let p = plan(
+        &[],
+        &snap(vec![a, b, c, d]),
+        &with_age(" geburtsdatum"),
+        TODAY,
+    );
+    let band = |i: usize| -> Vec<&str> {
+        p.creates[i]
+            .groups
+            .iter()
+            .filter(|g| g.kind == GroupKind::Age)
+            .map(|g| g.name.as_str())
+            .collect()
+    };
+    assert_eq!(
+        (band(0), band(1), band(2), band(3)),
+        (
+            vec!["25_34"],
+            vec!["25_34"],
+            vec!["55_plus"],
+            Vec::<&str>::new()
+        )
+    );
+    let next: Vec<Option<String>> = p
+        .creates
+        .iter()
+        .map(|d| d.age_band_next.map(|m| m.to_string()))
+        .collect();
+    assert_eq!(
+        next,
+        [Some("2036-03".into()), Some("2026-04".into()), None, None]
+    );
+    for d in &p.creates {
+        assert!(d.attributes.iter().all(|(k, _)| k != "Geburtsdatum"));
+    }
+    // Named by key, the same; naming it in a custom group by key makes no group of it.
+    let mut policy = with_age("dynamic_99001");
+    policy
+        .settings
+        .groups
+        .attributes
+        .push("dynamic_99001".into());
+    let mut a = person(1, "a@example.com");
+    a.attributes.push(birth_date("2001-02-10"));
+    let p = plan(&[], &snap(vec![a]), &policy, TODAY);
+    let groups: Vec<&GroupKey> = p.creates[0].groups.iter().collect();
+    assert_eq!(groups, [&GroupKey::new(GroupKind::Age, "25_34")]);
+}
+
+#[test]
+fn a_kept_record_holds_only_what_may_be_stored() {
+    let mut e = person(1, "a@example.com");
+    e.attributes.push(birth_date("17.05.1990"));
+    e.attributes.push(ExtraAttribute {
+        key: "dynamic_5".into(),
+        label: "Gehaltsband".into(),
+        kind: "standard".into(),
+        universal_id: None,
+        value: Some("B3".into()),
+    });
+    let mut policy = with_age("Geburtsdatum");
+    let kept = staffsync_core::planner::minimize(e.clone(), &policy.settings);
+    let values: Vec<(&str, Option<&str>)> = kept
+        .attributes
+        .iter()
+        .map(|a| (&*a.key, a.value.as_deref()))
+        .collect();
+    assert_eq!(values, [("dynamic_99001", Some("1990-05"))]);
+    // The month is all the band needs: the kept record plans as the full one does.
+    let full = plan(&[], &snap(vec![e.clone()]), &policy, TODAY);
+    let from_kept = plan(&[], &snap(vec![kept]), &policy, TODAY);
+    assert_eq!(full.creates, from_kept.creates);
+    policy.settings.keep_attributes = vec!["Gehaltsband".into()];
+    policy.settings.groups.age = None;
+    let kept = staffsync_core::planner::minimize(e, &policy.settings);
+    let keys: Vec<&str> = kept.attributes.iter().map(|a| &*a.key).collect();
+    assert_eq!(keys, ["dynamic_5"]);
 }

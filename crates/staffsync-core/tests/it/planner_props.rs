@@ -278,6 +278,7 @@ fn reference_normalize(e: &SourceEmployee) -> DirectoryEmployee {
         hire_date: e.hire_date,
         termination_date: e.termination_date,
         supervisor_personio_id: None,
+        age_band_next: None,
         attributes: attributes.into_iter().collect(),
         groups: groups.into_iter().collect(),
     }
@@ -1201,7 +1202,7 @@ proptest! {
         dims.dedup();
         let mut policy = settings_policy(Settings {
             scope: s,
-            groups: GroupSettings { attributes: dims, reporting_lines: lines, tenure },
+            groups: GroupSettings { attributes: dims, reporting_lines: lines, tenure, age: None },
             ..Settings::default()
         });
         let changed = plan(&settled, &c.snapshot, &policy, c.today);
@@ -1211,6 +1212,149 @@ proptest! {
         let after = apply(&settled, &changed);
         let again = plan(&after, &c.snapshot, &policy, c.today);
         prop_assert!(again.is_empty(), "second plan not empty: {:?}", again);
+    }
+}
+
+// ---------------------------------------------------------------- age bands and kept attributes (issue 24)
+
+/// A birth date for every record (spread over 80 years), as `Geburtsdatum`
+/// (`dynamic_9`), and a salary band (`dynamic_8`) nobody names unless kept.
+fn with_birth_dates(mut c: Case, spread: i64) -> Case {
+    for e in &mut c.snapshot.employees {
+        let born = date!(1946 - 01 - 01) + Duration::days((e.id.0 * 7919 + spread * 131) % 29_000);
+        for (key, label, value) in [
+            (
+                "dynamic_9",
+                "Geburtsdatum",
+                staffsync_core::dates::format_date(born),
+            ),
+            ("dynamic_8", "Gehaltsband", "B3".to_owned()),
+        ] {
+            e.attributes.push(staffsync_core::ExtraAttribute {
+                key: key.into(),
+                label: label.into(),
+                kind: "date".into(),
+                universal_id: None,
+                value: Some(value),
+            });
+        }
+    }
+    c
+}
+
+/// The reference age band's key of someone born on `born`, on `today`: one year per
+/// birthday whose month is over (a band begins on the first day of the month after).
+fn reference_age_band(born: Date, today: Date) -> Option<&'static str> {
+    let over = |year: i32| (year, born.month() as u8) < (today.year(), today.month() as u8);
+    if !over(born.year()) {
+        return None;
+    }
+    let years = (1..200).take_while(|k| over(born.year() + k)).count();
+    Some(match years {
+        0..25 => "lt_25",
+        25..35 => "25_34",
+        35..45 => "35_44",
+        45..55 => "45_54",
+        _ => "55_plus",
+    })
+}
+
+fn birth_date(e: &SourceEmployee) -> Date {
+    e.attributes
+        .iter()
+        .find(|a| &*a.key == "dynamic_9")
+        .and_then(|a| staffsync_core::dates::parse_calendar_date(a.value.as_deref()?))
+        .expect("a birth date")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// The directory keeps exactly the custom attributes a custom group, a scope rule or
+    /// the list of kept ones names, never the age groups' date attribute; nobody's
+    /// birth date is anywhere in a record (attributes, group names); with age groups on,
+    /// everyone planned is in the reference's age band.
+    #[test]
+    fn only_named_attributes_are_kept_and_no_birth_date_is(
+        c in case(),
+        pick in picks(),
+        s in scope(),
+        keep in prop::collection::btree_set(prop::sample::select(vec!["Standort", "dynamic_8", "gehaltsband"]), 0..3),
+        dims in prop::collection::btree_set(prop::sample::select(vec!["department", "Standort", "dynamic_8"]), 0..3),
+        age in prop::option::of(prop::sample::select(vec!["Geburtsdatum", "dynamic_9", " geburtsdatum "])),
+        spread in 0i64..1000,
+    ) {
+        let mut c = with_birth_dates(with_attributes(c, &pick), spread);
+        let mut keep: Vec<String> = keep.into_iter().map(str::to_owned).collect();
+        // One name per attribute (settings refuse an attribute listed twice).
+        if keep.iter().any(|k| k == "dynamic_8") {
+            keep.retain(|k| k != "gehaltsband");
+        }
+        c.policy.settings = Settings {
+            scope: s.clone(),
+            groups: GroupSettings {
+                attributes: dims.iter().map(|d| (*d).to_owned()).collect(),
+                age: age.map(|a| staffsync_core::AgeGroups { attribute: a.to_owned() }),
+                ..GroupSettings::default()
+            },
+            keep_attributes: keep.clone(),
+            ..c.policy.settings.clone()
+        };
+        c.policy.settings.validate().map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let p = run(&c);
+        let named = |label: &str, key: &str| {
+            let says = |n: &str| n.trim() == key || n.trim().eq_ignore_ascii_case(label);
+            keep.iter().any(|k| says(k))
+                || dims.iter().any(|d| says(d))
+                || s.include.iter().chain(&s.exclude).any(|r| says(&r.attribute))
+        };
+        let records = p.creates.iter().chain(p.updates.iter().map(|u| &u.after));
+        for d in records {
+            let e = c.snapshot.employees.iter().find(|e| e.id == d.personio_id).unwrap();
+            let born = birth_date(e);
+            let text = staffsync_core::dates::format_date(born);
+            prop_assert_eq!(d.attributes.get("Standort").is_some(), named("Standort", "dynamic_7") && e.attributes.iter().any(|a| &*a.key == "dynamic_7"));
+            prop_assert_eq!(d.attributes.get("Gehaltsband").is_some(), named("Gehaltsband", "dynamic_8"));
+            prop_assert!(d.attributes.get("Geburtsdatum").is_none());
+            prop_assert!(d.attributes.iter().all(|(_, v)| !v.contains(&text)));
+            prop_assert!(d.groups.iter().all(|g| !g.name.contains(&text)));
+            let bands: Vec<&str> = d.groups.iter().filter(|g| g.kind == GroupKind::Age).map(|g| g.name.as_str()).collect();
+            match age {
+                None => {
+                    prop_assert!(bands.is_empty());
+                    prop_assert_eq!(d.age_band_next, None);
+                }
+                Some(_) => prop_assert_eq!(bands, reference_age_band(born, c.today).into_iter().collect::<Vec<_>>()),
+            }
+        }
+    }
+
+    /// The date check moves people between age bands from the stored month alone, exactly
+    /// as a full plan with the birth dates would on that day (and then has nothing left to
+    /// do); turning age groups off takes everyone out of them.
+    #[test]
+    fn the_date_check_moves_age_bands_as_a_full_plan_would(c in case(), spread in 0i64..1000, days in 0i64..9_000) {
+        let mut c = with_birth_dates(c, spread);
+        c.policy.settings.groups.age = Some(staffsync_core::AgeGroups { attribute: "Geburtsdatum".into() });
+        let p = run(&c);
+        prop_assume!(p.held.is_none());
+        let dir = apply(&c.directory, &p);
+        let later = c.today + Duration::days(days);
+        let check = staffsync_core::planner::tenure_plan(&dir, &c.policy, later);
+        prop_assert!(check.creates.is_empty() && check.removals.is_empty());
+        let moved = apply(&dir, &check);
+        let planned: BTreeSet<PersonioId> = p.creates.iter().chain(p.updates.iter().map(|u| &u.after)).map(|d| d.personio_id).collect();
+        for d in moved.iter().filter(|d| planned.contains(&d.personio_id)) {
+            let e = c.snapshot.employees.iter().find(|e| e.id == d.personio_id).unwrap();
+            let fresh = staffsync_core::planner::normalize(e, &c.policy, later);
+            let band = |x: &DirectoryEmployee| x.groups.iter().filter(|g| g.kind == GroupKind::Age).cloned().collect::<Vec<_>>();
+            prop_assert_eq!(band(d), band(&fresh));
+            prop_assert_eq!(d.age_band_next, fresh.age_band_next);
+        }
+        prop_assert!(staffsync_core::planner::tenure_plan(&moved, &c.policy, later).is_empty());
+        let off = Policy::default();
+        let cleared = apply(&moved, &staffsync_core::planner::tenure_plan(&moved, &off, later));
+        prop_assert!(cleared.iter().all(|d| d.age_band_next.is_none() && d.groups.iter().all(|g| g.kind != GroupKind::Age)));
     }
 }
 

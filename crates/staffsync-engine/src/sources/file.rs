@@ -262,7 +262,9 @@ async fn plan_full(
         };
         records.push(planner::prepare_against(&e, &rules, directory.get(e.id)));
         if e.hire_date.is_some_and(|d| d > today) {
-            later.push(e);
+            // Kept until their hire date: only what the directory may hold of them (no
+            // unnamed attribute, the birth date cut down to its month).
+            later.push(planner::minimize(e, &policy.settings));
         }
     }
     let snapshot = planner::PreparedSnapshot {

@@ -221,7 +221,7 @@ async fn plan_full(
     progress: ProgressFn<'_>,
 ) -> Result<Planned, SyncError> {
     let fetch_started = OffsetDateTime::now_utc();
-    let stored = Some((store, account.id, connection.readable_attributes.as_slice()));
+    let stored = Some((store, account.id, connection));
     let readable = readable_mandatory(client, stored).await?;
     let accepted = accepted_removals(store, account, options).await?;
     let (today, policy) = today_and_policy(account, options, accepted);
@@ -284,17 +284,26 @@ async fn plan_full(
 /// naming the attribute and where to tick it. Recommended ones only warn (the planner
 /// says which rules they weaken). With `stored` (a full run: the store, the account and
 /// what it last recorded), a changed list is recorded first, even when the check then
-/// fails, so the Integration page shows which tick went missing.
+/// fails, so the Integration page shows which tick went missing; and so are changed
+/// labels (settings name custom attributes by them).
 pub(crate) async fn readable_mandatory(
     client: &Client,
-    stored: Option<(&Store, staffsync_store::AccountId, &[String])>,
+    stored: Option<(&Store, staffsync_store::AccountId, &Connection)>,
 ) -> Result<BTreeSet<String>, SyncError> {
     let attributes = client.attributes().await?;
-    if let Some((store, account, recorded)) = stored
-        && !attributes.iter().map(|a| &a.key).eq(recorded.iter())
-    {
-        let keys: Vec<String> = attributes.iter().map(|a| a.key.clone()).collect();
-        store.set_readable_attributes(account, &keys).await?;
+    if let Some((store, account, recorded)) = stored {
+        if !attributes
+            .iter()
+            .map(|a| &a.key)
+            .eq(recorded.readable_attributes.iter())
+        {
+            let keys: Vec<String> = attributes.iter().map(|a| a.key.clone()).collect();
+            store.set_readable_attributes(account, &keys).await?;
+        }
+        let labels = crate::connect::labels_of(&attributes);
+        if labels != recorded.attribute_labels {
+            store.set_attribute_labels(account, &labels).await?;
+        }
     }
     personio::check_mandatory(&attributes)?;
     Ok(attributes.into_iter().map(|a| a.key).collect())

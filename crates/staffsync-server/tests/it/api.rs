@@ -1412,7 +1412,9 @@ async fn settings_are_read_replaced_and_versioned() {
     );
     let wanted = json!({
         "scope": {"include": [], "exclude": [{"attribute": "position", "values": ["Nobody Has This"]}]},
-        "groups": {"attributes": ["department", "team"], "reporting_lines": true, "tenure": true},
+        "groups": {"attributes": ["department", "team"], "reporting_lines": true, "tenure": true,
+                   "age": {"attribute": "dynamic_99001"}},
+        "keep_attributes": ["Standort"],
         "keep_on_leave": true,
         "deletion_guard": {"max_share": 0.1, "min_people": 3},
         "notify": ["hr@acme.example"],

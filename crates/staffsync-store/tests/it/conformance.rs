@@ -42,6 +42,7 @@ macro_rules! conformance {
 
 conformance!(
     accounts_create_conflict_get,
+    the_month_of_the_next_age_band_roundtrips,
     settings_are_versioned_and_never_keep_accepted_removals,
     connection_is_encrypted_and_roundtrips,
     apply_creates_updates_removes_with_groups,
@@ -105,9 +106,41 @@ fn emp(id: i64, first: &str, last: &str, groups: &[(GroupKind, &str)]) -> Direct
         hire_date: Some(time::macros::date!(2024 - 03 - 01)),
         termination_date: None,
         supervisor_personio_id: None,
+        age_band_next: None,
         attributes: staffsync_core::Attributes::from([("weekly_hours", "40")]),
         groups: groups.iter().map(|(k, n)| GroupKey::new(*k, *n)).collect(),
     }
+}
+
+/// What the date check needs of age bands (the month the next one begins) is kept as
+/// written, and read back; cleared by an update that clears it.
+async fn the_month_of_the_next_age_band_roundtrips(store: Store, _env: Env) {
+    let id = account(&store, "acme").await;
+    let mut a = emp(1, "Ada", "Alter", &[(GroupKind::Age, "25_34")]);
+    a.age_band_next = staffsync_core::YearMonth::parse("2031-06");
+    let b = emp(2, "Bo", "Alter", &[(GroupKind::Age, "55_plus")]);
+    apply(&store, id, &creates(vec![a.clone(), b.clone()])).await;
+    let got = store.directory(id).await.unwrap();
+    assert_eq!(got, [a.clone(), b]);
+    let mut after = a.clone();
+    after.age_band_next = None;
+    after.groups = [GroupKey::new(GroupKind::Age, "35_44")]
+        .into_iter()
+        .collect();
+    let update = Update {
+        changes: staffsync_core::planner::changes(&a, &after),
+        after: after.clone(),
+    };
+    apply(
+        &store,
+        id,
+        &Plan {
+            updates: vec![update],
+            ..Plan::default()
+        },
+    )
+    .await;
+    assert_eq!(store.directory(id).await.unwrap()[0], after);
 }
 
 fn creates(employees: Vec<DirectoryEmployee>) -> Plan {
@@ -212,6 +245,7 @@ async fn settings_are_versioned_and_never_keep_accepted_removals(store: Store, _
             }],
         },
         notify: vec!["hr@acme.de".into()],
+        keep_attributes: vec!["Sprachen".into()],
     };
     assert_eq!(store.settings_history(id, 10).await.unwrap(), vec![]);
     let v1 = store.set_settings(id, &settings, "cli").await.unwrap();
@@ -272,6 +306,12 @@ async fn connection_is_encrypted_and_roundtrips(store: Store, env: Env) {
     assert_eq!(got.base_url, personio_url());
     assert_eq!(got.api_version, ApiVersion::V1);
     assert_eq!(got.readable_attributes, vec!["hire_date", "dynamic_1"]);
+    assert!(got.attribute_labels.is_empty());
+    let labels = BTreeMap::from([("dynamic_1".to_owned(), "Geburtsdatum".to_owned())]);
+    assert!(store.set_attribute_labels(id, &labels).await.unwrap());
+    assert!(!store.set_attribute_labels(other, &labels).await.unwrap());
+    let got = store.connection(id).await.unwrap().unwrap();
+    assert_eq!(got.attribute_labels, labels);
     assert!(!format!("{got:?}").contains(secret));
     assert!(store.connection(other).await.unwrap().is_none());
 
@@ -286,6 +326,8 @@ async fn connection_is_encrypted_and_roundtrips(store: Store, env: Env) {
     let got = store.connection(id).await.unwrap().unwrap();
     assert_eq!(got.client_id, "papi-client-2");
     assert_eq!(got.api_version, ApiVersion::V2);
+    // A new credential's labels are read anew.
+    assert!(got.attribute_labels.is_empty());
     assert_eq!(got.client_secret.expose_secret(), format!("{secret}-2"));
 
     // The secret is nowhere in the raw database, but the client id is (the scan works).

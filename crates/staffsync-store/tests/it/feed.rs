@@ -65,6 +65,7 @@ fn person(id: i64, first: &str, department: &str) -> DirectoryEmployee {
         hire_date: None,
         termination_date: None,
         supervisor_personio_id: None,
+        age_band_next: None,
         attributes: staffsync_core::Attributes::from([("weekly_hours", "40")]),
         groups: [
             GroupKey::new(GroupKind::Department, department),
@@ -242,6 +243,9 @@ async fn from_store(store: &Store, account: AccountId) -> Replica {
         let o = v.as_object_mut().unwrap();
         o.remove("personio_id");
         o.remove("groups");
+        // The date check's own bookkeeping (the month the next age band begins): never
+        // in the feed, which shows the band itself as a membership.
+        o.remove("age_band_next");
         r.people.insert(e.personio_id.0, o.clone());
     }
     r.members.retain(|_, m| !m.is_empty());

@@ -47,6 +47,7 @@ fn person(key: PersonioId, first: &str) -> DirectoryEmployee {
         hire_date: None,
         termination_date: None,
         supervisor_personio_id: None,
+        age_band_next: None,
         attributes: staffsync_core::Attributes::default(),
         groups: [GroupKey::new(GroupKind::Department, "Vertrieb")]
             .into_iter()

@@ -142,6 +142,18 @@ fn print_summary(slug: &str, s: &Settings) -> anyhow::Result<()> {
     crate::outln!("  group attributes: {}", s.groups.attributes.join(", "))?;
     crate::outln!("  reporting lines:  {}", on_off(s.groups.reporting_lines))?;
     crate::outln!("  tenure:           {}", on_off(s.groups.tenure))?;
+    let age = s
+        .groups
+        .age
+        .as_ref()
+        .map_or("off", |a| a.attribute.as_str());
+    crate::outln!("  age from:         {age}")?;
+    let kept = if s.keep_attributes.is_empty() {
+        "-".to_owned()
+    } else {
+        s.keep_attributes.join(", ")
+    };
+    crate::outln!("  kept attributes:  {kept}")?;
     crate::outln!("  keep on leave:    {}", on_off(s.keep_on_leave))?;
     crate::outln!(
         "  deletion guard:   hold removals above {:.0}% and at least {}",

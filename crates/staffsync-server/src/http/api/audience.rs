@@ -9,8 +9,8 @@
 //! `all` is AND, `any` is OR, both non-empty and nestable up to [`MAX_DEPTH`] levels; a leaf
 //! is a group by `kind` + `name`, by `group_id`, a reporting line by `kind`
 //! (`reports_direct`, `reports_all`) + `manager_personio_id` (an account that takes
-//! employee files: `manager_import_id`, resolved by [`Filter::resolve`]), or a tenure band
-//! by `{"kind": "tenure", "key": "1_2y"}`. Parsing names the failing JSON path
+//! employee files: `manager_import_id`, resolved by [`Filter::resolve`]), or a tenure or
+//! age band by `{"kind": "tenure", "key": "1_2y"}` / `{"kind": "age", "key": "25_34"}`. Parsing names the failing JSON path
 //! (`filter.all[1].any[0].kind`). Evaluation runs over one account's directory only; a
 //! `group_id` that is not in that account is refused (404), a `kind` + `name` that names
 //! no current group matches nobody (groups exist only while they have members).
@@ -20,6 +20,7 @@ use crate::http::api::error::ApiError;
 use crate::http::api::extract::excerpt;
 use crate::http::api::views::{GroupKindView, PersonIds};
 use serde_json::Value;
+use staffsync_core::AgeBand;
 use staffsync_core::tenure::TenureBand;
 use staffsync_core::{DirectoryEmployee, GroupKey, GroupKind};
 use staffsync_store::GroupSummary;
@@ -80,7 +81,8 @@ pub enum AudienceFilter {
         kind: GroupKindView,
         manager_import_id: String,
     },
-    /// Everyone in this tenure band (`kind` is `tenure`; `key` such as `1_2y`).
+    /// Everyone in this tenure or age band (`kind` is `tenure`, `key` such as `1_2y`; or
+    /// `kind` is `age`, `key` such as `25_34`).
     Tenure { kind: GroupKindView, key: String },
     /// Members of the group with this id.
     GroupId { group_id: i64 },
@@ -307,18 +309,24 @@ fn parse_node(
                      or manager_import_id for employee files)",
                 ));
             }
-            GroupKind::Tenure => {
+            band_kind @ (GroupKind::Tenure | GroupKind::Age) => {
                 shape(&["kind", "key"])?;
+                let (what, keys): (&str, Vec<&str>) = match band_kind {
+                    GroupKind::Tenure => {
+                        ("tenure band", TenureBand::ALL.map(TenureBand::key).to_vec())
+                    }
+                    _ => ("age band", AgeBand::ALL.map(AgeBand::key).to_vec()),
+                };
                 match map.get("key") {
-                    Some(Value::String(s)) => match TenureBand::parse(s.trim()) {
-                        Some(band) => band.key().to_owned(),
+                    Some(Value::String(s)) => match keys.iter().find(|k| **k == s.trim()) {
+                        Some(key) => (*key).to_owned(),
                         None => {
                             return Err(unprocessable(
                                 &format!("{path}.key"),
                                 format!(
-                                    "unknown tenure band {:?} (expected one of: {})",
+                                    "unknown {what} {:?} (expected one of: {})",
                                     excerpt(s),
-                                    TenureBand::ALL.map(TenureBand::key).join(", ")
+                                    keys.join(", ")
                                 ),
                             ));
                         }

@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 use staffsync_core::dates::format_date;
 use staffsync_core::tenure::TenureBand;
-use staffsync_core::{DirectoryEmployee, GroupKey, GroupKind, PersonioId};
+use staffsync_core::{AgeBand, DirectoryEmployee, GroupKey, GroupKind, PersonioId};
 use staffsync_store::{Feedback, GroupSummary, RunChange, RunSummary};
 use std::collections::{BTreeMap, HashMap};
 use utoipa::ToSchema;
@@ -25,6 +25,7 @@ pub enum GroupKindView {
     CostCenter,
     Custom,
     Tenure,
+    Age,
     ReportsDirect,
     ReportsAll,
 }
@@ -40,6 +41,7 @@ impl From<GroupKind> for GroupKindView {
             GroupKind::CostCenter => GroupKindView::CostCenter,
             GroupKind::Custom => GroupKindView::Custom,
             GroupKind::Tenure => GroupKindView::Tenure,
+            GroupKind::Age => GroupKindView::Age,
             GroupKind::ReportsDirect => GroupKindView::ReportsDirect,
             GroupKind::ReportsAll => GroupKindView::ReportsAll,
         }
@@ -48,16 +50,17 @@ impl From<GroupKind> for GroupKindView {
 
 /// A group by its identity: kind and name (custom groups are named `"<label>: <value>"`).
 /// Reporting lines are identified by `manager_personio_id` (their `name` is the manager's
-/// current name), tenure bands by `key` (their `name` is the band's German name,
+/// current name), tenure and age bands by `key` (their `name` is the band's German name,
 /// `name_en` its English one).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct GroupKeyView {
     pub kind: GroupKindView,
     pub name: String,
     /// Tenure bands: `lt_3m`, `3_6m`, `6_12m`, `1_2y`, `2_4y`, `4_6y`, `6_10y`, `10y_plus`.
+    /// Age bands: `lt_25`, `25_34`, `35_44`, `45_54`, `55_plus`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
-    /// Tenure bands: the English name.
+    /// Tenure and age bands: the English name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name_en: Option<String>,
     /// Reporting lines (`reports_direct`, `reports_all`): the manager's Personio id.
@@ -84,6 +87,13 @@ impl From<&GroupKey> for GroupKeyView {
         match g.kind {
             GroupKind::Tenure => {
                 if let Some(band) = TenureBand::parse(&g.name) {
+                    view.key = Some(band.key().to_owned());
+                    view.name = band.name_de().to_owned();
+                    view.name_en = Some(band.name_en().to_owned());
+                }
+            }
+            GroupKind::Age => {
+                if let Some(band) = AgeBand::parse(&g.name) {
                     view.key = Some(band.key().to_owned());
                     view.name = band.name_de().to_owned();
                     view.name_en = Some(band.name_en().to_owned());

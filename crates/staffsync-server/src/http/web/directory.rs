@@ -8,7 +8,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
-use staffsync_core::{GroupKey, GroupKind, Scope, TenureBand};
+use staffsync_core::{AgeBand, GroupKey, GroupKind, Scope, TenureBand};
 use staffsync_store::GroupSummary;
 
 /// Employees per page.
@@ -190,16 +190,20 @@ fn folded(name: &str) -> String {
 
 /// Groups in the order the pages list them (the Gruppen page and the Mitarbeiter filter):
 /// by kind, then each kind's by shown name (tenure bands from the shortest to the longest,
-/// not as text: "10 Jahre und länger" comes last), each with that name.
+/// not as text: "10 Jahre und länger" comes last; age bands from the youngest), each with
+/// that name.
 fn in_order<'a>(groups: &'a [GroupSummary], names: &Names) -> Vec<(&'a GroupSummary, String)> {
     let mut rows: Vec<_> = groups
         .iter()
         .map(|g| {
             let name = names.group_name(g.kind, &g.name);
             let kind = GroupKind::ALL.iter().position(|k| *k == g.kind);
-            let band = (g.kind == GroupKind::Tenure)
-                .then(|| TenureBand::parse(&g.name))
-                .flatten();
+            // Bands by their order (as a number), not by their name as text.
+            let band = match g.kind {
+                GroupKind::Tenure => TenureBand::parse(&g.name).map(|b| b as u8),
+                GroupKind::Age => AgeBand::parse(&g.name).map(|b| b as u8),
+                _ => None,
+            };
             ((kind, band, folded(&name)), g, name)
         })
         .collect();

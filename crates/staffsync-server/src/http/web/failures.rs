@@ -90,6 +90,7 @@ pub fn settings_problem(lang: Lang, problem: &SettingsProblem) -> String {
         SettingsProblem::NoColumn { name, columns } => text(key!("set.error.no_column"))
             .replace("{columns}", &columns.join(", "))
             .replace("{name}", name),
+        SettingsProblem::AgeDateElsewhere => text(key!("setp.age_date")),
     }
 }
 

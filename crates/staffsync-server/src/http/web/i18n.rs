@@ -71,6 +71,7 @@ pub fn group_kind_text(lang: Lang, kind: staffsync_core::GroupKind) -> &'static 
             G::CostCenter => ("Kostenstelle", "Cost center"),
             G::Custom => ("Attribut", "Attribute"),
             G::Tenure => ("Betriebszugehörigkeit", "Tenure"),
+            G::Age => ("Alter", "Age"),
             G::ReportsDirect => ("Direkt Berichtende", "Direct reports"),
             G::ReportsAll => ("Alle Berichtenden", "All reports"),
         },
@@ -104,6 +105,7 @@ pub fn group_kind_plural(lang: Lang, kind: staffsync_core::GroupKind) -> &'stati
             G::CostCenter => ("Kostenstellen", "Cost centers"),
             G::Custom => ("Weitere Attribute", "Custom attributes"),
             G::Tenure => ("Betriebszugehörigkeit", "Tenure"),
+            G::Age => ("Altersgruppen", "Age groups"),
             G::ReportsDirect => ("Direkt Berichtende", "Direct reports"),
             G::ReportsAll => ("Alle Berichtenden", "All reports"),
         },
@@ -1096,6 +1098,16 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Synchronisation fehlgeschlagen:",
         "Sync failed:",
     ),
+    (
+        "set.age",
+        "Altersgruppen aus dem Datumsattribut (z. B. Geburtsdatum; leer: keine)",
+        "Age groups from the date attribute (e.g. date of birth; empty: none)",
+    ),
+    (
+        "set.age_text",
+        "Das Geburtsdatum wird nie gespeichert: staffsync behält nur die Altersgruppe und den Monat, in dem die nächste beginnt, daher wechselt die Gruppe am Ersten des Monats nach dem Geburtstag.",
+        "The date of birth is never stored: staffsync keeps only the age group and the month the next one begins, so the group changes on the first of the month after the birthday.",
+    ),
     ("set.attribute", "Attribut", "Attribute"),
     (
         "set.error.ambiguous",
@@ -1147,9 +1159,24 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Choose who is taken {from_source} and which groups exist. Changes take effect with the next sync after saving.",
     ),
     (
+        "set.keep",
+        "Weitere Attribute behalten",
+        "Keep other attributes",
+    ),
+    (
+        "set.keep_none",
+        "Die Quelle sendet keine weiteren Attribute.",
+        "The source sends no other attributes.",
+    ),
+    (
         "set.keep_on_leave",
         "Personen in Abwesenheit (Status „leave“) im Verzeichnis behalten",
         "Keep people on leave (status \"leave\") in the directory",
+    ),
+    (
+        "set.keep_text",
+        "Gespeichert werden nur die angekreuzten Attribute und die, nach denen gruppiert oder ausgewählt wird; alle anderen werden beim Lesen verworfen.",
+        "Only the ticked attributes and those used for groups or rules are stored; all others are dropped when read.",
     ),
     (
         "set.link_text",
@@ -1274,6 +1301,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "setp.address",
         "„{address}“ ist keine gültige E-Mail-Adresse.",
         "“{address}” is not a valid e-mail address.",
+    ),
+    (
+        "setp.age_date",
+        "ist das Datum der Altersgruppen, das nie gespeichert wird: Es kann nicht zusätzlich behalten, gruppiert oder in einer Regel verwendet werden.",
+        "is the date of the age groups, which is never stored: it cannot also be kept, grouped by or used in a rule.",
     ),
     ("setp.empty", "darf nicht leer sein.", "must not be empty."),
     (

@@ -11,7 +11,9 @@
 
 use super::i18n::{self, Key, Lang, t};
 use staffsync_core::planner::rule_text;
-use staffsync_core::{DirectoryEmployee, GroupKey, GroupKind, PersonioId, Rule, Scope, TenureBand};
+use staffsync_core::{
+    AgeBand, DirectoryEmployee, GroupKey, GroupKind, PersonioId, Rule, Scope, TenureBand,
+};
 use std::collections::{BTreeSet, HashMap};
 
 /// Personio's standard attributes and an employee file's `language`, with their names.
@@ -67,6 +69,14 @@ pub fn value_name(attribute: &str, value: &str, lang: Lang) -> String {
 
 /// A tenure band in words: the names the API gives too (`name`, `name_en`).
 pub fn band_name(band: TenureBand, lang: Lang) -> &'static str {
+    match lang {
+        Lang::De => band.name_de(),
+        Lang::En => band.name_en(),
+    }
+}
+
+/// An age band in words: the names the API gives too (`name`, `name_en`).
+pub fn age_band_name(band: AgeBand, lang: Lang) -> &'static str {
     match lang {
         Lang::De => band.name_de(),
         Lang::En => band.name_en(),
@@ -151,6 +161,12 @@ impl Names {
             GroupKind::Tenure => {
                 return TenureBand::parse(name)
                     .map_or_else(|| name.to_owned(), |b| band_name(b, self.lang).to_owned());
+            }
+            GroupKind::Age => {
+                return AgeBand::parse(name).map_or_else(
+                    || name.to_owned(),
+                    |b| age_band_name(b, self.lang).to_owned(),
+                );
             }
             GroupKind::ReportsDirect => (
                 key!("group.reports_direct"),

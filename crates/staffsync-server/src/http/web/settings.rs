@@ -1,7 +1,9 @@
 //! `/integration/settings` (Menü → Integration → Einstellungen): the account's settings
 //! document as a form — scope rules built from the attributes the credential can read and
-//! the values the directory holds, group dimensions, reporting lines, tenure, leave
-//! handling, the deletion guard, alert addresses.
+//! the values the directory holds, group dimensions, reporting lines, tenure, age groups
+//! (from a date attribute that is never stored), the other attributes to keep (ticked
+//! from those the source sends; nothing else is kept), leave handling, the deletion
+//! guard, alert addresses.
 //!
 //! "Vorschau" renders what the form would change now (a dry run; nothing saved),
 //! "Speichern" saves it as a new version and queues a full sync. A change that removes
@@ -14,7 +16,7 @@
 //! document is checked ([`AttributeChoices`]), and refused, naming the field, when it fits
 //! several attributes.
 
-use super::names::{AttributeChoices, Names, attribute_name, band_name};
+use super::names::{AttributeChoices, Names, age_band_name, attribute_name, band_name};
 use super::{Ctx, Page, WebResult, WebState, render};
 use askama::Template;
 use axum::extract::{Form, State};
@@ -22,7 +24,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use staffsync_core::settings::STANDARD_GROUP_ATTRIBUTES;
 use staffsync_core::{
-    DeletionGuard, DirectoryEmployee, GroupSettings, Rule, Scope, Settings, TenureBand,
+    AgeBand, AgeGroups, DeletionGuard, DirectoryEmployee, GroupSettings, Rule, Scope, Settings,
+    TenureBand,
 };
 use staffsync_engine::dry_run::DryRunError;
 use staffsync_engine::run::{SyncError, SyncOptions};
@@ -79,6 +82,12 @@ pub(crate) struct SettingsTemplate {
     tenure: bool,
     /// The tenure bands as every page names them, shortest first.
     tenure_bands: String,
+    /// The age groups' date attribute as the form shows it; empty: no age groups.
+    age_attribute: String,
+    /// The age bands as every page names them, youngest first.
+    age_bands: String,
+    /// The attributes the source sends that only the list of kept ones keeps.
+    keep: Vec<Dimension>,
     keep_on_leave: bool,
     max_share_percent: String,
     min_people: String,
@@ -252,6 +261,17 @@ fn from_form(form: &[(String, String)]) -> Settings {
             attributes,
             reporting_lines: one("reporting_lines").is_some(),
             tenure: one("tenure").is_some(),
+            age: one("age_attribute")
+                .filter(|a| !a.is_empty())
+                .map(|attribute| AgeGroups { attribute }),
+        },
+        keep_attributes: {
+            let mut seen = BTreeSet::new();
+            all("keep_attribute")
+                .into_iter()
+                .map(|a| a.trim().to_owned())
+                .filter(|a| !a.is_empty() && seen.insert(a.to_lowercase()))
+                .collect()
         },
         keep_on_leave: one("keep_on_leave").is_some(),
         deletion_guard: DeletionGuard {
@@ -289,6 +309,10 @@ struct Known {
     source: Vec<String>,
     /// The distinct values per attribute the directory holds.
     values: BTreeMap<String, BTreeSet<String>>,
+    /// Personio's labels of the readable attributes, by key (empty for a file account).
+    labels: BTreeMap<String, String>,
+    /// Whether the source is an employee file (its columns are the attributes).
+    from_file: bool,
 }
 
 impl Known {
@@ -296,13 +320,13 @@ impl Known {
         let store = &state.app.store;
         let from_file = staffsync_engine::sources::of(&ctx.account).attributes
             == staffsync_engine::sources::AttributesFrom::FileColumns;
-        let source = if from_file {
-            store.file_columns(ctx.account.id).await?
+        let (source, labels) = if from_file {
+            (store.file_columns(ctx.account.id).await?, BTreeMap::new())
         } else {
             store
                 .connection(ctx.account.id)
                 .await?
-                .map(|c| c.readable_attributes)
+                .map(|c| (c.readable_attributes, c.attribute_labels))
                 .unwrap_or_default()
         };
         let values = directory_values(&store.directory(ctx.account.id).await?);
@@ -316,6 +340,8 @@ impl Known {
             choices,
             source,
             values,
+            labels,
+            from_file,
         })
     }
 }
@@ -395,6 +421,15 @@ fn resolve_names(
         .groups
         .attributes
         .retain(|a| seen.insert(a.clone()));
+    if let Some(age) = settings.groups.age.as_mut() {
+        match choices.resolve(&age.attribute) {
+            Ok(key) => age.attribute = key,
+            Err(keys) => {
+                let typed = age.attribute.clone();
+                return Some(ambiguous(ctx, "groups.age.attribute".into(), &typed, &keys));
+            }
+        }
+    }
     None
 }
 
@@ -470,6 +505,7 @@ fn error_text(ctx: &Ctx, e: &FormError) -> String {
         ("scope.include", key!("set.include")),
         ("scope.exclude", key!("set.exclude")),
         ("groups", key!("set.groups")),
+        ("keep_attributes", key!("set.keep")),
         ("deletion_guard", key!("set.guard")),
         ("notify", key!("set.notify")),
     ]
@@ -602,6 +638,16 @@ fn template(ctx: &Ctx, settings: &Settings, known: &Known) -> SettingsTemplate {
         .iter()
         .map(|b| band_name(*b, lang))
         .collect();
+    let age_bands: Vec<&str> = AgeBand::ALL
+        .iter()
+        .map(|b| age_band_name(*b, lang))
+        .collect();
+    let age_attribute = settings
+        .groups
+        .age
+        .as_ref()
+        .map(|a| shown_with_label(choices, &known.labels, &a.attribute, lang))
+        .unwrap_or_default();
     SettingsTemplate {
         page: ctx.page("integration"),
         attributes,
@@ -612,6 +658,9 @@ fn template(ctx: &Ctx, settings: &Settings, known: &Known) -> SettingsTemplate {
         reporting_lines: settings.groups.reporting_lines,
         tenure: settings.groups.tenure,
         tenure_bands: bands.join(", "),
+        age_attribute,
+        age_bands: age_bands.join(", "),
+        keep: keep_choices(settings, known, lang),
         keep_on_leave: settings.keep_on_leave,
         max_share_percent: format!("{}", (settings.deletion_guard.max_share * 100.0).round()),
         min_people: settings.deletion_guard.min_people.to_string(),
@@ -640,5 +689,66 @@ fn directory_values(directory: &[DirectoryEmployee]) -> BTreeMap<String, BTreeSe
             add(k, Some(v));
         }
     }
+    out
+}
+
+/// The name the form shows for attribute `key`: Personio's label of a custom attribute
+/// when it has one, else as [`AttributeChoices::shown`] names it.
+fn shown_with_label(
+    choices: &AttributeChoices,
+    labels: &BTreeMap<String, String>,
+    key: &str,
+    lang: super::i18n::Lang,
+) -> String {
+    labels
+        .get(key.trim())
+        .cloned()
+        .unwrap_or_else(|| choices.shown(key, lang))
+}
+
+/// One checkbox per attribute the source sends that only the list of kept attributes
+/// keeps (the age groups' date attribute is never kept, and not offered), and one per
+/// entry the list has that the source does not list (so it can be unticked).
+fn keep_choices(settings: &Settings, known: &Known, lang: super::i18n::Lang) -> Vec<Dimension> {
+    let age = settings.groups.age.as_ref().map(|a| a.attribute.trim());
+    let named = |key: &str, entry: &str| {
+        let entry = entry.trim();
+        entry == key
+            || known.labels.get(key).is_some_and(|l| {
+                l.eq_ignore_ascii_case(entry) || l.to_lowercase() == entry.to_lowercase()
+            })
+    };
+    let own = |key: &str| {
+        if known.from_file {
+            STANDARD_COLUMNS.contains(&key)
+                || ["gender", "preferred_name", "employment_type", "subcompany"]
+                    .iter()
+                    .any(|f| f.eq_ignore_ascii_case(key))
+        } else {
+            // Read into fields of their own, or never imported: nothing to keep.
+            personio::v1::parse::KNOWN_KEYS.contains(&key)
+                || staffsync_core::planner::normalize::NOT_IMPORTED.contains(&key)
+        }
+    };
+    let mut out: Vec<Dimension> = known
+        .source
+        .iter()
+        .filter(|k| !own(k) && !age.is_some_and(|a| named(k, a)))
+        .map(|key| Dimension {
+            label: shown_with_label(&known.choices, &known.labels, key, lang),
+            checked: settings.keep_attributes.iter().any(|e| named(key, e)),
+            key: key.clone(),
+        })
+        .collect();
+    for entry in &settings.keep_attributes {
+        if !out.iter().any(|d| named(&d.key, entry)) {
+            out.push(Dimension {
+                key: entry.clone(),
+                label: attribute_name(entry, lang),
+                checked: true,
+            });
+        }
+    }
+    out.sort_by_cached_key(|d| d.label.to_lowercase());
     out
 }

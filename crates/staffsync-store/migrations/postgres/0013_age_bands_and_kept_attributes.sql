@@ -1,0 +1,35 @@
+-- Age bands without birth dates, and only the attributes that are used (issue 24),
+-- postgres flavour. Keep in step with ../sqlite/0011_age_bands_and_kept_attributes.sql.
+
+-- The month on whose first day a person's next age band begins (`YYYY-MM`): all the
+-- daily date check needs to move age bands. The birth date itself is never stored.
+ALTER TABLE employees ADD COLUMN age_band_next TEXT;
+
+-- The labels of the attributes the credential can read, by key (JSON object), so that
+-- settings can name a custom attribute by its label before the directory holds it.
+ALTER TABLE connections ADD COLUMN attribute_labels TEXT NOT NULL DEFAULT '{}';
+
+-- From now on custom attributes are kept only when the settings name them. An account
+-- upgraded from an earlier release keeps what it kept: its settings list every custom
+-- attribute its directory holds (by the name the directory holds it by) as kept, and
+-- the history records that as a version made by the upgrade. Standard attributes with
+-- a key of their own (and an employee file's `language`) are always kept.
+UPDATE accounts a
+SET policy = jsonb_set(a.policy::jsonb, '{keep_attributes}', k.names)::text
+FROM (
+    SELECT e.account_id, jsonb_agg(DISTINCT j.key ORDER BY j.key) AS names
+    FROM employees e, jsonb_object_keys(e.attributes::jsonb) AS j(key)
+    WHERE j.key NOT IN ('preferred_name', 'gender', 'employment_type', 'subcompany',
+                        'cost_centers', 'language')
+    GROUP BY e.account_id
+) k
+WHERE k.account_id = a.id;
+
+INSERT INTO settings_versions (account_id, version, settings, changed_by, changed_at)
+SELECT a.id,
+       COALESCE((SELECT MAX(v.version) FROM settings_versions v WHERE v.account_id = a.id), 0) + 1,
+       a.policy,
+       'upgrade: kept the attributes the directory held',
+       to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+FROM accounts a
+WHERE a.policy::jsonb ? 'keep_attributes';
