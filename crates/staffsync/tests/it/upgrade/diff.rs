@@ -9,8 +9,18 @@ const PER_ANSWER: usize = 10;
 /// Every place where `now` differs from `was`, as `path: now (was …)`; a field that is
 /// gone or new is named as such. Exact: numbers, strings, nulls, list order and length.
 pub fn json_differences(was: &Value, now: &Value) -> Vec<String> {
+    json_differences_but(was, now, |_| false)
+}
+
+/// [`json_differences`] leaving out those `allowed` says may differ.
+pub fn json_differences_but(
+    was: &Value,
+    now: &Value,
+    allowed: impl Fn(&str) -> bool,
+) -> Vec<String> {
     let mut out = Vec::new();
     walk("$", was, now, &mut out);
+    out.retain(|d| !allowed(d));
     if out.len() > PER_ANSWER {
         let more = out.len() - PER_ANSWER;
         out.truncate(PER_ANSWER);
