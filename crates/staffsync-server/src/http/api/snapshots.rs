@@ -188,7 +188,8 @@ impl SnapshotMemberView {
 pub struct SnapshotDetail {
     #[serde(flatten)]
     pub snapshot: SnapshotView,
-    /// In the order of their ids at launch (on a page: this page's).
+    /// In a fixed order: by Personio id (file accounts: the order people were first
+    /// imported in). On a page: this page's.
     pub members: Vec<SnapshotMemberView>,
     /// With `limit` or `cursor`: the cursor of the next page of members (`null` on the
     /// last page). Absent without paging.
@@ -294,7 +295,7 @@ pub async fn list_snapshots(
         ("cursor" = Option<String>, Query, description = "The `next_cursor` of the previous page"),
     ),
     responses(
-        (status = 200, description = "The snapshot; its members (paged) in the order of their ids at launch", body = SnapshotDetail),
+        (status = 200, description = "The snapshot; its members (paged) by Personio id (file accounts: in the order first imported)", body = SnapshotDetail),
         (status = 400, description = "Not a positive integer, or a bad cursor", body = ErrorBody),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
         (status = 404, description = "No such snapshot in this account", body = ErrorBody),
