@@ -4,7 +4,8 @@
 //! have no foreign keys: it keeps them linked, see migration 0004). It runs in one
 //! transaction, refuses a held plan, and erases removed people: their row and
 //! memberships are deleted, their feedback loses its author (keeping its group
-//! snapshot), and the personal details of their earlier run changes are set to NULL.
+//! snapshot), the personal details of their earlier run changes are set to NULL, and
+//! their entries in survey snapshots lose their ids (see `snapshots`).
 //! Applying also clears the details of the account's earlier runs that applied nothing
 //! (`dry_run`, `held`, `rejected`, `failed`): their previews may name people who were
 //! never imported.
@@ -168,6 +169,83 @@ pub(crate) async fn execute_for_ids(
     Ok(affected)
 }
 
+/// [`Store::directory`] on `conn` (inside a transaction: the directory as that
+/// transaction sees it).
+pub(crate) async fn read_directory(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    account: AccountId,
+) -> Result<Vec<DirectoryEmployee>> {
+    let groups = sqlx::query("SELECT id, kind, name FROM groups WHERE account_id = $1")
+        .bind(account.0)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|row| Ok((row.try_get::<i64, _>("id")?, group_key_from_row(row)?)))
+        .collect::<Result<HashMap<i64, GroupKey>>>()?;
+    let group_ids = match backend {
+        Backend::Sqlite => "group_concat(m.group_id)",
+        Backend::Postgres => "string_agg(m.group_id::text, ',')",
+    };
+    let sql = format!(
+        "SELECT e.id, {EMPLOYEE_COLUMNS}, \
+         (SELECT {group_ids} FROM memberships m WHERE m.employee_id = e.id) AS group_ids \
+         FROM employees e WHERE e.account_id = $1 ORDER BY e.personio_id"
+    );
+    let mut employees = Vec::new();
+    let mut rows = sqlx::query(&sql).bind(account.0).fetch(&mut *conn);
+    while let Some(row) = rows.try_next().await? {
+        let (_, mut employee) = employee_from_row(&row)?;
+        let ids: Option<String> = row.try_get("group_ids")?;
+        for id in ids
+            .as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .filter(|s| !s.is_empty())
+        {
+            let group = id
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .and_then(|id| groups.get(&id))
+                .ok_or_else(|| StoreError::corrupt(format!("membership in unknown group {id}")))?;
+            employee.groups.insert(group.clone());
+        }
+        employees.push(employee);
+    }
+    Ok(employees)
+}
+
+/// [`Store::groups`] on `conn`.
+pub(crate) async fn read_groups(
+    conn: &mut AnyConnection,
+    account: AccountId,
+) -> Result<Vec<GroupSummary>> {
+    let rows = sqlx::query(
+        "SELECT g.id, g.kind, g.name, COUNT(m.employee_id) AS member_count \
+         FROM groups g LEFT JOIN memberships m ON m.group_id = g.id \
+         WHERE g.account_id = $1 GROUP BY g.id, g.kind, g.name",
+    )
+    .bind(account.0)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut groups = rows
+        .iter()
+        .map(|row| {
+            let key = group_key_from_row(row)?;
+            Ok(GroupSummary {
+                id: row.try_get("id")?,
+                kind: key.kind,
+                name: key.name,
+                member_count: row.try_get("member_count")?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    // Sorted here, not in SQL: collations differ between the backends.
+    groups.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
+    Ok(groups)
+}
+
 impl Store {
     /// The account's directory, sorted by Personio id, with each person's groups.
     ///
@@ -177,46 +255,7 @@ impl Store {
     /// cost more than the directory itself at 100,000 people.
     pub async fn directory(&self, account: AccountId) -> Result<Vec<DirectoryEmployee>> {
         let mut conn = self.pool.acquire().await?;
-        let groups = sqlx::query("SELECT id, kind, name FROM groups WHERE account_id = $1")
-            .bind(account.0)
-            .fetch_all(&mut *conn)
-            .await?
-            .iter()
-            .map(|row| Ok((row.try_get::<i64, _>("id")?, group_key_from_row(row)?)))
-            .collect::<Result<HashMap<i64, GroupKey>>>()?;
-        let group_ids = match self.backend {
-            Backend::Sqlite => "group_concat(m.group_id)",
-            Backend::Postgres => "string_agg(m.group_id::text, ',')",
-        };
-        let sql = format!(
-            "SELECT e.id, {EMPLOYEE_COLUMNS}, \
-             (SELECT {group_ids} FROM memberships m WHERE m.employee_id = e.id) AS group_ids \
-             FROM employees e WHERE e.account_id = $1 ORDER BY e.personio_id"
-        );
-        let mut employees = Vec::new();
-        let mut rows = sqlx::query(&sql).bind(account.0).fetch(&mut *conn);
-        while let Some(row) = rows.try_next().await? {
-            let (_, mut employee) = employee_from_row(&row)?;
-            let ids: Option<String> = row.try_get("group_ids")?;
-            for id in ids
-                .as_deref()
-                .unwrap_or_default()
-                .split(',')
-                .filter(|s| !s.is_empty())
-            {
-                let group = id
-                    .trim()
-                    .parse::<i64>()
-                    .ok()
-                    .and_then(|id| groups.get(&id))
-                    .ok_or_else(|| {
-                        StoreError::corrupt(format!("membership in unknown group {id}"))
-                    })?;
-                employee.groups.insert(group.clone());
-            }
-            employees.push(employee);
-        }
-        Ok(employees)
+        read_directory(&mut conn, self.backend, account).await
     }
 
     /// How many people the account's directory has (without reading them).
@@ -335,29 +374,8 @@ impl Store {
 
     /// The account's groups with their member counts, sorted by kind, then name.
     pub async fn groups(&self, account: AccountId) -> Result<Vec<GroupSummary>> {
-        let rows = sqlx::query(
-            "SELECT g.id, g.kind, g.name, COUNT(m.employee_id) AS member_count \
-             FROM groups g LEFT JOIN memberships m ON m.group_id = g.id \
-             WHERE g.account_id = $1 GROUP BY g.id, g.kind, g.name",
-        )
-        .bind(account.0)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut groups = rows
-            .iter()
-            .map(|row| {
-                let key = group_key_from_row(row)?;
-                Ok(GroupSummary {
-                    id: row.try_get("id")?,
-                    kind: key.kind,
-                    name: key.name,
-                    member_count: row.try_get("member_count")?,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        // Sorted here, not in SQL: collations differ between the backends.
-        groups.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
-        Ok(groups)
+        let mut conn = self.pool.acquire().await?;
+        read_groups(&mut conn, account).await
     }
 
     /// Applies `plan` to the account's directory as run `run`, in one transaction, and
@@ -615,6 +633,9 @@ impl Store {
             &erased,
         )
         .await?;
+        // Survey snapshots keep an erased person's entry, so their groups still count,
+        // but nothing that names them.
+        crate::snapshots::scrub(&mut tx, self.backend, account, &removed).await?;
         // An applied run supersedes the previews of earlier runs that applied nothing:
         // their details may name people who were never imported, so they go.
         sqlx::query(

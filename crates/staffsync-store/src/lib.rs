@@ -14,7 +14,8 @@
 //! future hires (`realtime`), the incidents admins are alerted about (`incidents`), and
 //! the change feed (`feed`, written by `apply_plan`) with the outgoing webhooks that
 //! deliver it (`outgoing`), and what file accounts keep: the person key of each
-//! `ImportId`, the columns of the last import, future hires' records (`imports`).
+//! `ImportId`, the columns of the last import, future hires' records (`imports`), and
+//! survey audience snapshots (`snapshots`: who a survey went to, frozen at launch).
 //!
 //! Rules every module here keeps:
 //! - every query is scoped by `account_id`: an account can never see another's data;
@@ -22,7 +23,8 @@
 //! - the directory changes only through [`Store::apply_plan`], in one transaction, and
 //!   never for a held plan;
 //! - removing a person erases them: their row, memberships and the personal details of
-//!   their history go, and on SQLite the WAL is checkpointed so the bytes leave disk.
+//!   their history go, their snapshot entries lose their ids, and on SQLite the WAL is
+//!   checkpointed so the bytes leave disk.
 
 mod accounts;
 mod admins;
@@ -42,6 +44,7 @@ mod outgoing;
 mod realtime;
 mod runs;
 mod schedule;
+mod snapshots;
 mod sql;
 
 pub use accounts::{Account, AccountSource, SettingsVersion};
@@ -64,6 +67,7 @@ pub use outgoing::{
 pub use realtime::{RealtimeAccount, SyncState, Webhook};
 pub use runs::{RunChange, RunKind, RunStatus, RunSummary};
 pub use schedule::{Schedule, ScheduleOutcome};
+pub use snapshots::{Snapshot, SnapshotGroup, SnapshotMember};
 
 use serde::Serialize;
 use std::fmt;

@@ -196,6 +196,10 @@ async fn openapi_document_lists_every_path() {
         ("/api/v1/groups", "get"),
         ("/api/v1/groups/{id}/members", "get"),
         ("/api/v1/audiences/preview", "post"),
+        ("/api/v1/audiences/snapshots", "post"),
+        ("/api/v1/audiences/snapshots", "get"),
+        ("/api/v1/audiences/snapshots/{id}", "get"),
+        ("/api/v1/audiences/snapshots/{id}", "delete"),
         ("/api/v1/feedback", "post"),
         ("/api/v1/feedback", "get"),
         ("/api/v1/sync", "post"),
@@ -241,6 +245,7 @@ async fn openapi_document_lists_every_path() {
         "EmployeeView",
         "ErrorBody",
         "AudienceFilter",
+        "SnapshotDetail",
         "FeedbackView",
         "RunDetail",
     ] {
@@ -254,7 +259,7 @@ async fn openapi_document_lists_every_path() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_endpoint_needs_a_valid_token() {
     let w = World::new().await;
-    let endpoints: [(Method, &str); 14] = [
+    let endpoints: [(Method, &str); 18] = [
         (Method::GET, "/settings"),
         (Method::PUT, "/settings"),
         (Method::POST, "/settings/preview"),
@@ -263,6 +268,10 @@ async fn every_endpoint_needs_a_valid_token() {
         (Method::GET, "/groups"),
         (Method::GET, "/groups/1/members"),
         (Method::POST, "/audiences/preview"),
+        (Method::POST, "/audiences/snapshots"),
+        (Method::GET, "/audiences/snapshots"),
+        (Method::GET, "/audiences/snapshots/1"),
+        (Method::DELETE, "/audiences/snapshots/1"),
         (Method::POST, "/feedback"),
         (Method::GET, "/feedback"),
         (Method::POST, "/sync"),

@@ -1556,6 +1556,68 @@ async fn groups_are_ordered_by_name_and_band_and_can_be_searched() {
     assert!(none.contains("Keine Gruppe passt zur Suche."), "{none}");
 }
 
+/// Issue 24, point 2: the Gruppen page lists the account's survey snapshots (label,
+/// created, count), newest first, in German and English; another account's are not shown.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_groups_page_lists_the_accounts_survey_snapshots() {
+    let sim = personio(30, 11, |_| {}).await;
+    let app = app().await;
+    let acme = acme_synced(&app, &sim, |_| {}).await;
+    let c = logged_in(&app.base, "admin@acme.example").await;
+    let (_, before) = get(&c, format!("{}/groups", app.base)).await;
+    assert!(
+        !before.contains("id=\"snapshots\""),
+        "no list without snapshots"
+    );
+
+    let everyone = |directory: &[staffsync_core::DirectoryEmployee],
+                    _: &[staffsync_store::GroupSummary]| {
+        Ok::<_, staffsync_store::StoreError>(directory.iter().map(|e| e.personio_id).collect())
+    };
+    let store = &app.store;
+    let (first, _) = store
+        .create_snapshot(acme.id, "Pulse <Q1> & Co", everyone)
+        .await
+        .unwrap();
+    let (second, _) = store
+        .create_snapshot(acme.id, "Onboarding 2026", |d, _| {
+            Ok::<_, staffsync_store::StoreError>(d.iter().take(3).map(|e| e.personio_id).collect())
+        })
+        .await
+        .unwrap();
+    let other = account(store, "beta", "Beta GmbH").await;
+    store
+        .create_snapshot(other.id, "Not acme's", everyone)
+        .await
+        .unwrap();
+
+    let (status, html) = get(&c, format!("{}/groups", app.base)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Eingefrorene Zielgruppen"), "{html}");
+    let rows: Vec<&str> = html.split("<tr class=\"snapshot\">").skip(1).collect();
+    assert_eq!(rows.len(), 2, "{html}");
+    assert!(
+        rows[0].contains(">Onboarding 2026<") && rows[0].contains(">3<"),
+        "newest first: {}",
+        rows[0]
+    );
+    assert!(
+        rows[1].contains(">Pulse &#60;Q1&#62; &#38; Co<"),
+        "escaped: {}",
+        rows[1]
+    );
+    assert!(rows[1].contains(&format!(">{}<", first.count)));
+    assert!(rows[1].contains("data-label=\"Erstellt\""), "{}", rows[1]);
+    assert!(rows[1].contains(" Uhr<"), "German time: {}", rows[1]);
+    assert!(!html.contains("Not acme"), "another account's snapshot");
+
+    let (_, english) = get(&c, format!("{}/groups?lang=en", app.base)).await;
+    assert!(english.contains("Frozen survey audiences"), "{english}");
+    assert!(english.contains("data-label=\"Created\""));
+    assert!(english.contains(">Onboarding 2026<"));
+    assert_eq!(second.count, 3);
+}
+
 fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }

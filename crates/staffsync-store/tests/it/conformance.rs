@@ -77,6 +77,8 @@ conformance!(
     one_open_incident_per_kind_opened_and_resolved_once,
     admins_are_listed_with_their_language,
     latest_runs_and_employee_count_per_account,
+    snapshots_freeze_the_audience,
+    snapshot_entries_of_erased_people_keep_only_their_groups,
 );
 
 // ---------------------------------------------------------------- helpers
@@ -1152,6 +1154,19 @@ async fn start_run_interrupts_stale_runs(store: Store, _env: Env) {
     );
 }
 
+/// No file below `dir` holds any of `erased`, and `kept` (someone else's) is still there.
+fn assert_gone_from_disk(dir: &std::path::Path, erased: &[&[u8]], kept: &[u8]) {
+    for needle in erased {
+        common::locate(dir, needle);
+        assert!(
+            !common::files_contain(dir, needle),
+            "{} still on disk",
+            String::from_utf8_lossy(needle)
+        );
+    }
+    assert!(common::files_contain(dir, kept), "others are kept");
+}
+
 /// SQLite only: after an erasure, no file of the data directory holds the person's
 /// name or e-mail (secure_delete + WAL truncation). PostgreSQL keeps dead tuples until
 /// vacuum; see the `directory` module docs.
@@ -1219,22 +1234,15 @@ async fn erased_bytes_leave_the_disk(store: Store, env: Env) {
         },
     )
     .await;
-    for needle in [
-        &b"Zebediah"[..],
-        b"Quuxworthington",
-        b"zeb.quux@private-mail.example",
-        b"Zebbo-the-unique",
-    ] {
-        common::locate(dir, needle);
-        assert!(
-            !common::files_contain(dir, needle),
-            "{} still on disk",
-            String::from_utf8_lossy(needle)
-        );
-    }
-    assert!(
-        common::files_contain(dir, b"Remains0400"),
-        "others are kept"
+    assert_gone_from_disk(
+        dir,
+        &[
+            b"Zebediah",
+            b"Quuxworthington",
+            b"zeb.quux@private-mail.example",
+            b"Zebbo-the-unique",
+        ],
+        b"Remains0400",
     );
     assert_eq!(store.feedback(id).await.unwrap()[0].body, "anonymous words");
 }
@@ -2557,4 +2565,315 @@ async fn latest_runs_and_employee_count_per_account(store: Store, _env: Env) {
         .await
         .unwrap();
     assert_eq!(store.running_run(a).await.unwrap(), None);
+}
+
+// ---------------------------------------------------------------- survey snapshots
+
+fn group_id(groups: &[staffsync_store::GroupSummary], kind: GroupKind, name: &str) -> i64 {
+    groups
+        .iter()
+        .find(|g| g.kind == kind && g.name == name)
+        .unwrap_or_else(|| panic!("group {kind}/{name} in {groups:?}"))
+        .id
+}
+
+/// Snapshot groups as (id, kind, name, count).
+fn snapshot_groups(
+    groups: &[staffsync_store::SnapshotGroup],
+) -> Vec<(i64, GroupKind, Option<&str>, i64)> {
+    groups
+        .iter()
+        .map(|g| (g.id, g.kind, g.name.as_deref(), g.member_count))
+        .collect()
+}
+
+/// The people chosen by `keep` (by key), as `create_snapshot` takes them.
+fn chosen(
+    directory: &[DirectoryEmployee],
+    keep: impl Fn(i64) -> bool,
+) -> Result<Vec<PersonioId>, StoreError> {
+    Ok(directory
+        .iter()
+        .map(|e| e.personio_id)
+        .filter(|p| keep(p.0))
+        .collect())
+}
+
+/// A snapshot keeps the audience, its groups' ids, names and counts as they were, while
+/// people move and leave and groups are renamed or removed; it pages, lists newest first,
+/// deletes, and no other account sees it.
+async fn snapshots_freeze_the_audience(store: Store, _env: Env) {
+    use GroupKind::{Department, Office};
+    let id = account(&store, "acme").await;
+    let other = account(&store, "other").await;
+    apply(
+        &store,
+        id,
+        &creates(vec![
+            emp(1, "Ada", "A", &[(Department, "Sales"), (Office, "Berlin")]),
+            emp(2, "Bo", "B", &[(Department, "Sales"), (Office, "Hamburg")]),
+            emp(3, "Cy", "C", &[(Department, "Tech"), (Office, "Berlin")]),
+            emp(4, "Di", "D", &[(Department, "Tech")]),
+        ]),
+    )
+    .await;
+    let live = store.groups(id).await.unwrap();
+    let (sales, tech) = (
+        group_id(&live, Department, "Sales"),
+        group_id(&live, Department, "Tech"),
+    );
+    let (berlin, hamburg) = (
+        group_id(&live, Office, "Berlin"),
+        group_id(&live, Office, "Hamburg"),
+    );
+    let (snap, groups) = store
+        .create_snapshot(id, "Pulse Q1", |directory, groups| {
+            assert_eq!((directory.len(), groups.len()), (4, 4));
+            chosen(directory, |p| p <= 3)
+        })
+        .await
+        .unwrap();
+    assert_eq!((snap.label.as_str(), snap.count), ("Pulse Q1", 3));
+    let expected_groups = vec![
+        (sales, Department, Some("Sales"), 2),
+        (tech, Department, Some("Tech"), 1),
+        (berlin, Office, Some("Berlin"), 2),
+        (hamburg, Office, Some("Hamburg"), 1),
+    ];
+    assert_eq!(snapshot_groups(&groups), expected_groups);
+    let sorted = |mut ids: Vec<i64>| {
+        ids.sort_unstable();
+        ids
+    };
+    let members = store
+        .snapshot_members(id, snap.id, None, None)
+        .await
+        .unwrap();
+    let expected_members = vec![
+        (1, Some(PersonioId(1)), sorted(vec![sales, berlin])),
+        (2, Some(PersonioId(2)), sorted(vec![sales, hamburg])),
+        (3, Some(PersonioId(3)), sorted(vec![tech, berlin])),
+    ];
+    let shown = |members: &[staffsync_store::SnapshotMember]| {
+        members
+            .iter()
+            .map(|m| (m.position, m.person, m.group_ids.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(shown(&members), expected_members);
+    let page = store
+        .snapshot_members(id, snap.id, Some(1), Some(1))
+        .await
+        .unwrap();
+    assert_eq!(shown(&page), expected_members[1..2]);
+
+    // A choice that fails writes nothing.
+    let refused = store
+        .create_snapshot(id, "refused", |_, _| {
+            Err(StoreError::Invalid { what: "no".into() })
+        })
+        .await;
+    assert!(matches!(refused, Err(StoreError::Invalid { .. })));
+    assert_eq!(store.snapshots(id).await.unwrap(), vec![snap.clone()]);
+
+    // The directory moves on: Sales is renamed Vertrieb, Bo moves to Berlin (Hamburg
+    // goes), Cy leaves.
+    let update = |e: DirectoryEmployee| Update {
+        after: e,
+        changes: Vec::new(),
+    };
+    apply(
+        &store,
+        id,
+        &Plan {
+            updates: vec![
+                update(emp(
+                    1,
+                    "Ada",
+                    "A",
+                    &[(Department, "Vertrieb"), (Office, "Berlin")],
+                )),
+                update(emp(
+                    2,
+                    "Bo",
+                    "B",
+                    &[(Department, "Vertrieb"), (Office, "Berlin")],
+                )),
+            ],
+            removals: vec![removal(3)],
+            ..Plan::default()
+        },
+    )
+    .await;
+    let live = store.groups(id).await.unwrap();
+    assert_eq!(group_id(&live, Department, "Vertrieb"), sales, "renamed");
+    assert!(live.iter().all(|g| g.name != "Hamburg"));
+    let (again, again_groups) = store.snapshot(id, snap.id).await.unwrap().expect("kept");
+    assert_eq!(again, snap);
+    assert_eq!(snapshot_groups(&again_groups), expected_groups);
+    let mut erased = expected_members.clone();
+    erased[2].1 = None;
+    assert_eq!(
+        shown(
+            &store
+                .snapshot_members(id, snap.id, None, None)
+                .await
+                .unwrap()
+        ),
+        erased,
+        "the leaver keeps their groups, not their id"
+    );
+
+    // Tenancy: another account sees nothing and deletes nothing.
+    assert_eq!(store.snapshot(other, snap.id).await.unwrap(), None);
+    assert!(
+        store
+            .snapshot_members(other, snap.id, None, None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(store.snapshots(other).await.unwrap().is_empty());
+    assert!(!store.delete_snapshot(other, snap.id).await.unwrap());
+
+    // Newest first; deleting takes the groups and members along.
+    let (second, second_groups) = store
+        .create_snapshot(id, "Everyone", |directory, _| chosen(directory, |_| true))
+        .await
+        .unwrap();
+    assert_eq!(second.count, 3);
+    assert_eq!(
+        snapshot_groups(&second_groups),
+        vec![
+            (tech, Department, Some("Tech"), 1),
+            (sales, Department, Some("Vertrieb"), 2),
+            (berlin, Office, Some("Berlin"), 2)
+        ]
+    );
+    let listed: Vec<i64> = store
+        .snapshots(id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|s| s.id)
+        .collect();
+    assert_eq!(listed, vec![second.id, snap.id]);
+    assert!(store.delete_snapshot(id, snap.id).await.unwrap());
+    assert!(!store.delete_snapshot(id, snap.id).await.unwrap());
+    assert_eq!(store.snapshot(id, snap.id).await.unwrap(), None);
+    assert!(
+        store
+            .snapshot_members(id, snap.id, None, None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.snapshots(id).await.unwrap(), vec![second]);
+}
+
+/// Erasing a member, in `apply_plan`'s transaction: their entry keeps its group ids and
+/// loses the key; a reporting line named after them keeps its id and count, not its name.
+/// On SQLite, no file of the data directory holds the erased manager's name or e-mail.
+async fn snapshot_entries_of_erased_people_keep_only_their_groups(store: Store, env: Env) {
+    use GroupKind::{ReportsDirect, Team};
+    let id = account(&store, "acme").await;
+    let report = |i: i64, line: bool| {
+        let mut groups = vec![(Team, "T")];
+        if line {
+            groups.push((ReportsDirect, "401"));
+        }
+        emp(
+            i,
+            &format!("Keeper{i:04}"),
+            &format!("Remains{i:04}"),
+            &groups,
+        )
+    };
+    let mut manager = emp(401, "Zebediah", "Quuxworthington", &[(Team, "Solo Team")]);
+    manager.email = "zeb.quux@private-mail.example".into();
+    let mut people: Vec<DirectoryEmployee> = (1..=3).map(|i| report(i, true)).collect();
+    people.push(manager);
+    apply(&store, id, &creates(people)).await;
+    let live = store.groups(id).await.unwrap();
+    let (line, solo, team) = (
+        group_id(&live, ReportsDirect, "401"),
+        group_id(&live, Team, "Solo Team"),
+        group_id(&live, Team, "T"),
+    );
+    let (snap, groups) = store
+        .create_snapshot(id, "Pulse", |directory, _| chosen(directory, |_| true))
+        .await
+        .unwrap();
+    let named = groups.iter().find(|g| g.id == line).expect("the line");
+    assert_eq!(named.name.as_deref(), Some("401"));
+    assert_eq!(
+        named.manager_name.as_deref(),
+        Some("Zebediah Quuxworthington")
+    );
+
+    // The manager leaves; their reports lose the reporting line.
+    apply(
+        &store,
+        id,
+        &Plan {
+            updates: (1..=3)
+                .map(|i| Update {
+                    after: report(i, false),
+                    changes: Vec::new(),
+                })
+                .collect(),
+            removals: vec![removal(401)],
+            ..Plan::default()
+        },
+    )
+    .await;
+    let (after, groups) = store.snapshot(id, snap.id).await.unwrap().expect("kept");
+    assert_eq!(after.count, 4);
+    assert_eq!(
+        snapshot_groups(&groups),
+        vec![
+            (solo, Team, Some("Solo Team"), 1),
+            (team, Team, Some("T"), 3),
+            (line, ReportsDirect, None, 3),
+        ]
+    );
+    assert!(
+        groups
+            .iter()
+            .all(|g| g.id != line || g.manager_name.is_none())
+    );
+    let members = store
+        .snapshot_members(id, snap.id, None, None)
+        .await
+        .unwrap();
+    assert_eq!(members.len(), 4);
+    assert_eq!(
+        (members[3].person, &members[3].group_ids),
+        (None, &vec![solo])
+    );
+    assert!(
+        members[..3]
+            .iter()
+            .all(|m| m.person.is_some() && m.group_ids.contains(&line)),
+        "the reports keep their ids and the line: {members:?}"
+    );
+    let backend = store.backend();
+    for sql in [
+        "SELECT COUNT(*) FROM audience_snapshot_members WHERE personio_id = 401",
+        "SELECT COUNT(*) FROM audience_snapshot_groups WHERE name = '401' \
+         OR manager_name IS NOT NULL",
+    ] {
+        assert_eq!(env.raw_count(backend, sql).await, 0, "{sql}");
+    }
+    if backend == Backend::Sqlite {
+        assert_gone_from_disk(
+            &env.cfg.data_dir,
+            &[
+                b"Zebediah",
+                b"Quuxworthington",
+                b"zeb.quux@private-mail.example",
+            ],
+            b"Remains0003",
+        );
+    }
 }

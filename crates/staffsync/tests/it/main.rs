@@ -17,6 +17,7 @@ mod rules_e2e;
 mod serve_common;
 mod serve_fleet;
 mod serve_restart;
+mod snapshots_e2e;
 mod sync_e2e;
 mod token_e2e;
 mod upgrade;

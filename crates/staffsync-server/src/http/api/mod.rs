@@ -12,6 +12,8 @@
 //! | GET | `/groups` | groups with member counts and the anonymity flag |
 //! | GET | `/groups/{id}/members` | a group's members |
 //! | POST | `/audiences/preview` | who an AND/OR filter over groups selects |
+//! | POST, GET | `/audiences/snapshots` | freeze a filter's audience with its groups / list snapshots |
+//! | GET, DELETE | `/audiences/snapshots/{id}` | a snapshot with its groups and (paged) members / drop it |
 //! | POST | `/feedback` | store feedback by an employee |
 //! | GET | `/feedback` | feedback with author (or `null`) and group snapshot |
 //! | POST | `/sync` | queue a sync now |
@@ -23,7 +25,8 @@
 //! | DELETE | `/webhook-endpoints/{id}` | delete an endpoint |
 //! | GET | `/webhook-endpoints/{id}/deliveries` | an endpoint's delivery log |
 //!
-//! Lists (`/employees`, `/groups`, `/groups/{id}/members`, `/feedback`, `/sync-runs`) page
+//! Lists (`/employees`, `/groups`, `/groups/{id}/members`, `/feedback`, `/sync-runs`,
+//! `/audiences/snapshots` and a snapshot's members) page
 //! with `limit` (≤ 1,000) and `cursor` ([`paging`]); without them they answer in full.
 //!
 //! This module must never serve data without an account from a token, and never change
@@ -38,6 +41,7 @@ pub mod feedback;
 pub mod imports;
 pub mod paging;
 pub mod settings;
+pub mod snapshots;
 pub mod sync;
 pub mod tokens;
 pub mod views;
@@ -109,6 +113,11 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(directory::list_groups))
         .routes(routes!(directory::group_members))
         .routes(routes!(directory::preview_audience))
+        .routes(routes!(
+            snapshots::create_snapshot,
+            snapshots::list_snapshots
+        ))
+        .routes(routes!(snapshots::get_snapshot, snapshots::delete_snapshot))
         .routes(routes!(feedback::create_feedback, feedback::list_feedback))
         .routes(routes!(sync::request_sync))
         .routes(routes!(sync::list_runs))

@@ -545,7 +545,8 @@ pub struct SyncQueued {
     pub run_id: Option<i64>,
 }
 
-fn rfc3339(t: time::OffsetDateTime) -> String {
+/// `t` as RFC 3339, as every answer shows times.
+pub(crate) fn rfc3339(t: time::OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_else(|_| t.to_string())
 }

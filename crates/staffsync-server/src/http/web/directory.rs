@@ -167,6 +167,15 @@ pub(crate) struct GroupsTemplate {
     q: String,
     /// Whether the account has any groups at all (a search may still match none).
     any: bool,
+    /// The account's survey audience snapshots, newest first.
+    snapshots: Vec<SnapshotRow>,
+}
+
+/// A survey audience snapshot as the Gruppen page lists it.
+pub(crate) struct SnapshotRow {
+    label: String,
+    created: String,
+    count: i64,
 }
 
 #[derive(Deserialize)]
@@ -250,6 +259,18 @@ pub(crate) async fn groups(
         }
         last = Some(g.kind);
     }
+    let snapshots = state
+        .app
+        .store
+        .snapshots(ctx.account.id)
+        .await?
+        .into_iter()
+        .map(|s| SnapshotRow {
+            created: view::when(s.created_at, &ctx.account.time_zone, ctx.lang()),
+            label: s.label,
+            count: s.count,
+        })
+        .collect();
     render(
         StatusCode::OK,
         &GroupsTemplate {
@@ -258,6 +279,7 @@ pub(crate) async fn groups(
             threshold,
             q,
             any: !groups.is_empty(),
+            snapshots,
         },
     )
 }

@@ -613,6 +613,19 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "No group matches the search.",
     ),
     ("groups.search", "Gruppenname", "Group name"),
+    ("groups.snapshot_count", "Personen", "People"),
+    ("groups.snapshot_created", "Erstellt", "Created"),
+    ("groups.snapshot_label", "Bezeichnung", "Label"),
+    (
+        "groups.snapshots",
+        "Eingefrorene Zielgruppen",
+        "Frozen survey audiences",
+    ),
+    (
+        "groups.snapshots_text",
+        "Zielgruppen von Umfragen, wie sie beim Start waren: Sie ändern sich nicht, wenn Mitarbeiter wechseln oder das Unternehmen verlassen.",
+        "Survey audiences as they were at launch: they do not change when employees move or leave.",
+    ),
     ("groups.title", "Gruppen", "Groups"),
     (
         "health.failing",

@@ -75,18 +75,14 @@ impl Env {
         }
     }
 
-    /// Memberships whose person or group is gone (memberships have no foreign keys; the
-    /// store must keep them linked itself), counted over a connection of its own.
-    pub async fn orphan_memberships(&self, backend: Backend) -> i64 {
-        const SQL: &str = "SELECT COUNT(*) FROM memberships m \
-            WHERE NOT EXISTS (SELECT 1 FROM employees e WHERE e.id = m.employee_id) \
-               OR NOT EXISTS (SELECT 1 FROM groups g WHERE g.id = m.group_id)";
+    /// The number `sql` (a `SELECT COUNT(*) …`) counts, over a connection of its own.
+    pub async fn raw_count(&self, backend: Backend, sql: &str) -> i64 {
         match backend {
             Backend::Sqlite => {
                 let path = self.cfg.data_dir.join(staffsync_store::SQLITE_FILE);
                 let url = format!("sqlite://{}?mode=ro", path.display());
                 let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("sqlite");
-                sqlx::query_scalar(SQL)
+                sqlx::query_scalar(sql)
                     .fetch_one(&mut conn)
                     .await
                     .expect("count")
@@ -94,12 +90,24 @@ impl Env {
             Backend::Postgres => {
                 let url = self.pg_url.as_deref().expect("pg url");
                 let mut conn = sqlx::PgConnection::connect(url).await.expect("pg connect");
-                sqlx::query_scalar(SQL)
+                sqlx::query_scalar(sql)
                     .fetch_one(&mut conn)
                     .await
                     .expect("count")
             }
         }
+    }
+
+    /// Memberships whose person or group is gone (memberships have no foreign keys; the
+    /// store must keep them linked itself), counted over a connection of its own.
+    pub async fn orphan_memberships(&self, backend: Backend) -> i64 {
+        self.raw_count(
+            backend,
+            "SELECT COUNT(*) FROM memberships m \
+             WHERE NOT EXISTS (SELECT 1 FROM employees e WHERE e.id = m.employee_id) \
+                OR NOT EXISTS (SELECT 1 FROM groups g WHERE g.id = m.group_id)",
+        )
+        .await
     }
 }
 
