@@ -140,6 +140,9 @@ async fn a_future_hire_is_imported_on_the_day_their_hire_date_arrives() {
     assert_eq!(e["hire_date"], staffsync_core::dates::format_date(start));
 }
 
+/// A rehire in Personio (a new profile with the old e-mail; the old one's e-mail changed)
+/// is the same person (issue 24, point 1): the directory entry is re-keyed, not removed
+/// and created, so feedback written before stays theirs.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rehire_replaces_the_old_profile_without_a_conflict() {
     let w = World::connected(60).await;
@@ -147,6 +150,15 @@ async fn a_rehire_replaces_the_old_profile_without_a_conflict() {
     let person = w.employees()[0].clone();
     let old = person["personio_id"].as_i64().expect("id");
     let email = person["email"].as_str().expect("email").to_owned();
+    w.ok(&[
+        "feedback",
+        "add",
+        "acme",
+        "--author-personio-id",
+        &old.to_string(),
+        "--body",
+        "Vor der Wiedereinstellung",
+    ]);
     w.sim_post(
         &format!("/_sim/employees/{old}/terminate"),
         json!({"termination_date": staffsync_core::dates::format_date(TODAY - Duration::days(30))}),
@@ -173,6 +185,18 @@ async fn a_rehire_replaces_the_old_profile_without_a_conflict() {
     assert!(w.employee(old).is_none(), "old profile removed");
     let e = w.employee(new).expect("new profile imported");
     assert_eq!(e["email"], email.as_str());
+    assert_eq!(
+        report["plan"]["rekeys"],
+        json!([{"from": old, "to": new}]),
+        "{report}"
+    );
+    assert_eq!(report["plan"]["removals"], json!([]), "{report}");
+    let feedback = w.json(&["feedback", "list", "acme"]);
+    assert_eq!(feedback[0]["body"], "Vor der Wiedereinstellung");
+    assert_eq!(
+        feedback[0]["author"], new,
+        "the feedback stays the re-keyed person's: {feedback}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
