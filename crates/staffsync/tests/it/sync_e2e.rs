@@ -199,6 +199,52 @@ async fn a_rehire_replaces_the_old_profile_without_a_conflict() {
     );
 }
 
+/// A change of legal entity in Personio: a new profile takes the person's e-mail, the old
+/// one (still active) gets another address. The person follows their address (re-keyed,
+/// their feedback stays theirs); the old profile under its new address is someone new.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_of_legal_entity_keeps_the_person_with_their_address() {
+    let w = World::connected(60).await;
+    w.sync();
+    let person = w.employees()[0].clone();
+    let old = person["personio_id"].as_i64().expect("id");
+    let email = person["email"].as_str().expect("email").to_owned();
+    w.ok(&[
+        "feedback",
+        "add",
+        "acme",
+        "--author-personio-id",
+        &old.to_string(),
+        "--body",
+        "Vor dem Wechsel",
+    ]);
+    w.sim_patch(old, json!({"email": format!("alt.{email}")}))
+        .await;
+    let moved = w
+        .sim_post(
+            "/_sim/employees",
+            json!({"first_name": person["first_name"], "last_name": person["last_name"],
+                   "email": email, "status": "active", "hire_date": "2020-01-01",
+                   "department": person["department"]}),
+        )
+        .await;
+    let new = moved["id"].as_i64().expect("new id");
+    let report = w.sync();
+    assert_eq!(
+        report["plan"]["rekeys"],
+        json!([{"from": old, "to": new}]),
+        "{report}"
+    );
+    assert_eq!(
+        w.employee(new).expect("the person")["email"],
+        email.as_str()
+    );
+    let old_profile = w.employee(old).expect("the old profile, someone new");
+    assert_eq!(old_profile["email"], format!("alt.{email}"));
+    let feedback = w.json(&["feedback", "list", "acme"]);
+    assert_eq!(feedback[0]["author"], new, "{feedback}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn duplicate_emails_are_skipped_with_a_reason_naming_the_other() {
     let w = World::connected(60).await;
