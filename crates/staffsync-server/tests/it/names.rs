@@ -483,3 +483,43 @@ async fn a_run_page_names_the_supervisor_and_their_team_and_a_removed_one_neutra
         "{html}"
     );
 }
+
+/// A rehire is the same person under a new id (issue 24, point 1): the run page lists
+/// them once, as changed, saying the id changed from the old to the new one, in the
+/// page's language; nobody is listed as removed or created.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_page_says_who_was_rekeyed() {
+    let sim = personio(20, 7, |_| {}).await;
+    let (app, account) = acme(&sim, |_| {}).await;
+    let directory = app.store.directory(account.id).await.unwrap();
+    let person = &directory[0];
+    let old = person.personio_id.0;
+    let rehired = sim_call(
+        &sim,
+        reqwest::Method::POST,
+        &format!("/_sim/employees/{old}/rehire"),
+        serde_json::json!({"hire_date": "2020-01-01"}),
+    )
+    .await;
+    let new = rehired["id"].as_i64().expect("new id");
+    let report = sync_now(&app.store, &account, None).await;
+    assert_eq!(report.plan.rekeys.len(), 1, "{:?}", report.plan);
+    let c = logged_in(&app.base, ADMIN).await;
+    let (status, html) = get(&c, format!("{}/history/{}", app.base, report.run_id.0)).await;
+    assert_eq!(status, StatusCode::OK);
+    let updates = card(&html, "updates");
+    let row = updates
+        .split("<tr class=\"update\">")
+        .find(|r| {
+            r.starts_with(&format!(
+                "<td class=\"lead\">{}</td>",
+                escaped(&name(person))
+            ))
+        })
+        .unwrap_or_else(|| panic!("{} listed as changed: {updates}", name(person)));
+    let said =
+        format!("<b>Neue ID (dieselbe Person, z. B. wiedereingestellt)</b>: {old} → <b>{new}</b>");
+    assert!(row.contains(&said), "{said}: {row}");
+    assert!(!html.contains("id=\"removals\""), "nobody removed: {html}");
+    assert!(!html.contains("id=\"creates\""), "nobody created: {html}");
+}

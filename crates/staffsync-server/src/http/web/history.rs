@@ -129,6 +129,10 @@ struct Detail {
     groups: Vec<GroupKey>,
     #[serde(default)]
     changes: Vec<FieldChange>,
+    /// The person's key before a re-key (a rehire, regenerated ImportIds): the same
+    /// person under a new source id.
+    #[serde(default)]
+    rekeyed_from: Option<i64>,
 }
 
 /// `GET /history/{run}`.
@@ -210,6 +214,22 @@ pub(crate) async fn detail(
                     .iter()
                     .map(|c| ChangeView::of(c, &names))
                     .collect();
+                if let Some(from) = d.rekeyed_from {
+                    // The same person under a new id: the old one, where it can still be
+                    // shown (a file's old ImportId is forgotten with its key).
+                    let before = match &import_ids {
+                        Some(_) => ctx.t(key!("common.none")).to_owned(),
+                        None => from.to_string(),
+                    };
+                    p.changes.insert(
+                        0,
+                        ChangeView {
+                            field: ctx.t(key!("hist.rekeyed")).to_owned(),
+                            before,
+                            after: p.shown_id.clone(),
+                        },
+                    );
+                }
                 if action == "create" {
                     t.creates.push(p);
                 } else {

@@ -705,6 +705,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "(nicht im Verzeichnis)",
         "(not in the directory)",
     ),
+    (
+        "hist.rekeyed",
+        "Neue ID (dieselbe Person, z. B. wiedereingestellt)",
+        "New ID (the same person, e.g. rehired)",
+    ),
     ("hist.removed", "Entfernt", "Removed"),
     (
         "hist.settings",
