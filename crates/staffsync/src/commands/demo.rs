@@ -108,6 +108,8 @@ async fn serve(
     sim_url: &str,
     args: &DemoArgs,
 ) -> anyhow::Result<Code> {
+    // Ctrl-C is heard from before the URL is printed (see `serve::shutdown_signal`).
+    let shutdown = super::serve::shutdown_signal();
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| {
@@ -136,11 +138,9 @@ async fn serve(
     outln!("\nPress Ctrl-C to stop.")?;
     let state =
         AppState::new(store.clone(), config).with_letters(staffsync_server::letters::render);
-    staffsync_server::serve(listener, state, async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await
-    .context("the demo server failed")?;
+    staffsync_server::serve(listener, state, shutdown)
+        .await
+        .context("the demo server failed")?;
     Ok(exit::OK)
 }
 

@@ -149,6 +149,9 @@ fn parse_at_least_one(s: &str) -> Result<usize, String> {
 }
 
 pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<Code> {
+    // Listening for Ctrl-C and SIGTERM starts now, before anything can announce the
+    // server or start a sync: a signal sent the moment it answers is never missed.
+    let shutdown = shutdown_signal();
     let config = server_config(&args, &global.data_dir)?;
     let store = super::open_store(global).await?;
     let listener = tokio::net::TcpListener::bind(args.listen)
@@ -168,7 +171,7 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<Code> {
     eprintln!("listening on http://{addr}");
     let state =
         AppState::new(store.clone(), config).with_letters(staffsync_server::letters::render);
-    staffsync_server::serve(listener, state, shutdown_signal())
+    staffsync_server::serve(listener, state, shutdown)
         .await
         .context("the HTTP server failed")?;
     store.close().await;
@@ -228,31 +231,41 @@ fn server_config(args: &ServeArgs, data_dir: &std::path::Path) -> anyhow::Result
     })
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
+/// Resolves on Ctrl-C or SIGTERM. The handlers are installed when this is called, not
+/// when the future is first polled (the server polls it only once it runs).
+pub(crate) fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
+    #[cfg(unix)]
+    let (int, term) = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        )
+    };
+    async move {
+        #[cfg(unix)]
+        {
+            let wait = |s: std::io::Result<tokio::signal::unix::Signal>, what: &'static str| async move {
+                match s {
+                    Ok(mut s) => {
+                        s.recv().await;
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot listen for {what}");
+                        std::future::pending::<()>().await;
+                    }
+                }
+            };
+            tokio::select! {
+                () = wait(int, "Ctrl-C") => {}
+                () = wait(term, "SIGTERM") => {}
+            }
+        }
+        #[cfg(not(unix))]
         if let Err(e) = tokio::signal::ctrl_c().await {
             tracing::warn!(error = %e, "cannot listen for Ctrl-C");
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
+        eprintln!("stopping: waiting for running syncs to finish");
     }
-    eprintln!("stopping: waiting for running syncs to finish");
 }
