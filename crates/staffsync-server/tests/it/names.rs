@@ -523,3 +523,64 @@ async fn a_run_page_says_who_was_rekeyed() {
     assert!(!html.contains("id=\"removals\""), "nobody removed: {html}");
     assert!(!html.contains("id=\"creates\""), "nobody created: {html}");
 }
+
+/// Six rehires at once among twenty people (more than 5 % and at least 5) hold the run
+/// like a mass removal (issue 24, point 1): the review under Integration says how many
+/// would get a new id, in the page's language, and names each of them with both ids.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mass_rekey_is_reviewed_by_name_with_both_ids() {
+    let sim = personio(20, 7, |_| {}).await;
+    let (app, account) = acme(&sim, |_| {}).await;
+    let directory = app.store.directory(account.id).await.unwrap();
+    let mut rehired = Vec::new();
+    for person in &directory[..6] {
+        let old = person.personio_id.0;
+        let answer = sim_call(
+            &sim,
+            reqwest::Method::POST,
+            &format!("/_sim/employees/{old}/rehire"),
+            serde_json::json!({"hire_date": "2020-01-01"}),
+        )
+        .await;
+        rehired.push((person, old, answer["id"].as_i64().expect("new id")));
+    }
+    let report = sync_now(&app.store, &account, None).await;
+    assert_eq!(
+        report.result,
+        staffsync_engine::run::SyncResult::Held,
+        "{:?}",
+        report.plan
+    );
+    let size = directory.len();
+    let c = logged_in(&app.base, ADMIN).await;
+    for (lang, summary) in [
+        (
+            "de",
+            format!("6 von {size} Personen im Verzeichnis bekämen eine neue ID"),
+        ),
+        ("en", format!("IDs changed for 6 of {size} people")),
+    ] {
+        let (status, html) = get(&c, format!("{}/integration?lang={lang}", app.base)).await;
+        assert_eq!(status, StatusCode::OK);
+        let review = card(&html, "held-review");
+        assert!(review.contains(&summary), "{summary}: {review}");
+        let rows: Vec<&str> = review.split("<tr class=\"held-person\">").skip(1).collect();
+        assert_eq!(rows.len(), 6, "{review}");
+        for (person, old, new) in &rehired {
+            let lead = format!("<td class=\"lead\">{}</td>", escaped(&name(person)));
+            let row = rows
+                .iter()
+                .find(|r| r.starts_with(&lead))
+                .unwrap_or_else(|| panic!("{} listed: {review}", name(person)));
+            assert!(row.contains(&format!("{old} → {new}")), "{row}");
+        }
+    }
+    // Nothing changed while it waits.
+    let after = app.store.directory(account.id).await.unwrap();
+    assert_eq!(after.len(), size);
+    assert!(
+        rehired
+            .iter()
+            .all(|(_, old, _)| after.iter().any(|e| e.personio_id.0 == *old))
+    );
+}

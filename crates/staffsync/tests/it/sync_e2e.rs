@@ -1,4 +1,5 @@
-//! End-to-end: the real `staffsync` binary syncing from the real simulator into SQLite.
+//! End-to-end: the real `staffsync` binary syncing from the real simulator into SQLite;
+//! the identity stories (re-keying, issue 24) on PostgreSQL too.
 
 use crate::common;
 
@@ -143,9 +144,8 @@ async fn a_future_hire_is_imported_on_the_day_their_hire_date_arrives() {
 /// A rehire in Personio (a new profile with the old e-mail; the old one's e-mail changed)
 /// is the same person (issue 24, point 1): the directory entry is re-keyed, not removed
 /// and created, so feedback written before stays theirs.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_rehire_replaces_the_old_profile_without_a_conflict() {
-    let w = World::connected(60).await;
+async fn a_rehire(backend: Backend) {
+    let w = World::connected_on(backend, 60).await;
     w.sync();
     let person = w.employees()[0].clone();
     let old = person["personio_id"].as_i64().expect("id");
@@ -197,14 +197,24 @@ async fn a_rehire_replaces_the_old_profile_without_a_conflict() {
         feedback[0]["author"], new,
         "the feedback stays the re-keyed person's: {feedback}"
     );
+    w.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rehire_replaces_the_old_profile_without_a_conflict() {
+    a_rehire(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rehire_replaces_the_old_profile_without_a_conflict_on_postgresql() {
+    a_rehire(Backend::Postgres).await;
 }
 
 /// A change of legal entity in Personio: a new profile takes the person's e-mail, the old
 /// one (still active) gets another address. The person follows their address (re-keyed,
 /// their feedback stays theirs); the old profile under its new address is someone new.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_change_of_legal_entity_keeps_the_person_with_their_address() {
-    let w = World::connected(60).await;
+async fn a_change_of_legal_entity(backend: Backend) {
+    let w = World::connected_on(backend, 60).await;
     w.sync();
     let person = w.employees()[0].clone();
     let old = person["personio_id"].as_i64().expect("id");
@@ -243,6 +253,17 @@ async fn a_change_of_legal_entity_keeps_the_person_with_their_address() {
     assert_eq!(old_profile["email"], format!("alt.{email}"));
     let feedback = w.json(&["feedback", "list", "acme"]);
     assert_eq!(feedback[0]["author"], new, "{feedback}");
+    w.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_of_legal_entity_keeps_the_person_with_their_address() {
+    a_change_of_legal_entity(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_of_legal_entity_keeps_the_person_with_their_address_on_postgresql() {
+    a_change_of_legal_entity(Backend::Postgres).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -655,6 +655,16 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Übernommen werden genau die hier gezeigten Löschungen. Fehlen bis dahin weitere Personen {in_source}, wird die Synchronisation erneut zur Prüfung angehalten.",
         "Accepting applies exactly the removals shown here. If more people are missing {in_source} by then, the sync is held again for review.",
     ),
+    (
+        "held.new_ids",
+        "{n} von {total} Personen im Verzeichnis bekämen eine neue ID (dieselbe E-Mail-Adresse: dieselbe Person, z. B. wiedereingestellt oder neu exportiert).",
+        "IDs changed for {n} of {total} people in the directory (the same e-mail address: the same person, e.g. rehired or exported again).",
+    ),
+    (
+        "held.new_ids.one",
+        "{n} von {total} Personen im Verzeichnis bekäme eine neue ID (dieselbe E-Mail-Adresse: dieselbe Person, z. B. wiedereingestellt oder neu exportiert).",
+        "ID changed for {n} of {total} people in the directory (the same e-mail address: the same person, e.g. rehired or exported again).",
+    ),
     ("held.reject", "Ablehnen", "Reject"),
     (
         "held.rejected",

@@ -260,18 +260,24 @@ async fn connected_view(
             let by_id: HashMap<PersonioId, &DirectoryEmployee> =
                 directory.iter().map(|e| (e.personio_id, e)).collect();
             let changes = store.run_changes(account.id, run.id).await?;
-            let people = changes
+            let mut people: Vec<PersonView> = changes
                 .iter()
                 .filter(|c| c.action == "remove")
                 .map(|c| person(c.personio_id, by_id.get(&c.personio_id).copied()))
                 .collect();
+            // People the run would keep under a new id wait for the review too (issue 24):
+            // each by their entry (still under the old id) and both ids.
+            people.extend(changes.iter().filter_map(|c| {
+                let from = c.detail.as_ref()?["rekeyed_from"]
+                    .as_i64()
+                    .map(PersonioId)?;
+                let mut p = person(from, by_id.get(&from).copied());
+                p.shown_id = format!("{from} → {}", c.personio_id);
+                Some(p)
+            }));
             Some(HeldView {
                 run_id: run.id.0,
-                summary: held_summary(
-                    ctx,
-                    run.held.map_or(0, |h| h.removing),
-                    run.held.map_or(0, |h| h.directory_size),
-                ),
+                summary: held_summary(ctx, run.held),
                 people,
                 accepting: schedule
                     .as_ref()
@@ -317,11 +323,30 @@ async fn connected_view(
 }
 
 /// "17 von 55 Personen im Verzeichnis würden entfernt."
-fn held_summary(ctx: &Ctx, removing: usize, size: usize) -> String {
-    let one = key!("held.would_remove.one");
-    super::i18n::count_text(ctx.lang(), removing, one, key!("held.would_remove"))
-        .replace("{n}", &removing.to_string())
-        .replace("{total}", &size.to_string())
+/// Why the guard held a run: how many would be removed, how many would get a new id
+/// (re-keyed: the same people), or both.
+fn held_summary(ctx: &Ctx, hold: Option<staffsync_core::Hold>) -> String {
+    let hold = hold.unwrap_or_default();
+    let say = |n: usize, one: Key, many: Key| {
+        super::i18n::count_text(ctx.lang(), n, one, many)
+            .replace("{n}", &n.to_string())
+            .replace("{total}", &hold.directory_size.to_string())
+    };
+    let removing = say(
+        hold.removing,
+        key!("held.would_remove.one"),
+        key!("held.would_remove"),
+    );
+    let rekeying = say(
+        hold.rekeying,
+        key!("held.new_ids.one"),
+        key!("held.new_ids"),
+    );
+    match (hold.removing, hold.rekeying) {
+        (_, 0) => removing,
+        (0, _) => rekeying,
+        _ => format!("{removing} {rekeying}"),
+    }
 }
 
 /// A plan as the preview pages list it: who is created, updated, removed, skipped (with
@@ -393,9 +418,7 @@ impl PlanLists {
                 })
                 .collect(),
             unchanged: plan.unchanged,
-            held: plan
-                .held
-                .map(|h| held_summary(ctx, h.removing, h.directory_size)),
+            held: plan.held.map(|h| held_summary(ctx, Some(h))),
             warnings: plan
                 .warnings
                 .iter()
