@@ -584,3 +584,62 @@ async fn a_mass_rekey_is_reviewed_by_name_with_both_ids() {
             .all(|(_, old, _)| after.iter().any(|e| e.personio_id.0 == *old))
     );
 }
+
+/// A file account's settings page offers no preview that cannot work (its people are
+/// previewed with their next file, and it says so), and its run pages name the person
+/// who already has a duplicated address by name, never by a key or as "Personio-ID"
+/// (issue 22, points 2 and 5).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_file_accounts_pages_name_people_and_offer_only_what_works() {
+    let app = spawn_app(|_| {}).await;
+    let account = file_account(&app.store, "files", "Dateien GmbH").await;
+    admin(&app.store, account.id, "admin@files.example").await;
+    let read = |csv: &str| {
+        employee_file::read(
+            csv.as_bytes(),
+            employee_file::Format::Csv,
+            None,
+            &Default::default(),
+        )
+        .unwrap()
+    };
+    let csv = "ImportId;E-Mail;Vorname;Nachname;Abteilung\n\
+               P-17;ada@example.com;Ada;Muster;Vertrieb\n\
+               P-18;eve@example.com;Eve;Muster;Einkauf\n\
+               P-19;bo@example.com;Bo;Berg;Einkauf\n";
+    let options = staffsync_engine::SyncOptions::default();
+    let report = crate::common::import_now(&app.store, &account, read(csv), &options).await;
+    assert_eq!(report.result, staffsync_engine::SyncResult::Applied);
+
+    let c = logged_in(&app.base, "admin@files.example").await;
+    for (lang, says) in [
+        ("de", "Was sie ändern, zeigt dessen Vorschau"),
+        ("en", "Its preview shows what they change"),
+    ] {
+        let (_, page) = get(&c, format!("{}/integration/settings?lang={lang}", app.base)).await;
+        assert!(!page.contains("settings-preview-button"), "{page}");
+        assert!(page.contains(says), "{lang}: {page}");
+        assert!(!page.contains("Personio"), "{lang}: {page}");
+    }
+
+    // A second file where Eve takes Bo's address: Bo's row is skipped, naming Eve.
+    let dup = csv.replace("bo@example.com", "eve@example.com");
+    let report = crate::common::import_now(&app.store, &account, read(&dup), &options).await;
+    for (lang, says) in [
+        ("de", "E-Mail-Adresse wird auch verwendet von Eve Muster"),
+        ("en", "E-mail address is also used by Eve Muster"),
+    ] {
+        let (_, page) = get(
+            &c,
+            format!("{}/history/{}?lang={lang}", app.base, report.run_id.0),
+        )
+        .await;
+        let skips = card(&page, "skips");
+        let row = skips
+            .split("<tr>")
+            .find(|row| row.contains(">P-19<"))
+            .unwrap_or_else(|| panic!("P-19 skipped: {skips}"));
+        assert!(row.contains(says), "{row}");
+        assert!(!page.contains("Personio"), "{lang}: {page}");
+    }
+}

@@ -1088,7 +1088,7 @@ async fn bad_uploads_get_a_page_saying_why_and_change_nothing() {
             "a damaged workbook",
             Some(("employees.xlsx", b"PK\x03\x04 not really a zip".to_vec())),
             StatusCode::UNPROCESSABLE_ENTITY,
-            "nicht übernommen",
+            "Die Datei ist keine lesbare XLSX-Datei: Öffnen Sie sie in Ihrem Tabellenprogramm",
         ),
         (
             "no Email column",
@@ -1097,7 +1097,17 @@ async fn bad_uploads_get_a_page_saying_why_and_change_nothing() {
                 b"ImportId,Firstname,Lastname\nA1,Anna,Weber\n".to_vec(),
             )),
             StatusCode::UNPROCESSABLE_ENTITY,
-            "Email",
+            "Der Datei fehlt die Spalte Email (auch akzeptiert: E-Mail",
+        ),
+        (
+            "two columns that mean Email",
+            Some((
+                "employees.csv",
+                b"ImportId,Email,Firstname,Lastname,E-Mail\nA1,a@files.example,Anna,Weber,b@files.example\n"
+                    .to_vec(),
+            )),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "„Email“ (Spalte 2) und „E-Mail“ (Spalte 5) bedeuten beide Email",
         ),
         (
             "random bytes",
@@ -1112,10 +1122,19 @@ async fn bad_uploads_get_a_page_saying_why_and_change_nothing() {
         }
         let (status, page) = upload(fields).await;
         assert_eq!(status, expect, "{what}: {page}");
-        assert!(
-            page.contains("import-error") && page.contains(says),
-            "{what}: {page}"
-        );
+        // Said in the page's language, never in the engine's English.
+        let error = page
+            .split("id=\"import-error\">")
+            .nth(1)
+            .and_then(|rest| rest.split("</div>").next())
+            .unwrap_or_default();
+        assert!(error.contains(says), "{what}: {page}");
+        for english in ["the file", "column", "also accepted"] {
+            assert!(
+                !error.contains(english),
+                "{what}: {english:?} on a German page: {error}"
+            );
+        }
     }
     // Larger than the limit: 413, whatever the file.
     let (status, _) = upload(vec![

@@ -1271,6 +1271,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("set.people", "Personen", "People"),
     ("set.preview", "Vorschau", "Preview"),
     (
+        "set.preview_by_import",
+        "Gespeicherte Einstellungen gelten ab dem nächsten Import. Was sie ändern, zeigt dessen Vorschau: Laden Sie die Datei unter Integration hoch, vor dem Übernehmen sehen Sie jede Änderung.",
+        "Saved settings apply from the next import on. Its preview shows what they change: upload the file under Integration, and you see every change before applying it.",
+    ),
+    (
         "set.preview_title",
         "Vorschau: was sich jetzt ändern würde",
         "Preview: what would change now",
@@ -1510,8 +1515,8 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     (
         "why.duplicate_email",
-        "E-Mail-Adresse wird auch verwendet von Personio-ID",
-        "E-mail address is also used by Personio ID",
+        "E-Mail-Adresse wird auch verwendet von",
+        "E-mail address is also used by",
     ),
     (
         "why.excluded",

@@ -94,6 +94,9 @@ pub(crate) struct SettingsTemplate {
     notify: String,
     error: Option<String>,
     preview: Option<SettingsPreview>,
+    /// Whether "Vorschau" can plan the account's people now: a source that is asked
+    /// (Personio) can; a file account's people are previewed with their next file.
+    can_preview: bool,
 }
 
 /// `GET /integration/settings`.
@@ -667,6 +670,7 @@ fn template(ctx: &Ctx, settings: &Settings, known: &Known) -> SettingsTemplate {
         notify: settings.notify.join("\n"),
         error: None,
         preview: None,
+        can_preview: !staffsync_engine::sources::of(&ctx.account).takes_files,
     }
 }
 

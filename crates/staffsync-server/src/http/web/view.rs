@@ -140,7 +140,11 @@ pub fn skip_reason(reason: &SkipReason, names: &Names, source: &SourceKind) -> S
         }
         SkipReason::InvalidEmail => tr(key!("why.invalid_email")).to_owned(),
         SkipReason::DuplicateEmail { other } => {
-            format!("{} {other}", tr(key!("why.duplicate_email")))
+            // The other person by name (a file account's key means nothing to anyone).
+            let who = names
+                .person(*other)
+                .map_or_else(|| other.to_string(), str::to_owned);
+            format!("{} {who}", tr(key!("why.duplicate_email")))
         }
         SkipReason::Malformed { detail } => format!(
             "{} {}",
