@@ -643,3 +643,22 @@ async fn a_file_accounts_pages_name_people_and_offer_only_what_works() {
         assert!(!page.contains("Personio"), "{lang}: {page}");
     }
 }
+
+/// Someone skipped for their status is shown with the status in the page's words
+/// ("„Inaktiv“", "“Inactive”"), never Personio's key (issue 22, point 2).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_skipped_status_is_named_in_words() {
+    let sim = personio(60, 3, |_| {}).await;
+    let (app, account) = acme(&sim, |_| {}).await;
+    let run = app.store.runs(account.id).await.unwrap()[0].id;
+    let c = logged_in(&app.base, ADMIN).await;
+    for (lang, said) in [("de", "„Inaktiv“"), ("en", "“Inactive”")] {
+        let (_, page) = get(&c, format!("{}/history/{}?lang={lang}", app.base, run.0)).await;
+        let skips = card(&page, "skips");
+        assert!(skips.contains(said), "{lang}: {skips}");
+        assert!(
+            !skips.contains("inactive“") && !skips.contains("inactive”"),
+            "{skips}"
+        );
+    }
+}

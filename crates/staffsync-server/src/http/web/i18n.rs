@@ -818,7 +818,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     (
         "imp.template_text",
-        "Pflichtspalten: ImportId (Personalnummer), Email, Firstname, Lastname. Optional: Language, ReportsToId, Department, Office, Team, Position, HireDate, TerminationDate, Status; jede weitere Spalte wird ein Attribut. Die ImportId einer Person darf sich nie ändern.",
+        "Pflichtspalten: ImportId (oder Personalnummer), Email (oder E-Mail), Firstname (oder Vorname), Lastname (oder Nachname). Optional: Language, ReportsToId, Department, Office, Team, Position, HireDate, TerminationDate, Status; jede weitere Spalte wird ein Attribut. Die ImportId einer Person darf sich nie ändern.",
         "Required columns: ImportId, Email, Firstname, Lastname. Optional: Language, ReportsToId, Department, Office, Team, Position, HireDate, TerminationDate, Status; every other column becomes an attribute. A person's ImportId must never change.",
     ),
     (

@@ -130,7 +130,15 @@ pub fn skip_reason(reason: &SkipReason, names: &Names, source: &SourceKind) -> S
                 date(*termination_date, lang)
             )
         }
-        SkipReason::Status { status } => format!("{} „{status}“", tr(key!("why.status"))),
+        SkipReason::Status { status } => {
+            // The status in the page's words ("Inaktiv"), not Personio's key.
+            let status = super::names::value_name("status", status, lang);
+            let quoted = match lang {
+                Lang::De => format!("„{status}“"),
+                Lang::En => format!("“{status}”"),
+            };
+            format!("{} {quoted}", tr(key!("why.status")))
+        }
         SkipReason::MissingField { field } => {
             format!(
                 "{} {}",
