@@ -238,6 +238,17 @@ async fn connect_errors_are_plain_words_and_secrets_stay_hidden() {
         !html.contains("wrong-Secret-123"),
         "the secret is not echoed"
     );
+    // What was typed stays (the client id, and the URL under "Erweitert", open because it
+    // is not Personio's own); the page says why the secret must be typed again.
+    assert!(html.contains(&format!("value=\"{CLIENT_ID}\"")), "{html}");
+    assert!(html.contains("<details open>"), "{html}");
+    assert!(
+        html.contains(&format!("value=\"{}\"", sim.base_url())),
+        "{html}"
+    );
+    assert!(html.contains("id=\"secret-again\""), "{html}");
+    let (_, fresh) = get(&c, format!("{}/integration", app.base)).await;
+    assert!(!fresh.contains("<details open>") && !fresh.contains("secret-again"));
 
     sim.set_readable(Some(vec![
         "first_name".into(),

@@ -389,6 +389,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("connect.secret", "Secret", "Secret"),
     (
+        "connect.secret_again",
+        "Geben Sie das Secret bitte erneut ein: Es wird aus Sicherheitsgründen nie angezeigt, auch nicht nach einem Fehler.",
+        "Please enter the secret again: for safety it is never shown, not even after an error.",
+    ),
+    (
         "connect.step1",
         "Öffnen Sie in Personio Einstellungen → API-Zugangsdaten und erstellen Sie neue Zugangsdaten.",
         "In Personio, open Settings → API credentials and create a new credential.",
