@@ -936,3 +936,55 @@ async fn excluding_an_employment_type_is_held_then_applied_after_review() {
     assert_eq!(runs[0]["status"], "applied");
     assert_eq!(runs[0]["removed"], externals.len());
 }
+
+/// `staffsync personio fetch` prints everyone Personio lists, once each, in either form
+/// (its lines are made as pages arrive and printed once the listing is complete).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn personio_fetch_prints_everyone_once_as_text_or_json() {
+    let w = World::connected(40).await;
+    let url = w.sim.base_url();
+    let fetch = |json: bool| {
+        let mut args = vec![
+            "personio",
+            "fetch",
+            "--client-id",
+            CLIENT_ID,
+            "--personio-url",
+            &url,
+            "--rate-limit",
+            "off",
+        ];
+        if json {
+            args.push("--json");
+        }
+        let out = w.run(&args);
+        assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+        out
+    };
+    let json = fetch(true);
+    let ids: Vec<i64> = String::from_utf8_lossy(&json.stdout)
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("one JSON object a line");
+            v["id"].as_i64().expect("an id")
+        })
+        .collect();
+    assert_eq!(ids.len(), 40, "everyone, whatever their status");
+    let unique: std::collections::BTreeSet<i64> = ids.iter().copied().collect();
+    assert_eq!(unique.len(), 40, "each once");
+    assert!(
+        String::from_utf8_lossy(&json.stderr).contains("read 40 employees"),
+        "{}",
+        describe(&json)
+    );
+    let text = fetch(false);
+    let text = String::from_utf8_lossy(&text.stdout);
+    let text_ids: Vec<i64> = text
+        .lines()
+        .map(|l| {
+            assert_eq!(l.matches('\t').count(), 4, "{l}");
+            l.split('\t').next().unwrap().parse().expect("the id first")
+        })
+        .collect();
+    assert_eq!(text_ids, ids, "the same people in the same order");
+}
