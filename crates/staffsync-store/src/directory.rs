@@ -192,25 +192,34 @@ pub(crate) async fn read_directory(
          (SELECT {group_ids} FROM memberships m WHERE m.employee_id = e.id) AS group_ids \
          FROM employees e WHERE e.account_id = $1 ORDER BY e.personio_id"
     );
-    let mut employees = Vec::new();
+    // Sized first: grown by doubling, the list of 100,000 people would hold both its old
+    // and its new buffer at the last growth (some 90 MB at once for a 46 MB list) and keep
+    // a third of its room unused. A person added meanwhile only costs one growth.
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM employees WHERE account_id = $1")
+        .bind(account.0)
+        .fetch_one(&mut *conn)
+        .await?;
+    let mut employees = Vec::with_capacity(usize::try_from(count).unwrap_or_default());
     let mut rows = sqlx::query(&sql).bind(account.0).fetch(&mut *conn);
     while let Some(row) = rows.try_next().await? {
         let (_, mut employee) = employee_from_row(&row)?;
         let ids: Option<String> = row.try_get("group_ids")?;
-        for id in ids
+        // Collected, then made a set of exactly their number (inserted one by one, each
+        // person's list would keep room for twice their groups).
+        employee.groups = ids
             .as_deref()
             .unwrap_or_default()
             .split(',')
             .filter(|s| !s.is_empty())
-        {
-            let group = id
-                .trim()
-                .parse::<i64>()
-                .ok()
-                .and_then(|id| groups.get(&id))
-                .ok_or_else(|| StoreError::corrupt(format!("membership in unknown group {id}")))?;
-            employee.groups.insert(group.clone());
-        }
+            .map(|id| {
+                id.trim()
+                    .parse::<i64>()
+                    .ok()
+                    .and_then(|id| groups.get(&id))
+                    .cloned()
+                    .ok_or_else(|| StoreError::corrupt(format!("membership in unknown group {id}")))
+            })
+            .collect::<Result<GroupSet>>()?;
         employees.push(employee);
     }
     Ok(employees)
