@@ -602,14 +602,22 @@ async function walk() {
   await go('/history');
   await page.getByRole('heading', { name: 'Synchronisationsverlauf' }).waitFor();
   assert((await rowsOf('#runs tr.run-applied')) >= 3, 'three applied runs');
-  assert((await rowsOf('#runs tr.run-accepted')) === 1, 'one held run, reviewed and accepted');
+  assert((await rowsOf('#runs tr.run-accepted')) === 0, 'the accepted hold is one entry: the run that applied it');
+  assert(
+    (await page.locator('#runs .decision', { hasText: 'Entfernungen angenommen von' }).count()) === 1,
+    'the applying run says who accepted the removals',
+  );
   assert((await rowsOf('#runs tr.run-held')) === 0, 'no held run left to review');
+  assert((await rowsOf('#runs tr.run-dry_run')) === 0, 'previews have their own filter');
+  await shot('history');
+  await checkLayout('history');
+  await go('/history?show=previews');
   assert(
     (await rowsOf('#runs tr.run-dry_run')) === 2 + previewsRepeated,
     `two previews (changes, settings), and the ${previewsRepeated} the layout check repeated`,
   );
-  await shot('history');
-  await checkLayout('history');
+  await checkLayout('history-previews');
+  await go('/history');
   await page.locator('#runs tr.run-applied a').first().click();
   await page.locator('#removals').waitFor();
   await shot('run-detail');

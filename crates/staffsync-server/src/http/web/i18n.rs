@@ -38,6 +38,21 @@ pub fn run_kind_text(lang: Lang, kind: staffsync_store::RunKind) -> &'static str
     )
 }
 
+/// What kind of run it was, in the words of the account's source: a file account's full
+/// runs are its imports ("Import", "Import-Vorschau"), not "Synchronisation".
+pub fn run_kind_text_for(
+    lang: Lang,
+    kind: staffsync_store::RunKind,
+    takes_files: bool,
+) -> &'static str {
+    use staffsync_store::RunKind as K;
+    match (kind, takes_files) {
+        (K::Full, true) => pick(lang, ("Import", "Import")),
+        (K::DryRun, true) => pick(lang, ("Import-Vorschau", "Import preview")),
+        _ => run_kind_text(lang, kind),
+    }
+}
+
 /// Where a run stands ("Übernommen", "Angehalten (prüfen)", …).
 pub fn run_status_text(lang: Lang, status: staffsync_store::RunStatus) -> &'static str {
     use staffsync_store::RunStatus as S;
@@ -655,6 +670,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Übernommen werden genau die hier gezeigten Löschungen. Fehlen bis dahin weitere Personen {in_source}, wird die Synchronisation erneut zur Prüfung angehalten.",
         "Accepting applies exactly the removals shown here. If more people are missing {in_source} by then, the sync is held again for review.",
     ),
+    (
+        "held.download",
+        "Liste herunterladen (CSV)",
+        "Download the list (CSV)",
+    ),
     ("held.reject", "Ablehnen", "Reject"),
     (
         "held.rejected",
@@ -686,14 +706,28 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "{n} von {total} Personen im Verzeichnis würde entfernt.",
         "{n} of {total} people in the directory would be removed.",
     ),
+    (
+        "hist.accepted_by",
+        "Entfernungen angenommen von {who} am {when}",
+        "Removals accepted by {who} on {when}",
+    ),
     ("hist.changed", "Geändert", "Changed"),
     ("hist.changed_by", "Von", "By"),
     ("hist.changes", "Änderungen", "Changes"),
     ("hist.created", "Neu", "Created"),
     ("hist.details", "Details", "Details"),
     ("hist.empty", "Noch keine Synchronisation.", "No sync yet."),
+    (
+        "hist.empty_previews",
+        "Noch keine Vorschau.",
+        "No preview yet.",
+    ),
     ("hist.erased", "(gelöscht)", "(erased)"),
     ("hist.error", "Fehler", "Error"),
+    ("hist.filter_previews", "Vorschauen", "Previews"),
+    ("hist.filter_runs", "Läufe", "Runs"),
+    ("hist.filters", "Anzeigen", "Show"),
+    ("hist.held_review", "Geprüfte Liste", "Reviewed list"),
     ("hist.kind", "Art", "Kind"),
     (
         "hist.no_changes",
@@ -704,6 +738,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "hist.not_in_directory",
         "(nicht im Verzeichnis)",
         "(not in the directory)",
+    ),
+    (
+        "hist.rejected_by",
+        "Abgelehnt von {who} am {when}",
+        "Rejected by {who} on {when}",
     ),
     (
         "hist.rekeyed",
@@ -724,6 +763,9 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("hist.updated", "Geändert", "Updated"),
     ("hist.version", "Version", "Version"),
     ("hist.warnings", "Hinweise", "Warnings"),
+    ("hist.when", "Wann", "When"),
+    ("hist.who_api", "API-Token", "API token"),
+    ("hist.who_cli", "Kommandozeile", "command line"),
     (
         "imp.applied",
         "Import übernommen: {created} neu, {updated} geändert, {removed} entfernt.",

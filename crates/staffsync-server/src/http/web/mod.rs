@@ -24,6 +24,7 @@ mod import;
 mod integration;
 mod login;
 mod names;
+mod removals_csv;
 mod reset;
 mod settings;
 mod status;
@@ -121,6 +122,7 @@ pub fn routes(state: AppState) -> Router {
         .route("/groups", get(directory::groups))
         .route("/history", get(history::list))
         .route("/history/{run}", get(history::detail))
+        .route("/history/{run}/removals.csv", get(removals_csv::download))
         .route("/integration/import/template", get(import::template))
         // The preview is a dry-run sync, as long as fetching the listing takes: exempt.
         .route_layer(crate::http::timeout())
