@@ -346,3 +346,137 @@ async fn a_file_accounts_runs_are_imports() {
         assert!(!table.contains(">Sync<"), "{table}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settings_versions_say_who_and_what_changed_and_an_older_one_is_restored_as_a_new_version()
+{
+    let sim = personio(12, 5, |_| {}).await;
+    let (app, acme) = acme(&sim).await;
+    let mut first = acme.policy.settings.clone();
+    first.scope.exclude.push(staffsync_core::Rule {
+        attribute: "employment_type".into(),
+        values: vec!["external".into()],
+    });
+    app.store
+        .set_settings(acme.id, &first, "admin:anna@acme.example")
+        .await
+        .unwrap();
+    let mut second = first.clone();
+    second.scope.exclude.clear();
+    second.deletion_guard.max_share = 0.1;
+    second.deletion_guard.min_people = 3;
+    let v2 = app
+        .store
+        .set_settings(acme.id, &second, "cli")
+        .await
+        .unwrap();
+    let versions = app.store.settings_history(acme.id, 10).await.unwrap();
+    let v1 = versions
+        .iter()
+        .find(|v| v.settings == first)
+        .unwrap()
+        .version;
+
+    let c = logged_in(&app.base, ADMIN).await;
+    let (_, html) = get(&c, format!("{}/history?lang=de", app.base)).await;
+    let table = &html[html.find("id=\"settings-versions\"").expect("versions")..];
+    assert!(!table.contains("admin:"), "{table}");
+    assert!(table.contains(">anna@acme.example<"), "{table}");
+    assert!(table.contains(">Kommandozeile<"), "{table}");
+    for said in [
+        "<b>Ausschließen</b>: — → <b>Beschäftigungsart ist Extern</b>",
+        "<b>Ausschließen</b>: Beschäftigungsart ist Extern → <b>—</b>",
+        "<b>Löschschutz</b>: 20 %, ab 5 Personen → <b>10 %, ab 3 Personen</b>",
+    ] {
+        assert!(table.contains(said), "{said}: {table}");
+    }
+    assert!(!table.contains("{\""), "no JSON: {table}");
+    assert!(
+        table.contains(&format!("href=\"/integration/settings?restore={v1}\"")),
+        "{table}"
+    );
+    assert!(
+        !table.contains(&format!("?restore={v2}\"")),
+        "the current version is not offered: {table}"
+    );
+    let (_, html) = get(&c, format!("{}/history?lang=en", app.base)).await;
+    assert!(
+        html.contains("<b>Deletion guard</b>: 20 %, from 5 people → <b>10 %, from 3 people</b>"),
+        "{html}"
+    );
+    assert!(html.contains(">command line<"), "{html}");
+
+    // Restoring: the form holds version 1 and says what that changes; nothing is saved.
+    let (status, html) = get(
+        &c,
+        format!("{}/integration/settings?restore={v1}&lang=de", app.base),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let card = &html[html.find("id=\"settings-restore\"").expect("restore card")..];
+    assert!(
+        card.contains(&format!("Version {v1} wiederherstellen")),
+        "{card}"
+    );
+    assert!(card.contains("(anna@acme.example)"), "{card}");
+    assert!(
+        card.contains("<b>Ausschließen</b>: — → <b>Beschäftigungsart ist Extern</b>"),
+        "{card}"
+    );
+    assert!(
+        card.contains("<b>Löschschutz</b>: 10 %, ab 3 Personen → <b>20 %, ab 5 Personen</b>"),
+        "{card}"
+    );
+    assert_eq!(
+        app.store
+            .account_by_id(acme.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .policy
+            .settings,
+        second,
+        "nothing saved yet"
+    );
+    let (_, english) = get(
+        &c,
+        format!("{}/integration/settings?restore={v1}&lang=en", app.base),
+    )
+    .await;
+    assert!(
+        english.contains(&format!("Restore version {v1}")),
+        "{english}"
+    );
+    let (status, _) = get(&c, format!("{}/integration/settings?restore=999", app.base)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // "Speichern" of the restored form: the same checks, a new version by the admin.
+    let (_, page) = get(
+        &c,
+        format!("{}/integration/settings?restore={v1}", app.base),
+    )
+    .await;
+    let csrf = csrf_of(&page);
+    let mut form: Vec<(&str, &str)> = vec![("csrf", &csrf)];
+    for key in staffsync_core::settings::STANDARD_GROUP_ATTRIBUTES {
+        form.push(("group_attribute", key));
+    }
+    form.extend([
+        ("exclude_attribute", "employment_type"),
+        ("exclude_values", "external"),
+        ("max_share_percent", "20"),
+        ("min_people", "5"),
+    ]);
+    let r = c
+        .post(format!("{}/integration/settings", app.base))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "saved");
+    let newest = &app.store.settings_history(acme.id, 1).await.unwrap()[0];
+    assert_eq!(newest.version, v2 + 1);
+    assert_eq!(newest.changed_by, format!("admin:{ADMIN}"));
+    assert_eq!(newest.settings.scope, first.scope);
+    assert_eq!(newest.settings.deletion_guard, first.deletion_guard);
+}

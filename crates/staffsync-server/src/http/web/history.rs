@@ -13,6 +13,7 @@
 use super::integration::not_found;
 use super::names::Names;
 use super::removals_csv::RemovalRow;
+use super::settings_diff::{self, FieldDiff};
 use super::view::{self, ChangeView, PersonView, RunView};
 use super::{Ctx, Page, WebResult, WebState, render};
 use askama::Template;
@@ -63,10 +64,12 @@ pub(crate) async fn record_decision(
 /// Who did something, as a stored actor (`admin:<e-mail>`, `cli`, `api`) says it: an
 /// admin by their e-mail, the command line and API tokens in words.
 pub(crate) fn who(by: &str, ctx: &Ctx) -> String {
-    match by {
-        "cli" => ctx.t(key!("hist.who_cli")).to_owned(),
-        "api" => ctx.t(key!("hist.who_api")).to_owned(),
-        _ => by.strip_prefix("admin:").unwrap_or(by).to_owned(),
+    match by.split_once(':') {
+        _ if by == "cli" => ctx.t(key!("hist.who_cli")).to_owned(),
+        _ if by == "api" => ctx.t(key!("hist.who_api")).to_owned(),
+        Some(("admin", email)) => email.to_owned(),
+        Some(("api", label)) => format!("{} „{label}“", ctx.t(key!("hist.who_api"))),
+        _ => by.to_owned(),
     }
 }
 
@@ -122,25 +125,28 @@ fn entries(runs: &[RunSummary], previews: bool, ctx: &Ctx) -> Vec<Entry> {
         .collect()
 }
 
-/// One saved version of the settings: when, by whom, which parts changed.
+/// One saved version of the settings: when, by whom, what changed field by field.
 pub(crate) struct SettingsChange {
     version: i64,
     when: String,
     by: String,
-    changed: String,
+    changes: Vec<FieldDiff>,
+    /// An older version, which the admin may restore (through the settings form).
+    restorable: bool,
 }
 
-/// Most settings versions the history shows.
-const SETTINGS_SHOWN: i64 = 50;
+/// Most settings versions the history shows (and the settings page can restore).
+pub(crate) const SETTINGS_SHOWN: i64 = 50;
 
-/// Each version (newest first) with the parts that differ from the one before it (the
-/// defaults before the first).
+/// Each version (newest first) with what differs from the one before it (the defaults
+/// before the first).
 fn settings_changes(
     versions: &[staffsync_store::SettingsVersion],
     tz: &staffsync_core::TimeZoneName,
     ctx: &Ctx,
 ) -> Vec<SettingsChange> {
     let default = staffsync_core::Settings::default();
+    let current = &ctx.account.policy.settings;
     versions
         .iter()
         .enumerate()
@@ -148,30 +154,12 @@ fn settings_changes(
             let before = versions
                 .get(i + 1)
                 .map_or(&default, |older| &older.settings);
-            let now = &v.settings;
-            let parts = [
-                (now.scope != before.scope, key!("set.scope")),
-                (now.groups != before.groups, key!("set.groups")),
-                (
-                    now.keep_on_leave != before.keep_on_leave,
-                    key!("set.keep_on_leave"),
-                ),
-                (
-                    now.deletion_guard != before.deletion_guard,
-                    key!("set.guard"),
-                ),
-                (now.notify != before.notify, key!("set.notify")),
-            ];
             SettingsChange {
                 version: v.version,
                 when: view::when(v.changed_at, tz, ctx.lang()),
                 by: who(&v.changed_by, ctx),
-                changed: parts
-                    .iter()
-                    .filter(|(changed, _)| *changed)
-                    .map(|(_, key)| ctx.t(*key))
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                changes: settings_diff::diff(before, &v.settings, ctx.lang()),
+                restorable: v.settings != *current,
             }
         })
         .collect()

@@ -451,6 +451,23 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "for IT, not needed for syncing",
     ),
     ("dev.title", "Entwickler", "Developers"),
+    ("diff.age", "Altersgruppen aus", "Age groups from"),
+    ("diff.groups", "Gruppen nach", "Groups by"),
+    (
+        "diff.guard_value",
+        "{share} %, ab {n} Personen",
+        "{share} %, from {n} people",
+    ),
+    ("diff.keep", "Weitere Attribute", "Other attributes kept"),
+    (
+        "diff.keep_on_leave",
+        "Abwesende behalten",
+        "Keep people on leave",
+    ),
+    ("diff.no", "Nein", "No"),
+    ("diff.reporting_lines", "Berichtslinien", "Reporting lines"),
+    ("diff.tenure", "Betriebszugehörigkeit", "Tenure"),
+    ("diff.yes", "Ja", "Yes"),
     ("emp.all_groups", "Alle Gruppen", "All groups"),
     ("emp.count", "Mitarbeiter", "employees"),
     (
@@ -750,6 +767,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "New ID (the same person, e.g. rehired)",
     ),
     ("hist.removed", "Entfernt", "Removed"),
+    ("hist.restore", "Wiederherstellen", "Restore"),
     (
         "hist.settings",
         "Einstellungen geändert",
@@ -1316,6 +1334,26 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "set.reporting_lines_text",
         "Für jede Führungskraft zwei Gruppen aus dem Attribut Vorgesetzte:r: direkte Berichte und alle darunter.",
         "Two groups for every manager, from the supervisor attribute: direct reports and everyone below.",
+    ),
+    (
+        "set.restore_hint",
+        "Prüfen Sie mit „Vorschau“, was das im Verzeichnis ändert, und übernehmen Sie es mit „Speichern“: das wird eine neue Version, mit Ihnen als Autor.",
+        "Check with \"Preview\" what this changes in the directory, and apply it with \"Save\": that makes a new version, with you as its author.",
+    ),
+    (
+        "set.restore_same",
+        "Sie entspricht den jetzigen Einstellungen.",
+        "It is the same as the current settings.",
+    ),
+    (
+        "set.restore_text",
+        "Das Formular zeigt Version {version} vom {when} ({who}). Gegenüber jetzt ändert sich:",
+        "The form shows version {version} of {when} ({who}). Compared with now, this changes:",
+    ),
+    (
+        "set.restore_title",
+        "Version {version} wiederherstellen",
+        "Restore version {version}",
     ),
     ("set.rule", "Regel", "Rule"),
     ("set.rule_n", "Regel {n}", "Rule {n}"),

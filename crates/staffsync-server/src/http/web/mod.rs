@@ -27,6 +27,7 @@ mod names;
 mod removals_csv;
 mod reset;
 mod settings;
+mod settings_diff;
 mod status;
 mod view;
 mod webhooks;
