@@ -500,6 +500,10 @@ async fn accept_deletions_applies_only_what_the_held_run_listed() {
     let runs = w.json(&["runs", "acme"]);
     assert_eq!(runs[0]["status"], "applied");
     assert_eq!(runs[1]["status"], "accepted");
+    // The history names who accepted, and when; runs nobody decided on carry no decision.
+    assert_eq!(runs[1]["decision"]["by"], "cli", "{}", runs[1]);
+    assert!(runs[1]["decision"]["at"].is_string());
+    assert!(runs[0].get("decision").is_none());
 }
 
 /// Issue 14, finding 6 (command line): a sync while another one holds the account waits
