@@ -231,6 +231,8 @@ async fn a_rule_typed_by_the_attribute_name_is_previewed_in_words_and_stored_by_
         assert!(row.contains("Beschäftigungsart ist Extern"), "{row}");
     }
     assert!(!excluded.contains("employment_type"), "{excluded}");
+    // No empty name: whoever the directory does not hold says so.
+    assert!(!excluded.contains("<td class=\"lead\"></td>"), "{excluded}");
 
     // Saved: stored by the key; shown again by name, and in words.
     let r = post(
