@@ -313,8 +313,9 @@ pub(crate) async fn supersede_held_before(
     Ok(())
 }
 
-/// The department of each of `plan`'s removals, as the directory holds it now (before
-/// the plan applies): what a removal's history keeps besides its reason and key.
+/// What each of `plan`'s removals records besides its reason, read from the directory
+/// before the plan applies: the department, and a file account's `ImportId` (forgotten
+/// with the person's key, but the id the admin knows them by).
 pub(crate) async fn removal_departments(
     conn: &mut AnyConnection,
     backend: Backend,
@@ -325,28 +326,46 @@ pub(crate) async fn removal_departments(
     let rows = crate::directory::fetch_for_ids(
         conn,
         backend,
-        "SELECT personio_id, department FROM employees \
-         WHERE account_id = {account} AND department IS NOT NULL AND personio_id IN ({ids})",
+        "SELECT e.personio_id, e.department, k.import_id FROM employees e \
+         LEFT JOIN import_keys k ON k.account_id = e.account_id AND k.person_key = e.personio_id \
+         WHERE e.account_id = {account} AND e.personio_id IN ({ids})",
         account,
         &ids,
     )
     .await?;
     rows.iter()
-        .map(|row| Ok((row.try_get("personio_id")?, row.try_get("department")?)))
+        .map(|row| {
+            Ok((
+                row.try_get("personio_id")?,
+                Recorded {
+                    department: row.try_get("department")?,
+                    import_id: row.try_get("import_id")?,
+                },
+            ))
+        })
         .collect()
 }
 
-/// Removed people's departments by key (see [`removal_departments`]).
-pub(crate) type Departments = std::collections::HashMap<i64, String>;
+/// What a removal records of the person besides the reason.
+#[derive(Debug, Default)]
+pub(crate) struct Recorded {
+    department: Option<String>,
+    import_id: Option<String>,
+}
 
-/// What a removal records: why, and the department the person was in. Never a name:
-/// this row outlives the person's erasure.
+/// Removed people's records by key (see [`removal_departments`]).
+pub(crate) type Departments = std::collections::HashMap<i64, Recorded>;
+
+/// What a removal records: why, the department the person was in and a file account's
+/// `ImportId`. Never a name: this row outlives the person's erasure.
 #[derive(Serialize)]
 struct RemoveDetail<'a> {
     #[serde(flatten)]
     reason: &'a staffsync_core::RemovalReason,
     #[serde(skip_serializing_if = "Option::is_none")]
     department: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    import_id: Option<&'a str>,
 }
 
 /// One `run_changes` row: Personio id, action, detail (JSON).
@@ -388,9 +407,11 @@ fn change_row(plan: &Plan, departments: &Departments, i: usize) -> Result<Option
         )));
     }
     if let Some(removal) = plan.removals.get(i - c - u) {
+        let recorded = departments.get(&removal.personio_id.0);
         let detail = RemoveDetail {
             reason: &removal.reason,
-            department: departments.get(&removal.personio_id.0).map(String::as_str),
+            department: recorded.and_then(|r| r.department.as_deref()),
+            import_id: recorded.and_then(|r| r.import_id.as_deref()),
         };
         return Ok(Some((
             removal.personio_id.0,

@@ -321,22 +321,33 @@ async fn previews_have_their_own_filter_and_a_rejection_names_who_rejected() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_file_accounts_runs_are_imports() {
-    let app = spawn_app(|_| {}).await;
-    let files = file_account(&app.store, "files", "Dateien GmbH").await;
-    admin(&app.store, files.id, "admin@files.example").await;
-    let file = employee_file::read(
-        "ImportId;E-Mail;Vorname;Nachname;Abteilung\n\
-         E-1;ada@example.com;Ada;Muster;Vertrieb\n"
-            .as_bytes(),
+/// An employee file with these rows (ImportId;E-Mail;Vorname;Nachname;Abteilung).
+fn employee_file(rows: &str) -> employee_file::EmployeeFile {
+    employee_file::read(
+        format!("ImportId;E-Mail;Vorname;Nachname;Abteilung\n{rows}").as_bytes(),
         employee_file::Format::Csv,
         None,
         &Default::default(),
     )
-    .unwrap();
-    let report = crate::common::import_now(&app.store, &files, file, &SyncOptions::default()).await;
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_accounts_runs_are_imports_and_a_removal_keeps_its_import_id() {
+    let app = spawn_app(|_| {}).await;
+    let files = file_account(&app.store, "files", "Dateien GmbH").await;
+    admin(&app.store, files.id, "admin@files.example").await;
+    let both = employee_file(
+        "E-1;ada@example.com;Ada;Muster;Vertrieb\n\
+         E-2;eve@example.com;Eve;Quetschke;Einkauf\n",
+    );
+    let report = crate::common::import_now(&app.store, &files, both, &SyncOptions::default()).await;
     assert_eq!(report.result, SyncResult::Applied);
+    let only_ada = employee_file("E-1;ada@example.com;Ada;Muster;Vertrieb\n");
+    let report =
+        crate::common::import_now(&app.store, &files, only_ada, &SyncOptions::default()).await;
+    assert_eq!(report.result, SyncResult::Applied);
+    assert_eq!(report.plan.removals.len(), 1);
     let c = logged_in(&app.base, "admin@files.example").await;
     for (lang, label) in [("de", ">Import<"), ("en", ">Import<")] {
         let (_, html) = get(&c, format!("{}/history?lang={lang}", app.base)).await;
@@ -345,6 +356,21 @@ async fn a_file_accounts_runs_are_imports() {
         assert!(!table.contains("Synchronisation<"), "{table}");
         assert!(!table.contains(">Sync<"), "{table}");
     }
+    // Eve is erased; her removal keeps her ImportId, department and reason.
+    let (_, html) = get(
+        &c,
+        format!("{}/history/{}?lang=de", app.base, report.run_id.0),
+    )
+    .await;
+    let card = removals(&html);
+    assert!(card.contains(">E-2<"), "{card}");
+    assert!(card.contains(">Einkauf<"), "{card}");
+    assert!(
+        card.contains("Nicht mehr in der Mitarbeiterdatei"),
+        "{card}"
+    );
+    assert!(card.contains("(gelöscht)"), "{card}");
+    assert!(!html.contains("Quetschke"), "{html}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -218,21 +218,41 @@ fn shown_id(import_ids: Option<&HashMap<PersonioId, String>>, id: PersonioId) ->
     }
 }
 
-/// A removal's reason in words and the department it recorded (never a name: the row
-/// outlives the person's erasure); empty for removals recorded before they kept these.
-fn removal_of(detail: Option<&serde_json::Value>, names: &Names, ctx: &Ctx) -> (String, String) {
+/// What a removal recorded, for the pages: the reason in words, the department and a
+/// file account's ImportId (never a name: the row outlives the person's erasure); empty
+/// for removals recorded before they kept these.
+#[derive(Default)]
+struct Recorded {
+    reason: String,
+    department: String,
+    import_id: Option<String>,
+}
+
+fn removal_of(detail: Option<&serde_json::Value>, names: &Names, ctx: &Ctx) -> Recorded {
     let Some(d) = detail else {
-        return (String::new(), String::new());
+        return Recorded::default();
     };
-    let reason = serde_json::from_value::<RemovalReason>(d.clone())
-        .map(|r| view::removal_reason(&r, names, ctx.source()))
-        .unwrap_or_default();
-    let department = d
-        .get("department")
-        .and_then(|v| v.as_str())
-        .unwrap_or_default()
-        .to_owned();
-    (reason, department)
+    let text = |field: &str| d.get(field).and_then(|v| v.as_str()).map(str::to_owned);
+    Recorded {
+        reason: serde_json::from_value::<RemovalReason>(d.clone())
+            .map(|r| view::removal_reason(&r, names, ctx.source()))
+            .unwrap_or_default(),
+        department: text("department").unwrap_or_default(),
+        import_id: text("import_id"),
+    }
+}
+
+/// The id a removed person is shown by: as the account knows them now, else the
+/// ImportId their removal recorded (a file account forgets it with the person).
+fn removed_id(
+    import_ids: Option<&HashMap<PersonioId, String>>,
+    id: PersonioId,
+    r: &Recorded,
+) -> String {
+    match (shown_id(import_ids, id), &r.import_id) {
+        (now, Some(recorded)) if now.is_empty() => recorded.clone(),
+        (now, _) => now,
+    }
 }
 
 /// Who run `run` removes (or, held, would remove): name and e-mail while the directory
@@ -259,17 +279,17 @@ pub(crate) async fn removal_rows(
         .iter()
         .filter(|c| c.action == "remove")
         .map(|c| {
-            let (reason, recorded) = removal_of(c.detail.as_ref(), &names, ctx);
+            let recorded = removal_of(c.detail.as_ref(), &names, ctx);
             let now = by_id.get(&c.personio_id);
             RemovalRow {
                 name: now.map(|e| view::full_name(e)).unwrap_or_default(),
                 email: now.map(|e| e.email.clone()).unwrap_or_default(),
-                shown_id: shown_id(import_ids.as_ref(), c.personio_id),
+                shown_id: removed_id(import_ids.as_ref(), c.personio_id, &recorded),
                 department: match now.and_then(|e| e.department.clone()) {
-                    Some(d) if recorded.is_empty() => d,
-                    _ => recorded,
+                    Some(d) if recorded.department.is_empty() => d,
+                    _ => recorded.department,
                 },
-                reason,
+                reason: recorded.reason,
             }
         })
         .collect())
@@ -366,7 +386,9 @@ pub(crate) async fn detail(
                 t.skips.push(p);
             }
             "remove" => {
-                (p.note, p.department) = removal_of(change.detail.as_ref(), &names, &ctx);
+                let recorded = removal_of(change.detail.as_ref(), &names, &ctx);
+                p.shown_id = removed_id(import_ids.as_ref(), change.personio_id, &recorded);
+                (p.note, p.department) = (recorded.reason, recorded.department);
                 t.removals.push(p);
             }
             action => {
