@@ -6,8 +6,8 @@
 //! imported employee file).
 
 use crate::common::{
-    TestApp, account, admin, connect_personio, csrf_of, file_account, logged_in, personio,
-    sim_call, spawn_app, sync_now,
+    TestApp, account, admin, connect_personio, csrf_of, escaped, file_account, get, logged_in,
+    name, personio, sim_call, spawn_app, sync_now,
 };
 use reqwest::StatusCode;
 use staffsync_core::{DirectoryEmployee, GroupKind, Rule, Settings, TenureBand};
@@ -36,27 +36,9 @@ async fn acme(
     (app, account)
 }
 
-async fn get(c: &reqwest::Client, url: String) -> (StatusCode, String) {
-    let r = c.get(url).send().await.unwrap();
-    (r.status(), r.text().await.unwrap())
-}
-
 /// `form` posted to `url` by `c`.
 async fn post(c: &reqwest::Client, url: String, form: &[(&str, &str)]) -> reqwest::Response {
     c.post(url).form(form).send().await.unwrap()
-}
-
-/// `s` as askama writes it into HTML.
-fn escaped(s: &str) -> String {
-    s.replace('&', "&#38;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&#34;")
-        .replace('\'', "&#39;")
-}
-
-fn name(e: &DirectoryEmployee) -> String {
-    format!("{} {}", e.first_name, e.last_name)
 }
 
 /// The texts of the options of the select `id`.
@@ -249,6 +231,8 @@ async fn a_rule_typed_by_the_attribute_name_is_previewed_in_words_and_stored_by_
         assert!(row.contains("Beschäftigungsart ist Extern"), "{row}");
     }
     assert!(!excluded.contains("employment_type"), "{excluded}");
+    // No empty name: whoever the directory does not hold says so.
+    assert!(!excluded.contains("<td class=\"lead\"></td>"), "{excluded}");
 
     // Saved: stored by the key; shown again by name, and in words.
     let r = post(

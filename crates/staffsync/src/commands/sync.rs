@@ -122,10 +122,14 @@ pub(crate) async fn accepted_run(
     }
     let held = store.latest_held_run(account.id).await?;
     match held {
-        Some(run) => eprintln!(
-            "accepting the removals listed by held run {} (and no others)",
-            run.0
-        ),
+        Some(run) => {
+            // The history names who accepted: here, the command line.
+            store.record_decision(account.id, run, "cli").await?;
+            eprintln!(
+                "accepting the removals listed by held run {} (and no others)",
+                run.0
+            );
+        }
         None => eprintln!(
             "no held run of {} to accept: this run is planned as usual, and held if it \
              removes more than the deletion guard allows",

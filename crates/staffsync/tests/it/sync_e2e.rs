@@ -383,6 +383,7 @@ async fn removing_a_person_erases_them_from_every_file_and_keeps_their_feedback(
     // Their name also lands in the history of a change, which must be scrubbed too.
     w.sim_patch(id, json!({"position": "Head of Kaffee"})).await;
     w.sync();
+    let department = w.employee(id).expect("present")["department"].clone();
     w.sim_delete(id).await;
     w.sync();
     assert!(w.employee(id).is_none());
@@ -393,6 +394,34 @@ async fn removing_a_person_erases_them_from_every_file_and_keeps_their_feedback(
             "{needle:?} must not remain on disk"
         );
     }
+    // The history keeps who went and why, by id and department: no name, no e-mail.
+    let store = staffsync_store::Store::open(&staffsync_store::StoreConfig {
+        data_dir: w.data_dir().to_owned(),
+        database_url: None,
+        secret_key: None,
+    })
+    .await
+    .expect("store opens");
+    let acme = store
+        .account(&staffsync_core::AccountSlug::parse("acme").unwrap())
+        .await
+        .unwrap()
+        .expect("acme");
+    let mut kept = Vec::new();
+    for run in store.runs(acme.id).await.unwrap() {
+        for c in store.run_changes(acme.id, run.id).await.unwrap() {
+            if c.personio_id.0 == id && c.detail.is_some() {
+                kept.push((c.action, c.detail));
+            }
+        }
+    }
+    assert_eq!(
+        kept,
+        [(
+            "remove".to_owned(),
+            Some(json!({"reason": "not_listed", "department": department}))
+        )]
+    );
     let feedback = w.json(&["feedback", "list", "acme"]);
     let item = &feedback[0];
     assert_eq!(item["body"], "Mehr Kaffee bitte");
@@ -492,6 +521,10 @@ async fn accept_deletions_applies_only_what_the_held_run_listed() {
     let runs = w.json(&["runs", "acme"]);
     assert_eq!(runs[0]["status"], "applied");
     assert_eq!(runs[1]["status"], "accepted");
+    // The history names who accepted, and when; runs nobody decided on carry no decision.
+    assert_eq!(runs[1]["decision"]["by"], "cli", "{}", runs[1]);
+    assert!(runs[1]["decision"]["at"].is_string());
+    assert!(runs[0].get("decision").is_none());
 }
 
 /// Issue 14, finding 6 (command line): a sync while another one holds the account waits

@@ -666,6 +666,7 @@ pub(crate) async fn accept_held(
     match store.run(ctx.account.id, RunId(run)).await? {
         Some(r) if r.status == RunStatus::Held => {
             store.request_sync(ctx.account.id, Some(RunId(run))).await?;
+            super::history::record_decision(&state, &ctx, RunId(run)).await?;
             tracing::info!(account = %ctx.account.slug, admin = %ctx.admin.id, run, "admin accepted a held run");
             ctx.flash("ok", ctx.t(key!("held.accepted"))).await;
             Ok(Redirect::to("/integration").into_response())
@@ -684,6 +685,7 @@ pub(crate) async fn reject_held(
     ctx: Ctx,
     Path(run): Path<i64>,
 ) -> WebResult {
+    super::history::record_decision(&state, &ctx, RunId(run)).await?;
     let changed = state
         .app
         .store

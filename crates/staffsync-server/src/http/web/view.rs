@@ -58,7 +58,7 @@ impl RunView {
         RunView {
             id: run.id.0,
             when: when(run.started_at, tz, lang),
-            kind: i18n::run_kind_text(lang, run.kind),
+            kind: i18n::run_kind_text_for(lang, run.kind, source.takes_files),
             status_label: i18n::run_status_text(lang, run.status),
             status,
             created: run.created,
