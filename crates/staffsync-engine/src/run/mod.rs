@@ -15,14 +15,16 @@
 //! it changes something, so quiet checks leave no trace in the history.
 //!
 //! This module must never change the directory except through `Store::apply_plan` (or
-//! `apply_import`) with a plan that is not held, and must never remove anyone on the
+//! `apply_import`), which makes a held plan's creates and updates and none of its
+//! removals or re-keys, and must never remove anyone on the
 //! strength of an incomplete or failed read: a read error ends the run as failed before
 //! the planner is even asked, and so does a credential that can no longer read a
 //! mandatory attribute (applying what it lists would blank that field for everybody).
 //!
 //! Removals beyond the deletion guard go through only when an admin accepted a held run
 //! ([`SyncOptions::accept_held`]) and every removal of the new plan is among the ones
-//! that held run showed; otherwise the run is held again, for a new review.
+//! that held run showed; otherwise the run is held again, for a new review. While held,
+//! the rest of each run applies: hires and moves never wait for a review of removals.
 
 mod report;
 
@@ -242,12 +244,9 @@ async fn conclude(
             .finish_run(run_id, RunStatus::DryRun, Some(&plan), None)
             .await?;
         SyncResult::DryRun
-    } else if plan.held.is_some() {
-        store
-            .finish_run(run_id, RunStatus::Held, Some(&plan), None)
-            .await?;
-        SyncResult::Held
     } else {
+        // A held plan applies too: its hires and moves go in while its removals and
+        // re-keys wait for the review (the store records it as held).
         tracing::info!(
             creates = plan.creates.len(),
             updates = plan.updates.len(),
@@ -283,10 +282,14 @@ async fn conclude(
                 .set_last_incremental_at(account.id, fetch_started)
                 .await?;
         }
-        if recorder.kind == RunKind::Full {
-            mark_accepted(store, account, options).await;
+        if plan.held.is_some() {
+            SyncResult::Held
+        } else {
+            if recorder.kind == RunKind::Full {
+                mark_accepted(store, account, options).await;
+            }
+            SyncResult::Applied
         }
-        SyncResult::Applied
     };
     tracing::info!(
         kind = %recorder.kind,

@@ -47,7 +47,7 @@ conformance!(
     connection_is_encrypted_and_roundtrips,
     apply_creates_updates_removes_with_groups,
     group_changes_are_applied_as_planned_never_decided,
-    held_plan_is_refused,
+    a_held_plan_applies_all_but_its_removals,
     runs_are_listed_newest_first_with_counts,
     finish_run_leaves_directory_alone,
     feedback_survives_author_removal,
@@ -509,7 +509,7 @@ async fn apply_creates_updates_removes_with_groups(store: Store, env: Env) {
     assert_eq!(env.orphan_memberships(store.backend()).await, 0);
 }
 
-async fn held_plan_is_refused(store: Store, _env: Env) {
+async fn a_held_plan_applies_all_but_its_removals(store: Store, _env: Env) {
     let id = account(&store, "acme").await;
     let people: Vec<_> = (1..=10)
         .map(|i| emp(i, "P", &format!("N{i}"), &[]))
@@ -527,28 +527,32 @@ async fn held_plan_is_refused(store: Store, _env: Env) {
         ..Plan::default()
     };
     let run = start(&store, id, RunKind::Full).await;
-    let err = store.apply_plan(id, run, &plan).await.unwrap_err();
-    assert!(
-        matches!(
-            err,
-            StoreError::PlanHeld {
-                removing: 6,
-                directory_size: 10
-            }
-        ),
-        "{err:?}"
-    );
-    assert_eq!(store.directory(id).await.unwrap(), people);
-    store
-        .finish_run(run, RunStatus::Held, Some(&plan), None)
-        .await
-        .unwrap();
+    store.apply_plan(id, run, &plan).await.unwrap();
+    assert_eq!(store.directory(id).await.unwrap(), people, "nobody removed");
     let r = store.run(id, run).await.unwrap().unwrap();
     assert_eq!(r.status, RunStatus::Held);
     assert_eq!(r.held, Some(hold));
     assert_eq!(r.removed, 6);
-    assert_eq!(store.directory(id).await.unwrap(), people);
     assert_eq!(store.run_changes(id, run).await.unwrap().len(), 6);
+    assert_eq!(
+        store.held_removals(id, run).await.unwrap(),
+        Some((1..=6).map(PersonioId).collect())
+    );
+
+    // A held plan's hires go in while its removals wait.
+    let hire = emp(11, "Neu", "N11", &[]);
+    let plan = Plan {
+        creates: vec![hire.clone()],
+        ..plan
+    };
+    let run = start(&store, id, RunKind::Full).await;
+    store.apply_plan(id, run, &plan).await.unwrap();
+    let mut expected = people.clone();
+    expected.push(hire);
+    assert_eq!(store.directory(id).await.unwrap(), expected);
+    let r = store.run(id, run).await.unwrap().unwrap();
+    assert_eq!((r.status, r.created, r.removed), (RunStatus::Held, 1, 6));
+    assert_eq!(store.latest_held_run(id).await.unwrap(), Some(run));
 }
 
 async fn runs_are_listed_newest_first_with_counts(store: Store, _env: Env) {
