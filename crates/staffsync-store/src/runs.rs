@@ -340,7 +340,13 @@ fn change_row(plan: &Plan, i: usize) -> Result<Option<Row>> {
         )));
     }
     if let Some(removal) = plan.removals.get(i - c - u) {
-        return Ok(Some((removal.personio_id.0, "remove", None)));
+        // Its reason, for the review of a held run (the erasure of an applied removal
+        // clears it with the person's other details).
+        return Ok(Some((
+            removal.personio_id.0,
+            "remove",
+            Some(to_json(&removal.reason)?),
+        )));
     }
     match plan.skips.get(i - c - u - r) {
         Some(s) => match s.personio_id {

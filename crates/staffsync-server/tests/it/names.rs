@@ -258,6 +258,8 @@ async fn a_rule_typed_by_the_attribute_name_is_previewed_in_words_and_stored_by_
     )
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // On to Integration, where the queued sync runs and a review would appear.
+    assert_eq!(r.headers()[reqwest::header::LOCATION], "/integration");
     let saved = app
         .store
         .account_by_id(account.id)
@@ -522,4 +524,71 @@ async fn a_run_page_says_who_was_rekeyed() {
     assert!(row.contains(&said), "{said}: {row}");
     assert!(!html.contains("id=\"removals\""), "nobody removed: {html}");
     assert!(!html.contains("id=\"creates\""), "nobody created: {html}");
+}
+
+/// Issue 22, point 4: a hold caused by the admin's own scope rule says so, person by
+/// person with the rule in words, instead of asking whether they are still in Personio;
+/// the settings page leads to the review.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hold_by_the_admins_own_rule_names_the_rule_person_by_person() {
+    let sim = personio(20, 3, |_| {}).await;
+    let (app, account) = acme(&sim, |s| {
+        s.deletion_guard.max_share = 0.01;
+        s.deletion_guard.min_people = 1;
+    })
+    .await;
+    let directory = app.store.directory(account.id).await.unwrap();
+    let department = directory[0].department.clone().expect("a department");
+    let mut settings = account.policy.settings.clone();
+    settings.scope.exclude = vec![Rule {
+        attribute: "department".into(),
+        values: vec![department.clone()],
+    }];
+    app.store
+        .set_settings(account.id, &settings, "test")
+        .await
+        .unwrap();
+    let account = app.store.account_by_id(account.id).await.unwrap().unwrap();
+    let held = sync_now(&app.store, &account, None).await;
+    assert_eq!(held.result, staffsync_engine::run::SyncResult::Held);
+    let leaving = directory
+        .iter()
+        .filter(|d| d.department.as_deref() == Some(department.as_str()))
+        .count();
+    assert!(leaving >= 1);
+
+    let c = logged_in(&app.base, "admin@acme.example").await;
+    for (lang, rule_text, words, not_words) in [
+        (
+            "de",
+            "Eine Regel Ihrer Einstellungen nimmt Personen aus dem Verzeichnis",
+            format!("Abteilung ist {department}"),
+            "wirklich nicht mehr",
+        ),
+        (
+            "en",
+            "A rule of your settings takes people out of the directory",
+            format!("Department is {department}"),
+            "really are no longer",
+        ),
+    ] {
+        let (_, html) = get(&c, format!("{}/integration?lang={lang}", app.base)).await;
+        let review = card(&html, "held-review");
+        assert!(review.contains(rule_text), "{lang}: {review}");
+        assert!(!review.contains(not_words), "{lang}: {review}");
+        let rows: Vec<&str> = review.split("<tr class=\"held-person\">").skip(1).collect();
+        assert_eq!(rows.len(), leaving, "{review}");
+        for row in rows {
+            assert!(
+                row.contains(&escaped(&words)),
+                "{lang}, each with the rule: {row}"
+            );
+        }
+        let (_, page) = get(&c, format!("{}/integration/settings?lang={lang}", app.base)).await;
+        assert!(
+            page.contains("id=\"settings-review\"")
+                && page.contains("href=\"/integration#held-review\""),
+            "{lang}: the settings page leads to the review: {page}"
+        );
+    }
 }

@@ -508,7 +508,9 @@ pub struct RunChangeView {
     pub import_id: Option<String>,
     /// `create`, `update`, `remove` or `skip`.
     pub action: String,
-    /// What changed; `null` for removals and once the person has been erased.
+    /// What changed; for a held run's removals, why (`{"reason": "not_listed"}`,
+    /// `{"reason": "excluded", "rule": …}`); `null` once the person has been erased
+    /// (so for every applied removal).
     #[schema(value_type = Option<Object>)]
     pub detail: Option<serde_json::Value>,
 }

@@ -668,13 +668,23 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     (
         "held.text",
-        "Die letzte Synchronisation würde mehr als 20 % des Verzeichnisses entfernen. Zur Sicherheit wurde nichts geändert. Bitte prüfen Sie, ob diese Personen wirklich nicht mehr {in_source} sind.",
-        "The last sync would remove more than 20% of the directory. To be safe, nothing was changed. Please check that these people really are no longer {in_source}.",
+        "Bitte prüfen Sie, ob die Personen ohne Regel wirklich nicht mehr {in_source} sind.",
+        "Please check that the people without a rule really are no longer {in_source}.",
+    ),
+    (
+        "held.text_rule",
+        "Eine Regel Ihrer Einstellungen nimmt Personen aus dem Verzeichnis: neben jeder steht, welche. Übernehmen entfernt sie; Ablehnen behält sie.",
+        "A rule of your settings takes people out of the directory: the rule is shown next to each. Accepting removes them; rejecting keeps them.",
     ),
     (
         "held.title",
         "Synchronisation angehalten: Löschungen prüfen",
         "Sync held: review removals",
+    ),
+    (
+        "held.waits",
+        "Die letzte Synchronisation würde mehr Personen entfernen, als der Löschschutz erlaubt. Neue und geänderte Personen wurden übernommen; nur das Entfernen dieser Personen wartet auf Ihre Prüfung.",
+        "The last sync would remove more people than the deletion guard allows. New and changed people were applied; only the removal of these people waits for your review.",
     ),
     (
         "held.would_remove",
@@ -1243,8 +1253,8 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     (
         "set.p_held",
-        "Diese Änderung entfernt mehr Personen, als der Löschschutz erlaubt: Nach dem Speichern wird die Synchronisation angehalten, bis Sie die Liste unter Integration geprüft und übernommen haben.",
-        "This change removes more people than the deletion guard allows: after saving, the sync is held until you have reviewed and accepted the list under Integration.",
+        "Diese Änderung entfernt mehr Personen, als der Löschschutz erlaubt: Nach dem Speichern warten diese Entfernungen unter Integration auf Ihre Prüfung; alles andere wird übernommen.",
+        "This change removes more people than the deletion guard allows: after saving, these removals wait for your review under Integration; everything else is applied.",
     ),
     (
         "set.p_note",
@@ -1275,13 +1285,18 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Für jede Führungskraft zwei Gruppen aus dem Attribut Vorgesetzte:r: direkte Berichte und alle darunter.",
         "Two groups for every manager, from the supervisor attribute: direct reports and everyone below.",
     ),
+    (
+        "set.review_waiting",
+        "Eine Synchronisation wartet auf Ihre Prüfung: Entfernungen, die der Löschschutz angehalten hat.",
+        "A sync waits for your review: removals the deletion guard held.",
+    ),
     ("set.rule", "Regel", "Rule"),
     ("set.rule_n", "Regel {n}", "Rule {n}"),
     ("set.save", "Speichern", "Save"),
     (
         "set.saved",
-        "Einstellungen gespeichert. Eine Synchronisation ist angestoßen.",
-        "Settings saved. A sync has been queued.",
+        "Einstellungen gespeichert. Eine Synchronisation ist angestoßen; entfernt sie mehr Personen, als der Löschschutz erlaubt, erscheint die Prüfung hier.",
+        "Settings saved. A sync has been queued; if it removes more people than the deletion guard allows, the review appears here.",
     ),
     (
         "set.saved_file",

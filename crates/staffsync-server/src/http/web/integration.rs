@@ -22,7 +22,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use secrecy::SecretString;
 use serde::Deserialize;
-use staffsync_core::{DirectoryEmployee, PersonioId, Plan};
+use staffsync_core::{DirectoryEmployee, PersonioId, Plan, RemovalReason};
 use staffsync_engine::connect::{self, ConnectError};
 use staffsync_engine::dry_run::{self, DryRunError};
 use staffsync_engine::lease::LeaseError;
@@ -50,6 +50,11 @@ pub(crate) struct HeldView {
     /// "17 von 55 Personen im Verzeichnis würden entfernt."
     summary: String,
     people: Vec<PersonView>,
+    /// Some listed people are removed by the admin's own scope rules: the review says
+    /// so instead of asking whether they are still in the source.
+    by_rule: bool,
+    /// Some listed people are gone from the source (or no longer eligible there).
+    by_source: bool,
     /// The admin already accepted; the scheduler has not run it yet.
     accepting: bool,
 }
@@ -260,12 +265,36 @@ async fn connected_view(
             let by_id: HashMap<PersonioId, &DirectoryEmployee> =
                 directory.iter().map(|e| (e.personio_id, e)).collect();
             let changes = store.run_changes(account.id, run.id).await?;
+            let names = Names::new(
+                lang,
+                people_of(&directory),
+                ctx.account.policy.settings.scope.clone(),
+            );
+            let (mut by_rule, mut by_source) = (false, false);
             let people = changes
                 .iter()
                 .filter(|c| c.action == "remove")
-                .map(|c| person(c.personio_id, by_id.get(&c.personio_id).copied()))
+                .map(|c| {
+                    // Runs held before removals carried their reason show none.
+                    let reason = c
+                        .detail
+                        .clone()
+                        .and_then(|d| serde_json::from_value::<RemovalReason>(d).ok());
+                    match &reason {
+                        Some(RemovalReason::Excluded { .. }) => by_rule = true,
+                        _ => by_source = true,
+                    }
+                    PersonView {
+                        note: reason
+                            .map(|r| view::removal_reason(&r, &names, ctx.source()))
+                            .unwrap_or_default(),
+                        ..person(c.personio_id, by_id.get(&c.personio_id).copied())
+                    }
+                })
                 .collect();
             Some(HeldView {
+                by_rule,
+                by_source,
                 run_id: run.id.0,
                 summary: held_summary(
                     ctx,
