@@ -624,6 +624,20 @@ impl Store {
 
         insert_changes(&mut tx, self.backend, account, run, plan).await?;
         update_pending_hires(&mut tx, self.backend, account, kind, plan).await?;
+        // Kept people the plan no longer keeps, and anyone removed after all.
+        let unkept: Vec<i64> = plan
+            .unkept
+            .iter()
+            .map(|id| id.0)
+            .chain(removed.iter().copied())
+            .collect();
+        crate::kept::forget(&mut tx, self.backend, account, &unkept).await?;
+        if kind == RunKind::Full && !held {
+            // The people "Jetzt entfernen" released were accepted removals of this run:
+            // removed now, or (listed again meanwhile) no longer leaving. Either way the
+            // release is used up and never approves a later removal.
+            crate::kept::forget_released(&mut tx, account).await?;
+        }
         // Deleted means gone: an erased person's ImportId no longer names a key.
         imports::forget_keys(&mut tx, self.backend, account, &removed).await?;
         if let Some(import) = import {

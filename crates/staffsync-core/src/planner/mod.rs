@@ -241,7 +241,9 @@ fn removals_held_before_planning(
     );
     listed.dedup_by_key(|(id, _)| *id);
     listed.retain(|(id, _)| !malformed.contains(id));
-    let removing = removal_ids(dir, snapshot.complete, in_scope, &listed, &malformed);
+    let mut removing = removal_ids(dir, snapshot.complete, in_scope, &listed, &malformed);
+    // Approximate (kept for any reason): this only chooses the directory to plan against.
+    removing.retain(|id| !snapshot.rules.policy.kept.contains_key(id));
     let creates = listed
         .iter()
         .any(|(id, eligible)| *eligible && !dir.contains_key(id));
@@ -364,7 +366,34 @@ fn plan_keyed<'d>(
         .map(|r| (r.id, r.verdict.is_eligible()))
         .collect();
     let malformed_ids: BTreeSet<PersonioId> = malformed.keys().copied().collect();
-    let removing = removal_ids(&dir, complete, in_scope, &flags, &malformed_ids);
+    let mut removing = removal_ids(&dir, complete, in_scope, &flags, &malformed_ids);
+    // People an admin kept, who would go for the reason they were kept against, stay
+    // as they are, outside the guard's count; kept people whose reason changed (or who
+    // are listed again, or gone) are kept no longer.
+    let reason_of = |id: &PersonioId| match listed.binary_search_by_key(id, |r| r.id) {
+        Ok(i) => match &listed[i].verdict {
+            Verdict::Ineligible(skip) => Some(RemovalReason::of(skip.clone())),
+            _ => None,
+        },
+        Err(_) => Some(RemovalReason::NotListed),
+    };
+    let mut kept_now: BTreeSet<PersonioId> = BTreeSet::new();
+    for (id, reason) in &policy.kept {
+        if !in_scope(id) {
+            continue;
+        }
+        if removing.contains(id) && reason_of(id).as_ref() == Some(reason) {
+            kept_now.insert(*id);
+        } else if !dir.contains_key(id)
+            || removing.contains(id)
+            || flags
+                .binary_search_by_key(id, |(l, _)| *l)
+                .is_ok_and(|i| flags[i].1)
+        {
+            out.unkept.push(*id);
+        }
+    }
+    removing.retain(|id| !kept_now.contains(id));
     let creates = flags
         .iter()
         .any(|(id, eligible)| *eligible && !dir.contains_key(id));
@@ -393,6 +422,7 @@ fn plan_keyed<'d>(
         .filter(|id| dir.contains_key(id))
         .chain(dir.keys().copied().filter(|id| !in_scope(id)))
         .chain(withheld.iter().copied())
+        .chain(kept_now.iter().copied())
         .collect();
     if !complete {
         for id in dir.keys().filter(|id| in_scope(id)) {
@@ -529,14 +559,15 @@ fn plan_keyed<'d>(
             continue;
         }
         if dir.contains_key(&id) && complete && !losers.contains_key(&id) {
-            let reason = match reason {
-                SkipReason::Excluded { rule } => RemovalReason::Excluded { rule },
-                because => RemovalReason::NoLongerEligible { because },
-            };
-            out.removals.push(Removal {
+            let removal = Removal {
                 personio_id: id,
-                reason,
-            });
+                reason: RemovalReason::of(reason),
+            };
+            if kept_now.contains(&id) {
+                out.kept.push(removal);
+            } else {
+                out.removals.push(removal);
+            }
         } else {
             out.skips.push(Skip {
                 personio_id: Some(id),
@@ -559,10 +590,15 @@ fn plan_keyed<'d>(
     }
     for id in unlisted {
         if complete {
-            out.removals.push(Removal {
+            let removal = Removal {
                 personio_id: id,
                 reason: RemovalReason::NotListed,
-            });
+            };
+            if kept_now.contains(&id) {
+                out.kept.push(removal);
+            } else {
+                out.removals.push(removal);
+            }
         } else {
             out.kept_unlisted.push(id);
         }
@@ -577,6 +613,7 @@ fn plan_keyed<'d>(
     }
     out.skips.sort_by_key(|s| s.personio_id);
     out.removals.sort_by_key(|r| r.personio_id);
+    out.kept.sort_by_key(|r| r.personio_id);
     out.pending_hires = out
         .skips
         .iter()

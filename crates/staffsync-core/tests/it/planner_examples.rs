@@ -1052,6 +1052,7 @@ fn with_settings(settings: staffsync_core::Settings) -> Policy {
         settings,
         accepted_removals: None,
         accepted_rekeys: None,
+        kept: Default::default(),
     }
 }
 
@@ -1456,4 +1457,51 @@ fn held_re_keys_wait_like_removals() {
     for r in &held.rekeys {
         assert!(held.skips.iter().any(|s| s.personio_id == Some(r.to)));
     }
+}
+
+#[test]
+fn kept_people_are_neither_removed_nor_held_until_their_reason_changes() {
+    let all: Vec<SourceEmployee> = (1..=10).map(|n| person(n, &format!("p{n}@x.de"))).collect();
+    let dir = directory_of(all.clone());
+    let listed: Vec<SourceEmployee> = all.iter().filter(|e| e.id.0 > 6).cloned().collect();
+    let held = run(&dir, &snap(listed.clone()));
+    assert!(held.held.is_some(), "6 of 10 leave: held");
+    // The admin rejected: the six are kept against "not listed".
+    let policy = Policy {
+        kept: held
+            .removals
+            .iter()
+            .map(|r| (r.personio_id, r.reason.clone()))
+            .collect(),
+        ..Policy::default()
+    };
+    let p = plan(&dir, &snap(listed.clone()), &policy, TODAY);
+    assert_eq!(p.held, None);
+    assert!(p.removals.is_empty());
+    assert_eq!(
+        p.kept.iter().map(|r| r.personio_id.0).collect::<Vec<_>>(),
+        vec![1, 2, 3, 4, 5, 6]
+    );
+    assert!(p.unkept.is_empty());
+    assert_eq!(ids(&apply(&dir, &p)), ids(&dir));
+    // One is listed again: no longer kept. Another is now out of scope by a rule: a
+    // removal for another reason, so no longer kept either (and reviewed like any).
+    let mut again = listed.clone();
+    again.push(all[0].clone());
+    let mut other = all[1].clone();
+    other.status = Some(EmploymentStatus::Inactive);
+    again.push(other);
+    let p = plan(&dir, &snap(again), &policy, TODAY);
+    assert_eq!(
+        p.kept.iter().map(|r| r.personio_id.0).collect::<Vec<_>>(),
+        vec![3, 4, 5, 6]
+    );
+    assert_eq!(p.unkept, vec![id(1), id(2)]);
+    assert_eq!(
+        p.removals
+            .iter()
+            .map(|r| r.personio_id.0)
+            .collect::<Vec<_>>(),
+        vec![2]
+    );
 }

@@ -231,6 +231,7 @@ fn case() -> impl Strategy<Value = Case> {
                         accepted_removals: accept
                             .map(|ids| ids.into_iter().map(PersonioId).collect()),
                         accepted_rekeys: None,
+                        kept: Default::default(),
                     },
                     today: day(today),
                 }
@@ -889,6 +890,7 @@ fn settings_policy(settings: Settings) -> Policy {
         settings,
         accepted_removals: None,
         accepted_rekeys: None,
+        kept: Default::default(),
     }
 }
 

@@ -185,7 +185,8 @@ pub(crate) async fn plan_scoped(
     snapshot: &Snapshot,
     today: Date,
 ) -> Result<Planned, SyncError> {
-    let (_, policy) = today_and_policy(account, &SyncOptions::default(), None);
+    let (_, mut policy) = today_and_policy(account, &SyncOptions::default(), None);
+    with_kept(store, account, &mut policy).await?;
     let directory = store.directory(account.id).await?;
     let plan = planner::plan(&directory, snapshot, &policy, today);
     Ok(Planned {
@@ -394,6 +395,28 @@ pub(crate) async fn accepted_removals(
     Ok(removals.zip(rekeys))
 }
 
+/// Adds the people an admin kept to `policy` ([`Policy::kept`]), so no run removes or
+/// holds them for the reason they were kept against; those the admin then chose to
+/// remove ("Jetzt entfernen") are accepted removals instead: the click reviewed exactly
+/// them, so the guard lets their removal through (and nothing beyond it).
+pub(crate) async fn with_kept(
+    store: &Store,
+    account: &Account,
+    policy: &mut Policy,
+) -> Result<(), SyncError> {
+    for k in store.kept_people(account.id).await? {
+        if k.released {
+            policy
+                .accepted_removals
+                .get_or_insert_with(BTreeSet::new)
+                .insert(k.personio_id);
+        } else {
+            policy.kept.insert(k.personio_id, k.reason);
+        }
+    }
+    Ok(())
+}
+
 /// After a run that applied with an acceptance: the held run it accepted is `accepted`.
 async fn mark_accepted(store: &Store, account: &Account, options: &SyncOptions) {
     let Some(held) = options.accept_held else {
@@ -429,6 +452,7 @@ pub(crate) fn today_and_policy(
         settings,
         accepted_removals,
         accepted_rekeys,
+        kept: Default::default(),
     };
     (today, policy)
 }

@@ -658,8 +658,8 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("held.reject", "Ablehnen", "Reject"),
     (
         "held.rejected",
-        "Abgelehnt. Niemand wurde entfernt.",
-        "Rejected. Nobody was removed.",
+        "Abgelehnt: Niemand wurde entfernt. Diese Personen bleiben im Verzeichnis und stehen unter „Behalten“; spätere Synchronisationen halten ihretwegen nicht mehr an.",
+        "Rejected: nobody was removed. These people stay in the directory and are listed under “Kept”; later syncs no longer hold because of them.",
     ),
     (
         "held.superseded",
@@ -969,6 +969,25 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Sync requested. It starts in a few seconds.",
     ),
     ("int.title", "Integration", "Integration"),
+    ("kept.action", "Aktion", "Action"),
+    ("kept.badge", "behalten", "kept"),
+    (
+        "kept.released",
+        "Vorgemerkt: Die nächste Synchronisation entfernt diese Person; sie ist angestoßen.",
+        "Marked: the next sync removes this person; it has been queued.",
+    ),
+    (
+        "kept.releasing",
+        "wird mit der nächsten Synchronisation entfernt",
+        "removed by the next sync",
+    ),
+    ("kept.remove", "Jetzt entfernen", "Remove now"),
+    (
+        "kept.text",
+        "Diese Personen haben Sie bei einer Prüfung mit „Ablehnen“ behalten: Synchronisationen entfernen sie aus dem genannten Grund nicht und halten ihretwegen nicht mehr an. Sie werden wieder ganz normal synchronisiert, sobald sie {in_source} wieder geführt werden oder Sie die Regel ändern. „Jetzt entfernen“ entfernt eine Person mit der nächsten Synchronisation.",
+        "You kept these people by rejecting a review: syncs do not remove them for the reason shown and no longer hold because of them. They are synced as usual again once they are listed {in_source} again or you change the rule. “Remove now” removes a person with the next sync.",
+    ),
+    ("kept.title", "Behalten", "Kept"),
     (
         "live.queued",
         "In der Warteschlange: die Synchronisation startet in wenigen Sekunden.",

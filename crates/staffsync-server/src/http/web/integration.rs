@@ -44,6 +44,13 @@ pub(crate) struct AttrRow {
     note: &'static str,
 }
 
+/// Someone the admin kept ("behalten").
+pub(crate) struct KeptView {
+    person: PersonView,
+    /// Whether "Jetzt entfernen" was clicked: the next sync removes them.
+    released: bool,
+}
+
 /// The review of a held run.
 pub(crate) struct HeldView {
     run_id: i64,
@@ -77,6 +84,8 @@ pub(crate) struct ConnectedView {
     /// Consecutive failures, the last error and the failed run (its page says why).
     failing: Option<(i64, String, Option<i64>)>,
     held: Option<HeldView>,
+    /// People the admin kept by rejecting a review, with why they would go.
+    kept: Vec<KeptView>,
     employees: usize,
 }
 
@@ -260,16 +269,16 @@ async fn connected_view(
         Some(id) => store.run(account.id, id).await?,
         None => None,
     };
+    let by_id: HashMap<PersonioId, &DirectoryEmployee> =
+        directory.iter().map(|e| (e.personio_id, e)).collect();
+    let names = Names::new(
+        lang,
+        people_of(&directory),
+        ctx.account.policy.settings.scope.clone(),
+    );
     let held = match held_run.as_ref() {
         Some(run) => {
-            let by_id: HashMap<PersonioId, &DirectoryEmployee> =
-                directory.iter().map(|e| (e.personio_id, e)).collect();
             let changes = store.run_changes(account.id, run.id).await?;
-            let names = Names::new(
-                lang,
-                people_of(&directory),
-                ctx.account.policy.settings.scope.clone(),
-            );
             let (mut by_rule, mut by_source) = (false, false);
             let people = changes
                 .iter()
@@ -309,6 +318,18 @@ async fn connected_view(
         }
         None => None,
     };
+    let kept = store
+        .kept_people(account.id)
+        .await?
+        .into_iter()
+        .map(|k| KeptView {
+            released: k.released,
+            person: PersonView {
+                note: view::removal_reason(&k.reason, &names, ctx.source()),
+                ..person(k.personio_id, by_id.get(&k.personio_id).copied())
+            },
+        })
+        .collect();
     let last_run = last
         .as_ref()
         .map(|r| RunView::of(r, tz, lang, ctx.source()));
@@ -341,6 +362,7 @@ async fn connected_view(
         live_message: live.message.clone().unwrap_or_default(),
         failing,
         held,
+        kept,
         employees: directory.len(),
     }))
 }
@@ -684,28 +706,56 @@ pub(crate) async fn accept_held(
     }
 }
 
-/// `POST /integration/held/{run}/reject`: nobody is removed; the run is marked rejected.
+/// `POST /integration/held/{run}/reject`: nobody is removed; the run is marked rejected,
+/// the people it listed are kept (later runs neither remove nor hold them for the same
+/// reason, see `Store::reject_and_keep`), and the incident of the held run is resolved:
+/// the admin has answered it.
 pub(crate) async fn reject_held(
     State(state): State<WebState>,
     ctx: Ctx,
     Path(run): Path<i64>,
 ) -> WebResult {
-    let changed = state
+    let by = format!("admin:{}", ctx.admin.email);
+    let kept = state
         .app
         .store
-        .set_run_status(
-            ctx.account.id,
-            RunId(run),
-            RunStatus::Held,
-            RunStatus::Rejected,
-        )
+        .reject_and_keep(ctx.account.id, RunId(run), &by)
         .await?;
-    if !changed {
+    let Some(kept) = kept else {
+        return Ok(not_found(ctx.page("integration")));
+    };
+    staffsync_engine::alerts::apply(
+        &state.app,
+        ctx.account.id,
+        vec![staffsync_engine::alerts::Action::Resolve(
+            staffsync_store::IncidentKind::HeldRun,
+        )],
+    )
+    .await;
+    tracing::info!(account = %ctx.account.slug, admin = %ctx.admin.id, run, kept, "admin rejected a held run; its people are kept");
+    ctx.flash("ok", ctx.t(key!("held.rejected"))).await;
+    Ok(Redirect::to("/integration#kept").into_response())
+}
+
+/// `POST /integration/kept/{id}/remove` ("Jetzt entfernen"): the next sync removes this
+/// kept person, as reviewed by this click (and nobody beyond: anyone else it would
+/// remove goes through the guard as always). A sync is queued.
+pub(crate) async fn remove_kept(
+    State(state): State<WebState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> WebResult {
+    let store = &state.app.store;
+    let released = store
+        .release_kept(ctx.account.id, &[PersonioId(id)].into())
+        .await?;
+    if released == 0 {
         return Ok(not_found(ctx.page("integration")));
     }
-    tracing::info!(account = %ctx.account.slug, admin = %ctx.admin.id, run, "admin rejected a held run");
-    ctx.flash("ok", ctx.t(key!("held.rejected"))).await;
-    Ok(Redirect::to("/integration").into_response())
+    let _ = store.request_sync(ctx.account.id, None).await;
+    tracing::info!(account = %ctx.account.slug, admin = %ctx.admin.id, person = id, "admin released a kept person for removal");
+    ctx.flash("ok", ctx.t(key!("kept.released"))).await;
+    Ok(Redirect::to("/integration#kept").into_response())
 }
 
 /// `POST /integration/disconnect`: forget the credential and the schedule; keep the
