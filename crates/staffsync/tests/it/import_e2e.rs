@@ -5,8 +5,7 @@
 use crate::common::{TODAY, World, describe};
 use crate::serve_common::ServeProcess;
 use serde_json::{Value, json};
-use staffsync_core::{AccountSlug, PersonioId};
-use staffsync_store::{Store, StoreConfig};
+use staffsync_core::PersonioId;
 use std::path::{Path, PathBuf};
 
 const HEADER: [&str; 7] = [
@@ -139,27 +138,6 @@ impl World {
         self.employees()
             .into_iter()
             .find(|e| e["import_id"] == import_id)
-    }
-
-    async fn store(&self) -> Store {
-        Store::open(&StoreConfig {
-            data_dir: self.data_dir().to_owned(),
-            database_url: None,
-            secret_key: None,
-        })
-        .await
-        .expect("store opens")
-    }
-
-    /// The store (opened beside the binary's runs) and the account `acme`.
-    async fn acme(&self) -> (Store, staffsync_store::Account) {
-        let store = self.store().await;
-        let acme = store
-            .account(&AccountSlug::parse("acme").unwrap())
-            .await
-            .unwrap()
-            .expect("acme");
-        (store, acme)
     }
 }
 

@@ -6,6 +6,7 @@ use crate::postgres_e2e::{connected_on_postgres, drop_db, fresh_database};
 
 use common::*;
 use serde_json::json;
+use staffsync_store::RunId;
 
 /// A third of the company leaves Personio at once, one person is hired and one moves:
 /// the sync is held (exit 3) for the removals only; the hire and the move are in the
@@ -81,5 +82,76 @@ async fn hires_and_moves_apply_while_removals_are_held_on_sqlite() {
 async fn hires_and_moves_apply_while_removals_are_held_on_postgres() {
     let (admin_url, url) = fresh_database().await;
     hires_and_moves_apply_while_removals_are_held(connected_on_postgres(&url, 90).await).await;
+    drop_db(&admin_url, &url).await;
+}
+
+/// A third of the company turns inactive: held; the admin rejects (as "Ablehnen" does);
+/// the next syncs neither hold nor remove them and list them as kept; one listed as
+/// active again is no longer kept, and when they leave later they go like anyone.
+async fn rejected_people_are_kept_until_the_source_lists_them_again(w: World) {
+    w.sync();
+    let people = ids(&w.employees());
+    let leaving = people[..people.len() / 3].to_vec();
+    for id in &leaving {
+        w.sim_patch(*id, json!({"status": "inactive"})).await;
+    }
+    let out = w.run(&["sync", "acme", "--json"]);
+    assert_eq!(out.status.code(), Some(3), "{}", describe(&out));
+    let held: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let run = RunId(held["run_id"].as_i64().expect("run id"));
+    let (store, acme) = w.acme().await;
+    let kept = store
+        .reject_and_keep(acme.id, run, "admin:anna@acme.example")
+        .await
+        .unwrap();
+    assert_eq!(kept, Some(leaving.len()));
+
+    for _ in 0..2 {
+        let report = w.sync();
+        assert_eq!(report["result"], "applied", "not held again: {report}");
+        let kept: Vec<i64> = report["plan"]["kept"]
+            .as_array()
+            .expect("kept")
+            .iter()
+            .filter_map(|k| k["personio_id"].as_i64())
+            .collect();
+        assert_eq!(kept, leaving, "shown as kept");
+        assert_eq!(report["plan"]["removals"], json!([]));
+        assert_eq!(ids(&w.employees()), people, "nobody removed");
+    }
+
+    // Listed as active again: no longer kept.
+    let back = leaving[0];
+    w.sim_patch(back, json!({"status": "active"})).await;
+    let report = w.sync();
+    assert_eq!(report["plan"]["unkept"], json!([back]), "{report}");
+    let still: Vec<i64> = store
+        .kept_people(acme.id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|k| k.personio_id.0)
+        .collect();
+    assert_eq!(still, leaving[1..].to_vec());
+    // Leaving again later, they go like anyone (one person: within the guard).
+    w.sim_patch(back, json!({"status": "inactive"})).await;
+    let report = w.sync();
+    assert_eq!(report["result"], "applied", "{report}");
+    assert_eq!(report["plan"]["removals"][0]["personio_id"], back);
+    assert!(w.employee(back).is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rejected_people_are_kept_until_the_source_lists_them_again_on_sqlite() {
+    rejected_people_are_kept_until_the_source_lists_them_again(World::connected(60).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rejected_people_are_kept_until_the_source_lists_them_again_on_postgres() {
+    let (admin_url, url) = fresh_database().await;
+    rejected_people_are_kept_until_the_source_lists_them_again(
+        connected_on_postgres(&url, 60).await,
+    )
+    .await;
     drop_db(&admin_url, &url).await;
 }
