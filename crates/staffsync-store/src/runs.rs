@@ -153,7 +153,7 @@ pub struct RunSummary {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RunChange {
     pub personio_id: PersonioId,
-    /// `create`, `update`, `remove` or `skip`.
+    /// `create`, `update`, `remove`, `skip` or `keep` (kept after a rejected review).
     pub action: String,
     pub detail: Option<serde_json::Value>,
 }
@@ -304,7 +304,7 @@ pub(crate) async fn supersede_held_before(
 /// One `run_changes` row: Personio id, action, detail (JSON).
 type Row = (i64, &'static str, Option<String>);
 
-/// The `i`-th change of `plan` (creates, updates, removals, then skips) as a row; `None`
+/// The `i`-th change of `plan` (creates, updates, removals, skips, then kept people) as a row; `None`
 /// for a skip without an id (nothing to show per person).
 fn change_row(plan: &Plan, i: usize) -> Result<Option<Row>> {
     let (c, u, r) = (plan.creates.len(), plan.updates.len(), plan.removals.len());
@@ -348,11 +348,15 @@ fn change_row(plan: &Plan, i: usize) -> Result<Option<Row>> {
             Some(to_json(&removal.reason)?),
         )));
     }
-    match plan.skips.get(i - c - u - r) {
-        Some(s) => match s.personio_id {
+    if let Some(s) = plan.skips.get(i - c - u - r) {
+        return match s.personio_id {
             Some(id) => Ok(Some((id.0, "skip", Some(to_json(&s.reason)?)))),
             None => Ok(None),
-        },
+        };
+    }
+    // Kept people (a rejected review) the plan did not remove, with why it would have.
+    match plan.kept.get(i - c - u - r - plan.skips.len()) {
+        Some(k) => Ok(Some((k.personio_id.0, "keep", Some(to_json(&k.reason)?)))),
         None => Ok(None),
     }
 }
@@ -366,7 +370,11 @@ pub(crate) async fn insert_changes(
 ) -> Result<()> {
     // The rows are built a batch at a time: a first sync of 100,000 people would
     // otherwise hold every row's JSON at once (tens of MB at the run's peak).
-    let total = plan.creates.len() + plan.updates.len() + plan.removals.len() + plan.skips.len();
+    let total = plan.creates.len()
+        + plan.updates.len()
+        + plan.removals.len()
+        + plan.skips.len()
+        + plan.kept.len();
     let mut next = 0;
     while next < total {
         let end = (next + BATCH_ROWS).min(total);

@@ -689,6 +689,19 @@ async fn rejecting_a_review_keeps_its_people_until_the_rule_changes_or_they_are_
         ),
         ("en", "Kept", "kept", format!("Department is {department}")),
     ] {
+        // The run page lists them as kept, with the reason.
+        let (_, html) = get(
+            &c,
+            format!("{}/history/{}?lang={lang}", app.base, next.run_id.0),
+        )
+        .await;
+        let run_card = card(&html, "kept-people");
+        assert_eq!(
+            run_card.matches(&escaped(&rule)).count(),
+            leaving.len(),
+            "{lang}: {run_card}"
+        );
+        assert!(run_card.contains(badge), "{lang}: {run_card}");
         let (_, html) = get(&c, format!("{}/integration?lang={lang}", app.base)).await;
         assert!(
             !html.contains("id=\"held-review\""),

@@ -18,3 +18,9 @@ CREATE TABLE kept_people (
     release_at  TEXT,
     PRIMARY KEY (account_id, personio_id)
 );
+
+-- A run records the kept people it did not remove as `keep` changes (with the reason
+-- as detail), so its page lists them as "behalten".
+ALTER TABLE run_changes DROP CONSTRAINT run_changes_action_check;
+ALTER TABLE run_changes ADD CONSTRAINT run_changes_action_check
+    CHECK (action IN ('create', 'update', 'remove', 'skip', 'keep'));

@@ -18,3 +18,21 @@ CREATE TABLE kept_people (
     release_at  TEXT,
     PRIMARY KEY (account_id, personio_id)
 );
+
+-- A run records the kept people it did not remove as `keep` changes (with the reason
+-- as detail), so its page lists them as "behalten". SQLite cannot change a CHECK in
+-- place: the table is rebuilt with the same rows, ids and indexes.
+CREATE TABLE run_changes_0015 (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id      INTEGER NOT NULL REFERENCES sync_runs (id) ON DELETE CASCADE,
+    account_id  INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    personio_id INTEGER NOT NULL,
+    action      TEXT NOT NULL CHECK (action IN ('create', 'update', 'remove', 'skip', 'keep')),
+    detail      TEXT
+);
+INSERT INTO run_changes_0015 (id, run_id, account_id, personio_id, action, detail)
+    SELECT id, run_id, account_id, personio_id, action, detail FROM run_changes;
+DROP TABLE run_changes;
+ALTER TABLE run_changes_0015 RENAME TO run_changes;
+CREATE INDEX run_changes_by_run ON run_changes (run_id, id);
+CREATE INDEX run_changes_by_person ON run_changes (account_id, personio_id);

@@ -506,7 +506,8 @@ pub struct RunChangeView {
     /// last imported file (an erased person's is gone).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
-    /// `create`, `update`, `remove` or `skip`.
+    /// `create`, `update`, `remove`, `skip` or `keep` (someone an admin kept by
+    /// rejecting a review, not removed; `detail` says why they would have been).
     pub action: String,
     /// What changed; for a held run's removals, why (`{"reason": "not_listed"}`,
     /// `{"reason": "excluded", "rule": …}`); `null` once the person has been erased

@@ -15,7 +15,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
-use staffsync_core::{FieldChange, GroupKey, PersonioId, SkipReason};
+use staffsync_core::{FieldChange, GroupKey, PersonioId, RemovalReason, SkipReason};
 use staffsync_store::RunId;
 
 #[derive(Template)]
@@ -112,6 +112,8 @@ pub(crate) struct RunTemplate {
     updates: Vec<PersonView>,
     removals: Vec<PersonView>,
     skips: Vec<PersonView>,
+    /// Kept people this run did not remove ("behalten").
+    kept: Vec<PersonView>,
     past: bool,
     id_label: super::i18n::Key,
     /// While this run runs: what it is doing (the page then updates itself).
@@ -153,6 +155,7 @@ pub(crate) async fn detail(
         updates: Vec::new(),
         removals: Vec::new(),
         skips: Vec::new(),
+        kept: Vec::new(),
         past: true,
         id_label: key!("field.personio_id"),
         live: None,
@@ -201,6 +204,15 @@ pub(crate) async fn detail(
                 t.skips.push(p);
             }
             "remove" => t.removals.push(p),
+            "keep" => {
+                if let Some(reason) = change
+                    .detail
+                    .and_then(|d| serde_json::from_value::<RemovalReason>(d).ok())
+                {
+                    p.note = view::removal_reason(&reason, &names, ctx.source());
+                }
+                t.kept.push(p);
+            }
             action => {
                 let d: Detail = change
                     .detail
@@ -238,7 +250,7 @@ pub(crate) async fn detail(
             }
         }
     }
-    for p in &mut t.skips {
+    for p in t.skips.iter_mut().chain(t.kept.iter_mut()) {
         if let Some(name) = names.person(PersonioId(p.personio_id)) {
             p.name = name.to_owned();
         }

@@ -987,6 +987,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Diese Personen haben Sie bei einer Prüfung mit „Ablehnen“ behalten: Synchronisationen entfernen sie aus dem genannten Grund nicht und halten ihretwegen nicht mehr an. Sie werden wieder ganz normal synchronisiert, sobald sie {in_source} wieder geführt werden oder Sie die Regel ändern. „Jetzt entfernen“ entfernt eine Person mit der nächsten Synchronisation.",
         "You kept these people by rejecting a review: syncs do not remove them for the reason shown and no longer hold because of them. They are synced as usual again once they are listed {in_source} again or you change the rule. “Remove now” removes a person with the next sync.",
     ),
+    (
+        "kept.run_note",
+        "Bei einer Prüfung abgelehnt: nicht entfernt, solange der Grund derselbe ist (unter Integration „Jetzt entfernen“).",
+        "Rejected in a review: not removed while the reason is the same (“Remove now” under Integration).",
+    ),
     ("kept.title", "Behalten", "Kept"),
     (
         "live.queued",

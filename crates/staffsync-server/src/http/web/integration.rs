@@ -382,6 +382,8 @@ pub(crate) struct PlanLists {
     pub updates: Vec<PersonView>,
     pub removals: Vec<PersonView>,
     pub skips: Vec<PersonView>,
+    /// Kept people the plan does not remove ("behalten").
+    pub kept: Vec<PersonView>,
     pub unchanged: usize,
     pub held: Option<String>,
     pub warnings: Vec<String>,
@@ -441,6 +443,14 @@ impl PlanLists {
                         Some(id) => person(id, by_id.get(&id).copied()),
                         None => PersonView::default(),
                     }
+                })
+                .collect(),
+            kept: plan
+                .kept
+                .iter()
+                .map(|r| PersonView {
+                    note: view::removal_reason(&r.reason, &names, ctx.source()),
+                    ..person(r.personio_id, by_id.get(&r.personio_id).copied())
                 })
                 .collect(),
             unchanged: plan.unchanged,
@@ -606,6 +616,7 @@ pub(crate) struct PreviewTemplate {
     updates: Vec<PersonView>,
     removals: Vec<PersonView>,
     skips: Vec<PersonView>,
+    kept: Vec<PersonView>,
     unchanged: usize,
     held: Option<String>,
     past: bool,
@@ -630,6 +641,7 @@ pub(crate) async fn preview(State(state): State<WebState>, ctx: Ctx) -> WebResul
         updates: Vec::new(),
         removals: Vec::new(),
         skips: Vec::new(),
+        kept: Vec::new(),
         unchanged: 0,
         held: None,
         past: false,
@@ -667,6 +679,7 @@ pub(crate) async fn preview(State(state): State<WebState>, ctx: Ctx) -> WebResul
     template.updates = lists.updates;
     template.removals = lists.removals;
     template.skips = lists.skips;
+    template.kept = lists.kept;
     template.unchanged = lists.unchanged;
     template.held = lists.held;
     template.warnings = lists.warnings;
