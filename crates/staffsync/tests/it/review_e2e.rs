@@ -86,8 +86,9 @@ async fn hires_and_moves_apply_while_removals_are_held_on_postgres() {
 }
 
 /// A third of the company turns inactive: held; the admin rejects (as "Ablehnen" does);
-/// the next syncs neither hold nor remove them and list them as kept; one listed as
-/// active again is no longer kept, and when they leave later they go like anyone.
+/// the next syncs neither hold nor remove them and list them as kept; "Jetzt entfernen"
+/// removes one with the next sync; one listed as active again is no longer kept, and
+/// when they leave later they go like anyone.
 async fn rejected_people_are_kept_until_the_source_lists_them_again(w: World) {
     w.sync();
     let people = ids(&w.employees());
@@ -120,6 +121,19 @@ async fn rejected_people_are_kept_until_the_source_lists_them_again(w: World) {
         assert_eq!(ids(&w.employees()), people, "nobody removed");
     }
 
+    // "Jetzt entfernen" for one: the next sync removes exactly them, without a review.
+    let removed = leaving[1];
+    let released = store
+        .release_kept(acme.id, &[staffsync_core::PersonioId(removed)].into())
+        .await
+        .unwrap();
+    assert_eq!(released, 1);
+    let report = w.sync();
+    assert_eq!(report["result"], "applied", "{report}");
+    assert_eq!(report["plan"]["removals"][0]["personio_id"], removed);
+    assert_eq!(report["plan"]["removals"].as_array().map(Vec::len), Some(1));
+    assert!(w.employee(removed).is_none());
+
     // Listed as active again: no longer kept.
     let back = leaving[0];
     w.sim_patch(back, json!({"status": "active"})).await;
@@ -132,7 +146,7 @@ async fn rejected_people_are_kept_until_the_source_lists_them_again(w: World) {
         .iter()
         .map(|k| k.personio_id.0)
         .collect();
-    assert_eq!(still, leaving[1..].to_vec());
+    assert_eq!(still, leaving[2..].to_vec());
     // Leaving again later, they go like anyone (one person: within the guard).
     w.sim_patch(back, json!({"status": "inactive"})).await;
     let report = w.sync();
