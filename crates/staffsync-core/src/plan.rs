@@ -11,7 +11,7 @@ use crate::field::Field;
 use crate::ids::PersonioId;
 use crate::settings::Settings;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use time::Date;
 
 /// An employee record Personio sent that could not be parsed. Its id, when known, protects
@@ -66,6 +66,11 @@ pub struct Policy {
     /// through only when every one of them is among these. Per run, never stored.
     #[serde(skip)]
     pub accepted_rekeys: Option<BTreeSet<(PersonioId, PersonioId)>>,
+    /// People an admin kept by rejecting a held run, with the reason they were kept
+    /// against: while that is still why a plan would remove them, they are neither
+    /// removed nor held but listed in [`Plan::kept`]. Stored by the store, read per run.
+    #[serde(skip)]
+    pub kept: BTreeMap<PersonioId, RemovalReason>,
 }
 
 impl From<Settings> for Policy {
@@ -74,6 +79,7 @@ impl From<Settings> for Policy {
             settings,
             accepted_removals: None,
             accepted_rekeys: None,
+            kept: BTreeMap::new(),
         }
     }
 }
@@ -169,6 +175,16 @@ pub enum RemovalReason {
     Excluded { rule: String },
 }
 
+impl RemovalReason {
+    /// Why someone in the directory whose record is `skip` is removed.
+    pub fn of(skip: SkipReason) -> RemovalReason {
+        match skip {
+            SkipReason::Excluded { rule } => RemovalReason::Excluded { rule },
+            because => RemovalReason::NoLongerEligible { because },
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Removal {
     pub personio_id: PersonioId,
@@ -259,6 +275,16 @@ pub struct Plan {
     /// written: the skips already show these people in `sync --json` and previews.
     #[serde(default, skip_serializing)]
     pub pending_hires: Vec<(PersonioId, Date)>,
+    /// People an admin kept ([`Policy::kept`]) whom the plan would remove for the reason
+    /// they were kept against: they stay exactly as they are, outside the guard's count.
+    /// Written only when there are some.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kept: Vec<Removal>,
+    /// Kept people whose reason no longer applies (listed and eligible again, removed
+    /// for another reason now, or gone from the directory): the store forgets that they
+    /// were kept. Written only when there are some.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unkept: Vec<PersonioId>,
     /// What applying the plan does to groups (renamed, removed): decided by the planner
     /// ([`crate::planner::group_changes`]), applied by the store as it is.
     #[serde(default, skip_serializing_if = "GroupChanges::is_empty")]

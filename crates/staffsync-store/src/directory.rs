@@ -2,7 +2,8 @@
 //!
 //! `apply_plan` is the only code that writes employees, groups and memberships (which
 //! have no foreign keys: it keeps them linked, see migration 0004). It runs in one
-//! transaction, refuses a held plan, and erases removed people: their row and
+//! transaction, applies only the creates and updates of a held plan (its removals and
+//! re-keys are recorded for the review, never made), and erases removed people: their row and
 //! memberships are deleted, their feedback loses its author (keeping its group
 //! snapshot), the personal details of their earlier run changes are set to NULL, and
 //! their entries in survey snapshots lose their ids (see `snapshots`).
@@ -425,7 +426,8 @@ impl Store {
     /// Applies `plan` to the account's directory as run `run`, in one transaction, and
     /// marks the run `applied`; keeps the known future hires up to date (a full run
     /// replaces them by its [`Plan::pending_hires`], a targeted or incremental run updates
-    /// the people it planned). Refuses a held plan (`PlanHeld`), a run that is not a
+    /// the people it planned). A held plan applies all but its removals and re-keys,
+    /// which it records for the review, and the run is `held`. Refuses a run that is not a
     /// running full, targeted or incremental run of this account (`NotFound` / `Conflict`), and a plan that does
     /// not fit the directory (`Conflict`: creating someone present, updating or removing
     /// someone absent); nothing is changed then.
@@ -454,46 +456,50 @@ impl Store {
         plan: &Plan,
         import: Option<&ImportApplied<'_>>,
     ) -> Result<()> {
-        if let Some(h) = plan.held {
-            return Err(StoreError::PlanHeld {
-                removing: h.removing,
-                directory_size: h.directory_size,
-            });
-        }
+        // A held plan applies its creates and updates and records its removals and
+        // re-keys for the review; it removes and re-keys nobody (the planner kept those
+        // people as they are while it planned the rest).
+        let held = plan.held.is_some();
+        let status = if held {
+            RunStatus::Held
+        } else {
+            RunStatus::Applied
+        };
         let mut tx = self.begin_write().await?;
         // First statement is the run's own update: it takes the write lock (SQLite) or
         // the run's row lock (PostgreSQL) so a concurrent start_run cannot interrupt a
         // run half-applied.
         let outcome = Outcome::of(Some(plan));
-        let (_, kind) = finish_row(
-            &mut tx,
-            run,
-            Some(account),
-            RunStatus::Applied,
-            &outcome,
-            None,
-            None,
-        )
-        .await?;
+        let (_, kind) =
+            finish_row(&mut tx, run, Some(account), status, &outcome, None, None).await?;
         if !kind.applies() {
             return Err(StoreError::conflict(format!(
                 "run {run} is a {kind} run and cannot apply a plan"
             )));
         }
-        if kind == RunKind::Full {
-            // A full run applied: what older held runs showed is out of date.
+        if kind == RunKind::Full || held {
+            // A full run applied, or a newer one held: what older held runs showed is
+            // out of date.
             crate::runs::supersede_held_before(&mut tx, account, run).await?;
         }
 
         // Re-keys first: the row keeps its id (and with it feedback, memberships and
         // history) under its new key, and what names the old key follows it.
-        let rekeyed = rekey_rows(&mut tx, account, plan).await?;
+        let rekeyed = if held {
+            Vec::new()
+        } else {
+            rekey_rows(&mut tx, account, plan).await?
+        };
 
         // Removals: their memberships first (no foreign key cascades them, see migration
         // 0004), then the people; feedback keeps its snapshot but loses its author
         // (ON DELETE SET NULL).
-        let removed: Vec<i64> = plan.removals.iter().map(|r| r.personio_id.0).collect();
-        // Read while the removed people are still there: their history keeps it.
+        let removed: Vec<i64> = if held {
+            Vec::new()
+        } else {
+            plan.removals.iter().map(|r| r.personio_id.0).collect()
+        };
+        // Read while the removed (or held) people are still there: their history keeps it.
         let departments =
             crate::runs::removal_departments(&mut tx, self.backend, account, plan).await?;
         // Erasure reaches the rows the removed people left under their earlier keys.
@@ -665,6 +671,20 @@ impl Store {
 
         insert_changes(&mut tx, self.backend, account, run, plan, &departments).await?;
         update_pending_hires(&mut tx, self.backend, account, kind, plan).await?;
+        // Kept people the plan no longer keeps, and anyone removed after all.
+        let unkept: Vec<i64> = plan
+            .unkept
+            .iter()
+            .map(|id| id.0)
+            .chain(removed.iter().copied())
+            .collect();
+        crate::kept::forget(&mut tx, self.backend, account, &unkept).await?;
+        if kind == RunKind::Full && !held {
+            // The people "Jetzt entfernen" released were accepted removals of this run:
+            // removed now, or (listed again meanwhile) no longer leaving. Either way the
+            // release is used up and never approves a later removal.
+            crate::kept::forget_released(&mut tx, account).await?;
+        }
         // Deleted means gone: an erased person's ImportId no longer names a key.
         imports::forget_keys(&mut tx, self.backend, account, &removed).await?;
         if let Some(import) = import {

@@ -37,6 +37,7 @@ mod feedback;
 mod fs;
 mod imports;
 mod incidents;
+mod kept;
 mod lease;
 mod names;
 mod open;
@@ -58,6 +59,7 @@ pub use imports::ImportApplied;
 pub use incidents::{
     Incident, IncidentDetails, IncidentId, IncidentKind, IncidentPhase, MailStatus, Opened,
 };
+pub use kept::KeptPerson;
 pub use lease::{Lease, LeaseHolder};
 pub use open::{Backend, SQLITE_FILE, Store, StoreConfig};
 pub use outgoing::{

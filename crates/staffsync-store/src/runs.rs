@@ -166,7 +166,7 @@ pub struct Decision {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RunChange {
     pub personio_id: PersonioId,
-    /// `create`, `update`, `remove` or `skip`.
+    /// `create`, `update`, `remove`, `skip` or `keep` (kept after a rejected review).
     pub action: String,
     pub detail: Option<serde_json::Value>,
 }
@@ -339,7 +339,12 @@ pub(crate) async fn removal_departments(
                 row.try_get("personio_id")?,
                 Recorded {
                     department: row.try_get("department")?,
-                    import_id: row.try_get("import_id")?,
+                    // The history names a removed person by their source id, as it does a
+                    // Personio id; but an ImportId is the customer's free text, and one
+                    // that is an e-mail address would keep the erased person's address.
+                    import_id: row
+                        .try_get::<Option<String>, _>("import_id")?
+                        .filter(|id| !id.contains('@')),
                 },
             ))
         })
@@ -371,7 +376,7 @@ struct RemoveDetail<'a> {
 /// One `run_changes` row: Personio id, action, detail (JSON).
 type Row = (i64, &'static str, Option<String>);
 
-/// The `i`-th change of `plan` (creates, updates, removals, then skips) as a row; `None`
+/// The `i`-th change of `plan` (creates, updates, removals, skips, then kept people) as a row; `None`
 /// for a skip without an id (nothing to show per person).
 fn change_row(plan: &Plan, departments: &Departments, i: usize) -> Result<Option<Row>> {
     let (c, u, r) = (plan.creates.len(), plan.updates.len(), plan.removals.len());
@@ -407,6 +412,8 @@ fn change_row(plan: &Plan, departments: &Departments, i: usize) -> Result<Option
         )));
     }
     if let Some(removal) = plan.removals.get(i - c - u) {
+        // Its reason (for the review of a held run), department and ImportId; the
+        // erasure of an applied removal keeps no name.
         let recorded = departments.get(&removal.personio_id.0);
         let detail = RemoveDetail {
             reason: &removal.reason,
@@ -419,13 +426,38 @@ fn change_row(plan: &Plan, departments: &Departments, i: usize) -> Result<Option
             Some(to_json(&detail)?),
         )));
     }
-    match plan.skips.get(i - c - u - r) {
-        Some(s) => match s.personio_id {
+    if let Some(s) = plan.skips.get(i - c - u - r) {
+        return match s.personio_id {
             Some(id) => Ok(Some((id.0, "skip", Some(to_json(&s.reason)?)))),
             None => Ok(None),
-        },
+        };
+    }
+    // Kept people (a rejected review) the plan did not remove, with why it would have.
+    let k = i - c - u - r - plan.skips.len();
+    if let Some(kept) = plan.kept.get(k) {
+        return Ok(Some((
+            kept.personio_id.0,
+            "keep",
+            Some(to_json(&kept.reason)?),
+        )));
+    }
+    // A held plan's re-keys wait (the plan has no update for them): recorded as their new
+    // key's update naming the old one, without changes, as an applied re-key is, so the
+    // review lists them and accepting the run accepts exactly them.
+    match held_rekeys(plan).nth(k - plan.kept.len()) {
+        Some(rekey) => {
+            let detail = serde_json::json!({"changes": [], "rekeyed_from": rekey.from.0});
+            Ok(Some((rekey.to.0, "update", Some(to_json(&detail)?))))
+        }
         None => Ok(None),
     }
+}
+
+/// The re-keys of a held plan, which wait for the review (none for any other plan).
+fn held_rekeys(plan: &Plan) -> impl Iterator<Item = &staffsync_core::Rekey> {
+    plan.rekeys.iter().filter(|r| {
+        plan.held.is_some() && !plan.updates.iter().any(|u| u.after.personio_id == r.to)
+    })
 }
 
 pub(crate) async fn insert_changes(
@@ -438,7 +470,12 @@ pub(crate) async fn insert_changes(
 ) -> Result<()> {
     // The rows are built a batch at a time: a first sync of 100,000 people would
     // otherwise hold every row's JSON at once (tens of MB at the run's peak).
-    let total = plan.creates.len() + plan.updates.len() + plan.removals.len() + plan.skips.len();
+    let total = plan.creates.len()
+        + plan.updates.len()
+        + plan.removals.len()
+        + plan.skips.len()
+        + plan.kept.len()
+        + held_rekeys(plan).count();
     let mut next = 0;
     while next < total {
         let end = (next + BATCH_ROWS).min(total);

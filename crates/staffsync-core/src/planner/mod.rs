@@ -53,8 +53,12 @@
 //! * **Deletion guard**: when removals exceed [`DeletionGuard::max_share`] of the
 //!   directory and are at least [`DeletionGuard::min_people`], or would leave a non-empty
 //!   directory empty (however small: an empty file or listing), and the admin did not
-//!   accept exactly these removals, [`Plan::held`] is set. The plan still lists
-//!   everything.
+//!   accept exactly these removals, [`Plan::held`] is set. A held plan still lists
+//!   everything, but only its creates and updates apply: the people it would remove (and
+//!   the old keys of its re-keys, which are not made) are kept exactly as they are while
+//!   it is planned, as a malformed record's person is, so hires and moves go through
+//!   while the listed removals wait for the review. Which removals a plan has is known
+//!   before anything else is decided ([`removal_ids`]), so the guard decides first.
 //!
 //! * **Scope** ([`Snapshot::scope`], targeted runs): only directory people and records
 //!   (and malformed ids) in the scope are planned; the rules above apply to them as to a
@@ -191,19 +195,112 @@ fn plan_indexed<'d>(
 ) -> Plan {
     let rekeys = rekey::find(&dir, &snapshot);
     if rekeys.is_empty() {
-        return plan_keyed(directory, dir, snapshot, Vec::new());
+        return plan_keyed(directory, dir, snapshot, Vec::new(), Vec::new());
+    }
+    let policy = &snapshot.rules.policy;
+    let rekeys_held =
+        rekey::holds(rekeys.len(), directory.len()) && !policy.accepts_rekeys(rekeys.iter());
+    let rekeyed = rekey::rewrite(directory, &rekeys);
+    let rekeyed_dir = index(&rekeyed);
+    if rekeys_held || removals_held_before_planning(&rekeyed_dir, &snapshot) {
+        // A held plan applies no re-key (they wait with the removals for the review),
+        // so it is made against the directory as it is, the old keys kept as they are.
+        drop(rekeyed_dir);
+        return plan_keyed(directory, dir, snapshot, Vec::new(), rekeys);
     }
     drop(dir);
-    let rekeyed = rekey::rewrite(directory, &rekeys);
-    plan_keyed(&rekeyed, index(&rekeyed), snapshot, rekeys)
+    plan_keyed(&rekeyed, rekeyed_dir, snapshot, rekeys, Vec::new())
+}
+
+/// Whether the guard holds the removals of `snapshot` against `dir` (see
+/// [`removal_ids`]), decided before planning: needed only when there are re-keys, to
+/// choose the directory the plan is made against.
+fn removals_held_before_planning(
+    dir: &HashMap<PersonioId, &DirectoryEmployee>,
+    snapshot: &PreparedSnapshot,
+) -> bool {
+    let in_scope = |id: &PersonioId| snapshot.scope.as_ref().is_none_or(|s| s.contains(id));
+    let mut listed: Vec<(PersonioId, bool)> = snapshot
+        .records
+        .iter()
+        .filter(|r| in_scope(&r.id))
+        .map(|r| (r.id, r.verdict.is_eligible()))
+        .collect();
+    listed.sort_unstable_by_key(|(id, _)| *id);
+    let mut malformed: BTreeSet<PersonioId> = snapshot
+        .malformed
+        .iter()
+        .filter_map(|m| m.id)
+        .filter(in_scope)
+        .collect();
+    malformed.extend(
+        listed
+            .windows(2)
+            .filter(|pair| pair[0].0 == pair[1].0)
+            .map(|pair| pair[0].0),
+    );
+    listed.dedup_by_key(|(id, _)| *id);
+    listed.retain(|(id, _)| !malformed.contains(id));
+    let mut removing = removal_ids(dir, snapshot.complete, in_scope, &listed, &malformed);
+    // Approximate (kept for any reason): this only chooses the directory to plan against.
+    removing.retain(|id| !snapshot.rules.policy.kept.contains_key(id));
+    let creates = listed
+        .iter()
+        .any(|(id, eligible)| *eligible && !dir.contains_key(id));
+    guard_trips(&snapshot.rules.policy, &removing, dir.len(), creates)
+}
+
+/// The directory people (in scope) a plan removes: with a complete listing, those not
+/// listed and those listed as ineligible, never someone whose record was malformed.
+/// `listed`: the well-formed listed ids, sorted, each with whether it is eligible. The
+/// same set the plan's removals end up with, known before anything is decided, so that
+/// a held plan can keep these people as they are while the rest of it applies.
+fn removal_ids(
+    dir: &HashMap<PersonioId, &DirectoryEmployee>,
+    complete: bool,
+    in_scope: impl Fn(&PersonioId) -> bool,
+    listed: &[(PersonioId, bool)],
+    malformed: &BTreeSet<PersonioId>,
+) -> BTreeSet<PersonioId> {
+    if !complete {
+        return BTreeSet::new();
+    }
+    dir.keys()
+        .copied()
+        .filter(|id| in_scope(id) && !malformed.contains(id))
+        .filter(|id| match listed.binary_search_by_key(id, |(l, _)| *l) {
+            Ok(i) => !listed[i].1,
+            Err(_) => true,
+        })
+        .collect()
+}
+
+/// Whether the deletion guard stops removing `removing` people from a directory of
+/// `size` (`creates`: whether the plan creates anyone): beyond the share and the
+/// minimum, or everyone (an empty file or listing is far likelier a mistake than a
+/// company without staff), unless the admin accepted exactly these removals.
+fn guard_trips(
+    policy: &Policy,
+    removing: &BTreeSet<PersonioId>,
+    size: usize,
+    creates: bool,
+) -> bool {
+    let guard = policy.settings.deletion_guard;
+    let n = removing.len();
+    let empties = n > 0 && n == size && !creates;
+    let beyond_share = n >= guard.min_people && n as f64 > guard.max_share * size as f64;
+    (beyond_share || empties) && !policy.accepts(removing.iter())
 }
 
 /// [`plan_indexed`] against the directory after `rekeys` (each `to` is in it already).
+/// `waiting`: re-keys found but held, so not made: the plan is held, and their old keys
+/// stay as they are with the held removals.
 fn plan_keyed<'d>(
     directory: &'d [DirectoryEmployee],
     dir: HashMap<PersonioId, &'d DirectoryEmployee>,
     snapshot: PreparedSnapshot,
     rekeys: Vec<Rekey>,
+    waiting: Vec<Rekey>,
 ) -> Plan {
     let rekeyed = |id: &PersonioId| !rekeys.is_empty() && rekeys.iter().any(|r| r.to == *id);
     let PreparedSnapshot {
@@ -260,6 +357,56 @@ fn plan_keyed<'d>(
 
     // Per-record verdicts, in id order (malformed ids have none).
     listed.retain(|r| !malformed.contains_key(&r.id));
+    // A held plan applies everything but its removals and re-keys: the people they name
+    // are kept exactly as they are (holding their addresses, in the lines of others)
+    // until an admin reviews them. Decided before planning, from the removals alone.
+    let waiting_from: BTreeSet<PersonioId> = waiting.iter().map(|r| r.from).collect();
+    let flags: Vec<(PersonioId, bool)> = listed
+        .iter()
+        .map(|r| (r.id, r.verdict.is_eligible()))
+        .collect();
+    let malformed_ids: BTreeSet<PersonioId> = malformed.keys().copied().collect();
+    let mut removing = removal_ids(&dir, complete, in_scope, &flags, &malformed_ids);
+    // People an admin kept, who would go for the reason they were kept against, stay
+    // as they are, outside the guard's count; kept people whose reason changed (or who
+    // are listed again, or gone) are kept no longer.
+    let reason_of = |id: &PersonioId| match listed.binary_search_by_key(id, |r| r.id) {
+        Ok(i) => match &listed[i].verdict {
+            Verdict::Ineligible(skip) => Some(RemovalReason::of(skip.clone())),
+            _ => None,
+        },
+        Err(_) => Some(RemovalReason::NotListed),
+    };
+    let mut kept_now: BTreeSet<PersonioId> = BTreeSet::new();
+    for (id, reason) in &policy.kept {
+        if !in_scope(id) {
+            continue;
+        }
+        if removing.contains(id) && reason_of(id).as_ref() == Some(reason) {
+            kept_now.insert(*id);
+        } else if !dir.contains_key(id)
+            || removing.contains(id)
+            || flags
+                .binary_search_by_key(id, |(l, _)| *l)
+                .is_ok_and(|i| flags[i].1)
+        {
+            out.unkept.push(*id);
+        }
+    }
+    removing.retain(|id| !kept_now.contains(id));
+    let creates = flags
+        .iter()
+        .any(|(id, eligible)| *eligible && !dir.contains_key(id));
+    drop(flags);
+    let withheld: BTreeSet<PersonioId> =
+        if !waiting.is_empty() || guard_trips(policy, &removing, directory.len(), creates) {
+            removing.iter().chain(&waiting_from).copied().collect()
+        } else {
+            BTreeSet::new()
+        };
+    // The old key of a waiting re-key stays as it is, explained by its re-key: its
+    // record (if still listed, under another address) is not planned.
+    listed.retain(|r| !(waiting_from.contains(&r.id) && r.verdict.is_eligible()));
     let verdicts = listed;
     let verdict_of = |id: &PersonioId| {
         verdicts
@@ -274,6 +421,8 @@ fn plan_keyed<'d>(
         .copied()
         .filter(|id| dir.contains_key(id))
         .chain(dir.keys().copied().filter(|id| !in_scope(id)))
+        .chain(withheld.iter().copied())
+        .chain(kept_now.iter().copied())
         .collect();
     if !complete {
         for id in dir.keys().filter(|id| in_scope(id)) {
@@ -406,15 +555,19 @@ fn plan_keyed<'d>(
             },
             Verdict::Ineligible(reason) => reason,
         };
+        if waiting_from.contains(&id) {
+            continue;
+        }
         if dir.contains_key(&id) && complete && !losers.contains_key(&id) {
-            let reason = match reason {
-                SkipReason::Excluded { rule } => RemovalReason::Excluded { rule },
-                because => RemovalReason::NoLongerEligible { because },
-            };
-            out.removals.push(Removal {
+            let removal = Removal {
                 personio_id: id,
-                reason,
-            });
+                reason: RemovalReason::of(reason),
+            };
+            if kept_now.contains(&id) {
+                out.kept.push(removal);
+            } else {
+                out.removals.push(removal);
+            }
         } else {
             out.skips.push(Skip {
                 personio_id: Some(id),
@@ -426,6 +579,7 @@ fn plan_keyed<'d>(
         .keys()
         .copied()
         .filter(|id| in_scope(id) && !is_listed(id) && !malformed.contains_key(id))
+        .filter(|id| !waiting_from.contains(id))
         .collect();
     unlisted.sort_unstable();
     for (id, detail) in malformed {
@@ -436,10 +590,15 @@ fn plan_keyed<'d>(
     }
     for id in unlisted {
         if complete {
-            out.removals.push(Removal {
+            let removal = Removal {
                 personio_id: id,
                 reason: RemovalReason::NotListed,
-            });
+            };
+            if kept_now.contains(&id) {
+                out.kept.push(removal);
+            } else {
+                out.removals.push(removal);
+            }
         } else {
             out.kept_unlisted.push(id);
         }
@@ -454,6 +613,7 @@ fn plan_keyed<'d>(
     }
     out.skips.sort_by_key(|s| s.personio_id);
     out.removals.sort_by_key(|r| r.personio_id);
+    out.kept.sort_by_key(|r| r.personio_id);
     out.pending_hires = out
         .skips
         .iter()
@@ -463,31 +623,36 @@ fn plan_keyed<'d>(
         })
         .collect();
     if scope.is_some() && (!out.removals.is_empty() || lines.is_some()) {
-        update_outside_scope(directory, &mut out, in_scope, &mut derived);
+        let removed = if withheld.is_empty() {
+            removing
+        } else {
+            BTreeSet::new()
+        };
+        update_outside_scope(directory, &mut out, in_scope, &mut derived, &removed);
     }
 
-    let guard = policy.settings.deletion_guard;
-    let removing = out.removals.len();
-    // Leaving the directory empty is never routine, however small it is: an empty file
-    // or an empty listing is far likelier a mistake than a company without staff.
-    let empties = removing > 0 && removing == directory.len() && out.creates.is_empty();
-    let beyond_share =
-        removing >= guard.min_people && removing as f64 > guard.max_share * directory.len() as f64;
-    let rekeying = rekeys.len();
-    let held_for_rekeys = rekey::holds(rekeying, directory.len());
-    // Each reason to hold is lifted only by accepting exactly what was reviewed.
-    let removals_pass =
-        !(beyond_share || empties) || policy.accepts(out.removals.iter().map(|r| &r.personio_id));
-    let rekeys_pass = !held_for_rekeys || policy.accepts_rekeys(rekeys.iter());
-    if !(removals_pass && rekeys_pass) {
+    // Each reason to hold is lifted only by accepting exactly what was reviewed. Held
+    // before planning, or (an empty listing that creates nobody after all) now: either
+    // way nobody is removed or re-keyed.
+    let removing: BTreeSet<PersonioId> = out.removals.iter().map(|r| r.personio_id).collect();
+    if !withheld.is_empty()
+        || guard_trips(policy, &removing, directory.len(), !out.creates.is_empty())
+    {
         out.held = Some(Hold {
-            removing,
+            removing: removing.len(),
             directory_size: directory.len(),
-            rekeying,
+            rekeying: rekeys.len() + waiting.len(),
         });
     }
-    out.rekeys = rekeys;
-    group_changes::decide(directory, &mut out);
+    out.rekeys = if waiting.is_empty() { rekeys } else { waiting };
+    if out.held.is_some() {
+        // The groups as they are after what a held plan applies: its removals wait.
+        let removals = std::mem::take(&mut out.removals);
+        group_changes::decide(directory, &mut out);
+        out.removals = removals;
+    } else {
+        group_changes::decide(directory, &mut out);
+    }
     out
 }
 
@@ -500,8 +665,8 @@ fn update_outside_scope(
     out: &mut Plan,
     in_scope: impl Fn(&PersonioId) -> bool,
     derived: &mut Derived<'_>,
+    removed: &BTreeSet<PersonioId>,
 ) {
-    let removed: BTreeSet<PersonioId> = out.removals.iter().map(|r| r.personio_id).collect();
     for d in directory {
         if in_scope(&d.personio_id) {
             continue;
@@ -555,13 +720,18 @@ impl Derived<'_> {
     }
 }
 
-/// The directory after applying `plan`, sorted by id. A held plan applies nothing (the
-/// directory comes back as it is, sorted).
+/// The directory after applying `plan`, sorted by id. A held plan applies its creates
+/// and updates; its removals and re-keys wait for the review.
 pub fn apply(directory: &[DirectoryEmployee], plan: &Plan) -> Vec<DirectoryEmployee> {
     if plan.held.is_some() {
-        let mut out = directory.to_vec();
-        out.sort_by_key(|d| d.personio_id);
-        return out;
+        let applied = Plan {
+            removals: Vec::new(),
+            rekeys: Vec::new(),
+            creates: plan.creates.clone(),
+            updates: plan.updates.clone(),
+            ..Plan::default()
+        };
+        return preview(directory, &applied);
     }
     preview(directory, plan)
 }

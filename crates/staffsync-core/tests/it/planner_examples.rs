@@ -877,7 +877,7 @@ fn emptying_the_directory_is_held_however_small_it_is() {
 }
 
 #[test]
-fn accepted_deletions_are_not_held_and_held_plans_apply_nothing() {
+fn accepted_deletions_are_not_held_and_held_plans_apply_all_but_their_removals() {
     let reviewed = guard_case(10, 10, &Policy::default());
     assert!(reviewed.held.is_some());
     let accept = Policy {
@@ -892,7 +892,9 @@ fn accepted_deletions_are_not_held_and_held_plans_apply_nothing() {
     let dir = directory_of(all);
     let p = run(&dir, &snap(vec![person(11, "new@x.de")]));
     assert!(p.held.is_some());
-    assert_eq!(apply(&dir, &p), dir);
+    // The hire goes in; the ten removals wait for the review.
+    assert_eq!(ids(&apply(&dir, &p)), (1..=11).collect::<Vec<_>>());
+    assert_eq!(p.removals.len(), 10);
     assert_eq!(ids(&preview(&dir, &p)), vec![11]);
 }
 
@@ -1050,6 +1052,7 @@ fn with_settings(settings: staffsync_core::Settings) -> Policy {
         settings,
         accepted_removals: None,
         accepted_rekeys: None,
+        kept: Default::default(),
     }
 }
 
@@ -1407,4 +1410,98 @@ fn a_kept_record_holds_only_what_may_be_stored() {
     let kept = staffsync_core::planner::minimize(e, &policy.settings);
     let keys: Vec<&str> = kept.attributes.iter().map(|a| &*a.key).collect();
     assert_eq!(keys, ["dynamic_5"]);
+}
+
+#[test]
+fn a_held_plan_applies_hires_and_moves_and_keeps_the_listed_people_as_they_are() {
+    // Ten people; 2 reports to 1. Six leave at once (1 among them), 10 moves, 11 is hired.
+    let mut all: Vec<SourceEmployee> = (1..=10).map(|n| person(n, &format!("p{n}@x.de"))).collect();
+    all[1].supervisor_id = Some(id(1));
+    let dir = directory_of(all.clone());
+    let mut listed: Vec<SourceEmployee> = all
+        .into_iter()
+        .filter(|e| e.id.0 > 6 || e.id.0 == 2)
+        .collect();
+    listed.iter_mut().find(|e| e.id.0 == 10).unwrap().department = unit("Vertrieb");
+    listed.push(person(11, "new@x.de"));
+    let p = run(&dir, &snap(listed));
+    assert!(p.held.is_some());
+    assert_eq!(
+        p.removals
+            .iter()
+            .map(|r| r.personio_id.0)
+            .collect::<Vec<_>>(),
+        vec![1, 3, 4, 5, 6],
+        "the review lists exactly who would go"
+    );
+    assert_eq!(ids(&p.creates), vec![11]);
+    assert_eq!(
+        p.updates
+            .iter()
+            .map(|u| u.after.personio_id.0)
+            .collect::<Vec<_>>(),
+        vec![10]
+    );
+    let after = apply(&dir, &p);
+    assert_eq!(ids(&after), (1..=11).collect::<Vec<_>>());
+    // 2 still reports to 1, who waits for the review: the link is not cut.
+    assert_eq!(after[1].supervisor_personio_id, Some(id(1)));
+}
+
+#[test]
+fn held_re_keys_wait_like_removals() {
+    let held = rekey_case(100, 6, &Policy::default());
+    assert!(held.held.is_some());
+    assert!(held.updates.is_empty() && held.creates.is_empty());
+    // The new ids are skipped (their addresses stay with the old ids) until the review.
+    for r in &held.rekeys {
+        assert!(held.skips.iter().any(|s| s.personio_id == Some(r.to)));
+    }
+}
+
+#[test]
+fn kept_people_are_neither_removed_nor_held_until_their_reason_changes() {
+    let all: Vec<SourceEmployee> = (1..=10).map(|n| person(n, &format!("p{n}@x.de"))).collect();
+    let dir = directory_of(all.clone());
+    let listed: Vec<SourceEmployee> = all.iter().filter(|e| e.id.0 > 6).cloned().collect();
+    let held = run(&dir, &snap(listed.clone()));
+    assert!(held.held.is_some(), "6 of 10 leave: held");
+    // The admin rejected: the six are kept against "not listed".
+    let policy = Policy {
+        kept: held
+            .removals
+            .iter()
+            .map(|r| (r.personio_id, r.reason.clone()))
+            .collect(),
+        ..Policy::default()
+    };
+    let p = plan(&dir, &snap(listed.clone()), &policy, TODAY);
+    assert_eq!(p.held, None);
+    assert!(p.removals.is_empty());
+    assert_eq!(
+        p.kept.iter().map(|r| r.personio_id.0).collect::<Vec<_>>(),
+        vec![1, 2, 3, 4, 5, 6]
+    );
+    assert!(p.unkept.is_empty());
+    assert_eq!(ids(&apply(&dir, &p)), ids(&dir));
+    // One is listed again: no longer kept. Another is now out of scope by a rule: a
+    // removal for another reason, so no longer kept either (and reviewed like any).
+    let mut again = listed.clone();
+    again.push(all[0].clone());
+    let mut other = all[1].clone();
+    other.status = Some(EmploymentStatus::Inactive);
+    again.push(other);
+    let p = plan(&dir, &snap(again), &policy, TODAY);
+    assert_eq!(
+        p.kept.iter().map(|r| r.personio_id.0).collect::<Vec<_>>(),
+        vec![3, 4, 5, 6]
+    );
+    assert_eq!(p.unkept, vec![id(1), id(2)]);
+    assert_eq!(
+        p.removals
+            .iter()
+            .map(|r| r.personio_id.0)
+            .collect::<Vec<_>>(),
+        vec![2]
+    );
 }

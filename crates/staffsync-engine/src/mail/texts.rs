@@ -166,13 +166,13 @@ pub fn letter(lang: Lang, about: &About<'_>) -> Letter {
                 vec![
                     pick(
                         lang,
-                        format!("Der Löschschutz hat die Synchronisation angehalten: {count_de}. Sie haben dieselbe E-Mail-Adresse wie zuvor, gelten also als dieselben Personen (z. B. wiedereingestellt oder neu exportiert) und behalten ihre Einträge. So viele auf einmal prüft ein Mensch, bevor sie übernommen werden. Es wurde nichts geändert."),
-                        format!("The deletion guard held the sync: {count_en}. They have the same e-mail address as before, so they count as the same people (rehired or exported again, say) and keep their entries. So many at once are reviewed by a person before they apply. Nothing was changed."),
+                        format!("Der Löschschutz hat die Synchronisation angehalten: {count_de}. Sie haben dieselbe E-Mail-Adresse wie zuvor, gelten also als dieselben Personen (z. B. wiedereingestellt oder neu exportiert) und behalten ihre Einträge. So viele auf einmal prüft ein Mensch, bevor sie übernommen werden. Neueinstellungen und Änderungen wurden übernommen; nur diese neuen IDs warten."),
+                        format!("The deletion guard held the sync: {count_en}. They have the same e-mail address as before, so they count as the same people (rehired or exported again, say) and keep their entries. So many at once are reviewed by a person before they apply. Hires and changes were applied; only these new IDs wait."),
                     ),
                     pick(
                         lang,
-                        "Bitte prüfen Sie die Liste und übernehmen oder verwerfen Sie den Lauf unter Menü → Integration. Bis dahin bleibt das Verzeichnis auf dem alten Stand.".into(),
-                        "Please review the list, then accept or reject the run under Menu → Integration. Until then the directory stays as it was.".into(),
+                        "Bitte prüfen Sie die Liste unter Menü → Integration und übernehmen oder verwerfen Sie die neuen IDs. Bis dahin bleiben die Personen unter ihren alten IDs.".into(),
+                        "Please review the list under Menu → Integration, then accept or reject the new IDs. Until then the people keep their old IDs.".into(),
                     ),
                 ],
                 review.map(|u| (pick(lang, "Lauf prüfen".into(), "Review the run".into()), u)),
@@ -201,20 +201,20 @@ pub fn letter(lang: Lang, about: &About<'_>) -> Letter {
                     if removals == 1 {
                         pick(
                             lang,
-                            format!("Die Synchronisation mit Personio wurde vom Löschschutz angehalten: 1 von {size} Personen würde aus dem Verzeichnis entfernt. Es wurde nichts geändert."),
-                            format!("The deletion guard held the sync with Personio: 1 of {size} people would be removed from the directory. Nothing was changed."),
+                            format!("Der Löschschutz hat die Entfernungen des letzten Laufs angehalten: 1 von {size} Personen würde aus dem Verzeichnis entfernt. Neueinstellungen und Änderungen wurden übernommen; nur diese Entfernung wartet."),
+                            format!("The deletion guard held the last run's removals: 1 of {size} people would be removed from the directory. Hires and changes were applied; only this removal waits."),
                         )
                     } else {
                         pick(
                             lang,
-                            format!("Die Synchronisation mit Personio wurde vom Löschschutz angehalten: {removals} von {size} Personen würden aus dem Verzeichnis entfernt. Es wurde nichts geändert."),
-                            format!("The deletion guard held the sync with Personio: {removals} of {size} people would be removed from the directory. Nothing was changed."),
+                            format!("Der Löschschutz hat die Entfernungen des letzten Laufs angehalten: {removals} von {size} Personen würden aus dem Verzeichnis entfernt. Neueinstellungen und Änderungen wurden übernommen; nur diese Entfernungen warten."),
+                            format!("The deletion guard held the last run's removals: {removals} of {size} people would be removed from the directory. Hires and changes were applied; only these removals wait."),
                         )
                     },
                     pick(
                         lang,
-                        "Bitte prüfen Sie, wer entfernt würde, und übernehmen oder verwerfen Sie den Lauf unter Menü → Integration. Bis dahin bleibt das Verzeichnis auf dem alten Stand.".into(),
-                        "Please review who would be removed, then accept or reject the run under Menu → Integration. Until then the directory stays as it was.".into(),
+                        "Bitte prüfen Sie unter Menü → Integration, wer entfernt würde und warum: „Übernehmen“ entfernt genau diese Personen, „Ablehnen“ behält sie. Bis dahin bleiben sie im Verzeichnis.".into(),
+                        "Please review under Menu → Integration who would be removed and why: “Accept” removes exactly these people, “Reject” keeps them. Until then they stay in the directory.".into(),
                     ),
                 ],
                 review.map(|u| (pick(lang, "Lauf prüfen".into(), "Review the run".into()), u)),

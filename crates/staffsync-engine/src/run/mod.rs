@@ -15,14 +15,16 @@
 //! it changes something, so quiet checks leave no trace in the history.
 //!
 //! This module must never change the directory except through `Store::apply_plan` (or
-//! `apply_import`) with a plan that is not held, and must never remove anyone on the
+//! `apply_import`), which makes a held plan's creates and updates and none of its
+//! removals or re-keys, and must never remove anyone on the
 //! strength of an incomplete or failed read: a read error ends the run as failed before
 //! the planner is even asked, and so does a credential that can no longer read a
 //! mandatory attribute (applying what it lists would blank that field for everybody).
 //!
 //! Removals beyond the deletion guard go through only when an admin accepted a held run
 //! ([`SyncOptions::accept_held`]) and every removal of the new plan is among the ones
-//! that held run showed; otherwise the run is held again, for a new review.
+//! that held run showed; otherwise the run is held again, for a new review. While held,
+//! the rest of each run applies: hires and moves never wait for a review of removals.
 
 mod report;
 
@@ -183,7 +185,8 @@ pub(crate) async fn plan_scoped(
     snapshot: &Snapshot,
     today: Date,
 ) -> Result<Planned, SyncError> {
-    let (_, policy) = today_and_policy(account, &SyncOptions::default(), None);
+    let (_, mut policy) = today_and_policy(account, &SyncOptions::default(), None);
+    with_kept(store, account, &mut policy).await?;
     let directory = store.directory(account.id).await?;
     let plan = planner::plan(&directory, snapshot, &policy, today);
     Ok(Planned {
@@ -242,12 +245,9 @@ async fn conclude(
             .finish_run(run_id, RunStatus::DryRun, Some(&plan), None)
             .await?;
         SyncResult::DryRun
-    } else if plan.held.is_some() {
-        store
-            .finish_run(run_id, RunStatus::Held, Some(&plan), None)
-            .await?;
-        SyncResult::Held
     } else {
+        // A held plan applies too: its hires and moves go in while its removals and
+        // re-keys wait for the review (the store records it as held).
         tracing::info!(
             creates = plan.creates.len(),
             updates = plan.updates.len(),
@@ -283,10 +283,14 @@ async fn conclude(
                 .set_last_incremental_at(account.id, fetch_started)
                 .await?;
         }
-        if recorder.kind == RunKind::Full {
-            mark_accepted(store, account, options).await;
+        if plan.held.is_some() {
+            SyncResult::Held
+        } else {
+            if recorder.kind == RunKind::Full {
+                mark_accepted(store, account, options).await;
+            }
+            SyncResult::Applied
         }
-        SyncResult::Applied
     };
     tracing::info!(
         kind = %recorder.kind,
@@ -391,6 +395,28 @@ pub(crate) async fn accepted_removals(
     Ok(removals.zip(rekeys))
 }
 
+/// Adds the people an admin kept to `policy` ([`Policy::kept`]), so no run removes or
+/// holds them for the reason they were kept against; those the admin then chose to
+/// remove ("Jetzt entfernen") are accepted removals instead: the click reviewed exactly
+/// them, so the guard lets their removal through (and nothing beyond it).
+pub(crate) async fn with_kept(
+    store: &Store,
+    account: &Account,
+    policy: &mut Policy,
+) -> Result<(), SyncError> {
+    for k in store.kept_people(account.id).await? {
+        if k.released {
+            policy
+                .accepted_removals
+                .get_or_insert_with(BTreeSet::new)
+                .insert(k.personio_id);
+        } else {
+            policy.kept.insert(k.personio_id, k.reason);
+        }
+    }
+    Ok(())
+}
+
 /// After a run that applied with an acceptance: the held run it accepted is `accepted`.
 async fn mark_accepted(store: &Store, account: &Account, options: &SyncOptions) {
     let Some(held) = options.accept_held else {
@@ -426,6 +452,7 @@ pub(crate) fn today_and_policy(
         settings,
         accepted_removals,
         accepted_rekeys,
+        kept: Default::default(),
     };
     (today, policy)
 }

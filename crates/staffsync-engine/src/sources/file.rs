@@ -21,6 +21,7 @@
 use super::{AfterApply, Planned};
 use crate::run::{
     ImportDetails, Scope, SyncError, SyncOptions, accepted_removals, plan_scoped, today_and_policy,
+    with_kept,
 };
 use employee_file::{Columns, EmployeeFile, FileRow, RowError};
 use staffsync_core::{
@@ -244,7 +245,8 @@ async fn plan_full(
     let columns = readable_columns(&file.columns);
     let readable: BTreeSet<String> = columns.iter().cloned().collect();
     let accepted = accepted_removals(store, account, options).await?;
-    let (today, policy) = today_and_policy(account, options, accepted);
+    let (today, mut policy) = today_and_policy(account, options, accepted);
+    with_kept(store, account, &mut policy).await?;
     let rules = planner::Rules::new(&readable, &policy, today);
     let directory = planner::KnownDirectory::new(store.directory(account.id).await?);
 

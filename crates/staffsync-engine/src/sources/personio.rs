@@ -11,7 +11,7 @@ use super::{AfterApply, Given, Planned};
 use crate::metric_names;
 use crate::run::{
     ProgressFn, Recorder, Scope, SyncError, SyncOptions, TargetSource, accepted_removals,
-    plan_scoped, sendable, today_and_policy,
+    plan_scoped, sendable, today_and_policy, with_kept,
 };
 use personio::{Client, ClientConfig};
 use staffsync_core::{PersonioId, Snapshot, SourceEmployee, planner};
@@ -224,7 +224,8 @@ async fn plan_full(
     let stored = Some((store, account.id, connection));
     let readable = readable_mandatory(client, stored).await?;
     let accepted = accepted_removals(store, account, options).await?;
-    let (today, policy) = today_and_policy(account, options, accepted);
+    let (today, mut policy) = today_and_policy(account, options, accepted);
+    with_kept(store, account, &mut policy).await?;
     // Each record is prepared for the planner as its page arrives and the raw record is
     // dropped, so the listing is never held twice (raw and normalized). Once the stored
     // directory is in, each record is also compared with it: an unchanged person's record

@@ -10,7 +10,7 @@ use crate::common::{
     name, personio, sim_call, spawn_app, sync_now,
 };
 use reqwest::StatusCode;
-use staffsync_core::{DirectoryEmployee, GroupKind, Rule, Settings, TenureBand};
+use staffsync_core::{DirectoryEmployee, GroupKind, PersonioId, Rule, Settings, TenureBand};
 use staffsync_store::Account;
 
 const ADMIN: &str = "admin@acme.example";
@@ -242,6 +242,8 @@ async fn a_rule_typed_by_the_attribute_name_is_previewed_in_words_and_stored_by_
     )
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // On to Integration, where the queued sync runs and a review would appear.
+    assert_eq!(r.headers()[reqwest::header::LOCATION], "/integration");
     let saved = app
         .store
         .account_by_id(account.id)
@@ -645,4 +647,248 @@ async fn a_skipped_status_is_named_in_words() {
             "{skips}"
         );
     }
+}
+
+/// A rule held by the guard (issue 22, point 4): `acme` under a tight guard, synced, then
+/// a scope rule excluding the first person's department saved and synced once (held).
+/// Answers the app, the account as saved, its settings, the department, the people the
+/// rule takes out, and the held sync.
+struct RuleHeld {
+    app: TestApp,
+    account: Account,
+    settings: Settings,
+    department: String,
+    leaving: Vec<PersonioId>,
+    directory_size: usize,
+    held: staffsync_engine::run::SyncReport,
+}
+
+async fn held_by_a_department_rule(sim: &personio_sim::SimHandle) -> RuleHeld {
+    let (app, account) = acme(sim, |s| {
+        s.deletion_guard.max_share = 0.01;
+        s.deletion_guard.min_people = 1;
+    })
+    .await;
+    let directory = app.store.directory(account.id).await.unwrap();
+    let department = directory[0].department.clone().expect("a department");
+    let leaving: Vec<PersonioId> = directory
+        .iter()
+        .filter(|d| d.department.as_deref() == Some(department.as_str()))
+        .map(|d| d.personio_id)
+        .collect();
+    let mut settings = account.policy.settings.clone();
+    settings.scope.exclude = vec![Rule {
+        attribute: "department".into(),
+        values: vec![department.clone()],
+    }];
+    app.store
+        .set_settings(account.id, &settings, "test")
+        .await
+        .unwrap();
+    let account = app.store.account_by_id(account.id).await.unwrap().unwrap();
+    let held = sync_now(&app.store, &account, None).await;
+    assert_eq!(held.result, staffsync_engine::run::SyncResult::Held);
+    RuleHeld {
+        app,
+        account,
+        settings,
+        department,
+        leaving,
+        directory_size: directory.len(),
+        held,
+    }
+}
+
+/// Issue 22, point 4: a hold caused by the admin's own scope rule says so, person by
+/// person with the rule in words, instead of asking whether they are still in Personio;
+/// the settings page leads to the review.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hold_by_the_admins_own_rule_names_the_rule_person_by_person() {
+    let sim = personio(20, 3, |_| {}).await;
+    let RuleHeld {
+        app,
+        department,
+        leaving,
+        ..
+    } = held_by_a_department_rule(&sim).await;
+    let leaving = leaving.len();
+    let c = logged_in(&app.base, "admin@acme.example").await;
+    for (lang, rule_text, words, not_words) in [
+        (
+            "de",
+            "Eine Regel Ihrer Einstellungen nimmt Personen aus dem Verzeichnis",
+            format!("Abteilung ist {department}"),
+            "wirklich nicht mehr",
+        ),
+        (
+            "en",
+            "A rule of your settings takes people out of the directory",
+            format!("Department is {department}"),
+            "really are no longer",
+        ),
+    ] {
+        let (_, html) = get(&c, format!("{}/integration?lang={lang}", app.base)).await;
+        let review = card(&html, "held-review");
+        assert!(review.contains(rule_text), "{lang}: {review}");
+        assert!(!review.contains(not_words), "{lang}: {review}");
+        let rows: Vec<&str> = review.split("<tr class=\"held-person\">").skip(1).collect();
+        assert_eq!(rows.len(), leaving, "{review}");
+        for row in rows {
+            assert!(
+                row.contains(&escaped(&words)),
+                "{lang}, each with the rule: {row}"
+            );
+        }
+        let (_, page) = get(&c, format!("{}/integration/settings?lang={lang}", app.base)).await;
+        assert!(
+            page.contains("id=\"settings-review\"")
+                && page.contains("href=\"/integration#held-review\""),
+            "{lang}: the settings page leads to the review: {page}"
+        );
+    }
+}
+
+/// Issue 22, point 4: "Ablehnen" keeps the listed people and closes the incident; the
+/// next sync neither holds nor removes them and shows them as kept ("behalten"), in
+/// German and English, until the rule changes; "Jetzt entfernen" removes one of them with
+/// the next sync, and nobody else.
+#[tokio::test(flavor = "multi_thread")]
+async fn rejecting_a_review_keeps_its_people_until_the_rule_changes_or_they_are_removed() {
+    use staffsync_engine::alerts::{self, Origin};
+    use staffsync_engine::run::SyncResult;
+    let sim = personio(20, 3, |_| {}).await;
+    let RuleHeld {
+        app,
+        account,
+        mut settings,
+        department,
+        leaving,
+        directory_size,
+        held,
+    } = held_by_a_department_rule(&sim).await;
+    alerts::after_run(
+        &app.state,
+        account.id,
+        Origin::Full { failures: 0 },
+        Ok(Some(&held)),
+    )
+    .await;
+    assert_eq!(app.store.open_incidents(account.id).await.unwrap().len(), 1);
+
+    let c = logged_in(&app.base, ADMIN).await;
+    let (_, html) = get(&c, format!("{}/integration", app.base)).await;
+    let csrf = csrf_of(&html);
+    let r = post(
+        &c,
+        format!("{}/integration/held/{}/reject", app.base, held.run_id.0),
+        &[("csrf", csrf.as_str())],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(
+        app.store
+            .open_incidents(account.id)
+            .await
+            .unwrap()
+            .is_empty(),
+        "the incident is resolved"
+    );
+    // The next sync neither holds nor removes them: they are kept.
+    let next = sync_now(&app.store, &account, None).await;
+    assert_eq!(next.result, SyncResult::Applied, "{:?}", next.plan.held);
+    assert!(next.plan.removals.is_empty());
+    let kept: Vec<PersonioId> = next.plan.kept.iter().map(|k| k.personio_id).collect();
+    assert_eq!(kept, leaving);
+    assert_eq!(
+        app.store.directory(account.id).await.unwrap().len(),
+        directory_size
+    );
+    for (lang, title, badge, rule) in [
+        (
+            "de",
+            "Behalten",
+            "behalten",
+            format!("Abteilung ist {department}"),
+        ),
+        ("en", "Kept", "kept", format!("Department is {department}")),
+    ] {
+        // The run page lists them as kept, with the reason.
+        let (_, html) = get(
+            &c,
+            format!("{}/history/{}?lang={lang}", app.base, next.run_id.0),
+        )
+        .await;
+        let run_card = card(&html, "kept-people");
+        assert_eq!(
+            run_card.matches(&escaped(&rule)).count(),
+            leaving.len(),
+            "{lang}: {run_card}"
+        );
+        assert!(run_card.contains(badge), "{lang}: {run_card}");
+        let (_, html) = get(&c, format!("{}/integration?lang={lang}", app.base)).await;
+        assert!(
+            !html.contains("id=\"held-review\""),
+            "{lang}: no review waits"
+        );
+        let card = card(&html, "kept");
+        assert!(
+            card.contains(&format!("<h2>{title}</h2>")),
+            "{lang}: {card}"
+        );
+        let rows: Vec<&str> = card.split("<tr class=\"kept-person\">").skip(1).collect();
+        assert_eq!(rows.len(), leaving.len(), "{card}");
+        for row in rows {
+            assert!(
+                row.contains(badge) && row.contains(&escaped(&rule)),
+                "{lang}: {row}"
+            );
+        }
+    }
+
+    // "Jetzt entfernen" for one: the next sync removes exactly them.
+    let first = leaving[0];
+    let r = post(
+        &c,
+        format!("{}/integration/kept/{}/remove", app.base, first.0),
+        &[("csrf", csrf.as_str())],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let removed = sync_now(&app.store, &account, None).await;
+    assert_eq!(
+        removed.result,
+        SyncResult::Applied,
+        "{:?}",
+        removed.plan.held
+    );
+    let gone: Vec<PersonioId> = removed
+        .plan
+        .removals
+        .iter()
+        .map(|r| r.personio_id)
+        .collect();
+    assert_eq!(gone, vec![first]);
+    let still: Vec<PersonioId> = app
+        .store
+        .kept_people(account.id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|k| k.personio_id)
+        .collect();
+    assert_eq!(still, leaving[1..].to_vec());
+
+    // The admin drops the rule: the kept people are synced as usual, no longer kept.
+    settings.scope.exclude.clear();
+    app.store
+        .set_settings(account.id, &settings, "test")
+        .await
+        .unwrap();
+    let account = app.store.account_by_id(account.id).await.unwrap().unwrap();
+    let after = sync_now(&app.store, &account, None).await;
+    assert_eq!(after.result, SyncResult::Applied);
+    assert!(after.plan.kept.is_empty() && after.plan.removals.is_empty());
+    assert!(app.store.kept_people(account.id).await.unwrap().is_empty());
+    let (_, html) = get(&c, format!("{}/integration", app.base)).await;
+    assert!(!html.contains("id=\"kept\""));
 }

@@ -47,7 +47,8 @@ conformance!(
     connection_is_encrypted_and_roundtrips,
     apply_creates_updates_removes_with_groups,
     group_changes_are_applied_as_planned_never_decided,
-    held_plan_is_refused,
+    a_held_plan_applies_all_but_its_removals,
+    rejecting_a_held_run_keeps_its_people_until_a_plan_unkeeps_them,
     runs_are_listed_newest_first_with_counts,
     finish_run_leaves_directory_alone,
     feedback_survives_author_removal,
@@ -515,7 +516,7 @@ async fn apply_creates_updates_removes_with_groups(store: Store, env: Env) {
     assert_eq!(env.orphan_memberships(store.backend()).await, 0);
 }
 
-async fn held_plan_is_refused(store: Store, _env: Env) {
+async fn a_held_plan_applies_all_but_its_removals(store: Store, _env: Env) {
     let id = account(&store, "acme").await;
     let people: Vec<_> = (1..=10)
         .map(|i| emp(i, "P", &format!("N{i}"), &[]))
@@ -533,28 +534,118 @@ async fn held_plan_is_refused(store: Store, _env: Env) {
         ..Plan::default()
     };
     let run = start(&store, id, RunKind::Full).await;
-    let err = store.apply_plan(id, run, &plan).await.unwrap_err();
-    assert!(
-        matches!(
-            err,
-            StoreError::PlanHeld {
-                removing: 6,
-                directory_size: 10
-            }
-        ),
-        "{err:?}"
-    );
-    assert_eq!(store.directory(id).await.unwrap(), people);
-    store
-        .finish_run(run, RunStatus::Held, Some(&plan), None)
-        .await
-        .unwrap();
+    store.apply_plan(id, run, &plan).await.unwrap();
+    assert_eq!(store.directory(id).await.unwrap(), people, "nobody removed");
     let r = store.run(id, run).await.unwrap().unwrap();
     assert_eq!(r.status, RunStatus::Held);
     assert_eq!(r.held, Some(hold));
     assert_eq!(r.removed, 6);
-    assert_eq!(store.directory(id).await.unwrap(), people);
     assert_eq!(store.run_changes(id, run).await.unwrap().len(), 6);
+    assert_eq!(
+        store.held_removals(id, run).await.unwrap(),
+        Some((1..=6).map(PersonioId).collect())
+    );
+
+    // A held plan's hires go in while its removals wait.
+    let hire = emp(11, "Neu", "N11", &[]);
+    let plan = Plan {
+        creates: vec![hire.clone()],
+        ..plan
+    };
+    let run = start(&store, id, RunKind::Full).await;
+    store.apply_plan(id, run, &plan).await.unwrap();
+    let mut expected = people.clone();
+    expected.push(hire);
+    assert_eq!(store.directory(id).await.unwrap(), expected);
+    let r = store.run(id, run).await.unwrap().unwrap();
+    assert_eq!((r.status, r.created, r.removed), (RunStatus::Held, 1, 6));
+    assert_eq!(store.latest_held_run(id).await.unwrap(), Some(run));
+}
+
+async fn rejecting_a_held_run_keeps_its_people_until_a_plan_unkeeps_them(store: Store, _env: Env) {
+    let id = account(&store, "acme").await;
+    let people: Vec<_> = (1..=10)
+        .map(|i| emp(i, "P", &format!("N{i}"), &[]))
+        .collect();
+    apply(&store, id, &creates(people.clone())).await;
+    let rule = RemovalReason::Excluded {
+        rule: "exclude department = Vertrieb".into(),
+    };
+    let mut removals: Vec<Removal> = (1..=5).map(removal).collect();
+    removals.push(Removal {
+        personio_id: PersonioId(6),
+        reason: rule.clone(),
+    });
+    let plan = Plan {
+        removals,
+        unchanged: 4,
+        held: Some(Hold {
+            removing: 6,
+            directory_size: 10,
+            rekeying: 0,
+        }),
+        ..Plan::default()
+    };
+    let held = start(&store, id, RunKind::Full).await;
+    store.apply_plan(id, held, &plan).await.unwrap();
+    assert_eq!(store.kept_people(id).await.unwrap(), vec![]);
+    let kept = store
+        .reject_and_keep(id, held, "admin:anna@acme.de")
+        .await
+        .unwrap();
+    assert_eq!(kept, Some(6));
+    let r = store.run(id, held).await.unwrap().unwrap();
+    assert_eq!(r.status, RunStatus::Rejected);
+    assert_eq!(
+        store
+            .reject_and_keep(id, held, "admin:anna@acme.de")
+            .await
+            .unwrap(),
+        None,
+        "only a held run"
+    );
+    let kept = store.kept_people(id).await.unwrap();
+    assert_eq!(kept.len(), 6);
+    assert_eq!(kept[0].reason, RemovalReason::NotListed);
+    assert_eq!(
+        (kept[5].personio_id, &kept[5].reason),
+        (PersonioId(6), &rule)
+    );
+    assert!(
+        kept.iter()
+            .all(|k| k.run == held && k.kept_by == "admin:anna@acme.de" && !k.released)
+    );
+    assert_eq!(store.directory(id).await.unwrap(), people, "nobody removed");
+
+    // "Jetzt entfernen" marks them; a plan unkeeps some and removes others.
+    let released = store
+        .release_kept(id, &[PersonioId(1), PersonioId(2)].into())
+        .await
+        .unwrap();
+    assert_eq!(released, 2);
+    let kept = store.kept_people(id).await.unwrap();
+    assert_eq!(
+        kept.iter()
+            .filter(|k| k.released)
+            .map(|k| k.personio_id.0)
+            .collect::<Vec<_>>(),
+        vec![1, 2]
+    );
+    let plan = Plan {
+        removals: vec![removal(1), removal(2)],
+        unkept: vec![PersonioId(3)],
+        unchanged: 8,
+        ..Plan::default()
+    };
+    apply(&store, id, &plan).await;
+    let kept: Vec<i64> = store
+        .kept_people(id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|k| k.personio_id.0)
+        .collect();
+    assert_eq!(kept, vec![4, 5, 6]);
 }
 
 async fn runs_are_listed_newest_first_with_counts(store: Store, _env: Env) {

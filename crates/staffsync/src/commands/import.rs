@@ -192,6 +192,12 @@ fn print_answer(slug: &str, args: &ImportArgs, a: &ImportAnswer) -> std::io::Res
         for p in &a.people.updates {
             crate::outln!("  ~ {} {}: {}", id(p), name(p), changes_text(p))?;
         }
+        // Re-keys wait with a held run (no update yet): named here with both ImportIds.
+        let updated =
+            |p: &ImportPerson| a.people.updates.iter().any(|u| u.import_id == p.import_id);
+        for p in a.people.rekeys.iter().filter(|p| !updated(p)) {
+            crate::outln!("  ~ {} {}: {}", id(p), name(p), changes_text(p))?;
+        }
         for p in &a.people.removals {
             let why = p.why.as_ref().map(ToString::to_string).unwrap_or_default();
             crate::outln!("  - {} {} ({why})", id(p), name(p))?;

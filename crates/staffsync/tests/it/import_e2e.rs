@@ -6,8 +6,7 @@
 use crate::common::{Backend, TODAY, World, describe};
 use crate::serve_common::ServeProcess;
 use serde_json::{Value, json};
-use staffsync_core::{AccountSlug, PersonioId};
-use staffsync_store::{Store, StoreConfig};
+use staffsync_core::PersonioId;
 use std::path::{Path, PathBuf};
 
 const HEADER: [&str; 7] = [
@@ -145,27 +144,6 @@ impl World {
         self.employees()
             .into_iter()
             .find(|e| e["import_id"] == import_id)
-    }
-
-    async fn store(&self) -> Store {
-        Store::open(&StoreConfig {
-            data_dir: self.data_dir().to_owned(),
-            database_url: None,
-            secret_key: None,
-        })
-        .await
-        .expect("store opens")
-    }
-
-    /// The store (opened beside the binary's runs) and the account `acme`.
-    async fn acme(&self) -> (Store, staffsync_store::Account) {
-        let store = self.store().await;
-        let acme = store
-            .account(&AccountSlug::parse("acme").unwrap())
-            .await
-            .unwrap()
-            .expect("acme");
-        (store, acme)
     }
 }
 
@@ -392,7 +370,7 @@ async fn a_mass_rekey(backend: Backend) {
         (Some(10), Some(0), Some(0)),
         "{held}"
     );
-    let shown: Vec<(String, String)> = held["people"]["updates"]
+    let shown: Vec<(String, String)> = held["people"]["rekeys"]
         .as_array()
         .expect("updates")
         .iter()
@@ -425,6 +403,11 @@ async fn a_mass_rekey(backend: Backend) {
     assert!(
         text.contains("~ N-11 Vorname11 Muster: import_id: E-11 → N-11"),
         "{text}"
+    );
+    // While it waits nobody is re-keyed (the rest of a file would apply).
+    assert_eq!(
+        w.import_ids(),
+        sorted(&before.iter().map(String::as_str).collect::<Vec<_>>())
     );
     // Accepted: the same twenty people, ten under their new ImportIds.
     let accepted = w.import(&file, &["--accept-deletions"], 0);

@@ -13,6 +13,7 @@ mod inbox_e2e;
 mod kill_e2e;
 mod postgres_e2e;
 mod privacy_e2e;
+mod review_e2e;
 mod rules_e2e;
 mod serve_common;
 mod serve_fleet;

@@ -360,8 +360,8 @@ async fn a_snapshot_keeps_its_audience_and_forgets_leavers_on_postgresql() {
 
 /// A file account with reporting lines: members are shown by `ImportId`; an erased
 /// manager's entry keeps only their groups, the lines named after them lose their name,
-/// and their `ImportId`, name and e-mail leave the data directory (the `ImportId` is text,
-/// so the scan can look for it).
+/// their name and e-mail leave the data directory, and their `ImportId` stays only in the
+/// history's entry of their removal.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_file_accounts_snapshot_names_members_by_import_id_and_forgets_leavers() {
     let w = World::without_accounts().await;
@@ -420,7 +420,20 @@ async fn a_file_accounts_snapshot_names_members_by_import_id_and_forgets_leavers
         .expect("the leaver by ImportId");
     assert!(members.iter().all(|m| m.get("personio_id").is_none()));
 
-    assert_eq!(import(&after)["result"], "applied");
+    let removed = import(&after);
+    assert_eq!(removed["result"], "applied");
+    let run = api.get(&format!("/sync-runs/{}", removed["run_id"])).await;
+    let removal = run["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .find(|c| c["action"] == "remove")
+        .unwrap_or_else(|| panic!("a removal: {run}"));
+    assert_eq!(
+        removal["detail"]["import_id"], "ZQX-LEAVER-4711",
+        "{removal}"
+    );
+    assert!(removal["detail"].get("name").is_none(), "{removal}");
     let later = api.get(&format!("/audiences/snapshots/{id}")).await;
     assert_eq!(later["count"], 7);
     let mut expected = created["groups"].clone();
@@ -454,11 +467,11 @@ async fn a_file_accounts_snapshot_names_members_by_import_id_and_forgets_leavers
     );
     assert_eq!(later["members"].as_array().map(Vec::len), Some(7));
     drop(server);
-    for needle in [
-        "ZQX-LEAVER-4711",
-        "Vanishwright",
-        "ottilie.vanishwright@private.example",
-    ] {
+    // The ImportId stays in one place only: the history's entry of the removal, which
+    // names a removed person by their source id, department and reason (issue 22,
+    // point 3), as it names a Personio account's by their Personio id. Name and e-mail
+    // are gone from every file.
+    for needle in ["Vanishwright", "ottilie.vanishwright@private.example"] {
         assert_eq!(
             found_in_files(w.data_dir(), needle),
             None,

@@ -506,9 +506,12 @@ pub struct RunChangeView {
     /// last imported file (an erased person's is gone).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
-    /// `create`, `update`, `remove` or `skip`.
+    /// `create`, `update`, `remove`, `skip` or `keep` (someone an admin kept by
+    /// rejecting a review, not removed; `detail` says why they would have been).
     pub action: String,
-    /// What changed; `null` for removals and once the person has been erased.
+    /// What changed; for a held run's removals, why (`{"reason": "not_listed"}`,
+    /// `{"reason": "excluded", "rule": …}`); `null` once the person has been erased
+    /// (so for every applied removal).
     #[schema(value_type = Option<Object>)]
     pub detail: Option<serde_json::Value>,
 }
@@ -618,6 +621,9 @@ pub struct ImportPeople {
     pub updates: Vec<ImportPerson>,
     pub removals: Vec<ImportPerson>,
     pub skips: Vec<ImportPerson>,
+    /// Everyone the import keeps under a new `ImportId` (held or applied), each with the
+    /// change `{"field": "import_id", "before", "after"}`.
+    pub rekeys: Vec<ImportPerson>,
 }
 
 /// One person of an import.
@@ -716,6 +722,20 @@ impl ImportAnswer {
                 .map(|s| ImportPerson {
                     why: to_json(&s.reason),
                     ..s.personio_id.map(person).unwrap_or_default()
+                })
+                .collect(),
+            rekeys: plan
+                .rekeys
+                .iter()
+                .map(|r| ImportPerson {
+                    // Named as the directory knew them (under the old key).
+                    name: names.get(&r.from).cloned(),
+                    changes: Some(serde_json::json!([{
+                        "field": "import_id",
+                        "before": id_of(r.from),
+                        "after": id_of(r.to),
+                    }])),
+                    ..person(r.to)
                 })
                 .collect(),
         };

@@ -304,6 +304,8 @@ pub(crate) struct RunTemplate {
     updates: Vec<PersonView>,
     removals: Vec<PersonView>,
     skips: Vec<PersonView>,
+    /// Kept people this run did not remove ("behalten").
+    kept: Vec<PersonView>,
     past: bool,
     id_label: super::i18n::Key,
     /// While this run runs: what it is doing (the page then updates itself).
@@ -345,6 +347,7 @@ pub(crate) async fn detail(
         updates: Vec::new(),
         removals: Vec::new(),
         skips: Vec::new(),
+        kept: Vec::new(),
         past: true,
         id_label: key!("field.personio_id"),
         live: None,
@@ -390,6 +393,15 @@ pub(crate) async fn detail(
                 p.shown_id = removed_id(import_ids.as_ref(), change.personio_id, &recorded);
                 (p.note, p.department) = (recorded.reason, recorded.department);
                 t.removals.push(p);
+            }
+            "keep" => {
+                if let Some(reason) = change
+                    .detail
+                    .and_then(|d| serde_json::from_value::<RemovalReason>(d).ok())
+                {
+                    p.note = view::removal_reason(&reason, &names, ctx.source());
+                }
+                t.kept.push(p);
             }
             action => {
                 let d: Detail = change
@@ -437,6 +449,7 @@ pub(crate) async fn detail(
         .chain(t.removals.iter_mut())
         .chain(t.updates.iter_mut())
         .chain(t.creates.iter_mut())
+        .chain(t.kept.iter_mut())
         .filter(|p| p.name.is_empty())
     {
         if let Some(name) = names.person(PersonioId(p.personio_id)) {

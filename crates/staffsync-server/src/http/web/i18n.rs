@@ -710,8 +710,8 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("held.reject", "Ablehnen", "Reject"),
     (
         "held.rejected",
-        "Abgelehnt. Niemand wurde entfernt.",
-        "Rejected. Nobody was removed.",
+        "Abgelehnt: Niemand wurde entfernt. Diese Personen bleiben im Verzeichnis und stehen unter „Behalten“; spätere Synchronisationen halten ihretwegen nicht mehr an.",
+        "Rejected: nobody was removed. These people stay in the directory and are listed under “Kept”; later syncs no longer hold because of them.",
     ),
     (
         "held.superseded",
@@ -720,13 +720,23 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     (
         "held.text",
-        "Die letzte Synchronisation würde mehr als 20 % des Verzeichnisses entfernen. Zur Sicherheit wurde nichts geändert. Bitte prüfen Sie, ob diese Personen wirklich nicht mehr {in_source} sind.",
-        "The last sync would remove more than 20% of the directory. To be safe, nothing was changed. Please check that these people really are no longer {in_source}.",
+        "Bitte prüfen Sie, ob die Personen ohne Regel wirklich nicht mehr {in_source} sind.",
+        "Please check that the people without a rule really are no longer {in_source}.",
+    ),
+    (
+        "held.text_rule",
+        "Eine Regel Ihrer Einstellungen nimmt Personen aus dem Verzeichnis: neben jeder steht, welche. Übernehmen entfernt sie; Ablehnen behält sie.",
+        "A rule of your settings takes people out of the directory: the rule is shown next to each. Accepting removes them; rejecting keeps them.",
     ),
     (
         "held.title",
         "Synchronisation angehalten: Löschungen prüfen",
         "Sync held: review removals",
+    ),
+    (
+        "held.waits",
+        "Die letzte Synchronisation würde mehr Personen entfernen, als der Löschschutz erlaubt. Neue und geänderte Personen wurden übernommen; nur das Entfernen dieser Personen wartet auf Ihre Prüfung.",
+        "The last sync would remove more people than the deletion guard allows. New and changed people were applied; only the removal of these people waits for your review.",
     ),
     (
         "held.would_remove",
@@ -945,8 +955,8 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     (
         "inc.held.fix",
-        "Prüfen Sie, wer entfernt würde, und übernehmen oder lehnen Sie den Lauf ab. Bis dahin bleibt das Verzeichnis auf dem alten Stand.",
-        "Review who would be removed, then accept or reject the run. Until then the directory stays as it was.",
+        "Prüfen Sie, wer entfernt würde, und übernehmen oder lehnen Sie die Entfernungen ab. Bis dahin bleiben diese Personen im Verzeichnis.",
+        "Review who would be removed, then accept or reject the removals. Until then these people stay in the directory.",
     ),
     ("inc.link.reconnect", "Neu verbinden", "Connect again"),
     ("inc.link.review", "Lauf prüfen", "Review the run"),
@@ -1034,6 +1044,30 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Sync requested. It starts in a few seconds.",
     ),
     ("int.title", "Integration", "Integration"),
+    ("kept.action", "Aktion", "Action"),
+    ("kept.badge", "behalten", "kept"),
+    (
+        "kept.released",
+        "Vorgemerkt: Die nächste Synchronisation entfernt diese Person; sie ist angestoßen.",
+        "Marked: the next sync removes this person; it has been queued.",
+    ),
+    (
+        "kept.releasing",
+        "wird mit der nächsten Synchronisation entfernt",
+        "removed by the next sync",
+    ),
+    ("kept.remove", "Jetzt entfernen", "Remove now"),
+    (
+        "kept.run_note",
+        "Bei einer Prüfung abgelehnt: nicht entfernt, solange der Grund derselbe ist (unter Integration „Jetzt entfernen“).",
+        "Rejected in a review: not removed while the reason is the same (“Remove now” under Integration).",
+    ),
+    (
+        "kept.text",
+        "Diese Personen haben Sie bei einer Prüfung mit „Ablehnen“ behalten: Synchronisationen entfernen sie aus dem genannten Grund nicht und halten ihretwegen nicht mehr an. Sie werden wieder ganz normal synchronisiert, sobald sie {in_source} wieder geführt werden oder Sie die Regel ändern. „Jetzt entfernen“ entfernt eine Person mit der nächsten Synchronisation.",
+        "You kept these people by rejecting a review: syncs do not remove them for the reason shown and no longer hold because of them. They are synced as usual again once they are listed {in_source} again or you change the rule. “Remove now” removes a person with the next sync.",
+    ),
+    ("kept.title", "Behalten", "Kept"),
     (
         "live.queued",
         "In der Warteschlange: die Synchronisation startet in wenigen Sekunden.",
@@ -1318,8 +1352,8 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     (
         "set.p_held",
-        "Diese Änderung entfernt mehr Personen, als der Löschschutz erlaubt: Nach dem Speichern wird die Synchronisation angehalten, bis Sie die Liste unter Integration geprüft und übernommen haben.",
-        "This change removes more people than the deletion guard allows: after saving, the sync is held until you have reviewed and accepted the list under Integration.",
+        "Diese Änderung entfernt mehr Personen, als der Löschschutz erlaubt: Nach dem Speichern warten diese Entfernungen unter Integration auf Ihre Prüfung; alles andere wird übernommen.",
+        "This change removes more people than the deletion guard allows: after saving, these removals wait for your review under Integration; everything else is applied.",
     ),
     (
         "set.p_note",
@@ -1375,13 +1409,18 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Version {version} wiederherstellen",
         "Restore version {version}",
     ),
+    (
+        "set.review_waiting",
+        "Eine Synchronisation wartet auf Ihre Prüfung: Entfernungen, die der Löschschutz angehalten hat.",
+        "A sync waits for your review: removals the deletion guard held.",
+    ),
     ("set.rule", "Regel", "Rule"),
     ("set.rule_n", "Regel {n}", "Rule {n}"),
     ("set.save", "Speichern", "Save"),
     (
         "set.saved",
-        "Einstellungen gespeichert. Eine Synchronisation ist angestoßen.",
-        "Settings saved. A sync has been queued.",
+        "Einstellungen gespeichert. Eine Synchronisation ist angestoßen; entfernt sie mehr Personen, als der Löschschutz erlaubt, erscheint die Prüfung hier.",
+        "Settings saved. A sync has been queued; if it removes more people than the deletion guard allows, the review appears here.",
     ),
     (
         "set.saved_file",

@@ -78,6 +78,7 @@ pub(crate) struct ImportTemplate {
     updates: Vec<PersonView>,
     removals: Vec<PersonView>,
     skips: Vec<PersonView>,
+    kept: Vec<PersonView>,
     past: bool,
     id_label: Key,
 }
@@ -115,6 +116,7 @@ impl ImportTemplate {
             updates: Vec::new(),
             removals: Vec::new(),
             skips: Vec::new(),
+            kept: Vec::new(),
             past: false,
             id_label: key!("field.import_id"),
         }
@@ -374,6 +376,7 @@ async fn show(
     template.updates = lists.updates;
     template.removals = lists.removals;
     template.skips = lists.skips;
+    template.kept = lists.kept;
     render(StatusCode::OK, &template)
 }
 

@@ -22,7 +22,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use secrecy::SecretString;
 use serde::Deserialize;
-use staffsync_core::{DirectoryEmployee, PersonioId, Plan};
+use staffsync_core::{DirectoryEmployee, PersonioId, Plan, RemovalReason};
 use staffsync_engine::connect::{self, ConnectError};
 use staffsync_engine::dry_run::{self, DryRunError};
 use staffsync_engine::lease::LeaseError;
@@ -44,12 +44,24 @@ pub(crate) struct AttrRow {
     note: &'static str,
 }
 
+/// Someone the admin kept ("behalten").
+pub(crate) struct KeptView {
+    person: PersonView,
+    /// Whether "Jetzt entfernen" was clicked: the next sync removes them.
+    released: bool,
+}
+
 /// The review of a held run.
 pub(crate) struct HeldView {
     run_id: i64,
     /// "17 von 55 Personen im Verzeichnis würden entfernt."
     summary: String,
     people: Vec<PersonView>,
+    /// Some listed people are removed by the admin's own scope rules: the review says
+    /// so instead of asking whether they are still in the source.
+    by_rule: bool,
+    /// Some listed people are gone from the source (or no longer eligible there).
+    by_source: bool,
     /// The admin already accepted; the scheduler has not run it yet.
     accepting: bool,
 }
@@ -72,6 +84,8 @@ pub(crate) struct ConnectedView {
     /// Consecutive failures, the last error and the failed run (its page says why).
     failing: Option<(i64, String, Option<i64>)>,
     held: Option<HeldView>,
+    /// People the admin kept by rejecting a review, with why they would go.
+    kept: Vec<KeptView>,
     employees: usize,
 }
 
@@ -255,15 +269,37 @@ async fn connected_view(
         Some(id) => store.run(account.id, id).await?,
         None => None,
     };
+    let by_id: HashMap<PersonioId, &DirectoryEmployee> =
+        directory.iter().map(|e| (e.personio_id, e)).collect();
+    let names = Names::new(
+        lang,
+        people_of(&directory),
+        ctx.account.policy.settings.scope.clone(),
+    );
     let held = match held_run.as_ref() {
         Some(run) => {
-            let by_id: HashMap<PersonioId, &DirectoryEmployee> =
-                directory.iter().map(|e| (e.personio_id, e)).collect();
             let changes = store.run_changes(account.id, run.id).await?;
+            let (mut by_rule, mut by_source) = (false, false);
             let mut people: Vec<PersonView> = changes
                 .iter()
                 .filter(|c| c.action == "remove")
-                .map(|c| person(c.personio_id, by_id.get(&c.personio_id).copied()))
+                .map(|c| {
+                    // Runs held before removals carried their reason show none.
+                    let reason = c
+                        .detail
+                        .clone()
+                        .and_then(|d| serde_json::from_value::<RemovalReason>(d).ok());
+                    match &reason {
+                        Some(RemovalReason::Excluded { .. }) => by_rule = true,
+                        _ => by_source = true,
+                    }
+                    PersonView {
+                        note: reason
+                            .map(|r| view::removal_reason(&r, &names, ctx.source()))
+                            .unwrap_or_default(),
+                        ..person(c.personio_id, by_id.get(&c.personio_id).copied())
+                    }
+                })
                 .collect();
             // People the run would keep under a new id wait for the review too (issue 24):
             // each by their entry (still under the old id) and both ids.
@@ -273,9 +309,12 @@ async fn connected_view(
                     .map(PersonioId)?;
                 let mut p = person(from, by_id.get(&from).copied());
                 p.shown_id = format!("{from} → {}", c.personio_id);
+                p.note = ctx.t(key!("hist.rekeyed")).to_owned();
                 Some(p)
             }));
             Some(HeldView {
+                by_rule,
+                by_source,
                 run_id: run.id.0,
                 summary: held_summary(ctx, run.held),
                 people,
@@ -286,6 +325,18 @@ async fn connected_view(
         }
         None => None,
     };
+    let kept = store
+        .kept_people(account.id)
+        .await?
+        .into_iter()
+        .map(|k| KeptView {
+            released: k.released,
+            person: PersonView {
+                note: view::removal_reason(&k.reason, &names, ctx.source()),
+                ..person(k.personio_id, by_id.get(&k.personio_id).copied())
+            },
+        })
+        .collect();
     let last_run = last
         .as_ref()
         .map(|r| RunView::of(r, tz, lang, ctx.source()));
@@ -318,6 +369,7 @@ async fn connected_view(
         live_message: live.message.clone().unwrap_or_default(),
         failing,
         held,
+        kept,
         employees: directory.len(),
     }))
 }
@@ -356,6 +408,8 @@ pub(crate) struct PlanLists {
     pub updates: Vec<PersonView>,
     pub removals: Vec<PersonView>,
     pub skips: Vec<PersonView>,
+    /// Kept people the plan does not remove ("behalten").
+    pub kept: Vec<PersonView>,
     pub unchanged: usize,
     pub held: Option<String>,
     pub warnings: Vec<String>,
@@ -415,6 +469,14 @@ impl PlanLists {
                         Some(id) => person(id, by_id.get(&id).copied()),
                         None => PersonView::default(),
                     }
+                })
+                .collect(),
+            kept: plan
+                .kept
+                .iter()
+                .map(|r| PersonView {
+                    note: view::removal_reason(&r.reason, &names, ctx.source()),
+                    ..person(r.personio_id, by_id.get(&r.personio_id).copied())
                 })
                 .collect(),
             unchanged: plan.unchanged,
@@ -578,6 +640,7 @@ pub(crate) struct PreviewTemplate {
     updates: Vec<PersonView>,
     removals: Vec<PersonView>,
     skips: Vec<PersonView>,
+    kept: Vec<PersonView>,
     unchanged: usize,
     held: Option<String>,
     past: bool,
@@ -602,6 +665,7 @@ pub(crate) async fn preview(State(state): State<WebState>, ctx: Ctx) -> WebResul
         updates: Vec::new(),
         removals: Vec::new(),
         skips: Vec::new(),
+        kept: Vec::new(),
         unchanged: 0,
         held: None,
         past: false,
@@ -639,6 +703,7 @@ pub(crate) async fn preview(State(state): State<WebState>, ctx: Ctx) -> WebResul
     template.updates = lists.updates;
     template.removals = lists.removals;
     template.skips = lists.skips;
+    template.kept = lists.kept;
     template.unchanged = lists.unchanged;
     template.held = lists.held;
     template.warnings = lists.warnings;
@@ -679,29 +744,57 @@ pub(crate) async fn accept_held(
     }
 }
 
-/// `POST /integration/held/{run}/reject`: nobody is removed; the run is marked rejected.
+/// `POST /integration/held/{run}/reject`: nobody is removed; the run is marked rejected,
+/// the people it listed are kept (later runs neither remove nor hold them for the same
+/// reason, see `Store::reject_and_keep`), and the incident of the held run is resolved:
+/// the admin has answered it.
 pub(crate) async fn reject_held(
     State(state): State<WebState>,
     ctx: Ctx,
     Path(run): Path<i64>,
 ) -> WebResult {
     super::history::record_decision(&state, &ctx, RunId(run)).await?;
-    let changed = state
+    let by = format!("admin:{}", ctx.admin.email);
+    let kept = state
         .app
         .store
-        .set_run_status(
-            ctx.account.id,
-            RunId(run),
-            RunStatus::Held,
-            RunStatus::Rejected,
-        )
+        .reject_and_keep(ctx.account.id, RunId(run), &by)
         .await?;
-    if !changed {
+    let Some(kept) = kept else {
+        return Ok(not_found(ctx.page("integration")));
+    };
+    staffsync_engine::alerts::apply(
+        &state.app,
+        ctx.account.id,
+        vec![staffsync_engine::alerts::Action::Resolve(
+            staffsync_store::IncidentKind::HeldRun,
+        )],
+    )
+    .await;
+    tracing::info!(account = %ctx.account.slug, admin = %ctx.admin.id, run, kept, "admin rejected a held run; its people are kept");
+    ctx.flash("ok", ctx.t(key!("held.rejected"))).await;
+    Ok(Redirect::to("/integration#kept").into_response())
+}
+
+/// `POST /integration/kept/{id}/remove` ("Jetzt entfernen"): the next sync removes this
+/// kept person, as reviewed by this click (and nobody beyond: anyone else it would
+/// remove goes through the guard as always). A sync is queued.
+pub(crate) async fn remove_kept(
+    State(state): State<WebState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> WebResult {
+    let store = &state.app.store;
+    let released = store
+        .release_kept(ctx.account.id, &[PersonioId(id)].into())
+        .await?;
+    if released == 0 {
         return Ok(not_found(ctx.page("integration")));
     }
-    tracing::info!(account = %ctx.account.slug, admin = %ctx.admin.id, run, "admin rejected a held run");
-    ctx.flash("ok", ctx.t(key!("held.rejected"))).await;
-    Ok(Redirect::to("/integration").into_response())
+    let _ = store.request_sync(ctx.account.id, None).await;
+    tracing::info!(account = %ctx.account.slug, admin = %ctx.admin.id, person = id, "admin released a kept person for removal");
+    ctx.flash("ok", ctx.t(key!("kept.released"))).await;
+    Ok(Redirect::to("/integration#kept").into_response())
 }
 
 /// `POST /integration/disconnect`: forget the credential and the schedule; keep the

@@ -104,6 +104,10 @@ pub fn routes(state: AppState) -> Router {
             "/integration/held/{run}/reject",
             post(integration::reject_held),
         )
+        .route(
+            "/integration/kept/{id}/remove",
+            post(integration::remove_kept),
+        )
         .route("/integration/disconnect", post(integration::disconnect))
         .route("/integration/status", get(status::status))
         .route(status::SCRIPT_PATH, get(status::script))

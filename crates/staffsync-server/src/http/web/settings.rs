@@ -71,6 +71,8 @@ pub(crate) struct Dimension {
 #[template(path = "settings.html")]
 pub(crate) struct SettingsTemplate {
     page: Page,
+    /// A held run waits for review: the page links to it.
+    review_waiting: bool,
     /// Attributes a rule may use, by name.
     attributes: Vec<AttributeOption>,
     /// The values the directory holds, per attribute.
@@ -180,13 +182,17 @@ pub(crate) async fn save(
     tracing::info!(account = %ctx.account.slug, admin = %ctx.admin.id, "settings saved from the web app");
     // Not connected: no schedule, nothing to sync yet. A file account follows with its
     // next import, and the message says so (no sync starts).
+    // A connected account goes on to Integration, where the queued sync shows as it
+    // runs and, should the new rules remove more people than the guard allows, the
+    // review appears once it is held (the page reloads itself when the sync ends).
     if ctx.source().connects {
         let _ = state.app.store.request_sync(ctx.account.id, None).await;
         ctx.flash("ok", ctx.t(key!("set.saved"))).await;
+        Ok(Redirect::to("/integration").into_response())
     } else {
         ctx.flash("ok", ctx.t(key!("set.saved_file"))).await;
+        Ok(Redirect::to("/integration/settings").into_response())
     }
-    Ok(Redirect::to("/integration/settings").into_response())
 }
 
 /// `POST /integration/settings/preview`: what the form would change now; saves nothing.
@@ -365,6 +371,8 @@ struct Known {
     labels: BTreeMap<String, String>,
     /// Whether the source is an employee file (its columns are the attributes).
     from_file: bool,
+    /// A held run of a connected account waits for review on the Integration page.
+    review_waiting: bool,
 }
 
 impl Known {
@@ -382,6 +390,8 @@ impl Known {
                 .unwrap_or_default()
         };
         let values = directory_values(&store.directory(ctx.account.id).await?);
+        let review_waiting =
+            ctx.source().connects && store.latest_held_run(ctx.account.id).await?.is_some();
         let keys = source.iter().chain(values.keys()).cloned();
         let choices = if from_file {
             AttributeChoices::new(keys, STANDARD_COLUMNS)
@@ -394,6 +404,7 @@ impl Known {
             values,
             labels,
             from_file,
+            review_waiting,
         })
     }
 }
@@ -701,6 +712,7 @@ fn template(ctx: &Ctx, settings: &Settings, known: &Known) -> SettingsTemplate {
         .map(|a| shown_with_label(choices, &known.labels, &a.attribute, lang))
         .unwrap_or_default();
     SettingsTemplate {
+        review_waiting: known.review_waiting,
         page: ctx.page("integration"),
         attributes,
         values,

@@ -103,6 +103,29 @@ impl World {
         World::without_accounts_on(Backend::Sqlite, 1).await
     }
 
+    /// The store the binary writes to (its data dir, or its PostgreSQL database),
+    /// opened beside its runs.
+    pub async fn store(&self) -> staffsync_store::Store {
+        staffsync_store::Store::open(&staffsync_store::StoreConfig {
+            data_dir: self.data_dir().to_owned(),
+            database_url: self.database_url.clone(),
+            secret_key: None,
+        })
+        .await
+        .expect("store opens")
+    }
+
+    /// [`World::store`] and the account `acme`.
+    pub async fn acme(&self) -> (staffsync_store::Store, staffsync_store::Account) {
+        let store = self.store().await;
+        let acme = store
+            .account(&staffsync_core::AccountSlug::parse("acme").unwrap())
+            .await
+            .unwrap()
+            .expect("acme");
+        (store, acme)
+    }
+
     pub fn data_dir(&self) -> &Path {
         self.dir.path()
     }
