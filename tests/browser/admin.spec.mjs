@@ -572,6 +572,51 @@ async function walk() {
   await shot('settings-saved');
   await checkLayout('employees-none');
 
+  step('a rule that would remove most people is held: the review names the rule for each; "Ablehnen" keeps them');
+  await go('/integration/settings');
+  await page.getByRole('heading', { name: 'Einstellungen' }).waitFor();
+  const ruleAttrs = page.locator('input[name="exclude_attribute"]');
+  let free = -1;
+  for (let i = 0; i < (await ruleAttrs.count()); i += 1) {
+    if ((await ruleAttrs.nth(i).inputValue()) === '') {
+      free = i;
+      break;
+    }
+  }
+  assert(free >= 0, 'the form offers a free rule row');
+  await ruleAttrs.nth(free).fill('Beschäftigungsart');
+  await page.locator('textarea[name="exclude_values"]').nth(free).fill('internal');
+  await page.getByRole('button', { name: 'Speichern' }).click();
+  // Saving leads to Integration, where the review appears once the sync it queued is held.
+  await page.waitForURL(/\/integration(#.*)?$/);
+  await until('the review of the rule', async () => {
+    await go('/integration');
+    return (await page.locator('#held-review').count()) > 0;
+  });
+  await page.locator('#held-by-rule').waitFor();
+  const ruled = await rowsOf('#held-review tr.held-person');
+  const reasons = await page.locator('#held-review tr.held-person td:last-child').allInnerTexts();
+  assert(
+    ruled > 0 && reasons.length === ruled && reasons.every((r) => r.includes('Beschäftigungsart')),
+    `each of the ${ruled} held names the rule: ${reasons.slice(0, 3).join(' | ')}`,
+  );
+  await shot('held-review-rule');
+  await checkLayout('held-review-rule');
+  await page.getByRole('button', { name: 'Ablehnen', exact: true }).click();
+  await page.locator('#kept').waitFor();
+  assert((await rowsOf('#kept tr.kept-person')) === ruled, `the ${ruled} are kept`);
+  assert((await rowsOf('#held-review')) === 0, 'no review waits any more');
+  await checkLayout('kept');
+  // The rule goes again: its kept people are simply people again.
+  await go('/integration/settings');
+  await page.locator('input[name="exclude_attribute"]').nth(free).fill('');
+  await page.locator('textarea[name="exclude_values"]').nth(free).fill('');
+  await page.getByRole('button', { name: 'Speichern' }).click();
+  await until('nobody kept once the rule is gone', async () => {
+    await go('/integration');
+    return (await rowsOf('#kept')) === 0 && (await rowsOf('#held-review')) === 0;
+  });
+
   step('API tokens: make one, shown once, listed');
   await go('/integration');
   await page.locator('#tokens-link').click();
@@ -632,6 +677,8 @@ async function walk() {
   await checkLayout('settings-restore');
   await page.getByRole('button', { name: 'Speichern' }).click();
   await page.locator('.flash.ok', { hasText: 'Einstellungen gespeichert' }).waitFor();
+  // Saving leads to Integration (where a review would wait); the form shows the restored guard.
+  await go('/integration/settings');
   assert((await page.locator('input[name="min_people"]').inputValue()) !== '6', 'restored: the guard as before');
   await go('/history');
   // The run that applied the accepted removals (later syncs changed nothing).
