@@ -111,10 +111,11 @@ impl SourceKind {
         pick(self.brand, lang)
     }
 
-    /// Whether answers name this source's people by an id the store keeps per person key
-    /// (`import_id`, `scim_id`: `Store::import_ids`), not by the key (`personio_id`).
+    /// Whether answers name this source's people by `import_id` (not `personio_id`):
+    /// an id the store keeps per person key (`Store::import_ids`): a file's `ImportId`,
+    /// a SCIM user's id.
     pub fn names_people_by_import_id(&self) -> bool {
-        self.id_field != "personio_id"
+        self.id_field == "import_id"
     }
 }
 
@@ -165,8 +166,11 @@ const SCIM: SourceKind = SourceKind {
     polls: false,
     takes_scim: true,
     attributes: AttributesFrom::Pushed,
-    id_field: "scim_id",
-    manager_id_field: "manager_scim_id",
+    // The user's SCIM id, under the name file accounts use for theirs: the API's views
+    // know `import_id` (kept per person key in `import_keys`); a field of its own
+    // (`scim_id`) is for when the views take their names from here.
+    id_field: "import_id",
+    manager_id_field: "manager_import_id",
     name: ["Identitätsanbieter (SCIM)", "identity provider (SCIM)"],
     in_source: ["im Identitätsanbieter", "in the identity provider"],
     from_source: ["aus dem Identitätsanbieter", "from the identity provider"],

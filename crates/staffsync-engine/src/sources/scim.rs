@@ -339,6 +339,24 @@ pub fn to_source(
     Some(e)
 }
 
+/// What a deactivated user's resource keeps: only what the identity provider needs to
+/// find it again (`externalId`, `userName`, `active`; the id is the row's). The person
+/// leaves the directory like a leaver, so nothing else about them stays; re-activation
+/// brings them back once the identity provider sends their attributes again (Entra and
+/// Okta compare what `GET` answers with what they hold, and send the difference).
+pub fn kept_when_inactive(resource: &Map<String, Value>) -> Map<String, Value> {
+    ["schemas", "externalId", "userName"]
+        .into_iter()
+        .filter_map(|name| {
+            resource
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| (name.to_owned(), v.clone()))
+        })
+        .chain([("active".to_owned(), Value::Bool(false))])
+        .collect()
+}
+
 /// SCIM writes waiting for their targeted run, per account (in memory, per process).
 #[derive(Debug, Default)]
 pub struct Pending(Mutex<HashMap<AccountId, BTreeSet<String>>>);
@@ -380,6 +398,16 @@ pub fn written(state: &AppState, account: AccountId, ids: impl IntoIterator<Item
 async fn drain(state: AppState, account: AccountId) {
     let debounce = state.config.webhook_debounce;
     tokio::time::sleep(debounce).await;
+    // The lease lives in the account's schedule row, which an account that is never
+    // connected gets on its first run (the scheduler leaves it alone all the same).
+    if let Err(e) = state
+        .store
+        .ensure_schedule(account, time::OffsetDateTime::now_utc())
+        .await
+    {
+        tracing::warn!(%account, error = %e, "SCIM: cannot prepare the account's lease");
+        return;
+    }
     let wait = debounce.max(Duration::from_millis(500));
     let mut failures = 0;
     loop {

@@ -14,6 +14,7 @@ mod kill_e2e;
 mod postgres_e2e;
 mod privacy_e2e;
 mod rules_e2e;
+mod scim_e2e;
 mod serve_common;
 mod serve_fleet;
 mod serve_restart;
