@@ -181,6 +181,23 @@ async fn an_okta_burst_of_deactivations_is_held_while_okta_hears_2xx() {
     // The identity provider still reads each user as it wrote it.
     let (status, off) = scim.get(&format!("/scim/v2/Users/{}", ids[0])).await;
     assert_eq!((status.as_u16(), &off["active"]), (200, &json!(false)));
+
+    // Reviewed on the command line: a full run of what was pushed, accepting exactly
+    // the held removals.
+    let out = w.run(&["sync", "acme", "--accept-deletions"]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::describe(&out));
+    let left: Vec<String> = api
+        .employees()
+        .await
+        .iter()
+        .map(|e| e["email"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        left,
+        (6..10)
+            .map(|n| format!("person{n}@acme.de"))
+            .collect::<Vec<_>>()
+    );
 }
 
 fn ada(user_name: &str, boss: &str) -> Value {

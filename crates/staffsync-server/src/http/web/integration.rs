@@ -213,6 +213,9 @@ pub(crate) async fn page(State(state): State<WebState>, ctx: Ctx) -> WebResult {
     if staffsync_engine::sources::of(&ctx.account).takes_files {
         return super::import::page(&state, &ctx).await;
     }
+    if staffsync_engine::sources::of(&ctx.account).takes_scim {
+        return super::scim::page(&state, &ctx).await;
+    }
     render_integration(&state, &ctx, StatusCode::OK).await
 }
 

@@ -25,6 +25,7 @@ mod integration;
 mod login;
 mod names;
 mod reset;
+mod scim;
 mod settings;
 mod status;
 mod view;
@@ -103,6 +104,7 @@ pub fn routes(state: AppState) -> Router {
             post(integration::reject_held),
         )
         .route("/integration/disconnect", post(integration::disconnect))
+        .route("/integration/scim/token", post(scim::create_token))
         .route("/integration/status", get(status::status))
         .route(status::SCRIPT_PATH, get(status::script))
         .route(developer::PATH, get(developer::page))
