@@ -14,4 +14,5 @@ mod names;
 mod realtime;
 mod reset;
 mod scheduler;
+mod scim;
 mod web;

@@ -8,7 +8,8 @@
 //! exactly its account, so another account's ids are 404 like unknown ones. Bodies are
 //! JSON sent as `application/scim+json` or `application/json`, at most
 //! [`MAX_BODY_BYTES`]; answers are `application/scim+json`, errors SCIM error bodies
-//! (`status`, `scimType`, `detail`) that say what was wrong.
+//! (`status`, `scimType`, `detail`) that say what was wrong. Each token may make
+//! [`limit::PER_SECOND`] requests a second on average (429 beyond).
 //!
 //! A write is stored as the SCIM source's state and answered at once; the engine plans
 //! and applies it in a debounced targeted run (`staffsync_engine::sources::scim`), so
@@ -18,6 +19,7 @@
 //! than the token's.
 
 pub mod filter;
+pub mod limit;
 pub mod patch;
 mod users;
 
@@ -59,6 +61,9 @@ pub fn routes(state: AppState) -> Router {
         .route("/scim/v2/Schemas/{id}", get(schema))
         .merge(users::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::Extension(std::sync::Arc::new(
+            limit::Limiter::default(),
+        )))
         .with_state(state)
 }
 
@@ -68,6 +73,8 @@ pub struct ScimError {
     status: StatusCode,
     scim_type: Option<&'static str>,
     detail: String,
+    /// Seconds for `Retry-After` (429).
+    retry_after: Option<u64>,
 }
 
 impl ScimError {
@@ -80,6 +87,7 @@ impl ScimError {
             status,
             scim_type,
             detail: detail.into(),
+            retry_after: None,
         }
     }
 
@@ -94,6 +102,20 @@ impl ScimError {
 
     fn unauthorized(detail: &str) -> Self {
         Self::new(StatusCode::UNAUTHORIZED, None, detail)
+    }
+
+    /// 429: the token's requests are over the rate limit; `Retry-After` says when.
+    fn too_many(wait: std::time::Duration) -> Self {
+        let mut e = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            None,
+            format!(
+                "more than {} requests a second with this token: try again shortly",
+                limit::PER_SECOND
+            ),
+        );
+        e.retry_after = Some(wait.as_secs().max(1));
+        e
     }
 
     /// An internal failure: logged in full here, answered without detail.
@@ -134,6 +156,11 @@ impl IntoResponse for ScimError {
             body["scimType"] = json!(t);
         }
         let mut response = scim_json(self.status, &body);
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
@@ -183,11 +210,17 @@ impl FromRequestParts<AppState> for ScimCaller {
         if !well_formed(token) {
             return Err(refused());
         }
+        let digest = hash_token(token);
         let holder = state
             .store
-            .token_holder(&hash_token(token), TokenScope::Scim)
+            .token_holder(&digest, TokenScope::Scim)
             .await?
             .ok_or_else(refused)?;
+        if let Some(limiter) = parts.extensions.get::<std::sync::Arc<limit::Limiter>>()
+            && let Err(wait) = limiter.take(&digest, std::time::Instant::now())
+        {
+            return Err(ScimError::too_many(wait));
+        }
         Ok(ScimCaller {
             account: holder.account,
             label: holder.label,
