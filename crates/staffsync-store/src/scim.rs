@@ -116,6 +116,41 @@ impl Store {
         row.as_ref().map(user_from_row).transpose()
     }
 
+    /// The account's user with this `userName` (ignoring case), if any.
+    pub async fn scim_user_by_user_name(
+        &self,
+        account: AccountId,
+        user_name: &str,
+    ) -> Result<Option<ScimUser>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM scim_users WHERE account_id = $1 AND user_name_key = $2"
+        );
+        let row = sqlx::query(&sql)
+            .bind(account.0)
+            .bind(user_name_key(user_name))
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    /// The account's users with this `externalId` (exactly), oldest first.
+    pub async fn scim_users_by_external_id(
+        &self,
+        account: AccountId,
+        external_id: &str,
+    ) -> Result<Vec<ScimUser>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM scim_users WHERE account_id = $1 AND external_id = $2 \
+             ORDER BY created_at, id"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(account.0)
+            .bind(external_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(user_from_row).collect()
+    }
+
     /// Every user of the account, oldest first (the order SCIM lists page through).
     pub async fn scim_users(&self, account: AccountId) -> Result<Vec<ScimUser>> {
         let sql = format!(

@@ -111,9 +111,9 @@ async fn a_token_over_its_rate_is_answered_429_and_others_are_not() {
     let http = reqwest::Client::new();
     let url = format!("{}/scim/v2/Users?count=0", app.base);
     let mut limited = None;
-    // The burst is 500, refilled at 100 a second: a client asking faster than that
-    // (one after another, each answered in well under 10 ms) runs dry.
-    for _ in 0..5000 {
+    // The burst is 1,000, refilled at 200 a second: a client asking faster than that
+    // (one after another, each answered in well under 5 ms) runs dry.
+    for _ in 0..10_000 {
         let r = http.get(&url).bearer_auth(&busy).send().await.unwrap();
         if r.status() == StatusCode::TOO_MANY_REQUESTS {
             limited = Some(r);

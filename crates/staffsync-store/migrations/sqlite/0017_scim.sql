@@ -28,3 +28,6 @@ CREATE TABLE scim_users (
     PRIMARY KEY (account_id, id),
     UNIQUE (account_id, user_name_key)
 );
+-- Entra and Okta look a user up by userName (the unique index above) or externalId
+-- before each write: both are answered from an index, not by reading every user.
+CREATE INDEX scim_users_by_external_id ON scim_users (account_id, external_id);

@@ -379,7 +379,43 @@ fn compare(found: &Value, op: CompareOp, wanted: &Value, exact: bool) -> bool {
     }
 }
 
+/// What a filter that names one user by an indexed attribute asks for: the store looks
+/// it up instead of reading every user (Entra and Okta send such a probe before each
+/// write).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lookup<'f> {
+    Id(&'f str),
+    UserName(&'f str),
+    ExternalId(&'f str),
+}
+
 impl Filter {
+    /// The indexed lookup this filter is, if it is one: `id`, `userName` or
+    /// `externalId` `eq` a string.
+    pub fn lookup(&self) -> Option<Lookup<'_>> {
+        let Filter::Compare {
+            path,
+            op: CompareOp::Eq,
+            value: Value::String(v),
+        } = self
+        else {
+            return None;
+        };
+        if path.schema.is_some() || path.sub.is_some() {
+            return None;
+        }
+        let a = path.attr.as_str();
+        if a.eq_ignore_ascii_case("id") {
+            Some(Lookup::Id(v))
+        } else if a.eq_ignore_ascii_case("userName") {
+            Some(Lookup::UserName(v))
+        } else if a.eq_ignore_ascii_case("externalId") {
+            Some(Lookup::ExternalId(v))
+        } else {
+            None
+        }
+    }
+
     /// Whether `resource` (a JSON object) matches.
     pub fn matches(&self, resource: &Map<String, Value>) -> bool {
         match self {
@@ -472,6 +508,23 @@ mod tests {
             r#"urn:ietf:params:scim:schemas:core:2.0:User:userName pr"#
         ));
         assert!(hit(r#"userName eq "ada@acme.de" and active eq true"#));
+    }
+
+    #[test]
+    fn probes_are_lookups() {
+        let of = |f: &str| parse(f).unwrap().lookup().map(|l| format!("{l:?}"));
+        assert_eq!(
+            of(r#"USERNAME eq "a@b.de""#).as_deref(),
+            Some(r#"UserName("a@b.de")"#)
+        );
+        assert_eq!(
+            of(r#"externalId eq "E1""#).as_deref(),
+            Some(r#"ExternalId("E1")"#)
+        );
+        assert_eq!(of(r#"id eq "x""#).as_deref(), Some(r#"Id("x")"#));
+        assert_eq!(of(r#"userName co "a""#), None);
+        assert_eq!(of(r#"userName eq "a" and active eq true"#), None);
+        assert_eq!(of(r#"emails.value eq "a""#), None);
     }
 
     #[test]

@@ -8,9 +8,9 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// Requests a token may make at once.
-pub const BURST: f64 = 500.0;
+pub const BURST: f64 = 1000.0;
 /// Requests per second a token may make on average.
-pub const PER_SECOND: f64 = 100.0;
+pub const PER_SECOND: f64 = 200.0;
 /// Buckets idle this long are forgotten (they are full again by then anyway).
 const IDLE: Duration = Duration::from_secs(600);
 

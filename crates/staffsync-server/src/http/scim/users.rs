@@ -8,7 +8,7 @@
 //! label, and handed to the engine (`sources::scim::written`) for its run. This module
 //! must never read or write another account's users.
 
-use super::filter::{self, as_bool};
+use super::filter::{self, Lookup, as_bool};
 use super::{ScimCaller, ScimError, base, json_body, list_response, patch, scim_json};
 use axum::Router;
 use axum::body::Bytes;
@@ -189,10 +189,21 @@ async fn list(
         .unwrap_or(super::MAX_RESULTS)
         .min(super::MAX_RESULTS);
     let base = base(&state);
-    let matching: Vec<Value> = state
-        .store
-        .scim_users(caller.account)
-        .await?
+    let store = &state.store;
+    let account = caller.account;
+    // A probe for one user is looked up; any other filter reads every user. The filter
+    // is still applied to what the lookup found (it decides case and exactness).
+    let users = match filter.as_ref().and_then(filter::Filter::lookup) {
+        Some(Lookup::Id(id)) => store.scim_user(account, id).await?.into_iter().collect(),
+        Some(Lookup::UserName(name)) => store
+            .scim_user_by_user_name(account, name)
+            .await?
+            .into_iter()
+            .collect(),
+        Some(Lookup::ExternalId(e)) => store.scim_users_by_external_id(account, e).await?,
+        None => store.scim_users(account).await?,
+    };
+    let matching: Vec<Value> = users
         .iter()
         .map(|u| render(u, &base))
         .filter(|r| {
