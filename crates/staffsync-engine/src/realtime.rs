@@ -139,13 +139,19 @@ pub async fn run_targeted_now(
     let Some(lease) = take_side_lease(state, account).await? else {
         return Ok(Leased::Busy);
     };
-    let out = with_lease_renewal(
-        &state.store,
-        &lease,
-        state.config.lease,
-        targeted(state, &lease, ids, source),
-    )
-    .await;
+    let work = targeted(state, &lease, ids, source);
+    let out = with_lease_renewal(&state.store, &lease, state.config.lease, work).await;
+    side_run_done(state, lease, out).await
+}
+
+/// After a run under a side lease: gives the lease back and tells the alerts how the
+/// run went.
+pub(crate) async fn side_run_done(
+    state: &AppState,
+    lease: Lease,
+    out: Result<Option<SyncReport>, SyncError>,
+) -> Result<Leased<Option<SyncReport>>, SyncError> {
+    let account = lease.account();
     give_back(&state.store, lease).await;
     crate::alerts::after_run(
         state,

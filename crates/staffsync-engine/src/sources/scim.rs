@@ -382,6 +382,49 @@ impl Pending {
     }
 }
 
+/// A full run of what the identity provider pushed, under the account's lease, now:
+/// everyone the store holds is planned (people it no longer holds leave, through the
+/// deletion guard). With `accept_held`, exactly that held run's removals may go (an
+/// admin reviewed them). `Busy` when a run holds the account.
+pub async fn reconcile(
+    state: &AppState,
+    account: AccountId,
+    accept_held: Option<staffsync_store::RunId>,
+) -> Result<Leased<Option<crate::run::SyncReport>>, SyncError> {
+    state
+        .store
+        .ensure_schedule(account, time::OffsetDateTime::now_utc())
+        .await?;
+    let Some(lease) = crate::realtime::take_side_lease(state, account).await? else {
+        return Ok(Leased::Busy);
+    };
+    let work = async {
+        let acct = state.store.account_by_id(account).await?.ok_or_else(|| {
+            SyncError::Store(staffsync_store::StoreError::NotFound {
+                what: format!("account {account}"),
+            })
+        })?;
+        let options = SyncOptions {
+            accept_held,
+            today: Some(state.today_in(&acct.time_zone)),
+            ..SyncOptions::default()
+        };
+        let source = super::Source::open(&state.store, &acct, super::Given::nothing()).await?;
+        crate::run::run(
+            &state.store,
+            &lease,
+            &acct,
+            source,
+            Scope::Everyone,
+            &options,
+        )
+        .await
+    };
+    let out =
+        crate::lease::with_lease_renewal(&state.store, &lease, state.config.lease, work).await;
+    crate::realtime::side_run_done(state, lease, out).await
+}
+
 /// Tries of a targeted run that fails before the write waits for the next one.
 const ATTEMPTS: u32 = 3;
 

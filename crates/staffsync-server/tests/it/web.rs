@@ -1885,3 +1885,78 @@ async fn a_scim_account_gets_its_tenant_url_and_a_token_on_integration() {
         .unwrap();
     assert_eq!(rest.status(), StatusCode::UNAUTHORIZED);
 }
+
+/// A burst of SCIM deactivations held by the deletion guard is reviewed on the SCIM
+/// account's Integration page, and "Übernehmen" removes exactly those people at once.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_held_scim_run_is_reviewed_and_accepted_on_integration() {
+    use staffsync_engine::realtime::Leased;
+    use staffsync_engine::sources::scim::reconcile;
+    let app = app().await;
+    let account = scim_account(&app.store, "idp", "IdP GmbH").await;
+    admin(&app.store, account.id, "admin@idp.example").await;
+    let user = |n: usize, active: bool| staffsync_store::ScimUserData {
+        external_id: None,
+        user_name: format!("p{n}@idp.example"),
+        active,
+        resource: serde_json::json!({
+            "userName": format!("p{n}@idp.example"),
+            "name": {"givenName": format!("P{n}"), "familyName": "Muster"}
+        }),
+    };
+    let mut ids = Vec::new();
+    for n in 0..10 {
+        ids.push(
+            app.store
+                .create_scim_user(account.id, &user(n, true))
+                .await
+                .unwrap()
+                .id,
+        );
+    }
+    let ran = |out| match out {
+        Ok(Leased::Ran(Some(report))) => report,
+        other => panic!("{other:?}"),
+    };
+    ran(reconcile(&app.state, account.id, None).await);
+    assert_eq!(app.store.directory(account.id).await.unwrap().len(), 10);
+    for (n, id) in ids.iter().enumerate().take(6) {
+        app.store
+            .replace_scim_user(account.id, id, &user(n, false))
+            .await
+            .unwrap();
+    }
+    let held = ran(reconcile(&app.state, account.id, None).await);
+    assert_eq!(held.result, staffsync_engine::run::SyncResult::Held);
+
+    let c = logged_in(&app.base, "admin@idp.example").await;
+    let (_, page) = get(&c, format!("{}/integration", app.base)).await;
+    assert!(page.contains("id=\"held-review\""), "{page}");
+    assert_eq!(page.matches("class=\"held-person\"").count(), 6);
+    let r = c
+        .post(format!(
+            "{}/integration/held/{}/accept",
+            app.base, held.run_id.0
+        ))
+        .form(&[("csrf", csrf_of(&page).as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let left: Vec<String> = app
+        .store
+        .directory(account.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.email)
+        .collect();
+    assert_eq!(
+        left,
+        (6..10)
+            .map(|n| format!("p{n}@idp.example"))
+            .collect::<Vec<_>>()
+    );
+    let (_, page) = get(&c, format!("{}/integration", app.base)).await;
+    assert!(!page.contains("id=\"held-review\""), "reviewed: {page}");
+}

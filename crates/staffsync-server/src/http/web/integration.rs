@@ -46,12 +46,12 @@ pub(crate) struct AttrRow {
 
 /// The review of a held run.
 pub(crate) struct HeldView {
-    run_id: i64,
+    pub(crate) run_id: i64,
     /// "17 von 55 Personen im Verzeichnis würden entfernt."
-    summary: String,
-    people: Vec<PersonView>,
+    pub(crate) summary: String,
+    pub(crate) people: Vec<PersonView>,
     /// The admin already accepted; the scheduler has not run it yet.
-    accepting: bool,
+    pub(crate) accepting: bool,
 }
 
 pub(crate) struct ConnectedView {
@@ -238,27 +238,22 @@ async fn render_integration(state: &WebState, ctx: &Ctx, status: StatusCode) -> 
     )
 }
 
-async fn connected_view(
+/// The review of the account's held run, if one can still be accepted (older ones are
+/// superseded), with the people it would remove as `directory` names them.
+pub(crate) async fn held_view(
     state: &WebState,
     ctx: &Ctx,
-    live: &Live,
-) -> Result<Option<ConnectedView>, super::WebError> {
+    directory: &[DirectoryEmployee],
+    schedule: Option<&staffsync_store::Schedule>,
+) -> Result<Option<HeldView>, super::WebError> {
     let store = &state.app.store;
     let account = &ctx.account;
-    let Some(conn) = store.connection(account.id).await? else {
-        return Ok(None);
-    };
-    let tz = &account.time_zone;
-    let lang = ctx.lang();
-    let last = store.latest_run(account.id, RunKind::Full).await?;
-    let schedule = store.schedule(account.id).await?;
-    let directory = store.directory(account.id).await?;
     // The one held run that can still be accepted: older ones are superseded.
     let held_run = match store.latest_held_run(account.id).await? {
         Some(id) => store.run(account.id, id).await?,
         None => None,
     };
-    let held = match held_run.as_ref() {
+    Ok(match held_run.as_ref() {
         Some(run) => {
             let by_id: HashMap<PersonioId, &DirectoryEmployee> =
                 directory.iter().map(|e| (e.personio_id, e)).collect();
@@ -276,13 +271,29 @@ async fn connected_view(
                     run.held.map_or(0, |h| h.directory_size),
                 ),
                 people,
-                accepting: schedule
-                    .as_ref()
-                    .is_some_and(|s| s.accept_run == Some(run.id)),
+                accepting: schedule.is_some_and(|s| s.accept_run == Some(run.id)),
             })
         }
         None => None,
+    })
+}
+
+async fn connected_view(
+    state: &WebState,
+    ctx: &Ctx,
+    live: &Live,
+) -> Result<Option<ConnectedView>, super::WebError> {
+    let store = &state.app.store;
+    let account = &ctx.account;
+    let Some(conn) = store.connection(account.id).await? else {
+        return Ok(None);
     };
+    let tz = &account.time_zone;
+    let lang = ctx.lang();
+    let last = store.latest_run(account.id, RunKind::Full).await?;
+    let schedule = store.schedule(account.id).await?;
+    let directory = store.directory(account.id).await?;
+    let held = held_view(state, ctx, &directory, schedule.as_ref()).await?;
     let last_run = last
         .as_ref()
         .map(|r| RunView::of(r, tz, lang, ctx.source()));
@@ -644,6 +655,24 @@ pub(crate) async fn accept_held(
 ) -> WebResult {
     let store = &state.app.store;
     match store.run(ctx.account.id, RunId(run)).await? {
+        Some(r) if r.status == RunStatus::Held && ctx.source().takes_scim => {
+            // What was pushed is in the store: the run is made now, not by the
+            // scheduler (which runs connected accounts).
+            let out = staffsync_engine::sources::scim::reconcile(
+                &state.app,
+                ctx.account.id,
+                Some(RunId(run)),
+            )
+            .await;
+            tracing::info!(account = %ctx.account.slug, admin = %ctx.admin.id, run, outcome = ?out.as_ref().map(|_| ()), "admin accepted a held SCIM run");
+            match out {
+                Ok(staffsync_engine::realtime::Leased::Ran(_)) => {
+                    ctx.flash("ok", ctx.t(key!("held.accepted"))).await
+                }
+                _ => ctx.flash("error", ctx.t(key!("int.preview_busy"))).await,
+            }
+            Ok(Redirect::to("/integration").into_response())
+        }
         Some(r) if r.status == RunStatus::Held => {
             store.request_sync(ctx.account.id, Some(RunId(run))).await?;
             tracing::info!(account = %ctx.account.slug, admin = %ctx.admin.id, run, "admin accepted a held run");

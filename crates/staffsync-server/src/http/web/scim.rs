@@ -1,6 +1,8 @@
 //! Menü → Integration for accounts whose people an identity provider pushes over SCIM:
 //! the Tenant URL to enter in Microsoft Entra ID or Okta, "Token erzeugen" (a token of
-//! scope `scim`, shown once), and short steps for both, in German and English.
+//! scope `scim`, shown once), and short steps for both, in German and English; and the
+//! review of a held run (a burst of deactivations beyond the deletion guard), whose
+//! "Übernehmen" runs what was pushed at once (`sources::scim::reconcile`).
 //!
 //! This module must never show a token again after the answer that created it, and
 //! never make a token that opens the REST API (that is the developers' page).
@@ -33,6 +35,8 @@ pub(crate) struct ScimTemplate {
     new_token: Option<String>,
     label: String,
     error: Option<&'static str>,
+    /// A held run's review (a burst of deactivations beyond the deletion guard).
+    held: Option<super::integration::HeldView>,
 }
 
 async fn render_scim(
@@ -60,7 +64,11 @@ async fn render_scim(
         Some(base) => (format!("{}{PREFIX}", base.trim_end_matches('/')), true),
         None => (PREFIX.to_owned(), false),
     };
+    let directory = state.app.store.directory(ctx.account.id).await?;
+    let schedule = state.app.store.schedule(ctx.account.id).await?;
+    let held = super::integration::held_view(state, ctx, &directory, schedule.as_ref()).await?;
     let template = ScimTemplate {
+        held,
         page: ctx.page("integration"),
         tenant_url,
         absolute,
