@@ -519,10 +519,18 @@ async fn keys_of(
         .await?
         .into_iter()
         .collect();
-    for id in ids {
-        if let Some(key) = store.import_key(account, id).await? {
-            keys.insert(key);
-        }
+    // Deleted and deactivated users keep the key they had until their person is erased.
+    // One write looks its key up; a batch reads the account's mapping once.
+    match ids.first() {
+        Some(only) if ids.len() == 1 => keys.extend(store.import_key(account, only).await?),
+        _ => keys.extend(
+            store
+                .import_ids(account)
+                .await?
+                .into_iter()
+                .filter(|(_, id)| ids.contains(id))
+                .map(|(key, _)| key),
+        ),
     }
     Ok(keys)
 }

@@ -95,11 +95,16 @@ fn serve_scim(w: &World, debounce: &str) -> (ServeProcess, tempfile::TempDir, St
         .expect("token")
         .to_owned();
     let logs = tempfile::TempDir::new().expect("tempdir");
+    let envs: Vec<(&str, &str)> = w
+        .database_url
+        .iter()
+        .map(|url| ("STAFFSYNC_DATABASE_URL", url.as_str()))
+        .collect();
     let serve = ServeProcess::start(
         w.data_dir(),
         logs.path().join("serve.log"),
         &["--no-scheduler", "--webhook-debounce", debounce],
-        &[],
+        &envs,
     );
     (serve, logs, scim, api)
 }
@@ -122,7 +127,20 @@ fn okta_user(n: usize) -> Value {
 /// review, and nobody leaves the directory until it is accepted.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_okta_burst_of_deactivations_is_held_while_okta_hears_2xx() {
-    let w = World::without_accounts().await;
+    okta_cycle(World::without_accounts().await).await;
+}
+
+/// The same on PostgreSQL (the SCIM users, token scopes and the widened source).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_okta_burst_of_deactivations_is_held_on_postgresql() {
+    let (admin, url) = crate::postgres_e2e::fresh_database().await;
+    let mut w = World::without_accounts().await;
+    w.database_url = Some(url.clone());
+    okta_cycle(w).await;
+    crate::postgres_e2e::drop_db(&admin, &url).await;
+}
+
+async fn okta_cycle(w: World) {
     // The debounce gathers the burst into one run, as it does for a real burst.
     let (serve, _logs, scim_token, api_token) = serve_scim(&w, "1s");
     let client = |token: &str| Client {
