@@ -260,6 +260,19 @@ async fn an_entra_provisioning_cycle_reaches_the_directory() {
         common::describe(&refused)
     );
     assert!(String::from_utf8_lossy(&refused.stderr).contains("does not take SCIM"));
+    // Neither connected to Personio nor imported, and told so in those words.
+    for args in [
+        &["connect", "acme", "--client-id", "x"][..],
+        &["import", "acme", "people.csv"][..],
+    ] {
+        let out = w.run(args);
+        assert_eq!(out.status.code(), Some(1), "{}", common::describe(&out));
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("identity provider over SCIM"),
+            "{args:?}: {}",
+            common::describe(&out)
+        );
+    }
 
     let logs = tempfile::TempDir::new().expect("tempdir");
     let serve = ServeProcess::start(
@@ -289,6 +302,11 @@ async fn an_entra_provisioning_cycle_reaches_the_directory() {
         "urn:ietf:params:scim:api:messages:2.0:Error"
     );
     assert_eq!(body["status"], "401");
+    let (status, body) = api
+        .send(reqwest::Method::POST, "/api/v1/sync", None)
+        .await;
+    assert_eq!(status, 409, "{body}");
+    assert!(body.to_string().contains("over SCIM"), "{body}");
     let (status, config) = scim.get("/scim/v2/ServiceProviderConfig").await;
     assert_eq!(status, 200);
     assert_eq!(config["patch"]["supported"], true);

@@ -42,10 +42,12 @@ pub async fn request_sync(
     if let Some(acct) = state.store.account_by_id(account).await?
         && !staffsync_engine::sources::of(&acct).connects
     {
-        return Err(ApiError::conflict(format!(
-            "account {} takes employee files: send one to POST /api/v1/imports",
-            acct.slug
-        )));
+        let why = if staffsync_engine::sources::of(&acct).takes_scim {
+            "takes its people from an identity provider over SCIM: each push is applied as it comes"
+        } else {
+            "takes employee files: send one to POST /api/v1/imports"
+        };
+        return Err(ApiError::conflict(format!("account {} {why}", acct.slug)));
     }
     if let Some(schedule) = state.store.schedule(account).await? {
         let now = OffsetDateTime::now_utc();

@@ -353,6 +353,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Connecting failed. Please try again in a few minutes.",
     ),
     (
+        "connect.error.scim_account",
+        "Dieses Konto bezieht seine Mitarbeiter von einem Identitätsanbieter (Microsoft Entra ID, Okta) über SCIM und wird nicht mit Personio verbunden.",
+        "This account takes its people from an identity provider (Microsoft Entra ID, Okta) over SCIM and is not connected to Personio.",
+    ),
+    (
         "connect.error.timeout",
         "Personio antwortet nicht rechtzeitig. Bitte versuchen Sie es in ein paar Minuten erneut.",
         "Personio did not answer in time. Please try again in a few minutes.",

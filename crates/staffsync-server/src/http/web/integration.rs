@@ -527,6 +527,7 @@ fn connect_error(e: &ConnectError, url: &str, ctx: &Ctx) -> String {
         ConnectError::NotAllowed(_) => with_url(key!("connect.error.not_allowed")),
         ConnectError::TimedOut { .. } => ctx.t(key!("connect.error.timeout")).to_owned(),
         ConnectError::FileAccount(_) => ctx.t(key!("connect.error.file_account")).to_owned(),
+        ConnectError::ScimAccount(_) => ctx.t(key!("connect.error.scim_account")).to_owned(),
         ConnectError::Personio(P::WrongCredentials) => {
             ctx.t(key!("connect.error.wrong")).to_owned()
         }
