@@ -31,7 +31,7 @@ use time::OffsetDateTime;
     responses(
         (status = 202, description = "Queued (or already queued or running: then `already_queued` and, while running, `run_id`); the scheduler runs it shortly", body = SyncQueued),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
-        (status = 409, description = "The account is not connected to Personio, or takes employee files (`POST /imports`)", body = ErrorBody),
+        (status = 409, description = "The account is not connected to Personio, takes employee files (`POST /imports`), or takes SCIM pushes", body = ErrorBody),
         (status = 429, description = "The last full sync was less than a minute ago; `Retry-After` says when to ask again", body = ErrorBody),
     )
 )]
