@@ -357,27 +357,41 @@ pub fn kept_when_inactive(resource: &Map<String, Value>) -> Map<String, Value> {
         .collect()
 }
 
-/// SCIM writes waiting for their targeted run, per account (in memory, per process).
+/// SCIM writes waiting for their targeted run, per account (in memory, per process):
+/// the users written and the labels of the tokens that wrote them.
 #[derive(Debug, Default)]
-pub struct Pending(Mutex<HashMap<AccountId, BTreeSet<String>>>);
+pub struct Pending(Mutex<HashMap<AccountId, Batch>>);
+
+#[derive(Debug, Default)]
+struct Batch {
+    ids: BTreeSet<String>,
+    by: BTreeSet<String>,
+}
 
 impl Pending {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<AccountId, BTreeSet<String>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<AccountId, Batch>> {
         self.0
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Queues `ids`; `true` when the account had nothing queued (the caller starts the
-    /// debounce).
-    fn push(&self, account: AccountId, ids: impl IntoIterator<Item = String>) -> bool {
+    /// Queues `ids` written by `by`; `true` when the account had nothing queued (the
+    /// caller starts the debounce).
+    fn push(
+        &self,
+        account: AccountId,
+        ids: impl IntoIterator<Item = String>,
+        by: impl IntoIterator<Item = String>,
+    ) -> bool {
         let mut pending = self.lock();
         let fresh = !pending.contains_key(&account);
-        pending.entry(account).or_default().extend(ids);
+        let batch = pending.entry(account).or_default();
+        batch.ids.extend(ids);
+        batch.by.extend(by);
         fresh
     }
 
-    fn take(&self, account: AccountId) -> BTreeSet<String> {
+    fn take(&self, account: AccountId) -> Batch {
         self.lock().remove(&account).unwrap_or_default()
     }
 }
@@ -428,11 +442,17 @@ pub async fn reconcile(
 /// Tries of a targeted run that fails before the write waits for the next one.
 const ATTEMPTS: u32 = 3;
 
-/// The identity provider wrote the users `ids` of `account` (created, changed,
-/// deactivated or deleted them): a targeted run of them follows once the writes settle.
-/// Returns at once.
-pub fn written(state: &AppState, account: AccountId, ids: impl IntoIterator<Item = String>) {
-    if state.scim_pending.push(account, ids) {
+/// The identity provider, with the token labelled `by`, wrote the users `ids` of
+/// `account` (created, changed, deactivated or deleted them): a targeted run of them
+/// follows once the writes settle, recorded as started by `scim:<label>`. Returns at
+/// once.
+pub fn written(
+    state: &AppState,
+    account: AccountId,
+    ids: impl IntoIterator<Item = String>,
+    by: &str,
+) {
+    if state.scim_pending.push(account, ids, [by.to_owned()]) {
         tokio::spawn(drain(state.clone(), account));
     }
 }
@@ -455,8 +475,8 @@ async fn drain(state: AppState, account: AccountId) {
     let mut failures = 0;
     loop {
         // Taken anew on each try: writes that came in while the account was busy join.
-        let ids = state.scim_pending.take(account);
-        let keys = match keys_of(&state.store, account, &ids).await {
+        let batch = state.scim_pending.take(account);
+        let keys = match keys_of(&state.store, account, &batch.ids).await {
             Ok(keys) => keys,
             Err(e) => {
                 tracing::warn!(%account, error = %e, "SCIM: cannot read the written users");
@@ -467,10 +487,22 @@ async fn drain(state: AppState, account: AccountId) {
             return;
         }
         match run_targeted_now(&state, account, &keys, TargetSource::Fetch).await {
-            Ok(Leased::Ran(_)) => return,
+            Ok(Leased::Ran(report)) => {
+                if let Some(report) = report {
+                    let by: Vec<String> = batch.by.iter().map(|l| format!("scim:{l}")).collect();
+                    if let Err(e) = state
+                        .store
+                        .set_run_started_by(account, report.run_id, &by.join(", "))
+                        .await
+                    {
+                        tracing::warn!(%account, error = %e, "SCIM: cannot record who wrote the run's changes");
+                    }
+                }
+                return;
+            }
             // A run holds the account: try again, with what came in meanwhile.
             Ok(Leased::Busy) => {
-                state.scim_pending.push(account, ids);
+                state.scim_pending.push(account, batch.ids, batch.by);
                 tokio::time::sleep(wait).await;
             }
             Err(e) => {
@@ -479,7 +511,7 @@ async fn drain(state: AppState, account: AccountId) {
                     tracing::warn!(%account, error = %e, "SCIM: targeted run failed; the next write runs them again");
                     return;
                 }
-                state.scim_pending.push(account, ids);
+                state.scim_pending.push(account, batch.ids, batch.by);
                 tokio::time::sleep(wait * failures).await;
             }
         }

@@ -6,13 +6,14 @@ use crate::common::Env;
 use serde_json::json;
 use staffsync_core::{AccountSlug, TimeZoneName};
 use staffsync_store::{
-    AccountId, AccountSource, ScimUserData, Store, StoreError, TokenHolder, TokenScope,
+    AccountId, AccountSource, RunKind, ScimUserData, Store, StoreError, TokenHolder, TokenScope,
 };
 
 conformance!(
     scim_accounts_keep_their_source,
     tokens_open_only_their_scope,
     scim_users_roundtrip_per_account,
+    a_run_records_whose_changes_it_applied,
 );
 
 async fn scim_account(store: &Store, slug: &str) -> AccountId {
@@ -158,4 +159,35 @@ async fn scim_users_roundtrip_per_account(store: Store, _env: Env) {
     assert!(!store.delete_scim_user(a, &ada.id).await.unwrap());
     assert_eq!(store.scim_user(a, &ada.id).await.unwrap(), None);
     assert_eq!(store.scim_users(b).await.unwrap().len(), 1);
+}
+
+async fn a_run_records_whose_changes_it_applied(store: Store, _env: Env) {
+    let a = scim_account(&store, "acme").await;
+    let b = scim_account(&store, "beta").await;
+    let run = crate::conformance::start(&store, a, RunKind::Targeted).await;
+    assert_eq!(store.run(a, run).await.unwrap().unwrap().started_by, None);
+    assert!(
+        store
+            .set_run_started_by(a, run, "scim:Entra ID")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store.set_run_started_by(b, run, "scim:x").await.unwrap(),
+        "another account's run"
+    );
+    assert_eq!(
+        store
+            .run(a, run)
+            .await
+            .unwrap()
+            .unwrap()
+            .started_by
+            .as_deref(),
+        Some("scim:Entra ID")
+    );
+    assert_eq!(
+        store.runs(a).await.unwrap()[0].started_by.as_deref(),
+        Some("scim:Entra ID")
+    );
 }

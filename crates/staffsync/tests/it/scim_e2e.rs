@@ -302,9 +302,7 @@ async fn an_entra_provisioning_cycle_reaches_the_directory() {
         "urn:ietf:params:scim:api:messages:2.0:Error"
     );
     assert_eq!(body["status"], "401");
-    let (status, body) = api
-        .send(reqwest::Method::POST, "/api/v1/sync", None)
-        .await;
+    let (status, body) = api.send(reqwest::Method::POST, "/api/v1/sync", None).await;
     assert_eq!(status, 409, "{body}");
     assert!(body.to_string().contains("over SCIM"), "{body}");
     let (status, config) = scim.get("/scim/v2/ServiceProviderConfig").await;
@@ -477,6 +475,14 @@ async fn an_entra_provisioning_cycle_reaches_the_directory() {
         common::found_in_files(&dir, "Lovelace")
             .is_none()
             .then_some(())
+    })
+    .await;
+    // Each run of SCIM writes names the token whose writes it applied (recorded right
+    // after the run).
+    wait_for("runs naming the token", SETTLE, || async {
+        let runs = w.json(&["runs", "acme"]);
+        let runs = runs.as_array().cloned().unwrap_or_default();
+        (runs.len() >= 5 && runs.iter().all(|r| r["started_by"] == "scim:Entra ID")).then_some(())
     })
     .await;
     drop(serve);

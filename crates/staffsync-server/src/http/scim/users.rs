@@ -147,7 +147,7 @@ fn no_user(id: &str) -> ScimError {
 
 fn after_write(state: &AppState, caller: &ScimCaller, action: &str, id: &str) {
     tracing::info!(account = %caller.account, by = %caller.label, action, user = %id, "SCIM write");
-    written(state, caller.account, [id.to_owned()]);
+    written(state, caller.account, [id.to_owned()], &caller.label);
 }
 
 /// A query parameter by name, ignoring case.

@@ -1122,6 +1122,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Sync failed:",
     ),
     (
+        "run.started_by",
+        "Änderungen übertragen von:",
+        "Changes sent by:",
+    ),
+    (
         "scim.entra.1",
         "Microsoft Entra Admin Center → Unternehmensanwendungen → Neue Anwendung → Eigene Anwendung erstellen (nicht im Katalog).",
         "Microsoft Entra admin center → Enterprise applications → New application → Create your own application (non-gallery).",
