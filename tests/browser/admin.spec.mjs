@@ -602,15 +602,40 @@ async function walk() {
   await go('/history');
   await page.getByRole('heading', { name: 'Synchronisationsverlauf' }).waitFor();
   assert((await rowsOf('#runs tr.run-applied')) >= 3, 'three applied runs');
-  assert((await rowsOf('#runs tr.run-accepted')) === 1, 'one held run, reviewed and accepted');
+  assert((await rowsOf('#runs tr.run-accepted')) === 0, 'the accepted hold is one entry: the run that applied it');
+  assert(
+    (await page.locator('#runs .decision', { hasText: 'Entfernungen angenommen von' }).count()) === 1,
+    'the applying run says who accepted the removals',
+  );
   assert((await rowsOf('#runs tr.run-held')) === 0, 'no held run left to review');
+  assert((await rowsOf('#runs tr.run-dry_run')) === 0, 'previews have their own filter');
+  await shot('history');
+  await checkLayout('history');
+  await go('/history?show=previews');
   assert(
     (await rowsOf('#runs tr.run-dry_run')) === 2 + previewsRepeated,
     `two previews (changes, settings), and the ${previewsRepeated} the layout check repeated`,
   );
-  await shot('history');
-  await checkLayout('history');
-  await page.locator('#runs tr.run-applied a').first().click();
+  await checkLayout('history-previews');
+
+  step('history: settings versions in words; an older one restored through the form');
+  await go('/integration/settings');
+  await page.locator('input[name="min_people"]').fill('6');
+  await page.getByRole('button', { name: 'Speichern' }).click();
+  await page.locator('.flash.ok', { hasText: 'Einstellungen gespeichert' }).waitFor();
+  await go('/history');
+  await page.locator('#settings-versions .change', { hasText: 'ab 6 Personen' }).first().waitFor();
+  await page.locator('#settings-versions a.restore').first().click();
+  await page.locator('#settings-restore').waitFor();
+  const restoreText = await page.locator('#settings-restore').innerText();
+  assert(restoreText.includes('Löschschutz'), `the restore says what changes: ${restoreText}`);
+  await checkLayout('settings-restore');
+  await page.getByRole('button', { name: 'Speichern' }).click();
+  await page.locator('.flash.ok', { hasText: 'Einstellungen gespeichert' }).waitFor();
+  assert((await page.locator('input[name="min_people"]').inputValue()) !== '6', 'restored: the guard as before');
+  await go('/history');
+  // The run that applied the accepted removals (later syncs changed nothing).
+  await page.locator('#runs tr.run-applied', { has: page.locator('.decision') }).locator('a').first().click();
   await page.locator('#removals').waitFor();
   await shot('run-detail');
   await checkLayout('run');

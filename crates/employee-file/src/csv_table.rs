@@ -6,6 +6,7 @@
 //! when it is UTF-8 already.
 
 use crate::budget::Budget;
+use crate::refusal::Unsupported;
 use crate::table::{self, RowSource, SourceRow};
 use crate::value::Value;
 use crate::{EmployeeFile, Limits, ReadError};
@@ -42,10 +43,7 @@ pub(crate) fn read(
 /// sees in the preview, not a refusal.
 fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, ReadError> {
     if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
-        return Err(ReadError::Unsupported(
-            "the CSV file is saved as UTF-16 (Excel's \"Unicode text\"); save it as \"CSV UTF-8\" instead"
-                .into(),
-        ));
+        return Err(ReadError::Unsupported(Unsupported::Utf16Csv));
     }
     let body = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
     Ok(match std::str::from_utf8(body) {

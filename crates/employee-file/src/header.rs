@@ -4,6 +4,7 @@
 //! Must never guess a column: a name matches one field or is an attribute, and two
 //! columns meaning the same thing refuse the file instead of one silently winning.
 
+use crate::refusal::{Column, DuplicateColumn, TableProblem};
 use crate::{Columns, ReadError};
 use std::sync::Arc;
 
@@ -136,14 +137,31 @@ impl Field {
     }
 
     /// "ImportId (also accepted: Personalnummer, Import-ID, …)".
-    fn with_aliases(self) -> String {
+    pub(crate) fn with_aliases(self) -> String {
+        format!(
+            "{} (also accepted: {})",
+            self.name(),
+            self.aliases().join(", ")
+        )
+    }
+
+    /// "ImportId (auch akzeptiert: Personalnummer, Import-ID, …)".
+    pub(crate) fn with_aliases_german(self) -> String {
+        format!(
+            "{} (auch akzeptiert: {})",
+            self.name(),
+            self.aliases().join(", ")
+        )
+    }
+
+    fn aliases(self) -> Vec<&'static str> {
         let mut others: Vec<&str> = Vec::new();
         for n in &self.names()[1..] {
             if !others.contains(n) && *n != self.name() {
                 others.push(n);
             }
         }
-        format!("{} (also accepted: {})", self.name(), others.join(", "))
+        others
     }
 }
 
@@ -161,11 +179,6 @@ pub(crate) fn normalize(name: &str) -> String {
         .collect()
 }
 
-pub(crate) fn missing_message(missing: &[Field]) -> String {
-    let parts: Vec<String> = missing.iter().map(|f| f.with_aliases()).collect();
-    format!("the file has no column {}", parts.join(" and no column "))
-}
-
 /// How a reader names a column in messages: a workbook by letter, a CSV by position.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ColumnNaming {
@@ -174,11 +187,11 @@ pub(crate) enum ColumnNaming {
 }
 
 impl ColumnNaming {
-    /// "column C" / "column 3" for the 0-based index `col`.
-    pub(crate) fn label(self, col: usize) -> String {
-        match self {
-            ColumnNaming::Numbers => format!("column {}", col + 1),
-            ColumnNaming::Letters => format!("column {}", letters(col)),
+    /// The column with the 0-based index `col` ("column C" / "column 3").
+    pub(crate) fn column(self, col: usize) -> Column {
+        Column {
+            naming: self,
+            index: col,
         }
     }
 }
@@ -230,20 +243,17 @@ impl Header {
         let mut names = names;
         names.truncate(width);
         if width == 0 {
-            return Err(ReadError::NotATable(
-                "the first row is empty: it must name the columns (ImportId, Email, Firstname, Lastname, …)"
-                    .into(),
-            ));
+            return Err(ReadError::NotATable(TableProblem::FirstRowEmpty));
         }
         let mut roles = Vec::with_capacity(width);
-        let mut field_cols = [None; Field::ALL.len()];
+        let mut field_cols: [Option<usize>; Field::ALL.len()] = [None; Field::ALL.len()];
         let mut seen_attrs: Vec<(String, usize)> = Vec::new();
         let mut columns = Columns::default();
         let mut duplicates = Vec::new();
         for (col, name) in names.iter().enumerate() {
             if name.chars().count() > MAX_TEXT_CHARS {
                 return Err(ReadError::ColumnNameTooLong {
-                    column: naming.label(col),
+                    column: naming.column(col),
                 });
             }
             if name.is_empty() {
@@ -253,14 +263,11 @@ impl Header {
             if let Some(field) = Field::from_header(name) {
                 let slot = &mut field_cols[field as usize];
                 if let Some(first) = *slot {
-                    duplicates.push(format!(
-                        "\"{}\" ({}) and \"{}\" ({}) both mean {}",
-                        names[first],
-                        naming.label(first),
-                        name,
-                        naming.label(col),
-                        field
-                    ));
+                    duplicates.push(DuplicateColumn {
+                        first: (names[first].clone(), naming.column(first)),
+                        second: (name.clone(), naming.column(col)),
+                        field: Some(field),
+                    });
                 } else {
                     *slot = Some(col);
                     set_present(&mut columns, field);
@@ -269,13 +276,11 @@ impl Header {
             } else {
                 let key = normalize(name);
                 if let Some((_, first)) = seen_attrs.iter().find(|(k, _)| *k == key) {
-                    duplicates.push(format!(
-                        "\"{}\" ({}) and \"{}\" ({}) are the same attribute",
-                        names[*first],
-                        naming.label(*first),
-                        name,
-                        naming.label(col)
-                    ));
+                    duplicates.push(DuplicateColumn {
+                        first: (names[*first].clone(), naming.column(*first)),
+                        second: (name.clone(), naming.column(col)),
+                        field: None,
+                    });
                 } else {
                     seen_attrs.push((key, col));
                 }
@@ -432,7 +437,7 @@ mod tests {
         assert_eq!(
             err,
             ReadError::ColumnNameTooLong {
-                column: "column E".into()
+                column: ColumnNaming::Letters.column(4)
             }
         );
 

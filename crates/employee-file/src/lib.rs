@@ -19,6 +19,7 @@ mod guard;
 mod header;
 mod ods_size;
 mod problem;
+mod refusal;
 mod row;
 mod table;
 mod template;
@@ -138,6 +139,7 @@ pub struct FileRow {
 }
 
 pub use problem::RowProblem;
+pub use refusal::{Column, DuplicateColumn, ReadError, TableProblem, Unsupported};
 
 /// A row left out, and why, in the admin's words.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -179,67 +181,6 @@ pub struct EmployeeFile {
     /// Rows read with a value left out, ordered by row: a `ReportsToId` that names nobody
     /// in the file (a manager who left, a typo). The row is in `rows`, without a manager.
     pub warnings: Vec<RowError>,
-}
-
-/// Why a whole file was refused. Nothing is planned from it, so nobody is removed. The
-/// messages are meant for the admin who uploaded the file.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ReadError {
-    #[error("the file could not be read: {0}")]
-    Unsupported(String),
-    #[error("the file is empty")]
-    Empty,
-    #[error("the file is {size} bytes, more than the {max} bytes allowed")]
-    TooLarge { size: u64, max: u64 },
-    #[error(
-        "the file is password-protected or an old Excel file (.xls), which cannot be read: \
-         save it as .xlsx without a password"
-    )]
-    PasswordProtected,
-    #[error("the file is not a readable {format} file ({detail})")]
-    Corrupt { format: Format, detail: String },
-    #[error(
-        "the workbook unpacks to more than {max} bytes or is packed unusually tightly \
-         (a zip bomb, not a normal spreadsheet), so it was not opened"
-    )]
-    ZipBomb { max: u64 },
-    #[error("the workbook has no sheet named \"{name}\"; its sheets are: {}", quoted_list(.sheets))]
-    SheetNotFound { name: String, sheets: Vec<String> },
-    /// The sheet (or CSV) is not a table whose first row names the columns.
-    #[error("{0}")]
-    NotATable(String),
-    /// Required columns absent; canonical names (ImportId, Email, Firstname, Lastname).
-    #[error("{}", header::missing_message(.missing))]
-    MissingColumns { missing: Vec<Field> },
-    /// Each entry describes one clash, e.g. `"E-Mail" (column B) and "Email" (column F) both mean Email`.
-    #[error("the file has duplicate columns: {}", .0.join("; "))]
-    DuplicateColumns(Vec<String>),
-    #[error("the name of {column} in the header row is longer than {MAX_TEXT_CHARS} characters")]
-    ColumnNameTooLong { column: String },
-    #[error("{column} has values but no name in the header row (row 1): name it or delete it")]
-    UnnamedColumn { column: String },
-    #[error("the file has more than {max} rows of people")]
-    TooManyRows { max: usize },
-    #[error(
-        "the file has more than {max} cells with values (all its sheets and an XLSX's \
-         shared texts together, repeated rows and cells counted), far more than a list of \
-         people: keep only the list of people in the file"
-    )]
-    TooManyCells { max: u64 },
-    #[error(
-        "the file has more than {max} bytes of text (all its sheets and an XLSX's shared \
-         texts together), far more than a list of people: keep only the list of people in \
-         the file"
-    )]
-    TooMuchText { max: u64 },
-}
-
-fn quoted_list(items: &[String]) -> String {
-    items
-        .iter()
-        .map(|s| format!("\"{s}\""))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// Reads `bytes` as `format` (`sheet`: a workbook's sheet by name; default the first).

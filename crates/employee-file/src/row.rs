@@ -35,7 +35,7 @@ pub(crate) fn check(
         .map(|(c, _)| c)
     {
         return Err(ReadError::UnnamedColumn {
-            column: header.naming.label(col),
+            column: header.naming.column(col),
         });
     }
     let mut texts: [Option<String>; Field::ALL.len()] = Default::default();
@@ -49,7 +49,7 @@ pub(crate) fn check(
             Role::Unnamed => {
                 if !value.is_blank() {
                     return Err(ReadError::UnnamedColumn {
-                        column: header.naming.label(col),
+                        column: header.naming.column(col),
                     });
                 }
             }
@@ -323,14 +323,14 @@ mod tests {
         assert_eq!(
             err,
             ReadError::UnnamedColumn {
-                column: "column E".into()
+                column: ColumnNaming::Letters.column(4)
             }
         );
         let err = check(&h, 2, cells(&["1", "a@example.com", "A", "B", "", "", "y"])).unwrap_err();
         assert_eq!(
             err,
             ReadError::UnnamedColumn {
-                column: "column G".into()
+                column: ColumnNaming::Letters.column(6)
             }
         );
     }

@@ -6,6 +6,7 @@
 
 use crate::budget::Budget;
 use crate::header::{ColumnNaming, Field, Header};
+use crate::refusal::TableProblem;
 use crate::row::{self, Checked};
 use crate::value::Value;
 use crate::{EmployeeFile, FileRow, ImportId, Limits, ReadError, RowError, RowProblem};
@@ -36,7 +37,9 @@ pub(crate) trait RowSource {
     /// Said when no row has a value.
     fn empty_error(&self) -> ReadError {
         match self.sheet() {
-            Some(name) => ReadError::NotATable(format!("the sheet \"{name}\" is empty")),
+            Some(name) => ReadError::NotATable(TableProblem::SheetEmpty {
+                sheet: name.to_owned(),
+            }),
             None => ReadError::Empty,
         }
     }
@@ -58,19 +61,16 @@ pub(crate) fn assemble(
             continue;
         }
         if source.sheet().is_some() && first.row != 1 {
-            return Err(ReadError::NotATable(format!(
-                "row 1 is empty: the first row must name the columns (ImportId, Email, \
-                 Firstname, Lastname, …), but the first values are in row {}",
-                first.row
-            )));
+            return Err(ReadError::NotATable(TableProblem::HeaderNotInRowOne {
+                first_row: first.row,
+            }));
         }
         let mut names = Vec::with_capacity(first.cells.len());
         for (col, cell) in first.cells.into_iter().enumerate() {
             names.push(cell.into_text().map_err(|_| {
-                ReadError::NotATable(format!(
-                    "the header row shows a spreadsheet error in {}",
-                    source.naming().label(col)
-                ))
+                ReadError::NotATable(TableProblem::HeaderCellError {
+                    column: source.naming().column(col),
+                })
             })?);
         }
         break Header::parse(names, source.naming())?;

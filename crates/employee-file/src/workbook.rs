@@ -7,6 +7,7 @@
 //! admin unexplained: its errors become [`ReadError`]s in plain words.
 
 use crate::budget::Budget;
+use crate::refusal::{TableProblem, Unsupported};
 use crate::table::{self, RowSource, SourceRow};
 use crate::value::Value;
 use crate::{EmployeeFile, Format, Limits, ReadError, dates};
@@ -28,9 +29,7 @@ pub(crate) fn read(
     match format {
         Format::Xlsx => read_xlsx(bytes, sheet, limits, budget),
         Format::Ods => read_ods(bytes, sheet, limits, budget),
-        Format::Csv => Err(ReadError::Unsupported(
-            "a CSV file is not a workbook".into(),
-        )),
+        Format::Csv => Err(ReadError::Unsupported(Unsupported::CsvNotAWorkbook)),
     }
 }
 
@@ -40,7 +39,7 @@ fn pick_sheet(names: Vec<String>, wanted: Option<&str>) -> Result<String, ReadEr
         return names
             .into_iter()
             .next()
-            .ok_or_else(|| ReadError::NotATable("the workbook has no sheets".into()));
+            .ok_or(ReadError::NotATable(TableProblem::NoSheets));
     };
     let wanted_trimmed = wanted.trim();
     if let Some(i) = names.iter().position(|n| n == wanted).or_else(|| {
@@ -91,9 +90,7 @@ fn xlsx_error(e: XlsxError) -> ReadError {
 fn ods_error(e: OdsError) -> ReadError {
     match e {
         OdsError::Password => ReadError::PasswordProtected,
-        OdsError::CellLimitExceeded { .. } => ReadError::NotATable(
-            "the sheet is far larger than a list of people (millions of cells)".into(),
-        ),
+        OdsError::CellLimitExceeded { .. } => ReadError::NotATable(TableProblem::FarTooManyCells),
         e => ReadError::Corrupt {
             format: Format::Ods,
             detail: e.to_string(),

@@ -205,7 +205,7 @@ pub enum Warning {
 
 /// The deletion guard stopped this plan: too many removals, or too many re-keys
 /// ([`Plan::rekeys`]; see [`crate::planner::rekey`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Hold {
     pub removing: usize,
     pub directory_size: usize,

@@ -50,6 +50,8 @@ pub enum Outcome {
     Held {
         run_id: i64,
         removals: u64,
+        /// People the run would keep under a new id (re-keys beyond the guard).
+        rekeys: u64,
         directory_size: u64,
     },
     Failed(Failure),
@@ -114,6 +116,7 @@ pub fn outcome_of(result: Result<Option<&SyncReport>, &SyncError>) -> Option<Out
                 Some(Outcome::Held {
                     run_id: report.run_id.0,
                     removals: report.plan.removals.len() as u64,
+                    rekeys: report.plan.rekeys.len() as u64,
                     directory_size: hold.map_or(0, |h| h.directory_size as u64),
                 })
             }
@@ -148,6 +151,7 @@ pub fn decide(origin: Origin, outcome: &Outcome, failing_after: u32) -> Vec<Acti
         Outcome::Held {
             run_id,
             removals,
+            rekeys,
             directory_size,
         } => {
             actions.extend(fetched);
@@ -159,6 +163,7 @@ pub fn decide(origin: Origin, outcome: &Outcome, failing_after: u32) -> Vec<Acti
                 IncidentDetails {
                     run_id: Some(*run_id),
                     removals: Some(*removals),
+                    rekeys: (*rekeys > 0).then_some(*rekeys),
                     directory_size: Some(*directory_size),
                     ..IncidentDetails::default()
                 },
@@ -450,6 +455,7 @@ mod tests {
         let held = Outcome::Held {
             run_id: 4,
             removals: 15,
+            rekeys: 0,
             directory_size: 45,
         };
         let full = Origin::Full { failures: 0 };

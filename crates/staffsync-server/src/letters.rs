@@ -37,6 +37,7 @@ mod tests {
         let d = IncidentDetails {
             run_id: Some(42),
             removals: Some(15),
+            rekeys: None,
             directory_size: Some(45),
             attribute: Some("email".into()),
             failures: Some(3),

@@ -157,16 +157,51 @@ pub(crate) async fn execute_for_ids(
 ) -> Result<u64> {
     let mut affected = 0;
     for chunk in ids.chunks(BATCH_ROWS) {
-        let sql = sql
-            .replace("{account}", &param(backend, 1))
-            .replace("{ids}", &placeholders(backend, chunk.len(), 2));
-        let mut q = sqlx::query(&sql).bind(account.0);
-        for id in chunk {
-            q = q.bind(*id);
-        }
-        affected += q.execute(&mut *conn).await?.rows_affected();
+        let sql = chunk_sql(backend, sql, chunk.len());
+        affected += chunk_query(&sql, account, chunk)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
     }
     Ok(affected)
+}
+
+/// `sql` with `{account}` and `{ids}` (`n` of them) spelled as `backend` binds them.
+fn chunk_sql(backend: Backend, sql: &str, n: usize) -> String {
+    sql.replace("{account}", &param(backend, 1))
+        .replace("{ids}", &placeholders(backend, n, 2))
+}
+
+/// The query `sql` (from [`chunk_sql`]) bound to `account` and `chunk`.
+fn chunk_query<'q>(
+    sql: &'q str,
+    account: AccountId,
+    chunk: &[i64],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    chunk
+        .iter()
+        .fold(sqlx::query(sql).bind(account.0), |q, id| q.bind(*id))
+}
+
+/// Fetches the rows of `sql` for `ids` in chunks, placeholders as in
+/// [`execute_for_ids`].
+pub(crate) async fn fetch_for_ids(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    sql: &str,
+    account: AccountId,
+    ids: &[i64],
+) -> Result<Vec<AnyRow>> {
+    let mut rows = Vec::new();
+    for chunk in ids.chunks(BATCH_ROWS) {
+        let sql = chunk_sql(backend, sql, chunk.len());
+        rows.extend(
+            chunk_query(&sql, account, chunk)
+                .fetch_all(&mut *conn)
+                .await?,
+        );
+    }
+    Ok(rows)
 }
 
 /// [`Store::directory`] on `conn` (inside a transaction: the directory as that
@@ -192,25 +227,34 @@ pub(crate) async fn read_directory(
          (SELECT {group_ids} FROM memberships m WHERE m.employee_id = e.id) AS group_ids \
          FROM employees e WHERE e.account_id = $1 ORDER BY e.personio_id"
     );
-    let mut employees = Vec::new();
+    // Sized first: grown by doubling, the list of 100,000 people would hold both its old
+    // and its new buffer at the last growth (some 90 MB at once for a 46 MB list) and keep
+    // a third of its room unused. A person added meanwhile only costs one growth.
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM employees WHERE account_id = $1")
+        .bind(account.0)
+        .fetch_one(&mut *conn)
+        .await?;
+    let mut employees = Vec::with_capacity(usize::try_from(count).unwrap_or_default());
     let mut rows = sqlx::query(&sql).bind(account.0).fetch(&mut *conn);
     while let Some(row) = rows.try_next().await? {
         let (_, mut employee) = employee_from_row(&row)?;
         let ids: Option<String> = row.try_get("group_ids")?;
-        for id in ids
+        // Collected, then made a set of exactly their number (inserted one by one, each
+        // person's list would keep room for twice their groups).
+        employee.groups = ids
             .as_deref()
             .unwrap_or_default()
             .split(',')
             .filter(|s| !s.is_empty())
-        {
-            let group = id
-                .trim()
-                .parse::<i64>()
-                .ok()
-                .and_then(|id| groups.get(&id))
-                .ok_or_else(|| StoreError::corrupt(format!("membership in unknown group {id}")))?;
-            employee.groups.insert(group.clone());
-        }
+            .map(|id| {
+                id.trim()
+                    .parse::<i64>()
+                    .ok()
+                    .and_then(|id| groups.get(&id))
+                    .cloned()
+                    .ok_or_else(|| StoreError::corrupt(format!("membership in unknown group {id}")))
+            })
+            .collect::<Result<GroupSet>>()?;
         employees.push(employee);
     }
     Ok(employees)
@@ -449,6 +493,9 @@ impl Store {
         // 0004), then the people; feedback keeps its snapshot but loses its author
         // (ON DELETE SET NULL).
         let removed: Vec<i64> = plan.removals.iter().map(|r| r.personio_id.0).collect();
+        // Read while the removed people are still there: their history keeps it.
+        let departments =
+            crate::runs::removal_departments(&mut tx, self.backend, account, plan).await?;
         // Erasure reaches the rows the removed people left under their earlier keys.
         let erased = feed::with_former_keys(&mut tx, self.backend, account, &removed).await?;
         // What the feed compares against: the groups and the touched people's memberships
@@ -616,19 +663,20 @@ impl Store {
         drop(delta);
         feed::scrub(&mut tx, self.backend, account, feed::Scrub::People, &erased).await?;
 
-        insert_changes(&mut tx, self.backend, account, run, plan).await?;
+        insert_changes(&mut tx, self.backend, account, run, plan, &departments).await?;
         update_pending_hires(&mut tx, self.backend, account, kind, plan).await?;
         // Deleted means gone: an erased person's ImportId no longer names a key.
         imports::forget_keys(&mut tx, self.backend, account, &removed).await?;
         if let Some(import) = import {
             imports::after_import(&mut tx, self.backend, account, import).await?;
         }
-        // Erase the removed people's personal details from every earlier run.
+        // Erase the removed people's personal details from every run. Their removals
+        // stay as recorded (reason and department, no name): who went, and why.
         execute_for_ids(
             &mut tx,
             self.backend,
             "UPDATE run_changes SET detail = NULL \
-             WHERE account_id = {account} AND personio_id IN ({ids})",
+             WHERE account_id = {account} AND action <> 'remove' AND personio_id IN ({ids})",
             account,
             &erased,
         )
@@ -637,10 +685,13 @@ impl Store {
         // but nothing that names them.
         crate::snapshots::scrub(&mut tx, self.backend, account, &removed).await?;
         // An applied run supersedes the previews of earlier runs that applied nothing:
-        // their details may name people who were never imported, so they go.
+        // their creates and skips may name people who were never imported, so those go.
+        // Their updates and removals are of people in the directory (erased with them
+        // when they go), and stay readable: what a held run would have done, and why.
         sqlx::query(
             "UPDATE run_changes SET detail = NULL \
-             WHERE account_id = $1 AND detail IS NOT NULL AND run_id IN \
+             WHERE account_id = $1 AND detail IS NOT NULL AND action IN ('create', 'skip') \
+             AND run_id IN \
                (SELECT id FROM sync_runs WHERE account_id = $1 AND id < $2 \
                 AND status IN ('dry_run', 'held', 'rejected', 'failed', 'superseded', 'accepted'))",
         )

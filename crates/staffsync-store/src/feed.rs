@@ -502,24 +502,19 @@ pub(crate) async fn links_of(
     account: AccountId,
     ids: &[i64],
 ) -> Result<BTreeSet<(i64, i64)>> {
-    let mut links = BTreeSet::new();
-    for chunk in ids.chunks(BATCH_ROWS) {
-        let sql = format!(
-            "SELECT e.personio_id, m.group_id FROM memberships m \
-             JOIN employees e ON e.id = m.employee_id \
-             WHERE e.account_id = {} AND e.personio_id IN ({})",
-            crate::sql::param(backend, 1),
-            crate::sql::placeholders(backend, chunk.len(), 2)
-        );
-        let mut q = sqlx::query(&sql).bind(account.0);
-        for id in chunk {
-            q = q.bind(*id);
-        }
-        for row in q.fetch_all(&mut *conn).await? {
-            links.insert((row.try_get("personio_id")?, row.try_get("group_id")?));
-        }
-    }
-    Ok(links)
+    let rows = crate::directory::fetch_for_ids(
+        conn,
+        backend,
+        "SELECT e.personio_id, m.group_id FROM memberships m \
+         JOIN employees e ON e.id = m.employee_id \
+         WHERE e.account_id = {account} AND e.personio_id IN ({ids})",
+        account,
+        ids,
+    )
+    .await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get("personio_id")?, row.try_get("group_id")?)))
+        .collect()
 }
 
 /// Groups of the account by id.

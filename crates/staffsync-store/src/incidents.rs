@@ -75,6 +75,9 @@ pub struct IncidentDetails {
     /// How many people the held run would remove.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub removals: Option<u64>,
+    /// How many people the held run would keep under a new id (re-keys).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rekeys: Option<u64>,
     /// How many people the directory had when the run was held.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub directory_size: Option<u64>,

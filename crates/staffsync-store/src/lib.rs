@@ -67,7 +67,7 @@ pub use outgoing::{
     WebhookDelivery, WebhookEndpoint,
 };
 pub use realtime::{RealtimeAccount, SyncState, Webhook};
-pub use runs::{RunChange, RunKind, RunStatus, RunSummary};
+pub use runs::{Decision, RunChange, RunKind, RunStatus, RunSummary};
 pub use schedule::{Schedule, ScheduleOutcome};
 pub use scim::{ScimUser, ScimUserData};
 pub use snapshots::{Snapshot, SnapshotGroup, SnapshotMember};

@@ -146,14 +146,27 @@ pub struct RunSummary {
     /// run that did not fail, or failed before failures were values).
     pub failure: Option<RunFailure>,
     pub held: Option<Hold>,
+    /// Who accepted or rejected this held run, and when (runs decided before this was
+    /// recorded, and runs nobody decided on, have none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decision: Option<Decision>,
     /// Whose changes the run applied when not staffsync's own: `scim:<token label>` for
     /// a run of SCIM writes (several labels joined by `, `).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub started_by: Option<String>,
 }
 
-/// One person's part in a run. `detail` is `None` for removals and once the person has
-/// been erased.
+/// An admin's decision on a held run: who (`admin:<e-mail>`, `cli`) and when.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Decision {
+    pub by: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+/// One person's part in a run. `detail` is `None` once the person has been erased (a
+/// removal then keeps its reason and department: the audit trail of who went and why
+/// names no one), and for removals recorded before removals kept their reason.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RunChange {
     pub personio_id: PersonioId,
@@ -304,13 +317,67 @@ pub(crate) async fn supersede_held_before(
     Ok(())
 }
 
-/// Records every identified person of `plan` as a change of `run`.
+/// What each of `plan`'s removals records besides its reason, read from the directory
+/// before the plan applies: the department, and a file account's `ImportId` (forgotten
+/// with the person's key, but the id the admin knows them by).
+pub(crate) async fn removal_departments(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    account: AccountId,
+    plan: &Plan,
+) -> Result<Departments> {
+    let ids: Vec<i64> = plan.removals.iter().map(|r| r.personio_id.0).collect();
+    let rows = crate::directory::fetch_for_ids(
+        conn,
+        backend,
+        "SELECT e.personio_id, e.department, k.import_id FROM employees e \
+         LEFT JOIN import_keys k ON k.account_id = e.account_id AND k.person_key = e.personio_id \
+         WHERE e.account_id = {account} AND e.personio_id IN ({ids})",
+        account,
+        &ids,
+    )
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok((
+                row.try_get("personio_id")?,
+                Recorded {
+                    department: row.try_get("department")?,
+                    import_id: row.try_get("import_id")?,
+                },
+            ))
+        })
+        .collect()
+}
+
+/// What a removal records of the person besides the reason.
+#[derive(Debug, Default)]
+pub(crate) struct Recorded {
+    department: Option<String>,
+    import_id: Option<String>,
+}
+
+/// Removed people's records by key (see [`removal_departments`]).
+pub(crate) type Departments = std::collections::HashMap<i64, Recorded>;
+
+/// What a removal records: why, the department the person was in and a file account's
+/// `ImportId`. Never a name: this row outlives the person's erasure.
+#[derive(Serialize)]
+struct RemoveDetail<'a> {
+    #[serde(flatten)]
+    reason: &'a staffsync_core::RemovalReason,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    department: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    import_id: Option<&'a str>,
+}
+
 /// One `run_changes` row: Personio id, action, detail (JSON).
 type Row = (i64, &'static str, Option<String>);
 
 /// The `i`-th change of `plan` (creates, updates, removals, then skips) as a row; `None`
 /// for a skip without an id (nothing to show per person).
-fn change_row(plan: &Plan, i: usize) -> Result<Option<Row>> {
+fn change_row(plan: &Plan, departments: &Departments, i: usize) -> Result<Option<Row>> {
     let (c, u, r) = (plan.creates.len(), plan.updates.len(), plan.removals.len());
     if let Some(e) = plan.creates.get(i) {
         // Serialized straight from the record (no `serde_json::Value` per person), keys in
@@ -344,7 +411,17 @@ fn change_row(plan: &Plan, i: usize) -> Result<Option<Row>> {
         )));
     }
     if let Some(removal) = plan.removals.get(i - c - u) {
-        return Ok(Some((removal.personio_id.0, "remove", None)));
+        let recorded = departments.get(&removal.personio_id.0);
+        let detail = RemoveDetail {
+            reason: &removal.reason,
+            department: recorded.and_then(|r| r.department.as_deref()),
+            import_id: recorded.and_then(|r| r.import_id.as_deref()),
+        };
+        return Ok(Some((
+            removal.personio_id.0,
+            "remove",
+            Some(to_json(&detail)?),
+        )));
     }
     match plan.skips.get(i - c - u - r) {
         Some(s) => match s.personio_id {
@@ -361,6 +438,7 @@ pub(crate) async fn insert_changes(
     account: AccountId,
     run: RunId,
     plan: &Plan,
+    departments: &Departments,
 ) -> Result<()> {
     // The rows are built a batch at a time: a first sync of 100,000 people would
     // otherwise hold every row's JSON at once (tens of MB at the run's peak).
@@ -369,7 +447,7 @@ pub(crate) async fn insert_changes(
     while next < total {
         let end = (next + BATCH_ROWS).min(total);
         let chunk: Vec<Row> = (next..end)
-            .filter_map(|i| change_row(plan, i).transpose())
+            .filter_map(|i| change_row(plan, departments, i).transpose())
             .collect::<Result<_>>()?;
         next = end;
         if chunk.is_empty() {
@@ -394,7 +472,8 @@ pub(crate) async fn insert_changes(
 }
 
 const SUMMARY_COLUMNS: &str = "id, kind, status, started_at, finished_at, created, updated, \
-    removed, skipped, unchanged, skipped_by_reason, warnings, error, failure, held, started_by";
+    removed, skipped, unchanged, skipped_by_reason, warnings, error, failure, held, \
+    decided_by, decided_at, started_by";
 
 fn summary_from_row(row: &AnyRow) -> Result<RunSummary> {
     let kind: String = row.try_get("kind")?;
@@ -425,6 +504,16 @@ fn summary_from_row(row: &AnyRow) -> Result<RunSummary> {
             .map(|f| from_json(f, "failure"))
             .transpose()?,
         held: held.as_deref().map(|h| from_json(h, "held")).transpose()?,
+        decision: match (
+            row.try_get::<Option<String>, _>("decided_by")?,
+            row.try_get::<Option<String>, _>("decided_at")?,
+        ) {
+            (Some(by), Some(at)) => Some(Decision {
+                by,
+                at: parse_ts(&at)?,
+            }),
+            _ => None,
+        },
         started_by: row.try_get("started_by")?,
     })
 }
@@ -524,7 +613,8 @@ impl Store {
         let (account, _kind) =
             finish_row(&mut tx, run, None, status, &outcome, error, None).await?;
         if let Some(plan) = plan {
-            insert_changes(&mut tx, self.backend, account, run, plan).await?;
+            let departments = removal_departments(&mut tx, self.backend, account, plan).await?;
+            insert_changes(&mut tx, self.backend, account, run, plan, &departments).await?;
         }
         if status == RunStatus::Held {
             // What older held runs showed is out of date: only this one can be accepted.
@@ -645,6 +735,23 @@ impl Store {
         .bind(account.0)
         .bind(run.0)
         .bind(from.as_str())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Records who decided on the account's held run `run` (accepted or rejected it) and
+    /// when; `false` if the run is unknown in this account or not held. It records only:
+    /// what the decision does is the caller's (a queued acceptance, a status change).
+    pub async fn record_decision(&self, account: AccountId, run: RunId, by: &str) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE sync_runs SET decided_by = $1, decided_at = $2 \
+             WHERE account_id = $3 AND id = $4 AND status = 'held'",
+        )
+        .bind(by)
+        .bind(ts(now()))
+        .bind(account.0)
+        .bind(run.0)
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() > 0)

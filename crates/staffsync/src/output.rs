@@ -105,6 +105,24 @@ where
     format!("{n} {noun}")
 }
 
+/// Why the deletion guard held a run, in one line: "8 of 20 people would be removed, …",
+/// "IDs changed for 10 of 20 people, …" (more re-keys at once than the guard allows:
+/// issue 24), or both. `id_name` is what the source calls a person's id.
+pub fn held_line(removing: usize, rekeying: usize, size: usize, id_name: &str) -> String {
+    let of = count(size, "person", "people");
+    match (removing, rekeying) {
+        (r, 0) => format!("{r} of {of} would be removed, more than the deletion guard allows."),
+        (0, k) => format!(
+            "IDs changed for {k} of {of} (a new {id_name} with the same e-mail address), more \
+             than the deletion guard allows: the same people, kept, once you accept."
+        ),
+        (r, k) => format!(
+            "{r} of {of} would be removed and IDs changed for {k} (a new {id_name} with the \
+             same e-mail address), more than the deletion guard allows."
+        ),
+    }
+}
+
 /// Prints rows as aligned columns (display width by chars; good enough for names).
 pub fn print_table(headers: &[&str], rows: &[Vec<String>]) -> std::io::Result<()> {
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();

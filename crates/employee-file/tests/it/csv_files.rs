@@ -158,10 +158,11 @@ fn whole_file_refusals() {
         Format::Csv,
     );
     assert_eq!(
-        unnamed,
-        Err(ReadError::UnnamedColumn {
-            column: "column 5".into()
-        })
+        unnamed.map_err(|e| e.to_string()),
+        Err(
+            "column 5 has values but no name in the header row (row 1): name it or delete it"
+                .into()
+        )
     );
     // Empty trailing columns (Excel's `;;;`) are nothing.
     let file = read(

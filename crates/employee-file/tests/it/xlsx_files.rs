@@ -2,7 +2,7 @@
 //! with cached results, several sheets.
 
 use crate::support::{errors, ids, read};
-use employee_file::{Format, Limits, ReadError};
+use employee_file::{Format, Limits, ReadError, TableProblem};
 use rust_xlsxwriter::{
     ExcelDateTime, Format as CellFormat, Formula, Workbook, Worksheet, XlsxError,
 };
@@ -121,7 +121,9 @@ fn sheets_that_are_not_tables() {
     });
     assert_eq!(
         read(&empty, Format::Xlsx),
-        Err(ReadError::NotATable("the sheet \"Leer\" is empty".into()))
+        Err(ReadError::NotATable(TableProblem::SheetEmpty {
+            sheet: "Leer".into()
+        }))
     );
 
     let title_first = workbook(|book| {
@@ -146,12 +148,10 @@ fn sheets_that_are_not_tables() {
         strings(sheet, 1, &["1", "a@example.com", "A", "B", "x", "T"])?;
         Ok(())
     });
-    assert_eq!(
-        read(&unnamed, Format::Xlsx),
-        Err(ReadError::UnnamedColumn {
-            column: "column E".into()
-        })
-    );
+    let err = read(&unnamed, Format::Xlsx).unwrap_err();
+    assert!(matches!(err, ReadError::UnnamedColumn { .. }), "{err:?}");
+    assert!(err.to_string().starts_with("column E has values"), "{err}");
+    assert!(err.german().starts_with("Spalte E hat Werte"), "{err}");
 }
 
 #[test]

@@ -141,6 +141,43 @@ pub fn letter(lang: Lang, about: &About<'_>) -> Letter {
     );
     let resolved = about.phase == IncidentPhase::Resolved;
     let (subject, paragraphs, link) = match (about.kind, resolved) {
+        (IncidentKind::HeldRun, false) if d.removals.unwrap_or_default() == 0 => {
+            // Held only for new ids (issue 24): nobody would be removed.
+            let rekeys = d.rekeys.unwrap_or_default();
+            let size = d.directory_size.unwrap_or_default();
+            let review = integration.as_ref().map(|u| format!("{u}#held-review"));
+            let (count_de, count_en) = if rekeys == 1 {
+                (
+                    format!("1 von {size} Personen bekäme eine neue ID"),
+                    format!("ID changed for 1 of {size} people"),
+                )
+            } else {
+                (
+                    format!("{rekeys} von {size} Personen bekämen eine neue ID"),
+                    format!("IDs changed for {rekeys} of {size} people"),
+                )
+            };
+            (
+                pick(
+                    lang,
+                    format!("{name}: Synchronisation angehalten – {count_de}"),
+                    format!("{name}: sync held – {count_en}"),
+                ),
+                vec![
+                    pick(
+                        lang,
+                        format!("Der Löschschutz hat die Synchronisation angehalten: {count_de}. Sie haben dieselbe E-Mail-Adresse wie zuvor, gelten also als dieselben Personen (z. B. wiedereingestellt oder neu exportiert) und behalten ihre Einträge. So viele auf einmal prüft ein Mensch, bevor sie übernommen werden. Es wurde nichts geändert."),
+                        format!("The deletion guard held the sync: {count_en}. They have the same e-mail address as before, so they count as the same people (rehired or exported again, say) and keep their entries. So many at once are reviewed by a person before they apply. Nothing was changed."),
+                    ),
+                    pick(
+                        lang,
+                        "Bitte prüfen Sie die Liste und übernehmen oder verwerfen Sie den Lauf unter Menü → Integration. Bis dahin bleibt das Verzeichnis auf dem alten Stand.".into(),
+                        "Please review the list, then accept or reject the run under Menu → Integration. Until then the directory stays as it was.".into(),
+                    ),
+                ],
+                review.map(|u| (pick(lang, "Lauf prüfen".into(), "Review the run".into()), u)),
+            )
+        }
         (IncidentKind::HeldRun, false) => {
             let removals = d.removals.unwrap_or_default();
             let size = d.directory_size.unwrap_or_default();
@@ -348,6 +385,7 @@ mod tests {
         let d = IncidentDetails {
             run_id: Some(42),
             removals: Some(15),
+            rekeys: None,
             directory_size: Some(45),
             attribute: Some("email".into()),
             failures: Some(3),
@@ -401,5 +439,40 @@ mod tests {
             held.link.unwrap().1,
             "https://staffsync.example.com/integration#held-review"
         );
+    }
+
+    /// A run held only for new ids (issue 24) says so, and never "0 people would be
+    /// removed".
+    #[test]
+    fn a_hold_for_new_ids_says_how_many_would_get_one() {
+        let d = IncidentDetails {
+            run_id: Some(7),
+            removals: Some(0),
+            rekeys: Some(6),
+            directory_size: Some(20),
+            ..IncidentDetails::default()
+        };
+        let about = about(IncidentKind::HeldRun, IncidentPhase::Opened, &d);
+        let de = letter(Lang::De, &about);
+        assert!(
+            de.subject
+                .ends_with("angehalten – 6 von 20 Personen bekämen eine neue ID"),
+            "{}",
+            de.subject
+        );
+        let en = letter(Lang::En, &about);
+        assert!(
+            en.subject.ends_with("IDs changed for 6 of 20 people"),
+            "{}",
+            en.subject
+        );
+        for l in [&de, &en] {
+            let text = format!("{} {}", l.subject, l.paragraphs.join(" "));
+            assert!(
+                !text.contains("removed") && !text.contains("entfernt"),
+                "{text}"
+            );
+        }
+        assert!(en.link.is_some());
     }
 }

@@ -6,8 +6,8 @@
 //! imported employee file).
 
 use crate::common::{
-    TestApp, account, admin, connect_personio, csrf_of, file_account, logged_in, personio,
-    sim_call, spawn_app, sync_now,
+    TestApp, account, admin, connect_personio, csrf_of, escaped, file_account, get, logged_in,
+    name, personio, sim_call, spawn_app, sync_now,
 };
 use reqwest::StatusCode;
 use staffsync_core::{DirectoryEmployee, GroupKind, Rule, Settings, TenureBand};
@@ -36,27 +36,9 @@ async fn acme(
     (app, account)
 }
 
-async fn get(c: &reqwest::Client, url: String) -> (StatusCode, String) {
-    let r = c.get(url).send().await.unwrap();
-    (r.status(), r.text().await.unwrap())
-}
-
 /// `form` posted to `url` by `c`.
 async fn post(c: &reqwest::Client, url: String, form: &[(&str, &str)]) -> reqwest::Response {
     c.post(url).form(form).send().await.unwrap()
-}
-
-/// `s` as askama writes it into HTML.
-fn escaped(s: &str) -> String {
-    s.replace('&', "&#38;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&#34;")
-        .replace('\'', "&#39;")
-}
-
-fn name(e: &DirectoryEmployee) -> String {
-    format!("{} {}", e.first_name, e.last_name)
 }
 
 /// The texts of the options of the select `id`.
@@ -249,6 +231,8 @@ async fn a_rule_typed_by_the_attribute_name_is_previewed_in_words_and_stored_by_
         assert!(row.contains("Beschäftigungsart ist Extern"), "{row}");
     }
     assert!(!excluded.contains("employment_type"), "{excluded}");
+    // No empty name: whoever the directory does not hold says so.
+    assert!(!excluded.contains("<td class=\"lead\"></td>"), "{excluded}");
 
     // Saved: stored by the key; shown again by name, and in words.
     let r = post(
@@ -522,4 +506,143 @@ async fn a_run_page_says_who_was_rekeyed() {
     assert!(row.contains(&said), "{said}: {row}");
     assert!(!html.contains("id=\"removals\""), "nobody removed: {html}");
     assert!(!html.contains("id=\"creates\""), "nobody created: {html}");
+}
+
+/// Six rehires at once among twenty people (more than 5 % and at least 5) hold the run
+/// like a mass removal (issue 24, point 1): the review under Integration says how many
+/// would get a new id, in the page's language, and names each of them with both ids.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mass_rekey_is_reviewed_by_name_with_both_ids() {
+    let sim = personio(20, 7, |_| {}).await;
+    let (app, account) = acme(&sim, |_| {}).await;
+    let directory = app.store.directory(account.id).await.unwrap();
+    let mut rehired = Vec::new();
+    for person in &directory[..6] {
+        let old = person.personio_id.0;
+        let answer = sim_call(
+            &sim,
+            reqwest::Method::POST,
+            &format!("/_sim/employees/{old}/rehire"),
+            serde_json::json!({"hire_date": "2020-01-01"}),
+        )
+        .await;
+        rehired.push((person, old, answer["id"].as_i64().expect("new id")));
+    }
+    let report = sync_now(&app.store, &account, None).await;
+    assert_eq!(
+        report.result,
+        staffsync_engine::run::SyncResult::Held,
+        "{:?}",
+        report.plan
+    );
+    let size = directory.len();
+    let c = logged_in(&app.base, ADMIN).await;
+    for (lang, summary) in [
+        (
+            "de",
+            format!("6 von {size} Personen im Verzeichnis bekämen eine neue ID"),
+        ),
+        ("en", format!("IDs changed for 6 of {size} people")),
+    ] {
+        let (status, html) = get(&c, format!("{}/integration?lang={lang}", app.base)).await;
+        assert_eq!(status, StatusCode::OK);
+        let review = card(&html, "held-review");
+        assert!(review.contains(&summary), "{summary}: {review}");
+        let rows: Vec<&str> = review.split("<tr class=\"held-person\">").skip(1).collect();
+        assert_eq!(rows.len(), 6, "{review}");
+        for (person, old, new) in &rehired {
+            let lead = format!("<td class=\"lead\">{}</td>", escaped(&name(person)));
+            let row = rows
+                .iter()
+                .find(|r| r.starts_with(&lead))
+                .unwrap_or_else(|| panic!("{} listed: {review}", name(person)));
+            assert!(row.contains(&format!("{old} → {new}")), "{row}");
+        }
+    }
+    // Nothing changed while it waits.
+    let after = app.store.directory(account.id).await.unwrap();
+    assert_eq!(after.len(), size);
+    assert!(
+        rehired
+            .iter()
+            .all(|(_, old, _)| after.iter().any(|e| e.personio_id.0 == *old))
+    );
+}
+
+/// A file account's settings page offers no preview that cannot work (its people are
+/// previewed with their next file, and it says so), and its run pages name the person
+/// who already has a duplicated address by name, never by a key or as "Personio-ID"
+/// (issue 22, points 2 and 5).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_file_accounts_pages_name_people_and_offer_only_what_works() {
+    let app = spawn_app(|_| {}).await;
+    let account = file_account(&app.store, "files", "Dateien GmbH").await;
+    admin(&app.store, account.id, "admin@files.example").await;
+    let read = |csv: &str| {
+        employee_file::read(
+            csv.as_bytes(),
+            employee_file::Format::Csv,
+            None,
+            &Default::default(),
+        )
+        .unwrap()
+    };
+    let csv = "ImportId;E-Mail;Vorname;Nachname;Abteilung\n\
+               P-17;ada@example.com;Ada;Muster;Vertrieb\n\
+               P-18;eve@example.com;Eve;Muster;Einkauf\n\
+               P-19;bo@example.com;Bo;Berg;Einkauf\n";
+    let options = staffsync_engine::SyncOptions::default();
+    let report = crate::common::import_now(&app.store, &account, read(csv), &options).await;
+    assert_eq!(report.result, staffsync_engine::SyncResult::Applied);
+
+    let c = logged_in(&app.base, "admin@files.example").await;
+    for (lang, says) in [
+        ("de", "Was sie ändern, zeigt dessen Vorschau"),
+        ("en", "Its preview shows what they change"),
+    ] {
+        let (_, page) = get(&c, format!("{}/integration/settings?lang={lang}", app.base)).await;
+        assert!(!page.contains("settings-preview-button"), "{page}");
+        assert!(page.contains(says), "{lang}: {page}");
+        assert!(!page.contains("Personio"), "{lang}: {page}");
+    }
+
+    // A second file where Eve takes Bo's address: Bo's row is skipped, naming Eve.
+    let dup = csv.replace("bo@example.com", "eve@example.com");
+    let report = crate::common::import_now(&app.store, &account, read(&dup), &options).await;
+    for (lang, says) in [
+        ("de", "E-Mail-Adresse wird auch verwendet von Eve Muster"),
+        ("en", "E-mail address is also used by Eve Muster"),
+    ] {
+        let (_, page) = get(
+            &c,
+            format!("{}/history/{}?lang={lang}", app.base, report.run_id.0),
+        )
+        .await;
+        let skips = card(&page, "skips");
+        let row = skips
+            .split("<tr>")
+            .find(|row| row.contains(">P-19<"))
+            .unwrap_or_else(|| panic!("P-19 skipped: {skips}"));
+        assert!(row.contains(says), "{row}");
+        assert!(!page.contains("Personio"), "{lang}: {page}");
+    }
+}
+
+/// Someone skipped for their status is shown with the status in the page's words
+/// ("„Inaktiv“", "“Inactive”"), never Personio's key (issue 22, point 2).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_skipped_status_is_named_in_words() {
+    let sim = personio(60, 3, |_| {}).await;
+    let (app, account) = acme(&sim, |_| {}).await;
+    let run = app.store.runs(account.id).await.unwrap()[0].id;
+    let c = logged_in(&app.base, ADMIN).await;
+    for (lang, said) in [("de", "„Inaktiv“"), ("en", "“Inactive”")] {
+        let (_, page) = get(&c, format!("{}/history/{}?lang={lang}", app.base, run.0)).await;
+        let skips = card(&page, "skips");
+        assert!(skips.contains(said), "{lang}: {skips}");
+        assert!(
+            !skips.contains("inactive“") && !skips.contains("inactive”"),
+            "{skips}"
+        );
+    }
 }

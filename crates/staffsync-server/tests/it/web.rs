@@ -238,6 +238,17 @@ async fn connect_errors_are_plain_words_and_secrets_stay_hidden() {
         !html.contains("wrong-Secret-123"),
         "the secret is not echoed"
     );
+    // What was typed stays (the client id, and the URL under "Erweitert", open because it
+    // is not Personio's own); the page says why the secret must be typed again.
+    assert!(html.contains(&format!("value=\"{CLIENT_ID}\"")), "{html}");
+    assert!(html.contains("<details open>"), "{html}");
+    assert!(
+        html.contains(&format!("value=\"{}\"", sim.base_url())),
+        "{html}"
+    );
+    assert!(html.contains("id=\"secret-again\""), "{html}");
+    let (_, fresh) = get(&c, format!("{}/integration", app.base)).await;
+    assert!(!fresh.contains("<details open>") && !fresh.contains("secret-again"));
 
     sim.set_readable(Some(vec![
         "first_name".into(),
@@ -1088,7 +1099,7 @@ async fn bad_uploads_get_a_page_saying_why_and_change_nothing() {
             "a damaged workbook",
             Some(("employees.xlsx", b"PK\x03\x04 not really a zip".to_vec())),
             StatusCode::UNPROCESSABLE_ENTITY,
-            "nicht übernommen",
+            "Die Datei ist keine lesbare XLSX-Datei: Öffnen Sie sie in Ihrem Tabellenprogramm",
         ),
         (
             "no Email column",
@@ -1097,7 +1108,17 @@ async fn bad_uploads_get_a_page_saying_why_and_change_nothing() {
                 b"ImportId,Firstname,Lastname\nA1,Anna,Weber\n".to_vec(),
             )),
             StatusCode::UNPROCESSABLE_ENTITY,
-            "Email",
+            "Der Datei fehlt die Spalte Email (auch akzeptiert: E-Mail",
+        ),
+        (
+            "two columns that mean Email",
+            Some((
+                "employees.csv",
+                b"ImportId,Email,Firstname,Lastname,E-Mail\nA1,a@files.example,Anna,Weber,b@files.example\n"
+                    .to_vec(),
+            )),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "„Email“ (Spalte 2) und „E-Mail“ (Spalte 5) bedeuten beide Email",
         ),
         (
             "random bytes",
@@ -1112,10 +1133,19 @@ async fn bad_uploads_get_a_page_saying_why_and_change_nothing() {
         }
         let (status, page) = upload(fields).await;
         assert_eq!(status, expect, "{what}: {page}");
-        assert!(
-            page.contains("import-error") && page.contains(says),
-            "{what}: {page}"
-        );
+        // Said in the page's language, never in the engine's English.
+        let error = page
+            .split("id=\"import-error\">")
+            .nth(1)
+            .and_then(|rest| rest.split("</div>").next())
+            .unwrap_or_default();
+        assert!(error.contains(says), "{what}: {page}");
+        for english in ["the file", "column", "also accepted"] {
+            assert!(
+                !error.contains(english),
+                "{what}: {english:?} on a German page: {error}"
+            );
+        }
     }
     // Larger than the limit: 413, whatever the file.
     let (status, _) = upload(vec![
@@ -1959,4 +1989,10 @@ async fn a_held_scim_run_is_reviewed_and_accepted_on_integration() {
     );
     let (_, page) = get(&c, format!("{}/integration", app.base)).await;
     assert!(!page.contains("id=\"held-review\""), "reviewed: {page}");
+    let decided = app.store.run(account.id, held.run_id).await.unwrap().unwrap();
+    assert_eq!(
+        decided.decision.map(|d| d.by).as_deref(),
+        Some("admin:admin@idp.example"),
+        "the history says who accepted it"
+    );
 }

@@ -53,6 +53,7 @@ conformance!(
     feedback_survives_author_removal,
     a_re_keyed_person_keeps_row_feedback_groups_and_history,
     erasure_nulls_run_change_details,
+    removals_keep_reason_and_department_through_holds_and_erasure,
     accounts_are_isolated,
     ten_thousand_creates_in_one_call,
     start_run_interrupts_stale_runs,
@@ -63,6 +64,7 @@ conformance!(
     scoped_reads_employee_group_members,
     feedback_by_email,
     run_status_held_to_rejected,
+    decisions_on_held_runs_are_recorded_with_who_and_when,
     apply_clears_previews_of_unapplied_runs,
     schedule_follows_connection,
     concurrent_claimers_never_share_an_account,
@@ -466,7 +468,11 @@ async fn apply_creates_updates_removes_with_groups(store: Store, env: Env) {
     let upd = changes[1].detail.as_ref().unwrap();
     assert_eq!(upd["changes"][0]["field"], "email");
     assert_eq!(upd["changes"][0]["after"], "bob@example.org");
-    assert!(changes[2].detail.is_none());
+    // Cyd's removal keeps why and where, never a name.
+    assert_eq!(
+        changes[2].detail,
+        Some(serde_json::json!({"reason": "not_listed", "department": "Sales"}))
+    );
     // Cyd's earlier create stays listed, without its personal details.
     let r1c = store.run_changes(id, run1).await.unwrap();
     assert_eq!(r1c.len(), 3);
@@ -967,13 +973,20 @@ async fn erasure_nulls_run_change_details(store: Store, _env: Env) {
     .await;
     for run in [r1, r2, dry, r3] {
         for c in store.run_changes(id, run).await.unwrap() {
-            if c.personio_id == PersonioId(1) {
+            if c.personio_id == PersonioId(1) && c.action != "remove" {
                 assert_eq!(c.detail, None, "run {run:?}: {c:?}");
             } else {
                 assert!(c.detail.is_some());
             }
         }
     }
+    // The removal itself stays an audit entry: the key, why, the department (team T is
+    // no department here: none), no name.
+    let removal = &store.run_changes(id, r3).await.unwrap()[0];
+    assert_eq!(
+        removal.detail,
+        Some(serde_json::json!({"reason": "not_listed"}))
+    );
     let r1c = store.run_changes(id, r1).await.unwrap();
     assert_eq!(r1c.len(), 2, "the change rows stay, only the details go");
     assert_eq!(
@@ -981,6 +994,88 @@ async fn erasure_nulls_run_change_details(store: Store, _env: Env) {
         "Yolanda Keptsdottir"
     );
     assert_eq!(store.directory(id).await.unwrap(), vec![y]);
+}
+
+/// A held run's removals and updates stay readable after other runs apply (people still
+/// in the directory, shown by their current name); once a listed person is removed,
+/// every removal row of theirs keeps exactly the key, the reason and the department.
+async fn removals_keep_reason_and_department_through_holds_and_erasure(store: Store, _env: Env) {
+    let id = account(&store, "acme").await;
+    let x = emp(
+        1,
+        "Xenia",
+        "Leaving",
+        &[(GroupKind::Department, "Vertrieb")],
+    );
+    let y = emp(2, "Yusuf", "Staying", &[(GroupKind::Department, "Technik")]);
+    apply(&store, id, &creates(vec![x.clone(), y.clone()])).await;
+    let mut y2 = y.clone();
+    y2.position = Some("Lead".into());
+    let excluded = RemovalReason::Excluded {
+        rule: "exclude employment_type = external".into(),
+    };
+    let held_plan = Plan {
+        removals: vec![Removal {
+            personio_id: PersonioId(1),
+            reason: excluded.clone(),
+        }],
+        updates: vec![Update {
+            changes: staffsync_core::planner::changes(&y, &y2),
+            after: y2,
+        }],
+        ..Plan::default()
+    };
+    let held = start(&store, id, RunKind::Full).await;
+    store
+        .finish_run(held, RunStatus::Held, Some(&held_plan), None)
+        .await
+        .unwrap();
+    let expected_removal = serde_json::json!({
+        "reason": "excluded",
+        "rule": "exclude employment_type = external",
+        "department": "Vertrieb",
+    });
+    // Another run applies (nobody removed): the held run's details stay.
+    apply(&store, id, &creates(vec![emp(3, "Zoe", "New", &[])])).await;
+    let rows = store.run_changes(id, held).await.unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0].action, "update");
+    assert_eq!(
+        rows[0].detail.as_ref().unwrap()["changes"][0]["field"],
+        "position"
+    );
+    assert_eq!(rows[1].detail.as_ref(), Some(&expected_removal));
+
+    // Xenia goes: every row of hers keeps only what the audit needs.
+    let gone = apply(
+        &store,
+        id,
+        &Plan {
+            removals: vec![Removal {
+                personio_id: PersonioId(1),
+                reason: excluded,
+            }],
+            unchanged: 2,
+            ..Plan::default()
+        },
+    )
+    .await;
+    for run in [held, gone] {
+        let rows = store.run_changes(id, run).await.unwrap();
+        let removal = rows.iter().find(|c| c.action == "remove").unwrap();
+        assert_eq!(removal.personio_id, PersonioId(1));
+        assert_eq!(
+            removal.detail.as_ref(),
+            Some(&expected_removal),
+            "run {run:?}"
+        );
+    }
+    let first = store.runs(id).await.unwrap().last().unwrap().id;
+    let create = &store.run_changes(id, first).await.unwrap()[0];
+    assert_eq!(
+        (create.personio_id, create.detail.as_ref()),
+        (PersonioId(1), None)
+    );
 }
 
 async fn accounts_are_isolated(store: Store, _env: Env) {
@@ -1554,6 +1649,53 @@ fn held_plan() -> Plan {
         }),
         ..Plan::default()
     }
+}
+
+/// Who accepted or rejected a held run, and when: only on a held run of the same
+/// account, listed with the run (and in `runs`).
+async fn decisions_on_held_runs_are_recorded_with_who_and_when(store: Store, _env: Env) {
+    let a = account(&store, "acme").await;
+    let b = account(&store, "beta").await;
+    let applied = apply(&store, a, &creates(vec![emp(1, "Ada", "Lovelace", &[])])).await;
+    let run = start(&store, a, RunKind::Full).await;
+    store
+        .finish_run(run, RunStatus::Held, Some(&held_plan()), None)
+        .await
+        .unwrap();
+    assert_eq!(store.run(a, run).await.unwrap().unwrap().decision, None);
+    let before = time::OffsetDateTime::now_utc() - time::Duration::seconds(1);
+    assert!(
+        !store
+            .record_decision(b, run, "admin:x@beta.example")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .record_decision(a, applied, "admin:anna@acme.example")
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .record_decision(a, run, "admin:anna@acme.example")
+            .await
+            .unwrap()
+    );
+    let decision = store.run(a, run).await.unwrap().unwrap().decision.unwrap();
+    assert_eq!(decision.by, "admin:anna@acme.example");
+    assert!(decision.at >= before, "{decision:?}");
+    // The status change that follows keeps it.
+    assert!(
+        store
+            .set_run_status(a, run, RunStatus::Held, RunStatus::Rejected)
+            .await
+            .unwrap()
+    );
+    let listed = store.runs(a).await.unwrap();
+    assert_eq!(listed[0].id, run);
+    assert_eq!(listed[0].decision.as_ref(), Some(&decision));
+    assert_eq!(listed[1].decision, None);
 }
 
 async fn run_status_held_to_rejected(store: Store, _env: Env) {

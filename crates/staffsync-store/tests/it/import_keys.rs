@@ -178,6 +178,14 @@ async fn erasure_and_applied_imports_forget_mappings(store: Store, _env: Env) {
     store.apply_plan(a, run, &plan).await.unwrap();
     assert_eq!(store.import_key(a, "bob").await.unwrap(), None);
     assert_eq!(store.import_key(a, "dan").await.unwrap(), Some(dan));
+    // His removal keeps the ImportId the admin knows him by (and no name).
+    let removal = &store.run_changes(a, run).await.unwrap()[0];
+    assert_eq!(
+        removal.detail,
+        Some(
+            serde_json::json!({"reason": "not_listed", "department": "Vertrieb", "import_id": "bob"})
+        )
+    );
 
     // The next applied import lists ada only (cy stays in: the deletion guard's business
     // is not the store's): dan is neither in the directory nor in the file.

@@ -42,11 +42,17 @@ pub async fn run(args: FetchArgs) -> anyhow::Result<Code> {
     let client = client(&args.credential, args.rate_limit)?;
     let bar = output::fetch_progress();
     let started = std::time::Instant::now();
+    // Each record becomes its printed line as its page arrives: the listing is held as
+    // text, not as records (issue 21, point 7), and printed only once it is complete.
+    let json = args.json;
     let listing = client
-        .fetch_all(|p| {
-            bar.set_length(p.employees_total as u64);
-            bar.set_position(p.employees_done as u64);
-        })
+        .fetch_all_with(
+            |p| {
+                bar.set_length(p.employees_total as u64);
+                bar.set_position(p.employees_done as u64);
+            },
+            |e| Printed::of(&e, json),
+        )
         .await
         .context("cannot read employees from Personio")?;
     bar.finish_and_clear();
@@ -54,34 +60,20 @@ pub async fn run(args: FetchArgs) -> anyhow::Result<Code> {
 
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    if args.json {
-        for e in &listing.employees {
-            serde_json::to_writer(&mut out, e)?;
-            out.write_all(b"\n")?;
-        }
-    } else {
-        for e in &listing.employees {
-            writeln!(
-                out,
-                "{}\t{} {}\t{}\t{}\t{}",
-                e.id,
-                e.first_name.as_deref().unwrap_or(""),
-                e.last_name.as_deref().unwrap_or(""),
-                e.email.as_deref().unwrap_or(""),
-                e.status.as_ref().map(|s| s.as_str()).unwrap_or(""),
-                e.department.as_ref().map(|d| d.name.as_str()).unwrap_or(""),
-            )?;
-        }
+    for e in &listing.employees {
+        out.write_all(
+            e.line
+                .as_ref()
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .as_bytes(),
+        )?;
+        out.write_all(b"\n")?;
     }
     out.flush()?;
     let mut by_status = std::collections::BTreeMap::<String, usize>::new();
     for e in &listing.employees {
-        let s = e
-            .status
-            .as_ref()
-            .map(|s| s.as_str().to_owned())
-            .unwrap_or_else(|| "unknown".into());
-        *by_status.entry(s).or_default() += 1;
+        let s = e.status.as_deref().unwrap_or("unknown");
+        *by_status.entry(s.to_owned()).or_default() += 1;
     }
     let statuses: Vec<String> = by_status.iter().map(|(k, v)| format!("{k} {v}")).collect();
     eprintln!(
@@ -104,4 +96,33 @@ pub async fn run(args: FetchArgs) -> anyhow::Result<Code> {
         eprintln!("  employee {id}: {}", m.reason);
     }
     Ok(exit::OK)
+}
+
+/// One employee as `fetch` prints them: their line (JSON, or tab-separated text) and their
+/// status for the summary.
+struct Printed {
+    line: Result<String, String>,
+    status: Option<Box<str>>,
+}
+
+impl Printed {
+    fn of(e: &staffsync_core::SourceEmployee, json: bool) -> Printed {
+        let line = if json {
+            serde_json::to_string(e).map_err(|err| format!("cannot print employee {}: {err}", e.id))
+        } else {
+            Ok(format!(
+                "{}\t{} {}\t{}\t{}\t{}",
+                e.id,
+                e.first_name.as_deref().unwrap_or(""),
+                e.last_name.as_deref().unwrap_or(""),
+                e.email.as_deref().unwrap_or(""),
+                e.status.as_ref().map(|s| s.as_str()).unwrap_or(""),
+                e.department.as_ref().map(|d| d.name.as_str()).unwrap_or(""),
+            ))
+        };
+        Printed {
+            line,
+            status: e.status.as_ref().map(|s| s.as_str().into()),
+        }
+    }
 }

@@ -164,6 +164,12 @@ fn print_answer(slug: &str, args: &ImportArgs, a: &ImportAnswer) -> std::io::Res
         a.unchanged,
         a.skipped
     )?;
+    if a.rekeys > 0 {
+        crate::outln!(
+            "  {verb}kept under a new ImportId (same e-mail address): {}",
+            crate::output::count(a.rekeys, "person", "people")
+        )?;
+    }
     for e in &a.row_errors {
         crate::outln!("  row {}, column {}: {}", e.row, e.column, e.message)?;
     }
@@ -194,15 +200,21 @@ fn print_answer(slug: &str, args: &ImportArgs, a: &ImportAnswer) -> std::io::Res
         }
     }
     if let Some(held) = &a.held {
+        let number = |key: &str| held[key].as_u64().unwrap_or_default() as usize;
         crate::outln!(
-            "  {} of {} would be removed, more than the deletion guard allows.",
-            held["removing"],
-            held["directory_size"]
+            "  {}",
+            crate::output::held_line(
+                number("removing"),
+                number("rekeying"),
+                number("directory_size"),
+                "ImportId"
+            )
         )?;
         if a.result == "held" {
             crate::outln!(
                 "  Check the list above, then run `staffsync import {slug} {} --accept-deletions`: \
-                 it removes exactly these people (or fewer), never anyone not listed here.",
+                 it applies exactly these removals and new ImportIds (or fewer), never one not \
+                 listed here.",
                 args.file.display()
             )?;
         }

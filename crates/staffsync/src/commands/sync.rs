@@ -122,10 +122,14 @@ pub(crate) async fn accepted_run(
     }
     let held = store.latest_held_run(account.id).await?;
     match held {
-        Some(run) => eprintln!(
-            "accepting the removals listed by held run {} (and no others)",
-            run.0
-        ),
+        Some(run) => {
+            // The history names who accepted: here, the command line.
+            store.record_decision(account.id, run, "cli").await?;
+            eprintln!(
+                "accepting the removals listed by held run {} (and no others)",
+                run.0
+            );
+        }
         None => eprintln!(
             "no held run of {} to accept: this run is planned as usual, and held if it \
              removes more than the deletion guard allows",
@@ -221,6 +225,15 @@ pub fn print_summary(
         plan.removals.len(),
         plan.unchanged
     )?;
+    // Re-keyed people are among the updates; each is named with both ids.
+    for r in &plan.rekeys {
+        crate::outln!(
+            "  {verb}kept under a new Personio ID (same e-mail address): {} → {} {}",
+            r.from,
+            r.to,
+            name_of(r.from)
+        )?;
+    }
     let mut skipped: BTreeMap<&str, usize> = BTreeMap::new();
     for s in &plan.skips {
         *skipped.entry(s.reason.code()).or_default() += 1;
@@ -237,14 +250,19 @@ pub fn print_summary(
     }
     if let Some(hold) = plan.held {
         crate::outln!(
-            "  {} of {} would be removed, more than the deletion guard allows.",
-            hold.removing,
-            crate::output::count(hold.directory_size, "person", "people")
+            "  {}",
+            crate::output::held_line(
+                hold.removing,
+                hold.rekeying,
+                hold.directory_size,
+                "Personio ID"
+            )
         )?;
         if report.result == SyncResult::Held {
             crate::outln!(
                 "  Check the list above, then run `staffsync sync {slug} --accept-deletions`: it \
-                 removes exactly these people (or fewer), never anyone not listed here."
+                 applies exactly these removals and ID changes (or fewer), never one not listed \
+                 here."
             )?;
         }
     }

@@ -34,31 +34,9 @@ pub(crate) async fn drop_db(admin_url: &str, url: &str) {
     }
 }
 
-/// A simulator with `employees` people, and an account `acme` connected to it, in the
-/// PostgreSQL database `url`.
-pub(crate) async fn connected_on_postgres(url: &str, employees: usize) -> World {
-    let w = World {
-        sim: sim(employees, false).await,
-        dir: tempfile::TempDir::new().expect("tempdir"),
-        http: reqwest::Client::new(),
-        database_url: Some(url.to_owned()),
-    };
-    w.ok(&["account", "create", "acme"]);
-    w.ok(&[
-        "connect",
-        "acme",
-        "--client-id",
-        CLIENT_ID,
-        "--personio-url",
-        &w.sim.base_url(),
-    ]);
-    w
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_main_job_runs_on_postgresql() {
-    let (admin_url, url) = fresh_database().await;
-    let mut w = connected_on_postgres(&url, 150).await;
+    let w = World::connected_on(Backend::Postgres, 150).await;
     w.sync();
     assert_eq!(ids(&w.employees()), w.expected_ids(TODAY).await);
     let leaver = w.employees()[0]["personio_id"].as_i64().expect("id");
@@ -77,6 +55,5 @@ async fn the_main_job_runs_on_postgresql() {
     assert_eq!(runs.as_array().map(Vec::len), Some(2));
     // The SQLite data dir holds no database when PostgreSQL is used.
     assert!(!w.data_dir().join("staffsync.db").exists());
-    w.database_url = None;
-    drop_db(&admin_url, &url).await;
+    w.finish().await;
 }

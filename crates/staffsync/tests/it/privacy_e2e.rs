@@ -8,7 +8,6 @@
 //! every command and `serve` (at debug level), for each birth date in the usual shapes.
 
 use crate::common::*;
-use crate::postgres_e2e::{drop_db, fresh_database};
 use crate::serve_common::{ServeProcess, wait_for};
 use serde_json::{Value, json};
 use sqlx::Connection as _;
@@ -19,35 +18,11 @@ use time::macros::date;
 
 const BIRTH_DATE: &str = "dynamic_99001";
 
-/// A world with the account `acme` connected, on PostgreSQL when `pg`.
-async fn world(employees: usize, pg: bool) -> (World, Option<String>) {
-    let mut w = World {
-        sim: sim(employees, false).await,
-        dir: tempfile::TempDir::new().expect("tempdir"),
-        http: reqwest::Client::new(),
-        database_url: None,
-    };
-    let mut admin = None;
+fn backend(pg: bool) -> Backend {
     if pg {
-        let (admin_url, url) = fresh_database().await;
-        w.database_url = Some(url);
-        admin = Some(admin_url);
-    }
-    w.ok(&["account", "create", "acme"]);
-    w.ok(&[
-        "connect",
-        "acme",
-        "--client-id",
-        CLIENT_ID,
-        "--personio-url",
-        &w.sim.base_url(),
-    ]);
-    (w, admin)
-}
-
-async fn done(mut w: World, admin: Option<String>) {
-    if let (Some(admin), Some(url)) = (admin, w.database_url.take()) {
-        drop_db(&admin, &url).await;
+        Backend::Postgres
+    } else {
+        Backend::Sqlite
     }
 }
 
@@ -227,7 +202,7 @@ const EVE: Date = date!(2026 - 06 - 30);
 const DAY: Date = date!(2026 - 07 - 01);
 
 async fn age_bands_come_from_birth_dates_stored_nowhere(pg: bool) {
-    let (w, admin) = world(80, pg).await;
+    let w = World::connected_on(backend(pg), 80).await;
     let mut logs = String::new();
     let person = w.json(&["employees", "acme"]);
     assert_eq!(person.as_array().map(Vec::len), Some(0));
@@ -315,7 +290,7 @@ async fn age_bands_come_from_birth_dates_stored_nowhere(pg: bool) {
     logs += &log;
     assert_nowhere("store", &stored_bytes(&w).await, &dates);
     assert_nowhere("logs", logs.as_bytes(), &dates);
-    done(w, admin).await;
+    w.finish().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -354,7 +329,7 @@ fn held(w: &World) -> BTreeSet<String> {
 }
 
 async fn only_named_attributes_are_kept(pg: bool) {
-    let (w, admin) = world(60, pg).await;
+    let w = World::connected_on(backend(pg), 60).await;
     // A new account keeps nothing unasked (the standard attributes are fields of their own).
     w.sync();
     assert_eq!(held(&w), BTreeSet::new());
@@ -425,7 +400,7 @@ async fn only_named_attributes_are_kept(pg: bool) {
         "{report}"
     );
     assert_eq!(held(&w), before);
-    done(w, admin).await;
+    w.finish().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,7 +5,6 @@
 //! them is left in the data directory's bytes.
 
 use crate::common::*;
-use crate::postgres_e2e::{connected_on_postgres, drop_db, fresh_database};
 use crate::serve_common::ServeProcess;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -354,11 +353,9 @@ async fn a_snapshot_keeps_its_audience_and_forgets_leavers_on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_snapshot_keeps_its_audience_and_forgets_leavers_on_postgresql() {
-    let (admin_url, url) = fresh_database().await;
-    let mut w = connected_on_postgres(&url, 80).await;
+    let w = World::connected_on(Backend::Postgres, 80).await;
     a_snapshot_keeps_its_audience(&w).await;
-    w.database_url = None;
-    drop_db(&admin_url, &url).await;
+    w.finish().await;
 }
 
 /// A file account with reporting lines: members are shown by `ImportId`; an erased

@@ -1,4 +1,5 @@
-//! End-to-end: the real `staffsync` binary syncing from the real simulator into SQLite.
+//! End-to-end: the real `staffsync` binary syncing from the real simulator into SQLite;
+//! the identity stories (re-keying, issue 24) on PostgreSQL too.
 
 use crate::common;
 
@@ -143,9 +144,8 @@ async fn a_future_hire_is_imported_on_the_day_their_hire_date_arrives() {
 /// A rehire in Personio (a new profile with the old e-mail; the old one's e-mail changed)
 /// is the same person (issue 24, point 1): the directory entry is re-keyed, not removed
 /// and created, so feedback written before stays theirs.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_rehire_replaces_the_old_profile_without_a_conflict() {
-    let w = World::connected(60).await;
+async fn a_rehire(backend: Backend) {
+    let w = World::connected_on(backend, 60).await;
     w.sync();
     let person = w.employees()[0].clone();
     let old = person["personio_id"].as_i64().expect("id");
@@ -197,14 +197,24 @@ async fn a_rehire_replaces_the_old_profile_without_a_conflict() {
         feedback[0]["author"], new,
         "the feedback stays the re-keyed person's: {feedback}"
     );
+    w.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rehire_replaces_the_old_profile_without_a_conflict() {
+    a_rehire(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rehire_replaces_the_old_profile_without_a_conflict_on_postgresql() {
+    a_rehire(Backend::Postgres).await;
 }
 
 /// A change of legal entity in Personio: a new profile takes the person's e-mail, the old
 /// one (still active) gets another address. The person follows their address (re-keyed,
 /// their feedback stays theirs); the old profile under its new address is someone new.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_change_of_legal_entity_keeps_the_person_with_their_address() {
-    let w = World::connected(60).await;
+async fn a_change_of_legal_entity(backend: Backend) {
+    let w = World::connected_on(backend, 60).await;
     w.sync();
     let person = w.employees()[0].clone();
     let old = person["personio_id"].as_i64().expect("id");
@@ -243,6 +253,17 @@ async fn a_change_of_legal_entity_keeps_the_person_with_their_address() {
     assert_eq!(old_profile["email"], format!("alt.{email}"));
     let feedback = w.json(&["feedback", "list", "acme"]);
     assert_eq!(feedback[0]["author"], new, "{feedback}");
+    w.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_of_legal_entity_keeps_the_person_with_their_address() {
+    a_change_of_legal_entity(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_of_legal_entity_keeps_the_person_with_their_address_on_postgresql() {
+    a_change_of_legal_entity(Backend::Postgres).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -362,6 +383,7 @@ async fn removing_a_person_erases_them_from_every_file_and_keeps_their_feedback(
     // Their name also lands in the history of a change, which must be scrubbed too.
     w.sim_patch(id, json!({"position": "Head of Kaffee"})).await;
     w.sync();
+    let department = w.employee(id).expect("present")["department"].clone();
     w.sim_delete(id).await;
     w.sync();
     assert!(w.employee(id).is_none());
@@ -372,6 +394,34 @@ async fn removing_a_person_erases_them_from_every_file_and_keeps_their_feedback(
             "{needle:?} must not remain on disk"
         );
     }
+    // The history keeps who went and why, by id and department: no name, no e-mail.
+    let store = staffsync_store::Store::open(&staffsync_store::StoreConfig {
+        data_dir: w.data_dir().to_owned(),
+        database_url: None,
+        secret_key: None,
+    })
+    .await
+    .expect("store opens");
+    let acme = store
+        .account(&staffsync_core::AccountSlug::parse("acme").unwrap())
+        .await
+        .unwrap()
+        .expect("acme");
+    let mut kept = Vec::new();
+    for run in store.runs(acme.id).await.unwrap() {
+        for c in store.run_changes(acme.id, run.id).await.unwrap() {
+            if c.personio_id.0 == id && c.detail.is_some() {
+                kept.push((c.action, c.detail));
+            }
+        }
+    }
+    assert_eq!(
+        kept,
+        [(
+            "remove".to_owned(),
+            Some(json!({"reason": "not_listed", "department": department}))
+        )]
+    );
     let feedback = w.json(&["feedback", "list", "acme"]);
     let item = &feedback[0];
     assert_eq!(item["body"], "Mehr Kaffee bitte");
@@ -471,6 +521,10 @@ async fn accept_deletions_applies_only_what_the_held_run_listed() {
     let runs = w.json(&["runs", "acme"]);
     assert_eq!(runs[0]["status"], "applied");
     assert_eq!(runs[1]["status"], "accepted");
+    // The history names who accepted, and when; runs nobody decided on carry no decision.
+    assert_eq!(runs[1]["decision"]["by"], "cli", "{}", runs[1]);
+    assert!(runs[1]["decision"]["at"].is_string());
+    assert!(runs[0].get("decision").is_none());
 }
 
 /// Issue 14, finding 6 (command line): a sync while another one holds the account waits
@@ -914,4 +968,56 @@ async fn excluding_an_employment_type_is_held_then_applied_after_review() {
     let runs = w.json(&["runs", "acme"]);
     assert_eq!(runs[0]["status"], "applied");
     assert_eq!(runs[0]["removed"], externals.len());
+}
+
+/// `staffsync personio fetch` prints everyone Personio lists, once each, in either form
+/// (its lines are made as pages arrive and printed once the listing is complete).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn personio_fetch_prints_everyone_once_as_text_or_json() {
+    let w = World::connected(40).await;
+    let url = w.sim.base_url();
+    let fetch = |json: bool| {
+        let mut args = vec![
+            "personio",
+            "fetch",
+            "--client-id",
+            CLIENT_ID,
+            "--personio-url",
+            &url,
+            "--rate-limit",
+            "off",
+        ];
+        if json {
+            args.push("--json");
+        }
+        let out = w.run(&args);
+        assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+        out
+    };
+    let json = fetch(true);
+    let ids: Vec<i64> = String::from_utf8_lossy(&json.stdout)
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("one JSON object a line");
+            v["id"].as_i64().expect("an id")
+        })
+        .collect();
+    assert_eq!(ids.len(), 40, "everyone, whatever their status");
+    let unique: std::collections::BTreeSet<i64> = ids.iter().copied().collect();
+    assert_eq!(unique.len(), 40, "each once");
+    assert!(
+        String::from_utf8_lossy(&json.stderr).contains("read 40 employees"),
+        "{}",
+        describe(&json)
+    );
+    let text = fetch(false);
+    let text = String::from_utf8_lossy(&text.stdout);
+    let text_ids: Vec<i64> = text
+        .lines()
+        .map(|l| {
+            assert_eq!(l.matches('\t').count(), 4, "{l}");
+            l.split('\t').next().unwrap().parse().expect("the id first")
+        })
+        .collect();
+    assert_eq!(text_ids, ids, "the same people in the same order");
 }

@@ -570,7 +570,12 @@ pub struct ImportAnswer {
     /// out of scope, their row had an error, …).
     pub skipped: usize,
     pub unchanged: usize,
-    /// Set when the deletion guard held the run: `{removing, directory_size}`.
+    /// People who stay themselves under a new `ImportId` (their old entry gave up its
+    /// e-mail address to a new `ImportId` in this file): counted among `updates`, each
+    /// with an `import_id` change.
+    pub rekeys: usize,
+    /// Set when the deletion guard held the run: `{removing, directory_size}`, and
+    /// `rekeying` when it held the run for too many new `ImportId`s.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub held: Option<serde_json::Value>,
@@ -674,10 +679,27 @@ impl ImportAnswer {
             updates: plan
                 .updates
                 .iter()
-                .map(|u| ImportPerson {
-                    name: Some(format!("{} {}", u.after.first_name, u.after.last_name)),
-                    changes: to_json(&u.changes),
-                    ..person(u.after.personio_id)
+                .map(|u| {
+                    let key = u.after.personio_id;
+                    let mut changes = to_json(&u.changes);
+                    // A re-key is a change of the person's ImportId, listed first.
+                    let rekeyed = plan.rekeys.iter().find(|r| r.to == key);
+                    if let (Some(r), Some(serde_json::Value::Array(list))) = (rekeyed, &mut changes)
+                    {
+                        list.insert(
+                            0,
+                            serde_json::json!({
+                                "field": "import_id",
+                                "before": id_of(r.from),
+                                "after": id_of(key),
+                            }),
+                        );
+                    }
+                    ImportPerson {
+                        name: Some(format!("{} {}", u.after.first_name, u.after.last_name)),
+                        changes,
+                        ..person(key)
+                    }
                 })
                 .collect(),
             removals: plan
@@ -712,6 +734,7 @@ impl ImportAnswer {
             removals: plan.removals.len(),
             skipped: plan.skips.len(),
             unchanged: plan.unchanged,
+            rekeys: plan.rekeys.len(),
             held: plan.held.and_then(|h| serde_json::to_value(h).ok()),
             row_errors: import.row_errors.iter().map(RowErrorView::from).collect(),
             row_warnings: import.row_warnings.iter().map(RowErrorView::from).collect(),

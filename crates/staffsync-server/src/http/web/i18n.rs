@@ -38,6 +38,21 @@ pub fn run_kind_text(lang: Lang, kind: staffsync_store::RunKind) -> &'static str
     )
 }
 
+/// What kind of run it was, in the words of the account's source: a file account's full
+/// runs are its imports ("Import", "Import-Vorschau"), not "Synchronisation".
+pub fn run_kind_text_for(
+    lang: Lang,
+    kind: staffsync_store::RunKind,
+    takes_files: bool,
+) -> &'static str {
+    use staffsync_store::RunKind as K;
+    match (kind, takes_files) {
+        (K::Full, true) => pick(lang, ("Import", "Import")),
+        (K::DryRun, true) => pick(lang, ("Import-Vorschau", "Import preview")),
+        _ => run_kind_text(lang, kind),
+    }
+}
+
 /// Where a run stands ("Übernommen", "Angehalten (prüfen)", …).
 pub fn run_status_text(lang: Lang, status: staffsync_store::RunStatus) -> &'static str {
     use staffsync_store::RunStatus as S;
@@ -394,6 +409,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("connect.secret", "Secret", "Secret"),
     (
+        "connect.secret_again",
+        "Geben Sie das Secret bitte erneut ein: Es wird aus Sicherheitsgründen nie angezeigt, auch nicht nach einem Fehler.",
+        "Please enter the secret again: for safety it is never shown, not even after an error.",
+    ),
+    (
         "connect.step1",
         "Öffnen Sie in Personio Einstellungen → API-Zugangsdaten und erstellen Sie neue Zugangsdaten.",
         "In Personio, open Settings → API credentials and create a new credential.",
@@ -441,6 +461,23 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "for IT, not needed for syncing",
     ),
     ("dev.title", "Entwickler", "Developers"),
+    ("diff.age", "Altersgruppen aus", "Age groups from"),
+    ("diff.groups", "Gruppen nach", "Groups by"),
+    (
+        "diff.guard_value",
+        "{share} %, ab {n} Personen",
+        "{share} %, from {n} people",
+    ),
+    ("diff.keep", "Weitere Attribute", "Other attributes kept"),
+    (
+        "diff.keep_on_leave",
+        "Abwesende behalten",
+        "Keep people on leave",
+    ),
+    ("diff.no", "Nein", "No"),
+    ("diff.reporting_lines", "Berichtslinien", "Reporting lines"),
+    ("diff.tenure", "Betriebszugehörigkeit", "Tenure"),
+    ("diff.yes", "Ja", "Yes"),
     ("emp.all_groups", "Alle Gruppen", "All groups"),
     ("emp.count", "Mitarbeiter", "employees"),
     (
@@ -660,6 +697,21 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Übernommen werden genau die hier gezeigten Löschungen. Fehlen bis dahin weitere Personen {in_source}, wird die Synchronisation erneut zur Prüfung angehalten.",
         "Accepting applies exactly the removals shown here. If more people are missing {in_source} by then, the sync is held again for review.",
     ),
+    (
+        "held.download",
+        "Liste herunterladen (CSV)",
+        "Download the list (CSV)",
+    ),
+    (
+        "held.new_ids",
+        "{n} von {total} Personen im Verzeichnis bekämen eine neue ID (dieselbe E-Mail-Adresse: dieselbe Person, z. B. wiedereingestellt oder neu exportiert).",
+        "IDs changed for {n} of {total} people in the directory (the same e-mail address: the same person, e.g. rehired or exported again).",
+    ),
+    (
+        "held.new_ids.one",
+        "{n} von {total} Personen im Verzeichnis bekäme eine neue ID (dieselbe E-Mail-Adresse: dieselbe Person, z. B. wiedereingestellt oder neu exportiert).",
+        "ID changed for {n} of {total} people in the directory (the same e-mail address: the same person, e.g. rehired or exported again).",
+    ),
     ("held.reject", "Ablehnen", "Reject"),
     (
         "held.rejected",
@@ -691,14 +743,28 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "{n} von {total} Personen im Verzeichnis würde entfernt.",
         "{n} of {total} people in the directory would be removed.",
     ),
+    (
+        "hist.accepted_by",
+        "Entfernungen angenommen von {who} am {when}",
+        "Removals accepted by {who} on {when}",
+    ),
     ("hist.changed", "Geändert", "Changed"),
     ("hist.changed_by", "Von", "By"),
     ("hist.changes", "Änderungen", "Changes"),
     ("hist.created", "Neu", "Created"),
     ("hist.details", "Details", "Details"),
     ("hist.empty", "Noch keine Synchronisation.", "No sync yet."),
+    (
+        "hist.empty_previews",
+        "Noch keine Vorschau.",
+        "No preview yet.",
+    ),
     ("hist.erased", "(gelöscht)", "(erased)"),
     ("hist.error", "Fehler", "Error"),
+    ("hist.filter_previews", "Vorschauen", "Previews"),
+    ("hist.filter_runs", "Läufe", "Runs"),
+    ("hist.filters", "Anzeigen", "Show"),
+    ("hist.held_review", "Geprüfte Liste", "Reviewed list"),
     ("hist.kind", "Art", "Kind"),
     (
         "hist.no_changes",
@@ -711,11 +777,17 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "(not in the directory)",
     ),
     (
+        "hist.rejected_by",
+        "Abgelehnt von {who} am {when}",
+        "Rejected by {who} on {when}",
+    ),
+    (
         "hist.rekeyed",
         "Neue ID (dieselbe Person, z. B. wiedereingestellt)",
         "New ID (the same person, e.g. rehired)",
     ),
     ("hist.removed", "Entfernt", "Removed"),
+    ("hist.restore", "Wiederherstellen", "Restore"),
     (
         "hist.settings",
         "Einstellungen geändert",
@@ -729,6 +801,9 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("hist.updated", "Geändert", "Updated"),
     ("hist.version", "Version", "Version"),
     ("hist.warnings", "Hinweise", "Warnings"),
+    ("hist.when", "Wann", "When"),
+    ("hist.who_api", "API-Token", "API token"),
+    ("hist.who_cli", "Kommandozeile", "command line"),
     (
         "imp.applied",
         "Import übernommen: {created} neu, {updated} geändert, {removed} entfernt.",
@@ -813,7 +888,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     (
         "imp.template_text",
-        "Pflichtspalten: ImportId (Personalnummer), Email, Firstname, Lastname. Optional: Language, ReportsToId, Department, Office, Team, Position, HireDate, TerminationDate, Status; jede weitere Spalte wird ein Attribut. Die ImportId einer Person darf sich nie ändern.",
+        "Pflichtspalten: ImportId (oder Personalnummer), Email (oder E-Mail), Firstname (oder Vorname), Lastname (oder Nachname). Optional: Language, ReportsToId, Department, Office, Team, Position, HireDate, TerminationDate, Status; jede weitere Spalte wird ein Attribut. Die ImportId einer Person darf sich nie ändern.",
         "Required columns: ImportId, Email, Firstname, Lastname. Optional: Language, ReportsToId, Department, Office, Team, Position, HireDate, TerminationDate, Status; every other column becomes an attribute. A person's ImportId must never change.",
     ),
     (
@@ -1333,6 +1408,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("set.people", "Personen", "People"),
     ("set.preview", "Vorschau", "Preview"),
     (
+        "set.preview_by_import",
+        "Gespeicherte Einstellungen gelten ab dem nächsten Import. Was sie ändern, zeigt dessen Vorschau: Laden Sie die Datei unter Integration hoch, vor dem Übernehmen sehen Sie jede Änderung.",
+        "Saved settings apply from the next import on. Its preview shows what they change: upload the file under Integration, and you see every change before applying it.",
+    ),
+    (
         "set.preview_title",
         "Vorschau: was sich jetzt ändern würde",
         "Preview: what would change now",
@@ -1346,6 +1426,26 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "set.reporting_lines_text",
         "Für jede Führungskraft zwei Gruppen aus dem Attribut Vorgesetzte:r: direkte Berichte und alle darunter.",
         "Two groups for every manager, from the supervisor attribute: direct reports and everyone below.",
+    ),
+    (
+        "set.restore_hint",
+        "Prüfen Sie mit „Vorschau“, was das im Verzeichnis ändert, und übernehmen Sie es mit „Speichern“: das wird eine neue Version, mit Ihnen als Autor.",
+        "Check with \"Preview\" what this changes in the directory, and apply it with \"Save\": that makes a new version, with you as its author.",
+    ),
+    (
+        "set.restore_same",
+        "Sie entspricht den jetzigen Einstellungen.",
+        "It is the same as the current settings.",
+    ),
+    (
+        "set.restore_text",
+        "Das Formular zeigt Version {version} vom {when} ({who}). Gegenüber jetzt ändert sich:",
+        "The form shows version {version} of {when} ({who}). Compared with now, this changes:",
+    ),
+    (
+        "set.restore_title",
+        "Version {version} wiederherstellen",
+        "Restore version {version}",
     ),
     ("set.rule", "Regel", "Rule"),
     ("set.rule_n", "Regel {n}", "Rule {n}"),
@@ -1572,8 +1672,8 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     (
         "why.duplicate_email",
-        "E-Mail-Adresse wird auch verwendet von Personio-ID",
-        "E-mail address is also used by Personio ID",
+        "E-Mail-Adresse wird auch verwendet von",
+        "E-mail address is also used by",
     ),
     (
         "why.excluded",

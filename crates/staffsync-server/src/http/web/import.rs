@@ -250,7 +250,12 @@ async fn run(
     };
     run.map_err(|e| match e {
         ImportError::Refused(e) => {
-            let text = format!("{} {e}", ctx.t(key!("imp.refused")));
+            // Said in the page's language (the file's problem is a value, not prose).
+            let why = match ctx.lang() {
+                staffsync_engine::lang::Lang::De => e.german(),
+                staffsync_engine::lang::Lang::En => e.to_string(),
+            };
+            let text = format!("{} {why}", ctx.t(key!("imp.refused")));
             (StatusCode::UNPROCESSABLE_ENTITY, text)
         }
         ImportError::Busy => (StatusCode::CONFLICT, ctx.t(key!("imp.busy")).to_owned()),

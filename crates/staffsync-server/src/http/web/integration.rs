@@ -258,18 +258,24 @@ pub(crate) async fn held_view(
             let by_id: HashMap<PersonioId, &DirectoryEmployee> =
                 directory.iter().map(|e| (e.personio_id, e)).collect();
             let changes = store.run_changes(account.id, run.id).await?;
-            let people = changes
+            let mut people: Vec<PersonView> = changes
                 .iter()
                 .filter(|c| c.action == "remove")
                 .map(|c| person(c.personio_id, by_id.get(&c.personio_id).copied()))
                 .collect();
+            // People the run would keep under a new id wait for the review too (issue 24):
+            // each by their entry (still under the old id) and both ids.
+            people.extend(changes.iter().filter_map(|c| {
+                let from = c.detail.as_ref()?["rekeyed_from"]
+                    .as_i64()
+                    .map(PersonioId)?;
+                let mut p = person(from, by_id.get(&from).copied());
+                p.shown_id = format!("{from} → {}", c.personio_id);
+                Some(p)
+            }));
             Some(HeldView {
                 run_id: run.id.0,
-                summary: held_summary(
-                    ctx,
-                    run.held.map_or(0, |h| h.removing),
-                    run.held.map_or(0, |h| h.directory_size),
-                ),
+                summary: held_summary(ctx, run.held),
                 people,
                 accepting: schedule.is_some_and(|s| s.accept_run == Some(run.id)),
             })
@@ -331,11 +337,30 @@ async fn connected_view(
 }
 
 /// "17 von 55 Personen im Verzeichnis würden entfernt."
-fn held_summary(ctx: &Ctx, removing: usize, size: usize) -> String {
-    let one = key!("held.would_remove.one");
-    super::i18n::count_text(ctx.lang(), removing, one, key!("held.would_remove"))
-        .replace("{n}", &removing.to_string())
-        .replace("{total}", &size.to_string())
+/// Why the guard held a run: how many would be removed, how many would get a new id
+/// (re-keyed: the same people), or both.
+fn held_summary(ctx: &Ctx, hold: Option<staffsync_core::Hold>) -> String {
+    let hold = hold.unwrap_or_default();
+    let say = |n: usize, one: Key, many: Key| {
+        super::i18n::count_text(ctx.lang(), n, one, many)
+            .replace("{n}", &n.to_string())
+            .replace("{total}", &hold.directory_size.to_string())
+    };
+    let removing = say(
+        hold.removing,
+        key!("held.would_remove.one"),
+        key!("held.would_remove"),
+    );
+    let rekeying = say(
+        hold.rekeying,
+        key!("held.new_ids.one"),
+        key!("held.new_ids"),
+    );
+    match (hold.removing, hold.rekeying) {
+        (_, 0) => removing,
+        (0, _) => rekeying,
+        _ => format!("{removing} {rekeying}"),
+    }
 }
 
 /// A plan as the preview pages list it: who is created, updated, removed, skipped (with
@@ -407,9 +432,7 @@ impl PlanLists {
                 })
                 .collect(),
             unchanged: plan.unchanged,
-            held: plan
-                .held
-                .map(|h| held_summary(ctx, h.removing, h.directory_size)),
+            held: plan.held.map(|h| held_summary(ctx, Some(h))),
             warnings: plan
                 .warnings
                 .iter()
@@ -657,6 +680,7 @@ pub(crate) async fn accept_held(
     let store = &state.app.store;
     match store.run(ctx.account.id, RunId(run)).await? {
         Some(r) if r.status == RunStatus::Held && ctx.source().takes_scim => {
+            super::history::record_decision(&state, &ctx, RunId(run)).await?;
             // What was pushed is in the store: the run is made now, not by the
             // scheduler (which runs connected accounts).
             let out = staffsync_engine::sources::scim::reconcile(
@@ -676,6 +700,7 @@ pub(crate) async fn accept_held(
         }
         Some(r) if r.status == RunStatus::Held => {
             store.request_sync(ctx.account.id, Some(RunId(run))).await?;
+            super::history::record_decision(&state, &ctx, RunId(run)).await?;
             tracing::info!(account = %ctx.account.slug, admin = %ctx.admin.id, run, "admin accepted a held run");
             ctx.flash("ok", ctx.t(key!("held.accepted"))).await;
             Ok(Redirect::to("/integration").into_response())
@@ -694,6 +719,7 @@ pub(crate) async fn reject_held(
     ctx: Ctx,
     Path(run): Path<i64>,
 ) -> WebResult {
+    super::history::record_decision(&state, &ctx, RunId(run)).await?;
     let changed = state
         .app
         .store

@@ -24,9 +24,11 @@ mod import;
 mod integration;
 mod login;
 mod names;
+mod removals_csv;
 mod reset;
 mod scim;
 mod settings;
+mod settings_diff;
 mod status;
 mod view;
 mod webhooks;
@@ -123,6 +125,7 @@ pub fn routes(state: AppState) -> Router {
         .route("/groups", get(directory::groups))
         .route("/history", get(history::list))
         .route("/history/{run}", get(history::detail))
+        .route("/history/{run}/removals.csv", get(removals_csv::download))
         .route("/integration/import/template", get(import::template))
         // The preview is a dry-run sync, as long as fetching the listing takes: exempt.
         .route_layer(crate::http::timeout())

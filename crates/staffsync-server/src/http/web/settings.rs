@@ -19,7 +19,7 @@
 use super::names::{AttributeChoices, Names, age_band_name, attribute_name, band_name};
 use super::{Ctx, Page, WebResult, WebState, render};
 use askama::Template;
-use axum::extract::{Form, State};
+use axum::extract::{Form, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use staffsync_core::settings::STANDARD_GROUP_ATTRIBUTES;
@@ -94,13 +94,65 @@ pub(crate) struct SettingsTemplate {
     notify: String,
     error: Option<String>,
     preview: Option<SettingsPreview>,
+    /// Whether "Vorschau" can plan the account's people now: a source that is asked
+    /// (Personio) can; a file account's people are previewed with their next file.
+    can_preview: bool,
+    /// The form holds an older version to restore: which, and what it changes.
+    restore: Option<Restore>,
 }
 
-/// `GET /integration/settings`.
-pub(crate) async fn page(State(state): State<WebState>, ctx: Ctx) -> WebResult {
-    let settings = ctx.account.policy.settings.clone();
+/// An older settings version in the form, not saved yet: saving it goes through the
+/// same checks and makes a new version by the admin who saves.
+pub(crate) struct Restore {
+    title: String,
+    text: String,
+    changes: Vec<super::settings_diff::FieldDiff>,
+}
+
+/// `?restore=N`: version `N` of the settings history, restored into the form.
+#[derive(serde::Deserialize, Default)]
+pub(crate) struct RestoreQuery {
+    #[serde(default)]
+    restore: Option<i64>,
+}
+
+/// `GET /integration/settings` (`?restore=N`: the form filled with version `N`, saying
+/// what it changes against now; nothing is saved until "Speichern").
+pub(crate) async fn page(
+    State(state): State<WebState>,
+    ctx: Ctx,
+    Query(query): Query<RestoreQuery>,
+) -> WebResult {
+    let current = &ctx.account.policy.settings;
     let known = Known::load(&state, &ctx).await?;
-    render(StatusCode::OK, &template(&ctx, &settings, &known))
+    let Some(wanted) = query.restore else {
+        return render(StatusCode::OK, &template(&ctx, current, &known));
+    };
+    let versions = state
+        .app
+        .store
+        .settings_history(ctx.account.id, super::history::SETTINGS_SHOWN)
+        .await?;
+    let Some(version) = versions.into_iter().find(|v| v.version == wanted) else {
+        return Ok(super::integration::not_found(ctx.page("integration")));
+    };
+    let mut t = template(&ctx, &version.settings, &known);
+    let number = version.version.to_string();
+    t.restore = Some(Restore {
+        title: ctx
+            .t(key!("set.restore_title"))
+            .replace("{version}", &number),
+        text: ctx
+            .t(key!("set.restore_text"))
+            .replace("{version}", &number)
+            .replace(
+                "{when}",
+                &super::view::when(version.changed_at, &ctx.account.time_zone, ctx.lang()),
+            )
+            .replace("{who}", &super::history::who(&version.changed_by, &ctx)),
+        changes: super::settings_diff::diff(current, &version.settings, ctx.lang()),
+    });
+    render(StatusCode::OK, &t)
 }
 
 /// `POST /integration/settings`: save and queue a full sync.
@@ -667,6 +719,8 @@ fn template(ctx: &Ctx, settings: &Settings, known: &Known) -> SettingsTemplate {
         notify: settings.notify.join("\n"),
         error: None,
         preview: None,
+        can_preview: !staffsync_engine::sources::of(&ctx.account).takes_files,
+        restore: None,
     }
 }
 

@@ -586,6 +586,7 @@ mod tests {
             error: None,
             failure: None,
             held: None,
+            decision: None,
             started_by: None,
         }
     }

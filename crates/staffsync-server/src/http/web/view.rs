@@ -60,7 +60,7 @@ impl RunView {
         RunView {
             id: run.id.0,
             when: when(run.started_at, tz, lang),
-            kind: i18n::run_kind_text(lang, run.kind),
+            kind: i18n::run_kind_text_for(lang, run.kind, source.takes_files),
             status_label: i18n::run_status_text(lang, run.status),
             status,
             created: run.created,
@@ -133,7 +133,15 @@ pub fn skip_reason(reason: &SkipReason, names: &Names, source: &SourceKind) -> S
                 date(*termination_date, lang)
             )
         }
-        SkipReason::Status { status } => format!("{} „{status}“", tr(key!("why.status"))),
+        SkipReason::Status { status } => {
+            // The status in the page's words ("Inaktiv"), not Personio's key.
+            let status = super::names::value_name("status", status, lang);
+            let quoted = match lang {
+                Lang::De => format!("„{status}“"),
+                Lang::En => format!("“{status}”"),
+            };
+            format!("{} {quoted}", tr(key!("why.status")))
+        }
         SkipReason::MissingField { field } => {
             format!(
                 "{} {}",
@@ -143,7 +151,11 @@ pub fn skip_reason(reason: &SkipReason, names: &Names, source: &SourceKind) -> S
         }
         SkipReason::InvalidEmail => tr(key!("why.invalid_email")).to_owned(),
         SkipReason::DuplicateEmail { other } => {
-            format!("{} {other}", tr(key!("why.duplicate_email")))
+            // The other person by name (a file account's key means nothing to anyone).
+            let who = names
+                .person(*other)
+                .map_or_else(|| other.to_string(), str::to_owned);
+            format!("{} {who}", tr(key!("why.duplicate_email")))
         }
         SkipReason::Malformed { detail } => format!(
             "{} {}",

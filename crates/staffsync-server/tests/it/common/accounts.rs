@@ -127,6 +127,11 @@ pub async fn sync_now(store: &Store, account: &Account, today: Option<Date>) -> 
         unlimited_rate: true,
         ..SyncOptions::default()
     };
+    sync_with(store, account, &options).await
+}
+
+/// One full sync of `account` with `options` (an acceptance, a dry run), as [`sync_now`].
+pub async fn sync_with(store: &Store, account: &Account, options: &SyncOptions) -> SyncReport {
     let wait = Duration::from_secs(60);
     let lease = staffsync_engine::lease::acquire(store, account.id, "test", wait, wait)
         .await
@@ -135,7 +140,7 @@ pub async fn sync_now(store: &Store, account: &Account, today: Option<Date>) -> 
         .await
         .unwrap();
     let report =
-        staffsync_engine::run(store, &lease, account, source, Scope::Everyone, &options).await;
+        staffsync_engine::run(store, &lease, account, source, Scope::Everyone, options).await;
     staffsync_engine::lease::give_back(store, lease).await;
     staffsync_engine::run::full(report.unwrap())
 }

@@ -75,3 +75,23 @@ pub async fn login_forwarded(
         .await
         .unwrap()
 }
+
+/// `GET url` by `c`: status and body.
+pub async fn get(c: &reqwest::Client, url: String) -> (reqwest::StatusCode, String) {
+    let r = c.get(url).send().await.unwrap();
+    (r.status(), r.text().await.unwrap())
+}
+
+/// `s` as askama writes it into HTML.
+pub fn escaped(s: &str) -> String {
+    s.replace('&', "&#38;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&#34;")
+        .replace('\'', "&#39;")
+}
+
+/// "Vorname Nachname", as the pages name a directory employee.
+pub fn name(e: &staffsync_core::DirectoryEmployee) -> String {
+    format!("{} {}", e.first_name, e.last_name)
+}

@@ -37,36 +37,70 @@ pub async fn sim(employees: usize, rate_limit: bool) -> SimHandle {
     .expect("simulator starts")
 }
 
+/// The store a test runs on: the same story is told on both (issue 24: "each point shown
+/// through the real binary on SQLite and PostgreSQL").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    /// A fresh database on the server named by `STAFFSYNC_TEST_DATABASE_URL`, dropped by
+    /// [`World::finish`].
+    Postgres,
+}
+
 impl World {
-    /// A simulator with `employees` people, and an account `acme` connected to it.
-    pub async fn connected(employees: usize) -> World {
-        let world = World {
-            sim: sim(employees, false).await,
-            dir: TempDir::new().expect("tempdir"),
-            http: reqwest::Client::new(),
-            database_url: None,
-        };
-        world.ok(&["account", "create", "acme", "--name", "Acme GmbH"]);
-        world.ok(&[
+    /// [`World::connected`] on `backend`.
+    pub async fn connected_on(backend: Backend, employees: usize) -> World {
+        let w = World::without_accounts_on(backend, employees).await;
+        w.create_acme_connected();
+        w
+    }
+
+    /// `account create acme --name "Acme GmbH"`, connected to the simulator.
+    pub fn create_acme_connected(&self) {
+        self.ok(&["account", "create", "acme", "--name", "Acme GmbH"]);
+        self.ok(&[
             "connect",
             "acme",
             "--client-id",
             CLIENT_ID,
             "--personio-url",
-            &world.sim.base_url(),
+            &self.sim.base_url(),
         ]);
-        world
+    }
+
+    /// A data directory (and, on PostgreSQL, a fresh database) without accounts, beside
+    /// a simulator with `employees` people.
+    pub async fn without_accounts_on(backend: Backend, employees: usize) -> World {
+        let database_url = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(crate::postgres_e2e::fresh_database().await.1),
+        };
+        World {
+            sim: sim(employees, false).await,
+            dir: TempDir::new().expect("tempdir"),
+            http: reqwest::Client::new(),
+            database_url,
+        }
+    }
+
+    /// Drops the PostgreSQL database of a world made by [`World::connected_on`] or
+    /// [`World::without_accounts_on`] (the data directory goes with the `TempDir`).
+    pub async fn finish(mut self) {
+        if let Some(url) = self.database_url.take() {
+            let admin = std::env::var("STAFFSYNC_TEST_DATABASE_URL").expect("set for PostgreSQL");
+            crate::postgres_e2e::drop_db(&admin, &url).await;
+        }
+    }
+
+    /// A simulator with `employees` people, and an account `acme` connected to it.
+    pub async fn connected(employees: usize) -> World {
+        World::connected_on(Backend::Sqlite, employees).await
     }
 
     /// A data directory without accounts (and an idle simulator nobody connects to), for
     /// accounts that take employee files.
     pub async fn without_accounts() -> World {
-        World {
-            sim: sim(1, false).await,
-            dir: TempDir::new().expect("tempdir"),
-            http: reqwest::Client::new(),
-            database_url: None,
-        }
+        World::without_accounts_on(Backend::Sqlite, 1).await
     }
 
     pub fn data_dir(&self) -> &Path {

@@ -19,7 +19,7 @@
 //! cargo test -p staffsync --test it record_upgrade_fixture -- --ignored`
 
 use super::*;
-use crate::common::{self, CLIENT_ID, World};
+use crate::common::{self, World};
 use serde_json::json;
 use std::process::Command;
 
@@ -119,15 +119,7 @@ async fn api_post(base: &str, token: &str, path: &str, body: Value) -> Value {
 /// Builds the fixture's state in `w` (a data directory, and a PostgreSQL database when
 /// `w.database_url` is set); returns the tokens by name.
 async fn build(w: &World) -> BTreeMap<String, String> {
-    w.ok(&["account", "create", "acme", "--name", "Acme GmbH"]);
-    w.ok(&[
-        "connect",
-        "acme",
-        "--client-id",
-        CLIENT_ID,
-        "--personio-url",
-        &w.sim.base_url(),
-    ]);
+    w.create_acme_connected();
     set_settings(w, "acme", FIRST_PERSONIO_SETTINGS);
     w.ok(&[
         "account",
