@@ -1989,7 +1989,12 @@ async fn a_held_scim_run_is_reviewed_and_accepted_on_integration() {
     );
     let (_, page) = get(&c, format!("{}/integration", app.base)).await;
     assert!(!page.contains("id=\"held-review\""), "reviewed: {page}");
-    let decided = app.store.run(account.id, held.run_id).await.unwrap().unwrap();
+    let decided = app
+        .store
+        .run(account.id, held.run_id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         decided.decision.map(|d| d.by).as_deref(),
         Some("admin:admin@idp.example"),
