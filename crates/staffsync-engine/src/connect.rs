@@ -76,6 +76,12 @@ pub enum ConnectError {
     /// The account takes employee files: it never contacts Personio (nothing was sent).
     #[error("account {0} takes employee files: use `staffsync import`")]
     FileAccount(String),
+    /// The account's people are pushed by an identity provider over SCIM: it never
+    /// contacts Personio (nothing was sent).
+    #[error(
+        "account {0} takes its people from an identity provider over SCIM (/scim/v2): it is never connected to Personio"
+    )]
+    ScimAccount(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -126,7 +132,12 @@ pub async fn connect_with(
     if let Some(acct) = store.account_by_id(account).await?
         && !crate::sources::of(&acct).connects
     {
-        return Err(ConnectError::FileAccount(acct.slug.to_string()));
+        let slug = acct.slug.to_string();
+        return Err(if crate::sources::of(&acct).takes_scim {
+            ConnectError::ScimAccount(slug)
+        } else {
+            ConnectError::FileAccount(slug)
+        });
     }
     // What errors and logs may repeat of the URL: never a password typed into it.
     let shown_url = outbound::without_credentials(base_url);

@@ -139,13 +139,19 @@ pub async fn run_targeted_now(
     let Some(lease) = take_side_lease(state, account).await? else {
         return Ok(Leased::Busy);
     };
-    let out = with_lease_renewal(
-        &state.store,
-        &lease,
-        state.config.lease,
-        targeted(state, &lease, ids, source),
-    )
-    .await;
+    let work = targeted(state, &lease, ids, source);
+    let out = with_lease_renewal(&state.store, &lease, state.config.lease, work).await;
+    side_run_done(state, lease, out).await
+}
+
+/// After a run under a side lease: gives the lease back and tells the alerts how the
+/// run went.
+pub(crate) async fn side_run_done(
+    state: &AppState,
+    lease: Lease,
+    out: Result<Option<SyncReport>, SyncError>,
+) -> Result<Leased<Option<SyncReport>>, SyncError> {
+    let account = lease.account();
     give_back(&state.store, lease).await;
     crate::alerts::after_run(
         state,
@@ -163,13 +169,25 @@ async fn targeted(
     ids: &BTreeSet<PersonioId>,
     source: TargetSource,
 ) -> Result<Option<SyncReport>, SyncError> {
-    let (acct, client) = account_and_client(state, lease.account()).await?;
+    let account = lease.account();
+    let acct = state.store.account_by_id(account).await?.ok_or_else(|| {
+        SyncError::Store(StoreError::NotFound {
+            what: format!("account {account}"),
+        })
+    })?;
+    // A connected source is asked with the account's cached client; one that is not
+    // (SCIM: what the identity provider pushed) reads what the store keeps.
+    let given = if sources::of(&acct).connects {
+        Given::Client(client_of(state, &acct).await?)
+    } else {
+        Given::nothing()
+    };
     let options = SyncOptions {
         today: Some(state.today_in(&acct.time_zone)),
         unlimited_rate: !state.config.personio_rate_limit,
         ..SyncOptions::default()
     };
-    let opened = Source::open(&state.store, &acct, Given::Client(client)).await?;
+    let opened = Source::open(&state.store, &acct, given).await?;
     let scope = Scope::People { ids, from: source };
     run(&state.store, lease, &acct, opened, scope, &options).await
 }
@@ -183,13 +201,20 @@ async fn account_and_client(
             what: format!("account {account}"),
         })
     })?;
+    let client = client_of(state, &acct).await?;
+    Ok((acct, client))
+}
+
+async fn client_of(
+    state: &AppState,
+    acct: &staffsync_store::Account,
+) -> Result<std::sync::Arc<personio::Client>, SyncError> {
     let connection = state
         .store
-        .connection(account)
+        .connection(acct.id)
         .await?
         .ok_or_else(|| SyncError::NotConnected(acct.slug.to_string()))?;
-    let client = state.client(account, &connection)?;
-    Ok((acct, client))
+    state.client(acct.id, &connection)
 }
 
 /// One pass over every connected account: the date check, then the incremental poll.

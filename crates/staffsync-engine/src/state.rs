@@ -31,6 +31,8 @@ pub struct AppState {
     clients: Arc<Mutex<ClientCache>>,
     /// Webhook events waiting for their targeted run.
     pub(crate) inbox: Arc<Inbox>,
+    /// SCIM writes waiting for their targeted run.
+    pub(crate) scim_pending: Arc<crate::sources::scim::Pending>,
     /// What the file accounts' inbox folders remember between passes (stuck files, the
     /// refusals already logged).
     pub(crate) file_inbox: Arc<crate::inbox::Memory>,
@@ -72,6 +74,7 @@ impl AppState {
             config: Arc::new(config),
             clients: Arc::default(),
             inbox: Arc::default(),
+            scim_pending: Arc::default(),
             file_inbox: Arc::default(),
             poll_backoff: Arc::default(),
             parse_slots: Arc::new(ParseSlots::new(imports::SERVER_PARSES)),

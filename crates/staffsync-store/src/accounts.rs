@@ -25,15 +25,23 @@ pub enum AccountSource {
     Personio,
     /// Imported from employee files (XLSX, ODS, CSV); never contacts Personio.
     File,
+    /// Pushed by an identity provider (Microsoft Entra ID, Okta) to the SCIM 2.0
+    /// endpoint; never contacts Personio.
+    Scim,
 }
 
 impl AccountSource {
-    pub const ALL: [AccountSource; 2] = [AccountSource::Personio, AccountSource::File];
+    pub const ALL: [AccountSource; 3] = [
+        AccountSource::Personio,
+        AccountSource::File,
+        AccountSource::Scim,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             AccountSource::Personio => "personio",
             AccountSource::File => "file",
+            AccountSource::Scim => "scim",
         }
     }
 

@@ -64,6 +64,42 @@ pub struct ApiToken {
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339::option")]
     pub revoked_at: Option<OffsetDateTime>,
+    /// What the token opens.
+    pub scope: TokenScope,
+}
+
+/// What a token opens: the REST API under `/api/v1` or the SCIM endpoint under
+/// `/scim/v2`, never both (an identity provider's token cannot read the directory, and
+/// the survey app's cannot provision people).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenScope {
+    #[default]
+    Api,
+    Scim,
+}
+
+impl TokenScope {
+    pub const ALL: [TokenScope; 2] = [TokenScope::Api, TokenScope::Scim];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenScope::Api => "api",
+            TokenScope::Scim => "scim",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// The account a token opens, and its label (who a SCIM write was made by, in the run
+/// history).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenHolder {
+    pub account: AccountId,
+    pub label: String,
 }
 
 /// The form in which e-mails are compared: trimmed and lower-cased.
@@ -84,16 +120,19 @@ fn admin_from_row(row: &AnyRow) -> Result<Admin> {
     })
 }
 
-const TOKEN_COLUMNS: &str = "id, account_id, label, created_at, revoked_at";
+const TOKEN_COLUMNS: &str = "id, account_id, label, created_at, revoked_at, scope";
 
 fn token_from_row(row: &AnyRow) -> Result<ApiToken> {
     let created_at: String = row.try_get("created_at")?;
+    let scope: String = row.try_get("scope")?;
     Ok(ApiToken {
         id: row.try_get("id")?,
         account_id: AccountId(row.try_get("account_id")?),
         label: row.try_get("label")?,
         created_at: parse_ts(&created_at)?,
         revoked_at: parse_opt_ts(row.try_get("revoked_at")?)?,
+        scope: TokenScope::parse(&scope)
+            .ok_or_else(|| StoreError::corrupt(format!("token scope {scope:?}")))?,
     })
 }
 
@@ -230,22 +269,35 @@ impl Store {
         Ok(done.rows_affected())
     }
 
-    /// Stores a new API token of `account` by its SHA-256 hex digest.
+    /// Stores a new REST API token of `account` by its SHA-256 hex digest.
     pub async fn create_api_token(
         &self,
         account: AccountId,
         token_sha256_hex: &str,
         label: &str,
     ) -> Result<ApiToken> {
+        self.create_token(account, token_sha256_hex, label, TokenScope::Api)
+            .await
+    }
+
+    /// Stores a new token of `scope` for `account` by its SHA-256 hex digest.
+    pub async fn create_token(
+        &self,
+        account: AccountId,
+        token_sha256_hex: &str,
+        label: &str,
+        scope: TokenScope,
+    ) -> Result<ApiToken> {
         let sql = format!(
-            "INSERT INTO api_tokens (account_id, token_sha256, label, created_at) \
-             VALUES ($1, $2, $3, $4) RETURNING {TOKEN_COLUMNS}"
+            "INSERT INTO api_tokens (account_id, token_sha256, label, created_at, scope) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING {TOKEN_COLUMNS}"
         );
         let row = sqlx::query(&sql)
             .bind(account.0)
             .bind(token_sha256_hex.to_ascii_lowercase())
             .bind(label)
             .bind(ts(now()))
+            .bind(scope.as_str())
             .fetch_one(&self.pool)
             .await
             .map_err(|e| {
@@ -260,18 +312,37 @@ impl Store {
         token_from_row(&row)
     }
 
-    /// The account an API token (by digest) belongs to; `None` if unknown or revoked.
+    /// The account a REST API token (by digest) belongs to; `None` if unknown, revoked
+    /// or of another scope (a SCIM token).
     pub async fn account_for_token(&self, token_sha256_hex: &str) -> Result<Option<AccountId>> {
+        Ok(self
+            .token_holder(token_sha256_hex, TokenScope::Api)
+            .await?
+            .map(|h| h.account))
+    }
+
+    /// Who holds a token of `scope` (by digest); `None` if unknown, revoked or of
+    /// another scope.
+    pub async fn token_holder(
+        &self,
+        token_sha256_hex: &str,
+        scope: TokenScope,
+    ) -> Result<Option<TokenHolder>> {
         let row = sqlx::query(
-            "SELECT account_id FROM api_tokens WHERE token_sha256 = $1 AND revoked_at IS NULL",
+            "SELECT account_id, label FROM api_tokens \
+             WHERE token_sha256 = $1 AND revoked_at IS NULL AND scope = $2",
         )
         .bind(token_sha256_hex.to_ascii_lowercase())
+        .bind(scope.as_str())
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row
-            .map(|r| r.try_get::<i64, _>("account_id"))
-            .transpose()?
-            .map(AccountId))
+        row.map(|r| {
+            Ok(TokenHolder {
+                account: AccountId(r.try_get("account_id")?),
+                label: r.try_get("label")?,
+            })
+        })
+        .transpose()
     }
 
     /// The account's API tokens (revoked ones included), oldest first.

@@ -15,7 +15,8 @@
 //! the change feed (`feed`, written by `apply_plan`) with the outgoing webhooks that
 //! deliver it (`outgoing`), and what file accounts keep: the person key of each
 //! `ImportId`, the columns of the last import, future hires' records (`imports`), and
-//! survey audience snapshots (`snapshots`: who a survey went to, frozen at launch).
+//! survey audience snapshots (`snapshots`: who a survey went to, frozen at launch), and
+//! what SCIM accounts were pushed (`scim`: each user as the identity provider wrote it).
 //!
 //! Rules every module here keeps:
 //! - every query is scoped by `account_id`: an account can never see another's data;
@@ -45,11 +46,12 @@ mod outgoing;
 mod realtime;
 mod runs;
 mod schedule;
+mod scim;
 mod snapshots;
 mod sql;
 
 pub use accounts::{Account, AccountSource, SettingsVersion};
-pub use admins::{Admin, AdminId, ApiToken};
+pub use admins::{Admin, AdminId, ApiToken, TokenHolder, TokenScope};
 pub use connections::{Connection, NewConnection};
 pub use directory::GroupSummary;
 pub use error::{Result, StoreError};
@@ -69,6 +71,7 @@ pub use outgoing::{
 pub use realtime::{RealtimeAccount, SyncState, Webhook};
 pub use runs::{Decision, RunChange, RunKind, RunStatus, RunSummary};
 pub use schedule::{Schedule, ScheduleOutcome};
+pub use scim::{ScimUser, ScimUserData};
 pub use snapshots::{Snapshot, SnapshotGroup, SnapshotMember};
 
 use serde::Serialize;

@@ -148,7 +148,8 @@ impl Store {
             Backend::Sqlite => {
                 sqlx::migrate!("./migrations/sqlite")
                     .run(&self.pool)
-                    .await?
+                    .await?;
+                widen_source_check(&self.pool).await?;
             }
             Backend::Postgres => {
                 sqlx::migrate!("./migrations/postgres")
@@ -158,6 +159,57 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// The CHECK on `accounts.source` as migration 0009 wrote it, and as it is since 0017.
+const SOURCE_CHECK_0009: &str = "CHECK (source IN ('personio', 'file'))";
+const SOURCE_CHECK_0017: &str = "CHECK (source IN ('personio', 'file', 'scim'))";
+
+/// Lets SQLite's `accounts.source` hold `scim` (the part of migration 0017 SQLite cannot
+/// do in a migration): rebuilds `accounts` with the wider CHECK, its rows and ids as
+/// they were. A table rebuild needs foreign keys off, or dropping the old table would
+/// cascade to every account's data; `PRAGMA foreign_keys` cannot change inside a
+/// transaction, so this runs on a connection of its own, outside `sqlx::migrate!`. Does
+/// nothing once done (the stored schema says so), so every start may call it.
+async fn widen_source_check(pool: &AnyPool) -> Result<()> {
+    let mut conn = pool.acquire().await?;
+    let sql: Option<String> = sqlx::query_scalar(
+        "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'accounts'",
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(sql) = sql.filter(|s| s.contains(SOURCE_CHECK_0009)) else {
+        return Ok(());
+    };
+    let create = sql
+        .replacen("CREATE TABLE accounts", "CREATE TABLE accounts_widened", 1)
+        .replace(SOURCE_CHECK_0009, SOURCE_CHECK_0017);
+    conn.execute("PRAGMA foreign_keys = OFF").await?;
+    let rebuilt = async {
+        let mut tx = conn.begin().await?;
+        tx.execute(create.as_str()).await?;
+        // Same columns in the same order: the new table is the old one's text.
+        tx.execute("INSERT INTO accounts_widened SELECT * FROM accounts")
+            .await?;
+        tx.execute("DROP TABLE accounts").await?;
+        tx.execute("ALTER TABLE accounts_widened RENAME TO accounts")
+            .await?;
+        let broken: Option<String> =
+            sqlx::query_scalar("SELECT \"table\" FROM pragma_foreign_key_check")
+                .fetch_optional(&mut *tx)
+                .await?;
+        if let Some(table) = broken {
+            return Err(StoreError::corrupt(format!(
+                "rebuilding accounts left a dangling reference in {table}"
+            )));
+        }
+        tx.commit().await?;
+        Ok::<(), StoreError>(())
+    }
+    .await;
+    // Back on before the connection returns to the pool, whatever happened.
+    conn.execute("PRAGMA foreign_keys = ON").await?;
+    rebuilt
 }
 
 /// A database failure of the SQLite file, naming it (a read-only data directory fails

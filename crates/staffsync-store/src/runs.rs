@@ -150,6 +150,10 @@ pub struct RunSummary {
     /// recorded, and runs nobody decided on, have none).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decision: Option<Decision>,
+    /// Whose changes the run applied when not staffsync's own: `scim:<token label>` for
+    /// a run of SCIM writes (several labels joined by `, `).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub started_by: Option<String>,
 }
 
 /// An admin's decision on a held run: who (`admin:<e-mail>`, `cli`) and when.
@@ -506,7 +510,7 @@ pub(crate) async fn insert_changes(
 
 const SUMMARY_COLUMNS: &str = "id, kind, status, started_at, finished_at, created, updated, \
     removed, skipped, unchanged, skipped_by_reason, warnings, error, failure, held, \
-    decided_by, decided_at";
+    decided_by, decided_at, started_by";
 
 fn summary_from_row(row: &AnyRow) -> Result<RunSummary> {
     let kind: String = row.try_get("kind")?;
@@ -547,10 +551,29 @@ fn summary_from_row(row: &AnyRow) -> Result<RunSummary> {
             }),
             _ => None,
         },
+        started_by: row.try_get("started_by")?,
     })
 }
 
 impl Store {
+    /// Records whose changes the account's run `run` applies (see
+    /// [`RunSummary::started_by`]); `false` for a run the account does not have.
+    pub async fn set_run_started_by(
+        &self,
+        account: AccountId,
+        run: RunId,
+        started_by: &str,
+    ) -> Result<bool> {
+        let done =
+            sqlx::query("UPDATE sync_runs SET started_by = $1 WHERE account_id = $2 AND id = $3")
+                .bind(started_by)
+                .bind(account.0)
+                .bind(run.0)
+                .execute(&self.pool)
+                .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
     /// Starts a run (`running`) for the lease's account; only the lease's holder can.
     /// The account's older runs still `running` are marked `interrupted` first: they can
     /// no longer finish or apply. `Conflict` when the lease is no longer held (it expired

@@ -89,6 +89,12 @@ pub enum SyncError {
         "account {0} syncs from Personio and takes no employee files (create an account with `staffsync account create <slug> --source file` for files)"
     )]
     PersonioAccount(String),
+    /// A Personio run or an import asked of a SCIM account: its people are what the
+    /// identity provider pushed.
+    #[error(
+        "account {0} takes its people from an identity provider over SCIM (/scim/v2): it is neither synced from Personio nor imported"
+    )]
+    ScimAccount(String),
     #[error(transparent)]
     Personio(#[from] personio::Error),
     #[error(transparent)]
@@ -125,7 +131,9 @@ impl SyncError {
                 _ => RunFailure::SourceRefused { status: None },
             },
             SyncError::NotConnected(_) => RunFailure::NotConnected,
-            SyncError::FileAccount(_) | SyncError::PersonioAccount(_) => RunFailure::WrongSource,
+            SyncError::FileAccount(_)
+            | SyncError::PersonioAccount(_)
+            | SyncError::ScimAccount(_) => RunFailure::WrongSource,
             SyncError::Store(_) | SyncError::WrongLease { .. } => RunFailure::Internal,
         }
     }

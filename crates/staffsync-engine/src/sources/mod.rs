@@ -6,7 +6,10 @@
 //!   incremental poll;
 //! - [`file`]: an employee file (already read by `employee_file::read`), its rows mapped
 //!   to the planner's records with person keys from the store; the date check from the
-//!   records the last import kept.
+//!   records the last import kept;
+//! - [`scim`]: the users an identity provider (Microsoft Entra ID, Okta) pushed to the
+//!   SCIM endpoint, as the store keeps them, mapped to the planner's records with person
+//!   keys from the store; a SCIM write starts a debounced run of them.
 //!
 //! [`kind`] is the registry: the one place (besides creating an account) that branches
 //! on [`AccountSource`]. Everything else asks the [`SourceKind`] it returns what the
@@ -21,6 +24,7 @@
 
 pub mod file;
 pub mod personio;
+pub mod scim;
 
 use crate::lang::Lang;
 use crate::run::{ProgressFn, Recorder, Scope, SyncError, SyncOptions};
@@ -43,6 +47,8 @@ pub struct SourceKind {
     pub takes_files: bool,
     /// Asked for changes since a time between full runs (`updated_since`).
     pub polls: bool,
+    /// Takes an identity provider's SCIM pushes (`/scim/v2`, tokens of scope `scim`).
+    pub takes_scim: bool,
     /// Where the attributes settings may name come from.
     pub attributes: AttributesFrom,
     /// How the API, the feed and outgoing webhooks name a person's source id (the public
@@ -73,6 +79,9 @@ pub enum AttributesFrom {
     Credential,
     /// The columns of the last applied employee file.
     FileColumns,
+    /// What the identity provider pushed: the SCIM attributes and extensions the users
+    /// carry (see [`scim`]).
+    Pushed,
 }
 
 impl SourceKind {
@@ -102,7 +111,9 @@ impl SourceKind {
         pick(self.brand, lang)
     }
 
-    /// Whether answers name this source's people by `import_id` (not `personio_id`).
+    /// Whether answers name this source's people by `import_id` (not `personio_id`):
+    /// an id the store keeps per person key (`Store::import_ids`): a file's `ImportId`,
+    /// a SCIM user's id.
     pub fn names_people_by_import_id(&self) -> bool {
         self.id_field == "import_id"
     }
@@ -113,6 +124,7 @@ const PERSONIO: SourceKind = SourceKind {
     connects: true,
     takes_files: false,
     polls: true,
+    takes_scim: false,
     attributes: AttributesFrom::Credential,
     id_field: "personio_id",
     manager_id_field: "supervisor_personio_id",
@@ -132,6 +144,7 @@ const FILE: SourceKind = SourceKind {
     connects: false,
     takes_files: true,
     polls: false,
+    takes_scim: false,
     attributes: AttributesFrom::FileColumns,
     id_field: "import_id",
     manager_id_field: "manager_import_id",
@@ -146,6 +159,29 @@ const FILE: SourceKind = SourceKind {
     first_step: "employee files: import one with `staffsync import`",
 };
 
+const SCIM: SourceKind = SourceKind {
+    source: AccountSource::Scim,
+    connects: false,
+    takes_files: false,
+    polls: false,
+    takes_scim: true,
+    attributes: AttributesFrom::Pushed,
+    // The user's SCIM id, under the name file accounts use for theirs: the API's views
+    // know `import_id` (kept per person key in `import_keys`); a field of its own
+    // (`scim_id`) is for when the views take their names from here.
+    id_field: "import_id",
+    manager_id_field: "manager_import_id",
+    name: ["Identitätsanbieter (SCIM)", "identity provider (SCIM)"],
+    in_source: ["im Identitätsanbieter", "in the identity provider"],
+    from_source: ["aus dem Identitätsanbieter", "from the identity provider"],
+    not_listed: [
+        "Im Identitätsanbieter deaktiviert oder gelöscht",
+        "Deactivated or deleted in the identity provider",
+    ],
+    brand: ["SCIM", "SCIM"],
+    first_step: "SCIM: create its token with `staffsync token create <slug> --scope scim`",
+};
+
 fn pick(pair: [&'static str; 2], lang: Lang) -> &'static str {
     match lang {
         Lang::De => pair[0],
@@ -158,6 +194,7 @@ pub fn kind(source: AccountSource) -> &'static SourceKind {
     match source {
         AccountSource::Personio => &PERSONIO,
         AccountSource::File => &FILE,
+        AccountSource::Scim => &SCIM,
     }
 }
 
@@ -202,6 +239,7 @@ impl Given<'static> {
 pub enum Source<'a> {
     Personio(personio::PersonioSource<'a>),
     File(file::FileSource),
+    Scim(scim::ScimSource),
 }
 
 impl<'a> Source<'a> {
@@ -228,6 +266,11 @@ impl<'a> Source<'a> {
             }
             (AccountSource::File, Given::Client(_)) => {
                 Err(SyncError::FileAccount(account.slug.to_string()))
+            }
+            (AccountSource::Scim, Given::Nothing { .. }) => Ok(Source::Scim(scim::ScimSource)),
+            // Neither a file nor Personio: what it pushed is read from the store.
+            (AccountSource::Scim, Given::File(_) | Given::Client(_)) => {
+                Err(SyncError::ScimAccount(account.slug.to_string()))
             }
         }
     }
@@ -259,6 +302,7 @@ impl<'a> Source<'a> {
         match self {
             Source::Personio(s) => s.read(store, account, scope, options, recorder).await,
             Source::File(s) => s.read(store, account, scope, options).await,
+            Source::Scim(s) => s.read(store, account, scope, options).await,
         }
     }
 }

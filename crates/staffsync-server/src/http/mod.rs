@@ -8,7 +8,8 @@
 //! 1. the security headers ([`SECURITY_HEADERS`], unless a handler set its own);
 //! 2. [`error_bodies`]: an error answer without a body of its own (axum's 404 and 405,
 //!    an extractor's plain-text rejection, a timeout) gets the body its caller reads:
-//!    the API's JSON error under `/api/`, an HTML page elsewhere (the webhook receiver
+//!    the API's JSON error under `/api/`, a SCIM error under `/scim/`, an HTML page
+//!    elsewhere (the webhook receiver
 //!    and the probes keep their short plain-text answers);
 //! 3. a request timeout ([`REQUEST_TIMEOUT`], 408) for everything but the web app's
 //!    preview, a dry-run sync that may take as long as the listing does, and the API's
@@ -17,7 +18,8 @@
 //!
 //! No layer here may turn an error into a success or reveal what a handler logged.
 //!
-//! The HTTP side, below this module: [`web`] (admin web app), [`api`] (REST API), [`ops`]
+//! The HTTP side, below this module: [`web`] (admin web app), [`api`] (REST API), [`scim`]
+//! (the SCIM 2.0 endpoint identity providers provision SCIM accounts through), [`ops`]
 //! (health, metrics), [`auth`] (passwords, sessions, CSRF, login limits) and
 //! [`client_ip`] (who the client is behind trusted proxies). It shows and asks; it never
 //! changes a directory except by asking the engine (`staffsync_engine`).
@@ -27,6 +29,7 @@ pub mod auth;
 pub mod client_ip;
 pub mod ops;
 pub mod personio_webhooks;
+pub mod scim;
 pub mod web;
 
 use api::error::ApiError;
@@ -91,6 +94,7 @@ pub fn app(state: AppState) -> Router {
         // The API sets its own request timeouts (an import may take longer).
         .nest("/api/v1", api::routes(state.clone()))
         .merge(personio_webhooks::routes(state.clone()).layer(timeout()))
+        .merge(scim::routes(state.clone()).layer(timeout()))
         .merge(ops::routes(state).layer(timeout()))
         .layer(middleware::from_fn_with_state(trusted, client_ip::layer))
         // Spans name the path, never the query: a password-reset link carries its token
@@ -128,6 +132,8 @@ async fn error_bodies(req: Request, next: Next) -> Response {
     }
     let mut replaced = if path == api::PREFIX || path.starts_with("/api/") {
         ApiError::for_status(status).into_response()
+    } else if path == scim::PREFIX || path.starts_with("/scim/") {
+        scim::ScimError::for_status(status).into_response()
     } else {
         web::error_page(status, lang, &path)
     };

@@ -15,4 +15,5 @@ mod names;
 mod realtime;
 mod reset;
 mod scheduler;
+mod scim;
 mod web;

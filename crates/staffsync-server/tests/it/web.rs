@@ -3,8 +3,8 @@
 //! scoping. (The full walk in Chromium is `crates/staffsync/tests/browser.rs`.)
 use crate::common::{
     CLIENT_ID, CLIENT_SECRET, PASSWORD, TestApp, account, admin, api_token, browser,
-    connect_personio, csrf_of, file_account, logged_in, login, login_forwarded, personio, sim_call,
-    spawn_app, sync_now,
+    connect_personio, csrf_of, file_account, logged_in, login, login_forwarded, personio,
+    scim_account, sim_call, spawn_app, sync_now,
 };
 use reqwest::StatusCode;
 use reqwest::redirect::Policy;
@@ -1853,4 +1853,151 @@ async fn failed_runs_are_said_in_the_pages_language() {
         .unwrap();
     assert_eq!(body["run"]["error"], "Personio is unavailable (HTTP 500)");
     assert_eq!(body["run"]["error_code"], "source_unavailable");
+}
+
+/// A SCIM account's Integration page: the Tenant URL, "Token erzeugen" (a SCIM token,
+/// shown once, that opens /scim/v2 and not the REST API), the Entra and Okta steps, in
+/// German and English.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_scim_account_gets_its_tenant_url_and_a_token_on_integration() {
+    let app = app_with(|c| c.public_base_url = Some("https://staffsync.example.com/".into())).await;
+    let account = scim_account(&app.store, "idp", "IdP GmbH").await;
+    admin(&app.store, account.id, "admin@idp.example").await;
+    let c = logged_in(&app.base, "admin@idp.example").await;
+    let (status, page) = get(&c, format!("{}/integration", app.base)).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Tenant-URL"), "{page}");
+    assert!(
+        page.contains("https://staffsync.example.com/scim/v2"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Unternehmensanwendungen") && page.contains("Okta"),
+        "{page}"
+    );
+    assert!(!page.contains("Client-ID"), "no Personio form: {page}");
+    let (_, english) = get(&c, format!("{}/integration?lang=en", app.base)).await;
+    assert!(english.contains("Tenant URL") && english.contains("Enterprise applications"));
+
+    let r = c
+        .post(format!("{}/integration/scim/token", app.base))
+        .form(&[("csrf", csrf_of(&page).as_str()), ("label", "Entra ID")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let shown = r.text().await.unwrap();
+    let token = shown
+        .split("id=\"token-new\"")
+        .nth(1)
+        .and_then(|rest| rest.split("<code>").nth(1))
+        .and_then(|rest| rest.split("</code>").next())
+        .expect("the new token")
+        .to_owned();
+    assert!(token.starts_with("ss_"), "{token}");
+    let (_, again) = get(&c, format!("{}/integration", app.base)).await;
+    assert!(!again.contains(&token), "shown once");
+    assert!(again.contains("Entra ID"), "listed by label");
+
+    let http = reqwest::Client::new();
+    let scim = http
+        .get(format!("{}/scim/v2/Users", app.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(scim.status(), StatusCode::OK);
+    let rest = http
+        .get(format!("{}/api/v1/employees", app.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rest.status(), StatusCode::UNAUTHORIZED);
+}
+
+/// A burst of SCIM deactivations held by the deletion guard is reviewed on the SCIM
+/// account's Integration page, and "Übernehmen" removes exactly those people at once.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_held_scim_run_is_reviewed_and_accepted_on_integration() {
+    use staffsync_engine::realtime::Leased;
+    use staffsync_engine::sources::scim::reconcile;
+    let app = app().await;
+    let account = scim_account(&app.store, "idp", "IdP GmbH").await;
+    admin(&app.store, account.id, "admin@idp.example").await;
+    let user = |n: usize, active: bool| staffsync_store::ScimUserData {
+        external_id: None,
+        user_name: format!("p{n}@idp.example"),
+        active,
+        resource: serde_json::json!({
+            "userName": format!("p{n}@idp.example"),
+            "name": {"givenName": format!("P{n}"), "familyName": "Muster"}
+        }),
+    };
+    let mut ids = Vec::new();
+    for n in 0..10 {
+        ids.push(
+            app.store
+                .create_scim_user(account.id, &user(n, true))
+                .await
+                .unwrap()
+                .id,
+        );
+    }
+    let ran = |out| match out {
+        Ok(Leased::Ran(Some(report))) => report,
+        other => panic!("{other:?}"),
+    };
+    ran(reconcile(&app.state, account.id, None).await);
+    assert_eq!(app.store.directory(account.id).await.unwrap().len(), 10);
+    for (n, id) in ids.iter().enumerate().take(6) {
+        app.store
+            .replace_scim_user(account.id, id, &user(n, false))
+            .await
+            .unwrap();
+    }
+    let held = ran(reconcile(&app.state, account.id, None).await);
+    assert_eq!(held.result, staffsync_engine::run::SyncResult::Held);
+
+    let c = logged_in(&app.base, "admin@idp.example").await;
+    let (_, page) = get(&c, format!("{}/integration", app.base)).await;
+    assert!(page.contains("id=\"held-review\""), "{page}");
+    assert_eq!(page.matches("class=\"held-person\"").count(), 6);
+    let r = c
+        .post(format!(
+            "{}/integration/held/{}/accept",
+            app.base, held.run_id.0
+        ))
+        .form(&[("csrf", csrf_of(&page).as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let left: Vec<String> = app
+        .store
+        .directory(account.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.email)
+        .collect();
+    assert_eq!(
+        left,
+        (6..10)
+            .map(|n| format!("p{n}@idp.example"))
+            .collect::<Vec<_>>()
+    );
+    let (_, page) = get(&c, format!("{}/integration", app.base)).await;
+    assert!(!page.contains("id=\"held-review\""), "reviewed: {page}");
+    let decided = app
+        .store
+        .run(account.id, held.run_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        decided.decision.map(|d| d.by).as_deref(),
+        Some("admin:admin@idp.example"),
+        "the history says who accepted it"
+    );
 }

@@ -9,3 +9,4 @@ mod common;
 mod conformance;
 mod feed;
 mod import_keys;
+mod scim;

@@ -39,7 +39,9 @@ pub struct AccountCreateArgs {
     #[arg(long, value_parser = parse_mail_address)]
     pub admin_email: Option<staffsync_core::MailAddress>,
     /// Where the account's people come from: `personio` (connect a credential, then
-    /// sync) or `file` (employee files, with `staffsync import`). Cannot change later.
+    /// sync), `file` (employee files, with `staffsync import`) or `scim` (pushed by
+    /// Microsoft Entra ID or Okta; `staffsync token create --scope scim`). Cannot change
+    /// later.
     #[arg(long, default_value = "personio", value_parser = parse_source)]
     pub source: staffsync_store::AccountSource,
     #[command(flatten)]
@@ -95,7 +97,7 @@ fn parse_mail_address(s: &str) -> Result<staffsync_core::MailAddress, String> {
 
 fn parse_source(s: &str) -> Result<staffsync_store::AccountSource, String> {
     staffsync_store::AccountSource::parse(s.trim())
-        .ok_or_else(|| format!("not a source: {s:?} (expected personio or file)"))
+        .ok_or_else(|| format!("not a source: {s:?} (expected personio, file or scim)"))
 }
 
 fn parse_time_zone(s: &str) -> Result<staffsync_core::TimeZoneName, String> {

@@ -58,13 +58,15 @@ pub async fn run(global: &Global, args: ImportArgs) -> anyhow::Result<Code> {
     let store = super::open_store(global).await?;
     let account = super::find_account(&store, &args.slug).await?;
     let failed = || format!("import into {} failed; nothing changed", account.slug);
-    if !staffsync_engine::sources::of(&account).takes_files {
-        return Err(
-            anyhow::anyhow!(staffsync_engine::SyncError::PersonioAccount(
-                account.slug.to_string()
-            ))
-            .context(failed()),
-        );
+    let source = staffsync_engine::sources::of(&account);
+    if !source.takes_files {
+        let slug = account.slug.to_string();
+        let refused = if source.takes_scim {
+            staffsync_engine::SyncError::ScimAccount(slug)
+        } else {
+            staffsync_engine::SyncError::PersonioAccount(slug)
+        };
+        return Err(anyhow::anyhow!(refused).context(failed()));
     }
     let file = read_file(&args).with_context(failed)?;
     let accept_held = super::sync::accepted_run(&store, &account, args.accept_deletions).await?;

@@ -1,4 +1,5 @@
-//! `staffsync token create|list|revoke`: an account's REST API tokens.
+//! `staffsync token create|list|revoke`: an account's tokens: for the REST API (the
+//! default), or with `--scope scim` for an identity provider's SCIM pushes.
 //!
 //! `create` prints the new token once, on stdout, and stores only its SHA-256 digest; the
 //! token can never be shown again. This command must never print or log a token anywhere
@@ -12,6 +13,12 @@ use clap::{Args, Subcommand};
 use serde_json::json;
 use staffsync_core::AccountSlug;
 use staffsync_server::api::tokens::{generate_token, hash_token};
+use staffsync_store::TokenScope;
+
+fn parse_scope(s: &str) -> Result<TokenScope, String> {
+    TokenScope::parse(s.trim())
+        .ok_or_else(|| format!("not a token scope: {s:?} (expected api or scim)"))
+}
 
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
@@ -31,6 +38,10 @@ pub struct TokenCreateArgs {
     /// What the token is for, e.g. "survey app production".
     #[arg(long, default_value = "")]
     pub label: String,
+    /// What it opens: `api` (the REST API under /api/v1) or `scim` (the SCIM endpoint
+    /// under /scim/v2, for Microsoft Entra ID or Okta). Never both.
+    #[arg(long, default_value = "api", value_parser = parse_scope)]
+    pub scope: TokenScope,
     #[command(flatten)]
     pub json: JsonFlag,
     #[command(flatten)]
@@ -53,19 +64,36 @@ pub async fn run(global: &Global, cmd: TokenCommand) -> anyhow::Result<Code> {
     match cmd {
         TokenCommand::Create(args) => {
             let account = super::find_account(&store, &args.slug).await?;
+            if args.scope == TokenScope::Scim && !staffsync_engine::sources::of(&account).takes_scim
+            {
+                anyhow::bail!(
+                    "account {} does not take SCIM pushes (only accounts created with \
+                     `--source scim` do)",
+                    account.slug
+                );
+            }
             let token = generate_token();
             let stored = store
-                .create_api_token(account.id, &hash_token(&token), args.label.trim())
+                .create_token(
+                    account.id,
+                    &hash_token(&token),
+                    args.label.trim(),
+                    args.scope,
+                )
                 .await
-                .with_context(|| format!("cannot create an API token for {}", account.slug))?;
+                .with_context(|| format!("cannot create a token for {}", account.slug))?;
             if args.json.json {
                 let mut value = serde_json::to_value(&stored)?;
                 value["token"] = json!(token);
                 output::print_json(&value)?;
             } else {
                 crate::outln!("{token}")?;
+                let what = match args.scope {
+                    TokenScope::Api => "API token",
+                    TokenScope::Scim => "SCIM token (the identity provider's secret token)",
+                };
                 eprintln!(
-                    "API token {} for {} created. It is shown only now: store it in a secret \
+                    "{what} {} for {} created. It is shown only now: store it in a secret \
                      manager. Use it as `Authorization: Bearer <token>`.",
                     stored.id, account.slug
                 );
@@ -83,6 +111,7 @@ pub async fn run(global: &Global, cmd: TokenCommand) -> anyhow::Result<Code> {
                         vec![
                             t.id.to_string(),
                             t.label.clone(),
+                            t.scope.as_str().to_owned(),
                             output::timestamp(t.created_at),
                             t.revoked_at
                                 .map(|r| format!("revoked {}", output::timestamp(r)))
@@ -90,7 +119,7 @@ pub async fn run(global: &Global, cmd: TokenCommand) -> anyhow::Result<Code> {
                         ]
                     })
                     .collect();
-                output::print_table(&["ID", "LABEL", "CREATED", "STATUS"], &rows)?;
+                output::print_table(&["ID", "LABEL", "SCOPE", "CREATED", "STATUS"], &rows)?;
             }
         }
         TokenCommand::Revoke(args) => {

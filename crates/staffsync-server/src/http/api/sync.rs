@@ -31,7 +31,7 @@ use time::OffsetDateTime;
     responses(
         (status = 202, description = "Queued (or already queued or running: then `already_queued` and, while running, `run_id`); the scheduler runs it shortly", body = SyncQueued),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
-        (status = 409, description = "The account is not connected to Personio, or takes employee files (`POST /imports`)", body = ErrorBody),
+        (status = 409, description = "The account is not connected to Personio, takes employee files (`POST /imports`), or takes SCIM pushes", body = ErrorBody),
         (status = 429, description = "The last full sync was less than a minute ago; `Retry-After` says when to ask again", body = ErrorBody),
     )
 )]
@@ -42,10 +42,12 @@ pub async fn request_sync(
     if let Some(acct) = state.store.account_by_id(account).await?
         && !staffsync_engine::sources::of(&acct).connects
     {
-        return Err(ApiError::conflict(format!(
-            "account {} takes employee files: send one to POST /api/v1/imports",
-            acct.slug
-        )));
+        let why = if staffsync_engine::sources::of(&acct).takes_scim {
+            "takes its people from an identity provider over SCIM: each push is applied as it comes"
+        } else {
+            "takes employee files: send one to POST /api/v1/imports"
+        };
+        return Err(ApiError::conflict(format!("account {} {why}", acct.slug)));
     }
     if let Some(schedule) = state.store.schedule(account).await? {
         let now = OffsetDateTime::now_utc();

@@ -35,7 +35,7 @@ pub fn hash_token(token: &str) -> String {
 }
 
 /// True when `token` has the shape of a token this service issued.
-fn well_formed(token: &str) -> bool {
+pub(crate) fn well_formed(token: &str) -> bool {
     token.len() == TOKEN_LEN
         && token.starts_with(TOKEN_PREFIX)
         && token[TOKEN_PREFIX.len()..]

@@ -21,7 +21,7 @@ use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 
 /// The longest label accepted, in characters.
-const MAX_LABEL_CHARS: usize = 100;
+pub(crate) const MAX_LABEL_CHARS: usize = 100;
 
 pub(crate) struct TokenRow {
     pub id: i64,
@@ -117,7 +117,7 @@ pub(crate) async fn moved() -> Redirect {
 #[derive(Debug, Deserialize)]
 pub(crate) struct TokenForm {
     #[serde(default)]
-    label: String,
+    pub(crate) label: String,
 }
 
 /// `POST /integration/tokens`: create a token labelled as typed; the page shows it once.

@@ -368,6 +368,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Connecting failed. Please try again in a few minutes.",
     ),
     (
+        "connect.error.scim_account",
+        "Dieses Konto bezieht seine Mitarbeiter von einem Identitätsanbieter (Microsoft Entra ID, Okta) über SCIM und wird nicht mit Personio verbunden.",
+        "This account takes its people from an identity provider (Microsoft Entra ID, Okta) over SCIM and is not connected to Personio.",
+    ),
+    (
         "connect.error.timeout",
         "Personio antwortet nicht rechtzeitig. Bitte versuchen Sie es in ein paar Minuten erneut.",
         "Personio did not answer in time. Please try again in a few minutes.",
@@ -1224,6 +1229,73 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "run.failed_text",
         "Synchronisation fehlgeschlagen:",
         "Sync failed:",
+    ),
+    (
+        "run.started_by",
+        "Änderungen übertragen von:",
+        "Changes sent by:",
+    ),
+    (
+        "scim.entra.1",
+        "Microsoft Entra Admin Center → Unternehmensanwendungen → Neue Anwendung → Eigene Anwendung erstellen (nicht im Katalog).",
+        "Microsoft Entra admin center → Enterprise applications → New application → Create your own application (non-gallery).",
+    ),
+    (
+        "scim.entra.2",
+        "Bereitstellung → Bereitstellungsmodus „Automatisch“ → Tenant-URL und geheimes Token von dieser Seite eintragen → „Verbindung testen“.",
+        "Provisioning → Provisioning mode “Automatic” → enter the tenant URL and secret token from this page → “Test connection”.",
+    ),
+    (
+        "scim.entra.3",
+        "Zuordnungen: Die Standardzuordnung passt (Abteilung, Position, Vorgesetzte, Arbeitsort); Benutzer und Gruppen zuweisen.",
+        "Mappings: the default mapping fits (department, job title, manager, office); assign users and groups.",
+    ),
+    (
+        "scim.entra.4",
+        "Bereitstellungsstatus „Ein“ → Speichern. Entra überträgt danach etwa alle 40 Minuten die Änderungen.",
+        "Provisioning status “On” → Save. Entra then sends changes about every 40 minutes.",
+    ),
+    (
+        "scim.intro",
+        "Microsoft Entra ID oder Okta übertragen Ihre Mitarbeiter per SCIM 2.0 an Honestly: Tragen Sie dort die Tenant-URL und ein geheimes Token von dieser Seite ein. Jede Änderung erscheint wenige Sekunden später unter Mitarbeiter und Gruppen.",
+        "Microsoft Entra ID or Okta send your employees to Honestly over SCIM 2.0: enter the tenant URL and a secret token from this page there. Each change shows under Employees and Groups a few seconds later.",
+    ),
+    (
+        "scim.okta.1",
+        "Okta Admin Console → Applications → Create App Integration → SWA-App anlegen → General → Provisioning: „SCIM“.",
+        "Okta Admin Console → Applications → Create App Integration → create an SWA app → General → Provisioning: “SCIM”.",
+    ),
+    (
+        "scim.okta.2",
+        "Provisioning → Integration: SCIM connector base URL = Tenant-URL, Unique identifier field = userName, Authentication Mode „HTTP Header“ mit dem geheimen Token.",
+        "Provisioning → Integration: SCIM connector base URL = tenant URL, Unique identifier field = userName, Authentication Mode “HTTP Header” with the secret token.",
+    ),
+    (
+        "scim.okta.3",
+        "Provisioning → To App: Create Users, Update User Attributes und Deactivate Users einschalten; Benutzer zuweisen.",
+        "Provisioning → To App: enable Create Users, Update User Attributes and Deactivate Users; assign users.",
+    ),
+    ("scim.tenant_url", "Tenant-URL", "Tenant URL"),
+    (
+        "scim.tenant_url_relative",
+        "Die Adresse dieser Web-App, gefolgt von diesem Pfad:",
+        "This web app's address, followed by this path:",
+    ),
+    (
+        "scim.title",
+        "Identitätsanbieter (SCIM)",
+        "Identity provider (SCIM)",
+    ),
+    ("scim.token", "Geheimes Token", "Secret token"),
+    (
+        "scim.token_active",
+        "Aktive Token (widerrufen unter Entwickler):",
+        "Active tokens (revoke them under Developers):",
+    ),
+    (
+        "scim.token_new",
+        "Ihr neues Token – es wird nur jetzt angezeigt. Fügen Sie es im Identitätsanbieter als geheimes Token ein:",
+        "Your new token – shown only now. Paste it into the identity provider as the secret token:",
     ),
     (
         "set.age",

@@ -53,17 +53,17 @@ pub(crate) struct KeptView {
 
 /// The review of a held run.
 pub(crate) struct HeldView {
-    run_id: i64,
+    pub(crate) run_id: i64,
     /// "17 von 55 Personen im Verzeichnis würden entfernt."
-    summary: String,
-    people: Vec<PersonView>,
+    pub(crate) summary: String,
+    pub(crate) people: Vec<PersonView>,
     /// Some listed people are removed by the admin's own scope rules: the review says
     /// so instead of asking whether they are still in the source.
-    by_rule: bool,
+    pub(crate) by_rule: bool,
     /// Some listed people are gone from the source (or no longer eligible there).
-    by_source: bool,
+    pub(crate) by_source: bool,
     /// The admin already accepted; the scheduler has not run it yet.
-    accepting: bool,
+    pub(crate) accepting: bool,
 }
 
 pub(crate) struct ConnectedView {
@@ -227,6 +227,9 @@ pub(crate) async fn page(State(state): State<WebState>, ctx: Ctx) -> WebResult {
     if staffsync_engine::sources::of(&ctx.account).takes_files {
         return super::import::page(&state, &ctx).await;
     }
+    if staffsync_engine::sources::of(&ctx.account).takes_scim {
+        return super::scim::page(&state, &ctx).await;
+    }
     render_integration(&state, &ctx, StatusCode::OK).await
 }
 
@@ -249,21 +252,16 @@ async fn render_integration(state: &WebState, ctx: &Ctx, status: StatusCode) -> 
     )
 }
 
-async fn connected_view(
+/// The review of the account's held run, if one can still be accepted (older ones are
+/// superseded), with the people it would remove as `directory` names them.
+pub(crate) async fn held_view(
     state: &WebState,
     ctx: &Ctx,
-    live: &Live,
-) -> Result<Option<ConnectedView>, super::WebError> {
+    directory: &[DirectoryEmployee],
+    schedule: Option<&staffsync_store::Schedule>,
+) -> Result<Option<HeldView>, super::WebError> {
     let store = &state.app.store;
     let account = &ctx.account;
-    let Some(conn) = store.connection(account.id).await? else {
-        return Ok(None);
-    };
-    let tz = &account.time_zone;
-    let lang = ctx.lang();
-    let last = store.latest_run(account.id, RunKind::Full).await?;
-    let schedule = store.schedule(account.id).await?;
-    let directory = store.directory(account.id).await?;
     // The one held run that can still be accepted: older ones are superseded.
     let held_run = match store.latest_held_run(account.id).await? {
         Some(id) => store.run(account.id, id).await?,
@@ -272,11 +270,11 @@ async fn connected_view(
     let by_id: HashMap<PersonioId, &DirectoryEmployee> =
         directory.iter().map(|e| (e.personio_id, e)).collect();
     let names = Names::new(
-        lang,
-        people_of(&directory),
+        ctx.lang(),
+        people_of(directory),
         ctx.account.policy.settings.scope.clone(),
     );
-    let held = match held_run.as_ref() {
+    Ok(match held_run.as_ref() {
         Some(run) => {
             let changes = store.run_changes(account.id, run.id).await?;
             let (mut by_rule, mut by_source) = (false, false);
@@ -318,13 +316,36 @@ async fn connected_view(
                 run_id: run.id.0,
                 summary: held_summary(ctx, run.held),
                 people,
-                accepting: schedule
-                    .as_ref()
-                    .is_some_and(|s| s.accept_run == Some(run.id)),
+                accepting: schedule.is_some_and(|s| s.accept_run == Some(run.id)),
             })
         }
         None => None,
+    })
+}
+
+async fn connected_view(
+    state: &WebState,
+    ctx: &Ctx,
+    live: &Live,
+) -> Result<Option<ConnectedView>, super::WebError> {
+    let store = &state.app.store;
+    let account = &ctx.account;
+    let Some(conn) = store.connection(account.id).await? else {
+        return Ok(None);
     };
+    let tz = &account.time_zone;
+    let lang = ctx.lang();
+    let last = store.latest_run(account.id, RunKind::Full).await?;
+    let schedule = store.schedule(account.id).await?;
+    let directory = store.directory(account.id).await?;
+    let held = held_view(state, ctx, &directory, schedule.as_ref()).await?;
+    let by_id: HashMap<PersonioId, &DirectoryEmployee> =
+        directory.iter().map(|e| (e.personio_id, e)).collect();
+    let names = Names::new(
+        lang,
+        people_of(&directory),
+        ctx.account.policy.settings.scope.clone(),
+    );
     let kept = store
         .kept_people(account.id)
         .await?
@@ -598,6 +619,7 @@ fn connect_error(e: &ConnectError, url: &str, ctx: &Ctx) -> String {
         ConnectError::NotAllowed(_) => with_url(key!("connect.error.not_allowed")),
         ConnectError::TimedOut { .. } => ctx.t(key!("connect.error.timeout")).to_owned(),
         ConnectError::FileAccount(_) => ctx.t(key!("connect.error.file_account")).to_owned(),
+        ConnectError::ScimAccount(_) => ctx.t(key!("connect.error.scim_account")).to_owned(),
         ConnectError::Personio(P::WrongCredentials) => {
             ctx.t(key!("connect.error.wrong")).to_owned()
         }
@@ -729,6 +751,25 @@ pub(crate) async fn accept_held(
 ) -> WebResult {
     let store = &state.app.store;
     match store.run(ctx.account.id, RunId(run)).await? {
+        Some(r) if r.status == RunStatus::Held && ctx.source().takes_scim => {
+            super::history::record_decision(&state, &ctx, RunId(run)).await?;
+            // What was pushed is in the store: the run is made now, not by the
+            // scheduler (which runs connected accounts).
+            let out = staffsync_engine::sources::scim::reconcile(
+                &state.app,
+                ctx.account.id,
+                Some(RunId(run)),
+            )
+            .await;
+            tracing::info!(account = %ctx.account.slug, admin = %ctx.admin.id, run, outcome = ?out.as_ref().map(|_| ()), "admin accepted a held SCIM run");
+            match out {
+                Ok(staffsync_engine::realtime::Leased::Ran(_)) => {
+                    ctx.flash("ok", ctx.t(key!("held.accepted"))).await
+                }
+                _ => ctx.flash("error", ctx.t(key!("int.preview_busy"))).await,
+            }
+            Ok(Redirect::to("/integration").into_response())
+        }
         Some(r) if r.status == RunStatus::Held => {
             store.request_sync(ctx.account.id, Some(RunId(run))).await?;
             super::history::record_decision(&state, &ctx, RunId(run)).await?;

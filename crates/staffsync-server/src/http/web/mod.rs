@@ -26,6 +26,7 @@ mod login;
 mod names;
 mod removals_csv;
 mod reset;
+mod scim;
 mod settings;
 mod settings_diff;
 mod status;
@@ -109,6 +110,7 @@ pub fn routes(state: AppState) -> Router {
             post(integration::remove_kept),
         )
         .route("/integration/disconnect", post(integration::disconnect))
+        .route("/integration/scim/token", post(scim::create_token))
         .route("/integration/status", get(status::status))
         .route(status::SCRIPT_PATH, get(status::script))
         .route(developer::PATH, get(developer::page))

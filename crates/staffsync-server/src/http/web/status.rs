@@ -587,6 +587,7 @@ mod tests {
             failure: None,
             held: None,
             decision: None,
+            started_by: None,
         }
     }
 

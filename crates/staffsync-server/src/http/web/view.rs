@@ -48,6 +48,8 @@ pub struct RunView {
     pub unchanged: i64,
     pub error: Option<String>,
     pub warnings: Vec<String>,
+    /// Whose changes it applied, when not staffsync's own (`scim:Entra ID`).
+    pub started_by: Option<String>,
 }
 
 impl RunView {
@@ -72,6 +74,7 @@ impl RunView {
                 .iter()
                 .map(|w| stored_warning(w, lang, source))
                 .collect(),
+            started_by: run.started_by.clone(),
         }
     }
 }

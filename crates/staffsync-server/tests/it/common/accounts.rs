@@ -37,6 +37,11 @@ pub async fn file_account(store: &Store, slug: &str, name: &str) -> Account {
     account_with_source(store, slug, name, AccountSource::File).await
 }
 
+/// An account whose people an identity provider pushes over SCIM.
+pub async fn scim_account(store: &Store, slug: &str, name: &str) -> Account {
+    account_with_source(store, slug, name, AccountSource::Scim).await
+}
+
 async fn account_with_source(
     store: &Store,
     slug: &str,
