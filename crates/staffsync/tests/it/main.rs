@@ -15,6 +15,7 @@ mod postgres_e2e;
 mod privacy_e2e;
 mod review_e2e;
 mod rules_e2e;
+mod scim_conformance;
 mod scim_e2e;
 mod serve_common;
 mod serve_fleet;

@@ -33,6 +33,20 @@ impl AttrPath {
     /// Parses `userName`, `name.givenName` or `urn:…:User:department` (the schema is
     /// everything before the last `:`; `2.0` in a URN is not a sub-attribute).
     pub fn parse(text: &str) -> Result<AttrPath, String> {
+        // A whole extension (`urn:…:enterprise:2.0:User`, or a custom one's `…:User`) is
+        // the resource's attribute of that name, not an attribute `User` of a schema
+        // `urn:…:2.0` (PATCH removes or replaces the extension at once so).
+        let lower = text.to_ascii_lowercase();
+        if lower.starts_with("urn:")
+            && lower.ends_with(":user")
+            && !text.eq_ignore_ascii_case(CORE_USER)
+        {
+            return Ok(AttrPath {
+                schema: None,
+                attr: text.to_owned(),
+                sub: None,
+            });
+        }
         let (schema, rest) = match text.rfind(':') {
             Some(i) if text.len() > 4 && text[..4].eq_ignore_ascii_case("urn:") => {
                 (Some(&text[..i]), &text[i + 1..])

@@ -21,6 +21,7 @@
 pub mod filter;
 pub mod limit;
 pub mod patch;
+mod projection;
 mod users;
 
 use crate::http::api::tokens::{hash_token, well_formed};

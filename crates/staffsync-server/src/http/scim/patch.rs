@@ -394,6 +394,14 @@ mod tests {
         )
         .unwrap();
         assert_eq!(out[ENTERPRISE], json!({"department": "X"}));
+        // The whole extension at once (scim2-tester does this): gone, and nothing else
+        // made up in its place.
+        let out = patched(
+            json!({"userName": "ada", ENTERPRISE: {"division": "Nord"}}),
+            json!([{"op": "remove", "path": ENTERPRISE}]),
+        )
+        .unwrap();
+        assert_eq!(out, json!({"userName": "ada"}));
     }
 
     #[test]

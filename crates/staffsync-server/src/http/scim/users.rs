@@ -9,6 +9,7 @@
 //! must never read or write another account's users.
 
 use super::filter::{self, Lookup, as_bool};
+use super::projection;
 use super::{ScimCaller, ScimError, base, json_body, list_response, patch, scim_json};
 use axum::Router;
 use axum::body::Bytes;
@@ -27,6 +28,9 @@ use time::format_description::well_known::Rfc3339;
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/scim/v2/Users", axum::routing::get(list).post(create))
+        .route("/scim/v2/Users/.search", axum::routing::post(search))
+        // The server-wide search: Users are the only resources searched.
+        .route("/scim/v2/.search", axum::routing::post(search))
         .route(
             "/scim/v2/Users/{id}",
             axum::routing::get(read)
@@ -175,20 +179,101 @@ fn number(query: &HashMap<String, String>, name: &str) -> Result<Option<usize>, 
         .transpose()
 }
 
+/// What a list asks for, from the query (`GET /Users`) or a search request's body
+/// (`POST /Users/.search`).
+struct Listing {
+    filter: Option<String>,
+    start_index: Option<usize>,
+    count: Option<usize>,
+    attributes: Option<String>,
+    excluded: Option<String>,
+}
+
 async fn list(
     State(state): State<AppState>,
     caller: ScimCaller,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, ScimError> {
-    let filter = param(&query, "filter")
+    let asked = Listing {
+        filter: param(&query, "filter").map(str::to_owned),
+        start_index: number(&query, "startIndex")?,
+        count: number(&query, "count")?,
+        attributes: param(&query, "attributes").map(str::to_owned),
+        excluded: param(&query, "excludedAttributes").map(str::to_owned),
+    };
+    listing(&state, &caller, asked).await
+}
+
+/// `POST /Users/.search` (RFC 7644, 3.4.3): a list asked for in the body, so that a
+/// filter never appears in a URL (and its logs).
+async fn search(
+    State(state): State<AppState>,
+    caller: ScimCaller,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ScimError> {
+    let body = json_body(&headers, &body)?;
+    let text = |name: &str| -> Result<Option<String>, ScimError> {
+        match body.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(Value::Array(items)) => Ok(Some(
+                items
+                    .iter()
+                    .map(|i| i.as_str().map(str::to_owned))
+                    .collect::<Option<Vec<_>>>()
+                    .ok_or_else(|| {
+                        ScimError::bad("invalidValue", format!("{name} must list strings"))
+                    })?
+                    .join(","),
+            )),
+            Some(other) => Err(ScimError::bad(
+                "invalidValue",
+                format!("{name} must be a string or a list of strings, not {other}"),
+            )),
+        }
+    };
+    let whole = |name: &str| -> Result<Option<usize>, ScimError> {
+        match body.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => v
+                .as_u64()
+                .map(|n| Some(usize::try_from(n).unwrap_or(usize::MAX)))
+                .ok_or_else(|| {
+                    ScimError::bad(
+                        "invalidValue",
+                        format!("{name} must be an integer, not {v}"),
+                    )
+                }),
+        }
+    };
+    let asked = Listing {
+        filter: text("filter")?,
+        start_index: whole("startIndex")?,
+        count: whole("count")?,
+        attributes: text("attributes")?,
+        excluded: text("excludedAttributes")?,
+    };
+    listing(&state, &caller, asked).await
+}
+
+async fn listing(
+    state: &AppState,
+    caller: &ScimCaller,
+    asked: Listing,
+) -> Result<Response, ScimError> {
+    let filter = asked
+        .filter
+        .as_deref()
         .map(filter::parse)
         .transpose()
         .map_err(|e| ScimError::bad("invalidFilter", e))?;
-    let start_index = number(&query, "startIndex")?.unwrap_or(1).max(1);
-    let count = number(&query, "count")?
+    let start_index = asked.start_index.unwrap_or(1).max(1);
+    let count = asked
+        .count
         .unwrap_or(super::MAX_RESULTS)
         .min(super::MAX_RESULTS);
-    let base = base(&state);
+    let base = base(state);
     let store = &state.store;
     let account = caller.account;
     // A probe for one user is looked up; any other filter reads every user. The filter
@@ -217,6 +302,7 @@ async fn list(
         .into_iter()
         .skip(start_index - 1)
         .take(count)
+        .map(|r| projection::project(r, asked.attributes.as_deref(), asked.excluded.as_deref()))
         .collect();
     Ok(list_response(total, start_index, page))
 }
@@ -252,13 +338,19 @@ async fn read(
     State(state): State<AppState>,
     caller: ScimCaller,
     Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, ScimError> {
     let user = state
         .store
         .scim_user(caller.account, &id)
         .await?
         .ok_or_else(|| no_user(&id))?;
-    Ok(scim_json(StatusCode::OK, &render(&user, &base(&state))))
+    let shown = projection::project(
+        render(&user, &base(&state)),
+        param(&query, "attributes"),
+        param(&query, "excludedAttributes"),
+    );
+    Ok(scim_json(StatusCode::OK, &shown))
 }
 
 async fn store_replaced(
