@@ -725,8 +725,13 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     (
         "held.text",
-        "Bitte prüfen Sie, ob die Personen ohne Regel wirklich nicht mehr {in_source} sind.",
-        "Please check that the people without a rule really are no longer {in_source}.",
+        "Bitte prüfen Sie, ob diese Personen wirklich nicht mehr {in_source} sind.",
+        "Please check that these people really are no longer {in_source}.",
+    ),
+    (
+        "held.text_mixed",
+        "Bitte prüfen Sie bei den Personen ohne Regel als Grund, ob sie wirklich nicht mehr {in_source} sind.",
+        "For the people whose reason is not a rule, please check that they really are no longer {in_source}.",
     ),
     (
         "held.text_rule",
