@@ -2001,3 +2001,127 @@ async fn a_held_scim_run_is_reviewed_and_accepted_on_integration() {
         "the history says who accepted it"
     );
 }
+
+/// A file account's held import (issue 22, point 4): the file's new people apply at once,
+/// "Ablehnen" keeps the people it would remove (listed as kept on the page), the next
+/// import of the same file neither holds nor removes them, and "Jetzt entfernen" lets the
+/// next import remove exactly that person.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_file_accounts_held_import_can_be_rejected_and_keeps_its_people() {
+    let app = app().await;
+    let account = files_account(&app).await;
+    let csv = |ids: std::ops::RangeInclusive<usize>| {
+        let mut text = String::from("ImportId,Email,Firstname,Lastname\n");
+        for n in ids {
+            text.push_str(&format!("P-{n},p{n}@files.example,Vorname{n},Muster\n"));
+        }
+        text.into_bytes()
+    };
+    let read = |bytes: Vec<u8>| {
+        employee_file::read(
+            &bytes,
+            employee_file::Format::Csv,
+            None,
+            &Default::default(),
+        )
+        .unwrap()
+    };
+    let options = staffsync_engine::SyncOptions::default();
+    crate::common::import_now(&app.store, &account, read(csv(1..=20)), &options).await;
+
+    let c = logged_in(&app.base, "admin@files.example").await;
+    let (_, page) = get(&c, format!("{}/integration", app.base)).await;
+    let csrf = csrf_of(&page);
+    // P-1 … P-12 stay, P-21 is new: eight of twenty would go, more than the guard allows.
+    let mut file = csv(1..=12);
+    file.extend_from_slice(b"P-21,p21@files.example,Vorname21,Muster\n");
+    let (content_type, body) = multipart(&[
+        ("csrf", None, csrf.as_bytes()),
+        ("file", Some("employees.csv"), &file),
+    ]);
+    let page = text_of(
+        c.post(format!("{}/integration/import", app.base))
+            .header("content-type", content_type)
+            .body(body),
+    )
+    .await;
+    let start = page.find("name=\"token\" value=\"").unwrap() + 20;
+    let token = page[start..start + page[start..].find('"').unwrap()].to_owned();
+    let held = text_of(
+        c.post(format!("{}/integration/import/apply", app.base))
+            .form(&[("csrf", csrf.as_str()), ("token", token.as_str())]),
+    )
+    .await;
+    assert!(held.contains("id=\"import-reject-button\""), "{held}");
+    let names = |d: &[staffsync_core::DirectoryEmployee]| {
+        let mut n: Vec<String> = d.iter().map(|e| e.first_name.clone()).collect();
+        n.sort();
+        n
+    };
+    let directory = app.store.directory(account.id).await.unwrap();
+    assert_eq!(
+        directory.len(),
+        21,
+        "the hire applied, nobody left: {:?}",
+        names(&directory)
+    );
+    let run = held
+        .split("/integration/held/")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .expect("the held run in the reject form")
+        .to_owned();
+    let rejected = c
+        .post(format!("{}/integration/held/{run}/reject", app.base))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rejected.status(), StatusCode::SEE_OTHER);
+    for (lang, badge) in [("de", "behalten"), ("en", "kept")] {
+        let (_, page) = get(&c, format!("{}/integration?lang={lang}", app.base)).await;
+        let kept = page.split("id=\"kept\"").nth(1).expect("the kept card");
+        let kept = &kept[..kept.find("</table>").unwrap()];
+        assert_eq!(kept.matches("class=\"kept-person\"").count(), 8, "{kept}");
+        assert!(
+            kept.contains(badge) && kept.contains("Vorname17 Muster"),
+            "{kept}"
+        );
+        assert!(!page.contains("Personio"), "{lang}: {page}");
+    }
+    // The same file again: not held, nobody removed.
+    let again = crate::common::import_now(&app.store, &account, read(file.clone()), &options).await;
+    assert_eq!(again.result, staffsync_engine::SyncResult::Applied);
+    assert_eq!(app.store.directory(account.id).await.unwrap().len(), 21);
+    // "Jetzt entfernen" for P-17: the next import removes exactly them.
+    let p17 = app
+        .store
+        .directory(account.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|e| e.first_name == "Vorname17")
+        .unwrap()
+        .personio_id;
+    let released = c
+        .post(format!("{}/integration/kept/{}/remove", app.base, p17.0))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(released.status(), StatusCode::SEE_OTHER);
+    let (_, page) = get(&c, format!("{}/integration", app.base)).await;
+    assert!(
+        page.contains("the next import removes this person"),
+        "{page}"
+    );
+    crate::common::import_now(&app.store, &account, read(file), &options).await;
+    let after = app.store.directory(account.id).await.unwrap();
+    assert_eq!(after.len(), 20, "{:?}", names(&after));
+    assert!(after.iter().all(|e| e.first_name != "Vorname17"));
+}
+
+/// The body of the answer to `request`.
+async fn text_of(request: reqwest::RequestBuilder) -> String {
+    request.send().await.unwrap().text().await.unwrap()
+}

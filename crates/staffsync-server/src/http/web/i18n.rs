@@ -869,6 +869,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Die Datei wurde nicht übernommen, niemand wurde geändert:",
         "The file was not imported and nobody was changed:",
     ),
+    (
+        "imp.reject_text",
+        "Die Neuen und Änderungen der Datei sind übernommen; „Ablehnen“ behält die Personen, die sie entfernen würde.",
+        "The file's new people and changes are applied; “Reject” keeps the people it would remove.",
+    ),
     ("imp.row", "Zeile", "Row"),
     ("imp.row_errors", "Zeilen mit Fehlern", "rows with errors"),
     ("imp.row_errors.one", "Zeile mit Fehlern", "row with errors"),
@@ -1062,9 +1067,14 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Marked: the next sync removes this person; it has been queued.",
     ),
     (
+        "kept.released_next_file",
+        "Vorgemerkt: Der nächste Import entfernt diese Person.",
+        "Marked: the next import removes this person.",
+    ),
+    (
         "kept.releasing",
-        "wird mit der nächsten Synchronisation entfernt",
-        "removed by the next sync",
+        "wird mit dem nächsten Lauf entfernt",
+        "removed by the next run",
     ),
     ("kept.remove", "Jetzt entfernen", "Remove now"),
     (
@@ -1074,8 +1084,8 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     (
         "kept.text",
-        "Diese Personen haben Sie bei einer Prüfung mit „Ablehnen“ behalten: Synchronisationen entfernen sie aus dem genannten Grund nicht und halten ihretwegen nicht mehr an. Sie werden wieder ganz normal synchronisiert, sobald sie {in_source} wieder geführt werden oder Sie die Regel ändern. „Jetzt entfernen“ entfernt eine Person mit der nächsten Synchronisation.",
-        "You kept these people by rejecting a review: syncs do not remove them for the reason shown and no longer hold because of them. They are synced as usual again once they are listed {in_source} again or you change the rule. “Remove now” removes a person with the next sync.",
+        "Diese Personen haben Sie bei einer Prüfung mit „Ablehnen“ behalten: Spätere Läufe entfernen sie aus dem genannten Grund nicht und halten ihretwegen nicht mehr an. Sie werden wieder ganz normal übernommen, sobald sie {in_source} wieder geführt werden oder Sie die Regel ändern. „Jetzt entfernen“ entfernt eine Person mit dem nächsten Lauf (Synchronisation oder Import).",
+        "You kept these people by rejecting a review: later runs do not remove them for the reason shown and no longer hold because of them. They are taken over as usual again once they are listed {in_source} again or you change the rule. “Remove now” removes a person with the next run (a sync or an import).",
     ),
     ("kept.title", "Behalten", "Kept"),
     (

@@ -81,6 +81,8 @@ pub(crate) struct ImportTemplate {
     kept: Vec<PersonView>,
     past: bool,
     id_label: Key,
+    /// The people the admin kept by rejecting a held import ("behalten").
+    kept_people: Vec<super::integration::KeptView>,
 }
 
 /// What a previewed (or held) file would do.
@@ -119,6 +121,7 @@ impl ImportTemplate {
             kept: Vec::new(),
             past: false,
             id_label: key!("field.import_id"),
+            kept_people: Vec::new(),
         }
     }
 
@@ -130,7 +133,21 @@ impl ImportTemplate {
 
 /// `GET /integration` of a file account.
 pub(crate) async fn page(state: &WebState, ctx: &Ctx) -> WebResult {
-    render(StatusCode::OK, &ImportTemplate::new(ctx, state))
+    let mut template = ImportTemplate::new(ctx, state);
+    let store = &state.app.store;
+    let kept = store.kept_people(ctx.account.id).await?;
+    // The directory is read only when someone is kept (to name them).
+    if !kept.is_empty() {
+        let directory = store.directory(ctx.account.id).await?;
+        let by_id = directory.iter().map(|e| (e.personio_id, e)).collect();
+        let names = super::names::Names::new(
+            ctx.lang(),
+            super::names::people_of(&directory),
+            ctx.account.policy.settings.scope.clone(),
+        );
+        template.kept_people = super::integration::kept_views(kept, &by_id, &names, ctx);
+    }
+    render(StatusCode::OK, &template)
 }
 
 /// `POST /integration/import` (multipart: `csrf`, `file`, optional `sheet`): reads the

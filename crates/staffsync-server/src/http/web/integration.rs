@@ -46,9 +46,27 @@ pub(crate) struct AttrRow {
 
 /// Someone the admin kept ("behalten").
 pub(crate) struct KeptView {
-    person: PersonView,
-    /// Whether "Jetzt entfernen" was clicked: the next sync removes them.
-    released: bool,
+    pub(crate) person: PersonView,
+    /// Whether "Jetzt entfernen" was clicked: the next run removes them.
+    pub(crate) released: bool,
+}
+
+/// The people an admin kept, each with why they would have gone.
+pub(crate) fn kept_views(
+    kept: Vec<staffsync_store::KeptPerson>,
+    by_id: &HashMap<PersonioId, &DirectoryEmployee>,
+    names: &Names,
+    ctx: &Ctx,
+) -> Vec<KeptView> {
+    kept.into_iter()
+        .map(|k| KeptView {
+            released: k.released,
+            person: PersonView {
+                note: view::removal_reason(&k.reason, names, ctx.source()),
+                ..person(k.personio_id, by_id.get(&k.personio_id).copied())
+            },
+        })
+        .collect()
 }
 
 /// The review of a held run.
@@ -346,18 +364,7 @@ async fn connected_view(
         people_of(&directory),
         ctx.account.policy.settings.scope.clone(),
     );
-    let kept = store
-        .kept_people(account.id)
-        .await?
-        .into_iter()
-        .map(|k| KeptView {
-            released: k.released,
-            person: PersonView {
-                note: view::removal_reason(&k.reason, &names, ctx.source()),
-                ..person(k.personio_id, by_id.get(&k.personio_id).copied())
-            },
-        })
-        .collect();
+    let kept = kept_views(store.kept_people(account.id).await?, &by_id, &names, ctx);
     let last_run = last
         .as_ref()
         .map(|r| RunView::of(r, tz, lang, ctx.source()));
@@ -832,9 +839,18 @@ pub(crate) async fn remove_kept(
     if released == 0 {
         return Ok(not_found(ctx.page("integration")));
     }
-    let _ = store.request_sync(ctx.account.id, None).await;
+    // A connected source syncs now; a file account's next import removes them.
+    let connects = staffsync_engine::sources::of(&ctx.account).connects;
+    if connects {
+        let _ = store.request_sync(ctx.account.id, None).await;
+    }
     tracing::info!(account = %ctx.account.slug, admin = %ctx.admin.id, person = id, "admin released a kept person for removal");
-    ctx.flash("ok", ctx.t(key!("kept.released"))).await;
+    let said = if connects {
+        key!("kept.released")
+    } else {
+        key!("kept.released_next_file")
+    };
+    ctx.flash("ok", ctx.t(said)).await;
     Ok(Redirect::to("/integration#kept").into_response())
 }
 
