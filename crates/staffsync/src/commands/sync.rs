@@ -225,6 +225,15 @@ pub fn print_summary(
         plan.removals.len(),
         plan.unchanged
     )?;
+    // People an admin kept by rejecting a review: not removed, each named.
+    for k in &plan.kept {
+        crate::outln!(
+            "  kept (a review was rejected): {} {} ({})",
+            k.personio_id,
+            name_of(k.personio_id),
+            serde_json::to_string(&k.reason).unwrap_or_default()
+        )?;
+    }
     // Re-keyed people are among the updates; each is named with both ids.
     for r in &plan.rekeys {
         crate::outln!(

@@ -120,6 +120,15 @@ async fn rejected_people_are_kept_until_the_source_lists_them_again(w: &World) {
         assert_eq!(report["plan"]["removals"], json!([]));
         assert_eq!(ids(&w.employees()), people, "nobody removed");
     }
+    // A person at the terminal reads who is kept.
+    let out = w.run(&["sync", "acme"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    for id in &leaving {
+        assert!(
+            text.contains(&format!("  kept (a review was rejected): {id} ")),
+            "{text}"
+        );
+    }
 
     // "Jetzt entfernen" for one: the next sync removes exactly them, without a review.
     let removed = leaving[1];
