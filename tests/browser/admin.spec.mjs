@@ -196,6 +196,24 @@ const LAYOUT_CHECKS = [
   async function oneLanguage({ lang }) {
     return otherLanguage(lang);
   },
+  // No internal key where a name exists: attribute keys, tenure and age band keys,
+  // Personio's custom attribute ids (issue 22, point 2). Code samples and form values
+  // the admin typed are not text.
+  async function namesNotKeys() {
+    const text = await page.evaluate(() => {
+      let all = document.body.innerText;
+      for (const el of document.querySelectorAll('code, pre')) all = all.split(el.innerText).join(' ');
+      return all;
+    });
+    const key =
+      /\b(employment_type|cost_centers|weekly_working_hours|contract_end_date|created_at|last_modified_at|supervisor_id|dynamic_\d+|lt_1y|1_2y|2_4y|4_6y|6_10y|10y_plus|lt_25|25_34|35_44|45_54|55_plus)\b/;
+    const problems = [];
+    for (const line of text.split('\n')) {
+      const m = line.match(key);
+      if (m) problems.push(`the key "${m[0]}" where a name belongs: ${line.trim().slice(0, 160)}`);
+    }
+    return problems;
+  },
 ];
 
 const layoutProblems = [];
