@@ -49,6 +49,10 @@ pub struct ServerConfig {
     /// Webhook events of one account are collected this long into one targeted run
     /// (default 2 s).
     pub webhook_debounce: Duration,
+    /// Requests a second each SCIM token may make on average, twice that at once
+    /// (default 2,000: an initial provisioning of 10,000 users, a probe and a POST each,
+    /// in seconds; a client over it is answered 429 with `Retry-After`).
+    pub scim_rate: u32,
     /// The Personio URLs an admin may connect to from the web app (default: only
     /// `https://api.personio.de`); any other URL is refused before a request is sent
     /// ([`crate::outbound`]). `staffsync connect` on the command line is not limited.
@@ -124,6 +128,7 @@ impl Default for ServerConfig {
             personio_ip_budget: personio::DEFAULT_IP_BUDGET_PER_MINUTE,
             poll_interval: Duration::from_secs(15 * 60),
             webhook_debounce: Duration::from_secs(2),
+            scim_rate: 2000,
             allowed_personio_urls: vec![AllowedUrl::personio()],
             personio_answer_timeout: Duration::from_secs(20),
             trusted_proxies: Vec::new(),

@@ -62,6 +62,10 @@ pub struct ServeArgs {
     /// Webhook events of one account within this window become one targeted sync.
     #[arg(long, env = "STAFFSYNC_WEBHOOK_DEBOUNCE", default_value = "2s", value_parser = parse_duration)]
     pub webhook_debounce: std::time::Duration,
+    /// Requests a second each SCIM token may make on average (twice that at once); more
+    /// are answered 429 with Retry-After.
+    #[arg(long, env = "STAFFSYNC_SCIM_RATE", default_value_t = 2000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub scim_rate: u32,
     /// A Personio URL admins may connect to from the web app (repeatable; the
     /// environment variable takes a comma-separated list). Matches scheme, host and port,
     /// and the path as a prefix when it has one. Naming any replaces the default.
@@ -207,6 +211,7 @@ fn server_config(args: &ServeArgs, data_dir: &std::path::Path) -> anyhow::Result
         personio_ip_budget: args.personio_ip_budget,
         poll_interval: args.poll_interval,
         webhook_debounce: args.webhook_debounce,
+        scim_rate: args.scim_rate,
         allowed_personio_urls: args.allow_personio_url.clone(),
         personio_answer_timeout: args.personio_answer_timeout,
         trusted_proxies: args.trusted_proxies.clone(),

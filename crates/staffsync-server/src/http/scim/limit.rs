@@ -1,41 +1,43 @@
-//! The request-rate limit per SCIM token: a token bucket of [`BURST`] requests refilled at
-//! [`PER_SECOND`], in each process's memory, keyed by the token's digest. A token over it
-//! is answered 429 with `Retry-After` (Entra and Okta wait and retry), so one identity
-//! provider cannot crowd out the others. This module must never keep a token itself.
+//! The request-rate limit per SCIM token (governor's keyed limiter, keyed by the token's
+//! digest, in each process's memory): `ServerConfig::scim_rate` requests a second on
+//! average and twice that at once. A token over it is answered 429 with `Retry-After`
+//! (Entra and Okta wait and retry), so one identity provider cannot crowd out the
+//! others. This module must never keep a token itself.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use std::num::NonZeroU32;
+use std::time::Duration;
 
-/// Requests a token may make at once.
-pub const BURST: f64 = 1000.0;
-/// Requests per second a token may make on average.
-pub const PER_SECOND: f64 = 200.0;
-/// Buckets idle this long are forgotten (they are full again by then anyway).
-const IDLE: Duration = Duration::from_secs(600);
-
-/// The buckets of the tokens seen lately.
-#[derive(Debug, Default)]
-pub struct Limiter(Mutex<HashMap<String, (f64, Instant)>>);
+/// The limiter of every SCIM token of this process.
+#[derive(Debug)]
+pub struct Limiter {
+    tokens: DefaultKeyedRateLimiter<String>,
+    /// Requests a second on average, for the answer's words.
+    pub per_second: u32,
+}
 
 impl Limiter {
-    /// Takes one request of the token with `digest` at `now`: `Err(wait)` when its bucket
-    /// is empty (how long until it holds one again).
-    pub fn take(&self, digest: &str, now: Instant) -> Result<(), Duration> {
-        let mut buckets = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        if buckets.len() > 10_000 {
-            buckets.retain(|_, (_, at)| now.duration_since(*at) < IDLE);
+    /// `per_second` requests a second per token (at least 1), twice that at once.
+    pub fn new(per_second: u32) -> Self {
+        let rate = NonZeroU32::new(per_second).unwrap_or(NonZeroU32::MIN);
+        let burst = rate.saturating_mul(NonZeroU32::new(2).unwrap_or(NonZeroU32::MIN));
+        Limiter {
+            tokens: RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst)),
+            per_second: rate.get(),
         }
-        let (level, at) = buckets.entry(digest.to_owned()).or_insert((BURST, now));
-        let elapsed = now.saturating_duration_since(*at).as_secs_f64();
-        *level = (*level + elapsed * PER_SECOND).min(BURST);
-        *at = now;
-        if *level >= 1.0 {
-            *level -= 1.0;
-            Ok(())
-        } else {
-            Err(Duration::from_secs_f64((1.0 - *level) / PER_SECOND))
+    }
+
+    /// Takes one request of the token with `digest`: `Err(wait)` when it is over its rate
+    /// (how long until it may ask again).
+    pub fn take(&self, digest: &str) -> Result<(), Duration> {
+        // Forget idle tokens now and then so the map stays small.
+        if self.tokens.len() > 10_000 {
+            self.tokens.retain_recent();
         }
+        self.tokens
+            .check_key(&digest.to_owned())
+            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
     }
 }
 
@@ -44,23 +46,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_token_gets_its_burst_then_its_rate_and_others_are_not_affected() {
-        let limiter = Limiter::default();
-        let start = Instant::now();
-        for _ in 0..BURST as usize {
-            assert!(limiter.take("a", start).is_ok());
+    fn a_token_gets_its_burst_then_waits_and_others_are_not_affected() {
+        let limiter = Limiter::new(50);
+        for _ in 0..100 {
+            assert!(limiter.take("a").is_ok());
         }
-        let wait = limiter.take("a", start).unwrap_err();
-        assert!(wait <= Duration::from_millis(10), "{wait:?}");
+        let wait = limiter.take("a").unwrap_err();
+        assert!(wait <= Duration::from_millis(25), "{wait:?}");
         assert!(
-            limiter.take("b", start).is_ok(),
+            limiter.take("b").is_ok(),
             "another token has its own bucket"
         );
-        // A second later a hundred more.
-        let later = start + Duration::from_secs(1);
-        for _ in 0..PER_SECOND as usize {
-            assert!(limiter.take("a", later).is_ok());
-        }
-        assert!(limiter.take("a", later).is_err());
     }
 }

@@ -9,7 +9,7 @@
 //! JSON sent as `application/scim+json` or `application/json`, at most
 //! [`MAX_BODY_BYTES`]; answers are `application/scim+json`, errors SCIM error bodies
 //! (`status`, `scimType`, `detail`) that say what was wrong. Each token may make
-//! [`limit::PER_SECOND`] requests a second on average (429 beyond).
+//! `ServerConfig::scim_rate` requests a second on average (429 beyond).
 //!
 //! A write is stored as the SCIM source's state and answered at once; the engine plans
 //! and applies it in a debounced targeted run (`staffsync_engine::sources::scim`), so
@@ -62,9 +62,9 @@ pub fn routes(state: AppState) -> Router {
         .route("/scim/v2/Schemas/{id}", get(schema))
         .merge(users::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(axum::Extension(std::sync::Arc::new(
-            limit::Limiter::default(),
-        )))
+        .layer(axum::Extension(std::sync::Arc::new(limit::Limiter::new(
+            state.config.scim_rate,
+        ))))
         .with_state(state)
 }
 
@@ -106,14 +106,11 @@ impl ScimError {
     }
 
     /// 429: the token's requests are over the rate limit; `Retry-After` says when.
-    fn too_many(wait: std::time::Duration) -> Self {
+    fn too_many(wait: std::time::Duration, per_second: u32) -> Self {
         let mut e = Self::new(
             StatusCode::TOO_MANY_REQUESTS,
             None,
-            format!(
-                "more than {} requests a second with this token: try again shortly",
-                limit::PER_SECOND
-            ),
+            format!("more than {per_second} requests a second with this token: try again shortly"),
         );
         e.retry_after = Some(wait.as_secs().max(1));
         e
@@ -218,9 +215,9 @@ impl FromRequestParts<AppState> for ScimCaller {
             .await?
             .ok_or_else(refused)?;
         if let Some(limiter) = parts.extensions.get::<std::sync::Arc<limit::Limiter>>()
-            && let Err(wait) = limiter.take(&digest, std::time::Instant::now())
+            && let Err(wait) = limiter.take(&digest)
         {
-            return Err(ScimError::too_many(wait));
+            return Err(ScimError::too_many(wait, limiter.per_second));
         }
         Ok(ScimCaller {
             account: holder.account,
