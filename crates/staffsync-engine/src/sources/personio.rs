@@ -15,9 +15,9 @@ use crate::run::{
 };
 use personio::{Client, ClientConfig};
 use staffsync_core::{PersonioId, Snapshot, SourceEmployee, planner};
-use staffsync_store::{Account, Connection, Store, StoreError};
+use staffsync_store::{Account, Connection, Store};
 use std::collections::BTreeSet;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use time::{Date, OffsetDateTime};
 
 /// A Personio account's source, opened for one run.
@@ -227,38 +227,23 @@ async fn plan_full(
     let (today, mut policy) = today_and_policy(account, options, accepted);
     with_kept(store, account, &mut policy).await?;
     // Each record is prepared for the planner as its page arrives and the raw record is
-    // dropped, so the listing is never held twice (raw and normalized). Once the stored
-    // directory is in, each record is also compared with it: an unchanged person's record
-    // is not built at all (most of a re-sync's planning work and memory). Records that
-    // arrive earlier are prepared in full; the plan is the same either way.
+    // dropped, so the listing is never held twice (raw and normalized), and compared with
+    // the stored directory: an unchanged person's record is not built at all (most of a
+    // re-sync's planning work and memory). So the directory is read before the first
+    // page, not beside the download: read beside it, the records that arrived first were
+    // built in full, and a no-change re-sync of 100,000 people peaked at 268 MB instead of
+    // 235 MB (release build), for half a second less. A stale directory cannot be applied
+    // against: a newer run interrupts this one (`Store::start_run`) and an interrupted
+    // run's plan is refused by `apply_plan`.
     let rules = planner::Rules::new(&readable, &policy, today);
-    let known: OnceLock<planner::KnownDirectory> = OnceLock::new();
-    let prepare = |e: SourceEmployee| {
-        planner::prepare_against(&e, &rules, known.get().and_then(|k| k.get(e.id)))
-    };
-    // The stored directory loads while Personio pages download: the two are independent,
-    // and a stale directory cannot be applied against, because a newer run interrupts this
-    // one (`Store::start_run`) and an interrupted run's plan is refused by `apply_plan`.
-    let load = async {
-        let directory = store.directory(account.id).await?;
-        // Set once, here only: `get` above sees it from then on.
-        let _ = known.set(planner::KnownDirectory::new(directory));
-        Ok::<(), StoreError>(())
-    };
-    let (listing, loaded) = tokio::join!(
-        sendable(client.fetch_all_with(
-            |p| progress(p.employees_done, Some(p.employees_total)),
-            prepare
-        )),
-        load
-    );
-    let listing = listing?;
-    loaded?;
-    // Planned against the very records the listing was compared with (set when `load`
-    // succeeded, which it has by now).
-    let directory = known.into_inner().ok_or_else(|| StoreError::Corrupt {
-        what: "the directory was loaded but not kept".into(),
-    })?;
+    let directory = planner::KnownDirectory::new(store.directory(account.id).await?);
+    let prepare = |e: SourceEmployee| planner::prepare_against(&e, &rules, directory.get(e.id));
+    let listing = sendable(client.fetch_all_with(
+        |p| progress(p.employees_done, Some(p.employees_total)),
+        prepare,
+    ))
+    .await?;
+
     metrics::counter!(metric_names::PERSONIO_REQUESTS_TOTAL).increment(listing.requests as u64);
     metrics::counter!(metric_names::PERSONIO_RATE_LIMITED_TOTAL)
         .increment(listing.rate_limited as u64);
