@@ -337,6 +337,11 @@ async fn groups_speak_scim_as_entra_and_okta_send_it() {
     assert_eq!(found["totalResults"], 1, "{found}");
     assert!(found["Resources"][0].get("members").is_none(), "{found}");
     assert_eq!(found["Resources"][0]["displayName"], "Alle");
+    let (_, found) = c
+        .get(&format!("/Groups?filter=members.value%20eq%20%22{bob}%22"))
+        .await;
+    assert_eq!(found["totalResults"], 1, "{found}");
+    assert_eq!(found["Resources"][0]["displayName"], "Alle");
     let (_, page) = c
         .get("/Groups?startIndex=2&count=1&attributes=displayName")
         .await;
