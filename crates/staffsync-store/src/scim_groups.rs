@@ -17,7 +17,7 @@ use crate::sql::{now, parse_ts, ts};
 use crate::{AccountId, Store};
 use sqlx::Row as _;
 use sqlx::any::AnyRow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use time::OffsetDateTime;
 
 /// One SCIM group as stored.
@@ -59,19 +59,33 @@ fn group_from_row(row: &AnyRow, members: Vec<String>) -> Result<ScimGroup> {
 
 type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
-/// Makes `members` (those the account has a user for) the members of `group`.
+/// Makes `members` (those the account has a user for) the members of `group`: only the
+/// memberships that change are written, so adding a batch to a large group costs the
+/// batch, not the group.
 async fn set_members(
     tx: &mut Tx,
     account: AccountId,
     group: &str,
     members: &[String],
 ) -> Result<()> {
-    sqlx::query("DELETE FROM scim_group_members WHERE account_id = $1 AND group_id = $2")
+    let now: BTreeSet<String> = members_of(&mut **tx, account, Some(group))
+        .await?
+        .remove(group)
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
+    let wanted: BTreeSet<&str> = members.iter().map(String::as_str).collect();
+    for gone in now.iter().filter(|m| !wanted.contains(m.as_str())) {
+        sqlx::query(
+            "DELETE FROM scim_group_members WHERE account_id = $1 AND group_id = $2 AND user_id = $3",
+        )
         .bind(account.0)
         .bind(group)
+        .bind(gone.as_str())
         .execute(&mut **tx)
         .await?;
-    for user in members {
+    }
+    for user in wanted.into_iter().filter(|m| !now.contains(*m)) {
         // Through scim_users: an id the account has no user for adds nobody.
         sqlx::query(
             "INSERT INTO scim_group_members (account_id, group_id, user_id) \
@@ -80,7 +94,7 @@ async fn set_members(
         )
         .bind(account.0)
         .bind(group)
-        .bind(user.as_str())
+        .bind(user)
         .execute(&mut **tx)
         .await?;
     }
@@ -88,7 +102,7 @@ async fn set_members(
 }
 
 /// The members of every group of `account` (or of `group` only), by group id.
-async fn members<'e, E>(
+async fn members_of<'e, E>(
     executor: E,
     account: AccountId,
     group: Option<&str>,
@@ -164,7 +178,7 @@ impl Store {
             .bind(account.0)
             .fetch_all(&self.pool)
             .await?;
-        let mut members = members(&self.pool, account, None).await?;
+        let mut members = members_of(&self.pool, account, None).await?;
         rows.iter()
             .map(|row| {
                 let id: String = row.try_get("id")?;
@@ -216,20 +230,31 @@ impl Store {
         Ok(done.rows_affected() > 0)
     }
 
-    /// Of `ids`, those the account has no user for, in the order given.
+    /// Of `ids`, those the account has no user for, once each, in the order given.
     pub async fn unknown_scim_users(
         &self,
         account: AccountId,
         ids: &[String],
     ) -> Result<Vec<String>> {
-        let mut unknown = Vec::new();
+        let mut known: BTreeSet<String> = BTreeSet::new();
+        // A few hundred ids a query: well under both backends' limits on bound values.
+        for chunk in ids.chunks(500) {
+            let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+            let sql = format!(
+                "SELECT id FROM scim_users WHERE account_id = $1 AND id IN ({})",
+                marks.join(", ")
+            );
+            let mut query = sqlx::query(&sql).bind(account.0);
+            for id in chunk {
+                query = query.bind(id.as_str());
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                known.insert(row.try_get("id")?);
+            }
+        }
+        let mut unknown: Vec<String> = Vec::new();
         for id in ids {
-            let found = sqlx::query("SELECT 1 FROM scim_users WHERE account_id = $1 AND id = $2")
-                .bind(account.0)
-                .bind(id.as_str())
-                .fetch_optional(&self.pool)
-                .await?;
-            if found.is_none() && !unknown.contains(id) {
+            if !known.contains(id) && !unknown.contains(id) {
                 unknown.push(id.clone());
             }
         }
@@ -274,6 +299,6 @@ async fn read_group(
     else {
         return Ok(None);
     };
-    let mut members = members(&mut *conn, account, Some(id)).await?;
+    let mut members = members_of(&mut *conn, account, Some(id)).await?;
     group_from_row(&row, members.remove(id).unwrap_or_default()).map(Some)
 }

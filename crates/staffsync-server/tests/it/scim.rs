@@ -145,6 +145,15 @@ struct Scim {
 }
 
 impl Scim {
+    /// A client of a new SCIM account `slug`.
+    async fn of(app: &TestApp, slug: &str) -> Scim {
+        Scim {
+            http: reqwest::Client::new(),
+            base: app.base.clone(),
+            token: scim_token(app, slug).await,
+        }
+    }
+
     async fn send(
         &self,
         method: reqwest::Method,
@@ -210,16 +219,8 @@ fn sorted(ids: &[&String]) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread")]
 async fn groups_speak_scim_as_entra_and_okta_send_it() {
     let app = spawn_app(|_| {}).await;
-    let c = Scim {
-        http: reqwest::Client::new(),
-        base: app.base.clone(),
-        token: scim_token(&app, "acme").await,
-    };
-    let other = Scim {
-        http: reqwest::Client::new(),
-        base: app.base.clone(),
-        token: scim_token(&app, "beta").await,
-    };
+    let c = Scim::of(&app, "acme").await;
+    let other = Scim::of(&app, "beta").await;
     let (ada, bob, cy) = (c.user("ada").await, c.user("bob").await, c.user("cy").await);
     let theirs = other.user("ada").await;
 
@@ -383,4 +384,44 @@ async fn groups_speak_scim_as_entra_and_okta_send_it() {
     let (status, body) = c.get(&path).await;
     assert_eq!(status, 404, "{body}");
     assert_eq!(c.get("/Groups").await.1["totalResults"], 1);
+}
+
+/// Entra adds the members of a large group in PATCH batches: 1,000 users in batches of
+/// 100 all end up members, each batch written as a change of the batch (the time each
+/// batch took is printed, not asserted).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_large_group_fills_in_batches() {
+    let app = spawn_app(|_| {}).await;
+    let c = Scim::of(&app, "acme").await;
+    let started = std::time::Instant::now();
+    let mut ids = Vec::new();
+    for n in 0..1000 {
+        ids.push(c.user(&format!("p{n}")).await);
+    }
+    let users = started.elapsed();
+    let (status, group) = c.post("/Groups", json!({"displayName": "Alle"})).await;
+    assert_eq!(status, 201, "{group}");
+    let path = format!("/Groups/{}", group["id"].as_str().unwrap());
+    let mut slowest = std::time::Duration::ZERO;
+    let started = std::time::Instant::now();
+    for batch in ids.chunks(100) {
+        let value: Vec<Value> = batch.iter().map(|id| json!({"value": id})).collect();
+        let at = std::time::Instant::now();
+        let (status, body) = c
+            .patch(
+                &path,
+                json!([{"op": "Add", "path": "members", "value": value}]),
+            )
+            .await;
+        slowest = slowest.max(at.elapsed());
+        assert_eq!(status, 200, "{body}");
+    }
+    let batches = started.elapsed();
+    let (_, read) = c.get(&path).await;
+    let mut all = ids.clone();
+    all.sort();
+    assert_eq!(members(&read), all);
+    println!(
+        "1,000 users created in {users:?}; 10 PATCH batches of 100 members in {batches:?} (slowest {slowest:?})"
+    );
 }

@@ -24,7 +24,7 @@ use serde_json::{Map, Value, json};
 use staffsync_engine::sources::scim::{CORE_GROUP, field, written};
 use staffsync_engine::state::AppState;
 use staffsync_store::{ScimGroup, ScimGroupData, StoreError};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use time::format_description::well_known::Rfc3339;
 
 pub(super) fn routes() -> Router<AppState> {
@@ -105,6 +105,7 @@ fn data_of(resource: &Value) -> Result<ScimGroupData, ScimError> {
     };
     let external_id = external_id(r)?;
     let mut members: Vec<String> = Vec::new();
+    let mut seen: HashSet<&str> = HashSet::new();
     match field(r, "members") {
         None | Some(Value::Null) => {}
         Some(Value::Array(entries)) => {
@@ -119,7 +120,7 @@ fn data_of(resource: &Value) -> Result<ScimGroupData, ScimError> {
                             format!("members[{n}] must be {{\"value\": <user id>}}, not {entry}"),
                         )
                     })?;
-                if !members.iter().any(|m| m == id) {
+                if seen.insert(id) {
                     members.push(id.to_owned());
                 }
             }
