@@ -312,6 +312,36 @@ async fn groups_speak_scim_as_entra_and_okta_send_it() {
         (vec![ada.clone()], &json!("Vertrieb Nord"))
     );
     assert_eq!(body["externalId"], "e-1");
+    // Okta renames without a path, repeating the group's id; another id is refused.
+    let (status, body) = c
+        .patch(
+            &path,
+            json!([{"op": "replace", "value": {"id": id, "displayName": "Vertrieb Süd"}}]),
+        )
+        .await;
+    assert_eq!(
+        (status, &body["displayName"]),
+        (StatusCode::OK, &json!("Vertrieb Süd")),
+        "{body}"
+    );
+    let (status, body) = c
+        .patch(
+            &path,
+            json!([{"op": "replace", "value": {"id": "other", "displayName": "x"}}]),
+        )
+        .await;
+    assert_eq!(
+        (status, &body["scimType"]),
+        (StatusCode::BAD_REQUEST, &json!("mutability")),
+        "{body}"
+    );
+    let (status, body) = c
+        .patch(
+            &path,
+            json!([{"op": "Replace", "path": "displayName", "value": "Vertrieb Nord"}]),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
 
     // Lists filter on displayName, externalId and id, page, and project.
     let (_, all) = c

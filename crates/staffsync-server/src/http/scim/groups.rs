@@ -40,9 +40,11 @@ pub(super) fn routes() -> Router<AppState> {
         )
 }
 
-/// The group as a resource without what the server adds: what PATCH changes.
+/// The group as a resource without what the server adds: what PATCH changes (its `id`
+/// only to recognise it repeated, as Okta does; PATCH refuses to change it).
 fn resource_of(group: &ScimGroup) -> Map<String, Value> {
     let mut r = Map::new();
+    r.insert("id".into(), json!(group.id));
     r.insert("displayName".into(), json!(group.display_name));
     if let Some(external) = &group.external_id {
         r.insert("externalId".into(), json!(external));

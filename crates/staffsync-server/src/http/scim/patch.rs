@@ -326,6 +326,13 @@ pub fn apply(resource: &mut Map<String, Value>, body: &Value) -> Result<(), Patc
                     ));
                 };
                 for (name, v) in fields {
+                    // Okta repeats the resource's own id in a path-less value (renaming
+                    // a group): no change, so not a change of a read-only attribute.
+                    if name.eq_ignore_ascii_case("id")
+                        && key_of(&changed, "id").and_then(|k| changed.get(&k)) == Some(&v)
+                    {
+                        continue;
+                    }
                     if let (true, Value::Object(inner)) = (is_extension(&name), &v) {
                         let ext = object_at(&mut changed, &name);
                         for (k, x) in inner {
