@@ -221,6 +221,20 @@ async fn groups_speak_scim_as_entra_and_okta_send_it() {
     let app = spawn_app(|_| {}).await;
     let c = Scim::of(&app, "acme").await;
     let other = Scim::of(&app, "beta").await;
+    // SCIM tokens only: an API token opens no group.
+    let api_token = staffsync_server::api::tokens::generate_token();
+    let account = app.store.accounts().await.unwrap()[0].id;
+    app.store
+        .create_api_token(account, &hash_token(&api_token), "survey app")
+        .await
+        .unwrap();
+    let api = Scim {
+        http: reqwest::Client::new(),
+        base: app.base.clone(),
+        token: api_token,
+    };
+    let (status, body) = api.get("/Groups").await;
+    assert_eq!(status, 401, "{body}");
     let (ada, bob, cy) = (c.user("ada").await, c.user("bob").await, c.user("cy").await);
     let theirs = other.user("ada").await;
 
