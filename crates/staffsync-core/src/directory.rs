@@ -26,6 +26,9 @@ pub enum GroupKind {
     Tenure,
     /// One per age band, named by the band's key ([`crate::AgeBand::key`]).
     Age,
+    /// One per group of the identity provider (a SCIM `Group`) the person is a member of,
+    /// named by the group's `displayName`.
+    IdpGroup,
     /// A manager's direct reports, named by the manager's Personio id. This kind and
     /// `ReportsAll` sort last: the planner derives them from the whole directory.
     ReportsDirect,
@@ -34,7 +37,7 @@ pub enum GroupKind {
 }
 
 impl GroupKind {
-    pub const ALL: [GroupKind; 11] = [
+    pub const ALL: [GroupKind; 12] = [
         GroupKind::Department,
         GroupKind::Office,
         GroupKind::Team,
@@ -44,6 +47,7 @@ impl GroupKind {
         GroupKind::Custom,
         GroupKind::Tenure,
         GroupKind::Age,
+        GroupKind::IdpGroup,
         GroupKind::ReportsDirect,
         GroupKind::ReportsAll,
     ];
@@ -59,6 +63,7 @@ impl GroupKind {
             GroupKind::Custom => "custom",
             GroupKind::Tenure => "tenure",
             GroupKind::Age => "age",
+            GroupKind::IdpGroup => "idp_group",
             GroupKind::ReportsDirect => "reports_direct",
             GroupKind::ReportsAll => "reports_all",
         }

@@ -116,6 +116,10 @@ pub struct SourceEmployee {
     /// Everything else, in Personio's order.
     #[serde(default)]
     pub attributes: Vec<ExtraAttribute>,
+    /// The names (`displayName`) of the identity provider's groups the person is a member
+    /// of: only the SCIM source fills it (one `idp_group` group each).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub idp_groups: Vec<String>,
 }
 
 impl SourceEmployee {
@@ -140,6 +144,7 @@ impl SourceEmployee {
             supervisor_id: None,
             cost_centers: Vec::new(),
             attributes: Vec::new(),
+            idp_groups: Vec::new(),
         }
     }
 }

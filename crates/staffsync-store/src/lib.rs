@@ -47,6 +47,7 @@ mod realtime;
 mod runs;
 mod schedule;
 mod scim;
+mod scim_groups;
 mod snapshots;
 mod sql;
 
@@ -72,6 +73,7 @@ pub use realtime::{RealtimeAccount, SyncState, Webhook};
 pub use runs::{Decision, RunChange, RunKind, RunStatus, RunSummary};
 pub use schedule::{Schedule, ScheduleOutcome};
 pub use scim::{ScimUser, ScimUserData};
+pub use scim_groups::{ScimGroup, ScimGroupData};
 pub use snapshots::{Snapshot, SnapshotGroup, SnapshotMember};
 
 use serde::Serialize;

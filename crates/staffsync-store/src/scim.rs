@@ -61,15 +61,21 @@ fn user_from_row(row: &AnyRow) -> Result<ScimUser> {
     })
 }
 
-/// How userNames are compared: SCIM's `userName` is unique ignoring case.
-fn user_name_key(user_name: &str) -> String {
+/// How userNames (and groups' displayNames) are compared: SCIM's `userName` is unique
+/// ignoring case.
+pub(crate) fn user_name_key(user_name: &str) -> String {
     user_name.to_lowercase()
 }
 
-fn taken(user_name: &str) -> impl FnOnce(sqlx::Error) -> StoreError + '_ {
+/// A unique violation as `Conflict` naming the attribute and the value another resource
+/// of the account has (`userName "ada@acme.de" is taken`).
+pub(crate) fn taken<'a>(
+    attribute: &'static str,
+    value: &'a str,
+) -> impl FnOnce(sqlx::Error) -> StoreError + 'a {
     move |e| {
         if is_unique_violation(&e) {
-            StoreError::conflict(format!("userName {user_name:?} is taken"))
+            StoreError::conflict(format!("{attribute} {value:?} is taken"))
         } else {
             e.into()
         }
@@ -101,7 +107,7 @@ impl Store {
             .bind(at)
             .fetch_one(&self.pool)
             .await
-            .map_err(taken(&user.user_name))?;
+            .map_err(taken("userName", &user.user_name))?;
         user_from_row(&row)
     }
 
@@ -187,7 +193,7 @@ impl Store {
             .bind(id)
             .fetch_optional(&self.pool)
             .await
-            .map_err(taken(&user.user_name))?;
+            .map_err(taken("userName", &user.user_name))?;
         row.as_ref().map(user_from_row).transpose()
     }
 

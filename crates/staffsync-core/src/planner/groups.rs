@@ -8,8 +8,9 @@
 //! A custom attribute without a label is named by its key. With tenure groups on, one
 //! `tenure` group named by the band's key ([`crate::TenureBand`]) for someone with a hire
 //! date. With age groups on, one `age` group named by the band's key ([`crate::AgeBand`])
-//! for someone whose date attribute holds a date. (Reporting-line groups need the whole
-//! directory: the planner adds them.)
+//! for someone whose date attribute holds a date. One `idp_group` group per identity
+//! provider group the person is a member of (SCIM accounts), named by its `displayName`.
+//! (Reporting-line groups need the whole directory: the planner adds them.)
 //!
 //! [`GroupSettings::attributes`]: crate::GroupSettings::attributes
 
@@ -93,6 +94,11 @@ pub(crate) fn group_view<'a>(
     }
     if let Some(standing) = super::tenure::age_standing(employee, policy, today) {
         out.push((GroupKind::Age, Cow::Borrowed(standing.band.key())));
+    }
+    for name in &employee.idp_groups {
+        if let Some(name) = trimmed(Some(name.as_str())) {
+            out.push((GroupKind::IdpGroup, Cow::Borrowed(name)));
+        }
     }
     sort_groups(&mut out);
     out

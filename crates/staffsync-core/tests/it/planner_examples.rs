@@ -1505,3 +1505,33 @@ fn kept_people_are_neither_removed_nor_held_until_their_reason_changes() {
         vec![2]
     );
 }
+
+/// Issue 23: the identity provider's groups a person is a member of become `idp_group`
+/// groups named by their `displayName` (trimmed; blank names make none); leaving the last
+/// member's group removes the group from the person, as with every other own group.
+#[test]
+fn idp_groups_become_groups_of_their_kind_by_name() {
+    let mut a = person(1, "a@example.com");
+    a.idp_groups = vec![" Vertrieb Nord ".into(), "Alle".into(), "  ".into()];
+    let mut b = person(2, "b@example.com");
+    b.idp_groups = vec!["Alle".into()];
+    let p = run(&[], &snap(vec![a.clone(), b.clone()]));
+    let idp = |d: &DirectoryEmployee| -> Vec<String> {
+        d.groups
+            .iter()
+            .filter(|g| g.kind == GroupKind::IdpGroup)
+            .map(|g| g.name.clone())
+            .collect()
+    };
+    assert_eq!(idp(&p.creates[0]), ["Alle", "Vertrieb Nord"]);
+    assert_eq!(idp(&p.creates[1]), ["Alle"]);
+    assert_eq!(GroupKind::IdpGroup.as_str(), "idp_group");
+    assert_eq!(GroupKind::parse("idp_group"), Some(GroupKind::IdpGroup));
+
+    let directory = apply(&[], &p);
+    a.idp_groups = vec!["Alle".into()];
+    let p = run(&directory, &snap(vec![a, b]));
+    assert_eq!(p.updates.len(), 1, "{p:?}");
+    let after = apply(&directory, &p);
+    assert!(after.iter().all(|d| idp(d) == ["Alle"]), "{after:?}");
+}

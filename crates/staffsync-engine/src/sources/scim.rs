@@ -19,9 +19,10 @@
 //! | the work address' `locality` (else the primary or first address') | office |
 //! | enterprise `manager.value` (a user's SCIM id) | supervisor |
 //! | other single-valued attributes of the core schema, the enterprise extension and custom extensions | custom attributes by their name |
+//! | the `displayName` of each SCIM Group the user is a member of | an `idp_group` group |
 //!
 //! A write through the endpoint is stored and answered at once; [`written`] queues its
-//! users for a targeted run after the debounce (`--webhook-debounce`, as for Personio
+//! users (for a Group write: the members it added, removed or renamed) for a targeted run after the debounce (`--webhook-debounce`, as for Personio
 //! webhooks), which plans them like any run: scope rules, the deletion guard (a burst
 //! of deactivations is held for review; the identity provider's answers stay 2xx), the
 //! feed, outgoing webhooks, alerts.
@@ -47,6 +48,8 @@ use std::time::Duration;
 
 /// The schema of SCIM's core User resource.
 pub const CORE_USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+/// The schema of SCIM's core Group resource.
+pub const CORE_GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 /// The enterprise User extension (RFC 7643 §4.3).
 pub const ENTERPRISE_USER: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
@@ -149,9 +152,15 @@ async fn listing(
     let keys: HashMap<String, PersonioId> = ids.into_iter().map(str::to_owned).zip(keys).collect();
     let mut readable: BTreeSet<String> = STANDARD_FIELDS.iter().map(|f| (*f).to_owned()).collect();
     let kind: Arc<str> = Arc::from("standard");
+    // Each person's groups of the identity provider (`idp_group` groups), by displayName.
+    let mut groups = store.scim_group_names_by_user(account.id).await?;
     let employees: Vec<SourceEmployee> = users
         .iter()
-        .filter_map(|u| to_source(u, &keys, &kind))
+        .filter_map(|u| {
+            let mut e = to_source(u, &keys, &kind)?;
+            e.idp_groups = groups.remove(&u.id).unwrap_or_default();
+            Some(e)
+        })
         .inspect(|e| readable.extend(e.attributes.iter().map(|a| a.key.to_string())))
         .collect();
     Ok((employees, readable))

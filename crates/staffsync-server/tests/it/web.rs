@@ -1876,8 +1876,14 @@ async fn a_scim_account_gets_its_tenant_url_and_a_token_on_integration() {
         "{page}"
     );
     assert!(!page.contains("Client-ID"), "no Personio form: {page}");
+    // Groups: how they are pushed, and where they show.
+    assert!(
+        page.contains("Push Groups") && page.contains("„IdP-Gruppen“"),
+        "{page}"
+    );
     let (_, english) = get(&c, format!("{}/integration?lang=en", app.base)).await;
     assert!(english.contains("Tenant URL") && english.contains("Enterprise applications"));
+    assert!(english.contains("“IdP groups”"), "{english}");
 
     let r = c
         .post(format!("{}/integration/scim/token", app.base))

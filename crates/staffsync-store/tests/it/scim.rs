@@ -1,12 +1,15 @@
 //! Conformance (SQLite and PostgreSQL) of what SCIM accounts keep: the account's source,
 //! tokens by scope, and each user as the identity provider wrote it (ids issued once,
-//! userNames unique per account ignoring case, no reads or writes across accounts).
+//! userNames unique per account ignoring case, no reads or writes across accounts), and
+//! each group with its members (displayNames unique per account ignoring case, members
+//! only users of the account, a deleted user leaves every group).
 
 use crate::common::Env;
 use serde_json::json;
 use staffsync_core::{AccountSlug, TimeZoneName};
 use staffsync_store::{
-    AccountId, AccountSource, RunKind, ScimUserData, Store, StoreError, TokenHolder, TokenScope,
+    AccountId, AccountSource, RunKind, ScimGroupData, ScimUserData, Store, StoreError, TokenHolder,
+    TokenScope,
 };
 
 conformance!(
@@ -14,6 +17,7 @@ conformance!(
     tokens_open_only_their_scope,
     scim_users_roundtrip_per_account,
     a_run_records_whose_changes_it_applied,
+    scim_groups_keep_their_members_per_account,
 );
 
 async fn scim_account(store: &Store, slug: &str) -> AccountId {
@@ -189,5 +193,142 @@ async fn a_run_records_whose_changes_it_applied(store: Store, _env: Env) {
     assert_eq!(
         store.runs(a).await.unwrap()[0].started_by.as_deref(),
         Some("scim:Entra ID")
+    );
+}
+
+fn group(display_name: &str, members: &[&str]) -> ScimGroupData {
+    ScimGroupData {
+        external_id: Some(format!("ext-{display_name}")),
+        display_name: display_name.to_owned(),
+        members: members.iter().map(|m| (*m).to_owned()).collect(),
+    }
+}
+
+async fn scim_groups_keep_their_members_per_account(store: Store, _env: Env) {
+    let a = scim_account(&store, "acme").await;
+    let b = scim_account(&store, "beta").await;
+    let mut users = Vec::new();
+    for name in ["ada@acme.de", "bob@acme.de", "cy@acme.de"] {
+        users.push(
+            store
+                .create_scim_user(a, &user(name, true))
+                .await
+                .unwrap()
+                .id,
+        );
+    }
+    let theirs = store
+        .create_scim_user(b, &user("ada@acme.de", true))
+        .await
+        .unwrap()
+        .id;
+    let (ada, bob, cy) = (users[0].as_str(), users[1].as_str(), users[2].as_str());
+    let sorted = |v: &[&str]| {
+        let mut v: Vec<String> = v.iter().map(|s| (*s).to_owned()).collect();
+        v.sort();
+        v
+    };
+
+    // Another account's user and unknown ids are no members.
+    let sales = store
+        .create_scim_group(a, &group("Vertrieb", &[bob, ada, &theirs, "nobody", ada]))
+        .await
+        .unwrap();
+    assert!(uuid::Uuid::parse_str(&sales.id).is_ok(), "{}", sales.id);
+    assert_eq!(sales.display_name, "Vertrieb");
+    assert_eq!(sales.external_id.as_deref(), Some("ext-Vertrieb"));
+    assert_eq!(sales.members, sorted(&[ada, bob]));
+    assert_eq!(
+        store
+            .unknown_scim_users(a, &[bob.into(), theirs.clone(), "nobody".into()])
+            .await
+            .unwrap(),
+        [theirs.clone(), "nobody".to_owned()]
+    );
+    // displayNames are unique per account, ignoring case; another account may have one.
+    let err = store
+        .create_scim_group(a, &group("VERTRIEB", &[]))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
+    let other = store
+        .create_scim_group(b, &group("Vertrieb", &[&theirs, ada]))
+        .await
+        .unwrap();
+    assert_eq!(other.members, std::slice::from_ref(&theirs));
+    let all = store
+        .create_scim_group(a, &group("Alle", &[ada, bob, cy]))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.scim_groups(a).await.unwrap(),
+        [sales.clone(), all.clone()]
+    );
+    assert_eq!(
+        store.scim_group(a, &sales.id).await.unwrap(),
+        Some(sales.clone())
+    );
+    assert_eq!(
+        store.scim_group(b, &sales.id).await.unwrap(),
+        None,
+        "another account's id"
+    );
+    let names = store.scim_group_names_by_user(a).await.unwrap();
+    assert_eq!(names[ada], ["Alle", "Vertrieb"]);
+    assert_eq!(names[cy], ["Alle"]);
+    assert_eq!(
+        store.scim_group_names_by_user(b).await.unwrap()[&theirs],
+        ["Vertrieb"]
+    );
+
+    // Renamed with other members; a name another group has is a conflict.
+    let renamed = store
+        .replace_scim_group(a, &sales.id, &group("Vertrieb Nord", &[cy]))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(renamed.display_name, "Vertrieb Nord");
+    assert_eq!(renamed.members, [cy.to_owned()]);
+    assert_eq!(renamed.created_at, sales.created_at);
+    let err = store
+        .replace_scim_group(a, &sales.id, &group("alle", &[]))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
+    assert_eq!(
+        store
+            .replace_scim_group(b, &sales.id, &group("x", &[]))
+            .await
+            .unwrap(),
+        None,
+        "another account's id"
+    );
+
+    // A deleted user leaves every group it was in.
+    assert!(store.delete_scim_user(a, cy).await.unwrap());
+    assert!(
+        store
+            .scim_group(a, &sales.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .members
+            .is_empty()
+    );
+    assert_eq!(
+        store.scim_group(a, &all.id).await.unwrap().unwrap().members,
+        sorted(&[ada, bob])
+    );
+    assert!(!store.delete_scim_group(b, &all.id).await.unwrap());
+    assert!(store.delete_scim_group(a, &all.id).await.unwrap());
+    assert_eq!(store.scim_group(a, &all.id).await.unwrap(), None);
+    assert_eq!(store.scim_groups(a).await.unwrap().len(), 1);
+    assert_eq!(store.scim_groups(b).await.unwrap(), [other]);
+    assert!(
+        !store
+            .scim_group_names_by_user(a)
+            .await
+            .unwrap()
+            .contains_key(ada)
     );
 }

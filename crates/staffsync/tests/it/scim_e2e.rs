@@ -2,7 +2,7 @@
 //! create --scope scim`, and `staffsync serve` taking an Entra-style provisioning cycle
 //! (probe, create, duplicate, department change, deactivation, re-activation, deletion),
 //! each step checked in the directory through the REST API, waiting by polling with a
-//! deadline.
+//! deadline; and Entra-style Groups becoming `idp_group` groups usable in audiences.
 
 use crate::common::{self, World};
 use crate::serve_common::{ServeProcess, wait_for};
@@ -109,6 +109,16 @@ fn serve_scim(w: &World, debounce: &str) -> (ServeProcess, tempfile::TempDir, St
     (serve, logs, scim, api)
 }
 
+/// The SCIM and the REST API client of a running `serve`.
+fn clients(serve: &ServeProcess, scim: &str, api: &str) -> (Client, Client) {
+    let client = |token: &str| Client {
+        http: reqwest::Client::new(),
+        base: format!("http://{}", serve.addr),
+        token: token.to_owned(),
+    };
+    (client(scim), client(api))
+}
+
 fn okta_user(n: usize) -> Value {
     json!({
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
@@ -133,22 +143,22 @@ async fn an_okta_burst_of_deactivations_is_held_while_okta_hears_2xx() {
 /// The same on PostgreSQL (the SCIM users, token scopes and the widened source).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_okta_burst_of_deactivations_is_held_on_postgresql() {
+    on_postgresql(okta_cycle).await;
+}
+
+/// Runs `cycle` with a world on a fresh PostgreSQL database, dropped afterwards.
+async fn on_postgresql<F: std::future::Future<Output = ()>>(cycle: impl FnOnce(World) -> F) {
     let (admin, url) = crate::postgres_e2e::fresh_database().await;
     let mut w = World::without_accounts().await;
     w.database_url = Some(url.clone());
-    okta_cycle(w).await;
+    cycle(w).await;
     crate::postgres_e2e::drop_db(&admin, &url).await;
 }
 
 async fn okta_cycle(w: World) {
     // The debounce gathers the burst into one run, as it does for a real burst.
     let (serve, _logs, scim_token, api_token) = serve_scim(&w, "1s");
-    let client = |token: &str| Client {
-        http: reqwest::Client::new(),
-        base: format!("http://{}", serve.addr),
-        token: token.to_owned(),
-    };
-    let (scim, api) = (client(&scim_token), client(&api_token));
+    let (scim, api) = clients(&serve, &scim_token, &api_token);
     let mut ids = Vec::new();
     for n in 0..10 {
         let (status, probe) = scim
@@ -498,4 +508,161 @@ fn urlencode(text: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// The directory's `idp_group` groups through the REST API: name → (id, member count).
+async fn idp_groups(api: &Client) -> Vec<(String, i64, i64)> {
+    let (status, body) = api.get("/api/v1/groups").await;
+    assert_eq!(status, 200, "{body}");
+    body["groups"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|g| g["kind"] == "idp_group")
+        .map(|g| {
+            (
+                g["name"].as_str().unwrap_or_default().to_owned(),
+                g["id"].as_i64().unwrap_or_default(),
+                g["member_count"].as_i64().unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+/// Issue 23, point 4: Entra pushes a group (created empty, members added in a batch,
+/// renamed, one member removed, deleted) and the directory follows with a group of kind
+/// `idp_group` named by its displayName, usable in an audience preview and snapshot.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn entra_groups_become_idp_groups_of_the_directory() {
+    entra_groups_cycle(World::without_accounts().await).await;
+}
+
+/// The same on PostgreSQL (the SCIM groups and their members).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn entra_groups_become_idp_groups_on_postgresql() {
+    on_postgresql(entra_groups_cycle).await;
+}
+
+async fn entra_groups_cycle(w: World) {
+    let (serve, _logs, scim_token, api_token) = serve_scim(&w, "100ms");
+    let (scim, api) = clients(&serve, &scim_token, &api_token);
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        let (status, created) = scim.post("/scim/v2/Users", okta_user(n)).await;
+        assert_eq!(status, 201, "{created}");
+        ids.push(created["id"].as_str().expect("id").to_owned());
+    }
+    wait_for("three people", SETTLE, || async {
+        (api.employees().await.len() == 3).then_some(())
+    })
+    .await;
+
+    // Entra creates the group empty, then adds its members in one PATCH.
+    let (status, group) = scim
+        .post(
+            "/scim/v2/Groups",
+            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+                   "displayName": "Vertrieb", "externalId": "entra-g1", "members": []}),
+        )
+        .await;
+    assert_eq!(status, 201, "{group}");
+    let path = format!("/scim/v2/Groups/{}", group["id"].as_str().expect("id"));
+    let batch: Vec<Value> = ids.iter().map(|id| json!({"value": id})).collect();
+    let (status, body) = scim
+        .patch(
+            &path,
+            json!([{"op": "Add", "path": "members", "value": batch}]),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, id, _) = wait_for("the group with three members", SETTLE, || async {
+        idp_groups(&api)
+            .await
+            .into_iter()
+            .find(|(name, _, count)| name == "Vertrieb" && *count == 3)
+    })
+    .await;
+    let (status, members) = api
+        .get("/api/v1/employees?kind=idp_group&name=Vertrieb")
+        .await;
+    assert_eq!(status, 200, "{members}");
+    let mut emails: Vec<&str> = members["employees"]
+        .as_array()
+        .expect("employees")
+        .iter()
+        .map(|e| e["email"].as_str().unwrap_or_default())
+        .collect();
+    emails.sort_unstable();
+    assert_eq!(
+        emails,
+        ["person0@acme.de", "person1@acme.de", "person2@acme.de"]
+    );
+
+    // Usable in audiences: by kind and name, and frozen in a snapshot.
+    let by_name = json!({"filter": {"kind": "idp_group", "name": "Vertrieb"}});
+    let (status, preview) = api
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/audiences/preview",
+            Some(by_name.clone()),
+        )
+        .await;
+    assert_eq!(
+        (status.as_u16(), preview["count"].as_i64()),
+        (200, Some(3)),
+        "{preview}"
+    );
+    let (status, snapshot) = api
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/audiences/snapshots",
+            Some(json!({"filter": by_name["filter"], "label": "Pulse Vertrieb"})),
+        )
+        .await;
+    assert_eq!(
+        (status.as_u16(), snapshot["count"].as_i64()),
+        (201, Some(3)),
+        "{snapshot}"
+    );
+
+    // Renamed in Entra: the same group under its new name.
+    let (status, body) = scim
+        .patch(
+            &path,
+            json!([{"op": "Replace", "path": "displayName", "value": "Vertrieb Nord"}]),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let renamed = wait_for("the renamed group", SETTLE, || async {
+        let groups = idp_groups(&api).await;
+        (groups.len() == 1 && groups[0].0 == "Vertrieb Nord").then(|| groups[0].clone())
+    })
+    .await;
+    assert_eq!(
+        (renamed.1, renamed.2),
+        (id, 3),
+        "a rename keeps the group's id"
+    );
+
+    // One member removed (Entra's value filter).
+    let (status, body) = scim
+        .patch(
+            &path,
+            json!([{"op": "Remove", "path": format!("members[value eq \"{}\"]", ids[2])}]),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    wait_for("two members left", SETTLE, || async {
+        (idp_groups(&api).await == [("Vertrieb Nord".to_owned(), id, 2)]).then_some(())
+    })
+    .await;
+
+    // Deleted: the group leaves the directory; its people stay.
+    let (status, body) = scim.send(reqwest::Method::DELETE, &path, None).await;
+    assert_eq!(status, 204, "{body}");
+    wait_for("no idp groups", SETTLE, || async {
+        idp_groups(&api).await.is_empty().then_some(())
+    })
+    .await;
+    assert_eq!(api.employees().await.len(), 3);
 }

@@ -27,7 +27,7 @@ use utoipa::ToSchema;
     params(
         ("q" = Option<String>, Query, description = "Case-insensitive text in the name or e-mail"),
         ("group_id" = Option<i64>, Query, description = "Only members of this group"),
-        ("kind" = Option<String>, Query, description = "With `name`: only members of the group of this kind (department, office, team, position, subcompany, cost_center, custom)"),
+        ("kind" = Option<String>, Query, description = "With `name`: only members of the group of this kind (department, office, team, position, subcompany, cost_center, custom, tenure, age, idp_group, reports_direct, reports_all)"),
         ("name" = Option<String>, Query, description = "With `kind`: the group's name"),
         ("limit" = Option<u32>, Query, description = "Page size, 1 to 1,000; without `limit` and `cursor` the whole list"),
         ("cursor" = Option<String>, Query, description = "The `next_cursor` of the previous page"),

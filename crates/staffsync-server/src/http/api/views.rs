@@ -26,6 +26,7 @@ pub enum GroupKindView {
     Custom,
     Tenure,
     Age,
+    IdpGroup,
     ReportsDirect,
     ReportsAll,
 }
@@ -42,6 +43,7 @@ impl From<GroupKind> for GroupKindView {
             GroupKind::Custom => GroupKindView::Custom,
             GroupKind::Tenure => GroupKindView::Tenure,
             GroupKind::Age => GroupKindView::Age,
+            GroupKind::IdpGroup => GroupKindView::IdpGroup,
             GroupKind::ReportsDirect => GroupKindView::ReportsDirect,
             GroupKind::ReportsAll => GroupKindView::ReportsAll,
         }

@@ -1,7 +1,8 @@
 //! The SCIM 2.0 endpoint (RFC 7643/7644) under `/scim/v2`, where an identity provider
 //! (Microsoft Entra ID, Okta) provisions a SCIM account's people: the discovery
-//! resources (`ServiceProviderConfig`, `ResourceTypes`, `Schemas`) and `Users` (list
-//! with filters and paging, POST, GET, PUT, PATCH, DELETE; [`users`]).
+//! resources (`ServiceProviderConfig`, `ResourceTypes`, `Schemas`), `Users` (list
+//! with filters and paging, POST, GET, PUT, PATCH, DELETE; [`users`]) and `Groups` of
+//! those users (the same methods; [`groups`]).
 //!
 //! Every request but discovery carries a token of scope `scim` (`staffsync token create
 //! <slug> --scope scim`), looked up by its SHA-256 digest like API tokens; it opens
@@ -19,7 +20,9 @@
 //! than the token's.
 
 pub mod filter;
+mod groups;
 pub mod limit;
+mod listing;
 pub mod patch;
 mod projection;
 mod users;
@@ -33,7 +36,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
-use staffsync_engine::sources::scim::{CORE_USER, ENTERPRISE_USER};
+use staffsync_engine::sources::scim::{CORE_GROUP, CORE_USER, ENTERPRISE_USER};
 use staffsync_engine::state::AppState;
 use staffsync_store::{AccountId, TokenScope};
 
@@ -61,6 +64,7 @@ pub fn routes(state: AppState) -> Router {
         .route("/scim/v2/Schemas", get(schemas))
         .route("/scim/v2/Schemas/{id}", get(schema))
         .merge(users::routes())
+        .merge(groups::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::Extension(std::sync::Arc::new(limit::Limiter::new(
             state.config.scim_rate,
@@ -126,7 +130,9 @@ impl ScimError {
     /// limit, a timeout).
     pub fn for_status(status: StatusCode) -> Self {
         let detail = match status {
-            StatusCode::NOT_FOUND => "no such SCIM resource (this endpoint serves Users)",
+            StatusCode::NOT_FOUND => {
+                "no such SCIM resource (this endpoint serves Users and Groups)"
+            }
             StatusCode::METHOD_NOT_ALLOWED => "this resource does not take this method",
             StatusCode::PAYLOAD_TOO_LARGE => "the body is larger than 1 MiB",
             StatusCode::REQUEST_TIMEOUT => "the request took too long",
@@ -166,6 +172,36 @@ impl IntoResponse for ScimError {
             );
         }
         response
+    }
+}
+
+/// 201 with the created resource, and its `meta.location` as `Location`.
+pub fn created(rendered: &Value) -> Response {
+    let mut response = scim_json(StatusCode::CREATED, rendered);
+    if let Ok(location) = rendered["meta"]["location"]
+        .as_str()
+        .unwrap_or_default()
+        .parse()
+    {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    response
+}
+
+/// An id as echoed in an error: short, so a client cannot make the answer large.
+fn shown(id: &str) -> String {
+    id.chars().take(64).collect()
+}
+
+/// A written resource's `externalId`: absent, `null` or a string.
+fn external_id(resource: &serde_json::Map<String, Value>) -> Result<Option<String>, ScimError> {
+    match staffsync_engine::sources::scim::field(resource, "externalId") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(e)) => Ok(Some(e.clone())),
+        Some(other) => Err(ScimError::bad(
+            "invalidValue",
+            format!("externalId must be a string, not {other}"),
+        )),
     }
 }
 
@@ -304,16 +340,31 @@ fn user_resource_type() -> Value {
     })
 }
 
+fn group_resource_type() -> Value {
+    json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ResourceType"],
+        "id": "Group",
+        "name": "Group",
+        "endpoint": "/Groups",
+        "description": "A group of the account's users: a group of kind idp_group in the directory",
+        "schema": CORE_GROUP,
+        "schemaExtensions": [],
+        "meta": {"resourceType": "ResourceType", "location": "/scim/v2/ResourceTypes/Group"}
+    })
+}
+
 async fn resource_types() -> Response {
-    list_response(1, 1, vec![user_resource_type()])
+    list_response(2, 1, vec![user_resource_type(), group_resource_type()])
 }
 
 async fn resource_type(Path(id): Path<String>) -> Result<Response, ScimError> {
     if id.eq_ignore_ascii_case("User") {
         Ok(scim_json(StatusCode::OK, &user_resource_type()))
+    } else if id.eq_ignore_ascii_case("Group") {
+        Ok(scim_json(StatusCode::OK, &group_resource_type()))
     } else {
         Err(ScimError::not_found(
-            "no such resource type (this endpoint serves User)",
+            "no such resource type (this endpoint serves User and Group)",
         ))
     }
 }
@@ -388,8 +439,33 @@ fn enterprise_schema() -> Value {
     })
 }
 
+fn group_schema() -> Value {
+    let mut members = complex("members", true, &["value", "$ref", "type", "display"]);
+    // A member is named by its id; `$ref`, `type` and `display` are the server's.
+    if let Some(subs) = members["subAttributes"].as_array_mut() {
+        for sub in subs.iter_mut().filter(|s| s["name"] != "value") {
+            sub["mutability"] = json!("readOnly");
+        }
+    }
+    json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Schema"],
+        "id": CORE_GROUP,
+        "name": "Group",
+        "description": "Group",
+        "attributes": [
+            attribute("displayName", "string", false, true, "readWrite", "server"),
+            members,
+        ],
+        "meta": {"resourceType": "Schema", "location": format!("/scim/v2/Schemas/{CORE_GROUP}")}
+    })
+}
+
 async fn schemas() -> Response {
-    list_response(2, 1, vec![user_schema(), enterprise_schema()])
+    list_response(
+        3,
+        1,
+        vec![user_schema(), enterprise_schema(), group_schema()],
+    )
 }
 
 async fn schema(Path(id): Path<String>) -> Result<Response, ScimError> {
@@ -397,6 +473,8 @@ async fn schema(Path(id): Path<String>) -> Result<Response, ScimError> {
         Ok(scim_json(StatusCode::OK, &user_schema()))
     } else if id.eq_ignore_ascii_case(ENTERPRISE_USER) {
         Ok(scim_json(StatusCode::OK, &enterprise_schema()))
+    } else if id.eq_ignore_ascii_case(CORE_GROUP) {
+        Ok(scim_json(StatusCode::OK, &group_schema()))
     } else {
         Err(ScimError::not_found("no such schema"))
     }

@@ -3,7 +3,9 @@
 //! inside a value without one (`{"op":"Replace","value":{"active":false}}`), value
 //! filters in paths (`emails[type eq "work"].value`, creating the entry when none
 //! matches, as Entra expects), and extension attributes by their full path
-//! (`urn:…:enterprise:2.0:User:department`) or inside the extension's object.
+//! (`urn:…:enterprise:2.0:User:department`) or inside the extension's object; a remove
+//! with a list value removes only the entries listed (`{"op":"Remove","path":"members",
+//! "value":[{"value":id}]}`, as Entra removes group members).
 //!
 //! This module changes only the resource it is given; what a change means (a person
 //! leaving, say) is decided elsewhere. It must never touch `id` or `meta` (read-only:
@@ -134,6 +136,15 @@ fn apply_attr(
     read_only(path)?;
     let within = container(resource, path);
     match (op, &path.sub, value) {
+        // Entra's and Okta's way of removing some members: the entries listed go, the
+        // others stay (matched by `value` where both have one, else as a whole).
+        (Op::Remove, None, Some(Value::Array(gone))) => {
+            if let Some(Value::Array(entries)) =
+                key_of(within, &path.attr).and_then(|k| within.get_mut(&k))
+            {
+                entries.retain(|e| !gone.iter().any(|g| same_entry(e, g)));
+            }
+        }
         (Op::Remove, None, _) => remove(within, &path.attr),
         (Op::Remove, Some(sub), _) => {
             if let Some(Value::Object(o)) =
@@ -166,6 +177,20 @@ fn apply_attr(
         (_, Some(sub), Some(value)) => set(object_at(within, &path.attr), sub, value),
     }
     Ok(())
+}
+
+/// Whether the multi-valued attribute's entry `entry` is the one `named` names: by their
+/// `value` when both have one (`{"value": id}` names a member whatever else it carries),
+/// else when they are equal.
+fn same_entry(entry: &Value, named: &Value) -> bool {
+    let value = |v: &Value| {
+        v.as_object()
+            .and_then(|o| key_of(o, "value").and_then(|k| o.get(&k).cloned()))
+    };
+    match (value(entry), value(named)) {
+        (Some(a), Some(b)) => a == b,
+        _ => entry == named,
+    }
 }
 
 /// The `attr eq "value"` terms of a filter joined by `and`: what a new entry gets when
@@ -301,6 +326,13 @@ pub fn apply(resource: &mut Map<String, Value>, body: &Value) -> Result<(), Patc
                     ));
                 };
                 for (name, v) in fields {
+                    // Okta repeats the resource's own id in a path-less value (renaming
+                    // a group): no change, so not a change of a read-only attribute.
+                    if name.eq_ignore_ascii_case("id")
+                        && key_of(&changed, "id").and_then(|k| changed.get(&k)) == Some(&v)
+                    {
+                        continue;
+                    }
                     if let (true, Value::Object(inner)) = (is_extension(&name), &v) {
                         let ext = object_at(&mut changed, &name);
                         for (k, x) in inner {

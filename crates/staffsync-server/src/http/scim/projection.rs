@@ -1,13 +1,14 @@
 //! `attributes` and `excludedAttributes` (RFC 7644, 3.4.2.5, and 3.9): which attributes of
 //! a resource an answer carries. Names are compared ignoring case, may carry their
 //! schema's URN (`urn:ietf:params:scim:schemas:core:2.0:User:userName`,
+//! `urn:ietf:params:scim:schemas:core:2.0:Group:displayName`,
 //! `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department`) and may name
 //! a sub-attribute (`name.givenName`). `id` and `schemas` are always returned.
 //!
 //! This module only shapes an answer; it must never change what is stored.
 
 use serde_json::{Map, Value};
-use staffsync_engine::sources::scim::{CORE_USER, ENTERPRISE_USER};
+use staffsync_engine::sources::scim::{CORE_GROUP, CORE_USER, ENTERPRISE_USER};
 
 /// Attributes returned whatever was asked (RFC 7643, 7: `returned: always`).
 const ALWAYS: [&str; 2] = ["id", "schemas"];
@@ -41,8 +42,10 @@ fn parse(list: &str) -> Vec<Path> {
                     sub: Some(rest.to_owned()),
                 };
             }
+            let group = CORE_GROUP.to_ascii_lowercase();
             let plain = lower
                 .strip_prefix(&format!("{core}:"))
+                .or_else(|| lower.strip_prefix(&format!("{group}:")))
                 .unwrap_or(&lower)
                 .to_owned();
             match plain.split_once('.') {

@@ -9,8 +9,10 @@
 //! must never read or write another account's users.
 
 use super::filter::{self, Lookup, as_bool};
-use super::projection;
-use super::{ScimCaller, ScimError, base, json_body, list_response, patch, scim_json};
+use super::listing::{Listing, answer_one};
+use super::{
+    ScimCaller, ScimError, base, created, external_id, json_body, patch, scim_json, shown,
+};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -90,16 +92,7 @@ fn data_of(resource: Value) -> Result<ScimUserData, ScimError> {
         }
         None => return Err(ScimError::bad("invalidValue", "userName is required")),
     };
-    let external_id = match field(&r, "externalId") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(e)) => Some(e.clone()),
-        Some(other) => {
-            return Err(ScimError::bad(
-                "invalidValue",
-                format!("externalId must be a string, not {other}"),
-            ));
-        }
-    };
+    let external_id = external_id(&r)?;
     let active = match field(&r, "active") {
         None | Some(Value::Null) => true,
         Some(v) => as_bool(v).ok_or_else(|| {
@@ -140,11 +133,6 @@ fn conflict_or(e: StoreError, user_name: &str) -> ScimError {
     }
 }
 
-/// An id as echoed in an error: short, so a client cannot make the answer large.
-fn shown(id: &str) -> String {
-    id.chars().take(64).collect()
-}
-
 fn no_user(id: &str) -> ScimError {
     ScimError::not_found(format!("no user {} in this account", shown(id)))
 }
@@ -154,54 +142,12 @@ fn after_write(state: &AppState, caller: &ScimCaller, action: &str, id: &str) {
     written(state, caller.account, [id.to_owned()], &caller.label);
 }
 
-/// A query parameter by name, ignoring case.
-fn param<'q>(query: &'q HashMap<String, String>, name: &str) -> Option<&'q str> {
-    query
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
-}
-
-fn number(query: &HashMap<String, String>, name: &str) -> Result<Option<usize>, ScimError> {
-    param(query, name)
-        .map(|v| {
-            // SCIM says: below 1 is 1 (startIndex), below 0 is 0 (count).
-            v.trim()
-                .parse::<i64>()
-                .map(|n| usize::try_from(n.max(0)).unwrap_or(0))
-                .map_err(|_| {
-                    ScimError::bad(
-                        "invalidValue",
-                        format!("{name} must be an integer, not {v:?}"),
-                    )
-                })
-        })
-        .transpose()
-}
-
-/// What a list asks for, from the query (`GET /Users`) or a search request's body
-/// (`POST /Users/.search`).
-struct Listing {
-    filter: Option<String>,
-    start_index: Option<usize>,
-    count: Option<usize>,
-    attributes: Option<String>,
-    excluded: Option<String>,
-}
-
 async fn list(
     State(state): State<AppState>,
     caller: ScimCaller,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, ScimError> {
-    let asked = Listing {
-        filter: param(&query, "filter").map(str::to_owned),
-        start_index: number(&query, "startIndex")?,
-        count: number(&query, "count")?,
-        attributes: param(&query, "attributes").map(str::to_owned),
-        excluded: param(&query, "excludedAttributes").map(str::to_owned),
-    };
-    listing(&state, &caller, asked).await
+    listing(&state, &caller, Listing::of_query(&query)?).await
 }
 
 /// `POST /Users/.search` (RFC 7644, 3.4.3): a list asked for in the body, so that a
@@ -212,49 +158,7 @@ async fn search(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ScimError> {
-    let body = json_body(&headers, &body)?;
-    let text = |name: &str| -> Result<Option<String>, ScimError> {
-        match body.get(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(Value::Array(items)) => Ok(Some(
-                items
-                    .iter()
-                    .map(|i| i.as_str().map(str::to_owned))
-                    .collect::<Option<Vec<_>>>()
-                    .ok_or_else(|| {
-                        ScimError::bad("invalidValue", format!("{name} must list strings"))
-                    })?
-                    .join(","),
-            )),
-            Some(other) => Err(ScimError::bad(
-                "invalidValue",
-                format!("{name} must be a string or a list of strings, not {other}"),
-            )),
-        }
-    };
-    let whole = |name: &str| -> Result<Option<usize>, ScimError> {
-        match body.get(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(v) => v
-                .as_u64()
-                .map(|n| Some(usize::try_from(n).unwrap_or(usize::MAX)))
-                .ok_or_else(|| {
-                    ScimError::bad(
-                        "invalidValue",
-                        format!("{name} must be an integer, not {v}"),
-                    )
-                }),
-        }
-    };
-    let asked = Listing {
-        filter: text("filter")?,
-        start_index: whole("startIndex")?,
-        count: whole("count")?,
-        attributes: text("attributes")?,
-        excluded: text("excludedAttributes")?,
-    };
-    listing(&state, &caller, asked).await
+    listing(&state, &caller, Listing::of_search(&headers, &body)?).await
 }
 
 async fn listing(
@@ -262,17 +166,7 @@ async fn listing(
     caller: &ScimCaller,
     asked: Listing,
 ) -> Result<Response, ScimError> {
-    let filter = asked
-        .filter
-        .as_deref()
-        .map(filter::parse)
-        .transpose()
-        .map_err(|e| ScimError::bad("invalidFilter", e))?;
-    let start_index = asked.start_index.unwrap_or(1).max(1);
-    let count = asked
-        .count
-        .unwrap_or(super::MAX_RESULTS)
-        .min(super::MAX_RESULTS);
+    let filter = asked.filter()?;
     let base = base(state);
     let store = &state.store;
     let account = caller.account;
@@ -288,23 +182,7 @@ async fn listing(
         Some(Lookup::ExternalId(e)) => store.scim_users_by_external_id(account, e).await?,
         None => store.scim_users(account).await?,
     };
-    let matching: Vec<Value> = users
-        .iter()
-        .map(|u| render(u, &base))
-        .filter(|r| {
-            filter
-                .as_ref()
-                .is_none_or(|f| r.as_object().is_some_and(|o| f.matches(o)))
-        })
-        .collect();
-    let total = matching.len();
-    let page = matching
-        .into_iter()
-        .skip(start_index - 1)
-        .take(count)
-        .map(|r| projection::project(r, asked.attributes.as_deref(), asked.excluded.as_deref()))
-        .collect();
-    Ok(list_response(total, start_index, page))
+    Ok(asked.answer(filter.as_ref(), users.iter().map(|u| render(u, &base))))
 }
 
 async fn create(
@@ -321,17 +199,7 @@ async fn create(
         .map_err(|e| conflict_or(e, &data.user_name))?;
     after_write(&state, &caller, "create", &user.id);
     let rendered = render(&user, &base(&state));
-    let mut response = scim_json(StatusCode::CREATED, &rendered);
-    if let Ok(location) = rendered["meta"]["location"]
-        .as_str()
-        .unwrap_or_default()
-        .parse()
-    {
-        response
-            .headers_mut()
-            .insert(axum::http::header::LOCATION, location);
-    }
-    Ok(response)
+    Ok(created(&rendered))
 }
 
 async fn read(
@@ -345,12 +213,7 @@ async fn read(
         .scim_user(caller.account, &id)
         .await?
         .ok_or_else(|| no_user(&id))?;
-    let shown = projection::project(
-        render(&user, &base(&state)),
-        param(&query, "attributes"),
-        param(&query, "excludedAttributes"),
-    );
-    Ok(scim_json(StatusCode::OK, &shown))
+    Ok(answer_one(render(&user, &base(&state)), &query))
 }
 
 async fn store_replaced(

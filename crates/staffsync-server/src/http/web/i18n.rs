@@ -87,6 +87,7 @@ pub fn group_kind_text(lang: Lang, kind: staffsync_core::GroupKind) -> &'static 
             G::Custom => ("Attribut", "Attribute"),
             G::Tenure => ("Betriebszugehörigkeit", "Tenure"),
             G::Age => ("Alter", "Age"),
+            G::IdpGroup => ("Gruppe aus Entra/Okta", "Group from Entra/Okta"),
             G::ReportsDirect => ("Direkt Berichtende", "Direct reports"),
             G::ReportsAll => ("Alle Berichtenden", "All reports"),
         },
@@ -121,6 +122,7 @@ pub fn group_kind_plural(lang: Lang, kind: staffsync_core::GroupKind) -> &'stati
             G::Custom => ("Weitere Attribute", "Custom attributes"),
             G::Tenure => ("Betriebszugehörigkeit", "Tenure"),
             G::Age => ("Altersgruppen", "Age groups"),
+            G::IdpGroup => ("IdP-Gruppen", "IdP groups"),
             G::ReportsDirect => ("Direkt Berichtende", "Direct reports"),
             G::ReportsAll => ("Alle Berichtenden", "All reports"),
         },
@@ -1262,8 +1264,8 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     (
         "scim.entra.3",
-        "Zuordnungen: Die Standardzuordnung passt (Abteilung, Position, Vorgesetzte, Arbeitsort); Benutzer und Gruppen zuweisen.",
-        "Mappings: the default mapping fits (department, job title, manager, office); assign users and groups.",
+        "Zuordnungen: Die Standardzuordnung passt (Abteilung, Position, Vorgesetzte, Arbeitsort); Benutzer und Gruppen zuweisen. Zugewiesene Gruppen erscheinen unter Gruppen als „IdP-Gruppen“, mit ihrem Namen.",
+        "Mappings: the default mapping fits (department, job title, manager, office); assign users and groups. Assigned groups show under Groups as “IdP groups”, by their name.",
     ),
     (
         "scim.entra.4",
@@ -1289,6 +1291,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "scim.okta.3",
         "Provisioning → To App: Create Users, Update User Attributes und Deactivate Users einschalten; Benutzer zuweisen.",
         "Provisioning → To App: enable Create Users, Update User Attributes and Deactivate Users; assign users.",
+    ),
+    (
+        "scim.okta.4",
+        "Push Groups: die Gruppen wählen, die unter Gruppen als „IdP-Gruppen“ erscheinen sollen; ihre Mitglieder kommen mit.",
+        "Push Groups: choose the groups that should show under Groups as “IdP groups”; their members come with them.",
     ),
     ("scim.tenant_url", "Tenant-URL", "Tenant URL"),
     (

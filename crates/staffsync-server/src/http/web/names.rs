@@ -404,6 +404,19 @@ mod tests {
         Names::new(lang, people, Scope::default())
     }
 
+    /// Issue 23: an identity provider's group says where it comes from, by its name.
+    #[test]
+    fn idp_groups_are_named_by_their_display_name() {
+        assert_eq!(
+            names(Lang::De).group_label(GroupKind::IdpGroup, "Vertrieb Nord"),
+            "Gruppe aus Entra/Okta: Vertrieb Nord"
+        );
+        assert_eq!(
+            names(Lang::En).stored_group("idp_group: Vertrieb Nord"),
+            "Group from Entra/Okta: Vertrieb Nord"
+        );
+    }
+
     #[test]
     fn reporting_lines_are_named_after_their_manager_or_neutrally() {
         let de = names(Lang::De);
