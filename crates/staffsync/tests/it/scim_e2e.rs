@@ -19,6 +19,8 @@ struct Client {
     http: reqwest::Client,
     base: String,
     token: String,
+    /// The serve process's log, quoted when an answer says the server failed.
+    log: std::path::PathBuf,
 }
 
 impl Client {
@@ -59,7 +61,14 @@ impl Client {
     /// The directory through the REST API (an API token's client).
     async fn employees(&self) -> Vec<Value> {
         let (status, body) = self.get("/api/v1/employees").await;
-        assert_eq!(status, 200, "{body}");
+        if status != 200 {
+            let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(40).collect();
+            panic!(
+                "GET /api/v1/employees: {status} {body}\nserve's log, last lines first:\n{}",
+                tail.join("\n")
+            );
+        }
         body["employees"].as_array().cloned().unwrap_or_default()
     }
 
@@ -115,6 +124,7 @@ fn clients(serve: &ServeProcess, scim: &str, api: &str) -> (Client, Client) {
         http: reqwest::Client::new(),
         base: format!("http://{}", serve.addr),
         token: token.to_owned(),
+        log: serve.log.clone(),
     };
     (client(scim), client(api))
 }
@@ -295,6 +305,7 @@ async fn an_entra_provisioning_cycle_reaches_the_directory() {
         http: reqwest::Client::new(),
         base: format!("http://{}", serve.addr),
         token: token.to_owned(),
+        log: serve.log.clone(),
     };
     let (scim, api, other) = (
         client(&scim_token),
