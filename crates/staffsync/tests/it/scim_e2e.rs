@@ -677,3 +677,195 @@ async fn entra_groups_cycle(w: World) {
     .await;
     assert_eq!(api.employees().await.len(), 3);
 }
+
+/// The done-when's Entra replay as one cycle (issue 23): a probe before each create, 40
+/// users created with a manager, a duplicate create (409), a department patched, one
+/// user deactivated, a group with members, one user deleted, then a mass deactivation
+/// held for review while every SCIM answer stays 2xx. After each step the directory,
+/// its groups, its reporting lines and (for the people who left) the data directory are
+/// checked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_entra_cycle_of_forty_reaches_the_directory_step_by_step() {
+    let w = World::without_accounts().await;
+    let (serve, _logs, scim_token, api_token) = serve_scim(&w, "100ms");
+    let (scim, api) = clients(&serve, &scim_token, &api_token);
+    let ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+    let email = |n: usize| format!("mitarbeiter{n}@acme.de");
+    let family = |n: usize| format!("Zyxwerth{n}");
+    // 1. Probe, then create: person 0 first, everyone else reporting to them.
+    let mut ids: Vec<String> = Vec::new();
+    for n in 0..40 {
+        let (status, found) = scim
+            .get(&format!(
+                "/scim/v2/Users?filter=userName%20eq%20%22{}%22",
+                email(n).replace('@', "%40")
+            ))
+            .await;
+        assert_eq!((status.as_u16(), &found["totalResults"]), (200, &json!(0)));
+        let mut user = json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", ent],
+            "userName": email(n), "active": "True", "externalId": format!("e-{n}"),
+            "name": {"givenName": format!("Vorname{n}"), "familyName": family(n)},
+            "emails": [{"primary": true, "type": "work", "value": email(n)}],
+            ent: {"department": if n % 2 == 0 { "Vertrieb" } else { "Technik" }}
+        });
+        if n > 0 {
+            user[ent]["manager"] = json!({"value": ids[0]});
+        }
+        let (status, created) = scim.post("/scim/v2/Users", user).await;
+        assert_eq!(status, 201, "{created}");
+        ids.push(created["id"].as_str().expect("id").to_owned());
+    }
+    wait_for("all 40 in the directory", SETTLE, || async {
+        (api.employees().await.len() == 40).then_some(())
+    })
+    .await;
+    let groups = |kind: &'static str| {
+        let api = &api;
+        async move {
+            let (_, body) = api.get("/api/v1/groups").await;
+            body["groups"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|g| g["kind"] == kind)
+                .map(|g| g["member_count"].as_i64().unwrap_or_default())
+                .collect::<Vec<_>>()
+        }
+    };
+    // Reporting lines need the setting; the department groups are there by default.
+    let rules = w.data_dir().join("rules.json");
+    std::fs::write(&rules, r#"{"groups": {"reporting_lines": true}}"#).unwrap();
+    w.ok(&["settings", "acme", "--set", rules.to_str().unwrap()]);
+    let out = w.run(&["sync", "acme"]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::describe(&out));
+    assert_eq!(groups("reports_direct").await, vec![39], "one team of 39");
+    let boss = api
+        .wait_employee("the boss", &email(0), |e| e.is_some())
+        .await
+        .unwrap();
+    let report = api
+        .wait_employee("a report", &email(1), |e| {
+            e.is_some_and(|e| e["supervisor_import_id"] == ids[0].as_str())
+        })
+        .await
+        .unwrap();
+    assert_eq!(boss["department"], "Vertrieb");
+    assert_eq!(report["department"], "Technik");
+    // 2. A duplicate create is refused with uniqueness.
+    let (status, dup) = scim
+        .post(
+            "/scim/v2/Users",
+            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": email(3)}),
+        )
+        .await;
+    assert_eq!(
+        (status.as_u16(), &dup["scimType"]),
+        (409, &json!("uniqueness"))
+    );
+    assert_eq!(api.employees().await.len(), 40);
+    // 3. A department patched the way Entra sends it.
+    let (status, _) = scim
+        .patch(
+            &format!("/scim/v2/Users/{}", ids[5]),
+            json!([{"op": "Replace", "path": format!("{ent}:department"), "value": "Marketing"}]),
+        )
+        .await;
+    assert_eq!(status, 200);
+    api.wait_employee("the move", &email(5), |e| {
+        e.is_some_and(|e| e["department"] == "Marketing")
+    })
+    .await;
+    // 4. One deactivated: they leave like a leaver; the resource keeps only what finds it.
+    let (status, off) = scim
+        .patch(
+            &format!("/scim/v2/Users/{}", ids[6]),
+            json!([{"op": "Replace", "path": "active", "value": "False"}]),
+        )
+        .await;
+    assert_eq!((status.as_u16(), &off["active"]), (200, &json!(false)));
+    api.wait_employee("the leaver gone", &email(6), |e| e.is_none())
+        .await;
+    assert_eq!(
+        common::found_in_files(w.data_dir(), &family(6)),
+        None,
+        "a leaver's name stays nowhere"
+    );
+    assert_eq!(groups("reports_direct").await, vec![38]);
+    // 5. A group with members, added in one batch.
+    let (status, group) = scim
+        .post(
+            "/scim/v2/Groups",
+            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Betriebsrat"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{group}");
+    let gid = group["id"].as_str().unwrap().to_owned();
+    let members: Vec<Value> = ids[10..15].iter().map(|id| json!({"value": id})).collect();
+    let (status, _) = scim
+        .patch(
+            &format!("/scim/v2/Groups/{gid}"),
+            json!([{"op": "Add", "path": "members", "value": members}]),
+        )
+        .await;
+    assert_eq!(status, 200);
+    wait_for("the idp group with its five", SETTLE, || async {
+        let g = idp_groups(&api).await;
+        (g.len() == 1 && g[0].0 == "Betriebsrat" && g[0].2 == 5).then_some(())
+    })
+    .await;
+    // 6. One deleted: erased, and gone from the data directory.
+    let (status, _) = scim
+        .send(
+            reqwest::Method::DELETE,
+            &format!("/scim/v2/Users/{}", ids[7]),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204);
+    api.wait_employee("the deleted gone", &email(7), |e| e.is_none())
+        .await;
+    let (status, _) = scim.get(&format!("/scim/v2/Users/{}", ids[7])).await;
+    assert_eq!(status, 404);
+    assert_eq!(common::found_in_files(w.data_dir(), &family(7)), None);
+    // 7. A mass deactivation beyond the deletion guard: every answer 2xx, the run held,
+    //    nobody removed until a person reviewed it.
+    for id in &ids[20..40] {
+        let (status, body) = scim
+            .patch(
+                &format!("/scim/v2/Users/{id}"),
+                json!([{"op": "Replace", "value": {"active": false}}]),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    wait_for("a held run", SETTLE, || async {
+        let (_, runs) = api.get("/api/v1/sync-runs").await;
+        runs["runs"]
+            .as_array()
+            .and_then(|r| r.iter().find(|r| r["status"] == "held").cloned())
+    })
+    .await;
+    assert_eq!(
+        api.employees().await.len(),
+        38,
+        "nobody left before the review"
+    );
+    let out = w.run(&["sync", "acme", "--accept-deletions"]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::describe(&out));
+    assert_eq!(api.employees().await.len(), 18);
+    assert_eq!(
+        groups("reports_direct").await,
+        vec![17],
+        "the team shrank with them"
+    );
+    drop(serve);
+    for n in 20..40 {
+        assert_eq!(
+            common::found_in_files(w.data_dir(), &family(n)),
+            None,
+            "{}",
+            family(n)
+        );
+    }
+}
