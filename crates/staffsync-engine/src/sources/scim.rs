@@ -34,6 +34,7 @@ use super::{AfterApply, Planned};
 use crate::realtime::{Leased, run_targeted_now};
 use crate::run::{
     Scope, SyncError, SyncOptions, TargetSource, accepted_removals, plan_scoped, today_and_policy,
+    with_kept,
 };
 use crate::state::AppState;
 use serde_json::{Map, Value};
@@ -173,7 +174,9 @@ async fn plan_everyone(
 ) -> Result<Planned, SyncError> {
     let (employees, readable) = listing(store, account, options.dry_run).await?;
     let accepted = accepted_removals(store, account, options).await?;
-    let (today, policy) = today_and_policy(account, options, accepted);
+    let (today, mut policy) = today_and_policy(account, options, accepted);
+    // People an admin kept by rejecting a review stay, as for every source.
+    with_kept(store, account, &mut policy).await?;
     let directory = store.directory(account.id).await?;
     let snapshot = Snapshot {
         employees,

@@ -1926,44 +1926,8 @@ async fn a_scim_account_gets_its_tenant_url_and_a_token_on_integration() {
 /// account's Integration page, and "Übernehmen" removes exactly those people at once.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_held_scim_run_is_reviewed_and_accepted_on_integration() {
-    use staffsync_engine::realtime::Leased;
-    use staffsync_engine::sources::scim::reconcile;
     let app = app().await;
-    let account = scim_account(&app.store, "idp", "IdP GmbH").await;
-    admin(&app.store, account.id, "admin@idp.example").await;
-    let user = |n: usize, active: bool| staffsync_store::ScimUserData {
-        external_id: None,
-        user_name: format!("p{n}@idp.example"),
-        active,
-        resource: serde_json::json!({
-            "userName": format!("p{n}@idp.example"),
-            "name": {"givenName": format!("P{n}"), "familyName": "Muster"}
-        }),
-    };
-    let mut ids = Vec::new();
-    for n in 0..10 {
-        ids.push(
-            app.store
-                .create_scim_user(account.id, &user(n, true))
-                .await
-                .unwrap()
-                .id,
-        );
-    }
-    let ran = |out| match out {
-        Ok(Leased::Ran(Some(report))) => report,
-        other => panic!("{other:?}"),
-    };
-    ran(reconcile(&app.state, account.id, None).await);
-    assert_eq!(app.store.directory(account.id).await.unwrap().len(), 10);
-    for (n, id) in ids.iter().enumerate().take(6) {
-        app.store
-            .replace_scim_user(account.id, id, &user(n, false))
-            .await
-            .unwrap();
-    }
-    let held = ran(reconcile(&app.state, account.id, None).await);
-    assert_eq!(held.result, staffsync_engine::run::SyncResult::Held);
+    let (account, held) = held_scim_burst(&app).await;
 
     let c = logged_in(&app.base, "admin@idp.example").await;
     let (_, page) = get(&c, format!("{}/integration", app.base)).await;
@@ -2130,4 +2094,103 @@ async fn a_file_accounts_held_import_can_be_rejected_and_keeps_its_people() {
 /// The body of the answer to `request`.
 async fn text_of(request: reqwest::RequestBuilder) -> String {
     request.send().await.unwrap().text().await.unwrap()
+}
+
+/// A SCIM account's held burst rejected on Integration (issue 22, point 4 for the third
+/// source): the people are kept and listed, a full run of what was pushed keeps them, and
+/// "Jetzt entfernen" removes exactly that person at once.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_scim_accounts_held_burst_can_be_rejected_and_keeps_its_people() {
+    use staffsync_engine::sources::scim::reconcile;
+    let app = app().await;
+    let (account, held) = held_scim_burst(&app).await;
+    let c = logged_in(&app.base, "admin@idp.example").await;
+    let (_, page) = get(&c, format!("{}/integration", app.base)).await;
+    let csrf = csrf_of(&page);
+    let r = c
+        .post(format!(
+            "{}/integration/held/{}/reject",
+            app.base, held.run_id.0
+        ))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = get(&c, format!("{}/integration", app.base)).await;
+    assert_eq!(page.matches("class=\"kept-person\"").count(), 6, "{page}");
+    assert!(!page.contains("id=\"held-review\""), "{page}");
+    // A full run of what was pushed neither holds nor removes them.
+    let again = scim_ran(reconcile(&app.state, account.id, None).await);
+    assert_eq!(again.result, staffsync_engine::run::SyncResult::Applied);
+    assert_eq!(app.store.directory(account.id).await.unwrap().len(), 10);
+    // "Jetzt entfernen" for P0 runs at once and removes exactly them.
+    let p0 = app
+        .store
+        .directory(account.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|e| e.email == "p0@idp.example")
+        .unwrap()
+        .personio_id;
+    let r = c
+        .post(format!("{}/integration/kept/{}/remove", app.base, p0.0))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let left = app.store.directory(account.id).await.unwrap();
+    assert_eq!(left.len(), 9);
+    assert!(left.iter().all(|e| e.email != "p0@idp.example"));
+}
+
+/// The SCIM account `idp` (admin `admin@idp.example`) with 10 users pushed and run, then
+/// 6 of them deactivated: the run of what was pushed is held.
+async fn held_scim_burst(
+    app: &TestApp,
+) -> (staffsync_store::Account, staffsync_engine::run::SyncReport) {
+    use staffsync_engine::sources::scim::reconcile;
+    let account = scim_account(&app.store, "idp", "IdP GmbH").await;
+    admin(&app.store, account.id, "admin@idp.example").await;
+    let user = |n: usize, active: bool| staffsync_store::ScimUserData {
+        external_id: None,
+        user_name: format!("p{n}@idp.example"),
+        active,
+        resource: serde_json::json!({
+            "userName": format!("p{n}@idp.example"),
+            "name": {"givenName": format!("P{n}"), "familyName": "Muster"}
+        }),
+    };
+    let mut ids = Vec::new();
+    for n in 0..10 {
+        let created = app.store.create_scim_user(account.id, &user(n, true)).await;
+        ids.push(created.unwrap().id);
+    }
+    scim_ran(reconcile(&app.state, account.id, None).await);
+    assert_eq!(app.store.directory(account.id).await.unwrap().len(), 10);
+    for (n, id) in ids.iter().enumerate().take(6) {
+        let off = user(n, false);
+        app.store
+            .replace_scim_user(account.id, id, &off)
+            .await
+            .unwrap();
+    }
+    let held = scim_ran(reconcile(&app.state, account.id, None).await);
+    assert_eq!(held.result, staffsync_engine::run::SyncResult::Held);
+    (account, held)
+}
+
+/// The report of a SCIM run that ran.
+fn scim_ran(
+    out: Result<
+        staffsync_engine::realtime::Leased<Option<staffsync_engine::run::SyncReport>>,
+        staffsync_engine::run::SyncError,
+    >,
+) -> staffsync_engine::run::SyncReport {
+    match out {
+        Ok(staffsync_engine::realtime::Leased::Ran(Some(report))) => report,
+        other => panic!("{other:?}"),
+    }
 }

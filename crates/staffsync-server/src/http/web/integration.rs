@@ -839,10 +839,16 @@ pub(crate) async fn remove_kept(
     if released == 0 {
         return Ok(not_found(ctx.page("integration")));
     }
-    // A connected source syncs now; a file account's next import removes them.
-    let connects = staffsync_engine::sources::of(&ctx.account).connects;
-    if connects {
+    // A connected source syncs now, a SCIM account runs what was pushed now; a file
+    // account's next import removes them.
+    let kind = staffsync_engine::sources::of(&ctx.account);
+    let connects = kind.connects || kind.takes_scim;
+    if kind.connects {
         let _ = store.request_sync(ctx.account.id, None).await;
+    } else if kind.takes_scim {
+        let out =
+            staffsync_engine::sources::scim::reconcile(&state.app, ctx.account.id, None).await;
+        tracing::info!(account = %ctx.account.slug, outcome = ?out.as_ref().map(|_| ()), "SCIM run after a kept person was released");
     }
     tracing::info!(account = %ctx.account.slug, admin = %ctx.admin.id, person = id, "admin released a kept person for removal");
     let said = if connects {

@@ -37,6 +37,8 @@ pub(crate) struct ScimTemplate {
     error: Option<&'static str>,
     /// A held run's review (a burst of deactivations beyond the deletion guard).
     held: Option<super::integration::HeldView>,
+    /// The people the admin kept by rejecting a review ("behalten").
+    kept_people: Vec<super::integration::KeptView>,
 }
 
 async fn render_scim(
@@ -67,8 +69,17 @@ async fn render_scim(
     let directory = state.app.store.directory(ctx.account.id).await?;
     let schedule = state.app.store.schedule(ctx.account.id).await?;
     let held = super::integration::held_view(state, ctx, &directory, schedule.as_ref()).await?;
+    let by_id = directory.iter().map(|e| (e.personio_id, e)).collect();
+    let names = super::names::Names::new(
+        ctx.lang(),
+        super::names::people_of(&directory),
+        ctx.account.policy.settings.scope.clone(),
+    );
+    let kept = state.app.store.kept_people(ctx.account.id).await?;
+    let kept_people = super::integration::kept_views(kept, &by_id, &names, ctx);
     let template = ScimTemplate {
         held,
+        kept_people,
         page: ctx.page("integration"),
         tenant_url,
         absolute,
