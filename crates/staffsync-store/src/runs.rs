@@ -16,7 +16,7 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row as _};
 use staffsync_core::{Hold, PersonioId, Plan, RunFailure, Warning};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
 use time::OffsetDateTime;
 
@@ -382,7 +382,13 @@ type Row = (i64, &'static str, Option<String>);
 
 /// The `i`-th change of `plan` (creates, updates, removals, skips, then kept people) as a row; `None`
 /// for a skip without an id (nothing to show per person).
-fn change_row(plan: &Plan, departments: &Departments, i: usize) -> Result<Option<Row>> {
+fn change_row(rows: &Rows<'_>, i: usize) -> Result<Option<Row>> {
+    let Rows {
+        plan,
+        departments,
+        waiting,
+        rekeyed_from,
+    } = rows;
     let (c, u, r) = (plan.creates.len(), plan.updates.len(), plan.removals.len());
     if let Some(e) = plan.creates.get(i) {
         // Serialized straight from the record (no `serde_json::Value` per person), keys in
@@ -406,8 +412,8 @@ fn change_row(plan: &Plan, departments: &Departments, i: usize) -> Result<Option
             "changes": u.changes,
         });
         // A re-key is recorded as its new key's update, naming the old key.
-        if let Some(r) = plan.rekeys.iter().find(|r| r.to == u.after.personio_id) {
-            detail["rekeyed_from"] = serde_json::json!(r.from.0);
+        if let Some(from) = rekeyed_from.get(&u.after.personio_id) {
+            detail["rekeyed_from"] = serde_json::json!(from.0);
         }
         return Ok(Some((
             u.after.personio_id.0,
@@ -448,7 +454,7 @@ fn change_row(plan: &Plan, departments: &Departments, i: usize) -> Result<Option
     // A held plan's re-keys wait (the plan has no update for them): recorded as their new
     // key's update naming the old one, without changes, as an applied re-key is, so the
     // review lists them and accepting the run accepts exactly them.
-    match held_rekeys(plan).nth(k - plan.kept.len()) {
+    match waiting.get(k - plan.kept.len()) {
         Some(rekey) => {
             let detail = serde_json::json!({"changes": [], "rekeyed_from": rekey.from.0});
             Ok(Some((rekey.to.0, "update", Some(to_json(&detail)?))))
@@ -457,11 +463,38 @@ fn change_row(plan: &Plan, departments: &Departments, i: usize) -> Result<Option
     }
 }
 
-/// The re-keys of a held plan, which wait for the review (none for any other plan).
-fn held_rekeys(plan: &Plan) -> impl Iterator<Item = &staffsync_core::Rekey> {
-    plan.rekeys.iter().filter(|r| {
-        plan.held.is_some() && !plan.updates.iter().any(|u| u.after.personio_id == r.to)
-    })
+/// What the rows of a plan are made from, each looked up once per plan, not per row.
+struct Rows<'p> {
+    plan: &'p Plan,
+    departments: &'p Departments,
+    /// The re-keys of a held plan, which wait for the review (none for any other plan):
+    /// those without an update of their new key.
+    waiting: Vec<&'p staffsync_core::Rekey>,
+    /// The old key of each re-keyed person's new key.
+    rekeyed_from: HashMap<PersonioId, PersonioId>,
+}
+
+impl<'p> Rows<'p> {
+    fn of(plan: &'p Plan, departments: &'p Departments) -> Self {
+        let rekeyed_from: HashMap<PersonioId, PersonioId> =
+            plan.rekeys.iter().map(|r| (r.to, r.from)).collect();
+        let waiting = if plan.held.is_some() {
+            let updated: HashSet<PersonioId> =
+                plan.updates.iter().map(|u| u.after.personio_id).collect();
+            plan.rekeys
+                .iter()
+                .filter(|r| !updated.contains(&r.to))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Rows {
+            plan,
+            departments,
+            waiting,
+            rekeyed_from,
+        }
+    }
 }
 
 pub(crate) async fn insert_changes(
@@ -474,17 +507,18 @@ pub(crate) async fn insert_changes(
 ) -> Result<()> {
     // The rows are built a batch at a time: a first sync of 100,000 people would
     // otherwise hold every row's JSON at once (tens of MB at the run's peak).
+    let rows = Rows::of(plan, departments);
     let total = plan.creates.len()
         + plan.updates.len()
         + plan.removals.len()
         + plan.skips.len()
         + plan.kept.len()
-        + held_rekeys(plan).count();
+        + rows.waiting.len();
     let mut next = 0;
     while next < total {
         let end = (next + BATCH_ROWS).min(total);
         let chunk: Vec<Row> = (next..end)
-            .filter_map(|i| change_row(plan, departments, i).transpose())
+            .filter_map(|i| change_row(&rows, i).transpose())
             .collect::<Result<_>>()?;
         next = end;
         if chunk.is_empty() {
