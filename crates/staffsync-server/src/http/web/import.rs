@@ -139,13 +139,8 @@ pub(crate) async fn page(state: &WebState, ctx: &Ctx) -> WebResult {
     // The directory is read only when someone is kept (to name them).
     if !kept.is_empty() {
         let directory = store.directory(ctx.account.id).await?;
-        let by_id = directory.iter().map(|e| (e.personio_id, e)).collect();
-        let names = super::names::Names::new(
-            ctx.lang(),
-            super::names::people_of(&directory),
-            ctx.account.policy.settings.scope.clone(),
-        );
-        template.kept_people = super::integration::kept_views(kept, &by_id, &names, ctx);
+        let named = super::integration::Named::of(&directory, ctx);
+        template.kept_people = super::integration::kept_views(kept, &named, ctx);
     }
     render(StatusCode::OK, &template)
 }

@@ -51,19 +51,42 @@ pub(crate) struct KeptView {
     pub(crate) released: bool,
 }
 
+/// The directory as the reviews name its people: each by key, and the names of
+/// people, groups and rules; made once per page.
+pub(crate) struct Named<'d> {
+    by_id: HashMap<PersonioId, &'d DirectoryEmployee>,
+    names: Names,
+}
+
+impl<'d> Named<'d> {
+    pub(crate) fn of(directory: &'d [DirectoryEmployee], ctx: &Ctx) -> Self {
+        Named {
+            by_id: directory.iter().map(|e| (e.personio_id, e)).collect(),
+            names: Names::new(
+                ctx.lang(),
+                people_of(directory),
+                ctx.account.policy.settings.scope.clone(),
+            ),
+        }
+    }
+
+    fn person(&self, id: PersonioId) -> PersonView {
+        person(id, self.by_id.get(&id).copied())
+    }
+}
+
 /// The people an admin kept, each with why they would have gone.
 pub(crate) fn kept_views(
     kept: Vec<staffsync_store::KeptPerson>,
-    by_id: &HashMap<PersonioId, &DirectoryEmployee>,
-    names: &Names,
+    named: &Named<'_>,
     ctx: &Ctx,
 ) -> Vec<KeptView> {
     kept.into_iter()
         .map(|k| KeptView {
             released: k.released,
             person: PersonView {
-                note: view::removal_reason(&k.reason, names, ctx.source()),
-                ..person(k.personio_id, by_id.get(&k.personio_id).copied())
+                note: view::removal_reason(&k.reason, &named.names, ctx.source()),
+                ..named.person(k.personio_id)
             },
         })
         .collect()
@@ -275,7 +298,7 @@ async fn render_integration(state: &WebState, ctx: &Ctx, status: StatusCode) -> 
 pub(crate) async fn held_view(
     state: &WebState,
     ctx: &Ctx,
-    directory: &[DirectoryEmployee],
+    named: &Named<'_>,
     schedule: Option<&staffsync_store::Schedule>,
 ) -> Result<Option<HeldView>, super::WebError> {
     let store = &state.app.store;
@@ -285,13 +308,6 @@ pub(crate) async fn held_view(
         Some(id) => store.run(account.id, id).await?,
         None => None,
     };
-    let by_id: HashMap<PersonioId, &DirectoryEmployee> =
-        directory.iter().map(|e| (e.personio_id, e)).collect();
-    let names = Names::new(
-        ctx.lang(),
-        people_of(directory),
-        ctx.account.policy.settings.scope.clone(),
-    );
     Ok(match held_run.as_ref() {
         Some(run) => {
             let changes = store.run_changes(account.id, run.id).await?;
@@ -311,9 +327,9 @@ pub(crate) async fn held_view(
                     }
                     PersonView {
                         note: reason
-                            .map(|r| view::removal_reason(&r, &names, ctx.source()))
+                            .map(|r| view::removal_reason(&r, &named.names, ctx.source()))
                             .unwrap_or_default(),
-                        ..person(c.personio_id, by_id.get(&c.personio_id).copied())
+                        ..named.person(c.personio_id)
                     }
                 })
                 .collect();
@@ -323,7 +339,7 @@ pub(crate) async fn held_view(
                 let from = c.detail.as_ref()?["rekeyed_from"]
                     .as_i64()
                     .map(PersonioId)?;
-                let mut p = person(from, by_id.get(&from).copied());
+                let mut p = named.person(from);
                 p.shown_id = format!("{from} → {}", c.personio_id);
                 p.note = ctx.t(key!("hist.rekeyed")).to_owned();
                 Some(p)
@@ -356,15 +372,9 @@ async fn connected_view(
     let last = store.latest_run(account.id, RunKind::Full).await?;
     let schedule = store.schedule(account.id).await?;
     let directory = store.directory(account.id).await?;
-    let held = held_view(state, ctx, &directory, schedule.as_ref()).await?;
-    let by_id: HashMap<PersonioId, &DirectoryEmployee> =
-        directory.iter().map(|e| (e.personio_id, e)).collect();
-    let names = Names::new(
-        lang,
-        people_of(&directory),
-        ctx.account.policy.settings.scope.clone(),
-    );
-    let kept = kept_views(store.kept_people(account.id).await?, &by_id, &names, ctx);
+    let named = Named::of(&directory, ctx);
+    let held = held_view(state, ctx, &named, schedule.as_ref()).await?;
+    let kept = kept_views(store.kept_people(account.id).await?, &named, ctx);
     let last_run = last
         .as_ref()
         .map(|r| RunView::of(r, tz, lang, ctx.source()));

@@ -68,15 +68,10 @@ async fn render_scim(
     };
     let directory = state.app.store.directory(ctx.account.id).await?;
     let schedule = state.app.store.schedule(ctx.account.id).await?;
-    let held = super::integration::held_view(state, ctx, &directory, schedule.as_ref()).await?;
-    let by_id = directory.iter().map(|e| (e.personio_id, e)).collect();
-    let names = super::names::Names::new(
-        ctx.lang(),
-        super::names::people_of(&directory),
-        ctx.account.policy.settings.scope.clone(),
-    );
+    let named = super::integration::Named::of(&directory, ctx);
+    let held = super::integration::held_view(state, ctx, &named, schedule.as_ref()).await?;
     let kept = state.app.store.kept_people(ctx.account.id).await?;
-    let kept_people = super::integration::kept_views(kept, &by_id, &names, ctx);
+    let kept_people = super::integration::kept_views(kept, &named, ctx);
     let template = ScimTemplate {
         held,
         kept_people,
