@@ -852,7 +852,7 @@ pub(crate) async fn remove_kept(
     // A connected source syncs now, a SCIM account runs what was pushed now; a file
     // account's next import removes them.
     let kind = staffsync_engine::sources::of(&ctx.account);
-    let connects = kind.connects || kind.takes_scim;
+    let runs_now = kind.connects || kind.takes_scim;
     if kind.connects {
         let _ = store.request_sync(ctx.account.id, None).await;
     } else if kind.takes_scim {
@@ -861,7 +861,7 @@ pub(crate) async fn remove_kept(
         tracing::info!(account = %ctx.account.slug, outcome = ?out.as_ref().map(|_| ()), "SCIM run after a kept person was released");
     }
     tracing::info!(account = %ctx.account.slug, admin = %ctx.admin.id, person = id, "admin released a kept person for removal");
-    let said = if connects {
+    let said = if runs_now {
         key!("kept.released")
     } else {
         key!("kept.released_next_file")
