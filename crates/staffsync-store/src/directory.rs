@@ -299,8 +299,10 @@ impl Store {
     /// many rows, each with a group's kind and name) and rows collected before decoding
     /// cost more than the directory itself at 100,000 people.
     pub async fn directory(&self, account: AccountId) -> Result<Vec<DirectoryEmployee>> {
-        let mut conn = self.pool.acquire().await?;
-        read_directory(&mut conn, self.backend, account).await
+        let mut tx = self.begin_read().await?;
+        let directory = read_directory(&mut tx, self.backend, account).await?;
+        tx.commit().await?;
+        Ok(directory)
     }
 
     /// How many people the account's directory has (without reading them).
@@ -477,6 +479,12 @@ impl Store {
                 "run {run} is a {kind} run and cannot apply a plan"
             )));
         }
+        // On PostgreSQL a survey snapshot reads the groups and then the people in two
+        // statements under the account's erasure lock: an apply that changed the
+        // directory between them would show it a membership in a group it has not seen.
+        // Applies of one account are one at a time anyway (the lease), so holding the
+        // lock for the whole apply costs nothing.
+        crate::snapshots::lock_erasure(&mut tx, self.backend, account).await?;
         if kind == RunKind::Full || held {
             // A full run applied, or a newer one held: what older held runs showed is
             // out of date.

@@ -299,6 +299,24 @@ impl Store {
         };
         Ok(tx)
     }
+
+    /// Starts a transaction that only reads, and reads one moment: every statement in it
+    /// sees the database as its first statement did. A read of several statements (the
+    /// groups, then the people with their memberships) outside one would see a group
+    /// created between them as a membership in an unknown group. SQLite's deferred `BEGIN`
+    /// keeps its WAL snapshot until the end; PostgreSQL's default (read committed) takes a
+    /// snapshot per statement, so it asks for repeatable read.
+    pub(crate) async fn begin_read(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN").await?,
+            Backend::Postgres => {
+                self.pool
+                    .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    .await?
+            }
+        };
+        Ok(tx)
+    }
 }
 
 #[cfg(all(test, unix))]

@@ -12,8 +12,9 @@
 //!
 //! Erasure must never miss a snapshot that is being written. On SQLite both transactions
 //! take the write lock first; on PostgreSQL both take one advisory lock per account
-//! ([`lock_erasure`]) before reading the directory (snapshot) or scrubbing (erasure),
-//! so a snapshot either sees the person gone or is scrubbed with the others.
+//! ([`lock_erasure`]) before reading the directory (snapshot) or changing it (every
+//! apply, erasure included), so a snapshot either sees the person gone or is scrubbed
+//! with the others, and reads groups and people as of one moment.
 
 use crate::directory::{GroupSummary, read_directory, read_groups};
 use crate::error::{Result, StoreError};
@@ -59,9 +60,9 @@ pub struct SnapshotMember {
     pub group_ids: Vec<i64>,
 }
 
-/// Serializes a snapshot with an erasure of the same account (PostgreSQL; SQLite's write
-/// lock already does). Held until the transaction ends.
-async fn lock_erasure(
+/// Serializes a snapshot with an apply (erasure included) of the same account
+/// (PostgreSQL; SQLite's write lock already does). Held until the transaction ends.
+pub(crate) async fn lock_erasure(
     conn: &mut AnyConnection,
     backend: Backend,
     account: AccountId,

@@ -57,6 +57,7 @@ conformance!(
     removals_keep_reason_and_department_through_holds_and_erasure,
     accounts_are_isolated,
     ten_thousand_creates_in_one_call,
+    reads_see_groups_and_people_of_one_moment_while_applies_run,
     start_run_interrupts_stale_runs,
     erased_bytes_leave_the_disk,
     admins_email_unique_case_insensitive_and_hash_hidden,
@@ -207,6 +208,52 @@ fn group_counts(groups: &[staffsync_store::GroupSummary]) -> Vec<(GroupKind, Str
 }
 
 // ---------------------------------------------------------------- tests
+
+/// A directory read (and a survey snapshot) reads the groups and then the people: while
+/// applies create new groups and their members, every read must still see each member's
+/// group, never "membership in unknown group" (which a read of several statements that
+/// each see a later moment would report, as a CI run once did under load).
+async fn reads_see_groups_and_people_of_one_moment_while_applies_run(store: Store, _env: Env) {
+    use GroupKind::*;
+    let id = account(&store, "busy").await;
+    let people: Vec<DirectoryEmployee> = (1..=3_000)
+        .map(|i| emp(i, "Ada", &format!("L{i}"), &[(Department, "Sales")]))
+        .collect();
+    apply(&store, id, &creates(people)).await;
+    const WRITES: i64 = 30;
+    let writer = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            for k in 0..WRITES {
+                let team = format!("Team {k}");
+                let newcomer = emp(10_000 + k, "Bo", "New", &[(Team, team.as_str())]);
+                apply(&store, id, &creates(vec![newcomer])).await;
+            }
+        })
+    };
+    let mut reads = 0;
+    while !writer.is_finished() || reads == 0 {
+        let directory = store
+            .directory(id)
+            .await
+            .expect("a directory read during applies");
+        for e in directory.iter().filter(|e| e.personio_id.0 >= 10_000) {
+            assert_eq!(e.groups.len(), 1, "{:?} lost their team", e.personio_id);
+        }
+        store
+            .create_snapshot(id, "during applies", |directory, _| {
+                Ok::<_, StoreError>(directory.iter().map(|e| e.personio_id).collect())
+            })
+            .await
+            .expect("a snapshot during applies");
+        reads += 1;
+    }
+    writer.await.expect("writer");
+    assert_eq!(
+        store.directory(id).await.unwrap().len(),
+        3_000 + WRITES as usize
+    );
+}
 
 async fn accounts_create_conflict_get(store: Store, _env: Env) {
     let a = store
