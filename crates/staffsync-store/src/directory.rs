@@ -320,7 +320,8 @@ impl Store {
         account: AccountId,
         id: PersonioId,
     ) -> Result<Option<DirectoryEmployee>> {
-        let mut conn = self.pool.acquire().await?;
+        // One moment: the person and their groups as of the same update.
+        let mut conn = self.begin_read().await?;
         let sql = format!(
             "SELECT id, {EMPLOYEE_COLUMNS} FROM employees WHERE account_id = $1 AND personio_id = $2"
         );
@@ -342,6 +343,7 @@ impl Store {
         for row in &rows {
             employee.groups.insert(group_key_from_row(row)?);
         }
+        conn.commit().await?;
         Ok(Some(employee))
     }
 
