@@ -29,6 +29,7 @@ pub mod config;
 pub mod credential;
 pub mod error;
 pub mod error_body;
+pub mod id;
 pub mod listing;
 pub mod shared;
 pub mod targeted;
@@ -47,6 +48,7 @@ pub use credential::{
     AttributeInfo, MANDATORY_ATTRIBUTES, RECOMMENDED_ATTRIBUTES, check_mandatory,
 };
 pub use error::Error;
+pub use id::{InvalidPersonioId, PersonioId};
 pub use listing::{Listing, Progress};
 pub use targeted::TargetedListing;
 pub use url::Url;

@@ -6,10 +6,11 @@
 //! the person's employments. Must never report an id as gone unless Personio said so for
 //! that id; any other failure is an error for the whole call.
 
+use crate::PersonioId;
 use crate::client::Client;
 use crate::config::ApiVersion;
 use crate::error::Error;
-use staffsync_core::{MalformedEmployee, PersonioId, SourceEmployee};
+use staffsync_core::{MalformedEmployee, SourceEmployee};
 use std::collections::HashSet;
 
 /// What Personio said about the asked-for people. Every asked id (once, duplicates

@@ -9,7 +9,7 @@
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use staffsync_core::planner::{apply, plan};
 use staffsync_core::{
-    EmploymentStatus, ExtraAttribute, GroupSettings, OrgUnit, PersonioId, Policy, Settings,
+    EmploymentStatus, ExtraAttribute, GroupSettings, OrgUnit, PersonKey, Policy, Settings,
     Snapshot, SourceEmployee,
 };
 use std::collections::BTreeSet;
@@ -43,7 +43,7 @@ fn company(n: usize) -> Snapshot {
     let employees = (0..n)
         .map(|i| {
             let id = 1_000_000 + i as i64;
-            let mut e = SourceEmployee::new(PersonioId(id));
+            let mut e = SourceEmployee::new(PersonKey(id));
             e.first_name = Some(format!("Vorname{i}"));
             e.last_name = Some(format!("Nachname{i}"));
             e.email = Some(format!("person{i}@example.com"));
@@ -58,7 +58,7 @@ fn company(n: usize) -> Snapshot {
             e.department = unit(DEPARTMENTS[i % DEPARTMENTS.len()], (i % 8) as i64);
             e.office = unit(OFFICES[i % OFFICES.len()], (i % 5) as i64);
             e.position = Some(format!("Position {}", i % 40));
-            e.supervisor_id = (i >= 10).then(|| PersonioId(1_000_000 + (i / 10) as i64));
+            e.supervisor_id = (i >= 10).then(|| PersonKey(1_000_000 + (i / 10) as i64));
             e.attributes.push(ExtraAttribute {
                 key: "dynamic_33400".into(),
                 label: "Standort".into(),

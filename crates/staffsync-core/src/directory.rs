@@ -7,7 +7,7 @@
 
 use crate::attributes::Attributes;
 use crate::group_set::GroupSet;
-use crate::ids::PersonioId;
+use crate::ids::PersonKey;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use time::Date;
@@ -106,7 +106,9 @@ impl GroupKey {
 /// One person in the directory.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DirectoryEmployee {
-    pub personio_id: PersonioId,
+    /// The person's key (the wire name, kept for what earlier versions stored).
+    #[serde(rename = "personio_id")]
+    pub key: PersonKey,
     pub email: String,
     pub first_name: String,
     pub last_name: String,
@@ -120,7 +122,8 @@ pub struct DirectoryEmployee {
     #[serde(with = "crate::dates::opt_ymd", default)]
     pub termination_date: Option<Date>,
     /// Set only when the supervisor is in the directory too ("reports to").
-    pub supervisor_personio_id: Option<PersonioId>,
+    #[serde(rename = "supervisor_personio_id")]
+    pub supervisor_key: Option<PersonKey>,
     /// With age groups: the month on whose first day the person's next age band begins
     /// (`None` in the last band or without age groups). All the daily date check needs;
     /// the birth date itself is never kept (see [`crate::age`]).

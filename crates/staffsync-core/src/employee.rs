@@ -5,7 +5,7 @@
 //! `Option`; `None` means "absent or empty", and [`crate::Snapshot::readable_attributes`]
 //! tells the two apart. No validation happens here: the planner decides what is usable.
 
-use crate::ids::PersonioId;
+use crate::ids::PersonKey;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use time::Date;
@@ -92,7 +92,7 @@ pub struct ExtraAttribute {
 /// One employee as listed by Personio, normalized.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SourceEmployee {
-    pub id: PersonioId,
+    pub id: PersonKey,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
     pub preferred_name: Option<String>,
@@ -110,7 +110,7 @@ pub struct SourceEmployee {
     pub office: Option<OrgUnit>,
     pub team: Option<OrgUnit>,
     pub subcompany: Option<OrgUnit>,
-    pub supervisor_id: Option<PersonioId>,
+    pub supervisor_id: Option<PersonKey>,
     #[serde(default)]
     pub cost_centers: Vec<CostCenter>,
     /// Everything else, in Personio's order.
@@ -124,7 +124,7 @@ pub struct SourceEmployee {
 
 impl SourceEmployee {
     /// An employee with only an id: the starting point for parsers and tests.
-    pub fn new(id: PersonioId) -> Self {
+    pub fn new(id: PersonKey) -> Self {
         SourceEmployee {
             id,
             first_name: None,

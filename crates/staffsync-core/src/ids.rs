@@ -14,27 +14,63 @@ pub enum ParseError {
         "not a valid account slug: {0:?} (use 2–63 lowercase letters, digits and '-', starting with a letter)"
     )]
     Slug(String),
-    #[error("not a valid Personio id: {0:?} (expected a positive integer)")]
-    PersonioId(String),
 }
 
-/// An employee's id in Personio: the identity of a person in staffsync.
+/// A person's key in the directory: what the directory, plans, runs, feedback and
+/// snapshots know a person by, whatever source they come from. Opaque: issued by the
+/// store (for a Personio account it is the person's Personio id, which the store takes
+/// as their key; for a file or SCIM account a number the store hands out per source id,
+/// see `import_keys`), never parsed from input and never shown. What the outside world
+/// calls a person (a Personio id, an `ImportId`, a SCIM id) is their [`SourceRef`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct PersonioId(pub i64);
+pub struct PersonKey(pub i64);
 
-impl PersonioId {
-    pub fn parse(s: &str) -> Result<Self, ParseError> {
-        match s.trim().parse::<i64>() {
-            Ok(n) if n > 0 => Ok(PersonioId(n)),
-            _ => Err(ParseError::PersonioId(s.to_owned())),
+impl fmt::Display for PersonKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Who a person is to their source: the id the outside world (the API, the feed, the
+/// pages, outgoing webhooks) names them by. The directory knows them by [`PersonKey`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum SourceRef {
+    /// A Personio employee id, shown as `personio_id`.
+    Personio(i64),
+    /// An employee file's `ImportId`, shown as `import_id`.
+    ImportId(String),
+    /// The identity provider's SCIM id of a user, shown as `import_id` (the survey app
+    /// reads SCIM people as it reads file people).
+    Scim(String),
+}
+
+impl SourceRef {
+    /// The public field that names a person by this id: `personio_id`, or `import_id`
+    /// (files and SCIM). `supervisor_…`, `manager_…`, `previous_…` and `author_…` are
+    /// built from it.
+    pub fn field(&self) -> &'static str {
+        match self {
+            SourceRef::Personio(_) => "personio_id",
+            SourceRef::ImportId(_) | SourceRef::Scim(_) => "import_id",
+        }
+    }
+
+    /// The id as JSON: a Personio id is a number, the others are strings.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            SourceRef::Personio(n) => serde_json::Value::from(*n),
+            SourceRef::ImportId(s) | SourceRef::Scim(s) => serde_json::Value::from(s.as_str()),
         }
     }
 }
 
-impl fmt::Display for PersonioId {
+impl fmt::Display for SourceRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
+        match self {
+            SourceRef::Personio(n) => n.fmt(f),
+            SourceRef::ImportId(s) | SourceRef::Scim(s) => f.write_str(s),
+        }
     }
 }
 
@@ -174,8 +210,5 @@ mod tests {
         assert!(AccountSlug::parse("Acme").is_err());
         assert!(AccountSlug::parse("a").is_err());
         assert!(AccountSlug::parse("acme-").is_err());
-        assert_eq!(PersonioId::parse("42"), Ok(PersonioId(42)));
-        assert!(PersonioId::parse("-1").is_err());
-        assert!(PersonioId::parse("x").is_err());
     }
 }

@@ -33,7 +33,7 @@ pub use employee::{CostCenter, EmploymentStatus, ExtraAttribute, OrgUnit, Source
 pub use failure::RunFailure;
 pub use field::Field;
 pub use group_set::GroupSet;
-pub use ids::{AccountSlug, Email, ParseError, PersonioId};
+pub use ids::{AccountSlug, Email, ParseError, PersonKey, SourceRef};
 pub use mail_address::{MailAddress, MailAddressError};
 pub use plan::{
     DeletionGuard, FieldChange, GroupChanges, GroupRename, Hold, MalformedEmployee, Plan, Policy,

@@ -8,7 +8,7 @@
 use crate::directory::{DirectoryEmployee, GroupKey};
 use crate::employee::SourceEmployee;
 use crate::field::Field;
-use crate::ids::PersonioId;
+use crate::ids::PersonKey;
 use crate::settings::Settings;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -18,7 +18,7 @@ use time::Date;
 /// the person from removal: we cannot tell whether they are still employed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MalformedEmployee {
-    pub id: Option<PersonioId>,
+    pub id: Option<PersonKey>,
     pub reason: String,
 }
 
@@ -37,12 +37,12 @@ pub struct Snapshot {
     /// are planned; everyone else in the directory stays as they are (they still hold
     /// their e-mail addresses and can be supervisors). `None`: everyone (a full run).
     #[serde(default)]
-    pub scope: Option<BTreeSet<PersonioId>>,
+    pub scope: Option<BTreeSet<PersonKey>>,
 }
 
 impl Snapshot {
     /// Whether `id` is planned by this snapshot (always, without a scope).
-    pub fn in_scope(&self, id: PersonioId) -> bool {
+    pub fn in_scope(&self, id: PersonKey) -> bool {
         self.scope.as_ref().is_none_or(|s| s.contains(&id))
     }
 }
@@ -60,17 +60,17 @@ pub struct Policy {
     /// is among them: accepting never approves a removal nobody saw. Per run, never
     /// stored with the account.
     #[serde(skip)]
-    pub accepted_removals: Option<BTreeSet<PersonioId>>,
+    pub accepted_removals: Option<BTreeSet<PersonKey>>,
     /// The re-keys (old id, new id) an admin reviewed and accepted for this run, with
     /// `accepted_removals` (from the same held run): a plan held for its re-keys goes
     /// through only when every one of them is among these. Per run, never stored.
     #[serde(skip)]
-    pub accepted_rekeys: Option<BTreeSet<(PersonioId, PersonioId)>>,
+    pub accepted_rekeys: Option<BTreeSet<(PersonKey, PersonKey)>>,
     /// People an admin kept by rejecting a held run, with the reason they were kept
     /// against: while that is still why a plan would remove them, they are neither
     /// removed nor held but listed in [`Plan::kept`]. Stored by the store, read per run.
     #[serde(skip)]
-    pub kept: BTreeMap<PersonioId, RemovalReason>,
+    pub kept: BTreeMap<PersonKey, RemovalReason>,
 }
 
 impl From<Settings> for Policy {
@@ -86,7 +86,7 @@ impl From<Settings> for Policy {
 
 impl Policy {
     /// Whether every removal of `removals` was reviewed and accepted.
-    pub fn accepts<'a>(&self, mut removals: impl Iterator<Item = &'a PersonioId>) -> bool {
+    pub fn accepts<'a>(&self, mut removals: impl Iterator<Item = &'a PersonKey>) -> bool {
         self.accepted_removals
             .as_ref()
             .is_some_and(|accepted| removals.all(|id| accepted.contains(id)))
@@ -128,7 +128,7 @@ pub enum SkipReason {
     /// it (the claimant already in the directory, or a directory person kept as they are),
     /// or, when nobody may keep it, another claimant (all of them are skipped).
     DuplicateEmail {
-        other: PersonioId,
+        other: PersonKey,
     },
     /// Personio sent a record we could not read.
     Malformed {
@@ -159,7 +159,9 @@ impl SkipReason {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Skip {
-    pub personio_id: Option<PersonioId>,
+    /// The person's key, when their record had one that could be read.
+    #[serde(rename = "personio_id")]
+    pub key: Option<PersonKey>,
     #[serde(flatten)]
     pub reason: SkipReason,
 }
@@ -187,7 +189,8 @@ impl RemovalReason {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Removal {
-    pub personio_id: PersonioId,
+    #[serde(rename = "personio_id")]
+    pub key: PersonKey,
     #[serde(flatten)]
     pub reason: RemovalReason,
 }
@@ -216,7 +219,7 @@ pub enum Warning {
     IncompleteListing,
     /// These people's supervisors form a cycle in Personio (A reports to B, B to A): they
     /// get no `reports_all` groups through it. Sorted ids, one warning per cycle.
-    SupervisorCycle { ids: Vec<PersonioId> },
+    SupervisorCycle { ids: Vec<PersonKey> },
 }
 
 /// The deletion guard stopped this plan: too many removals, or too many re-keys
@@ -241,8 +244,8 @@ fn is_zero(n: &usize) -> bool {
 /// the run. See [`crate::planner::rekey`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Rekey {
-    pub from: PersonioId,
-    pub to: PersonioId,
+    pub from: PersonKey,
+    pub to: PersonKey,
 }
 
 /// The planner's decision.
@@ -265,7 +268,7 @@ pub struct Plan {
     /// Directory people the (incomplete) listing did not include: kept as they are, since
     /// an incomplete listing removes nobody.
     #[serde(default)]
-    pub kept_unlisted: Vec<PersonioId>,
+    pub kept_unlisted: Vec<PersonKey>,
     pub warnings: Vec<Warning>,
     /// `Some` when the deletion guard holds the plan: nothing may be applied.
     pub held: Option<Hold>,
@@ -274,7 +277,7 @@ pub struct Plan {
     /// their hire date. Read with a default (plans written before it have none) and not
     /// written: the skips already show these people in `sync --json` and previews.
     #[serde(default, skip_serializing)]
-    pub pending_hires: Vec<(PersonioId, Date)>,
+    pub pending_hires: Vec<(PersonKey, Date)>,
     /// People an admin kept ([`Policy::kept`]) whom the plan would remove for the reason
     /// they were kept against: they stay exactly as they are, outside the guard's count.
     /// Written only when there are some.
@@ -284,7 +287,7 @@ pub struct Plan {
     /// for another reason now, or gone from the directory): the store forgets that they
     /// were kept. Written only when there are some.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub unkept: Vec<PersonioId>,
+    pub unkept: Vec<PersonKey>,
     /// What applying the plan does to groups (renamed, removed): decided by the planner
     /// ([`crate::planner::group_changes`]), applied by the store as it is.
     #[serde(default, skip_serializing_if = "GroupChanges::is_empty")]

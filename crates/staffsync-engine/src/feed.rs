@@ -11,7 +11,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value, json};
-use staffsync_core::PersonioId;
+use staffsync_core::PersonKey;
 use staffsync_store::{AccountId, ChangeType, FeedChange};
 use std::collections::HashMap;
 
@@ -58,7 +58,7 @@ pub async fn import_ids_of(
     store: &staffsync_store::Store,
     account: AccountId,
     changes: &[FeedChange],
-) -> Result<Option<HashMap<PersonioId, String>>, staffsync_store::StoreError> {
+) -> Result<Option<HashMap<PersonKey, String>>, staffsync_store::StoreError> {
     let file = store
         .account_by_id(account)
         .await?
@@ -66,11 +66,11 @@ pub async fn import_ids_of(
     if !file {
         return Ok(None);
     }
-    let mut keys: Vec<PersonioId> = changes.iter().filter_map(|c| c.personio_id).collect();
+    let mut keys: Vec<PersonKey> = changes.iter().filter_map(|c| c.key).collect();
     // A created or updated person's fields may name a supervisor.
     keys.extend(changes.iter().filter_map(|c| {
         let sup = c.data.as_ref()?.get("supervisor_personio_id")?.as_i64()?;
-        Some(PersonioId(sup))
+        Some(PersonKey(sup))
     }));
     keys.sort_unstable();
     keys.dedup();
@@ -89,7 +89,7 @@ pub async fn import_ids_of(
 pub fn change_json(
     account: AccountId,
     c: &FeedChange,
-    import_ids: Option<&HashMap<PersonioId, String>>,
+    import_ids: Option<&HashMap<PersonKey, String>>,
 ) -> Value {
     let mut out = Map::new();
     out.insert("cursor".into(), Value::String(cursor(account, c.seq)));
@@ -103,8 +103,8 @@ pub fn change_json(
     out.insert("run_id".into(), json!(c.run_id.0));
     out.insert("type".into(), Value::String(c.change.as_str().to_owned()));
     let (person_key, person) = match import_ids {
-        None => ("personio_id", json!(c.personio_id.map(|p| p.0))),
-        Some(ids) => ("import_id", json!(c.personio_id.and_then(|p| ids.get(&p)))),
+        None => ("personio_id", json!(c.key.map(|p| p.0))),
+        Some(ids) => ("import_id", json!(c.key.and_then(|p| ids.get(&p)))),
     };
     match c.change {
         ChangeType::EmployeeCreated | ChangeType::EmployeeUpdated => {
@@ -113,7 +113,7 @@ pub fn change_json(
             if let (Some(ids), Value::Object(f)) = (import_ids, &mut fields)
                 && let Some(sup) = f.remove("supervisor_personio_id")
             {
-                let id = sup.as_i64().and_then(|k| ids.get(&PersonioId(k)));
+                let id = sup.as_i64().and_then(|k| ids.get(&PersonKey(k)));
                 f.insert("supervisor_import_id".into(), json!(id));
             }
             out.insert("fields".into(), fields);

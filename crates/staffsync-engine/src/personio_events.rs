@@ -30,10 +30,11 @@ use crate::metric_names;
 use crate::realtime::{Leased, run_targeted_now};
 use crate::run::TargetSource;
 use crate::state::AppState;
+use personio::PersonioId;
 use secrecy::ExposeSecret as _;
 use serde::Deserialize;
 use sha2::{Digest as _, Sha256};
-use staffsync_core::{AccountSlug, PersonioId};
+use staffsync_core::{AccountSlug, PersonKey};
 use staffsync_store::AccountId;
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::Mutex;
@@ -106,10 +107,11 @@ impl Envelope {
 }
 
 /// Personio ids arrive as strings in v2 (`"3003"`) and may be numbers.
+/// Anything else (zero, negative, not a number) names nobody.
 fn id_of(v: &serde_json::Value) -> Option<PersonioId> {
     match v {
-        serde_json::Value::Number(n) => n.as_i64().map(PersonioId),
-        serde_json::Value::String(s) => s.trim().parse().ok().map(PersonioId),
+        serde_json::Value::Number(n) => PersonioId::parse(&n.to_string()).ok(),
+        serde_json::Value::String(s) => PersonioId::parse(s).ok(),
         _ => None,
     }
 }
@@ -320,9 +322,11 @@ async fn drain(state: AppState, account: AccountId) {
         return;
     }
     let wait = debounce.max(Duration::from_millis(500));
+    // The account's directory keys its Personio people by their Personio ids.
+    let keys: BTreeSet<PersonKey> = work.ids.iter().copied().map(PersonioId::key).collect();
     let mut failures = 0;
     loop {
-        match run_targeted_now(&state, account, &work.ids, TargetSource::Fetch).await {
+        match run_targeted_now(&state, account, &keys, TargetSource::Fetch).await {
             Ok(Leased::Ran(_)) => return,
             // A full sync (or another targeted run) holds the account: wait for it.
             Ok(Leased::Busy) => tokio::time::sleep(wait).await,

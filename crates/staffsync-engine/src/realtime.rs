@@ -29,7 +29,7 @@ use crate::lease::{give_back, with_lease_renewal};
 use crate::run::{Scope, SyncError, SyncOptions, SyncReport, TargetSource, run};
 use crate::sources::{self, Given, Source};
 use crate::state::AppState;
-use staffsync_core::PersonioId;
+use staffsync_core::PersonKey;
 use staffsync_store::{AccountId, Lease, RealtimeAccount, StoreError};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
@@ -133,7 +133,7 @@ pub async fn take_side_lease(
 pub async fn run_targeted_now(
     state: &AppState,
     account: AccountId,
-    ids: &BTreeSet<PersonioId>,
+    ids: &BTreeSet<PersonKey>,
     source: TargetSource,
 ) -> Result<Leased<Option<SyncReport>>, SyncError> {
     let Some(lease) = take_side_lease(state, account).await? else {
@@ -166,7 +166,7 @@ pub(crate) async fn side_run_done(
 async fn targeted(
     state: &AppState,
     lease: &Lease,
-    ids: &BTreeSet<PersonioId>,
+    ids: &BTreeSet<PersonKey>,
     source: TargetSource,
 ) -> Result<Option<SyncReport>, SyncError> {
     let account = lease.account();
@@ -362,7 +362,7 @@ pub async fn poll_at(
         let listing = crate::run::sendable(client.fetch_updated_since(mark - POLL_OVERLAP)).await?;
         metrics::counter!(crate::metric_names::PERSONIO_REQUESTS_TOTAL)
             .increment(listing.requests as u64);
-        let ids: BTreeSet<PersonioId> = listing
+        let ids: BTreeSet<PersonKey> = listing
             .employees
             .iter()
             .map(|e| e.id)

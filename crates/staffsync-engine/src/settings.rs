@@ -249,8 +249,7 @@ pub async fn preview(
 
 /// The preview of `plan` against the `directory` it was planned for.
 fn summarize(plan: &Plan, run_id: i64, directory: &[DirectoryEmployee]) -> SettingsPreview {
-    let by_id: BTreeMap<i64, &DirectoryEmployee> =
-        directory.iter().map(|e| (e.personio_id.0, e)).collect();
+    let by_id: BTreeMap<i64, &DirectoryEmployee> = directory.iter().map(|e| (e.key.0, e)).collect();
     let person = |id: i64, rule: Option<String>| PreviewPerson {
         id,
         name: by_id.get(&id).map(|e| full_name(e)).unwrap_or_default(),
@@ -261,7 +260,7 @@ fn summarize(plan: &Plan, run_id: i64, directory: &[DirectoryEmployee]) -> Setti
             .creates
             .iter()
             .map(|e| PreviewPerson {
-                id: e.personio_id.0,
+                id: e.key.0,
                 name: full_name(e),
                 rule: None,
             })
@@ -269,14 +268,14 @@ fn summarize(plan: &Plan, run_id: i64, directory: &[DirectoryEmployee]) -> Setti
         ..PreviewPeople::default()
     };
     for removal in &plan.removals {
-        let id = removal.personio_id.0;
+        let id = removal.key.0;
         people.removals.push(person(id, None));
         if let Some(rule) = removal_rule(&removal.reason) {
             people.excluded.push(person(id, Some(rule)));
         }
     }
     for skip in &plan.skips {
-        if let (Some(id), Some(rule)) = (skip.personio_id, skip_rule(&skip.reason)) {
+        if let (Some(id), Some(rule)) = (skip.key, skip_rule(&skip.reason)) {
             people.excluded.push(person(id.0, Some(rule)));
         }
     }
@@ -285,13 +284,13 @@ fn summarize(plan: &Plan, run_id: i64, directory: &[DirectoryEmployee]) -> Setti
     let replaced: BTreeSet<i64> = plan
         .updates
         .iter()
-        .map(|u| u.after.personio_id.0)
-        .chain(plan.removals.iter().map(|r| r.personio_id.0))
+        .map(|u| u.after.key.0)
+        .chain(plan.removals.iter().map(|r| r.key.0))
         .collect();
     let before: BTreeSet<&GroupKey> = directory.iter().flat_map(|e| e.groups.iter()).collect();
     let after: BTreeSet<&GroupKey> = directory
         .iter()
-        .filter(|e| !replaced.contains(&e.personio_id.0))
+        .filter(|e| !replaced.contains(&e.key.0))
         .flat_map(|e| e.groups.iter())
         .chain(plan.updates.iter().flat_map(|u| u.after.groups.iter()))
         .chain(plan.creates.iter().flat_map(|c| c.groups.iter()))

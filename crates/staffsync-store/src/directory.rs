@@ -31,7 +31,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row as _};
 use staffsync_core::dates::{format_date, parse_calendar_date};
 use staffsync_core::{
-    DirectoryEmployee, GroupKey, GroupKind, GroupSet, PersonioId, Plan, YearMonth,
+    DirectoryEmployee, GroupKey, GroupKind, GroupSet, PersonKey, Plan, YearMonth,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -53,7 +53,7 @@ const EMPLOYEE_COLUMN_COUNT: usize = 14;
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 
 fn bind_employee<'q>(q: AnyQuery<'q>, e: &'q DirectoryEmployee) -> Result<AnyQuery<'q>> {
-    Ok(q.bind(e.personio_id.0)
+    Ok(q.bind(e.key.0)
         .bind(e.email.as_str())
         .bind(e.first_name.as_str())
         .bind(e.last_name.as_str())
@@ -64,7 +64,7 @@ fn bind_employee<'q>(q: AnyQuery<'q>, e: &'q DirectoryEmployee) -> Result<AnyQue
         .bind(e.status.as_deref())
         .bind(e.hire_date.map(format_date))
         .bind(e.termination_date.map(format_date))
-        .bind(e.supervisor_personio_id.map(|p| p.0))
+        .bind(e.supervisor_key.map(|p| p.0))
         .bind(to_json(&e.attributes)?)
         .bind(e.age_band_next.map(|m| m.to_string())))
 }
@@ -80,7 +80,7 @@ fn employee_from_row(row: &AnyRow) -> Result<(i64, DirectoryEmployee)> {
     Ok((
         row.try_get("id")?,
         DirectoryEmployee {
-            personio_id: PersonioId(row.try_get("personio_id")?),
+            key: PersonKey(row.try_get("personio_id")?),
             email: row.try_get("email")?,
             first_name: row.try_get("first_name")?,
             last_name: row.try_get("last_name")?,
@@ -91,7 +91,7 @@ fn employee_from_row(row: &AnyRow) -> Result<(i64, DirectoryEmployee)> {
             status: row.try_get("status")?,
             hire_date: parse_opt_date(row.try_get("hire_date")?, "hire_date")?,
             termination_date: parse_opt_date(row.try_get("termination_date")?, "termination_date")?,
-            supervisor_personio_id: supervisor.map(PersonioId),
+            supervisor_key: supervisor.map(PersonKey),
             age_band_next: row
                 .try_get::<Option<String>, _>("age_band_next")?
                 .map(|m| {
@@ -318,7 +318,7 @@ impl Store {
     pub async fn employee(
         &self,
         account: AccountId,
-        id: PersonioId,
+        id: PersonKey,
     ) -> Result<Option<DirectoryEmployee>> {
         // One moment: the person and their groups as of the same update.
         let mut conn = self.begin_read().await?;
@@ -507,7 +507,7 @@ impl Store {
         let removed: Vec<i64> = if held {
             Vec::new()
         } else {
-            plan.removals.iter().map(|r| r.personio_id.0).collect()
+            plan.removals.iter().map(|r| r.key.0).collect()
         };
         // Read while the removed (or held) people are still there: their history keeps it.
         let departments =
@@ -520,7 +520,7 @@ impl Store {
         let touched: Vec<i64> = plan
             .updates
             .iter()
-            .map(|u| u.after.personio_id.0)
+            .map(|u| u.after.key.0)
             .chain(removed.iter().copied())
             .collect();
         let old_links = feed::links_of(&mut tx, self.backend, account, &touched).await?;
@@ -566,7 +566,7 @@ impl Store {
                     StoreError::corrupt(format!("group {}/{} vanished", g.kind, g.name))
                 })?;
                 memberships.push((*group_id, employee_id));
-                new_links.push((e.personio_id.0, *group_id));
+                new_links.push((e.key.0, *group_id));
             }
             Ok(())
         };
@@ -591,7 +591,7 @@ impl Store {
             let row = q.fetch_optional(&mut *tx).await?.ok_or_else(|| {
                 StoreError::conflict(format!(
                     "the plan updates {}, who is not in the directory",
-                    e.personio_id
+                    e.key
                 ))
             })?;
             let id: i64 = row.try_get("id")?;
@@ -633,8 +633,8 @@ impl Store {
                 .map(|r| Ok((r.try_get::<i64, _>("personio_id")?, r.try_get("id")?)))
                 .collect::<Result<HashMap<i64, i64>>>()?;
             for e in chunk {
-                let id = ids.get(&e.personio_id.0).ok_or_else(|| {
-                    StoreError::corrupt(format!("no row id returned for {}", e.personio_id))
+                let id = ids.get(&e.key.0).ok_or_else(|| {
+                    StoreError::corrupt(format!("no row id returned for {}", e.key))
                 })?;
                 push_memberships(*id, e)?;
             }
@@ -927,10 +927,10 @@ async fn update_pending_hires(
         let planned: Vec<i64> = plan
             .creates
             .iter()
-            .map(|c| c.personio_id.0)
-            .chain(plan.updates.iter().map(|u| u.after.personio_id.0))
-            .chain(plan.removals.iter().map(|r| r.personio_id.0))
-            .chain(plan.skips.iter().filter_map(|s| s.personio_id.map(|p| p.0)))
+            .map(|c| c.key.0)
+            .chain(plan.updates.iter().map(|u| u.after.key.0))
+            .chain(plan.removals.iter().map(|r| r.key.0))
+            .chain(plan.skips.iter().filter_map(|s| s.key.map(|p| p.0)))
             .chain(plan.pending_hires.iter().map(|(id, _)| id.0))
             .collect();
         execute_for_ids(

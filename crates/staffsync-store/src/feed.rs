@@ -20,7 +20,7 @@ use serde::Serialize;
 use sqlx::{AnyConnection, Row as _};
 use staffsync_core::Field;
 use staffsync_core::dates::format_date;
-use staffsync_core::{DirectoryEmployee, GroupKey, PersonioId, Update};
+use staffsync_core::{DirectoryEmployee, GroupKey, PersonKey, Update};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
 use time::OffsetDateTime;
@@ -111,7 +111,9 @@ pub struct FeedChange {
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
     pub change: ChangeType,
-    pub personio_id: Option<PersonioId>,
+    /// The person the change is about (none for a group's own change, or once erased).
+    #[serde(rename = "personio_id")]
+    pub key: Option<PersonKey>,
     pub group_id: Option<i64>,
     pub data: Option<serde_json::Value>,
 }
@@ -235,7 +237,7 @@ fn created_fields(e: &DirectoryEmployee) -> Result<String> {
         status: e.status.as_deref(),
         hire_date: e.hire_date.map(format_date),
         termination_date: e.termination_date.map(format_date),
-        supervisor_personio_id: e.supervisor_personio_id.map(|p| p.0),
+        supervisor_personio_id: e.supervisor_key.map(|p| p.0),
         attributes: &e.attributes,
     })
 }
@@ -260,9 +262,7 @@ fn updated_fields(u: &Update) -> Result<Option<String>> {
             Field::Status => text(e.status.as_deref()),
             Field::HireDate => text(e.hire_date.map(format_date).as_deref()),
             Field::TerminationDate => text(e.termination_date.map(format_date).as_deref()),
-            Field::Supervisor => e
-                .supervisor_personio_id
-                .map_or(Value::Null, |p| Value::from(p.0)),
+            Field::Supervisor => e.supervisor_key.map_or(Value::Null, |p| Value::from(p.0)),
             Field::Attribute(key) => {
                 attributes.insert(key.clone(), text(e.attributes.get(key)));
                 continue;
@@ -399,19 +399,14 @@ pub(crate) async fn write(
     }
     for e in d.creates {
         let data = created_fields(e)?;
-        w.push((
-            ChangeType::EmployeeCreated,
-            Some(e.personio_id.0),
-            None,
-            Some(data),
-        ))
-        .await?;
+        w.push((ChangeType::EmployeeCreated, Some(e.key.0), None, Some(data)))
+            .await?;
     }
     for u in d.updates {
         if let Some(fields) = updated_fields(u)? {
             w.push((
                 ChangeType::EmployeeUpdated,
-                Some(u.after.personio_id.0),
+                Some(u.after.key.0),
                 None,
                 Some(fields),
             ))
@@ -566,9 +561,7 @@ impl Store {
                     at: parse_ts(at.as_deref().unwrap_or_default())?,
                     change: ChangeType::from_code(code)
                         .ok_or_else(|| StoreError::corrupt(format!("change kind {code}")))?,
-                    personio_id: row
-                        .try_get::<Option<i64>, _>("personio_id")?
-                        .map(PersonioId),
+                    key: row.try_get::<Option<i64>, _>("personio_id")?.map(PersonKey),
                     group_id: row.try_get("group_id")?,
                     data: data.map(|d| from_json(&d, "change data")).transpose()?,
                 })

@@ -11,7 +11,7 @@ use crate::sql::{from_json, now, parse_ts, to_json, ts};
 use crate::{AccountId, Store};
 use serde::Serialize;
 use sqlx::Row as _;
-use staffsync_core::{GroupKey, PersonioId};
+use staffsync_core::{GroupKey, PersonKey};
 use time::OffsetDateTime;
 
 /// One piece of feedback. `author` is `None` once the author has been erased.
@@ -21,7 +21,7 @@ pub struct Feedback {
     pub body: String,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
-    pub author: Option<PersonioId>,
+    pub author: Option<PersonKey>,
     pub groups: Vec<GroupKey>,
 }
 
@@ -31,7 +31,7 @@ impl Store {
     pub async fn add_feedback(
         &self,
         account: AccountId,
-        author: PersonioId,
+        author: PersonKey,
         body: &str,
     ) -> Result<Feedback> {
         let mut tx = self.begin_write().await?;
@@ -100,7 +100,7 @@ impl Store {
         .ok_or_else(|| {
             StoreError::not_found(format!("employee with this e-mail in account {account}"))
         })?;
-        let author = PersonioId(row.try_get("personio_id")?);
+        let author = PersonKey(row.try_get("personio_id")?);
         self.add_feedback(account, author, body).await
     }
 
@@ -124,7 +124,7 @@ impl Store {
                     id: row.try_get("id")?,
                     body: row.try_get("body")?,
                     created_at: parse_ts(&created_at)?,
-                    author: author.map(PersonioId),
+                    author: author.map(PersonKey),
                     groups: from_json(&groups, "feedback groups")?,
                 })
             })

@@ -3,7 +3,7 @@
 //!
 //! A file account's people are identified by the file's `ImportId` (text); the
 //! directory, the history and the feed identify people by a number (the column
-//! `personio_id`, the type [`PersonioId`]). The store hands out that number per
+//! `personio_id`, the type [`PersonKey`]). The store hands out that number per
 //! `ImportId` from a per-account counter that never goes back, so a key, once erased, can
 //! never come to name someone else. A dry run gets provisional keys (negative, never
 //! stored as anyone's key) for the `ImportId`s it has not seen, and changes nothing.
@@ -17,7 +17,7 @@ use crate::error::{Result, StoreError};
 use crate::sql::{BATCH_ROWS, from_json, param, placeholders, to_json, values_list};
 use crate::{AccountId, Backend, Store};
 use sqlx::Row as _;
-use staffsync_core::{PersonioId, SourceEmployee};
+use staffsync_core::{PersonKey, SourceEmployee};
 use std::collections::{BTreeSet, HashMap};
 
 /// What an applied import adds to [`Store::apply_plan`] (see [`Store::apply_import`]).
@@ -26,7 +26,7 @@ pub struct ImportApplied<'a> {
     /// The keys of every `ImportId` in the file (good rows and rows with errors): their
     /// mappings stay even while their person is not in the directory (a future hire, a
     /// bad row, someone out of scope), so the next file finds the same keys.
-    pub listed: &'a [PersonioId],
+    pub listed: &'a [PersonKey],
     /// The records of the file's future hires, as planned: those among the plan's
     /// `pending_hires` are kept for the date check, which creates them on their hire date.
     pub future_hires: &'a [SourceEmployee],
@@ -58,7 +58,7 @@ impl Store {
         &self,
         account: AccountId,
         import_ids: &[&str],
-    ) -> Result<Vec<PersonioId>> {
+    ) -> Result<Vec<PersonKey>> {
         let mut tx = self.begin_write().await?;
         // The write comes first: it takes the account row's lock (PostgreSQL) or the write
         // lock (SQLite), so two allocations for one account never hand out one key twice.
@@ -84,7 +84,7 @@ impl Store {
                     key
                 }
             };
-            keys.push(PersonioId(key));
+            keys.push(PersonKey(key));
         }
         if !fresh.is_empty() {
             sqlx::query("UPDATE accounts SET next_person_key = $1 WHERE id = $2")
@@ -115,7 +115,7 @@ impl Store {
         &self,
         account: AccountId,
         import_ids: &[&str],
-    ) -> Result<Vec<PersonioId>> {
+    ) -> Result<Vec<PersonKey>> {
         let mut conn = self.pool.acquire().await?;
         let mut known = all_keys(&mut conn, account).await?;
         let mut provisional = 0;
@@ -126,19 +126,19 @@ impl Store {
                     provisional -= 1;
                     provisional
                 });
-                PersonioId(key)
+                PersonKey(key)
             })
             .collect())
     }
 
     /// Every `ImportId` of the account by key (for showing people: file accounts show the
     /// `ImportId`, not the key). Empty for a Personio account.
-    pub async fn import_ids(&self, account: AccountId) -> Result<HashMap<PersonioId, String>> {
+    pub async fn import_ids(&self, account: AccountId) -> Result<HashMap<PersonKey, String>> {
         let mut conn = self.pool.acquire().await?;
         Ok(all_keys(&mut conn, account)
             .await?
             .into_iter()
-            .map(|(id, key)| (PersonioId(key), id))
+            .map(|(id, key)| (PersonKey(key), id))
             .collect())
     }
 
@@ -147,8 +147,8 @@ impl Store {
     pub async fn import_ids_of(
         &self,
         account: AccountId,
-        keys: &[PersonioId],
-    ) -> Result<HashMap<PersonioId, String>> {
+        keys: &[PersonKey],
+    ) -> Result<HashMap<PersonKey, String>> {
         let mut out = HashMap::with_capacity(keys.len());
         for chunk in keys.chunks(BATCH_ROWS) {
             let sql = format!(
@@ -163,7 +163,7 @@ impl Store {
             }
             for row in q.fetch_all(&self.pool).await? {
                 out.insert(
-                    PersonioId(row.try_get("person_key")?),
+                    PersonKey(row.try_get("person_key")?),
                     row.try_get("import_id")?,
                 );
             }
@@ -176,7 +176,7 @@ impl Store {
         &self,
         account: AccountId,
         import_id: &str,
-    ) -> Result<Option<PersonioId>> {
+    ) -> Result<Option<PersonKey>> {
         let key: Option<i64> = sqlx::query_scalar(
             "SELECT person_key FROM import_keys WHERE account_id = $1 AND import_id = $2",
         )
@@ -184,7 +184,7 @@ impl Store {
         .bind(import_id)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(key.map(PersonioId))
+        Ok(key.map(PersonKey))
     }
 
     /// Records the columns of a file account's latest import (what its settings may

@@ -13,14 +13,14 @@ use crate::runs::RunStatus;
 use crate::sql::{from_json, now, parse_ts, to_json, ts};
 use crate::{AccountId, Backend, RunId, Store};
 use sqlx::{AnyConnection, Row as _};
-use staffsync_core::{PersonioId, RemovalReason};
+use staffsync_core::{PersonKey, RemovalReason};
 use std::collections::BTreeSet;
 use time::OffsetDateTime;
 
 /// Someone an admin kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeptPerson {
-    pub personio_id: PersonioId,
+    pub key: PersonKey,
     /// Why the held run would have removed them (and so what keeps them kept).
     pub reason: RemovalReason,
     /// The held run whose rejection kept them.
@@ -108,7 +108,7 @@ impl Store {
                 let kept_at: String = row.try_get("kept_at")?;
                 let release_at: Option<String> = row.try_get("release_at")?;
                 Ok(KeptPerson {
-                    personio_id: PersonioId(row.try_get("personio_id")?),
+                    key: PersonKey(row.try_get("personio_id")?),
                     reason: from_json(&reason, "removal reason")?,
                     run: RunId(row.try_get("run_id")?),
                     kept_by: row.try_get("kept_by")?,
@@ -121,11 +121,7 @@ impl Store {
 
     /// "Jetzt entfernen": these kept people are removed by the next sync, as if a held
     /// run listing exactly them had been accepted. Returns how many were kept.
-    pub async fn release_kept(
-        &self,
-        account: AccountId,
-        ids: &BTreeSet<PersonioId>,
-    ) -> Result<u64> {
+    pub async fn release_kept(&self, account: AccountId, ids: &BTreeSet<PersonKey>) -> Result<u64> {
         let mut conn = self.pool.acquire().await?;
         let at = ts(now());
         let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();

@@ -5,12 +5,12 @@
 use crate::error::Result;
 use crate::{AccountId, Store};
 use sqlx::Row as _;
-use staffsync_core::PersonioId;
+use staffsync_core::PersonKey;
 use std::collections::HashMap;
 
 impl Store {
     /// "First Last" of everyone in the account's directory, by Personio id.
-    pub async fn employee_names(&self, account: AccountId) -> Result<HashMap<PersonioId, String>> {
+    pub async fn employee_names(&self, account: AccountId) -> Result<HashMap<PersonKey, String>> {
         let rows = sqlx::query(
             "SELECT personio_id, first_name, last_name FROM employees WHERE account_id = $1",
         )
@@ -22,7 +22,7 @@ impl Store {
                 let id: i64 = row.try_get("personio_id")?;
                 let first: String = row.try_get("first_name")?;
                 let last: String = row.try_get("last_name")?;
-                Ok((PersonioId(id), format!("{first} {last}")))
+                Ok((PersonKey(id), format!("{first} {last}")))
             })
             .collect()
     }

@@ -16,7 +16,7 @@ use secrecy::{ExposeSecret as _, SecretString};
 use serde::Serialize;
 use sqlx::Row as _;
 use staffsync_core::dates::{format_date, parse_calendar_date};
-use staffsync_core::{ApiVersion, PersonioId};
+use staffsync_core::{ApiVersion, PersonKey};
 use time::{Date, OffsetDateTime};
 
 /// The webhook registered in Personio for a connection. `Debug` redacts the token.
@@ -203,7 +203,7 @@ impl Store {
 
     /// Known future hires (the [`staffsync_core::Plan::pending_hires`] of the last applied
     /// full run, kept up to date by targeted runs), by id.
-    pub async fn pending_hires(&self, account: AccountId) -> Result<Vec<(PersonioId, Date)>> {
+    pub async fn pending_hires(&self, account: AccountId) -> Result<Vec<(PersonKey, Date)>> {
         let rows = sqlx::query(
             "SELECT personio_id, hire_date FROM pending_hires WHERE account_id = $1 \
              ORDER BY personio_id",
@@ -216,7 +216,7 @@ impl Store {
                 let day: String = row.try_get("hire_date")?;
                 let day =
                     parse_day(Some(day))?.ok_or_else(|| StoreError::corrupt("empty hire date"))?;
-                Ok((PersonioId(row.try_get("personio_id")?), day))
+                Ok((PersonKey(row.try_get("personio_id")?), day))
             })
             .collect()
     }

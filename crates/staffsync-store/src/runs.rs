@@ -15,7 +15,7 @@ use crate::{AccountId, Backend, Lease, RunId, Store};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row as _};
-use staffsync_core::{Hold, PersonioId, Plan, RunFailure, Warning};
+use staffsync_core::{Hold, PersonKey, Plan, RunFailure, Warning};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
 use time::OffsetDateTime;
@@ -169,7 +169,8 @@ pub struct Decision {
 /// names no one), and for removals recorded before removals kept their reason.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RunChange {
-    pub personio_id: PersonioId,
+    #[serde(rename = "personio_id")]
+    pub key: PersonKey,
     /// `create`, `update`, `remove`, `skip` or `keep` (kept after a rejected review).
     pub action: String,
     pub detail: Option<serde_json::Value>,
@@ -326,7 +327,7 @@ pub(crate) async fn removal_departments(
     account: AccountId,
     plan: &Plan,
 ) -> Result<Departments> {
-    let ids: Vec<i64> = plan.removals.iter().map(|r| r.personio_id.0).collect();
+    let ids: Vec<i64> = plan.removals.iter().map(|r| r.key.0).collect();
     let rows = crate::directory::fetch_for_ids(
         conn,
         backend,
@@ -404,7 +405,7 @@ fn change_row(rows: &Rows<'_>, i: usize) -> Result<Option<Row>> {
             groups: &e.groups,
             name: format!("{} {}", e.first_name, e.last_name),
         };
-        return Ok(Some((e.personio_id.0, "create", Some(to_json(&detail)?))));
+        return Ok(Some((e.key.0, "create", Some(to_json(&detail)?))));
     }
     if let Some(u) = plan.updates.get(i - c) {
         let mut detail = serde_json::json!({
@@ -412,32 +413,24 @@ fn change_row(rows: &Rows<'_>, i: usize) -> Result<Option<Row>> {
             "changes": u.changes,
         });
         // A re-key is recorded as its new key's update, naming the old key.
-        if let Some(from) = rekeyed_from.get(&u.after.personio_id) {
+        if let Some(from) = rekeyed_from.get(&u.after.key) {
             detail["rekeyed_from"] = serde_json::json!(from.0);
         }
-        return Ok(Some((
-            u.after.personio_id.0,
-            "update",
-            Some(to_json(&detail)?),
-        )));
+        return Ok(Some((u.after.key.0, "update", Some(to_json(&detail)?))));
     }
     if let Some(removal) = plan.removals.get(i - c - u) {
         // Its reason (for the review of a held run), department and ImportId; the
         // erasure of an applied removal keeps no name.
-        let recorded = departments.get(&removal.personio_id.0);
+        let recorded = departments.get(&removal.key.0);
         let detail = RemoveDetail {
             reason: &removal.reason,
             department: recorded.and_then(|r| r.department.as_deref()),
             import_id: recorded.and_then(|r| r.import_id.as_deref()),
         };
-        return Ok(Some((
-            removal.personio_id.0,
-            "remove",
-            Some(to_json(&detail)?),
-        )));
+        return Ok(Some((removal.key.0, "remove", Some(to_json(&detail)?))));
     }
     if let Some(s) = plan.skips.get(i - c - u - r) {
-        return match s.personio_id {
+        return match s.key {
             Some(id) => Ok(Some((id.0, "skip", Some(to_json(&s.reason)?)))),
             None => Ok(None),
         };
@@ -445,11 +438,7 @@ fn change_row(rows: &Rows<'_>, i: usize) -> Result<Option<Row>> {
     // Kept people (a rejected review) the plan did not remove, with why it would have.
     let k = i - c - u - r - plan.skips.len();
     if let Some(kept) = plan.kept.get(k) {
-        return Ok(Some((
-            kept.personio_id.0,
-            "keep",
-            Some(to_json(&kept.reason)?),
-        )));
+        return Ok(Some((kept.key.0, "keep", Some(to_json(&kept.reason)?))));
     }
     // A held plan's re-keys wait (the plan has no update for them): recorded as their new
     // key's update naming the old one, without changes, as an applied re-key is, so the
@@ -471,16 +460,15 @@ struct Rows<'p> {
     /// those without an update of their new key.
     waiting: Vec<&'p staffsync_core::Rekey>,
     /// The old key of each re-keyed person's new key.
-    rekeyed_from: HashMap<PersonioId, PersonioId>,
+    rekeyed_from: HashMap<PersonKey, PersonKey>,
 }
 
 impl<'p> Rows<'p> {
     fn of(plan: &'p Plan, departments: &'p Departments) -> Self {
-        let rekeyed_from: HashMap<PersonioId, PersonioId> =
+        let rekeyed_from: HashMap<PersonKey, PersonKey> =
             plan.rekeys.iter().map(|r| (r.to, r.from)).collect();
         let waiting = if plan.held.is_some() {
-            let updated: HashSet<PersonioId> =
-                plan.updates.iter().map(|u| u.after.personio_id).collect();
+            let updated: HashSet<PersonKey> = plan.updates.iter().map(|u| u.after.key).collect();
             plan.rekeys
                 .iter()
                 .filter(|r| !updated.contains(&r.to))
@@ -720,7 +708,7 @@ impl Store {
         &self,
         account: AccountId,
         run: RunId,
-    ) -> Result<Option<BTreeSet<PersonioId>>> {
+    ) -> Result<Option<BTreeSet<PersonKey>>> {
         match self.run(account, run).await? {
             Some(r) if r.status == RunStatus::Held => {}
             _ => return Ok(None),
@@ -735,7 +723,7 @@ impl Store {
         .await?;
         let ids = rows
             .iter()
-            .map(|row| Ok(PersonioId(row.try_get("personio_id")?)))
+            .map(|row| Ok(PersonKey(row.try_get("personio_id")?)))
             .collect::<Result<BTreeSet<_>>>()?;
         Ok(Some(ids))
     }
@@ -746,7 +734,7 @@ impl Store {
         &self,
         account: AccountId,
         run: RunId,
-    ) -> Result<Option<BTreeSet<(PersonioId, PersonioId)>>> {
+    ) -> Result<Option<BTreeSet<(PersonKey, PersonKey)>>> {
         match self.run(account, run).await? {
             Some(r) if r.status == RunStatus::Held => {}
             _ => return Ok(None),
@@ -766,7 +754,7 @@ impl Store {
             let detail: serde_json::Value =
                 from_json(detail.as_deref().unwrap_or("null"), "run change detail")?;
             if let Some(from) = detail["rekeyed_from"].as_i64() {
-                out.insert((PersonioId(from), PersonioId(row.try_get("personio_id")?)));
+                out.insert((PersonKey(from), PersonKey(row.try_get("personio_id")?)));
             }
         }
         Ok(Some(out))
@@ -902,7 +890,7 @@ impl Store {
             .map(|row| {
                 let detail: Option<String> = row.try_get("detail")?;
                 Ok(RunChange {
-                    personio_id: PersonioId(row.try_get("personio_id")?),
+                    key: PersonKey(row.try_get("personio_id")?),
                     action: row.try_get("action")?,
                     detail: detail
                         .as_deref()

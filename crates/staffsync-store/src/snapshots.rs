@@ -21,7 +21,7 @@ use crate::error::{Result, StoreError};
 use crate::sql::{BATCH_ROWS, now, param, parse_ts, placeholders, ts, values_list};
 use crate::{AccountId, Backend, Store};
 use sqlx::{AnyConnection, Row as _};
-use staffsync_core::{DirectoryEmployee, GroupKey, GroupKind, PersonioId};
+use staffsync_core::{DirectoryEmployee, GroupKey, GroupKind, PersonKey};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use time::OffsetDateTime;
 
@@ -55,7 +55,7 @@ pub struct SnapshotMember {
     /// 1, 2, …: the member's place in the snapshot (by person key at launch).
     pub position: i64,
     /// The person key (Personio id, or a file account's key); `None` once erased.
-    pub person: Option<PersonioId>,
+    pub person: Option<PersonKey>,
     /// The ids of the groups they were in at launch, ascending.
     pub group_ids: Vec<i64>,
 }
@@ -157,13 +157,13 @@ impl Store {
     ) -> std::result::Result<(Snapshot, Vec<SnapshotGroup>), E>
     where
         E: From<StoreError>,
-        F: FnOnce(&[DirectoryEmployee], &[GroupSummary]) -> std::result::Result<Vec<PersonioId>, E>,
+        F: FnOnce(&[DirectoryEmployee], &[GroupSummary]) -> std::result::Result<Vec<PersonKey>, E>,
     {
         let mut tx = self.begin_write().await?;
         lock_erasure(&mut tx, self.backend, account).await?;
         let groups = read_groups(&mut tx, account).await?;
         let directory = read_directory(&mut tx, self.backend, account).await?;
-        let chosen: HashSet<PersonioId> = select(&directory, &groups)?.into_iter().collect();
+        let chosen: HashSet<PersonKey> = select(&directory, &groups)?.into_iter().collect();
 
         let id_of: HashMap<GroupKey, i64> = groups
             .iter()
@@ -171,7 +171,7 @@ impl Store {
             .collect();
         let mut counts: BTreeMap<i64, i64> = BTreeMap::new();
         let mut members: Vec<(i64, String)> = Vec::with_capacity(chosen.len());
-        for e in directory.iter().filter(|e| chosen.contains(&e.personio_id)) {
+        for e in directory.iter().filter(|e| chosen.contains(&e.key)) {
             let mut ids = e
                 .groups
                 .iter()
@@ -186,14 +186,14 @@ impl Store {
                 *counts.entry(*id).or_default() += 1;
             }
             let text = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-            members.push((e.personio_id.0, text));
+            members.push((e.key.0, text));
         }
         // A reporting line is named after its manager: their name at launch.
         let names: HashMap<String, String> = directory
             .iter()
             .map(|e| {
                 (
-                    e.personio_id.0.to_string(),
+                    e.key.0.to_string(),
                     format!("{} {}", e.first_name, e.last_name),
                 )
             })
@@ -365,7 +365,7 @@ impl Store {
             let group_ids: String = row.try_get("group_ids")?;
             Ok(SnapshotMember {
                 position: row.try_get("position")?,
-                person: person.map(PersonioId),
+                person: person.map(PersonKey),
                 group_ids: group_ids
                     .split(',')
                     .filter(|s| !s.is_empty())

@@ -9,6 +9,7 @@
 
 use super::paging::{Accumulator, PagePlan};
 use super::parse::{self, ParsedPage};
+use crate::PersonioId;
 use crate::client::{Client, describe, error_message};
 use crate::credential::AttributeInfo;
 use crate::error::Error;
@@ -18,7 +19,7 @@ use crate::targeted::{Outcome, TargetedListing, unique};
 use futures::StreamExt;
 use reqwest::StatusCode;
 use secrecy::{ExposeSecret, SecretString};
-use staffsync_core::{PersonioId, SourceEmployee};
+use staffsync_core::SourceEmployee;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 use time::OffsetDateTime;
@@ -167,7 +168,7 @@ impl Client {
                 {
                     Ok(Ok(e)) => Ok(Outcome::Found(Box::new(e))),
                     Ok(Err(mut m)) => {
-                        m.id = m.id.or(Some(id));
+                        m.id = m.id.or(Some(id.key()));
                         Ok(Outcome::Malformed(m))
                     }
                     Err(Error::Api { status: 404, .. }) => Ok(Outcome::Gone(id)),

@@ -7,9 +7,10 @@
 //! [`Error::IncompleteListing`]. This module must never hand out a partial list as complete.
 
 use super::parse::ParsedPage;
+use crate::PersonioId;
 use crate::error::Error;
 use crate::listing::{Listing, Progress};
-use staffsync_core::{MalformedEmployee, PersonioId, SourceEmployee};
+use staffsync_core::{MalformedEmployee, SourceEmployee};
 use std::collections::HashSet;
 
 /// The paging plan learned from the first page.
@@ -136,7 +137,7 @@ impl<T> Accumulator<T> {
                 Err(m) => m.id,
             };
             if let Some(id) = id
-                && !self.seen.insert(id)
+                && !self.seen.insert(PersonioId::of_key(id))
             {
                 return Err(incomplete(format!(
                     "employee {id} was listed twice (again at offset {offset}): the listing shifted while it was paged"
@@ -209,7 +210,7 @@ mod tests {
             offset: Some(current * 10),
             limit: Some(10),
             records: ids
-                .map(|i| Ok(SourceEmployee::new(PersonioId(i))))
+                .map(|i| Ok(SourceEmployee::new(PersonioId(i).key())))
                 .collect(),
         }
     }

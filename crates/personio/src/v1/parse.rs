@@ -15,11 +15,11 @@
 //! value that Personio did not send.
 
 use super::model::{EmployeePage, Envelope};
+use crate::PersonioId;
 use crate::shared::{Val, date_value};
 use staffsync_core::dates::{format_date, parse_calendar_date};
 use staffsync_core::{
-    CostCenter, EmploymentStatus, ExtraAttribute, MalformedEmployee, OrgUnit, PersonioId,
-    SourceEmployee,
+    CostCenter, EmploymentStatus, ExtraAttribute, MalformedEmployee, OrgUnit, SourceEmployee,
 };
 use std::fmt;
 use std::sync::Arc;
@@ -240,7 +240,7 @@ pub fn parse_employee_with(
         }
     };
     let mut errors: Vec<String> = Vec::new();
-    let mut emp = SourceEmployee::new(*id.as_ref().unwrap_or(&PersonioId(0)));
+    let mut emp = SourceEmployee::new(id.as_ref().map_or(PersonioId(0), |i| *i).key());
     if let Err(e) = &id {
         errors.push(e.clone());
     }
@@ -265,7 +265,9 @@ pub fn parse_employee_with(
             "office" => org_unit(v, &a.path).map(|u| emp.office = u),
             "team" => org_unit(v, &a.path).map(|u| emp.team = u),
             "subcompany" => org_unit(v, &a.path).map(|u| emp.subcompany = u),
-            "supervisor" => supervisor(v, &a.path).map(|s| emp.supervisor_id = s),
+            "supervisor" => {
+                supervisor(v, &a.path).map(|s| emp.supervisor_id = s.map(PersonioId::key))
+            }
             "cost_centers" => cost_centers(v, &a.path).map(|c| emp.cost_centers = c),
             _ => {
                 emp.attributes.push(extra(key, &a, interner));
@@ -282,7 +284,7 @@ pub fn parse_employee_with(
     match (id, errors.is_empty()) {
         (Ok(_), true) => Ok(emp),
         (id, _) => Err(MalformedEmployee {
-            id: id.ok(),
+            id: id.ok().map(PersonioId::key),
             reason: errors.join("; "),
         }),
     }
@@ -542,7 +544,7 @@ mod tests {
         assert_eq!(p.total_pages, Some(3));
         assert_eq!(p.limit, Some(100));
         let e = p.records[0].clone().unwrap();
-        let mut want = SourceEmployee::new(PersonioId(6205887));
+        let mut want = SourceEmployee::new(PersonioId(6205887).key());
         want.first_name = Some("Ada".into());
         want.email = Some("ada@example.com".into());
         want.status = Some(EmploymentStatus::Active);
@@ -551,7 +553,7 @@ mod tests {
             id: Some(646241),
             name: "Research".into(),
         });
-        want.supervisor_id = Some(PersonioId(7161253));
+        want.supervisor_id = Some(PersonioId(7161253).key());
         want.cost_centers = vec![CostCenter {
             id: Some(82957),
             name: "CC 1".into(),
@@ -616,7 +618,7 @@ mod tests {
             .collect::<Vec<_>>()
             .join(",");
             let e = one(&format!("{ID},{attrs}")).unwrap();
-            let mut want = SourceEmployee::new(PersonioId(6205887));
+            let mut want = SourceEmployee::new(PersonioId(6205887).key());
             want.attributes = vec![ExtraAttribute {
                 key: "dynamic_1".into(),
                 label: "L dynamic_1".into(),
@@ -631,7 +633,7 @@ mod tests {
     #[test]
     fn absent_attributes_are_none_and_bare_values_are_accepted() {
         let e = one(r#""id":42,"email":"a@b.de""#).unwrap();
-        assert_eq!(e.id, PersonioId(42));
+        assert_eq!(e.id, PersonioId(42).key());
         assert_eq!(e.email.as_deref(), Some("a@b.de"));
         assert_eq!(e.first_name, None);
     }
@@ -744,7 +746,7 @@ mod tests {
         let p = parse_employee_page(body.as_bytes()).unwrap();
         assert!(p.records[0].is_ok());
         let m = p.records[1].clone().unwrap_err();
-        assert_eq!(m.id, Some(PersonioId(7)));
+        assert_eq!(m.id, Some(PersonioId(7).key()));
         assert_eq!(
             m.reason,
             r#"data[1].attributes.hire_date.value: not a date: "not a date""#
@@ -773,7 +775,7 @@ mod tests {
             )
         ))
         .unwrap_err();
-        assert_eq!(m.id, Some(PersonioId(6205887)));
+        assert_eq!(m.id, Some(PersonioId(6205887).key()));
         assert!(
             m.reason
                 .starts_with("data[0].attributes.supervisor.value.attributes.id.value: "),
@@ -848,6 +850,6 @@ mod tests {
         let body =
             format!(r#"{{"success":true,"data":{{"type":"Employee","attributes":{{{ID}}}}}}}"#);
         let e = parse_single_employee(body.as_bytes()).unwrap().unwrap();
-        assert_eq!(e.id, PersonioId(6205887));
+        assert_eq!(e.id, PersonioId(6205887).key());
     }
 }

@@ -15,6 +15,7 @@ use super::LookupKind;
 use super::parse::{
     self, EmploymentsPage, Names, PersonsPage, choose_current, named, resolve_next, with_employment,
 };
+use crate::PersonioId;
 use crate::client::{Call, Client, describe};
 use crate::error::Error;
 use crate::error_body::parse_error_body;
@@ -25,7 +26,7 @@ use futures::stream::FuturesOrdered;
 use futures::{FutureExt, StreamExt};
 use reqwest::StatusCode;
 use secrecy::ExposeSecret;
-use staffsync_core::{MalformedEmployee, PersonioId, SourceEmployee};
+use staffsync_core::{MalformedEmployee, SourceEmployee};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -93,7 +94,7 @@ impl Pager {
                 Err(m) => m.id,
             };
             if let Some(id) = id
-                && !self.seen_ids.insert(id)
+                && !self.seen_ids.insert(PersonioId::of_key(id))
             {
                 return Err(incomplete(format!(
                     "person {id} was listed twice (again on page {}): the listing shifted while it was paged",
@@ -397,14 +398,14 @@ impl Client {
         let mut unidentified = Vec::new();
         for rec in page.persons {
             match rec {
-                Ok(p) if p.id == id => {
+                Ok(p) if p.id == id.key() => {
                     return Ok(match self.v2_complete(p, scope).await? {
                         Some(Ok(e)) => Outcome::Found(Box::new(e)),
                         Some(Err(m)) => Outcome::Malformed(m),
                         None => Outcome::Gone(id),
                     });
                 }
-                Err(m) if m.id == Some(id) => return Ok(Outcome::Malformed(m)),
+                Err(m) if m.id == Some(id.key()) => return Ok(Outcome::Malformed(m)),
                 Err(m) if m.id.is_none() => unidentified.push(m.reason),
                 _ => {}
             }
@@ -414,7 +415,7 @@ impl Client {
         } else if unidentified.len() == n {
             // Asked by id, answered with a record whose id cannot be read: protect it.
             Ok(Outcome::Malformed(MalformedEmployee {
-                id: Some(id),
+                id: Some(id.key()),
                 reason: unidentified.join("; "),
             }))
         } else {

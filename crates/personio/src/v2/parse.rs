@@ -10,11 +10,12 @@
 //! This module must never do I/O, never panic on input, and never invent a value Personio
 //! did not send (a subcompany without a name is left out rather than named by its id).
 
+use crate::PersonioId;
 use crate::shared::{BodyError, Val, date_value, parse_json, to_text};
 use secrecy::SecretString;
 use staffsync_core::dates::{format_date, parse_calendar_date};
 use staffsync_core::{
-    EmploymentStatus, ExtraAttribute, MalformedEmployee, OrgUnit, PersonioId, SourceEmployee,
+    EmploymentStatus, ExtraAttribute, MalformedEmployee, OrgUnit, SourceEmployee,
 };
 use std::time::Duration;
 use time::Date;
@@ -163,7 +164,7 @@ pub fn parse_person(prefix: &str, p: &Val<'_>) -> Result<SourceEmployee, Malform
     }
     let id = person_id(p.get("id").unwrap_or(&Val::Null), &format!("{prefix}.id"));
     let mut errors = Vec::new();
-    let mut emp = SourceEmployee::new(*id.as_ref().unwrap_or(&PersonioId(0)));
+    let mut emp = SourceEmployee::new(id.as_ref().map_or(PersonioId(0), |i| *i).key());
     if let Err(e) = &id {
         errors.push(e.clone());
     }
@@ -199,7 +200,7 @@ pub fn parse_person(prefix: &str, p: &Val<'_>) -> Result<SourceEmployee, Malform
     match (id, errors.is_empty()) {
         (Ok(_), true) => Ok(emp),
         (id, _) => Err(MalformedEmployee {
-            id: id.ok(),
+            id: id.ok().map(PersonioId::key),
             reason: errors.join("; "),
         }),
     }
@@ -448,7 +449,7 @@ pub fn with_employment(
     person.hire_date = e.start;
     person.termination_date = e.termination_date.or(e.end);
     person.position = e.position.clone();
-    person.supervisor_id = e.supervisor;
+    person.supervisor_id = e.supervisor.map(PersonioId::key);
     person.subcompany = e.subcompany.clone();
     person.department = names.department;
     person.team = names.team;
@@ -532,7 +533,7 @@ mod tests {
         let p = parse_persons_page(page(PERSON, "{}").as_bytes()).unwrap();
         assert_eq!(p.next, None);
         let e = p.persons[0].clone().unwrap();
-        let mut want = SourceEmployee::new(PersonioId(3003));
+        let mut want = SourceEmployee::new(PersonioId(3003).key());
         want.email = Some("ada@example.com".into());
         want.first_name = Some("Ada".into());
         want.last_name = Some("Lovelace".into());
@@ -576,14 +577,14 @@ mod tests {
             let e = parse_persons_page(body.as_bytes()).unwrap().persons[0]
                 .clone()
                 .unwrap();
-            assert_eq!(e, SourceEmployee::new(PersonioId(42)), "{empty}");
+            assert_eq!(e, SourceEmployee::new(PersonioId(42).key()), "{empty}");
         }
         let e = parse_persons_page(br#"{"_data":[{"id":"7"}]}"#)
             .unwrap()
             .persons[0]
             .clone()
             .unwrap();
-        assert_eq!(e, SourceEmployee::new(PersonioId(7)));
+        assert_eq!(e, SourceEmployee::new(PersonioId(7).key()));
         let p = parse_persons_page(br#"{"_data":[]}"#).unwrap();
         assert!(p.persons.is_empty());
         let p = parse_persons_page(br#"{"_data":null,"_meta":{"links":{}}}"#).unwrap();
@@ -604,7 +605,7 @@ mod tests {
             "{}",
             errs[0].reason
         );
-        assert_eq!(errs[1].id, Some(PersonioId(8)));
+        assert_eq!(errs[1].id, Some(PersonioId(8).key()));
         assert_eq!(
             errs[1].reason,
             "_data[1].first_name: expected text, found an object"
@@ -614,7 +615,7 @@ mod tests {
             errs[3].reason,
             "_data[3]: expected an object, found a string"
         );
-        assert_eq!(errs[4].id, Some(PersonioId(10)));
+        assert_eq!(errs[4].id, Some(PersonioId(10).key()));
     }
 
     #[test]
@@ -736,7 +737,10 @@ mod tests {
         assert_eq!(s.hire_date, Some(date!(2022 - 01 - 12)));
         assert_eq!(s.termination_date, None);
         assert_eq!(s.position.as_deref(), Some("Engineer"));
-        assert_eq!(s.supervisor_id, Some(PersonioId(7161253)));
+        assert_eq!(
+            s.supervisor_id,
+            Some(PersonioId(7161253).key())
+        );
         assert_eq!(
             s.department,
             Some(OrgUnit {
@@ -774,7 +778,7 @@ mod tests {
             })
         );
         let s = with_employment(
-            SourceEmployee::new(PersonioId(1)),
+            SourceEmployee::new(PersonioId(1).key()),
             Some(&es[1]),
             Names::default(),
         );
@@ -788,7 +792,7 @@ mod tests {
             }
         );
         let s = with_employment(
-            SourceEmployee::new(PersonioId(1)),
+            SourceEmployee::new(PersonioId(1).key()),
             Some(&es[0]),
             Names::default(),
         );

@@ -3,12 +3,11 @@
 //! `null`/`""`/`[]`/absent; dates with `+01:00`, `+0100` or none; custom attributes of every
 //! type) parse back to exactly the employee they were rendered from.
 
+use personio::PersonioId;
 use personio::parse::parse_employee_page;
 use proptest::prelude::*;
 use staffsync_core::dates::format_date;
-use staffsync_core::{
-    CostCenter, EmploymentStatus, ExtraAttribute, OrgUnit, PersonioId, SourceEmployee,
-};
+use staffsync_core::{CostCenter, EmploymentStatus, ExtraAttribute, OrgUnit, SourceEmployee};
 use time::Date;
 
 /// A tiny deterministic generator for rendering choices (escapes, empty forms).
@@ -156,7 +155,7 @@ prop_compose! {
         customs in proptest::collection::vec(custom(), 0..5),
         seed in any::<u64>(),
     ) -> Generated {
-        let mut e = SourceEmployee::new(PersonioId(id));
+        let mut e = SourceEmployee::new(PersonioId(id).key());
         e.first_name = names[0].clone();
         e.last_name = names[1].clone();
         e.preferred_name = names[2].clone();
@@ -171,7 +170,7 @@ prop_compose! {
         e.office = units[1].clone();
         e.team = units[2].clone();
         e.subcompany = units[3].clone();
-        e.supervisor_id = supervisor.map(PersonioId);
+        e.supervisor_id = supervisor.map(PersonioId).map(PersonioId::key);
         e.cost_centers = ccs.into_iter().map(|(id, name, p)| CostCenter {
             id: Some(id), name, percentage: Some(f64::from(p)),
         }).collect();

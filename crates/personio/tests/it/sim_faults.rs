@@ -4,7 +4,7 @@
 use crate::common;
 
 use common::*;
-use personio::{Client, ClientConfig, Error, RateLimit, Url, check_mandatory};
+use personio::{Client, ClientConfig, Error, PersonioId, RateLimit, Url, check_mandatory};
 use serde_json::json;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -44,7 +44,10 @@ async fn complete_listing_with_progress() {
         "no employee matches the simulator's own data"
     );
     // Single employee and attributes.
-    let one = client.fetch_employee(l.employees[0].id).await.unwrap();
+    let one = client
+        .fetch_employee(PersonioId::of_key(l.employees[0].id))
+        .await
+        .unwrap();
     assert_eq!(one.as_ref(), Some(&l.employees[0]));
     let attrs = client.attributes().await.unwrap();
     assert!(check_mandatory(&attrs).unwrap().is_empty());

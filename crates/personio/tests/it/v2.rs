@@ -5,6 +5,7 @@
 //! injected by a middleware in front of the simulator's real router.
 
 use crate::common;
+use personio::PersonioId;
 
 use axum::extract::Request;
 use axum::middleware::Next;
@@ -12,9 +13,7 @@ use axum::response::{IntoResponse, Response};
 use common::*;
 use personio::{ApiVersion, Client, ClientConfig, Error, Listing, RateLimit, check_mandatory};
 use serde_json::{Value, json};
-use staffsync_core::{
-    DirectoryEmployee, GroupKey, GroupKind, PersonioId, Policy, Snapshot, SourceEmployee,
-};
+use staffsync_core::{DirectoryEmployee, GroupKey, GroupKind, Policy, Snapshot, SourceEmployee};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
@@ -117,7 +116,7 @@ fn directory(listing: &Listing, readable: BTreeSet<String>, today: time::Date) -
                 .collect();
             format!(
                 "{} {} {} {} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?}",
-                d.personio_id,
+                d.key,
                 d.email,
                 d.first_name,
                 d.last_name,
@@ -128,7 +127,7 @@ fn directory(listing: &Listing, readable: BTreeSet<String>, today: time::Date) -
                 d.status,
                 d.hire_date,
                 d.termination_date,
-                d.supervisor_personio_id,
+                d.supervisor_key,
                 groups
             )
         })
@@ -379,7 +378,7 @@ async fn a_failing_employments_call_is_a_typed_error_not_a_partial_list() {
         .unwrap()
         .employees
         .iter()
-        .map(|e| e.id)
+        .map(|e| PersonioId::of_key(e.id))
         .collect();
     *victim.lock().unwrap() = Some(ids[100].to_string());
     let err = v2(&base).fetch_all(|_| {}).await.unwrap_err();
@@ -442,9 +441,9 @@ async fn fetch_people_reports_found_and_gone_on_both_versions() {
     let base = sim.base_url();
     let full = v2(&base).fetch_all(|_| {}).await.unwrap();
     let (a, deleted, b) = (
-        full.employees[3].id,
-        full.employees[7].id,
-        full.employees[200].id,
+        PersonioId::of_key(full.employees[3].id),
+        PersonioId::of_key(full.employees[7].id),
+        PersonioId::of_key(full.employees[200].id),
     );
     control(
         reqwest::Method::DELETE,
@@ -457,7 +456,7 @@ async fn fetch_people_reports_found_and_gone_on_both_versions() {
     let ask = [a, deleted, b, a, never];
     let expected: Vec<&SourceEmployee> = [a, b]
         .iter()
-        .map(|id| full.employees.iter().find(|e| e.id == *id).unwrap())
+        .map(|id| full.employees.iter().find(|e| e.id == id.key()).unwrap())
         .collect();
     for version in [ApiVersion::V1, ApiVersion::V2] {
         let client =
@@ -465,7 +464,7 @@ async fn fetch_people_reports_found_and_gone_on_both_versions() {
         let t = client.fetch_people(&ask).await.unwrap();
         assert_eq!(
             t.found.iter().map(|e| e.id).collect::<Vec<_>>(),
-            vec![a, b],
+            vec![a.key(), b.key()],
             "{version}"
         );
         assert_eq!(t.gone, vec![deleted, never], "{version}");
@@ -577,8 +576,14 @@ async fn request_counts_full_fetch_vs_one_person() {
     assert_complete(&full, BIG);
     let v1_full = v1(&base).fetch_all(|_| {}).await.unwrap();
     let id = full.employees[1234].id;
-    let one_v2 = v2(&base).fetch_people(&[id]).await.unwrap();
-    let one_v1 = v1(&base).fetch_people(&[id]).await.unwrap();
+    let one_v2 = v2(&base)
+        .fetch_people(&[PersonioId::of_key(id)])
+        .await
+        .unwrap();
+    let one_v1 = v1(&base)
+        .fetch_people(&[PersonioId::of_key(id)])
+        .await
+        .unwrap();
     println!(
         "REQUEST COUNTS ({BIG} employees): v2 full fetch {} requests ({:.2} s, auth excluded); \
          v2 fetch_people(1 id) {} requests; v1 full fetch {} requests; v1 fetch_people(1 id) {} requests",

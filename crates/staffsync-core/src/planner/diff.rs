@@ -72,11 +72,11 @@ pub fn changes(before: &DirectoryEmployee, after: &DirectoryEmployee) -> Vec<Fie
         date(before.termination_date).as_deref(),
         date(after.termination_date).as_deref(),
     );
-    let id = |i: Option<crate::PersonioId>| i.map(|i| i.to_string());
+    let id = |i: Option<crate::PersonKey>| i.map(|i| i.to_string());
     text(
         Field::Supervisor,
-        id(before.supervisor_personio_id).as_deref(),
-        id(after.supervisor_personio_id).as_deref(),
+        id(before.supervisor_key).as_deref(),
+        id(after.supervisor_key).as_deref(),
     );
     if before.attributes != after.attributes {
         let keys: BTreeSet<&str> = before

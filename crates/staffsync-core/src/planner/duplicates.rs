@@ -18,7 +18,7 @@
 //! result is the least fixed point, computed with a work list in linear time.
 
 use crate::directory::DirectoryEmployee;
-use crate::ids::PersonioId;
+use crate::ids::PersonKey;
 use std::collections::hash_map::Entry;
 // foldhash, not std's SipHash: hashing 100,000 addresses was a tenth of a plan's time, and
 // foldhash is still seeded per process (no fixed collisions to aim for in Personio data).
@@ -31,12 +31,12 @@ pub(crate) fn directory_key(employee: &DirectoryEmployee) -> String {
 }
 
 enum Members {
-    One(PersonioId),
-    Many(Vec<PersonioId>),
+    One(PersonKey),
+    Many(Vec<PersonKey>),
 }
 
 impl Members {
-    fn ids(&self) -> &[PersonioId] {
+    fn ids(&self) -> &[PersonKey] {
         match self {
             Members::One(id) => std::slice::from_ref(id),
             Members::Many(ids) => ids,
@@ -48,10 +48,10 @@ impl Members {
 /// directory people kept as they are regardless (never claimants). Returns loser → the
 /// person they lost to.
 pub(crate) fn resolve(
-    claims: &[(PersonioId, &str)],
-    directory: &HashMap<PersonioId, &DirectoryEmployee>,
-    retained: &BTreeSet<PersonioId>,
-) -> BTreeMap<PersonioId, PersonioId> {
+    claims: &[(PersonKey, &str)],
+    directory: &HashMap<PersonKey, &DirectoryEmployee>,
+    retained: &BTreeSet<PersonKey>,
+) -> BTreeMap<PersonKey, PersonKey> {
     // Claimants per address, in id order. Most addresses have one: no Vec for those.
     let mut by_key: HashMap<&str, Members> = HashMap::with_capacity(claims.len());
     let mut contested: Vec<&str> = Vec::new();
@@ -70,7 +70,7 @@ pub(crate) fn resolve(
             },
         }
     }
-    let keeper = |key: &str, members: &[PersonioId]| -> Option<PersonioId> {
+    let keeper = |key: &str, members: &[PersonKey]| -> Option<PersonKey> {
         if let [only] = members {
             return Some(*only);
         }
@@ -95,7 +95,7 @@ pub(crate) fn resolve(
 
     // Phase 1: which addresses end up held by retained people. Only addresses that are
     // contested or held can have losers.
-    let mut held: HashMap<String, PersonioId> = HashMap::new();
+    let mut held: HashMap<String, PersonKey> = HashMap::new();
     let mut queue: VecDeque<&str> = contested.iter().copied().collect();
     for id in retained {
         if let Some(d) = directory.get(id)
@@ -109,13 +109,13 @@ pub(crate) fn resolve(
     }
     let mut decided: HashSet<&str> = HashSet::new();
     let mut blocked: HashSet<&str> = HashSet::new();
-    let mut lost: HashSet<PersonioId> = HashSet::new();
+    let mut lost: HashSet<PersonKey> = HashSet::new();
     while let Some(key) = queue.pop_front() {
         let Some(members) = by_key.get(key) else {
             continue;
         };
         let members = members.ids();
-        let losers: Vec<PersonioId> = if held.contains_key(key) {
+        let losers: Vec<PersonKey> = if held.contains_key(key) {
             if !blocked.insert(key) {
                 continue;
             }

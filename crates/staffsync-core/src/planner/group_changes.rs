@@ -8,7 +8,7 @@
 //! plan. Pure: no I/O.
 
 use crate::directory::{DirectoryEmployee, GroupKey};
-use crate::ids::PersonioId;
+use crate::ids::PersonKey;
 use crate::plan::{GroupChanges, GroupRename, Plan};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -23,41 +23,41 @@ fn changes(directory: &[DirectoryEmployee], plan: &Plan) -> GroupChanges {
         // Nobody leaves a group: none can be emptied (a first sync only creates).
         return GroupChanges::default();
     }
-    let touched: HashSet<PersonioId> = plan
+    let touched: HashSet<PersonKey> = plan
         .updates
         .iter()
-        .map(|u| u.after.personio_id)
-        .chain(plan.removals.iter().map(|r| r.personio_id))
+        .map(|u| u.after.key)
+        .chain(plan.removals.iter().map(|r| r.key))
         .collect();
     // One pass over the directory: members per group, and the touched people's groups.
     let mut members: HashMap<&GroupKey, usize> = HashMap::new();
-    let mut before: HashMap<PersonioId, &DirectoryEmployee> = HashMap::new();
+    let mut before: HashMap<PersonKey, &DirectoryEmployee> = HashMap::new();
     for d in directory {
         for g in d.groups.iter() {
             *members.entry(g).or_default() += 1;
         }
-        if touched.contains(&d.personio_id) {
-            before.insert(d.personio_id, d);
+        if touched.contains(&d.key) {
+            before.insert(d.key, d);
         }
     }
     // Who leaves each group: only people the plan updates or removes do.
-    let mut left: BTreeMap<&GroupKey, BTreeSet<PersonioId>> = BTreeMap::new();
+    let mut left: BTreeMap<&GroupKey, BTreeSet<PersonKey>> = BTreeMap::new();
     for r in &plan.removals {
-        if let Some(d) = before.get(&r.personio_id) {
+        if let Some(d) = before.get(&r.key) {
             for g in d.groups.iter() {
-                left.entry(g).or_default().insert(d.personio_id);
+                left.entry(g).or_default().insert(d.key);
             }
         }
     }
     for u in &plan.updates {
-        if let Some(d) = before.get(&u.after.personio_id) {
+        if let Some(d) = before.get(&u.after.key) {
             for g in d.groups.iter().filter(|g| !u.after.groups.contains(g)) {
-                left.entry(g).or_default().insert(d.personio_id);
+                left.entry(g).or_default().insert(d.key);
             }
         }
     }
     // Emptied: every member before left (unless someone joins, below).
-    let mut emptied: BTreeMap<&GroupKey, BTreeSet<PersonioId>> = left
+    let mut emptied: BTreeMap<&GroupKey, BTreeSet<PersonKey>> = left
         .into_iter()
         .filter(|(g, who)| members.get(*g).copied().unwrap_or(0) == who.len())
         .collect();
@@ -67,11 +67,11 @@ fn changes(directory: &[DirectoryEmployee], plan: &Plan) -> GroupChanges {
     // Who joins: tracked only for the emptied groups and for new groups of their kinds
     // (the only possible renames), so a large plan does not copy every membership.
     let kinds: BTreeSet<_> = emptied.keys().map(|g| g.kind).collect();
-    let mut new: BTreeMap<&GroupKey, BTreeSet<PersonioId>> = BTreeMap::new();
+    let mut new: BTreeMap<&GroupKey, BTreeSet<PersonKey>> = BTreeMap::new();
     let joiners = plan.creates.iter().map(|c| (c, None)).chain(
         plan.updates
             .iter()
-            .map(|u| (&u.after, before.get(&u.after.personio_id).copied())),
+            .map(|u| (&u.after, before.get(&u.after.key).copied())),
     );
     for (after, was) in joiners {
         for g in after.groups.iter() {
@@ -80,7 +80,7 @@ fn changes(directory: &[DirectoryEmployee], plan: &Plan) -> GroupChanges {
             }
             emptied.remove(g);
             if kinds.contains(&g.kind) && !members.contains_key(g) {
-                new.entry(g).or_default().insert(after.personio_id);
+                new.entry(g).or_default().insert(after.key);
             }
         }
     }
@@ -113,7 +113,7 @@ mod tests {
 
     fn person(id: i64, groups: &[(GroupKind, &str)]) -> DirectoryEmployee {
         DirectoryEmployee {
-            personio_id: PersonioId(id),
+            key: PersonKey(id),
             email: format!("p{id}@example.com"),
             first_name: "P".into(),
             last_name: id.to_string(),
@@ -124,7 +124,7 @@ mod tests {
             status: None,
             hire_date: None,
             termination_date: None,
-            supervisor_personio_id: None,
+            supervisor_key: None,
             age_band_next: None,
             attributes: Default::default(),
             groups: GroupSet::from_iter(groups.iter().map(|(k, n)| GroupKey::new(*k, *n))),
@@ -176,7 +176,7 @@ mod tests {
             ],
             // Ops' only member leaves.
             removals: vec![Removal {
-                personio_id: PersonioId(3),
+                key: PersonKey(3),
                 reason: RemovalReason::NotListed,
             }],
             ..Plan::default()

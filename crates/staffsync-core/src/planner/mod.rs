@@ -126,7 +126,7 @@ pub use scope::{ScopeRules, rule_text};
 pub use tenure::{age_standing, tenure_group, tenure_plan};
 
 use crate::directory::DirectoryEmployee;
-use crate::ids::PersonioId;
+use crate::ids::PersonKey;
 use crate::plan::{
     Hold, Plan, Policy, Rekey, Removal, RemovalReason, Skip, SkipReason, Snapshot, Update, Warning,
 };
@@ -181,8 +181,8 @@ pub fn plan_prepared(directory: &[DirectoryEmployee], snapshot: PreparedSnapshot
 }
 
 /// The directory by Personio id.
-fn index(directory: &[DirectoryEmployee]) -> HashMap<PersonioId, &DirectoryEmployee> {
-    directory.iter().map(|d| (d.personio_id, d)).collect()
+fn index(directory: &[DirectoryEmployee]) -> HashMap<PersonKey, &DirectoryEmployee> {
+    directory.iter().map(|d| (d.key, d)).collect()
 }
 
 /// [`plan_prepared`] with the directory already indexed (`dir`, from [`index`]): records
@@ -190,7 +190,7 @@ fn index(directory: &[DirectoryEmployee]) -> HashMap<PersonioId, &DirectoryEmplo
 /// found first; the plan is then made against the directory re-keyed.
 fn plan_indexed<'d>(
     directory: &'d [DirectoryEmployee],
-    dir: HashMap<PersonioId, &'d DirectoryEmployee>,
+    dir: HashMap<PersonKey, &'d DirectoryEmployee>,
     snapshot: PreparedSnapshot,
 ) -> Plan {
     let rekeys = rekey::find(&dir, &snapshot);
@@ -216,18 +216,18 @@ fn plan_indexed<'d>(
 /// [`removal_ids`]), decided before planning: needed only when there are re-keys, to
 /// choose the directory the plan is made against.
 fn removals_held_before_planning(
-    dir: &HashMap<PersonioId, &DirectoryEmployee>,
+    dir: &HashMap<PersonKey, &DirectoryEmployee>,
     snapshot: &PreparedSnapshot,
 ) -> bool {
-    let in_scope = |id: &PersonioId| snapshot.scope.as_ref().is_none_or(|s| s.contains(id));
-    let mut listed: Vec<(PersonioId, bool)> = snapshot
+    let in_scope = |id: &PersonKey| snapshot.scope.as_ref().is_none_or(|s| s.contains(id));
+    let mut listed: Vec<(PersonKey, bool)> = snapshot
         .records
         .iter()
         .filter(|r| in_scope(&r.id))
         .map(|r| (r.id, r.verdict.is_eligible()))
         .collect();
     listed.sort_unstable_by_key(|(id, _)| *id);
-    let mut malformed: BTreeSet<PersonioId> = snapshot
+    let mut malformed: BTreeSet<PersonKey> = snapshot
         .malformed
         .iter()
         .filter_map(|m| m.id)
@@ -256,12 +256,12 @@ fn removals_held_before_planning(
 /// same set the plan's removals end up with, known before anything is decided, so that
 /// a held plan can keep these people as they are while the rest of it applies.
 fn removal_ids(
-    dir: &HashMap<PersonioId, &DirectoryEmployee>,
+    dir: &HashMap<PersonKey, &DirectoryEmployee>,
     complete: bool,
-    in_scope: impl Fn(&PersonioId) -> bool,
-    listed: &[(PersonioId, bool)],
-    malformed: &BTreeSet<PersonioId>,
-) -> BTreeSet<PersonioId> {
+    in_scope: impl Fn(&PersonKey) -> bool,
+    listed: &[(PersonKey, bool)],
+    malformed: &BTreeSet<PersonKey>,
+) -> BTreeSet<PersonKey> {
     if !complete {
         return BTreeSet::new();
     }
@@ -281,7 +281,7 @@ fn removal_ids(
 /// company without staff), unless the admin accepted exactly these removals.
 fn guard_trips(
     policy: &Policy,
-    removing: &BTreeSet<PersonioId>,
+    removing: &BTreeSet<PersonKey>,
     size: usize,
     creates: bool,
 ) -> bool {
@@ -297,12 +297,12 @@ fn guard_trips(
 /// stay as they are with the held removals.
 fn plan_keyed<'d>(
     directory: &'d [DirectoryEmployee],
-    dir: HashMap<PersonioId, &'d DirectoryEmployee>,
+    dir: HashMap<PersonKey, &'d DirectoryEmployee>,
     snapshot: PreparedSnapshot,
     rekeys: Vec<Rekey>,
     waiting: Vec<Rekey>,
 ) -> Plan {
-    let rekeyed = |id: &PersonioId| !rekeys.is_empty() && rekeys.iter().any(|r| r.to == *id);
+    let rekeyed = |id: &PersonKey| !rekeys.is_empty() && rekeys.iter().any(|r| r.to == *id);
     let PreparedSnapshot {
         records,
         malformed: reported_malformed,
@@ -321,8 +321,8 @@ fn plan_keyed<'d>(
     }
 
     // Malformed ids: reported as such, and ids listed more than once.
-    let in_scope = |id: &PersonioId| scope.as_ref().is_none_or(|s| s.contains(id));
-    let mut malformed: BTreeMap<PersonioId, String> = BTreeMap::new();
+    let in_scope = |id: &PersonKey| scope.as_ref().is_none_or(|s| s.contains(id));
+    let mut malformed: BTreeMap<PersonKey, String> = BTreeMap::new();
     for m in &reported_malformed {
         match m.id {
             Some(id) if !in_scope(&id) => {}
@@ -330,7 +330,7 @@ fn plan_keyed<'d>(
                 malformed.entry(id).or_insert_with(|| m.reason.clone());
             }
             None => out.skips.push(Skip {
-                personio_id: None,
+                key: None,
                 reason: SkipReason::Malformed {
                     detail: m.reason.clone(),
                 },
@@ -352,32 +352,32 @@ fn plan_keyed<'d>(
         }
     }
     listed.dedup_by_key(|r| r.id);
-    let listed_ids: Vec<PersonioId> = listed.iter().map(|r| r.id).collect();
-    let is_listed = |id: &PersonioId| listed_ids.binary_search(id).is_ok();
+    let listed_ids: Vec<PersonKey> = listed.iter().map(|r| r.id).collect();
+    let is_listed = |id: &PersonKey| listed_ids.binary_search(id).is_ok();
 
     // Per-record verdicts, in id order (malformed ids have none).
     listed.retain(|r| !malformed.contains_key(&r.id));
     // A held plan applies everything but its removals and re-keys: the people they name
     // are kept exactly as they are (holding their addresses, in the lines of others)
     // until an admin reviews them. Decided before planning, from the removals alone.
-    let waiting_from: BTreeSet<PersonioId> = waiting.iter().map(|r| r.from).collect();
-    let flags: Vec<(PersonioId, bool)> = listed
+    let waiting_from: BTreeSet<PersonKey> = waiting.iter().map(|r| r.from).collect();
+    let flags: Vec<(PersonKey, bool)> = listed
         .iter()
         .map(|r| (r.id, r.verdict.is_eligible()))
         .collect();
-    let malformed_ids: BTreeSet<PersonioId> = malformed.keys().copied().collect();
+    let malformed_ids: BTreeSet<PersonKey> = malformed.keys().copied().collect();
     let mut removing = removal_ids(&dir, complete, in_scope, &flags, &malformed_ids);
     // People an admin kept, who would go for the reason they were kept against, stay
     // as they are, outside the guard's count; kept people whose reason changed (or who
     // are listed again, or gone) are kept no longer.
-    let reason_of = |id: &PersonioId| match listed.binary_search_by_key(id, |r| r.id) {
+    let reason_of = |id: &PersonKey| match listed.binary_search_by_key(id, |r| r.id) {
         Ok(i) => match &listed[i].verdict {
             Verdict::Ineligible(skip) => Some(RemovalReason::of(skip.clone())),
             _ => None,
         },
         Err(_) => Some(RemovalReason::NotListed),
     };
-    let mut kept_now: BTreeSet<PersonioId> = BTreeSet::new();
+    let mut kept_now: BTreeSet<PersonKey> = BTreeSet::new();
     for (id, reason) in &policy.kept {
         if !in_scope(id) {
             continue;
@@ -398,7 +398,7 @@ fn plan_keyed<'d>(
         .iter()
         .any(|(id, eligible)| *eligible && !dir.contains_key(id));
     drop(flags);
-    let withheld: BTreeSet<PersonioId> =
+    let withheld: BTreeSet<PersonKey> =
         if !waiting.is_empty() || guard_trips(policy, &removing, directory.len(), creates) {
             removing.iter().chain(&waiting_from).copied().collect()
         } else {
@@ -408,7 +408,7 @@ fn plan_keyed<'d>(
     // record (if still listed, under another address) is not planned.
     listed.retain(|r| !(waiting_from.contains(&r.id) && r.verdict.is_eligible()));
     let verdicts = listed;
-    let verdict_of = |id: &PersonioId| {
+    let verdict_of = |id: &PersonKey| {
         verdicts
             .binary_search_by_key(id, |r| r.id)
             .ok()
@@ -416,7 +416,7 @@ fn plan_keyed<'d>(
     };
 
     // Directory people kept as they are whatever the conflicts (out-of-scope people too).
-    let mut retained: BTreeSet<PersonioId> = malformed
+    let mut retained: BTreeSet<PersonKey> = malformed
         .keys()
         .copied()
         .filter(|id| dir.contains_key(id))
@@ -436,7 +436,7 @@ fn plan_keyed<'d>(
         }
     }
 
-    let claims: Vec<(PersonioId, &str)> = verdicts
+    let claims: Vec<(PersonKey, &str)> = verdicts
         .iter()
         .filter_map(|r| {
             r.verdict
@@ -457,8 +457,8 @@ fn plan_keyed<'d>(
             r.verdict.is_eligible() && (!losers.contains_key(&r.id) || dir.contains_key(&r.id))
         })
         .collect();
-    let verdict_ids: Vec<PersonioId> = verdicts.iter().map(|r| r.id).collect();
-    let in_result = |id: &PersonioId| {
+    let verdict_ids: Vec<PersonKey> = verdicts.iter().map(|r| r.id).collect();
+    let in_result = |id: &PersonKey| {
         retained.contains(id) || verdict_ids.binary_search(id).is_ok_and(|i| winners[i])
     };
     // Reporting lines need everyone in the resulting directory with the supervisor
@@ -468,13 +468,13 @@ fn plan_keyed<'d>(
         let mut people = Vec::with_capacity(verdicts.len() + retained.len());
         for (r, _) in verdicts.iter().zip(&winners).filter(|(_, w)| **w) {
             let supervisor = match (losers.contains_key(&r.id), dir.get(&r.id)) {
-                (true, Some(d)) => d.supervisor_personio_id,
+                (true, Some(d)) => d.supervisor_key,
                 _ => r.verdict.supervisor(),
             };
             people.push((r.id, supervisor));
         }
         people.extend(retained.iter().map(|id| {
-            let supervisor = dir.get(id).and_then(|d| d.supervisor_personio_id);
+            let supervisor = dir.get(id).and_then(|d| d.supervisor_key);
             (*id, supervisor)
         }));
         Lines::new(people)
@@ -508,7 +508,7 @@ fn plan_keyed<'d>(
             } => match losers.get(&id) {
                 Some(other) => SkipReason::DuplicateEmail { other: *other },
                 None => {
-                    record.supervisor_personio_id = supervisor.filter(in_result);
+                    record.supervisor_key = supervisor.filter(in_result);
                     let lines = derived.groups(id);
                     if !lines.is_empty() {
                         record.groups.set_reporting_lines(lines);
@@ -560,7 +560,7 @@ fn plan_keyed<'d>(
         }
         if dir.contains_key(&id) && complete && !losers.contains_key(&id) {
             let removal = Removal {
-                personio_id: id,
+                key: id,
                 reason: RemovalReason::of(reason),
             };
             if kept_now.contains(&id) {
@@ -570,12 +570,12 @@ fn plan_keyed<'d>(
             }
         } else {
             out.skips.push(Skip {
-                personio_id: Some(id),
+                key: Some(id),
                 reason,
             });
         }
     }
-    let mut unlisted: Vec<PersonioId> = dir
+    let mut unlisted: Vec<PersonKey> = dir
         .keys()
         .copied()
         .filter(|id| in_scope(id) && !is_listed(id) && !malformed.contains_key(id))
@@ -584,14 +584,14 @@ fn plan_keyed<'d>(
     unlisted.sort_unstable();
     for (id, detail) in malformed {
         out.skips.push(Skip {
-            personio_id: Some(id),
+            key: Some(id),
             reason: SkipReason::Malformed { detail },
         });
     }
     for id in unlisted {
         if complete {
             let removal = Removal {
-                personio_id: id,
+                key: id,
                 reason: RemovalReason::NotListed,
             };
             if kept_now.contains(&id) {
@@ -606,18 +606,16 @@ fn plan_keyed<'d>(
 
     // A re-keyed old id's record (a terminated old profile) is explained by its re-key.
     if !rekeys.is_empty() {
-        out.skips.retain(|s| {
-            s.personio_id
-                .is_none_or(|id| !rekeys.iter().any(|r| r.from == id))
-        });
+        out.skips
+            .retain(|s| s.key.is_none_or(|id| !rekeys.iter().any(|r| r.from == id)));
     }
-    out.skips.sort_by_key(|s| s.personio_id);
-    out.removals.sort_by_key(|r| r.personio_id);
-    out.kept.sort_by_key(|r| r.personio_id);
+    out.skips.sort_by_key(|s| s.key);
+    out.removals.sort_by_key(|r| r.key);
+    out.kept.sort_by_key(|r| r.key);
     out.pending_hires = out
         .skips
         .iter()
-        .filter_map(|s| match (s.personio_id, &s.reason) {
+        .filter_map(|s| match (s.key, &s.reason) {
             (Some(id), SkipReason::NotStarted { hire_date }) => Some((id, *hire_date)),
             _ => None,
         })
@@ -634,7 +632,7 @@ fn plan_keyed<'d>(
     // Each reason to hold is lifted only by accepting exactly what was reviewed. Held
     // before planning, or (an empty listing that creates nobody after all) now: either
     // way nobody is removed or re-keyed.
-    let removing: BTreeSet<PersonioId> = out.removals.iter().map(|r| r.personio_id).collect();
+    let removing: BTreeSet<PersonKey> = out.removals.iter().map(|r| r.key).collect();
     if !withheld.is_empty()
         || guard_trips(policy, &removing, directory.len(), !out.creates.is_empty())
     {
@@ -663,20 +661,20 @@ fn plan_keyed<'d>(
 fn update_outside_scope(
     directory: &[DirectoryEmployee],
     out: &mut Plan,
-    in_scope: impl Fn(&PersonioId) -> bool,
+    in_scope: impl Fn(&PersonKey) -> bool,
     derived: &mut Derived<'_>,
-    removed: &BTreeSet<PersonioId>,
+    removed: &BTreeSet<PersonKey>,
 ) {
     for d in directory {
-        if in_scope(&d.personio_id) {
+        if in_scope(&d.key) {
             continue;
         }
-        let supervisor = d.supervisor_personio_id.filter(|s| !removed.contains(s));
+        let supervisor = d.supervisor_key.filter(|s| !removed.contains(s));
         if let Some(update) = derived.update(d, supervisor) {
             out.updates.push(update);
         }
     }
-    out.updates.sort_by_key(|u| u.after.personio_id);
+    out.updates.sort_by_key(|u| u.after.key);
 }
 
 /// What the planner derives from the whole resulting directory for one person: the
@@ -689,7 +687,7 @@ struct Derived<'l> {
 
 impl Derived<'_> {
     /// The reporting-line groups of `id` (sorted as a group set sorts them).
-    fn groups(&self, id: PersonioId) -> Vec<crate::GroupKey> {
+    fn groups(&self, id: PersonKey) -> Vec<crate::GroupKey> {
         self.lines.map_or_else(Vec::new, |l| l.groups(id))
     }
 
@@ -698,22 +696,20 @@ impl Derived<'_> {
     fn update(
         &mut self,
         before: &DirectoryEmployee,
-        supervisor: Option<PersonioId>,
+        supervisor: Option<PersonKey>,
     ) -> Option<Update> {
         let current = before.groups.split_reporting_lines().1;
         let lines_same = match self.lines {
             None => current.is_empty(),
-            Some(l) => l.unchanged(before.personio_id, current, &mut self.scratch),
+            Some(l) => l.unchanged(before.key, current, &mut self.scratch),
         };
-        if lines_same && before.supervisor_personio_id == supervisor {
+        if lines_same && before.supervisor_key == supervisor {
             return None;
         }
         let mut after = before.clone();
-        after.supervisor_personio_id = supervisor;
+        after.supervisor_key = supervisor;
         if !lines_same {
-            after
-                .groups
-                .set_reporting_lines(self.groups(before.personio_id));
+            after.groups.set_reporting_lines(self.groups(before.key));
         }
         let changes = changes(before, &after);
         Some(Update { after, changes })
@@ -739,12 +735,10 @@ pub fn apply(directory: &[DirectoryEmployee], plan: &Plan) -> Vec<DirectoryEmplo
 /// The directory `plan` would produce, ignoring [`Plan::held`](crate::Plan::held); sorted
 /// by id.
 pub fn preview(directory: &[DirectoryEmployee], plan: &Plan) -> Vec<DirectoryEmployee> {
-    let mut by_id: BTreeMap<PersonioId, DirectoryEmployee> = directory
-        .iter()
-        .map(|d| (d.personio_id, d.clone()))
-        .collect();
+    let mut by_id: BTreeMap<PersonKey, DirectoryEmployee> =
+        directory.iter().map(|d| (d.key, d.clone())).collect();
     for r in &plan.removals {
-        by_id.remove(&r.personio_id);
+        by_id.remove(&r.key);
     }
     // The new id's update (always there) brings the record back under it; links to
     // the old id follow it.
@@ -756,17 +750,17 @@ pub fn preview(directory: &[DirectoryEmployee], plan: &Plan) -> Vec<DirectoryEmp
             if let Some(r) = plan
                 .rekeys
                 .iter()
-                .find(|r| Some(r.from) == d.supervisor_personio_id)
+                .find(|r| Some(r.from) == d.supervisor_key)
             {
-                d.supervisor_personio_id = Some(r.to);
+                d.supervisor_key = Some(r.to);
             }
         }
     }
     for c in &plan.creates {
-        by_id.insert(c.personio_id, c.clone());
+        by_id.insert(c.key, c.clone());
     }
     for u in &plan.updates {
-        by_id.insert(u.after.personio_id, u.after.clone());
+        by_id.insert(u.after.key, u.after.clone());
     }
     by_id.into_values().collect()
 }

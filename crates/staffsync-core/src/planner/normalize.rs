@@ -23,7 +23,7 @@ use crate::attributes::Attributes;
 use crate::directory::{DirectoryEmployee, GroupKey, GroupKind};
 use crate::employee::{ExtraAttribute, OrgUnit, SourceEmployee};
 use crate::group_set::GroupSet;
-use crate::ids::PersonioId;
+use crate::ids::PersonKey;
 use crate::plan::Policy;
 use crate::settings::Settings;
 use std::borrow::Cow;
@@ -42,7 +42,7 @@ fn unit_name(u: Option<&OrgUnit>) -> Option<&str> {
 /// A normalized record that borrows from its source.
 #[derive(Debug)]
 pub(crate) struct View<'a> {
-    id: PersonioId,
+    id: PersonKey,
     email: &'a str,
     first_name: &'a str,
     last_name: &'a str,
@@ -83,7 +83,7 @@ impl<'a> View<'a> {
     pub(crate) fn same_as(&self, d: &DirectoryEmployee) -> bool {
         let opt = |a: Option<&str>, b: &Option<String>| a == b.as_deref();
         let own_groups = d.groups.split_reporting_lines().0;
-        self.id == d.personio_id
+        self.id == d.key
             && self.email == d.email
             && self.first_name == d.first_name
             && self.last_name == d.last_name
@@ -111,10 +111,10 @@ impl<'a> View<'a> {
                 .all(|((kind, name), g)| *kind == g.kind && **name == *g.name)
     }
 
-    pub(crate) fn into_record(self, supervisor: Option<PersonioId>) -> DirectoryEmployee {
+    pub(crate) fn into_record(self, supervisor: Option<PersonKey>) -> DirectoryEmployee {
         let owned = |s: Option<&str>| s.map(str::to_owned);
         DirectoryEmployee {
-            personio_id: self.id,
+            key: self.id,
             email: self.email.to_owned(),
             first_name: self.first_name.to_owned(),
             last_name: self.last_name.to_owned(),
@@ -125,7 +125,7 @@ impl<'a> View<'a> {
             status: owned(self.status),
             hire_date: self.source.hire_date,
             termination_date: self.source.termination_date,
-            supervisor_personio_id: supervisor,
+            supervisor_key: supervisor,
             age_band_next: self.age_band_next,
             // Into new lists of exactly their size (collecting in place would keep the
             // view's wider, roomier lists alive in every record).
@@ -387,7 +387,7 @@ mod tests {
             prop::collection::vec(extra, 0..4),
         )
             .prop_map(|((e, f, l, pos, g), (dep, sub, pref), ccs, attrs)| {
-                let mut s = SourceEmployee::new(PersonioId(1));
+                let mut s = SourceEmployee::new(PersonKey(1));
                 s.email = e;
                 s.first_name = f;
                 s.last_name = l;

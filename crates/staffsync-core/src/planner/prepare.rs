@@ -20,7 +20,7 @@ use super::normalize::View;
 use super::scope::ScopeRules;
 use crate::directory::DirectoryEmployee;
 use crate::employee::SourceEmployee;
-use crate::ids::{Email, PersonioId};
+use crate::ids::{Email, PersonKey};
 use crate::plan::{MalformedEmployee, Policy, SkipReason};
 use std::borrow::Cow;
 use std::collections::BTreeSet;
@@ -50,7 +50,7 @@ impl Rules {
 /// One listed record, prepared by [`prepare`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Prepared {
-    pub id: PersonioId,
+    pub id: PersonKey,
     pub(crate) verdict: Verdict,
 }
 
@@ -63,7 +63,7 @@ pub(crate) enum Verdict {
         /// The directory record, without a supervisor and reporting-line groups (the
         /// planner sets them once it knows who is in the directory).
         record: DirectoryEmployee,
-        supervisor: Option<PersonioId>,
+        supervisor: Option<PersonKey>,
         /// The e-mail key when it differs from `record.email` (upper case in the address).
         key: Option<Box<str>>,
     },
@@ -74,7 +74,7 @@ pub(crate) enum Verdict {
     /// directory. No record is built: at 100,000 people, most unchanged, building and
     /// dropping them was most of a re-sync's plan (and of its memory).
     Same {
-        supervisor: Option<PersonioId>,
+        supervisor: Option<PersonKey>,
         /// As for `Eligible`; `None`: the directory record's e-mail is its own key.
         key: Option<Box<str>>,
     },
@@ -97,7 +97,7 @@ impl Verdict {
     }
 
     /// The supervisor Personio names for an eligible record.
-    pub(crate) fn supervisor(&self) -> Option<PersonioId> {
+    pub(crate) fn supervisor(&self) -> Option<PersonKey> {
         match self {
             Verdict::Eligible { supervisor, .. } | Verdict::Same { supervisor, .. } => *supervisor,
             Verdict::Ineligible(_) => None,
@@ -134,7 +134,7 @@ pub fn prepare_against(
             };
             let view = View::new(employee, &rules.policy, rules.today);
             match known {
-                Some(d) if d.personio_id == employee.id && view.same_as(d) => Verdict::Same {
+                Some(d) if d.key == employee.id && view.same_as(d) => Verdict::Same {
                     key,
                     supervisor: employee.supervisor_id,
                 },
@@ -163,7 +163,7 @@ pub struct PreparedSnapshot {
     /// As [`crate::Snapshot::complete`].
     pub complete: bool,
     /// As [`crate::Snapshot::scope`].
-    pub scope: Option<BTreeSet<PersonioId>>,
+    pub scope: Option<BTreeSet<PersonKey>>,
     /// What the records were prepared under; the plan is made under the same rules.
     pub rules: Rules,
 }
@@ -173,21 +173,17 @@ pub struct PreparedSnapshot {
 #[derive(Debug, Default)]
 pub struct KnownDirectory {
     people: Vec<DirectoryEmployee>,
-    by_id: foldhash::HashMap<PersonioId, usize>,
+    by_id: foldhash::HashMap<PersonKey, usize>,
 }
 
 impl KnownDirectory {
     pub fn new(people: Vec<DirectoryEmployee>) -> Self {
-        let by_id = people
-            .iter()
-            .enumerate()
-            .map(|(i, d)| (d.personio_id, i))
-            .collect();
+        let by_id = people.iter().enumerate().map(|(i, d)| (d.key, i)).collect();
         KnownDirectory { people, by_id }
     }
 
     /// The directory's record for `id`.
-    pub fn get(&self, id: PersonioId) -> Option<&DirectoryEmployee> {
+    pub fn get(&self, id: PersonKey) -> Option<&DirectoryEmployee> {
         self.by_id.get(&id).and_then(|&i| self.people.get(i))
     }
 

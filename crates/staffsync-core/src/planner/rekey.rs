@@ -27,7 +27,7 @@
 
 use super::prepare::{Prepared, PreparedSnapshot, Verdict};
 use crate::directory::DirectoryEmployee;
-use crate::ids::{Email, PersonioId};
+use crate::ids::{Email, PersonKey};
 use crate::plan::Rekey;
 use foldhash::{HashMap, HashMapExt as _};
 
@@ -44,15 +44,15 @@ pub fn holds(rekeying: usize, size: usize) -> bool {
 /// The re-keys of `snapshot` against `dir` (see the module docs), sorted by `from`.
 /// Costs one pass over the records when nobody new is listed (the usual run).
 pub(crate) fn find(
-    dir: &HashMap<PersonioId, &DirectoryEmployee>,
+    dir: &HashMap<PersonKey, &DirectoryEmployee>,
     snapshot: &PreparedSnapshot,
 ) -> Vec<Rekey> {
     if !snapshot.complete {
         return Vec::new();
     }
-    let in_scope = |id: &PersonioId| snapshot.scope.as_ref().is_none_or(|s| s.contains(id));
+    let in_scope = |id: &PersonKey| snapshot.scope.as_ref().is_none_or(|s| s.contains(id));
     // New records by address key.
-    let mut new: HashMap<String, Option<PersonioId>> = HashMap::new();
+    let mut new: HashMap<String, Option<PersonKey>> = HashMap::new();
     for r in &snapshot.records {
         if dir.contains_key(&r.id) || !in_scope(&r.id) {
             continue;
@@ -68,12 +68,12 @@ pub(crate) fn find(
         return Vec::new();
     }
     // Ids listed more than once or reported malformed never re-key (nor are re-keyed).
-    let mut listed: HashMap<PersonioId, (usize, Option<&Prepared>)> = HashMap::new();
+    let mut listed: HashMap<PersonKey, (usize, Option<&Prepared>)> = HashMap::new();
     for r in &snapshot.records {
         let entry = listed.entry(r.id).or_insert((0, Some(r)));
         entry.0 += 1;
     }
-    let malformed = |id: &PersonioId| {
+    let malformed = |id: &PersonKey| {
         snapshot.malformed.iter().any(|m| m.id == Some(*id))
             || listed.get(id).is_some_and(|(n, _)| *n > 1)
     };
@@ -99,7 +99,7 @@ pub(crate) fn find(
     }
     let mut out = Vec::new();
     for d in dir.values() {
-        if !in_scope(&d.personio_id) || malformed(&d.personio_id) {
+        if !in_scope(&d.key) || malformed(&d.key) {
             continue;
         }
         let key = Email::key_of(&d.email);
@@ -113,13 +113,13 @@ pub(crate) fn find(
             continue;
         }
         // Listed with the same address: they keep it (handled above: it claims it).
-        if let Some((_, Some(r))) = listed.get(&d.personio_id)
+        if let Some((_, Some(r))) = listed.get(&d.key)
             && matches!(r.verdict, Verdict::Same { .. })
         {
             continue;
         }
         out.push(Rekey {
-            from: d.personio_id,
+            from: d.key,
             to: *to,
         });
     }
@@ -133,16 +133,16 @@ pub(crate) fn find(
 /// old id loses its link, as when a supervisor leaves, until the source names the new
 /// one.
 pub(crate) fn rewrite(directory: &[DirectoryEmployee], rekeys: &[Rekey]) -> Vec<DirectoryEmployee> {
-    let to: HashMap<PersonioId, PersonioId> = rekeys.iter().map(|r| (r.from, r.to)).collect();
+    let to: HashMap<PersonKey, PersonKey> = rekeys.iter().map(|r| (r.from, r.to)).collect();
     directory
         .iter()
         .map(|d| {
             let mut d = d.clone();
-            if let Some(new) = to.get(&d.personio_id) {
-                d.personio_id = *new;
+            if let Some(new) = to.get(&d.key) {
+                d.key = *new;
             }
-            if let Some(new) = d.supervisor_personio_id.and_then(|s| to.get(&s)) {
-                d.supervisor_personio_id = Some(*new);
+            if let Some(new) = d.supervisor_key.and_then(|s| to.get(&s)) {
+                d.supervisor_key = Some(*new);
             }
             d
         })

@@ -18,7 +18,7 @@
 //! the (id, supervisor) pairs it was given.
 
 use crate::directory::{GroupKey, GroupKind};
-use crate::ids::PersonioId;
+use crate::ids::PersonKey;
 
 /// No supervisor in the resulting directory.
 const NONE: u32 = u32::MAX;
@@ -27,13 +27,13 @@ const NONE: u32 = u32::MAX;
 #[derive(Debug, Default)]
 pub(crate) struct Lines {
     /// Everyone in the resulting directory, sorted.
-    ids: Vec<PersonioId>,
+    ids: Vec<PersonKey>,
     /// Each person's supervisor (an index into `ids`), or [`NONE`].
     parent: Vec<u32>,
     /// Whether the person is on a supervisor cycle.
     on_cycle: Vec<bool>,
     /// The people of each cycle, each list sorted, the lists sorted by their first id.
-    cycles: Vec<Vec<PersonioId>>,
+    cycles: Vec<Vec<PersonKey>>,
 }
 
 /// Reusable buffers for [`Lines::unchanged`] (no allocation per person).
@@ -46,10 +46,10 @@ pub(crate) struct Scratch {
 impl Lines {
     /// The lines of `people`: everyone in the resulting directory with the supervisor
     /// they will have (anyone, or nobody: a supervisor not among `people` ends the line).
-    pub(crate) fn new(mut people: Vec<(PersonioId, Option<PersonioId>)>) -> Self {
+    pub(crate) fn new(mut people: Vec<(PersonKey, Option<PersonKey>)>) -> Self {
         people.sort_unstable_by_key(|p| p.0);
         people.dedup_by_key(|p| p.0);
-        let ids: Vec<PersonioId> = people.iter().map(|p| p.0).collect();
+        let ids: Vec<PersonKey> = people.iter().map(|p| p.0).collect();
         let parent: Vec<u32> = people
             .iter()
             .map(|(_, s)| {
@@ -68,11 +68,11 @@ impl Lines {
     }
 
     /// The supervisor cycles, each by its people's ids (sorted).
-    pub(crate) fn cycles(&self) -> &[Vec<PersonioId>] {
+    pub(crate) fn cycles(&self) -> &[Vec<PersonKey>] {
         &self.cycles
     }
 
-    fn index(&self, id: PersonioId) -> Option<usize> {
+    fn index(&self, id: PersonKey) -> Option<usize> {
         self.ids.binary_search(&id).ok()
     }
 
@@ -100,7 +100,7 @@ impl Lines {
 
     /// The reporting-line groups of `id`, sorted as a [`crate::GroupSet`] sorts them;
     /// none for someone not in the resulting directory.
-    pub(crate) fn groups(&self, id: PersonioId) -> Vec<GroupKey> {
+    pub(crate) fn groups(&self, id: PersonKey) -> Vec<GroupKey> {
         let Some(i) = self.index(id) else {
             return Vec::new();
         };
@@ -126,7 +126,7 @@ impl Lines {
     /// kinds), equals [`Lines::groups`] of `id`, found without building the groups.
     pub(crate) fn unchanged(
         &self,
-        id: PersonioId,
+        id: PersonKey,
         current: &[GroupKey],
         scratch: &mut Scratch,
     ) -> bool {
@@ -165,7 +165,7 @@ impl Lines {
 /// Marks the people on supervisor cycles and lists each cycle once: every walk up from
 /// an unvisited person stops at someone already seen; when that someone is on the walk
 /// itself, the walk from there on is a cycle. Each person is walked over once.
-fn find_cycles(ids: &[PersonioId], parent: &[u32]) -> (Vec<bool>, Vec<Vec<PersonioId>>) {
+fn find_cycles(ids: &[PersonKey], parent: &[u32]) -> (Vec<bool>, Vec<Vec<PersonKey>>) {
     const UNSEEN: u8 = 0;
     const ON_WALK: u8 = 1;
     const DONE: u8 = 2;
@@ -184,7 +184,7 @@ fn find_cycles(ids: &[PersonioId], parent: &[u32]) -> (Vec<bool>, Vec<Vec<Person
             && state[current] == ON_WALK
             && let Some(from) = walk.iter().rposition(|&w| w == current)
         {
-            let mut cycle: Vec<PersonioId> = walk[from..].iter().map(|&w| ids[w]).collect();
+            let mut cycle: Vec<PersonKey> = walk[from..].iter().map(|&w| ids[w]).collect();
             for &w in &walk[from..] {
                 on_cycle[w] = true;
             }
@@ -208,13 +208,13 @@ mod tests {
         Lines::new(
             pairs
                 .iter()
-                .map(|&(a, b)| (PersonioId(a), b.map(PersonioId)))
+                .map(|&(a, b)| (PersonKey(a), b.map(PersonKey)))
                 .collect(),
         )
     }
 
     fn names(l: &Lines, id: i64) -> Vec<String> {
-        l.groups(PersonioId(id))
+        l.groups(PersonKey(id))
             .into_iter()
             .map(|g| format!("{}:{}", g.kind, g.name))
             .collect()
@@ -243,11 +243,11 @@ mod tests {
         );
         assert!(l.cycles().is_empty());
         let mut scratch = Scratch::default();
-        let g = l.groups(PersonioId(10));
-        assert!(l.unchanged(PersonioId(10), &g, &mut scratch));
-        assert!(!l.unchanged(PersonioId(10), &g[1..], &mut scratch));
-        assert!(!l.unchanged(PersonioId(3), &g, &mut scratch));
-        assert!(l.unchanged(PersonioId(77), &[], &mut scratch));
+        let g = l.groups(PersonKey(10));
+        assert!(l.unchanged(PersonKey(10), &g, &mut scratch));
+        assert!(!l.unchanged(PersonKey(10), &g[1..], &mut scratch));
+        assert!(!l.unchanged(PersonKey(3), &g, &mut scratch));
+        assert!(l.unchanged(PersonKey(77), &[], &mut scratch));
     }
 
     #[test]
@@ -263,7 +263,7 @@ mod tests {
             (7, Some(8)),
             (8, Some(6)),
         ]);
-        let ids = |v: &[i64]| v.iter().copied().map(PersonioId).collect::<Vec<_>>();
+        let ids = |v: &[i64]| v.iter().copied().map(PersonKey).collect::<Vec<_>>();
         assert_eq!(l.cycles(), [ids(&[1, 2]), ids(&[5]), ids(&[6, 7, 8])]);
         assert_eq!(names(&l, 1), ["reports_direct:2"]);
         assert!(names(&l, 5).is_empty());

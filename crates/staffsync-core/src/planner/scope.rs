@@ -208,7 +208,7 @@ fn condition_text(rule: &Rule) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ids::PersonioId;
+    use crate::ids::PersonKey;
     use crate::{CostCenter, EmploymentStatus, ExtraAttribute, OrgUnit};
 
     fn rule(attribute: &str, values: &[&str]) -> Rule {
@@ -219,7 +219,7 @@ mod tests {
     }
 
     fn person() -> SourceEmployee {
-        let mut e = SourceEmployee::new(PersonioId(1));
+        let mut e = SourceEmployee::new(PersonKey(1));
         e.employment_type = Some(" External ".into());
         e.status = Some(EmploymentStatus::Active);
         e.office = Some(OrgUnit {

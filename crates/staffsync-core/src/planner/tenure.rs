@@ -108,7 +108,7 @@ pub fn tenure_plan(directory: &[DirectoryEmployee], policy: &Policy, today: Date
         let changes = changes(d, &after);
         out.updates.push(Update { after, changes });
     }
-    out.updates.sort_by_key(|u| u.after.personio_id);
+    out.updates.sort_by_key(|u| u.after.key);
     super::group_changes::decide(directory, &mut out);
     out
 }

@@ -3,7 +3,7 @@
 use staffsync_core::planner::{apply, plan, preview};
 use staffsync_core::{
     CostCenter, DirectoryEmployee, EmploymentStatus, ExtraAttribute, FieldChange, GroupKey,
-    GroupKind, GroupSettings, Hold, MalformedEmployee, OrgUnit, PersonioId, Plan, Policy, Rekey,
+    GroupKind, GroupSettings, Hold, MalformedEmployee, OrgUnit, PersonKey, Plan, Policy, Rekey,
     Removal, RemovalReason, Settings, Skip, SkipReason, Snapshot, SourceEmployee, Warning,
 };
 use time::Date;
@@ -11,8 +11,8 @@ use time::macros::date;
 
 const TODAY: Date = date!(2026 - 03 - 15);
 
-fn id(n: i64) -> PersonioId {
-    PersonioId(n)
+fn id(n: i64) -> PersonKey {
+    PersonKey(n)
 }
 
 fn unit(name: &str) -> Option<OrgUnit> {
@@ -70,13 +70,13 @@ fn directory_of(employees: Vec<SourceEmployee>) -> Vec<DirectoryEmployee> {
 
 fn skip(n: i64, reason: SkipReason) -> Skip {
     Skip {
-        personio_id: Some(id(n)),
+        key: Some(id(n)),
         reason,
     }
 }
 
 fn ids(v: &[DirectoryEmployee]) -> Vec<i64> {
-    v.iter().map(|d| d.personio_id.0).collect()
+    v.iter().map(|d| d.key.0).collect()
 }
 
 fn change(field: &str, before: Option<&str>, after: Option<&str>) -> FieldChange {
@@ -321,8 +321,8 @@ fn department_position_and_supervisor_changes_are_updates() {
     assert_eq!(p.unchanged, 1);
     assert_eq!(p.updates.len(), 1);
     let u = &p.updates[0];
-    assert_eq!(u.after.personio_id, id(2));
-    assert_eq!(u.after.supervisor_personio_id, Some(id(1)));
+    assert_eq!(u.after.key, id(2));
+    assert_eq!(u.after.supervisor_key, Some(id(1)));
     assert_eq!(
         u.changes,
         vec![
@@ -348,7 +348,7 @@ fn supervisor_is_linked_only_when_in_the_directory() {
     f.supervisor_id = Some(id(99));
     let p = run(&[], &snap(vec![boss, e, f]));
     assert_eq!(ids(&p.creates), vec![2, 3]);
-    assert!(p.creates.iter().all(|d| d.supervisor_personio_id.is_none()));
+    assert!(p.creates.iter().all(|d| d.supervisor_key.is_none()));
 }
 
 #[test]
@@ -385,7 +385,7 @@ fn leaver_is_removed_and_unlisted_people_too() {
     let reasons: Vec<(i64, RemovalReason)> = p
         .removals
         .iter()
-        .map(|r| (r.personio_id.0, r.reason.clone()))
+        .map(|r| (r.key.0, r.reason.clone()))
         .collect();
     assert_eq!(
         reasons,
@@ -430,7 +430,7 @@ fn a_rehire_under_a_new_profile_is_re_keyed_not_replaced() {
         "the old profile is explained by its re-key"
     );
     assert_eq!(p.updates.len(), 1);
-    assert_eq!(p.updates[0].after.personio_id, id(7));
+    assert_eq!(p.updates[0].after.key, id(7));
     assert_eq!(
         p.updates[0].changes,
         vec![
@@ -512,7 +512,7 @@ fn supervisor_links_in_the_directory_follow_the_re_keyed_person() {
         three.clone(),
         four.clone(),
     ]);
-    assert_eq!(dir[1].supervisor_personio_id, Some(id(1)));
+    assert_eq!(dir[1].supervisor_key, Some(id(1)));
     three.supervisor_id = Some(id(7));
     let mut s = snap(vec![person(7, "ada@x.de"), three, four]);
     s.malformed.push(MalformedEmployee {
@@ -531,9 +531,9 @@ fn supervisor_links_in_the_directory_follow_the_re_keyed_person() {
     let sup = |n: i64| {
         after
             .iter()
-            .find(|d| d.personio_id == id(n))
+            .find(|d| d.key == id(n))
             .unwrap()
-            .supervisor_personio_id
+            .supervisor_key
     };
     assert_eq!((sup(2), sup(3), sup(4)), (Some(id(7)), Some(id(7)), None));
 }
@@ -769,7 +769,7 @@ fn malformed_records_protect_people_in_the_directory() {
         p.skips,
         vec![
             Skip {
-                personio_id: None,
+                key: None,
                 reason: malformed("no id")
             },
             skip(1, malformed("hire_date: not a date")),
@@ -870,7 +870,7 @@ fn emptying_the_directory_is_held_however_small_it_is() {
     // A person who reviewed exactly these removals lets them through.
     let reviewed = guard_case(4, 4, &policy);
     let accepted = Policy {
-        accepted_removals: Some(reviewed.removals.iter().map(|r| r.personio_id).collect()),
+        accepted_removals: Some(reviewed.removals.iter().map(|r| r.key).collect()),
         ..Policy::default()
     };
     assert_eq!(guard_case(4, 4, &accepted).held, None);
@@ -881,7 +881,7 @@ fn accepted_deletions_are_not_held_and_held_plans_apply_all_but_their_removals()
     let reviewed = guard_case(10, 10, &Policy::default());
     assert!(reviewed.held.is_some());
     let accept = Policy {
-        accepted_removals: Some(reviewed.removals.iter().map(|r| r.personio_id).collect()),
+        accepted_removals: Some(reviewed.removals.iter().map(|r| r.key).collect()),
         ..Policy::default()
     };
     let p = guard_case(10, 10, &accept);
@@ -904,7 +904,7 @@ fn accepting_binds_to_the_reviewed_removals() {
     let reviewed = guard_case(10, 6, &Policy::default());
     assert!(reviewed.held.is_some());
     let accept = Policy {
-        accepted_removals: Some(reviewed.removals.iter().map(|r| r.personio_id).collect()),
+        accepted_removals: Some(reviewed.removals.iter().map(|r| r.key).collect()),
         ..Policy::default()
     };
     let more = guard_case(10, 7, &accept);
@@ -976,7 +976,7 @@ fn scope_plans_only_its_ids_and_keeps_everyone_else() {
     hire.supervisor_id = Some(id(1));
     let p = run(&dir, &scoped(vec![hire], &[4]));
     assert_eq!(ids(&p.creates), vec![4]);
-    assert_eq!(p.creates[0].supervisor_personio_id, Some(id(1)));
+    assert_eq!(p.creates[0].supervisor_key, Some(id(1)));
     assert!(p.updates.is_empty() && p.removals.is_empty() && p.skips.is_empty());
     assert_eq!(p.unchanged, 0);
 
@@ -992,8 +992,8 @@ fn scope_plans_only_its_ids_and_keeps_everyone_else() {
     assert_eq!(p.removals.len(), 1);
     assert_eq!(p.removals[0].reason, RemovalReason::NotListed);
     assert_eq!(p.updates.len(), 1);
-    assert_eq!(p.updates[0].after.personio_id, id(2));
-    assert_eq!(p.updates[0].after.supervisor_personio_id, None);
+    assert_eq!(p.updates[0].after.key, id(2));
+    assert_eq!(p.updates[0].after.supervisor_key, None);
     assert_eq!(
         p.updates[0].changes,
         vec![FieldChange {
@@ -1092,7 +1092,7 @@ fn excluded_people_are_skipped_or_removed_naming_the_rule() {
     assert_eq!(
         p.removals,
         vec![Removal {
-            personio_id: id(2),
+            key: id(2),
             reason: RemovalReason::Excluded { rule: rule.clone() },
         }]
     );
@@ -1173,7 +1173,7 @@ fn reporting_policy() -> Policy {
 
 fn groups_of(d: &[DirectoryEmployee], n: i64) -> Vec<String> {
     d.iter()
-        .find(|d| d.personio_id == id(n))
+        .find(|d| d.key == id(n))
         .map(|d| {
             d.groups
                 .iter()
@@ -1275,7 +1275,7 @@ fn tenure_bands_follow_the_hire_date_and_the_date_check_moves_people() {
     );
     let tenure = |d: &[DirectoryEmployee], n: i64| -> Vec<String> {
         d.iter()
-            .find(|d| d.personio_id == id(n))
+            .find(|d| d.key == id(n))
             .unwrap()
             .groups
             .iter()
@@ -1427,25 +1427,19 @@ fn a_held_plan_applies_hires_and_moves_and_keeps_the_listed_people_as_they_are()
     let p = run(&dir, &snap(listed));
     assert!(p.held.is_some());
     assert_eq!(
-        p.removals
-            .iter()
-            .map(|r| r.personio_id.0)
-            .collect::<Vec<_>>(),
+        p.removals.iter().map(|r| r.key.0).collect::<Vec<_>>(),
         vec![1, 3, 4, 5, 6],
         "the review lists exactly who would go"
     );
     assert_eq!(ids(&p.creates), vec![11]);
     assert_eq!(
-        p.updates
-            .iter()
-            .map(|u| u.after.personio_id.0)
-            .collect::<Vec<_>>(),
+        p.updates.iter().map(|u| u.after.key.0).collect::<Vec<_>>(),
         vec![10]
     );
     let after = apply(&dir, &p);
     assert_eq!(ids(&after), (1..=11).collect::<Vec<_>>());
     // 2 still reports to 1, who waits for the review: the link is not cut.
-    assert_eq!(after[1].supervisor_personio_id, Some(id(1)));
+    assert_eq!(after[1].supervisor_key, Some(id(1)));
 }
 
 #[test]
@@ -1455,7 +1449,7 @@ fn held_re_keys_wait_like_removals() {
     assert!(held.updates.is_empty() && held.creates.is_empty());
     // The new ids are skipped (their addresses stay with the old ids) until the review.
     for r in &held.rekeys {
-        assert!(held.skips.iter().any(|s| s.personio_id == Some(r.to)));
+        assert!(held.skips.iter().any(|s| s.key == Some(r.to)));
     }
 }
 
@@ -1471,7 +1465,7 @@ fn kept_people_are_neither_removed_nor_held_until_their_reason_changes() {
         kept: held
             .removals
             .iter()
-            .map(|r| (r.personio_id, r.reason.clone()))
+            .map(|r| (r.key, r.reason.clone()))
             .collect(),
         ..Policy::default()
     };
@@ -1479,7 +1473,7 @@ fn kept_people_are_neither_removed_nor_held_until_their_reason_changes() {
     assert_eq!(p.held, None);
     assert!(p.removals.is_empty());
     assert_eq!(
-        p.kept.iter().map(|r| r.personio_id.0).collect::<Vec<_>>(),
+        p.kept.iter().map(|r| r.key.0).collect::<Vec<_>>(),
         vec![1, 2, 3, 4, 5, 6]
     );
     assert!(p.unkept.is_empty());
@@ -1493,15 +1487,12 @@ fn kept_people_are_neither_removed_nor_held_until_their_reason_changes() {
     again.push(other);
     let p = plan(&dir, &snap(again), &policy, TODAY);
     assert_eq!(
-        p.kept.iter().map(|r| r.personio_id.0).collect::<Vec<_>>(),
+        p.kept.iter().map(|r| r.key.0).collect::<Vec<_>>(),
         vec![3, 4, 5, 6]
     );
     assert_eq!(p.unkept, vec![id(1), id(2)]);
     assert_eq!(
-        p.removals
-            .iter()
-            .map(|r| r.personio_id.0)
-            .collect::<Vec<_>>(),
+        p.removals.iter().map(|r| r.key.0).collect::<Vec<_>>(),
         vec![2]
     );
 }

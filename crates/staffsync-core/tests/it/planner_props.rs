@@ -7,7 +7,7 @@ use staffsync_core::planner::{
 };
 use staffsync_core::{
     DirectoryEmployee, EmploymentStatus, GroupKey, GroupKind, MalformedEmployee, OrgUnit,
-    PersonioId, Plan, Policy, Settings, SkipReason, Snapshot, SourceEmployee,
+    PersonKey, Plan, Policy, Settings, SkipReason, Snapshot, SourceEmployee,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use time::macros::date;
@@ -79,7 +79,7 @@ fn source(id: i64) -> impl Strategy<Value = SourceEmployee> {
     )
         .prop_map(
             move |((first, last, email, status), (hire, term, dept, pos, gender, sup))| {
-                let mut e = SourceEmployee::new(PersonioId(id));
+                let mut e = SourceEmployee::new(PersonKey(id));
                 e.first_name = first;
                 e.last_name = last;
                 e.email = email;
@@ -96,7 +96,7 @@ fn source(id: i64) -> impl Strategy<Value = SourceEmployee> {
                 e.department = dept.map(|name| OrgUnit { id: None, name });
                 e.position = pos;
                 e.gender = gender;
-                e.supervisor_id = sup.map(PersonioId);
+                e.supervisor_id = sup.map(PersonKey);
                 e
             },
         )
@@ -119,7 +119,7 @@ fn edit(e: &mut SourceEmployee, field: u8) {
         4 => e.gender = edited(&e.gender),
         5 => e.hire_date = Some(e.hire_date.map_or(day(-1), |d| d - Duration::days(1))),
         6 => e.termination_date = e.termination_date.map_or(Some(day(3)), |_| None),
-        _ => e.supervisor_id = e.supervisor_id.map_or(Some(PersonioId(1)), |_| None),
+        _ => e.supervisor_id = e.supervisor_id.map_or(Some(PersonKey(1)), |_| None),
     }
 }
 
@@ -191,7 +191,7 @@ fn case() -> impl Strategy<Value = Case> {
                     .iter()
                     .map(|p| {
                         let mut d = reference_normalize(p);
-                        d.supervisor_personio_id = p.supervisor_id;
+                        d.supervisor_key = p.supervisor_id;
                         d
                     })
                     .collect();
@@ -215,7 +215,7 @@ fn case() -> impl Strategy<Value = Case> {
                         malformed: malformed
                             .into_iter()
                             .map(|id| MalformedEmployee {
-                                id: id.map(PersonioId),
+                                id: id.map(PersonKey),
                                 reason: "bad".into(),
                             })
                             .collect(),
@@ -229,7 +229,7 @@ fn case() -> impl Strategy<Value = Case> {
                             ..Settings::default()
                         },
                         accepted_removals: accept
-                            .map(|ids| ids.into_iter().map(PersonioId).collect()),
+                            .map(|ids| ids.into_iter().map(PersonKey).collect()),
                         accepted_rekeys: None,
                         kept: Default::default(),
                     },
@@ -267,7 +267,7 @@ fn reference_normalize(e: &SourceEmployee) -> DirectoryEmployee {
         attributes.insert("gender".to_owned(), g);
     }
     DirectoryEmployee {
-        personio_id: e.id,
+        key: e.id,
         email: trimmed(&e.email).unwrap_or_default(),
         first_name: trimmed(&e.first_name).unwrap_or_default(),
         last_name: trimmed(&e.last_name).unwrap_or_default(),
@@ -278,7 +278,7 @@ fn reference_normalize(e: &SourceEmployee) -> DirectoryEmployee {
         status: e.status.as_ref().map(|s| s.as_str().to_owned()),
         hire_date: e.hire_date,
         termination_date: e.termination_date,
-        supervisor_personio_id: None,
+        supervisor_key: None,
         age_band_next: None,
         attributes: attributes.into_iter().collect(),
         groups: groups.into_iter().collect(),
@@ -313,14 +313,13 @@ fn reference_eligible_but_for_dates(e: &SourceEmployee, c: &Case) -> bool {
 /// The known future hires: listed once, not malformed, right but for a hire date after
 /// today (a termination date does not matter then), and not someone in the directory a
 /// complete listing removes.
-fn reference_pending_hires(c: &Case) -> Vec<(PersonioId, Date)> {
-    let mut listed: BTreeMap<PersonioId, Vec<&SourceEmployee>> = BTreeMap::new();
+fn reference_pending_hires(c: &Case) -> Vec<(PersonKey, Date)> {
+    let mut listed: BTreeMap<PersonKey, Vec<&SourceEmployee>> = BTreeMap::new();
     for e in &c.snapshot.employees {
         listed.entry(e.id).or_default().push(e);
     }
-    let malformed: BTreeSet<PersonioId> =
-        c.snapshot.malformed.iter().filter_map(|m| m.id).collect();
-    let in_directory: BTreeSet<PersonioId> = c.directory.iter().map(|d| d.personio_id).collect();
+    let malformed: BTreeSet<PersonKey> = c.snapshot.malformed.iter().filter_map(|m| m.id).collect();
+    let in_directory: BTreeSet<PersonKey> = c.directory.iter().map(|d| d.key).collect();
     listed
         .into_iter()
         .filter_map(|(id, records)| {
@@ -338,8 +337,8 @@ fn key(s: &str) -> String {
 }
 
 /// Ids reported malformed or listed more than once.
-fn reference_malformed(c: &Case) -> BTreeSet<PersonioId> {
-    let mut count: BTreeMap<PersonioId, usize> = BTreeMap::new();
+fn reference_malformed(c: &Case) -> BTreeSet<PersonKey> {
+    let mut count: BTreeMap<PersonKey, usize> = BTreeMap::new();
     for e in &c.snapshot.employees {
         *count.entry(e.id).or_default() += 1;
     }
@@ -355,12 +354,12 @@ fn reference_malformed(c: &Case) -> BTreeSet<PersonioId> {
 /// in a complete listing, an eligible record new to the directory that is the only
 /// eligible record with its address (ids listed twice count twice), not malformed, and
 /// the one directory person with that address, not malformed.
-fn reference_rekeys(c: &Case) -> Vec<(PersonioId, PersonioId)> {
+fn reference_rekeys(c: &Case) -> Vec<(PersonKey, PersonKey)> {
     if !c.snapshot.complete {
         return Vec::new();
     }
     let malformed = reference_malformed(c);
-    let claims: Vec<(PersonioId, String)> = c
+    let claims: Vec<(PersonKey, String)> = c
         .snapshot
         .employees
         .iter()
@@ -369,7 +368,7 @@ fn reference_rekeys(c: &Case) -> Vec<(PersonioId, PersonioId)> {
         .collect();
     let mut out = Vec::new();
     for (id, k) in &claims {
-        if c.directory.iter().any(|d| d.personio_id == *id)
+        if c.directory.iter().any(|d| d.key == *id)
             || malformed.contains(id)
             || claims.iter().filter(|(_, o)| o == k).count() != 1
         {
@@ -378,9 +377,9 @@ fn reference_rekeys(c: &Case) -> Vec<(PersonioId, PersonioId)> {
         let owners: Vec<&DirectoryEmployee> =
             c.directory.iter().filter(|d| key(&d.email) == *k).collect();
         if let [d] = owners[..]
-            && !malformed.contains(&d.personio_id)
+            && !malformed.contains(&d.key)
         {
-            out.push((d.personio_id, *id));
+            out.push((d.key, *id));
         }
     }
     out.sort();
@@ -389,14 +388,14 @@ fn reference_rekeys(c: &Case) -> Vec<(PersonioId, PersonioId)> {
 
 /// `c` with its directory re-keyed: each old id's entry under its new id, links to it too.
 fn reference_rekeyed(c: &Case) -> Case {
-    let rekeys: BTreeMap<PersonioId, PersonioId> = reference_rekeys(c).into_iter().collect();
+    let rekeys: BTreeMap<PersonKey, PersonKey> = reference_rekeys(c).into_iter().collect();
     let mut out = c.clone();
     for d in &mut out.directory {
-        if let Some(to) = rekeys.get(&d.personio_id) {
-            d.personio_id = *to;
+        if let Some(to) = rekeys.get(&d.key) {
+            d.key = *to;
         }
-        if let Some(to) = d.supervisor_personio_id.and_then(|s| rekeys.get(&s)) {
-            d.supervisor_personio_id = Some(*to);
+        if let Some(to) = d.supervisor_key.and_then(|s| rekeys.get(&s)) {
+            d.supervisor_key = Some(*to);
         }
     }
     out
@@ -405,23 +404,23 @@ fn reference_rekeyed(c: &Case) -> Case {
 /// The directory the plan must produce: eligible records that win their address, plus the
 /// directory people kept as they are. Conflicts are decided by plain iteration to a fixed
 /// point.
-fn reference_result(c: &Case) -> BTreeMap<PersonioId, DirectoryEmployee> {
-    let dir: BTreeMap<PersonioId, &DirectoryEmployee> =
-        c.directory.iter().map(|d| (d.personio_id, d)).collect();
+fn reference_result(c: &Case) -> BTreeMap<PersonKey, DirectoryEmployee> {
+    let dir: BTreeMap<PersonKey, &DirectoryEmployee> =
+        c.directory.iter().map(|d| (d.key, d)).collect();
     let malformed = reference_malformed(c);
-    let eligible: BTreeMap<PersonioId, &SourceEmployee> = c
+    let eligible: BTreeMap<PersonKey, &SourceEmployee> = c
         .snapshot
         .employees
         .iter()
         .filter(|e| !malformed.contains(&e.id) && reference_eligible(e, c))
         .map(|e| (e.id, e))
         .collect();
-    let base_retained: BTreeSet<PersonioId> = dir
+    let base_retained: BTreeSet<PersonKey> = dir
         .keys()
         .copied()
         .filter(|id| malformed.contains(id) || (!c.snapshot.complete && !eligible.contains_key(id)))
         .collect();
-    let claim = |id: &PersonioId| key(eligible[id].email.as_deref().unwrap_or(""));
+    let claim = |id: &PersonKey| key(eligible[id].email.as_deref().unwrap_or(""));
     let mut retained = base_retained.clone();
     let winners = loop {
         let held: BTreeSet<String> = retained.iter().map(|r| key(&dir[r].email)).collect();
@@ -431,14 +430,14 @@ fn reference_result(c: &Case) -> BTreeMap<PersonioId, DirectoryEmployee> {
             if held.contains(&k) {
                 continue;
             }
-            let rivals: Vec<PersonioId> =
+            let rivals: Vec<PersonKey> =
                 eligible.keys().copied().filter(|o| claim(o) == k).collect();
-            let incumbents: Vec<PersonioId> = rivals
+            let incumbents: Vec<PersonKey> = rivals
                 .iter()
                 .copied()
                 .filter(|o| dir.contains_key(o))
                 .collect();
-            let same: Vec<PersonioId> = incumbents
+            let same: Vec<PersonKey> = incumbents
                 .iter()
                 .copied()
                 .filter(|o| key(&dir[o].email) == k)
@@ -456,7 +455,7 @@ fn reference_result(c: &Case) -> BTreeMap<PersonioId, DirectoryEmployee> {
                 winners.insert(*id);
             }
         }
-        let next: BTreeSet<PersonioId> = base_retained
+        let next: BTreeSet<PersonKey> = base_retained
             .iter()
             .copied()
             .chain(
@@ -471,7 +470,7 @@ fn reference_result(c: &Case) -> BTreeMap<PersonioId, DirectoryEmployee> {
         }
         retained = next;
     };
-    let present: BTreeSet<PersonioId> = winners.union(&retained).copied().collect();
+    let present: BTreeSet<PersonKey> = winners.union(&retained).copied().collect();
     let mut out = BTreeMap::new();
     for id in &retained {
         out.insert(*id, dir[id].clone());
@@ -479,7 +478,7 @@ fn reference_result(c: &Case) -> BTreeMap<PersonioId, DirectoryEmployee> {
     for id in &winners {
         let e = eligible[id];
         let mut d = reference_normalize(e);
-        d.supervisor_personio_id = e.supervisor_id.filter(|s| present.contains(s));
+        d.supervisor_key = e.supervisor_id.filter(|s| present.contains(s));
         out.insert(*id, d);
     }
     out
@@ -501,7 +500,7 @@ proptest! {
         let p = run(&c);
         prop_assume!(p.held.is_none());
         let applied = apply(&c.directory, &p);
-        let rekeys: Vec<(PersonioId, PersonioId)> = p.rekeys.iter().map(|r| (r.from, r.to)).collect();
+        let rekeys: Vec<(PersonKey, PersonKey)> = p.rekeys.iter().map(|r| (r.from, r.to)).collect();
         prop_assert_eq!(&rekeys, &reference_rekeys(&c));
         let expected: Vec<DirectoryEmployee> =
             reference_result(&reference_rekeyed(&c)).into_values().collect();
@@ -521,10 +520,10 @@ proptest! {
         prop_assume!(p.held.is_none());
         let applied = apply(&c.directory, &p);
         let members = |d: &[DirectoryEmployee]| {
-            let mut m: BTreeMap<GroupKey, BTreeSet<PersonioId>> = BTreeMap::new();
+            let mut m: BTreeMap<GroupKey, BTreeSet<PersonKey>> = BTreeMap::new();
             for e in d {
                 for g in e.groups.iter() {
-                    m.entry(g.clone()).or_default().insert(e.personio_id);
+                    m.entry(g.clone()).or_default().insert(e.key);
                 }
             }
             m
@@ -560,53 +559,53 @@ proptest! {
     #[test]
     fn every_id_is_in_exactly_one_bucket(c in case()) {
         let p = run(&c);
-        let mut seen: BTreeMap<PersonioId, &str> = BTreeMap::new();
-        let mut put = |id: PersonioId, bucket: &'static str| -> Result<(), TestCaseError> {
+        let mut seen: BTreeMap<PersonKey, &str> = BTreeMap::new();
+        let mut put = |id: PersonKey, bucket: &'static str| -> Result<(), TestCaseError> {
             if let Some(prev) = seen.insert(id, bucket) {
                 return Err(TestCaseError::fail(format!("{id} in {prev} and {bucket}")));
             }
             Ok(())
         };
-        for d in &p.creates { put(d.personio_id, "creates")?; }
-        for u in &p.updates { put(u.after.personio_id, "updates")?; }
-        for r in &p.removals { put(r.personio_id, "removals")?; }
+        for d in &p.creates { put(d.key, "creates")?; }
+        for u in &p.updates { put(u.after.key, "updates")?; }
+        for r in &p.removals { put(r.key, "removals")?; }
         // An old id re-keyed: its new id is among the updates.
         // The old profile still listed and eligible under another address is someone new.
         // A held plan's re-keys wait: the old id stays as it is, the new one is skipped.
         for r in &p.rekeys {
-            if !p.creates.iter().any(|c| c.personio_id == r.from) {
+            if !p.creates.iter().any(|c| c.key == r.from) {
                 put(r.from, "rekeys")?;
             }
             if p.held.is_none() {
-                prop_assert!(p.updates.iter().any(|u| u.after.personio_id == r.to));
+                prop_assert!(p.updates.iter().any(|u| u.after.key == r.to));
             } else {
-                prop_assert!(p.skips.iter().any(|s| s.personio_id == Some(r.to)));
+                prop_assert!(p.skips.iter().any(|s| s.key == Some(r.to)));
             }
         }
-        for s in &p.skips { if let Some(id) = s.personio_id { put(id, "skips")?; } }
+        for s in &p.skips { if let Some(id) = s.key { put(id, "skips")?; } }
         for id in &p.kept_unlisted { put(*id, "kept_unlisted")?; }
-        let all: BTreeSet<PersonioId> = c.directory.iter().map(|d| d.personio_id)
+        let all: BTreeSet<PersonKey> = c.directory.iter().map(|d| d.key)
             .chain(c.snapshot.employees.iter().map(|e| e.id))
             .chain(c.snapshot.malformed.iter().filter_map(|m| m.id))
             .collect();
-        let bucketed: BTreeSet<PersonioId> = seen.keys().copied().collect();
+        let bucketed: BTreeSet<PersonKey> = seen.keys().copied().collect();
         prop_assert!(bucketed.is_subset(&all));
         prop_assert_eq!(all.len() - bucketed.len(), p.unchanged);
         let anonymous = c.snapshot.malformed.iter().filter(|m| m.id.is_none()).count();
-        prop_assert_eq!(p.skips.iter().filter(|s| s.personio_id.is_none()).count(), anonymous);
+        prop_assert_eq!(p.skips.iter().filter(|s| s.key.is_none()).count(), anonymous);
 
-        prop_assert!(p.creates.windows(2).all(|w| w[0].personio_id < w[1].personio_id));
-        prop_assert!(p.updates.windows(2).all(|w| w[0].after.personio_id < w[1].after.personio_id));
-        prop_assert!(p.removals.windows(2).all(|w| w[0].personio_id < w[1].personio_id));
-        prop_assert!(p.skips.windows(2).all(|w| w[0].personio_id <= w[1].personio_id));
+        prop_assert!(p.creates.windows(2).all(|w| w[0].key < w[1].key));
+        prop_assert!(p.updates.windows(2).all(|w| w[0].after.key < w[1].after.key));
+        prop_assert!(p.removals.windows(2).all(|w| w[0].key < w[1].key));
+        prop_assert!(p.skips.windows(2).all(|w| w[0].key <= w[1].key));
         // Only a re-key may change nothing but the id.
         prop_assert!(p.updates.iter().all(|u| !u.changes.is_empty()
-            || p.rekeys.iter().any(|r| r.to == u.after.personio_id)));
+            || p.rekeys.iter().any(|r| r.to == u.after.key)));
 
         let g = c.policy.settings.deletion_guard;
         // Accepted: every removal is among those an admin reviewed.
         let accepted = c.policy.accepted_removals.as_ref().is_some_and(|a| {
-            p.removals.iter().all(|r| a.contains(&r.personio_id))
+            p.removals.iter().all(|r| a.contains(&r.key))
         });
         let empties = !p.removals.is_empty()
             && p.removals.len() == c.directory.len()
@@ -627,7 +626,7 @@ proptest! {
     fn the_plan_lists_exactly_the_future_hires(c in case()) {
         let p = run(&c);
         prop_assert_eq!(&p.pending_hires, &reference_pending_hires(&c));
-        let skipped: Vec<(PersonioId, Date)> = p.skips.iter().filter_map(|s| match (s.personio_id, &s.reason) {
+        let skipped: Vec<(PersonKey, Date)> = p.skips.iter().filter_map(|s| match (s.key, &s.reason) {
             (Some(id), SkipReason::NotStarted { hire_date }) => Some((id, *hire_date)),
             _ => None,
         }).collect();
@@ -658,8 +657,8 @@ proptest! {
         let first = run(&c);
         prop_assume!(first.held.is_none());
         let settled = apply(&c.directory, &first);
-        let scope: BTreeSet<PersonioId> = scope.into_iter().map(PersonioId).collect();
-        let inside = |id: &PersonioId| scope.contains(id);
+        let scope: BTreeSet<PersonKey> = scope.into_iter().map(PersonKey).collect();
+        let inside = |id: &PersonKey| scope.contains(id);
 
         // The full snapshot: c's records outside the scope, other's inside it.
         let mut full = c.snapshot.clone();
@@ -678,26 +677,26 @@ proptest! {
                 && u.changes[0].field == "supervisor_personio_id"
                 && u.changes[0].after.is_none()
         };
-        let settled_ids: BTreeSet<PersonioId> = settled.iter().map(|d| d.personio_id).collect();
-        let outside_untouched = whole.creates.iter().all(|d| inside(&d.personio_id))
-            && whole.removals.iter().all(|r| inside(&r.personio_id))
-            && whole.updates.iter().all(|u| inside(&u.after.personio_id) || link_cleared(u))
+        let settled_ids: BTreeSet<PersonKey> = settled.iter().map(|d| d.key).collect();
+        let outside_untouched = whole.creates.iter().all(|d| inside(&d.key))
+            && whole.removals.iter().all(|r| inside(&r.key))
+            && whole.updates.iter().all(|u| inside(&u.after.key) || link_cleared(u))
             // Nobody outside the scope and outside the directory plays a part in an
             // e-mail conflict (the scoped plan cannot see them).
             && whole.skips.iter().all(|s| {
-                s.personio_id.is_none_or(|id| inside(&id) || settled_ids.contains(&id))
+                s.key.is_none_or(|id| inside(&id) || settled_ids.contains(&id))
                     || !matches!(s.reason, staffsync_core::SkipReason::DuplicateEmail { .. })
             });
         // A full plan keeps some directory people exactly as they are (malformed records,
         // losers of an e-mail conflict) even when it removes their supervisor; a scoped plan
         // clears such a link for the people outside its scope. Cases where the two differ
         // only by that are left out (known limitation of the full plan, see the issue notes).
-        let removed: BTreeSet<PersonioId> = whole.removals.iter().map(|r| r.personio_id).collect();
-        let planned: BTreeSet<PersonioId> = whole.updates.iter().map(|u| u.after.personio_id).collect();
+        let removed: BTreeSet<PersonKey> = whole.removals.iter().map(|r| r.key).collect();
+        let planned: BTreeSet<PersonKey> = whole.updates.iter().map(|u| u.after.key).collect();
         let dangling = settled.iter().any(|d| {
-            !removed.contains(&d.personio_id)
-                && !planned.contains(&d.personio_id)
-                && d.supervisor_personio_id.is_some_and(|s| removed.contains(&s))
+            !removed.contains(&d.key)
+                && !planned.contains(&d.key)
+                && d.supervisor_key.is_some_and(|s| removed.contains(&s))
         });
         prop_assume!(outside_untouched && !dangling);
 
@@ -719,7 +718,7 @@ proptest! {
         let strip = |v: Vec<staffsync_core::DirectoryEmployee>| {
             v.into_iter()
                 .map(|mut d| {
-                    d.supervisor_personio_id = None;
+                    d.supervisor_key = None;
                     d
                 })
                 .collect::<Vec<_>>()
@@ -727,11 +726,11 @@ proptest! {
         prop_assert_eq!(strip(apply(&settled, &part)), strip(apply(&settled, &whole)));
         // Outside the scope, the scoped plan only clears supervisor links.
         for u in &part.updates {
-            prop_assert!(inside(&u.after.personio_id) || link_cleared(u));
+            prop_assert!(inside(&u.after.key) || link_cleared(u));
         }
-        prop_assert!(part.creates.iter().all(|d| inside(&d.personio_id)));
-        prop_assert!(part.removals.iter().all(|r| inside(&r.personio_id)));
-        prop_assert!(part.skips.iter().all(|s| s.personio_id.is_none_or(|id| inside(&id))));
+        prop_assert!(part.creates.iter().all(|d| inside(&d.key)));
+        prop_assert!(part.removals.iter().all(|r| inside(&r.key)));
+        prop_assert!(part.skips.iter().all(|s| s.key.is_none_or(|id| inside(&id))));
         prop_assert!(part.kept_unlisted.iter().all(inside));
     }
 
@@ -739,7 +738,7 @@ proptest! {
     #[test]
     fn a_scope_of_everyone_is_a_full_plan(c in case()) {
         let mut s = c.snapshot.clone();
-        let all: BTreeSet<PersonioId> = c.directory.iter().map(|d| d.personio_id)
+        let all: BTreeSet<PersonKey> = c.directory.iter().map(|d| d.key)
             .chain(s.employees.iter().map(|e| e.id))
             .chain(s.malformed.iter().filter_map(|m| m.id))
             .collect();
@@ -897,14 +896,14 @@ fn settings_policy(settings: Settings) -> Policy {
 /// The reporting-line groups of a directory, by (kind, manager) → members.
 fn reporting_groups(
     dir: &[DirectoryEmployee],
-) -> BTreeMap<(GroupKind, String), BTreeSet<PersonioId>> {
-    let mut out: BTreeMap<(GroupKind, String), BTreeSet<PersonioId>> = BTreeMap::new();
+) -> BTreeMap<(GroupKind, String), BTreeSet<PersonKey>> {
+    let mut out: BTreeMap<(GroupKind, String), BTreeSet<PersonKey>> = BTreeMap::new();
     for d in dir {
         for g in &d.groups {
             if matches!(g.kind, GroupKind::ReportsDirect | GroupKind::ReportsAll) {
                 out.entry((g.kind, g.name.clone()))
                     .or_default()
-                    .insert(d.personio_id);
+                    .insert(d.key);
             }
         }
     }
@@ -933,12 +932,12 @@ fn forest() -> impl Strategy<Value = Vec<SourceEmployee>> {
                 .enumerate()
                 .map(|(i, (sup, eligible))| {
                     let id = i as i64 + 1;
-                    let mut e = SourceEmployee::new(PersonioId(id));
+                    let mut e = SourceEmployee::new(PersonKey(id));
                     e.first_name = Some("F".into());
                     e.last_name = Some("L".into());
                     e.email = eligible.then(|| format!("p{id}@x.de"));
                     e.status = Some(EmploymentStatus::Active);
-                    e.supervisor_id = sup.map(PersonioId);
+                    e.supervisor_id = sup.map(PersonKey);
                     e
                 })
                 .collect()
@@ -969,7 +968,7 @@ fn full_snapshot(employees: Vec<SourceEmployee>) -> Snapshot {
 }
 
 /// The people on supervisor cycles, grouped by cycle, from the directory's links.
-fn reference_cycles(sup: &BTreeMap<PersonioId, PersonioId>) -> BTreeSet<BTreeSet<PersonioId>> {
+fn reference_cycles(sup: &BTreeMap<PersonKey, PersonKey>) -> BTreeSet<BTreeSet<PersonKey>> {
     let mut out = BTreeSet::new();
     for &start in sup.keys() {
         // On a cycle: following the links from `start` comes back to it.
@@ -1003,21 +1002,21 @@ proptest! {
         let mut c = with_attributes(c, &pick);
         c.policy.settings.scope = s.clone();
         let p = run(&c);
-        let mut count: BTreeMap<PersonioId, usize> = BTreeMap::new();
+        let mut count: BTreeMap<PersonKey, usize> = BTreeMap::new();
         for e in &c.snapshot.employees {
             *count.entry(e.id).or_default() += 1;
         }
-        let malformed: BTreeSet<PersonioId> =
+        let malformed: BTreeSet<PersonKey> =
             c.snapshot.malformed.iter().filter_map(|m| m.id).collect();
-        let excluded: BTreeMap<PersonioId, &str> = p
+        let excluded: BTreeMap<PersonKey, &str> = p
             .skips
             .iter()
-            .filter_map(|s| match (&s.reason, s.personio_id) {
+            .filter_map(|s| match (&s.reason, s.key) {
                 (SkipReason::Excluded { rule }, Some(id)) => Some((id, rule.as_str())),
                 _ => None,
             })
             .chain(p.removals.iter().filter_map(|r| match &r.reason {
-                RemovalReason::Excluded { rule } => Some((r.personio_id, rule.as_str())),
+                RemovalReason::Excluded { rule } => Some((r.key, rule.as_str())),
                 _ => None,
             }))
             .collect();
@@ -1047,7 +1046,7 @@ proptest! {
         if p.held.is_none() && c.snapshot.complete {
             let result = apply(&c.directory, &p);
             for d in &result {
-                if let Some(e) = c.snapshot.employees.iter().find(|e| e.id == d.personio_id)
+                if let Some(e) = c.snapshot.employees.iter().find(|e| e.id == d.key)
                     && count[&e.id] == 1
                     && !malformed.contains(&e.id)
                 {
@@ -1067,14 +1066,14 @@ proptest! {
         let snapshot = full_snapshot(people);
         let p = plan(&[], &snapshot, &policy, BASE);
         let dir = apply(&[], &p);
-        let sup: BTreeMap<PersonioId, PersonioId> = dir
+        let sup: BTreeMap<PersonKey, PersonKey> = dir
             .iter()
-            .filter_map(|d| d.supervisor_personio_id.map(|s| (d.personio_id, s)))
+            .filter_map(|d| d.supervisor_key.map(|s| (d.key, s)))
             .collect();
         let cycles = reference_cycles(&sup);
-        let on_cycle: BTreeSet<PersonioId> = cycles.iter().flatten().copied().collect();
-        let mut direct: BTreeMap<PersonioId, BTreeSet<PersonioId>> = BTreeMap::new();
-        let mut acyclic: BTreeMap<PersonioId, BTreeSet<PersonioId>> = BTreeMap::new();
+        let on_cycle: BTreeSet<PersonKey> = cycles.iter().flatten().copied().collect();
+        let mut direct: BTreeMap<PersonKey, BTreeSet<PersonKey>> = BTreeMap::new();
+        let mut acyclic: BTreeMap<PersonKey, BTreeSet<PersonKey>> = BTreeMap::new();
         for (&p, &m) in &sup {
             if p != m {
                 direct.entry(m).or_default().insert(p);
@@ -1099,7 +1098,7 @@ proptest! {
             }
             all = next;
         }
-        let mut expected: BTreeMap<(GroupKind, String), BTreeSet<PersonioId>> = BTreeMap::new();
+        let mut expected: BTreeMap<(GroupKind, String), BTreeSet<PersonKey>> = BTreeMap::new();
         for (m, v) in direct {
             expected.insert((GroupKind::ReportsDirect, m.to_string()), v);
         }
@@ -1111,7 +1110,7 @@ proptest! {
         for ((_, m), members) in &got {
             prop_assert!(!members.iter().any(|p| p.to_string() == *m));
         }
-        let warned: BTreeSet<BTreeSet<PersonioId>> = p
+        let warned: BTreeSet<BTreeSet<PersonKey>> = p
             .warnings
             .iter()
             .filter_map(|w| match w {
@@ -1137,7 +1136,7 @@ proptest! {
         let settled = apply(&[], &plan(&[], &snapshot, &policy, BASE));
         let mut moved = snapshot.clone();
         let m = mover.index(moved.employees.len());
-        moved.employees[m].supervisor_id = to.map(PersonioId);
+        moved.employees[m].supervisor_id = to.map(PersonKey);
         let id = moved.employees[m].id;
         let whole = apply(&settled, &plan(&settled, &moved, &policy, BASE));
         let mut targeted = moved.clone();
@@ -1161,7 +1160,7 @@ proptest! {
         let p = run(&c);
         prop_assume!(p.held.is_none());
         let dir = apply(&c.directory, &p);
-        for d in dir.iter().filter(|d| p.creates.iter().chain(p.updates.iter().map(|u| &u.after)).any(|x| x.personio_id == d.personio_id)) {
+        for d in dir.iter().filter(|d| p.creates.iter().chain(p.updates.iter().map(|u| &u.after)).any(|x| x.key == d.key)) {
             let bands: Vec<&GroupKey> = d.groups.iter().filter(|g| g.kind == GroupKind::Tenure).collect();
             match d.hire_date {
                 None => prop_assert!(bands.is_empty()),
@@ -1213,7 +1212,7 @@ proptest! {
             ..Settings::default()
         });
         let changed = plan(&settled, &c.snapshot, &policy, c.today);
-        policy.accepted_removals = Some(changed.removals.iter().map(|r| r.personio_id).collect());
+        policy.accepted_removals = Some(changed.removals.iter().map(|r| r.key).collect());
         let changed = plan(&settled, &c.snapshot, &policy, c.today);
         prop_assert!(changed.held.is_none());
         let after = apply(&settled, &changed);
@@ -1317,7 +1316,7 @@ proptest! {
         };
         let records = p.creates.iter().chain(p.updates.iter().map(|u| &u.after));
         for d in records {
-            let e = c.snapshot.employees.iter().find(|e| e.id == d.personio_id).unwrap();
+            let e = c.snapshot.employees.iter().find(|e| e.id == d.key).unwrap();
             let born = birth_date(e);
             let text = staffsync_core::dates::format_date(born);
             prop_assert_eq!(d.attributes.get("Standort").is_some(), named("Standort", "dynamic_7") && e.attributes.iter().any(|a| &*a.key == "dynamic_7"));
@@ -1350,9 +1349,9 @@ proptest! {
         let check = staffsync_core::planner::tenure_plan(&dir, &c.policy, later);
         prop_assert!(check.creates.is_empty() && check.removals.is_empty());
         let moved = apply(&dir, &check);
-        let planned: BTreeSet<PersonioId> = p.creates.iter().chain(p.updates.iter().map(|u| &u.after)).map(|d| d.personio_id).collect();
-        for d in moved.iter().filter(|d| planned.contains(&d.personio_id)) {
-            let e = c.snapshot.employees.iter().find(|e| e.id == d.personio_id).unwrap();
+        let planned: BTreeSet<PersonKey> = p.creates.iter().chain(p.updates.iter().map(|u| &u.after)).map(|d| d.key).collect();
+        for d in moved.iter().filter(|d| planned.contains(&d.key)) {
+            let e = c.snapshot.employees.iter().find(|e| e.id == d.key).unwrap();
             let fresh = staffsync_core::planner::normalize(e, &c.policy, later);
             let band = |x: &DirectoryEmployee| x.groups.iter().filter(|g| g.kind == GroupKind::Age).cloned().collect::<Vec<_>>();
             prop_assert_eq!(band(d), band(&fresh));

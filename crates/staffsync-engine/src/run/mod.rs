@@ -34,7 +34,7 @@ use crate::clock;
 use crate::metric_names;
 use crate::sources::{AfterApply, Planned, Source};
 use staffsync_core::{
-    MalformedEmployee, PersonioId, Plan, Policy, Snapshot, SourceEmployee, planner,
+    MalformedEmployee, PersonKey, Plan, Policy, Snapshot, SourceEmployee, planner,
 };
 use staffsync_store::{Account, ImportApplied, Lease, RunId, RunKind, RunStatus, Store};
 use std::collections::BTreeSet;
@@ -50,7 +50,7 @@ pub enum Scope<'a> {
     Everyone,
     /// These people only; everyone else stays as they are ([`Snapshot::scope`]).
     People {
-        ids: &'a BTreeSet<PersonioId>,
+        ids: &'a BTreeSet<PersonKey>,
         from: TargetSource,
     },
     /// The daily date check on this day: known future hires whose hire date has come and
@@ -372,7 +372,7 @@ fn check_lease(lease: &Lease, account: &Account) -> Result<(), SyncError> {
 }
 
 /// What an admin accepted by accepting a held run: its removals and its re-keys.
-pub(crate) type Accepted = Option<(BTreeSet<PersonioId>, BTreeSet<(PersonioId, PersonioId)>)>;
+pub(crate) type Accepted = Option<(BTreeSet<PersonKey>, BTreeSet<(PersonKey, PersonKey)>)>;
 
 /// The removals and re-keys an admin accepted with `options.accept_held`, if that run is
 /// still held.
@@ -409,9 +409,9 @@ pub(crate) async fn with_kept(
             policy
                 .accepted_removals
                 .get_or_insert_with(BTreeSet::new)
-                .insert(k.personio_id);
+                .insert(k.key);
         } else {
-            policy.kept.insert(k.personio_id, k.reason);
+            policy.kept.insert(k.key, k.reason);
         }
     }
     Ok(())

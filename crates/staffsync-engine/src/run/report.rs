@@ -3,7 +3,7 @@
 
 use employee_file::RowError;
 use serde::Serialize;
-use staffsync_core::{PersonioId, Plan, RunFailure, Settings};
+use staffsync_core::{PersonKey, Plan, RunFailure, Settings};
 use staffsync_store::{RunId, StoreError};
 use std::collections::BTreeMap;
 use time::Date;
@@ -73,7 +73,7 @@ pub struct ImportDetails {
     /// The `ImportId` of every key in the file (a dry run's provisional keys included;
     /// people only in the directory are not here: see `Store::import_ids`).
     #[serde(skip)]
-    pub import_ids: BTreeMap<PersonioId, String>,
+    pub import_ids: BTreeMap<PersonKey, String>,
 }
 
 /// Why a run failed. In every case the directory is unchanged.

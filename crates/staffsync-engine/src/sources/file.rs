@@ -25,7 +25,7 @@ use crate::run::{
 };
 use employee_file::{Columns, EmployeeFile, FileRow, RowError};
 use staffsync_core::{
-    DirectoryEmployee, ExtraAttribute, MalformedEmployee, OrgUnit, PersonioId, Snapshot,
+    DirectoryEmployee, ExtraAttribute, MalformedEmployee, OrgUnit, PersonKey, Snapshot,
     SourceEmployee, planner,
 };
 use staffsync_store::{Account, Store};
@@ -141,7 +141,7 @@ fn import_ids(file: &EmployeeFile) -> Vec<&str> {
 /// (a `ReportsToId` names a row of the file: the reader checked).
 pub fn to_source(
     row: FileRow,
-    keys: &HashMap<String, PersonioId>,
+    keys: &HashMap<String, PersonKey>,
     kind: &Arc<str>,
 ) -> Option<SourceEmployee> {
     let key = |id: &str| keys.get(id).copied();
@@ -193,7 +193,7 @@ pub fn to_source(
 
 /// A row error as the planner's malformed record: "row 7, column Email: …", with the key
 /// of the row's `ImportId` when it has one (that person stays as they are).
-pub fn to_malformed(error: &RowError, keys: &HashMap<String, PersonioId>) -> MalformedEmployee {
+pub fn to_malformed(error: &RowError, keys: &HashMap<String, PersonKey>) -> MalformedEmployee {
     MalformedEmployee {
         id: error
             .import_id
@@ -217,7 +217,7 @@ async fn keys_for(
     account: &Account,
     file: &EmployeeFile,
     dry_run: bool,
-) -> Result<HashMap<String, PersonioId>, SyncError> {
+) -> Result<HashMap<String, PersonKey>, SyncError> {
     let ids = import_ids(file);
     let keys = if dry_run {
         store.provisional_import_keys(account.id, &ids).await?
@@ -278,11 +278,11 @@ async fn plan_full(
         rules,
     };
     let plan = planner::plan_prepared(directory.people(), snapshot);
-    let pending: BTreeSet<PersonioId> = plan.pending_hires.iter().map(|(id, _)| *id).collect();
+    let pending: BTreeSet<PersonKey> = plan.pending_hires.iter().map(|(id, _)| *id).collect();
     later.retain(|e| pending.contains(&e.id));
-    let mut listed: Vec<PersonioId> = keys.values().copied().collect();
+    let mut listed: Vec<PersonKey> = keys.values().copied().collect();
     listed.sort_unstable();
-    let import_ids: BTreeMap<PersonioId, String> =
+    let import_ids: BTreeMap<PersonKey, String> =
         keys.into_iter().map(|(id, key)| (key, id)).collect();
     Ok(Planned {
         fetched,
@@ -342,7 +342,7 @@ async fn due_snapshot(
 /// A directory person as a record whose termination date the planner sees as passed
 /// (the last file said when they leave; no new file is needed to let them go).
 fn leaver(d: &DirectoryEmployee) -> SourceEmployee {
-    let mut e = SourceEmployee::new(d.personio_id);
+    let mut e = SourceEmployee::new(d.key);
     e.first_name = Some(d.first_name.clone());
     e.last_name = Some(d.last_name.clone());
     e.email = Some(d.email.clone());
@@ -382,9 +382,9 @@ mod tests {
         }
     }
 
-    fn keys(ids: &[(&str, i64)]) -> HashMap<String, PersonioId> {
+    fn keys(ids: &[(&str, i64)]) -> HashMap<String, PersonKey> {
         ids.iter()
-            .map(|(id, k)| ((*id).to_owned(), PersonioId(*k)))
+            .map(|(id, k)| ((*id).to_owned(), PersonKey(*k)))
             .collect()
     }
 
@@ -405,8 +405,8 @@ mod tests {
             (Arc::from("Gender"), "f".into()),
         ];
         let e = to_source(r, &keys(&[("E-1", 7), ("E-2", 9)]), &kind).unwrap();
-        assert_eq!(e.id, PersonioId(9));
-        assert_eq!(e.supervisor_id, Some(PersonioId(7)));
+        assert_eq!(e.id, PersonKey(9));
+        assert_eq!(e.supervisor_id, Some(PersonKey(7)));
         assert_eq!(e.email.as_deref(), Some("ada@example.com"));
         assert_eq!(
             e.department,
@@ -467,7 +467,7 @@ mod tests {
             RowProblem::NotAnEmail("ada@".into()),
         );
         let m = to_malformed(&error, &keys(&[("E-7", 3)]));
-        assert_eq!(m.id, Some(PersonioId(3)));
+        assert_eq!(m.id, Some(PersonKey(3)));
         assert_eq!(
             m.reason,
             "row 7, column Email: \"ada@\" is not a valid e-mail address"
@@ -517,7 +517,7 @@ mod tests {
         };
         let plan = plan_of(&with, vec![row(2, "E-1", "Ada"), later], &[], &[]);
         assert_eq!(plan.creates.len(), 1);
-        assert_eq!(plan.pending_hires, [(PersonioId(2), date!(2026 - 07 - 01))]);
+        assert_eq!(plan.pending_hires, [(PersonKey(2), date!(2026 - 07 - 01))]);
 
         let directory = planner::apply(&[], &plan);
         let error = RowError::new(

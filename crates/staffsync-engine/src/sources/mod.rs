@@ -29,7 +29,7 @@ pub mod scim;
 use crate::lang::Lang;
 use crate::run::{ProgressFn, Recorder, Scope, SyncError, SyncOptions};
 use employee_file::EmployeeFile;
-use staffsync_core::{PersonioId, Plan, SourceEmployee};
+use staffsync_core::{PersonKey, Plan, SourceEmployee};
 use staffsync_store::{Account, AccountSource, Store};
 use std::sync::Arc;
 use time::{Date, OffsetDateTime};
@@ -330,7 +330,7 @@ pub enum AfterApply {
     /// The keys of every `ImportId` in the file, the future hires' records and the
     /// file's columns (`Store::apply_import`).
     File {
-        listed: Vec<PersonioId>,
+        listed: Vec<PersonKey>,
         future_hires: Vec<SourceEmployee>,
         /// The file's readable columns, recorded for the settings once it applied.
         columns: Vec<String>,

@@ -13,8 +13,8 @@ use crate::run::{
     ProgressFn, Recorder, Scope, SyncError, SyncOptions, TargetSource, accepted_removals,
     plan_scoped, sendable, today_and_policy, with_kept,
 };
-use personio::{Client, ClientConfig};
-use staffsync_core::{PersonioId, Snapshot, SourceEmployee, planner};
+use personio::{Client, ClientConfig, PersonioId};
+use staffsync_core::{PersonKey, Snapshot, SourceEmployee, planner};
 use staffsync_store::{Account, Connection, Store};
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -99,7 +99,7 @@ impl<'a> PersonioSource<'a> {
                         // Unrecorded if this fails: polls leave no trace unless they change
                         // something (the failure is logged and the poll retried later).
                         let readable = readable_mandatory(&client, None).await?;
-                        let scope: BTreeSet<PersonioId> = employees
+                        let scope: BTreeSet<PersonKey> = employees
                             .iter()
                             .map(|e| e.id)
                             .chain(malformed.iter().filter_map(|m| m.id))
@@ -143,13 +143,13 @@ async fn due(
     store: &Store,
     account: &Account,
     today: Date,
-) -> Result<BTreeSet<PersonioId>, SyncError> {
-    let mut ids: BTreeSet<PersonioId> = store
+) -> Result<BTreeSet<PersonKey>, SyncError> {
+    let mut ids: BTreeSet<PersonKey> = store
         .directory(account.id)
         .await?
         .iter()
         .filter(|d| d.termination_date.is_some_and(|t| t < today))
-        .map(|d| d.personio_id)
+        .map(|d| d.key)
         .collect();
     ids.extend(
         store
@@ -167,19 +167,20 @@ async fn due(
 /// are).
 async fn fetched(
     client: &Client,
-    ids: &BTreeSet<PersonioId>,
+    ids: &BTreeSet<PersonKey>,
     recorder: &mut Recorder<'_>,
 ) -> Result<Snapshot, SyncError> {
     recorder.asking().await?;
     let readable = readable_mandatory(client, None).await?;
-    let wanted: Vec<PersonioId> = ids.iter().copied().collect();
+    // A Personio account's people are keyed by their Personio ids (see PersonioId::key).
+    let wanted: Vec<PersonioId> = ids.iter().copied().map(PersonioId::of_key).collect();
     let fetched = sendable(client.fetch_people(&wanted)).await?;
     metrics::counter!(metric_names::PERSONIO_REQUESTS_TOTAL).increment(fetched.requests as u64);
-    let scope: BTreeSet<PersonioId> = fetched
+    let scope: BTreeSet<PersonKey> = fetched
         .found
         .iter()
         .map(|e| e.id)
-        .chain(fetched.gone.iter().copied())
+        .chain(fetched.gone.iter().copied().map(PersonioId::key))
         .chain(fetched.malformed.iter().filter_map(|m| m.id))
         .filter(|id| ids.contains(id))
         .collect();

@@ -39,7 +39,7 @@ use crate::run::{
 use crate::state::AppState;
 use serde_json::{Map, Value};
 use staffsync_core::{
-    CostCenter, EmploymentStatus, ExtraAttribute, OrgUnit, PersonioId, Snapshot, SourceEmployee,
+    CostCenter, EmploymentStatus, ExtraAttribute, OrgUnit, PersonKey, Snapshot, SourceEmployee,
     planner,
 };
 use staffsync_store::{Account, AccountId, ScimUser, Store};
@@ -150,7 +150,7 @@ async fn listing(
     } else {
         store.allocate_import_keys(account.id, &ids).await?
     };
-    let keys: HashMap<String, PersonioId> = ids.into_iter().map(str::to_owned).zip(keys).collect();
+    let keys: HashMap<String, PersonKey> = ids.into_iter().map(str::to_owned).zip(keys).collect();
     let mut readable: BTreeSet<String> = STANDARD_FIELDS.iter().map(|f| (*f).to_owned()).collect();
     let kind: Arc<str> = Arc::from("standard");
     // Each person's groups of the identity provider (`idp_group` groups), by displayName.
@@ -269,7 +269,7 @@ pub fn email_of(resource: &Map<String, Value>) -> Option<String> {
 /// an object.
 pub fn to_source(
     user: &ScimUser,
-    keys: &HashMap<String, PersonioId>,
+    keys: &HashMap<String, PersonKey>,
     kind: &Arc<str>,
 ) -> Option<SourceEmployee> {
     let resource = user.resource.as_object()?;
@@ -538,7 +538,7 @@ async fn keys_of(
     store: &Store,
     account: AccountId,
     ids: &BTreeSet<String>,
-) -> Result<BTreeSet<PersonioId>, staffsync_store::StoreError> {
+) -> Result<BTreeSet<PersonKey>, staffsync_store::StoreError> {
     if ids.is_empty() {
         return Ok(BTreeSet::new());
     }
@@ -558,7 +558,7 @@ async fn keys_of(
         .chain(reports)
         .map(|u| u.id.as_str())
         .collect();
-    let mut keys: BTreeSet<PersonioId> = store
+    let mut keys: BTreeSet<PersonKey> = store
         .allocate_import_keys(account, &active)
         .await?
         .into_iter()
@@ -599,9 +599,9 @@ mod tests {
 
     #[test]
     fn an_entra_user_becomes_the_planners_record() {
-        let keys: HashMap<String, PersonioId> = [
-            ("u1".to_owned(), PersonioId(1)),
-            ("boss".to_owned(), PersonioId(2)),
+        let keys: HashMap<String, PersonKey> = [
+            ("u1".to_owned(), PersonKey(1)),
+            ("boss".to_owned(), PersonKey(2)),
         ]
         .into_iter()
         .collect();
@@ -627,7 +627,7 @@ mod tests {
             "urn:ietf:params:scim:schemas:extension:acme:2.0:User": {"Standort": "Halle 3"}
         });
         let e = to_source(&user("u1", resource), &keys, &Arc::from("standard")).unwrap();
-        assert_eq!(e.id, PersonioId(1));
+        assert_eq!(e.id, PersonKey(1));
         assert_eq!(e.first_name.as_deref(), Some("Ada"));
         assert_eq!(e.last_name.as_deref(), Some("Lovelace"));
         assert_eq!(e.email.as_deref(), Some("Ada@acme.de"));
@@ -637,7 +637,7 @@ mod tests {
         assert_eq!(e.team.map(|u| u.name).as_deref(), Some("Nord"));
         assert_eq!(e.office.map(|u| u.name).as_deref(), Some("Berlin"));
         assert_eq!(e.cost_centers[0].name, "4711");
-        assert_eq!(e.supervisor_id, Some(PersonioId(2)));
+        assert_eq!(e.supervisor_id, Some(PersonKey(2)));
         let attrs: Vec<(&str, Option<&str>)> = e
             .attributes
             .iter()
@@ -655,8 +655,8 @@ mod tests {
 
     #[test]
     fn without_emails_a_user_name_that_is_an_address_is_the_email() {
-        let keys: HashMap<String, PersonioId> =
-            [("u1".to_owned(), PersonioId(1))].into_iter().collect();
+        let keys: HashMap<String, PersonKey> =
+            [("u1".to_owned(), PersonKey(1))].into_iter().collect();
         let kind = Arc::from("standard");
         let e = to_source(
             &user("u1", json!({"userName": "bob@acme.de"})),

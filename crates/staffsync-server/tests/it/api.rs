@@ -360,7 +360,7 @@ async fn employees_groups_and_members() {
     .into_iter()
     .collect();
     assert_eq!(keys, expected_keys);
-    assert_eq!(first["personio_id"], directory[0].personio_id.0);
+    assert_eq!(first["personio_id"], directory[0].key.0);
     assert_eq!(first["email"], directory[0].email.as_str());
 
     // One employee.

@@ -34,7 +34,7 @@ async fn leave(sim: &personio_sim::SimHandle, people: &[&DirectoryEmployee]) {
         sim_call(
             sim,
             reqwest::Method::DELETE,
-            &format!("/_sim/employees/{}", e.personio_id),
+            &format!("/_sim/employees/{}", e.key),
             serde_json::Value::Null,
         )
         .await;
@@ -63,7 +63,7 @@ async fn a_held_run_names_who_would_go_and_why_downloads_as_csv_and_is_one_entry
     let (app, acme) = acme(&sim).await;
     let directory = app.store.directory(acme.id).await.unwrap();
     // A name a spreadsheet would run as a formula, from the HR system.
-    let formula = directory[0].personio_id;
+    let formula = directory[0].key;
     sim_call(
         &sim,
         reqwest::Method::PATCH,
@@ -74,7 +74,7 @@ async fn a_held_run_names_who_would_go_and_why_downloads_as_csv_and_is_one_entry
     sync_now(&app.store, &acme, None).await;
     let directory = app.store.directory(acme.id).await.unwrap();
     let leaving: Vec<&DirectoryEmployee> = directory.iter().take(6).collect();
-    assert_eq!(leaving[0].personio_id, formula);
+    assert_eq!(leaving[0].key, formula);
     leave(&sim, &leaving).await;
     let held = sync_now(&app.store, &acme, None).await;
     assert_eq!(held.result, SyncResult::Held, "{:?}", held.result);
@@ -84,11 +84,11 @@ async fn a_held_run_names_who_would_go_and_why_downloads_as_csv_and_is_one_entry
     sim_call(
         &sim,
         reqwest::Method::PATCH,
-        &format!("/_sim/employees/{}", stays.personio_id),
+        &format!("/_sim/employees/{}", stays.key),
         serde_json::json!({"position": "Head of Audits"}),
     )
     .await;
-    let ids = std::collections::BTreeSet::from([stays.personio_id]);
+    let ids = std::collections::BTreeSet::from([stays.key]);
     let targeted = staffsync_engine::realtime::run_targeted_now(
         &app.state,
         acme.id,
@@ -158,12 +158,12 @@ async fn a_held_run_names_who_would_go_and_why_downloads_as_csv_and_is_one_entry
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 6);
     for e in &leaving {
-        let id = e.personio_id.to_string();
+        let id = e.key.to_string();
         let row = rows
             .iter()
             .find(|r| r[2] == id)
             .unwrap_or_else(|| panic!("{id} listed: {rows:?}"));
-        let expected_name = if e.personio_id == formula {
+        let expected_name = if e.key == formula {
             format!("'{}", name(e))
         } else {
             name(e)
@@ -255,7 +255,7 @@ async fn a_held_run_names_who_would_go_and_why_downloads_as_csv_and_is_one_entry
         assert_eq!(card.matches("(gelöscht)").count(), 6, "{card}");
         for e in &leaving {
             assert!(!html.contains(&escaped(&name(e))), "{} erased", name(e));
-            assert!(card.contains(&format!(">{}<", e.personio_id)), "{card}");
+            assert!(card.contains(&format!(">{}<", e.key)), "{card}");
             assert!(card.contains(&escaped(e.department.as_deref().unwrap())));
         }
         assert_eq!(

@@ -16,12 +16,9 @@ const FILE: &str = "ImportId;E-Mail;Vorname;Nachname;Eintrittsdatum;Austrittsdat
 
 fn import_ids(
     directory: &[DirectoryEmployee],
-    ids: &std::collections::HashMap<staffsync_core::PersonioId, String>,
+    ids: &std::collections::HashMap<staffsync_core::PersonKey, String>,
 ) -> Vec<String> {
-    let mut out: Vec<String> = directory
-        .iter()
-        .map(|d| ids[&d.personio_id].clone())
-        .collect();
+    let mut out: Vec<String> = directory.iter().map(|d| ids[&d.key].clone()).collect();
     out.sort();
     out
 }
@@ -82,16 +79,10 @@ async fn the_date_check_brings_hires_and_lets_leavers_go_without_a_new_file() {
     let directory = store.directory(account.id).await.unwrap();
     let ids = store.import_ids(account.id).await.unwrap();
     assert_eq!(import_ids(&directory, &ids), ["E-1", "E-2"]);
-    let eve = directory
-        .iter()
-        .find(|d| ids[&d.personio_id] == "E-2")
-        .unwrap();
+    let eve = directory.iter().find(|d| ids[&d.key] == "E-2").unwrap();
     assert_eq!(eve.email, "eve@example.com");
     assert_eq!(eve.hire_date, Some(date!(2026 - 06 - 20)));
-    let ada = directory
-        .iter()
-        .find(|d| ids[&d.personio_id] == "E-1")
-        .unwrap();
+    let ada = directory.iter().find(|d| ids[&d.key] == "E-1").unwrap();
     assert_eq!(tenure(std::slice::from_ref(ada)), ["6_12m"]);
     // Each day is one applied targeted run; nothing else ran.
     let runs = store.runs(account.id).await.unwrap();

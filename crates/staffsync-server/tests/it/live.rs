@@ -429,7 +429,7 @@ async fn a_held_run_asks_for_review_in_the_badge_and_the_incident() {
         sim_call(
             &sim,
             reqwest::Method::DELETE,
-            &format!("/_sim/employees/{}", e.personio_id.0),
+            &format!("/_sim/employees/{}", e.key.0),
             Value::Null,
         )
         .await;

@@ -10,7 +10,7 @@ use crate::common::{
     name, personio, sim_call, spawn_app, sync_now,
 };
 use reqwest::StatusCode;
-use staffsync_core::{DirectoryEmployee, GroupKind, PersonioId, Rule, Settings, TenureBand};
+use staffsync_core::{DirectoryEmployee, GroupKind, PersonKey, Rule, Settings, TenureBand};
 use staffsync_store::Account;
 
 const ADMIN: &str = "admin@acme.example";
@@ -79,7 +79,7 @@ async fn the_employee_filter_and_a_group_page_name_managers_and_tenure_bands_in_
     let manager_of = |key: &str| {
         let person = directory
             .iter()
-            .find(|e| e.personio_id.to_string() == key)
+            .find(|e| e.key.to_string() == key)
             .expect("the manager is in the directory");
         name(person)
     };
@@ -387,29 +387,26 @@ async fn a_run_page_names_the_supervisor_and_their_team_and_a_removed_one_neutra
     let sim = personio(20, 7, |_| {}).await;
     let (app, account) = acme(&sim, |s| s.groups.reporting_lines = true).await;
     let directory = app.store.directory(account.id).await.unwrap();
-    let has_reports = |e: &DirectoryEmployee| {
-        directory
-            .iter()
-            .any(|d| d.supervisor_personio_id == Some(e.personio_id))
-    };
+    let has_reports =
+        |e: &DirectoryEmployee| directory.iter().any(|d| d.supervisor_key == Some(e.key));
     // Someone nobody reports to, with a supervisor, moves to another manager.
     let mover = directory
         .iter()
-        .find(|e| e.supervisor_personio_id.is_some() && !has_reports(e))
+        .find(|e| e.supervisor_key.is_some() && !has_reports(e))
         .expect("a person with a supervisor");
     let old = directory
         .iter()
-        .find(|e| Some(e.personio_id) == mover.supervisor_personio_id)
+        .find(|e| Some(e.key) == mover.supervisor_key)
         .unwrap();
     let new = directory
         .iter()
-        .find(|e| e.personio_id != mover.personio_id && e.personio_id != old.personio_id)
+        .find(|e| e.key != mover.key && e.key != old.key)
         .unwrap();
     sim_call(
         &sim,
         reqwest::Method::PATCH,
-        &format!("/_sim/employees/{}", mover.personio_id),
-        serde_json::json!({"supervisor_id": new.personio_id.0}),
+        &format!("/_sim/employees/{}", mover.key),
+        serde_json::json!({"supervisor_id": new.key.0}),
     )
     .await;
     let report = sync_now(&app.store, &account, None).await;
@@ -431,7 +428,7 @@ async fn a_run_page_names_the_supervisor_and_their_team_and_a_removed_one_neutra
         row.contains(&escaped(&format!("Team von {}", name(new)))),
         "{row}"
     );
-    for id in [old.personio_id, new.personio_id] {
+    for id in [old.key, new.key] {
         assert!(!updates.contains(&format!("#{id}")), "{updates}");
         assert!(!updates.contains(&format!(" {id}")), "{updates}");
     }
@@ -441,7 +438,7 @@ async fn a_run_page_names_the_supervisor_and_their_team_and_a_removed_one_neutra
     sim_call(
         &sim,
         reqwest::Method::DELETE,
-        &format!("/_sim/employees/{}", new.personio_id),
+        &format!("/_sim/employees/{}", new.key),
         serde_json::Value::Null,
     )
     .await;
@@ -457,7 +454,7 @@ async fn a_run_page_names_the_supervisor_and_their_team_and_a_removed_one_neutra
         "{row}"
     );
     assert!(row.contains("Team einer entfernten Person"), "{row}");
-    assert!(!updates.contains(&new.personio_id.to_string()), "{updates}");
+    assert!(!updates.contains(&new.key.to_string()), "{updates}");
     let (_, html) = get(
         &c,
         format!("{}/history/{}?lang=en", app.base, report.run_id.0),
@@ -479,7 +476,7 @@ async fn a_run_page_says_who_was_rekeyed() {
     let (app, account) = acme(&sim, |_| {}).await;
     let directory = app.store.directory(account.id).await.unwrap();
     let person = &directory[0];
-    let old = person.personio_id.0;
+    let old = person.key.0;
     let rehired = sim_call(
         &sim,
         reqwest::Method::POST,
@@ -520,7 +517,7 @@ async fn a_mass_rekey_is_reviewed_by_name_with_both_ids() {
     let directory = app.store.directory(account.id).await.unwrap();
     let mut rehired = Vec::new();
     for person in &directory[..6] {
-        let old = person.personio_id.0;
+        let old = person.key.0;
         let answer = sim_call(
             &sim,
             reqwest::Method::POST,
@@ -567,7 +564,7 @@ async fn a_mass_rekey_is_reviewed_by_name_with_both_ids() {
     assert!(
         rehired
             .iter()
-            .all(|(_, old, _)| after.iter().any(|e| e.personio_id.0 == *old))
+            .all(|(_, old, _)| after.iter().any(|e| e.key.0 == *old))
     );
 }
 
@@ -658,7 +655,7 @@ struct RuleHeld {
     account: Account,
     settings: Settings,
     department: String,
-    leaving: Vec<PersonioId>,
+    leaving: Vec<PersonKey>,
     directory_size: usize,
     held: staffsync_engine::run::SyncReport,
 }
@@ -671,10 +668,10 @@ async fn held_by_a_department_rule(sim: &personio_sim::SimHandle) -> RuleHeld {
     .await;
     let directory = app.store.directory(account.id).await.unwrap();
     let department = directory[0].department.clone().expect("a department");
-    let leaving: Vec<PersonioId> = directory
+    let leaving: Vec<PersonKey> = directory
         .iter()
         .filter(|d| d.department.as_deref() == Some(department.as_str()))
-        .map(|d| d.personio_id)
+        .map(|d| d.key)
         .collect();
     let mut settings = account.policy.settings.clone();
     settings.scope.exclude = vec![Rule {
@@ -797,7 +794,7 @@ async fn rejecting_a_review_keeps_its_people_until_the_rule_changes_or_they_are_
     let next = sync_now(&app.store, &account, None).await;
     assert_eq!(next.result, SyncResult::Applied, "{:?}", next.plan.held);
     assert!(next.plan.removals.is_empty());
-    let kept: Vec<PersonioId> = next.plan.kept.iter().map(|k| k.personio_id).collect();
+    let kept: Vec<PersonKey> = next.plan.kept.iter().map(|k| k.key).collect();
     assert_eq!(kept, leaving);
     assert_eq!(
         app.store.directory(account.id).await.unwrap().len(),
@@ -861,20 +858,15 @@ async fn rejecting_a_review_keeps_its_people_until_the_rule_changes_or_they_are_
         "{:?}",
         removed.plan.held
     );
-    let gone: Vec<PersonioId> = removed
-        .plan
-        .removals
-        .iter()
-        .map(|r| r.personio_id)
-        .collect();
+    let gone: Vec<PersonKey> = removed.plan.removals.iter().map(|r| r.key).collect();
     assert_eq!(gone, vec![first]);
-    let still: Vec<PersonioId> = app
+    let still: Vec<PersonKey> = app
         .store
         .kept_people(account.id)
         .await
         .unwrap()
         .iter()
-        .map(|k| k.personio_id)
+        .map(|k| k.key)
         .collect();
     assert_eq!(still, leaving[1..].to_vec());
 

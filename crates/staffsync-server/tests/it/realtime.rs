@@ -14,7 +14,7 @@ use crate::common::{
 use personio_sim::SimHandle;
 use secrecy::SecretString;
 use serde_json::{Value, json};
-use staffsync_core::PersonioId;
+use staffsync_core::PersonKey;
 use staffsync_engine::connect::{ConnectOptions, connect_with};
 use staffsync_engine::{AppState, ServerConfig};
 use staffsync_store::{Account, RunKind, RunStatus, RunSummary, Store};
@@ -153,7 +153,7 @@ impl World {
         sim_call(&self.sim, method, path, body).await
     }
 
-    async fn hire(&self, n: u32, extra: Value) -> PersonioId {
+    async fn hire(&self, n: u32, extra: Value) -> PersonKey {
         let mut body = json!({
             "first_name": format!("Neu{n}"), "last_name": "Person",
             "email": format!("neu{n}.person@realtime.example"),
@@ -164,15 +164,15 @@ impl World {
         let e = self
             .sim(reqwest::Method::POST, "/_sim/employees", body)
             .await;
-        PersonioId(e["id"].as_i64().unwrap())
+        PersonKey(e["id"].as_i64().unwrap())
     }
 
-    async fn employee(&self, id: PersonioId) -> Option<staffsync_core::DirectoryEmployee> {
+    async fn employee(&self, id: PersonKey) -> Option<staffsync_core::DirectoryEmployee> {
         self.app.store.employee(self.account.id, id).await.unwrap()
     }
 
     /// A department that `id` is not in.
-    async fn other_department(&self, id: PersonioId) -> String {
+    async fn other_department(&self, id: PersonKey) -> String {
         let company = self
             .sim(reqwest::Method::GET, "/_sim/company", Value::Null)
             .await;
@@ -188,16 +188,14 @@ impl World {
     }
 
     /// Someone in the directory without a termination date and a supervisor role.
-    async fn someone(&self) -> PersonioId {
+    async fn someone(&self) -> PersonKey {
         let dir = self.app.store.directory(self.account.id).await.unwrap();
-        let bosses: std::collections::BTreeSet<PersonioId> = dir
-            .iter()
-            .filter_map(|d| d.supervisor_personio_id)
-            .collect();
+        let bosses: std::collections::BTreeSet<PersonKey> =
+            dir.iter().filter_map(|d| d.supervisor_key).collect();
         dir.iter()
-            .find(|d| d.termination_date.is_none() && !bosses.contains(&d.personio_id))
+            .find(|d| d.termination_date.is_none() && !bosses.contains(&d.key))
             .unwrap()
-            .personio_id
+            .key
     }
 }
 
@@ -683,7 +681,7 @@ async fn date_check_brings_future_hires_and_removes_leavers_on_the_day() {
 impl World {
     /// A targeted run of `id` now, through the account's cached client (the client a
     /// webhook's run uses), waiting while another run holds the account.
-    async fn targeted_now(&self, id: PersonioId) -> RunSummary {
+    async fn targeted_now(&self, id: PersonKey) -> RunSummary {
         let ids = std::collections::BTreeSet::from([id]);
         let report = wait_for("the account's lease", WAIT, || async {
             match staffsync_engine::realtime::run_targeted_now(
@@ -725,7 +723,7 @@ async fn v2_events_for_people_of_known_units_cost_two_requests_each() {
         .iter()
         .find(|d| d.department.is_some() && d.office.is_some())
         .unwrap()
-        .personio_id;
+        .key;
     // The first event's run looks the person's units up…
     let lookups = w.requests_on("v2_lookups").await;
     w.targeted_now(person).await;
@@ -753,7 +751,7 @@ async fn v2_targeted_runs_write_a_renamed_department_not_the_cached_old_name() {
         .iter()
         .find(|d| d.department.is_some() && d.termination_date.is_none())
         .unwrap();
-    let (id, old) = (person.personio_id, person.department.clone().unwrap());
+    let (id, old) = (person.key, person.department.clone().unwrap());
     // A webhook-triggered run for this person reads the department's name once.
     let first = w.targeted_now(id).await;
     assert_eq!(first.status, RunStatus::Applied, "{first:?}");
@@ -851,10 +849,10 @@ async fn excluding_an_employment_type_removes_those_people_after_review() {
     let w = world(personio::ApiVersion::V1, |_| {}).await;
     w.applied(RunKind::Full, 1).await;
     let before = w.app.store.directory(w.account.id).await.unwrap();
-    let externals: std::collections::BTreeSet<PersonioId> = before
+    let externals: std::collections::BTreeSet<PersonKey> = before
         .iter()
         .filter(|d| employment_type(d).is_some_and(|t| t.eq_ignore_ascii_case("external")))
-        .map(|d| d.personio_id)
+        .map(|d| d.key)
         .collect();
     assert!(externals.len() >= 10, "{} externals", externals.len());
     w.settings(|s| {
@@ -888,7 +886,7 @@ async fn excluding_an_employment_type_removes_those_people_after_review() {
     assert_eq!(applied.removed as usize, externals.len());
     let after = w.app.store.directory(w.account.id).await.unwrap();
     assert_eq!(after.len(), before.len() - externals.len());
-    assert!(after.iter().all(|d| !externals.contains(&d.personio_id)));
+    assert!(after.iter().all(|d| !externals.contains(&d.key)));
     // Their skips name the rule from now on, and nothing is held any more.
     let again = w.full_sync(None, 4).await;
     assert_eq!((again.status, again.removed), (RunStatus::Applied, 0));
@@ -899,25 +897,25 @@ fn lines_of(
     dir: &[staffsync_core::DirectoryEmployee],
 ) -> std::collections::BTreeMap<
     (staffsync_core::GroupKind, String),
-    std::collections::BTreeSet<PersonioId>,
+    std::collections::BTreeSet<PersonKey>,
 > {
-    let mut out: std::collections::BTreeMap<_, std::collections::BTreeSet<PersonioId>> =
+    let mut out: std::collections::BTreeMap<_, std::collections::BTreeSet<PersonKey>> =
         Default::default();
     for d in dir {
         for g in d.groups.iter().filter(|g| g.kind.is_reporting_line()) {
             out.entry((g.kind, g.name.clone()))
                 .or_default()
-                .insert(d.personio_id);
+                .insert(d.key);
         }
     }
     out
 }
 
 /// The managers above `id`, nearest first, by the directory's supervisor links.
-fn chain(dir: &[staffsync_core::DirectoryEmployee], id: PersonioId) -> Vec<PersonioId> {
-    let sup: std::collections::BTreeMap<PersonioId, PersonioId> = dir
+fn chain(dir: &[staffsync_core::DirectoryEmployee], id: PersonKey) -> Vec<PersonKey> {
+    let sup: std::collections::BTreeMap<PersonKey, PersonKey> = dir
         .iter()
-        .filter_map(|d| d.supervisor_personio_id.map(|s| (d.personio_id, s)))
+        .filter_map(|d| d.supervisor_key.map(|s| (d.key, s)))
         .collect();
     let mut out = Vec::new();
     let mut at = id;
@@ -941,15 +939,15 @@ async fn a_managers_move_changes_the_groups_of_every_manager_above_old_and_new()
     let groups = lines_of(&dir);
     assert!(!groups.is_empty());
     let direct =
-        |g: &std::collections::BTreeMap<_, std::collections::BTreeSet<PersonioId>>,
+        |g: &std::collections::BTreeMap<_, std::collections::BTreeSet<PersonKey>>,
          kind: staffsync_core::GroupKind,
-         m: PersonioId| { g.get(&(kind, m.to_string())).cloned().unwrap_or_default() };
+         m: PersonKey| { g.get(&(kind, m.to_string())).cloned().unwrap_or_default() };
     use staffsync_core::GroupKind::{ReportsAll, ReportsDirect};
     // A manager at least two levels down, with reports, and someone to move to: in
     // another line, not below the mover.
     let mover = dir
         .iter()
-        .map(|d| d.personio_id)
+        .map(|d| d.key)
         .filter(|id| chain(&dir, *id).len() >= 2 && !direct(&groups, ReportsDirect, *id).is_empty())
         .max_by_key(|id| direct(&groups, ReportsAll, *id).len())
         .expect("a manager with a manager above");
@@ -957,7 +955,7 @@ async fn a_managers_move_changes_the_groups_of_every_manager_above_old_and_new()
     let old_chain = chain(&dir, mover);
     let target = dir
         .iter()
-        .map(|d| d.personio_id)
+        .map(|d| d.key)
         .filter(|id| *id != mover && !below.contains(id) && !old_chain.contains(id))
         .max_by_key(|id| chain(&dir, *id).len())
         .unwrap();
@@ -975,9 +973,9 @@ async fn a_managers_move_changes_the_groups_of_every_manager_above_old_and_new()
     assert_eq!(run.status, RunStatus::Applied);
     let after_dir = w.app.store.directory(w.account.id).await.unwrap();
     let after = lines_of(&after_dir);
-    let moved: std::collections::BTreeSet<PersonioId> =
+    let moved: std::collections::BTreeSet<PersonKey> =
         below.iter().copied().chain([mover]).collect();
-    let only_old: Vec<PersonioId> = old_chain
+    let only_old: Vec<PersonKey> = old_chain
         .iter()
         .copied()
         .filter(|m| !new_chain.contains(m))

@@ -282,7 +282,7 @@ async fn accepting_a_held_run_removes_only_what_was_reviewed() {
         .await
         .unwrap()
         .iter()
-        .map(|e| e.personio_id.0)
+        .map(|e| e.key.0)
         .collect();
 
     remove_in_personio(&w, &http, &ids[..15]).await;
@@ -397,7 +397,7 @@ async fn a_mandatory_attribute_that_is_no_longer_readable_fails_the_run() {
     // A targeted run (a webhook's, the date check's) is refused the same way.
     server.stop().await;
     let state = AppState::new(w.store.clone(), config("mandatory-2"));
-    let one = [before[0].personio_id].into_iter().collect();
+    let one = [before[0].key].into_iter().collect();
     let err = staffsync_engine::realtime::run_targeted_now(
         &state,
         w.account,

@@ -915,17 +915,13 @@ async fn the_history_names_skipped_people_the_directory_knows() {
     sim_call(
         &sim,
         reqwest::Method::PATCH,
-        &format!("/_sim/employees/{}", copier.personio_id),
+        &format!("/_sim/employees/{}", copier.key),
         serde_json::json!({"email": keeper.email}),
     )
     .await;
     let report = sync_now(&app.store, &account, None).await;
     assert!(
-        report
-            .plan
-            .skips
-            .iter()
-            .any(|s| s.personio_id == Some(copier.personio_id)),
+        report.plan.skips.iter().any(|s| s.key == Some(copier.key)),
         "{:?}",
         report.plan.skips
     );
@@ -937,8 +933,8 @@ async fn the_history_names_skipped_people_the_directory_knows() {
     let row = skips
         .split("<tr>")
         // The id's cell carries its column's name for phones (data-label="Personio-ID").
-        .find(|row| row.contains(&format!("\">{}</td>", copier.personio_id)))
-        .unwrap_or_else(|| panic!("a row for {}: {skips}", copier.personio_id));
+        .find(|row| row.contains(&format!("\">{}</td>", copier.key)))
+        .unwrap_or_else(|| panic!("a row for {}: {skips}", copier.key));
     assert!(
         row.contains(&askama_escape(&name)),
         "the name {name} is shown: {row}"
@@ -1602,7 +1598,7 @@ async fn the_groups_page_lists_the_accounts_survey_snapshots() {
 
     let everyone = |directory: &[staffsync_core::DirectoryEmployee],
                     _: &[staffsync_store::GroupSummary]| {
-        Ok::<_, staffsync_store::StoreError>(directory.iter().map(|e| e.personio_id).collect())
+        Ok::<_, staffsync_store::StoreError>(directory.iter().map(|e| e.key).collect())
     };
     let store = &app.store;
     let (first, _) = store
@@ -1611,7 +1607,7 @@ async fn the_groups_page_lists_the_accounts_survey_snapshots() {
         .unwrap();
     let (second, _) = store
         .create_snapshot(acme.id, "Onboarding 2026", |d, _| {
-            Ok::<_, staffsync_store::StoreError>(d.iter().take(3).map(|e| e.personio_id).collect())
+            Ok::<_, staffsync_store::StoreError>(d.iter().take(3).map(|e| e.key).collect())
         })
         .await
         .unwrap();
@@ -1666,7 +1662,7 @@ async fn a_held_sync_removing_one_person_says_so_in_the_singular() {
     sim_call(
         &sim,
         reqwest::Method::DELETE,
-        &format!("/_sim/employees/{}", directory[0].personio_id),
+        &format!("/_sim/employees/{}", directory[0].key),
         serde_json::Value::Null,
     )
     .await;
@@ -2072,7 +2068,7 @@ async fn a_file_accounts_held_import_can_be_rejected_and_keeps_its_people() {
         .into_iter()
         .find(|e| e.first_name == "Vorname17")
         .unwrap()
-        .personio_id;
+        .key;
     let released = c
         .post(format!("{}/integration/kept/{}/remove", app.base, p17.0))
         .form(&[("csrf", csrf.as_str())])
@@ -2133,7 +2129,7 @@ async fn a_scim_accounts_held_burst_can_be_rejected_and_keeps_its_people() {
         .into_iter()
         .find(|e| e.email == "p0@idp.example")
         .unwrap()
-        .personio_id;
+        .key;
     let r = c
         .post(format!("{}/integration/kept/{}/remove", app.base, p0.0))
         .form(&[("csrf", csrf.as_str())])

@@ -9,7 +9,7 @@ use common::{Env, random_key};
 use secrecy::{ExposeSecret as _, SecretString};
 use staffsync_core::{
     AccountSlug, ApiVersion, DeletionGuard, DirectoryEmployee, FieldChange, GroupKey, GroupKind,
-    GroupSettings, Hold, PersonioId, Plan, Policy, Removal, RemovalReason, Rule, Scope, Settings,
+    GroupSettings, Hold, PersonKey, Plan, Policy, Removal, RemovalReason, Rule, Scope, Settings,
     Skip, SkipReason, TimeZoneName, Update, Warning,
 };
 use staffsync_store::{
@@ -93,7 +93,7 @@ fn slug(s: &str) -> AccountSlug {
 
 fn emp(id: i64, first: &str, last: &str, groups: &[(GroupKind, &str)]) -> DirectoryEmployee {
     DirectoryEmployee {
-        personio_id: PersonioId(id),
+        key: PersonKey(id),
         email: format!(
             "{}.{}@example.com",
             first.to_lowercase(),
@@ -111,7 +111,7 @@ fn emp(id: i64, first: &str, last: &str, groups: &[(GroupKind, &str)]) -> Direct
         status: Some("active".to_owned()),
         hire_date: Some(time::macros::date!(2024 - 03 - 01)),
         termination_date: None,
-        supervisor_personio_id: None,
+        supervisor_key: None,
         age_band_next: None,
         attributes: staffsync_core::Attributes::from([("weekly_hours", "40")]),
         groups: groups.iter().map(|(k, n)| GroupKey::new(*k, *n)).collect(),
@@ -158,7 +158,7 @@ fn creates(employees: Vec<DirectoryEmployee>) -> Plan {
 
 fn removal(id: i64) -> Removal {
     Removal {
-        personio_id: PersonioId(id),
+        key: PersonKey(id),
         reason: RemovalReason::NotListed,
     }
 }
@@ -237,12 +237,12 @@ async fn reads_see_groups_and_people_of_one_moment_while_applies_run(store: Stor
             .directory(id)
             .await
             .expect("a directory read during applies");
-        for e in directory.iter().filter(|e| e.personio_id.0 >= 10_000) {
-            assert_eq!(e.groups.len(), 1, "{:?} lost their team", e.personio_id);
+        for e in directory.iter().filter(|e| e.key.0 >= 10_000) {
+            assert_eq!(e.groups.len(), 1, "{:?} lost their team", e.key);
         }
         store
             .create_snapshot(id, "during applies", |directory, _| {
-                Ok::<_, StoreError>(directory.iter().map(|e| e.personio_id).collect())
+                Ok::<_, StoreError>(directory.iter().map(|e| e.key).collect())
             })
             .await
             .expect("a snapshot during applies");
@@ -468,7 +468,7 @@ async fn apply_creates_updates_removes_with_groups(store: Store, env: Env) {
         &[(Department, "R&D"), (Team, "Engines")],
     );
     bob2.email = "bob@example.org".into();
-    bob2.supervisor_personio_id = Some(PersonioId(1));
+    bob2.supervisor_key = Some(PersonKey(1));
     bob2.termination_date = Some(time::macros::date!(2027 - 01 - 31));
     let dee = emp(4, "Dee", "Dee", &[(Custom, "Standort: Köln")]);
     let plan2 = Plan {
@@ -510,7 +510,7 @@ async fn apply_creates_updates_removes_with_groups(store: Store, env: Env) {
     let changes = store.run_changes(id, run2).await.unwrap();
     let actions: Vec<(i64, &str)> = changes
         .iter()
-        .map(|c| (c.personio_id.0, c.action.as_str()))
+        .map(|c| (c.key.0, c.action.as_str()))
         .collect();
     assert_eq!(actions, vec![(4, "create"), (2, "update"), (3, "remove")]);
     let upd = changes[1].detail.as_ref().unwrap();
@@ -524,7 +524,7 @@ async fn apply_creates_updates_removes_with_groups(store: Store, env: Env) {
     // Cyd's earlier create stays listed, without its personal details.
     let r1c = store.run_changes(id, run1).await.unwrap();
     assert_eq!(r1c.len(), 3);
-    assert_eq!(r1c[0].personio_id, PersonioId(3));
+    assert_eq!(r1c[0].key, PersonKey(3));
     assert!(r1c[0].detail.is_none());
     assert!(r1c[1].detail.is_some());
 
@@ -590,7 +590,7 @@ async fn a_held_plan_applies_all_but_its_removals(store: Store, _env: Env) {
     assert_eq!(store.run_changes(id, run).await.unwrap().len(), 6);
     assert_eq!(
         store.held_removals(id, run).await.unwrap(),
-        Some((1..=6).map(PersonioId).collect())
+        Some((1..=6).map(PersonKey).collect())
     );
 
     // A held plan's hires go in while its removals wait.
@@ -620,7 +620,7 @@ async fn rejecting_a_held_run_keeps_its_people_until_a_plan_unkeeps_them(store: 
     };
     let mut removals: Vec<Removal> = (1..=5).map(removal).collect();
     removals.push(Removal {
-        personio_id: PersonioId(6),
+        key: PersonKey(6),
         reason: rule.clone(),
     });
     let plan = Plan {
@@ -654,10 +654,7 @@ async fn rejecting_a_held_run_keeps_its_people_until_a_plan_unkeeps_them(store: 
     let kept = store.kept_people(id).await.unwrap();
     assert_eq!(kept.len(), 6);
     assert_eq!(kept[0].reason, RemovalReason::NotListed);
-    assert_eq!(
-        (kept[5].personio_id, &kept[5].reason),
-        (PersonioId(6), &rule)
-    );
+    assert_eq!((kept[5].key, &kept[5].reason), (PersonKey(6), &rule));
     assert!(
         kept.iter()
             .all(|k| k.run == held && k.kept_by == "admin:anna@acme.de" && !k.released)
@@ -666,7 +663,7 @@ async fn rejecting_a_held_run_keeps_its_people_until_a_plan_unkeeps_them(store: 
 
     // "Jetzt entfernen" marks them; a plan unkeeps some and removes others.
     let released = store
-        .release_kept(id, &[PersonioId(1), PersonioId(2)].into())
+        .release_kept(id, &[PersonKey(1), PersonKey(2)].into())
         .await
         .unwrap();
     assert_eq!(released, 2);
@@ -674,13 +671,13 @@ async fn rejecting_a_held_run_keeps_its_people_until_a_plan_unkeeps_them(store: 
     assert_eq!(
         kept.iter()
             .filter(|k| k.released)
-            .map(|k| k.personio_id.0)
+            .map(|k| k.key.0)
             .collect::<Vec<_>>(),
         vec![1, 2]
     );
     let plan = Plan {
         removals: vec![removal(1), removal(2)],
-        unkept: vec![PersonioId(3)],
+        unkept: vec![PersonKey(3)],
         unchanged: 8,
         ..Plan::default()
     };
@@ -690,7 +687,7 @@ async fn rejecting_a_held_run_keeps_its_people_until_a_plan_unkeeps_them(store: 
         .await
         .unwrap()
         .iter()
-        .map(|k| k.personio_id.0)
+        .map(|k| k.key.0)
         .collect();
     assert_eq!(kept, vec![4, 5, 6]);
 }
@@ -707,23 +704,23 @@ async fn runs_are_listed_newest_first_with_counts(store: Store, _env: Env) {
         creates: vec![emp(3, "C", "C", &[])],
         skips: vec![
             Skip {
-                personio_id: Some(PersonioId(7)),
+                key: Some(PersonKey(7)),
                 reason: SkipReason::InvalidEmail,
             },
             Skip {
-                personio_id: Some(PersonioId(8)),
+                key: Some(PersonKey(8)),
                 reason: SkipReason::MissingField {
                     field: "email".into(),
                 },
             },
             Skip {
-                personio_id: None,
+                key: None,
                 reason: SkipReason::Malformed {
                     detail: "bad".into(),
                 },
             },
             Skip {
-                personio_id: Some(PersonioId(9)),
+                key: Some(PersonKey(9)),
                 reason: SkipReason::MissingField {
                     field: "last_name".into(),
                 },
@@ -908,24 +905,21 @@ async fn feedback_survives_author_removal(store: Store, _env: Env) {
     apply(&store, id, &creates(vec![ada, bob])).await;
 
     let err = store
-        .add_feedback(id, PersonioId(42), "who am I")
+        .add_feedback(id, PersonKey(42), "who am I")
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
     let f1 = store
-        .add_feedback(id, PersonioId(1), "More coffee, please.")
+        .add_feedback(id, PersonKey(1), "More coffee, please.")
         .await
         .unwrap();
-    let f2 = store
-        .add_feedback(id, PersonioId(2), "Fine.")
-        .await
-        .unwrap();
+    let f2 = store.add_feedback(id, PersonKey(2), "Fine.").await.unwrap();
     let snapshot = vec![
         GroupKey::new(Department, "R&D"),
         GroupKey::new(Team, "Engines"),
     ];
     assert_eq!(f1.groups, snapshot);
-    assert_eq!(f1.author, Some(PersonioId(1)));
+    assert_eq!(f1.author, Some(PersonKey(1)));
     assert_eq!(
         store.feedback(id).await.unwrap(),
         vec![f2.clone(), f1.clone()]
@@ -967,19 +961,19 @@ async fn a_re_keyed_person_keeps_row_feedback_groups_and_history(store: Store, _
     let id = account(&store, "acme").await;
     let ada = emp(1, "Ada", "Lovelace", &[(Department, "R&D")]);
     let mut bob = emp(2, "Bob", "Builder", &[(Department, "R&D")]);
-    bob.supervisor_personio_id = Some(PersonioId(1));
+    bob.supervisor_key = Some(PersonKey(1));
     let first = apply(&store, id, &creates(vec![ada.clone(), bob.clone()])).await;
-    let f = store.add_feedback(id, PersonioId(1), "Hi.").await.unwrap();
+    let f = store.add_feedback(id, PersonKey(1), "Hi.").await.unwrap();
     let seen = store.changes(id, 0, 1000).await.unwrap().len();
 
     // Ada comes back under 7 (a rehire), her last name changed.
     let mut after = ada.clone();
-    after.personio_id = PersonioId(7);
+    after.key = PersonKey(7);
     after.last_name = "King".into();
     let plan = Plan {
         rekeys: vec![staffsync_core::Rekey {
-            from: PersonioId(1),
-            to: PersonioId(7),
+            from: PersonKey(1),
+            to: PersonKey(7),
         }],
         updates: vec![Update {
             after: after.clone(),
@@ -994,10 +988,10 @@ async fn a_re_keyed_person_keeps_row_feedback_groups_and_history(store: Store, _
     };
     let run = apply(&store, id, &plan).await;
     let mut bob_after = bob.clone();
-    bob_after.supervisor_personio_id = Some(PersonioId(7));
+    bob_after.supervisor_key = Some(PersonKey(7));
     assert_eq!(store.directory(id).await.unwrap(), vec![bob_after, after]);
     let feedback = store.feedback(id).await.unwrap();
-    assert_eq!(feedback[0].author, Some(PersonioId(7)), "{feedback:?}");
+    assert_eq!(feedback[0].author, Some(PersonKey(7)), "{feedback:?}");
     assert_eq!(feedback[0].body, f.body);
     assert_eq!(
         group_counts(&store.groups(id).await.unwrap()),
@@ -1006,21 +1000,19 @@ async fn a_re_keyed_person_keeps_row_feedback_groups_and_history(store: Store, _
     // The feed: re-keyed (with the old key), then the update under the new key; no
     // membership churn.
     let new: Vec<_> = store.changes(id, 0, 1000).await.unwrap()[seen..].to_vec();
-    let kinds: Vec<(&str, Option<PersonioId>)> = new
-        .iter()
-        .map(|c| (c.change.as_str(), c.personio_id))
-        .collect();
+    let kinds: Vec<(&str, Option<PersonKey>)> =
+        new.iter().map(|c| (c.change.as_str(), c.key)).collect();
     assert_eq!(
         kinds,
         vec![
-            ("employee.rekeyed", Some(PersonioId(7))),
-            ("employee.updated", Some(PersonioId(7)))
+            ("employee.rekeyed", Some(PersonKey(7))),
+            ("employee.updated", Some(PersonKey(7)))
         ]
     );
     assert_eq!(new[0].data.as_ref().unwrap()["previous_personio_id"], 1);
     // The run history follows the person; the run records the re-key.
     let history = store.run_changes(id, first).await.unwrap();
-    assert_eq!(history[0].personio_id, PersonioId(7));
+    assert_eq!(history[0].key, PersonKey(7));
     let rows = store.run_changes(id, run).await.unwrap();
     assert_eq!(rows[0].detail.as_ref().unwrap()["rekeyed_from"], 1);
 
@@ -1036,7 +1028,7 @@ async fn a_re_keyed_person_keeps_row_feedback_groups_and_history(store: Store, _
     )
     .await;
     for c in store.changes(id, 0, 1000).await.unwrap() {
-        if matches!(c.personio_id, Some(PersonioId(1 | 7))) {
+        if matches!(c.key, Some(PersonKey(1 | 7))) {
             assert_eq!(c.data, None, "{c:?}");
         }
     }
@@ -1045,8 +1037,8 @@ async fn a_re_keyed_person_keeps_row_feedback_groups_and_history(store: Store, _
     let before = store.directory(id).await.unwrap();
     let bad = Plan {
         rekeys: vec![staffsync_core::Rekey {
-            from: PersonioId(1),
-            to: PersonioId(9),
+            from: PersonKey(1),
+            to: PersonKey(9),
         }],
         ..Plan::default()
     };
@@ -1086,7 +1078,7 @@ async fn erasure_nulls_run_change_details(store: Store, _env: Env) {
             RunStatus::DryRun,
             Some(&Plan {
                 skips: vec![Skip {
-                    personio_id: Some(PersonioId(1)),
+                    key: Some(PersonKey(1)),
                     reason: SkipReason::Status {
                         status: "inactive".into(),
                     },
@@ -1111,7 +1103,7 @@ async fn erasure_nulls_run_change_details(store: Store, _env: Env) {
     .await;
     for run in [r1, r2, dry, r3] {
         for c in store.run_changes(id, run).await.unwrap() {
-            if c.personio_id == PersonioId(1) && c.action != "remove" {
+            if c.key == PersonKey(1) && c.action != "remove" {
                 assert_eq!(c.detail, None, "run {run:?}: {c:?}");
             } else {
                 assert!(c.detail.is_some());
@@ -1154,7 +1146,7 @@ async fn removals_keep_reason_and_department_through_holds_and_erasure(store: St
     };
     let held_plan = Plan {
         removals: vec![Removal {
-            personio_id: PersonioId(1),
+            key: PersonKey(1),
             reason: excluded.clone(),
         }],
         updates: vec![Update {
@@ -1190,7 +1182,7 @@ async fn removals_keep_reason_and_department_through_holds_and_erasure(store: St
         id,
         &Plan {
             removals: vec![Removal {
-                personio_id: PersonioId(1),
+                key: PersonKey(1),
                 reason: excluded,
             }],
             unchanged: 2,
@@ -1201,7 +1193,7 @@ async fn removals_keep_reason_and_department_through_holds_and_erasure(store: St
     for run in [held, gone] {
         let rows = store.run_changes(id, run).await.unwrap();
         let removal = rows.iter().find(|c| c.action == "remove").unwrap();
-        assert_eq!(removal.personio_id, PersonioId(1));
+        assert_eq!(removal.key, PersonKey(1));
         assert_eq!(
             removal.detail.as_ref(),
             Some(&expected_removal),
@@ -1210,10 +1202,7 @@ async fn removals_keep_reason_and_department_through_holds_and_erasure(store: St
     }
     let first = store.runs(id).await.unwrap().last().unwrap().id;
     let create = &store.run_changes(id, first).await.unwrap()[0];
-    assert_eq!(
-        (create.personio_id, create.detail.as_ref()),
-        (PersonioId(1), None)
-    );
+    assert_eq!((create.key, create.detail.as_ref()), (PersonKey(1), None));
 }
 
 async fn accounts_are_isolated(store: Store, _env: Env) {
@@ -1302,18 +1291,18 @@ async fn accounts_are_isolated(store: Store, _env: Env) {
 
     // Feedback is per account too.
     store
-        .add_feedback(b, PersonioId(2), "from Bodo")
+        .add_feedback(b, PersonKey(2), "from Bodo")
         .await
         .unwrap();
     let err = store
-        .add_feedback(a, PersonioId(2), "from nobody")
+        .add_feedback(a, PersonKey(2), "from nobody")
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
     assert!(store.feedback(a).await.unwrap().is_empty());
     assert_eq!(
         store.feedback(b).await.unwrap()[0].author,
-        Some(PersonioId(2))
+        Some(PersonKey(2))
     );
 }
 
@@ -1448,7 +1437,7 @@ async fn erased_bytes_leave_the_disk(store: Store, env: Env) {
     )
     .await;
     store
-        .add_feedback(id, PersonioId(401), "anonymous words")
+        .add_feedback(id, PersonKey(401), "anonymous words")
         .await
         .unwrap();
     let dir = &env.cfg.data_dir;
@@ -1725,17 +1714,17 @@ async fn scoped_reads_employee_group_members(store: Store, _env: Env) {
     )
     .await;
 
-    assert_eq!(store.employee(a, PersonioId(1)).await.unwrap().unwrap(), x);
+    assert_eq!(store.employee(a, PersonKey(1)).await.unwrap().unwrap(), x);
     assert_eq!(
         store
-            .employee(b, PersonioId(1))
+            .employee(b, PersonKey(1))
             .await
             .unwrap()
             .unwrap()
             .first_name,
         "Other"
     );
-    assert!(store.employee(b, PersonioId(2)).await.unwrap().is_none());
+    assert!(store.employee(b, PersonKey(2)).await.unwrap().is_none());
 
     let groups = store.groups(a).await.unwrap();
     let sales = groups.iter().find(|g| g.name == "Sales").unwrap();
@@ -1761,7 +1750,7 @@ async fn feedback_by_email(store: Store, _env: Env) {
         .add_feedback_by_email(a, "XENA.one@example.com", "Great team")
         .await
         .unwrap();
-    assert_eq!(f.author, Some(PersonioId(1)));
+    assert_eq!(f.author, Some(PersonKey(1)));
     assert_eq!(f.groups, vec![GroupKey::new(GroupKind::Team, "T1")]);
     let err = store
         .add_feedback_by_email(b, "xena.one@example.com", "wrong account")
@@ -1931,7 +1920,7 @@ async fn apply_clears_previews_of_unapplied_runs(store: Store, _env: Env) {
     for run in &previews {
         let changes = store.run_changes(a, *run).await.unwrap();
         assert_eq!(changes.len(), 1);
-        assert_eq!(changes[0].personio_id, PersonioId(7), "the id stays");
+        assert_eq!(changes[0].key, PersonKey(7), "the id stays");
         assert_eq!(changes[0].detail, None, "run {run:?}");
     }
     assert!(
@@ -2301,7 +2290,7 @@ async fn sync_state_watermarks(store: Store, _env: Env) {
 
 fn not_started(id: i64, day: time::Date) -> Skip {
     Skip {
-        personio_id: Some(PersonioId(id)),
+        key: Some(PersonKey(id)),
         reason: SkipReason::NotStarted { hire_date: day },
     }
 }
@@ -2317,15 +2306,15 @@ async fn targeted_runs_apply_and_keep_pending_hires(store: Store, _env: Env) {
     ];
     // The store keeps what the plan lists, not what it reads into the skips.
     full.pending_hires = vec![
-        (PersonioId(10), date!(2026 - 04 - 01)),
-        (PersonioId(11), date!(2026 - 05 - 01)),
+        (PersonKey(10), date!(2026 - 04 - 01)),
+        (PersonKey(11), date!(2026 - 05 - 01)),
     ];
     apply(&store, a, &full).await;
     assert_eq!(
         store.pending_hires(a).await.unwrap(),
         vec![
-            (PersonioId(10), date!(2026 - 04 - 01)),
-            (PersonioId(11), date!(2026 - 05 - 01))
+            (PersonKey(10), date!(2026 - 04 - 01)),
+            (PersonKey(11), date!(2026 - 05 - 01))
         ]
     );
     assert!(store.pending_hires(other).await.unwrap().is_empty());
@@ -2337,14 +2326,14 @@ async fn targeted_runs_apply_and_keep_pending_hires(store: Store, _env: Env) {
     store.apply_plan(a, run, &plan).await.unwrap();
     assert_eq!(
         store.pending_hires(a).await.unwrap(),
-        vec![(PersonioId(11), date!(2026 - 05 - 01))]
+        vec![(PersonKey(11), date!(2026 - 05 - 01))]
     );
     let ids: Vec<i64> = store
         .directory(a)
         .await
         .unwrap()
         .iter()
-        .map(|d| d.personio_id.0)
+        .map(|d| d.key.0)
         .collect();
     assert_eq!(ids, vec![1, 10]);
     let runs = store.runs(a).await.unwrap();
@@ -2356,13 +2345,13 @@ async fn targeted_runs_apply_and_keep_pending_hires(store: Store, _env: Env) {
     let run = start(&store, a, RunKind::Incremental).await;
     let plan = Plan {
         skips: vec![not_started(11, date!(2026 - 06 - 01))],
-        pending_hires: vec![(PersonioId(11), date!(2026 - 06 - 01))],
+        pending_hires: vec![(PersonKey(11), date!(2026 - 06 - 01))],
         ..Plan::default()
     };
     store.apply_plan(a, run, &plan).await.unwrap();
     assert_eq!(
         store.pending_hires(a).await.unwrap(),
-        vec![(PersonioId(11), date!(2026 - 06 - 01))]
+        vec![(PersonKey(11), date!(2026 - 06 - 01))]
     );
     let run = start(&store, a, RunKind::DryRun).await;
     let err = store
@@ -2440,7 +2429,7 @@ async fn side_leases_exclude_claims(store: Store, _env: Env) {
 fn held_removing(ids: std::ops::RangeInclusive<i64>, size: usize) -> Plan {
     let removals: Vec<Removal> = ids
         .map(|id| Removal {
-            personio_id: PersonioId(id),
+            key: PersonKey(id),
             reason: RemovalReason::NotListed,
         })
         .collect();
@@ -2463,7 +2452,7 @@ async fn newer_held_runs_supersede_older_ones(store: Store, _env: Env) {
         .finish_run(r1, RunStatus::Held, Some(&held_removing(1..=6, 10)), None)
         .await
         .unwrap();
-    let shown: std::collections::BTreeSet<PersonioId> = (1..=6).map(PersonioId).collect();
+    let shown: std::collections::BTreeSet<PersonKey> = (1..=6).map(PersonKey).collect();
     assert_eq!(store.held_removals(a, r1).await.unwrap(), Some(shown));
     assert_eq!(store.latest_held_run(a).await.unwrap(), Some(r1));
     // Another account sees neither the run nor its removals.
@@ -2871,10 +2860,10 @@ fn snapshot_groups(
 fn chosen(
     directory: &[DirectoryEmployee],
     keep: impl Fn(i64) -> bool,
-) -> Result<Vec<PersonioId>, StoreError> {
+) -> Result<Vec<PersonKey>, StoreError> {
     Ok(directory
         .iter()
-        .map(|e| e.personio_id)
+        .map(|e| e.key)
         .filter(|p| keep(p.0))
         .collect())
 }
@@ -2930,9 +2919,9 @@ async fn snapshots_freeze_the_audience(store: Store, _env: Env) {
         .await
         .unwrap();
     let expected_members = vec![
-        (1, Some(PersonioId(1)), sorted(vec![sales, berlin])),
-        (2, Some(PersonioId(2)), sorted(vec![sales, hamburg])),
-        (3, Some(PersonioId(3)), sorted(vec![tech, berlin])),
+        (1, Some(PersonKey(1)), sorted(vec![sales, berlin])),
+        (2, Some(PersonKey(2)), sorted(vec![sales, hamburg])),
+        (3, Some(PersonKey(3)), sorted(vec![tech, berlin])),
     ];
     let shown = |members: &[staffsync_store::SnapshotMember]| {
         members

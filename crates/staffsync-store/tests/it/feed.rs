@@ -6,7 +6,7 @@
 use secrecy::{ExposeSecret as _, SecretString};
 use serde_json::Value;
 use staffsync_core::{
-    AccountSlug, DirectoryEmployee, FieldChange, GroupKey, GroupKind, PersonioId, Plan, Removal,
+    AccountSlug, DirectoryEmployee, FieldChange, GroupKey, GroupKind, PersonKey, Plan, Removal,
     RemovalReason, TimeZoneName, Update,
 };
 use staffsync_store::{
@@ -53,7 +53,7 @@ async fn apply(store: &Store, account: AccountId, plan: &Plan) -> RunId {
 
 fn person(id: i64, first: &str, department: &str) -> DirectoryEmployee {
     DirectoryEmployee {
-        personio_id: PersonioId(id),
+        key: PersonKey(id),
         email: format!("{}@example.com", first.to_lowercase()),
         first_name: first.to_owned(),
         last_name: "Feedson".to_owned(),
@@ -64,7 +64,7 @@ fn person(id: i64, first: &str, department: &str) -> DirectoryEmployee {
         status: Some("active".to_owned()),
         hire_date: None,
         termination_date: None,
-        supervisor_personio_id: None,
+        supervisor_key: None,
         age_band_next: None,
         attributes: staffsync_core::Attributes::from([("weekly_hours", "40")]),
         groups: [
@@ -104,7 +104,7 @@ fn moved(e: &DirectoryEmployee, department: &str) -> Update {
 
 fn removal(id: i64) -> Removal {
     Removal {
-        personio_id: PersonioId(id),
+        key: PersonKey(id),
         reason: RemovalReason::NotListed,
     }
 }
@@ -132,7 +132,7 @@ struct Replica {
 fn replay(changes: &[FeedChange]) -> Replica {
     let mut r = Replica::default();
     for c in changes {
-        let pid = c.personio_id.map(|p| p.0);
+        let pid = c.key.map(|p| p.0);
         let data = c.data.clone().unwrap_or(Value::Null);
         match c.change {
             ChangeType::EmployeeCreated => {
@@ -233,7 +233,7 @@ async fn from_store(store: &Store, account: AccountId) -> Replica {
             .await
             .unwrap()
             .iter()
-            .map(|e| e.personio_id.0)
+            .map(|e| e.key.0)
             .collect();
         members.sort_unstable();
         r.members.insert(g.id, members);
@@ -246,7 +246,7 @@ async fn from_store(store: &Store, account: AccountId) -> Replica {
         // The date check's own bookkeeping (the month the next age band begins): never
         // in the feed, which shows the band itself as a membership.
         o.remove("age_band_next");
-        r.people.insert(e.personio_id.0, o.clone());
+        r.people.insert(e.key.0, o.clone());
     }
     r.members.retain(|_, m| !m.is_empty());
     r
@@ -417,7 +417,7 @@ async fn erasure_scrubs_the_feed(store: Store, _env: Env) {
     assert!(text(&after).contains("Keeper"), "others keep their rows");
     let mine: Vec<&FeedChange> = after
         .iter()
-        .filter(|c| c.personio_id == Some(PersonioId(7)))
+        .filter(|c| c.key == Some(PersonKey(7)))
         .collect();
     assert!(mine.iter().any(|c| c.change == ChangeType::EmployeeRemoved));
     assert!(
@@ -465,7 +465,7 @@ async fn retention_prunes_whole_runs(store: Store, _env: Env) {
     assert_eq!(bounds.pruned_through, first_latest);
     let left = all_changes(&store, a).await;
     assert!(left.iter().all(|c| c.seq > first_latest));
-    assert!(left.iter().any(|c| c.personio_id == Some(PersonioId(2))));
+    assert!(left.iter().any(|c| c.key == Some(PersonKey(2))));
     // Pruning everything keeps positions: new rows never reuse an id.
     store
         .prune_changes(time::OffsetDateTime::now_utc() + time::Duration::days(1))

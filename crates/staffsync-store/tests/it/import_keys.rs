@@ -6,7 +6,7 @@
 use crate::common::Env;
 use crate::conformance::start;
 use staffsync_core::{
-    AccountSlug, DirectoryEmployee, GroupKey, GroupKind, PersonioId, Plan, Removal, RemovalReason,
+    AccountSlug, DirectoryEmployee, GroupKey, GroupKind, PersonKey, Plan, Removal, RemovalReason,
     Skip, SkipReason, SourceEmployee, TimeZoneName,
 };
 use staffsync_store::{AccountId, AccountSource, ImportApplied, RunKind, Store, StoreError};
@@ -33,9 +33,9 @@ async fn file_account(store: &Store, slug: &str) -> AccountId {
         .id
 }
 
-fn person(key: PersonioId, first: &str) -> DirectoryEmployee {
+fn person(key: PersonKey, first: &str) -> DirectoryEmployee {
     DirectoryEmployee {
-        personio_id: key,
+        key,
         email: format!("{}@example.com", first.to_lowercase()),
         first_name: first.to_owned(),
         last_name: "Muster".to_owned(),
@@ -46,7 +46,7 @@ fn person(key: PersonioId, first: &str) -> DirectoryEmployee {
         status: None,
         hire_date: None,
         termination_date: None,
-        supervisor_personio_id: None,
+        supervisor_key: None,
         age_band_next: None,
         attributes: staffsync_core::Attributes::default(),
         groups: [GroupKey::new(GroupKind::Department, "Vertrieb")]
@@ -60,7 +60,7 @@ async fn import(
     store: &Store,
     account: AccountId,
     plan: &Plan,
-    listed: &[PersonioId],
+    listed: &[PersonKey],
     future_hires: &[SourceEmployee],
 ) {
     let run = start(store, account, RunKind::Full).await;
@@ -99,27 +99,27 @@ async fn import_keys_are_handed_out_once_and_never_reused(store: Store, _env: En
     assert_eq!(keys(&store, b, &["E-3", "E-1"]).await, [1, 2]);
     assert_eq!(
         store.import_key(a, "E-3").await.unwrap(),
-        Some(PersonioId(3))
+        Some(PersonKey(3))
     );
     assert_eq!(
         store.import_key(b, "E-3").await.unwrap(),
-        Some(PersonioId(1))
+        Some(PersonKey(1))
     );
     assert_eq!(store.import_key(b, "E-2").await.unwrap(), None);
     let ids = store.import_ids(a).await.unwrap();
     assert_eq!(ids.len(), 4);
-    assert_eq!(ids[&PersonioId(2)], "E-2");
-    assert_eq!(ids[&PersonioId(4)], "e-1");
+    assert_eq!(ids[&PersonKey(2)], "E-2");
+    assert_eq!(ids[&PersonKey(4)], "e-1");
     // A few keys: only those with an ImportId of this account.
     let some = store
-        .import_ids_of(a, &[PersonioId(2), PersonioId(4), PersonioId(99)])
+        .import_ids_of(a, &[PersonKey(2), PersonKey(4), PersonKey(99)])
         .await
         .unwrap();
     assert_eq!(some.len(), 2);
-    assert_eq!(some[&PersonioId(4)], "e-1");
+    assert_eq!(some[&PersonKey(4)], "e-1");
     assert!(
         store
-            .import_ids_of(b, &[PersonioId(4)])
+            .import_ids_of(b, &[PersonKey(4)])
             .await
             .unwrap()
             .is_empty()
@@ -152,7 +152,7 @@ async fn provisional_keys_store_nothing(store: Store, _env: Env) {
 
 async fn erasure_and_applied_imports_forget_mappings(store: Store, _env: Env) {
     let a = file_account(&store, "acme").await;
-    let [ada, bob, cy, dan] = [1, 2, 3, 4].map(PersonioId);
+    let [ada, bob, cy, dan] = [1, 2, 3, 4].map(PersonKey);
     assert_eq!(
         keys(&store, a, &["ada", "bob", "cy", "dan"]).await,
         [1, 2, 3, 4]
@@ -169,7 +169,7 @@ async fn erasure_and_applied_imports_forget_mappings(store: Store, _env: Env) {
     let run = start(&store, a, RunKind::Targeted).await;
     let plan = Plan {
         removals: vec![Removal {
-            personio_id: bob,
+            key: bob,
             reason: RemovalReason::NotListed,
         }],
         ..Plan::default()
@@ -199,7 +199,7 @@ async fn erasure_and_applied_imports_forget_mappings(store: Store, _env: Env) {
 
 async fn future_hire_records_are_kept_until_the_hire_is_created(store: Store, _env: Env) {
     let a = file_account(&store, "acme").await;
-    let [ada, eve, joe] = [1, 2, 3].map(PersonioId);
+    let [ada, eve, joe] = [1, 2, 3].map(PersonKey);
     keys(&store, a, &["ada", "eve", "joe"]).await;
     let mut eve_record = SourceEmployee::new(eve);
     eve_record.first_name = Some("Eve".into());
@@ -210,7 +210,7 @@ async fn future_hire_records_are_kept_until_the_hire_is_created(store: Store, _e
     let plan = Plan {
         creates: vec![person(ada, "Ada")],
         skips: vec![Skip {
-            personio_id: Some(eve),
+            key: Some(eve),
             reason: SkipReason::NotStarted {
                 hire_date: date!(2026 - 07 - 01),
             },

@@ -211,7 +211,7 @@ async fn walkthrough(
         .take(10)
         .map(|e| {
             vec![
-                e.personio_id.to_string(),
+                e.key.to_string(),
                 format!("{} {}", e.first_name, e.last_name),
                 e.department.clone().unwrap_or_default(),
                 e.office.clone().unwrap_or_default(),
@@ -350,7 +350,7 @@ fn pick_mover_and_leaver(
         let from = e.department.as_deref()?;
         let to = departments.iter().find(|d| **d != from)?;
         Some(DemoChange {
-            id: e.personio_id.0,
+            id: e.key.0,
             name: name(e),
             from: from.to_owned(),
             to: (*to).to_owned(),
@@ -359,17 +359,17 @@ fn pick_mover_and_leaver(
     let mover_id = mover.as_ref().map(|m| m.id);
     let leaver = directory
         .iter()
-        .filter(|e| Some(e.personio_id.0) != mover_id)
+        .filter(|e| Some(e.key.0) != mover_id)
         .max_by_key(|e| {
             let reports = directory
                 .iter()
-                .filter(|r| r.supervisor_personio_id == Some(e.personio_id))
+                .filter(|r| r.supervisor_key == Some(e.key))
                 .count();
             // Among equals, the lowest id: the same person on every run.
-            (reports, std::cmp::Reverse(e.personio_id))
+            (reports, std::cmp::Reverse(e.key))
         })
         .map(|e| DemoChange {
-            id: e.personio_id.0,
+            id: e.key.0,
             name: name(e),
             from: String::new(),
             to: String::new(),

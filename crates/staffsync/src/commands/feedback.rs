@@ -5,7 +5,7 @@ use crate::exit::{self, Code};
 use crate::output;
 use clap::{Args, Subcommand};
 use staffsync_core::AccountSlug;
-use staffsync_core::PersonioId;
+use staffsync_core::PersonKey;
 
 #[derive(Debug, Subcommand)]
 pub enum FeedbackCommand {
@@ -38,7 +38,7 @@ pub async fn run(global: &Global, cmd: FeedbackCommand) -> anyhow::Result<Code> 
         FeedbackCommand::Add(args) => {
             let account = super::find_account(&store, &args.slug).await?;
             let item = store
-                .add_feedback(account.id, PersonioId(args.author_personio_id), &args.body)
+                .add_feedback(account.id, PersonKey(args.author_personio_id), &args.body)
                 .await
                 .map_err(|e| match e {
                     // The store names the account by its internal id; the user knows its slug.

@@ -30,8 +30,8 @@ pub async fn employees(global: &Global, args: ListArgs) -> anyhow::Result<Code> 
             .iter()
             .map(|e| {
                 vec![
-                    ids.import_id(e.personio_id)
-                        .map_or_else(|| e.personio_id.to_string(), str::to_owned),
+                    ids.import_id(e.key)
+                        .map_or_else(|| e.key.to_string(), str::to_owned),
                     format!("{} {}", e.first_name, e.last_name),
                     e.email.clone(),
                     e.department.clone().unwrap_or_default(),

@@ -13,7 +13,7 @@ use crate::exit::{self, Code};
 use crate::output;
 use clap::Args;
 use staffsync_core::AccountSlug;
-use staffsync_core::{DirectoryEmployee, PersonioId, Plan};
+use staffsync_core::{DirectoryEmployee, PersonKey, Plan};
 use staffsync_engine::lease;
 use staffsync_engine::run::{self, Scope, SyncError};
 use staffsync_engine::{Given, Source, SyncOptions, SyncReport, SyncResult};
@@ -189,16 +189,16 @@ pub fn print_summary(
     directory: &[DirectoryEmployee],
 ) -> std::io::Result<()> {
     let plan = &report.plan;
-    let names: HashMap<PersonioId, String> = directory
+    let names: HashMap<PersonKey, String> = directory
         .iter()
         .map(|e| {
             (
-                e.personio_id,
+                e.key,
                 format!("{} {} <{}>", e.first_name, e.last_name, e.email),
             )
         })
         .collect();
-    let name_of = |id: PersonioId| names.get(&id).cloned().unwrap_or_default();
+    let name_of = |id: PersonKey| names.get(&id).cloned().unwrap_or_default();
     let what = match report.result {
         SyncResult::Applied => "applied",
         SyncResult::DryRun => "dry run, nothing changed",
@@ -229,8 +229,8 @@ pub fn print_summary(
     for k in &plan.kept {
         crate::outln!(
             "  kept (a review was rejected): {} {} ({})",
-            k.personio_id,
-            name_of(k.personio_id),
+            k.key,
+            name_of(k.key),
             serde_json::to_string(&k.reason).unwrap_or_default()
         )?;
     }
@@ -278,11 +278,11 @@ pub fn print_summary(
     Ok(())
 }
 
-fn print_details(plan: &Plan, name_of: &dyn Fn(PersonioId) -> String) -> std::io::Result<()> {
+fn print_details(plan: &Plan, name_of: &dyn Fn(PersonKey) -> String) -> std::io::Result<()> {
     for c in &plan.creates {
         crate::outln!(
             "  + {} {} {} <{}>",
-            c.personio_id,
+            c.key,
             c.first_name,
             c.last_name,
             c.email
@@ -303,7 +303,7 @@ fn print_details(plan: &Plan, name_of: &dyn Fn(PersonioId) -> String) -> std::io
             .collect();
         crate::outln!(
             "  ~ {} {} {}: {}",
-            u.after.personio_id,
+            u.after.key,
             u.after.first_name,
             u.after.last_name,
             fields.join("; ")
@@ -312,8 +312,8 @@ fn print_details(plan: &Plan, name_of: &dyn Fn(PersonioId) -> String) -> std::io
     for r in &plan.removals {
         crate::outln!(
             "  - {} {} ({})",
-            r.personio_id,
-            name_of(r.personio_id),
+            r.key,
+            name_of(r.key),
             serde_json::to_string(&r.reason).unwrap_or_default()
         )?;
     }

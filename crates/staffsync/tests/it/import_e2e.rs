@@ -6,7 +6,7 @@
 use crate::common::{Backend, TODAY, World, describe};
 use crate::serve_common::ServeProcess;
 use serde_json::{Value, json};
-use staffsync_core::PersonioId;
+use staffsync_core::PersonKey;
 use std::path::{Path, PathBuf};
 
 const HEADER: [&str; 7] = [
@@ -264,10 +264,10 @@ async fn a_second_file_changes_exactly_what_changed_and_keeps_identities() {
     assert_eq!(store.import_key(acme.id, "E-10").await.unwrap(), None);
     let runs = store.runs(acme.id).await.unwrap();
     let changes = store.run_changes(acme.id, runs[0].id).await.unwrap();
-    let actions_of = |key: PersonioId| -> Vec<String> {
+    let actions_of = |key: PersonKey| -> Vec<String> {
         changes
             .iter()
-            .filter(|c| c.personio_id == key)
+            .filter(|c| c.key == key)
             .map(|c| c.action.clone())
             .collect()
     };

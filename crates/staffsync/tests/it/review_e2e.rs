@@ -133,7 +133,7 @@ async fn rejected_people_are_kept_until_the_source_lists_them_again(w: &World) {
     // "Jetzt entfernen" for one: the next sync removes exactly them, without a review.
     let removed = leaving[1];
     let released = store
-        .release_kept(acme.id, &[staffsync_core::PersonioId(removed)].into())
+        .release_kept(acme.id, &[staffsync_core::PersonKey(removed)].into())
         .await
         .unwrap();
     assert_eq!(released, 1);
@@ -153,7 +153,7 @@ async fn rejected_people_are_kept_until_the_source_lists_them_again(w: &World) {
         .await
         .unwrap()
         .iter()
-        .map(|k| k.personio_id.0)
+        .map(|k| k.key.0)
         .collect();
     assert_eq!(still, leaving[2..].to_vec());
     // Leaving again later, they go like anyone (one person: within the guard).

@@ -36,7 +36,7 @@ async fn directory_ids(store: &Store, account: AccountId) -> Vec<i64> {
         .await
         .unwrap()
         .iter()
-        .map(|e| e.personio_id.0)
+        .map(|e| e.key.0)
         .collect();
     ids.sort_unstable();
     ids
@@ -203,7 +203,7 @@ async fn a_sync_stopped_or_killed_mid_way_ends_complete_after_restart() {
     assert!(expected.contains(&hired_id));
     assert_eq!(directory_ids(&store, account).await, expected);
     let moved = store
-        .employee(account, staffsync_core::PersonioId(moved_id))
+        .employee(account, staffsync_core::PersonKey(moved_id))
         .await
         .unwrap()
         .unwrap();

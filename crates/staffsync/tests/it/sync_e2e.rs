@@ -410,7 +410,7 @@ async fn removing_a_person_erases_them_from_every_file_and_keeps_their_feedback(
     let mut kept = Vec::new();
     for run in store.runs(acme.id).await.unwrap() {
         for c in store.run_changes(acme.id, run.id).await.unwrap() {
-            if c.personio_id.0 == id && c.detail.is_some() {
+            if c.key.0 == id && c.detail.is_some() {
                 kept.push((c.action, c.detail));
             }
         }

@@ -14,7 +14,7 @@ use crate::http::api::views::{GroupView, PersonIds};
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
-use staffsync_core::{DirectoryEmployee, GroupKey, GroupKind, PersonioId};
+use staffsync_core::{DirectoryEmployee, GroupKey, GroupKind, PersonKey};
 use staffsync_engine::state::AppState;
 use staffsync_store::{AccountId, GroupSummary, Store, StoreError};
 use utoipa::ToSchema;
@@ -88,7 +88,7 @@ pub async fn list_employees(
     let Page {
         items: selected,
         next_cursor: next,
-    } = paginate(selected, page, "employees", |e| e.personio_id.0, false);
+    } = paginate(selected, page, "employees", |e| e.key.0, false);
     let employees = selected
         .into_iter()
         .map(|e| named(e, &names, &ids))
@@ -133,7 +133,7 @@ pub async fn get_employee(
     let ids = person_ids(&state.store, account).await?;
     let missing = || ApiError::not_found(format!("no employee {} in this account", excerpt(&raw)));
     let key = match ids {
-        PersonIds::Personio => PersonioId(parse_id(&raw, "personio_id")?),
+        PersonIds::Personio => PersonKey(parse_id(&raw, "personio_id")?),
         PersonIds::Import(_) => state
             .store
             .import_key(account, raw.trim())
@@ -278,11 +278,11 @@ pub async fn group_members(
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no group {id} in this account")))?;
     let mut members = state.store.group_members(account, id).await?;
-    members.sort_by_key(|e| e.personio_id);
+    members.sort_by_key(|e| e.key);
     let Page {
         items: members,
         next_cursor,
-    } = paginate(members, page, "members", |e| e.personio_id.0, false);
+    } = paginate(members, page, "members", |e| e.key.0, false);
     let kinds: Vec<GroupKind> = members
         .iter()
         .flat_map(|e| e.groups.iter().map(|g| g.kind))

@@ -17,7 +17,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
-use staffsync_core::{Email, PersonioId};
+use staffsync_core::{Email, PersonKey};
 use staffsync_engine::state::AppState;
 use staffsync_store::StoreError;
 use std::collections::HashMap;
@@ -94,7 +94,7 @@ pub async fn create_feedback(
                 return Err(ApiError::unprocessable("expected a positive integer")
                     .with_field("author_personio_id"));
             }
-            Some((PersonioId(id), "author_personio_id", id.to_string()))
+            Some((PersonKey(id), "author_personio_id", id.to_string()))
         }
         (None, Some(import_id)) => {
             let key = state.store.import_key(account, import_id.trim()).await?;
@@ -203,7 +203,7 @@ pub async fn list_feedback(
     } else {
         Vec::new()
     };
-    let by_id: HashMap<PersonioId, _> = directory.iter().map(|e| (e.personio_id, e)).collect();
+    let by_id: HashMap<PersonKey, _> = directory.iter().map(|e| (e.key, e)).collect();
     // Reporting lines in the snapshots are named after their managers as they are now
     // (as `GET /groups` names them); a manager no longer in the directory leaves the id.
     let ids = person_ids(&state.store, account).await?;

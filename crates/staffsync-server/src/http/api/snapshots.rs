@@ -24,7 +24,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use staffsync_core::{GroupKey, PersonioId};
+use staffsync_core::{GroupKey, PersonKey};
 use staffsync_engine::state::AppState;
 use staffsync_store::{Snapshot, SnapshotGroup, SnapshotMember};
 use utoipa::ToSchema;
@@ -246,7 +246,7 @@ pub async fn create_snapshot(
         .store
         .create_snapshot(account, label, |directory, groups| {
             let chosen = filter.select(directory, groups)?;
-            Ok::<Vec<PersonioId>, ApiError>(chosen.iter().map(|e| e.personio_id).collect())
+            Ok::<Vec<PersonKey>, ApiError>(chosen.iter().map(|e| e.key).collect())
         })
         .await?;
     let view = SnapshotView::new(&snapshot, &groups, &ids, state.config.anonymity_threshold);

@@ -182,7 +182,7 @@ pub async fn get_run(
         .await?
         .iter()
         .map(|c| RunChangeView {
-            import_id: ids.import_id(c.personio_id).map(str::to_owned),
+            import_id: ids.import_id(c.key).map(str::to_owned),
             ..RunChangeView::from(c)
         })
         .collect();

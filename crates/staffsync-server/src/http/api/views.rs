@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 use staffsync_core::dates::format_date;
 use staffsync_core::tenure::TenureBand;
-use staffsync_core::{AgeBand, DirectoryEmployee, GroupKey, GroupKind, PersonioId};
+use staffsync_core::{AgeBand, DirectoryEmployee, GroupKey, GroupKind, PersonKey};
 use staffsync_store::{Feedback, GroupSummary, RunChange, RunSummary};
 use std::collections::{BTreeMap, HashMap};
 use utoipa::ToSchema;
@@ -113,26 +113,24 @@ impl From<&GroupKey> for GroupKeyView {
 /// Managers' current names, to name reporting-line groups ("Anna Weber"): a renamed
 /// manager renames their groups, whose identity (the Personio id) stays.
 #[derive(Debug, Default)]
-pub struct ManagerNames(HashMap<PersonioId, String>);
+pub struct ManagerNames(HashMap<PersonKey, String>);
 
 impl ManagerNames {
     /// The names of the managers in `directory` (the people someone reports to: only
     /// they have reporting lines to name).
     pub fn of(directory: &[DirectoryEmployee]) -> Self {
-        let managers: std::collections::HashSet<PersonioId> = directory
-            .iter()
-            .filter_map(|e| e.supervisor_personio_id)
-            .collect();
+        let managers: std::collections::HashSet<PersonKey> =
+            directory.iter().filter_map(|e| e.supervisor_key).collect();
         ManagerNames(
             directory
                 .iter()
-                .filter(|e| managers.contains(&e.personio_id))
-                .map(|e| (e.personio_id, format!("{} {}", e.first_name, e.last_name)))
+                .filter(|e| managers.contains(&e.key))
+                .map(|e| (e.key, format!("{} {}", e.first_name, e.last_name)))
                 .collect(),
         )
     }
 
-    pub fn new(names: HashMap<PersonioId, String>) -> Self {
+    pub fn new(names: HashMap<PersonKey, String>) -> Self {
         ManagerNames(names)
     }
 
@@ -140,7 +138,7 @@ impl ManagerNames {
     pub fn name(&self, group: &mut GroupKeyView) {
         if let Some(name) = group
             .manager_personio_id
-            .and_then(|id| self.0.get(&PersonioId(id)))
+            .and_then(|id| self.0.get(&PersonKey(id)))
         {
             group.name.clone_from(name);
         }
@@ -171,13 +169,13 @@ pub enum PersonIds {
     #[default]
     Personio,
     /// The account's `ImportId` of each key (`Store::import_ids`).
-    Import(HashMap<PersonioId, String>),
+    Import(HashMap<PersonKey, String>),
 }
 
 impl PersonIds {
     /// The `ImportId` of `key`, for a file account (`None` for a Personio account, or a key
     /// without one).
-    pub fn import_id(&self, key: PersonioId) -> Option<&str> {
+    pub fn import_id(&self, key: PersonKey) -> Option<&str> {
         match self {
             PersonIds::Personio => None,
             PersonIds::Import(ids) => ids.get(&key).map(String::as_str),
@@ -191,7 +189,7 @@ impl PersonIds {
             return;
         };
         let id =
-            |key: Option<i64>| key.and_then(|k| self.import_id(PersonioId(k)).map(str::to_owned));
+            |key: Option<i64>| key.and_then(|k| self.import_id(PersonKey(k)).map(str::to_owned));
         view.import_id = id(view.personio_id.take());
         view.supervisor_import_id = Some(id(view.supervisor_personio_id.take().flatten()));
         view.groups.iter_mut().for_each(|g| self.group(g));
@@ -207,7 +205,7 @@ impl PersonIds {
             author.import_id = author
                 .personio_id
                 .take()
-                .and_then(|k| self.import_id(PersonioId(k)).map(str::to_owned));
+                .and_then(|k| self.import_id(PersonKey(k)).map(str::to_owned));
         }
         feedback.groups.iter_mut().for_each(|g| self.group(g));
     }
@@ -218,7 +216,7 @@ impl PersonIds {
         if let PersonIds::Import(_) = self
             && let Some(key) = group.manager_personio_id.take()
         {
-            group.manager_import_id = self.import_id(PersonioId(key)).map(str::to_owned);
+            group.manager_import_id = self.import_id(PersonKey(key)).map(str::to_owned);
         }
     }
 }
@@ -264,7 +262,7 @@ pub struct EmployeeView {
 impl From<&DirectoryEmployee> for EmployeeView {
     fn from(e: &DirectoryEmployee) -> Self {
         EmployeeView {
-            personio_id: Some(e.personio_id.0),
+            personio_id: Some(e.key.0),
             import_id: None,
             email: e.email.clone(),
             first_name: e.first_name.clone(),
@@ -276,7 +274,7 @@ impl From<&DirectoryEmployee> for EmployeeView {
             status: e.status.clone(),
             hire_date: e.hire_date.map(format_date),
             termination_date: e.termination_date.map(format_date),
-            supervisor_personio_id: Some(e.supervisor_personio_id.map(|p| p.0)),
+            supervisor_personio_id: Some(e.supervisor_key.map(|p| p.0)),
             supervisor_import_id: None,
             attributes: e
                 .attributes
@@ -384,7 +382,7 @@ pub struct FeedbackAuthor {
 impl From<&DirectoryEmployee> for FeedbackAuthor {
     fn from(e: &DirectoryEmployee) -> Self {
         FeedbackAuthor {
-            personio_id: Some(e.personio_id.0),
+            personio_id: Some(e.key.0),
             import_id: None,
             email: e.email.clone(),
             first_name: e.first_name.clone(),
@@ -521,7 +519,7 @@ pub struct RunChangeView {
 impl From<&RunChange> for RunChangeView {
     fn from(c: &RunChange) -> Self {
         RunChangeView {
-            personio_id: c.personio_id.0,
+            personio_id: c.key.0,
             import_id: None,
             action: c.action.clone(),
             detail: c.detail.clone(),
@@ -654,20 +652,20 @@ impl ImportAnswer {
     /// they were before the run (people removed are erased by now).
     pub fn new(
         report: &staffsync_engine::run::SyncReport,
-        before: &HashMap<PersonioId, String>,
-        names: &HashMap<PersonioId, String>,
+        before: &HashMap<PersonKey, String>,
+        names: &HashMap<PersonKey, String>,
     ) -> Self {
         let plan = &report.plan;
         let empty = staffsync_engine::run::ImportDetails::default();
         let import = report.import.as_ref().unwrap_or(&empty);
-        let id_of = |key: PersonioId| {
+        let id_of = |key: PersonKey| {
             import
                 .import_ids
                 .get(&key)
                 .or_else(|| before.get(&key))
                 .cloned()
         };
-        let person = |key: PersonioId| ImportPerson {
+        let person = |key: PersonKey| ImportPerson {
             import_id: id_of(key),
             name: names.get(&key).cloned(),
             email: None,
@@ -681,14 +679,14 @@ impl ImportAnswer {
                 .map(|e| ImportPerson {
                     name: Some(format!("{} {}", e.first_name, e.last_name)),
                     email: Some(e.email.clone()),
-                    ..person(e.personio_id)
+                    ..person(e.key)
                 })
                 .collect(),
             updates: plan
                 .updates
                 .iter()
                 .map(|u| {
-                    let key = u.after.personio_id;
+                    let key = u.after.key;
                     let mut changes = to_json(&u.changes);
                     // A re-key is a change of the person's ImportId, listed first.
                     let rekeyed = plan.rekeys.iter().find(|r| r.to == key);
@@ -715,7 +713,7 @@ impl ImportAnswer {
                 .iter()
                 .map(|r| ImportPerson {
                     why: to_json(&r.reason),
-                    ..person(r.personio_id)
+                    ..person(r.key)
                 })
                 .collect(),
             skips: plan
@@ -723,7 +721,7 @@ impl ImportAnswer {
                 .iter()
                 .map(|s| ImportPerson {
                     why: to_json(&s.reason),
-                    ..s.personio_id.map(person).unwrap_or_default()
+                    ..s.key.map(person).unwrap_or_default()
                 })
                 .collect(),
             rekeys: plan
@@ -777,7 +775,7 @@ fn to_json<T: Serialize>(value: &T) -> Option<serde_json::Value> {
 /// A plan's warning in an import's words: the file's columns, people by `ImportId`.
 fn import_warning(
     w: &staffsync_core::Warning,
-    id_of: &dyn Fn(PersonioId) -> Option<String>,
+    id_of: &dyn Fn(PersonKey) -> Option<String>,
 ) -> String {
     use staffsync_core::Warning;
     match w {

@@ -20,7 +20,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
-use staffsync_core::{FieldChange, GroupKey, PersonioId, RemovalReason, SkipReason};
+use staffsync_core::{FieldChange, GroupKey, PersonKey, RemovalReason, SkipReason};
 use staffsync_store::{RunId, RunKind, RunStatus, RunSummary};
 use std::collections::HashMap;
 
@@ -202,7 +202,7 @@ pub(crate) async fn list(
 async fn import_ids(
     state: &WebState,
     ctx: &Ctx,
-) -> Result<Option<HashMap<PersonioId, String>>, staffsync_store::StoreError> {
+) -> Result<Option<HashMap<PersonKey, String>>, staffsync_store::StoreError> {
     if staffsync_engine::sources::of(&ctx.account).names_people_by_import_id() {
         Ok(Some(state.app.store.import_ids(ctx.account.id).await?))
     } else {
@@ -211,7 +211,7 @@ async fn import_ids(
 }
 
 /// The id the admin knows `id` by (see [`import_ids`]).
-fn shown_id(import_ids: Option<&HashMap<PersonioId, String>>, id: PersonioId) -> String {
+fn shown_id(import_ids: Option<&HashMap<PersonKey, String>>, id: PersonKey) -> String {
     match import_ids {
         Some(ids) => ids.get(&id).cloned().unwrap_or_default(),
         None => id.to_string(),
@@ -245,8 +245,8 @@ fn removal_of(detail: Option<&serde_json::Value>, names: &Names, ctx: &Ctx) -> R
 /// The id a removed person is shown by: as the account knows them now, else the
 /// ImportId their removal recorded (a file account forgets it with the person).
 fn removed_id(
-    import_ids: Option<&HashMap<PersonioId, String>>,
-    id: PersonioId,
+    import_ids: Option<&HashMap<PersonKey, String>>,
+    id: PersonKey,
     r: &Recorded,
 ) -> String {
     match (shown_id(import_ids, id), &r.import_id) {
@@ -270,8 +270,8 @@ pub(crate) async fn removal_rows(
         super::names::people_of(&directory),
         ctx.account.policy.settings.scope.clone(),
     );
-    let by_id: HashMap<PersonioId, &staffsync_core::DirectoryEmployee> =
-        directory.iter().map(|e| (e.personio_id, e)).collect();
+    let by_id: HashMap<PersonKey, &staffsync_core::DirectoryEmployee> =
+        directory.iter().map(|e| (e.key, e)).collect();
     let import_ids = import_ids(state, ctx).await?;
     Ok(store
         .run_changes(ctx.account.id, run)
@@ -280,11 +280,11 @@ pub(crate) async fn removal_rows(
         .filter(|c| c.action == "remove")
         .map(|c| {
             let recorded = removal_of(c.detail.as_ref(), &names, ctx);
-            let now = by_id.get(&c.personio_id);
+            let now = by_id.get(&c.key);
             RemovalRow {
                 name: now.map(|e| view::full_name(e)).unwrap_or_default(),
                 email: now.map(|e| e.email.clone()).unwrap_or_default(),
-                shown_id: removed_id(import_ids.as_ref(), c.personio_id, &recorded),
+                shown_id: removed_id(import_ids.as_ref(), c.key, &recorded),
                 department: match now.and_then(|e| e.department.clone()) {
                     Some(d) if recorded.department.is_empty() => d,
                     _ => recorded.department,
@@ -374,8 +374,8 @@ pub(crate) async fn detail(
     );
     for change in store.run_changes(ctx.account.id, RunId(run)).await? {
         let mut p = PersonView {
-            personio_id: change.personio_id.0,
-            shown_id: shown_id(import_ids.as_ref(), change.personio_id),
+            personio_id: change.key.0,
+            shown_id: shown_id(import_ids.as_ref(), change.key),
             ..PersonView::default()
         };
         match change.action.as_str() {
@@ -390,7 +390,7 @@ pub(crate) async fn detail(
             }
             "remove" => {
                 let recorded = removal_of(change.detail.as_ref(), &names, &ctx);
-                p.shown_id = removed_id(import_ids.as_ref(), change.personio_id, &recorded);
+                p.shown_id = removed_id(import_ids.as_ref(), change.key, &recorded);
                 (p.note, p.department) = (recorded.reason, recorded.department);
                 t.removals.push(p);
             }
@@ -452,7 +452,7 @@ pub(crate) async fn detail(
         .chain(t.kept.iter_mut())
         .filter(|p| p.name.is_empty())
     {
-        if let Some(name) = names.person(PersonioId(p.personio_id)) {
+        if let Some(name) = names.person(PersonKey(p.personio_id)) {
             p.name = name.to_owned();
         }
     }

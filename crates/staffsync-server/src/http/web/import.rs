@@ -335,7 +335,7 @@ async fn show(
         .chain(lists.removals.iter_mut())
         .chain(lists.skips.iter_mut())
     {
-        if let Some(id) = ids.get(&staffsync_core::PersonioId(p.personio_id)) {
+        if let Some(id) = ids.get(&staffsync_core::PersonKey(p.personio_id)) {
             p.shown_id.clone_from(id);
         }
     }

@@ -22,7 +22,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use secrecy::SecretString;
 use serde::Deserialize;
-use staffsync_core::{DirectoryEmployee, PersonioId, Plan, RemovalReason};
+use staffsync_core::{DirectoryEmployee, PersonKey, Plan, RemovalReason};
 use staffsync_engine::connect::{self, ConnectError};
 use staffsync_engine::dry_run::{self, DryRunError};
 use staffsync_engine::lease::LeaseError;
@@ -54,14 +54,14 @@ pub(crate) struct KeptView {
 /// The directory as the reviews name its people: each by key, and the names of
 /// people, groups and rules; made once per page.
 pub(crate) struct Named<'d> {
-    by_id: HashMap<PersonioId, &'d DirectoryEmployee>,
+    by_id: HashMap<PersonKey, &'d DirectoryEmployee>,
     names: Names,
 }
 
 impl<'d> Named<'d> {
     pub(crate) fn of(directory: &'d [DirectoryEmployee], ctx: &Ctx) -> Self {
         Named {
-            by_id: directory.iter().map(|e| (e.personio_id, e)).collect(),
+            by_id: directory.iter().map(|e| (e.key, e)).collect(),
             names: Names::new(
                 ctx.lang(),
                 people_of(directory),
@@ -70,7 +70,7 @@ impl<'d> Named<'d> {
         }
     }
 
-    fn person(&self, id: PersonioId) -> PersonView {
+    fn person(&self, id: PersonKey) -> PersonView {
         person(id, self.by_id.get(&id).copied())
     }
 }
@@ -86,7 +86,7 @@ pub(crate) fn kept_views(
             released: k.released,
             person: PersonView {
                 note: view::removal_reason(&k.reason, &named.names, ctx.source()),
-                ..named.person(k.personio_id)
+                ..named.person(k.key)
             },
         })
         .collect()
@@ -329,18 +329,16 @@ pub(crate) async fn held_view(
                         note: reason
                             .map(|r| view::removal_reason(&r, &named.names, ctx.source()))
                             .unwrap_or_default(),
-                        ..named.person(c.personio_id)
+                        ..named.person(c.key)
                     }
                 })
                 .collect();
             // People the run would keep under a new id wait for the review too (issue 24):
             // each by their entry (still under the old id) and both ids.
             people.extend(changes.iter().filter_map(|c| {
-                let from = c.detail.as_ref()?["rekeyed_from"]
-                    .as_i64()
-                    .map(PersonioId)?;
+                let from = c.detail.as_ref()?["rekeyed_from"].as_i64().map(PersonKey)?;
                 let mut p = named.person(from);
-                p.shown_id = format!("{from} → {}", c.personio_id);
+                p.shown_id = format!("{from} → {}", c.key);
                 p.note = ctx.t(key!("hist.rekeyed")).to_owned();
                 Some(p)
             }));
@@ -465,17 +463,17 @@ impl PlanLists {
         names.add_people(
             plan.updates
                 .iter()
-                .map(|u| (u.after.personio_id, view::full_name(&u.after))),
+                .map(|u| (u.after.key, view::full_name(&u.after))),
         );
-        let by_id: HashMap<PersonioId, &DirectoryEmployee> =
-            directory.iter().map(|e| (e.personio_id, e)).collect();
+        let by_id: HashMap<PersonKey, &DirectoryEmployee> =
+            directory.iter().map(|e| (e.key, e)).collect();
         PlanLists {
             creates: plan
                 .creates
                 .iter()
                 .map(|e| PersonView {
                     note: names.groups_text(&e.groups),
-                    ..person(e.personio_id, Some(e))
+                    ..person(e.key, Some(e))
                 })
                 .collect(),
             updates: plan
@@ -487,7 +485,7 @@ impl PlanLists {
                         .iter()
                         .map(|c| ChangeView::of(c, &names))
                         .collect(),
-                    ..person(u.after.personio_id, Some(&u.after))
+                    ..person(u.after.key, Some(&u.after))
                 })
                 .collect(),
             removals: plan
@@ -495,7 +493,7 @@ impl PlanLists {
                 .iter()
                 .map(|r| PersonView {
                     note: view::removal_reason(&r.reason, &names, ctx.source()),
-                    ..person(r.personio_id, by_id.get(&r.personio_id).copied())
+                    ..person(r.key, by_id.get(&r.key).copied())
                 })
                 .collect(),
             skips: plan
@@ -503,7 +501,7 @@ impl PlanLists {
                 .iter()
                 .map(|s| PersonView {
                     note: view::skip_reason(&s.reason, &names, ctx.source()),
-                    ..match s.personio_id {
+                    ..match s.key {
                         Some(id) => person(id, by_id.get(&id).copied()),
                         None => PersonView::default(),
                     }
@@ -514,7 +512,7 @@ impl PlanLists {
                 .iter()
                 .map(|r| PersonView {
                     note: view::removal_reason(&r.reason, &names, ctx.source()),
-                    ..person(r.personio_id, by_id.get(&r.personio_id).copied())
+                    ..person(r.key, by_id.get(&r.key).copied())
                 })
                 .collect(),
             unchanged: plan.unchanged,
@@ -528,7 +526,7 @@ impl PlanLists {
     }
 }
 
-fn person(id: PersonioId, e: Option<&DirectoryEmployee>) -> PersonView {
+fn person(id: PersonKey, e: Option<&DirectoryEmployee>) -> PersonView {
     match e {
         Some(e) => PersonView {
             personio_id: id.0,
@@ -844,7 +842,7 @@ pub(crate) async fn remove_kept(
 ) -> WebResult {
     let store = &state.app.store;
     let released = store
-        .release_kept(ctx.account.id, &[PersonioId(id)].into())
+        .release_kept(ctx.account.id, &[PersonKey(id)].into())
         .await?;
     if released == 0 {
         return Ok(not_found(ctx.page("integration")));

@@ -12,7 +12,7 @@
 use super::i18n::{self, Key, Lang, t};
 use staffsync_core::planner::rule_text;
 use staffsync_core::{
-    AgeBand, DirectoryEmployee, GroupKey, GroupKind, PersonioId, Rule, Scope, TenureBand,
+    AgeBand, DirectoryEmployee, GroupKey, GroupKind, PersonKey, Rule, Scope, TenureBand,
 };
 use std::collections::{BTreeSet, HashMap};
 
@@ -109,10 +109,10 @@ fn fill(template: &str, args: &[(&str, &str)]) -> String {
 }
 
 /// `Vorname Nachname` of everyone in `directory`, by their key.
-pub fn people_of(directory: &[DirectoryEmployee]) -> HashMap<PersonioId, String> {
+pub fn people_of(directory: &[DirectoryEmployee]) -> HashMap<PersonKey, String> {
     directory
         .iter()
-        .map(|e| (e.personio_id, format!("{} {}", e.first_name, e.last_name)))
+        .map(|e| (e.key, format!("{} {}", e.first_name, e.last_name)))
         .collect()
 }
 
@@ -122,12 +122,12 @@ pub fn people_of(directory: &[DirectoryEmployee]) -> HashMap<PersonioId, String>
 #[derive(Debug, Clone)]
 pub struct Names {
     lang: Lang,
-    people: HashMap<PersonioId, String>,
+    people: HashMap<PersonKey, String>,
     scope: Scope,
 }
 
 impl Names {
-    pub fn new(lang: Lang, people: HashMap<PersonioId, String>, scope: Scope) -> Names {
+    pub fn new(lang: Lang, people: HashMap<PersonKey, String>, scope: Scope) -> Names {
         Names {
             lang,
             people,
@@ -140,18 +140,18 @@ impl Names {
     }
 
     /// Adds people (a plan's new hires: a preview names their teams too).
-    pub fn add_people(&mut self, people: impl IntoIterator<Item = (PersonioId, String)>) {
+    pub fn add_people(&mut self, people: impl IntoIterator<Item = (PersonKey, String)>) {
         self.people.extend(people);
     }
 
     /// The current name of the person with key `id`.
-    pub fn person(&self, id: PersonioId) -> Option<&str> {
+    pub fn person(&self, id: PersonKey) -> Option<&str> {
         self.people.get(&id).map(String::as_str)
     }
 
     /// [`Names::person`] of a key as groups and changes store it (`"738402"`).
     fn person_text(&self, key: &str) -> Option<&str> {
-        self.person(PersonioId(key.trim().parse().ok()?))
+        self.person(PersonKey(key.trim().parse().ok()?))
     }
 
     /// A group's name within its kind: a reporting line by its manager ("Team von Julia
@@ -400,7 +400,7 @@ mod tests {
     use super::*;
 
     fn names(lang: Lang) -> Names {
-        let people = HashMap::from([(PersonioId(7), "Julia Jäger".to_owned())]);
+        let people = HashMap::from([(PersonKey(7), "Julia Jäger".to_owned())]);
         Names::new(lang, people, Scope::default())
     }
 
@@ -452,7 +452,7 @@ mod tests {
 
     #[test]
     fn a_name_holding_a_placeholder_is_not_filled_again() {
-        let people = HashMap::from([(PersonioId(1), "{name} Doe".to_owned())]);
+        let people = HashMap::from([(PersonKey(1), "{name} Doe".to_owned())]);
         let n = Names::new(Lang::De, people, Scope::default());
         assert_eq!(
             n.group_name(GroupKind::ReportsDirect, "1"),

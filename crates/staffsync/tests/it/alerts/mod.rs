@@ -211,7 +211,7 @@ async fn held_runs_and_a_rejected_credential_mail_each_admin_once() {
         .await
         .unwrap()
         .iter()
-        .map(|e| e.personio_id.0)
+        .map(|e| e.key.0)
         .collect();
     let http = reqwest::Client::new();
     for id in &ids[..15] {
