@@ -8,12 +8,12 @@
 //! not secret and grants nothing: reading still needs the account's token. This module
 //! must never render anything but these values, and never read the store.
 
+use crate::PersonRefs;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value, json};
 use staffsync_core::PersonKey;
 use staffsync_store::{AccountId, ChangeType, FeedChange};
-use std::collections::HashMap;
 
 /// The cursor for position `seq` of `account`'s feed.
 pub fn cursor(account: AccountId, seq: i64) -> String {
@@ -52,20 +52,13 @@ pub fn parse_cursor(account: AccountId, raw: &str) -> Result<i64, CursorError> {
     Ok(seq)
 }
 
-/// The `ImportId`s of the people `changes` name when `account` takes employee files
-/// (its changes name people by `import_id`), `None` for a Personio account.
-pub async fn import_ids_of(
+/// The source ids of the people `changes` name ([`PersonRefs`]): a page of changes reads
+/// the ids of its own people only.
+pub async fn refs_of(
     store: &staffsync_store::Store,
     account: AccountId,
     changes: &[FeedChange],
-) -> Result<Option<HashMap<PersonKey, String>>, staffsync_store::StoreError> {
-    let file = store
-        .account_by_id(account)
-        .await?
-        .is_some_and(|a| crate::sources::of(&a).names_people_by_import_id());
-    if !file {
-        return Ok(None);
-    }
+) -> Result<PersonRefs, staffsync_store::StoreError> {
     let mut keys: Vec<PersonKey> = changes.iter().filter_map(|c| c.key).collect();
     // A created or updated person's fields may name a supervisor.
     keys.extend(changes.iter().filter_map(|c| {
@@ -74,7 +67,7 @@ pub async fn import_ids_of(
     }));
     keys.sort_unstable();
     keys.dedup();
-    Ok(Some(store.import_ids_of(account, &keys).await?))
+    PersonRefs::of_keys(store, account, &keys).await
 }
 
 /// One change as JSON: `{"cursor", "at", "run_id", "type", …}` with, by type,
@@ -83,14 +76,10 @@ pub async fn import_ids_of(
 /// the key they had; `null` once erased), `group` (`{"id", "kind", "name"}`, plus
 /// `previous_name` when renamed; `{"id", "kind"}` when removed, and `{"id"}` in the
 /// earlier changes of a group removed since), or `group_id` and `personio_id`
-/// (memberships). A file account's changes (`import_ids`, see [`import_ids_of`]) name
-/// people by `import_id` instead (`null` once the person was erased: their ImportId is
-/// gone with them).
-pub fn change_json(
-    account: AccountId,
-    c: &FeedChange,
-    import_ids: Option<&HashMap<PersonKey, String>>,
-) -> Value {
+/// (memberships). A file or SCIM account's changes (see [`refs_of`]) name people by
+/// `import_id` instead (`null` once the person was erased: their ImportId is gone with
+/// them).
+pub fn change_json(account: AccountId, c: &FeedChange, refs: &PersonRefs) -> Value {
     let mut out = Map::new();
     out.insert("cursor".into(), Value::String(cursor(account, c.seq)));
     out.insert(
@@ -102,19 +91,18 @@ pub fn change_json(
     );
     out.insert("run_id".into(), json!(c.run_id.0));
     out.insert("type".into(), Value::String(c.change.as_str().to_owned()));
-    let (person_key, person) = match import_ids {
-        None => ("personio_id", json!(c.key.map(|p| p.0))),
-        Some(ids) => ("import_id", json!(c.key.and_then(|p| ids.get(&p)))),
-    };
+    let (person_key, person) = (refs.field(), refs.json(c.key));
     match c.change {
         ChangeType::EmployeeCreated | ChangeType::EmployeeUpdated => {
             out.insert(person_key.into(), person);
             let mut fields = c.data.clone().unwrap_or(Value::Null);
-            if let (Some(ids), Value::Object(f)) = (import_ids, &mut fields)
+            // Stored under the key's field name: said as the account names people.
+            if refs.by_import_id()
+                && let Value::Object(f) = &mut fields
                 && let Some(sup) = f.remove("supervisor_personio_id")
             {
-                let id = sup.as_i64().and_then(|k| ids.get(&PersonKey(k)));
-                f.insert("supervisor_import_id".into(), json!(id));
+                let id = refs.json(sup.as_i64().map(PersonKey));
+                f.insert(format!("supervisor_{}", refs.field()), id);
             }
             out.insert("fields".into(), fields);
         }

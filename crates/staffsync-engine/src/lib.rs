@@ -53,6 +53,7 @@ pub mod metric_names;
 pub mod outbound;
 pub mod outgoing_webhooks;
 pub mod password_reset;
+pub mod person_refs;
 pub mod personio_events;
 pub mod progress;
 pub mod realtime;
@@ -63,6 +64,7 @@ pub mod sources;
 pub mod state;
 
 pub use config::ServerConfig;
+pub use person_refs::PersonRefs;
 pub use run::{
     ImportDetails, Scope, SyncError, SyncOptions, SyncReport, SyncResult, TargetSource, run,
 };

@@ -737,10 +737,7 @@ mod tests {
         assert_eq!(s.hire_date, Some(date!(2022 - 01 - 12)));
         assert_eq!(s.termination_date, None);
         assert_eq!(s.position.as_deref(), Some("Engineer"));
-        assert_eq!(
-            s.supervisor_id,
-            Some(PersonioId(7161253).key())
-        );
+        assert_eq!(s.supervisor_id, Some(PersonioId(7161253).key()));
         assert_eq!(
             s.department,
             Some(OrgUnit {

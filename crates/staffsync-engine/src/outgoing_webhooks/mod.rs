@@ -254,7 +254,7 @@ async fn send(state: &AppState, claimed: &ClaimedDelivery) -> Result<i64, Failed
         .delivery_changes(claimed.account, d)
         .await
         .map_err(|_| internal("could not read the changes"))?;
-    let import_ids = crate::feed::import_ids_of(&state.store, claimed.account, &changes)
+    let refs = crate::feed::refs_of(&state.store, claimed.account, &changes)
         .await
         .map_err(|_| internal("could not read the changes"))?;
     let body = serde_json::json!({
@@ -266,7 +266,7 @@ async fn send(state: &AppState, claimed: &ClaimedDelivery) -> Result<i64, Failed
             "run_id": d.run_id.0,
             "changes": changes
                 .iter()
-                .map(|c| change_json(claimed.account, c, import_ids.as_ref()))
+                .map(|c| change_json(claimed.account, c, &refs))
                 .collect::<Vec<_>>(),
             "next_cursor": cursor(claimed.account, d.through),
         },

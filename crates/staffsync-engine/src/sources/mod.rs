@@ -27,6 +27,7 @@ pub mod personio;
 pub mod scim;
 
 use crate::lang::Lang;
+use crate::person_refs::RefKind;
 use crate::run::{ProgressFn, Recorder, Scope, SyncError, SyncOptions};
 use employee_file::EmployeeFile;
 use staffsync_core::{PersonKey, Plan, SourceEmployee};
@@ -56,6 +57,8 @@ pub struct SourceKind {
     pub id_field: &'static str,
     /// How they name a person's manager's source id.
     pub manager_id_field: &'static str,
+    /// What a person's key is called outside ([`crate::PersonRefs`]).
+    pub refs: RefKind,
     /// The source's name for pages and letters, German and English.
     name: [&'static str; 2],
     /// Where its people are listed, as a phrase ("in Personio", "in der
@@ -128,6 +131,7 @@ const PERSONIO: SourceKind = SourceKind {
     attributes: AttributesFrom::Credential,
     id_field: "personio_id",
     manager_id_field: "supervisor_personio_id",
+    refs: RefKind::Personio,
     name: ["Personio", "Personio"],
     in_source: ["in Personio", "in Personio"],
     from_source: ["aus Personio", "from Personio"],
@@ -148,6 +152,7 @@ const FILE: SourceKind = SourceKind {
     attributes: AttributesFrom::FileColumns,
     id_field: "import_id",
     manager_id_field: "manager_import_id",
+    refs: RefKind::ImportId,
     name: ["Mitarbeiterdatei", "employee file"],
     in_source: ["in der Mitarbeiterdatei", "in the employee file"],
     from_source: ["aus der Mitarbeiterdatei", "from the employee file"],
@@ -171,6 +176,7 @@ const SCIM: SourceKind = SourceKind {
     // (`scim_id`) is for when the views take their names from here.
     id_field: "import_id",
     manager_id_field: "manager_import_id",
+    refs: RefKind::Scim,
     name: ["Identitätsanbieter (SCIM)", "identity provider (SCIM)"],
     in_source: ["im Identitätsanbieter", "in the identity provider"],
     from_source: ["aus dem Identitätsanbieter", "from the identity provider"],

@@ -3,8 +3,8 @@
 use crate::cli::{Global, ListArgs};
 use crate::exit::{self, Code};
 use crate::output;
-use staffsync_server::api::directory::person_ids;
-use staffsync_server::api::views::{EmployeeView, GroupView, ManagerNames};
+use staffsync_engine::PersonRefs;
+use staffsync_server::api::views::{EmployeeView, GroupView, ManagerNames, ShowIds as _};
 use std::io::Write as _;
 
 pub async fn employees(global: &Global, args: ListArgs) -> anyhow::Result<Code> {
@@ -12,7 +12,7 @@ pub async fn employees(global: &Global, args: ListArgs) -> anyhow::Result<Code> 
     let account = super::find_account(&store, &args.slug).await?;
     let directory = store.directory(account.id).await?;
     // A file account's people go by the ImportId of the employee file.
-    let ids = person_ids(&store, account.id).await?;
+    let ids = PersonRefs::of(&store, &account).await?;
     if args.json.json {
         let names = ManagerNames::of(&directory);
         let items: Vec<EmployeeView> = directory
@@ -30,8 +30,8 @@ pub async fn employees(global: &Global, args: ListArgs) -> anyhow::Result<Code> 
             .iter()
             .map(|e| {
                 vec![
-                    ids.import_id(e.key)
-                        .map_or_else(|| e.key.to_string(), str::to_owned),
+                    ids.source_ref(e.key)
+                        .map_or_else(String::new, |id| id.to_string()),
                     format!("{} {}", e.first_name, e.last_name),
                     e.email.clone(),
                     e.department.clone().unwrap_or_default(),
@@ -65,7 +65,7 @@ pub async fn groups(global: &Global, args: ListArgs) -> anyhow::Result<Code> {
         ManagerNames::default()
     };
     let threshold = staffsync_engine::ServerConfig::default().anonymity_threshold;
-    let ids = person_ids(&store, account.id).await?;
+    let ids = PersonRefs::of(&store, &account).await?;
     let views: Vec<GroupView> = groups
         .iter()
         .map(|g| {

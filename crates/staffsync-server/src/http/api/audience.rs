@@ -18,11 +18,12 @@
 
 use crate::http::api::error::ApiError;
 use crate::http::api::extract::excerpt;
-use crate::http::api::views::{GroupKindView, PersonIds};
+use crate::http::api::views::GroupKindView;
 use serde_json::Value;
 use staffsync_core::AgeBand;
 use staffsync_core::tenure::TenureBand;
 use staffsync_core::{DirectoryEmployee, GroupKey, GroupKind};
+use staffsync_engine::PersonRefs;
 use staffsync_store::GroupSummary;
 use utoipa::ToSchema;
 
@@ -115,7 +116,7 @@ impl Filter {
     /// lines by `manager_import_id` become its groups (a manager it does not know matches
     /// nobody); naming managers the other way (`manager_personio_id` for a file account,
     /// `manager_import_id` for a Personio account) is a 422 naming the field.
-    pub fn resolve(self, ids: &PersonIds) -> Result<Filter, ApiError> {
+    pub fn resolve(self, ids: &PersonRefs) -> Result<Filter, ApiError> {
         Ok(match self {
             Filter::All(parts) => Filter::All(resolve_all(parts, ids)?),
             Filter::Any(parts) => Filter::Any(resolve_all(parts, ids)?),
@@ -123,26 +124,22 @@ impl Filter {
                 kind,
                 import_id,
                 path,
-            } => match ids {
-                PersonIds::Personio => {
+            } => {
+                if !ids.by_import_id() {
                     return Err(unprocessable(
                         &format!("{path}.manager_import_id"),
                         "this account's people come from Personio: name the manager by manager_personio_id",
                     ));
                 }
-                PersonIds::Import(by_key) => {
-                    match by_key.iter().find(|(_, id)| **id == import_id) {
-                        Some((key, _)) => Filter::Group {
-                            key: GroupKey::new(kind, key.0.to_string()),
-                            path,
-                        },
-                        None => Filter::Nobody,
-                    }
+                match ids.key_of_import_id(&import_id) {
+                    Some(key) => Filter::Group {
+                        key: GroupKey::new(kind, key.0.to_string()),
+                        path,
+                    },
+                    None => Filter::Nobody,
                 }
-            },
-            Filter::Group { key, path }
-                if key.kind.is_reporting_line() && matches!(ids, PersonIds::Import(_)) =>
-            {
+            }
+            Filter::Group { key, path } if key.kind.is_reporting_line() && ids.by_import_id() => {
                 return Err(unprocessable(
                     &path,
                     "this account's people come from employee files: name the manager by manager_import_id",
@@ -192,7 +189,7 @@ struct Resolved {
     by_id: Vec<(i64, GroupKey)>,
 }
 
-fn resolve_all(parts: Vec<Filter>, ids: &PersonIds) -> Result<Vec<Filter>, ApiError> {
+fn resolve_all(parts: Vec<Filter>, ids: &PersonRefs) -> Result<Vec<Filter>, ApiError> {
     parts.into_iter().map(|f| f.resolve(ids)).collect()
 }
 

@@ -87,13 +87,13 @@ pub async fn list_changes(
         }
     };
     let changes = state.store.changes(account, after, limit).await?;
-    let import_ids = staffsync_engine::feed::import_ids_of(&state.store, account, &changes).await?;
+    let refs = staffsync_engine::feed::refs_of(&state.store, account, &changes).await?;
     let last = changes.last().map_or(after, |c| c.seq);
     Ok(Json(ChangePage {
         has_more: changes.len() == limit && last < bounds.latest,
         changes: changes
             .iter()
-            .map(|c| change_json(account, c, import_ids.as_ref()))
+            .map(|c| change_json(account, c, &refs))
             .collect(),
         next_cursor: cursor(account, last),
     }))

@@ -10,13 +10,14 @@ use crate::http::api::extract::{ApiJson, QueryPairs, RawPath, excerpt, parse_id}
 use crate::http::api::paging::{Page, page_request, paginate};
 use crate::http::api::tokens::ApiAccount;
 use crate::http::api::views::{EmployeeList, EmployeeView, GroupList, GroupMembers, ManagerNames};
-use crate::http::api::views::{GroupView, PersonIds};
+use crate::http::api::views::{GroupView, ShowIds as _};
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
 use staffsync_core::{DirectoryEmployee, GroupKey, GroupKind, PersonKey};
+use staffsync_engine::PersonRefs;
 use staffsync_engine::state::AppState;
-use staffsync_store::{AccountId, GroupSummary, Store, StoreError};
+use staffsync_store::{AccountId, GroupSummary};
 use utoipa::ToSchema;
 
 /// `GET /employees`: the directory, optionally narrowed.
@@ -79,7 +80,7 @@ pub async fn list_employees(
         .filter(|q| !q.is_empty());
     let directory = state.store.directory(account).await?;
     let names = ManagerNames::of(&directory);
-    let ids = person_ids(&state.store, account).await?;
+    let ids = PersonRefs::of_id(&state.store, account).await?;
     let selected: Vec<&DirectoryEmployee> = directory
         .iter()
         .filter(|e| group.as_ref().is_none_or(|g| e.groups.contains(g)))
@@ -130,15 +131,17 @@ pub async fn get_employee(
     ApiAccount(account): ApiAccount,
     RawPath(raw): RawPath,
 ) -> Result<Json<EmployeeView>, ApiError> {
-    let ids = person_ids(&state.store, account).await?;
+    let ids = PersonRefs::of_id(&state.store, account).await?;
     let missing = || ApiError::not_found(format!("no employee {} in this account", excerpt(&raw)));
-    let key = match ids {
-        PersonIds::Personio => PersonKey(parse_id(&raw, "personio_id")?),
-        PersonIds::Import(_) => state
+    let key = if ids.by_import_id() {
+        state
             .store
             .import_key(account, raw.trim())
             .await?
-            .ok_or_else(missing)?,
+            .ok_or_else(missing)?
+    } else {
+        // A Personio account's people are keyed by their Personio ids.
+        PersonKey(parse_id(&raw, "personio_id")?)
     };
     let employee = state
         .store
@@ -150,22 +153,9 @@ pub async fn get_employee(
     Ok(Json(named(&employee, &names, &ids)))
 }
 
-/// How the account's answers name people: Personio ids, or a file account's `ImportId`s.
-pub async fn person_ids(store: &Store, account: AccountId) -> Result<PersonIds, StoreError> {
-    let file = store
-        .account_by_id(account)
-        .await?
-        .is_some_and(|a| staffsync_engine::sources::of(&a).names_people_by_import_id());
-    Ok(if file {
-        PersonIds::Import(store.import_ids(account).await?)
-    } else {
-        PersonIds::Personio
-    })
-}
-
 /// `employee`'s view, its reporting lines named after their managers, its people named
 /// as the account names them.
-fn named(employee: &DirectoryEmployee, names: &ManagerNames, ids: &PersonIds) -> EmployeeView {
+fn named(employee: &DirectoryEmployee, names: &ManagerNames, ids: &PersonRefs) -> EmployeeView {
     let mut view = EmployeeView::from(employee);
     names.name_all(&mut view);
     ids.employee(&mut view);
@@ -176,7 +166,7 @@ fn named(employee: &DirectoryEmployee, names: &ManagerNames, ids: &PersonIds) ->
 fn group_named(
     group: &GroupSummary,
     names: &ManagerNames,
-    ids: &PersonIds,
+    ids: &PersonRefs,
     threshold: usize,
 ) -> GroupView {
     let mut view = names.group_view(group, threshold);
@@ -225,7 +215,7 @@ pub async fn list_groups(
     let summaries = state.store.groups(account).await?;
     let kinds: Vec<GroupKind> = summaries.iter().map(|g| g.kind).collect();
     let names = manager_names(&state, account, kinds.into_iter()).await?;
-    let ids = person_ids(&state.store, account).await?;
+    let ids = PersonRefs::of_id(&state.store, account).await?;
     let Page {
         items: groups,
         next_cursor,
@@ -288,7 +278,7 @@ pub async fn group_members(
         .flat_map(|e| e.groups.iter().map(|g| g.kind))
         .collect();
     let names = manager_names(&state, account, kinds.into_iter()).await?;
-    let ids = person_ids(&state.store, account).await?;
+    let ids = PersonRefs::of_id(&state.store, account).await?;
     let employees: Vec<EmployeeView> = members.iter().map(|e| named(e, &names, &ids)).collect();
     Ok(Json(GroupMembers {
         group: group_named(&group, &names, &ids, state.config.anonymity_threshold),
@@ -329,7 +319,7 @@ pub async fn preview_audience(
     ApiAccount(account): ApiAccount,
     ApiJson(request): ApiJson<AudiencePreviewRequest>,
 ) -> Result<Json<EmployeeList>, ApiError> {
-    let ids = person_ids(&state.store, account).await?;
+    let ids = PersonRefs::of_id(&state.store, account).await?;
     let filter = Filter::parse(&request.filter, "filter")?.resolve(&ids)?;
     let groups = state.store.groups(account).await?;
     let directory = state.store.directory(account).await?;

@@ -7,17 +7,18 @@
 //! feedback to another account's employee, and never show who wrote feedback after the
 //! author was erased.
 
-use crate::http::api::directory::{manager_names, person_ids};
+use crate::http::api::directory::manager_names;
 use crate::http::api::error::{ApiError, ErrorBody};
 use crate::http::api::extract::{ApiJson, QueryPairs};
 use crate::http::api::paging::{Page, page_request, paginate};
 use crate::http::api::tokens::ApiAccount;
-use crate::http::api::views::{FeedbackList, FeedbackView, PersonIds};
+use crate::http::api::views::{FeedbackList, FeedbackView, ShowIds as _};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use staffsync_core::{Email, PersonKey};
+use staffsync_engine::PersonRefs;
 use staffsync_engine::state::AppState;
 use staffsync_store::StoreError;
 use std::collections::HashMap;
@@ -71,8 +72,8 @@ pub async fn create_feedback(
         ))
         .with_field("body"));
     }
-    let ids = person_ids(&state.store, account).await?;
-    let file = matches!(ids, PersonIds::Import(_));
+    let ids = PersonRefs::of_id(&state.store, account).await?;
+    let file = ids.by_import_id();
     let by_key = match (
         request.author_personio_id,
         request.author_import_id.as_deref(),
@@ -206,7 +207,7 @@ pub async fn list_feedback(
     let by_id: HashMap<PersonKey, _> = directory.iter().map(|e| (e.key, e)).collect();
     // Reporting lines in the snapshots are named after their managers as they are now
     // (as `GET /groups` names them); a manager no longer in the directory leaves the id.
-    let ids = person_ids(&state.store, account).await?;
+    let ids = PersonRefs::of_id(&state.store, account).await?;
     let kinds: Vec<_> = items
         .iter()
         .flat_map(|f| f.groups.iter().map(|g| g.kind))

@@ -14,17 +14,17 @@
 //! never change the directory.
 
 use crate::http::api::audience::{AudienceFilter, Filter};
-use crate::http::api::directory::person_ids;
 use crate::http::api::error::{ApiError, ErrorBody};
 use crate::http::api::extract::{ApiJson, QueryPairs, RawPath, parse_id};
 use crate::http::api::paging::{Page, page_request, paginate};
 use crate::http::api::tokens::ApiAccount;
-use crate::http::api::views::{GroupKeyView, GroupKindView, PersonIds, rfc3339};
+use crate::http::api::views::{GroupKeyView, GroupKindView, ShowIds as _, rfc3339};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use staffsync_core::{GroupKey, PersonKey};
+use staffsync_engine::PersonRefs;
 use staffsync_engine::state::AppState;
 use staffsync_store::{Snapshot, SnapshotGroup, SnapshotMember};
 use utoipa::ToSchema;
@@ -96,7 +96,7 @@ pub struct SnapshotGroupView {
 }
 
 impl SnapshotGroupView {
-    fn new(g: &SnapshotGroup, ids: &PersonIds, threshold: usize) -> Self {
+    fn new(g: &SnapshotGroup, ids: &PersonRefs, threshold: usize) -> Self {
         let key = g.name.as_ref().map(|name| {
             let mut view = GroupKeyView::from(&GroupKey::new(g.kind, name.clone()));
             if let Some(manager) = &g.manager_name {
@@ -140,7 +140,7 @@ pub struct SnapshotView {
 }
 
 impl SnapshotView {
-    fn new(s: &Snapshot, groups: &[SnapshotGroup], ids: &PersonIds, threshold: usize) -> Self {
+    fn new(s: &Snapshot, groups: &[SnapshotGroup], ids: &PersonRefs, threshold: usize) -> Self {
         SnapshotView {
             snapshot: SnapshotSummary::from(s),
             groups: groups
@@ -167,13 +167,14 @@ pub struct SnapshotMemberView {
 }
 
 impl SnapshotMemberView {
-    fn new(m: &SnapshotMember, ids: &PersonIds) -> Self {
-        let (personio_id, import_id) = match ids {
-            PersonIds::Personio => (Some(m.person.map(|p| p.0)), None),
-            PersonIds::Import(_) => (
+    fn new(m: &SnapshotMember, ids: &PersonRefs) -> Self {
+        let (personio_id, import_id) = if ids.by_import_id() {
+            (
                 None,
                 Some(m.person.and_then(|k| ids.import_id(k)).map(str::to_owned)),
-            ),
+            )
+        } else {
+            (Some(m.person.and_then(|k| ids.personio_id(k))), None)
         };
         SnapshotMemberView {
             personio_id,
@@ -233,7 +234,7 @@ pub async fn create_snapshot(
     ApiAccount(account): ApiAccount,
     ApiJson(request): ApiJson<SnapshotRequest>,
 ) -> Result<(StatusCode, Json<SnapshotView>), ApiError> {
-    let ids = person_ids(&state.store, account).await?;
+    let ids = PersonRefs::of_id(&state.store, account).await?;
     let filter = Filter::parse(&request.filter, "filter")?.resolve(&ids)?;
     let label = request.label.trim();
     if label.is_empty() || label.chars().count() > MAX_LABEL {
@@ -334,7 +335,7 @@ pub async fn get_snapshot(
         items: members,
         next_cursor,
     } = paginate(members, page, &list, |m| m.position, false);
-    let ids = person_ids(&state.store, account).await?;
+    let ids = PersonRefs::of_id(&state.store, account).await?;
     Ok(Json(SnapshotDetail {
         snapshot: SnapshotView::new(&snapshot, &groups, &ids, state.config.anonymity_threshold),
         members: members

@@ -175,7 +175,7 @@ pub async fn get_run(
         .run(account, id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no sync run {id} in this account")))?;
-    let ids = crate::http::api::directory::person_ids(&state.store, account).await?;
+    let ids = staffsync_engine::PersonRefs::of_id(&state.store, account).await?;
     let changes = state
         .store
         .run_changes(account, id)

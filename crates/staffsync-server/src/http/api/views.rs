@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use staffsync_core::dates::format_date;
 use staffsync_core::tenure::TenureBand;
 use staffsync_core::{AgeBand, DirectoryEmployee, GroupKey, GroupKind, PersonKey};
+use staffsync_engine::PersonRefs;
 use staffsync_store::{Feedback, GroupSummary, RunChange, RunSummary};
 use std::collections::{BTreeMap, HashMap};
 use utoipa::ToSchema;
@@ -162,32 +163,25 @@ impl ManagerNames {
     }
 }
 
-/// How answers name people: a Personio account's by Personio id (as always), a file
-/// account's by the `ImportId` of the employee file (the internal key stays internal).
-#[derive(Debug, Clone, Default)]
-pub enum PersonIds {
-    #[default]
-    Personio,
-    /// The account's `ImportId` of each key (`Store::import_ids`).
-    Import(HashMap<PersonKey, String>),
+/// How answers name people ([`PersonRefs`], the engine's one place for it), applied to
+/// the views: they are built with the person key in `personio_id` (and
+/// `manager_personio_id`), and these put each person's source id where their account
+/// shows it (a Personio id stays; a file or SCIM account's people get their `import_id`,
+/// also in reporting-line groups; a key never shows).
+pub trait ShowIds {
+    /// `view` as its account shows it.
+    fn employee(&self, view: &mut EmployeeView);
+    /// `feedback` as its account shows it (the author and the reporting lines).
+    fn feedback(&self, feedback: &mut FeedbackView);
+    /// `group` as its account shows it (a reporting line: its manager's source id).
+    fn group(&self, group: &mut GroupKeyView);
 }
 
-impl PersonIds {
-    /// The `ImportId` of `key`, for a file account (`None` for a Personio account, or a key
-    /// without one).
-    pub fn import_id(&self, key: PersonKey) -> Option<&str> {
-        match self {
-            PersonIds::Personio => None,
-            PersonIds::Import(ids) => ids.get(&key).map(String::as_str),
-        }
-    }
-
-    /// `view` as its account shows it (a file account: `ImportId`s instead of keys,
-    /// also in its reporting-line groups).
-    pub fn employee(&self, view: &mut EmployeeView) {
-        let PersonIds::Import(_) = self else {
+impl ShowIds for PersonRefs {
+    fn employee(&self, view: &mut EmployeeView) {
+        if !self.by_import_id() {
             return;
-        };
+        }
         let id =
             |key: Option<i64>| key.and_then(|k| self.import_id(PersonKey(k)).map(str::to_owned));
         view.import_id = id(view.personio_id.take());
@@ -195,12 +189,10 @@ impl PersonIds {
         view.groups.iter_mut().for_each(|g| self.group(g));
     }
 
-    /// `feedback` as its account shows it (a file account: the author's `ImportId`, and
-    /// reporting lines by their manager's).
-    pub fn feedback(&self, feedback: &mut FeedbackView) {
-        let PersonIds::Import(_) = self else {
+    fn feedback(&self, feedback: &mut FeedbackView) {
+        if !self.by_import_id() {
             return;
-        };
+        }
         if let Some(author) = &mut feedback.author {
             author.import_id = author
                 .personio_id
@@ -210,10 +202,8 @@ impl PersonIds {
         feedback.groups.iter_mut().for_each(|g| self.group(g));
     }
 
-    /// `group` as its account shows it (a file account's reporting line: its manager's
-    /// `ImportId` instead of the key).
-    pub fn group(&self, group: &mut GroupKeyView) {
-        if let PersonIds::Import(_) = self
+    fn group(&self, group: &mut GroupKeyView) {
+        if self.by_import_id()
             && let Some(key) = group.manager_personio_id.take()
         {
             group.manager_import_id = self.import_id(PersonKey(key)).map(str::to_owned);
@@ -223,7 +213,7 @@ impl PersonIds {
 
 /// One person in the directory (same shape as `staffsync employees --json`). A file
 /// account's people have `import_id` and `supervisor_import_id` instead of `personio_id`
-/// and `supervisor_personio_id` ([`PersonIds`]).
+/// and `supervisor_personio_id` ([`ShowIds`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct EmployeeView {
     /// Personio accounts: the employee's Personio id.

@@ -21,6 +21,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use staffsync_core::{FieldChange, GroupKey, PersonKey, RemovalReason, SkipReason};
+use staffsync_engine::PersonRefs;
 use staffsync_store::{RunId, RunKind, RunStatus, RunSummary};
 use std::collections::HashMap;
 
@@ -197,25 +198,12 @@ pub(crate) async fn list(
     )
 }
 
-/// A file account's people are known by their ImportId (an erased person's is gone);
-/// `None` for an account whose people are known by their Personio id.
-async fn import_ids(
-    state: &WebState,
-    ctx: &Ctx,
-) -> Result<Option<HashMap<PersonKey, String>>, staffsync_store::StoreError> {
-    if staffsync_engine::sources::of(&ctx.account).names_people_by_import_id() {
-        Ok(Some(state.app.store.import_ids(ctx.account.id).await?))
-    } else {
-        Ok(None)
-    }
-}
-
-/// The id the admin knows `id` by (see [`import_ids`]).
-fn shown_id(import_ids: Option<&HashMap<PersonKey, String>>, id: PersonKey) -> String {
-    match import_ids {
-        Some(ids) => ids.get(&id).cloned().unwrap_or_default(),
-        None => id.to_string(),
-    }
+/// The id the admin knows `id` by ([`PersonRefs`]: a Personio id, a file's ImportId, a
+/// SCIM id; empty for an erased file person, whose ImportId is gone with them).
+fn shown_id(refs: &PersonRefs, id: PersonKey) -> String {
+    refs.source_ref(id)
+        .map(|r| r.to_string())
+        .unwrap_or_default()
 }
 
 /// What a removal recorded, for the pages: the reason in words, the department and a
@@ -244,12 +232,8 @@ fn removal_of(detail: Option<&serde_json::Value>, names: &Names, ctx: &Ctx) -> R
 
 /// The id a removed person is shown by: as the account knows them now, else the
 /// ImportId their removal recorded (a file account forgets it with the person).
-fn removed_id(
-    import_ids: Option<&HashMap<PersonKey, String>>,
-    id: PersonKey,
-    r: &Recorded,
-) -> String {
-    match (shown_id(import_ids, id), &r.import_id) {
+fn removed_id(refs: &PersonRefs, id: PersonKey, r: &Recorded) -> String {
+    match (shown_id(refs, id), &r.import_id) {
         (now, Some(recorded)) if now.is_empty() => recorded.clone(),
         (now, _) => now,
     }
@@ -272,7 +256,7 @@ pub(crate) async fn removal_rows(
     );
     let by_id: HashMap<PersonKey, &staffsync_core::DirectoryEmployee> =
         directory.iter().map(|e| (e.key, e)).collect();
-    let import_ids = import_ids(state, ctx).await?;
+    let refs = PersonRefs::of(&state.app.store, &ctx.account).await?;
     Ok(store
         .run_changes(ctx.account.id, run)
         .await?
@@ -284,7 +268,7 @@ pub(crate) async fn removal_rows(
             RemovalRow {
                 name: now.map(|e| view::full_name(e)).unwrap_or_default(),
                 email: now.map(|e| e.email.clone()).unwrap_or_default(),
-                shown_id: removed_id(import_ids.as_ref(), c.key, &recorded),
+                shown_id: removed_id(&refs, c.key, &recorded),
                 department: match now.and_then(|e| e.department.clone()) {
                     Some(d) if recorded.department.is_empty() => d,
                     _ => recorded.department,
@@ -361,8 +345,8 @@ pub(crate) async fn detail(
             t.live = live.message;
         }
     }
-    let import_ids = import_ids(&state, &ctx).await?;
-    if import_ids.is_some() {
+    let refs = PersonRefs::of(&state.app.store, &ctx.account).await?;
+    if refs.by_import_id() {
         t.id_label = key!("field.import_id");
     }
     // Managers and supervisors by their name now; the skipped by theirs when the
@@ -375,7 +359,7 @@ pub(crate) async fn detail(
     for change in store.run_changes(ctx.account.id, RunId(run)).await? {
         let mut p = PersonView {
             personio_id: change.key.0,
-            shown_id: shown_id(import_ids.as_ref(), change.key),
+            shown_id: shown_id(&refs, change.key),
             ..PersonView::default()
         };
         match change.action.as_str() {
@@ -390,7 +374,7 @@ pub(crate) async fn detail(
             }
             "remove" => {
                 let recorded = removal_of(change.detail.as_ref(), &names, &ctx);
-                p.shown_id = removed_id(import_ids.as_ref(), change.key, &recorded);
+                p.shown_id = removed_id(&refs, change.key, &recorded);
                 (p.note, p.department) = (recorded.reason, recorded.department);
                 t.removals.push(p);
             }
@@ -419,10 +403,10 @@ pub(crate) async fn detail(
                 if let Some(from) = d.rekeyed_from {
                     // The same person under a new id: the old one, where it can still be
                     // shown (a file's old ImportId is forgotten with its key).
-                    let before = match &import_ids {
-                        Some(_) => ctx.t(key!("common.none")).to_owned(),
-                        None => from.to_string(),
-                    };
+                    let before = refs.personio_id(PersonKey(from)).map_or_else(
+                        || ctx.t(key!("common.none")).to_owned(),
+                        |id| id.to_string(),
+                    );
                     p.changes.insert(
                         0,
                         ChangeView {
