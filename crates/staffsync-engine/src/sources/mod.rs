@@ -118,7 +118,7 @@ impl SourceKind {
     /// an id the store keeps per person key (`Store::import_ids`): a file's `ImportId`,
     /// a SCIM user's id.
     pub fn names_people_by_import_id(&self) -> bool {
-        self.id_field == "import_id"
+        self.refs != RefKind::Personio
     }
 }
 
