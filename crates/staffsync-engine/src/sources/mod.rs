@@ -363,14 +363,55 @@ mod tests {
     /// nowhere else in the workspace's code (tests aside).
     #[test]
     fn nothing_else_branches_on_the_source() {
-        let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         let allowed = [
             "staffsync-engine/src/sources/mod.rs",
             "staffsync-store/src/accounts.rs",
             "staffsync-store/src/realtime.rs",
             "staffsync/src/commands/account.rs",
         ];
-        let mut found = Vec::new();
+        let found: Vec<String> = code_lines()
+            .into_iter()
+            .filter(|(file, _, _)| !allowed.contains(&file.as_str()))
+            .filter(|(_, _, line)| {
+                line.contains("AccountSource::")
+                    || line.contains(".source ==")
+                    || line.contains(".source !=")
+            })
+            .map(|(file, n, line)| format!("{file}:{n}: {line}"))
+            .collect();
+        assert!(
+            found.is_empty(),
+            "branches on the source outside the registry: {found:#?}"
+        );
+    }
+
+    /// A Personio id is the Personio connector's and the Personio source's: everything
+    /// else knows people by their key (and names them through `PersonRefs`).
+    #[test]
+    fn only_the_personio_side_knows_personio_ids() {
+        let found: Vec<String> = code_lines()
+            .into_iter()
+            .filter(|(file, _, _)| {
+                !file.starts_with("personio/")
+                    && !file.starts_with("personio-sim/")
+                    && file != "staffsync-engine/src/sources/personio.rs"
+                    && file != "staffsync-engine/src/personio_events.rs"
+            })
+            .filter(|(_, _, line)| line.contains("PersonioId"))
+            .map(|(file, n, line)| format!("{file}:{n}: {line}"))
+            .collect();
+        assert!(
+            found.is_empty(),
+            "Personio ids outside Personio: {found:#?}"
+        );
+    }
+
+    /// Every line of the workspace's code outside tests (`crates/…/*.rs` before any
+    /// `#[cfg(test)]`, not under `tests`, `benches` or `templates`), with its file
+    /// relative to `crates/` and its line number.
+    fn code_lines() -> Vec<(String, usize, String)> {
+        let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut out = Vec::new();
         let mut dirs = vec![crates.clone()];
         while let Some(dir) = dirs.pop() {
             for entry in std::fs::read_dir(&dir).unwrap() {
@@ -390,25 +431,14 @@ mod tests {
                     .unwrap()
                     .to_string_lossy()
                     .into_owned();
-                if allowed.contains(&relative.as_str()) {
-                    continue;
-                }
                 let text = std::fs::read_to_string(&path).unwrap();
                 // Unit tests create accounts of either source.
                 let code = text.split("#[cfg(test)]").next().unwrap_or_default();
                 for (n, line) in code.lines().enumerate() {
-                    if line.contains("AccountSource::")
-                        || line.contains(".source ==")
-                        || line.contains(".source !=")
-                    {
-                        found.push(format!("{relative}:{}: {}", n + 1, line.trim()));
-                    }
+                    out.push((relative.clone(), n + 1, line.trim().to_owned()));
                 }
             }
         }
-        assert!(
-            found.is_empty(),
-            "branches on the source outside the registry: {found:#?}"
-        );
+        out
     }
 }
