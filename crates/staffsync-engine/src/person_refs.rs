@@ -41,12 +41,7 @@ impl RefKind {
 impl PersonRefs {
     /// The ids of every person of `account`.
     pub async fn of(store: &Store, account: &Account) -> Result<Self, StoreError> {
-        let kind = RefKind::of(account);
-        let kept = match kind {
-            RefKind::Personio => HashMap::new(),
-            RefKind::ImportId | RefKind::Scim => store.import_ids(account.id).await?,
-        };
-        Ok(PersonRefs { kind, kept })
+        Self::read(store, account, None).await
     }
 
     /// [`PersonRefs::of`] for the account with id `account` (a Personio account's when
@@ -65,13 +60,24 @@ impl PersonRefs {
         account: AccountId,
         keys: &[PersonKey],
     ) -> Result<Self, StoreError> {
-        let Some(account) = store.account_by_id(account).await? else {
-            return Ok(PersonRefs::default());
-        };
-        let kind = RefKind::of(&account);
-        let kept = match kind {
-            RefKind::Personio => HashMap::new(),
-            RefKind::ImportId | RefKind::Scim => store.import_ids_of(account.id, keys).await?,
+        match store.account_by_id(account).await? {
+            Some(a) => Self::read(store, &a, Some(keys)).await,
+            None => Ok(PersonRefs::default()),
+        }
+    }
+
+    /// The ids of `keys` (all of the account's with `None`); a Personio account's need
+    /// no reading.
+    async fn read(
+        store: &Store,
+        account: &Account,
+        keys: Option<&[PersonKey]>,
+    ) -> Result<Self, StoreError> {
+        let kind = RefKind::of(account);
+        let kept = match (kind, keys) {
+            (RefKind::Personio, _) => HashMap::new(),
+            (_, None) => store.import_ids(account.id).await?,
+            (_, Some(keys)) => store.import_ids_of(account.id, keys).await?,
         };
         Ok(PersonRefs { kind, kept })
     }

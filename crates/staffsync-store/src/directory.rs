@@ -481,11 +481,11 @@ impl Store {
                 "run {run} is a {kind} run and cannot apply a plan"
             )));
         }
-        // On PostgreSQL a survey snapshot reads the groups and then the people in two
-        // statements under the account's erasure lock: an apply that changed the
-        // directory between them would show it a membership in a group it has not seen.
-        // Applies of one account are one at a time anyway (the lease), so holding the
-        // lock for the whole apply costs nothing.
+        // The account's erasure lock (PostgreSQL), for the whole apply: a survey snapshot
+        // reads the groups and then the people in two statements under it, and must
+        // neither see a membership in a group created between them nor miss an erasure
+        // (the scrub below runs under it). Applies of one account are one at a time
+        // anyway (the lease), so holding it throughout costs nothing.
         crate::snapshots::lock_erasure(&mut tx, self.backend, account).await?;
         if kind == RunKind::Full || held {
             // A full run applied, or a newer one held: what older held runs showed is

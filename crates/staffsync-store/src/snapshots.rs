@@ -82,8 +82,9 @@ pub(crate) async fn lock_erasure(
 }
 
 /// Erasure of the people `removed` (person keys) from the account's snapshots, in the
-/// caller's transaction: their entries keep their group ids and lose the key; reporting
-/// lines named after them lose their name and manager's name.
+/// caller's transaction, which holds the account's erasure lock (`apply` takes it
+/// first): their entries keep their group ids and lose the key; reporting lines named
+/// after them lose their name and manager's name.
 pub(crate) async fn scrub(
     conn: &mut AnyConnection,
     backend: Backend,
@@ -93,7 +94,6 @@ pub(crate) async fn scrub(
     if removed.is_empty() {
         return Ok(());
     }
-    lock_erasure(conn, backend, account).await?;
     crate::directory::execute_for_ids(
         conn,
         backend,
