@@ -37,7 +37,12 @@ impl<T> Listing<T> {
     /// The same listing with every record turned into `f(record)`, one at a time.
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Listing<U> {
         Listing {
-            employees: self.employees.into_iter().map(f).collect(),
+            // Not `collect`, which would keep the larger records' buffer for the mapped ones.
+            employees: {
+                let mut mapped = Vec::with_capacity(self.employees.len());
+                mapped.extend(self.employees.into_iter().map(f));
+                mapped
+            },
             malformed: self.malformed,
             total_elements: self.total_elements,
             requests: self.requests,

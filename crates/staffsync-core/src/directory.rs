@@ -10,6 +10,7 @@ use crate::group_set::GroupSet;
 use crate::ids::PersonKey;
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::sync::Arc;
 use time::Date;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -88,14 +89,18 @@ impl fmt::Display for GroupKind {
 
 /// A group's identity: its kind and name. Custom groups are named `"<label>: <value>"`,
 /// tenure and age groups by the band's key, reporting-line groups by the manager's Personio id.
+///
+/// The name is shared (`Arc<str>`): a directory of 100,000 people holds a million
+/// memberships of a few thousand groups, and each person's copy of a group's name was a
+/// string of its own (a clone of a key is a count, not an allocation).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct GroupKey {
     pub kind: GroupKind,
-    pub name: String,
+    pub name: Arc<str>,
 }
 
 impl GroupKey {
-    pub fn new(kind: GroupKind, name: impl Into<String>) -> Self {
+    pub fn new(kind: GroupKind, name: impl Into<Arc<str>>) -> Self {
         GroupKey {
             kind,
             name: name.into(),

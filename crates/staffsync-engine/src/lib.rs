@@ -1,5 +1,5 @@
 //! staffsync-engine: everything that moves data from a source (Personio, an employee
-//! file) into the store, and out again to the accounts' webhook endpoints and admins'
+//! file, an identity provider's SCIM pushes) into the store, and out again to the accounts' webhook endpoints and admins'
 //! mailboxes. No HTTP is in it: the routes that feed it (Personio's webhooks, uploads)
 //! and every page and API answer live in `staffsync-server`, which depends on this
 //! crate, never the other way round (a test checks that neither axum nor askama is
@@ -8,7 +8,7 @@
 //! - [`run`]: the one run pipeline (read the source for a scope → plan → apply / hold /
 //!   preview, recorded and counted), used by every caller: full syncs, imports, targeted
 //!   runs, the date check, the CLI;
-//! - [`sources`]: where a run's people come from (Personio, an employee file), one module
+//! - [`sources`]: where a run's people come from (Personio, an employee file, SCIM), one module
 //!   per source, and the registry of what each source can do;
 //! - [`lease`]: taking an account's lease outside the scheduler (no run without it);
 //! - [`scheduler`]: the 12-hour cycle, retries, leases across processes;

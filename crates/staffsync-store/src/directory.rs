@@ -110,7 +110,7 @@ pub(crate) fn group_key_from_row(row: &AnyRow) -> Result<GroupKey> {
     Ok(GroupKey {
         kind: GroupKind::parse(&kind)
             .ok_or_else(|| StoreError::corrupt(format!("group kind {kind:?}")))?,
-        name: row.try_get("name")?,
+        name: row.try_get::<String, _>("name")?.into(),
     })
 }
 
@@ -131,10 +131,7 @@ async fn ensure_groups(
         );
         let mut q = sqlx::query(&sql);
         for k in chunk {
-            q = q
-                .bind(account.0)
-                .bind(k.kind.as_str())
-                .bind(k.name.as_str());
+            q = q.bind(account.0).bind(k.kind.as_str()).bind(&*k.name);
         }
         q.execute(&mut *conn).await?;
     }
@@ -281,7 +278,7 @@ pub(crate) async fn read_groups(
             Ok(GroupSummary {
                 id: row.try_get("id")?,
                 kind: key.kind,
-                name: key.name,
+                name: key.name.to_string(),
                 member_count: row.try_get("member_count")?,
             })
         })
@@ -363,7 +360,7 @@ impl Store {
         Ok(Some(GroupSummary {
             id: row.try_get("id")?,
             kind: key.kind,
-            name: key.name,
+            name: key.name.to_string(),
             member_count: row.try_get("member_count")?,
         }))
     }
@@ -643,17 +640,7 @@ impl Store {
         // In primary-key order: each batch then extends the index instead of landing all
         // over it.
         memberships.sort_unstable();
-        for chunk in memberships.chunks(BATCH_ROWS * 2) {
-            let sql = format!(
-                "INSERT INTO memberships (group_id, employee_id) VALUES {}",
-                values_list(self.backend, chunk.len(), 2, 1)
-            );
-            let mut q = sqlx::query(&sql);
-            for (g, e) in chunk {
-                q = q.bind(*g).bind(*e);
-            }
-            q.execute(&mut *tx).await?;
-        }
+        insert_memberships(&mut tx, self.backend, &memberships).await?;
 
         let created_groups: BTreeMap<i64, GroupKey> = group_ids
             .iter()
@@ -848,10 +835,10 @@ async fn rename_groups(
             "UPDATE groups SET name = $1 WHERE account_id = $2 AND kind = $3 AND name = $4 \
              RETURNING id",
         )
-        .bind(r.to.name.as_str())
+        .bind(&*r.to.name)
         .bind(account.0)
         .bind(r.from.kind.as_str())
-        .bind(r.from.name.as_str())
+        .bind(&*r.from.name)
         .fetch_optional(&mut *conn)
         .await
         .map_err(|e| {
@@ -872,10 +859,43 @@ async fn rename_groups(
         })?;
         renamed.insert(
             row.try_get::<i64, _>("id")?,
-            (r.to.clone(), r.from.name.clone()),
+            (r.to.clone(), r.from.name.to_string()),
         );
     }
     Ok(renamed)
+}
+
+/// Inserts `(group_id, employee_id)` pairs (sorted), as JSON arrays of up to 50,000
+/// pairs, one parameter per statement: a first sync writes a million memberships, and
+/// two bound parameters a row cost more than SQLite's own work for them.
+async fn insert_memberships(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    memberships: &[(i64, i64)],
+) -> Result<()> {
+    let sql = match backend {
+        Backend::Sqlite => {
+            "INSERT INTO memberships (group_id, employee_id) \
+             SELECT value ->> 0, value ->> 1 FROM json_each($1)"
+        }
+        Backend::Postgres => {
+            "INSERT INTO memberships (group_id, employee_id) \
+             SELECT (e ->> 0)::bigint, (e ->> 1)::bigint FROM jsonb_array_elements($1::jsonb) AS e"
+        }
+    };
+    for chunk in memberships.chunks(50_000) {
+        let mut json = String::with_capacity(chunk.len() * 16);
+        json.push('[');
+        for (i, (g, e)) in chunk.iter().enumerate() {
+            if i > 0 {
+                json.push(',');
+            }
+            json.push_str(&format!("[{g},{e}]"));
+        }
+        json.push(']');
+        sqlx::query(sql).bind(json).execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// Removes the groups `plan` removes (see `GroupChanges::removed`); returns them by id.
@@ -895,7 +915,7 @@ async fn remove_groups(
         )
         .bind(account.0)
         .bind(key.kind.as_str())
-        .bind(key.name.as_str())
+        .bind(&*key.name)
         .fetch_optional(&mut *conn)
         .await?
         .ok_or_else(|| {

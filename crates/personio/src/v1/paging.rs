@@ -153,7 +153,12 @@ impl<T> Accumulator<T> {
         }
         self.records_done += page.records.len();
         self.pages_done += 1;
-        *slot = Some(page.records.into_iter().map(|r| r.map(&map)).collect());
+        // Into a list of its own size: `collect` would reuse the parsed page's buffer
+        // (room for 100 full records) for the much smaller mapped ones and keep it, which
+        // held 45 MB of empty room over a listing of 100,000.
+        let mut mapped = Vec::with_capacity(page.records.len());
+        mapped.extend(page.records.into_iter().map(|r| r.map(&map)));
+        *slot = Some(mapped);
         Ok(())
     }
 
@@ -217,6 +222,16 @@ mod tests {
 
     fn plan(total: u64) -> PagePlan {
         PagePlan::from_first(&page(total, 0, 1..11), 10).unwrap()
+    }
+
+    #[test]
+    fn a_mapped_page_keeps_room_for_its_records_only() {
+        let mut a = Accumulator::new(plan(25));
+        a.add_with(0, page(25, 0, 1..11), |e| e.id).unwrap();
+        let kept = a.pages[0].as_ref().unwrap();
+        assert_eq!(kept.len(), 10);
+        // Reusing the parsed page's buffer would leave room for many more small records.
+        assert_eq!(kept.capacity(), 10);
     }
 
     #[test]

@@ -514,12 +514,12 @@ fn plan_keyed<'d>(
                         record.groups.set_reporting_lines(lines);
                     }
                     match dir.get(&id) {
-                        None => out.creates.push(record),
-                        Some(before) if **before == record && !rekeyed(&id) => out.unchanged += 1,
+                        None => out.creates.push(*record),
+                        Some(before) if **before == *record && !rekeyed(&id) => out.unchanged += 1,
                         Some(before) => {
                             let changes = changes(before, &record);
                             out.updates.push(Update {
-                                after: record,
+                                after: *record,
                                 changes,
                             });
                         }

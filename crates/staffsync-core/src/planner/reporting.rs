@@ -19,6 +19,7 @@
 
 use crate::directory::{GroupKey, GroupKind};
 use crate::ids::PersonKey;
+use std::sync::{Arc, OnceLock};
 
 /// No supervisor in the resulting directory.
 const NONE: u32 = u32::MAX;
@@ -34,6 +35,9 @@ pub(crate) struct Lines {
     on_cycle: Vec<bool>,
     /// The people of each cycle, each list sorted, the lists sorted by their first id.
     cycles: Vec<Vec<PersonKey>>,
+    /// Each manager's group name, made once when first asked for: everyone below a
+    /// manager shares it (a person is in 3.8 reporting-line groups on average).
+    names: Vec<OnceLock<Arc<str>>>,
 }
 
 /// Reusable buffers for [`Lines::unchanged`] (no allocation per person).
@@ -59,12 +63,23 @@ impl Lines {
             .collect();
         drop(people);
         let (on_cycle, cycles) = find_cycles(&ids, &parent);
+        let names = std::iter::repeat_with(OnceLock::new)
+            .take(ids.len())
+            .collect();
         Lines {
             ids,
             parent,
             on_cycle,
             cycles,
+            names,
         }
+    }
+
+    /// The name of manager `m`'s groups (their key), shared by everyone below them.
+    fn name(&self, m: usize) -> Arc<str> {
+        self.names[m]
+            .get_or_init(|| self.ids[m].0.to_string().into())
+            .clone()
     }
 
     /// The supervisor cycles, each by its people's ids (sorted).
@@ -105,15 +120,12 @@ impl Lines {
             return Vec::new();
         };
         let direct = self.direct(i);
-        let mut all: Vec<String> = self.above(i).map(|m| self.ids[m].0.to_string()).collect();
+        let mut all: Vec<Arc<str>> = self.above(i).map(|m| self.name(m)).collect();
         // Names sort as text, as the set sorts them.
         all.sort_unstable();
         let mut out = Vec::with_capacity(usize::from(direct.is_some()) + all.len());
         if let Some(m) = direct {
-            out.push(GroupKey::new(
-                GroupKind::ReportsDirect,
-                self.ids[m].0.to_string(),
-            ));
+            out.push(GroupKey::new(GroupKind::ReportsDirect, self.name(m)));
         }
         out.extend(
             all.into_iter()

@@ -77,7 +77,7 @@ pub fn tenure_plan(directory: &[DirectoryEmployee], policy: &Policy, today: Date
         let mut have = d.groups.iter().filter(|g| g.kind == GroupKind::Tenure);
         let tenure_same = match (want, have.next(), have.next()) {
             (None, None, _) => true,
-            (Some(band), Some(g), None) => g.name == band.key(),
+            (Some(band), Some(g), None) => *g.name == *band.key(),
             _ => false,
         };
         let age = age_today(d, policy, today);

@@ -1344,7 +1344,7 @@ fn an_age_band_comes_from_the_birth_date_which_goes_nowhere() {
             .groups
             .iter()
             .filter(|g| g.kind == GroupKind::Age)
-            .map(|g| g.name.as_str())
+            .map(|g| &*g.name)
             .collect()
     };
     assert_eq!(
@@ -1511,7 +1511,7 @@ fn idp_groups_become_groups_of_their_kind_by_name() {
         d.groups
             .iter()
             .filter(|g| g.kind == GroupKind::IdpGroup)
-            .map(|g| g.name.clone())
+            .map(|g| g.name.to_string())
             .collect()
     };
     assert_eq!(idp(&p.creates[0]), ["Alle", "Vertrieb Nord"]);

@@ -901,7 +901,7 @@ fn reporting_groups(
     for d in dir {
         for g in &d.groups {
             if matches!(g.kind, GroupKind::ReportsDirect | GroupKind::ReportsAll) {
-                out.entry((g.kind, g.name.clone()))
+                out.entry((g.kind, g.name.to_string()))
                     .or_default()
                     .insert(d.key);
             }
@@ -1166,7 +1166,7 @@ proptest! {
                 None => prop_assert!(bands.is_empty()),
                 Some(h) => {
                     prop_assert_eq!(bands.len(), 1);
-                    prop_assert_eq!(&bands[0].name, reference_band(h, c.today));
+                    prop_assert_eq!(&*bands[0].name, reference_band(h, c.today));
                 }
             }
         }
@@ -1182,7 +1182,7 @@ proptest! {
                 None => prop_assert!(bands.is_empty()),
                 Some(h) => {
                     prop_assert_eq!(bands.len(), 1);
-                    prop_assert_eq!(&bands[0].name, reference_band(h, later));
+                    prop_assert_eq!(&*bands[0].name, reference_band(h, later));
                 }
             }
         }
@@ -1324,7 +1324,7 @@ proptest! {
             prop_assert!(d.attributes.get("Geburtsdatum").is_none());
             prop_assert!(d.attributes.iter().all(|(_, v)| !v.contains(&text)));
             prop_assert!(d.groups.iter().all(|g| !g.name.contains(&text)));
-            let bands: Vec<&str> = d.groups.iter().filter(|g| g.kind == GroupKind::Age).map(|g| g.name.as_str()).collect();
+            let bands: Vec<&str> = d.groups.iter().filter(|g| g.kind == GroupKind::Age).map(|g| &*g.name).collect();
             match age {
                 None => {
                     prop_assert!(bands.is_empty());

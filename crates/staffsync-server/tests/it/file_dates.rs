@@ -55,7 +55,7 @@ async fn the_date_check_brings_hires_and_lets_leavers_go_without_a_new_file() {
         d.iter()
             .flat_map(|e| e.groups.iter())
             .filter(|g| g.kind == GroupKind::Tenure)
-            .map(|g| g.name.clone())
+            .map(|g| g.name.to_string())
             .collect()
     };
     // Ada started on 2025-12-20: under 6 months on June 15.

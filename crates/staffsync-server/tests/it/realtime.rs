@@ -903,7 +903,7 @@ fn lines_of(
         Default::default();
     for d in dir {
         for g in d.groups.iter().filter(|g| g.kind.is_reporting_line()) {
-            out.entry((g.kind, g.name.clone()))
+            out.entry((g.kind, g.name.to_string()))
                 .or_default()
                 .insert(d.key);
         }
@@ -1044,7 +1044,7 @@ async fn the_date_check_moves_people_between_tenure_bands_without_asking_personi
             .groups
             .iter()
             .filter(|g| g.kind == staffsync_core::GroupKind::Tenure)
-            .map(|g| g.name.clone())
+            .map(|g| g.name.to_string())
             .collect()
     };
     assert_eq!(band(w.employee(person).await), ["lt_3m"]);

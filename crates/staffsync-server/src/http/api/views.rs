@@ -81,7 +81,7 @@ impl From<&GroupKey> for GroupKeyView {
     fn from(g: &GroupKey) -> Self {
         let mut view = GroupKeyView {
             kind: g.kind.into(),
-            name: g.name.clone(),
+            name: g.name.to_string(),
             key: None,
             name_en: None,
             manager_personio_id: None,
