@@ -71,6 +71,8 @@ pub struct SourceKind {
     not_listed: [&'static str; 2],
     /// What the pages' header names next to "Honestly".
     brand: [&'static str; 2],
+    /// What the pages call a person's id in this source (a column's heading).
+    id_name: [&'static str; 2],
     /// What the command line says to do first with a new account of this kind.
     pub first_step: &'static str,
 }
@@ -114,6 +116,12 @@ impl SourceKind {
         pick(self.brand, lang)
     }
 
+    /// What the pages call a person's id in this source ("Personio-ID", "ImportId",
+    /// "SCIM-ID").
+    pub fn id_name(&self, lang: Lang) -> &'static str {
+        pick(self.id_name, lang)
+    }
+
     /// Whether answers name this source's people by `import_id` (not `personio_id`):
     /// an id the store keeps per person key (`Store::import_ids`): a file's `ImportId`,
     /// a SCIM user's id.
@@ -140,6 +148,7 @@ const PERSONIO: SourceKind = SourceKind {
         "No longer listed by Personio",
     ],
     brand: ["Personio", "Personio"],
+    id_name: ["Personio-ID", "Personio ID"],
     first_step: "Personio: connect it with `staffsync connect`",
 };
 
@@ -161,6 +170,7 @@ const FILE: SourceKind = SourceKind {
         "No longer in the employee file",
     ],
     brand: ["Mitarbeiter-Upload", "Employee upload"],
+    id_name: ["ImportId", "ImportId"],
     first_step: "employee files: import one with `staffsync import`",
 };
 
@@ -185,6 +195,7 @@ const SCIM: SourceKind = SourceKind {
         "Deactivated or deleted in the identity provider",
     ],
     brand: ["SCIM", "SCIM"],
+    id_name: ["SCIM-ID", "SCIM ID"],
     first_step: "SCIM: create its token with `staffsync token create <slug> --scope scim`",
 };
 

@@ -1929,6 +1929,9 @@ async fn a_held_scim_run_is_reviewed_and_accepted_on_integration() {
     let (_, page) = get(&c, format!("{}/integration", app.base)).await;
     assert!(page.contains("id=\"held-review\""), "{page}");
     assert_eq!(page.matches("class=\"held-person\"").count(), 6);
+    // The id column is named by the source: SCIM ids are not Personio's.
+    assert!(page.contains("<th>SCIM-ID</th>"), "{page}");
+    assert!(!page.contains("Personio"), "{page}");
     let r = c
         .post(format!(
             "{}/integration/held/{}/accept",

@@ -291,7 +291,6 @@ pub(crate) struct RunTemplate {
     /// Kept people this run did not remove ("behalten").
     kept: Vec<PersonView>,
     past: bool,
-    id_label: super::i18n::Key,
     /// While this run runs: what it is doing (the page then updates itself).
     live: Option<String>,
 }
@@ -333,7 +332,6 @@ pub(crate) async fn detail(
         skips: Vec::new(),
         kept: Vec::new(),
         past: true,
-        id_label: key!("field.personio_id"),
         live: None,
     };
     if summary.status == staffsync_store::RunStatus::Running {
@@ -346,9 +344,6 @@ pub(crate) async fn detail(
         }
     }
     let refs = PersonRefs::of(&state.app.store, &ctx.account).await?;
-    if refs.by_import_id() {
-        t.id_label = key!("field.import_id");
-    }
     // Managers and supervisors by their name now; the skipped by theirs when the
     // directory still holds them.
     let names = Names::new(

@@ -609,7 +609,6 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("field.last_name", "Nachname", "Last name"),
     ("field.name", "Name", "Name"),
     ("field.office", "Arbeitsort", "Office"),
-    ("field.personio_id", "Personio-ID", "Personio ID"),
     ("field.position", "Position", "Position"),
     ("field.status", "Status", "Status"),
     (

@@ -10,7 +10,6 @@
 //! must never apply a file the admin did not preview, and never answer bad input with a
 //! 500: a file that cannot be read is shown with the reason, and nothing changes.
 
-use super::i18n::Key;
 use super::integration::PlanLists;
 use super::view::PersonView;
 use super::{Ctx, Page, WebResult, WebState, render};
@@ -80,7 +79,6 @@ pub(crate) struct ImportTemplate {
     skips: Vec<PersonView>,
     kept: Vec<PersonView>,
     past: bool,
-    id_label: Key,
     /// The people the admin kept by rejecting a held import ("behalten").
     kept_people: Vec<super::integration::KeptView>,
 }
@@ -120,7 +118,6 @@ impl ImportTemplate {
             skips: Vec::new(),
             kept: Vec::new(),
             past: false,
-            id_label: key!("field.import_id"),
             kept_people: Vec::new(),
         }
     }

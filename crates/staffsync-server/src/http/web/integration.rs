@@ -683,7 +683,6 @@ pub(crate) struct PreviewTemplate {
     past: bool,
     warnings: Vec<String>,
     error: Option<String>,
-    id_label: Key,
 }
 
 /// `POST /integration/preview`: a dry run, rendered at once.
@@ -708,7 +707,6 @@ pub(crate) async fn preview(State(state): State<WebState>, ctx: Ctx) -> WebResul
         past: false,
         warnings: Vec::new(),
         error: None,
-        id_label: key!("field.personio_id"),
     };
     let holder = format!("{}:preview", state.app.config.instance_id);
     let outcome = dry_run::bounded(

@@ -216,6 +216,12 @@ impl Page {
         self.source.map_or("", |s| s.brand(self.lang))
     }
 
+    /// What the account's source calls a person's id ("Personio-ID", "ImportId",
+    /// "SCIM-ID"), for column headings.
+    pub fn id_name(&self) -> &'static str {
+        self.source.map_or("ID", |s| s.id_name(self.lang))
+    }
+
     /// The words after the count `n` in the page's language ([`i18n::count_text`]).
     pub fn n(&self, n: usize, one: i18n::Key, many: i18n::Key) -> &'static str {
         i18n::count_text(self.lang, n, one, many)

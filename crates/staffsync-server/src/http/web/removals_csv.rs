@@ -38,15 +38,10 @@ pub(crate) async fn download(
         return Ok(not_found(ctx.page("history")));
     };
     let rows = super::history::removal_rows(&state, &ctx, summary.id).await?;
-    let id_label = if staffsync_engine::sources::of(&ctx.account).names_people_by_import_id() {
-        key!("field.import_id")
-    } else {
-        key!("field.personio_id")
-    };
     let header = [
         ctx.t(key!("field.name")),
         ctx.t(key!("field.email")),
-        ctx.t(id_label),
+        ctx.source().id_name(ctx.lang()),
         ctx.t(key!("field.department")),
         ctx.t(key!("prev.why")),
     ];
