@@ -73,7 +73,7 @@ pub use realtime::{RealtimeAccount, SyncState, Webhook};
 pub use runs::{Decision, RunChange, RunKind, RunStatus, RunSummary};
 pub use schedule::{Schedule, ScheduleOutcome};
 pub use scim::{ScimUser, ScimUserData};
-pub use scim_groups::{ScimGroup, ScimGroupData};
+pub use scim_groups::{GroupWrite, ScimGroup, ScimGroupData};
 pub use snapshots::{Snapshot, SnapshotGroup, SnapshotMember};
 
 use serde::Serialize;

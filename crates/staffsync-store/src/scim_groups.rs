@@ -33,6 +33,16 @@ pub struct ScimGroup {
     pub updated_at: OffsetDateTime,
 }
 
+/// What [`Store::replace_scim_group_from`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GroupWrite {
+    Written(ScimGroup),
+    /// The account has no such group (any more).
+    Missing,
+    /// The group changed since the change was computed: nothing was written.
+    Stale,
+}
+
 /// What a write of a group gives the store (its id and times are the store's).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScimGroupData {
@@ -197,26 +207,53 @@ impl Store {
         group: &ScimGroupData,
     ) -> Result<Option<ScimGroup>> {
         let mut tx = self.begin_write().await?;
-        let done = sqlx::query(
-            "UPDATE scim_groups SET external_id = $1, display_name = $2, \
-             display_name_key = $3, updated_at = $4 WHERE account_id = $5 AND id = $6",
-        )
-        .bind(group.external_id.as_deref())
-        .bind(group.display_name.as_str())
-        .bind(display_name_key(&group.display_name))
-        .bind(ts(now()))
-        .bind(account.0)
-        .bind(id)
-        .execute(&mut *tx)
-        .await
-        .map_err(taken("displayName", &group.display_name))?;
-        if done.rows_affected() == 0 {
-            return Ok(None);
+        let found = write_group(&mut tx, account, id, group).await?;
+        if found.is_some() {
+            tx.commit().await?;
         }
-        set_members(&mut tx, account, id, &group.members).await?;
-        let found = read_group(&mut tx, account, id).await?;
-        tx.commit().await?;
         Ok(found)
+    }
+
+    /// [`Store::replace_scim_group`] for a change computed from `before` (a PATCH): made
+    /// only while the group is still exactly `before`, else [`GroupWrite::Stale`] and
+    /// nothing changes, so two PATCHes of one group at once (members added in batches)
+    /// cannot drop each other's members; the caller computes its change again.
+    pub async fn replace_scim_group_from(
+        &self,
+        account: AccountId,
+        before: &ScimGroup,
+        group: &ScimGroupData,
+    ) -> Result<GroupWrite> {
+        let mut tx = self.begin_write().await?;
+        // A write of the row first: it waits for any other write of this group (the row
+        // lock on PostgreSQL, the database's write lock on SQLite), so the read below
+        // sees the group as the last such write left it.
+        let locked = sqlx::query(
+            "UPDATE scim_groups SET updated_at = updated_at WHERE account_id = $1 AND id = $2",
+        )
+        .bind(account.0)
+        .bind(before.id.as_str())
+        .execute(&mut *tx)
+        .await?;
+        if locked.rows_affected() == 0 {
+            return Ok(GroupWrite::Missing);
+        }
+        let Some(now) = read_group(&mut tx, account, &before.id).await? else {
+            return Ok(GroupWrite::Missing);
+        };
+        if now.members != before.members
+            || now.display_name != before.display_name
+            || now.external_id != before.external_id
+        {
+            return Ok(GroupWrite::Stale);
+        }
+        match write_group(&mut tx, account, &before.id, group).await? {
+            Some(written) => {
+                tx.commit().await?;
+                Ok(GroupWrite::Written(written))
+            }
+            None => Ok(GroupWrite::Missing),
+        }
     }
 
     /// Deletes the account's group `id` (and its memberships); `false` when it has no
@@ -283,6 +320,34 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+/// Writes `group` as the account's group `id` inside `tx`; `None` when there is no such
+/// group.
+async fn write_group(
+    tx: &mut Tx,
+    account: AccountId,
+    id: &str,
+    group: &ScimGroupData,
+) -> Result<Option<ScimGroup>> {
+    let done = sqlx::query(
+        "UPDATE scim_groups SET external_id = $1, display_name = $2, \
+         display_name_key = $3, updated_at = $4 WHERE account_id = $5 AND id = $6",
+    )
+    .bind(group.external_id.as_deref())
+    .bind(group.display_name.as_str())
+    .bind(display_name_key(&group.display_name))
+    .bind(ts(now()))
+    .bind(account.0)
+    .bind(id)
+    .execute(&mut **tx)
+    .await
+    .map_err(taken("displayName", &group.display_name))?;
+    if done.rows_affected() == 0 {
+        return Ok(None);
+    }
+    set_members(tx, account, id, &group.members).await?;
+    read_group(tx, account, id).await
 }
 
 async fn read_group(

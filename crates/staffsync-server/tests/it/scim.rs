@@ -430,6 +430,45 @@ async fn groups_speak_scim_as_entra_and_okta_send_it() {
     assert_eq!(c.get("/Groups").await.1["totalResults"], 1);
 }
 
+/// Member batches of one group sent at once (as an identity provider's parallel workers
+/// may) all land: a PATCH that raced another is applied again to what that one left,
+/// instead of writing the member list it read before.
+#[tokio::test(flavor = "multi_thread")]
+async fn member_batches_sent_at_once_all_land() {
+    let app = spawn_app(|_| {}).await;
+    let c = Scim::of(&app, "acme").await;
+    let mut ids = Vec::new();
+    for n in 0..80 {
+        ids.push(c.user(&format!("q{n}")).await);
+    }
+    let (status, group) = c.post("/Groups", json!({"displayName": "Parallel"})).await;
+    assert_eq!(status, 201, "{group}");
+    let path = format!("/Groups/{}", group["id"].as_str().unwrap());
+    let patches = ids.chunks(5).map(|batch| {
+        let value: Vec<Value> = batch.iter().map(|id| json!({"value": id})).collect();
+        let path = path.clone();
+        let c = &c;
+        async move {
+            c.patch(
+                &path,
+                json!([{"op": "add", "path": "members", "value": value}]),
+            )
+            .await
+        }
+    });
+    for (status, body) in futures::future::join_all(patches).await {
+        assert_eq!(status, 200, "{body}");
+    }
+    let (_, read) = c.get(&path).await;
+    let mut all = ids.clone();
+    all.sort();
+    assert_eq!(
+        members(&read),
+        all,
+        "every batch's members are in the group"
+    );
+}
+
 /// Entra adds the members of a large group in PATCH batches: 1,000 users in batches of
 /// 100 all end up members, each batch written as a change of the batch (the time each
 /// batch took is printed, not asserted).

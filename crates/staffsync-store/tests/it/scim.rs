@@ -8,8 +8,8 @@ use crate::common::Env;
 use serde_json::json;
 use staffsync_core::{AccountSlug, TimeZoneName};
 use staffsync_store::{
-    AccountId, AccountSource, RunKind, ScimGroupData, ScimUserData, Store, StoreError, TokenHolder,
-    TokenScope,
+    AccountId, AccountSource, GroupWrite, RunKind, ScimGroupData, ScimUserData, Store, StoreError,
+    TokenHolder, TokenScope,
 };
 
 conformance!(
@@ -290,6 +290,42 @@ async fn scim_groups_keep_their_members_per_account(store: Store, _env: Env) {
     assert_eq!(renamed.display_name, "Vertrieb Nord");
     assert_eq!(renamed.members, [cy.to_owned()]);
     assert_eq!(renamed.created_at, sales.created_at);
+    // A change computed from the group as it was (a PATCH that raced the rename) is not
+    // written; computed from the group as it is, it is.
+    assert_eq!(
+        store
+            .replace_scim_group_from(a, &sales, &group("Vertrieb Süd", &[ada]))
+            .await
+            .unwrap(),
+        GroupWrite::Stale
+    );
+    assert_eq!(
+        store.scim_group(a, &sales.id).await.unwrap(),
+        Some(renamed.clone()),
+        "a stale change leaves the group as it was"
+    );
+    let GroupWrite::Written(again) = store
+        .replace_scim_group_from(a, &renamed, &group("Vertrieb Nord", &[cy, ada]))
+        .await
+        .unwrap()
+    else {
+        panic!("a change from the group as it is is written");
+    };
+    assert_eq!(again.members.len(), 2);
+    assert_eq!(
+        store
+            .replace_scim_group_from(b, &again, &group("x", &[]))
+            .await
+            .unwrap(),
+        GroupWrite::Missing,
+        "another account's id"
+    );
+    // Back to the members the rest of this test expects.
+    store
+        .replace_scim_group(a, &sales.id, &group("Vertrieb Nord", &[cy]))
+        .await
+        .unwrap()
+        .expect("the group");
     let err = store
         .replace_scim_group(a, &sales.id, &group("alle", &[]))
         .await

@@ -23,7 +23,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 use staffsync_engine::sources::scim::{CORE_GROUP, field, written};
 use staffsync_engine::state::AppState;
-use staffsync_store::{ScimGroup, ScimGroupData, StoreError};
+use staffsync_store::{GroupWrite, ScimGroup, ScimGroupData, StoreError};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use time::format_description::well_known::Rfc3339;
 
@@ -341,12 +341,48 @@ async fn change(
     body: Bytes,
 ) -> Result<Response, ScimError> {
     let body = json_body(&headers, &body)?;
-    let before = stored(&state, &caller, &id).await?;
-    let mut resource = resource_of(&before);
-    patch::apply(&mut resource, &body).map_err(|e| ScimError::bad(e.scim_type, e.detail))?;
-    let data = data_of(&Value::Object(resource))?;
-    store_replaced(&state, &caller, &before, data, "patch").await
+    // Applied to the group as stored, and written only if it is still so: a PATCH that
+    // raced another write of the group is applied again to what that left (identity
+    // providers send member batches of one group in parallel; writing a stale member
+    // list would drop the other batch's members).
+    for _ in 0..PATCH_ATTEMPTS {
+        let before = stored(&state, &caller, &id).await?;
+        let mut resource = resource_of(&before);
+        patch::apply(&mut resource, &body).map_err(|e| ScimError::bad(e.scim_type, e.detail))?;
+        let data = data_of(&Value::Object(resource))?;
+        known_members(&state, &caller, &data).await?;
+        let written = state
+            .store
+            .replace_scim_group_from(caller.account, &before, &data)
+            .await
+            .map_err(|e| conflict_or(e, &data.display_name))?;
+        match written {
+            GroupWrite::Written(group) => {
+                after_write(
+                    &state,
+                    &caller,
+                    "patch",
+                    &group.id,
+                    touched(Some(&before), Some(&group)),
+                );
+                return Ok(scim_json(StatusCode::OK, &render(&group, &base(&state))));
+            }
+            GroupWrite::Missing => return Err(no_group(&id)),
+            GroupWrite::Stale => continue,
+        }
+    }
+    Err(ScimError::new(
+        StatusCode::CONFLICT,
+        None,
+        format!(
+            "group {} changed {PATCH_ATTEMPTS} times while this PATCH was applied; send it again",
+            shown(&id)
+        ),
+    ))
 }
+
+/// How often a PATCH is applied again when other writes of the group keep coming first.
+const PATCH_ATTEMPTS: usize = 20;
 
 async fn delete(
     State(state): State<AppState>,
