@@ -37,16 +37,21 @@ impl<T> Listing<T> {
     /// The same listing with every record turned into `f(record)`, one at a time.
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Listing<U> {
         Listing {
-            // Not `collect`, which would keep the larger records' buffer for the mapped ones.
-            employees: {
-                let mut mapped = Vec::with_capacity(self.employees.len());
-                mapped.extend(self.employees.into_iter().map(f));
-                mapped
-            },
+            employees: mapped(self.employees, f),
             malformed: self.malformed,
             total_elements: self.total_elements,
             requests: self.requests,
             rate_limited: self.rate_limited,
         }
     }
+}
+
+/// `items` mapped by `f` into a list of exactly their number. `collect` would reuse the
+/// buffer of `items` for smaller mapped values and keep all of its room: a page of 100
+/// parsed records mapped to prepared ones or printed lines kept room for 100 records,
+/// 45 MB of empty room over a listing of 100,000.
+pub(crate) fn mapped<T, U>(items: Vec<T>, f: impl FnMut(T) -> U) -> Vec<U> {
+    let mut out = Vec::with_capacity(items.len());
+    out.extend(items.into_iter().map(f));
+    out
 }

@@ -34,6 +34,7 @@ use staffsync_core::{
     DirectoryEmployee, GroupKey, GroupKind, GroupSet, PersonKey, Plan, YearMonth,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt::Write as _;
 
 /// A group of the directory and how many people are in it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -887,10 +888,9 @@ async fn insert_memberships(
         let mut json = String::with_capacity(chunk.len() * 16);
         json.push('[');
         for (i, (g, e)) in chunk.iter().enumerate() {
-            if i > 0 {
-                json.push(',');
-            }
-            json.push_str(&format!("[{g},{e}]"));
+            let comma = if i > 0 { "," } else { "" };
+            // Into the one buffer: a string per pair would be a million allocations.
+            let _ = write!(json, "{comma}[{g},{e}]");
         }
         json.push(']');
         sqlx::query(sql).bind(json).execute(&mut *conn).await?;

@@ -303,14 +303,26 @@ async fn store_replaced(
         .await
         .map_err(|e| conflict_or(e, &data.display_name))?
         .ok_or_else(|| no_group(&before.id))?;
+    Ok(answer_written(state, caller, action, before, &group))
+}
+
+/// Hands what a write of `before` into `group` touched to the engine and answers with
+/// the group.
+fn answer_written(
+    state: &AppState,
+    caller: &ScimCaller,
+    action: &str,
+    before: &ScimGroup,
+    group: &ScimGroup,
+) -> Response {
     after_write(
         state,
         caller,
         action,
         &group.id,
-        touched(Some(before), Some(&group)),
+        touched(Some(before), Some(group)),
     );
-    Ok(scim_json(StatusCode::OK, &render(&group, &base(state))))
+    scim_json(StatusCode::OK, &render(group, &base(state)))
 }
 
 async fn stored(state: &AppState, caller: &ScimCaller, id: &str) -> Result<ScimGroup, ScimError> {
@@ -351,21 +363,14 @@ async fn change(
         patch::apply(&mut resource, &body).map_err(|e| ScimError::bad(e.scim_type, e.detail))?;
         let data = data_of(&Value::Object(resource))?;
         known_members(&state, &caller, &data).await?;
-        let written = state
+        let write = state
             .store
             .replace_scim_group_from(caller.account, &before, &data)
             .await
             .map_err(|e| conflict_or(e, &data.display_name))?;
-        match written {
+        match write {
             GroupWrite::Written(group) => {
-                after_write(
-                    &state,
-                    &caller,
-                    "patch",
-                    &group.id,
-                    touched(Some(&before), Some(&group)),
-                );
-                return Ok(scim_json(StatusCode::OK, &render(&group, &base(&state))));
+                return Ok(answer_written(&state, &caller, "patch", &before, &group));
             }
             GroupWrite::Missing => return Err(no_group(&id)),
             GroupWrite::Stale => continue,
