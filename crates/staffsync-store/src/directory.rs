@@ -25,6 +25,7 @@ use crate::imports::{self, ImportApplied};
 use crate::runs::{Outcome, RunKind, RunStatus, finish_row, insert_changes};
 use crate::sql::{BATCH_ROWS, from_json, param, placeholders, to_json, values_list};
 use crate::{AccountId, Backend, RunId, Store};
+use futures::TryStreamExt as _;
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row as _};
@@ -261,10 +262,10 @@ struct StoredMember(Stored, Option<String>);
 /// [`Store::directory`] on `conn` (inside a transaction: the directory as that
 /// transaction sees it).
 ///
-/// Read in chunks of [`DIRECTORY_CHUNK`] people by key, each chunk one row holding its
-/// people as one JSON array built by the database. A row per person cost more than the
-/// query: at 100,000 people, handing each row from sqlx's SQLite worker thread to the
-/// run took most of a 1.0 s read whose query alone takes 0.15 s.
+/// On SQLite in chunks of [`DIRECTORY_CHUNK`] people by key, each chunk one row holding
+/// its people as one JSON array built by the database: at 100,000 people, handing a row
+/// per person from sqlx's SQLite worker thread to the run took most of a 1.0 s read
+/// whose query alone takes 0.15 s. On PostgreSQL a row per person (see below).
 pub(crate) async fn read_directory(
     conn: &mut AnyConnection,
     backend: Backend,
@@ -277,26 +278,6 @@ pub(crate) async fn read_directory(
         .iter()
         .map(|row| Ok((row.try_get::<i64, _>("id")?, group_key_from_row(row)?)))
         .collect::<Result<HashMap<i64, GroupKey>>>()?;
-    let (array, agg, group_ids, as_text) = match backend {
-        Backend::Sqlite => (
-            "json_array",
-            "json_group_array",
-            "group_concat(m.group_id)",
-            "",
-        ),
-        Backend::Postgres => (
-            "json_build_array",
-            "json_agg",
-            "string_agg(m.group_id::text, ',')",
-            "::text",
-        ),
-    };
-    let sql = format!(
-        "SELECT {agg}({array}({array}(e.id, {EMPLOYEE_COLUMNS}), \
-           (SELECT {group_ids} FROM memberships m WHERE m.employee_id = e.id))){as_text} \
-         FROM (SELECT * FROM employees WHERE account_id = $1 AND personio_id > $2 \
-               ORDER BY personio_id LIMIT {DIRECTORY_CHUNK}) e"
-    );
     // Sized first: grown by doubling, the list of 100,000 people would hold both its old
     // and its new buffer at the last growth (some 90 MB at once for a 46 MB list) and keep
     // a third of its room unused. A person added meanwhile only costs one growth.
@@ -305,44 +286,77 @@ pub(crate) async fn read_directory(
         .fetch_one(&mut *conn)
         .await?;
     let mut employees = Vec::with_capacity(usize::try_from(count).unwrap_or_default());
-    let mut after = i64::MIN;
-    loop {
-        let chunk: Option<String> = sqlx::query_scalar(&sql)
-            .bind(account.0)
-            .bind(after)
-            .fetch_one(&mut *conn)
-            .await?;
-        let chunk: Vec<StoredMember> = from_json(chunk.as_deref().unwrap_or("[]"), "directory")?;
-        let full = chunk.len() as i64 == DIRECTORY_CHUNK;
-        let start = employees.len();
-        for StoredMember(stored, ids) in chunk {
-            let (_, mut employee) = stored.parse()?;
-            // Collected, then made a set of exactly their number (inserted one by one,
-            // each person's list would keep room for twice their groups).
-            employee.groups = ids
-                .as_deref()
-                .unwrap_or_default()
-                .split(',')
-                .filter(|s| !s.is_empty())
-                .map(|id| {
-                    id.trim()
-                        .parse::<i64>()
-                        .ok()
-                        .and_then(|id| groups.get(&id))
-                        .cloned()
-                        .ok_or_else(|| {
-                            StoreError::corrupt(format!("membership in unknown group {id}"))
-                        })
-                })
-                .collect::<Result<GroupSet>>()?;
-            employees.push(employee);
+    let mut add = |stored: Stored, ids: Option<&str>| -> Result<()> {
+        let (_, mut employee) = stored.parse()?;
+        // Collected, then made a set of exactly their number (inserted one by one, each
+        // person's list would keep room for twice their groups).
+        employee.groups = ids
+            .unwrap_or_default()
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(|id| {
+                id.trim()
+                    .parse::<i64>()
+                    .ok()
+                    .and_then(|id| groups.get(&id))
+                    .cloned()
+                    .ok_or_else(|| StoreError::corrupt(format!("membership in unknown group {id}")))
+            })
+            .collect::<Result<GroupSet>>()?;
+        employees.push(employee);
+        Ok(())
+    };
+    match backend {
+        // In chunks of people by key, each one JSON row: rows handed over one by one
+        // from sqlx's SQLite worker thread cost more than the query.
+        Backend::Sqlite => {
+            let sql = format!(
+                "SELECT json_group_array(json_array(json_array(e.id, {EMPLOYEE_COLUMNS}), \
+                   (SELECT group_concat(m.group_id) FROM memberships m \
+                    WHERE m.employee_id = e.id))) \
+                 FROM (SELECT * FROM employees WHERE account_id = $1 AND personio_id > $2 \
+                       ORDER BY personio_id LIMIT {DIRECTORY_CHUNK}) e"
+            );
+            let mut after = i64::MIN;
+            loop {
+                let chunk: Option<String> = sqlx::query_scalar(&sql)
+                    .bind(account.0)
+                    .bind(after)
+                    .fetch_one(&mut *conn)
+                    .await?;
+                let chunk: Vec<StoredMember> =
+                    from_json(chunk.as_deref().unwrap_or("[]"), "directory")?;
+                let full = chunk.len() as i64 == DIRECTORY_CHUNK;
+                // An aggregate's order is the database's to choose: the chunk holds the
+                // next people by key, sorted here.
+                let mut last = None;
+                let mut chunk = chunk;
+                chunk.sort_unstable_by_key(|StoredMember(stored, _)| stored.personio_id);
+                for StoredMember(stored, ids) in chunk {
+                    last = Some(stored.personio_id);
+                    add(stored, ids.as_deref())?;
+                }
+                match last {
+                    Some(key) if full => after = key,
+                    _ => break,
+                }
+            }
         }
-        // An aggregate's order is the database's to choose; the chunk holds the next
-        // people by key, so sorting the chunk keeps the whole list sorted.
-        employees[start..].sort_unstable_by_key(|e| e.key);
-        match employees.last() {
-            Some(last) if full => after = last.key.0,
-            _ => break,
+        // In one query, a row per person: PostgreSQL streams rows cheaply, and a query
+        // per chunk was planned from statistics that a first sync has just made stale
+        // (a sequential scan and a sort for each chunk: 11 s at 100,000).
+        Backend::Postgres => {
+            let sql = format!(
+                "SELECT e.id, {EMPLOYEE_COLUMNS}, \
+                 (SELECT string_agg(m.group_id::text, ',') FROM memberships m \
+                  WHERE m.employee_id = e.id) AS group_ids \
+                 FROM employees e WHERE e.account_id = $1 ORDER BY e.personio_id"
+            );
+            let mut rows = sqlx::query(&sql).bind(account.0).fetch(&mut *conn);
+            while let Some(row) = rows.try_next().await? {
+                let ids: Option<String> = row.try_get("group_ids")?;
+                add(Stored::of_row(&row)?, ids.as_deref())?;
+            }
         }
     }
     Ok(employees)
@@ -697,45 +711,37 @@ impl Store {
             q.execute(&mut *tx).await?;
         }
 
-        // Creates, in multi-row batches; then their row ids, read back as one JSON array
-        // per batch (`RETURNING` hands each row from SQLite's worker thread on its own).
-        let ids_sql = match self.backend {
-            Backend::Sqlite => {
-                "SELECT json_group_array(json_array(personio_id, id)) FROM employees \
-                 WHERE account_id = $1 AND personio_id IN (SELECT value FROM json_each($2))"
-            }
-            Backend::Postgres => {
-                "SELECT json_agg(json_build_array(personio_id, id))::text FROM employees \
-                 WHERE account_id = $1 AND personio_id IN \
-                   (SELECT value::bigint FROM jsonb_array_elements_text($2::jsonb))"
-            }
+        // Creates, in multi-row batches, with their row ids: on SQLite read back as one
+        // JSON array per batch (`RETURNING` hands each row from SQLite's worker thread on
+        // its own), on PostgreSQL returned (a lookup by key right after the insert is
+        // planned from stale statistics there: a scan per batch).
+        let returning = match self.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => " RETURNING personio_id, id",
         };
         for chunk in plan.creates.chunks(BATCH_ROWS) {
             let sql = format!(
-                "INSERT INTO employees (account_id, {EMPLOYEE_COLUMNS}) VALUES {}",
+                "INSERT INTO employees (account_id, {EMPLOYEE_COLUMNS}) VALUES {}{returning}",
                 values_list(self.backend, chunk.len(), EMPLOYEE_COLUMN_COUNT + 1, 1)
             );
             let mut q = sqlx::query(&sql);
             for e in chunk {
                 q = bind_employee(q.bind(account.0), e)?;
             }
-            q.execute(&mut *tx).await.map_err(|e| {
+            let returned = q.fetch_all(&mut *tx).await.map_err(|e| {
                 if is_unique_violation(&e) {
                     StoreError::conflict("the plan creates someone who is already in the directory")
                 } else {
                     e.into()
                 }
             })?;
-            let keys: Vec<i64> = chunk.iter().map(|e| e.key.0).collect();
-            let ids: Option<String> = sqlx::query_scalar(ids_sql)
-                .bind(account.0)
-                .bind(to_json(&keys)?)
-                .fetch_one(&mut *tx)
-                .await?;
-            let ids: HashMap<i64, i64> =
-                from_json::<Vec<(i64, i64)>>(ids.as_deref().unwrap_or("[]"), "created row ids")?
-                    .into_iter()
-                    .collect();
+            let ids: HashMap<i64, i64> = match self.backend {
+                Backend::Postgres => returned
+                    .iter()
+                    .map(|r| Ok((r.try_get("personio_id")?, r.try_get("id")?)))
+                    .collect::<Result<_>>()?,
+                Backend::Sqlite => created_ids(&mut tx, account, chunk).await?,
+            };
             for e in chunk {
                 let id = ids.get(&e.key.0).ok_or_else(|| {
                     StoreError::corrupt(format!("no row id returned for {}", e.key))
@@ -854,6 +860,28 @@ impl Store {
             Err(e) => tracing::warn!(error = %e, "WAL checkpoint after erasure failed"),
         }
     }
+}
+
+/// The row ids of `created` (just inserted) by key, on SQLite: one JSON array.
+async fn created_ids(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    created: &[DirectoryEmployee],
+) -> Result<HashMap<i64, i64>> {
+    let keys: Vec<i64> = created.iter().map(|e| e.key.0).collect();
+    let ids: Option<String> = sqlx::query_scalar(
+        "SELECT json_group_array(json_array(personio_id, id)) FROM employees \
+         WHERE account_id = $1 AND personio_id IN (SELECT value FROM json_each($2))",
+    )
+    .bind(account.0)
+    .bind(to_json(&keys)?)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(
+        from_json::<Vec<(i64, i64)>>(ids.as_deref().unwrap_or("[]"), "created row ids")?
+            .into_iter()
+            .collect(),
+    )
 }
 
 /// Changes the key of each person `plan` re-keys (see `Plan::rekeys`), keeping the row:

@@ -14,9 +14,10 @@
 //! ([`scrub`]), which may name a person.
 
 use crate::error::{Result, StoreError};
-use crate::sql::{BATCH_ROWS, from_json, parse_ts, ts, values_list};
+use crate::sql::{BATCH_ROWS, add_arg, from_json, insert_pipelined, parse_ts, ts, values_list};
 use crate::{AccountId, Backend, RunId, Store};
 use serde::Serialize;
+use sqlx::any::AnyArguments;
 use sqlx::{AnyConnection, Row as _};
 use staffsync_core::Field;
 use staffsync_core::dates::format_date;
@@ -129,83 +130,8 @@ pub struct FeedBounds {
 /// One row to insert: type, Personio id, group id, data (JSON text).
 type NewRow = (ChangeType, Option<i64>, Option<i64>, Option<String>);
 
-/// Writes the feed rows of one `apply_plan` as they are made, a batch at a time, so a
-/// large run (a first sync of 100,000 people makes about 600,000 rows) never holds them
-/// all; then records the newest id on the run (retention prunes by it).
-pub(crate) struct FeedWriter<'c> {
-    conn: &'c mut AnyConnection,
-    backend: Backend,
-    account: AccountId,
-    run: RunId,
-    rows: Vec<NewRow>,
-    written: bool,
-}
-
-/// Rows a batch holds: 6 parameters a row stay far below both backends' limits.
+/// Rows a statement holds: 6 parameters a row stay far below both backends' limits.
 const FEED_BATCH: usize = BATCH_ROWS * 2;
-
-impl<'c> FeedWriter<'c> {
-    fn new(conn: &'c mut AnyConnection, backend: Backend, account: AccountId, run: RunId) -> Self {
-        FeedWriter {
-            conn,
-            backend,
-            account,
-            run,
-            rows: Vec::with_capacity(FEED_BATCH),
-            written: false,
-        }
-    }
-
-    async fn push(&mut self, row: NewRow) -> Result<()> {
-        self.rows.push(row);
-        if self.rows.len() == FEED_BATCH {
-            self.flush().await?;
-        }
-        Ok(())
-    }
-
-    async fn flush(&mut self) -> Result<()> {
-        if self.rows.is_empty() {
-            return Ok(());
-        }
-        let sql = format!(
-            "INSERT INTO change_feed (account_id, run_id, kind, personio_id, group_id, data) \
-             VALUES {}",
-            values_list(self.backend, self.rows.len(), 6, 1)
-        );
-        let mut q = sqlx::query(&sql);
-        for (kind, person, group, data) in &self.rows {
-            q = q
-                .bind(self.account.0)
-                .bind(self.run.0)
-                .bind(kind.code())
-                .bind(*person)
-                .bind(*group)
-                .bind(data.as_deref());
-        }
-        q.execute(&mut *self.conn).await?;
-        self.rows.clear();
-        self.written = true;
-        Ok(())
-    }
-
-    async fn finish(mut self) -> Result<()> {
-        self.flush().await?;
-        if !self.written {
-            return Ok(());
-        }
-        sqlx::query(
-            "UPDATE sync_runs SET feed_through = \
-               (SELECT MAX(id) FROM change_feed WHERE account_id = $1) \
-             WHERE id = $2 AND account_id = $1",
-        )
-        .bind(self.account.0)
-        .bind(self.run.0)
-        .execute(&mut *self.conn)
-        .await?;
-        Ok(())
-    }
-}
 
 /// The fields of an employee as a created row shows them (borrowed: 100,000 of these are
 /// serialized in a first sync).
@@ -364,7 +290,9 @@ pub(crate) struct RunDelta<'a> {
 }
 
 /// Writes the rows for one run's delta for `run`, in replay order (see the module doc),
-/// a batch at a time ([`FeedWriter`]).
+/// made a batch at a time as they are inserted, so a large run (a first sync of 100,000
+/// people makes about a million rows) never holds them all; then records the newest id on
+/// the run (retention prunes by it).
 pub(crate) async fn write(
     conn: &mut AnyConnection,
     backend: Backend,
@@ -372,18 +300,53 @@ pub(crate) async fn write(
     run: RunId,
     d: &RunDelta<'_>,
 ) -> Result<()> {
-    let mut w = FeedWriter::new(conn, backend, account, run);
-    for (id, key) in &d.created_groups {
-        let data = group_data(key, None)?;
-        w.push((ChangeType::GroupCreated, None, Some(*id), Some(data)))
-            .await?;
+    let inserted = insert_pipelined(&mut *conn, rows(d), FEED_BATCH, |batch| {
+        let sql = format!(
+            "INSERT INTO change_feed (account_id, run_id, kind, personio_id, group_id, data) \
+             VALUES {}",
+            values_list(backend, batch.len(), 6, 1)
+        );
+        let mut args = AnyArguments::default();
+        for (kind, person, group, data) in batch {
+            add_arg(&mut args, account.0)?;
+            add_arg(&mut args, run.0)?;
+            add_arg(&mut args, kind.code())?;
+            add_arg(&mut args, person)?;
+            add_arg(&mut args, group)?;
+            add_arg(&mut args, data)?;
+        }
+        Ok((sql, args))
+    })
+    .await?;
+    if inserted == 0 {
+        return Ok(());
     }
-    for (id, (key, previous)) in &d.renamed_groups {
-        let data = group_data(key, Some(previous))?;
-        w.push((ChangeType::GroupRenamed, None, Some(*id), Some(data)))
-            .await?;
-    }
-    for r in d.rekeyed {
+    sqlx::query(
+        "UPDATE sync_runs SET feed_through = \
+           (SELECT MAX(id) FROM change_feed WHERE account_id = $1) \
+         WHERE id = $2 AND account_id = $1",
+    )
+    .bind(account.0)
+    .bind(run.0)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The rows of `d`, in replay order (see the module doc), each made when it is asked for.
+fn rows(d: &RunDelta<'_>) -> impl Iterator<Item = Result<NewRow>> {
+    use ChangeType::*;
+    let created_groups = d.created_groups.iter().map(|(id, key)| -> Result<NewRow> {
+        Ok((GroupCreated, None, Some(*id), Some(group_data(key, None)?)))
+    });
+    let renamed_groups = d
+        .renamed_groups
+        .iter()
+        .map(|(id, (key, previous))| -> Result<NewRow> {
+            let data = group_data(key, Some(previous))?;
+            Ok((GroupRenamed, None, Some(*id), Some(data)))
+        });
+    let rekeyed = d.rekeyed.iter().map(|r| -> Result<NewRow> {
         #[derive(Serialize)]
         struct RekeyData<'a> {
             previous_personio_id: i64,
@@ -394,25 +357,26 @@ pub(crate) async fn write(
             previous_personio_id: r.from,
             previous_import_id: r.previous_import_id.as_deref(),
         })?;
-        w.push((ChangeType::EmployeeRekeyed, Some(r.to), None, Some(data)))
-            .await?;
-    }
-    for e in d.creates {
-        let data = created_fields(e)?;
-        w.push((ChangeType::EmployeeCreated, Some(e.key.0), None, Some(data)))
-            .await?;
-    }
-    for u in d.updates {
-        if let Some(fields) = updated_fields(u)? {
-            w.push((
-                ChangeType::EmployeeUpdated,
-                Some(u.after.key.0),
-                None,
-                Some(fields),
-            ))
-            .await?;
-        }
-    }
+        Ok((EmployeeRekeyed, Some(r.to), None, Some(data)))
+    });
+    let created = d.creates.iter().map(|e| -> Result<NewRow> {
+        Ok((
+            EmployeeCreated,
+            Some(e.key.0),
+            None,
+            Some(created_fields(e)?),
+        ))
+    });
+    let updated = d.updates.iter().filter_map(|u| match updated_fields(u) {
+        Ok(Some(fields)) => Some(Ok((
+            EmployeeUpdated,
+            Some(u.after.key.0),
+            None,
+            Some(fields),
+        ))),
+        Ok(None) => None,
+        Err(e) => Some(Err(e)),
+    });
     // Only the touched people have old links; a first sync compares nothing.
     let touched: HashSet<i64> = d.old_links.iter().map(|(p, _)| *p).collect();
     let kept: HashSet<&(i64, i64)> = d
@@ -420,35 +384,34 @@ pub(crate) async fn write(
         .iter()
         .filter(|(p, _)| touched.contains(p))
         .collect();
-    for (person, group) in d.old_links.iter().filter(|l| !kept.contains(l)) {
-        w.push((
-            ChangeType::MembershipRemoved,
-            Some(*person),
-            Some(*group),
-            None,
-        ))
-        .await?;
-    }
-    for (person, group) in d.new_links.iter().filter(|l| !d.old_links.contains(l)) {
-        w.push((
-            ChangeType::MembershipAdded,
-            Some(*person),
-            Some(*group),
-            None,
-        ))
-        .await?;
-    }
-    for id in d.removed {
-        w.push((ChangeType::EmployeeRemoved, Some(*id), None, None))
-            .await?;
-    }
-    for (id, key) in &d.removed_groups {
+    let links_removed = d.old_links.iter().filter(move |l| !kept.contains(l)).map(
+        |(person, group)| -> Result<NewRow> {
+            Ok((MembershipRemoved, Some(*person), Some(*group), None))
+        },
+    );
+    let links_added = d.new_links.iter().filter(|l| !d.old_links.contains(l)).map(
+        |(person, group)| -> Result<NewRow> {
+            Ok((MembershipAdded, Some(*person), Some(*group), None))
+        },
+    );
+    let removed = d
+        .removed
+        .iter()
+        .map(|id| -> Result<NewRow> { Ok((EmployeeRemoved, Some(*id), None, None)) });
+    let removed_groups = d.removed_groups.iter().map(|(id, key)| -> Result<NewRow> {
         // Without the name: see `Scrub::Groups`.
         let data = crate::sql::to_json(&serde_json::json!({ "kind": key.kind.as_str() }))?;
-        w.push((ChangeType::GroupRemoved, None, Some(*id), Some(data)))
-            .await?;
-    }
-    w.finish().await
+        Ok((GroupRemoved, None, Some(*id), Some(data)))
+    });
+    created_groups
+        .chain(renamed_groups)
+        .chain(rekeyed)
+        .chain(created)
+        .chain(updated)
+        .chain(links_removed)
+        .chain(links_added)
+        .chain(removed)
+        .chain(removed_groups)
 }
 
 /// What [`scrub`] clears.

@@ -10,10 +10,13 @@
 //! nothing links it to a person.
 
 use crate::error::{Result, StoreError};
-use crate::sql::{BATCH_ROWS, from_json, now, parse_opt_ts, parse_ts, to_json, ts, values_list};
+use crate::sql::{
+    BATCH_ROWS, add_arg, from_json, insert_pipelined, now, parse_opt_ts, parse_ts, to_json, ts,
+    values_list,
+};
 use crate::{AccountId, Backend, Lease, RunId, Store};
 use serde::Serialize;
-use sqlx::any::AnyRow;
+use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::{AnyConnection, Row as _};
 use staffsync_core::{Hold, PersonKey, Plan, RunFailure, Warning};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -502,31 +505,23 @@ pub(crate) async fn insert_changes(
         + plan.skips.len()
         + plan.kept.len()
         + rows.waiting.len();
-    let mut next = 0;
-    while next < total {
-        let end = (next + BATCH_ROWS).min(total);
-        let chunk: Vec<Row> = (next..end)
-            .filter_map(|i| change_row(&rows, i).transpose())
-            .collect::<Result<_>>()?;
-        next = end;
-        if chunk.is_empty() {
-            continue;
-        }
+    let made = (0..total).filter_map(|i| change_row(&rows, i).transpose());
+    insert_pipelined(conn, made, BATCH_ROWS, |chunk| {
         let sql = format!(
             "INSERT INTO run_changes (run_id, account_id, personio_id, action, detail) VALUES {}",
             values_list(backend, chunk.len(), 5, 1)
         );
-        let mut q = sqlx::query(&sql);
-        for (personio_id, action, detail) in &chunk {
-            q = q
-                .bind(run.0)
-                .bind(account.0)
-                .bind(*personio_id)
-                .bind(*action)
-                .bind(detail.as_deref());
+        let mut args = AnyArguments::default();
+        for (personio_id, action, detail) in chunk {
+            add_arg(&mut args, run.0)?;
+            add_arg(&mut args, account.0)?;
+            add_arg(&mut args, personio_id)?;
+            add_arg(&mut args, action)?;
+            add_arg(&mut args, detail)?;
         }
-        q.execute(&mut *conn).await?;
-    }
+        Ok((sql, args))
+    })
+    .await?;
     Ok(())
 }
 

@@ -57,6 +57,7 @@ conformance!(
     removals_keep_reason_and_department_through_holds_and_erasure,
     accounts_are_isolated,
     ten_thousand_creates_in_one_call,
+    the_directory_is_read_whole_in_key_order_across_chunks,
     reads_see_groups_and_people_of_one_moment_while_applies_run,
     start_run_interrupts_stale_runs,
     erased_bytes_leave_the_disk,
@@ -1334,6 +1335,55 @@ async fn ten_thousand_creates_in_one_call(store: Store, _env: Env) {
     assert_eq!(groups.len(), 170);
     assert_eq!(groups.iter().map(|g| g.member_count).sum::<i64>(), 20_000);
     assert_eq!(store.run(id, run).await.unwrap().unwrap().created, 10_000);
+}
+
+/// The directory is read whole and in key order whatever its size (SQLite reads it in
+/// chunks of 1,000 by key): keys below and above zero, a chunk boundary falling on the
+/// last person, people without groups, text that JSON must escape, and another account's
+/// people in between, which are never part of it.
+async fn the_directory_is_read_whole_in_key_order_across_chunks(store: Store, _env: Env) {
+    use GroupKind::*;
+    let id = account(&store, "chunks").await;
+    let other = account(&store, "other").await;
+    let mut people: Vec<DirectoryEmployee> = (-1000_i64..1000)
+        .map(|i| {
+            let dept = format!("Dept \"{}\" \\ ü", i.rem_euclid(7));
+            if i % 5 == 0 {
+                emp(i, &format!("Ohne{i}"), "Gruppe", &[])
+            } else {
+                emp(i, &format!("First{i}"), "Last\n", &[(Department, &dept)])
+            }
+        })
+        .collect();
+    people[3].attributes = staffsync_core::Attributes::from([("note", "{\"a\": [1, \"b\"]}")]);
+    let mut mirrored = people.clone();
+    for e in &mut mirrored {
+        e.key = PersonKey(e.key.0 * 2 + 1);
+    }
+    mirrored.sort_by_key(|e| e.key);
+    let run = start(&store, other, RunKind::Full).await;
+    store
+        .apply_plan(other, run, &creates(mirrored))
+        .await
+        .unwrap();
+    let run = start(&store, id, RunKind::Full).await;
+    store
+        .apply_plan(id, run, &creates(people.clone()))
+        .await
+        .unwrap();
+
+    let dir = store.directory(id).await.unwrap();
+    assert_eq!(dir.len(), 2_000);
+    assert_eq!(dir, people);
+    // One more after the boundary: the last chunk holds one person.
+    let last = emp(5_000, "Zuletzt", "Dabei", &[(Team, "Nachzügler")]);
+    let run = start(&store, id, RunKind::Full).await;
+    store
+        .apply_plan(id, run, &creates(vec![last.clone()]))
+        .await
+        .unwrap();
+    people.push(last);
+    assert_eq!(store.directory(id).await.unwrap(), people);
 }
 
 async fn start_run_interrupts_stale_runs(store: Store, _env: Env) {
