@@ -324,21 +324,23 @@ pub(crate) async fn read_directory(
                     .bind(after)
                     .fetch_one(&mut *conn)
                     .await?;
-                let chunk: Vec<StoredMember> =
+                let mut chunk: Vec<StoredMember> =
                     from_json(chunk.as_deref().unwrap_or("[]"), "directory")?;
-                let full = chunk.len() as i64 == DIRECTORY_CHUNK;
                 // An aggregate's order is the database's to choose: the chunk holds the
                 // next people by key, sorted here.
-                let mut last = None;
-                let mut chunk = chunk;
                 chunk.sort_unstable_by_key(|StoredMember(stored, _)| stored.personio_id);
+                let next = match chunk.last() {
+                    Some(StoredMember(last, _)) if chunk.len() as i64 == DIRECTORY_CHUNK => {
+                        Some(last.personio_id)
+                    }
+                    _ => None,
+                };
                 for StoredMember(stored, ids) in chunk {
-                    last = Some(stored.personio_id);
                     add(stored, ids.as_deref())?;
                 }
-                match last {
-                    Some(key) if full => after = key,
-                    _ => break,
+                match next {
+                    Some(key) => after = key,
+                    None => break,
                 }
             }
         }

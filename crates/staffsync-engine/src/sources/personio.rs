@@ -232,7 +232,7 @@ async fn plan_full(
     // the stored directory: an unchanged person's record is not built at all (most of a
     // re-sync's planning work and memory). The directory is read beside the download: the
     // records that arrive before it is read wait as they came (`Waiting`) and are
-    // prepared with the first page after it. Read before the first page instead, it added
+    // prepared as soon as it is. Read before the first page instead, it added
     // its whole time (0.7–1.0 s at 100,000 people on SQLite) to every re-sync. A stale
     // directory cannot be applied against: a newer run interrupts this one
     // (`Store::start_run`) and an interrupted run's plan is refused by `apply_plan`.
@@ -240,18 +240,16 @@ async fn plan_full(
     let read = std::sync::OnceLock::<Arc<planner::KnownDirectory>>::new();
     let waiting = Waiting::default();
     let prepare = |e: SourceEmployee| match read.get() {
-        Some(directory) => {
-            waiting.prepare_against(&rules, directory);
-            Early::Ready(prepare_known(&e, &rules, directory))
-        }
+        Some(directory) => Early::Ready(prepare_known(&e, &rules, directory)),
         None => waiting.hold(e),
     };
     let directory = async {
         let directory = Arc::new(planner::KnownDirectory::new(
             store.directory(account.id).await?,
         ));
-        // Only this future sets it, once.
+        // Only this future sets it, once; what arrived before is prepared now.
         let _ = read.set(Arc::clone(&directory));
+        waiting.prepare_against(&rules, &directory);
         Ok::<_, SyncError>(directory)
     };
     let listing = async {
@@ -298,7 +296,7 @@ enum Early {
 }
 
 /// A waiting record: as it came until the directory has been read, then prepared (its
-/// raw record dropped) with the next page.
+/// raw record dropped).
 enum Slot {
     Raw(Box<SourceEmployee>),
     Prepared(planner::Prepared),
@@ -314,15 +312,16 @@ impl Early {
             Early::Ready(prepared) => prepared,
             Early::Waiting(slot) => match &*lock(&slot) {
                 Slot::Prepared(prepared) => prepared.clone(),
-                // A listing that ended before the read did.
+                // Held after the read had prepared the others (a page mapped on
+                // another thread meanwhile): prepared here.
                 Slot::Raw(e) => prepare_known(e, rules, directory),
             },
         }
     }
 }
 
-/// The records still waiting for the directory: prepared all at once by the first page
-/// after the read, so they are not held in full until the listing ends (held to the end,
+/// The records still waiting for the directory: prepared all at once when it has been
+/// read, so they are not held in full until the listing ends (held to the end,
 /// they raised the peak of a no-change re-sync of 100,000 people by 11 MB, above its
 /// first sync's).
 #[derive(Default)]
