@@ -288,6 +288,18 @@ async fn feed_replays_to_the_directory_and_renames_keep_ids(store: Store, _env: 
         6
     );
     assert!(first.windows(2).all(|w| w[0].seq < w[1].seq));
+    // The memberships added come after the people, by person and then group.
+    let added: Vec<(Option<PersonKey>, Option<i64>)> = first
+        .iter()
+        .filter(|c| c.change.as_str() == "membership.added")
+        .map(|c| (c.key, c.group_id))
+        .collect();
+    assert!(
+        added.windows(2).all(|w| w[0] < w[1]),
+        "memberships added out of order: {added:?}"
+    );
+    assert_eq!(types[3..6], ["employee.created"; 3], "{types:?}");
+    assert_eq!(types[6..], ["membership.added"; 6], "{types:?}");
     assert_eq!(replay(&first), from_store(&store, a).await);
 
     // Bob moves to Ops; then Ops is renamed Operations (all its members move at once).
