@@ -268,10 +268,14 @@ struct StoredMember(Stored, Option<String>);
 /// its people as one JSON array built by the database: at 100,000 people, handing a row
 /// per person from sqlx's SQLite worker thread to the run took most of a 1.0 s read
 /// whose query alone takes 0.15 s. On PostgreSQL a row per person (see below).
+///
+/// `read` is called with everyone read so far (see [`Store::directory_with`]) after
+/// each chunk, and on PostgreSQL every [`DIRECTORY_CHUNK`] rows.
 pub(crate) async fn read_directory(
     conn: &mut AnyConnection,
     backend: Backend,
     account: AccountId,
+    mut read: impl FnMut(&[DirectoryEmployee]),
 ) -> Result<Vec<DirectoryEmployee>> {
     let groups = sqlx::query("SELECT id, kind, name FROM groups WHERE account_id = $1")
         .bind(account.0)
@@ -288,7 +292,7 @@ pub(crate) async fn read_directory(
         .fetch_one(&mut *conn)
         .await?;
     let mut employees = Vec::with_capacity(usize::try_from(count).unwrap_or_default());
-    let mut add = |stored: Stored, ids: Option<&str>| -> Result<()> {
+    let person = |stored: Stored, ids: Option<&str>| -> Result<DirectoryEmployee> {
         let (_, mut employee) = stored.parse()?;
         // Collected, then made a set of exactly their number (inserted one by one, each
         // person's list would keep room for twice their groups).
@@ -305,8 +309,7 @@ pub(crate) async fn read_directory(
                     .ok_or_else(|| StoreError::corrupt(format!("membership in unknown group {id}")))
             })
             .collect::<Result<GroupSet>>()?;
-        employees.push(employee);
-        Ok(())
+        Ok(employee)
     };
     match backend {
         // In chunks of people by key, each one JSON row: rows handed over one by one
@@ -338,8 +341,9 @@ pub(crate) async fn read_directory(
                     _ => None,
                 };
                 for StoredMember(stored, ids) in chunk {
-                    add(stored, ids.as_deref())?;
+                    employees.push(person(stored, ids.as_deref())?);
                 }
+                read(&employees);
                 match next {
                     Some(key) => after = key,
                     None => break,
@@ -359,7 +363,10 @@ pub(crate) async fn read_directory(
             let mut rows = sqlx::query(&sql).bind(account.0).fetch(&mut *conn);
             while let Some(row) = rows.try_next().await? {
                 let ids: Option<String> = row.try_get("group_ids")?;
-                add(Stored::of_row(&row)?, ids.as_deref())?;
+                employees.push(person(Stored::of_row(&row)?, ids.as_deref())?);
+                if employees.len() as i64 % DIRECTORY_CHUNK == 0 {
+                    read(&employees);
+                }
             }
         }
     }
@@ -404,8 +411,21 @@ impl Store {
     /// many rows, each with a group's kind and name) and rows collected before decoding
     /// cost more than the directory itself at 100,000 people.
     pub async fn directory(&self, account: AccountId) -> Result<Vec<DirectoryEmployee>> {
+        self.directory_with(account, |_| {}).await
+    }
+
+    /// [`Store::directory`], calling `read` as the people come in, about every thousand
+    /// people, with everyone read so far: a prefix of the result, in key order, so the
+    /// caller knows every stored person up to the last key of it (a key below it that is
+    /// not there is not in the directory). A full sync plans the records Personio lists
+    /// against that prefix while the rest is still being read.
+    pub async fn directory_with(
+        &self,
+        account: AccountId,
+        read: impl FnMut(&[DirectoryEmployee]),
+    ) -> Result<Vec<DirectoryEmployee>> {
         let mut tx = self.begin_read().await?;
-        let directory = read_directory(&mut tx, self.backend, account).await?;
+        let directory = read_directory(&mut tx, self.backend, account, read).await?;
         tx.commit().await?;
         Ok(directory)
     }

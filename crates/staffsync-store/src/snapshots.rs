@@ -162,7 +162,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         lock_erasure(&mut tx, self.backend, account).await?;
         let groups = read_groups(&mut tx, account).await?;
-        let directory = read_directory(&mut tx, self.backend, account).await?;
+        let directory = read_directory(&mut tx, self.backend, account, |_| {}).await?;
         let chosen: HashSet<PersonKey> = select(&directory, &groups)?.into_iter().collect();
 
         let id_of: HashMap<GroupKey, i64> = groups

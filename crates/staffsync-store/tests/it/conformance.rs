@@ -1384,6 +1384,27 @@ async fn the_directory_is_read_whole_in_key_order_across_chunks(store: Store, _e
         .unwrap();
     people.push(last);
     assert_eq!(store.directory(id).await.unwrap(), people);
+
+    // Read as it comes in: each call sees a longer prefix of the result, in key order,
+    // the first long before the end (a run plans the listing against it meanwhile).
+    let mut prefixes: Vec<Vec<DirectoryEmployee>> = Vec::new();
+    let dir = store
+        .directory_with(id, |so_far| prefixes.push(so_far.to_vec()))
+        .await
+        .unwrap();
+    assert_eq!(dir, people);
+    assert!(prefixes.len() >= 2, "{} calls", prefixes.len());
+    assert!(
+        prefixes[0].len() <= 1_000,
+        "first call after {}",
+        prefixes[0].len()
+    );
+    for (earlier, later) in prefixes.iter().zip(prefixes.iter().skip(1)) {
+        assert!(earlier.len() < later.len());
+    }
+    for prefix in &prefixes {
+        assert_eq!(prefix[..], dir[..prefix.len()]);
+    }
 }
 
 async fn start_run_interrupts_stale_runs(store: Store, _env: Env) {
