@@ -235,9 +235,9 @@ async fn plan_full(
     // prepared as soon as the part of it up to their key is in (it is read in key
     // order). Read before the first page instead, it added its whole time (0.7–1.0 s at
     // 100,000 people on SQLite) to every re-sync; waiting for all of it, a third of the
-    // listing waited in full. A stale
-    // directory cannot be applied against: a newer run interrupts this one
-    // (`Store::start_run`) and an interrupted run's plan is refused by `apply_plan`.
+    // listing waited in full. A stale directory cannot be applied against: a newer run
+    // interrupts this one (`Store::start_run`) and an interrupted run's plan is refused
+    // by `apply_plan`.
     let rules = planner::Rules::new(&readable, &policy, today);
     let read = std::sync::OnceLock::<Arc<planner::KnownDirectory>>::new();
     let waiting = Waiting::default();
@@ -305,6 +305,16 @@ enum Slot {
     Prepared(planner::Prepared),
 }
 
+impl Slot {
+    /// Prepares the record against `stored` (its directory record, if any) unless that
+    /// was done already.
+    fn settle(&mut self, rules: &planner::Rules, stored: Option<&DirectoryEmployee>) {
+        if let Slot::Raw(e) = self {
+            *self = Slot::Prepared(planner::prepare_against(e, rules, stored));
+        }
+    }
+}
+
 impl Early {
     fn prepared(
         self,
@@ -353,21 +363,15 @@ impl Waiting {
                 .binary_search_by_key(key, |d| d.key)
                 .ok()
                 .map(|i| &so_far[i]);
-            let mut slot = lock(slot);
-            if let Slot::Raw(e) = &*slot {
-                *slot = Slot::Prepared(planner::prepare_against(e, rules, stored));
-            }
+            lock(slot).settle(rules, stored);
             false
         });
     }
 
     fn prepare_against(&self, rules: &planner::Rules, directory: &planner::KnownDirectory) {
         let held = std::mem::take(&mut *lock(&self.0));
-        for (_, slot) in held {
-            let mut slot = lock(&slot);
-            if let Slot::Raw(e) = &*slot {
-                *slot = Slot::Prepared(prepare_known(e, rules, directory));
-            }
+        for (key, slot) in held {
+            lock(&slot).settle(rules, directory.get(key));
         }
     }
 }
