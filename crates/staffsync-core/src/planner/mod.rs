@@ -11,10 +11,10 @@
 //!
 //! * **Identity** is the Personio id; the e-mail is just a field (a changed address is an
 //!   update). One exception, **re-keying** ([`rekey`]): a directory person who gives up
-//!   their address (not listed, ineligible, or listed under another address) while one
-//!   new record takes it is the same person under the new id ([`Plan::rekeys`]; an
-//!   update of the new id, their old id's record explained by the re-key). The plan is
-//!   made against the directory so re-keyed.
+//!   their address (not listed, ineligible, or listed under another address nobody
+//!   else has or claims) while one new record takes it is the same person under the
+//!   new id ([`Plan::rekeys`]; an update of the new id, their old id's record explained
+//!   by the re-key). The plan is made against the directory so re-keyed.
 //! * **Deletion guard for re-keys**: more than 5 % of the directory and at least 5
 //!   people re-keyed at once hold the plan ([`Hold::rekeying`](crate::Hold)) until an
 //!   admin accepts exactly those re-keys.

@@ -11,7 +11,11 @@
 //! * a **directory person** (in scope, not malformed, of a complete listing) with that
 //!   same address, who gives it up: not listed, listed but ineligible, or listed with
 //!   another address (the old profile whose address was changed so the new one could
-//!   have it)
+//!   have it) that is theirs alone: no other directory person has it and no other
+//!   eligible record claims it. A move to a contested address may fail (the conflict
+//!   rules then keep them as they are, old address and all), and a re-key that hung on
+//!   how a conflict ends could come one sync late: once a sync removed another holder
+//!   of the old address, the next would re-key the person that sync kept as they were
 //!
 //! are one person: the directory entry takes the new id ([`Rekey`]) and the plan is made
 //! against the directory so re-keyed (`rewrite`), where the new record updates it. A
@@ -98,6 +102,8 @@ pub(crate) fn find(
         }
     }
     let mut out = Vec::new();
+    // Re-keys of people listed under another address, with the address they move to.
+    let mut moving: Vec<(Rekey, String)> = Vec::new();
     for d in dir.values() {
         if !in_scope(&d.key) || malformed(&d.key) {
             continue;
@@ -118,10 +124,42 @@ pub(crate) fn find(
         {
             continue;
         }
-        out.push(Rekey {
+        let rekey = Rekey {
             from: d.key,
             to: *to,
-        });
+        };
+        // Still listed and eligible: under another address (the same one claims it).
+        match listed
+            .get(&d.key)
+            .and_then(|(_, r)| r.as_ref()?.verdict.key(Some(d)))
+        {
+            Some(elsewhere) => moving.push((rekey, Email::key_of(elsewhere).into_owned())),
+            None => out.push(rekey),
+        }
+    }
+    if !moving.is_empty() {
+        // The address moved to must be theirs alone: their own claim is its one holder.
+        let mut holders: HashMap<&str, usize> =
+            moving.iter().map(|(_, key)| (key.as_str(), 0)).collect();
+        for d in dir.values() {
+            if let Some(n) = holders.get_mut(&*Email::key_of(&d.email)) {
+                *n += 1;
+            }
+        }
+        for r in &snapshot.records {
+            if in_scope(&r.id)
+                && let Some(key) = r.verdict.key(dir.get(&r.id).copied())
+                && let Some(n) = holders.get_mut(&*Email::key_of(key))
+            {
+                *n += 1;
+            }
+        }
+        out.extend(
+            moving
+                .iter()
+                .filter(|(_, key)| holders[key.as_str()] == 1)
+                .map(|(rekey, _)| *rekey),
+        );
     }
     out.sort_unstable();
     out

@@ -560,6 +560,38 @@ fn no_re_key_when_the_address_is_not_one_persons() {
     assert!(run(&dir, &s).rekeys.is_empty());
 }
 
+#[test]
+fn the_old_profile_re_keys_only_when_the_address_it_moves_to_is_its_alone() {
+    // 1's profile moves to an address 2 keeps (2 is listed with it): 1 cannot have it and
+    // is kept as they are, old address and all, so 7 is no re-key of 1 but a conflict.
+    let s = snap(vec![
+        person(1, "ada.alt@x.de"),
+        person(2, "ada.alt@x.de"),
+        person(7, "ada@x.de"),
+    ]);
+    let dir = directory_of(vec![person(1, "ada@x.de"), person(2, "ada.alt@x.de")]);
+    let p = run(&dir, &s);
+    assert!(p.rekeys.is_empty(), "{:?}", p.rekeys);
+    assert!(p.creates.is_empty());
+    assert_eq!(apply(&dir, &p), dir, "everyone kept as they are");
+
+    // An old directory where 3 has the address too: 3 (not listed) goes, 1 cannot move.
+    // 7 is no re-key now, nor at the next sync, when 1 alone has the address (before,
+    // the next sync re-keyed 1: a re-key a sync late).
+    let mut old = dir.clone();
+    let mut three = dir[0].clone();
+    three.key = id(3);
+    old.push(three);
+    let p = run(&old, &s);
+    assert!(p.rekeys.is_empty(), "{:?}", p.rekeys);
+    let removed: Vec<PersonKey> = p.removals.iter().map(|r| r.key).collect();
+    assert_eq!(removed, vec![id(3)]);
+    let after = apply(&old, &p);
+    assert_eq!(after, dir);
+    let again = run(&after, &s);
+    assert!(again.is_empty(), "{again:?}");
+}
+
 /// `size` people, the first `changing` of whom come back under new ids (+1000).
 fn rekey_case(size: i64, changing: i64, policy: &Policy) -> Plan {
     let all: Vec<SourceEmployee> = (1..=size)

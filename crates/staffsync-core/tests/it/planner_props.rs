@@ -353,7 +353,9 @@ fn reference_malformed(c: &Case) -> BTreeSet<PersonKey> {
 /// The re-keys the rules give (old id, new id; see `planner::rekey`), read independently:
 /// in a complete listing, an eligible record new to the directory that is the only
 /// eligible record with its address (ids listed twice count twice), not malformed, and
-/// the one directory person with that address, not malformed.
+/// the one directory person with that address, not malformed, who when listed and
+/// eligible moves to an address no other directory person has and no other eligible
+/// record claims.
 fn reference_rekeys(c: &Case) -> Vec<(PersonKey, PersonKey)> {
     if !c.snapshot.complete {
         return Vec::new();
@@ -376,8 +378,19 @@ fn reference_rekeys(c: &Case) -> Vec<(PersonKey, PersonKey)> {
         }
         let owners: Vec<&DirectoryEmployee> =
             c.directory.iter().filter(|d| key(&d.email) == *k).collect();
+        let moves_to = |d: &DirectoryEmployee| {
+            let listed = c.snapshot.employees.iter().find(|e| e.id == d.key);
+            listed
+                .filter(|e| reference_eligible(e, c))
+                .map(|e| key(e.email.as_deref().unwrap_or("")))
+        };
+        let theirs_alone = |to: &String| {
+            c.directory.iter().all(|o| key(&o.email) != *to)
+                && claims.iter().filter(|(_, o)| o == to).count() == 1
+        };
         if let [d] = owners[..]
             && !malformed.contains(&d.key)
+            && moves_to(d).is_none_or(|to| theirs_alone(&to))
         {
             out.push((d.key, *id));
         }
