@@ -19,6 +19,23 @@ struct World {
     account: AccountId,
 }
 
+/// The account's schedule once `ready` holds for it (waiting up to `limit`).
+async fn schedule_when(
+    w: &World,
+    what: &str,
+    limit: Duration,
+    ready: impl Fn(&staffsync_store::Schedule) -> bool,
+) -> staffsync_store::Schedule {
+    wait_for(what, limit, || async {
+        w.store
+            .schedule(w.account)
+            .await
+            .unwrap()
+            .filter(|s| ready(s))
+    })
+    .await
+}
+
 /// A store with the account `acme` (not connected yet) and a company of `employees`
 /// people whose every Personio request takes `latency_ms`.
 async fn world(employees: usize, latency_ms: u64) -> World {
@@ -87,16 +104,11 @@ async fn a_connected_account_syncs_once_by_itself_and_ops_endpoints_answer() {
     )
     .await;
     assert!(run.created > 0);
-    let schedule = wait_for(
+    let schedule = schedule_when(
+        &w,
         "the lease to be released",
         Duration::from_secs(10),
-        || async {
-            w.store
-                .schedule(w.account)
-                .await
-                .unwrap()
-                .filter(|s| s.lease_owner.is_none())
-        },
+        |s| s.lease_owner.is_none(),
     )
     .await;
     assert_eq!(schedule.consecutive_failures, 0);
@@ -149,12 +161,8 @@ async fn a_failing_personio_is_retried_with_backoff_and_counted() {
         .unwrap();
     let server = Server::start(&w.store, config("retrier")).await;
 
-    let schedule = wait_for("three failures", Duration::from_secs(30), || async {
-        w.store
-            .schedule(w.account)
-            .await
-            .unwrap()
-            .filter(|s| s.consecutive_failures >= 3 && s.lease_owner.is_none())
+    let schedule = schedule_when(&w, "three failures", Duration::from_secs(30), |s| {
+        s.consecutive_failures >= 3 && s.lease_owner.is_none()
     })
     .await;
     assert!(schedule.last_error.is_some(), "{schedule:?}");
@@ -173,12 +181,8 @@ async fn a_failing_personio_is_retried_with_backoff_and_counted() {
 
     // Personio recovers: the next retry applies and the failures reset.
     w.sim.clear_faults();
-    let schedule = wait_for("recovery", Duration::from_secs(30), || async {
-        w.store
-            .schedule(w.account)
-            .await
-            .unwrap()
-            .filter(|s| s.consecutive_failures == 0 && s.lease_owner.is_none())
+    let schedule = schedule_when(&w, "recovery", Duration::from_secs(30), |s| {
+        s.consecutive_failures == 0 && s.lease_owner.is_none()
     })
     .await;
     assert_eq!(schedule.last_error, None);
@@ -307,7 +311,9 @@ async fn accepting_a_held_run_removes_only_what_was_reviewed() {
     let old = w.store.run(w.account, held.id).await.unwrap().unwrap();
     assert_eq!(old.status, RunStatus::Superseded);
 
-    // The superseded review can no longer be accepted.
+    // The superseded review can no longer be accepted. (The first acceptance is
+    // cleared when the scheduler lets go of the account, after the run has finished.)
+    schedule_when(&w, "the lease released", limit, |s| s.lease_owner.is_none()).await;
     accept_in_web(&admin, &server, held.id).await;
     let schedule = w.store.schedule(w.account).await.unwrap().unwrap();
     assert_eq!(schedule.accept_run, None, "no acceptance recorded");

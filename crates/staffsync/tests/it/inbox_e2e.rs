@@ -61,6 +61,16 @@ async fn wait_for_files(what: &str, dir: &Path, n: usize) -> Vec<PathBuf> {
     .await
 }
 
+/// The text of the note at `path` once it is written: the server creates the file, then
+/// writes it, so a file that is there may still be empty for a moment.
+async fn note(path: &Path) -> String {
+    wait_for("the note written", Duration::from_secs(60), || {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        async move { (!text.is_empty()).then_some(text) }
+    })
+    .await
+}
+
 const COMPANY: &str = "ImportId,Email,Firstname,Lastname,Department,ReportsToId\n\
     A1,anna.weber@acme.example,Anna,Weber,Leitung,\n\
     B2,ben.kurz@acme.example,Ben,Kurz,Vertrieb,A1\n\
@@ -84,7 +94,7 @@ async fn serve_imports_a_dropped_file_and_rejects_a_broken_one_with_its_reason()
             .ends_with("-employees.csv"),
         "{done:?}"
     );
-    let result = std::fs::read_to_string(result).unwrap();
+    let result = note(result).await;
     assert!(result.contains("4 created"), "{result}");
     assert!(!inbox.join("employees.csv").exists(), "moved, not copied");
     let people = w.json(&["employees", "acme"]);
@@ -107,7 +117,7 @@ async fn serve_imports_a_dropped_file_and_rejects_a_broken_one_with_its_reason()
     );
     let rejected = inbox.join("rejected");
     let refused = wait_for_files("the file to be rejected", &rejected, 2).await;
-    let reason = std::fs::read_to_string(&refused[1]).unwrap();
+    let reason = note(&refused[1]).await;
     assert!(
         refused[1].to_string_lossy().ends_with(".reason.txt"),
         "{refused:?}"
