@@ -128,7 +128,8 @@ pub(crate) fn find(
             from: d.key,
             to: *to,
         };
-        // Still listed and eligible: under another address (the same one claims it).
+        // Still listed and eligible: under another address (listed with this one, they
+        // claim it and were passed over above).
         match listed
             .get(&d.key)
             .and_then(|(_, r)| r.as_ref()?.verdict.key(Some(d)))

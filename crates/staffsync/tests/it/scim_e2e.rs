@@ -156,6 +156,15 @@ async fn an_okta_burst_of_deactivations_is_held_on_postgresql() {
     on_postgresql(okta_cycle).await;
 }
 
+/// Waits until `name` is in no file under `dir`. The API shows a removal at the commit;
+/// the erased bytes leave the write-ahead log just after it.
+async fn nowhere_on_disk(dir: &std::path::Path, name: &str) {
+    wait_for(&format!("{name} nowhere on disk"), SETTLE, || async {
+        common::found_in_files(dir, name).is_none().then_some(())
+    })
+    .await;
+}
+
 /// Runs `cycle` with a world on a fresh PostgreSQL database, dropped afterwards.
 async fn on_postgresql<F: std::future::Future<Output = ()>>(cycle: impl FnOnce(World) -> F) {
     let (admin, url) = crate::postgres_e2e::fresh_database().await;
@@ -494,12 +503,7 @@ async fn an_entra_provisioning_cycle_reaches_the_directory() {
     api.wait_employee("Ada erased", "ada@acme.de", |e| e.is_none())
         .await;
     assert_eq!(api.employees().await.len(), 1, "Grace stays");
-    wait_for("no trace of Ada on disk", SETTLE, || async {
-        common::found_in_files(&dir, "Lovelace")
-            .is_none()
-            .then_some(())
-    })
-    .await;
+    nowhere_on_disk(&dir, "Lovelace").await;
     // Each run of SCIM writes names the token whose writes it applied (recorded right
     // after the run).
     wait_for("runs naming the token", SETTLE, || async {
@@ -789,14 +793,7 @@ async fn an_entra_cycle_of_forty_reaches_the_directory_step_by_step() {
     assert_eq!((status.as_u16(), &off["active"]), (200, &json!(false)));
     api.wait_employee("the leaver gone", &email(6), |e| e.is_none())
         .await;
-    // The API shows the removal at the commit; the erased bytes leave the write-ahead
-    // log just after it.
-    wait_for("a leaver's name nowhere on disk", SETTLE, || async {
-        common::found_in_files(w.data_dir(), &family(6))
-            .is_none()
-            .then_some(())
-    })
-    .await;
+    nowhere_on_disk(w.data_dir(), &family(6)).await;
     assert_eq!(groups("reports_direct").await, vec![38]);
     // 5. A group with members, added in one batch.
     let (status, group) = scim
@@ -833,12 +830,7 @@ async fn an_entra_cycle_of_forty_reaches_the_directory_step_by_step() {
         .await;
     let (status, _) = scim.get(&format!("/scim/v2/Users/{}", ids[7])).await;
     assert_eq!(status, 404);
-    wait_for("the deleted one's name nowhere on disk", SETTLE, || async {
-        common::found_in_files(w.data_dir(), &family(7))
-            .is_none()
-            .then_some(())
-    })
-    .await;
+    nowhere_on_disk(w.data_dir(), &family(7)).await;
     // 7. A mass deactivation beyond the deletion guard: every answer 2xx, the run held,
     //    nobody removed until a person reviewed it.
     for id in &ids[20..40] {
